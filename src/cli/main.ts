@@ -1,0 +1,47 @@
+/**
+ * The `retest` command line. One error boundary: RetestErrors are rendered as data (exit 1 for
+ * data/io problems, 2 for usage), anything else is a bug and shows its stack.
+ */
+import { Command, CommanderError } from 'commander';
+import { isRetestError } from '../core/errors.ts';
+import { commands } from './commands/index.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('retest')
+    .description('Re-create an image classification test set and measure how classifiers generalize to it.')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  for (const register of commands) register(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  const wantsJson = argv.includes('--json');
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version exit through here with code 0.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (isRetestError(error)) {
+      if (wantsJson) process.stdout.write(`${JSON.stringify(error.toJSON())}\n`);
+      process.stderr.write(`${error.render()}\n`);
+      if (process.env.RETEST_DEBUG && error.cause) process.stderr.write(`cause: ${String((error.cause as Error).stack ?? error.cause)}\n`);
+      return error.kind === 'usage' ? 2 : 1;
+    }
+    process.stderr.write(`retest: unexpected error (this is a bug; please report it with the command you ran)\n`);
+    process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
+    return 70;
+  }
+}
+
+const isEntry = process.argv[1] !== undefined && /(?:retest(?:\.js)?|main\.ts)$/.test(process.argv[1]);
+if (isEntry) {
+  const code = await main(process.argv.slice(2));
+  // Let pending output drain; servers keep the process alive on their own.
+  process.exitCode = code;
+}

@@ -1,0 +1,37 @@
+/**
+ * Options shared by many commands, so that `--db`, `--json` and `--data-dir` mean the same
+ * everywhere.
+ */
+import { Option } from 'commander';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { usageError } from '../core/errors.ts';
+
+/** The results store used when `--db` is not given. */
+export const DEFAULT_DB = process.env.RETEST_DB ?? 'retest.db';
+
+export const dbOption = () => new Option('--db <file>', 'results store (SQLite file)').default(DEFAULT_DB);
+export const jsonOption = () => new Option('--json', 'print one JSON object instead of tables (no progress bar)');
+export const dataDirOption = () =>
+  new Option('--data-dir <dir>', 'folder searched first for datasets (env RETEST_DATA_DIR)').env('RETEST_DATA_DIR');
+
+/** The download cache: $RETEST_CACHE, else $XDG_CACHE_HOME/retest, else ~/.cache/retest. */
+export function cacheDir(): string {
+  if (process.env.RETEST_CACHE) return resolve(process.env.RETEST_CACHE);
+  const base = process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache');
+  return join(base, 'retest');
+}
+
+/** Parses a positive integer option, naming the option on error. */
+export function positiveInt(name: string): (value: string) => number {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n <= 0) throw usageError(`${name} must be a positive integer`, { field: name, received: JSON.stringify(value), expected: 'an integer ≥ 1' });
+    return n;
+  };
+}
+
+/** Prints one JSON object on stdout. */
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}
