@@ -1,0 +1,203 @@
+/**
+ * Load harness for the labelling server, shared by `npm run bench:label` and the crash test:
+ * a synthetic workspace with many tasks, the server as a child process running the real CLI
+ * (`retest serve`, 127.0.0.1 only), simulated labellers that claim a task (HTML page), pick images
+ * and submit the form, and a checker that compares every acknowledged answer with the database.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { createRng, sha1Hex } from '../src/core/index.ts';
+import { shownItems } from '../src/server/image-tokens.ts';
+import { inviteLabellers } from '../src/server/index.ts';
+import { openDatabase } from '../src/store/index.ts';
+import { allWorkspaceMigrations, closeWorkspace, initWorkspace, DB_FILE } from '../src/workspace/index.ts';
+
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** A workspace of `tasks` tasks × `itemsPerTask` items (drawn from a small pool of image rows; no files). */
+export function buildLoadWorkspace(options: { tasks: number; itemsPerTask?: number; assignmentsWanted: number; labellers: number }): { dir: string; tokens: string[] } {
+  const items = options.itemsPerTask ?? 48;
+  const dir = join(mkdtempSync(join(tmpdir(), 'retest-bench-label-')), 'ws');
+  const classes = Array.from({ length: 10 }, (_, i) => ({ index: i, id: `class${i}`, names: [`thing ${i}`], definition: `the ${i}th thing`, urls: [], hypernyms: [], similar: [] }));
+  const ws = initWorkspace(dir, { classes });
+  const db = ws.db;
+  const insertImage = db.prepare(`INSERT INTO images (id, role, class_idx, source, source_id, sha256, original_path, display_path, square_path, width, height, created_at)
+    VALUES (?, ?, ?, 'bench', ?, ?, ?, ?, ?, 500, 375, ?)`);
+  const insertTask = db.prepare("INSERT INTO tasks (id, seq, class_idx, kind, assignments_wanted, batch, created_at) VALUES (?, ?, ?, 'main', ?, 'bench', ?)");
+  const insertItem = db.prepare('INSERT INTO task_items (task_id, position, image_id, role, token) VALUES (?, ?, ?, ?, ?)');
+  const now = new Date().toISOString();
+  db.transaction(() => {
+    const pool: string[][] = [];
+    for (const c of classes) {
+      const ids: string[] = [];
+      for (let i = 0; i < items; i++) {
+        const id = sha1Hex(`bench-${c.index}-${i}`);
+        insertImage.run(id, i < items - 6 ? 'candidate' : 'reference', c.index, id, id, `blobs/${id}.jpg`, `blobs/${id}.jpg`, `blobs/${id}.png`, now);
+        ids.push(id);
+      }
+      pool.push(ids);
+    }
+    for (let t = 0; t < options.tasks; t++) {
+      const id = randomBytes(8).toString('hex');
+      const cls = t % classes.length;
+      insertTask.run(id, t, cls, options.assignmentsWanted, now);
+      pool[cls]!.forEach((image, position) => insertItem.run(id, position, image, position < items - 6 ? 'candidate' : position < items - 3 ? 'positive' : 'negative', randomBytes(16).toString('base64url')));
+    }
+  })();
+  const tokens = inviteLabellers(db, Array.from({ length: options.labellers }, (_, i) => `bench${i}`)).map((i) => i.token);
+  closeWorkspace(ws);
+  return { dir, tokens };
+}
+
+export interface ServerProcess {
+  child: ChildProcess;
+  url: string;
+  /** Resolves with the exit code or signal once the process has ended. */
+  exited: Promise<string>;
+}
+
+/** Starts `retest serve` as a child on 127.0.0.1 (a free port) and waits for its URL. */
+export async function spawnServer(workspaceDir: string, extra: string[] = []): Promise<ServerProcess> {
+  const nodeArgs = process.env.RETEST_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, join(REPO, 'bin', 'retest.js'), 'serve', '--workspace', workspaceDir, '--host', '127.0.0.1', '--port', '0', '--json', '--quiet', '--rate-limit', '1000000', ...extra], {
+    cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RETEST_ADMIN_TOKEN: 'bench-admin-token' },
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const exited = new Promise<string>((res) => child.on('exit', (code, signal) => res(signal ?? String(code))));
+  const lines = createInterface({ input: child.stdout! });
+  const url = await new Promise<string>((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`retest serve did not start within 60 s: ${stderr}`)), 60_000);
+    lines.once('line', (line) => { clearTimeout(timer); try { res((JSON.parse(line) as { url: string }).url); } catch { rej(new Error(`unexpected output: ${line} ${stderr}`)); } });
+    void exited.then((how) => { clearTimeout(timer); rej(new Error(`retest serve exited (${how}): ${stderr}`)); });
+  });
+  if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(url)) throw new Error(`the server must listen on 127.0.0.1 only, got ${url}`);
+  return { child, url, exited };
+}
+
+/** An answer the server acknowledged (HTTP 200 with ok). */
+export interface Ack {
+  assignment: string;
+  /** Shown (per-assignment) tokens selected. */
+  selected: string[];
+}
+
+export interface LoadResult {
+  acks: Ack[];
+  /** Submit latencies in ms (acknowledged first submissions). */
+  latencies: number[];
+  /** Page (claim) latencies in ms. */
+  pageLatencies: number[];
+  /** Retries of an acknowledged submission that the server did not report as repeated. */
+  duplicateAcks: number;
+  /** Retries sent. */
+  retries: number;
+  /** Requests that failed (network errors, 5xx). */
+  errors: number;
+  /** Labellers that found no task left. */
+  exhausted: number;
+}
+
+/**
+ * Runs `tokens.length` simulated labellers against `url` until `stop()` returns true: sign in,
+ * then loop GET /label → POST /label/submit (a seeded random selection; 10% of submissions are
+ * sent twice, as a retry after a lost response would be).
+ */
+export function emptyLoadResult(): LoadResult {
+  return { acks: [], latencies: [], pageLatencies: [], duplicateAcks: 0, retries: 0, errors: 0, exhausted: 0 };
+}
+
+/** `result` is filled as the load runs (watch it live) and returned at the end. */
+export async function runLabellers(url: string | (() => string), tokens: readonly string[], stop: () => boolean, seed = 1, result: LoadResult = emptyLoadResult()): Promise<LoadResult> {
+  const base = typeof url === 'string' ? () => url : url;
+  const rng = createRng(seed);
+  const one = async (token: string) => {
+    const cookie = `retest_labeller=${token}`;
+    while (!stop()) {
+      try {
+        const t0 = performance.now();
+        const page = await fetch(`${base()}/label`, { headers: { cookie } });
+        const html = await page.text();
+        if (page.status !== 200) { result.errors++; continue; }
+        result.pageLatencies.push(performance.now() - t0);
+        if (html.includes('No tasks left')) { result.exhausted++; return; }
+        const assignment = /name="assignment" value="([^"]+)"/.exec(html)![1]!;
+        const csrf = /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
+        const shown = [...html.matchAll(/name="sel" value="([^"]+)"/g)].map((m) => m[1]!);
+        const selected = shown.filter(() => rng.next() < 0.3);
+        const body = new URLSearchParams({ assignment, _csrf: csrf });
+        for (const s of selected) body.append('sel', s);
+        const send = () => fetch(`${base()}/label/submit`, { method: 'POST', body, headers: { cookie, accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' } });
+        const t1 = performance.now();
+        const res = await send();
+        const json = (await res.json()) as { ok?: boolean; repeated?: boolean };
+        if (res.status !== 200 || !json.ok) { result.errors++; continue; }
+        result.latencies.push(performance.now() - t1);
+        result.acks.push({ assignment, selected });
+        if (rng.next() < 0.1) {
+          result.retries++;
+          const again = await send();
+          const j = (await again.json()) as { ok?: boolean; repeated?: boolean };
+          if (again.status === 200 && j.ok && !j.repeated) result.duplicateAcks++;
+        }
+      } catch {
+        result.errors++;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  };
+  await Promise.all(tokens.map(one));
+  return result;
+}
+
+export interface CheckResult {
+  /** Acknowledged answers missing from the database or stored differently. */
+  lost: number;
+  /** Answers stored twice: acknowledged retries not seen as repeats, tasks over N, workers answering a task twice. */
+  duplicated: number;
+  /** Submitted assignments in the database. */
+  stored: number;
+}
+
+/** Compares acknowledged answers with the workspace database. */
+export function checkAnswers(workspaceDir: string, acks: readonly Ack[], duplicateAcks: number): CheckResult {
+  const db = openDatabase(join(workspaceDir, DB_FILE), allWorkspaceMigrations());
+  try {
+    const key = (db.prepare("SELECT value FROM server_secrets WHERE key = 'image_key'").get() as { value: string }).value;
+    const statusOf = db.prepare('SELECT status, task_id FROM assignments WHERE id = ?');
+    const itemsOf = db.prepare('SELECT image_id, token FROM task_items WHERE task_id = ?');
+    const answersOf = db.prepare('SELECT image_id, selected FROM answers WHERE assignment_id = ?');
+    let lost = 0;
+    const seen = new Map<string, number>();
+    for (const ack of acks) seen.set(ack.assignment, (seen.get(ack.assignment) ?? 0) + 1);
+    for (const ack of acks) {
+      const a = statusOf.get(ack.assignment) as { status: string; task_id: string } | undefined;
+      if (!a || !['submitted', 'approved'].includes(a.status)) { lost++; continue; }
+      const items = itemsOf.all(a.task_id) as { image_id: string; token: string }[];
+      const byItem = new Map(items.map((i) => [i.token, i.image_id]));
+      const expected = new Set(shownItems(key, ack.assignment, items.map((i) => i.token)).filter((s) => ack.selected.includes(s.token)).map((s) => byItem.get(s.itemToken)!));
+      const stored = answersOf.all(ack.assignment) as { image_id: string; selected: number }[];
+      const got = new Set(stored.filter((r) => r.selected === 1).map((r) => r.image_id));
+      if (stored.length !== items.length || got.size !== expected.size || [...expected].some((id) => !got.has(id))) lost++;
+    }
+    const overfull = (db.prepare(`SELECT COALESCE(SUM(n - wanted), 0) AS x FROM (SELECT t.assignments_wanted AS wanted, COUNT(a.id) AS n FROM tasks t JOIN assignments a ON a.task_id = t.id AND a.status IN ('submitted', 'approved') GROUP BY t.id) WHERE n > wanted`).get() as { x: number }).x;
+    const twice = (db.prepare("SELECT COUNT(*) AS x FROM (SELECT task_id, worker_hash FROM assignments WHERE status IN ('submitted', 'approved') GROUP BY task_id, worker_hash HAVING COUNT(*) > 1)").get() as { x: number }).x;
+    const ackedTwice = [...seen.values()].filter((n) => n > 1).length;
+    const stored = (db.prepare("SELECT COUNT(*) AS n FROM assignments WHERE status IN ('submitted', 'approved')").get() as { n: number }).n;
+    return { lost, duplicated: duplicateAcks + overfull + twice + ackedTwice, stored };
+  } finally {
+    db.close();
+  }
+}
+
+/** The q-quantile (0…1) of a list of numbers (nearest rank), NaN when empty. */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return Number.NaN;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
+}

@@ -1,0 +1,12 @@
+export * from './types.ts';
+export { clopperPearson } from './clopper-pearson.ts';
+export { SCALES, toScale, fromScale, normalCdf, isScale } from './scales.ts';
+export { olsFit } from './ols.ts';
+export { quantileInPlace, percentileInterval } from './quantile.ts';
+export { bootstrapLines, lineIntervals, lineBand, type BootstrapLines } from './bootstrap.ts';
+export { averageRanks, pearson, spearman, kendallTauB } from './rank-correlation.ts';
+export { accuracyByFrequency, DEFAULT_FREQUENCY_EDGES } from './selection-frequency.ts';
+export { perClassAccuracy, type ClassAccuracy } from './per-class.ts';
+export { globToRegExp, modelMatcher, type ModelFilter } from './model-filter.ts';
+export { compareTestSets, fitInScale, estimate, DEFAULT_RESAMPLES, type CompareOptions, type Comparison } from './compare-test-sets.ts';
+export { pairModels, type CountLike } from './pair-models.ts';

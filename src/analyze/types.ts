@@ -1,0 +1,89 @@
+/**
+ * Contracts of the analysis stage: plain data in, plain data out. Accuracies are fractions in
+ * [0, 1]; gaps and effective robustness are differences of fractions (0.12 = 12 points).
+ */
+
+/** How many of `n` predictions were correct. */
+export interface Count {
+  /** Correct predictions. */
+  correct: number;
+  /** Images scored (failed images count as wrong, so n is the test-set size). */
+  n: number;
+}
+
+/** A count with its accuracy and exact 95 % interval. */
+export interface AccuracyEstimate extends Count {
+  /** correct / n. */
+  accuracy: number;
+  /** Clopper–Pearson 95 % interval [lower, upper]. */
+  ci95: [number, number];
+}
+
+/** The scale in which a fit is computed: plain accuracy, Φ⁻¹(accuracy) or log(a / (1 − a)). */
+export type Scale = 'linear' | 'probit' | 'logit';
+
+/** An ordinary least squares line y = slope · x + intercept. */
+export interface LineFit {
+  slope: number;
+  intercept: number;
+  /** Coefficient of determination; null when y has no variance. */
+  r2: number | null;
+}
+
+/** A line fit with seeded-bootstrap percentile intervals. */
+export interface FitWithIntervals extends LineFit {
+  /** Bootstrap percentile 95 % interval of the slope; null when fewer than 3 models. */
+  slope_ci95: [number, number] | null;
+  /** Bootstrap percentile 95 % interval of the intercept; null when fewer than 3 models. */
+  intercept_ci95: [number, number] | null;
+}
+
+/** One model scored on both test sets. */
+export interface ModelPair {
+  /** Model name. */
+  model: string;
+  /** Where the numbers came from: the user's store, or the bundled published results. */
+  source: 'store' | 'published';
+  original: Count;
+  new: Count;
+}
+
+/** Per-model row of an analysis. */
+export interface ModelComparison {
+  model: string;
+  original: AccuracyEstimate;
+  new: AccuracyEstimate;
+  /** original.accuracy − new.accuracy. */
+  gap: number;
+  /** new.accuracy minus the fitted line at original.accuracy (fit in the analysis scale, mapped back to accuracy); null without a fit. */
+  effective_robustness: number | null;
+}
+
+/** The `retest analyze --json` object. */
+export interface Analysis {
+  /** Original test-set name. */
+  original: string;
+  /** New test-set name. */
+  new: string;
+  /** 'top1' or 'top5'. */
+  metric: 'top1' | 'top5';
+  models: ModelComparison[];
+  /** Fits of new vs original accuracy across models; a scale is null when fewer than 2 distinct models. */
+  fits: Record<Scale, FitWithIntervals | null>;
+  /** Rank agreement of the models between the two test sets; null with fewer than 2 models. */
+  rank_correlation: { spearman: number | null; kendall: number | null };
+}
+
+/** Accuracy of the models on the images whose selection frequency falls in one bin. */
+export interface FrequencyBin {
+  /** Inclusive lower edge. */
+  lower: number;
+  /** Upper edge (exclusive, except for the last bin, which includes 1). */
+  upper: number;
+  /** Images in the bin. */
+  images: number;
+  /** Accuracy of each model on those images (null when the bin is empty), in the order of the models given. */
+  accuracy: (number | null)[];
+  /** Mean over models; null when the bin is empty. */
+  meanAccuracy: number | null;
+}

@@ -1,0 +1,86 @@
+/**
+ * `retest answers import mturk|jsonl FILE`, review decisions (approve/reject assignments and
+ * workers, an automatic control-accuracy rule).
+ */
+import { Option, type Command } from 'commander';
+import { usageError } from '../../core/index.ts';
+import { importAnswersJsonl, importMturkResults, rejectLowAccuracyWorkers, setAssignmentStatus, setWorkerStatus, workerSalt } from '../../label/index.ts';
+import { closeWorkspace, openWorkspace, resolveWorkspaceDir, workspaceOption } from '../../workspace/index.ts';
+import { jsonOption, printJson } from '../options.ts';
+
+interface Common { workspace?: string; json?: boolean }
+
+export function register(program: Command): void {
+  const group = program.command('answers').description('import crowd answers and review workers');
+  const imp = group.command('import').description('import finished assignments (idempotent: re-importing updates review statuses only)');
+  imp
+    .command('mturk')
+    .description('import an MTurk batch results CSV (HITId, AssignmentId, WorkerId, AssignmentStatus, AcceptTime, SubmitTime, Input.*, Answer.*)')
+    .argument('<file>', 'Batch_NNN_batch_results.csv')
+    .addOption(workspaceOption())
+    .addOption(jsonOption())
+    .action((file: string, options: Common) => withWorkspace(options, (ws) => {
+      const r = importMturkResults(ws.db, file, { salt: workerSalt(ws.db) });
+      report(options, r);
+    }));
+  imp
+    .command('jsonl')
+    .description('import answers, one JSON assignment per line (see docs/labelling-and-sampling.md)')
+    .argument('<file>', 'answers.jsonl')
+    .addOption(workspaceOption())
+    .addOption(jsonOption())
+    .action((file: string, options: Common) => withWorkspace(options, (ws) => {
+      const r = importAnswersJsonl(ws.db, file, { salt: workerSalt(ws.db) });
+      report(options, r);
+    }));
+  for (const status of ['approve', 'reject'] as const) {
+    group
+      .command(status)
+      .description(`${status} assignments by id (${status === 'reject' ? 'their answers leave the frequencies; the task slot reopens' : 'restores them'})`)
+      .argument('<ids...>', 'assignment ids (mturk imports: mturk:<AssignmentId>)')
+      .addOption(workspaceOption())
+      .addOption(jsonOption())
+      .action((ids: string[], options: Common) => withWorkspace(options, (ws) => {
+        const r = setAssignmentStatus(ws.db, ids, status === 'approve' ? 'approved' : 'rejected');
+        if (options.json) printJson(r);
+        else process.stdout.write(`${r.changed} assignment(s) ${status}d${r.skipped.length ? `; not answered or unknown: ${r.skipped.join(', ')}` : ''}\n`);
+      }));
+    group
+      .command(`${status}-worker`)
+      .description(`${status} a worker by hash (${status === 'reject' ? 'all their answers leave the frequencies at once; raw answers are kept' : 'their answers count again'})`)
+      .argument('<workerHash>', 'worker hash as printed by `retest frequencies --workers`')
+      .option('--reason <text>', 'why')
+      .addOption(workspaceOption())
+      .addOption(jsonOption())
+      .action((hash: string, options: Common & { reason?: string }) => withWorkspace(options, (ws) => {
+        if (!/^[0-9a-f]{64}$/.test(hash)) throw usageError('a worker hash is 64 hex digits', { field: 'workerHash', received: JSON.stringify(hash) });
+        setWorkerStatus(ws.db, hash, status === 'approve' ? 'approved' : 'rejected', options.reason ? { reason: options.reason } : {});
+        if (options.json) printJson({ workerHash: hash, status: `${status}d` });
+        else process.stdout.write(`worker ${hash.slice(0, 12)}… ${status}d\n`);
+      }));
+  }
+  group
+    .command('auto-reject')
+    .description('reject every unreviewed worker whose control accuracy is below --min-accuracy (an automatic rule; the original only inspected by hand)')
+    .addOption(new Option('--min-accuracy <x>', 'minimum pooled control accuracy').default(0.5).argParser(Number))
+    .addOption(new Option('--min-controls <n>', 'only judge workers with at least this many control answers').default(12).argParser(Number))
+    .addOption(workspaceOption())
+    .addOption(jsonOption())
+    .action((options: Common & { minAccuracy: number; minControls: number }) => withWorkspace(options, (ws) => {
+      if (!(options.minAccuracy >= 0 && options.minAccuracy <= 1)) throw usageError('--min-accuracy must be in [0, 1]', { field: '--min-accuracy', received: String(options.minAccuracy) });
+      const rejected = rejectLowAccuracyWorkers(ws.db, { minAccuracy: options.minAccuracy, minControls: options.minControls });
+      if (options.json) printJson({ rejected });
+      else process.stdout.write(`rejected ${rejected.length} worker(s)\n`);
+    }));
+}
+
+function withWorkspace(options: Common, fn: (ws: ReturnType<typeof openWorkspace>) => void): void {
+  const ws = openWorkspace(resolveWorkspaceDir(options.workspace));
+  try { fn(ws); } finally { closeWorkspace(ws); }
+}
+
+function report(options: Common, r: { rows: number; inserted: number; statusChanged: number; unchanged: number; answers: number; conflicts: { externalId: string; reason: string }[] }): void {
+  if (options.json) { printJson(r); return; }
+  process.stdout.write(`${r.rows} rows: ${r.inserted} new assignments (${r.answers} answers), ${r.statusChanged} status updates, ${r.unchanged} unchanged\n`);
+  for (const c of r.conflicts) process.stderr.write(`warning: ${c.externalId}: ${c.reason}\n`);
+}

@@ -1,0 +1,49 @@
+/** `retest blacklist add|remove|list`: candidates excluded by a person, with reasons. */
+import type { Command } from 'commander';
+import { addToBlacklist, listBlacklist, removeFromBlacklist } from '../../sample/index.ts';
+import { closeWorkspace, openWorkspace, resolveWorkspaceDir, workspaceOption } from '../../workspace/index.ts';
+import { jsonOption, printJson } from '../options.ts';
+
+export function register(program: Command): void {
+  const group = program.command('blacklist').description('exclude candidates from sampling, with a reason (kept for the record)');
+  group
+    .command('add')
+    .argument('<ids...>', 'image ids')
+    .requiredOption('--reason <text>', 'why (e.g. "drawing, not a photograph")')
+    .option('--by <name>', 'who decided', 'cli')
+    .addOption(workspaceOption())
+    .addOption(jsonOption())
+    .action((ids: string[], options: { reason: string; by: string; workspace?: string; json?: boolean }) => {
+      const ws = openWorkspace(resolveWorkspaceDir(options.workspace));
+      try {
+        const n = addToBlacklist(ws.db, ids, { reason: options.reason, by: options.by });
+        if (options.json) printJson({ added: n });
+        else process.stdout.write(`blacklisted ${n} image(s); sample again to replace them\n`);
+      } finally { closeWorkspace(ws); }
+    });
+  group
+    .command('remove')
+    .argument('<ids...>', 'image ids')
+    .addOption(workspaceOption())
+    .addOption(jsonOption())
+    .action((ids: string[], options: { workspace?: string; json?: boolean }) => {
+      const ws = openWorkspace(resolveWorkspaceDir(options.workspace));
+      try {
+        const n = removeFromBlacklist(ws.db, ids);
+        if (options.json) printJson({ removed: n });
+        else process.stdout.write(`removed ${n} entr${n === 1 ? 'y' : 'ies'}\n`);
+      } finally { closeWorkspace(ws); }
+    });
+  group
+    .command('list')
+    .addOption(workspaceOption())
+    .addOption(jsonOption())
+    .action((options: { workspace?: string; json?: boolean }) => {
+      const ws = openWorkspace(resolveWorkspaceDir(options.workspace));
+      try {
+        const rows = listBlacklist(ws.db);
+        if (options.json) printJson({ blacklist: rows });
+        else for (const r of rows) process.stdout.write(`${r.imageId}\t${r.reason}\t${r.by}\t${r.at}\n`);
+      } finally { closeWorkspace(ws); }
+    });
+}

@@ -1,0 +1,50 @@
+/**
+ * `retest datasets`: the named datasets, whether each is present locally and where.
+ */
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { DATASETS, locateDataset, readMarker } from '../../datasets/index.ts';
+import { cacheDir, dataDirOption, jsonOption, printJson } from '../options.ts';
+
+export function register(program: Command): void {
+  program
+    .command('datasets')
+    .summary('list the named datasets and where they are')
+    .description(
+      'Lists the named datasets (usable as --dataset NAME), whether each is present in --data-dir or the ' +
+        'download cache, and where. Missing ones: `retest fetch NAME` (ImageNet val must be brought by hand).',
+    )
+    .addOption(dataDirOption())
+    .option('--cache <dir>', 'download cache (env RETEST_CACHE)', cacheDir())
+    .addOption(jsonOption())
+    .action((opts: { dataDir?: string; cache: string; json?: boolean }) => {
+      const options = { dataDir: opts.dataDir, cacheDir: opts.cache };
+      const rows = DATASETS.map((spec) => {
+        const location = locateDataset(spec, options);
+        const marker = location.present && location.where === 'cache' ? readMarker(resolve(opts.cache), spec.name) : null;
+        return {
+          name: spec.name,
+          title: spec.title,
+          present: location.present,
+          where: location.present ? location.where : null,
+          path: location.present ? location.path : null,
+          fetchedAt: marker?.fetchedAt ?? null,
+          looked: location.present ? [] : location.looked,
+          downloads: spec.downloads.map((d) => ({ url: d.url, md5: d.md5 ?? null, sha256: d.sha256 ?? null, bytes: d.bytes ?? null, checksumSource: d.checksumSource })),
+          manual: spec.manual ?? null,
+          homepage: spec.homepage,
+          license: spec.license,
+        };
+      });
+      if (opts.json) {
+        printJson({ cacheDir: resolve(opts.cache), dataDir: opts.dataDir ? resolve(opts.dataDir) : null, datasets: rows });
+        return;
+      }
+      const width = Math.max(...rows.map((r) => r.name.length));
+      process.stdout.write(`cache: ${resolve(opts.cache)}${opts.dataDir ? `   data dir: ${resolve(opts.dataDir)}` : ''}\n\n`);
+      for (const row of rows) {
+        const status = row.present ? `present (${row.where}) ${row.path}` : row.downloads.length > 0 ? `missing: retest fetch ${row.name}` : 'missing: bring it yourself (see docs/datasets.md)';
+        process.stdout.write(`${row.name.padEnd(width)}  ${status}\n`);
+      }
+    });
+}

@@ -1,0 +1,253 @@
+/**
+ * `retest dedup search|review|resolve`: near-duplicate detection (DESIGN §1.5).
+ */
+import type { Command } from 'commander';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { join, resolve } from 'node:path';
+import { usageError } from '../../core/errors.ts';
+import {
+  closestPairs,
+  dssimRerank,
+  listTensors,
+  openImageSource,
+  parseDescriptor,
+  registerDedupReview,
+  searchSources,
+  searchWorkspace,
+  updateDedupStatus,
+  writeContactSheet,
+  formatDistance,
+  type ImageSource,
+  type Neighbour,
+} from '../../dedup/index.ts';
+import { openWorkspace, resolveWorkspaceDir, workspaceOption, closeWorkspace } from '../../workspace/index.ts';
+import { cacheDir, dataDirOption, jsonOption, positiveInt, printJson } from '../options.ts';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function thresholdPair(value: string, previous: Record<string, number> = {}): Record<string, number> {
+  const m = /^(.+)=([0-9.eE+-]+)$/.exec(value);
+  if (!m || !Number.isFinite(Number(m[2]))) {
+    throw usageError('--threshold takes DESCRIPTOR=VALUE', { field: '--threshold', received: JSON.stringify(value), expected: 'e.g. pixels=1.2e8 or pixels-std=0.15' });
+  }
+  return { ...previous, [m[1] as string]: Number(m[2]) };
+}
+
+interface SearchFlags {
+  queries?: string;
+  references?: string[];
+  workspace?: string;
+  k?: number;
+  descriptor?: string[];
+  json?: boolean;
+  out?: string;
+  top: number;
+  sheet: number;
+  threshold?: Record<string, number>;
+  autoDuplicateBelow?: number;
+  workers?: number;
+  dataDir?: string;
+  listTensors?: string;
+}
+
+export function register(program: Command): void {
+  const dedup = program.command('dedup').summary('find near-duplicates of original images among new ones, review and resolve them');
+
+  dedup
+    .command('search')
+    .summary('k nearest neighbours of every query image among reference sets')
+    .description(
+      'Exact k-nearest-neighbour search (squared L2 as a blocked matrix product on all cores).\n' +
+        'Array mode: --queries X --references Y [--references Z]: X/Y are dataset names (cifar10-test) or paths\n' +
+        '(.bin, uint8 .npy, image folders). A reference equal to the queries is searched without self-matches.\n' +
+        'Workspace mode: --workspace DIR: candidates against the pool itself, the originals and any --references;\n' +
+        'neighbours are stored for `retest dedup review` and dedup_status is updated.\n' +
+        'Descriptors: pixels[@SIZE], pixels-std[@SIZE] (default), features:MODEL.onnx#TENSOR, dssim (re-ranks a short list).',
+    )
+    .option('--queries <name|path>', 'query images (array mode)')
+    .option('--references <name|path>', 'reference set (repeatable)', collect)
+    .addOption(workspaceOption())
+    .option('-k, --k <n>', 'neighbours per query (default 10; 100 in workspace mode)', positiveInt('--k'))
+    .option('--descriptor <spec>', 'descriptor (repeatable): pixels[@S] | pixels-std[@S] | features:M.onnx#T | dssim', collect)
+    .option('--out <dir>', 'write a contact sheet (HTML) of the closest pairs and pairs JSON per descriptor here')
+    .option('--top <n>', 'closest pairs listed on the terminal', positiveInt('--top'), 20)
+    .option('--sheet <n>', 'pairs on each contact sheet', positiveInt('--sheet'), 100)
+    .option('--threshold <descriptor=value>', 'review threshold (workspace mode; repeatable)', thresholdPair)
+    .option('--auto-duplicate-below <l2>', 'workspace mode: mark pixel pairs at or below this squared L2 as duplicates (CIFAR-10.1: 1000 at 32²)', Number)
+    .option('--workers <n>', 'worker threads (default: all cores)', positiveInt('--workers'))
+    .option('--list-tensors <model.onnx>', 'print the tensors of an ONNX model usable as features:MODEL#TENSOR, and exit')
+    .addOption(dataDirOption())
+    .addOption(jsonOption())
+    .action(async (flags: SearchFlags) => {
+      if (flags.listTensors) {
+        const tensors = listTensors(readFileSync(flags.listTensors));
+        if (flags.json) printJson({ model: flags.listTensors, tensors });
+        else for (const t of tensors) process.stdout.write(`${t.op.padEnd(20)} ${t.name}\n`);
+        return;
+      }
+      if (flags.workspace !== undefined || (!flags.queries && process.env.RETEST_WORKSPACE)) await searchWorkspaceCommand(flags);
+      else await searchArrays(flags);
+    });
+
+  dedup
+    .command('review')
+    .summary('serve the review page: pairs closer than the thresholds, d = duplicate, n = not')
+    .addOption(workspaceOption())
+    .option('--port <n>', 'port on 127.0.0.1 (default: any free port)', Number, 0)
+    .option('--reviewer <name>', 'name recorded with each decision (default: your user name)')
+    .action(async (flags: { workspace?: string; port: number; reviewer?: string }) => {
+      const workspace = openWorkspace(resolveWorkspaceDir(flags.workspace));
+      const { default: Fastify } = await import('fastify');
+      const app = Fastify({ logger: false });
+      await registerDedupReview(app, { workspace, prefix: '', reviewerName: flags.reviewer ?? safeUserName() });
+      const address = await app.listen({ host: '127.0.0.1', port: flags.port });
+      process.stdout.write(`near-duplicate review: ${address}/\n(press Ctrl-C to stop; then run \`retest dedup resolve\`)\n`);
+      const stop = async () => {
+        await app.close();
+        closeWorkspace(workspace);
+      };
+      process.once('SIGINT', () => void stop());
+      process.once('SIGTERM', () => void stop());
+    });
+
+  dedup
+    .command('resolve')
+    .summary('duplicate graph → excluded / kept candidates (writes dedup_status)')
+    .addOption(workspaceOption())
+    .addOption(jsonOption())
+    .action(async (flags: { workspace?: string; json?: boolean }) => {
+      const workspace = openWorkspace(resolveWorkspaceDir(flags.workspace));
+      try {
+        const { resolutions, counts } = updateDedupStatus(workspace.db);
+        if (flags.json) {
+          printJson({ counts, duplicates: resolutions.filter((r) => r.status === 'duplicate'), pending: resolutions.filter((r) => r.status === 'pending').map((r) => r.imageId) });
+          return;
+        }
+        process.stdout.write(`candidates: ${resolutions.length}  clear: ${counts.clear}  pending review: ${counts.pending}  duplicate: ${counts.duplicate}\n`);
+        for (const r of resolutions.filter((x) => x.status === 'duplicate').slice(0, 20)) process.stdout.write(`  duplicate ${r.imageId}: ${r.reason}\n`);
+        if (counts.pending > 0) process.stdout.write('pending candidates stay ineligible until every pair closer than a threshold is decided (`retest dedup review`).\n');
+      } finally {
+        closeWorkspace(workspace);
+      }
+    });
+}
+
+function safeUserName(): string {
+  try {
+    return userInfo().username || 'reviewer';
+  } catch {
+    return 'reviewer';
+  }
+}
+
+async function searchArrays(flags: SearchFlags): Promise<void> {
+  if (!flags.queries) throw usageError('give --queries (with --references) or --workspace', { field: '--queries', hint: 'e.g. retest dedup search --queries new.npy --references cifar10-test' });
+  const open = (name: string) => openImageSource(name, { cacheDir: cacheDir(), ...(flags.dataDir ? { dataDir: flags.dataDir } : {}) });
+  const queries = await open(flags.queries);
+  const refNames = flags.references?.length ? flags.references : [flags.queries];
+  const references: ImageSource[] = [];
+  for (const name of refNames) {
+    const source = await open(name);
+    references.push(source.key === queries.key ? queries : source);
+  }
+  const selfSets = references.flatMap((r, i) => (r.key === queries.key ? [i] : []));
+  const k = flags.k ?? 10;
+  const specs = flags.descriptor?.length ? flags.descriptor : ['pixels-std'];
+  const mixed = references.some((r) => r.width !== queries.width || r.height !== queries.height);
+  const minSide = Math.min(queries.width, ...references.map((r) => r.width));
+  const label = (source: ImageSource, index: number) => (source.ids ? source.ids[index] : index);
+  let shortLists: Neighbour[][] | null = null;
+  for (const spec of specs) {
+    let neighbours: Neighbour[][];
+    let name: string;
+    let seconds: number;
+    if (spec === 'dssim') {
+      // DSSIM re-ranks the short lists of the previous descriptor (or of pixels-std).
+      const started = performance.now();
+      if (!shortLists) {
+        const base = parseDescriptor(mixed ? `pixels-std@${minSide}` : 'pixels-std');
+        shortLists = (await searchSources(queries, references, base, { k: 30, ...(flags.workers ? { workers: flags.workers } : {}) })).neighbours;
+        await base.close();
+      }
+      neighbours = await dssimRerank(queries, references, shortLists, k);
+      name = 'dssim';
+      seconds = (performance.now() - started) / 1000;
+    } else {
+      const descriptor = parseDescriptor(mixed && /^pixels(-std)?$/.test(spec) ? `${spec}@${minSide}` : spec);
+      try {
+        const result = await searchSources(queries, references, descriptor, { k: Math.max(k, 30), ...(flags.workers ? { workers: flags.workers } : {}) });
+        shortLists = result.neighbours;
+        neighbours = result.neighbours.map((list) => list.slice(0, k));
+        name = descriptor.name;
+        seconds = result.describeSeconds + result.searchSeconds;
+      } finally {
+        await descriptor.close();
+      }
+    }
+    if (flags.json) {
+      const lines: string[] = [];
+      for (const [q, list] of neighbours.entries()) {
+        lines.push(
+          JSON.stringify({
+            query: label(queries, q),
+            ...(specs.length > 1 ? { descriptor: name } : {}),
+            neighbours: list.map((n) => ({ reference: label(references[n.set] as ImageSource, n.index), set: (references[n.set] as ImageSource).name, distance: n.distance })),
+          }),
+        );
+      }
+      process.stdout.write(`${lines.join('\n')}\n`);
+    } else {
+      const pairs = closestPairs(neighbours, selfSets, flags.top);
+      process.stdout.write(`${name}: ${queries.count} queries × ${references.map((r) => `${r.count} ${r.name}`).join(' + ')} in ${seconds.toFixed(1)} s; closest pairs:\n`);
+      for (const p of pairs) {
+        const ref = references[p.set] as ImageSource;
+        process.stdout.write(`  ${String(label(queries, p.query)).padStart(6)} ${queries.name}  ↔  ${String(label(ref, p.reference)).padStart(6)} ${ref.name}   ${formatDistance(p.distance)}\n`);
+      }
+    }
+    if (flags.out) {
+      const dir = resolve(flags.out);
+      mkdirSync(dir, { recursive: true });
+      const safe = name.replace(/[^\w.@-]+/g, '_');
+      const pairs = closestPairs(neighbours, selfSets, flags.sheet);
+      const sheet = join(dir, `contact-sheet-${safe}.html`);
+      await writeContactSheet(sheet, `${pairs.length} closest pairs · ${name}`, `${queries.name} (${queries.count}) against ${references.map((r) => `${r.name} (${r.count})`).join(', ')}; distance ${name.startsWith('dssim') ? 'DSSIM' : 'squared L2'}`, queries, references, pairs);
+      writeFileSync(
+        join(dir, `pairs-${safe}.json`),
+        `${JSON.stringify({ descriptor: name, queries: queries.name, references: references.map((r) => r.name), pairs: pairs.map((p) => ({ query: label(queries, p.query), set: (references[p.set] as ImageSource).name, reference: label(references[p.set] as ImageSource, p.reference), distance: p.distance })) }, null, 1)}\n`,
+      );
+      if (!flags.json) process.stdout.write(`  contact sheet: ${sheet}\n`);
+    }
+  }
+}
+
+async function searchWorkspaceCommand(flags: SearchFlags): Promise<void> {
+  const workspace = openWorkspace(resolveWorkspaceDir(flags.workspace));
+  try {
+    const references: ImageSource[] = [];
+    for (const name of flags.references ?? []) references.push(await openImageSource(name, { cacheDir: cacheDir(), side: workspace.config.squareSize, ...(flags.dataDir ? { dataDir: flags.dataDir } : {}) }));
+    const summary = await searchWorkspace(workspace, {
+      descriptors: flags.descriptor?.length ? flags.descriptor : ['pixels-std'],
+      references,
+      ...(flags.k !== undefined ? { k: flags.k } : {}),
+      ...(flags.threshold ? { thresholds: flags.threshold } : {}),
+      ...(flags.autoDuplicateBelow !== undefined ? { autoDuplicateBelow: flags.autoDuplicateBelow } : {}),
+      ...(flags.workers ? { workers: flags.workers } : {}),
+      ...(flags.json ? {} : { onProgress: (m: string) => process.stderr.write(`${m}\n`) }),
+    });
+    if (flags.json) {
+      printJson(summary);
+      return;
+    }
+    process.stdout.write(`${summary.candidates} candidates searched\n`);
+    for (const m of summary.metrics) {
+      process.stdout.write(`  ${m.metric}: ${m.underThreshold} pairs ≤ ${m.threshold === null ? '(no threshold: give --threshold)' : formatDistance(m.threshold)} among the first 30, ${m.seconds.toFixed(1)} s\n`);
+    }
+    if (summary.autoDuplicates) process.stdout.write(`  ${summary.autoDuplicates} pairs marked duplicate automatically\n`);
+    process.stdout.write(`status: ${summary.status.clear} clear, ${summary.status.pending} pending review, ${summary.status.duplicate} duplicate\n`);
+    if (summary.status.pending) process.stdout.write('next: retest dedup review, then retest dedup resolve\n');
+  } finally {
+    closeWorkspace(workspace);
+  }
+}
+

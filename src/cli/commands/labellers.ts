@@ -1,0 +1,63 @@
+/**
+ * `retest labellers invite NAME…` prints one personal labelling link per name;
+ * `retest labellers list` and `retest labellers revoke NAME…` manage them.
+ */
+import type { Command } from 'commander';
+import { inviteLabellers, listLabellers, revokeLabellers } from '../../server/index.ts';
+import { closeWorkspace, openWorkspace, resolveWorkspaceDir, workspaceOption } from '../../workspace/index.ts';
+import { jsonOption, printJson } from '../options.ts';
+
+interface Common { workspace?: string; json?: boolean }
+
+export function register(program: Command): void {
+  const group = program.command('labellers').description('invite labellers (personal links to the labelling app)');
+  group
+    .command('invite')
+    .description('print a personal labelling link per name (a name invited again gets a new link; the old one stops working)')
+    .argument('<names...>', 'labeller names (letters, digits, . _ @ + -)')
+    .addOption(workspaceOption())
+    .option('--url <base>', 'base URL of `retest serve`', 'http://127.0.0.1:8080')
+    .addOption(jsonOption())
+    .action((names: string[], options: Common & { url: string }) => {
+      const workspace = openWorkspace(resolveWorkspaceDir(options.workspace));
+      try {
+        const base = options.url.replace(/\/$/, '');
+        const invitations = inviteLabellers(workspace.db, names).map((i) => ({ name: i.name, link: `${base}/l/${i.token}` }));
+        if (options.json) printJson({ labellers: invitations });
+        else for (const i of invitations) process.stdout.write(`${i.name}\t${i.link}\n`);
+      } finally {
+        closeWorkspace(workspace);
+      }
+    });
+  group
+    .command('list')
+    .description('list invited labellers')
+    .addOption(workspaceOption())
+    .addOption(jsonOption())
+    .action((options: Common) => {
+      const workspace = openWorkspace(resolveWorkspaceDir(options.workspace));
+      try {
+        const rows = listLabellers(workspace.db);
+        if (options.json) printJson({ labellers: rows });
+        else for (const r of rows) process.stdout.write(`${r.name}\t${r.revokedAt ? `revoked ${r.revokedAt}` : `invited ${r.createdAt}`}\t${r.workerHash.slice(0, 12)}\n`);
+      } finally {
+        closeWorkspace(workspace);
+      }
+    });
+  group
+    .command('revoke')
+    .description('stop the named labellers’ links from working (their answers stay)')
+    .argument('<names...>', 'labeller names')
+    .addOption(workspaceOption())
+    .addOption(jsonOption())
+    .action((names: string[], options: Common) => {
+      const workspace = openWorkspace(resolveWorkspaceDir(options.workspace));
+      try {
+        const revoked = revokeLabellers(workspace.db, names);
+        if (options.json) printJson({ revoked });
+        else process.stdout.write(`revoked ${revoked} link(s)\n`);
+      } finally {
+        closeWorkspace(workspace);
+      }
+    });
+}

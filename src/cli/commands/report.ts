@@ -1,0 +1,119 @@
+/**
+ * `retest report`: one self-contained HTML page (inline SVG, no network) with, for each (original,
+ * new) pair, the Figure-1-style scatter, the trend and its uncertainty, the per-model table and
+ * accuracy by selection frequency; plus Markdown/CSV/LaTeX tables and the Vega-Lite specs. With no
+ * store results it reproduces the paper's figures from the bundled published results.
+ */
+import { Command, Option } from 'commander';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { usageError } from '../../core/errors.ts';
+import { buildReport, headlineText } from '../../report/index.ts';
+import { openResultsStore } from '../../store/index.ts';
+import { dbOption, jsonOption, printJson } from '../options.ts';
+import { parseFrequencies, parseMetric, parseSeed, resamplesOption } from './analysis-options.ts';
+
+interface ReportCliOptions {
+  out: string;
+  db: string;
+  json?: boolean;
+  published: boolean;
+  pair?: string[];
+  metric: 'top1' | 'top5';
+  axes: 'linear' | 'probit';
+  include?: string[];
+  exclude?: string[];
+  fitExclude: string[];
+  resamples: number;
+  seed: number | string;
+  frequencies?: string[];
+}
+
+function parsePair(value: string): { original: string; new: string } {
+  const [original, newSet, ...rest] = value.split(':');
+  if (!original || !newSet || rest.length > 0) throw usageError('--pair takes ORIGINAL:NEW', { field: '--pair', received: JSON.stringify(value), expected: 'e.g. cifar10-test:my-cifar10-v2' });
+  return { original, new: newSet };
+}
+
+export function register(program: Command): void {
+  program
+    .command('report')
+    .summary('HTML report with plots and tables (offline; the paper\'s figures by default)')
+    .description(
+      'Writes OUT/index.html — one self-contained page, inline SVG, no network — with, for each pair of\n' +
+        'test sets, new vs original accuracy per model (95% Clopper–Pearson error bars, y = x, least-squares\n' +
+        'trend with its 95% bootstrap band), the trend in three scales, the per-model table and accuracy by\n' +
+        'selection frequency; plus tables/*.md|csv|tex, specs/*.vl.json (Vega-Lite), plots/*.svg and\n' +
+        'analysis/*.json. The paper\'s published results are included (grey); models you evaluated or\n' +
+        'imported are drawn in red. With an empty or missing store this reproduces the paper\'s figures.',
+    )
+    .option('--out <dir>', 'output folder', 'report')
+    .option('--no-published', 'leave out the bundled published results')
+    .option('--pair <original:new...>', 'pairs to show (default: CIFAR-10 → CIFAR-10.1 v4/v6, ImageNet → each ImageNetV2 set)')
+    .addOption(new Option('--metric <metric>', 'top1 or top5').argParser(parseMetric).default('top1'))
+    .addOption(new Option('--axes <axes>', 'linear axes, or probit-spaced axes with a probit fit').choices(['linear', 'probit']).default('linear'))
+    .option('--include <pattern...>', 'only models matching these names or globs')
+    .option('--exclude <pattern...>', 'leave out models matching these names or globs')
+    .option('--fit-exclude <pattern...>', 'plot these models but keep them out of the fit (default: the Fisher-vector baselines fv_*, as the paper fits the CNNs); give "" to fit all', ['fv_*'])
+    .option('--resamples <n>', 'bootstrap resamples', resamplesOption, 100_000)
+    .option('--seed <seed>', 'bootstrap seed', parseSeed, 0)
+    .option('--frequencies <set=file...>', 'per-image selection frequencies of a test set (e.g. cifar10-test=cifar10h-counts.npy)')
+    .addOption(dbOption())
+    .addOption(jsonOption())
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ retest report                                   # the paper's figures, offline → report/index.html
+  $ retest import imagenetv2 PRED_DIR --metadata META && retest report --out report/
+  $ retest report --axes probit --frequencies cifar10-test=../shared/data/cifar10h/cifar10h-counts.npy`,
+    )
+    .action(async (opts: ReportCliOptions) => {
+      const store = existsSync(opts.db) ? openResultsStore(opts.db) : null;
+      try {
+        const fitExclude = opts.fitExclude.filter((p) => p !== '');
+        const summary = await buildReport({
+          out: opts.out,
+          store,
+          published: opts.published,
+          metric: opts.metric,
+          axes: opts.axes,
+          fitExclude,
+          resamples: opts.resamples,
+          seed: opts.seed,
+          frequencies: parseFrequencies(opts.frequencies, undefined),
+          ...(opts.pair ? { pairs: opts.pair.map(parsePair) } : {}),
+          ...(opts.include ? { include: opts.include } : {}),
+          ...(opts.exclude ? { exclude: opts.exclude } : {}),
+        });
+        if (summary.pairs.length === 0) {
+          throw usageError('nothing to report: no model has results on both sets of any pair', { file: opts.db, hint: opts.published ? 'check --pair/--include/--exclude' : 'drop --no-published, or evaluate/import models first' });
+        }
+        if (opts.json) {
+          printJson({
+            out: summary.out,
+            index: join(summary.out, 'index.html'),
+            files: summary.files,
+            pairs: summary.pairs.map((p) => ({
+              original: p.original,
+              new: p.new,
+              title: p.title,
+              metric: p.metric,
+              models: p.models,
+              your_models: p.yourModels,
+              models_in_fit: p.modelsInFit,
+              mean_drop_points: p.meanDropPoints,
+              linear: p.linear,
+              probit: p.probit,
+            })),
+          });
+          return;
+        }
+        const w = Math.max(...summary.pairs.map((p) => p.title.length));
+        for (const p of summary.pairs) process.stdout.write(`${p.title.padEnd(w)}  ${headlineText(p)}\n`);
+        process.stdout.write(`\nreport: ${join(summary.out, 'index.html')} (${summary.files.length} files)\n`);
+      } finally {
+        store?.close();
+      }
+    });
+}

@@ -1,0 +1,71 @@
+/**
+ * `retest serve --workspace DIR [--host 127.0.0.1] [--port 8080]`: the labelling web app.
+ * Prints the base URL and the admin link (with its token) on stdout; request logs (JSON, pino) go
+ * to stderr. Stops gracefully on SIGINT / SIGTERM.
+ */
+import { type Command, Option } from 'commander';
+import { usageError } from '../../core/index.ts';
+import { startServer } from '../../server/index.ts';
+import { resolveWorkspaceDir, workspaceOption } from '../../workspace/index.ts';
+import { jsonOption, positiveInt, printJson } from '../options.ts';
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw usageError('--port must be an integer 0–65535', { field: '--port', received: JSON.stringify(value) });
+  return n;
+}
+
+interface ServeOptions {
+  workspace?: string; host: string; port: number; ttl: number; assignments?: number; minAnswers: number; rateLimit: number;
+  adminToken?: string; publicUrl?: string; mturkOrigin?: string[]; quiet?: boolean; json?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('serve')
+    .description('serve the labelling app (invite links, MTurk ExternalQuestion) and the builder dashboard')
+    .addOption(workspaceOption())
+    .option('--host <address>', 'address to bind (keep 127.0.0.1 behind a reverse proxy)', '127.0.0.1')
+    .option('--port <n>', 'port (0 picks a free one)', port, 8080)
+    .option('--ttl <seconds>', 'seconds an open assignment lasts before it returns to the pool', positiveInt('--ttl'), 600)
+    .option('--assignments <n>', 'answers wanted per task (default: each task’s own N)', positiveInt('--assignments'))
+    .option('--min-answers <n>', 'valid answers an image needs to enter the dashboard histograms', positiveInt('--min-answers'), 10)
+    .option('--rate-limit <n>', 'requests per minute per token', positiveInt('--rate-limit'), 1200)
+    .addOption(new Option('--admin-token <token>', 'admin token (default: a new random one per start)').env('RETEST_ADMIN_TOKEN'))
+    .option('--public-url <url>', 'base URL printed in links (when behind a reverse proxy)')
+    .option('--mturk-origin <origin...>', 'extra origins turkSubmitTo may name (default: MTurk and its sandbox)')
+    .option('--quiet', 'no request logs')
+    .addOption(jsonOption())
+    .action(async (options: ServeOptions) => {
+      const server = await startServer({
+        workspaceDir: resolveWorkspaceDir(options.workspace),
+        host: options.host,
+        port: options.port,
+        assignmentTtlSeconds: options.ttl,
+        minAnswers: options.minAnswers,
+        rateLimitPerMinute: options.rateLimit,
+        logger: options.quiet ? false : { level: 'info', stream: process.stderr },
+        ...(options.assignments !== undefined ? { assignmentsPerTask: options.assignments } : {}),
+        ...(options.adminToken !== undefined ? { adminToken: options.adminToken } : {}),
+        ...(options.publicUrl !== undefined ? { publicUrl: options.publicUrl } : {}),
+        ...(options.mturkOrigin !== undefined ? { mturkSubmitOrigins: ['https://www.mturk.com', 'https://workersandbox.mturk.com', ...options.mturkOrigin] } : {}),
+      });
+      if (options.json) printJson({ url: server.url, admin_url: server.adminUrl, admin_token: server.adminToken, pid: process.pid });
+      else {
+        process.stdout.write(`retest serve: listening on ${server.url}\n`);
+        process.stdout.write(`admin:  ${server.adminUrl}\n`);
+        process.stdout.write(`token:  ${server.adminToken}\n`);
+        process.stdout.write(`labellers: retest labellers invite NAME… --url ${server.url}\n`);
+        process.stdout.write(`mturk:  ExternalQuestion URL ${server.url}/mturk\n`);
+      }
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          process.stderr.write(`retest serve: ${signal}, shutting down\n`);
+          resolve();
+        };
+        process.once('SIGINT', () => stop('SIGINT'));
+        process.once('SIGTERM', () => stop('SIGTERM'));
+      });
+      await server.close();
+    });
+}

@@ -1,0 +1,104 @@
+/**
+ * `retest tasks create|status|export mturk`: the crowd tasks of a workspace (DESIGN §1.3).
+ */
+import { Option, type Command } from 'commander';
+import { usageError } from '../../core/index.ts';
+import { createTasks, exportMturk } from '../../label/index.ts';
+import { closeWorkspace, openWorkspace, resolveWorkspaceDir, workspaceOption } from '../../workspace/index.ts';
+import { jsonOption, positiveInt, printJson } from '../options.ts';
+
+interface Common { workspace?: string; json?: boolean }
+
+export function register(program: Command): void {
+  const group = program.command('tasks').description('labelling tasks: 42 candidates + 3 positive + 3 negative controls per task, N workers each');
+  group
+    .command('create')
+    .description('create tasks for every candidate without one (re-run after collecting more), plus reference tasks (16/16/16)')
+    .addOption(workspaceOption())
+    .addOption(new Option('--assignments <n>', 'assignments (distinct workers) per task').default(10).argParser(positiveInt('--assignments')))
+    .addOption(new Option('--seed <n>', 'seed of the composition (shuffles, control draws, top-ups)').default(0).argParser(intArg('--seed')))
+    .addOption(new Option('--reference-images <n>', 'reference images per class that must reach --reference-answers planned answers').default(20).argParser(positiveInt('--reference-images')))
+    .addOption(new Option('--reference-answers <n>', 'planned answers per reference image').default(10).argParser(positiveInt('--reference-answers')))
+    .option('--classes <list>', 'only these class indices (comma-separated)')
+    .addOption(jsonOption())
+    .addHelpText('after', `
+Each main task shows 42 candidates of one class, 3 random reference images of the class (positive
+controls) and 3 reference images of its most similar class (negative controls), shuffled. The last
+chunk of a class is topped up with re-drawn candidates. Reference tasks (16 candidates, 16 positives,
+16 negatives) are added until every class has --reference-images reference images with
+--reference-answers planned answers: they give the reference distribution of selection frequencies.
+
+Examples:
+  $ retest tasks create --assignments 10 --seed 1
+  $ retest tasks export mturk hits/ --base-url https://label.example.org`)
+    .action((options: Common & { assignments: number; seed: number; referenceImages: number; referenceAnswers: number; classes?: string }) => {
+      const ws = openWorkspace(resolveWorkspaceDir(options.workspace));
+      try {
+        const report = createTasks(ws.db, {
+          seed: options.seed,
+          shape: { assignmentsPerTask: options.assignments, referenceImages: options.referenceImages, referenceAnswers: options.referenceAnswers },
+          ...(options.classes ? { classes: parseClassList(options.classes) } : {}),
+        });
+        if (options.json) { printJson(report); return; }
+        process.stdout.write(`created ${report.mainTasks} main and ${report.referenceTasks} reference tasks (${report.items} items, ${options.assignments} assignments each)\n`);
+        for (const c of report.classes) for (const w of c.warnings) process.stderr.write(`warning: class ${c.classIdx}: ${w}\n`);
+      } finally {
+        closeWorkspace(ws);
+      }
+    });
+  group
+    .command('status')
+    .description('tasks and assignments by kind and status')
+    .addOption(workspaceOption())
+    .addOption(jsonOption())
+    .action((options: Common) => {
+      const ws = openWorkspace(resolveWorkspaceDir(options.workspace));
+      try {
+        const tasks = ws.db.prepare('SELECT kind, COUNT(*) AS n, SUM(assignments_wanted) AS wanted FROM tasks GROUP BY kind ORDER BY kind').all() as { kind: string; n: number; wanted: number }[];
+        const assignments = ws.db.prepare('SELECT status, source, COUNT(*) AS n FROM assignments GROUP BY status, source ORDER BY status, source').all() as { status: string; source: string; n: number }[];
+        const complete = (ws.db.prepare("SELECT COUNT(*) AS n FROM tasks t WHERE (SELECT COUNT(*) FROM assignments a WHERE a.task_id = t.id AND a.status IN ('submitted','approved')) >= t.assignments_wanted").get() as { n: number }).n;
+        if (options.json) { printJson({ tasks, assignments, completeTasks: complete }); return; }
+        for (const t of tasks) process.stdout.write(`${t.kind} tasks: ${t.n} (${t.wanted} assignments wanted)\n`);
+        process.stdout.write(`complete tasks: ${complete}\n`);
+        for (const a of assignments) process.stdout.write(`assignments ${a.status} (${a.source}): ${a.n}\n`);
+      } finally {
+        closeWorkspace(ws);
+      }
+    });
+  const exp = group.command('export').description('write tasks for a crowd platform');
+  exp
+    .command('mturk')
+    .description('write hits.csv (one row per task, opaque image URLs), hit-layout.html and an ExternalQuestion XML per task')
+    .argument('<out>', 'output folder')
+    .requiredOption('--base-url <url>', 'public URL of `retest serve` (images at <url>/images/<token>)')
+    .addOption(new Option('--kind <kind>', 'only main or reference tasks').choices(['main', 'reference']))
+    .option('--all', 'include tasks that already have all their answers')
+    .addOption(workspaceOption())
+    .addOption(jsonOption())
+    .action((out: string, options: Common & { baseUrl: string; kind?: 'main' | 'reference'; all?: boolean }) => {
+      const ws = openWorkspace(resolveWorkspaceDir(options.workspace));
+      try {
+        const result = exportMturk(ws.db, out, { baseUrl: options.baseUrl, onlyOpen: !options.all, ...(options.kind ? { kind: options.kind } : {}) });
+        if (options.json) printJson({ out, ...result });
+        else process.stdout.write(`wrote ${result.tasks} tasks to ${out}/hits.csv, hit-layout.html and external-questions/\n`);
+      } finally {
+        closeWorkspace(ws);
+      }
+    });
+}
+
+export function intArg(name: string): (value: string) => number {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n)) throw usageError(`${name} must be an integer`, { field: name, received: JSON.stringify(value) });
+    return n;
+  };
+}
+
+export function parseClassList(text: string): number[] {
+  return text.split(',').map((s) => {
+    const n = Number(s.trim());
+    if (!Number.isInteger(n) || n < 0) throw usageError('--classes must be comma-separated class indices', { field: '--classes', received: JSON.stringify(text) });
+    return n;
+  });
+}

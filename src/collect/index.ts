@@ -1,0 +1,11 @@
+export type { Candidate, CandidateContent, CandidateSource, SourceContext, SourceFailure, IngestOptions, IngestSummary } from './types.ts';
+export { candidateId, linkedCandidateId } from './identity.ts';
+export { parseDateWindow, unixBounds, mysqlBounds, type DateWindow } from './dates.ts';
+export { queriesForClass, splitQuota, type KeywordOptions } from './keywords.ts';
+export { FlickrClient, flickrSource, largestUrl, flickrDates, FLICKR_REST_URL, FLICKR_EXTRAS, type FlickrClientOptions, type FlickrSourceOptions, type FlickrPage, type FlickrPhoto, type FlickrSearchParams } from './flickr.ts';
+export { folderSource, listImages, FOLDER_IMAGE_EXTENSIONS, type FolderSourceOptions } from './folder.ts';
+export { urlListSource, type UrlListSourceOptions } from './urls.ts';
+export { arraySource, type ArraySourceOptions } from './arrays.ts';
+export { ingest } from './ingest.ts';
+export { collectStatus, listIngestFailures, type CollectStatus } from './status.ts';
+export { RateLimiter, withRetries, parseRetryAfter, downloadBytes, DownloadFailure } from './http.ts';

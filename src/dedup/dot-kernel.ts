@@ -1,0 +1,117 @@
+/**
+ * The hot loop of exact search: scores S = ‖r‖² − 2 Q·Rᵀ for a block of queries against a shard of
+ * references (adding ‖q‖² later gives the squared distance; it does not change a query's ranking).
+ *
+ * Two kernels behind one interface:
+ * - 'onnx': a one-node ONNX graph `Gemm(Q, R, C; transB=1, alpha=−2, beta=1)` built here with
+ *   onnx-proto and run by onnxruntime on the CPU, i.e. MLAS's SGEMM (AVX2/AVX-512, packed panels).
+ * - 'js': plain loops with four accumulators, for tests and as the measured baseline.
+ */
+import { createSession, type OnnxSession } from '../evaluate/index.ts';
+import { loadOnnxProto } from './onnx-proto.ts';
+
+export interface DotKernel {
+  /** Which implementation. */
+  readonly kind: 'onnx' | 'js';
+  /**
+   * Scores of `m` queries (row-major m×d) against `n` references (row-major n×d) whose squared
+   * norms are `refNorms` (length n): out[i·n + j] = refNorms[j] − 2 q_i·r_j. Returns m×n floats.
+   */
+  scores(queries: Float32Array, m: number, refs: Float32Array, n: number, d: number, refNorms: Float32Array): Promise<Float32Array>;
+  /** Frees the session. */
+  close(): Promise<void>;
+}
+
+/** The ModelProto bytes of the Gemm graph (inputs Q [m,d], R [n,d], C [1,n]; output S [m,n]). */
+export function gemmGraphBytes(): Uint8Array {
+  const onnx = loadOnnxProto();
+  const FLOAT = onnx.TensorProto.DataType.FLOAT;
+  const value = (name: string, dims: (string | number)[]) =>
+    onnx.ValueInfoProto.create({
+      name,
+      type: { tensorType: { elemType: FLOAT, shape: { dim: dims.map((x) => (typeof x === 'string' ? { dimParam: x } : { dimValue: x })) } } },
+    });
+  const { INT, FLOAT: FLOAT_ATTR } = onnx.AttributeProto.AttributeType;
+  const graph = onnx.GraphProto.create({
+    name: 'retest_dedup_scores',
+    node: [
+      onnx.NodeProto.create({
+        opType: 'Gemm',
+        input: ['Q', 'R', 'C'],
+        output: ['S'],
+        attribute: [
+          onnx.AttributeProto.create({ name: 'transB', type: INT, i: 1 }),
+          onnx.AttributeProto.create({ name: 'alpha', type: FLOAT_ATTR, f: -2 }),
+          onnx.AttributeProto.create({ name: 'beta', type: FLOAT_ATTR, f: 1 }),
+        ],
+      }),
+    ],
+    input: [value('Q', ['m', 'd']), value('R', ['n', 'd']), value('C', [1, 'n'])],
+    output: [value('S', ['m', 'n'])],
+  });
+  const model = onnx.ModelProto.create({ irVersion: 8, producerName: 'retest', opsetImport: [{ domain: '', version: 13 }], graph });
+  return onnx.ModelProto.encode(model).finish();
+}
+
+/** onnxruntime's MLAS SGEMM; `threads` intra-op threads (1 when each worker thread owns one). */
+export async function onnxDotKernel(threads = 1): Promise<DotKernel> {
+  let session: OnnxSession | null = await createSession(gemmGraphBytes(), { threads });
+  return {
+    kind: 'onnx',
+    async scores(queries, m, refs, n, d, refNorms) {
+      if (!session) throw new Error('dot kernel used after close()');
+      const out = await session.run({
+        Q: { data: queries.length === m * d ? queries : queries.subarray(0, m * d), dims: [m, d] },
+        R: { data: refs.length === n * d ? refs : refs.subarray(0, n * d), dims: [n, d] },
+        C: { data: refNorms.length === n ? refNorms : refNorms.subarray(0, n), dims: [1, n] },
+      });
+      return (out.S as { data: Float32Array }).data;
+    },
+    async close() {
+      await session?.release();
+      session = null;
+    },
+  };
+}
+
+/** Plain JavaScript loops (four accumulators, references blocked by 4). */
+export function jsDotKernel(): DotKernel {
+  return {
+    kind: 'js',
+    async scores(queries, m, refs, n, d, refNorms) {
+      const out = new Float32Array(m * n);
+      for (let i = 0; i < m; i++) {
+        const qo = i * d;
+        let j = 0;
+        for (; j + 4 <= n; j += 4) {
+          const r0 = j * d, r1 = r0 + d, r2 = r1 + d, r3 = r2 + d;
+          let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+          for (let t = 0; t < d; t++) {
+            const q = queries[qo + t] as number;
+            s0 += q * (refs[r0 + t] as number);
+            s1 += q * (refs[r1 + t] as number);
+            s2 += q * (refs[r2 + t] as number);
+            s3 += q * (refs[r3 + t] as number);
+          }
+          out[i * n + j] = (refNorms[j] as number) - 2 * s0;
+          out[i * n + j + 1] = (refNorms[j + 1] as number) - 2 * s1;
+          out[i * n + j + 2] = (refNorms[j + 2] as number) - 2 * s2;
+          out[i * n + j + 3] = (refNorms[j + 3] as number) - 2 * s3;
+        }
+        for (; j < n; j++) {
+          const ro = j * d;
+          let s = 0;
+          for (let t = 0; t < d; t++) s += (queries[qo + t] as number) * (refs[ro + t] as number);
+          out[i * n + j] = (refNorms[j] as number) - 2 * s;
+        }
+      }
+      return out;
+    },
+    async close() {},
+  };
+}
+
+/** The kernel named by `kind`. */
+export function createDotKernel(kind: 'onnx' | 'js', threads = 1): Promise<DotKernel> {
+  return kind === 'onnx' ? onnxDotKernel(threads) : Promise.resolve(jsDotKernel());
+}

@@ -1,0 +1,201 @@
+/**
+ * Exact k-nearest-neighbour search: ‖q‖² + ‖r‖² − 2 q·r as a blocked matrix product (onnxruntime's
+ * SGEMM), references streamed in shards (from shared memory or from disk) to worker threads that
+ * each keep the best candidates per query; the candidates are then merged and re-ranked in float64
+ * so that reported distances are exact (an exact copy has distance 0).
+ */
+import { availableParallelism } from 'node:os';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { usageError } from '../core/errors.ts';
+import { ShardScanner, type ScanInit, type ShardTask } from './shard-scanner.ts';
+import { TopK } from './top-k.ts';
+import { readRows } from './vector-source.ts';
+import type { KnnOptions, KnnResult, Neighbour, VectorSource } from './types.ts';
+
+/** Extra candidates per query kept in float32 and re-ranked exactly (guards against float32 ties). */
+const MARGIN = 8;
+
+/** Default worker count: the machine's cores, at most 8. */
+export function defaultWorkers(): number {
+  return Math.max(1, Math.min(8, availableParallelism()));
+}
+
+export async function exactKnn(queries: VectorSource, references: VectorSource[], options: KnnOptions): Promise<KnnResult> {
+  const started = performance.now();
+  const k = options.k;
+  if (!Number.isInteger(k) || k < 0) throw usageError('k must be a non-negative integer', { field: 'k', received: String(k) });
+  for (const [s, ref] of references.entries()) {
+    if (ref.dimension !== queries.dimension) {
+      throw usageError('queries and references have different descriptor lengths', { field: `references[${s}]`, expected: String(queries.dimension), received: String(ref.dimension) });
+    }
+  }
+  const metric = options.metric ?? 'l2';
+  const shardSize = options.shardSize ?? 4096;
+  const queryBlock = options.queryBlock ?? 1024;
+  const workers = options.workers ?? defaultWorkers();
+  const d = queries.dimension;
+  const excluded = new Set(options.excludeSelfIn ?? []);
+  for (const s of excluded) {
+    if (references[s]?.count !== queries.count) throw usageError('a set searched against itself must have as many references as queries', { field: `references[${s}]` });
+  }
+
+  const offsets: number[] = [];
+  let total = 0;
+  for (const ref of references) {
+    offsets.push(total);
+    total += ref.count;
+  }
+  const shards: ShardTask[] = [];
+  references.forEach((source, s) => {
+    for (let start = 0; start < source.count; start += shardSize) {
+      shards.push({ source, start, count: Math.min(shardSize, source.count - start), globalStart: (offsets[s] as number) + start });
+    }
+  });
+  const selfOffsets = [...excluded].map((s) => offsets[s] as number);
+  const capacity = Math.min(k + MARGIN, total);
+  const center = metric === 'l2' ? meanValue(queries) : 0;
+
+  // Queries in chunks small enough that every worker can hold its own copy (≈ 128 MB each).
+  const chunk = Math.max(queryBlock, Math.floor(32_000_000 / Math.max(1, d)));
+  const neighbours: Neighbour[][] = [];
+  let done = 0;
+  for (let queryStart = 0; queryStart < queries.count; queryStart += chunk) {
+    const queryCount = Math.min(chunk, queries.count - queryStart);
+    const init: ScanInit = { queries, queryStart, queryCount, capacity, metric, kernel: options.kernel ?? 'onnx', queryBlock, center, selfOffsets };
+    const onShard = (count: number) => {
+      done += count;
+      options.onProgress?.(done, total * Math.ceil(queries.count / chunk));
+    };
+    const top = capacity === 0 ? new TopK(queryCount, 0) : workers === 0 ? await scanInline(init, shards, onShard) : await scanInWorkers(init, shards, Math.min(workers, shards.length), onShard);
+    for (let i = 0; i < queryCount; i++) {
+      neighbours.push(rerank(queries, queryStart + i, top.sorted(i), references, offsets, metric, k));
+    }
+  }
+  return { neighbours, seconds: (performance.now() - started) / 1000 };
+}
+
+async function scanInline(init: ScanInit, shards: ShardTask[], onShard: (count: number) => void): Promise<TopK> {
+  const scanner = new ShardScanner(init);
+  await scanner.open();
+  try {
+    for (const shard of shards) {
+      await scanner.scan(shard);
+      onShard(shard.count);
+    }
+  } finally {
+    await scanner.close();
+  }
+  const top = new TopK(init.queryCount, init.capacity);
+  top.merge(scanner.result());
+  return top;
+}
+
+/**
+ * Starts a search worker. From compiled JavaScript the worker file is loaded directly; from the
+ * TypeScript sources (tsx, vitest) a one-line bootstrap registers tsx inside the worker first,
+ * because module hooks registered in the main thread do not reach worker threads.
+ */
+function startWorker(init: ScanInit): Worker {
+  const self = fileURLToPath(import.meta.url);
+  if (!self.endsWith('.ts')) return new Worker(new URL('./knn-worker.js', import.meta.url), { workerData: init });
+  // The ESM build of tsx's API (its CommonJS build cannot register hooks from inside a worker).
+  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  const entry = new URL('./knn-worker.ts', import.meta.url).href;
+  const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(boot, { eval: true, workerData: init });
+}
+
+async function scanInWorkers(init: ScanInit, shards: ShardTask[], count: number, onShard: (count: number) => void): Promise<TopK> {
+  const top = new TopK(init.queryCount, init.capacity);
+  let next = 0;
+  const pool: Worker[] = [];
+  try {
+    await Promise.all(
+      Array.from({ length: Math.max(1, count) }, () =>
+        new Promise<void>((resolve, reject) => {
+          const worker = startWorker(init);
+          pool.push(worker);
+          const feed = () => {
+            if (next < shards.length) worker.postMessage({ type: 'shard', task: shards[next++] });
+            else worker.postMessage({ type: 'finish' });
+          };
+          worker.on('message', (message: { type: string; count?: number; scores?: Float32Array; indices?: Int32Array; sizes?: Int32Array; message?: string; stack?: string }) => {
+            if (message.type === 'done') {
+              onShard(message.count ?? 0);
+              feed();
+            } else if (message.type === 'result') {
+              top.merge({ scores: message.scores as Float32Array, indices: message.indices as Int32Array, sizes: message.sizes as Int32Array });
+              resolve();
+            } else if (message.type === 'error') {
+              const error = new Error(`search worker failed: ${message.message}`);
+              if (message.stack) error.stack = message.stack;
+              reject(error);
+            }
+          });
+          worker.on('error', reject);
+          worker.on('exit', (code) => {
+            if (code !== 0) reject(new Error(`search worker exited with code ${code}`));
+          });
+          feed();
+        }),
+      ),
+    );
+  } finally {
+    await Promise.all(pool.map((w) => w.terminate()));
+  }
+  return top;
+}
+
+/** Mean of the first (up to) 1,000 query vectors' values: the L2 centering constant. */
+function meanValue(source: VectorSource): number {
+  const n = Math.min(source.count, 1000);
+  if (n === 0) return 0;
+  const rows = readRows(source, 0, n);
+  let s = 0;
+  for (let t = 0; t < rows.length; t++) s += rows[t] as number;
+  return s / rows.length;
+}
+
+/** Exact float64 distances for one query's candidates; best k, ties by (set, index). */
+function rerank(
+  queries: VectorSource,
+  q: number,
+  candidates: { index: number; score: number }[],
+  references: VectorSource[],
+  offsets: number[],
+  metric: 'l2' | 'cosine',
+  k: number,
+): Neighbour[] {
+  const query = readRows(queries, q, 1);
+  const out: Neighbour[] = [];
+  for (const c of candidates) {
+    let set = offsets.length - 1;
+    while ((offsets[set] as number) > c.index) set--;
+    const index = c.index - (offsets[set] as number);
+    const ref = readRows(references[set] as VectorSource, index, 1);
+    out.push({ set, index, distance: exactDistance(query, ref, metric) });
+  }
+  out.sort((a, b) => a.distance - b.distance || a.set - b.set || a.index - b.index);
+  return out.slice(0, k);
+}
+
+/** Squared L2, or 1 − cos, in float64. */
+export function exactDistance(a: Float32Array, b: Float32Array, metric: 'l2' | 'cosine'): number {
+  if (metric === 'l2') {
+    let s = 0;
+    for (let t = 0; t < a.length; t++) {
+      const diff = (a[t] as number) - (b[t] as number);
+      s += diff * diff;
+    }
+    return s;
+  }
+  let dot = 0, na = 0, nb = 0;
+  for (let t = 0; t < a.length; t++) {
+    dot += (a[t] as number) * (b[t] as number);
+    na += (a[t] as number) * (a[t] as number);
+    nb += (b[t] as number) * (b[t] as number);
+  }
+  return na > 0 && nb > 0 ? 1 - dot / Math.sqrt(na * nb) : 1;
+}

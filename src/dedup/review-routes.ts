@@ -1,0 +1,98 @@
+/**
+ * The review page as Fastify routes, mounted under `prefix` by `retest dedup review` (alone) or by
+ * the labelling server's admin dashboard (which passes its own `reviewer` from the session):
+ *
+ * - `GET  <prefix>/`            the page (HTML), `?offset=&limit=` pages through the queue
+ * - `GET  <prefix>/pairs.json`  the queue as JSON (`{total, undecided, pairs}`)
+ * - `POST <prefix>/decide`      JSON `{candidateId, neighbourSet, neighbourId, decision}` → the stored decision
+ * - `GET  <prefix>/image?path=` an image of the queue (only paths the queue names are served)
+ */
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { workspacePath, type Workspace } from '../workspace/index.ts';
+import { renderReviewPage } from './review-page.ts';
+import { recordDecision, reviewPairs } from './review-store.ts';
+
+export interface DedupReviewOptions {
+  workspace: Workspace;
+  /** URL prefix, e.g. '' or '/admin/dedup' (no trailing slash). */
+  prefix: string;
+  /** Who is deciding, per request (default: the constant `reviewerName`, else 'reviewer'). */
+  reviewer?: (request: FastifyRequest) => string;
+  /** The reviewer's name when `reviewer` is not given. */
+  reviewerName?: string;
+  /** Review the first `top` neighbours (default 30). */
+  top?: number;
+}
+
+const decisionSchema = z.object({
+  candidateId: z.string().min(1),
+  neighbourSet: z.string().min(1),
+  neighbourId: z.string().min(1),
+  decision: z.enum(['duplicate', 'not_duplicate']),
+});
+
+const CONTENT_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.webp': 'image/webp' };
+
+export async function registerDedupReview(app: FastifyInstance, options: DedupReviewOptions): Promise<void> {
+  const prefix = options.prefix.replace(/\/+$/, '');
+  const db = options.workspace.db;
+  const reviewerOf = (request: FastifyRequest) => options.reviewer?.(request) ?? options.reviewerName ?? 'reviewer';
+  const pairsOptions = options.top === undefined ? {} : { top: options.top };
+
+  app.get(`${prefix}/`, async (request, reply) => {
+    const query = request.query as { offset?: string; limit?: string };
+    const offset = Math.max(0, Number.parseInt(query.offset ?? '0', 10) || 0);
+    const limit = Math.min(500, Math.max(1, Number.parseInt(query.limit ?? '100', 10) || 100));
+    const pairs = reviewPairs(db, pairsOptions);
+    const html = renderReviewPage({
+      prefix,
+      pairs: pairs.slice(offset, offset + limit),
+      total: pairs.length,
+      undecided: pairs.filter((p) => p.decision === null).length,
+      reviewer: reviewerOf(request),
+      offset,
+      limit,
+    });
+    return reply.type('text/html; charset=utf-8').send(html);
+  });
+  if (prefix !== '') app.get(prefix, async (_request, reply) => reply.redirect(`${prefix}/`));
+
+  app.get(`${prefix}/pairs.json`, async () => {
+    const pairs = reviewPairs(db, pairsOptions);
+    return { total: pairs.length, undecided: pairs.filter((p) => p.decision === null).length, pairs };
+  });
+
+  app.post(`${prefix}/decide`, async (request, reply) => {
+    const parsed = decisionSchema.safeParse(request.body);
+    if (!parsed.success) {
+      return reply.code(400).send({ error: 'usage', message: 'bad decision', issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
+    }
+    const known = reviewPairs(db, pairsOptions).some(
+      (p) =>
+        (p.candidateId === parsed.data.candidateId && p.neighbourSet === parsed.data.neighbourSet && p.neighbourId === parsed.data.neighbourId) ||
+        (parsed.data.neighbourSet === 'workspace' && p.neighbourSet === 'workspace' && p.candidateId === parsed.data.neighbourId && p.neighbourId === parsed.data.candidateId),
+    );
+    if (!known) return reply.code(404).send({ error: 'data', message: 'no such pair in the review queue' });
+    const decidedAt = new Date().toISOString();
+    const reviewer = reviewerOf(request);
+    recordDecision(db, { ...parsed.data, reviewer, now: decidedAt });
+    return { ...parsed.data, reviewer, decidedAt };
+  });
+
+  app.get(`${prefix}/image`, async (request, reply) => {
+    const path = (request.query as { path?: string }).path ?? '';
+    const listed =
+      db.prepare('SELECT 1 FROM images WHERE square_path = ? OR display_path = ? LIMIT 1').get(path, path) ??
+      db.prepare('SELECT 1 FROM dedup_neighbours WHERE neighbour_path = ? LIMIT 1').get(path);
+    if (!path || !listed) return reply.code(404).send({ error: 'data', message: 'no such image' });
+    try {
+      const bytes = readFileSync(workspacePath(options.workspace, path));
+      return reply.type(CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream').header('cache-control', 'private, max-age=3600').send(bytes);
+    } catch {
+      return reply.code(404).send({ error: 'io', message: 'image file missing' });
+    }
+  });
+}

@@ -1,0 +1,105 @@
+/**
+ * The k smallest scores per query, kept as one bounded max-heap per query in flat typed arrays
+ * (no objects in the hot loop). A score no better than the heap's worst is rejected with one
+ * comparison, which is what almost every reference gets.
+ */
+export class TopK {
+  /** Number of queries. */
+  readonly rows: number;
+  /** Heap capacity per query. */
+  readonly k: number;
+  /** rows × k scores; slot 0 of each row is its worst kept score (max-heap). */
+  readonly scores: Float32Array;
+  /** rows × k global reference indices (−1 = empty). */
+  readonly indices: Int32Array;
+  /** Number of filled slots per row. */
+  readonly sizes: Int32Array;
+
+  constructor(rows: number, k: number) {
+    this.rows = rows;
+    this.k = k;
+    this.scores = new Float32Array(rows * k).fill(Infinity);
+    this.indices = new Int32Array(rows * k).fill(-1);
+    this.sizes = new Int32Array(rows);
+  }
+
+  /** The worst kept score of `row` (Infinity until the heap is full). */
+  bound(row: number): number {
+    return (this.sizes[row] as number) < this.k ? Infinity : (this.scores[row * this.k] as number);
+  }
+
+  /** Offers (score, index) to `row`. */
+  push(row: number, score: number, index: number): void {
+    const k = this.k;
+    if (k === 0) return;
+    const base = row * k;
+    const size = this.sizes[row] as number;
+    const s = this.scores;
+    const ix = this.indices;
+    if (size < k) {
+      // Sift up.
+      let i = size;
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if ((s[base + parent] as number) >= score) break;
+        s[base + i] = s[base + parent] as number;
+        ix[base + i] = ix[base + parent] as number;
+        i = parent;
+      }
+      s[base + i] = score;
+      ix[base + i] = index;
+      this.sizes[row] = size + 1;
+      return;
+    }
+    if (score >= (s[base] as number)) return;
+    // Replace the root and sift down.
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= k) break;
+      const right = left + 1;
+      const child = right < k && (s[base + right] as number) > (s[base + left] as number) ? right : left;
+      if ((s[base + child] as number) <= score) break;
+      s[base + i] = s[base + child] as number;
+      ix[base + i] = ix[base + child] as number;
+      i = child;
+    }
+    s[base + i] = score;
+    ix[base + i] = index;
+  }
+
+  /**
+   * Offers a whole block of scores: rows `rowStart…rowStart+m` against references `colStart…colStart+n`
+   * (row-major m×n). `skip(row, col)` excludes pairs (self-matches); null when nothing is excluded.
+   */
+  pushBlock(block: Float32Array, rowStart: number, m: number, colStart: number, n: number, skip: ((row: number, col: number) => boolean) | null): void {
+    for (let i = 0; i < m; i++) {
+      const row = rowStart + i;
+      let bound = this.bound(row);
+      const off = i * n;
+      for (let j = 0; j < n; j++) {
+        const v = block[off + j] as number;
+        if (v < bound) {
+          if (skip !== null && skip(row, colStart + j)) continue;
+          this.push(row, v, colStart + j);
+          bound = this.bound(row);
+        }
+      }
+    }
+  }
+
+  /** Merges another TopK over the same rows into this one. */
+  merge(other: { scores: Float32Array; indices: Int32Array; sizes: Int32Array }): void {
+    for (let row = 0; row < this.rows; row++) {
+      const n = other.sizes[row] as number;
+      for (let t = 0; t < n; t++) this.push(row, other.scores[row * this.k + t] as number, other.indices[row * this.k + t] as number);
+    }
+  }
+
+  /** Row `row` as (index, score) pairs, best first; ties broken by the lower index. */
+  sorted(row: number): { index: number; score: number }[] {
+    const out: { index: number; score: number }[] = [];
+    for (let t = 0; t < (this.sizes[row] as number); t++) out.push({ index: this.indices[row * this.k + t] as number, score: this.scores[row * this.k + t] as number });
+    return out.sort((a, b) => a.score - b.score || a.index - b.index);
+  }
+}

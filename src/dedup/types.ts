@@ -1,0 +1,138 @@
+/**
+ * Contracts of the near-duplicate stage (DESIGN §1.5): image batches, descriptors, vector sources,
+ * nearest-neighbour results, review pairs and resolution outcomes.
+ */
+
+/** Images of one common size, 8-bit RGB, interleaved (HWC), one after another. */
+export interface ImageBatch {
+  /** Number of images. */
+  count: number;
+  /** Width in pixels (every image). */
+  width: number;
+  /** Height in pixels (every image). */
+  height: number;
+  /** count × height × width × 3 bytes, RGB, rows top to bottom. */
+  pixels: Uint8Array;
+}
+
+/** How descriptor vectors are compared. Both are computed as ‖q‖² + ‖r‖² − 2 q·r. */
+export type VectorMetric = 'l2' | 'cosine';
+
+/**
+ * Turns images into fixed-length vectors. Implementations: raw pixels, standardized pixels, ONNX
+ * features. All share `test/dedup/descriptor-conformance.test.ts`.
+ */
+export interface Descriptor {
+  /** Stable name stored with neighbours and printed ('pixels@32', 'pixels-std@32', 'features:resnet56.onnx#/net/Flatten_output_0'). */
+  readonly name: string;
+  /** Distance between vectors: 'l2' = squared Euclidean; 'cosine' = 1 − cos (vectors are unit-normalised first). */
+  readonly metric: VectorMetric;
+  /** Vector length for images of `width` × `height`. */
+  dimension(width: number, height: number): Promise<number>;
+  /** Describes every image of the batch: count × dimension floats, row-major. */
+  describe(images: ImageBatch): Promise<Float32Array>;
+  /** Frees native resources (ONNX sessions). Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Vectors read in shards: from memory, or from a float32 file on disk for sets too large for memory. */
+export interface VectorSource {
+  /** Number of vectors. */
+  readonly count: number;
+  /** Floats per vector. */
+  readonly dimension: number;
+  /** Where a worker thread can read the vectors from without copying through the main thread. */
+  readonly location: VectorLocation;
+}
+
+/** In memory (a SharedArrayBuffer every worker maps) or a raw little-endian float32 file, row-major. */
+export type VectorLocation =
+  | { kind: 'memory'; buffer: SharedArrayBuffer; byteOffset: number }
+  | { kind: 'file'; path: string; byteOffset: number };
+
+/** One neighbour of one query. */
+export interface Neighbour {
+  /** Which reference set (index into the `references` array given to the search). */
+  set: number;
+  /** 0-based index within that set. */
+  index: number;
+  /** Distance in the metric's units (squared L2 at the descriptor's scale; 1 − cos for cosine). */
+  distance: number;
+}
+
+/** Tunables of exact search. Every field has a default. */
+export interface KnnOptions {
+  /** Neighbours kept per query. */
+  k: number;
+  /** Metric; default 'l2'. */
+  metric?: VectorMetric;
+  /** Worker threads (default: available cores, at most 8). 0 runs in the calling thread. */
+  workers?: number;
+  /** References per shard (one GEMM's columns); default 4096. */
+  shardSize?: number;
+  /** Queries per block (one GEMM's rows); default 1024. */
+  queryBlock?: number;
+  /** The dot-product kernel: 'onnx' (onnxruntime MLAS SGEMM, default) or 'js' (blocked loops, slow; tests and comparison). */
+  kernel?: 'onnx' | 'js';
+  /**
+   * Excludes self-matches: when query i and reference (set s, index i) are the same image. Give the
+   * reference set indices that are the query set itself.
+   */
+  excludeSelfIn?: number[];
+  /** Called after each finished shard with (done, total) reference vectors. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** The k nearest neighbours of every query, closest first. */
+export interface KnnResult {
+  /** Neighbours per query (length = number of queries; each at most k long). */
+  neighbours: Neighbour[][];
+  /** Seconds spent, for benchmarks. */
+  seconds: number;
+}
+
+/** Review thresholds per metric name prefix; a pair is reviewed when its distance is ≤ the threshold. */
+export interface ReviewThresholds {
+  [metric: string]: number;
+}
+
+/** A (candidate, neighbour) pair waiting for, or having, a human decision. */
+export interface ReviewPair {
+  /** images.id of the candidate. */
+  candidateId: string;
+  /** 'workspace' or an external reference set's name. */
+  neighbourSet: string;
+  /** images.id or the external record index. */
+  neighbourId: string;
+  /** The neighbour's role: originals are 'reference'. */
+  neighbourRole: 'candidate' | 'reference';
+  /** Image files to show, relative to the workspace (null: not available). */
+  candidatePath: string | null;
+  neighbourPath: string | null;
+  /** Every metric under which the pair is closer than its threshold: metric → {distance, rank, threshold}. */
+  metrics: { metric: string; distance: number; rank: number; threshold: number }[];
+  /** The decision in force, if any. */
+  decision: 'duplicate' | 'not_duplicate' | null;
+  /** Who made it and when (ISO time). */
+  reviewer: string | null;
+  decidedAt: string | null;
+}
+
+/** A node of the duplicate graph: a workspace image or an external original. */
+export interface GraphNode {
+  /** Unique key: 'workspace:<id>' or '<set>:<index>'. */
+  key: string;
+  /** Originals (references, external sets) make their whole component excluded. */
+  role: 'candidate' | 'reference';
+}
+
+/** What resolution decided for one candidate. */
+export interface Resolution {
+  /** images.id */
+  imageId: string;
+  status: 'clear' | 'duplicate' | 'pending';
+  /** Why, in words. */
+  reason: string;
+  /** Key of the smallest member of its component (null when alone). */
+  component: string | null;
+}

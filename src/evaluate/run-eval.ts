@@ -1,0 +1,215 @@
+/**
+ * `retest eval`: runs one ONNX classifier over one test set and keeps every prediction.
+ *
+ * Work is resumable: predictions are written one batch per transaction, and a restarted run skips
+ * the images already in the store. Decoding the next batches overlaps inference of the current one
+ * (onnxruntime runs off the JS thread; sharp decodes on libuv's pool).
+ */
+import { availableParallelism } from 'node:os';
+import { existsSync } from 'node:fs';
+import { dataError, usageError } from '../core/errors.ts';
+import { hashFile } from '../core/hash.ts';
+import { silentProgress, type Progress } from '../core/progress.ts';
+import { clopperPearson } from '../analyze/clopper-pearson.ts';
+import { resizeShorterCenterCrop, type RgbImage } from '../formats/image-io.ts';
+import type { ResultsStore, PredictionRow, RunScore } from '../store/index.ts';
+import { loadModel, type LoadedModel } from './model.ts';
+import { modelSpecFrom, preprocessingOf, type ModelOverrides } from './sidecar.ts';
+import { firstNonFinite, topK, writeImageToTensor } from './tensor.ts';
+import type { EvalOptions, EvalSummary, ModelSpec } from './types.ts';
+
+/** The images `evaluate` reads: either in-memory pixel arrays or files (see src/datasets). */
+export interface EvalDataset {
+  name: string;
+  source: string;
+  numClasses: number;
+  images: { imageId: string; label: number }[];
+  pixels: { height: number; width: number; data: Uint8Array } | null;
+  files: string[] | null;
+}
+
+export const defaultEvalOptions: EvalOptions = {
+  batchSize: 128,
+  threads: undefined,
+  decodeConcurrency: 8,
+  saveLogits: false,
+  failFast: false,
+  topK: 5,
+};
+
+export interface EvaluateInput {
+  store: ResultsStore;
+  dataset: EvalDataset;
+  modelPath: string;
+  overrides?: ModelOverrides;
+  options?: Partial<EvalOptions>;
+  progress?: Progress;
+}
+
+interface PreparedBatch {
+  indices: number[];
+  tensor: Float32Array;
+  /** Position in the batch → why the image could not be read. */
+  failures: Map<number, string>;
+}
+
+/** Evaluates a model on a dataset, resuming or answering from the store when it can. */
+export async function evaluate(input: EvaluateInput): Promise<EvalSummary> {
+  const { store, dataset } = input;
+  const options = { ...defaultEvalOptions, ...input.options };
+  const progress = input.progress ?? silentProgress;
+  const overrides = input.overrides ?? {};
+
+  // The run's identity comes from the file and the declared preprocessing, so a finished run is
+  // found without loading the model.
+  if (!existsSync(input.modelPath)) throw usageError(`model file not found`, { file: input.modelPath, field: '--model', hint: 'give the path to an .onnx file' });
+  const declared = modelSpecFrom(input.modelPath, overrides);
+  const sha256 = await hashFile(input.modelPath);
+  const datasetRecord = store.registerDataset({ name: dataset.name, source: dataset.source, numClasses: dataset.numClasses, images: dataset.images });
+  const modelId = store.registerModel({ name: declared.name, kind: 'onnx', path: input.modelPath, sha256 });
+  const config = { model_sha256: sha256, preprocessing: preprocessingOf(declared), topK: options.topK, saveLogits: options.saveLogits };
+  const run = store.openRun(modelId, datasetRecord.id, config);
+  if (run.status === 'done') return summarize(store.score(run.id));
+
+  const model = await loadModel(input.modelPath, overrides, options.threads ?? availableParallelism());
+  try {
+    checkCompatible(model.spec, dataset);
+    const done = store.doneIndices(run.id);
+    const todo: number[] = [];
+    for (let i = 0; i < dataset.images.length; i++) if (!done.has(i)) todo.push(i);
+    progress.start(dataset.images.length, done.size, `${model.spec.name} on ${dataset.name}`);
+    const started = performance.now();
+    await runBatches(model, dataset, todo, options, async (batch, output, classes) => {
+      store.writePredictions(run.id, toRows(batch, output, classes, options, dataset));
+      progress.tick(batch.indices.length);
+    });
+    progress.stop();
+    const seconds = (performance.now() - started) / 1000;
+    store.finishRun(run.id, todo.length > 0 && seconds > 0 ? todo.length / seconds : null);
+  } finally {
+    progress.stop();
+    await model.session.release();
+  }
+  return summarize(store.score(run.id));
+}
+
+function checkCompatible(spec: ModelSpec, dataset: EvalDataset): void {
+  if (spec.numClasses !== null && spec.numClasses !== dataset.numClasses) {
+    throw dataError(`model "${spec.name}" predicts ${spec.numClasses} classes but test set "${dataset.name}" has ${dataset.numClasses}`, {
+      file: spec.path,
+      field: 'output classes',
+      expected: String(dataset.numClasses),
+      received: String(spec.numClasses),
+      hint: 'evaluate the model on a test set with the same classes',
+    });
+  }
+  if (!dataset.pixels && !dataset.files) throw dataError(`test set "${dataset.name}" has no images, only labels`, { file: dataset.source, hint: 'point --dataset at the images (a .bin, .npy pair or image folder)' });
+}
+
+/** Prepares batches with bounded look-ahead and feeds them to the model in order. */
+async function runBatches(
+  model: LoadedModel,
+  dataset: EvalDataset,
+  todo: number[],
+  options: EvalOptions,
+  consume: (batch: PreparedBatch, output: Float32Array, classes: number) => Promise<void>,
+): Promise<void> {
+  const batches: number[][] = [];
+  for (let i = 0; i < todo.length; i += options.batchSize) batches.push(todo.slice(i, i + options.batchSize));
+  const lookAhead = 2;
+  const pending: Promise<PreparedBatch>[] = [];
+  let next = 0;
+  const fill = () => {
+    while (pending.length < lookAhead && next < batches.length) {
+      const promise = prepareBatch(model.spec, dataset, batches[next++]!, options);
+      promise.catch(() => {}); // handled when awaited; avoids an unhandled rejection meanwhile
+      pending.push(promise);
+    }
+  };
+  fill();
+  while (pending.length > 0) {
+    const batch = await pending.shift()!;
+    fill();
+    const { spec } = model;
+    const dims = spec.layout === 'NCHW' ? [batch.indices.length, 3, spec.height, spec.width] : [batch.indices.length, spec.height, spec.width, 3];
+    const result = await model.session.run({ [spec.inputName]: { data: batch.tensor, dims } }, [spec.outputName]);
+    const output = result[spec.outputName]!;
+    const classes = output.dims[output.dims.length - 1]!;
+    if (classes !== dataset.numClasses) {
+      throw dataError(`model "${spec.name}" returned ${classes} scores per image, test set "${dataset.name}" has ${dataset.numClasses} classes`, { file: spec.path });
+    }
+    await consume(batch, output.data, classes);
+  }
+}
+
+async function prepareBatch(spec: ModelSpec, dataset: EvalDataset, indices: number[], options: EvalOptions): Promise<PreparedBatch> {
+  const tensor = new Float32Array(indices.length * 3 * spec.height * spec.width);
+  const failures = new Map<number, string>();
+  const pixels = dataset.pixels;
+  if (pixels && pixels.height === spec.height && pixels.width === spec.width) {
+    // Arrays of the model's size go straight into the tensor.
+    const size = pixels.height * pixels.width * 3;
+    indices.forEach((idx, slot) => writeImageToTensor(pixels.data, idx * size, spec, tensor, slot));
+    return { indices, tensor, failures };
+  }
+  const resize = spec.resize ?? (spec.cropPct ? Math.floor(spec.height / spec.cropPct) : spec.height);
+  const load = (idx: number): Promise<RgbImage> => {
+    const geometry = { resize, crop: spec.height, interpolation: spec.interpolation };
+    if (pixels) {
+      const size = pixels.height * pixels.width * 3;
+      return resizeShorterCenterCrop({ data: pixels.data.subarray(idx * size, (idx + 1) * size), width: pixels.width, height: pixels.height }, geometry);
+    }
+    return resizeShorterCenterCrop(dataset.files![idx]!, geometry);
+  };
+  let cursor = 0;
+  const worker = async () => {
+    while (cursor < indices.length) {
+      const slot = cursor++;
+      const idx = indices[slot]!;
+      try {
+        const image = await load(idx);
+        writeImageToTensor(image.data, 0, spec, tensor, slot);
+      } catch (error) {
+        const where = dataset.files ? dataset.files[idx]! : `${dataset.source} record ${idx}`;
+        if (options.failFast) throw dataError(`cannot read image ${idx} (--fail-fast): ${(error as Error).message}`, { file: where, record: idx, cause: error });
+        failures.set(slot, `${where}: ${(error as Error).message}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.decodeConcurrency, indices.length) }, worker));
+  return { indices, tensor, failures };
+}
+
+function toRows(batch: PreparedBatch, output: Float32Array, classes: number, options: EvalOptions, dataset: EvalDataset): PredictionRow[] {
+  return batch.indices.map((idx, slot) => {
+    const failure = batch.failures.get(slot);
+    if (failure !== undefined) return { idx, topk: [], scores: null, logits: null, error: failure };
+    const offset = slot * classes;
+    const bad = firstNonFinite(output, offset, classes);
+    if (bad >= 0) {
+      // Nothing of this batch is written: the store keeps only whole, valid batches.
+      throw dataError(`the model returned ${output[offset + bad]} for class ${bad} of image ${idx}`, {
+        file: dataset.files?.[idx] ?? dataset.source,
+        record: `${idx} (id ${dataset.images[idx]!.imageId})`,
+        expected: 'finite scores',
+        hint: 'check the preprocessing (mean/std, scale) and the model file',
+      });
+    }
+    const { classes: top, scores } = topK(output, offset, classes, options.topK);
+    return { idx, topk: top, scores, logits: options.saveLogits ? output.slice(offset, offset + classes) : null, error: null };
+  });
+}
+
+/** The `--json` object from a run's counts. */
+export function summarize(score: RunScore): EvalSummary {
+  const accuracy = (correct: number) => ({ correct, accuracy: score.n > 0 ? correct / score.n : 0, ci95: clopperPearson(correct, score.n) });
+  return {
+    model: score.model,
+    dataset: score.dataset,
+    n: score.n,
+    failed: score.failed,
+    top1: accuracy(score.top1Correct),
+    top5: score.top5Correct === null ? null : accuracy(score.top5Correct),
+    images_per_second: score.imagesPerSecond,
+  };
+}

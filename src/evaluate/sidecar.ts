@@ -1,0 +1,163 @@
+/**
+ * Model sidecars: an optional JSON file beside the ONNX file (`model.onnx` → `model.json`) saying
+ * how the model wants its input. Parsed once here with zod; command-line flags override any field.
+ *
+ * Accepted shape (every field optional; the fields of ../shared/models sidecars):
+ * ```json
+ * { "name": "resnet56",
+ *   "input":  { "name": "input", "layout": "NCHW", "shape": ["batch", 3, 32, 32], "channel_order": "RGB",
+ *               "value_range": "… INSIDE the ONNX graph …" },
+ *   "output": { "name": "logits", "shape": ["batch", 10] },
+ *   "preprocess": { "resize_shorter_to": 256, "crop": 224, "crop_pct": 0.875, "interpolation": "bilinear",
+ *                   "scale": "uint8/255", "mean": [..], "std": [..], "normalisation_inside_graph": false },
+ *   "mean": [..], "std": [..],            // legacy top-level form; applied unless value_range says INSIDE
+ *   "classes": ["airplane", …],
+ *   "reference_logits_first8_exact": [[..], ..] }
+ * ```
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, extname } from 'node:path';
+import { z } from 'zod';
+import { dataError, usageError } from '../core/errors.ts';
+import type { Interpolation } from '../formats/image-io.ts';
+import type { ModelSpec } from './types.ts';
+
+const triple = z.tuple([z.number(), z.number(), z.number()]);
+const dim = z.union([z.number().int(), z.string(), z.null()]);
+
+const sidecarSchema = z.object({
+  name: z.string().min(1).optional(),
+  input: z
+    .object({
+      name: z.string().optional(),
+      layout: z.enum(['NCHW', 'NHWC']).optional(),
+      shape: z.array(dim).length(4).optional(),
+      channel_order: z.enum(['RGB', 'BGR']).optional(),
+      value_range: z.string().optional(),
+    })
+    .optional(),
+  output: z.object({ name: z.string().optional(), shape: z.array(dim).optional() }).optional(),
+  preprocess: z
+    .object({
+      resize_shorter_to: z.number().int().positive().optional(),
+      crop: z.number().int().positive().optional(),
+      crop_pct: z.number().gt(0).lte(1).optional(),
+      interpolation: z.enum(['bilinear', 'bicubic', 'nearest']).optional(),
+      scale: z.enum(['uint8/255', 'uint8']).optional(),
+      mean: triple.optional(),
+      std: triple.optional(),
+      normalisation_inside_graph: z.boolean().optional(),
+    })
+    .optional(),
+  mean: triple.optional(),
+  std: triple.optional(),
+  classes: z.array(z.string()).optional(),
+  reference_logits_first8_exact: z.array(z.array(z.number())).optional(),
+});
+
+export type Sidecar = z.infer<typeof sidecarSchema>;
+
+/** Flags that override the sidecar. Undefined = not given. */
+export interface ModelOverrides {
+  name?: string | undefined;
+  sidecar?: string | undefined;
+  inputName?: string | undefined;
+  outputName?: string | undefined;
+  layout?: 'NCHW' | 'NHWC' | undefined;
+  size?: number | undefined;
+  resize?: number | undefined;
+  cropPct?: number | undefined;
+  interpolation?: Interpolation | undefined;
+  scale?: number | undefined;
+  mean?: [number, number, number] | undefined;
+  std?: [number, number, number] | undefined;
+  /** Do not normalise outside the graph (the graph does it). */
+  noNormalize?: boolean | undefined;
+  channelOrder?: 'RGB' | 'BGR' | undefined;
+}
+
+/** The sidecar path beside a model: `x.onnx` → `x.json`. */
+export function defaultSidecarPath(modelPath: string): string {
+  return modelPath.slice(0, modelPath.length - extname(modelPath).length) + '.json';
+}
+
+export function readSidecar(path: string): Sidecar {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (cause) {
+    throw dataError(`model sidecar is not valid JSON: ${(cause as Error).message}`, { file: path, cause });
+  }
+  const parsed = sidecarSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw dataError(`model sidecar has an invalid field`, {
+      file: path,
+      field: issue.path.join('.'),
+      expected: issue.message,
+      received: `${parsed.error.issues.length} problem(s)`,
+      hint: 'see docs/models.md for the sidecar fields',
+    });
+  }
+  return parsed.data;
+}
+
+/**
+ * Builds the model spec from (in increasing priority) defaults, the sidecar and the flags.
+ * Input size and layout still get checked against the graph in `loadModel`.
+ */
+export function modelSpecFrom(modelPath: string, overrides: ModelOverrides = {}): ModelSpec {
+  const sidecarPath = overrides.sidecar ?? defaultSidecarPath(modelPath);
+  if (overrides.sidecar && !existsSync(overrides.sidecar)) throw usageError(`sidecar not found`, { file: overrides.sidecar, field: '--sidecar' });
+  const sidecar: Sidecar = existsSync(sidecarPath) ? readSidecar(sidecarPath) : {};
+  const pre = sidecar.preprocess ?? {};
+  const shape = sidecar.input?.shape;
+  const layout = overrides.layout ?? sidecar.input?.layout ?? 'NCHW';
+  const fromShape = (i: number) => (shape && typeof shape[i] === 'number' ? (shape[i] as number) : undefined);
+  const height = overrides.size ?? pre.crop ?? (layout === 'NCHW' ? fromShape(2) : fromShape(1)) ?? 0;
+  const width = overrides.size ?? pre.crop ?? (layout === 'NCHW' ? fromShape(3) : fromShape(2)) ?? 0;
+
+  // Normalisation: explicit `normalisation_inside_graph`, else the legacy "INSIDE the ONNX graph" note.
+  const insideGraph = overrides.noNormalize ?? pre.normalisation_inside_graph ?? /inside the onnx graph/i.test(sidecar.input?.value_range ?? '');
+  const mean = overrides.mean ?? (insideGraph ? undefined : (pre.mean ?? sidecar.mean));
+  const std = overrides.std ?? (insideGraph ? undefined : (pre.std ?? sidecar.std));
+  const outShape = sidecar.output?.shape;
+  const numClasses = outShape && typeof outShape[outShape.length - 1] === 'number' ? (outShape[outShape.length - 1] as number) : sidecar.classes?.length ?? null;
+
+  return {
+    name: overrides.name ?? sidecar.name ?? basename(modelPath, extname(modelPath)),
+    path: modelPath,
+    inputName: overrides.inputName ?? sidecar.input?.name ?? '',
+    outputName: overrides.outputName ?? sidecar.output?.name ?? '',
+    layout,
+    height,
+    width,
+    channelOrder: overrides.channelOrder ?? sidecar.input?.channel_order ?? 'RGB',
+    scale: overrides.scale ?? (pre.scale === 'uint8' ? 1 : 1 / 255),
+    mean: mean ?? null,
+    std: std ?? (mean ? [1, 1, 1] : null),
+    resize: overrides.resize ?? pre.resize_shorter_to ?? null,
+    cropPct: overrides.cropPct ?? pre.crop_pct ?? null,
+    interpolation: overrides.interpolation ?? pre.interpolation ?? 'bilinear',
+    numClasses,
+    classLabels: sidecar.classes ?? null,
+    referenceLogits: sidecar.reference_logits_first8_exact ?? null,
+  };
+}
+
+/** The preprocessing part of a spec: what changes predictions, hence what identifies a run. */
+export function preprocessingOf(spec: ModelSpec): Record<string, unknown> {
+  return {
+    input: spec.inputName,
+    output: spec.outputName,
+    layout: spec.layout,
+    size: [spec.height, spec.width],
+    channelOrder: spec.channelOrder,
+    scale: spec.scale,
+    mean: spec.mean,
+    std: spec.std,
+    resize: spec.resize,
+    cropPct: spec.cropPct,
+    interpolation: spec.interpolation,
+  };
+}

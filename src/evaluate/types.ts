@@ -1,0 +1,78 @@
+/**
+ * Contracts of the evaluation stage: how a model wants its input, and what a run reports.
+ */
+import type { Interpolation } from '../formats/image-io.ts';
+
+/** Everything needed to turn an image into the model's input tensor and read its output. */
+export interface ModelSpec {
+  /** Name used in the store and reports (sidecar `name`, else the file stem; `--name` overrides). */
+  name: string;
+  /** The ONNX file. */
+  path: string;
+  /** Graph input fed with the image batch. */
+  inputName: string;
+  /** Graph output holding the class scores `[batch, classes]`. */
+  outputName: string;
+  /** Tensor layout of the input. */
+  layout: 'NCHW' | 'NHWC';
+  /** Input height and width in pixels. */
+  height: number;
+  width: number;
+  /** Channel order the model expects. */
+  channelOrder: 'RGB' | 'BGR';
+  /** Multiplier applied to the 0–255 pixel values before normalisation (1/255 for "uint8/255", 1 for raw). */
+  scale: number;
+  /** Per-channel mean subtracted after scaling, or null when the graph normalises itself. */
+  mean: [number, number, number] | null;
+  /** Per-channel std divided by after the mean, or null when the graph normalises itself. */
+  std: [number, number, number] | null;
+  /** Shorter side after resizing, before the center crop; null: derived from `cropPct`, else the input size. */
+  resize: number | null;
+  /** Fraction of the resized image kept by the crop (0.875 = 256 → 224); used when `resize` is null. */
+  cropPct: number | null;
+  /** Resampling filter, Pillow-compatible names. */
+  interpolation: Interpolation;
+  /** Number of classes the output has, when the sidecar or graph says; null when unknown until the first batch. */
+  numClasses: number | null;
+  /** Class labels in output order, when the sidecar gives them. */
+  classLabels: string[] | null;
+  /** Reference logits of the first images (sidecar `reference_logits_first8_exact`), for checks. */
+  referenceLogits: number[][] | null;
+}
+
+/** Options of one evaluation. */
+export interface EvalOptions {
+  /** Images per inference call. Default 128. */
+  batchSize: number;
+  /** onnxruntime intra-op threads; default: the number of CPU cores. */
+  threads: number | undefined;
+  /** Images decoded at once for file datasets. Default 8. */
+  decodeConcurrency: number;
+  /** Keep the full output row per image in the store. */
+  saveLogits: boolean;
+  /** Stop at the first unreadable image instead of recording it. */
+  failFast: boolean;
+  /** How many top classes to store per image. Default 5. */
+  topK: number;
+}
+
+/** Correct count with its exact interval. */
+export interface AccuracySummary {
+  correct: number;
+  accuracy: number;
+  /** Clopper–Pearson 95 % interval. */
+  ci95: [number, number];
+}
+
+/** The `--json` answer of `retest eval`. */
+export interface EvalSummary {
+  model: string;
+  dataset: string;
+  n: number;
+  failed: number;
+  top1: AccuracySummary;
+  /** Null when the model has fewer than 5 classes. */
+  top5: AccuracySummary | null;
+  /** Throughput of the process that finished the run; null when answered from the store. */
+  images_per_second: number | null;
+}

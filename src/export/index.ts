@@ -1,0 +1,2 @@
+export type * from './types.ts';
+export { exportImageFolder, exportNpy, type ExportOptions, type NpyExportOptions } from './export-revision.ts';

@@ -1,0 +1,77 @@
+/**
+ * The CIFAR-10.1 authors' prediction layout: `<root>/{original,v4,v6}/<model>_predictions.json`,
+ * each a JSON array of predicted class ids in test-set order. `original` is scored against the
+ * official CIFAR-10 test labels, `v4`/`v6` against the CIFAR-10.1 label files.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { dataError, ioError, preview, usageError } from '../core/errors.ts';
+import { npyToNumbers, readNpy } from '../formats/index.ts';
+import { CIFAR_AUTHOR_NAMES } from './canonical-names.ts';
+import type { ImportBatch, ImportDataset, ImportedPredictions } from './types.ts';
+import { checkClassIds, checkRowCount } from './validate.ts';
+
+export interface Cifar101Options {
+  /** A folder holding the label files (directly, or in cifar10/ and cifar10.1/ below it). */
+  metadata: string;
+  selectModel?: (model: string) => boolean;
+}
+
+const LABEL_FILES: Record<string, string[]> = {
+  original: ['test_labels_official.npy', 'cifar10/test_labels_official.npy'],
+  v4: ['cifar10.1_v4_labels.npy', 'cifar10.1/cifar10.1_v4_labels.npy'],
+  v6: ['cifar10.1_v6_labels.npy', 'cifar10.1/cifar10.1_v6_labels.npy'],
+};
+
+export function readCifarLabels(metadata: string, folder: string): ImportDataset {
+  const candidates = (LABEL_FILES[folder] ?? []).map((f) => join(metadata, f));
+  const file = candidates.find((f) => existsSync(f));
+  if (!file) {
+    throw ioError(`no labels for ${folder}`, { file: metadata, expected: candidates.join(' or '), hint: 'pass the folder with the label files as --metadata' });
+  }
+  const values = npyToNumbers(readNpy(file), file);
+  checkClassIds(file, values, 1, 10);
+  return { name: CIFAR_AUTHOR_NAMES[folder] as string, source: file, numClasses: 10, imageIds: Array.from(values, (_, i) => String(i)), labels: Int32Array.from(values) };
+}
+
+const predictionsSchema = z.array(z.number().int().min(0).max(9));
+
+export function readCifarPredictionsJson(file: string, model: string, dataset: ImportDataset): ImportedPredictions {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (cause) {
+    throw dataError('predictions file is not valid JSON', { file, cause, hint: (cause as Error).message });
+  }
+  if (!Array.isArray(json)) throw dataError('predictions must be a JSON array of class ids', { file, received: preview(json) });
+  checkRowCount(file, json.length, dataset.labels.length, dataset.name);
+  const parsed = predictionsSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const row = issue?.path[0];
+    throw dataError('bad class id in predictions', { file, record: `row ${String(row)}`, expected: 'an integer in 0..9', received: preview(typeof row === 'number' ? json[row] : json) });
+  }
+  return { model, dataset: dataset.name, file, k: 1, topk: Int32Array.from(parsed.data), notes: [] };
+}
+
+export function readCifar101Predictions(root: string, options: Cifar101Options): ImportBatch {
+  if (!existsSync(root) || !statSync(root).isDirectory()) throw usageError(`not a folder: ${root}`, { file: root, hint: 'give the folder that holds original/, v4/, v6/' });
+  const folders = readdirSync(root).filter((name) => statSync(join(root, name)).isDirectory()).sort();
+  const unknown = folders.filter((f) => !(f in CIFAR_AUTHOR_NAMES));
+  if (unknown.length > 0) throw dataError(`unknown test set folder "${unknown[0]}"`, { file: join(root, unknown[0] as string), expected: 'original, v4 or v6' });
+  if (folders.length === 0) throw dataError('no test-set folders found', { file: root, expected: 'original/, v4/, v6/' });
+  const datasets: ImportDataset[] = [];
+  const predictions: ImportedPredictions[] = [];
+  for (const folder of folders) {
+    const names = readdirSync(join(root, folder))
+      .filter((f) => f.endsWith('_predictions.json'))
+      .sort()
+      .filter((f) => (options.selectModel ?? (() => true))(f.slice(0, -'_predictions.json'.length)));
+    if (names.length === 0) continue;
+    const dataset = readCifarLabels(options.metadata, folder);
+    datasets.push(dataset);
+    for (const name of names) predictions.push(readCifarPredictionsJson(join(root, folder, name), name.slice(0, -'_predictions.json'.length), dataset));
+  }
+  return { format: 'cifar10.1-json', datasets, predictions };
+}

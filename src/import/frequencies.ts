@@ -1,0 +1,58 @@
+/**
+ * Per-image selection frequencies (the fraction of annotators who chose an image's labelled class)
+ * from a file: a 2-D `.npy` of per-class annotation counts `[N, C]` (CIFAR-10H's
+ * `cifar10h-counts.npy`: frequency = count of the true class / all counts), a 1-D `.npy` of
+ * frequencies `[N]`, or a CSV `image_id,frequency`. Images without annotations get NaN.
+ */
+import { parse } from 'csv-parse/sync';
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { dataError, usageError } from '../core/errors.ts';
+import { npyToNumbers, readNpy } from '../formats/index.ts';
+
+export function readFrequencies(file: string, labels: Int32Array, imageIds: readonly string[]): Float64Array {
+  const n = labels.length;
+  const out = new Float64Array(n).fill(Number.NaN);
+  const ext = extname(file).toLowerCase();
+  if (ext === '.npy') {
+    const array = readNpy(file);
+    const values = npyToNumbers(array, file);
+    const rows = array.shape[0];
+    if (rows !== n) throw dataError(`${rows} rows of frequencies but the test set has ${n} images`, { file, expected: `${n} rows in test-set order`, received: `shape [${array.shape.join(', ')}]` });
+    if (array.shape.length === 1) {
+      for (let i = 0; i < n; i++) {
+        const f = values[i] as number;
+        if (!(f >= 0 && f <= 1) && !Number.isNaN(f)) throw dataError('a selection frequency is outside [0, 1]', { file, record: i, received: String(f) });
+        out[i] = f;
+      }
+      return out;
+    }
+    if (array.shape.length !== 2) throw dataError('frequencies must be [N] or per-class counts [N, C]', { file, received: `shape [${array.shape.join(', ')}]` });
+    const c = array.shape[1] as number;
+    for (let i = 0; i < n; i++) {
+      const label = labels[i] as number;
+      if (label >= c) throw dataError(`label ${label} has no count column`, { file, record: i, expected: `labels below ${c}` });
+      let total = 0;
+      for (let j = 0; j < c; j++) {
+        const v = values[i * c + j] as number;
+        if (!(v >= 0)) throw dataError('annotation counts must be non-negative numbers', { file, record: i, field: `class ${j}`, received: String(v) });
+        total += v;
+      }
+      if (total > 0) out[i] = (values[i * c + label] as number) / total;
+    }
+    return out;
+  }
+  if (ext === '.csv') {
+    const rows = parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
+    const where = new Map(imageIds.map((id, i) => [id, i]));
+    rows.forEach((row, line) => {
+      const at = where.get(row.image_id ?? '');
+      if (at === undefined) throw dataError(`unknown image id "${row.image_id}"`, { file, record: `line ${line + 2}`, field: 'image_id' });
+      const f = Number(row.frequency);
+      if (!(f >= 0 && f <= 1)) throw dataError('a selection frequency is outside [0, 1]', { file, record: `line ${line + 2}`, field: 'frequency', received: String(row.frequency) });
+      out[at] = f;
+    });
+    return out;
+  }
+  throw usageError('selection frequencies must be .npy or .csv', { file, received: ext || '(no extension)' });
+}

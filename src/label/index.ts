@@ -1,0 +1,14 @@
+export * from './types.ts';
+export { labelMigrations } from './schema.ts';
+export { LabelError, isLabelError } from './errors.ts';
+export { hashWorkerId, workerSalt } from './worker-hash.ts';
+export { claimNextAssignment, expireLapsedAssignments, taskItemByToken } from './claim.ts';
+export { submitAssignment } from './submit.ts';
+export { setAssignmentStatus, setWorkerStatus } from './status.ts';
+export { selectionFrequencies, frequencyBin, referenceHistograms } from './frequencies.ts';
+export { controlAccuracy, rejectLowAccuracyWorkers } from './control-accuracy.ts';
+export { planClassTasks, DEFAULT_TASK_SHAPE, type TaskShape, type ClassPool, type PlannedTask, type ClassTaskReport } from './compose-tasks.ts';
+export { createTasks, readPools, type CreateTasksOptions, type CreateTasksReport } from './create-tasks.ts';
+export { recordAssignments, type ImportedAssignment, type RecordReport } from './record-assignments.ts';
+export { exportMturk, importMturkResults, externalQuestionXml, imageUrl, mturkTime, type MturkExportOptions } from './mturk.ts';
+export { importAnswersJsonl, answerLineSchema, type AnswerLine } from './jsonl.ts';

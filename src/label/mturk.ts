@@ -1,0 +1,212 @@
+/**
+ * MTurk interchange (DESIGN §1.3): the HIT input CSV (one row per task: the class's names and
+ * definition, and one opaque image URL per item), an ExternalQuestion XML per task (for HITs served
+ * by `retest serve`), a HIT layout for the requester UI, and import of the batch results CSV that
+ * MTurk's requester UI downloads (`Batch_NNN_batch_results.csv`).
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import { dataError, usageError } from '../core/index.ts';
+import type { Db } from '../store/index.ts';
+import { recordAssignments, type ImportedAssignment, type RecordReport } from './record-assignments.ts';
+import { hashWorkerId } from './worker-hash.ts';
+
+/** Options of `exportMturk`. */
+export interface MturkExportOptions {
+  /** Public base URL of the image server, e.g. https://label.example.org (no trailing slash needed). */
+  baseUrl: string;
+  /** Only tasks of this kind. */
+  kind?: 'main' | 'reference';
+  /** Only tasks with fewer than N submitted/approved assignments (default true). */
+  onlyOpen?: boolean;
+}
+
+export const EXTERNAL_QUESTION_NS = 'http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/2006-07-14/ExternalQuestion.xsd';
+
+/** Image URL of an item token: `<base>/images/<token>` (served by `retest serve`). */
+export function imageUrl(baseUrl: string, token: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}/images/${encodeURIComponent(token)}`;
+}
+
+/** The ExternalQuestion XML of one task: `<base>/mturk?task=<id>`; MTurk appends assignmentId, hitId, workerId, turkSubmitTo. */
+export function externalQuestionXml(baseUrl: string, taskId: string, frameHeight = 0): string {
+  const url = `${baseUrl.replace(/\/+$/, '')}/mturk?task=${encodeURIComponent(taskId)}`;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<ExternalQuestion xmlns="${EXTERNAL_QUESTION_NS}">\n  <ExternalURL>${escapeXml(url)}</ExternalURL>\n  <FrameHeight>${frameHeight}</FrameHeight>\n</ExternalQuestion>\n`;
+}
+
+/**
+ * Writes `hits.csv` (columns task_id, kind, class_index, class_id, names, definition, urls, items,
+ * image_1…image_K; K = the largest task), `external-questions/<task_id>.xml` and `hit-layout.html`
+ * (a requester-UI layout whose checkboxes `item_1…item_K` come back as `Answer.item_N.on`).
+ * Returns the number of tasks written.
+ */
+export function exportMturk(db: Db, outDir: string, options: MturkExportOptions): { tasks: number; files: string[] } {
+  if (!/^https?:\/\//.test(options.baseUrl)) throw usageError('--base-url must be an http(s) URL', { field: 'base-url', received: options.baseUrl, expected: 'https://label.example.org' });
+  const filters: string[] = [];
+  const params: unknown[] = [];
+  if (options.kind) { filters.push('t.kind = ?'); params.push(options.kind); }
+  if (options.onlyOpen ?? true) filters.push("(SELECT COUNT(*) FROM assignments a WHERE a.task_id = t.id AND a.status IN ('submitted', 'approved')) < t.assignments_wanted");
+  const tasks = db.prepare(`SELECT t.id, t.kind, t.class_idx, c.id AS class_id, c.names, c.definition, c.urls FROM tasks t LEFT JOIN classes c ON c.idx = t.class_idx ${filters.length ? `WHERE ${filters.join(' AND ')}` : ''} ORDER BY t.seq`)
+    .all(...params) as { id: string; kind: string; class_idx: number; class_id: string | null; names: string | null; definition: string | null; urls: string | null }[];
+  const itemsOf = db.prepare('SELECT token FROM task_items WHERE task_id = ? ORDER BY position');
+  const rows: string[][] = [];
+  let width = 0;
+  mkdirSync(join(outDir, 'external-questions'), { recursive: true });
+  for (const t of tasks) {
+    const tokens = (itemsOf.all(t.id) as { token: string }[]).map((r) => r.token);
+    width = Math.max(width, tokens.length);
+    const names = t.names ? (JSON.parse(t.names) as string[]) : [];
+    const urls = t.urls ? (JSON.parse(t.urls) as string[]) : [];
+    rows.push([t.id, t.kind, String(t.class_idx), t.class_id ?? '', names.join(' or '), t.definition ?? '', urls.join(' '), String(tokens.length), ...tokens.map((tok) => imageUrl(options.baseUrl, tok))]);
+    writeFileSync(join(outDir, 'external-questions', `${t.id}.xml`), externalQuestionXml(options.baseUrl, t.id));
+  }
+  const header = ['task_id', 'kind', 'class_index', 'class_id', 'names', 'definition', 'urls', 'items', ...Array.from({ length: width }, (_, i) => `image_${i + 1}`)];
+  writeFileSync(join(outDir, 'hits.csv'), stringify([header, ...rows.map((r) => [...r, ...Array(header.length - r.length).fill('')])]));
+  writeFileSync(join(outDir, 'hit-layout.html'), hitLayout(width));
+  return { tasks: tasks.length, files: ['hits.csv', 'hit-layout.html', 'external-questions/'] };
+}
+
+function hitLayout(width: number): string {
+  const cells = Array.from({ length: width }, (_, i) => `    <label class="cell"><img src="\${image_${i + 1}}" alt="image ${i + 1}"><crowd-checkbox name="item_${i + 1}">select</crowd-checkbox></label>`).join('\n');
+  return `<!-- retest HIT layout for the MTurk requester UI. Columns come from hits.csv. -->
+<script src="https://assets.crowd.aws/crowd-html-elements.js"></script>
+<crowd-form>
+  <input type="hidden" name="task_id" value="\${task_id}">
+  <h2>Which of these images contain at least one object of type \${names}?</h2>
+  <p><b>Definition:</b> \${definition}</p>
+  <p>Select an image if it contains the object, regardless of occlusion, other objects, clutter or text in the scene.
+  Only select photographs (no drawings or paintings). Reference: \${urls}</p>
+  <style>.grid{display:grid;grid-template-columns:repeat(3,1fr);gap:8px}.cell img{max-width:100%;display:block}</style>
+  <div class="grid">
+${cells}
+  </div>
+</crowd-form>
+`;
+}
+
+/** Options of `importMturkResults`. */
+export interface MturkImportOptions {
+  /** Salt for hashing WorkerIds (the workspace's `workerSalt(db)`). */
+  salt: string;
+  /** Used for rows without SubmitTime. */
+  now?: Date | string;
+}
+
+const TRUE = new Set(['true', 'on', '1', 'yes', 'checked']);
+const STATUS: Record<string, ImportedAssignment['status']> = { submitted: 'submitted', approved: 'approved', rejected: 'rejected' };
+
+/**
+ * Imports an MTurk batch results CSV. Required columns: HITId, AssignmentId, WorkerId,
+ * AssignmentStatus; AcceptTime and SubmitTime are read when present (MTurk writes them like
+ * "Wed Mar 04 10:12:31 PST 2020"; ISO is accepted too). The task is `Input.task_id` (from
+ * hits.csv), else `Answer.task_id`, else the task whose external_id is the HITId. The selection is
+ * read from `Answer.item_N.on` / `Answer.item_N` (1-based positions; true/on/1), or `Answer.selected`
+ * (tokens separated by | , or spaces), or `Answer.taskAnswers` (crowd-form JSON). Every problem in
+ * the file is a RetestError naming the line and column. Worker ids are stored only as salted hashes.
+ */
+export function importMturkResults(db: Db, file: string, options: MturkImportOptions): RecordReport & { rows: number } {
+  let rows: Record<string, string>[];
+  try {
+    rows = parse(readFileSync(file), { columns: true, skip_empty_lines: true, bom: true, relax_column_count: true }) as Record<string, string>[];
+  } catch (cause) {
+    throw dataError('cannot parse the MTurk batch results CSV', { file, cause, hint: 'download it from the requester UI: Manage → Results → Download CSV' });
+  }
+  if (rows.length === 0) return { rows: 0, inserted: 0, statusChanged: 0, unchanged: 0, answers: 0, conflicts: [] };
+  const columns = Object.keys(rows[0]!);
+  for (const required of ['HITId', 'AssignmentId', 'WorkerId', 'AssignmentStatus']) {
+    if (!columns.includes(required)) throw dataError(`the batch results CSV has no ${required} column`, { file, field: required, expected: 'MTurk batch results columns HITId, AssignmentId, WorkerId, AssignmentStatus, AcceptTime, SubmitTime, Input.*, Answer.*', received: columns.slice(0, 8).join(', ') });
+  }
+  const byHit = db.prepare('SELECT id FROM tasks WHERE external_id = ?');
+  const taskExists = db.prepare('SELECT id FROM tasks WHERE id = ?');
+  const tokensOf = db.prepare('SELECT token FROM task_items WHERE task_id = ? ORDER BY position');
+  const setHit = db.prepare('UPDATE tasks SET external_id = ? WHERE id = ? AND external_id IS NULL');
+  const records: ImportedAssignment[] = [];
+  rows.forEach((row, i) => {
+    const line = `line ${i + 2}`;
+    const hitId = (row.HITId ?? '').trim();
+    let taskId = (row['Input.task_id'] ?? row['Answer.task_id'] ?? '').trim();
+    if (taskId === '') taskId = (byHit.get(hitId) as { id: string } | undefined)?.id ?? '';
+    if (taskId === '' || !taskExists.get(taskId)) {
+      throw dataError('the row names no task of this workspace', { file, record: line, field: 'Input.task_id', received: JSON.stringify(taskId || hitId), hint: 'publish HITs from the hits.csv written by `retest tasks export mturk` (it has a task_id column)' });
+    }
+    if (hitId) setHit.run(hitId, taskId);
+    const statusText = (row.AssignmentStatus ?? '').trim().toLowerCase();
+    const status = STATUS[statusText];
+    if (!status) throw dataError('unknown AssignmentStatus', { file, record: line, field: 'AssignmentStatus', expected: 'Submitted, Approved or Rejected', received: JSON.stringify(row.AssignmentStatus) });
+    const workerId = (row.WorkerId ?? '').trim();
+    if (!workerId) throw dataError('empty WorkerId', { file, record: line, field: 'WorkerId' });
+    const assignmentId = (row.AssignmentId ?? '').trim();
+    if (!assignmentId) throw dataError('empty AssignmentId', { file, record: line, field: 'AssignmentId' });
+    const tokens = (tokensOf.all(taskId) as { token: string }[]).map((r) => r.token);
+    const selectedTokens = readSelection(row, tokens, file, line);
+    const record: ImportedAssignment = { taskId, workerHash: hashWorkerId(options.salt, workerId), source: 'mturk', externalId: assignmentId, status, selectedTokens };
+    const accept = mturkTime(row.AcceptTime, file, line, 'AcceptTime');
+    const submit = mturkTime(row.SubmitTime, file, line, 'SubmitTime');
+    if (accept) record.claimedAt = accept;
+    if (submit) record.submittedAt = submit;
+    records.push(record);
+  });
+  return { rows: rows.length, ...recordAssignments(db, records, options.now ?? new Date()) };
+}
+
+function readSelection(row: Record<string, string>, tokens: string[], file: string, line: string): string[] {
+  const selected = new Set<string>();
+  let found = false;
+  for (const [key, raw] of Object.entries(row)) {
+    const m = /^Answer\.item_(\d+)(?:\.on)?$/.exec(key);
+    if (!m) continue;
+    found = true;
+    const position = Number(m[1]) - 1;
+    if (!TRUE.has(String(raw).trim().toLowerCase())) continue;
+    const token = tokens[position];
+    if (token === undefined) throw dataError('a selected item position is beyond the task', { file, record: line, field: key, expected: `item_1…item_${tokens.length}` });
+    selected.add(token);
+  }
+  const list = row['Answer.selected'];
+  if (list !== undefined) {
+    found = true;
+    for (const t of list.split(/[|,\s]+/).filter(Boolean)) selected.add(t);
+  }
+  const json = row['Answer.taskAnswers'];
+  if (json !== undefined && json.trim() !== '') {
+    found = true;
+    let parsed: unknown;
+    try { parsed = JSON.parse(json); } catch (cause) { throw dataError('Answer.taskAnswers is not JSON', { file, record: line, field: 'Answer.taskAnswers', cause }); }
+    for (const entry of Array.isArray(parsed) ? parsed : [parsed]) {
+      if (typeof entry !== 'object' || entry === null) continue;
+      for (const [key, value] of Object.entries(entry as Record<string, unknown>)) {
+        const on = value === true || (typeof value === 'object' && value !== null && (value as { on?: unknown }).on === true);
+        const m = /^item_(\d+)$/.exec(key);
+        if (on && m) { const t = tokens[Number(m[1]) - 1]; if (t) selected.add(t); }
+        if (key === 'selected' && Array.isArray(value)) for (const t of value) selected.add(String(t));
+      }
+    }
+  }
+  if (!found) throw dataError('the row has no answer columns', { file, record: line, expected: 'Answer.item_N.on columns (hit-layout.html), Answer.selected or Answer.taskAnswers', hint: 'use the layout written by `retest tasks export mturk`' });
+  return [...selected];
+}
+
+const ZONES: Record<string, number> = { UTC: 0, GMT: 0, Z: 0, PST: -8, PDT: -7, MST: -7, MDT: -6, CST: -6, CDT: -5, EST: -5, EDT: -4 };
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** Parses MTurk's "Wed Mar 04 10:12:31 PST 2020" (or ISO-8601) to ISO; undefined for empty cells. */
+export function mturkTime(text: string | undefined, file = '', record = '', field = ''): string | undefined {
+  if (text === undefined || text.trim() === '') return undefined;
+  const m = /^\w{3} (\w{3}) (\d{1,2}) (\d{2}):(\d{2}):(\d{2}) (\w+) (\d{4})$/.exec(text.trim());
+  if (m) {
+    const month = MONTHS.indexOf(m[1]!);
+    const zone = ZONES[m[6]!];
+    if (month >= 0 && zone !== undefined) {
+      return new Date(Date.UTC(Number(m[7]), month, Number(m[2]), Number(m[3]) - zone, Number(m[4]), Number(m[5]))).toISOString();
+    }
+  }
+  const t = Date.parse(text);
+  if (Number.isNaN(t)) throw dataError('not a time', { file, record, field, expected: 'e.g. "Wed Mar 04 10:12:31 PST 2020" or ISO-8601', received: JSON.stringify(text) });
+  return new Date(t).toISOString();
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}

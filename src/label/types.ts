@@ -1,0 +1,190 @@
+/**
+ * Contracts of the labelling stage (DESIGN §1.3–1.4): tasks, assignments, answers, selection
+ * frequencies and control accuracy. Tables: src/label/schema.ts.
+ *
+ * Times are ISO-8601 strings (UTC) in the database; functions take `now` as a Date or ISO string so
+ * tests and servers control the clock.
+ */
+
+/** What a task asks: 'main' = 42 candidates + 3/3 controls; 'reference' = 16/16/16. */
+export type TaskKind = 'main' | 'reference';
+
+/** Why an image is in a task. */
+export type ItemRole = 'candidate' | 'positive' | 'negative';
+
+/** Lifecycle of an assignment. */
+export type AssignmentStatus = 'open' | 'submitted' | 'approved' | 'rejected' | 'expired';
+
+/** Where an assignment came from. */
+export type AssignmentSource = 'web' | 'mturk' | 'import';
+
+/** A time given to the library: a Date or an ISO-8601 string. */
+export type Instant = Date | string;
+
+/** Options of `claimNextAssignment`. */
+export interface ClaimOptions {
+  /** The claiming worker's salted hash (`hashWorkerId`). */
+  workerHash: string;
+  /** The current time (the claim starts now and lapses `ttlSeconds` later). */
+  now: Instant;
+  /** Seconds an open claim lasts before it goes back to the pool (MTurk used 600). */
+  ttlSeconds: number;
+  /** Maximum live assignments per task; default: each task's own `assignments_wanted` (N). */
+  assignmentsPerTask?: number;
+  /** Only tasks of this kind (default: any, main and reference alike, in creation order). */
+  kind?: TaskKind;
+  /** Only tasks of this class. */
+  classIdx?: number;
+  /** 'web' (default) or 'mturk' (ExternalQuestion served by our server). */
+  source?: AssignmentSource;
+}
+
+/** One image slot of a claimed task, as shown to a labeller (no image id, no role). */
+export interface ClaimedItem {
+  /** 0-based display position. */
+  position: number;
+  /** Opaque token naming the image in URLs and in the submission. */
+  token: string;
+}
+
+/** What `claimNextAssignment` returns: the assignment and what to show. */
+export interface ClaimedAssignment {
+  /** The assignment id to submit to. */
+  assignmentId: string;
+  /** The task's id. */
+  taskId: string;
+  /** The target class index (look up its names/definition in the workspace `classes`). */
+  classIdx: number;
+  /** Task kind. */
+  kind: TaskKind;
+  /** ISO time the claim started. */
+  claimedAt: string;
+  /** ISO time the claim lapses; a submission after it is refused. */
+  expiresAt: string;
+  /** True when the worker already held this open claim (a page reload), false for a new claim. */
+  resumed: boolean;
+  /** The items in display order. */
+  items: ClaimedItem[];
+}
+
+/** Options of `submitAssignment`. Give exactly one of `selectedTokens` / `selectedImageIds`. */
+export interface SubmitOptions {
+  /** The claimed assignment. */
+  assignmentId: string;
+  /** Must equal the claiming worker's hash. */
+  workerHash: string;
+  /** Tokens of the selected items (web form). Every token must belong to the task. */
+  selectedTokens?: readonly string[];
+  /** Image ids of the selected items (imports). Every id must be in the task. */
+  selectedImageIds?: readonly string[];
+  /** Submission time; must be before the claim's `expires_at`. */
+  now: Instant;
+}
+
+/** What `submitAssignment` returns. */
+export interface SubmitResult {
+  /** The assignment id. */
+  assignmentId: string;
+  /** Status after the call ('submitted', or the reviewed status of an earlier submission). */
+  status: AssignmentStatus;
+  /** Number of answer rows stored (one per item of the task). */
+  answers: number;
+  /** Number of items selected. */
+  selected: number;
+  /** True when this assignment had already been submitted: nothing was changed (idempotent retry). */
+  repeated: boolean;
+}
+
+/** Why a submission (or claim) was refused; `LabelError.reason`. */
+export type LabelRefusal =
+  | 'not-found' // no such assignment
+  | 'not-owner' // claimed by another worker
+  | 'expired' // the claim lapsed before submission
+  | 'rejected' // the assignment or the worker was rejected
+  | 'bad-item' // a token / image id that is not in the task
+  | 'worker-rejected'; // a rejected worker asked for work
+
+/** One (image, class) selection frequency (DESIGN §1.4). */
+export interface SelectionFrequency {
+  /** `images.id`. */
+  imageId: string;
+  /** The class asked about (the task's class). */
+  classIdx: number;
+  /** 'candidate' when shown as a candidate, 'reference' when shown as a positive control, 'negative' when only as a negative control. */
+  role: 'candidate' | 'reference' | 'negative';
+  /** Valid answers (assignments 'submitted' or 'approved' by non-rejected workers) that showed the image for this class. */
+  answers: number;
+  /** Of those, how many selected it. */
+  selected: number;
+  /** selected / answers (0 when answers = 0). */
+  frequency: number;
+}
+
+/** Options of `selectionFrequencies`. */
+export interface FrequencyOptions {
+  /** Keep only rows with at least this many valid answers (default 10; 0 keeps everything). */
+  minAnswers?: number;
+  /** Only this class. */
+  classIdx?: number;
+  /** Include negative-control rows (image shown for a class other than its own); default false. */
+  includeNegatives?: boolean;
+}
+
+/** Control accuracy of one assignment: (positives selected + negatives not selected) / controls. */
+export interface AssignmentControlAccuracy {
+  /** Assignment id. */
+  assignmentId: string;
+  /** Task id. */
+  taskId: string;
+  /** Worker hash. */
+  workerHash: string;
+  /** Assignment status. */
+  status: AssignmentStatus;
+  /** Positive controls answered. */
+  positives: number;
+  /** Positive controls selected (correct). */
+  positivesSelected: number;
+  /** Negative controls answered. */
+  negatives: number;
+  /** Negative controls selected (wrong). */
+  negativesSelected: number;
+  /** Correct control answers / control answers; null when the assignment answered no control. */
+  accuracy: number | null;
+}
+
+/** Control accuracy pooled over a worker's submitted/approved/rejected assignments. */
+export interface WorkerControlAccuracy {
+  /** Worker hash. */
+  workerHash: string;
+  /** The worker's review status ('active' when never reviewed). */
+  status: 'active' | 'approved' | 'rejected';
+  /** Assignments counted (all answered ones, any review status). */
+  assignments: number;
+  /** Control answers over those assignments. */
+  controls: number;
+  /** Correct control answers. */
+  correct: number;
+  /** correct / controls; null when controls = 0. */
+  accuracy: number | null;
+}
+
+/** What `controlAccuracy` returns. */
+export interface ControlAccuracyReport {
+  /** Per answered assignment, ordered by worker then assignment id. */
+  assignments: AssignmentControlAccuracy[];
+  /** Per worker, ordered by worker hash. */
+  workers: WorkerControlAccuracy[];
+}
+
+/** Bins of the reference histogram and of MatchedFrequency: [0,.2) [.2,.4) [.4,.6) [.6,.8) [.8,1]. */
+export const FREQUENCY_BINS = [0, 0.2, 0.4, 0.6, 0.8, 1.0] as const;
+
+/** Per-class reference histogram (DESIGN §1.4): counts of reference images per frequency bin. */
+export interface ReferenceHistogram {
+  /** Class index. */
+  classIdx: number;
+  /** Counts per bin, 5 entries. */
+  counts: number[];
+  /** Reference images counted (those with ≥ minAnswers answers). */
+  images: number;
+}

@@ -1,0 +1,142 @@
+/**
+ * Builds the report folder: for each (original, new) pair with data, the analysis, the scatter
+ * (SVG + Vega-Lite spec), accuracy by selection frequency where frequencies are given, and the
+ * tables; then one self-contained index.html and a summary.md.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { accuracyByFrequency, compareTestSets, modelMatcher, pairModels } from '../analyze/index.ts';
+import type { Comparison, Scale } from '../analyze/index.ts';
+import { latestRun, loadPublished, PAPER_PAIRS, pairTitle, PUBLISHED_CITATION, readFrequencies, storeCounts } from '../import/index.ts';
+import type { CountRecord } from '../import/index.ts';
+import type { ResultsStore } from '../store/index.ts';
+import { slugOf } from './format.ts';
+import { frequencySpec } from './frequency-spec.ts';
+import { headlineText, reportHtml } from './html.ts';
+import { renderSvg } from './render-svg.ts';
+import { scatterSpec } from './scatter-spec.ts';
+import { csvTable, fitsMarkdown, latexTable, markdownTable } from './tables.ts';
+import type { Axes, FrequencySection, PairHeadline, PairReport, ReportSummary } from './types.ts';
+
+export interface ReportOptions {
+  /** Output folder (created). */
+  out: string;
+  /** The user's results store, or null for the published results alone. */
+  store: ResultsStore | null;
+  /** Include the bundled published results. */
+  published: boolean;
+  /** Pairs to show; default: the paper's pairs that have data, then any other pair given. */
+  pairs?: { original: string; new: string }[];
+  metric?: 'top1' | 'top5';
+  axes?: Axes;
+  include?: string[];
+  exclude?: string[];
+  /** Models plotted but kept out of the fit (default none). */
+  fitExclude?: string[];
+  resamples?: number;
+  seed?: number | string;
+  /** Selection-frequency files per test set (e.g. cifar10-test → cifar10h-counts.npy). */
+  frequencies?: Record<string, string>;
+}
+
+export function headlineOf(c: Comparison, title: string): PairHeadline {
+  const slope = (s: Scale) => {
+    const f = c.analysis.fits[s];
+    return f ? { slope: f.slope, slope_ci95: f.slope_ci95 } : null;
+  };
+  return {
+    original: c.analysis.original,
+    new: c.analysis.new,
+    title,
+    metric: c.analysis.metric,
+    models: c.analysis.models.length,
+    yourModels: c.sources.filter((s) => s === 'store').length,
+    modelsInFit: c.inFit.filter(Boolean).length,
+    meanDropPoints: c.meanGap === null ? null : c.meanGap * 100,
+    linear: slope('linear'),
+    probit: slope('probit'),
+  };
+}
+
+/** Store counts (when a store is given) plus the published ones (when asked). */
+export function gatherCounts(store: ResultsStore | null, published: boolean): CountRecord[] {
+  return [...(store ? storeCounts(store) : []), ...(published ? loadPublished() : [])];
+}
+
+function frequencySections(store: ResultsStore | null, files: Record<string, string>, testSets: string[], models: string[], sources: ('store' | 'published')[]): FrequencySection[] {
+  if (!store) return [];
+  const out: FrequencySection[] = [];
+  for (const testSet of testSets) {
+    const file = files[testSet];
+    const dataset = file ? store.getDataset(testSet) : undefined;
+    if (!file || !dataset) continue;
+    const runs = models.flatMap((model, i) => {
+      if (sources[i] !== 'store') return [];
+      const run = latestRun(store, model, testSet);
+      return run === undefined ? [] : [{ model, run }];
+    });
+    if (runs.length === 0) continue;
+    const frequencies = readFrequencies(file, store.labels(dataset.id), store.imageIds(dataset.id));
+    out.push({ testSet, source: file, models: runs.map((r) => r.model), bins: accuracyByFrequency(frequencies, runs.map((r) => store.correctness(r.run, 1))) });
+  }
+  return out;
+}
+
+export async function buildReport(options: ReportOptions): Promise<ReportSummary> {
+  const out = resolve(options.out);
+  const metric = options.metric ?? 'top1';
+  const axes = options.axes ?? 'linear';
+  const counts = gatherCounts(options.store, options.published);
+  const keep = modelMatcher({ ...(options.include ? { include: options.include } : {}), ...(options.exclude ? { exclude: options.exclude } : {}) });
+  const outOfFit = options.fitExclude && options.fitExclude.length > 0 ? modelMatcher({ include: options.fitExclude }) : () => false;
+  const wanted = options.pairs ?? PAPER_PAIRS.map((p) => ({ original: p.original, new: p.new }));
+
+  const files = new Map<string, string>();
+  const pairs: { report: PairReport; headline: PairHeadline; scatterSvg: string; frequencySvgs: string[] }[] = [];
+  for (const pair of wanted) {
+    const modelPairs = pairModels(counts, { original: pair.original, new: pair.new, metric }).filter((p) => keep(p.model));
+    if (modelPairs.length === 0) continue;
+    const comparison = compareTestSets(modelPairs, {
+      original: pair.original,
+      new: pair.new,
+      metric,
+      scale: axes,
+      inFit: (m) => !outOfFit(m),
+      ...(options.resamples !== undefined ? { resamples: options.resamples } : {}),
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    });
+    const title = pairTitle(pair.original, pair.new);
+    const slug = slugOf(pair.original, pair.new);
+    const models = comparison.analysis.models.map((m) => m.model);
+    const frequencies = frequencySections(options.store, options.frequencies ?? {}, [pair.original, pair.new], models, comparison.sources);
+    const report: PairReport = { title, slug, comparison, fitExclude: options.fitExclude ?? [], frequencies };
+    const headline = headlineOf(comparison, title);
+    const scatter = scatterSpec(comparison, { title, originalLabel: pair.original, newLabel: pair.new, axes });
+    const scatterSvg = await renderSvg(scatter, `${slug}-scatter`);
+    const frequencySvgs: string[] = [];
+    for (const section of frequencies) {
+      const spec = frequencySpec(section, `Accuracy by selection frequency: ${section.testSet}`);
+      frequencySvgs.push(await renderSvg(spec, `${slug}-${section.testSet}-freq`));
+      files.set(`specs/${slug}.frequency-${section.testSet}.vl.json`, `${JSON.stringify(spec, null, 2)}\n`);
+    }
+    files.set(`specs/${slug}.scatter.vl.json`, `${JSON.stringify(scatter, null, 2)}\n`);
+    files.set(`plots/${slug}.scatter.svg`, scatterSvg);
+    files.set(`tables/${slug}.md`, `## ${title}\n\n${headlineText(headline)}\n\n${markdownTable(comparison)}\n${fitsMarkdown(comparison)}`);
+    files.set(`tables/${slug}.csv`, csvTable(comparison));
+    files.set(`tables/${slug}.tex`, latexTable(comparison, `${title}: accuracy on the original and new test set (${metric === 'top1' ? 'top-1' : 'top-5'}), 95\\% Clopper--Pearson intervals.`));
+    files.set(`analysis/${slug}.json`, `${JSON.stringify(comparison.analysis, null, 2)}\n`);
+    pairs.push({ report, headline, scatterSvg, frequencySvgs });
+  }
+  const anyPublished = pairs.some((p) => p.report.comparison.sources.includes('published'));
+  files.set('index.html', reportHtml({ pairs, citation: anyPublished ? PUBLISHED_CITATION : null, metric, axes }));
+  files.set(
+    'summary.md',
+    `# retest report\n\n${anyPublished ? `Published results: ${PUBLISHED_CITATION}.\n\n` : ''}| original → new | headline |\n|---|---|\n${pairs.map((p) => `| ${p.headline.title} | ${headlineText(p.headline)} |`).join('\n')}\n`,
+  );
+  for (const [name, content] of files) {
+    const path = join(out, name);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, content);
+  }
+  return { out, files: [...files.keys()].map((f) => relative(out, join(out, f))).sort(), pairs: pairs.map((p) => p.headline) };
+}

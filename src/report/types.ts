@@ -1,0 +1,58 @@
+/**
+ * Contracts of the report stage. Specs are Vega-Lite (v6) objects; accuracies in plots and
+ * tables are percentages.
+ */
+import type { Comparison, FrequencyBin, Scale } from '../analyze/index.ts';
+
+/** A Vega-Lite specification (plain JSON). */
+export type VegaLiteSpec = Record<string, unknown>;
+
+/** Axes of the scatter: plain percent, or probit-spaced (ticks still labelled in percent). */
+export type Axes = Extract<Scale, 'linear' | 'probit'>;
+
+/** Accuracy by selection frequency for one test set of a pair. */
+export interface FrequencySection {
+  /** The test set whose images the frequencies belong to. */
+  testSet: string;
+  /** Where the frequencies came from. */
+  source: string;
+  /** Model names, in the order of each bin's `accuracy`. */
+  models: string[];
+  bins: FrequencyBin[];
+}
+
+/** Everything the report shows for one (original, new) pair. */
+export interface PairReport {
+  /** Human title ("ImageNet → ImageNetV2 MatchedFrequency"). */
+  title: string;
+  /** File-name stem for this pair's outputs (`imagenet-val__imagenetv2-matched-frequency`). */
+  slug: string;
+  comparison: Comparison;
+  /** Patterns whose models were kept out of the fit. */
+  fitExclude: string[];
+  frequencies: FrequencySection[];
+}
+
+/** Headline numbers of one pair, as `retest report` prints them. */
+export interface PairHeadline {
+  original: string;
+  new: string;
+  title: string;
+  metric: 'top1' | 'top5';
+  models: number;
+  /** Models from the user's store (evaluated or imported). */
+  yourModels: number;
+  modelsInFit: number;
+  /** Mean of original − new accuracy over the models, in points (percent). */
+  meanDropPoints: number | null;
+  linear: { slope: number; slope_ci95: [number, number] | null } | null;
+  probit: { slope: number; slope_ci95: [number, number] | null } | null;
+}
+
+export interface ReportSummary {
+  /** Output folder. */
+  out: string;
+  /** Files written, relative to `out`, sorted. */
+  files: string[];
+  pairs: PairHeadline[];
+}

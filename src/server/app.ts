@@ -1,0 +1,159 @@
+/**
+ * The labelling web app (issue 5) as a Fastify instance: `buildApp` for tests (`app.inject`) and
+ * for `startServer`. One error boundary turns RetestErrors and refused claims into HTTP answers;
+ * every response carries security headers (CSP without inline script or style, nosniff,
+ * no-referrer) and `Cache-Control: no-store` unless a route set its own.
+ */
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isRetestError, sha256Hex } from '../core/index.ts';
+import { registerDedupReview } from '../dedup/index.ts';
+import { isLabelError } from '../label/index.ts';
+import { type ServerContext, createContext, principalOf, refuse } from './context.ts';
+import { renderMessagePage } from './pages/task-page.ts';
+import { adminGuard, registerAdminRoutes } from './routes/admin.ts';
+import { registerLabellerRoutes } from './routes/labeller.ts';
+import { registerMturkRoutes } from './routes/mturk.ts';
+import { randomToken, setSecret } from './secrets.ts';
+import type { ServerOptions } from './types.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The admin token of this server and its shared context. */
+    retest: { adminToken: string; context: ServerContext };
+  }
+}
+
+const ASSET_DIR = join(dirname(fileURLToPath(import.meta.url)), 'assets');
+const ASSETS: Record<string, string> = { 'app.css': 'text/css; charset=utf-8', 'label.js': 'text/javascript; charset=utf-8', 'mturk-submit.js': 'text/javascript; charset=utf-8' };
+
+/** Where the near-duplicate review (DEDUP's Fastify plugin) is mounted, behind the admin token. */
+export const DEDUP_PREFIX = '/admin/dedup';
+
+/** CSP source lists allowing exactly the inline <script> and <style> blocks of a page. */
+export function inlineHashes(html: string): { script: string; style: string } {
+  const hashes = (tag: string) => [...html.matchAll(new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`, 'g'))]
+    .map((m) => ` 'sha256-${createHash('sha256').update(m[1]!).digest('base64')}'`).join('');
+  return { script: hashes('script'), style: hashes('style') };
+}
+
+const LABEL_STATUS: Record<string, number> = { 'not-found': 404, 'not-owner': 403, expired: 409, rejected: 409, 'worker-rejected': 403, 'bad-item': 400 };
+
+/** Hides secrets in logged URLs: invite tokens in /l/<token>, admin tokens in ?token=. */
+export function redactUrl(url: string): string {
+  return url.replace(/^\/l\/[^/?#]+/, '/l/[token]').replace(/([?&]token=)[^&#]*/g, '$1[token]').replace(/([?&]workerId=)[^&#]*/g, '$1[worker]');
+}
+
+/** Rate-limit key: the token behind the request (labeller, admin, image scope), else the address. */
+function rateKey(ctx: ServerContext, request: FastifyRequest): string {
+  const who = principalOf(ctx, request);
+  if (who?.kind === 'admin') return 'admin';
+  if (who?.kind === 'labeller') return `labeller:${who.labeller.id}`;
+  const img = /^\/img\/([^/]+)\//.exec(request.url);
+  if (img) return `img:${img[1]}`;
+  const mturk = /[?&]workerId=([^&#]+)/.exec(request.url);
+  if (mturk) return `mturk:${sha256Hex(mturk[1]!)}`;
+  return `ip:${request.ip}`;
+}
+
+export async function buildApp(options: ServerOptions): Promise<FastifyInstance> {
+  const adminToken = options.adminToken ?? randomToken();
+  const ctx = createContext(options, adminToken);
+  setSecret(ctx.db, 'admin_token_sha256', ctx.adminSha);
+  // An acknowledged answer must survive a crash of the machine, not only of the process.
+  ctx.db.pragma('synchronous = FULL');
+
+  const app = Fastify({
+    logger: options.logger === undefined || options.logger === false ? false : {
+      ...(options.logger === true ? {} : options.logger),
+      serializers: {
+        req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactUrl(req.url), ip: req.ip }),
+      },
+    },
+    bodyLimit: 64 * 1024,
+    trustProxy: false,
+  });
+  app.decorate('retest', { adminToken, context: ctx });
+
+  await app.register(cookie);
+  await app.register(formbody);
+  await app.register(rateLimit, {
+    global: true,
+    max: ctx.rateLimitPerMinute,
+    timeWindow: 60_000,
+    hook: 'preHandler',
+    keyGenerator: (request) => rateKey(ctx, request),
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    const framed = request.url.startsWith('/mturk');
+    const formTargets = framed ? ` ${ctx.mturkOrigins.join(' ')}` : '';
+    // Our pages have no inline script or style. The mounted near-duplicate review page has inline
+    // blocks: those exact blocks (and nothing injected later) are allowed by their hashes.
+    const inline = ctx.dedupPrefix && request.url.startsWith(ctx.dedupPrefix) && typeof payload === 'string' ? inlineHashes(payload) : { script: '', style: '' };
+    reply.header('Content-Security-Policy', `default-src 'none'; img-src 'self'; style-src 'self'${inline.style}; script-src 'self'${inline.script}; connect-src 'self'; form-action 'self'${formTargets}; frame-ancestors ${framed ? ctx.mturkOrigins.join(' ') : "'none'"}; base-uri 'none'`);
+    reply.header('X-Content-Type-Options', 'nosniff');
+    reply.header('Referrer-Policy', 'no-referrer');
+    if (!framed) reply.header('X-Frame-Options', 'DENY');
+    if (!reply.hasHeader('Cache-Control')) reply.header('Cache-Control', 'no-store');
+    return payload;
+  });
+
+  // State-changing requests must come from our own pages (in addition to the CSRF token).
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.method !== 'POST') return;
+    const origin = request.headers.origin;
+    if (origin !== undefined && origin !== 'null') {
+      let same = false;
+      try {
+        const from = new URL(origin);
+        same = from.host === new URL(`${from.protocol}//${request.headers.host ?? ''}`).host;
+      } catch { /* malformed: refused below */ }
+      if (!same) return refuse(request, reply, 403, 'Cross-site form posts are refused.', renderMessagePage);
+    }
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    if (isLabelError(error)) return refuse(request, reply, LABEL_STATUS[error.reason] ?? 400, error.message, renderMessagePage);
+    if (isRetestError(error)) return refuse(request, reply, 400, error.message, renderMessagePage);
+    const status = (error as { statusCode?: number }).statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) return refuse(request, reply, status, status === 429 ? 'Too many requests: slow down a little.' : (error as Error).message, renderMessagePage);
+    request.log.error({ err: error }, 'unhandled error');
+    return refuse(request, reply, 500, 'Something went wrong on the server; the error was logged.', renderMessagePage);
+  });
+  app.setNotFoundHandler((request, reply) => refuse(request, reply, 404, 'There is no such page.', renderMessagePage));
+
+  app.get('/health', async (_request, reply) => {
+    const ok = (ctx.db.prepare('SELECT 1 AS ok').get() as { ok: number }).ok === 1;
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'error', workspace: ctx.workspace.dir.split('/').pop() });
+  });
+
+  const assetBodies = new Map(Object.keys(ASSETS).map((name) => [name, readFileSync(join(ASSET_DIR, name))]));
+  app.get<{ Params: { name: string } }>('/assets/:name', async (request, reply) => {
+    const body = assetBodies.get(request.params.name);
+    if (!body) return refuse(request, reply, 404, 'No such file.', renderMessagePage);
+    return reply.header('Cache-Control', 'public, max-age=300').type(ASSETS[request.params.name]!).send(body);
+  });
+
+  app.get('/', async (request, reply) => {
+    const who = principalOf(ctx, request);
+    if (who?.kind === 'labeller') return reply.code(303).header('Location', '/label').send();
+    return reply.type('text/html; charset=utf-8').send(renderMessagePage('retest labelling', 'Open your personal labelling link to start labelling. Builders: open the admin link printed by `retest serve`.'));
+  });
+
+  registerLabellerRoutes(app, ctx);
+  registerMturkRoutes(app, ctx);
+  await app.register(async (admin) => {
+    admin.addHook('onRequest', adminGuard(ctx));
+    registerAdminRoutes(admin, ctx);
+    ctx.dedupPrefix = DEDUP_PREFIX;
+    await registerDedupReview(admin, { workspace: ctx.workspace, prefix: DEDUP_PREFIX, reviewerName: 'admin (dashboard)' });
+  });
+  return app;
+}

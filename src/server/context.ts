@@ -1,0 +1,124 @@
+/**
+ * What every route of one server shares: the workspace, its keys, resolved options and the
+ * thumbnail cache. Built once by `buildApp`.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ClassDef } from '../classes/types.ts';
+import { sha256Hex } from '../core/index.ts';
+import type { Db } from '../store/index.ts';
+import type { Workspace } from '../workspace/index.ts';
+import { GroupCommit } from './group-commit.ts';
+import { labellerByToken } from './labellers.ts';
+import { hmacToken, safeEqual, secret } from './secrets.ts';
+import { Thumbnails } from './thumbnails.ts';
+import { MTURK_ORIGINS, type Labeller, type ServerOptions } from './types.ts';
+
+export const ADMIN_COOKIE = 'retest_admin';
+export const LABELLER_COOKIE = 'retest_labeller';
+
+/** Who sent a request. */
+export type Principal = { kind: 'admin' } | { kind: 'labeller'; labeller: Labeller } | null;
+
+export interface ServerContext {
+  workspace: Workspace;
+  db: Db;
+  classes: Map<number, ClassDef>;
+  imageKey: string;
+  csrfKey: string;
+  adminToken: string;
+  adminSha: string;
+  ttlSeconds: number;
+  assignmentsPerTask: number | undefined;
+  minAnswers: number;
+  rateLimitPerMinute: number;
+  mturkOrigins: string[];
+  thumbnailSize: number;
+  thumbnails: Thumbnails;
+  now: () => Date;
+  /** Group commit of claims and submissions. */
+  writes: GroupCommit;
+  /** Mount point of the near-duplicate review, or null when not mounted. */
+  dedupPrefix: string | null;
+}
+
+export function createContext(options: ServerOptions, adminToken: string): ServerContext {
+  const db = options.workspace.db;
+  const thumbnailSize = options.thumbnailSize ?? 320;
+  return {
+    workspace: options.workspace,
+    db,
+    classes: new Map(options.workspace.classes.map((c) => [c.index, c])),
+    imageKey: secret(db, 'image_key'),
+    csrfKey: secret(db, 'csrf_key'),
+    adminToken,
+    adminSha: sha256Hex(adminToken),
+    ttlSeconds: options.assignmentTtlSeconds ?? 600,
+    assignmentsPerTask: options.assignmentsPerTask,
+    minAnswers: options.minAnswers ?? 10,
+    rateLimitPerMinute: options.rateLimitPerMinute ?? 1200,
+    mturkOrigins: (options.mturkSubmitOrigins ?? [...MTURK_ORIGINS]).map((o) => new URL(o).origin),
+    thumbnailSize,
+    thumbnails: new Thumbnails(options.workspace.dir, thumbnailSize),
+    now: options.now ?? (() => new Date()),
+    writes: new GroupCommit(db),
+    dedupPrefix: null,
+  };
+}
+
+function bearer(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  const m = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+  return m?.[1];
+}
+
+const principals = new WeakMap<FastifyRequest, Principal>();
+
+/** The admin or labeller behind a request (Bearer header first, then cookies), cached per request. */
+export function principalOf(ctx: ServerContext, request: FastifyRequest): Principal {
+  if (principals.has(request)) return principals.get(request)!;
+  let found: Principal = null;
+  const candidates = [bearer(request), request.cookies?.[ADMIN_COOKIE], request.cookies?.[LABELLER_COOKIE]].filter((t): t is string => typeof t === 'string' && t.length > 0);
+  for (const token of candidates) {
+    if (safeEqual(sha256Hex(token), ctx.adminSha)) { found = { kind: 'admin' }; break; }
+    const labeller = labellerByToken(ctx.db, token);
+    if (labeller) { found = { kind: 'labeller', labeller }; break; }
+  }
+  principals.set(request, found);
+  return found;
+}
+
+/** CSRF token of a form, bound to who may post it and to what. */
+export function csrfToken(ctx: ServerContext, ...binding: string[]): string {
+  return hmacToken(ctx.csrfKey, 'csrf', ...binding);
+}
+
+/** True when the posted `_csrf` field equals the expected token. */
+export function checkCsrf(ctx: ServerContext, body: unknown, ...binding: string[]): boolean {
+  const posted = (body as Record<string, unknown> | undefined)?._csrf;
+  return typeof posted === 'string' && safeEqual(posted, csrfToken(ctx, ...binding));
+}
+
+/** A refusal as an HTML page or JSON, by what the client accepts. */
+export function refuse(request: FastifyRequest, reply: FastifyReply, status: number, message: string, render: (title: string, message: string) => string): FastifyReply {
+  reply.code(status).header('Cache-Control', 'no-store');
+  if (wantsJson(request)) return reply.send({ error: status, message });
+  return reply.type('text/html; charset=utf-8').send(render(status === 401 ? 'Sign-in needed' : status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'Cannot do that', message));
+}
+
+export function wantsJson(request: FastifyRequest): boolean {
+  const accept = request.headers.accept ?? '';
+  return request.url.startsWith('/admin/api/') || (accept.includes('application/json') && !accept.includes('text/html'));
+}
+
+/** A form field as a list of strings (absent → []). */
+export function fieldList(body: unknown, name: string): string[] {
+  const value = (body as Record<string, unknown> | undefined)?.[name];
+  if (value === undefined || value === null || value === '') return [];
+  return (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string');
+}
+
+/** A form or query field as one string, or undefined. */
+export function field(source: unknown, name: string): string | undefined {
+  const value = (source as Record<string, unknown> | undefined)?.[name];
+  return typeof value === 'string' ? value : undefined;
+}

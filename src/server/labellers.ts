@@ -1,0 +1,53 @@
+/**
+ * Invited labellers: `retest labellers invite NAME…` issues a personal link `/l/<token>`. Only the
+ * token's sha256 is stored; the worker hash is the label stage's salted hash of "invite:<name>".
+ */
+import { sha256Hex, usageError } from '../core/index.ts';
+import { hashWorkerId, workerSalt } from '../label/index.ts';
+import type { Db } from '../store/index.ts';
+import { randomToken } from './secrets.ts';
+import type { Invitation, Labeller } from './types.ts';
+
+const NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._@+-]{0,63}$/u;
+
+interface LabellerRow { id: number; name: string; worker_hash: string; created_at: string; revoked_at: string | null }
+
+const toLabeller = (r: LabellerRow): Labeller => ({ id: r.id, name: r.name, workerHash: r.worker_hash, createdAt: r.created_at, revokedAt: r.revoked_at });
+
+/**
+ * Issues a new token for each name. A name already invited gets a new token (the old link stops
+ * working) and keeps its worker hash, so its answers stay one worker's.
+ */
+export function inviteLabellers(db: Db, names: readonly string[], now: Date = new Date()): Invitation[] {
+  for (const name of names) {
+    if (!NAME.test(name)) throw usageError('a labeller name must be 1–64 letters, digits or . _ @ + - (starting with a letter or digit)', { field: 'name', received: JSON.stringify(name) });
+  }
+  if (new Set(names).size !== names.length) throw usageError('a labeller name is given twice', { received: names.join(' ') });
+  const salt = workerSalt(db);
+  const upsert = db.prepare(`INSERT INTO server_labellers (name, token_sha256, worker_hash, created_at) VALUES (?, ?, ?, ?)
+    ON CONFLICT(name) DO UPDATE SET token_sha256 = excluded.token_sha256, created_at = excluded.created_at, revoked_at = NULL`);
+  return db.transaction(() => names.map((name) => {
+    const token = randomToken();
+    const workerHash = hashWorkerId(salt, `invite:${name}`);
+    upsert.run(name, sha256Hex(token), workerHash, now.toISOString());
+    return { name, token, workerHash };
+  }))();
+}
+
+/** The labeller a token belongs to, or null (unknown, malformed or revoked). */
+export function labellerByToken(db: Db, token: string): Labeller | null {
+  if (!/^[A-Za-z0-9_-]{16,128}$/.test(token)) return null;
+  const row = db.prepare('SELECT id, name, worker_hash, created_at, revoked_at FROM server_labellers WHERE token_sha256 = ? AND revoked_at IS NULL').get(sha256Hex(token)) as LabellerRow | undefined;
+  return row ? toLabeller(row) : null;
+}
+
+/** Every invited labeller, by name. */
+export function listLabellers(db: Db): Labeller[] {
+  return (db.prepare('SELECT id, name, worker_hash, created_at, revoked_at FROM server_labellers ORDER BY name').all() as LabellerRow[]).map(toLabeller);
+}
+
+/** Revokes the links of the named labellers; returns how many were revoked. */
+export function revokeLabellers(db: Db, names: readonly string[], now: Date = new Date()): number {
+  const stmt = db.prepare('UPDATE server_labellers SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL');
+  return db.transaction(() => names.reduce((n, name) => n + stmt.run(now.toISOString(), name).changes, 0))();
+}

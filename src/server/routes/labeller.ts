@@ -1,0 +1,129 @@
+/**
+ * Labeller routes: the invite link, the task page, submission, and the opaque image route.
+ * Only a labeller token (cookie set by the invite link, or a Bearer header) reaches /label.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { claimNextAssignment, isLabelError, submitAssignment } from '../../label/index.ts';
+import { type Principal, type ServerContext, LABELLER_COOKIE, checkCsrf, csrfToken, field, fieldList, principalOf, refuse, wantsJson } from '../context.ts';
+import { IMAGE_TOKEN, parsePreviewScope, shownItems } from '../image-tokens.ts';
+import { labellerByToken } from '../labellers.ts';
+import { renderMessagePage, renderTaskPage } from '../pages/task-page.ts';
+import { storedImagePath } from '../thumbnails.ts';
+import type { Labeller } from '../types.ts';
+
+const NOTICES: Record<string, string> = {
+  done: 'Thank you, your answer was saved. Here is the next task.',
+  expired: 'That task expired before it was submitted; here is a new one.',
+};
+
+/** Item tokens of an assignment's task, if the assignment is live or answered. */
+export function assignmentItems(ctx: ServerContext, assignmentId: string): { workerHash: string; status: string; taskId: string; items: { imageId: string; itemToken: string }[] } | null {
+  const a = ctx.db.prepare('SELECT worker_hash, status, task_id FROM assignments WHERE id = ?').get(assignmentId) as { worker_hash: string; status: string; task_id: string } | undefined;
+  if (!a) return null;
+  const items = ctx.db.prepare('SELECT image_id AS imageId, token AS itemToken FROM task_items WHERE task_id = ? ORDER BY position').all(a.task_id) as { imageId: string; itemToken: string }[];
+  return { workerHash: a.worker_hash, status: a.status, taskId: a.task_id, items };
+}
+
+/** Maps shown (per-assignment) tokens back to the label stage's item tokens; null if any is foreign. */
+export function toItemTokens(ctx: ServerContext, scope: string, itemTokens: readonly string[], shown: readonly string[]): string[] | null {
+  const map = new Map(shownItems(ctx.imageKey, scope, itemTokens).map((s) => [s.token, s.itemToken]));
+  const out: string[] = [];
+  for (const token of new Set(shown)) {
+    const item = map.get(token);
+    if (item === undefined) return null;
+    out.push(item);
+  }
+  return out;
+}
+
+function labellerOnly(ctx: ServerContext, request: FastifyRequest, reply: FastifyReply): Labeller | null {
+  const who: Principal = principalOf(ctx, request);
+  if (who?.kind === 'labeller') return who.labeller;
+  refuse(request, reply, who?.kind === 'admin' ? 403 : 401, who?.kind === 'admin' ? 'The admin token is not a labeller token: open a personal labelling link.' : 'Open your personal labelling link to start.', renderMessagePage);
+  return null;
+}
+
+export function registerLabellerRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  app.get<{ Params: { token: string } }>('/l/:token', async (request, reply) => {
+    const labeller = labellerByToken(ctx.db, request.params.token);
+    if (!labeller) return refuse(request, reply, 401, 'This labelling link is not valid (it may have been replaced by a newer one).', renderMessagePage);
+    reply.setCookie(LABELLER_COOKIE, request.params.token, { path: '/', httpOnly: true, sameSite: 'lax', secure: request.protocol === 'https', maxAge: 60 * 60 * 24 * 90 });
+    return reply.code(303).header('Location', '/label').send();
+  });
+
+  app.get<{ Querystring: { notice?: string } }>('/label', async (request, reply) => {
+    const labeller = labellerOnly(ctx, request, reply);
+    if (!labeller) return reply;
+    const claimOptions = { workerHash: labeller.workerHash, now: ctx.now(), ttlSeconds: ctx.ttlSeconds, source: 'web' as const };
+    let claim;
+    try {
+      claim = await ctx.writes.run(() => claimNextAssignment(ctx.db, ctx.assignmentsPerTask === undefined ? claimOptions : { ...claimOptions, assignmentsPerTask: ctx.assignmentsPerTask }));
+    } catch (error) {
+      if (isLabelError(error) && error.reason === 'worker-rejected') return refuse(request, reply, 403, 'Your answers are no longer being collected. Thank you for your help.', renderMessagePage);
+      throw error;
+    }
+    reply.header('Cache-Control', 'no-store');
+    if (!claim) {
+      if (wantsJson(request)) return reply.send({ assignment: null });
+      return reply.type('text/html; charset=utf-8').send(renderMessagePage('No tasks left', 'There is no task that still needs your answer. Thank you! Come back later: tasks freed by expired claims return to the pool.'));
+    }
+    const cls = ctx.classes.get(claim.classIdx);
+    if (!cls) throw new Error(`task ${claim.taskId} names class ${claim.classIdx}, which is not in the workspace`);
+    const tokens = shownItems(ctx.imageKey, claim.assignmentId, claim.items.map((i) => i.token)).map((s) => s.token);
+    const csrf = csrfToken(ctx, 'label', labeller.workerHash, claim.assignmentId);
+    if (wantsJson(request)) return reply.send({ assignment: claim.assignmentId, expiresAt: claim.expiresAt, classIdx: claim.classIdx, names: cls.names, images: tokens.map((t) => ({ token: t, url: `/img/${claim.assignmentId}/${t}` })), csrf });
+    const notice = NOTICES[request.query.notice ?? ''];
+    return reply.type('text/html; charset=utf-8').send(renderTaskPage({
+      cls, scope: claim.assignmentId, tokens, mode: 'web', action: '/label/submit',
+      hidden: { assignment: claim.assignmentId, _csrf: csrf }, expiresAt: claim.expiresAt, thumbnailSize: ctx.thumbnailSize,
+      ...(notice ? { notice } : {}),
+    }));
+  });
+
+  app.post('/label/submit', async (request, reply) => {
+    const labeller = labellerOnly(ctx, request, reply);
+    if (!labeller) return reply;
+    const assignmentId = field(request.body, 'assignment') ?? '';
+    if (!checkCsrf(ctx, request.body, 'label', labeller.workerHash, assignmentId)) return refuse(request, reply, 403, 'The form has expired or did not come from this site (CSRF check failed). Reload the page.', renderMessagePage);
+    const found = assignmentItems(ctx, assignmentId);
+    if (!found || found.workerHash !== labeller.workerHash) return refuse(request, reply, 404, 'No such task for you.', renderMessagePage);
+    const itemTokens = toItemTokens(ctx, assignmentId, found.items.map((i) => i.itemToken), fieldList(request.body, 'sel'));
+    if (!itemTokens) return refuse(request, reply, 400, 'The submission names an image that is not in this task.', renderMessagePage);
+    try {
+      const now = ctx.now();
+      const result = await ctx.writes.run(() => submitAssignment(ctx.db, { assignmentId, workerHash: labeller.workerHash, selectedTokens: itemTokens, now }));
+      if (wantsJson(request)) return reply.send({ ok: true, assignment: assignmentId, selected: result.selected, repeated: result.repeated });
+      return reply.code(303).header('Location', '/label?notice=done').send();
+    } catch (error) {
+      if (isLabelError(error) && error.reason === 'expired') {
+        if (wantsJson(request)) return reply.code(409).send({ error: 409, reason: 'expired', message: error.message });
+        return reply.code(303).header('Location', '/label?notice=expired').send();
+      }
+      throw error;
+    }
+  });
+
+  app.get<{ Params: { scope: string; token: string } }>('/img/:scope/:token', async (request, reply) => {
+    const { scope, token } = request.params;
+    const notFound = () => reply.code(404).header('Cache-Control', 'no-store').type('text/plain; charset=utf-8').send('not found');
+    if (!IMAGE_TOKEN.test(token) || !/^[A-Za-z0-9._-]{1,128}$/.test(scope)) return notFound();
+    let items: { imageId: string; itemToken: string }[] = [];
+    const previewTask = scope.startsWith('p.') ? parsePreviewScope(ctx.imageKey, scope) : null;
+    if (previewTask) {
+      items = ctx.db.prepare('SELECT image_id AS imageId, token AS itemToken FROM task_items WHERE task_id = ?').all(previewTask) as typeof items;
+    } else {
+      const found = assignmentItems(ctx, scope);
+      if (!found || !['open', 'submitted', 'approved'].includes(found.status)) return notFound();
+      items = found.items;
+    }
+    const byItem = new Map(items.map((i) => [i.itemToken, i.imageId]));
+    const match = shownItems(ctx.imageKey, scope, items.map((i) => i.itemToken)).find((s) => s.token === token);
+    const imageId = match ? byItem.get(match.itemToken) : undefined;
+    if (!imageId) return notFound();
+    const row = ctx.db.prepare('SELECT display_path FROM images WHERE id = ?').get(imageId) as { display_path: string } | undefined;
+    const path = row ? storedImagePath(ctx.workspace.dir, row.display_path) : null;
+    if (!path) return notFound();
+    const bytes = await ctx.thumbnails.get(imageId, path);
+    return reply.header('Cache-Control', 'private, max-age=3600').type('image/jpeg').send(bytes);
+  });
+}

@@ -1,0 +1,58 @@
+/**
+ * `retest serve`: opens the workspace, starts the app on 127.0.0.1 (by default), prints the admin
+ * link, and shuts down gracefully on SIGINT/SIGTERM (in-flight requests finish, then the database
+ * closes: every acknowledged answer is already committed).
+ */
+import type { FastifyInstance } from 'fastify';
+import { usageError } from '../core/index.ts';
+import { closeWorkspace, openWorkspace } from '../workspace/index.ts';
+import { buildApp } from './app.ts';
+import type { ServerOptions } from './types.ts';
+
+export interface StartOptions extends Omit<ServerOptions, 'workspace'> {
+  /** Workspace folder. */
+  workspaceDir: string;
+  /** Address to bind (default 127.0.0.1). */
+  host?: string;
+  /** Port (default 8080; 0 picks a free one). */
+  port?: number;
+  /** Base URL printed in links (default http://HOST:PORT). */
+  publicUrl?: string;
+}
+
+export interface RunningServer {
+  app: FastifyInstance;
+  /** Base URL, e.g. http://127.0.0.1:8080. */
+  url: string;
+  /** Link that signs the admin in. */
+  adminUrl: string;
+  adminToken: string;
+  /** Stops accepting requests, waits for in-flight ones, closes the workspace. */
+  close(): Promise<void>;
+}
+
+export async function startServer(options: StartOptions): Promise<RunningServer> {
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? 8080;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw usageError('--port must be an integer 0–65535', { field: '--port', received: String(options.port) });
+  const workspace = openWorkspace(options.workspaceDir);
+  const { workspaceDir: _w, host: _h, port: _p, publicUrl: _u, ...rest } = options;
+  let app: FastifyInstance;
+  try {
+    app = await buildApp({ ...rest, workspace });
+    await app.listen({ host, port });
+  } catch (error) {
+    closeWorkspace(workspace);
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw usageError(`port ${port} on ${host} is already in use`, { field: '--port', hint: 'choose another --port, or stop the other server' });
+    throw error;
+  }
+  const address = app.server.address();
+  const boundPort = typeof address === 'object' && address ? address.port : port;
+  const url = options.publicUrl?.replace(/\/$/, '') ?? `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
+  let closing: Promise<void> | null = null;
+  const close = () => (closing ??= (async () => {
+    await app.close();
+    closeWorkspace(workspace);
+  })());
+  return { app, url, adminUrl: `${url}/admin/login?token=${app.retest.adminToken}`, adminToken: app.retest.adminToken, close };
+}

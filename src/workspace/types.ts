@@ -1,0 +1,117 @@
+/**
+ * A workspace: one folder holding everything a dataset builder produces (DESIGN §1.1–1.7).
+ *
+ * ```
+ * my-v2/
+ *   retest.json     the config (WorkspaceConfig)
+ *   workspace.db    SQLite: classes, images, ingest_failures + every later stage's tables
+ *   blobs/          image files; paths stored in the database are relative to the workspace folder
+ * ```
+ *
+ * COLLECT's core tables (src/workspace/schema.ts), as agreed in the team plan, plus these additions:
+ * - `classes.hypernyms TEXT` (JSON array of ids) and `classes.hypernym_names TEXT` (JSON array of
+ *   the hypernyms' lemmas) — added columns.
+ * - `images.format TEXT` (decoded format of the original: jpeg, png, webp, …) and `images.bytes INTEGER`
+ *   (size of the original) — added columns.
+ * - `images.source_id` is the id within the source (Flickr photo id, file path relative to the
+ *   folder, URL, array file + record index); `(source, source_id, class_idx)` is UNIQUE: the same
+ *   photo found under two classes gives two rows with distinct ids (the second id hashes the class in,
+ *   see src/collect/identity.ts) whose `exact_duplicate_of` points at the first.
+ * - `images.exact_duplicate_of` — the id of the first-ingested image with the same `sha256`
+ *   (content duplicates across sources, and the same photo under two classes); NULL for the first.
+ * - indexes: images(class_idx, role), images(sha256), images(source, source_id).
+ * - `ingest_failures` has an INTEGER PRIMARY KEY `id` and a `class_idx` column; failures of a
+ *   source id that later succeeds stay recorded (history), `retest collect` reports the open ones.
+ */
+import type { ClassDef } from '../classes/types.ts';
+import type { Db } from '../store/index.ts';
+
+/** Contents of `retest.json`. */
+export interface WorkspaceConfig {
+  /** Config format version; currently 1. */
+  version: 1;
+  /** Where the classes came from: 'imagenet', 'cifar10', or the custom JSON file's absolute path at init time. */
+  classSource: string;
+  /** Number of classes (also in the `classes` table, which is authoritative). */
+  numClasses: number;
+  /** Longer side in pixels of the display copy shown to labellers, evaluated and exported (default 500). */
+  displayLongerSide: number;
+  /** JPEG quality of the display copy (default 90). */
+  displayJpegQuality: number;
+  /**
+   * Side in pixels of the squashed square copy used for near-duplicate search: 256 by default, 32
+   * for `--classes cifar10` workspaces (CIFAR-10.1 compared 32×32 pixels; 256×256 upscales would only
+   * cost disk). Read it from here rather than assuming 256.
+   */
+  squareSize: number;
+  /** ISO time the workspace was created. */
+  createdAt: string;
+}
+
+/** An open workspace. Close `db` when done (`closeWorkspace`). */
+export interface Workspace {
+  /** Absolute path of the workspace folder. */
+  dir: string;
+  /** The workspace database, all stages' migrations applied. */
+  db: Db;
+  /** The parsed `retest.json`. */
+  config: WorkspaceConfig;
+  /** The classes, by index (from the `classes` table). */
+  classes: ClassDef[];
+  /** Absolute path of the blob folder (`<dir>/blobs`). */
+  blobDir: string;
+}
+
+/** Options for `initWorkspace`. */
+export interface InitWorkspaceOptions {
+  /** 'imagenet', 'cifar10', a path to a classes JSON file, or the class list itself. */
+  classes: string | ClassDef[];
+  /** Override the display copy's longer side (default 500). */
+  displayLongerSide?: number;
+  /** Override the display copy's JPEG quality (default 90). */
+  displayJpegQuality?: number;
+  /** Override the square copy's side (default 256; 32 for cifar10). */
+  squareSize?: number;
+}
+
+/** A row of the `images` table as stored. */
+export interface ImageRow {
+  /** sha1(source photo id + source name) (see src/collect/identity.ts). */
+  id: string;
+  /** 'candidate' (collected) or 'reference' (an original test/validation image). */
+  role: 'candidate' | 'reference';
+  /** Class index the image was collected for. */
+  class_idx: number;
+  /** Source name: 'flickr', 'folder', 'urls', 'arrays', … */
+  source: string;
+  /** Id within the source. */
+  source_id: string;
+  /** URL it was downloaded from, or null for local files/arrays. */
+  url: string | null;
+  /** Search keyword it was found with (lemma, Tiny Images keyword), or null. */
+  keyword: string | null;
+  /** Hex sha256 of the original file's bytes (arrays: of the PNG written as the original). */
+  sha256: string;
+  /** Id of the first image with the same content, or null. */
+  exact_duplicate_of: string | null;
+  /** Original file, relative to the workspace. */
+  original_path: string;
+  /** Longer-side-500 JPEG q90 copy, relative to the workspace. */
+  display_path: string;
+  /** 256×256 squashed PNG copy, relative to the workspace. */
+  square_path: string;
+  /** Width of the original after EXIF orientation. */
+  width: number;
+  /** Height of the original after EXIF orientation. */
+  height: number;
+  /** ISO time the photo was uploaded to its source, or null. */
+  uploaded_at: string | null;
+  /** ISO time the photo was taken, or null. */
+  taken_at: string | null;
+  /** ISO time the row was written. */
+  created_at: string;
+  /** Decoded format of the original (jpeg, png, …). */
+  format: string | null;
+  /** Size of the original in bytes. */
+  bytes: number | null;
+}

@@ -1,0 +1,79 @@
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createRng, sha256Hex } from '../../src/core/index.ts';
+import { readCifar101 } from '../../src/formats/index.ts';
+import { resolveDataset } from '../../src/datasets/index.ts';
+import { initWorkspace } from '../../src/workspace/index.ts';
+import { ingest, type Candidate, type CandidateSource } from '../../src/collect/index.ts';
+import { createTasks } from '../../src/label/index.ts';
+import { createRevision } from '../../src/sample/index.ts';
+import { exportImageFolder, exportNpy, type Manifest } from '../../src/export/index.ts';
+import { answerAll } from '../label/fixtures.ts';
+
+/** A CIFAR-10 workspace with real ingested 32×32 images: 4 candidates and 3 references for classes 0 and 1 (random pixels, seeded). */
+async function setup() {
+  const dir = mkdtempSync(join(tmpdir(), 'retest-export-'));
+  const ws = initWorkspace(join(dir, 'ws'), { classes: 'cifar10' });
+  ws.db.prepare(`UPDATE classes SET similar = '["automobile"]' WHERE idx = 0`).run();
+  ws.db.prepare(`UPDATE classes SET similar = '["airplane"]' WHERE idx = 1`).run();
+  const rng = createRng(5);
+  const pixels = new Map<string, Uint8Array>();
+  const source = (role: string, perClass: number): CandidateSource => ({
+    name: 'arrays',
+    expected: perClass * 2,
+    async *candidates(): AsyncIterable<Candidate> {
+      for (const c of [0, 1]) for (let i = 0; i < perClass; i++) {
+        const data = Uint8Array.from({ length: 3072 }, () => rng.int(256));
+        const sourceId = `${role}-${c}-${i}`;
+        pixels.set(sourceId, data);
+        yield { source: 'test', sourceId, classIdx: c, pixels: { data, width: 32, height: 32 } };
+      }
+    },
+  });
+  await ingest(ws, source('ref', 3), { role: 'reference' });
+  await ingest(ws, source('cand', 4));
+  createTasks(ws.db, { seed: 1, shape: { referenceImages: 3 } });
+  answerAll(ws.db, (id, role) => (role === 'negative' ? 0 : 10 - (id.charCodeAt(0) % 3))); // frequencies 0.8–1.0
+  return { dir, ws, pixels };
+}
+
+describe('export', () => {
+  it('writes the CIFAR-10.1 layout that eval reads back, with a manifest', async () => {
+    const { dir, ws, pixels } = await setup();
+    const rev = createRevision(ws.db, { strategy: { function: 'top-images' }, perClass: 2, seed: 1 });
+    await expect(exportNpy(ws.db, join(dir, 'out', 'x'), { workspaceDir: ws.dir })).rejects.toThrow(/not valid/); // classes 2–9 are short
+    const m = await exportNpy(ws.db, join(dir, 'out', 'new'), { workspaceDir: ws.dir, allowInvalid: true, now: '2026-03-01T00:00:00Z' });
+    const back = readCifar101(join(dir, 'out', 'new'));
+    expect(back.count).toBe(4);
+    expect([...back.labels]).toEqual(rev.revision.images.map((i) => i.classIdx));
+    const sourceIdOf = new Map((ws.db.prepare('SELECT id, source_id FROM images').all() as { id: string; source_id: string }[]).map((r) => [r.id, r.source_id]));
+    rev.revision.images.forEach((im, k) => {
+      expect(Buffer.from(back.pixels.subarray(k * 3072, (k + 1) * 3072)).equals(Buffer.from(pixels.get(sourceIdOf.get(im.imageId)!)!))).toBe(true);
+    });
+    const manifest = JSON.parse(readFileSync(join(dir, 'out', 'new_manifest.json'), 'utf8')) as Manifest;
+    expect(manifest).toMatchObject({ format: 'retest-export/1', layout: 'cifar10.1', count: 4, exportedAt: '2026-03-01T00:00:00.000Z', revision: { id: rev.revision.id, function: 'top-images', seed: 1 } });
+    expect(manifest.files.map((f) => f.sha256)).toEqual([sha256Hex(readFileSync(join(dir, 'out', 'new_data.npy'))), sha256Hex(readFileSync(join(dir, 'out', 'new_labels.npy')))]);
+    expect(manifest.images[0]).toMatchObject({ imageId: rev.revision.images[0]!.imageId, selectionFrequency: rev.revision.images[0]!.frequency, answers: rev.revision.images[0]!.answers, source: { name: 'test' } });
+    expect(m.count).toBe(4);
+    const loaded = await resolveDataset(join(dir, 'out', 'new_data.npy'), { cacheDir: join(dir, 'cache') });
+    expect(loaded.images.map((i) => i.label)).toEqual([...back.labels]);
+    await expect(exportNpy(ws.db, join(dir, 'out', 'new'), { workspaceDir: ws.dir, allowInvalid: true })).rejects.toThrow(/already exists/);
+  });
+
+  it('writes the ImageNetV2 layout (<class_index>/<image_id>.jpeg + manifest) that eval reads back', async () => {
+    const { dir, ws } = await setup();
+    const rev = createRevision(ws.db, { strategy: { function: 'top-images' }, perClass: 2, seed: 1 });
+    const out = join(dir, 'v2');
+    const m = exportImageFolder(ws.db, out, { workspaceDir: ws.dir, allowInvalid: true });
+    expect(readdirSync(out).sort()).toEqual(['0', '1', 'manifest.json']);
+    for (const im of rev.revision.images) expect(existsSync(join(out, String(im.classIdx), `${im.imageId}.jpeg`))).toBe(true);
+    for (const f of m.files) expect(sha256Hex(readFileSync(join(out, f.path)))).toBe(f.sha256);
+    expect(m.images.map((i) => i.path)).toEqual(rev.revision.images.map((i) => `${i.classIdx}/${i.imageId}.jpeg`));
+    const loaded = await resolveDataset(out, { cacheDir: join(dir, 'cache') });
+    expect(loaded.images).toHaveLength(4);
+    expect(new Set(loaded.images.map((i) => `${i.label}/${i.imageId}`))).toEqual(new Set(rev.revision.images.map((i) => `${i.classIdx}/${i.imageId}`)));
+    expect(() => exportImageFolder(ws.db, out, { workspaceDir: ws.dir, allowInvalid: true })).toThrow(/not empty/);
+  });
+});

@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/store/index.ts';
+import { inlineHashes } from '../../src/server/app.ts';
+import { median } from '../../src/server/dashboard-data.ts';
+import { GroupCommit } from '../../src/server/group-commit.ts';
+import { histogramSvg } from '../../src/server/histogram-svg.ts';
+import { parsePreviewScope, previewScope, shownItems } from '../../src/server/image-tokens.ts';
+import { referenceLinks } from '../../src/server/pages/task-page.ts';
+import { padToSquare, storedImagePath } from '../../src/server/thumbnails.ts';
+
+describe('histogramSvg', () => {
+  it('draws candidates next to the reference, normalised per histogram, deterministically', () => {
+    const svg = histogramSvg('dog', [2, 0, 0, 0, 2], [0, 0, 0, 0, 5]).value;
+    expect(svg).toContain('data-candidates="2,0,0,0,2" data-reference="0,0,0,0,5"');
+    // Half of the candidates in the first bin: half the plot height (62 px → 31).
+    expect(svg).toMatch(/<rect class="bar-candidate" x="4" y="43" width="22" height="31"/);
+    // All of the reference in the last bin: full height.
+    expect(svg).toMatch(/<rect class="bar-reference" x="234" y="12" width="22" height="62"/);
+    expect(histogramSvg('dog', [2, 0, 0, 0, 2], [0, 0, 0, 0, 5]).value).toBe(svg);
+  });
+
+  it('draws empty histograms as zero bars, never NaN', () => {
+    const svg = histogramSvg('x', [0, 0, 0, 0, 0], [0, 0, 0, 0, 0]).value;
+    expect(svg).not.toContain('NaN');
+    expect(svg.match(/height="0"/g)).toHaveLength(10);
+  });
+
+  it('escapes the label', () => {
+    expect(histogramSvg('<b>', [0, 0, 0, 0, 0], [0, 0, 0, 0, 0]).value).toContain('aria-label="selection frequencies of &lt;b&gt;');
+  });
+});
+
+describe('small helpers', () => {
+  it('median of odd, even and empty lists', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([])).toBeNull();
+  });
+
+  it('per-assignment tokens differ per scope, are stable, and preview scopes cannot be forged', () => {
+    const items = ['a', 'b', 'c', 'd'];
+    const one = shownItems('key', 'assignment-1', items);
+    expect(shownItems('key', 'assignment-1', items)).toEqual(one);
+    const two = shownItems('key', 'assignment-2', items);
+    expect(one.map((s) => s.token).filter((t) => two.some((u) => u.token === t))).toEqual([]);
+    expect(one.map((s) => s.itemToken).sort()).toEqual(items);
+    const scope = previewScope('key', 'task1');
+    expect(parsePreviewScope('key', scope)).toBe('task1');
+    expect(parsePreviewScope('other-key', scope)).toBeNull();
+    expect(parsePreviewScope('key', scope.replace('task1', 'task2'))).toBeNull();
+  });
+
+  it('keeps stored relative paths inside the workspace', () => {
+    expect(storedImagePath('/ws', 'blobs/a.jpg')).toBe('/ws/blobs/a.jpg');
+    expect(storedImagePath('/ws', '../etc/passwd')).toBeNull();
+    expect(storedImagePath('/ws', 'blobs/../../x')).toBeNull();
+    expect(storedImagePath('/ws', '')).toBeNull();
+  });
+
+  it('pads an image to a centred square on grey', () => {
+    const img = padToSquare({ data: new Uint8Array([255, 0, 0, 0, 255, 0]), width: 2, height: 1 }, 4);
+    expect(img.width).toBe(4);
+    expect(Array.from(img.data.subarray((1 * 4 + 1) * 3, (1 * 4 + 3) * 3))).toEqual([255, 0, 0, 0, 255, 0]);
+    expect(Array.from(img.data.subarray(0, 3))).toEqual([128, 128, 128]);
+  });
+
+  it('links to the class’s own http(s) pages, else a Wikipedia search per lemma', () => {
+    const base = { index: 0, id: 'x', definition: '', hypernyms: [], similar: [] };
+    expect(referenceLinks({ ...base, names: ['a'], urls: ['https://en.wikipedia.org/wiki/Golden_retriever', 'javascript:alert(1)'] })).toEqual([{ href: 'https://en.wikipedia.org/wiki/Golden_retriever', text: 'Golden retriever' }]);
+    expect(referenceLinks({ ...base, names: ['tench', 'Tinca tinca'], urls: [] }).map((l) => l.href)).toEqual(['https://en.wikipedia.org/w/index.php?search=tench', 'https://en.wikipedia.org/w/index.php?search=Tinca%20tinca']);
+  });
+
+  it('allows exactly the inline blocks of a page by hash', () => {
+    const h = inlineHashes('<style>a{}</style><script>x()</script>');
+    expect(h.script).toBe(" 'sha256-c2cyr4QAHjC6T1ltWbSxZQqs5Y8rWh0XdqiBKvZVeJc='".replace(/sha256-.*'/, h.script.split('sha256-')[1]!.replace(/^/, 'sha256-')));
+    expect(h.script).toMatch(/^ 'sha256-[A-Za-z0-9+/]+=*'$/);
+    expect(h.style).toMatch(/^ 'sha256-[A-Za-z0-9+/]+=*'$/);
+    expect(inlineHashes('<p>no blocks</p>')).toEqual({ script: '', style: '' });
+  });
+});
+
+describe('GroupCommit', () => {
+  it('commits writes of one event-loop turn together; a failing write undoes only itself', async () => {
+    const db = openDatabase(':memory:');
+    db.exec('CREATE TABLE t (x INTEGER PRIMARY KEY)');
+    const gc = new GroupCommit(db);
+    const results = await Promise.allSettled([
+      gc.run(() => db.prepare('INSERT INTO t VALUES (1)').run().changes),
+      gc.run(() => { db.prepare('INSERT INTO t VALUES (2)').run(); throw new Error('boom'); }),
+      gc.run(() => db.prepare('INSERT INTO t VALUES (3)').run().changes),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason.message).toBe('boom');
+    expect(db.prepare('SELECT x FROM t ORDER BY x').all()).toEqual([{ x: 1 }, { x: 3 }]);
+    expect(gc.stats).toEqual({ batches: 1, jobs: 3, largest: 3 });
+    await gc.run(() => db.prepare('INSERT INTO t VALUES (4)').run());
+    expect(gc.stats.batches).toBe(2);
+    db.close();
+  });
+});
