@@ -64,9 +64,10 @@ for r in range(rounds):
 print(json.dumps({'ms': sorted(times)[len(times) // 2], 'slope_ci': ci, 'numpy': np.__version__, 'python': sys.version.split()[0], 'executable': sys.executable}))
 `;
 const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-let numpy: { ms: number; slope_ci: [number, number]; numpy: string; python: string; executable: string } | null = null;
+interface NumpyResult { ms: number; slope_ci: [number, number]; numpy: string; python: string; executable: string }
+let numpy: NumpyResult | null = null;
 try {
-  numpy = JSON.parse(execFileSync(python, ['-c', PY], { input: JSON.stringify({ x, y, R, rounds }), encoding: 'utf8', maxBuffer: 1 << 20 })) as typeof numpy;
+  numpy = JSON.parse(execFileSync(python, ['-c', PY], { input: JSON.stringify({ x, y, R, rounds }), encoding: 'utf8', maxBuffer: 1 << 20 })) as NumpyResult;
 } catch (error) {
   log(`numpy baseline unavailable (${python}): ${(error as Error).message.split('\n')[0]}`);
 }

@@ -31,9 +31,9 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRng, shuffled, sha256Hex } from '../src/core/index.ts';
 import { npyToNumbers, readCifarBin, readNpy } from '../src/formats/index.ts';
-import { initWorkspace, closeWorkspace, type Workspace } from '../src/workspace/index.ts';
+import { initWorkspace, closeWorkspace } from '../src/workspace/index.ts';
 import { ingest, type Candidate, type CandidateSource } from '../src/collect/index.ts';
-import { createTasks, recordAssignments, selectionFrequencies, hashWorkerId, workerSalt, type ImportedAssignment } from '../src/label/index.ts';
+import { createTasks, importVoteCounts, selectionFrequencies } from '../src/label/index.ts';
 import { createRevision, binOf, DEFAULT_BINS } from '../src/sample/index.ts';
 import { exportNpy } from '../src/export/index.ts';
 import { resolveDataset } from '../src/datasets/index.ts';
@@ -115,7 +115,8 @@ async function main(): Promise<void> {
     log(`tasks: ${tasks.mainTasks} main + ${tasks.referenceTasks} reference, ${tasks.items} items`);
 
     // 4. CIFAR-10H votes as answers.
-    const imported = importCifar10h(ws, counts, indexOf, seed);
+    const votes = importVoteCounts(ws.db, { votes: (id) => { const i = indexOf.get(id)!; return counts.subarray(i * 10, i * 10 + 10); }, seed, prefix: 'cifar10h' });
+    const imported = { assignments: votes.inserted, answers: votes.answers };
     log(`imported ${imported.assignments} assignments, ${imported.answers} answers from CIFAR-10H`);
 
     // Check: frequencies equal counts[i][label] / Σ counts[i].
@@ -213,72 +214,6 @@ async function main(): Promise<void> {
     if (!keep && !args.out) rmSync(out, { recursive: true, force: true });
     else log(`kept ${out}`);
   }
-}
-
-/**
- * Imports CIFAR-10H's counts as assignments (see the header): for every (task class c, image i)
- * appearance group, image i's n_i annotators (seeded order) are split as evenly as possible over
- * its appearances in class-c tasks; annotator a answers "selected" iff their choice was c.
- */
-function importCifar10h(ws: Workspace, counts: Float64Array, indexOf: Map<string, number>, seed: number): { assignments: number; answers: number } {
-  const rng = createRng(`cifar10h-import-${seed}`);
-  const items = ws.db.prepare('SELECT ti.task_id AS taskId, ti.image_id AS imageId, t.class_idx AS classIdx FROM task_items ti JOIN tasks t ON t.id = ti.task_id ORDER BY t.seq, ti.position').all() as { taskId: string; imageId: string; classIdx: number }[];
-  // Annotator choices per image, in a seeded order.
-  const choices = new Map<string, number[]>();
-  const choicesOf = (imageId: string): number[] => {
-    let list = choices.get(imageId);
-    if (!list) {
-      const i = indexOf.get(imageId)!;
-      list = [];
-      for (let c = 0; c < 10; c++) for (let k = 0; k < Math.round(counts[i * 10 + c]!); k++) list.push(c);
-      list = shuffled(list, rng);
-      choices.set(imageId, list);
-    }
-    return list;
-  };
-  // Appearances per (image, class).
-  const appearances = new Map<string, { taskId: string; imageId: string; classIdx: number }[]>();
-  for (const it of items) {
-    const key = `${it.imageId}\u0000${it.classIdx}`;
-    let list = appearances.get(key);
-    if (!list) { list = []; appearances.set(key, list); }
-    list.push(it);
-  }
-  // Slot s of task T: the answers of the s-th annotator of every item's group.
-  const slots = new Map<string, Map<number, { imageId: string; selected: boolean }[]>>();
-  for (const list of appearances.values()) {
-    const annot = choicesOf(list[0]!.imageId);
-    const m = list.length;
-    list.forEach((app, g) => {
-      const start = Math.floor((g * annot.length) / m);
-      const end = Math.floor(((g + 1) * annot.length) / m);
-      let bySlot = slots.get(app.taskId);
-      if (!bySlot) { bySlot = new Map(); slots.set(app.taskId, bySlot); }
-      for (let a = start; a < end; a++) {
-        const s = a - start;
-        let answers = bySlot.get(s);
-        if (!answers) { answers = []; bySlot.set(s, answers); }
-        answers.push({ imageId: app.imageId, selected: annot[a] === app.classIdx });
-      }
-    });
-  }
-  const salt = workerSalt(ws.db);
-  const records: ImportedAssignment[] = [];
-  for (const [taskId, bySlot] of slots) {
-    for (const [s, answers] of bySlot) {
-      records.push({
-        taskId,
-        workerHash: hashWorkerId(salt, `cifar10h:${taskId}:${s}`),
-        source: 'import',
-        externalId: `cifar10h:${taskId}:${s}`,
-        status: 'submitted',
-        selectedImageIds: answers.filter((x) => x.selected).map((x) => x.imageId),
-        answeredImageIds: answers.map((x) => x.imageId),
-      });
-    }
-  }
-  const report = recordAssignments(ws.db, records);
-  return { assignments: report.inserted, answers: report.answers };
 }
 
 function inMemoryDataset(name: string, indices: number[], cifar: { labels: Uint8Array; pixels: Uint8Array }) {

@@ -66,7 +66,8 @@ export function fitInScale(
   const lines = bootstrapLines(x, y, resamples, createRng(seed));
   const intervals = x.length >= 3 ? lineIntervals(lines) : undefined;
   return {
-    fit: { ...line, slope_ci95: intervals?.slope ?? null, intercept_ci95: intervals?.intercept ?? null },
+    // key order as documented for `retest analyze --json`
+    fit: { slope: line.slope, intercept: line.intercept, slope_ci95: intervals?.slope ?? null, intercept_ci95: intervals?.intercept ?? null, r2: line.r2 },
     lines,
   };
 }

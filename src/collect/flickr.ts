@@ -228,8 +228,11 @@ export interface FlickrSourceOptions extends KeywordOptions {
   perClass: number;
   /** Upload-date window (the original: 2012-07-11..2013-07-11). */
   uploaded?: DateWindow;
-  /** Taken-date window. */
-  taken?: DateWindow;
+  /**
+   * Taken-date window: a fixed window, or 'uploaded' to use the same window as the upload date (also
+   * when widened) — what the original authors did (both 2012-07-11..2013-07-11). Absent: no filter.
+   */
+  taken?: DateWindow | 'uploaded';
   /** Further upload windows tried, in order, for a query that ran short (the original widened to 2014/2015). */
   widenUploaded?: readonly DateWindow[];
   /** Results per page (Flickr's maximum is 500); default 100. */
@@ -263,13 +266,14 @@ async function* searchClass(options: FlickrSourceOptions, c: ClassDef, context: 
   const windows: (DateWindow | undefined)[] = [options.uploaded, ...(options.widenUploaded ?? [])];
   const perPage = options.perPage ?? 100;
   const maxPages = options.maxPages ?? 40;
+  const taken = (uploaded: DateWindow | undefined): DateWindow | undefined => (options.taken === 'uploaded' ? uploaded : options.taken);
   for (const [q, text] of queries.entries()) {
     let remaining = quotas[q] ?? 0;
     for (const uploaded of windows) {
       for (let page = 1; remaining > 0 && page <= maxPages; page++) {
         context.signal?.throwIfAborted();
         const result = await options.client.search(
-          { text, perPage, page, ...(uploaded ? { uploaded } : {}), ...(options.taken ? { taken: options.taken } : {}), ...(options.sort ? { sort: options.sort } : {}) },
+          { text, perPage, page, ...(uploaded ? { uploaded } : {}), ...(taken(uploaded) ? { taken: taken(uploaded) as DateWindow } : {}), ...(options.sort ? { sort: options.sort } : {}) },
           context.signal,
         );
         for (const photo of result.photos) {

@@ -161,7 +161,10 @@ export async function ingest(workspace: Workspace, source: CandidateSource, opti
     }
   };
   try {
-    await Promise.all(Array.from({ length: concurrency }, () => worker().catch((error) => { stop = true; throw error; })));
+    // On an error, let the other workers finish their current image (their rows are written) before failing.
+    const settled = await Promise.allSettled(Array.from({ length: concurrency }, () => worker().catch((error: unknown) => { stop = true; throw error; })));
+    const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) throw failure.reason;
   } finally {
     progress.stop();
   }

@@ -8,6 +8,8 @@ export interface CollectStatus {
   distinctCandidates: number;
   /** Candidates per class index (every class listed, 0 when none). */
   perClass: number[];
+  /** Reference images per class index. */
+  referencePerClass: number[];
   /** Failures whose (source, source id) has no image row yet. */
   openFailures: number;
 }
@@ -17,12 +19,15 @@ export function collectStatus(db: Db, numClasses: number): CollectStatus {
   const images = { candidate: 0, reference: 0 };
   for (const r of roles) images[r.role] = r.n;
   const perClass = new Array<number>(numClasses).fill(0);
-  for (const r of db.prepare("SELECT class_idx, COUNT(*) AS n FROM images WHERE role = 'candidate' GROUP BY class_idx").all() as { class_idx: number; n: number }[]) {
-    if (r.class_idx >= 0 && r.class_idx < numClasses) perClass[r.class_idx] = r.n;
+  const referencePerClass = new Array<number>(numClasses).fill(0);
+  for (const r of db.prepare('SELECT role, class_idx, COUNT(*) AS n FROM images GROUP BY role, class_idx').all() as { role: string; class_idx: number; n: number }[]) {
+    if (r.class_idx < 0 || r.class_idx >= numClasses) continue;
+    if (r.role === 'candidate') perClass[r.class_idx] = r.n;
+    else referencePerClass[r.class_idx] = r.n;
   }
   const distinct = db.prepare("SELECT COUNT(*) AS n FROM images WHERE role = 'candidate' AND exact_duplicate_of IS NULL").get() as { n: number };
   const open = db.prepare('SELECT COUNT(*) AS n FROM (SELECT DISTINCT source, source_id FROM ingest_failures f WHERE NOT EXISTS (SELECT 1 FROM images i WHERE i.source = f.source AND i.source_id = f.source_id))').get() as { n: number };
-  return { images, distinctCandidates: distinct.n, perClass, openFailures: open.n };
+  return { images, distinctCandidates: distinct.n, perClass, referencePerClass, openFailures: open.n };
 }
 
 /** The most recent failures, newest first. */

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { dataError, usageError } from '../core/errors.ts';
 import { hashFile } from '../core/hash.ts';
 import { silentProgress, type Progress } from '../core/progress.ts';
-import { clopperPearson } from '../analyze/clopper-pearson.ts';
+import { clopperPearson } from '../analyze/index.ts';
 import { resizeShorterCenterCrop, type RgbImage } from '../formats/image-io.ts';
 import type { ResultsStore, PredictionRow, RunScore } from '../store/index.ts';
 import { loadModel, type LoadedModel } from './model.ts';

@@ -4,7 +4,7 @@ export { readImagenetV2Predictions, readImagenetV2Dataset, readClassInfo, readTo
 export { readCifar101Predictions, readCifarLabels, readCifarPredictionsJson, type Cifar101Options } from './cifar101.ts';
 export { normalizeTopkOrder, columnHits, type TopkOrder } from './topk-order.ts';
 export { writeImportBatch, countCorrect, type WriteOptions } from './write-batch.ts';
-export { storeCounts, latestRun } from './store-extra.ts';
+export { storeCounts, latestRun, analysisMigrations } from './store-extra.ts';
 export { loadPublished, publishedCsvPath, PUBLISHED_CITATION } from './published.ts';
 export { readGenericPredictions, readLabels, topkFromLogits, type GenericOptions } from './generic.ts';
 export { readFrequencies } from './frequencies.ts';

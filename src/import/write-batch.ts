@@ -5,7 +5,8 @@
  * up); a set with other images or labels is refused.
  */
 import { dataError } from '../core/errors.ts';
-import { datasetFingerprint, type PredictionRow, type ResultsStore } from '../store/index.ts';
+import { datasetFingerprint, migrate, type PredictionRow, type ResultsStore } from '../store/index.ts';
+import { analysisMigrations } from './store-extra.ts';
 import type { ImportBatch, ImportDataset, ImportSummary } from './types.ts';
 
 export interface WriteOptions {
@@ -46,6 +47,8 @@ function resolveDataset(store: ResultsStore, dataset: ImportDataset): { id: numb
 export function writeImportBatch(store: ResultsStore, batch: ImportBatch, options: WriteOptions = {}): ImportSummary {
   const byName = new Map(batch.datasets.map((d) => [d.name, d]));
   const summary: ImportSummary = { format: batch.format, runs: [] };
+  migrate(store.db, analysisMigrations);
+  const cacheCounts = store.db.prepare('INSERT OR REPLACE INTO analysis_run_counts (run_id, n, top1_correct, top5_correct, computed_at) VALUES (?, ?, ?, ?, ?)');
   store.db.transaction(() => {
     const resolved = new Map(batch.datasets.map((d) => [d.name, resolveDataset(store, d)]));
     for (const p of batch.predictions) {
@@ -71,6 +74,7 @@ export function writeImportBatch(store: ResultsStore, batch: ImportBatch, option
       }
       store.writePredictions(run.id, rows);
       store.finishRun(run.id, null);
+      cacheCounts.run(run.id, dataset.labels.length, counts.top1Correct, counts.top5Correct, new Date().toISOString());
       summary.runs.push({ model: p.model, dataset: p.dataset, runId: run.id, n: dataset.labels.length, ...counts, skipped: false, notes: p.notes });
     }
   }).immediate();

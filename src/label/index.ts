@@ -12,3 +12,4 @@ export { createTasks, readPools, type CreateTasksOptions, type CreateTasksReport
 export { recordAssignments, type ImportedAssignment, type RecordReport } from './record-assignments.ts';
 export { exportMturk, importMturkResults, externalQuestionXml, imageUrl, mturkTime, type MturkExportOptions } from './mturk.ts';
 export { importAnswersJsonl, answerLineSchema, type AnswerLine } from './jsonl.ts';
+export { importVoteCounts, type VoteCountOptions } from './vote-counts.ts';

@@ -1,11 +1,15 @@
 /**
  * MTurk interchange (DESIGN §1.3): the HIT input CSV (one row per task: the class's names and
- * definition, and one opaque image URL per item), an ExternalQuestion XML per task (for HITs served
- * by `retest serve`), a HIT layout for the requester UI, and import of the batch results CSV that
- * MTurk's requester UI downloads (`Batch_NNN_batch_results.csv`).
+ * definition, and one opaque image URL per item), the images renamed to their opaque tokens for a
+ * static host (the original used encrypted file names on S3), a HIT layout for the requester UI, an
+ * ExternalQuestion XML for HITs served by `retest serve` (its /mturk route assigns tasks itself),
+ * and import of the batch results CSV that MTurk's requester UI downloads.
+ *
+ * MTurk WorkerIds are hashed as `hashWorkerId(salt, "mturk:" + WorkerId)`, the same id the server's
+ * MTurk mode uses, so one worker has one hash whichever way their answers arrive.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { dataError, usageError } from '../core/index.ts';
@@ -15,8 +19,12 @@ import { hashWorkerId } from './worker-hash.ts';
 
 /** Options of `exportMturk`. */
 export interface MturkExportOptions {
-  /** Public base URL of the image server, e.g. https://label.example.org (no trailing slash needed). */
+  /** Public URL prefix the images are served from, e.g. https://my-bucket.s3.amazonaws.com/hits (the HIT CSV uses `<baseUrl>/<token>.jpg`). */
   baseUrl: string;
+  /** URL of `retest serve` for the ExternalQuestion (default: baseUrl's origin). */
+  serverUrl?: string;
+  /** The workspace folder: when given, the display copies are written to `<out>/images/<token>.jpg` for upload. */
+  workspaceDir?: string;
   /** Only tasks of this kind. */
   kind?: 'main' | 'reference';
   /** Only tasks with fewer than N submitted/approved assignments (default true). */
@@ -25,47 +33,60 @@ export interface MturkExportOptions {
 
 export const EXTERNAL_QUESTION_NS = 'http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/2006-07-14/ExternalQuestion.xsd';
 
-/** Image URL of an item token: `<base>/images/<token>` (served by `retest serve`). */
+/** Public URL of an item's image: `<baseUrl>/<token>.jpg`. */
 export function imageUrl(baseUrl: string, token: string): string {
-  return `${baseUrl.replace(/\/+$/, '')}/images/${encodeURIComponent(token)}`;
+  return `${baseUrl.replace(/\/+$/, '')}/${encodeURIComponent(token)}.jpg`;
 }
 
-/** The ExternalQuestion XML of one task: `<base>/mturk?task=<id>`; MTurk appends assignmentId, hitId, workerId, turkSubmitTo. */
-export function externalQuestionXml(baseUrl: string, taskId: string, frameHeight = 0): string {
-  const url = `${baseUrl.replace(/\/+$/, '')}/mturk?task=${encodeURIComponent(taskId)}`;
+/** The ExternalQuestion XML for HITs served by `retest serve`: `<serverUrl>/mturk`; MTurk appends assignmentId, hitId, workerId, turkSubmitTo. */
+export function externalQuestionXml(serverUrl: string, frameHeight = 0): string {
+  const url = `${serverUrl.replace(/\/+$/, '')}/mturk`;
   return `<?xml version="1.0" encoding="UTF-8"?>\n<ExternalQuestion xmlns="${EXTERNAL_QUESTION_NS}">\n  <ExternalURL>${escapeXml(url)}</ExternalURL>\n  <FrameHeight>${frameHeight}</FrameHeight>\n</ExternalQuestion>\n`;
 }
 
 /**
  * Writes `hits.csv` (columns task_id, kind, class_index, class_id, names, definition, urls, items,
- * image_1…image_K; K = the largest task), `external-questions/<task_id>.xml` and `hit-layout.html`
- * (a requester-UI layout whose checkboxes `item_1…item_K` come back as `Answer.item_N.on`).
- * Returns the number of tasks written.
+ * image_1…image_K; K = the largest task), `hit-layout.html` (a requester-UI layout whose checkboxes
+ * `item_1…item_K` come back as `Answer.item_N.on`), `external-question.xml`, and with
+ * `workspaceDir` the images as `images/<token>.jpg`. Returns the number of tasks and images written.
  */
-export function exportMturk(db: Db, outDir: string, options: MturkExportOptions): { tasks: number; files: string[] } {
-  if (!/^https?:\/\//.test(options.baseUrl)) throw usageError('--base-url must be an http(s) URL', { field: 'base-url', received: options.baseUrl, expected: 'https://label.example.org' });
+export function exportMturk(db: Db, outDir: string, options: MturkExportOptions): { tasks: number; images: number; files: string[] } {
+  if (!/^https:\/\//.test(options.baseUrl) && !/^http:\/\/(localhost|127\.0\.0\.1)/.test(options.baseUrl)) {
+    throw usageError('--base-url must be an https URL (MTurk shows HITs over https)', { field: 'base-url', received: options.baseUrl, expected: 'https://my-bucket.s3.amazonaws.com/hits' });
+  }
   const filters: string[] = [];
   const params: unknown[] = [];
   if (options.kind) { filters.push('t.kind = ?'); params.push(options.kind); }
   if (options.onlyOpen ?? true) filters.push("(SELECT COUNT(*) FROM assignments a WHERE a.task_id = t.id AND a.status IN ('submitted', 'approved')) < t.assignments_wanted");
   const tasks = db.prepare(`SELECT t.id, t.kind, t.class_idx, c.id AS class_id, c.names, c.definition, c.urls FROM tasks t LEFT JOIN classes c ON c.idx = t.class_idx ${filters.length ? `WHERE ${filters.join(' AND ')}` : ''} ORDER BY t.seq`)
     .all(...params) as { id: string; kind: string; class_idx: number; class_id: string | null; names: string | null; definition: string | null; urls: string | null }[];
-  const itemsOf = db.prepare('SELECT token FROM task_items WHERE task_id = ? ORDER BY position');
+  const itemsOf = db.prepare('SELECT ti.token, i.display_path FROM task_items ti LEFT JOIN images i ON i.id = ti.image_id WHERE ti.task_id = ? ORDER BY ti.position');
   const rows: string[][] = [];
   let width = 0;
-  mkdirSync(join(outDir, 'external-questions'), { recursive: true });
+  let images = 0;
+  mkdirSync(outDir, { recursive: true });
+  if (options.workspaceDir) mkdirSync(join(outDir, 'images'), { recursive: true });
   for (const t of tasks) {
-    const tokens = (itemsOf.all(t.id) as { token: string }[]).map((r) => r.token);
-    width = Math.max(width, tokens.length);
+    const items = itemsOf.all(t.id) as { token: string; display_path: string | null }[];
+    width = Math.max(width, items.length);
     const names = t.names ? (JSON.parse(t.names) as string[]) : [];
     const urls = t.urls ? (JSON.parse(t.urls) as string[]) : [];
-    rows.push([t.id, t.kind, String(t.class_idx), t.class_id ?? '', names.join(' or '), t.definition ?? '', urls.join(' '), String(tokens.length), ...tokens.map((tok) => imageUrl(options.baseUrl, tok))]);
-    writeFileSync(join(outDir, 'external-questions', `${t.id}.xml`), externalQuestionXml(options.baseUrl, t.id));
+    rows.push([t.id, t.kind, String(t.class_idx), t.class_id ?? '', names.join(' or '), t.definition ?? '', urls.join(' '), String(items.length), ...items.map((it) => imageUrl(options.baseUrl, it.token))]);
+    if (options.workspaceDir) {
+      for (const it of items) {
+        const src = it.display_path ? join(options.workspaceDir, it.display_path) : '';
+        if (!src || !existsSync(src)) throw dataError('the display copy of a task image is missing', { file: src || '(no images row)', record: it.token, hint: 'run `retest collect` again to re-ingest' });
+        if (extname(src).toLowerCase() !== '.jpg' && extname(src).toLowerCase() !== '.jpeg') throw dataError('display copies must be JPEG', { file: src });
+        copyFileSync(src, join(outDir, 'images', `${it.token}.jpg`));
+        images++;
+      }
+    }
   }
   const header = ['task_id', 'kind', 'class_index', 'class_id', 'names', 'definition', 'urls', 'items', ...Array.from({ length: width }, (_, i) => `image_${i + 1}`)];
   writeFileSync(join(outDir, 'hits.csv'), stringify([header, ...rows.map((r) => [...r, ...Array(header.length - r.length).fill('')])]));
   writeFileSync(join(outDir, 'hit-layout.html'), hitLayout(width));
-  return { tasks: tasks.length, files: ['hits.csv', 'hit-layout.html', 'external-questions/'] };
+  writeFileSync(join(outDir, 'external-question.xml'), externalQuestionXml(options.serverUrl ?? new URL(options.baseUrl).origin));
+  return { tasks: tasks.length, images, files: ['hits.csv', 'hit-layout.html', 'external-question.xml', ...(options.workspaceDir ? ['images/'] : [])] };
 }
 
 function hitLayout(width: number): string {
@@ -104,7 +125,8 @@ const STATUS: Record<string, ImportedAssignment['status']> = { submitted: 'submi
  * hits.csv), else `Answer.task_id`, else the task whose external_id is the HITId. The selection is
  * read from `Answer.item_N.on` / `Answer.item_N` (1-based positions; true/on/1), or `Answer.selected`
  * (tokens separated by | , or spaces), or `Answer.taskAnswers` (crowd-form JSON). Every problem in
- * the file is a RetestError naming the line and column. Worker ids are stored only as salted hashes.
+ * the file is a RetestError naming the line and column. Worker ids are stored only as salted hashes
+ * of "mturk:<WorkerId>".
  */
 export function importMturkResults(db: Db, file: string, options: MturkImportOptions): RecordReport & { rows: number } {
   let rows: Record<string, string>[];
@@ -141,7 +163,7 @@ export function importMturkResults(db: Db, file: string, options: MturkImportOpt
     if (!assignmentId) throw dataError('empty AssignmentId', { file, record: line, field: 'AssignmentId' });
     const tokens = (tokensOf.all(taskId) as { token: string }[]).map((r) => r.token);
     const selectedTokens = readSelection(row, tokens, file, line);
-    const record: ImportedAssignment = { taskId, workerHash: hashWorkerId(options.salt, workerId), source: 'mturk', externalId: assignmentId, status, selectedTokens };
+    const record: ImportedAssignment = { taskId, workerHash: hashWorkerId(options.salt, `mturk:${workerId}`), source: 'mturk', externalId: assignmentId, status, selectedTokens };
     const accept = mturkTime(row.AcceptTime, file, line, 'AcceptTime');
     const submit = mturkTime(row.SubmitTime, file, line, 'SubmitTime');
     if (accept) record.claimedAt = accept;

@@ -1,5 +1,5 @@
 import type { Db } from '../store/index.ts';
-import { resolveSelection } from './submit.ts';
+import { LabelError } from './errors.ts';
 import type { AssignmentStatus } from './types.ts';
 
 /** A finished assignment made elsewhere (MTurk batch results, a JSONL file, another annotation set). */
@@ -52,9 +52,9 @@ export function recordAssignments(db: Db, records: Iterable<ImportedAssignment>,
   const byWorker = db.prepare('SELECT id FROM assignments WHERE task_id = ? AND worker_hash = ?');
   const setStatus = db.prepare('UPDATE assignments SET status = ? WHERE id = ?');
   const insert = db.prepare('INSERT INTO assignments (id, task_id, worker_hash, status, source, claimed_at, expires_at, submitted_at, external_id) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)');
-  const itemsOf = db.prepare('SELECT image_id FROM task_items WHERE task_id = ? ORDER BY position');
+  const itemsOf = db.prepare('SELECT image_id, token FROM task_items WHERE task_id = ? ORDER BY position');
   const answer = db.prepare('INSERT INTO answers (assignment_id, image_id, selected) VALUES (?, ?, ?)');
-  const itemCache = new Map<string, string[]>();
+  const itemCache = new Map<string, { ids: string[]; byToken: Map<string, string>; idSet: Set<string> }>();
   db.transaction(() => {
     for (const r of records) {
       const externalId = `${r.source}:${r.externalId}`;
@@ -65,9 +65,24 @@ export function recordAssignments(db: Db, records: Iterable<ImportedAssignment>,
       }
       const other = byWorker.get(r.taskId, r.workerHash) as { id: string } | undefined;
       if (other) { report.conflicts.push({ externalId: r.externalId, reason: `the worker already has assignment ${other.id} on task ${r.taskId}` }); continue; }
-      let items = itemCache.get(r.taskId);
-      if (!items) { items = (itemsOf.all(r.taskId) as { image_id: string }[]).map((i) => i.image_id); itemCache.set(r.taskId, items); }
-      const selected = resolveSelection(db, r.taskId, r.selectedTokens !== undefined ? { selectedTokens: r.selectedTokens } : { selectedImageIds: r.selectedImageIds ?? [] });
+      let task = itemCache.get(r.taskId);
+      if (!task) {
+        const rows = itemsOf.all(r.taskId) as { image_id: string; token: string }[];
+        if (rows.length === 0) throw new LabelError('not-found', 'no such task (or it has no items)', { record: r.externalId, field: 'task', received: JSON.stringify(r.taskId) });
+        task = { ids: rows.map((i) => i.image_id), byToken: new Map(rows.map((i) => [i.token, i.image_id])), idSet: new Set(rows.map((i) => i.image_id)) };
+        itemCache.set(r.taskId, task);
+      }
+      const items = task.ids;
+      const selected = new Set<string>();
+      for (const token of r.selectedTokens ?? []) {
+        const id = task.byToken.get(token);
+        if (id === undefined) throw new LabelError('bad-item', 'a selected token is not an item of this task', { record: r.externalId, field: 'selected', received: JSON.stringify(token) });
+        selected.add(id);
+      }
+      for (const id of [...(r.selectedImageIds ?? []), ...(r.answeredImageIds ?? [])]) {
+        if (!task.idSet.has(id)) throw new LabelError('bad-item', 'an image is not an item of this task', { record: r.externalId, field: 'selected', received: JSON.stringify(id) });
+      }
+      for (const id of r.selectedImageIds ?? []) selected.add(id);
       const submittedAt = r.submittedAt ?? nowIso;
       insert.run(externalId, r.taskId, r.workerHash, r.status, r.source, r.claimedAt ?? submittedAt, submittedAt, externalId);
       const answered = r.answeredImageIds ? new Set(r.answeredImageIds) : null;

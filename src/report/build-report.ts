@@ -59,8 +59,8 @@ export function headlineOf(c: Comparison, title: string): PairHeadline {
 }
 
 /** Store counts (when a store is given) plus the published ones (when asked). */
-export function gatherCounts(store: ResultsStore | null, published: boolean): CountRecord[] {
-  return [...(store ? storeCounts(store) : []), ...(published ? loadPublished() : [])];
+export function gatherCounts(store: ResultsStore | null, published: boolean, testSets?: readonly string[]): CountRecord[] {
+  return [...(store ? storeCounts(store, testSets) : []), ...(published ? loadPublished() : [])];
 }
 
 function frequencySections(store: ResultsStore | null, files: Record<string, string>, testSets: string[], models: string[], sources: ('store' | 'published')[]): FrequencySection[] {
@@ -86,10 +86,10 @@ export async function buildReport(options: ReportOptions): Promise<ReportSummary
   const out = resolve(options.out);
   const metric = options.metric ?? 'top1';
   const axes = options.axes ?? 'linear';
-  const counts = gatherCounts(options.store, options.published);
+  const wanted = options.pairs ?? PAPER_PAIRS.map((p) => ({ original: p.original, new: p.new }));
+  const counts = gatherCounts(options.store, options.published, [...new Set(wanted.flatMap((p) => [p.original, p.new]))]);
   const keep = modelMatcher({ ...(options.include ? { include: options.include } : {}), ...(options.exclude ? { exclude: options.exclude } : {}) });
   const outOfFit = options.fitExclude && options.fitExclude.length > 0 ? modelMatcher({ include: options.fitExclude }) : () => false;
-  const wanted = options.pairs ?? PAPER_PAIRS.map((p) => ({ original: p.original, new: p.new }));
 
   const files = new Map<string, string>();
   const pairs: { report: PairReport; headline: PairHeadline; scatterSvg: string; frequencySvgs: string[] }[] = [];

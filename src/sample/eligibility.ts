@@ -1,5 +1,5 @@
 import type { Db } from '../store/index.ts';
-import { selectionFrequencies } from '../label/index.ts';
+import { selectionFrequencies, type SelectionFrequency } from '../label/index.ts';
 import type { ExclusionReason, SamplingCandidate } from './types.ts';
 
 /** Options of `eligibility`. */
@@ -8,6 +8,8 @@ export interface EligibilityOptions {
   minAnswers?: number;
   /** Require a `dedup_status` row 'clear' for every candidate (default false: no row counts as clear). */
   requireDedup?: boolean;
+  /** Frequencies already computed with `selectionFrequencies(db, { minAnswers: 0 })` (saves a query). */
+  frequencies?: readonly SelectionFrequency[];
 }
 
 /** Who is eligible and why the others are not. */
@@ -34,7 +36,7 @@ export function eligibility(db: Db, options: EligibilityOptions = {}): Eligibili
   const hasDedup = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'dedup_status'").get() !== undefined;
   const dedup = new Map(hasDedup ? (db.prepare('SELECT image_id, status FROM dedup_status').all() as { image_id: string; status: string }[]).map((r) => [r.image_id, r.status]) : []);
   const freq = new Map<string, { frequency: number; answers: number }>();
-  for (const f of selectionFrequencies(db, { minAnswers: 0 })) {
+  for (const f of options.frequencies ?? selectionFrequencies(db, { minAnswers: 0 })) {
     if (f.role === 'candidate') freq.set(`${f.classIdx}\u0000${f.imageId}`, { frequency: f.frequency, answers: f.answers });
   }
   const report: EligibilityReport = { eligible: [], excluded: [], counts: { blacklisted: 0, exact_duplicate: 0, near_duplicate: 0, unreviewed: 0, few_answers: 0 } };

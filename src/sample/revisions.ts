@@ -58,8 +58,10 @@ export interface Revision {
 /** The strategy input from the workspace: eligible candidates, reference histograms, the parent's images. */
 export function samplingInput(db: Db, options: Pick<CreateRevisionOptions, 'perClass' | 'parent' | 'minAnswers' | 'minReferenceAnswers' | 'requireDedup'>): { input: SamplingInput; eligibility: EligibilityReport } {
   const classes = (db.prepare('SELECT idx FROM classes ORDER BY idx').all() as { idx: number }[]).map((r) => r.idx);
-  const elig = eligibility(db, { minAnswers: options.minAnswers ?? 10, requireDedup: options.requireDedup ?? false });
-  const refs = selectionFrequencies(db, { minAnswers: options.minReferenceAnswers ?? 10 }).filter((f) => f.role === 'reference');
+  const all = selectionFrequencies(db, { minAnswers: 0 });
+  const elig = eligibility(db, { minAnswers: options.minAnswers ?? 10, requireDedup: options.requireDedup ?? false, frequencies: all });
+  const minRef = options.minReferenceAnswers ?? 10;
+  const refs = all.filter((f) => f.role === 'reference' && f.answers >= minRef);
   const histograms = new Map(referenceHistograms(refs, classes).map((h) => [h.classIdx, h.counts]));
   const input: SamplingInput = { classes, perClass: options.perClass, candidates: elig.eligible, referenceHistograms: histograms };
   if (options.parent !== undefined && options.parent !== null) {

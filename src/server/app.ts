@@ -22,6 +22,7 @@ import { registerLabellerRoutes } from './routes/labeller.ts';
 import { registerMturkRoutes } from './routes/mturk.ts';
 import { randomToken, setSecret } from './secrets.ts';
 import type { ServerOptions } from './types.ts';
+import { prepared } from './statements.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -130,7 +131,7 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
   app.setNotFoundHandler((request, reply) => refuse(request, reply, 404, 'There is no such page.', renderMessagePage));
 
   app.get('/health', async (_request, reply) => {
-    const ok = (ctx.db.prepare('SELECT 1 AS ok').get() as { ok: number }).ok === 1;
+    const ok = (prepared(ctx.db, 'SELECT 1 AS ok').get() as { ok: number }).ok === 1;
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'error', workspace: ctx.workspace.dir.split('/').pop() });
   });
 

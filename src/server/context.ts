@@ -8,6 +8,7 @@ import { sha256Hex } from '../core/index.ts';
 import type { Db } from '../store/index.ts';
 import type { Workspace } from '../workspace/index.ts';
 import { GroupCommit } from './group-commit.ts';
+import { ShownItemsCache } from './image-tokens.ts';
 import { labellerByToken } from './labellers.ts';
 import { hmacToken, safeEqual, secret } from './secrets.ts';
 import { Thumbnails } from './thumbnails.ts';
@@ -35,6 +36,8 @@ export interface ServerContext {
   thumbnailSize: number;
   thumbnails: Thumbnails;
   now: () => Date;
+  /** Per-assignment image tokens, memoised. */
+  shown: ShownItemsCache;
   /** Group commit of claims and submissions. */
   writes: GroupCommit;
   /** Mount point of the near-duplicate review, or null when not mounted. */
@@ -61,6 +64,7 @@ export function createContext(options: ServerOptions, adminToken: string): Serve
     thumbnails: new Thumbnails(options.workspace.dir, thumbnailSize),
     now: options.now ?? (() => new Date()),
     writes: new GroupCommit(db),
+    shown: new ShownItemsCache(secret(db, 'image_key')),
     dedupPrefix: null,
   };
 }

@@ -5,6 +5,7 @@
 import { controlAccuracy, frequencyBin, selectionFrequencies } from '../label/index.ts';
 import type { Db } from '../store/index.ts';
 import type { ClassProgress, WorkerRow } from './types.ts';
+import { prepared } from './statements.ts';
 
 /** Median of a non-empty list, else null. */
 export function median(values: readonly number[]): number | null {
@@ -19,7 +20,7 @@ export function classProgress(db: Db, options: { now: Date; minAnswers: number; 
   const nowIso = options.now.toISOString();
   const filter = options.classIdx === undefined ? '' : 'WHERE c.idx = ?';
   const params = options.classIdx === undefined ? [] : [options.classIdx];
-  const rows = db.prepare(`
+  const rows = prepared(db, `
     SELECT c.idx AS classIdx, c.id AS id, c.names AS names,
       (SELECT COUNT(*) FROM tasks t WHERE t.class_idx = c.idx) AS tasks,
       (SELECT COALESCE(SUM(t.assignments_wanted), 0) FROM tasks t WHERE t.class_idx = c.idx) AS needed,
@@ -53,9 +54,9 @@ export function classProgress(db: Db, options: { now: Date; minAnswers: number; 
 
 /** Every worker with an answered assignment: tasks, control accuracy, median seconds per task, review status. */
 export function workerRows(db: Db): WorkerRow[] {
-  const names = new Map((db.prepare('SELECT worker_hash, name FROM server_labellers').all() as { worker_hash: string; name: string }[]).map((r) => [r.worker_hash, r.name]));
+  const names = new Map((prepared(db, 'SELECT worker_hash, name FROM server_labellers').all() as { worker_hash: string; name: string }[]).map((r) => [r.worker_hash, r.name]));
   const durations = new Map<string, number[]>();
-  for (const r of db.prepare("SELECT worker_hash, claimed_at, submitted_at FROM assignments WHERE submitted_at IS NOT NULL AND status IN ('submitted', 'approved', 'rejected')").all() as { worker_hash: string; claimed_at: string; submitted_at: string }[]) {
+  for (const r of prepared(db, "SELECT worker_hash, claimed_at, submitted_at FROM assignments WHERE submitted_at IS NOT NULL AND status IN ('submitted', 'approved', 'rejected')").all() as { worker_hash: string; claimed_at: string; submitted_at: string }[]) {
     const seconds = (Date.parse(r.submitted_at) - Date.parse(r.claimed_at)) / 1000;
     if (!Number.isFinite(seconds)) continue;
     let list = durations.get(r.worker_hash);

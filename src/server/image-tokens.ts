@@ -35,3 +35,20 @@ export function parsePreviewScope(key: string, scope: string): string | null {
   if (!m) return null;
   return previewScope(key, m[1]!) === scope ? m[1]! : null;
 }
+
+/** `shownItems` memoised per scope (the 48 HMACs are computed once per assignment, not per image request). */
+export class ShownItemsCache {
+  private readonly entries = new Map<string, { items: string; shown: ShownItem[] }>();
+  constructor(private readonly key: string, private readonly capacity = 4096) {}
+
+  get(scope: string, itemTokens: readonly string[]): ShownItem[] {
+    const items = itemTokens.join(',');
+    const hit = this.entries.get(scope);
+    if (hit && hit.items === items) return hit.shown;
+    const shown = shownItems(this.key, scope, itemTokens);
+    this.entries.delete(scope);
+    this.entries.set(scope, { items, shown });
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+    return shown;
+  }
+}

@@ -7,6 +7,7 @@ import { hashWorkerId, workerSalt } from '../label/index.ts';
 import type { Db } from '../store/index.ts';
 import { randomToken } from './secrets.ts';
 import type { Invitation, Labeller } from './types.ts';
+import { prepared } from './statements.ts';
 
 const NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._@+-]{0,63}$/u;
 
@@ -24,7 +25,7 @@ export function inviteLabellers(db: Db, names: readonly string[], now: Date = ne
   }
   if (new Set(names).size !== names.length) throw usageError('a labeller name is given twice', { received: names.join(' ') });
   const salt = workerSalt(db);
-  const upsert = db.prepare(`INSERT INTO server_labellers (name, token_sha256, worker_hash, created_at) VALUES (?, ?, ?, ?)
+  const upsert = prepared(db, `INSERT INTO server_labellers (name, token_sha256, worker_hash, created_at) VALUES (?, ?, ?, ?)
     ON CONFLICT(name) DO UPDATE SET token_sha256 = excluded.token_sha256, created_at = excluded.created_at, revoked_at = NULL`);
   return db.transaction(() => names.map((name) => {
     const token = randomToken();
@@ -37,17 +38,17 @@ export function inviteLabellers(db: Db, names: readonly string[], now: Date = ne
 /** The labeller a token belongs to, or null (unknown, malformed or revoked). */
 export function labellerByToken(db: Db, token: string): Labeller | null {
   if (!/^[A-Za-z0-9_-]{16,128}$/.test(token)) return null;
-  const row = db.prepare('SELECT id, name, worker_hash, created_at, revoked_at FROM server_labellers WHERE token_sha256 = ? AND revoked_at IS NULL').get(sha256Hex(token)) as LabellerRow | undefined;
+  const row = prepared(db, 'SELECT id, name, worker_hash, created_at, revoked_at FROM server_labellers WHERE token_sha256 = ? AND revoked_at IS NULL').get(sha256Hex(token)) as LabellerRow | undefined;
   return row ? toLabeller(row) : null;
 }
 
 /** Every invited labeller, by name. */
 export function listLabellers(db: Db): Labeller[] {
-  return (db.prepare('SELECT id, name, worker_hash, created_at, revoked_at FROM server_labellers ORDER BY name').all() as LabellerRow[]).map(toLabeller);
+  return (prepared(db, 'SELECT id, name, worker_hash, created_at, revoked_at FROM server_labellers ORDER BY name').all() as LabellerRow[]).map(toLabeller);
 }
 
 /** Revokes the links of the named labellers; returns how many were revoked. */
 export function revokeLabellers(db: Db, names: readonly string[], now: Date = new Date()): number {
-  const stmt = db.prepare('UPDATE server_labellers SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL');
+  const stmt = prepared(db, 'UPDATE server_labellers SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL');
   return db.transaction(() => names.reduce((n, name) => n + stmt.run(now.toISOString(), name).changes, 0))();
 }

@@ -4,21 +4,22 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Db } from '../store/index.ts';
+import { prepared } from './statements.ts';
 
 /** Named secrets; see src/server/schema.ts. */
 export type SecretName = 'image_key' | 'csrf_key' | 'worker_salt' | 'admin_token_sha256';
 
 /** Reads a secret, creating a random 32-byte one (hex) the first time. Safe under concurrent first use. */
 export function secret(db: Db, name: SecretName): string {
-  const row = db.prepare('SELECT value FROM server_secrets WHERE key = ?').get(name) as { value: string } | undefined;
+  const row = prepared(db, 'SELECT value FROM server_secrets WHERE key = ?').get(name) as { value: string } | undefined;
   if (row) return row.value;
-  db.prepare('INSERT OR IGNORE INTO server_secrets (key, value, updated_at) VALUES (?, ?, ?)').run(name, randomBytes(32).toString('hex'), new Date().toISOString());
-  return (db.prepare('SELECT value FROM server_secrets WHERE key = ?').get(name) as { value: string }).value;
+  prepared(db, 'INSERT OR IGNORE INTO server_secrets (key, value, updated_at) VALUES (?, ?, ?)').run(name, randomBytes(32).toString('hex'), new Date().toISOString());
+  return (prepared(db, 'SELECT value FROM server_secrets WHERE key = ?').get(name) as { value: string }).value;
 }
 
 /** Overwrites a secret (used for the admin token's hash at each `retest serve`). */
 export function setSecret(db: Db, name: SecretName, value: string): void {
-  db.prepare('INSERT INTO server_secrets (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at').run(name, value, new Date().toISOString());
+  prepared(db, 'INSERT INTO server_secrets (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at').run(name, value, new Date().toISOString());
 }
 
 /** A fresh random token: 24 random bytes as base64url (32 characters). */

@@ -72,7 +72,7 @@ describe('compareTestSets', () => {
     expect(Object.keys(c.analysis)).toEqual(['original', 'new', 'metric', 'models', 'fits', 'rank_correlation']);
     expect(Object.keys(b)).toEqual(['model', 'original', 'new', 'gap', 'effective_robustness']);
     expect(Object.keys(b.original)).toEqual(['correct', 'n', 'accuracy', 'ci95']);
-    expect(Object.keys(c.analysis.fits.probit!)).toEqual(['slope', 'intercept', 'r2', 'slope_ci95', 'intercept_ci95']);
+    expect(Object.keys(c.analysis.fits.probit!)).toEqual(['slope', 'intercept', 'slope_ci95', 'intercept_ci95', 'r2']);
   });
 
   it('keeps models out of the fit on request but still rates them', () => {

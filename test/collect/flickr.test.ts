@@ -128,6 +128,19 @@ describe('Flickr client against a local fake Flickr', () => {
     expect((await collect(source)).out.map((c) => c.sourceId)).toEqual(['7000', '7001', '7002']);
   });
 
+  it('can filter the taken date by the upload window, widened with it (the authors\' default)', async () => {
+    flickr.requests.length = 0;
+    const source = flickrSource({
+      client: client(), classes: [klass(0, 'x', ['goldfish'])], perClass: 5, taken: 'uploaded',
+      uploaded: parseDateWindow('2012-07-11..2013-07-11', 'u'), widenUploaded: [parseDateWindow('2013-07-12..2014-07-11', 'w')],
+    });
+    expect((await collect(source)).out.map((c) => c.sourceId)).toEqual(['7000', '7001', '7002']);
+    expect(flickr.requests.map((r) => [r.min_taken_date, r.max_taken_date])).toEqual([
+      ['2012-07-11 00:00:00', '2013-07-11 23:59:59'],
+      ['2013-07-12 00:00:00', '2014-07-11 23:59:59'],
+    ]);
+  });
+
   it('searches classes in the order given and tags each candidate with its class', async () => {
     const classes = [klass(0, 'a', ['tench']), klass(1, 'b', ['tinca tinca'])];
     const source = flickrSource({ client: client(), classes, classIndices: [1, 0], perClass: 2, uploaded: parseDateWindow('2012-07-11..2013-07-11', 'u') });

@@ -126,7 +126,7 @@ describe('ingest: identity and duplicates', () => {
     expect(copy!.exact_duplicate_of).toBe(a!.id);
     expect(copy!.display_path).toBe(a!.display_path);
     expect(b!.exact_duplicate_of).toBeNull();
-    expect(collectStatus(w.db, 2)).toEqual({ images: { candidate: 3, reference: 0 }, distinctCandidates: 2, perClass: [3, 0], openFailures: 0 });
+    expect(collectStatus(w.db, 2)).toEqual({ images: { candidate: 3, reference: 0 }, distinctCandidates: 2, perClass: [3, 0], referencePerClass: [0, 0], openFailures: 0 });
   });
 
   it('gives the same photo found under two classes two linked rows, downloading it once', async () => {

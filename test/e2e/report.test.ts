@@ -55,7 +55,7 @@ if (!hasChromium) console.warn(`[skip] report e2e: no Chromium at ${CHROMIUM} (a
           id: section.id,
           models: Number(section.getAttribute('data-models')),
           points: section.querySelectorAll('figure.scatter g.points_marks > path').length,
-          fitPaths: [...section.querySelectorAll('figure.scatter g.fit_marks > path')].map((p) => p.getAttribute('d') ?? ''),
+          fitPaths: Array.from(section.querySelectorAll('figure.scatter g.fit_marks > path'), (p) => p.getAttribute('d') ?? ''),
           band: section.querySelectorAll('figure.scatter g.band_marks > path').length,
           titles: section.querySelectorAll('figure.scatter g.points_marks > path > title').length,
           svgBox: (() => { const r = section.querySelector('figure.scatter svg')!.getBoundingClientRect(); return [r.width, r.height]; })(),

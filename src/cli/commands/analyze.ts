@@ -96,8 +96,8 @@ Examples:
       if (!original) throw usageError(`no known original test set for "${opts.new}"`, { field: '--original', hint: 'pass --original NAME' });
       const store = existsSync(opts.db) ? openResultsStore(opts.db) : null;
       try {
-        const counts: CountRecord[] = [...(store ? storeCounts(store) : []), ...(opts.published ? loadPublished() : [])];
-        const known = new Set(counts.map((c) => c.testSet));
+        const counts: CountRecord[] = [...(store ? storeCounts(store, [original, opts.new]) : []), ...(opts.published ? loadPublished() : [])];
+        const known = new Set([...(store ? store.listDatasets().map((d) => d.name) : []), ...(opts.published ? loadPublished().map((c) => c.testSet) : [])]);
         for (const set of [original, opts.new]) {
           if (!known.has(set)) {
             throw usageError(`no results for test set "${set}"`, {

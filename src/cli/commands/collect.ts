@@ -92,7 +92,7 @@ Re-running a command resumes: images already ingested are skipped; failures are 
       .option('--classes <list>', 'comma-separated class ids/indices/names (default: all classes)')
       .option('--per-class <n>', 'candidates per class, split evenly over its queries', positiveInt('--per-class'), 200)
       .option('--uploaded <from..to>', 'upload-date window, both days inclusive', '2012-07-11..2013-07-11')
-      .option('--taken <from..to>', 'taken-date window')
+      .option('--taken <from..to>', 'taken-date window; "uploaded": the upload window (also when widened); "any": no filter', 'uploaded')
       .option('--widen <windows>', 'comma-separated further upload windows for queries that ran short (e.g. 2013-07-12..2014-07-11)')
       .option('--per-page <n>', 'results per search page (≤ 500)', positiveInt('--per-page'), 100)
       .option('--rate <requests-per-second>', 'API request rate limit', (v) => {
@@ -112,7 +112,7 @@ Example:
   ).action(async (options: CommonOptions & { classes?: string; perClass: number; uploaded: string; taken?: string; widen?: string; perPage: number; rate: number; sort: string; appendHypernym?: boolean; concatCompounds?: boolean; keywords?: string; baseUrl?: string }) => {
     if (options.perPage > 500) throw usageError('--per-page must be at most 500 (Flickr\'s limit)', { field: '--per-page', received: String(options.perPage) });
     const uploaded = parseDateWindow(options.uploaded, '--uploaded');
-    const taken = options.taken ? parseDateWindow(options.taken, '--taken') : undefined;
+    const taken = options.taken === 'uploaded' || options.taken === 'any' ? (options.taken === 'any' ? undefined : 'uploaded') : parseDateWindow(options.taken ?? '', '--taken');
     const widen = options.widen ? options.widen.split(',').map((w) => parseDateWindow(w.trim(), '--widen')) : [];
     const overrides = options.keywords ? readOverrides(options.keywords) : undefined;
     const client = new FlickrClient({ apiKey: process.env.FLICKR_API_KEY ?? '', requestsPerSecond: options.rate, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) });
@@ -209,7 +209,10 @@ Examples:
           const counts = status.perClass;
           const min = Math.min(...counts);
           const short = counts.map((n, i) => ({ n, i })).filter((x) => x.n === min).slice(0, 5).map((x) => workspace.classes[x.i]?.id);
-          process.stdout.write(`${status.images.candidate} candidates (${status.distinctCandidates} distinct), ${status.images.reference} references; per class min ${min} (${short.join(', ')}), max ${Math.max(...counts)}; ${status.openFailures} open failures\n`);
+          process.stdout.write(
+            `${status.images.candidate} candidates (${status.distinctCandidates} distinct), ${status.images.reference} references (per class ${Math.min(...status.referencePerClass)}…${Math.max(...status.referencePerClass)}); ` +
+              `candidates per class min ${min} (${short.join(', ')}${counts.filter((n) => n === min).length > 5 ? ', …' : ''}), max ${Math.max(...counts)}; ${status.openFailures} open failures\n`,
+          );
         }
       } finally {
         closeWorkspace(workspace);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { closeWorkspace, initWorkspace } from '../../workspace/index.ts';
-import { jsonOption, printJson } from '../options.ts';
+import { jsonOption, positiveInt, printJson } from '../options.ts';
 
 export function register(program: Command): void {
   program
@@ -8,6 +8,8 @@ export function register(program: Command): void {
     .description('create a workspace folder (config, SQLite database, image blobs) for building a new test set')
     .argument('<dir>', 'folder to create (must be new or empty)')
     .requiredOption('--classes <list>', 'imagenet (1,000 WordNet classes), cifar10, or a classes JSON file')
+    .option('--square-size <px>', 'side of the squashed copy used for near-duplicate search (default 256; 32 for cifar10)', positiveInt('--square-size'))
+    .option('--display-size <px>', 'longer side of the copy shown to labellers and exported (default 500)', positiveInt('--display-size'))
     .addOption(jsonOption())
     .addHelpText(
       'after',
@@ -20,9 +22,13 @@ Examples:
 Every later command (collect, tasks, sample, export, …) acts on the workspace given by
 --workspace, or the current folder.`,
     )
-    .action((dir: string, options: { classes: string; json?: boolean }) => {
-      const workspace = initWorkspace(dir, { classes: options.classes });
-      const summary = { workspace: workspace.dir, classes: workspace.classes.length, classSource: workspace.config.classSource };
+    .action((dir: string, options: { classes: string; json?: boolean; squareSize?: number; displaySize?: number }) => {
+      const workspace = initWorkspace(dir, {
+        classes: options.classes,
+        ...(options.squareSize ? { squareSize: options.squareSize } : {}),
+        ...(options.displaySize ? { displayLongerSide: options.displaySize } : {}),
+      });
+      const summary = { workspace: workspace.dir, classes: workspace.classes.length, classSource: workspace.config.classSource, squareSize: workspace.config.squareSize, displayLongerSide: workspace.config.displayLongerSide };
       closeWorkspace(workspace);
       if (options.json) printJson(summary);
       else process.stdout.write(`created workspace ${summary.workspace} with ${summary.classes} classes (${summary.classSource})\n`);

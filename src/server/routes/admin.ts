@@ -13,6 +13,7 @@ import { renderReviewPage } from '../pages/review-page.ts';
 import { renderMessagePage } from '../pages/task-page.ts';
 import { blacklistImage, reviewImages } from '../review-data.ts';
 import { storedImagePath } from '../thumbnails.ts';
+import { prepared } from '../statements.ts';
 
 /** onRequest guard for everything under /admin except the sign-in route. */
 export function adminGuard(ctx: ServerContext) {
@@ -71,7 +72,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): v
     const image = (field(request.body, 'image') ?? '').trim();
     const reason = (field(request.body, 'reason') ?? '').trim();
     if (image.length === 0 || image.length > 128 || reason.length === 0 || reason.length > 500) return refuse(request, reply, 400, 'Give an image id and a reason (at most 500 characters).', renderMessagePage);
-    const row = ctx.db.prepare('SELECT class_idx FROM images WHERE id = ?').get(image) as { class_idx: number } | undefined;
+    const row = prepared(ctx.db, 'SELECT class_idx FROM images WHERE id = ?').get(image) as { class_idx: number } | undefined;
     if (!row) return refuse(request, reply, 404, 'No image with that id in this workspace.', renderMessagePage);
     blacklistImage(ctx.db, { imageId: image, reason, by: 'dashboard', now: ctx.now() });
     const back = field(request.body, 'back') === 'class' ? `/admin/class/${row.class_idx}?notice=blacklisted` : '/admin?notice=blacklisted#blacklist';
@@ -94,7 +95,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): v
     const notFound = () => reply.code(404).header('Cache-Control', 'no-store').type('text/plain; charset=utf-8').send('not found');
     const id = request.params.id;
     if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(id)) return notFound();
-    const row = ctx.db.prepare('SELECT display_path FROM images WHERE id = ?').get(id) as { display_path: string } | undefined;
+    const row = prepared(ctx.db, 'SELECT display_path FROM images WHERE id = ?').get(id) as { display_path: string } | undefined;
     const path = row ? storedImagePath(ctx.workspace.dir, row.display_path) : null;
     if (!path) return notFound();
     return reply.header('Cache-Control', 'private, max-age=3600').type('image/jpeg').send(await ctx.thumbnails.get(id, path));

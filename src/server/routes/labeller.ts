@@ -5,11 +5,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { claimNextAssignment, isLabelError, submitAssignment } from '../../label/index.ts';
 import { type Principal, type ServerContext, LABELLER_COOKIE, checkCsrf, csrfToken, field, fieldList, principalOf, refuse, wantsJson } from '../context.ts';
-import { IMAGE_TOKEN, parsePreviewScope, shownItems } from '../image-tokens.ts';
+import { IMAGE_TOKEN, parsePreviewScope } from '../image-tokens.ts';
 import { labellerByToken } from '../labellers.ts';
 import { renderMessagePage, renderTaskPage } from '../pages/task-page.ts';
 import { storedImagePath } from '../thumbnails.ts';
 import type { Labeller } from '../types.ts';
+import { prepared } from '../statements.ts';
 
 const NOTICES: Record<string, string> = {
   done: 'Thank you, your answer was saved. Here is the next task.',
@@ -18,15 +19,15 @@ const NOTICES: Record<string, string> = {
 
 /** Item tokens of an assignment's task, if the assignment is live or answered. */
 export function assignmentItems(ctx: ServerContext, assignmentId: string): { workerHash: string; status: string; taskId: string; items: { imageId: string; itemToken: string }[] } | null {
-  const a = ctx.db.prepare('SELECT worker_hash, status, task_id FROM assignments WHERE id = ?').get(assignmentId) as { worker_hash: string; status: string; task_id: string } | undefined;
+  const a = prepared(ctx.db, 'SELECT worker_hash, status, task_id FROM assignments WHERE id = ?').get(assignmentId) as { worker_hash: string; status: string; task_id: string } | undefined;
   if (!a) return null;
-  const items = ctx.db.prepare('SELECT image_id AS imageId, token AS itemToken FROM task_items WHERE task_id = ? ORDER BY position').all(a.task_id) as { imageId: string; itemToken: string }[];
+  const items = prepared(ctx.db, 'SELECT image_id AS imageId, token AS itemToken FROM task_items WHERE task_id = ? ORDER BY position').all(a.task_id) as { imageId: string; itemToken: string }[];
   return { workerHash: a.worker_hash, status: a.status, taskId: a.task_id, items };
 }
 
 /** Maps shown (per-assignment) tokens back to the label stage's item tokens; null if any is foreign. */
 export function toItemTokens(ctx: ServerContext, scope: string, itemTokens: readonly string[], shown: readonly string[]): string[] | null {
-  const map = new Map(shownItems(ctx.imageKey, scope, itemTokens).map((s) => [s.token, s.itemToken]));
+  const map = new Map(ctx.shown.get(scope, itemTokens).map((s) => [s.token, s.itemToken]));
   const out: string[] = [];
   for (const token of new Set(shown)) {
     const item = map.get(token);
@@ -69,7 +70,7 @@ export function registerLabellerRoutes(app: FastifyInstance, ctx: ServerContext)
     }
     const cls = ctx.classes.get(claim.classIdx);
     if (!cls) throw new Error(`task ${claim.taskId} names class ${claim.classIdx}, which is not in the workspace`);
-    const tokens = shownItems(ctx.imageKey, claim.assignmentId, claim.items.map((i) => i.token)).map((s) => s.token);
+    const tokens = ctx.shown.get(claim.assignmentId, claim.items.map((i) => i.token)).map((s) => s.token);
     const csrf = csrfToken(ctx, 'label', labeller.workerHash, claim.assignmentId);
     if (wantsJson(request)) return reply.send({ assignment: claim.assignmentId, expiresAt: claim.expiresAt, classIdx: claim.classIdx, names: cls.names, images: tokens.map((t) => ({ token: t, url: `/img/${claim.assignmentId}/${t}` })), csrf });
     const notice = NOTICES[request.query.notice ?? ''];
@@ -110,17 +111,17 @@ export function registerLabellerRoutes(app: FastifyInstance, ctx: ServerContext)
     let items: { imageId: string; itemToken: string }[] = [];
     const previewTask = scope.startsWith('p.') ? parsePreviewScope(ctx.imageKey, scope) : null;
     if (previewTask) {
-      items = ctx.db.prepare('SELECT image_id AS imageId, token AS itemToken FROM task_items WHERE task_id = ?').all(previewTask) as typeof items;
+      items = prepared(ctx.db, 'SELECT image_id AS imageId, token AS itemToken FROM task_items WHERE task_id = ?').all(previewTask) as typeof items;
     } else {
       const found = assignmentItems(ctx, scope);
       if (!found || !['open', 'submitted', 'approved'].includes(found.status)) return notFound();
       items = found.items;
     }
     const byItem = new Map(items.map((i) => [i.itemToken, i.imageId]));
-    const match = shownItems(ctx.imageKey, scope, items.map((i) => i.itemToken)).find((s) => s.token === token);
+    const match = ctx.shown.get(scope, items.map((i) => i.itemToken)).find((s) => s.token === token);
     const imageId = match ? byItem.get(match.itemToken) : undefined;
     if (!imageId) return notFound();
-    const row = ctx.db.prepare('SELECT display_path FROM images WHERE id = ?').get(imageId) as { display_path: string } | undefined;
+    const row = prepared(ctx.db, 'SELECT display_path FROM images WHERE id = ?').get(imageId) as { display_path: string } | undefined;
     const path = row ? storedImagePath(ctx.workspace.dir, row.display_path) : null;
     if (!path) return notFound();
     const bytes = await ctx.thumbnails.get(imageId, path);

@@ -8,9 +8,10 @@
 import type { FastifyInstance } from 'fastify';
 import { claimNextAssignment, hashWorkerId, isLabelError, submitAssignment, workerSalt } from '../../label/index.ts';
 import { type ServerContext, checkCsrf, csrfToken, field, fieldList, refuse } from '../context.ts';
-import { previewScope, shownItems } from '../image-tokens.ts';
+import { previewScope } from '../image-tokens.ts';
 import { renderMessagePage, renderMturkSubmitPage, renderTaskPage } from '../pages/task-page.ts';
 import { assignmentItems, toItemTokens } from './labeller.ts';
+import { prepared } from '../statements.ts';
 
 export const PREVIEW_ASSIGNMENT = 'ASSIGNMENT_ID_NOT_AVAILABLE';
 const MTURK_ID = /^[A-Za-z0-9_-]{1,128}$/;
@@ -35,13 +36,13 @@ export function registerMturkRoutes(app: FastifyInstance, ctx: ServerContext): v
     const hitId = field(q, 'hitId') ?? '';
     reply.header('Cache-Control', 'no-store');
     if (assignmentId === undefined || assignmentId === PREVIEW_ASSIGNMENT) {
-      const task = (ctx.db.prepare('SELECT id, class_idx FROM tasks WHERE external_id = ?').get(hitId)
-        ?? ctx.db.prepare('SELECT id, class_idx FROM tasks ORDER BY seq LIMIT 1').get()) as { id: string; class_idx: number } | undefined;
+      const task = (prepared(ctx.db, 'SELECT id, class_idx FROM tasks WHERE external_id = ?').get(hitId)
+        ?? prepared(ctx.db, 'SELECT id, class_idx FROM tasks ORDER BY seq LIMIT 1').get()) as { id: string; class_idx: number } | undefined;
       const cls = task ? ctx.classes.get(task.class_idx) : undefined;
       if (!task || !cls) return reply.type('text/html; charset=utf-8').send(renderMessagePage('No tasks', 'There are no tasks in this workspace yet.'));
       const scope = previewScope(ctx.imageKey, task.id);
-      const itemTokens = (ctx.db.prepare('SELECT token FROM task_items WHERE task_id = ?').all(task.id) as { token: string }[]).map((r) => r.token);
-      const tokens = shownItems(ctx.imageKey, scope, itemTokens).map((s) => s.token);
+      const itemTokens = (prepared(ctx.db, 'SELECT token FROM task_items WHERE task_id = ?').all(task.id) as { token: string }[]).map((r) => r.token);
+      const tokens = ctx.shown.get(scope, itemTokens).map((s) => s.token);
       return reply.type('text/html; charset=utf-8').send(renderTaskPage({ cls, scope, tokens, mode: 'preview', action: '', hidden: {}, thumbnailSize: ctx.thumbnailSize }));
     }
     const workerId = field(q, 'workerId');
@@ -52,7 +53,7 @@ export function registerMturkRoutes(app: FastifyInstance, ctx: ServerContext): v
     const origin = allowedSubmitOrigin(ctx, turkSubmitTo);
     if (!origin) return refuse(request, reply, 400, 'turkSubmitTo must be an MTurk address (www.mturk.com or workersandbox.mturk.com).', renderMessagePage);
     const workerHash = hashWorkerId(workerSalt(ctx.db), `mturk:${workerId}`);
-    const linked = ctx.db.prepare('SELECT * FROM server_mturk WHERE mturk_assignment_id = ?').get(assignmentId) as MturkRow | undefined;
+    const linked = prepared(ctx.db, 'SELECT * FROM server_mturk WHERE mturk_assignment_id = ?').get(assignmentId) as MturkRow | undefined;
     if (linked && linked.worker_hash !== workerHash) return refuse(request, reply, 403, 'This MTurk assignment belongs to another worker.', renderMessagePage);
     let ours: string;
     let expiresAt: string | undefined;
@@ -62,7 +63,7 @@ export function registerMturkRoutes(app: FastifyInstance, ctx: ServerContext): v
       if (state && ['submitted', 'approved'].includes(state.status)) {
         return reply.type('text/html; charset=utf-8').send(renderMturkSubmitPage({ submitUrl: `${origin}/mturk/externalSubmit`, mturkAssignmentId: assignmentId, assignmentId: ours, selected: 0 }));
       }
-      const row = ctx.db.prepare('SELECT expires_at FROM assignments WHERE id = ?').get(ours) as { expires_at: string | null } | undefined;
+      const row = prepared(ctx.db, 'SELECT expires_at FROM assignments WHERE id = ?').get(ours) as { expires_at: string | null } | undefined;
       if (!state || state.status !== 'open' || (row?.expires_at && row.expires_at <= ctx.now().toISOString())) {
         return reply.type('text/html; charset=utf-8').send(renderMessagePage('Time is up', 'This HIT’s time limit passed before it was submitted. Please return the HIT.'));
       }
@@ -74,7 +75,7 @@ export function registerMturkRoutes(app: FastifyInstance, ctx: ServerContext): v
         claim = await ctx.writes.run(() => {
           const claimed = claimNextAssignment(ctx.db, ctx.assignmentsPerTask === undefined ? options : { ...options, assignmentsPerTask: ctx.assignmentsPerTask });
           if (claimed) {
-            ctx.db.prepare('INSERT OR IGNORE INTO server_mturk (mturk_assignment_id, assignment_id, hit_id, worker_hash, turk_submit_to, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+            prepared(ctx.db, 'INSERT OR IGNORE INTO server_mturk (mturk_assignment_id, assignment_id, hit_id, worker_hash, turk_submit_to, created_at) VALUES (?, ?, ?, ?, ?, ?)')
               .run(assignmentId, claimed.assignmentId, hitId, workerHash, origin, options.now.toISOString());
           }
           return claimed;
@@ -88,8 +89,8 @@ export function registerMturkRoutes(app: FastifyInstance, ctx: ServerContext): v
       expiresAt = claim.expiresAt;
     }
     const state = assignmentItems(ctx, ours)!;
-    const cls = ctx.classes.get((ctx.db.prepare('SELECT class_idx FROM tasks WHERE id = ?').get(state.taskId) as { class_idx: number }).class_idx)!;
-    const tokens = shownItems(ctx.imageKey, ours, state.items.map((i) => i.itemToken)).map((s) => s.token);
+    const cls = ctx.classes.get((prepared(ctx.db, 'SELECT class_idx FROM tasks WHERE id = ?').get(state.taskId) as { class_idx: number }).class_idx)!;
+    const tokens = ctx.shown.get(ours, state.items.map((i) => i.itemToken)).map((s) => s.token);
     return reply.type('text/html; charset=utf-8').send(renderTaskPage({
       cls, scope: ours, tokens, mode: 'mturk', action: '/mturk/submit', thumbnailSize: ctx.thumbnailSize,
       hidden: { assignment: ours, mturkAssignmentId: assignmentId, _csrf: csrfToken(ctx, 'mturk', ours, assignmentId) },
@@ -101,7 +102,7 @@ export function registerMturkRoutes(app: FastifyInstance, ctx: ServerContext): v
     const ours = field(request.body, 'assignment') ?? '';
     const mturkAssignmentId = field(request.body, 'mturkAssignmentId') ?? '';
     if (!checkCsrf(ctx, request.body, 'mturk', ours, mturkAssignmentId)) return refuse(request, reply, 403, 'The form has expired or did not come from this site (CSRF check failed).', renderMessagePage);
-    const linked = ctx.db.prepare('SELECT * FROM server_mturk WHERE mturk_assignment_id = ? AND assignment_id = ?').get(mturkAssignmentId, ours) as MturkRow | undefined;
+    const linked = prepared(ctx.db, 'SELECT * FROM server_mturk WHERE mturk_assignment_id = ? AND assignment_id = ?').get(mturkAssignmentId, ours) as MturkRow | undefined;
     const state = linked ? assignmentItems(ctx, ours) : null;
     if (!linked || !state) return refuse(request, reply, 404, 'No such assignment.', renderMessagePage);
     const itemTokens = toItemTokens(ctx, ours, state.items.map((i) => i.itemToken), fieldList(request.body, 'sel'));

@@ -1,0 +1,57 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { npyToNumbers, readCifarBin, readNpy } from '../../src/formats/index.ts';
+import { controlAccuracy, createTasks, importVoteCounts, selectionFrequencies } from '../../src/label/index.ts';
+import { createRevision } from '../../src/sample/index.ts';
+import { initWorkspace } from '../../src/workspace/index.ts';
+import { describeWithData, SHARED_DATA } from '../helpers/shared.ts';
+import { workspaceWithImages } from './fixtures.ts';
+
+describe('importVoteCounts', () => {
+  it('reproduces votes[i][c] / Σ votes[i] exactly, whatever the number of appearances', () => {
+    const ws = workspaceWithImages({ candidates: { 0: 50 }, references: { 0: 25, 8: 25 } });
+    createTasks(ws.db, { seed: 2 });
+    const votes = (id: string) => { const k = Number(id.slice(3)); return id.startsWith('r8') ? [3, 0, 0, 0, 0, 0, 0, 0, 47, 0] : [50 - (k % 7), 0, 0, 0, 0, 0, 0, 0, k % 7, 0]; };
+    const r = importVoteCounts(ws.db, { votes, seed: 1 });
+    expect(r.conflicts).toEqual([]);
+    const f = selectionFrequencies(ws.db, { minAnswers: 1, includeNegatives: true });
+    for (const row of f) {
+      const v = votes(row.imageId);
+      expect(row.answers).toBe(50);
+      expect(row.selected).toBe(v[row.classIdx]);
+    }
+    // every candidate has its frequency; a negative control (ship image asked as airplane) gets 3/50
+    expect(f.filter((x) => x.role === 'candidate')).toHaveLength(50);
+    expect(f.find((x) => x.role === 'negative')).toMatchObject({ classIdx: 0, selected: 3, answers: 50 });
+  });
+});
+
+describeWithData('importVoteCounts on real CIFAR-10H votes', () => {
+  it('gives each of 400 exact CIFAR-10 test images its CIFAR-10H frequency, and TopImages beats the threshold draw', () => {
+    const cifar = readCifarBin(join(SHARED_DATA, 'cifar10', 'test_batch_first1000.bin'));
+    const counts = npyToNumbers(readNpy(join(SHARED_DATA, 'cifar10h', 'cifar10h-counts.npy')));
+    const ws = initWorkspace(join(mkdtempSync(join(tmpdir(), 'retest-c10h-')), 'ws'), { classes: 'cifar10' });
+    const insert = ws.db.prepare("INSERT INTO images (id, role, class_idx, source, source_id, sha256, original_path, display_path, square_path, width, height, created_at) VALUES (?, ?, ?, 'cifar10-test', ?, ?, 'o', 'd', 's', 32, 32, 'now')");
+    for (let i = 0; i < 400; i++) insert.run(`i${i}`, i % 2 ? 'candidate' : 'reference', cifar.labels[i], String(i), String(i));
+    createTasks(ws.db, { seed: 1, shape: { referenceImages: 15 } });
+    importVoteCounts(ws.db, { votes: (id) => { const i = Number(id.slice(1)); return counts.subarray(i * 10, i * 10 + 10); }, seed: 1, prefix: 'cifar10h' });
+    const f = selectionFrequencies(ws.db, { minAnswers: 10 });
+    const candidates = f.filter((x) => x.role === 'candidate');
+    expect(candidates).toHaveLength(200);
+    for (const row of candidates) {
+      const i = Number(row.imageId.slice(1));
+      const v = counts.subarray(i * 10, i * 10 + 10);
+      expect(row.frequency).toBe(v[cifar.labels[i]!]! / v.reduce((a, b) => a + b, 0));
+    }
+    const mean = candidates.reduce((a, x) => a + x.frequency, 0) / candidates.length;
+    expect(mean).toBeGreaterThan(0.9); // CIFAR-10H: most test images are unambiguous
+    const control = controlAccuracy(ws.db).assignments.filter((a) => a.accuracy !== null);
+    expect(control.reduce((a, x) => a + x.accuracy!, 0) / control.length).toBeGreaterThan(0.9);
+    const top = createRevision(ws.db, { strategy: { function: 'top-images' }, perClass: 5, seed: 1 }).revision.images;
+    const thr = createRevision(ws.db, { strategy: { function: 'threshold', params: { tau: 0 } }, perClass: 5, seed: 1 }).revision.images;
+    const avg = (xs: { frequency: number }[]) => xs.reduce((a, x) => a + x.frequency, 0) / xs.length;
+    expect(avg(top)).toBeGreaterThanOrEqual(avg(thr));
+  });
+});

@@ -1,0 +1,106 @@
+/** `retest import | analyze | report` through their command-line definitions, in-process. */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RetestError } from '../../src/core/errors.ts';
+import { describeWithData, SHARED_DATA } from '../helpers/shared.ts';
+import { runCli } from './helpers.ts';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'retest-cli-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('retest analyze --published (no store)', () => {
+  it('--json prints exactly the specified object', async () => {
+    const out = await runCli(['analyze', '--published', '--original', 'imagenet-val', '--new', 'imagenetv2-matched-frequency', '--exclude', 'fv_*', '--resamples', '2000', '--json', '--db', join(dir, 'none.db')]);
+    expect(out.trim().split('\n')).toHaveLength(1);
+    const json = JSON.parse(out) as Record<string, any>;
+    expect(Object.keys(json)).toEqual(['original', 'new', 'metric', 'models', 'fits', 'rank_correlation']);
+    expect([json.original, json.new, json.metric]).toEqual(['imagenet-val', 'imagenetv2-matched-frequency', 'top1']);
+    expect(json.models).toHaveLength(64);
+    const resnet50 = json.models.find((m: { model: string }) => m.model === 'resnet50');
+    expect(Object.keys(resnet50)).toEqual(['model', 'original', 'new', 'gap', 'effective_robustness']);
+    expect(resnet50.original).toMatchObject({ correct: 38065, n: 50000, accuracy: 0.7613 });
+    expect(resnet50.new).toMatchObject({ correct: 6333, n: 10000, accuracy: 0.6333 });
+    expect(resnet50.original.ci95).toHaveLength(2);
+    expect(Object.keys(json.fits)).toEqual(['linear', 'probit', 'logit']);
+    expect(Object.keys(json.fits.linear)).toEqual(['slope', 'intercept', 'slope_ci95', 'intercept_ci95', 'r2']);
+    expect(json.fits.linear.slope).toBeGreaterThanOrEqual(1.08);
+    expect(json.fits.linear.slope).toBeLessThanOrEqual(1.14);
+    expect(Object.keys(json.rank_correlation)).toEqual(['spearman', 'kendall']);
+    expect(existsSync(join(dir, 'none.db'))).toBe(false);
+  });
+
+  it('prints a readable table, the mean drop and the fits', async () => {
+    const out = await runCli(['analyze', '--published', '--new', 'cifar10.1-v4', '--resamples', '2000', '--db', join(dir, 'none.db')]);
+    expect(out).toContain('cifar10-test → cifar10.1-v4 (top-1): 30 models (0 yours, 30 published)');
+    expect(out).toMatch(/mean drop: 8\.1\d points/);
+    expect(out).toMatch(/linear\s+slope 1\.6\d\d \[/);
+    expect(out).toContain('Kendall τ-b');
+  });
+
+  it('refuses an unknown test set with a usage error naming it', async () => {
+    await expect(runCli(['analyze', '--published', '--original', 'imagenet-val', '--new', 'imagenetv3', '--db', join(dir, 'none.db')])).rejects.toThrow(RetestError);
+    await expect(runCli(['analyze', '--published', '--original', 'imagenet-val', '--new', 'imagenetv3', '--db', join(dir, 'none.db')])).rejects.toThrow(/no results for test set "imagenetv3"/);
+  });
+});
+
+describeWithData('retest import → analyze → report on real predictions', () => {
+  const db = () => join(dir, 'real.db');
+
+  it('imports one model of the ImageNetV2 authors\' layout and skips it the second time', async () => {
+    const args = ['import', 'imagenetv2', join(SHARED_DATA, 'imagenetv2-predictions'), '--metadata', join(SHARED_DATA, 'imagenet'), '--include', 'resnet50', '--db', db(), '--json'];
+    const json = JSON.parse(await runCli(args)) as { format: string; runs: { model: string; dataset: string; top1_correct: number; top5_correct: number; skipped: boolean }[] };
+    expect(json.format).toBe('imagenetv2-npy');
+    expect(json.runs.map((r) => [r.dataset, r.top1_correct, r.top5_correct, r.skipped])).toEqual([
+      ['imagenet-val', 38065, 46431, false],
+      ['imagenetv2-threshold0.7', 7270, 9200, false],
+      ['imagenetv2-matched-frequency', 6333, 8465, false],
+      ['imagenetv2-top-images', 7809, 9468, false],
+    ]);
+    const again = JSON.parse(await runCli(args)) as { runs: { skipped: boolean }[] };
+    expect(again.runs.every((r) => r.skipped)).toBe(true);
+  }, 120_000);
+
+  it('imports the CIFAR-10.1 layout as text', async () => {
+    const out = await runCli(['import', 'cifar10.1', join(SHARED_DATA, 'cifar10.1-predictions'), '--metadata', SHARED_DATA, '--include', 'wrn_28_10', 'resnet_basic_32', '--db', db()]);
+    expect(out).toMatch(/imported wrn_28_10\s+cifar10-test\s+top-1 9\d{3}\/10000/);
+    expect(out).toContain('6 run(s) imported, 0 already present');
+  }, 120_000);
+
+  it('analyzes the store alone, with top-5, selection frequencies and per-class accuracy', async () => {
+    const top5 = JSON.parse(await runCli(['analyze', '--new', 'imagenetv2-matched-frequency', '--metric', 'top5', '--resamples', '500', '--json', '--db', db()])) as { models: { model: string; original: { correct: number }; new: { correct: number } }[]; fits: { linear: unknown } };
+    expect(top5.models.map((m) => [m.model, m.original.correct, m.new.correct])).toEqual([['resnet50', 46431, 8465]]);
+    expect(top5.fits.linear).toBeNull(); // one model: no line
+    const freq = JSON.parse(await runCli(['analyze', '--new', 'cifar10.1-v6', '--resamples', '500', '--json', '--db', db(), '--frequencies', join(SHARED_DATA, 'cifar10h', 'cifar10h-counts.npy'), '--per-class'])) as {
+      selection_frequency: { test_set: string; models: string[]; bins: { images: number; meanAccuracy: number | null }[] }[];
+      per_class: { classes: { class: number; gap: number | null }[] };
+    };
+    expect(freq.selection_frequency[0]!.test_set).toBe('cifar10-test');
+    expect(freq.selection_frequency[0]!.models).toEqual(['resnet_basic_32', 'wrn_28_10']);
+    const bins = freq.selection_frequency[0]!.bins;
+    expect(bins.reduce((s, b) => s + b.images, 0)).toBe(10000);
+    expect(bins[4]!.meanAccuracy!).toBeGreaterThan(bins[2]!.meanAccuracy!);
+    expect(freq.per_class.classes).toHaveLength(10);
+  }, 120_000);
+
+  it('reports the user\'s models highlighted against the published cloud', async () => {
+    const out = join(dir, 'rep');
+    const json = JSON.parse(await runCli(['report', '--out', out, '--resamples', '1000', '--db', db(), '--json', '--frequencies', `cifar10-test=${join(SHARED_DATA, 'cifar10h', 'cifar10h-counts.npy')}`])) as { pairs: { new: string; models: number; your_models: number }[]; files: string[] };
+    expect(json.pairs.map((p) => [p.new, p.models, p.your_models])).toEqual([
+      ['cifar10.1-v4', 30, 2],
+      ['cifar10.1-v6', 30, 2],
+      ['imagenetv2-matched-frequency', 67, 1],
+      ['imagenetv2-threshold0.7', 67, 1],
+      ['imagenetv2-top-images', 67, 1],
+    ]);
+    expect(json.files).toContain('specs/cifar10-test__cifar10.1-v4.frequency-cifar10-test.vl.json');
+    const html = readFileSync(join(out, 'index.html'), 'utf8');
+    expect(html).toContain('<tr class="yours"><td>resnet50</td>');
+    expect(html).toContain('resnet50 (yours): original 76.13%');
+    expect(html).toContain('<figure class="frequency" data-test-set="cifar10-test">');
+  }, 180_000);
+});
