@@ -9,13 +9,14 @@
  * --no-write. Python: /usr/bin/python3 (Debian python3-numpy) when present, else python3 on PATH.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bootstrapLines, compareTestSets, lineIntervals, pairModels } from '../src/analyze/index.ts';
 import { createRng } from '../src/core/rng.ts';
-import { loadPublished } from '../src/import/index.ts';
+import { loadPublished, readImagenetV2Predictions, storeCounts, writeImportBatch } from '../src/import/index.ts';
+import { ResultsStore } from '../src/store/index.ts';
 
 const { values } = parseArgs({ options: { resamples: { type: 'string', default: '100000' }, rounds: { type: 'string', default: '5' }, json: { type: 'boolean', default: false }, 'no-write': { type: 'boolean', default: false } } });
 const R = Number(values.resamples);
@@ -81,8 +82,29 @@ compareTestSets(pairs, { original: 'imagenet-val', new: 'imagenetv2-matched-freq
 const fullMs = performance.now() - started;
 log(`whole analysis of the pair (3 scales × ${R.toLocaleString('en-US')} resamples + intervals): ${fullMs.toFixed(0)} ms`);
 
+// Import: the authors' 13 ImageNet models × 4 sets (1.04 M prediction rows) into a fresh store, when ../shared is there.
+const shared = join(process.env.RETEST_SHARED ?? join(import.meta.dirname, '..', '..', 'shared'), 'data');
+let importMs: number | null = null, recountMs: number | null = null;
+if (existsSync(join(shared, 'imagenetv2-predictions'))) {
+  const dir = mkdtempSync(join(tmpdir(), 'retest-bench-import-'));
+  try {
+    const store = new ResultsStore(join(dir, 'r.db'));
+    const t0 = performance.now();
+    writeImportBatch(store, readImagenetV2Predictions(join(shared, 'imagenetv2-predictions'), { metadata: join(shared, 'imagenet') }));
+    importMs = performance.now() - t0;
+    store.db.exec('DELETE FROM analysis_run_counts');
+    const t1 = performance.now();
+    storeCounts(store);
+    recountMs = performance.now() - t1;
+    store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  log(`import of 13 ImageNet models × 4 sets (1,040,000 rows, one transaction): ${(importMs / 1000).toFixed(1)} s; recounting all 52 runs from the stored rows: ${(recountMs / 1000).toFixed(1)} s`);
+} else log('import timing skipped: ../shared/data/imagenetv2-predictions not found');
+
 const machine = `${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} logical cores), Node ${process.version}`;
-const result = { resamples: R, models: pairs.length, rounds, typescript_ms: tsMs, numpy_ms: numpy?.ms ?? null, ratio, numpy_version: numpy?.numpy ?? null, python: numpy?.executable ?? null, full_analysis_ms: fullMs, machine };
+const result = { resamples: R, models: pairs.length, rounds, typescript_ms: tsMs, numpy_ms: numpy?.ms ?? null, ratio, numpy_version: numpy?.numpy ?? null, python: numpy?.executable ?? null, full_analysis_ms: fullMs, import_ms: importMs, recount_ms: recountMs, machine };
 if (values.json) console.log(JSON.stringify(result));
 
 if (!values['no-write']) {
@@ -109,7 +131,12 @@ Ratio: ${ratio === null ? 'n/a' : `TypeScript is **${ratio.toFixed(2)}× ${ratio
 Slope 95% interval from the first round: TypeScript [${tsSlopeCi?.map((v) => v.toFixed(3)).join(', ')}], numpy [${numpy?.slope_ci.map((v) => v.toFixed(3)).join(', ') ?? 'n/a'}]
 (different generators, same distribution). The whole analysis of one pair (three scales, intervals,
 rank correlation) takes ${fullMs.toFixed(0)} ms.
-
+${importMs === null ? '' : `
+Import: \`retest import imagenetv2\` of the authors' 13 ImageNet models × 4 sets (1,040,000 prediction
+rows, prepared statements, one transaction) into a fresh store takes ${(importMs / 1000).toFixed(1)} s; recounting all
+52 runs from the stored rows (what the first \`analyze\` of an \`eval\`-written store does; counts are
+then cached per run) takes ${(recountMs! / 1000).toFixed(1)} s.
+`}
 Machine: ${machine}; a shared machine, so absolute times vary between runs; the ratio is the figure to compare.
 
 Command:

@@ -47,6 +47,12 @@ export interface Comparison {
 
 export const DEFAULT_RESAMPLES = 100_000;
 
+/** (1 − new accuracy) / (1 − original accuracy): how many times more errors on the new set; null when the original has no errors. */
+export function errorRatio(model: { original: { accuracy: number }; new: { accuracy: number } }): number | null {
+  const originalError = 1 - model.original.accuracy;
+  return originalError > 0 ? (1 - model.new.accuracy) / originalError : null;
+}
+
 export function estimate(count: Count): AccuracyEstimate {
   return { correct: count.correct, n: count.n, accuracy: count.n > 0 ? count.correct / count.n : 0, ci95: clopperPearson(count.correct, count.n) };
 }

@@ -8,5 +8,5 @@ export { averageRanks, pearson, spearman, kendallTauB } from './rank-correlation
 export { accuracyByFrequency, DEFAULT_FREQUENCY_EDGES } from './selection-frequency.ts';
 export { perClassAccuracy, type ClassAccuracy } from './per-class.ts';
 export { globToRegExp, modelMatcher, type ModelFilter } from './model-filter.ts';
-export { compareTestSets, fitInScale, estimate, DEFAULT_RESAMPLES, type CompareOptions, type Comparison } from './compare-test-sets.ts';
+export { compareTestSets, fitInScale, estimate, errorRatio, DEFAULT_RESAMPLES, type CompareOptions, type Comparison } from './compare-test-sets.ts';
 export { pairModels, type CountLike } from './pair-models.ts';

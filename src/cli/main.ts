@@ -39,6 +39,14 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// `retest … | head` closes the pipe early: that is the reader's choice, not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 const isEntry = process.argv[1] !== undefined && /(?:retest(?:\.js)?|main\.ts)$/.test(process.argv[1]);
 if (isEntry) {
   const code = await main(process.argv.slice(2));

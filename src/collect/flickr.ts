@@ -148,7 +148,7 @@ export class FlickrClient {
             const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 30_000);
             return doFetch(url, { signal: signal ? AbortSignal.any([signal, timeout]) : timeout, headers: { accept: 'application/json' } });
           },
-          { retries, backoffMs, sleep, ...(this.options.onRetry ? { onRetry: this.options.onRetry } : {}) },
+          { retries, backoffMs, sleep, ...(signal ? { signal } : {}), ...(this.options.onRetry ? { onRetry: this.options.onRetry } : {}) },
         );
       } catch (cause) {
         throw ioError(`cannot reach Flickr: ${(cause as Error).message}`, { file: redactUrl(url), cause, hint: 'check the network, or --base-url' });

@@ -43,6 +43,8 @@ export interface RetryOptions {
   sleep?: Sleep;
   /** Called before each wait (for logs and tests). */
   onRetry?: (info: { attempt: number; waitMs: number; reason: string }) => void;
+  /** Once aborted, nothing is retried (a per-attempt timeout, by contrast, is retried). */
+  signal?: AbortSignal;
 }
 
 /** Whether a status is worth retrying. */
@@ -69,17 +71,13 @@ export async function withRetries(attempt: () => Promise<Response>, options: Ret
       retryAfter = parseRetryAfter(response.headers.get('retry-after'));
       await response.body?.cancel();
     } catch (error) {
-      if (isAbort(error) || i >= options.retries) throw error;
+      if (options.signal?.aborted || (error as Error)?.name === 'AbortError' || i >= options.retries) throw error;
       reason = (error as Error).message;
     }
     const waitMs = Math.min(max, retryAfter ?? options.backoffMs * 2 ** i);
     options.onRetry?.({ attempt: i + 1, waitMs, reason });
     await sleep(waitMs);
   }
-}
-
-function isAbort(error: unknown): boolean {
-  return (error as Error)?.name === 'AbortError' || (error as Error)?.name === 'TimeoutError';
 }
 
 export interface DownloadOptions {
@@ -102,6 +100,7 @@ export async function downloadBytes(url: string, options: DownloadOptions): Prom
   try {
     const response = await withRetries(() => doFetch(url, { signal: controller.signal, redirect: 'follow' }), {
       retries: options.retries,
+      signal: controller.signal,
       backoffMs: 500,
       maxBackoffMs: 10_000,
       ...(options.sleep ? { sleep: options.sleep } : {}),

@@ -32,9 +32,11 @@ export async function exactKnn(queries: VectorSource, references: VectorSource[]
     }
   }
   const metric = options.metric ?? 'l2';
-  const shardSize = options.shardSize ?? 4096;
   const queryBlock = options.queryBlock ?? 1024;
   const workers = options.workers ?? defaultWorkers();
+  const totalRefs = references.reduce((s, r) => s + r.count, 0);
+  // At most 4,096 references per GEMM, and at least two shards per worker so that all are busy.
+  const shardSize = options.shardSize ?? Math.max(256, Math.min(4096, Math.ceil(totalRefs / Math.max(1, 2 * workers))));
   const d = queries.dimension;
   const excluded = new Set(options.excludeSelfIn ?? []);
   for (const s of excluded) {
@@ -63,7 +65,7 @@ export async function exactKnn(queries: VectorSource, references: VectorSource[]
   let done = 0;
   for (let queryStart = 0; queryStart < queries.count; queryStart += chunk) {
     const queryCount = Math.min(chunk, queries.count - queryStart);
-    const init: ScanInit = { queries, queryStart, queryCount, capacity, metric, kernel: options.kernel ?? 'onnx', queryBlock, center, selfOffsets };
+    const init: ScanInit = { queries, queryStart, queryCount, capacity, metric, kernel: options.kernel ?? 'onnx', queryBlock, center, selfOffsets, threads: workers === 0 ? (options.threads ?? 1) : 1 };
     const onShard = (count: number) => {
       done += count;
       options.onProgress?.(done, total * Math.ceil(queries.count / chunk));
@@ -97,54 +99,80 @@ async function scanInline(init: ScanInit, shards: ShardTask[], onShard: (count: 
  * TypeScript sources (tsx, vitest) a one-line bootstrap registers tsx inside the worker first,
  * because module hooks registered in the main thread do not reach worker threads.
  */
-function startWorker(init: ScanInit): Worker {
+function startWorker(): Worker {
   const self = fileURLToPath(import.meta.url);
-  if (!self.endsWith('.ts')) return new Worker(new URL('./knn-worker.js', import.meta.url), { workerData: init });
+  if (!self.endsWith('.ts')) return new Worker(new URL('./knn-worker.js', import.meta.url));
   // The ESM build of tsx's API (its CommonJS build cannot register hooks from inside a worker).
   const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
   const entry = new URL('./knn-worker.ts', import.meta.url).href;
   const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(boot, { eval: true, workerData: init });
+  return new Worker(boot, { eval: true });
+}
+
+/**
+ * Idle workers kept for the next search (starting one costs about a second under tsx). They are
+ * unref'd while idle, so they never keep the process alive.
+ */
+const idle: Worker[] = [];
+
+function takeWorker(): Worker {
+  const worker = idle.pop() ?? startWorker();
+  worker.ref();
+  return worker;
+}
+
+function releaseWorker(worker: Worker, healthy: boolean): void {
+  worker.removeAllListeners('message');
+  worker.removeAllListeners('error');
+  worker.removeAllListeners('exit');
+  if (!healthy) {
+    void worker.terminate();
+    return;
+  }
+  worker.unref();
+  worker.on('exit', () => {
+    const i = idle.indexOf(worker);
+    if (i >= 0) idle.splice(i, 1);
+  });
+  idle.push(worker);
 }
 
 async function scanInWorkers(init: ScanInit, shards: ShardTask[], count: number, onShard: (count: number) => void): Promise<TopK> {
   const top = new TopK(init.queryCount, init.capacity);
   let next = 0;
-  const pool: Worker[] = [];
-  try {
-    await Promise.all(
-      Array.from({ length: Math.max(1, count) }, () =>
-        new Promise<void>((resolve, reject) => {
-          const worker = startWorker(init);
-          pool.push(worker);
-          const feed = () => {
-            if (next < shards.length) worker.postMessage({ type: 'shard', task: shards[next++] });
-            else worker.postMessage({ type: 'finish' });
-          };
-          worker.on('message', (message: { type: string; count?: number; scores?: Float32Array; indices?: Int32Array; sizes?: Int32Array; message?: string; stack?: string }) => {
-            if (message.type === 'done') {
-              onShard(message.count ?? 0);
-              feed();
-            } else if (message.type === 'result') {
-              top.merge({ scores: message.scores as Float32Array, indices: message.indices as Int32Array, sizes: message.sizes as Int32Array });
-              resolve();
-            } else if (message.type === 'error') {
-              const error = new Error(`search worker failed: ${message.message}`);
-              if (message.stack) error.stack = message.stack;
-              reject(error);
-            }
-          });
-          worker.on('error', reject);
-          worker.on('exit', (code) => {
-            if (code !== 0) reject(new Error(`search worker exited with code ${code}`));
-          });
-          feed();
-        }),
-      ),
-    );
-  } finally {
-    await Promise.all(pool.map((w) => w.terminate()));
-  }
+  await Promise.all(
+    Array.from({ length: Math.max(1, count) }, () =>
+      new Promise<void>((resolve, reject) => {
+        const worker = takeWorker();
+        const fail = (error: Error) => {
+          releaseWorker(worker, false);
+          reject(error);
+        };
+        const feed = () => {
+          if (next < shards.length) worker.postMessage({ type: 'shard', task: shards[next++] });
+          else worker.postMessage({ type: 'finish' });
+        };
+        worker.on('message', (message: { type: string; count?: number; scores?: Float32Array; indices?: Int32Array; sizes?: Int32Array; message?: string; stack?: string }) => {
+          if (message.type === 'done') {
+            onShard(message.count ?? 0);
+            feed();
+          } else if (message.type === 'result') {
+            top.merge({ scores: message.scores as Float32Array, indices: message.indices as Int32Array, sizes: message.sizes as Int32Array });
+            releaseWorker(worker, true);
+            resolve();
+          } else if (message.type === 'error') {
+            const error = new Error(`search worker failed: ${message.message}`);
+            if (message.stack) error.stack = message.stack;
+            fail(error);
+          }
+        });
+        worker.on('error', fail);
+        worker.on('exit', (code) => fail(new Error(`search worker exited with code ${code}`)));
+        worker.postMessage({ type: 'init', init });
+        feed();
+      }),
+    ),
+  );
   return top;
 }
 
@@ -158,6 +186,14 @@ function meanValue(source: VectorSource): number {
   return s / rows.length;
 }
 
+/** Row `index` of a source: a view for memory sources (no copy), read from disk otherwise. */
+function row(source: VectorSource, index: number): Float32Array {
+  const loc = source.location;
+  const d = source.dimension;
+  if (loc.kind === 'memory') return new Float32Array(loc.buffer, loc.byteOffset + index * d * 4, d);
+  return readRows(source, index, 1);
+}
+
 /** Exact float64 distances for one query's candidates; best k, ties by (set, index). */
 function rerank(
   queries: VectorSource,
@@ -168,14 +204,13 @@ function rerank(
   metric: 'l2' | 'cosine',
   k: number,
 ): Neighbour[] {
-  const query = readRows(queries, q, 1);
+  const query = row(queries, q);
   const out: Neighbour[] = [];
   for (const c of candidates) {
     let set = offsets.length - 1;
     while ((offsets[set] as number) > c.index) set--;
     const index = c.index - (offsets[set] as number);
-    const ref = readRows(references[set] as VectorSource, index, 1);
-    out.push({ set, index, distance: exactDistance(query, ref, metric) });
+    out.push({ set, index, distance: exactDistance(query, row(references[set] as VectorSource, index), metric) });
   }
   out.sort((a, b) => a.distance - b.distance || a.set - b.set || a.index - b.index);
   return out.slice(0, k);

@@ -20,6 +20,8 @@ export interface ScanInit {
   kernel: 'onnx' | 'js';
   /** Queries per GEMM. */
   queryBlock: number;
+  /** Intra-op threads of the dot kernel (1 inside worker threads). */
+  threads: number;
   /** Subtracted from every value before L2 scoring (keeps float32 norms small; distances unchanged). */
   center: number;
   /** Global reference offsets of sets that are the query set itself: (offset + i) is query i. */
@@ -53,7 +55,7 @@ export class ShardScanner {
   async open(): Promise<void> {
     const { queries, queryStart, queryCount } = this.init;
     this.queries = prepare(readRows(queries, queryStart, queryCount), queries.dimension, this.init.metric, this.init.center);
-    this.kernel = await createDotKernel(this.init.kernel, 1);
+    this.kernel = await createDotKernel(this.init.kernel, this.init.threads);
   }
 
   /** Scores one shard against every query of the chunk. */

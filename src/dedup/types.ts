@@ -68,7 +68,9 @@ export interface KnnOptions {
   metric?: VectorMetric;
   /** Worker threads (default: available cores, at most 8). 0 runs in the calling thread. */
   workers?: number;
-  /** References per shard (one GEMM's columns); default 4096. */
+  /** With `workers: 0`: intra-op threads of the calling thread's kernel (default 1). */
+  threads?: number;
+  /** References per shard (one GEMM's columns); default: at most 4,096, at least two shards per worker. */
   shardSize?: number;
   /** Queries per block (one GEMM's rows); default 1024. */
   queryBlock?: number;

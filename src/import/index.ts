@@ -8,3 +8,4 @@ export { storeCounts, latestRun, analysisMigrations } from './store-extra.ts';
 export { loadPublished, publishedCsvPath, PUBLISHED_CITATION } from './published.ts';
 export { readGenericPredictions, readLabels, topkFromLogits, type GenericOptions } from './generic.ts';
 export { readFrequencies } from './frequencies.ts';
+export { IMPORTERS, importerFor, type PredictionImporter, type ImportRequest } from './importers.ts';

@@ -2,7 +2,7 @@
  * The self-contained HTML report: inline CSS and SVG, no scripts, no network (a Content-Security-
  * Policy forbids any fetch). Deterministic: the same inputs give byte-identical HTML.
  */
-import { SCALES } from '../analyze/index.ts';
+import { errorRatio, SCALES } from '../analyze/index.ts';
 import { fixed, interval, pct } from './format.ts';
 import type { PairHeadline, PairReport } from './types.ts';
 
@@ -28,9 +28,9 @@ function modelTable(report: PairReport): string {
   const c = report.comparison;
   const rows = c.analysis.models.map((m, i) => {
     const yours = c.sources[i] === 'store';
-    return `<tr class="${yours ? 'yours' : 'published'}"><td>${esc(m.model)}${c.inFit[i] ? '' : ' †'}</td><td>${yours ? 'yours' : 'published'}</td><td>${m.original.correct}/${m.original.n}</td><td>${pct(m.original.accuracy)} <small>[${pct(m.original.ci95[0])}, ${pct(m.original.ci95[1])}]</small></td><td>${m.new.correct}/${m.new.n}</td><td>${pct(m.new.accuracy)} <small>[${pct(m.new.ci95[0])}, ${pct(m.new.ci95[1])}]</small></td><td>${pct(m.gap)}</td><td>${m.effective_robustness === null ? '—' : pct(m.effective_robustness)}</td></tr>`;
+    return `<tr class="${yours ? 'yours' : 'published'}"><td>${esc(m.model)}${c.inFit[i] ? '' : ' †'}</td><td>${yours ? 'yours' : 'published'}</td><td>${m.original.correct}/${m.original.n}</td><td>${pct(m.original.accuracy)} <small>[${pct(m.original.ci95[0])}, ${pct(m.original.ci95[1])}]</small></td><td>${m.new.correct}/${m.new.n}</td><td>${pct(m.new.accuracy)} <small>[${pct(m.new.ci95[0])}, ${pct(m.new.ci95[1])}]</small></td><td>${pct(m.gap)}</td><td>${fixed(errorRatio(m), 2)}</td><td>${m.effective_robustness === null ? '—' : pct(m.effective_robustness)}</td></tr>`;
   });
-  return `<table class="models"><thead><tr><th>model</th><th>source</th><th>original correct</th><th>original % [95% CI]</th><th>new correct</th><th>new % [95% CI]</th><th>drop (points)</th><th>effective robustness (points)</th></tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>${c.inFit.some((f) => !f) ? '<p class="note">† not used for the fit.</p>' : ''}`;
+  return `<table class="models"><thead><tr><th>model</th><th>source</th><th>original correct</th><th>original % [95% CI]</th><th>new correct</th><th>new % [95% CI]</th><th>drop (points)</th><th>error ratio</th><th>effective robustness (points)</th></tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>${c.inFit.some((f) => !f) ? '<p class="note">† not used for the fit.</p>' : ''}`;
 }
 
 function fitsTable(report: PairReport): string {

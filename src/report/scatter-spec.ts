@@ -20,7 +20,7 @@ function position(axes: Axes, accuracy: number): number {
 }
 
 /** Tick accuracies for probit axes inside [lo, hi] (accuracies as fractions). */
-const PROBIT_TICKS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.998, 0.999];
+const PROBIT_TICKS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.925, 0.95, 0.96, 0.97, 0.98, 0.99, 0.995, 0.998, 0.999];
 
 function axisFor(axes: Axes, title: string, lo: number, hi: number): Record<string, unknown> {
   if (axes === 'linear') return { title, tickCount: 8, grid: true };

@@ -3,7 +3,7 @@
  * Markdown/LaTeX show percentages with 2 decimals; CSV keeps fractions to 6 decimals.
  */
 import type { Comparison } from '../analyze/index.ts';
-import { SCALES } from '../analyze/index.ts';
+import { errorRatio, SCALES } from '../analyze/index.ts';
 import { fixed, interval, pct } from './format.ts';
 
 interface Row {
@@ -18,9 +18,9 @@ function rows(c: Comparison): Row[] {
 }
 
 export function markdownTable(c: Comparison): string {
-  const head = '| model | source | original % [95% CI] | new % [95% CI] | drop (points) | effective robustness (points) |\n|---|---|---|---|---:|---:|';
+  const head = '| model | source | original % [95% CI] | new % [95% CI] | drop (points) | error ratio | effective robustness (points) |\n|---|---|---|---|---:|---:|---:|';
   const body = rows(c).map(({ model, source, inFit, m }) =>
-    `| ${model.replace(/\|/g, '\\|')}${inFit ? '' : ' †'} | ${source} | ${pct(m.original.accuracy)} [${pct(m.original.ci95[0])}, ${pct(m.original.ci95[1])}] | ${pct(m.new.accuracy)} [${pct(m.new.ci95[0])}, ${pct(m.new.ci95[1])}] | ${pct(m.gap)} | ${m.effective_robustness === null ? '—' : pct(m.effective_robustness)} |`,
+    `| ${model.replace(/\|/g, '\\|')}${inFit ? '' : ' †'} | ${source} | ${pct(m.original.accuracy)} [${pct(m.original.ci95[0])}, ${pct(m.original.ci95[1])}] | ${pct(m.new.accuracy)} [${pct(m.new.ci95[0])}, ${pct(m.new.ci95[1])}] | ${pct(m.gap)} | ${fixed(errorRatio(m), 2)} | ${m.effective_robustness === null ? '—' : pct(m.effective_robustness)} |`,
   );
   const note = c.inFit.some((f) => !f) ? '\n\n† not used for the fit.' : '';
   return `${head}\n${body.join('\n')}${note}\n`;
@@ -40,10 +40,10 @@ export function fitsMarkdown(c: Comparison): string {
 const csvCell = (v: string): string => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 
 export function csvTable(c: Comparison): string {
-  const head = 'model,source,in_fit,original_correct,original_n,original_accuracy,original_ci_low,original_ci_high,new_correct,new_n,new_accuracy,new_ci_low,new_ci_high,gap,effective_robustness';
+  const head = 'model,source,in_fit,original_correct,original_n,original_accuracy,original_ci_low,original_ci_high,new_correct,new_n,new_accuracy,new_ci_low,new_ci_high,gap,error_ratio,effective_robustness';
   const f6 = (v: number) => v.toFixed(6);
   const body = rows(c).map(({ model, source, inFit, m }) =>
-    [csvCell(model), source, inFit ? 'true' : 'false', m.original.correct, m.original.n, f6(m.original.accuracy), f6(m.original.ci95[0]), f6(m.original.ci95[1]), m.new.correct, m.new.n, f6(m.new.accuracy), f6(m.new.ci95[0]), f6(m.new.ci95[1]), f6(m.gap), m.effective_robustness === null ? '' : f6(m.effective_robustness)].join(','),
+    [csvCell(model), source, inFit ? 'true' : 'false', m.original.correct, m.original.n, f6(m.original.accuracy), f6(m.original.ci95[0]), f6(m.original.ci95[1]), m.new.correct, m.new.n, f6(m.new.accuracy), f6(m.new.ci95[0]), f6(m.new.ci95[1]), f6(m.gap), errorRatio(m) === null ? '' : f6(errorRatio(m) as number), m.effective_robustness === null ? '' : f6(m.effective_robustness)].join(','),
   );
   return `${head}\n${body.join('\n')}\n`;
 }
@@ -56,12 +56,12 @@ export function latexTable(c: Comparison, caption: string): string {
     '\\begin{table}[t]',
     '\\centering',
     `\\caption{${tex(caption)}}`,
-    '\\begin{tabular}{llrrrr}',
+    '\\begin{tabular}{llrrrrr}',
     '\\toprule',
-    'Model & Source & Original (\\%) & New (\\%) & Drop & Eff.\\ rob. \\\\',
+    'Model & Source & Original (\\%) & New (\\%) & Drop & Err.\\ ratio & Eff.\\ rob. \\\\',
     '\\midrule',
     ...rows(c).map(({ model, source, m }) =>
-      `${tex(model)} & ${source} & ${pct(m.original.accuracy)} {\\scriptsize [${pct(m.original.ci95[0])}, ${pct(m.original.ci95[1])}]} & ${pct(m.new.accuracy)} {\\scriptsize [${pct(m.new.ci95[0])}, ${pct(m.new.ci95[1])}]} & ${pct(m.gap)} & ${m.effective_robustness === null ? '--' : pct(m.effective_robustness)} \\\\`,
+      `${tex(model)} & ${source} & ${pct(m.original.accuracy)} {\\scriptsize [${pct(m.original.ci95[0])}, ${pct(m.original.ci95[1])}]} & ${pct(m.new.accuracy)} {\\scriptsize [${pct(m.new.ci95[0])}, ${pct(m.new.ci95[1])}]} & ${pct(m.gap)} & ${fixed(errorRatio(m), 2)} & ${m.effective_robustness === null ? '--' : pct(m.effective_robustness)} \\\\`,
     ),
     '\\bottomrule',
     '\\end{tabular}',

@@ -78,9 +78,10 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
       },
     },
     bodyLimit: 64 * 1024,
-    trustProxy: false,
+    trustProxy: options.trustProxy ?? false,
   });
   app.decorate('retest', { adminToken, context: ctx });
+  app.addHook('onClose', async () => ctx.dashboard.close());
 
   await app.register(cookie);
   await app.register(formbody);

@@ -7,6 +7,7 @@ import type { ClassDef } from '../classes/types.ts';
 import { sha256Hex } from '../core/index.ts';
 import type { Db } from '../store/index.ts';
 import type { Workspace } from '../workspace/index.ts';
+import { DashboardSnapshots } from './dashboard-snapshots.ts';
 import { GroupCommit } from './group-commit.ts';
 import { ShownItemsCache } from './image-tokens.ts';
 import { labellerByToken } from './labellers.ts';
@@ -38,6 +39,8 @@ export interface ServerContext {
   now: () => Date;
   /** Per-assignment image tokens, memoised. */
   shown: ShownItemsCache;
+  /** Dashboard tables, computed off the event loop. */
+  dashboard: DashboardSnapshots;
   /** Group commit of claims and submissions. */
   writes: GroupCommit;
   /** Mount point of the near-duplicate review, or null when not mounted. */
@@ -64,6 +67,7 @@ export function createContext(options: ServerOptions, adminToken: string): Serve
     thumbnails: new Thumbnails(options.workspace.dir, thumbnailSize),
     now: options.now ?? (() => new Date()),
     writes: new GroupCommit(db),
+    dashboard: new DashboardSnapshots(db, options.dashboardWorker ?? true),
     shown: new ShownItemsCache(secret(db, 'image_key')),
     dedupPrefix: null,
   };

@@ -22,6 +22,10 @@ export interface ServerOptions {
   mturkSubmitOrigins?: string[];
   /** Side in pixels of the square thumbnails served to labellers (default 320). */
   thumbnailSize?: number;
+  /** Compute the dashboard's tables in a worker thread (default true; false computes them inline). */
+  dashboardWorker?: boolean;
+  /** Trust X-Forwarded-* from a reverse proxy (client address, https for Secure cookies); default false. */
+  trustProxy?: boolean;
   /** Fastify logger: false (default, quiet for tests) or pino options such as `{ level: 'info' }`. */
   logger?: boolean | Record<string, unknown>;
   /** The clock (tests move it forward to expire assignments). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareTestSets, pairModels } from '../../src/analyze/index.ts';
+import { compareTestSets, errorRatio, pairModels } from '../../src/analyze/index.ts';
 import type { CountLike, ModelPair } from '../../src/analyze/index.ts';
 import { loadPublished } from '../../src/import/index.ts';
 
@@ -92,6 +92,11 @@ describe('compareTestSets', () => {
     const two = compareTestSets(pairs.slice(0, 2), { original: 'o', new: 'n', metric: 'top1', resamples: 10 });
     expect(two.analysis.fits.linear!.slope_ci95).toBeNull();
     expect(compareTestSets([], { original: 'o', new: 'n', metric: 'top1', resamples: 10 }).meanGap).toBeNull();
+  });
+
+  it('gives the error ratio, null when the original has no errors', () => {
+    expect(errorRatio({ original: { accuracy: 0.9 }, new: { accuracy: 0.8 } })).toBeCloseTo(2, 12);
+    expect(errorRatio({ original: { accuracy: 1 }, new: { accuracy: 0.8 } })).toBeNull();
   });
 
   it('refuses a model listed twice', () => {

@@ -34,6 +34,7 @@ describe('retest collect', () => {
       expect(code).toBe(0);
       const out = JSON.parse(stdout);
       expect(out).toMatchObject({ workspace: ws, source: 'flickr', role: 'candidate', seen: 8, ingested: 7, failed: 1, apiRequests: 4, failureReasons: [{ reason: 'HTTP 404 Not Found', count: 1 }] });
+      expect(flickr.requests.at(-1)).toMatchObject({ min_taken_date: '2012-07-11 00:00:00', max_taken_date: '2013-07-11 23:59:59', per_page: '2' });
       const status = JSON.parse((await cli(['collect', 'status', '--workspace', ws, '--json'])).stdout);
       expect(status).toMatchObject({ images: { candidate: 7, reference: 0 }, openFailures: 1 });
       expect(status.perClass).toEqual([4, 0, 0, 3, 0, 0, 0, 0, 0, 0]);

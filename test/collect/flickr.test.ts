@@ -162,6 +162,20 @@ describe('Flickr client against a local fake Flickr', () => {
     expect(sleeps.filter((ms) => ms >= 100)).toEqual([100, 200, 7000, 800]);
   });
 
+  it('retries a request that timed out or failed on the network', async () => {
+    let calls = 0;
+    const flaky: typeof fetch = (input, init) => {
+      calls++;
+      if (calls === 1) return Promise.reject(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+      if (calls === 2) return Promise.reject(new TypeError('fetch failed'));
+      return fetch(input, init);
+    };
+    const reasons: string[] = [];
+    const page = await client({ fetch: flaky, onRetry: (r) => reasons.push(r.reason) }).search({ text: 'tench', perPage: 2, page: 1 });
+    expect(page.photos).toHaveLength(2);
+    expect(reasons).toEqual(['The operation was aborted due to timeout', 'fetch failed']);
+  });
+
   it('gives up after the last retry with an io error naming the status', async () => {
     flickr.script = [{ status: 503 }, { status: 503 }, { status: 503 }];
     const err = await client({ retries: 2 }).search({ text: 'tench', perPage: 5, page: 1 }).catch((e: unknown) => e) as RetestError;

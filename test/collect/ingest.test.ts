@@ -21,19 +21,25 @@ const listSource = (items: Candidate[]): CandidateSource => ({ name: 'list', exp
 let host: Server;
 let base = '';
 const served = new Map<string, Buffer>();
+const flakyServed = new Set<string>();
 let inFlight = 0;
 let maxInFlight = 0;
 beforeAll(async () => {
   host = createServer((req, res) => {
     const path = req.url ?? '/';
     if (path === '/hang') return; // never answers
+    if (path.startsWith('/flaky/') && !flakyServed.has(path)) {
+      flakyServed.add(path);
+      res.writeHead(503, { 'retry-after': '0' }).end('busy');
+      return;
+    }
     if (path === '/big') {
       res.writeHead(200, { 'content-length': String(100 * 1024 * 1024) });
       res.write(Buffer.alloc(1024));
       return;
     }
     const slow = /^\/slow\/(\d+)\/(.+)$/.exec(path);
-    const name = slow ? (slow[2] as string) : path.replace(/^\/ok\//, '');
+    const name = slow ? (slow[2] as string) : path.replace(/^\/(ok|flaky)\//, '');
     const bytes = served.get(name);
     const answer = () => {
       inFlight--;
@@ -178,6 +184,23 @@ describe('ingest: failures are recorded, never lost', () => {
     expect(byId.nofile?.reason).toMatch(/ENOENT/);
     expect(byId.badclass?.reason).toBe('class index 7 is not a class of the workspace (0…1)');
     expect(collectStatus(w.db, 2).openFailures).toBe(6);
+  });
+
+  it('retries a download answered with 503 (Retry-After honoured)', async () => {
+    const w = workspace();
+    served.set('flaky.jpg', await jpeg(20, 20, 11));
+    const summary = await ingest(w, listSource([{ source: 's', sourceId: 'flaky', classIdx: 0, url: `${base}/flaky/flaky.jpg` }]), { downloadRetries: 1 });
+    expect(summary).toMatchObject({ ingested: 1, failed: 0 });
+    expect(flakyServed.has('/flaky/flaky.jpg')).toBe(true);
+  });
+
+  it('does not retry a download that ran out of time', async () => {
+    const w = workspace();
+    const started = Date.now();
+    const summary = await ingest(w, listSource([{ source: 's', sourceId: 'hang', classIdx: 0, url: `${base}/hang` }]), { timeoutMs: 200, downloadRetries: 3 });
+    expect(summary.failed).toBe(1);
+    expect(failures(w)[0]?.reason).toBe('timed out after 200 ms');
+    expect(Date.now() - started).toBeLessThan(1500); // no backoff waits (0.5 + 1 + 2 s) after the timeout
   });
 
   it('retries a failed download on the next run and then counts it as resolved', async () => {

@@ -7,7 +7,7 @@ import { readCifar101 } from '../../src/formats/index.ts';
 import { resolveDataset } from '../../src/datasets/index.ts';
 import { initWorkspace } from '../../src/workspace/index.ts';
 import { ingest, type Candidate, type CandidateSource } from '../../src/collect/index.ts';
-import { createTasks } from '../../src/label/index.ts';
+import { createTasks, exportMturk } from '../../src/label/index.ts';
 import { createRevision } from '../../src/sample/index.ts';
 import { exportImageFolder, exportNpy, type Manifest } from '../../src/export/index.ts';
 import { answerAll } from '../label/fixtures.ts';
@@ -75,5 +75,14 @@ describe('export', () => {
     expect(loaded.images).toHaveLength(4);
     expect(new Set(loaded.images.map((i) => `${i.label}/${i.imageId}`))).toEqual(new Set(rev.revision.images.map((i) => `${i.classIdx}/${i.imageId}`)));
     expect(() => exportImageFolder(ws.db, out, { workspaceDir: ws.dir, allowInvalid: true })).toThrow(/not empty/);
+  });
+
+  it('copies the task images under their opaque tokens for an MTurk upload', async () => {
+    const { dir, ws } = await setup();
+    const out = join(dir, 'hits');
+    const r = exportMturk(ws.db, out, { baseUrl: 'https://bucket.example.org/x', workspaceDir: ws.dir, onlyOpen: false }); // all tasks are answered already
+    const tokens = (ws.db.prepare('SELECT token FROM task_items').all() as { token: string }[]).map((t) => `${t.token}.jpg`).sort();
+    expect(r.images).toBe(tokens.length);
+    expect(readdirSync(join(out, 'images')).sort()).toEqual(tokens);
   });
 });

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRng } from '../../src/core/rng.ts';
-import { RetestError } from '../../src/core/errors.ts';
 import { CIFAR_RECORD_BYTES, encodeCifarBin, readCifarBin, readNpy, writeCifarBin, type CifarArrays } from '../../src/formats/index.ts';
 import { describeWithData, SHARED_DATA } from '../helpers/shared.ts';
+import { catchError } from '../helpers/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'retest-cifarbin-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -15,16 +15,6 @@ function randomArrays(count: number, seed: number): CifarArrays {
   const labels = Uint8Array.from({ length: count }, () => rng.int(10));
   const pixels = Uint8Array.from({ length: count * 3072 }, () => rng.int(256));
   return { count, labels, pixels };
-}
-
-function catchError(fn: () => unknown): RetestError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(RetestError);
-    return error as RetestError;
-  }
-  throw new Error('expected an error');
 }
 
 describe('CIFAR-10 binary batches', () => {

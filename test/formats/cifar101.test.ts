@@ -2,21 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RetestError } from '../../src/core/errors.ts';
 import { npyArray, readCifar101, readNpy, writeCifar101, writeNpy } from '../../src/formats/index.ts';
+import { catchError } from '../helpers/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'retest-cifar101-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function catchError(fn: () => unknown): RetestError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(RetestError);
-    return error as RetestError;
-  }
-  throw new Error('expected an error');
-}
 
 describe('CIFAR-10.1 npy pairs', () => {
   const pixels = Uint8Array.from({ length: 3 * 3072 }, (_, i) => (i * 7) % 256);

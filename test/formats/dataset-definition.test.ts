@@ -2,22 +2,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RetestError } from '../../src/core/errors.ts';
 import { npyToNumbers, parseDatasetDefinition, readDatasetDefinition, readNpy } from '../../src/formats/index.ts';
 import { describeWithData, SHARED_DATA } from '../helpers/shared.ts';
+import { catchError } from '../helpers/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'retest-definition-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function catchError(fn: () => unknown): RetestError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(RetestError);
-    return error as RetestError;
-  }
-  throw new Error('expected an error');
-}
 
 describe('ImageNetV2 dataset definitions', () => {
   it('keeps the images in order and the provenance', () => {

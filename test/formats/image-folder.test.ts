@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RetestError } from '../../src/core/errors.ts';
 import { compareFileNames, readImageFolder } from '../../src/formats/index.ts';
+import { catchError } from '../helpers/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'retest-imagefolder-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -16,16 +16,6 @@ function tree(name: string, files: Record<string, string[]>): string {
     for (const file of names) writeFileSync(join(root, folder, file), `${folder}/${file}`);
   }
   return root;
-}
-
-function catchError(fn: () => unknown): RetestError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(RetestError);
-    return error as RetestError;
-  }
-  throw new Error('expected an error');
 }
 
 describe('class folders named by index', () => {

@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RetestError } from '../../src/core/errors.ts';
 import { encodeNpy, npyArray, npyToNumbers, parseNpy, readNpy, writeNpy, type NpyArray } from '../../src/formats/index.ts';
 import { describeWithData, SHARED_DATA } from '../helpers/shared.ts';
+import { catchError } from '../helpers/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'retest-npy-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -20,16 +20,6 @@ function handMade(major: number, header: string, data: Uint8Array, encoding: 'la
   headerBytes.copy(out, 8 + lengthBytes);
   Buffer.from(data).copy(out, 8 + lengthBytes + headerBytes.length);
   return out;
-}
-
-function catchError(fn: () => unknown): RetestError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(RetestError);
-    return error as RetestError;
-  }
-  throw new Error('expected an error');
 }
 
 describe('writeNpy / readNpy round trip', () => {

@@ -19,22 +19,23 @@ function setup() {
 }
 
 describe('MTurk export', () => {
-  it('writes one HIT row per task with opaque image URLs, the layout and ExternalQuestion XML', () => {
+  it('writes one HIT row per task with opaque image URLs, the layout and the ExternalQuestion XML', () => {
     const { ws, taskId, items } = setup();
     const out = tmp();
-    const r = exportMturk(ws.db, out, { baseUrl: 'https://label.example.org/', kind: 'main' });
-    expect(r.tasks).toBe(1);
+    const r = exportMturk(ws.db, out, { baseUrl: 'https://bucket.example.org/hits/', serverUrl: 'https://label.example.org', kind: 'main' });
+    expect(r).toMatchObject({ tasks: 1, images: 0 });
     const rows = parse(readFileSync(join(out, 'hits.csv')), { columns: true }) as Record<string, string>[];
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ task_id: taskId, kind: 'main', class_index: '0', class_id: 'airplane', items: '48' });
-    expect(rows[0]!.image_1).toBe(`https://label.example.org/images/${items[0]!.token}`);
-    expect(rows[0]!.image_48).toBe(`https://label.example.org/images/${items[47]!.token}`);
+    expect(rows[0]!.image_1).toBe(`https://bucket.example.org/hits/${items[0]!.token}.jpg`);
+    expect(rows[0]!.image_48).toBe(`https://bucket.example.org/hits/${items[47]!.token}.jpg`);
     expect(JSON.stringify(rows[0])).not.toMatch(/c0-|r0-|r8-|positive|negative/); // nothing reveals controls
-    const xml = readFileSync(join(out, 'external-questions', `${taskId}.xml`), 'utf8');
+    const xml = readFileSync(join(out, 'external-question.xml'), 'utf8');
     expect(xml).toContain('<ExternalQuestion xmlns="http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/2006-07-14/ExternalQuestion.xsd">');
-    expect(xml).toContain(`<ExternalURL>https://label.example.org/mturk?task=${taskId}</ExternalURL>`);
+    expect(xml).toContain('<ExternalURL>https://label.example.org/mturk</ExternalURL>');
     expect(readFileSync(join(out, 'hit-layout.html'), 'utf8')).toContain('name="item_48"');
-    expect(readdirSync(join(out, 'external-questions'))).toHaveLength(1);
+    expect(() => exportMturk(ws.db, tmp(), { baseUrl: 'ftp://x' })).toThrow(/https/);
+    expect(readdirSync(out).sort()).toEqual(['external-question.xml', 'hit-layout.html', 'hits.csv']);
   });
 });
 
@@ -51,7 +52,7 @@ describe('MTurk batch results import', () => {
     const r = importMturkResults(ws.db, file, { salt });
     expect(r).toMatchObject({ rows: 2, inserted: 2, answers: 96, statusChanged: 0 });
     const a = ws.db.prepare("SELECT * FROM assignments WHERE id = 'mturk:ASSIGN1'").get() as Record<string, unknown>;
-    expect(a).toMatchObject({ worker_hash: hashWorkerId(salt, 'A1WORKER'), status: 'submitted', source: 'mturk', claimed_at: '2020-03-04T18:12:31.000Z', submitted_at: '2020-03-04T18:14:01.000Z' });
+    expect(a).toMatchObject({ worker_hash: hashWorkerId(salt, 'mturk:A1WORKER'), status: 'submitted', source: 'mturk', claimed_at: '2020-03-04T18:12:31.000Z', submitted_at: '2020-03-04T18:14:01.000Z' });
     expect(JSON.stringify(ws.db.prepare('SELECT * FROM assignments').all())).not.toContain('A1WORKER');
     const f = selectionFrequencies(ws.db, { minAnswers: 2, includeNegatives: true });
     expect(f.find((x) => x.imageId === items[0]!.image_id)).toMatchObject({ selected: 2, answers: 2 });

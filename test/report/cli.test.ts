@@ -1,5 +1,5 @@
 /** `retest import | analyze | report` through their command-line definitions, in-process. */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,6 +46,35 @@ describe('retest analyze --published (no store)', () => {
     await expect(runCli(['analyze', '--published', '--original', 'imagenet-val', '--new', 'imagenetv3', '--db', join(dir, 'none.db')])).rejects.toThrow(RetestError);
     await expect(runCli(['analyze', '--published', '--original', 'imagenet-val', '--new', 'imagenetv3', '--db', join(dir, 'none.db')])).rejects.toThrow(/no results for test set "imagenetv3"/);
   });
+});
+
+describe('retest import csv → report --pair on your own test sets', () => {
+  it('imports generic CSVs and reports a pair of custom sets without the published cloud', async () => {
+    const db = join(dir, 'toy.db');
+    const labels = join(dir, 'toy-labels.csv');
+    writeFileSync(labels, `image_id,label\n${Array.from({ length: 20 }, (_, i) => `img${i},${i % 4}`).join('\n')}\n`);
+    // model m answers correctly on the first `right` images of each set
+    const csv = (model: string, set: string, right: number) => {
+      const file = join(dir, `${model}-${set}.csv`);
+      writeFileSync(file, `image_id,top1\n${Array.from({ length: 20 }, (_, i) => `img${i},${i < right ? i % 4 : (i + 1) % 4}`).join('\n')}\n`);
+      return file;
+    };
+    for (const [model, o, n] of [['a', 12, 9], ['b', 15, 12], ['c', 18, 16]] as const) {
+      await runCli(['import', 'csv', csv(model, 'orig', o), '--dataset', 'toy-orig', '--model', model, '--labels', labels, '--db', db]);
+      await runCli(['import', 'csv', csv(model, 'new', n), '--dataset', 'toy-new', '--model', model, '--labels', labels, '--db', db]);
+    }
+    const json = JSON.parse(await runCli(['report', '--no-published', '--pair', 'toy-orig:toy-new', '--out', join(dir, 'toy-report'), '--resamples', '500', '--db', db, '--json'])) as { pairs: { title: string; models: number; your_models: number; mean_drop_points: number }[] };
+    expect(json.pairs).toHaveLength(1);
+    expect(json.pairs[0]).toMatchObject({ title: 'toy-orig → toy-new', models: 3, your_models: 3 });
+    expect(json.pairs[0]!.mean_drop_points).toBeCloseTo(((3 + 3 + 2) / 3 / 20) * 100, 10);
+    await expect(runCli(['report', '--no-published', '--out', join(dir, 'nothing'), '--db', db])).rejects.toThrow(/nothing to report/);
+  }, 120_000);
+
+  it('fits every model with --fit-exclude \'\'', async () => {
+    const json = JSON.parse(await runCli(['report', '--pair', 'imagenet-val:imagenetv2-matched-frequency', '--fit-exclude', '', '--out', join(dir, 'all-fit'), '--resamples', '500', '--db', join(dir, 'none.db'), '--json'])) as { pairs: { models_in_fit: number; linear: { slope: number } }[] };
+    expect(json.pairs[0]!.models_in_fit).toBe(67);
+    expect(json.pairs[0]!.linear.slope).toBeCloseTo(0.968, 3);
+  }, 120_000);
 });
 
 describeWithData('retest import → analyze → report on real predictions', () => {

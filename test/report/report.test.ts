@@ -82,7 +82,7 @@ describe('tables', () => {
     expect(md).toContain('| gamma_1 | yours | 76.00 [');
     expect(md).toContain('| fv_x † | published |');
     const csv = csvTable(comparison);
-    expect(csv.split('\n')[0]).toBe('model,source,in_fit,original_correct,original_n,original_accuracy,original_ci_low,original_ci_high,new_correct,new_n,new_accuracy,new_ci_low,new_ci_high,gap,effective_robustness');
+    expect(csv.split('\n')[0]).toBe('model,source,in_fit,original_correct,original_n,original_accuracy,original_ci_low,original_ci_high,new_correct,new_n,new_accuracy,new_ci_low,new_ci_high,gap,error_ratio,effective_robustness');
     expect(csv.trim().split('\n')).toHaveLength(6);
     const tex = latexTable(comparison, 'Toy: 95% intervals');
     expect(tex).toContain('gamma\\_1 & yours & 76.00');
@@ -129,4 +129,11 @@ describe('buildReport from the bundled published results alone', () => {
     const analysis = JSON.parse(readFileSync(join(dir, 'report', 'analysis', 'cifar10-test__cifar10.1-v4.json'), 'utf8')) as { models: unknown[] };
     expect(analysis.models).toHaveLength(30);
   });
+
+  it('is byte-for-byte reproducible', async () => {
+    await buildReport({ out: join(dir, 'again'), store: null, published: true, resamples: 2000, fitExclude: ['fv_*'] });
+    for (const f of ['index.html', 'specs/imagenet-val__imagenetv2-matched-frequency.scatter.vl.json', 'tables/cifar10-test__cifar10.1-v6.csv']) {
+      expect(readFileSync(join(dir, 'again', f), 'utf8')).toBe(readFileSync(join(dir, 'report', f), 'utf8'));
+    }
+  }, 120_000);
 });

@@ -5,7 +5,7 @@
  */
 import { Command, Option } from 'commander';
 import { existsSync } from 'node:fs';
-import { accuracyByFrequency, compareTestSets, pairModels, perClassAccuracy, SCALES } from '../../analyze/index.ts';
+import { accuracyByFrequency, compareTestSets, errorRatio, pairModels, perClassAccuracy, SCALES } from '../../analyze/index.ts';
 import type { Comparison, FrequencyBin, Scale } from '../../analyze/index.ts';
 import { dataError, usageError } from '../../core/errors.ts';
 import { latestRun, loadPublished, originalOf, readFrequencies, storeCounts } from '../../import/index.ts';
@@ -142,11 +142,11 @@ function printText(c: Comparison, frequency: { test_set: string; models: string[
   const yours = c.sources.filter((s) => s === 'store').length;
   out.push(`${a.original} → ${a.new} (${a.metric === 'top1' ? 'top-1' : 'top-5'}): ${a.models.length} models (${yours} yours, ${a.models.length - yours} published)`, '');
   const w = Math.max(5, ...a.models.map((m) => m.model.length));
-  out.push(`${'model'.padEnd(w)}  source     ${'original % [95% CI]'.padEnd(24)}  ${'new % [95% CI]'.padEnd(24)}  drop    eff.rob.`);
+  out.push(`${'model'.padEnd(w)}  source     ${'original % [95% CI]'.padEnd(24)}  ${'new % [95% CI]'.padEnd(24)}  drop    err.ratio  eff.rob.`);
   a.models.forEach((m, i) => {
     const o = `${pct(m.original.accuracy)} [${pct(m.original.ci95[0])}, ${pct(m.original.ci95[1])}]`;
     const n = `${pct(m.new.accuracy)} [${pct(m.new.ci95[0])}, ${pct(m.new.ci95[1])}]`;
-    out.push(`${m.model.padEnd(w)}  ${(c.sources[i] === 'store' ? 'yours' : 'published').padEnd(9)}  ${o.padEnd(24)}  ${n.padEnd(24)}  ${pct(m.gap).padStart(6)}  ${m.effective_robustness === null ? '—' : pct(m.effective_robustness).padStart(6)}`);
+    out.push(`${m.model.padEnd(w)}  ${(c.sources[i] === 'store' ? 'yours' : 'published').padEnd(9)}  ${o.padEnd(24)}  ${n.padEnd(24)}  ${pct(m.gap).padStart(6)}  ${(errorRatio(m)?.toFixed(2) ?? '—').padStart(9)}  ${m.effective_robustness === null ? '—' : pct(m.effective_robustness).padStart(6)}`);
   });
   out.push('', `mean drop: ${c.meanGap === null ? '—' : (c.meanGap * 100).toFixed(2)} points`);
   out.push(`fit of new vs original accuracy (${c.resamples.toLocaleString('en-US')} bootstrap resamples, seed ${c.seed}; effective robustness in ${c.scale} scale):`);

@@ -3,12 +3,11 @@
  * canonical test-set names. One transaction per call: nothing is half-imported.
  */
 import { Command, Option } from 'commander';
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { modelMatcher } from '../../analyze/index.ts';
 import { usageError } from '../../core/errors.ts';
-import { readCifar101Predictions, readGenericPredictions, readImagenetV2Predictions, writeImportBatch } from '../../import/index.ts';
-import type { ImportBatch, TopkOrder } from '../../import/index.ts';
+import { importerFor, IMPORTERS, writeImportBatch } from '../../import/index.ts';
+import type { TopkOrder } from '../../import/index.ts';
 import { openResultsStore } from '../../store/index.ts';
 import { dbOption, jsonOption, positiveInt, printJson } from '../options.ts';
 
@@ -33,17 +32,10 @@ export function register(program: Command): void {
     .description(
       'Imports per-image predictions into the results store that `retest eval` writes, under canonical\n' +
         'test-set names, so `retest analyze` and `retest report` can use them. Formats:\n' +
-        '  imagenetv2  <root>/<dataset>/<model>.npy top-5 files (the ImageNetV2 authors\' layout); --metadata\n' +
-        '              is the folder with class_info.json and datasets/<name>.json\n' +
-        '  cifar10.1   <root>/{original,v4,v6}/<model>_predictions.json; --metadata holds the label files\n' +
-        '              (test_labels_official.npy, cifar10.1_v4_labels.npy, cifar10.1_v6_labels.npy, or in\n' +
-        '              cifar10/ and cifar10.1/ below it)\n' +
-        '  csv         image_id,top1,… or image_id,<one score per class>; needs --dataset (and --labels if the\n' +
-        '              set is not in the store yet)\n' +
-        '  npy         integer [N,k] top-k or float [N,C] logits in dataset order; --dataset, --labels as above\n' +
+        IMPORTERS.map((i) => `  ${i.format.padEnd(11)} ${i.summary}\n`).join('') +
         'Everything in one call is written in one transaction; runs already imported are skipped unless --replace.',
     )
-    .argument('<format>', 'imagenetv2 | cifar10.1 | csv | npy')
+    .argument('<format>', IMPORTERS.map((i) => i.format).join(' | '))
     .argument('<path>', 'folder (imagenetv2, cifar10.1) or file (csv, npy)')
     .option('--metadata <dir>', 'labels/metadata folder (imagenetv2, cifar10.1)')
     .option('--include <pattern...>', 'import only models matching these names or globs')
@@ -65,27 +57,21 @@ Examples:
   $ retest import csv my_model_v2.csv --dataset imagenetv2-matched-frequency --model my_model`,
     )
     .action((format: string, path: string, opts: ImportOptions) => {
+      const importer = importerFor(format);
       const selectModel = modelMatcher({ ...(opts.include ? { include: opts.include } : {}), ...(opts.exclude ? { exclude: opts.exclude } : {}) });
-      const needMetadata = (): string => {
-        if (!opts.metadata) throw usageError(`${format} import needs --metadata`, { field: '--metadata', hint: format === 'imagenetv2' ? 'the folder with class_info.json and datasets/' : 'the folder with the label .npy files' });
-        if (!existsSync(opts.metadata)) throw usageError(`no such folder: ${opts.metadata}`, { field: '--metadata' });
-        return resolve(opts.metadata);
-      };
       const store = openResultsStore(opts.db);
       try {
-        let batch: ImportBatch;
-        if (format === 'imagenetv2') batch = readImagenetV2Predictions(resolve(path), { metadata: needMetadata(), selectModel, topkOrder: opts.topkOrder });
-        else if (format === 'cifar10.1') batch = readCifar101Predictions(resolve(path), { metadata: needMetadata(), selectModel });
-        else if (format === 'csv' || format === 'npy') {
-          if (!opts.dataset) throw usageError(`${format} import needs --dataset`, { field: '--dataset', hint: 'the canonical test-set name, e.g. imagenetv2-matched-frequency' });
-          batch = readGenericPredictions(resolve(path), {
-            dataset: opts.dataset,
-            topkOrder: opts.topkOrder,
-            ...(opts.model ? { model: opts.model } : {}),
-            ...(opts.labels ? { labels: resolve(opts.labels) } : {}),
-            ...(opts.numClasses ? { numClasses: opts.numClasses } : {}),
-          }, store);
-        } else throw usageError(`unknown import format "${format}"`, { field: '<format>', expected: 'imagenetv2, cifar10.1, csv or npy', received: format });
+        const batch = importer.read({
+          path,
+          store,
+          selectModel,
+          topkOrder: opts.topkOrder,
+          ...(opts.metadata ? { metadata: opts.metadata } : {}),
+          ...(opts.dataset ? { dataset: opts.dataset } : {}),
+          ...(opts.model ? { model: opts.model } : {}),
+          ...(opts.labels ? { labels: opts.labels } : {}),
+          ...(opts.numClasses ? { numClasses: opts.numClasses } : {}),
+        });
         if (batch.predictions.length === 0) throw usageError('no prediction files matched', { file: path, hint: opts.include || opts.exclude ? 'check --include/--exclude' : 'check the folder layout (see --help)' });
         const summary = writeImportBatch(store, batch, { replace: opts.replace ?? false });
         if (opts.json) {

@@ -15,7 +15,18 @@ interface SampleOptions {
 }
 
 export function register(program: Command): void {
-  const group = program.command('sample').description('sample the new test set from eligible candidates; every run is a stored revision');
+  const group = program.command('sample').description('sample the new test set from eligible candidates; every run is a stored revision')
+    .addHelpText('after', `
+Eligible: not blacklisted, not an exact or near duplicate, reviewed, ≥ --min-answers valid answers.
+A run starts from the latest revision of the same strategy (its still-eligible images are kept and
+only the gaps re-sampled) unless --fresh or --parent ID. Same workspace + seed ⇒ same images.
+
+Examples:
+  $ retest sample matched-frequency --per-class 10 --seed 1     # ImageNetV2 MatchedFrequency
+  $ retest sample threshold --tau 0.7 --per-class 10 --seed 1   # Threshold0.7
+  $ retest sample top-images --per-class 10 --seed 1            # TopImages
+  $ retest blacklist add 3f2a… --reason "drawing" && retest sample matched-frequency --per-class 10 --seed 2
+  $ retest sample list`);
   const common = (cmd: Command) => cmd
     .addOption(new Option('--per-class <n>', 'images per class').makeOptionMandatory().argParser(positiveInt('--per-class')))
     .addOption(new Option('--seed <n>', 'seed of the draws and the final shuffle').makeOptionMandatory().argParser(intArg('--seed')))

@@ -17,7 +17,7 @@ function port(value: string): number {
 
 interface ServeOptions {
   workspace?: string; host: string; port: number; ttl: number; assignments?: number; minAnswers: number; rateLimit: number;
-  adminToken?: string; publicUrl?: string; mturkOrigin?: string[]; quiet?: boolean; json?: boolean;
+  adminToken?: string; publicUrl?: string; mturkOrigin?: string[]; trustProxy?: boolean; quiet?: boolean; json?: boolean;
 }
 
 export function register(program: Command): void {
@@ -34,6 +34,7 @@ export function register(program: Command): void {
     .addOption(new Option('--admin-token <token>', 'admin token (default: a new random one per start)').env('RETEST_ADMIN_TOKEN'))
     .option('--public-url <url>', 'base URL printed in links (when behind a reverse proxy)')
     .option('--mturk-origin <origin...>', 'extra origins turkSubmitTo may name (default: MTurk and its sandbox)')
+    .option('--trust-proxy', 'trust X-Forwarded-* headers from a TLS reverse proxy in front')
     .option('--quiet', 'no request logs')
     .addOption(jsonOption())
     .action(async (options: ServeOptions) => {
@@ -45,11 +46,15 @@ export function register(program: Command): void {
         minAnswers: options.minAnswers,
         rateLimitPerMinute: options.rateLimit,
         logger: options.quiet ? false : { level: 'info', stream: process.stderr },
+        trustProxy: options.trustProxy === true,
         ...(options.assignments !== undefined ? { assignmentsPerTask: options.assignments } : {}),
         ...(options.adminToken !== undefined ? { adminToken: options.adminToken } : {}),
         ...(options.publicUrl !== undefined ? { publicUrl: options.publicUrl } : {}),
         ...(options.mturkOrigin !== undefined ? { mturkSubmitOrigins: ['https://www.mturk.com', 'https://workersandbox.mturk.com', ...options.mturkOrigin] } : {}),
       });
+      if (!/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(options.host) && !options.trustProxy) {
+        process.stderr.write(`retest serve: warning: serving plain HTTP on ${options.host}; tokens travel in cookies and links — put a TLS reverse proxy in front (and pass --trust-proxy)\n`);
+      }
       if (options.json) printJson({ url: server.url, admin_url: server.adminUrl, admin_token: server.adminToken, pid: process.pid });
       else {
         process.stdout.write(`retest serve: listening on ${server.url}\n`);

@@ -68,19 +68,34 @@ Examples:
   const exp = group.command('export').description('write tasks for a crowd platform');
   exp
     .command('mturk')
-    .description('write hits.csv (one row per task, opaque image URLs), hit-layout.html and an ExternalQuestion XML per task')
+    .description('write hits.csv (one row per task, opaque image URLs), images/<token>.jpg to upload, hit-layout.html and external-question.xml')
     .argument('<out>', 'output folder')
-    .requiredOption('--base-url <url>', 'public URL of `retest serve` (images at <url>/images/<token>)')
+    .requiredOption('--base-url <url>', 'https URL the images/ folder will be served from (image URLs are <url>/<token>.jpg)')
+    .option('--server-url <url>', 'URL of `retest serve` for the ExternalQuestion (default: the base URL\'s origin)')
+    .option('--no-images', 'do not copy the images (they are already uploaded)')
     .addOption(new Option('--kind <kind>', 'only main or reference tasks').choices(['main', 'reference']))
     .option('--all', 'include tasks that already have all their answers')
     .addOption(workspaceOption())
     .addOption(jsonOption())
-    .action((out: string, options: Common & { baseUrl: string; kind?: 'main' | 'reference'; all?: boolean }) => {
+    .addHelpText('after', `
+Two ways to run the tasks on MTurk:
+  1. Requester UI: upload out/images/ to --base-url (e.g. an S3 bucket; the file names are opaque
+     tokens, so workers cannot tell candidates from controls), create a project with
+     out/hit-layout.html, publish a batch from out/hits.csv with 10 assignments per HIT, download
+     the results and run \`retest answers import mturk Batch_…_batch_results.csv\`.
+  2. ExternalQuestion: create HITs with out/external-question.xml; \`retest serve\` assigns the
+     tasks and stores the answers itself.`)
+    .action((out: string, options: Common & { baseUrl: string; serverUrl?: string; images: boolean; kind?: 'main' | 'reference'; all?: boolean }) => {
       const ws = openWorkspace(resolveWorkspaceDir(options.workspace));
       try {
-        const result = exportMturk(ws.db, out, { baseUrl: options.baseUrl, onlyOpen: !options.all, ...(options.kind ? { kind: options.kind } : {}) });
+        const result = exportMturk(ws.db, out, {
+          baseUrl: options.baseUrl, onlyOpen: !options.all,
+          ...(options.serverUrl ? { serverUrl: options.serverUrl } : {}),
+          ...(options.images ? { workspaceDir: ws.dir } : {}),
+          ...(options.kind ? { kind: options.kind } : {}),
+        });
         if (options.json) printJson({ out, ...result });
-        else process.stdout.write(`wrote ${result.tasks} tasks to ${out}/hits.csv, hit-layout.html and external-questions/\n`);
+        else process.stdout.write(`wrote ${result.tasks} tasks (${result.images} images) to ${out}: ${result.files.join(', ')}\n`);
       } finally {
         closeWorkspace(ws);
       }

@@ -6,7 +6,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sha256Hex } from '../../core/index.ts';
 import { setWorkerStatus } from '../../label/index.ts';
 import { ADMIN_COOKIE, type ServerContext, checkCsrf, csrfToken, field, principalOf, refuse } from '../context.ts';
-import { classProgress, workerRows } from '../dashboard-data.ts';
 import { safeEqual } from '../secrets.ts';
 import { renderDashboard } from '../pages/dashboard-page.ts';
 import { renderReviewPage } from '../pages/review-page.ts';
@@ -43,9 +42,10 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): v
 
   app.get('/admin', async (request, reply) => {
     const notice = NOTICES[field(request.query, 'notice') ?? ''];
+    const tables = await ctx.dashboard.get({ now: ctx.now(), minAnswers: ctx.minAnswers });
     const html = renderDashboard({
-      classes: classProgress(ctx.db, { now: ctx.now(), minAnswers: ctx.minAnswers }),
-      workers: workerRows(ctx.db),
+      classes: tables.classes,
+      workers: tables.workers,
       csrf: adminCsrf(),
       minAnswers: ctx.minAnswers,
       dedupReview: ctx.dedupPrefix,
@@ -55,7 +55,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): v
   });
 
   app.get('/admin/api/summary', async (_request, reply) => {
-    return reply.header('Cache-Control', 'no-store').send({ classes: classProgress(ctx.db, { now: ctx.now(), minAnswers: ctx.minAnswers }), workers: workerRows(ctx.db) });
+    return reply.header('Cache-Control', 'no-store').send(await ctx.dashboard.get({ now: ctx.now(), minAnswers: ctx.minAnswers }));
   });
 
   app.post('/admin/workers/status', async (request, reply) => {
@@ -84,7 +84,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): v
     const cls = Number.isInteger(idx) ? ctx.classes.get(idx) : undefined;
     if (!cls) return refuse(request, reply, 404, 'No such class.', renderMessagePage);
     const notice = NOTICES[field(request.query, 'notice') ?? ''];
-    const progress = classProgress(ctx.db, { now: ctx.now(), minAnswers: ctx.minAnswers, classIdx: idx })[0]!;
+    const progress = (await ctx.dashboard.get({ now: ctx.now(), minAnswers: ctx.minAnswers, classIdx: idx })).classes[0]!;
     return reply.header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(renderReviewPage({
       cls, progress, images: reviewImages(ctx.db, idx, { minAnswers: ctx.minAnswers }), csrf: adminCsrf(), dedupReview: ctx.dedupPrefix,
       ...(notice ? { notice } : {}),
