@@ -18,11 +18,12 @@ export const PAPER_THRESHOLDS = {
 } as const;
 
 /**
- * Standardized pixels: 2 − 2·cos between mean-removed images. Chosen from the planted-duplicate
- * tests (docs/dedup.md): JPEG q30, ±3 px shifts, ±10 % rescales and brightness/colour shifts of
- * CIFAR images stay below it, unrelated nearest neighbours in CIFAR-10 lie above 0.15 almost always.
+ * Standardized pixels: 2 − 2·cos between mean-removed images. Calibrated on CIFAR-10
+ * (docs/dedup.md): the nearest unrelated training image of a test image is closer than 0.25 for
+ * about 1 % of test images, while 99 % of JPEG q30 re-encodes, 90 % of brightness/colour shifts and
+ * about three quarters of 1-px shifts or crops of an image stay below it.
  */
-export const PIXELS_STD_THRESHOLD = 0.15;
+export const PIXELS_STD_THRESHOLD = 0.25;
 
 /** Ranks (0-based) below this are reviewed (the paper: the first 30). */
 export const REVIEW_TOP = 30;

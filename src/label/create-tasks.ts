@@ -1,7 +1,7 @@
 import { createRng, usageError } from '../core/index.ts';
 import type { Db } from '../store/index.ts';
 import { DEFAULT_TASK_SHAPE, planClassTasks, type ClassPool, type ClassTaskReport, type PlannedTask, type TaskShape } from './compose-tasks.ts';
-import { randomHexId, randomToken } from './ids.ts';
+import { randomHexId, randomTokens } from './ids.ts';
 import { toIso } from './time.ts';
 
 /** Options of `createTasks`. */
@@ -59,10 +59,11 @@ export function createTasks(db: Db, options: CreateTasksOptions = {}): CreateTas
   let items = 0;
   db.transaction(() => {
     let seq = ((db.prepare('SELECT MAX(seq) AS m FROM tasks').get() as { m: number | null }).m ?? -1) + 1;
+    const tokens = randomTokens(planned.reduce((n, t) => n + t.items.length, 0));
     for (const task of planned) {
       const id = randomHexId();
       insertTask.run(id, seq++, task.classIdx, task.kind, shape.assignmentsPerTask, batch, now);
-      task.items.forEach((item, position) => insertItem.run(id, position, item.imageId, item.role, randomToken()));
+      task.items.forEach((item, position) => insertItem.run(id, position, item.imageId, item.role, tokens[items + position]));
       items += task.items.length;
     }
   }).immediate();

@@ -32,6 +32,8 @@ export class DashboardSnapshots {
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve: (t: DashboardTables) => void; reject: (e: Error) => void }>();
   private readonly inFlight = new Map<string, Promise<DashboardTables>>();
+  /** Where the last tables were computed ('worker' or 'inline'), for tests and logs. */
+  lastMode: 'worker' | 'inline' | null = null;
 
   constructor(private readonly db: Db, private readonly useWorker: boolean) {}
 
@@ -46,6 +48,7 @@ export class DashboardSnapshots {
   }
 
   private inline(options: { minAnswers: number; now: Date; classIdx?: number }): DashboardTables {
+    this.lastMode = 'inline';
     const o = { now: options.now, minAnswers: options.minAnswers, ...(options.classIdx === undefined ? {} : { classIdx: options.classIdx }) };
     return { classes: classProgress(this.db, o), workers: options.classIdx === undefined ? workerRows(this.db) : [] };
   }
@@ -54,7 +57,9 @@ export class DashboardSnapshots {
     const worker = this.useWorker && !this.failed && this.db.name !== ':memory:' ? this.ensureWorker() : null;
     if (!worker) return this.inline(options);
     try {
-      return await this.viaWorker(worker, options);
+      const tables = await this.viaWorker(worker, options);
+      this.lastMode = 'worker';
+      return tables;
     } catch {
       // The worker failed (or could not load): answer from this thread rather than not at all.
       return this.inline(options);

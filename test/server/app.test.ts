@@ -249,6 +249,8 @@ describe('dashboard', () => {
     expect(alice.status).toBe('rejected');
     // alice selected all 3 positives and all 3 negatives: 3 of 6 controls right.
     expect(alice.controlAccuracy).toBeCloseTo(0.5);
+    // Computed in the worker thread (off the event loop).
+    expect(app.retest.context.dashboard.lastMode).toBe('worker');
     // Approve again: back.
     await adm.post('/admin/workers/status', { _csrf: hidden(dash.body, '_csrf'), worker: aliceHash, status: 'approved' });
     expect(((await adm.get('/admin/api/summary')).json() as typeof before).classes[0]!.candidateHistogram).toEqual([0, 0, 42, 0, 0]);

@@ -24,6 +24,13 @@ import {
 import { openWorkspace, resolveWorkspaceDir, workspaceOption, closeWorkspace } from '../../workspace/index.ts';
 import { cacheDir, dataDirOption, jsonOption, positiveInt, printJson } from '../options.ts';
 
+/**
+ * The default descriptor: standardized pixels at 32² (docs/dedup.md: recall at least that of raw
+ * pixels on every planted transformation, blind to brightness and contrast, and 3,072 values per
+ * image whatever the source size, so ImageNet-size search stays a tractable GEMM).
+ */
+const DEFAULT_DESCRIPTOR = 'pixels-std@32';
+
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 function thresholdPair(value: string, previous: Record<string, number> = {}): Record<string, number> {
@@ -63,7 +70,7 @@ export function register(program: Command): void {
         '(.bin, uint8 .npy, image folders). A reference equal to the queries is searched without self-matches.\n' +
         'Workspace mode: --workspace DIR: candidates against the pool itself, the originals and any --references;\n' +
         'neighbours are stored for `retest dedup review` and dedup_status is updated.\n' +
-        'Descriptors: pixels[@SIZE], pixels-std[@SIZE] (default), features:MODEL.onnx#TENSOR, dssim (re-ranks a short list).',
+        'Descriptors: pixels[@SIZE], pixels-std[@SIZE] (default pixels-std@32), features:MODEL.onnx#TENSOR, dssim (re-ranks a short list).',
     )
     .option('--queries <name|path>', 'query images (array mode)')
     .option('--references <name|path>', 'reference set (repeatable)', collect)
@@ -153,7 +160,7 @@ async function searchArrays(flags: SearchFlags): Promise<void> {
   }
   const selfSets = references.flatMap((r, i) => (r.key === queries.key ? [i] : []));
   const k = flags.k ?? 10;
-  const specs = flags.descriptor?.length ? flags.descriptor : ['pixels-std'];
+  const specs = flags.descriptor?.length ? flags.descriptor : [DEFAULT_DESCRIPTOR];
   const mixed = references.some((r) => r.width !== queries.width || r.height !== queries.height);
   const minSide = Math.min(queries.width, ...references.map((r) => r.width));
   const label = (source: ImageSource, index: number) => (source.ids ? source.ids[index] : index);
@@ -227,7 +234,7 @@ async function searchWorkspaceCommand(flags: SearchFlags): Promise<void> {
     const references: ImageSource[] = [];
     for (const name of flags.references ?? []) references.push(await openImageSource(name, { cacheDir: cacheDir(), side: workspace.config.squareSize, ...(flags.dataDir ? { dataDir: flags.dataDir } : {}) }));
     const summary = await searchWorkspace(workspace, {
-      descriptors: flags.descriptor?.length ? flags.descriptor : ['pixels-std'],
+      descriptors: flags.descriptor?.length ? flags.descriptor : [DEFAULT_DESCRIPTOR],
       references,
       ...(flags.k !== undefined ? { k: flags.k } : {}),
       ...(flags.threshold ? { thresholds: flags.threshold } : {}),

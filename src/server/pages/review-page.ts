@@ -18,7 +18,8 @@ export interface ReviewPageInput {
   notice?: string;
 }
 
-const freq = (img: ReviewImage) => (img.frequency === null ? `${img.answers} answers` : `${img.frequency.toFixed(2)} (${img.answers} answers)`);
+const answers = (n: number) => `${n} answer${n === 1 ? '' : 's'}`;
+const freq = (img: ReviewImage) => (img.frequency === null ? answers(img.answers) : `${img.frequency.toFixed(2)} (${answers(img.answers)})`);
 
 export function renderReviewPage(input: ReviewPageInput): string {
   const figure = (img: ReviewImage, withForm: boolean) => html`<figure data-image="${img.imageId}"><img src="${`/admin/image/${encodeURIComponent(img.imageId)}`}" alt="${img.imageId}" loading="lazy"><figcaption><code>${img.imageId.slice(0, 12)}</code> · ${freq(img)}${img.blacklisted ? html`<br><strong class="status-rejected">blacklisted:</strong> ${img.blacklisted}` : ''}${withForm && !img.blacklisted ? html`<form method="post" action="/admin/blacklist"><input type="hidden" name="_csrf" value="${input.csrf}"><input type="hidden" name="image" value="${img.imageId}"><input type="hidden" name="back" value="class"><input name="reason" required maxlength="500" placeholder="reason" size="12"> <button type="submit">Blacklist</button></form>` : ''}</figcaption></figure>`;
