@@ -1,11 +1,11 @@
 /**
- * `npm run bench:dedup [-- --size small|full] [--skip-numpy] [--skip-hnsw] [--python PATH]`
+ * `npm run bench:dedup [-- --size small|full] [--skip-numpy] [--skip-hnsw] [--with-float] [--python PATH]`
  *
  * Exact top-10 near-duplicate search on raw CIFAR pixels (3,072 values per image):
  *   A. 10,000 test images × 4,000 training images
  *   B. 10,000 test images × 50,000 references (the 4,000 tiled)
- * with retest's exact k-NN (onnxruntime MLAS SGEMM in worker threads, top-k per query, float64
- * re-rank) next to numpy + OpenBLAS computing the same distance matrix (‖q‖² + ‖r‖² − 2QRᵀ, float32,
+ * with retest's exact k-NN (onnxruntime's exact 8-bit integer GEMM for 0–255 pixel values, or its
+ * float32 SGEMM, in worker threads, top-k per query, float64 re-rank) next to numpy + OpenBLAS computing the same distance matrix (‖q‖² + ‖r‖² − 2QRᵀ, float32,
  * in 2,000-query blocks) and top-k (argpartition + sort) in the same run. Then the HNSW index
  * (usearch) over 8²-downsampled standardized pixels with an exact re-rank of 100 candidates:
  * build/query time and recall@10 against exact search on the full standardized pixels.
@@ -22,8 +22,10 @@ import {
   exactKnn,
   jsDotKernel,
   memoryVectors,
+  onnxByteKernel,
   onnxDotKernel,
   parseDescriptor,
+  prepareByteShard,
   type Neighbour,
 } from '../src/dedup/index.ts';
 import { readCifarBin } from '../src/formats/index.ts';
@@ -138,12 +140,13 @@ function agreement(ours: Neighbour[][], np: NumpyRun | null): string {
   return `identical top-${K} for ${((100 * same) / ours.length).toFixed(1)} % of queries; k-th distance max rel. diff ${worst.toExponential(1)}`;
 }
 
-async function exactCase(label: string, queries: Float32Array, nq: number, refs: Float32Array, nr: number, dir: string) {
-  const flops = 2 * nq * nr * D;
-  const ours = await exactKnn(memoryVectors(queries, D), [memoryVectors(refs, D)], { k: K });
+async function exactCase(label: string, queries: Float32Array, nq: number, refs: Float32Array, nr: number, dir: string, withFloat: boolean) {
+  const ops = 2 * nq * nr * D;
   const np = runNumpy(nq, nr, dir);
-  const line = `| ${label} | ${ours.seconds.toFixed(2)} s (${(flops / ours.seconds / 1e9).toFixed(0)} GFLOP/s) | ${np ? `${np.seconds.toFixed(2)} s` : 'n/a'} | ${np ? `${(np.seconds / ours.seconds).toFixed(2)}×` : 'n/a'} |`;
-  log(line);
+  const ours = await exactKnn(memoryVectors(queries, D), [memoryVectors(refs, D)], { k: K });
+  const float = withFloat ? await exactKnn(memoryVectors(queries, D), [memoryVectors(refs, D)], { k: K, kernel: 'onnx' }) : null;
+  const cell = (s: number) => `${s.toFixed(2)} s (${(ops / s / 1e9).toFixed(0)} G/s)`;
+  log(`| ${label} | ${cell(ours.seconds)} | ${float ? cell(float.seconds) : 'not run'} | ${np ? cell(np.seconds) : 'n/a'} | ${np ? `${(np.seconds / ours.seconds).toFixed(2)}×` : 'n/a'} |`);
   log(`    agreement with numpy: ${agreement(ours.neighbours, np)}`);
   return { ours, np };
 }
@@ -184,20 +187,28 @@ async function main() {
       t = performance.now();
       await jsDotKernel().scores(Q.slice(0, m * D), m, R4.slice(0, n * D), n, D, norms);
       const jsS = (performance.now() - t) / 1000;
+      const bytes = await onnxByteKernel(1);
+      const qb = Uint8Array.from(Q.subarray(0, m * D));
+      const shard = prepareByteShard(R4.subarray(0, n * D), n, D);
+      await bytes.dots(qb, m, shard, n, D);
+      t = performance.now();
+      for (let i = 0; i < 3; i++) await bytes.dots(qb, m, shard, n, D);
+      const bytesS = (performance.now() - t) / 3000;
+      await bytes.close();
       const gf = (s: number) => ((2 * m * n * D) / s / 1e9).toFixed(1);
-      log(`dot kernel, one thread, ${m}×${n}×${D}: onnxruntime MLAS ${gf(onnxS)} GFLOP/s, JavaScript loops ${gf(jsS)} GFLOP/s (${(jsS / onnxS).toFixed(0)}× slower)\n`);
+      log(`dot kernels, one thread, ${m}×${n}×${D}: onnxruntime 8-bit integer GEMM ${gf(bytesS)} Gop/s, onnxruntime float32 SGEMM ${gf(onnxS)} GFLOP/s, JavaScript loops ${gf(jsS)} GFLOP/s (${(jsS / onnxS).toFixed(0)}× slower than SGEMM)\n`);
     }
 
     // Warm-up: starts the pooled worker threads and loads onnxruntime (numpy's timing likewise
     // excludes interpreter start-up and data loading).
     await exactKnn(memoryVectors(Q.slice(0, 64 * D), D), [memoryVectors(R4.slice(0, 1024 * D), D)], { k: K, shardSize: 128 });
 
-    log(`| exact top-${K}, raw pixels | retest | numpy + OpenBLAS | speed-up |`);
-    log('|---|---|---|---|');
-    await exactCase(`${nq.toLocaleString('en')} × 4,000 × ${D}`, Q, nq, R4, 4000, dir);
+    log(`| exact top-${K}, raw pixels (m × n × d) | retest (8-bit GEMM, default) | retest (float32 SGEMM) | numpy + OpenBLAS (float32) | retest vs numpy |`);
+    log('|---|---|---|---|---|');
+    await exactCase(`${nq.toLocaleString('en')} × 4,000 × ${D}`, Q, nq, R4, 4000, dir, true);
     const nr = size === 'small' ? 12_000 : 50_000;
     const R50 = tiled(R4, 4000, nr);
-    await exactCase(`${nq.toLocaleString('en')} × ${nr.toLocaleString('en')} × ${D} (tiled)`, Q, nq, R50, nr, dir);
+    await exactCase(`${nq.toLocaleString('en')} × ${nr.toLocaleString('en')} × ${D} (tiled)`, Q, nq, R50, nr, dir, flag('--with-float'));
 
     if (!flag('--skip-hnsw')) {
       log('\nHNSW (usearch, M 16, ef_construction 128) on 8²-downsampled standardized pixels (192-d), exact re-rank of 100 on pixels-std (3,072-d):');

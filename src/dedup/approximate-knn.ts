@@ -6,7 +6,7 @@
  */
 import { ioError } from '../core/errors.ts';
 import { exactDistance } from './exact-knn.ts';
-import { readRows } from './vector-source.ts';
+import { vectorRow } from './vector-source.ts';
 import type { Neighbour, VectorMetric, VectorSource } from './types.ts';
 
 export interface ApproximateOptions {
@@ -87,8 +87,8 @@ export async function approximateKnn(options: ApproximateOptions): Promise<Appro
       list.push({ set: 0, index, distance: batch.distances[q * batch.k + t] as number });
     }
     if (options.exact) {
-      const query = readRows(options.exact.queries, q, 1);
-      for (const n of list) n.distance = exactDistance(query, readRows(options.exact.references, n.index, 1), options.exact.metric);
+      const query = vectorRow(options.exact.queries, q);
+      for (const n of list) n.distance = exactDistance(query, vectorRow(options.exact.references, n.index), options.exact.metric);
     }
     list.sort((a, b) => a.distance - b.distance || a.index - b.index);
     neighbours.push(list.slice(0, options.k));

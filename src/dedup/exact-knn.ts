@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { usageError } from '../core/errors.ts';
 import { ShardScanner, type ScanInit, type ShardTask } from './shard-scanner.ts';
 import { TopK } from './top-k.ts';
-import { readRows } from './vector-source.ts';
+import { readRows, vectorRow } from './vector-source.ts';
 import type { KnnOptions, KnnResult, Neighbour, VectorSource } from './types.ts';
 
 /** Extra candidates per query kept in float32 and re-ranked exactly (guards against float32 ties). */
@@ -58,6 +58,11 @@ export async function exactKnn(queries: VectorSource, references: VectorSource[]
   const selfOffsets = [...excluded].map((s) => offsets[s] as number);
   const capacity = Math.min(k + MARGIN, total);
   const center = metric === 'l2' ? meanValue(queries) : 0;
+  const requested = options.kernel ?? 'auto';
+  const kernel = requested === 'auto' ? (metric === 'l2' && [queries, ...references].every(isByteValued) ? 'bytes' : 'onnx') : requested;
+  if (kernel === 'bytes' && !(metric === 'l2' && [queries, ...references].every(isByteValued))) {
+    throw usageError('the bytes kernel needs L2 and in-memory vectors whose values are integers 0…255', { field: 'kernel' });
+  }
 
   // Queries in chunks small enough that every worker can hold its own copy (≈ 128 MB each).
   const chunk = Math.max(queryBlock, Math.floor(32_000_000 / Math.max(1, d)));
@@ -65,7 +70,7 @@ export async function exactKnn(queries: VectorSource, references: VectorSource[]
   let done = 0;
   for (let queryStart = 0; queryStart < queries.count; queryStart += chunk) {
     const queryCount = Math.min(chunk, queries.count - queryStart);
-    const init: ScanInit = { queries, queryStart, queryCount, capacity, metric, kernel: options.kernel ?? 'onnx', queryBlock, center, selfOffsets, threads: workers === 0 ? (options.threads ?? 1) : 1 };
+    const init: ScanInit = { queries, queryStart, queryCount, capacity, metric, kernel, queryBlock, center, selfOffsets, threads: workers === 0 ? (options.threads ?? 1) : 1 };
     const onShard = (count: number) => {
       done += count;
       options.onProgress?.(done, total * Math.ceil(queries.count / chunk));
@@ -176,6 +181,18 @@ async function scanInWorkers(init: ScanInit, shards: ShardTask[], count: number,
   return top;
 }
 
+/** Whether every value is an integer 0…255 (in-memory sources only; files are not scanned). */
+function isByteValued(source: VectorSource): boolean {
+  const loc = source.location;
+  if (loc.kind !== 'memory') return false;
+  const values = new Float32Array(loc.buffer, loc.byteOffset, source.count * source.dimension);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    if (!(v >= 0 && v <= 255 && Math.floor(v) === v)) return false;
+  }
+  return true;
+}
+
 /** Mean of the first (up to) 1,000 query vectors' values: the L2 centering constant. */
 function meanValue(source: VectorSource): number {
   const n = Math.min(source.count, 1000);
@@ -184,14 +201,6 @@ function meanValue(source: VectorSource): number {
   let s = 0;
   for (let t = 0; t < rows.length; t++) s += rows[t] as number;
   return s / rows.length;
-}
-
-/** Row `index` of a source: a view for memory sources (no copy), read from disk otherwise. */
-function row(source: VectorSource, index: number): Float32Array {
-  const loc = source.location;
-  const d = source.dimension;
-  if (loc.kind === 'memory') return new Float32Array(loc.buffer, loc.byteOffset + index * d * 4, d);
-  return readRows(source, index, 1);
 }
 
 /** Exact float64 distances for one query's candidates; best k, ties by (set, index). */
@@ -204,13 +213,13 @@ function rerank(
   metric: 'l2' | 'cosine',
   k: number,
 ): Neighbour[] {
-  const query = row(queries, q);
+  const query = vectorRow(queries, q);
   const out: Neighbour[] = [];
   for (const c of candidates) {
     let set = offsets.length - 1;
     while ((offsets[set] as number) > c.index) set--;
     const index = c.index - (offsets[set] as number);
-    out.push({ set, index, distance: exactDistance(query, row(references[set] as VectorSource, index), metric) });
+    out.push({ set, index, distance: exactDistance(query, vectorRow(references[set] as VectorSource, index), metric) });
   }
   out.sort((a, b) => a.distance - b.distance || a.set - b.set || a.index - b.index);
   return out.slice(0, k);

@@ -3,7 +3,7 @@
  * references against them with the dot kernel and keeps the best `capacity` per query. Run inside a
  * worker thread (`knn-worker.ts`) or, with `workers: 0`, in the calling thread.
  */
-import { createDotKernel, type DotKernel } from './dot-kernel.ts';
+import { createDotKernel, onnxByteKernel, prepareByteShard, type ByteDotKernel, type DotKernel } from './dot-kernel.ts';
 import { TopK } from './top-k.ts';
 import { readRows } from './vector-source.ts';
 import type { VectorMetric, VectorSource } from './types.ts';
@@ -17,7 +17,8 @@ export interface ScanInit {
   /** Candidates kept per query (k plus a margin re-ranked exactly later). */
   capacity: number;
   metric: VectorMetric;
-  kernel: 'onnx' | 'js';
+  /** 'bytes': values are integers 0…255 (checked by the caller): the exact 8-bit integer GEMM. */
+  kernel: 'onnx' | 'js' | 'bytes';
   /** Queries per GEMM. */
   queryBlock: number;
   /** Intra-op threads of the dot kernel (1 inside worker threads). */
@@ -39,7 +40,9 @@ export interface ShardTask {
 export class ShardScanner {
   private readonly init: ScanInit;
   private kernel: DotKernel | null = null;
+  private byteKernel: ByteDotKernel | null = null;
   private queries: Float32Array = new Float32Array(0);
+  private queryBytes: Uint8Array = new Uint8Array(0);
   private readonly top: TopK;
   private refBuffer: Float32Array = new Float32Array(0);
   private readonly skip: ((row: number, col: number) => boolean) | null;
@@ -54,12 +57,18 @@ export class ShardScanner {
   /** Reads this chunk's queries and opens the kernel. */
   async open(): Promise<void> {
     const { queries, queryStart, queryCount } = this.init;
+    if (this.init.kernel === 'bytes') {
+      this.queryBytes = Uint8Array.from(readRows(queries, queryStart, queryCount));
+      this.byteKernel = await onnxByteKernel(this.init.threads);
+      return;
+    }
     this.queries = prepare(readRows(queries, queryStart, queryCount), queries.dimension, this.init.metric, this.init.center);
     this.kernel = await createDotKernel(this.init.kernel, this.init.threads);
   }
 
   /** Scores one shard against every query of the chunk. */
   async scan(task: ShardTask): Promise<void> {
+    if (this.init.kernel === 'bytes') return this.scanBytes(task);
     if (!this.kernel) throw new Error('ShardScanner.scan before open()');
     const d = task.source.dimension;
     if (this.refBuffer.length < task.count * d) this.refBuffer = new Float32Array(task.count * d);
@@ -79,6 +88,27 @@ export class ShardScanner {
     }
   }
 
+  /** The 8-bit path: scores ‖r‖² − 2 q·(r − 128) (the per-query term −256 Σq does not change a ranking). */
+  private async scanBytes(task: ShardTask): Promise<void> {
+    if (!this.byteKernel) throw new Error('ShardScanner.scan before open()');
+    const d = task.source.dimension;
+    const n = task.count;
+    const refs = readRows(task.source, task.start, n, this.refBuffer.length >= n * d ? this.refBuffer : (this.refBuffer = new Float32Array(n * d)));
+    const norms = new Float64Array(n);
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let t = j * d, end = t + d; t < end; t++) s += (refs[t] as number) * (refs[t] as number);
+      norms[j] = s;
+    }
+    const shard = prepareByteShard(refs, n, d);
+    const block = this.init.queryBlock;
+    for (let i = 0; i < this.init.queryCount; i += block) {
+      const m = Math.min(block, this.init.queryCount - i);
+      const dots = await this.byteKernel.dots(this.queryBytes.subarray(i * d, (i + m) * d), m, shard, n, d);
+      this.top.pushDots(dots, norms, i, m, task.globalStart, n, this.skip);
+    }
+  }
+
   /** The kept candidates (scores are ‖r‖² − 2q·r: comparable within a query only). */
   result(): { scores: Float32Array; indices: Int32Array; sizes: Int32Array } {
     return { scores: this.top.scores, indices: this.top.indices, sizes: this.top.sizes };
@@ -87,6 +117,8 @@ export class ShardScanner {
   async close(): Promise<void> {
     await this.kernel?.close();
     this.kernel = null;
+    await this.byteKernel?.close();
+    this.byteKernel = null;
   }
 }
 

@@ -88,6 +88,26 @@ export class TopK {
     }
   }
 
+  /**
+   * Like `pushBlock` for the 8-bit kernel: the score of (row, col) is norms[col] − 2·dots[row·n + col],
+   * computed on the fly (no intermediate score array).
+   */
+  pushDots(dots: Int32Array, norms: Float64Array, rowStart: number, m: number, colStart: number, n: number, skip: ((row: number, col: number) => boolean) | null): void {
+    for (let i = 0; i < m; i++) {
+      const row = rowStart + i;
+      let bound = this.bound(row);
+      const off = i * n;
+      for (let j = 0; j < n; j++) {
+        const v = (norms[j] as number) - 2 * (dots[off + j] as number);
+        if (v < bound) {
+          if (skip !== null && skip(row, colStart + j)) continue;
+          this.push(row, v, colStart + j);
+          bound = this.bound(row);
+        }
+      }
+    }
+  }
+
   /** Merges another TopK over the same rows into this one. */
   merge(other: { scores: Float32Array; indices: Int32Array; sizes: Int32Array }): void {
     for (let row = 0; row < this.rows; row++) {

@@ -74,8 +74,13 @@ export interface KnnOptions {
   shardSize?: number;
   /** Queries per block (one GEMM's rows); default 1024. */
   queryBlock?: number;
-  /** The dot-product kernel: 'onnx' (onnxruntime MLAS SGEMM, default) or 'js' (blocked loops, slow; tests and comparison). */
-  kernel?: 'onnx' | 'js';
+  /**
+   * The dot-product kernel. 'auto' (default): 'bytes' when every value is an integer 0…255 (raw
+   * pixels at their own size, in memory) and the metric is L2, else 'onnx'. 'bytes': onnxruntime's
+   * exact u8×s8 integer GEMM. 'onnx': onnxruntime's float32 SGEMM (MLAS). 'js': plain loops (slow;
+   * tests and comparison).
+   */
+  kernel?: 'auto' | 'bytes' | 'onnx' | 'js';
   /**
    * Excludes self-matches: when query i and reference (set s, index i) are the same image. Give the
    * reference set indices that are the query set itself.

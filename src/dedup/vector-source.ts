@@ -58,3 +58,11 @@ export function readRows(source: VectorSource, start: number, count: number, out
   }
   return target;
 }
+
+/** Vector `index`: a view for memory sources (no copy), read from disk otherwise. Do not pass views to onnxruntime. */
+export function vectorRow(source: VectorSource, index: number): Float32Array {
+  const loc = source.location;
+  const d = source.dimension;
+  if (loc.kind === 'memory') return new Float32Array(loc.buffer, loc.byteOffset + index * d * 4, d);
+  return readRows(source, index, 1);
+}

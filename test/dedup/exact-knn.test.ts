@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRng } from '../../src/core/index.ts';
-import { exactKnn, fileVectors, jsDotKernel, memoryVectors, onnxDotKernel, TopK, writeVectorFile, type Neighbour } from '../../src/dedup/index.ts';
+import { exactKnn, fileVectors, jsDotKernel, memoryVectors, onnxByteKernel, onnxDotKernel, prepareByteShard, TopK, writeVectorFile, type Neighbour } from '../../src/dedup/index.ts';
 
 function randomVectors(n: number, d: number, seed: number, integer = true): Float32Array {
   const rng = createRng(seed);
@@ -58,6 +58,22 @@ describe('TopK', () => {
 });
 
 describe('dot kernels', () => {
+  it('the 8-bit kernel computes q·(r − 128) exactly', async () => {
+    const d = 70, m = 3, n = 5;
+    const q = Uint8Array.from({ length: m * d }, (_, i) => (i * 41) % 256);
+    const r = Float32Array.from({ length: n * d }, (_, i) => (i * 13 + 5) % 256);
+    const kernel = await onnxByteKernel(1);
+    const dots = await kernel.dots(q, m, prepareByteShard(r, n, d), n, d);
+    await kernel.close();
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let dot = 0;
+        for (let t = 0; t < d; t++) dot += (q[i * d + t] as number) * ((r[j * d + t] as number) - 128);
+        expect(dots[i * n + j]).toBe(dot);
+      }
+    }
+  });
+
   it('onnx (MLAS Gemm) and js agree with ‖r‖² − 2 q·r, including sub-array views', async () => {
     const d = 37, m = 5, n = 9;
     const q = randomVectors(m + 2, d, 1, false);
@@ -93,6 +109,8 @@ describe('exactKnn', () => {
     { workers: 0, kernel: 'onnx' as const },
     { workers: 0, kernel: 'js' as const },
     { workers: 2, kernel: 'onnx' as const },
+    { workers: 0, kernel: 'bytes' as const },
+    { workers: 2, kernel: 'auto' as const },
   ])('matches brute force over two reference sets in small shards and blocks (%o)', async ({ workers, kernel }) => {
     const result = await exactKnn(memoryVectors(Q, d), [memoryVectors(R1, d), memoryVectors(R2, d)], { k: 7, workers, kernel, shardSize: 32, queryBlock: 16 });
     expectSame(result.neighbours, bruteForce(Q, [R1, R2], d, 7, 'l2'));
@@ -127,6 +145,14 @@ describe('exactKnn', () => {
     expect(all.neighbours.map((l) => l.length)).toEqual([4, 4]);
     const none = await exactKnn(memoryVectors(Q.subarray(0, 2 * d), d), [memoryVectors(small, d)], { k: 0, workers: 0 });
     expect(none.neighbours).toEqual([[], []]);
+  });
+
+  it('the bytes kernel (exact 8-bit GEMM) is refused for values that are not integers 0…255', async () => {
+    const q = randomVectors(3, d, 9, false);
+    await expect(exactKnn(memoryVectors(q, d), [memoryVectors(R1, d)], { k: 1, workers: 0, kernel: 'bytes' })).rejects.toThrow(/integers 0…255/);
+    // 'auto' falls back to float32 for them.
+    const auto = await exactKnn(memoryVectors(q, d), [memoryVectors(R1, d)], { k: 2, workers: 0 });
+    expectSame(auto.neighbours, bruteForce(q, [R1], d, 2, 'l2'));
   });
 
   it('rejects references of another length', async () => {

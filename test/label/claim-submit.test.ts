@@ -107,6 +107,8 @@ describe('frequencies, control accuracy and worker rejection', () => {
     const f = selectionFrequencies(db, { minAnswers: 3 });
     expect(f.map((r) => [r.imageId, r.role, r.selected, r.answers])).toEqual([['c0a', 'candidate', 2, 3], ['c0b', 'candidate', 0, 3], ['p0', 'reference', 2, 3]]);
     expect(selectionFrequencies(db, { minAnswers: 4 })).toEqual([]);
+    expect(selectionFrequencies(db, { minAnswers: 3, classIdx: 0 })).toHaveLength(3);
+    expect(selectionFrequencies(db, { minAnswers: 0, classIdx: 1 })).toEqual([]);
     expect(selectionFrequencies(db, { minAnswers: 0, includeNegatives: true }).find((r) => r.imageId === 'n0')).toMatchObject({ role: 'negative', selected: 1, answers: 3 });
   });
 

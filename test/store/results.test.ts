@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RetestError } from '../../src/core/errors.ts';
+import { catchError } from '../helpers/errors.ts';
 import { canonicalJson, openResultsStore } from '../../src/store/index.ts';
 
 const fresh = () => openResultsStore(join(mkdtempSync(join(tmpdir(), 'retest-store-')), 'r.db'));
@@ -13,9 +13,9 @@ describe('ResultsStore', () => {
     const store = fresh();
     const first = store.registerDataset({ name: 'set', source: 's', numClasses: 3, images });
     expect(store.registerDataset({ name: 'set', source: 's2', numClasses: 3, images }).id).toBe(first.id);
-    const error = (() => { try { store.registerDataset({ name: 'set', source: 'other', numClasses: 3, images: [...images.slice(0, 2), { imageId: 'c', label: 0 }] }); } catch (e) { return e; } })();
-    expect(error).toBeInstanceOf(RetestError);
-    expect((error as RetestError).hint).toMatch(/--name/);
+    const error = catchError(() => store.registerDataset({ name: 'set', source: 'other', numClasses: 3, images: [...images.slice(0, 2), { imageId: 'c', label: 0 }] }));
+    expect(error.hint).toMatch(/--name/);
+    expect(error.file).toBe(store.path);
     expect(Array.from(store.labels(first.id))).toEqual([0, 1, 2]);
   });
 
