@@ -5,7 +5,7 @@
  *   A. 10,000 test images × 4,000 training images
  *   B. 10,000 test images × 50,000 references (the 4,000 tiled)
  * with retest's exact k-NN (onnxruntime's exact 8-bit integer GEMM for 0–255 pixel values, or its
- * float32 SGEMM, in worker threads, top-k per query, float64 re-rank) next to numpy + OpenBLAS computing the same distance matrix (‖q‖² + ‖r‖² − 2QRᵀ, float32,
+ * float32 SGEMM with a float64 re-rank, in worker threads, top-k per query) next to numpy + OpenBLAS computing the same distance matrix (‖q‖² + ‖r‖² − 2QRᵀ, float32,
  * in 2,000-query blocks) and top-k (argpartition + sort) in the same run. Then the HNSW index
  * (usearch) over 8²-downsampled standardized pixels with an exact re-rank of 100 candidates:
  * build/query time and recall@10 against exact search on the full standardized pixels.
@@ -164,6 +164,11 @@ function tieAwareRecall(found: Neighbour[][], exact: Neighbour[][]): number {
 }
 
 async function main() {
+  if (!existsSync(testFile) || !existsSync(trainFile)) {
+    log(`bench:dedup needs the CIFAR-10 files of ../shared/data/cifar10 (set RETEST_SHARED): ${testFile}, ${trainFile}`);
+    process.exitCode = 1;
+    return;
+  }
   const dir = mkdtempSync(join(tmpdir(), 'retest-bench-dedup-'));
   try {
     const test = readCifarBin(testFile);

@@ -30,6 +30,10 @@ export interface ApproximateOptions {
   threads?: number;
   /** Exclude reference i from query i's list (a set searched against itself). */
   excludeSelf?: boolean;
+  /** General exclusion: drop (query, reference) pairs for which this returns true. */
+  exclude?: (query: number, reference: number) => boolean;
+  /** General exact re-rank: the exact distance of (query, reference); overrides `exact`. */
+  rerank?: (query: number, reference: number) => number;
 }
 
 export interface ApproximateResult {
@@ -74,7 +78,7 @@ export async function approximateKnn(options: ApproximateOptions): Promise<Appro
   for (let i = 0; i < nRefs; i++) keys[i] = BigInt(i);
   index.add(keys, options.references, threads);
   const t1 = performance.now();
-  const wanted = shortList + (options.excludeSelf ? 1 : 0);
+  const wanted = Math.min(nRefs, shortList + (options.excludeSelf || options.exclude ? 1 : 0));
   const batch = index.search(options.queries, wanted, threads) as unknown as { keys: BigUint64Array; distances: Float32Array; counts: BigUint64Array; k: number };
   const t2 = performance.now();
   const neighbours: Neighbour[][] = [];
@@ -84,9 +88,12 @@ export async function approximateKnn(options: ApproximateOptions): Promise<Appro
     for (let t = 0; t < count; t++) {
       const index = Number(batch.keys[q * batch.k + t]);
       if (options.excludeSelf && index === q) continue;
+      if (options.exclude?.(q, index)) continue;
       list.push({ set: 0, index, distance: batch.distances[q * batch.k + t] as number });
     }
-    if (options.exact) {
+    if (options.rerank) {
+      for (const n of list) n.distance = options.rerank(q, n.index);
+    } else if (options.exact) {
       const query = vectorRow(options.exact.queries, q);
       for (const n of list) n.distance = exactDistance(query, vectorRow(options.exact.references, n.index), options.exact.metric);
     }

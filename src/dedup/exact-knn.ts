@@ -1,8 +1,9 @@
 /**
- * Exact k-nearest-neighbour search: ‖q‖² + ‖r‖² − 2 q·r as a blocked matrix product (onnxruntime's
- * SGEMM), references streamed in shards (from shared memory or from disk) to worker threads that
- * each keep the best candidates per query; the candidates are then merged and re-ranked in float64
- * so that reported distances are exact (an exact copy has distance 0).
+ * Exact k-nearest-neighbour search: ‖q‖² + ‖r‖² − 2 q·r as a blocked matrix product run by
+ * onnxruntime (an exact 8-bit integer GEMM when every value is an integer 0…255, else float32
+ * SGEMM), references streamed in shards (from shared memory or from disk) to pooled worker threads
+ * that each keep the best candidates per query; the candidates are merged and, on the float32 path,
+ * re-ranked in float64, so that reported distances are exact (an exact copy has distance 0).
  */
 import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
@@ -56,13 +57,15 @@ export async function exactKnn(queries: VectorSource, references: VectorSource[]
     }
   });
   const selfOffsets = [...excluded].map((s) => offsets[s] as number);
-  const capacity = Math.min(k + MARGIN, total);
   const center = metric === 'l2' ? meanValue(queries) : 0;
   const requested = options.kernel ?? 'auto';
-  const kernel = requested === 'auto' ? (metric === 'l2' && [queries, ...references].every(isByteValued) ? 'bytes' : 'onnx') : requested;
-  if (kernel === 'bytes' && !(metric === 'l2' && [queries, ...references].every(isByteValued))) {
+  const bytesOk = metric === 'l2' && [queries, ...references].every(isByteValued);
+  const kernel = requested === 'auto' ? (bytesOk ? 'bytes' : 'onnx') : requested;
+  if (kernel === 'bytes' && !bytesOk) {
     throw usageError('the bytes kernel needs L2 and in-memory vectors whose values are integers 0…255', { field: 'kernel' });
   }
+  // The 8-bit kernel's scores are exact integers: no margin and no re-rank needed.
+  const capacity = Math.min(kernel === 'bytes' ? k : k + MARGIN, total);
 
   // Queries in chunks small enough that every worker can hold its own copy (≈ 128 MB each).
   const chunk = Math.max(queryBlock, Math.floor(32_000_000 / Math.max(1, d)));
@@ -77,7 +80,7 @@ export async function exactKnn(queries: VectorSource, references: VectorSource[]
     };
     const top = capacity === 0 ? new TopK(queryCount, 0) : workers === 0 ? await scanInline(init, shards, onShard) : await scanInWorkers(init, shards, Math.min(workers, shards.length), onShard);
     for (let i = 0; i < queryCount; i++) {
-      neighbours.push(rerank(queries, queryStart + i, top.sorted(i), references, offsets, metric, k));
+      neighbours.push(kernel === 'bytes' ? fromExactScores(queries, queryStart + i, top.sorted(i), offsets, k) : rerank(queries, queryStart + i, top.sorted(i), references, offsets, metric, k));
     }
   }
   return { neighbours, seconds: (performance.now() - started) / 1000 };
@@ -157,12 +160,12 @@ async function scanInWorkers(init: ScanInit, shards: ShardTask[], count: number,
           if (next < shards.length) worker.postMessage({ type: 'shard', task: shards[next++] });
           else worker.postMessage({ type: 'finish' });
         };
-        worker.on('message', (message: { type: string; count?: number; scores?: Float32Array; indices?: Int32Array; sizes?: Int32Array; message?: string; stack?: string }) => {
+        worker.on('message', (message: { type: string; count?: number; scores?: Float64Array; indices?: Int32Array; sizes?: Int32Array; message?: string; stack?: string }) => {
           if (message.type === 'done') {
             onShard(message.count ?? 0);
             feed();
           } else if (message.type === 'result') {
-            top.merge({ scores: message.scores as Float32Array, indices: message.indices as Int32Array, sizes: message.sizes as Int32Array });
+            top.merge({ scores: message.scores as Float64Array, indices: message.indices as Int32Array, sizes: message.sizes as Int32Array });
             releaseWorker(worker, true);
             resolve();
           } else if (message.type === 'error') {
@@ -201,6 +204,26 @@ function meanValue(source: VectorSource): number {
   let s = 0;
   for (let t = 0; t < rows.length; t++) s += rows[t] as number;
   return s / rows.length;
+}
+
+/**
+ * Distances from the 8-bit kernel's exact scores s = ‖r‖² − 2 q·(r − 128):
+ * ‖q − r‖² = s + ‖q‖² − 256 Σq. Ties keep (set, index) order, as `rerank` does.
+ */
+function fromExactScores(queries: VectorSource, q: number, candidates: { index: number; score: number }[], offsets: number[], k: number): Neighbour[] {
+  const query = vectorRow(queries, q);
+  let norm = 0;
+  let sum = 0;
+  for (let t = 0; t < query.length; t++) {
+    const v = query[t] as number;
+    norm += v * v;
+    sum += v;
+  }
+  return candidates.slice(0, k).map((c) => {
+    let set = offsets.length - 1;
+    while ((offsets[set] as number) > c.index) set--;
+    return { set, index: c.index - (offsets[set] as number), distance: c.score + norm - 256 * sum };
+  });
 }
 
 /** Exact float64 distances for one query's candidates; best k, ties by (set, index). */

@@ -12,7 +12,7 @@ export { createDotKernel, onnxDotKernel, jsDotKernel, gemmGraphBytes, onnxByteKe
 export { TopK } from './top-k.ts';
 export { approximateKnn, recallAtK, type ApproximateOptions, type ApproximateResult } from './approximate-knn.ts';
 export { openImageSource, arraySource, fileSource, type ImageSource, type OpenSourceOptions } from './image-source.ts';
-export { searchSources, describeSource, type SearchOptions, type SearchResult } from './search.ts';
+export { searchSources, approximateSearchSources, describeSource, type SearchOptions, type SearchResult } from './search.ts';
 export { writeContactSheet, renderContactSheet, closestPairs, type SheetPair } from './contact-sheet.ts';
 export { PAPER_THRESHOLDS, PIXELS_STD_THRESHOLD, REVIEW_TOP, defaultThreshold } from './thresholds.ts';
 export { resolveDuplicates, workspaceKey, type ResolveInput } from './resolve-duplicates.ts';

@@ -23,7 +23,10 @@ function sized(batch: ImageBatch, size: number | null): Float32Array {
   return size === null ? resampleToFloat(batch, batch.width, batch.height) : resampleToFloat(batch, size, size);
 }
 
-/** Raw pixels (0…255, HWC) at `size`². */
+/**
+ * Raw pixels (0…255, HWC) at `size`². Resampled values are rounded to integers, as an 8-bit copy at
+ * that size would be, so that exact search can use its 8-bit integer kernel.
+ */
 export function pixelsDescriptor(options: PixelsOptions): Descriptor {
   checkSize(options.size);
   return {
@@ -33,7 +36,11 @@ export function pixelsDescriptor(options: PixelsOptions): Descriptor {
       return options.size === null ? width * height * 3 : options.size * options.size * 3;
     },
     async describe(batch) {
-      return sized(batch, options.size);
+      const out = sized(batch, options.size);
+      if (options.size !== null && (options.size !== batch.width || options.size !== batch.height)) {
+        for (let i = 0; i < out.length; i++) out[i] = Math.round(out[i] as number);
+      }
+      return out;
     },
     async close() {},
   };

@@ -66,6 +66,11 @@ export async function registerDedupReview(app: FastifyInstance, options: DedupRe
   });
 
   app.post(`${prefix}/decide`, async (request, reply) => {
+    // JSON only: a cross-site HTML form cannot send it without a CORS preflight (CSRF), even where
+    // the host app also parses urlencoded forms.
+    if (!/^application\/json\b/i.test(request.headers['content-type'] ?? '')) {
+      return reply.code(415).send({ error: 'usage', message: 'send the decision as application/json' });
+    }
     const parsed = decisionSchema.safeParse(request.body);
     if (!parsed.success) {
       return reply.code(400).send({ error: 'usage', message: 'bad decision', issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });

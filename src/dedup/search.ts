@@ -6,10 +6,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exactKnn } from './exact-knn.ts';
+import { approximateKnn } from './approximate-knn.ts';
+import { exactDistance, exactKnn } from './exact-knn.ts';
 import type { ImageSource } from './image-source.ts';
 import type { Descriptor, KnnOptions, Neighbour, VectorSource } from './types.ts';
-import { fileVectors, memoryVectors } from './vector-source.ts';
+import { fileVectors, memoryVectors, readRows, vectorRow } from './vector-source.ts';
 import { appendFileSync } from 'node:fs';
 
 export interface SearchOptions {
@@ -93,4 +94,74 @@ export async function searchSources(queries: ImageSource, references: ImageSourc
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Approximate search: an HNSW index (usearch) over `indexDescriptor` (a reduced one, e.g.
+ * `pixels-std@8`) for all reference sets together, its `shortList` best per query re-ranked exactly
+ * on `descriptor`. Self-matches are excluded as in exact search.
+ */
+export async function approximateSearchSources(
+  queries: ImageSource,
+  references: ImageSource[],
+  descriptor: Descriptor,
+  indexDescriptor: Descriptor,
+  options: { k: number; shortList?: number; threads?: number },
+): Promise<SearchResult & { buildSeconds: number; querySeconds: number }> {
+  const t0 = performance.now();
+  const qFull = await describeSource(queries, descriptor);
+  const qIndex = await describeSource(queries, indexDescriptor);
+  const refFull: VectorSource[] = [];
+  const refIndex: VectorSource[] = [];
+  const self: number[] = [];
+  for (const [s, ref] of references.entries()) {
+    if (ref.key === queries.key) {
+      refFull.push(qFull);
+      refIndex.push(qIndex);
+      self.push(s);
+    } else {
+      refFull.push(await describeSource(ref, descriptor));
+      refIndex.push(await describeSource(ref, indexDescriptor));
+    }
+  }
+  const offsets: number[] = [];
+  let total = 0;
+  for (const r of refIndex) {
+    offsets.push(total);
+    total += r.count;
+  }
+  const dimension = qIndex.dimension;
+  const all = new Float32Array(total * dimension);
+  refIndex.forEach((r, s) => all.set(readRows(r, 0, r.count), (offsets[s] as number) * dimension));
+  const locate = (g: number) => {
+    let s = offsets.length - 1;
+    while ((offsets[s] as number) > g) s--;
+    return { set: s, index: g - (offsets[s] as number) };
+  };
+  const t1 = performance.now();
+  const result = await approximateKnn({
+    queries: readRows(qIndex, 0, qIndex.count),
+    references: all,
+    dimension,
+    metric: indexDescriptor.metric,
+    k: options.k,
+    ...(options.shortList !== undefined ? { shortList: options.shortList } : {}),
+    ...(options.threads !== undefined ? { threads: options.threads } : {}),
+    exclude: self.length ? (q, g) => self.some((s) => g - (offsets[s] as number) === q) : () => false,
+    rerank: (q, g) => {
+      const { set, index } = locate(g);
+      return exactDistance(vectorRow(qFull, q), vectorRow(refFull[set] as VectorSource, index), descriptor.metric);
+    },
+  });
+  const neighbours: Neighbour[][] = result.neighbours.map((list) => list.map((n) => ({ ...locate(n.index), distance: n.distance })));
+  for (const list of neighbours) list.sort((a, b) => a.distance - b.distance || a.set - b.set || a.index - b.index);
+  return {
+    descriptor: descriptor.name,
+    metric: descriptor.metric,
+    neighbours,
+    describeSeconds: (t1 - t0) / 1000,
+    searchSeconds: result.buildSeconds + result.querySeconds + result.rerankSeconds,
+    buildSeconds: result.buildSeconds,
+    querySeconds: result.querySeconds,
+  };
 }

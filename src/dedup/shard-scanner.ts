@@ -110,7 +110,7 @@ export class ShardScanner {
   }
 
   /** The kept candidates (scores are ‖r‖² − 2q·r: comparable within a query only). */
-  result(): { scores: Float32Array; indices: Int32Array; sizes: Int32Array } {
+  result(): { scores: Float64Array; indices: Int32Array; sizes: Int32Array } {
     return { scores: this.top.scores, indices: this.top.indices, sizes: this.top.sizes };
   }
 

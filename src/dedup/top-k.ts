@@ -8,8 +8,8 @@ export class TopK {
   readonly rows: number;
   /** Heap capacity per query. */
   readonly k: number;
-  /** rows × k scores; slot 0 of each row is its worst kept score (max-heap). */
-  readonly scores: Float32Array;
+  /** rows × k scores (float64: the 8-bit kernel's integer scores stay exact); slot 0 of each row is its worst kept score (max-heap). */
+  readonly scores: Float64Array;
   /** rows × k global reference indices (−1 = empty). */
   readonly indices: Int32Array;
   /** Number of filled slots per row. */
@@ -18,7 +18,7 @@ export class TopK {
   constructor(rows: number, k: number) {
     this.rows = rows;
     this.k = k;
-    this.scores = new Float32Array(rows * k).fill(Infinity);
+    this.scores = new Float64Array(rows * k).fill(Infinity);
     this.indices = new Int32Array(rows * k).fill(-1);
     this.sizes = new Int32Array(rows);
   }
@@ -109,7 +109,7 @@ export class TopK {
   }
 
   /** Merges another TopK over the same rows into this one. */
-  merge(other: { scores: Float32Array; indices: Int32Array; sizes: Int32Array }): void {
+  merge(other: { scores: Float64Array; indices: Int32Array; sizes: Int32Array }): void {
     for (let row = 0; row < this.rows; row++) {
       const n = other.sizes[row] as number;
       for (let t = 0; t < n; t++) this.push(row, other.scores[row * this.k + t] as number, other.indices[row * this.k + t] as number);

@@ -77,6 +77,15 @@ describe('retest dedup search (arrays)', () => {
     expect(pairs.pairs[0]).toMatchObject({ query: 0, reference: 7, distance: 0 });
   });
 
+  it('--approximate (HNSW + exact re-rank) finds the same first neighbours and reports recall on a sample', async () => {
+    const json = await run(['dedup', 'search', '--queries', join(dir, 'new_data.npy'), '--references', join(dir, 'refs.npy'), '--k', '2', '--approximate', '--json']);
+    const lines = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { neighbours: { reference: number; distance: number }[] });
+    expect(lines[0]?.neighbours[0]).toMatchObject({ reference: 7, distance: 0 });
+    expect(lines[1]?.neighbours[0]?.reference).toBe(21);
+    const text = await run(['dedup', 'search', '--queries', join(dir, 'refs.npy'), '--references', join(dir, 'refs.npy'), '--approximate', '--recall-sample', '10', '--top', '1']);
+    expect(text.stdout).toMatch(/HNSW over pixels-std@8 .* recall@10 100\.0 % on 10 queries/);
+  });
+
   it('an unknown descriptor is a usage error (exit 2)', async () => {
     const { code, stderr } = await run(['dedup', 'search', '--queries', join(dir, 'new_data.npy'), '--references', join(dir, 'refs.npy'), '--descriptor', 'sift']);
     expect(code).toBe(2);

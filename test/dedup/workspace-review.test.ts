@@ -97,6 +97,9 @@ describe('workspace search → review → resolve', () => {
     expect(reversed.statusCode).toBe(200);
     expect((await app.inject({ method: 'POST', url: '/dedup/decide', payload: { candidateId: 'c-alone', neighbourSet: 'workspace', neighbourId: 'r1', decision: 'duplicate' } })).statusCode).toBe(404);
     expect((await app.inject({ method: 'POST', url: '/dedup/decide', payload: { candidateId: 'c-alone', decision: 'maybe' } })).statusCode).toBe(400);
+    // A cross-site form post (urlencoded) is refused whatever its fields.
+    const form = await app.inject({ method: 'POST', url: '/dedup/decide', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'candidateId=c-alone&neighbourSet=workspace&neighbourId=r1&decision=duplicate' });
+    expect(form.statusCode).toBe(415);
     const rows = workspace.db.prepare('SELECT candidate_id, neighbour_id, decision, reviewer, decided_at FROM dedup_decisions ORDER BY id').all() as { candidate_id: string; neighbour_id: string; reviewer: string; decided_at: string }[];
     expect(rows.map((r) => [r.candidate_id, r.neighbour_id, r.reviewer])).toEqual([
       ['c-copy-of-r0', 'r0', 'ada'],

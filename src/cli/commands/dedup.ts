@@ -7,6 +7,9 @@ import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { usageError } from '../../core/errors.ts';
 import {
+  approximateSearchSources,
+  arraySource,
+  recallAtK,
   closestPairs,
   dssimRerank,
   listTensors,
@@ -18,6 +21,7 @@ import {
   updateDedupStatus,
   writeContactSheet,
   formatDistance,
+  type Descriptor,
   type ImageSource,
   type Neighbour,
 } from '../../dedup/index.ts';
@@ -56,6 +60,10 @@ interface SearchFlags {
   workers?: number;
   dataDir?: string;
   listTensors?: string;
+  approximate?: boolean;
+  indexDescriptor: string;
+  shortList: number;
+  recallSample: number;
 }
 
 export function register(program: Command): void {
@@ -83,6 +91,10 @@ export function register(program: Command): void {
     .option('--threshold <descriptor=value>', 'review threshold (workspace mode; repeatable)', thresholdPair)
     .option('--auto-duplicate-below <l2>', 'workspace mode: mark pixel pairs at or below this squared L2 as duplicates (CIFAR-10.1: 1000 at 32²)', Number)
     .option('--workers <n>', 'worker threads (default: all cores)', positiveInt('--workers'))
+    .option('--approximate', 'array mode: HNSW index (usearch) over --index-descriptor, short list re-ranked exactly')
+    .option('--index-descriptor <spec>', 'reduced descriptor indexed by --approximate', 'pixels-std@8')
+    .option('--short-list <n>', 'candidates per query taken from the index and re-ranked', positiveInt('--short-list'), 100)
+    .option('--recall-sample <n>', 'with --approximate: queries checked against exact search for recall@k (0: none)', Number, 200)
     .option('--list-tensors <model.onnx>', 'print the tensors of an ONNX model usable as features:MODEL#TENSOR, and exit')
     .addOption(dataDirOption())
     .addOption(jsonOption())
@@ -180,6 +192,23 @@ async function searchArrays(flags: SearchFlags): Promise<void> {
       neighbours = await dssimRerank(queries, references, shortLists, k);
       name = 'dssim';
       seconds = (performance.now() - started) / 1000;
+    } else if (flags.approximate) {
+      const descriptor = parseDescriptor(mixed && /^pixels(-std)?$/.test(spec) ? `${spec}@${minSide}` : spec);
+      const index = parseDescriptor(flags.indexDescriptor);
+      try {
+        const result = await approximateSearchSources(queries, references, descriptor, index, { k: Math.max(k, 30), shortList: flags.shortList });
+        shortLists = result.neighbours;
+        neighbours = result.neighbours.map((list) => list.slice(0, k));
+        name = descriptor.name;
+        seconds = result.describeSeconds + result.searchSeconds;
+        if (flags.recallSample > 0 && !flags.json) {
+          const recall = await sampleRecall(queries, references, selfSets, descriptor, neighbours, k, flags.recallSample);
+          process.stdout.write(`HNSW over ${index.name} (build ${result.buildSeconds.toFixed(1)} s, query ${result.querySeconds.toFixed(1)} s), short list ${flags.shortList} re-ranked on ${descriptor.name}: recall@${k} ${(recall.recall * 100).toFixed(1)} % on ${recall.sampled} queries checked against exact search\n`);
+        }
+      } finally {
+        await descriptor.close();
+        await index.close();
+      }
     } else {
       const descriptor = parseDescriptor(mixed && /^pixels(-std)?$/.test(spec) ? `${spec}@${minSide}` : spec);
       try {
@@ -226,6 +255,18 @@ async function searchArrays(flags: SearchFlags): Promise<void> {
       if (!flags.json) process.stdout.write(`  contact sheet: ${sheet}\n`);
     }
   }
+}
+
+/** Recall@k of approximate neighbours on evenly spaced sample queries, against exact search. */
+async function sampleRecall(queries: ImageSource, references: ImageSource[], selfSets: number[], descriptor: Descriptor, approximate: Neighbour[][], k: number, size: number): Promise<{ recall: number; sampled: number }> {
+  const n = Math.min(size, queries.count);
+  const picks = Array.from({ length: n }, (_, i) => Math.floor((i * queries.count) / n));
+  const pixels = new Uint8Array(n * queries.width * queries.height * 3);
+  for (const [i, q] of picks.entries()) pixels.set((await queries.read(q, 1)).pixels, i * queries.width * queries.height * 3);
+  const sample = arraySource('sample', `sample:${queries.key}`, { count: n, width: queries.width, height: queries.height, pixels });
+  const exact = await searchSources(sample, references, descriptor, { k: k + 1 });
+  const truth = exact.neighbours.map((list, i) => list.filter((nb) => !(selfSets.includes(nb.set) && nb.index === picks[i])).slice(0, k));
+  return { recall: recallAtK(picks.map((q) => approximate[q] ?? []), truth, k), sampled: n };
 }
 
 async function searchWorkspaceCommand(flags: SearchFlags): Promise<void> {
