@@ -159,29 +159,14 @@ export function byteGemmGraphBytes(): Uint8Array {
   return onnx.ModelProto.encode(onnx.ModelProto.create({ irVersion: 8, producerName: 'retest', opsetImport: [{ domain: '', version: 13 }], graph })).finish();
 }
 
-/**
- * onnxruntime-node, imported on first use. The project's adapter (src/evaluate/onnx.ts) feeds
- * float32 tensors only; this integer graph needs uint8/int8 inputs, so it creates its session here.
- */
-let ortModule: typeof import('onnxruntime-node') | undefined;
-async function loadOrt(): Promise<typeof import('onnxruntime-node')> {
-  ortModule ??= await import('onnxruntime-node');
-  return ortModule;
-}
-
+/** onnxruntime's exact u8×s8 integer GEMM (MatMulInteger), through the one onnxruntime adapter. */
 export async function onnxByteKernel(threads = 1): Promise<ByteDotKernel> {
-  const ort = await loadOrt();
-  let session: import('onnxruntime-node').InferenceSession | null = await ort.InferenceSession.create(byteGemmGraphBytes(), {
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
-  });
+  let session: OnnxSession | null = await createSession(byteGemmGraphBytes(), { threads });
   return {
     async dots(queries, m, shard, n, d) {
       if (!session) throw new Error('byte kernel used after close()');
-      const out = await session.run({ A: new ort.Tensor('uint8', queries.length === m * d ? queries : queries.subarray(0, m * d), [m, d]), B: new ort.Tensor('int8', shard, [d, n]) });
-      return (out.Y as unknown as { data: Int32Array }).data;
+      const out = await session.runTyped({ A: { data: queries.length === m * d ? queries : queries.subarray(0, m * d), dims: [m, d] }, B: { data: shard, dims: [d, n] } });
+      return out.Y!.data as Int32Array;
     },
     async close() {
       await session?.release();

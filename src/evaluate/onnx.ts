@@ -20,12 +20,32 @@ export interface TensorInfo {
   shape: (number | string)[];
 }
 
+/** The element types retest feeds and reads: float32 for images and features, 8-bit inputs and int32 outputs for the integer GEMM of near-duplicate search. */
+export type TensorData = Float32Array | Uint8Array | Int8Array | Int32Array;
+
+export interface TensorValue<D extends TensorData = TensorData> {
+  data: D;
+  dims: number[];
+}
+
 export interface OnnxSession {
   readonly inputs: TensorInfo[];
   readonly outputs: TensorInfo[];
-  /** Runs the graph on float32 inputs and returns the requested outputs as float32 with their dims. */
-  run(feeds: Record<string, { data: Float32Array; dims: number[] }>, outputNames?: string[]): Promise<Record<string, { data: Float32Array; dims: number[] }>>;
+  /**
+   * Runs the graph and returns the requested outputs (all of them when `outputNames` is omitted).
+   * Image models take and give float32; other element types are passed through as typed arrays.
+   */
+  run(feeds: Record<string, TensorValue>, outputNames?: string[]): Promise<Record<string, TensorValue<Float32Array>>>;
+  /** Like `run`, for graphs whose outputs are not float32 (e.g. int32 from MatMulInteger). */
+  runTyped(feeds: Record<string, TensorValue>, outputNames?: string[]): Promise<Record<string, TensorValue>>;
   release(): Promise<void>;
+}
+
+function elementType(data: TensorData): 'float32' | 'uint8' | 'int8' | 'int32' {
+  if (data instanceof Float32Array) return 'float32';
+  if (data instanceof Uint8Array) return 'uint8';
+  if (data instanceof Int8Array) return 'int8';
+  return 'int32';
 }
 
 export interface SessionOptions {
@@ -60,19 +80,30 @@ export async function createSession(model: string | Uint8Array, options: Session
       return { name, type: m.isTensor === false ? undefined : m.type, shape: m.shape ?? [] };
     });
   const s = session;
+  async function runTyped(feeds: Record<string, TensorValue>, outputNames?: string[]): Promise<Record<string, TensorValue>> {
+    const ortFeeds: Record<string, import('onnxruntime-node').Tensor> = {};
+    for (const [name, feed] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor(elementType(feed.data), feed.data, feed.dims);
+    const result = outputNames ? await s.run(ortFeeds, outputNames) : await s.run(ortFeeds);
+    const out: Record<string, TensorValue> = {};
+    for (const [name, tensor] of Object.entries(result)) {
+      const data = tensor.data;
+      if (!(data instanceof Float32Array || data instanceof Uint8Array || data instanceof Int8Array || data instanceof Int32Array)) {
+        throw dataError(`model output "${name}" has element type ${tensor.type}, which retest does not read`, { file: where, field: name, expected: 'float32, uint8, int8 or int32' });
+      }
+      out[name] = { data, dims: [...tensor.dims] };
+    }
+    return out;
+  }
   return {
     inputs: info((s as unknown as { inputMetadata?: unknown[] }).inputMetadata, s.inputNames),
     outputs: info((s as unknown as { outputMetadata?: unknown[] }).outputMetadata, s.outputNames),
+    runTyped,
     async run(feeds, outputNames) {
-      const ortFeeds: Record<string, import('onnxruntime-node').Tensor> = {};
-      for (const [name, feed] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor('float32', feed.data, feed.dims);
-      const result = outputNames ? await s.run(ortFeeds, outputNames) : await s.run(ortFeeds);
-      const out: Record<string, { data: Float32Array; dims: number[] }> = {};
+      const result = await runTyped(feeds, outputNames);
       for (const [name, tensor] of Object.entries(result)) {
-        if (!(tensor.data instanceof Float32Array)) throw dataError(`model output "${name}" is ${tensor.type}, expected float32`, { file: where, field: name });
-        out[name] = { data: tensor.data, dims: [...tensor.dims] };
+        if (!(tensor.data instanceof Float32Array)) throw dataError(`model output "${name}" is ${elementType(tensor.data)}, expected float32`, { file: where, field: name });
       }
-      return out;
+      return result as Record<string, TensorValue<Float32Array>>;
     },
     release: () => s.release(),
   };
