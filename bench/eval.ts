@@ -9,7 +9,7 @@
  *
  * Options: --images N (file pipeline size, default 2000), --batch-size B (default 128), --json.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -91,7 +91,6 @@ async function makeJpegs(dir: string, count: number): Promise<void> {
     const small = { data: new Uint8Array(16 * 12 * 3), width: 16, height: 12 };
     for (let j = 0; j < small.data.length; j++) small.data[j] = rng.int(256);
     const image = await resizeExact(small, w, h, 'bicubic');
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(join(folder, `img${String(i).padStart(5, '0')}.jpeg`), await encodeJpeg(image, 90));
   }
 }
@@ -103,7 +102,6 @@ async function filesSection(count: number) {
     rmSync(dir, { recursive: true, force: true });
     log(`generating ${count} JPEGs in ${dir} …`);
     await makeJpegs(dir, count);
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(join(dir, 'done'), '');
   }
   const files: string[] = [];
