@@ -161,7 +161,7 @@ async function ingestSection(): Promise<void> {
       let next = 0;
       await Promise.all(Array.from({ length: concurrency }, async () => { while (next < files.length) await decodeRgb(files[next++]!); }));
     });
-    const ws = initWorkspace(join(dir, 'ws'), { classes: 'cifar10' });
+    const ws = initWorkspace(join(dir, 'ws'), { classes: 'cifar10', squareSize: 256 }); // ImageNet-size copies, not CIFAR's 32² default
     const run = await timeAsync(() => ingest(ws, folderSource({ root: join(dir, 'photos'), classes: ws.classes, classIdx: 0 }), { concurrency }));
     closeWorkspace(ws);
     const rows = { files: JPEGS, concurrency, bareDecodeMs: Math.round(bare.ms), bareDecodePerSecond: +(JPEGS / (bare.ms / 1000)).toFixed(1), ingestMs: Math.round(run.ms), ingestPerSecond: +(JPEGS / (run.ms / 1000)).toFixed(1), ingested: run.value.ingested, failed: run.value.failed, ingestVsDecode: +(run.ms / bare.ms).toFixed(2) };

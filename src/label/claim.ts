@@ -15,7 +15,11 @@ export function expireLapsedAssignments(db: Db, nowIso: string): number {
     .run(nowIso).changes;
 }
 
-/** SQL counting the live (slot-holding) assignments of task `t`: open, submitted or approved, of a non-rejected worker. */
+/**
+ * SQL counting the live (slot-holding) assignments of task `t`: open, submitted or approved, of a
+ * non-rejected worker. `tasks.live_count` holds this count (kept by triggers, label-002); this
+ * expression is the reference it is checked against.
+ */
 export const LIVE_ASSIGNMENTS_SQL = `(SELECT COUNT(*) FROM assignments la
    LEFT JOIN label_workers lw ON lw.worker_hash = la.worker_hash
    WHERE la.task_id = t.id AND la.status IN ('open', 'submitted', 'approved')
@@ -25,7 +29,10 @@ export const LIVE_ASSIGNMENTS_SQL = `(SELECT COUNT(*) FROM assignments la
  * Claims the next task that still needs answers and that this worker has not done (DESIGN §1.3):
  * tasks in creation order; a task is full when it has N live assignments (open and not lapsed,
  * submitted or approved; rejected workers' do not count). Lapsed open claims are expired first, so
- * their slots go back to the pool. A worker holding an open claim gets it back (`resumed`).
+ * their slots go back to the pool. The cost does not grow with the number of full tasks: the live
+ * count is the column `tasks.live_count`, and the task is read from the partial index of tasks that
+ * still need answers (or, with an `assignmentsPerTask` override, from `tasks_live_count`, one probe
+ * per count below N). A worker holding an open claim gets it back (`resumed`).
  * Returns null when no task needs this worker. One IMMEDIATE transaction: concurrent claimers
  * (threads or processes) never exceed N.
  */
@@ -57,12 +64,26 @@ export function claimNextAssignment(db: Db, options: ClaimOptions): ClaimedAssig
       return { assignmentId: own.id, taskId: own.task_id, classIdx: own.class_idx, kind: own.kind, claimedAt: own.claimed_at, expiresAt: own.expires_at, resumed: true, items: itemsOf(db, own.task_id) };
     }
 
-    const task = db
-      .prepare(`SELECT t.id, t.class_idx, t.kind FROM tasks t
-                WHERE NOT EXISTS (SELECT 1 FROM assignments mine WHERE mine.task_id = t.id AND mine.worker_hash = ? AND mine.status <> 'expired')
-                  AND ${LIVE_ASSIGNMENTS_SQL} < COALESCE(?, t.assignments_wanted) ${where}
-                ORDER BY t.seq LIMIT 1`)
-      .get(options.workerHash, options.assignmentsPerTask ?? null, ...params) as { id: string; class_idx: number; kind: TaskKind } | undefined;
+    const mine = "NOT EXISTS (SELECT 1 FROM assignments mine WHERE mine.task_id = t.id AND mine.worker_hash = ? AND mine.status <> 'expired')";
+    type TaskRow = { id: string; seq: number; class_idx: number; kind: TaskKind };
+    let task: TaskRow | undefined;
+    if (options.assignmentsPerTask === undefined) {
+      // `live_count < assignments_wanted` is the partial index's condition: the scan starts at the first task that needs answers.
+      task = db
+        .prepare(`SELECT t.id, t.seq, t.class_idx, t.kind FROM tasks t INDEXED BY tasks_needing_answers
+                  WHERE t.live_count < t.assignments_wanted AND ${mine} ${where}
+                  ORDER BY t.seq LIMIT 1`)
+        .get(options.workerHash, ...params) as TaskRow | undefined;
+    } else {
+      // N overrides the tasks' own: the first task of each live count below N, the earliest of those.
+      const probe = db.prepare(`SELECT t.id, t.seq, t.class_idx, t.kind FROM tasks t INDEXED BY tasks_live_count
+                                WHERE t.live_count = ? AND ${mine} ${where}
+                                ORDER BY t.seq LIMIT 1`);
+      for (let count = 0; count < options.assignmentsPerTask; count++) {
+        const row = probe.get(count, options.workerHash, ...params) as TaskRow | undefined;
+        if (row && (!task || row.seq < task.seq)) task = row;
+      }
+    }
     if (!task) return null;
 
     const expiresAt = addSeconds(now, options.ttlSeconds);

@@ -16,6 +16,10 @@
  * - `label_workers`: review status per worker hash ('rejected' removes every answer of the worker
  *   from the frequencies at once, without touching the assignment rows).
  * - `label_settings`: key/value settings of the stage (the worker-id salt, created on first use).
+ * - `tasks.live_count` (label-002): the task's live assignments — open, submitted or approved, of a
+ *   worker who is not rejected. Triggers on `assignments` and `label_workers` keep it exact inside
+ *   the writing statement, whoever writes (claims, submits, expiry, reviews, imports), so a claim
+ *   reads the first entries of `tasks_needing_answers` instead of counting assignments per task.
  *
  * Image ids are `images.id` (COLLECT's table); there is no foreign key so the label stage can be
  * used (and tested) on its own.
@@ -83,6 +87,80 @@ export const labelMigrations: Migration[] = [
         key TEXT PRIMARY KEY,
         value TEXT NOT NULL
       ) WITHOUT ROWID;
+    `,
+  },
+  {
+    // Claims whose cost does not grow with the number of full tasks: a live count per task, kept by
+    // triggers in the same statement (and so the same transaction) as every write that changes it;
+    // indexes that let a claim skip full tasks and find open claims without scanning; and
+    // answers_image dropped (no query reads it; it doubled the cost of answer imports).
+    name: 'label-002-live-count',
+    sql: `
+      ALTER TABLE tasks ADD COLUMN live_count INTEGER NOT NULL DEFAULT 0 CHECK (live_count >= 0);
+      UPDATE tasks SET live_count = (
+        SELECT COUNT(*) FROM assignments a
+        WHERE a.task_id = tasks.id AND a.status IN ('open', 'submitted', 'approved')
+          AND NOT EXISTS (SELECT 1 FROM label_workers w WHERE w.worker_hash = a.worker_hash AND w.status = 'rejected'));
+
+      -- Tasks that still need answers, in claim order (the default claim reads its first entries).
+      CREATE INDEX tasks_needing_answers ON tasks (seq) WHERE live_count < assignments_wanted;
+      -- For claims with an N that overrides the tasks' own (retest serve --assignments N).
+      CREATE INDEX tasks_live_count ON tasks (live_count, seq);
+      -- Open claims by expiry: expiring lapsed claims reads only those.
+      CREATE INDEX assignments_open_expiry ON assignments (expires_at) WHERE status = 'open';
+      -- A worker's open claim (resumed by the next claim) without reading their whole history.
+      CREATE INDEX assignments_open_worker ON assignments (worker_hash) WHERE status = 'open';
+      DROP INDEX answers_image;
+
+      CREATE TRIGGER assignments_live_insert AFTER INSERT ON assignments
+      WHEN new.status IN ('open', 'submitted', 'approved')
+        AND NOT EXISTS (SELECT 1 FROM label_workers w WHERE w.worker_hash = new.worker_hash AND w.status = 'rejected')
+      BEGIN
+        UPDATE tasks SET live_count = live_count + 1 WHERE id = new.task_id;
+      END;
+
+      CREATE TRIGGER assignments_live_delete AFTER DELETE ON assignments
+      WHEN old.status IN ('open', 'submitted', 'approved')
+        AND NOT EXISTS (SELECT 1 FROM label_workers w WHERE w.worker_hash = old.worker_hash AND w.status = 'rejected')
+      BEGIN
+        UPDATE tasks SET live_count = live_count - 1 WHERE id = old.task_id;
+      END;
+
+      CREATE TRIGGER assignments_live_update AFTER UPDATE OF status, task_id, worker_hash ON assignments
+      WHEN old.task_id IS NOT new.task_id OR old.worker_hash IS NOT new.worker_hash
+        OR (old.status IN ('open', 'submitted', 'approved')) <> (new.status IN ('open', 'submitted', 'approved'))
+      BEGIN
+        UPDATE tasks SET live_count = live_count - 1 WHERE id = old.task_id
+          AND old.status IN ('open', 'submitted', 'approved')
+          AND NOT EXISTS (SELECT 1 FROM label_workers w WHERE w.worker_hash = old.worker_hash AND w.status = 'rejected');
+        UPDATE tasks SET live_count = live_count + 1 WHERE id = new.task_id
+          AND new.status IN ('open', 'submitted', 'approved')
+          AND NOT EXISTS (SELECT 1 FROM label_workers w WHERE w.worker_hash = new.worker_hash AND w.status = 'rejected');
+      END;
+
+      -- A worker's rejection frees the slots of all their live assignments; approval (or removal) restores them.
+      CREATE TRIGGER label_workers_live_insert AFTER INSERT ON label_workers
+      WHEN new.status = 'rejected'
+      BEGIN
+        UPDATE tasks SET live_count = live_count - 1 WHERE id IN (
+          SELECT task_id FROM assignments WHERE worker_hash = new.worker_hash AND status IN ('open', 'submitted', 'approved'));
+      END;
+
+      CREATE TRIGGER label_workers_live_delete AFTER DELETE ON label_workers
+      WHEN old.status = 'rejected'
+      BEGIN
+        UPDATE tasks SET live_count = live_count + 1 WHERE id IN (
+          SELECT task_id FROM assignments WHERE worker_hash = old.worker_hash AND status IN ('open', 'submitted', 'approved'));
+      END;
+
+      CREATE TRIGGER label_workers_live_update AFTER UPDATE OF status, worker_hash ON label_workers
+      WHEN old.worker_hash IS NOT new.worker_hash OR (old.status = 'rejected') <> (new.status = 'rejected')
+      BEGIN
+        UPDATE tasks SET live_count = live_count + 1 WHERE old.status = 'rejected' AND id IN (
+          SELECT task_id FROM assignments WHERE worker_hash = old.worker_hash AND status IN ('open', 'submitted', 'approved'));
+        UPDATE tasks SET live_count = live_count - 1 WHERE new.status = 'rejected' AND id IN (
+          SELECT task_id FROM assignments WHERE worker_hash = new.worker_hash AND status IN ('open', 'submitted', 'approved'));
+      END;
     `,
   },
 ];
