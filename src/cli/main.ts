@@ -2,7 +2,7 @@
  * The `retest` command line. One error boundary: RetestErrors are rendered as data (exit 1 for
  * data/io problems, 2 for usage), anything else is a bug and shows its stack.
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help } from 'commander';
 import { isRetestError } from '../core/errors.ts';
 import { commands } from './commands/index.ts';
 
@@ -11,9 +11,23 @@ export function buildProgram(): Command {
     .description('Re-create an image classification test set and measure how classifiers generalize to it.')
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
+    // Descriptions are source-wrapped: rejoin a sentence broken mid-way before commander wraps to the
+    // terminal width. A break stays after '.' or ':', around indented lines and blank lines.
+    .configureHelp({ minWidthToWrap: 30, boxWrap(this: Help, str: string, width: number) { return Help.prototype.boxWrap.call(this, unwrapSentences(str), width); } })
     .exitOverride();
   for (const register of commands) register(program);
   return program;
+}
+
+/** Joins a line with the next when the sentence runs on (no '.'/':' at its end, neither line indented). */
+export function unwrapSentences(text: string): string {
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    const last = out[out.length - 1];
+    if (last !== undefined && /^\S/.test(last) && /[^\s.:]$/.test(last) && /^\S/.test(line)) out[out.length - 1] = `${last} ${line}`;
+    else out.push(line);
+  }
+  return out.join('\n');
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -13,7 +13,7 @@ export const DEFAULT_DB = process.env.RETEST_DB ?? 'retest.db';
 export const dbOption = () => new Option('--db <file>', 'results store (SQLite file)').default(DEFAULT_DB);
 export const jsonOption = () => new Option('--json', 'print one JSON object instead of tables (no progress bar)');
 export const dataDirOption = () =>
-  new Option('--data-dir <dir>', 'folder searched first for datasets (env RETEST_DATA_DIR)').env('RETEST_DATA_DIR');
+  new Option('--data-dir <dir>', 'folder searched first for datasets').env('RETEST_DATA_DIR');
 
 /** The download cache: $RETEST_CACHE, else $XDG_CACHE_HOME/retest, else ~/.cache/retest. */
 export function cacheDir(): string {

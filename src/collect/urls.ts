@@ -80,6 +80,10 @@ export function urlListSource(options: UrlListSourceOptions): CandidateSource {
       return;
     }
     const isUrl = /^https?:\/\//i.test(row.url);
+    if (!isUrl && /^[a-z][a-z0-9+.-]*:\/\//i.test(row.url)) {
+      problems.push(`${line}: url: only http(s) URLs and local paths are supported, not ${JSON.stringify(row.url)}`);
+      return;
+    }
     const content = isUrl ? { url: row.url } : { path: resolve(row.url) };
     candidates.push({
       ...content,

@@ -85,6 +85,13 @@ export async function resolveDataset(nameOrPath: string, options: ResolveOptions
     return loadNamed(spec, location.path);
   }
   if (existsSync(nameOrPath)) return loadPath(nameOrPath);
+  if (/[\\/]/.test(nameOrPath) || /\.(bin|npy|tar|tgz|gz|zip)$/i.test(nameOrPath)) {
+    throw usageError(`no such file or folder: ${nameOrPath}`, {
+      file: resolve(nameOrPath),
+      field: 'dataset',
+      hint: 'Check the path, or give a dataset name (`retest datasets` lists them).',
+    });
+  }
   throw usageError(`unknown dataset ${nameOrPath}`, {
     field: 'dataset',
     expected: `a dataset name (${DATASETS.map((d) => d.name).join(', ')}) or the path of a .bin file, a <prefix>_data.npy file or an image folder`,

@@ -1,5 +1,5 @@
 export * from './types.ts';
-export { evaluate, summarize, defaultEvalOptions, type EvalDataset, type EvaluateInput } from './run-eval.ts';
+export { evaluate, evaluateRun, summarize, defaultEvalOptions, type EvalDataset, type EvaluateInput } from './run-eval.ts';
 export { loadModel, type LoadedModel } from './model.ts';
 export { modelSpecFrom, readSidecar, defaultSidecarPath, preprocessingOf, type ModelOverrides, type Sidecar } from './sidecar.ts';
 export { createSession, type OnnxSession, type TensorInfo, type TensorData, type TensorValue } from './onnx.ts';

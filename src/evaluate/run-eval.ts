@@ -55,6 +55,11 @@ interface PreparedBatch {
 
 /** Evaluates a model on a dataset, resuming or answering from the store when it can. */
 export async function evaluate(input: EvaluateInput): Promise<EvalSummary> {
+  return (await evaluateRun(input)).summary;
+}
+
+/** `evaluate`, also saying whether the answer came from a run finished earlier (no inference now). */
+export async function evaluateRun(input: EvaluateInput): Promise<{ summary: EvalSummary; fromStore: boolean }> {
   const { store, dataset } = input;
   const options = { ...defaultEvalOptions, ...input.options };
   const progress = input.progress ?? silentProgress;
@@ -69,7 +74,7 @@ export async function evaluate(input: EvaluateInput): Promise<EvalSummary> {
   const modelId = store.registerModel({ name: declared.name, kind: 'onnx', path: input.modelPath, sha256 });
   const config = { model_sha256: sha256, preprocessing: preprocessingOf(declared), topK: options.topK, saveLogits: options.saveLogits };
   const run = store.openRun(modelId, datasetRecord.id, config);
-  if (run.status === 'done') return summarize(store.score(run.id));
+  if (run.status === 'done') return { summary: summarize(store.score(run.id)), fromStore: true };
 
   const model = await loadModel(input.modelPath, overrides, options.threads ?? availableParallelism());
   try {
@@ -90,7 +95,7 @@ export async function evaluate(input: EvaluateInput): Promise<EvalSummary> {
     progress.stop();
     await model.session.release();
   }
-  return summarize(store.score(run.id));
+  return { summary: summarize(store.score(run.id)), fromStore: false };
 }
 
 function checkCompatible(spec: ModelSpec, dataset: EvalDataset): void {

@@ -91,12 +91,14 @@ export function readSidecar(path: string): Sidecar {
   const parsed = sidecarSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw dataError(`model sidecar has an invalid field`, {
+    const value = issue.path.reduce<unknown>((v, key) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[key as PropertyKey] : undefined), raw);
+    const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more problem(s))` : '';
+    throw dataError(`model sidecar has an invalid field${more}`, {
       file: path,
       field: issue.path.join('.'),
-      expected: issue.message,
-      received: `${parsed.error.issues.length} problem(s)`,
-      hint: 'see docs/models.md for the sidecar fields',
+      expected: issue.message.replace(/^Invalid (?:option|input): expected /, ''),
+      received: value === undefined ? 'nothing' : JSON.stringify(value),
+      hint: 'see "Models and sidecars" in docs/evaluation.md for the sidecar fields',
     });
   }
   return parsed.data;

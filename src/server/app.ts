@@ -81,6 +81,8 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
     trustProxy: options.trustProxy ?? false,
   });
   app.decorate('retest', { adminToken, context: ctx });
+  // A person typing `/admin/` means the dashboard (the route table is strict about trailing slashes).
+  app.get('/admin/', (_request, reply) => reply.redirect('/admin'));
   app.addHook('onClose', async () => ctx.dashboard.close());
 
   await app.register(cookie);

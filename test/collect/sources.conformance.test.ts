@@ -116,11 +116,11 @@ describe('source specifics', () => {
 
   it('urls: reports every bad row at once, with line numbers, before downloading', () => {
     const file = join(tmp(), 'bad.csv');
-    writeFileSync(file, 'url,class\nhttp://a/x.jpg,tench\n,tench\nhttp://a/y.jpg,shark\nhttp://a/z.jpg,\n');
+    writeFileSync(file, 'url,class\nhttp://a/x.jpg,tench\n,tench\nhttp://a/y.jpg,shark\nhttp://a/z.jpg,\nftp://a/w.jpg,tench\n');
     let error: Error & { received?: string } = new Error('none');
     try { urlListSource({ file, classes: FISH }); } catch (e) { error = e as Error & { received?: string }; }
-    expect(error.message).toBe('3 bad rows in the URL list');
-    expect(error.received).toBe('line 3: url: empty url; line 4: class "shark" is not a class of the workspace; line 5: no class (add a class column or give --class)');
+    expect(error.message).toBe('4 bad rows in the URL list');
+    expect(error.received).toBe('line 3: url: empty url; line 4: class "shark" is not a class of the workspace; line 5: no class (add a class column or give --class); line 6: url: only http(s) URLs and local paths are supported, not "ftp://a/w.jpg"');
   });
 
   it('urls: a list without a url column is refused', () => {

@@ -122,6 +122,10 @@ describe('paths work wherever names do', () => {
     const unknown = await rejection(resolveDataset('cifar10-tset', { cacheDir: dir }));
     expect(unknown.kind).toBe('usage');
     expect(unknown.expected).toMatch(/cifar10-test/);
+    const missingPath = await rejection(resolveDataset(join(dir, 'nowhere', 'x.bin'), { cacheDir: dir }));
+    expect(missingPath.kind).toBe('usage');
+    expect(missingPath.message).toBe(`no such file or folder: ${join(dir, 'nowhere', 'x.bin')}`);
+    expect(missingPath.file).toBe(join(dir, 'nowhere', 'x.bin'));
   });
 });
 

@@ -94,6 +94,13 @@ describe('retest dedup search (arrays)', () => {
 });
 
 describe('retest dedup search --workspace, resolve', () => {
+  it('--auto-duplicate-below without a raw-pixel descriptor is refused instead of marking nothing', async () => {
+    const { code, stderr } = await run(['dedup', 'search', '--workspace', dir, '--auto-duplicate-below', '1000']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/raw-pixel distances only/);
+    expect(stderr).toMatch(/--descriptor pixels/);
+  });
+
   it('stores neighbours, reports pending pairs, resolve --json gives the counts', async () => {
     const r0 = noiseImage(1);
     const workspace = await makeWorkspace([
@@ -111,6 +118,30 @@ describe('retest dedup search --workspace, resolve', () => {
     const body = JSON.parse(resolved.stdout) as { counts: Record<string, number>; duplicates: { imageId: string }[] };
     expect(body.counts).toEqual({ clear: 1, pending: 0, duplicate: 1 });
     expect(body.duplicates.map((d) => d.imageId)).toEqual(['copy']);
+  });
+
+  it('without --queries or --workspace, searches the workspace in the current folder', async () => {
+    const workspace = await makeWorkspace([
+      { id: 'ref', role: 'reference', pixels: noiseImage(3) },
+      { id: 'new', role: 'candidate', pixels: noiseImage(4) },
+    ]);
+    const wsDir = workspace.dir;
+    closeWorkspace(workspace);
+    const cwd = process.cwd();
+    const saved = process.env.RETEST_WORKSPACE;
+    delete process.env.RETEST_WORKSPACE;
+    process.chdir(wsDir);
+    try {
+      const search = await run(['dedup', 'search', '--workers', '1', '--json']);
+      expect(search.code).toBe(0);
+      expect(JSON.parse(search.stdout)).toMatchObject({ candidates: 1 });
+    } finally {
+      process.chdir(cwd);
+      if (saved !== undefined) process.env.RETEST_WORKSPACE = saved;
+    }
+    const badPort = await run(['dedup', 'review', '--workspace', wsDir, '--port', '99999']);
+    expect(badPort.code).toBe(2);
+    expect(badPort.stderr).toMatch(/--port must be an integer 0–65535/);
   });
 });
 

@@ -159,5 +159,16 @@ describeWithData('retest eval from the command line', () => {
       expect(r.code).toBe(2);
       expect(r.stderr).toContain('nope.onnx');
     });
+
+    it('a bad sidecar field is named with the value found and where the fields are documented', () => {
+      const sidecar = join(dir, 'bad-sidecar.json');
+      writeFileSync(sidecar, JSON.stringify({ input: { layout: 'NCWH' } }));
+      const r = retest(['eval', '--model', resnet20, '--dataset', bin1000, '--sidecar', sidecar, '--db', join(dir, 'sidecar.db')]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('field:    input.layout');
+      expect(r.stderr).toContain('expected: one of "NCHW"|"NHWC"');
+      expect(r.stderr).toContain('received: "NCWH"');
+      expect(r.stderr).toContain('docs/evaluation.md');
+    });
   });
 });

@@ -63,5 +63,24 @@ describe('retest tasks | answers | frequencies | sample | blacklist', () => {
     const bad = await run(['sample', 'threshold', '--per-class', '3', '--seed', '1', '--tau', '2', '-w', dir]);
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/--tau must be in \[0, 1\]/);
+
+    // JSONL assignments are stored as import:<assignment_id>; the CLI says 'rejected', not 'rejectd'
+    const rejected = await run(['answers', 'reject', `import:${tasks[0]!.id}-ann`, '-w', dir]);
+    expect(rejected).toMatchObject({ code: 0, out: '1 assignment(s) rejected\n' });
+  });
+
+  it('names the option or file on bad input instead of a stack trace', async () => {
+    const ws = workspaceWithImages({ candidates: { 0: 2 }, references: { 0: 2 } });
+    const dir = ws.dir;
+    ws.db.close();
+    const missing = await run(['answers', 'import', 'jsonl', join(dir, 'nope.jsonl'), '-w', dir]);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain(`error: no such file: ${join(dir, 'nope.jsonl')}`);
+    const notNumber = await run(['frequencies', '--min-answers', 'x', '-w', dir]);
+    expect(notNumber.code).toBe(2);
+    expect(notNumber.err).toMatch(/--min-answers must be a positive integer/);
+    const sample = await run(['sample', 'top-images', '--per-class', '3', '--seed', '1', '--min-answers', 'abc', '-w', dir]);
+    expect(sample.code).toBe(2);
+    expect(sample.err).toMatch(/--min-answers must be a positive integer/);
   });
 });

@@ -234,6 +234,7 @@ describe('dashboard', () => {
     expect(mid.classes[0]!.referenceHistogram).toEqual([0, 0, 3, 0, 0]);
     const dash = await adm.get('/admin');
     expect(dash.statusCode).toBe(200);
+    expect((await adm.get('/admin/')).headers.location).toBe('/admin');
     expect(dash.body).toContain('data-candidates="0,0,42,0,0"');
     expect(dash.body).toContain('<svg class="hist"');
     expect(dash.body).toContain('alice');

@@ -3,12 +3,19 @@
  * workers, an automatic control-accuracy rule).
  */
 import { Option, type Command } from 'commander';
-import { usageError } from '../../core/index.ts';
+import { existsSync } from 'node:fs';
+import { ioError, usageError } from '../../core/index.ts';
 import { importAnswersJsonl, importMturkResults, rejectLowAccuracyWorkers, setAssignmentStatus, setWorkerStatus, workerSalt } from '../../label/index.ts';
 import { closeWorkspace, openWorkspace, resolveWorkspaceDir, workspaceOption } from '../../workspace/index.ts';
 import { jsonOption, printJson } from '../options.ts';
 
 interface Common { workspace?: string; json?: boolean }
+
+/** A missing answers file is an error naming it, not a stack trace. */
+function requireFile(file: string): string {
+  if (!existsSync(file)) throw ioError(`no such file: ${file}`, { file, hint: 'check the path of the answers file' });
+  return file;
+}
 
 export function register(program: Command): void {
   const group = program.command('answers').description('import crowd answers and review workers');
@@ -20,7 +27,7 @@ export function register(program: Command): void {
     .addOption(workspaceOption())
     .addOption(jsonOption())
     .action((file: string, options: Common) => withWorkspace(options, (ws) => {
-      const r = importMturkResults(ws.db, file, { salt: workerSalt(ws.db) });
+      const r = importMturkResults(ws.db, requireFile(file), { salt: workerSalt(ws.db) });
       report(options, r);
     }));
   imp
@@ -30,20 +37,20 @@ export function register(program: Command): void {
     .addOption(workspaceOption())
     .addOption(jsonOption())
     .action((file: string, options: Common) => withWorkspace(options, (ws) => {
-      const r = importAnswersJsonl(ws.db, file, { salt: workerSalt(ws.db) });
+      const r = importAnswersJsonl(ws.db, requireFile(file), { salt: workerSalt(ws.db) });
       report(options, r);
     }));
   for (const status of ['approve', 'reject'] as const) {
     group
       .command(status)
       .description(`${status} assignments by id (${status === 'reject' ? 'their answers leave the frequencies; the task slot reopens' : 'restores them'})`)
-      .argument('<ids...>', 'assignment ids (mturk imports: mturk:<AssignmentId>)')
+      .argument('<ids...>', 'assignment ids (MTurk imports: mturk:<AssignmentId>; JSONL imports: import:<assignment_id>)')
       .addOption(workspaceOption())
       .addOption(jsonOption())
       .action((ids: string[], options: Common) => withWorkspace(options, (ws) => {
         const r = setAssignmentStatus(ws.db, ids, status === 'approve' ? 'approved' : 'rejected');
         if (options.json) printJson(r);
-        else process.stdout.write(`${r.changed} assignment(s) ${status}d${r.skipped.length ? `; not answered or unknown: ${r.skipped.join(', ')}` : ''}\n`);
+        else process.stdout.write(`${r.changed} assignment(s) ${status === 'approve' ? 'approved' : 'rejected'}${r.skipped.length ? `; not answered or unknown: ${r.skipped.join(', ')}` : ''}\n`);
       }));
     group
       .command(`${status}-worker`)
@@ -55,8 +62,8 @@ export function register(program: Command): void {
       .action((hash: string, options: Common & { reason?: string }) => withWorkspace(options, (ws) => {
         if (!/^[0-9a-f]{64}$/.test(hash)) throw usageError('a worker hash is 64 hex digits', { field: 'workerHash', received: JSON.stringify(hash) });
         setWorkerStatus(ws.db, hash, status === 'approve' ? 'approved' : 'rejected', options.reason ? { reason: options.reason } : {});
-        if (options.json) printJson({ workerHash: hash, status: `${status}d` });
-        else process.stdout.write(`worker ${hash.slice(0, 12)}… ${status}d\n`);
+        if (options.json) printJson({ workerHash: hash, status: status === 'approve' ? 'approved' : 'rejected' });
+        else process.stdout.write(`worker ${hash.slice(0, 12)}… ${status === 'approve' ? 'approved' : 'rejected'}\n`);
       }));
   }
   group

@@ -8,6 +8,7 @@ export function register(program: Command): void {
   const group = program.command('blacklist').description('exclude candidates from sampling, with a reason (kept for the record)');
   group
     .command('add')
+    .description('exclude images from every later `retest sample` run (a sampled image is replaced in the next revision)')
     .argument('<ids...>', 'image ids')
     .requiredOption('--reason <text>', 'why (e.g. "drawing, not a photograph")')
     .option('--by <name>', 'who decided', 'cli')
@@ -23,6 +24,7 @@ export function register(program: Command): void {
     });
   group
     .command('remove')
+    .description('make blacklisted images eligible again')
     .argument('<ids...>', 'image ids')
     .addOption(workspaceOption())
     .addOption(jsonOption())
@@ -36,6 +38,7 @@ export function register(program: Command): void {
     });
   group
     .command('list')
+    .description('list blacklisted images with reason, who and when')
     .addOption(workspaceOption())
     .addOption(jsonOption())
     .action((options: { workspace?: string; json?: boolean }) => {

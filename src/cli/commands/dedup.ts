@@ -2,7 +2,7 @@
  * `retest dedup search|review|resolve`: near-duplicate detection (DESIGN §1.5).
  */
 import type { Command } from 'commander';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { usageError } from '../../core/errors.ts';
@@ -105,15 +105,22 @@ export function register(program: Command): void {
         else for (const t of tensors) process.stdout.write(`${t.op.padEnd(20)} ${t.name}\n`);
         return;
       }
-      if (flags.workspace !== undefined || (!flags.queries && process.env.RETEST_WORKSPACE)) await searchWorkspaceCommand(flags);
+      // Without --queries, the workspace is --workspace, else $RETEST_WORKSPACE, else the current folder (as every command).
+      const inWorkspace = flags.workspace !== undefined || (!flags.queries && (process.env.RETEST_WORKSPACE !== undefined || existsSync(join(process.cwd(), 'retest.json'))));
+      if (inWorkspace) await searchWorkspaceCommand(flags);
       else await searchArrays(flags);
     });
 
   dedup
     .command('review')
     .summary('serve the review page: pairs closer than the thresholds, d = duplicate, n = not')
+    .description(
+      'Serves the near-duplicate review page on 127.0.0.1 (prints its URL; Ctrl-C stops it): every pair closer than its\n' +
+        'threshold, undecided first, both images side by side. Keys: d duplicate, n not duplicate, arrows move.\n' +
+        'Decisions are stored with the reviewer name; then run `retest dedup resolve`.',
+    )
     .addOption(workspaceOption())
-    .option('--port <n>', 'port on 127.0.0.1 (default: any free port)', Number, 0)
+    .option('--port <n>', 'port on 127.0.0.1 (0: any free port)', portNumber, 0)
     .option('--reviewer <name>', 'name recorded with each decision (default: your user name)')
     .action(async (flags: { workspace?: string; port: number; reviewer?: string }) => {
       const workspace = openWorkspace(resolveWorkspaceDir(flags.workspace));
@@ -133,6 +140,11 @@ export function register(program: Command): void {
   dedup
     .command('resolve')
     .summary('duplicate graph → excluded / kept candidates (writes dedup_status)')
+    .description(
+      'Builds the duplicate graph (pairs decided duplicate, exact duplicates, same source id) and writes dedup_status.\n' +
+        'A group touching an original is excluded whole; a group of candidates keeps its earliest-ingested image;\n' +
+        'a candidate with an undecided close pair stays pending (ineligible for sampling).',
+    )
     .addOption(workspaceOption())
     .addOption(jsonOption())
     .action(async (flags: { workspace?: string; json?: boolean }) => {
@@ -257,6 +269,13 @@ async function searchArrays(flags: SearchFlags): Promise<void> {
   }
 }
 
+/** `--port`: an integer 0–65535 (0 = any free port), else a usage error naming the option. */
+function portNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw usageError('--port must be an integer 0–65535', { field: '--port', expected: '0 (any free port) … 65535', received: JSON.stringify(value) });
+  return n;
+}
+
 /** Recall@k of approximate neighbours on evenly spaced sample queries, against exact search. */
 async function sampleRecall(queries: ImageSource, references: ImageSource[], selfSets: number[], descriptor: Descriptor, approximate: Neighbour[][], k: number, size: number): Promise<{ recall: number; sampled: number }> {
   const n = Math.min(size, queries.count);
@@ -270,12 +289,21 @@ async function sampleRecall(queries: ImageSource, references: ImageSource[], sel
 }
 
 async function searchWorkspaceCommand(flags: SearchFlags): Promise<void> {
+  const descriptors = flags.descriptor?.length ? flags.descriptor : [DEFAULT_DESCRIPTOR];
+  if (flags.autoDuplicateBelow !== undefined && !descriptors.some((d) => /^pixels(@\d+)?$/.test(d))) {
+    // The threshold is a raw-pixel squared L2 (CIFAR-10.1's 1000 at 32²): with no raw-pixel descriptor it would silently mark nothing.
+    throw usageError('--auto-duplicate-below applies to raw-pixel distances only', {
+      field: '--auto-duplicate-below',
+      received: `descriptors ${descriptors.join(', ')}`,
+      hint: 'add --descriptor pixels (e.g. --descriptor pixels --descriptor pixels-std)',
+    });
+  }
   const workspace = openWorkspace(resolveWorkspaceDir(flags.workspace));
   try {
     const references: ImageSource[] = [];
     for (const name of flags.references ?? []) references.push(await openImageSource(name, { cacheDir: cacheDir(), side: workspace.config.squareSize, ...(flags.dataDir ? { dataDir: flags.dataDir } : {}) }));
     const summary = await searchWorkspace(workspace, {
-      descriptors: flags.descriptor?.length ? flags.descriptor : [DEFAULT_DESCRIPTOR],
+      descriptors,
       references,
       ...(flags.k !== undefined ? { k: flags.k } : {}),
       ...(flags.threshold ? { thresholds: flags.threshold } : {}),

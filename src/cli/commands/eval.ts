@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { usageError } from '../../core/errors.ts';
 import { terminalProgress } from '../../core/progress.ts';
 import { resolveDataset } from '../../datasets/index.ts';
-import { evaluate, type EvalSummary, type ModelOverrides } from '../../evaluate/index.ts';
+import { evaluateRun, type EvalSummary, type ModelOverrides } from '../../evaluate/index.ts';
 import { openResultsStore } from '../../store/index.ts';
 import { cacheDir, dataDirOption, dbOption, jsonOption, positiveInt, printJson } from '../options.ts';
 
@@ -80,7 +80,7 @@ export function register(program: Command): void {
       };
       const store = openResultsStore(opts.db);
       try {
-        const summary = await evaluate({
+        const { summary, fromStore } = await evaluateRun({
           store,
           dataset,
           modelPath: resolve(opts.model),
@@ -89,7 +89,7 @@ export function register(program: Command): void {
           progress: terminalProgress({ quiet: !!opts.json, unit: 'images' }),
         });
         if (opts.json) printJson(summary);
-        else process.stdout.write(formatSummary(summary));
+        else process.stdout.write(formatSummary(summary, fromStore));
       } finally {
         store.close();
       }
@@ -98,7 +98,7 @@ export function register(program: Command): void {
 
 const pct = (x: number) => (100 * x).toFixed(2);
 
-export function formatSummary(s: EvalSummary): string {
+export function formatSummary(s: EvalSummary, fromStore = false): string {
   const line = (label: string, a: EvalSummary['top1']) =>
     `${label.padEnd(9)}${pct(a.accuracy).padStart(6)} %   95 % CI [${pct(a.ci95[0])}, ${pct(a.ci95[1])}]   (${a.correct}/${s.n})\n`;
   return (
@@ -106,6 +106,7 @@ export function formatSummary(s: EvalSummary): string {
     `dataset  ${s.dataset} (${s.n} images${s.failed ? `, ${s.failed} unreadable — counted wrong` : ''})\n` +
     line('top-1', s.top1) +
     (s.top5 ? line('top-5', s.top5) : '') +
-    (s.images_per_second !== null ? `speed    ${s.images_per_second.toFixed(0)} images/s\n` : '')
+    (s.images_per_second !== null ? `speed    ${s.images_per_second.toFixed(0)} images/s${fromStore ? ' (when the run was made)' : ''}\n` : '') +
+    (fromStore ? 'note     answered from the store: this run finished earlier, nothing was run now\n' : '')
   );
 }

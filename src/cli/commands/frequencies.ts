@@ -5,7 +5,7 @@
 import { Option, type Command } from 'commander';
 import { controlAccuracy, frequencyBin, referenceHistograms, selectionFrequencies } from '../../label/index.ts';
 import { closeWorkspace, openWorkspace, resolveWorkspaceDir, workspaceOption } from '../../workspace/index.ts';
-import { jsonOption, printJson } from '../options.ts';
+import { jsonOption, positiveInt, printJson } from '../options.ts';
 
 const BINS = ['[0,.2)', '[.2,.4)', '[.4,.6)', '[.6,.8)', '[.8,1]'];
 
@@ -13,7 +13,7 @@ export function register(program: Command): void {
   program
     .command('frequencies')
     .description('selection frequencies per class, the reference histograms and control accuracy')
-    .addOption(new Option('--min-answers <n>', 'valid answers an image needs to count').default(10).argParser(Number))
+    .addOption(new Option('--min-answers <n>', 'valid answers an image needs to count').default(10).argParser(positiveInt('--min-answers')))
     .option('--images', 'with --json: include every (image, class) frequency')
     .option('--workers', 'list control accuracy per worker')
     .addOption(workspaceOption())

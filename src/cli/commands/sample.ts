@@ -32,14 +32,14 @@ Examples:
     .addOption(new Option('--seed <n>', 'seed of the draws and the final shuffle').makeOptionMandatory().argParser(intArg('--seed')))
     .addOption(new Option('--parent <id>', 'revision to start from (default: the latest of the same strategy)').argParser(positiveInt('--parent')))
     .option('--fresh', 'start from scratch (no parent)')
-    .addOption(new Option('--min-answers <n>', 'valid answers a candidate needs').default(10).argParser(Number))
-    .addOption(new Option('--min-reference-answers <n>', 'valid answers a reference image needs to enter the histogram').default(10).argParser(Number))
+    .addOption(new Option('--min-answers <n>', 'valid answers a candidate needs').default(10).argParser(positiveInt('--min-answers')))
+    .addOption(new Option('--min-reference-answers <n>', 'valid answers a reference image needs to enter the histogram').default(10).argParser(positiveInt('--min-reference-answers')))
     .option('--require-dedup', "candidates need a near-duplicate review outcome 'clear'")
     .addOption(workspaceOption())
     .addOption(jsonOption());
   common(group.command('matched-frequency').description('match each class\'s reference histogram of selection frequencies (ImageNetV2 MatchedFrequency)'))
     .option('--no-upward', 'do not borrow from higher bins when a bin runs short')
-    .addOption(new Option('--min-reference-images <n>', 'reference images a histogram needs for a valid revision').default(20).argParser(Number))
+    .addOption(new Option('--min-reference-images <n>', 'reference images a histogram needs for a valid revision').default(20).argParser(intArg('--min-reference-images')))
     .action((options: SampleOptions & { upward: boolean; minReferenceImages: number }) => run(options, { function: 'matched-frequency', params: { upwardSampling: options.upward, minReferenceImages: options.minReferenceImages } }));
   common(group.command('threshold').description('a random draw among candidates with selection frequency ≥ τ (ImageNetV2 Threshold0.7)'))
     .addOption(new Option('--tau <x>', 'frequency threshold').default(0.7).argParser(Number))
@@ -113,7 +113,17 @@ function run(options: SampleOptions, strategy: StrategyChoice): void {
     }
     process.stdout.write(`revision ${revision.id}: ${revision.function}, ${revision.images.length} images (${carried} carried over from ${parent ?? 'nothing'}), ${revision.valid ? 'valid' : 'NOT valid'}\n`);
     process.stdout.write(`eligible candidates: ${eligibility.eligible.length}; excluded: ${Object.entries(eligibility.counts).map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
-    for (const c of outcome.classes) if (c.short > 0 || c.notes.length) process.stderr.write(`class ${c.classIdx}: short ${c.short}${c.notes.length ? ` — ${c.notes.join('; ')}` : ''}\n`);
+    // Classes with the same outcome share one line (an empty 1,000-class workspace would print 1,000).
+    const byNote = new Map<string, number[]>();
+    for (const c of outcome.classes) {
+      if (c.short === 0 && c.notes.length === 0) continue;
+      const note = `short ${c.short}${c.notes.length ? ` — ${c.notes.join('; ')}` : ''}`;
+      byNote.set(note, [...(byNote.get(note) ?? []), c.classIdx]);
+    }
+    for (const [note, idx] of byNote) {
+      const which = idx.length === 1 ? `class ${idx[0]}` : `${idx.length} classes (${idx.slice(0, 10).join(', ')}${idx.length > 10 ? ', …' : ''})`;
+      process.stderr.write(`${which}: ${note}\n`);
+    }
   } finally {
     closeWorkspace(ws);
   }

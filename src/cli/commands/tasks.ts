@@ -41,7 +41,13 @@ Examples:
         });
         if (options.json) { printJson(report); return; }
         process.stdout.write(`created ${report.mainTasks} main and ${report.referenceTasks} reference tasks (${report.items} items, ${options.assignments} assignments each)\n`);
-        for (const c of report.classes) for (const w of c.warnings) process.stderr.write(`warning: class ${c.classIdx}: ${w}\n`);
+        // One line per distinct warning (an empty 1,000-class workspace would otherwise print 2,000 lines).
+        const byWarning = new Map<string, number[]>();
+        for (const c of report.classes) for (const w of c.warnings) byWarning.set(w, [...(byWarning.get(w) ?? []), c.classIdx]);
+        for (const [w, idx] of byWarning) {
+          const which = idx.length === 1 ? `class ${idx[0]}` : `${idx.length} classes (${idx.slice(0, 10).join(', ')}${idx.length > 10 ? ', …' : ''})`;
+          process.stderr.write(`warning: ${which}: ${w}\n`);
+        }
       } finally {
         closeWorkspace(ws);
       }
