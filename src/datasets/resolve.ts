@@ -4,7 +4,8 @@
  * `cifar-10-batches-bin` folder, a `<prefix>_data.npy` pair or a class-folder tree works wherever
  * a name does. Missing data is an error that says what to download, from where, and where to put it.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { z } from 'zod';
 import { basename, extname, join, resolve } from 'node:path';
 import { dataError, usageError } from '../core/errors.ts';
 import { cifar101Files, readCifar101, readCifarBin, readImageFolder, type ImageFolder } from '../formats/index.ts';
@@ -224,7 +225,32 @@ export function loadPath(path: string): LoadedDataset {
   const wnids = dirs.filter((n) => /^n\d{8}$/.test(n));
   const useImagenet = list !== null && wnids.length === dirs.length && wnids.every((w) => list.ids.includes(w));
   const folder = readImageFolder(full, useImagenet ? { classIds: list.ids, classNames: list.names } : {});
+  // A retest export names all classes in its manifest, also those its sample left empty: the
+  // folders alone would undercount a class-index tree whose highest classes have no images.
+  const exported = folder.layout === 'index' ? exportManifestClasses(join(full, 'manifest.json')) : null;
+  if (exported && exported.length >= folder.classNames.length) return fromImageFolder(basename(full), full, folder, exported.length, exported);
   const numClasses = folder.classNames.length;
   const classNames = folder.layout === 'index' ? (numClasses === 1000 && list ? list.names : null) : folder.classNames;
   return fromImageFolder(basename(full), full, folder, numClasses, classNames);
+}
+
+const exportManifestSchema = z.object({
+  format: z.literal('retest-export/1'),
+  classes: z.array(z.object({ index: z.number().int().nonnegative(), names: z.array(z.string()) })).min(1),
+});
+
+/** Class names, in index order, of a `retest export` manifest; null when there is none (or it is not ours). */
+function exportManifestClasses(path: string): string[] | null {
+  if (!existsSync(path)) return null;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    return null; // someone else's manifest.json: the folders decide
+  }
+  const parsed = exportManifestSchema.safeParse(raw);
+  if (!parsed.success) return null;
+  const classes = [...parsed.data.classes].sort((a, b) => a.index - b.index);
+  if (classes.some((c, i) => c.index !== i)) return null;
+  return classes.map((c) => c.names[0] ?? String(c.index));
 }

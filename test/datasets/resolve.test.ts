@@ -100,6 +100,22 @@ describe('paths work wherever names do', () => {
     }
   });
 
+  it('a retest export counts every class of its manifest, also those its sample left empty', async () => {
+    const root = join(dir, 'export-subset');
+    for (let c = 0; c < 3; c++) {
+      mkdirSync(join(root, String(c)), { recursive: true });
+      writeFileSync(join(root, String(c), `img${c}.jpeg`), 'x');
+    }
+    const classes = ['apple', 'bear', 'cat', 'dog', 'eel'].map((name, index) => ({ index, id: name, names: [name] }));
+    writeFileSync(join(root, 'manifest.json'), JSON.stringify({ format: 'retest-export/1', layout: 'imagenetv2', classes }));
+    const dataset = await resolveDataset(root, { cacheDir: join(dir, 'cache') });
+    expect(dataset.numClasses).toBe(5);
+    expect(dataset.classNames).toEqual(['apple', 'bear', 'cat', 'dog', 'eel']);
+    // Someone else's manifest.json does not change anything.
+    writeFileSync(join(root, 'manifest.json'), JSON.stringify({ files: [] }));
+    expect((await resolveDataset(root, { cacheDir: join(dir, 'cache') })).numClasses).toBe(3);
+  });
+
   it('a wnid tree uses the ImageNet class list, so a subset keeps the right labels', async () => {
     const root = join(dir, 'val-subset');
     for (const wnid of ['n01440764', 'n15075141']) {
