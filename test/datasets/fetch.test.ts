@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { RetestError } from '../../src/core/errors.ts';
 import type { Progress } from '../../src/core/progress.ts';
 import { fetchDataset, loadNamed, locateDataset, readMarker, readRecordedChecksums, resolveDataset, type DatasetSpec } from '../../src/datasets/index.ts';
 import { encodeCifarBin, encodeNpy, npyArray, readNpy, writeCifarBin } from '../../src/formats/index.ts';
 import { describeWithData, SHARED_DATA } from '../helpers/shared.ts';
+import { rejection } from '../helpers/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'retest-fetch-'));
 
@@ -77,16 +77,6 @@ function recorder(): Progress & { starts: [number, number, string][]; ticked: nu
     stop() {},
   };
   return r;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<RetestError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(RetestError);
-    return error as RetestError;
-  }
-  throw new Error('expected an error');
 }
 
 /** Every file under `root`, relative. */

@@ -2,23 +2,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RetestError } from '../../src/core/errors.ts';
 import { DATASETS, locateDataset, resolveDataset } from '../../src/datasets/index.ts';
 import { writeCifar101, writeCifarBin } from '../../src/formats/index.ts';
 import { describeWithData, SHARED_DATA } from '../helpers/shared.ts';
+import { rejection } from '../helpers/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'retest-resolve-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function rejection(promise: Promise<unknown>): Promise<RetestError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(RetestError);
-    return error as RetestError;
-  }
-  throw new Error('expected an error');
-}
 
 function cifar(count: number, label: (i: number) => number) {
   return { count, labels: Uint8Array.from({ length: count }, (_, i) => label(i)), pixels: new Uint8Array(count * 3072).fill(count % 256) };

@@ -11,3 +11,14 @@ export function catchError(fn: () => unknown): RetestError {
   }
   throw new Error('expected an error');
 }
+
+/** Awaits `promise`, expects it to reject with a RetestError, and returns it. */
+export async function rejection(promise: Promise<unknown>): Promise<RetestError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(RetestError);
+    return error as RetestError;
+  }
+  throw new Error('expected an error');
+}
