@@ -16,42 +16,65 @@ export interface Progress {
 
 export const silentProgress: Progress = { start() {}, tick() {}, stop() {} };
 
-/** A terminal bar, or silence when `quiet` or stderr is not a TTY. `unit` names what is counted ("images"). */
+/** 1536 → "1.5 KiB", 6144128 → "5.9 MiB". */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/**
+ * A terminal bar, or silence when `quiet` or stderr is not a TTY. `unit` names what is counted
+ * ("images"); the unit "B" counts bytes and shows them as KiB/MiB/GiB.
+ */
 export function terminalProgress(options: { quiet?: boolean; unit?: string } = {}): Progress {
   if (options.quiet || !process.stderr.isTTY) return silentProgress;
   const unit = options.unit ?? 'items';
+  const bytes = unit === 'B';
+  const show = (n: number) => (bytes ? formatBytes(n) : String(Math.round(n)));
   let bar: cliProgress.SingleBar | undefined;
+  let total = 0;
+  let value = 0;
+  let startedAt = 0;
+  let startedDone = 0;
+  const payload = () => {
+    const seconds = (Date.now() - startedAt) / 1000;
+    // Rate over the whole phase: steadier than an instantaneous one.
+    const rate = seconds > 0 ? (value - startedDone) / seconds : 0;
+    return { shown: `${show(value)}/${show(total)}${bytes ? '' : ` ${unit}`}`, speed: bytes ? `${formatBytes(Math.round(rate))}/s` : `${rate.toFixed(0)} ${unit}/s` };
+  };
   return {
-    start(total, done = 0, label = '') {
+    start(newTotal, done = 0, label = '') {
       bar?.stop();
+      total = newTotal;
+      value = done;
+      startedAt = Date.now();
+      startedDone = done;
       bar = new cliProgress.SingleBar(
         {
           stream: process.stderr,
-          format: `${label ? `${label} ` : ''}[{bar}] {value}/{total} ${unit} | {speed} ${unit}/s | ETA {eta_formatted}`,
+          format: `${label ? `${label} ` : ''}[{bar}] {shown} | {speed} | ETA {eta_formatted}`,
           etaBuffer: 50,
           hideCursor: true,
           clearOnComplete: false,
         },
         cliProgress.Presets.shades_classic,
       );
-      bar.start(total, done, { speed: '0' });
-      startedAt = Date.now();
-      startedDone = done;
+      bar.start(total, done, payload());
     },
     tick(units = 1) {
       if (!bar) return;
-      bar.increment(units, { speed: speed(bar) });
+      value += units;
+      bar.update(value, payload());
     },
     stop() {
       bar?.stop();
       bar = undefined;
     },
   };
-  // Rate over the whole phase: steadier than cli-progress's own, which it does not print.
-  function speed(b: cliProgress.SingleBar): string {
-    const seconds = (Date.now() - startedAt) / 1000;
-    return seconds > 0 ? ((b.getProgress() * b.getTotal() - startedDone) / seconds).toFixed(0) : '0';
-  }
 }
-let startedAt = 0;
-let startedDone = 0;
