@@ -10,6 +10,7 @@ import { openDatabase, type Db } from '../store/index.ts';
 import { BLOB_DIR, CONFIG_FILE, DB_FILE, readConfig, writeConfig } from './config.ts';
 import { allWorkspaceMigrations } from './migrations.ts';
 import type { InitWorkspaceOptions, Workspace, WorkspaceConfig } from './types.ts';
+import { resolveWorkspaceDir } from './paths.ts';
 
 /**
  * Creates a workspace in `dir` (created if missing; it must not already be a workspace and must be
@@ -83,4 +84,22 @@ function readClasses(db: Db, file: string): ClassDef[] {
     if (r.idx !== i) throw dataError('the classes table has a gap in its indices', { file, record: i, field: 'idx', expected: String(i), received: String(r.idx) });
     return { index: r.idx, id: r.id, names: JSON.parse(r.names), definition: r.definition, urls: JSON.parse(r.urls), similar: JSON.parse(r.similar), hypernyms: JSON.parse(r.hypernyms), hypernymNames: JSON.parse(r.hypernym_names) };
   });
+}
+
+/**
+ * Opens the workspace of a `--workspace` value (default: $RETEST_WORKSPACE, else the current
+ * folder), runs `fn` and closes it again, also when `fn` throws or its promise rejects.
+ */
+export function withWorkspace<T>(option: string | undefined, fn: (workspace: Workspace) => T): T {
+  const workspace = openWorkspace(resolveWorkspaceDir(option));
+  let result: T;
+  try {
+    result = fn(workspace);
+  } catch (error) {
+    closeWorkspace(workspace);
+    throw error;
+  }
+  if (result instanceof Promise) return result.finally(() => closeWorkspace(workspace)) as T;
+  closeWorkspace(workspace);
+  return result;
 }

@@ -1,7 +1,7 @@
 /** `retest blacklist add|remove|list`: candidates excluded by a person, with reasons. */
 import type { Command } from 'commander';
 import { addToBlacklist, listBlacklist, removeFromBlacklist } from '../../sample/index.ts';
-import { closeWorkspace, openWorkspace, resolveWorkspaceDir, workspaceOption } from '../../workspace/index.ts';
+import { workspaceOption, withWorkspace } from '../../workspace/index.ts';
 import { jsonOption, printJson } from '../options.ts';
 
 export function register(program: Command): void {
@@ -15,12 +15,11 @@ export function register(program: Command): void {
     .addOption(workspaceOption())
     .addOption(jsonOption())
     .action((ids: string[], options: { reason: string; by: string; workspace?: string; json?: boolean }) => {
-      const ws = openWorkspace(resolveWorkspaceDir(options.workspace));
-      try {
+      withWorkspace(options.workspace, (ws) => {
         const n = addToBlacklist(ws.db, ids, { reason: options.reason, by: options.by });
         if (options.json) printJson({ added: n });
         else process.stdout.write(`blacklisted ${n} image(s); sample again to replace them\n`);
-      } finally { closeWorkspace(ws); }
+      });
     });
   group
     .command('remove')
@@ -29,12 +28,11 @@ export function register(program: Command): void {
     .addOption(workspaceOption())
     .addOption(jsonOption())
     .action((ids: string[], options: { workspace?: string; json?: boolean }) => {
-      const ws = openWorkspace(resolveWorkspaceDir(options.workspace));
-      try {
+      withWorkspace(options.workspace, (ws) => {
         const n = removeFromBlacklist(ws.db, ids);
         if (options.json) printJson({ removed: n });
         else process.stdout.write(`removed ${n} entr${n === 1 ? 'y' : 'ies'}\n`);
-      } finally { closeWorkspace(ws); }
+      });
     });
   group
     .command('list')
@@ -42,11 +40,10 @@ export function register(program: Command): void {
     .addOption(workspaceOption())
     .addOption(jsonOption())
     .action((options: { workspace?: string; json?: boolean }) => {
-      const ws = openWorkspace(resolveWorkspaceDir(options.workspace));
-      try {
+      withWorkspace(options.workspace, (ws) => {
         const rows = listBlacklist(ws.db);
         if (options.json) printJson({ blacklist: rows });
         else for (const r of rows) process.stdout.write(`${r.imageId}\t${r.reason}\t${r.by}\t${r.at}\n`);
-      } finally { closeWorkspace(ws); }
+      });
     });
 }

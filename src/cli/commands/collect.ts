@@ -17,7 +17,7 @@ import {
   type CandidateSource,
   type IngestSummary,
 } from '../../collect/index.ts';
-import { closeWorkspace, openWorkspace, resolveWorkspaceDir, workspaceOption, type Workspace } from '../../workspace/index.ts';
+import { workspaceOption, type Workspace, withWorkspace } from '../../workspace/index.ts';
 import { jsonOption, positiveInt, printJson } from '../options.ts';
 
 interface CommonOptions {
@@ -46,8 +46,7 @@ function resolveClass(classes: readonly ClassDef[], key: string, option: string)
 }
 
 async function run(options: CommonOptions, build: (workspace: Workspace) => CandidateSource, extra: (s: CandidateSource) => Record<string, unknown> = () => ({})): Promise<void> {
-  const workspace = openWorkspace(resolveWorkspaceDir(options.workspace));
-  try {
+  await withWorkspace(options.workspace, async (workspace) => {
     const source = build(workspace);
     const summary: IngestSummary = await ingest(workspace, source, {
       role: options.role,
@@ -65,9 +64,7 @@ async function run(options: CommonOptions, build: (workspace: Workspace) => Cand
       for (const r of summary.failureReasons) process.stdout.write(`  ${String(r.count).padStart(6)} × ${r.reason}\n`);
       if (summary.failed > 0) process.stdout.write(`see them with: retest collect failures --workspace ${workspace.dir}\n`);
     }
-  } finally {
-    closeWorkspace(workspace);
-  }
+  });
 }
 
 const overridesSchema = z.record(z.string(), z.array(z.string().min(1)).min(1));
@@ -201,8 +198,7 @@ Examples:
     .addOption(workspaceOption())
     .addOption(jsonOption())
     .action((options: { workspace?: string; json?: boolean }) => {
-      const workspace = openWorkspace(resolveWorkspaceDir(options.workspace));
-      try {
+      withWorkspace(options.workspace, (workspace) => {
         const status = collectStatus(workspace.db, workspace.classes.length);
         if (options.json) printJson({ workspace: workspace.dir, ...status });
         else {
@@ -214,9 +210,7 @@ Examples:
               `candidates per class min ${min} (${short.join(', ')}${counts.filter((n) => n === min).length > 5 ? ', …' : ''}), max ${Math.max(...counts)}; ${status.openFailures} open failures\n`,
           );
         }
-      } finally {
-        closeWorkspace(workspace);
-      }
+      });
     });
 
   collect
@@ -226,14 +220,11 @@ Examples:
     .option('--limit <n>', 'how many', positiveInt('--limit'), 50)
     .addOption(jsonOption())
     .action((options: { workspace?: string; json?: boolean; limit: number }) => {
-      const workspace = openWorkspace(resolveWorkspaceDir(options.workspace));
-      try {
+      withWorkspace(options.workspace, (workspace) => {
         const failures = listIngestFailures(workspace.db, options.limit);
         if (options.json) printJson({ workspace: workspace.dir, failures });
         else for (const f of failures) process.stdout.write(`${f.at}  ${f.source}  ${f.urlOrPath}\n    ${f.reason}\n`);
-      } finally {
-        closeWorkspace(workspace);
-      }
+      });
     });
 }
 

@@ -25,7 +25,7 @@ import {
   type ImageSource,
   type Neighbour,
 } from '../../dedup/index.ts';
-import { openWorkspace, resolveWorkspaceDir, workspaceOption, closeWorkspace } from '../../workspace/index.ts';
+import { openWorkspace, resolveWorkspaceDir, workspaceOption, closeWorkspace, withWorkspace } from '../../workspace/index.ts';
 import { cacheDir, dataDirOption, jsonOption, positiveInt, printJson } from '../options.ts';
 
 /**
@@ -148,8 +148,7 @@ export function register(program: Command): void {
     .addOption(workspaceOption())
     .addOption(jsonOption())
     .action(async (flags: { workspace?: string; json?: boolean }) => {
-      const workspace = openWorkspace(resolveWorkspaceDir(flags.workspace));
-      try {
+      withWorkspace(flags.workspace, (workspace) => {
         const { resolutions, counts } = updateDedupStatus(workspace.db);
         if (flags.json) {
           printJson({ counts, duplicates: resolutions.filter((r) => r.status === 'duplicate'), pending: resolutions.filter((r) => r.status === 'pending').map((r) => r.imageId) });
@@ -158,9 +157,7 @@ export function register(program: Command): void {
         process.stdout.write(`candidates: ${resolutions.length}  clear: ${counts.clear}  pending review: ${counts.pending}  duplicate: ${counts.duplicate}\n`);
         for (const r of resolutions.filter((x) => x.status === 'duplicate').slice(0, 20)) process.stdout.write(`  duplicate ${r.imageId}: ${r.reason}\n`);
         if (counts.pending > 0) process.stdout.write('pending candidates stay ineligible until every pair closer than a threshold is decided (`retest dedup review`).\n');
-      } finally {
-        closeWorkspace(workspace);
-      }
+      });
     });
 }
 
@@ -298,8 +295,7 @@ async function searchWorkspaceCommand(flags: SearchFlags): Promise<void> {
       hint: 'add --descriptor pixels (e.g. --descriptor pixels --descriptor pixels-std)',
     });
   }
-  const workspace = openWorkspace(resolveWorkspaceDir(flags.workspace));
-  try {
+  await withWorkspace(flags.workspace, async (workspace) => {
     const references: ImageSource[] = [];
     for (const name of flags.references ?? []) references.push(await openImageSource(name, { cacheDir: cacheDir(), side: workspace.config.squareSize, ...(flags.dataDir ? { dataDir: flags.dataDir } : {}) }));
     const summary = await searchWorkspace(workspace, {
@@ -322,8 +318,6 @@ async function searchWorkspaceCommand(flags: SearchFlags): Promise<void> {
     if (summary.autoDuplicates) process.stdout.write(`  ${summary.autoDuplicates} pairs marked duplicate automatically\n`);
     process.stdout.write(`status: ${summary.status.clear} clear, ${summary.status.pending} pending review, ${summary.status.duplicate} duplicate\n`);
     if (summary.status.pending) process.stdout.write('next: retest dedup review, then retest dedup resolve\n');
-  } finally {
-    closeWorkspace(workspace);
-  }
+  });
 }
 

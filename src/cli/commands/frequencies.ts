@@ -4,7 +4,7 @@
  */
 import { Option, type Command } from 'commander';
 import { controlAccuracy, frequencyBin, referenceHistograms, selectionFrequencies } from '../../label/index.ts';
-import { closeWorkspace, openWorkspace, resolveWorkspaceDir, workspaceOption } from '../../workspace/index.ts';
+import { workspaceOption, withWorkspace } from '../../workspace/index.ts';
 import { jsonOption, positiveInt, printJson } from '../options.ts';
 
 const BINS = ['[0,.2)', '[.2,.4)', '[.4,.6)', '[.6,.8)', '[.8,1]'];
@@ -24,8 +24,7 @@ approved, worker not rejected) of tasks for c that showed i and selected it. Can
 as candidates, reference images as positive controls: their histogram over the bins
 [0,.2) [.2,.4) [.4,.6) [.6,.8) [.8,1] is what MatchedFrequency matches.`)
     .action((options: { workspace?: string; json?: boolean; minAnswers: number; images?: boolean; workers?: boolean }) => {
-      const ws = openWorkspace(resolveWorkspaceDir(options.workspace));
-      try {
+      withWorkspace(options.workspace, (ws) => {
         const freqs = selectionFrequencies(ws.db, { minAnswers: options.minAnswers });
         const classes = ws.classes.map((c) => c.index);
         const hist = referenceHistograms(freqs, classes);
@@ -49,8 +48,6 @@ as candidates, reference images as positive controls: their histogram over the b
         for (const p of perClass) process.stdout.write(`${p.classIdx} ${p.id}\t${p.candidates.images}: ${p.candidates.counts.join(' ')}\t${p.reference.images}: ${p.reference.counts.join(' ')}\n`);
         process.stdout.write(`control accuracy: ${control.assignments.length} answered assignments, mean ${meanAccuracy === null ? 'n/a' : meanAccuracy.toFixed(3)}, ${control.workers.length} workers\n`);
         if (options.workers) for (const w of control.workers) process.stdout.write(`${w.workerHash}\t${w.status}\t${w.assignments} assignments\t${w.correct}/${w.controls}\t${w.accuracy === null ? 'n/a' : w.accuracy.toFixed(3)}\n`);
-      } finally {
-        closeWorkspace(ws);
-      }
+      });
     });
 }

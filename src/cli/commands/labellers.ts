@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { inviteLabellers, listLabellers, revokeLabellers } from '../../server/index.ts';
-import { closeWorkspace, openWorkspace, resolveWorkspaceDir, workspaceOption } from '../../workspace/index.ts';
+import { workspaceOption, withWorkspace } from '../../workspace/index.ts';
 import { jsonOption, printJson } from '../options.ts';
 
 interface Common { workspace?: string; json?: boolean }
@@ -19,15 +19,12 @@ export function register(program: Command): void {
     .option('--url <base>', 'base URL of `retest serve`', 'http://127.0.0.1:8080')
     .addOption(jsonOption())
     .action((names: string[], options: Common & { url: string }) => {
-      const workspace = openWorkspace(resolveWorkspaceDir(options.workspace));
-      try {
+      withWorkspace(options.workspace, (workspace) => {
         const base = options.url.replace(/\/$/, '');
         const invitations = inviteLabellers(workspace.db, names).map((i) => ({ name: i.name, link: `${base}/l/${i.token}` }));
         if (options.json) printJson({ labellers: invitations });
         else for (const i of invitations) process.stdout.write(`${i.name}\t${i.link}\n`);
-      } finally {
-        closeWorkspace(workspace);
-      }
+      });
     });
   group
     .command('list')
@@ -35,14 +32,11 @@ export function register(program: Command): void {
     .addOption(workspaceOption())
     .addOption(jsonOption())
     .action((options: Common) => {
-      const workspace = openWorkspace(resolveWorkspaceDir(options.workspace));
-      try {
+      withWorkspace(options.workspace, (workspace) => {
         const rows = listLabellers(workspace.db);
         if (options.json) printJson({ labellers: rows });
         else for (const r of rows) process.stdout.write(`${r.name}\t${r.revokedAt ? `revoked ${r.revokedAt}` : `invited ${r.createdAt}`}\t${r.workerHash.slice(0, 12)}\n`);
-      } finally {
-        closeWorkspace(workspace);
-      }
+      });
     });
   group
     .command('revoke')
@@ -51,13 +45,10 @@ export function register(program: Command): void {
     .addOption(workspaceOption())
     .addOption(jsonOption())
     .action((names: string[], options: Common) => {
-      const workspace = openWorkspace(resolveWorkspaceDir(options.workspace));
-      try {
+      withWorkspace(options.workspace, (workspace) => {
         const revoked = revokeLabellers(workspace.db, names);
         if (options.json) printJson({ revoked });
         else process.stdout.write(`revoked ${revoked} link(s)\n`);
-      } finally {
-        closeWorkspace(workspace);
-      }
+      });
     });
 }

@@ -5,7 +5,7 @@
 import { Option, type Command } from 'commander';
 import { usageError } from '../../core/index.ts';
 import { createRevision, getRevision, listRevisions, type StrategyChoice } from '../../sample/index.ts';
-import { closeWorkspace, openWorkspace, resolveWorkspaceDir, workspaceOption } from '../../workspace/index.ts';
+import { workspaceOption, withWorkspace } from '../../workspace/index.ts';
 import { jsonOption, positiveInt, printJson } from '../options.ts';
 import { intArg } from './tasks.ts';
 
@@ -63,14 +63,11 @@ Examples:
     .addOption(workspaceOption())
     .addOption(jsonOption())
     .action((options: { workspace?: string; json?: boolean }) => {
-      const ws = openWorkspace(resolveWorkspaceDir(options.workspace));
-      try {
+      withWorkspace(options.workspace, (ws) => {
         const revs = listRevisions(ws.db);
         if (options.json) printJson({ revisions: revs });
         else for (const r of revs) process.stdout.write(`${r.id}\t${r.function}\tseed ${r.seed}\tparent ${r.parentId ?? '-'}\t${r.valid ? 'valid' : `SHORT classes ${r.shortClasses.join(',')}`}\t${r.createdAt}\t${JSON.stringify(r.parameters)}\n`);
-      } finally {
-        closeWorkspace(ws);
-      }
+      });
     });
   group
     .command('show')
@@ -79,24 +76,20 @@ Examples:
     .addOption(workspaceOption())
     .addOption(jsonOption())
     .action((id: string | undefined, options: { workspace?: string; json?: boolean }) => {
-      const ws = openWorkspace(resolveWorkspaceDir(options.workspace));
-      try {
+      withWorkspace(options.workspace, (ws) => {
         const rev = getRevision(ws.db, id === undefined ? 'latest' : positiveInt('id')(id));
         if (options.json) printJson(rev);
         else {
           process.stdout.write(`revision ${rev.id}: ${rev.function} seed ${rev.seed} parent ${rev.parentId ?? '-'} ${rev.valid ? 'valid' : 'INVALID'} ${rev.images.length} images\n`);
           for (const im of rev.images) process.stdout.write(`${im.position}\t${im.classIdx}\t${im.imageId}\t${im.frequency.toFixed(3)}\t${im.answers}${im.carriedOver ? '\tcarried over' : ''}\n`);
         }
-      } finally {
-        closeWorkspace(ws);
-      }
+      });
     });
 }
 
 function run(options: SampleOptions, strategy: StrategyChoice): void {
   if (options.fresh && options.parent !== undefined) throw usageError('--fresh and --parent exclude each other', { field: '--fresh' });
-  const ws = openWorkspace(resolveWorkspaceDir(options.workspace));
-  try {
+  withWorkspace(options.workspace, (ws) => {
     let parent: number | null = options.parent ?? null;
     if (!options.fresh && options.parent === undefined) {
       const latest = listRevisions(ws.db).find((r) => r.function === strategy.function);
@@ -124,7 +117,5 @@ function run(options: SampleOptions, strategy: StrategyChoice): void {
       const which = idx.length === 1 ? `class ${idx[0]}` : `${idx.length} classes (${idx.slice(0, 10).join(', ')}${idx.length > 10 ? ', …' : ''})`;
       process.stderr.write(`${which}: ${note}\n`);
     }
-  } finally {
-    closeWorkspace(ws);
-  }
+  });
 }

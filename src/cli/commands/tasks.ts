@@ -4,7 +4,7 @@
 import { Option, type Command } from 'commander';
 import { usageError } from '../../core/index.ts';
 import { createTasks, exportMturk } from '../../label/index.ts';
-import { closeWorkspace, openWorkspace, resolveWorkspaceDir, workspaceOption } from '../../workspace/index.ts';
+import { workspaceOption, withWorkspace } from '../../workspace/index.ts';
 import { jsonOption, positiveInt, printJson } from '../options.ts';
 
 interface Common { workspace?: string; json?: boolean }
@@ -32,8 +32,7 @@ Examples:
   $ retest tasks create --assignments 10 --seed 1
   $ retest tasks export mturk hits/ --base-url https://label.example.org`)
     .action((options: Common & { assignments: number; seed: number; referenceImages: number; referenceAnswers: number; classes?: string }) => {
-      const ws = openWorkspace(resolveWorkspaceDir(options.workspace));
-      try {
+      withWorkspace(options.workspace, (ws) => {
         const report = createTasks(ws.db, {
           seed: options.seed,
           shape: { assignmentsPerTask: options.assignments, referenceImages: options.referenceImages, referenceAnswers: options.referenceAnswers },
@@ -48,9 +47,7 @@ Examples:
           const which = idx.length === 1 ? `class ${idx[0]}` : `${idx.length} classes (${idx.slice(0, 10).join(', ')}${idx.length > 10 ? ', …' : ''})`;
           process.stderr.write(`warning: ${which}: ${w}\n`);
         }
-      } finally {
-        closeWorkspace(ws);
-      }
+      });
     });
   group
     .command('status')
@@ -58,8 +55,7 @@ Examples:
     .addOption(workspaceOption())
     .addOption(jsonOption())
     .action((options: Common) => {
-      const ws = openWorkspace(resolveWorkspaceDir(options.workspace));
-      try {
+      withWorkspace(options.workspace, (ws) => {
         const tasks = ws.db.prepare('SELECT kind, COUNT(*) AS n, SUM(assignments_wanted) AS wanted FROM tasks GROUP BY kind ORDER BY kind').all() as { kind: string; n: number; wanted: number }[];
         const assignments = ws.db.prepare('SELECT status, source, COUNT(*) AS n FROM assignments GROUP BY status, source ORDER BY status, source').all() as { status: string; source: string; n: number }[];
         const complete = (ws.db.prepare("SELECT COUNT(*) AS n FROM tasks t WHERE (SELECT COUNT(*) FROM assignments a WHERE a.task_id = t.id AND a.status IN ('submitted','approved')) >= t.assignments_wanted").get() as { n: number }).n;
@@ -67,9 +63,7 @@ Examples:
         for (const t of tasks) process.stdout.write(`${t.kind} tasks: ${t.n} (${t.wanted} assignments wanted)\n`);
         process.stdout.write(`complete tasks: ${complete}\n`);
         for (const a of assignments) process.stdout.write(`assignments ${a.status} (${a.source}): ${a.n}\n`);
-      } finally {
-        closeWorkspace(ws);
-      }
+      });
     });
   const exp = group.command('export').description('write tasks for a crowd platform');
   exp
@@ -92,8 +86,7 @@ Two ways to run the tasks on MTurk:
   2. ExternalQuestion: create HITs with out/external-question.xml; \`retest serve\` assigns the
      tasks and stores the answers itself.`)
     .action((out: string, options: Common & { baseUrl: string; serverUrl?: string; images: boolean; kind?: 'main' | 'reference'; all?: boolean }) => {
-      const ws = openWorkspace(resolveWorkspaceDir(options.workspace));
-      try {
+      withWorkspace(options.workspace, (ws) => {
         const result = exportMturk(ws.db, out, {
           baseUrl: options.baseUrl, onlyOpen: !options.all,
           ...(options.serverUrl ? { serverUrl: options.serverUrl } : {}),
@@ -102,9 +95,7 @@ Two ways to run the tasks on MTurk:
         });
         if (options.json) printJson({ out, ...result });
         else process.stdout.write(`wrote ${result.tasks} tasks (${result.images} images) to ${out}: ${result.files.join(', ')}\n`);
-      } finally {
-        closeWorkspace(ws);
-      }
+      });
     });
 }
 
