@@ -4,25 +4,15 @@
  * a model is never given the user's number on one set and the paper's on the other.
  */
 import { modelMatcher, type ModelFilter } from './model-filter.ts';
-import type { ModelPair } from './types.ts';
-
-/** The fields pairing needs (structurally the import stage's CountRecord). */
-export interface CountLike {
-  model: string;
-  testSet: string;
-  n: number;
-  top1Correct: number;
-  top5Correct: number | null;
-  source: 'store' | 'published';
-}
+import type { CountRecord, ModelPair } from './types.ts';
 
 export function pairModels(
-  records: readonly CountLike[],
+  records: readonly CountRecord[],
   options: { original: string; new: string; metric: 'top1' | 'top5' } & ModelFilter,
 ): ModelPair[] {
   const keep = modelMatcher(options);
-  const value = (r: CountLike | undefined) => (r === undefined ? null : options.metric === 'top1' ? r.top1Correct : r.top5Correct);
-  const bySource = { store: new Map<string, CountLike>(), published: new Map<string, CountLike>() };
+  const value = (r: CountRecord | undefined) => (r === undefined ? null : options.metric === 'top1' ? r.top1Correct : r.top5Correct);
+  const bySource = { store: new Map<string, CountRecord>(), published: new Map<string, CountRecord>() };
   for (const r of records) {
     if ((r.testSet !== options.original && r.testSet !== options.new) || !keep(r.model)) continue;
     bySource[r.source].set(`${r.model}\u0000${r.testSet}`, r);

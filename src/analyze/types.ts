@@ -87,3 +87,20 @@ export interface FrequencyBin {
   /** Mean over models; null when the bin is empty. */
   meanAccuracy: number | null;
 }
+
+/** Correct counts of one model on one test set, from the store or the bundled published results. */
+export interface CountRecord {
+  /** Model name. */
+  model: string;
+  /** Canonical test-set name (imagenet-val, cifar10.1-v6, ...). */
+  testSet: string;
+  /** Images in the test set (failed images count as wrong). */
+  n: number;
+  top1Correct: number;
+  /** Null when fewer than 5 classes were stored per image (CIFAR-10 label arrays). */
+  top5Correct: number | null;
+  /** 'store': evaluated or imported by the user; 'published': the bundled paper results. */
+  source: 'store' | 'published';
+  /** The store run the counts come from (store records only). */
+  runId?: number;
+}

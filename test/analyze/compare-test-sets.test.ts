@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compareTestSets, errorRatio, pairModels } from '../../src/analyze/index.ts';
-import type { CountLike, ModelPair } from '../../src/analyze/index.ts';
+import type { CountRecord, ModelPair } from '../../src/analyze/index.ts';
 import { loadPublished } from '../../src/import/index.ts';
 
 const published = loadPublished();
@@ -105,7 +105,7 @@ describe('compareTestSets', () => {
 });
 
 describe('pairModels', () => {
-  const rec = (model: string, testSet: string, top1Correct: number, source: 'store' | 'published', top5Correct: number | null = null): CountLike => ({ model, testSet, n: 100, top1Correct, top5Correct, source });
+  const rec = (model: string, testSet: string, top1Correct: number, source: 'store' | 'published', top5Correct: number | null = null): CountRecord => ({ model, testSet, n: 100, top1Correct, top5Correct, source });
 
   it('prefers the user\'s complete pair and never mixes sources', () => {
     const pairs = pairModels(
