@@ -1,7 +1,6 @@
 /**
- * Reads the store for analysis: correct counts aggregated in SQLite (the store's `score()` parses
- * every row in JavaScript) and cached per finished run. Kept here, beside its only users, on
- * `store.db`; the cache table is this stage's own migration.
+ * Reads the store for analysis: each finished run's correct counts (`ResultsStore.score`), cached
+ * per run. The cache table is this stage's own migration, on `store.db`.
  */
 import { migrate, type Migration, type ResultsStore } from '../store/index.ts';
 import type { CountRecord } from './types.ts';
@@ -26,16 +25,6 @@ export const analysisMigrations: Migration[] = [
   },
 ];
 
-const COUNT_SQL = `
-  SELECT d.size AS n,
-    (SELECT COUNT(*) FROM predictions p JOIN images i ON i.dataset_id = r.dataset_id AND i.idx = p.idx
-       WHERE p.run_id = r.id AND p.error IS NULL AND p.top1 = i.label) AS top1Correct,
-    (SELECT COUNT(*) FROM predictions p JOIN images i ON i.dataset_id = r.dataset_id AND i.idx = p.idx
-       WHERE p.run_id = r.id AND p.error IS NULL
-         AND EXISTS (SELECT 1 FROM json_each(p.topk) j WHERE j.key < 5 AND j.value = i.label)) AS top5Correct,
-    (SELECT COUNT(*) FROM predictions p WHERE p.run_id = r.id AND p.error IS NULL AND json_array_length(p.topk) < 5) AS short
-  FROM runs r JOIN datasets d ON d.id = r.dataset_id WHERE r.id = ?`;
-
 /**
  * Correct counts of every finished run (failed images count as wrong). When a model has several
  * finished runs on one test set (e.g. evaluated with two preprocessing configs), the latest one is
@@ -55,15 +44,14 @@ export function storeCounts(store: ResultsStore, testSets?: readonly string[]): 
   const wanted = testSets ? runs.filter((r) => testSets.includes(r.testSet)) : runs;
   const missing = wanted.filter((r) => r.n === null);
   if (missing.length > 0) {
-    const count = store.db.prepare(COUNT_SQL);
     const save = store.db.prepare('INSERT OR REPLACE INTO analysis_run_counts (run_id, n, top1_correct, top5_correct, computed_at) VALUES (?, ?, ?, ?, ?)');
     const now = new Date().toISOString();
     store.db.transaction(() => {
       for (const r of missing) {
-        const c = count.get(r.runId) as { n: number; top1Correct: number; top5Correct: number; short: number };
+        const c = store.score(r.runId);
         r.n = c.n;
         r.top1Correct = c.top1Correct;
-        r.top5Correct = c.short > 0 ? null : c.top5Correct;
+        r.top5Correct = c.top5Correct;
         save.run(r.runId, r.n, r.top1Correct, r.top5Correct, now);
       }
     }).immediate();
