@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // Throwaway PostgreSQL and Redis servers on loopback for the tests that need them.
+    globalSetup: ['test/helpers/services.ts'],
     projects: [
       {
         extends: true,
