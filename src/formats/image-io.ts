@@ -11,7 +11,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dataError } from '../core/errors.ts';
-import { jpegHasAdobeMarker } from './jpeg-markers.ts';
 
 type Sharp = (typeof import('sharp'))['default'];
 let sharpModule: Sharp | undefined;
@@ -163,9 +162,9 @@ const NATIVE_SPACES = {
 /**
  * Decodes an image file to its own samples, at full size, as Pillow's `Image.open` reads them:
  * no ICC conversion, no EXIF rotation (unless `exifRotate`), no shrink-on-load, 16 bits kept.
- * CMYK JPEG samples are returned as Pillow holds them: Pillow inverts every 4-channel JPEG
- * (Adobe's convention), libvips only those with an Adobe APP14 marker, so the others are inverted
- * here. Palette images come back as RGB(A) (libvips expands the palette, as `convert` would).
+ * CMYK JPEG samples come back as ink amounts, as Pillow holds them: both invert every 4-channel
+ * JPEG (Adobe's convention), with or without an Adobe APP14 segment. Palette images come back as
+ * RGB(A) (libvips expands the palette, as `convert` would).
  * Other colour spaces (Lab, multiband TIFF) are converted to sRGB by libvips.
  */
 export async function decodeSamples(input: string | Buffer, options: { exifRotate?: boolean | undefined } = {}): Promise<DecodedSamples> {
@@ -182,9 +181,6 @@ export async function decodeSamples(input: string | Buffer, options: { exifRotat
     if (space === 'cmyk') image = image.pipelineColourspace('cmyk');
     const { data, info } = await image.toColourspace(space).raw({ depth: target.bits === 16 ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
     const samples = target.bits === 16 ? new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    if (space === 'cmyk' && meta.format === 'jpeg' && !jpegHasAdobeMarker(bytes)) {
-      for (let i = 0; i < samples.length; i++) samples[i] = 255 - samples[i]!;
-    }
     return { data: samples, width: info.width, height: info.height, channels: info.channels, colour: target.colour, hasAlpha: info.hasAlpha, bits: target.bits, format: meta.format ?? 'unknown' };
   } catch (cause) {
     if ((cause as { kind?: string }).kind) throw cause;
