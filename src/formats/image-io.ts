@@ -181,7 +181,9 @@ export async function decodeSamples(input: string | Buffer, options: { exifRotat
     if (space === 'cmyk') image = image.pipelineColourspace('cmyk');
     const { data, info } = await image.toColourspace(space).raw({ depth: target.bits === 16 ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
     const samples = target.bits === 16 ? new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    return { data: samples, width: info.width, height: info.height, channels: info.channels, colour: target.colour, hasAlpha: info.hasAlpha, bits: target.bits, format: meta.format ?? 'unknown' };
+    // libvips may drop a grey image's alpha on the way out: the channel count says what is there.
+    const colourChannels = target.colour === 'grey' ? 1 : target.colour === 'rgb' ? 3 : 4;
+    return { data: samples, width: info.width, height: info.height, channels: info.channels, colour: target.colour, hasAlpha: info.channels > colourChannels, bits: target.bits, format: meta.format ?? 'unknown' };
   } catch (cause) {
     if ((cause as { kind?: string }).kind) throw cause;
     if ((cause as NodeJS.ErrnoException).code === 'ENOENT') throw dataError('image file not found', { file: where, cause });
