@@ -45,6 +45,13 @@ export interface BatchOptions {
   tensor: boolean;
   /** Batches prepared ahead of the one being consumed. Default 2. */
   lookAhead?: number;
+  /** A crop pool started earlier by the caller (who closes it); default: one started when first needed and closed at the end. */
+  pool?: Promise<CropPool> | undefined;
+}
+
+/** The crop pool for these options (worker threads capped at the number of cores). */
+export function startCropPool(options: Pick<BatchOptions, 'decodeConcurrency'>): Promise<CropPool> {
+  return createCropPool({ threads: Math.min(options.decodeConcurrency, availableParallelism()) });
 }
 
 /** The resize and crop a model spec asks for: `resize`, else floor(size / crop_pct), else the size. */
@@ -71,7 +78,7 @@ export async function* prepareBatches(spec: ModelSpec, dataset: BatchDataset, to
   const crop = direct ? null : cropSpecOf(spec);
   if (crop) checkResampler(crop);
   let pool: Promise<CropPool> | null = null;
-  const getPool = () => (pool ??= createCropPool({ threads: Math.min(options.decodeConcurrency, availableParallelism()) }));
+  const getPool = () => options.pool ?? (pool ??= startCropPool(options));
   const lookAhead = options.lookAhead ?? 2;
   const pending: Promise<PreparedBatch>[] = [];
   let next = 0;

@@ -14,7 +14,8 @@ import { clopperPearson } from '../analyze/index.ts';
 import type { ResultsStore, PredictionRow, RunScore } from '../store/index.ts';
 import { loadModel, type LoadedModel } from './model.ts';
 import { modelSpecFrom, preprocessingOf, type ModelOverrides } from './sidecar.ts';
-import { prepareBatches, type PreparedBatch } from './batches.ts';
+import { prepareBatches, startCropPool, type BatchOptions, type PreparedBatch } from './batches.ts';
+import type { CropPool } from '../preprocess/index.ts';
 import { firstNonFinite, topK } from './tensor.ts';
 import type { EvalOptions, EvalSummary, ModelSpec } from './types.ts';
 
@@ -69,7 +70,16 @@ export async function evaluateRun(input: EvaluateInput): Promise<{ summary: Eval
   const run = store.openRun(modelId, datasetRecord.id, config);
   if (run.status === 'done') return { summary: summarize(store.score(run.id)), fromStore: true };
 
-  const model = await loadModel(input.modelPath, overrides, options.threads ?? availableParallelism());
+  // Image files need the crop workers: start them while the model loads (they take a moment).
+  const pool = dataset.files ? startCropPool(options) : undefined;
+  pool?.catch(() => {});
+  let model: LoadedModel;
+  try {
+    model = await loadModel(input.modelPath, overrides, options.threads ?? availableParallelism());
+  } catch (error) {
+    await closePool(pool);
+    throw error;
+  }
   try {
     checkCompatible(model.spec, dataset);
     const done = store.doneIndices(run.id);
@@ -77,7 +87,7 @@ export async function evaluateRun(input: EvaluateInput): Promise<{ summary: Eval
     for (let i = 0; i < dataset.images.length; i++) if (!done.has(i)) todo.push(i);
     progress.start(dataset.images.length, done.size, `${model.spec.name} on ${dataset.name}`);
     const started = performance.now();
-    await runBatches(model, dataset, todo, options, async (batch, output, classes) => {
+    await runBatches(model, dataset, todo, { ...options, pool }, async (batch, output, classes) => {
       store.writePredictions(run.id, toRows(batch, output, classes, options, dataset));
       progress.tick(batch.indices.length);
     });
@@ -87,8 +97,18 @@ export async function evaluateRun(input: EvaluateInput): Promise<{ summary: Eval
   } finally {
     progress.stop();
     await model.session.release();
+    await closePool(pool);
   }
   return { summary: summarize(store.score(run.id)), fromStore: false };
+}
+
+async function closePool(pool: Promise<CropPool> | undefined): Promise<void> {
+  if (!pool) return;
+  try {
+    await (await pool).close();
+  } catch {
+    // A pool that failed to start has nothing to close; its error surfaced where it was used.
+  }
 }
 
 function checkCompatible(spec: ModelSpec, dataset: EvalDataset): void {
@@ -109,7 +129,7 @@ async function runBatches(
   model: LoadedModel,
   dataset: EvalDataset,
   todo: number[],
-  options: EvalOptions,
+  options: EvalOptions & Pick<BatchOptions, 'pool'>,
   consume: (batch: PreparedBatch, output: Float32Array, classes: number) => Promise<void>,
 ): Promise<void> {
   const { spec } = model;

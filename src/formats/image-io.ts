@@ -172,11 +172,11 @@ export async function decodeSamples(input: string | Buffer, options: { exifRotat
   const where = describe(input);
   try {
     const bytes = typeof input === 'string' ? await readFile(input) : input;
-    const meta = await sharp(bytes).metadata();
+    let image = sharp(bytes, { failOn: 'error', limitInputPixels: LIMIT_INPUT_PIXELS, ignoreIcc: true, autoOrient: options.exifRotate === true });
+    const meta = await image.metadata();
     const native = NATIVE_SPACES[meta.space as keyof typeof NATIVE_SPACES];
     const space = native && !(native.colour === 'cmyk' && meta.depth !== 'uchar') ? (meta.space as keyof typeof NATIVE_SPACES) : 'srgb';
     const target = NATIVE_SPACES[space];
-    let image = sharp(bytes, { failOn: 'error', limitInputPixels: LIMIT_INPUT_PIXELS, ignoreIcc: true, autoOrient: options.exifRotate === true });
     // Without a CMYK pipeline libvips would convert CMYK to sRGB through a profile.
     if (space === 'cmyk') image = image.pipelineColourspace('cmyk');
     const { data, info } = await image.toColourspace(space).raw({ depth: target.bits === 16 ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });

@@ -24,6 +24,8 @@ function clip8(v: number): number {
 /** The 8-bit RGB image Pillow's `convert('RGB')` makes of these samples. */
 export function pillowConvertRgb(samples: DecodedSamples): RgbImage {
   const { data, width, height, channels, colour, bits } = samples;
+  // Already 8-bit RGB: the decoder's buffer is the image.
+  if (colour === 'rgb' && bits === 8 && channels === 3) return { data: data as Uint8Array, width, height };
   const n = width * height;
   const rgb = new Uint8Array(n * 3);
   const result = { data: rgb, width, height };
@@ -45,10 +47,6 @@ export function pillowConvertRgb(samples: DecodedSamples): RgbImage {
       rgb[o + 1] = clip8(nk - mulDiv255(data[p + 1]!, nk));
       rgb[o + 2] = clip8(nk - mulDiv255(data[p + 2]!, nk));
     }
-    return result;
-  }
-  if (bits === 8 && channels === 3) {
-    rgb.set(data as Uint8Array);
     return result;
   }
   const shift = bits === 16 ? 8 : 0;

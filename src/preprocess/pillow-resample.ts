@@ -57,34 +57,73 @@ export function axisCoefficients(inSize: number, outSize: number, filter: Convol
   return { first, start, count: counts, weights, taps };
 }
 
+/** Pillow's clip8: the sum back from fixed point, clamped to 0…255. */
+function clip8(sum: number): number {
+  const v = sum >> PRECISION_BITS;
+  return v < 0 ? 0 : v > 255 ? 255 : v;
+}
+
+/*
+ * The passes accumulate in int32 with Math.imul, as Pillow's C ints do (sums fit by design: the
+ * "two extra bits"), which V8 runs about twice as fast as float arithmetic; two rows (horizontal)
+ * or four samples (vertical) share each weight load.
+ */
+
 /**
  * Horizontal pass: `rows` input rows from `firstRow`, resampled at the output columns `cols`
- * describes; 8-bit result (the clamped array does Pillow's clip8).
+ * describes; 8-bit result.
  */
-function horizontalPass(image: RgbImage, firstRow: number, rows: number, cols: AxisCoefficients): Uint8ClampedArray {
+function horizontalPass(image: RgbImage, firstRow: number, rows: number, cols: AxisCoefficients): Uint8Array {
   const { start, count, weights, taps } = cols;
   const width = start.length;
   const src = image.data;
-  const out = new Uint8ClampedArray(rows * width * 3);
-  let o = 0;
-  for (let r = 0; r < rows; r++) {
-    const rowBase = (firstRow + r) * image.width * 3;
-    for (let xx = 0; xx < width; xx++) {
+  const stride = image.width * 3;
+  const line = width * 3;
+  const out = new Uint8Array(rows * line);
+  let r = 0;
+  for (; r + 2 <= rows; r += 2) {
+    const rowBase = (firstRow + r) * stride;
+    let o = r * line;
+    for (let xx = 0; xx < width; xx++, o += 3) {
       const n = count[xx]!;
       const kb = xx * taps;
       let p = rowBase + start[xx]! * 3;
-      let s0 = HALF;
-      let s1 = HALF;
-      let s2 = HALF;
+      let a0 = HALF, a1 = HALF, a2 = HALF, b0 = HALF, b1 = HALF, b2 = HALF;
       for (let x = 0; x < n; x++, p += 3) {
         const k = weights[kb + x]!;
-        s0 += src[p]! * k;
-        s1 += src[p + 1]! * k;
-        s2 += src[p + 2]! * k;
+        const q = p + stride;
+        a0 = (a0 + Math.imul(src[p]!, k)) | 0;
+        a1 = (a1 + Math.imul(src[p + 1]!, k)) | 0;
+        a2 = (a2 + Math.imul(src[p + 2]!, k)) | 0;
+        b0 = (b0 + Math.imul(src[q]!, k)) | 0;
+        b1 = (b1 + Math.imul(src[q + 1]!, k)) | 0;
+        b2 = (b2 + Math.imul(src[q + 2]!, k)) | 0;
       }
-      out[o++] = s0 >> PRECISION_BITS;
-      out[o++] = s1 >> PRECISION_BITS;
-      out[o++] = s2 >> PRECISION_BITS;
+      out[o] = clip8(a0);
+      out[o + 1] = clip8(a1);
+      out[o + 2] = clip8(a2);
+      out[o + line] = clip8(b0);
+      out[o + line + 1] = clip8(b1);
+      out[o + line + 2] = clip8(b2);
+    }
+  }
+  for (; r < rows; r++) {
+    const rowBase = (firstRow + r) * stride;
+    let o = r * line;
+    for (let xx = 0; xx < width; xx++, o += 3) {
+      const n = count[xx]!;
+      const kb = xx * taps;
+      let p = rowBase + start[xx]! * 3;
+      let a0 = HALF, a1 = HALF, a2 = HALF;
+      for (let x = 0; x < n; x++, p += 3) {
+        const k = weights[kb + x]!;
+        a0 = (a0 + Math.imul(src[p]!, k)) | 0;
+        a1 = (a1 + Math.imul(src[p + 1]!, k)) | 0;
+        a2 = (a2 + Math.imul(src[p + 2]!, k)) | 0;
+      }
+      out[o] = clip8(a0);
+      out[o + 1] = clip8(a1);
+      out[o + 2] = clip8(a2);
     }
   }
   return out;
@@ -94,33 +133,45 @@ function horizontalPass(image: RgbImage, firstRow: number, rows: number, cols: A
  * Vertical pass over a source of `stride` pixels per row, reading `width` pixels from column
  * `left`; row `start[i] − rowShift` of the source is input row `start[i]`.
  */
-function verticalPass(src: Uint8Array | Uint8ClampedArray, stride: number, left: number, width: number, rowShift: number, rows: AxisCoefficients): Uint8Array {
+function verticalPass(src: Uint8Array, stride: number, left: number, width: number, rowShift: number, rows: AxisCoefficients): Uint8Array {
   const { start, count, weights, taps } = rows;
   const height = start.length;
   const line = width * 3;
-  const out = new Uint8ClampedArray(height * line);
-  const acc = new Int32Array(line);
+  const step = stride * 3;
+  const out = new Uint8Array(height * line);
   for (let yy = 0; yy < height; yy++) {
-    acc.fill(HALF);
     const n = count[yy]!;
     const kb = yy * taps;
-    for (let y = 0; y < n; y++) {
-      const k = weights[kb + y]!;
-      const p = ((start[yy]! - rowShift + y) * stride + left) * 3;
-      for (let i = 0; i < line; i++) acc[i] += src[p + i]! * k;
-    }
+    const base = ((start[yy]! - rowShift) * stride + left) * 3;
     const o = yy * line;
-    for (let i = 0; i < line; i++) out[o + i] = acc[i]! >> PRECISION_BITS;
+    let i = 0;
+    for (; i + 4 <= line; i += 4) {
+      let a0 = HALF, a1 = HALF, a2 = HALF, a3 = HALF;
+      let p = base + i;
+      for (let y = 0; y < n; y++, p += step) {
+        const k = weights[kb + y]!;
+        a0 = (a0 + Math.imul(src[p]!, k)) | 0;
+        a1 = (a1 + Math.imul(src[p + 1]!, k)) | 0;
+        a2 = (a2 + Math.imul(src[p + 2]!, k)) | 0;
+        a3 = (a3 + Math.imul(src[p + 3]!, k)) | 0;
+      }
+      out[o + i] = clip8(a0);
+      out[o + i + 1] = clip8(a1);
+      out[o + i + 2] = clip8(a2);
+      out[o + i + 3] = clip8(a3);
+    }
+    for (; i < line; i++) {
+      let a = HALF;
+      let p = base + i;
+      for (let y = 0; y < n; y++, p += step) a = (a + Math.imul(src[p]!, weights[kb + y]!)) | 0;
+      out[o + i] = clip8(a);
+    }
   }
-  return bytes(out);
-}
-
-function bytes(clamped: Uint8ClampedArray): Uint8Array {
-  return new Uint8Array(clamped.buffer, clamped.byteOffset, clamped.byteLength);
+  return out;
 }
 
 /** Copies a rectangle of an RGB image. */
-function extract(image: { data: Uint8Array | Uint8ClampedArray; width: number }, box: CropBox, rowShift = 0): Uint8Array {
+function extract(image: { data: Uint8Array; width: number }, box: CropBox, rowShift = 0): Uint8Array {
   const out = new Uint8Array(box.width * box.height * 3);
   for (let y = 0; y < box.height; y++) {
     const from = ((box.top - rowShift + y) * image.width + box.left) * 3;
@@ -183,7 +234,7 @@ export function pillowResizeCrop(image: RgbImage, width: number, height: number,
   const needVertical = height !== image.height;
   if (!needVertical) {
     const cols = axisCoefficients(image.width, width, filter, box.left, box.width);
-    return result(bytes(horizontalPass(image, box.top, box.height, cols)));
+    return result(horizontalPass(image, box.top, box.height, cols));
   }
   const rows = axisCoefficients(image.height, height, filter, box.top, box.height);
   // Input rows the crop's rows read (Pillow's ybox_first … ybox_last).
