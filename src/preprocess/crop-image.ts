@@ -3,7 +3,9 @@
  * `Image.open(f).convert('RGB')`, `Resize(resize)` (shorter side to `resize`, longer side
  * int(resize·long/short)), `CenterCrop(crop)` (offsets int(round((side − crop)/2)), half to even).
  */
-import { cropTooLarge, decodeSamples, decodeSrgb, resizeCropGeometry, resizeShorterCenterCrop, type RgbImage } from '../formats/index.ts';
+// The sharp adapter itself rather than formats/index.ts: this module is the crop workers' whole
+// graph, and the folder's face would also load zod and the dataset parsers (+0.25 s per worker).
+import { cropTooLarge, decodeSamples, decodeSrgb, resizeCropGeometry, resizeShorterCenterCrop, type RgbImage } from '../formats/image-io.ts';
 import { pillowConvertRgb } from './pillow-convert.ts';
 import { pillowResizeCrop } from './pillow-resample.ts';
 import type { CropSource, CropSpec } from './types.ts';
