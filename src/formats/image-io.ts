@@ -36,7 +36,7 @@ export type ImageInput = string | Buffer | RgbImage;
 export type Interpolation = 'nearest' | 'box' | 'bilinear' | 'hamming' | 'bicubic' | 'lanczos';
 export const INTERPOLATIONS: readonly Interpolation[] = ['nearest', 'box', 'bilinear', 'hamming', 'bicubic', 'lanczos'];
 
-/** libvips' nearest kernels for Pillow's filter names; libvips has no box or hamming kernel. */
+/** The libvips kernels closest to Pillow's filters; libvips has no box or hamming kernel. */
 const KERNEL = { bilinear: 'linear', bicubic: 'cubic', nearest: 'nearest', lanczos: 'lanczos3' } as const;
 type LibvipsInterpolation = keyof typeof KERNEL;
 
@@ -82,7 +82,7 @@ function describe(input: ImageInput): string {
   return typeof input === 'string' ? input : isRgb(input) ? `<${input.width}×${input.height} pixels>` : `<${input.length} bytes>`;
 }
 
-/** Pillow's default decompression-bomb limit is 89 M pixels (error at twice that); libvips' is 268 M. */
+/** libvips' default pixel limit (Pillow warns above 89 M pixels and refuses above 179 M). */
 const LIMIT_INPUT_PIXELS = 268_402_689;
 
 /**
