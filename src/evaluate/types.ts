@@ -33,7 +33,7 @@ export interface ModelSpec {
   cropPct: number | null;
   /** Resampling filter, Pillow's names. */
   interpolation: Interpolation;
-  /** Which resampler resizes images: `pillow` (byte-identical to torchvision on Pillow, the default) or `libvips` (faster, approximate). */
+  /** Which resampler resizes images: `pillow` (byte-identical to torchvision on Pillow, the default) or `libvips` (sharp's resize, approximate). */
   resampler: Resampler;
   /** Convert embedded ICC profiles to sRGB; false (the default): ignored, as Pillow's `Image.open` does. */
   iccToSrgb: boolean;

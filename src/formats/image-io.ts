@@ -6,7 +6,7 @@
  *   torchvision-exact path converts them to RGB itself (src/preprocess);
  * - `decodeRgb`, `decodeSrgb` and the resize helpers: libvips end to end (colour-managed to sRGB,
  *   alpha dropped, greyscale expanded), for ingest, near-duplicate search, thumbnails and the
- *   faster `--resampler libvips`.
+ *   `--resampler libvips`.
  * sharp is loaded lazily: commands that never touch an image never pay for it.
  */
 import { readFile } from 'node:fs/promises';

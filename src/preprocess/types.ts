@@ -41,8 +41,8 @@ export interface CropBox {
 
 /**
  * Which code resizes. `pillow`: this package's port of Pillow's `Image.resize`, byte-identical to
- * torchvision on Pillow. `libvips`: sharp's resize, faster, up to a few grey levels off (see
- * docs/evaluation.md).
+ * torchvision on Pillow. `libvips`: sharp's decode and resize (shrink-on-load, libvips' kernels),
+ * a few grey levels off on average and more on upscaled photos (see docs/evaluation.md).
  */
 export type Resampler = 'pillow' | 'libvips';
 

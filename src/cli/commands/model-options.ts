@@ -38,7 +38,7 @@ export function addModelOptions(command: Command): Command {
     .option('--resize <n>', 'shorter side after resizing, before the center crop', positiveInt('--resize'))
     .option('--crop-pct <f>', 'crop fraction; resize = floor(size / crop_pct)', fraction('--crop-pct'))
     .addOption(new Option('--interpolation <kind>', 'resampling filter (Pillow names)').choices(INTERPOLATIONS))
-    .addOption(new Option('--resampler <which>', 'pillow: byte-identical to torchvision on Pillow; libvips: faster, a few grey levels off').choices(['pillow', 'libvips']).default('pillow'))
+    .addOption(new Option('--resampler <which>', 'pillow: byte-identical to torchvision on Pillow; libvips: sharp\'s resize, a few grey levels off').choices(['pillow', 'libvips']).default('pillow'))
     .option('--icc-to-srgb', 'convert embedded ICC profiles to sRGB (torchvision ignores them)')
     .option('--exif-rotate', 'rotate images by their EXIF orientation (torchvision does not)')
     .option('--mean <r,g,b>', 'per-channel mean (after scaling)', triple('--mean'))
