@@ -4,22 +4,28 @@
  * 1. CIFAR: ResNet-56 on test_batch_jpeg10000.bin (10,000 images). Baseline: the same model in a bare
  *    InferenceSession over pre-made tensors (same batch size, same threads). Goal: eval ≥ 0.9 × bare.
  * 2. Image files: 2,000 generated photo-sized JPEGs in a class-index folder tree, resize 256 → crop 224,
- *    mobilenet_v2_random_224.onnx. Measures decode alone, inference alone and end to end, to show
- *    which one is the bottleneck.
+ *    mobilenet_v2_random_224.onnx. Measures crops alone (Pillow-exact and libvips), inference alone
+ *    and end to end, to show which one is the bottleneck.
+ * 3. Real photos: the 100 ImageNet photos of ../shared/data/imagenet-photos (ICC, upscaled, large,
+ *    greyscale…), listed 10 times. retest eval (Pillow-exact, the default) vs `--resampler libvips`
+ *    (goal: ≥ 0.8×) and vs a bare sharp + onnxruntime loop, in paired rounds.
  *
- * Options: --images N (file pipeline size, default 2000), --batch-size B (default 128), --json.
+ * Options: --images N (generated JPEGs, default 2000), --repeat R (photo list repeats, default 10),
+ * --rounds K (paired rounds, default 3), --batch-size B (default 128), --only cifar,files,photos, --json.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createRng } from '../src/core/rng.ts';
-import { evaluate, loadModel, writeImageToTensor, type EvalDataset } from '../src/evaluate/index.ts';
+import { evaluate, loadModel, startCropPool, writeImageToTensor, type EvalDataset } from '../src/evaluate/index.ts';
+import type { CropSpec, Resampler } from '../src/preprocess/index.ts';
 import { readCifarBin } from '../src/formats/cifar-bin.ts';
 import { encodeJpeg, resizeShorterCenterCrop, resizeExact } from '../src/formats/image-io.ts';
 import { openResultsStore } from '../src/store/index.ts';
 
-const { values } = parseArgs({ options: { images: { type: 'string', default: '2000' }, 'batch-size': { type: 'string', default: '128' }, rounds: { type: 'string', default: '3' }, json: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { images: { type: 'string', default: '2000' }, repeat: { type: 'string', default: '10' }, 'batch-size': { type: 'string', default: '128' }, rounds: { type: 'string', default: '3' }, only: { type: 'string' }, json: { type: 'boolean', default: false } } });
+const runs = (section: string) => !values.only || values.only.split(',').includes(section);
 const shared = resolve(process.env.RETEST_SHARED ?? join(import.meta.dirname, '..', '..', 'shared'));
 const batchSize = Number(values['batch-size']);
 const threads = availableParallelism();
@@ -95,8 +101,122 @@ async function makeJpegs(dir: string, count: number): Promise<void> {
   }
 }
 
-async function filesSection(count: number) {
+/** Crops through the worker pool, all files once (after a warm-up of the workers). */
+async function cropRate(files: string[], spec: CropSpec): Promise<Rate> {
+  const pool = await startCropPool({ decodeConcurrency: 8 });
+  try {
+    await Promise.all(files.slice(0, 2 * pool.threads).map((f) => pool.crop(f, spec)));
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    await Promise.all(files.map((f) => pool.crop(f, spec)));
+    return rateOf(files.length, started, cpu);
+  } finally {
+    await pool.close();
+  }
+}
+
+/**
+ * What a user would write without retest: sharp decodes and resizes (8 at once), then onnxruntime
+ * runs the batch; no overlap, no store. Timed from loading the model, as eval is.
+ */
+async function bareLoop(files: string[], modelPath: string): Promise<Rate> {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const { spec, session } = await loadModel(modelPath, {}, threads);
+  const size = 3 * spec.height * spec.width;
+  for (let b = 0; b < files.length; b += batchSize) {
+    const batch = files.slice(b, b + batchSize);
+    const tensor = new Float32Array(batch.length * size);
+    let cursor = 0;
+    await Promise.all(Array.from({ length: 8 }, async () => {
+      while (cursor < batch.length) {
+        const i = cursor++;
+        const img = await resizeShorterCenterCrop(batch[i]!, { resize: 256, crop: 224, interpolation: 'bilinear' });
+        writeImageToTensor(img.data, 0, spec, tensor, i);
+      }
+    }));
+    await session.run({ [spec.inputName]: { data: tensor, dims: [batch.length, 3, spec.height, spec.width] } });
+  }
+  await session.release();
+  return rateOf(files.length, started, cpu);
+}
+
+/** Throughput over the wall clock, and CPU time (all threads of the process) per image. */
+interface Rate {
+  perSecond: number;
+  cpuMsPerImage: number;
+}
+
+function rateOf(images: number, started: number, cpu: NodeJS.CpuUsage): Rate {
+  const used = process.cpuUsage(cpu);
+  return { perSecond: images / ((performance.now() - started) / 1000), cpuMsPerImage: (used.user + used.system) / 1000 / images };
+}
+
+/** `retest eval` end to end (fresh store) with one resampler. */
+async function evalRate(dataset: EvalDataset, modelPath: string, resampler: Resampler): Promise<Rate> {
+  const dbDir = mkdtempSync(join(tmpdir(), 'retest-bench-eval-'));
+  const store = openResultsStore(join(dbDir, 'r.db'));
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  await evaluate({ store, dataset, modelPath, overrides: { resampler }, options: { batchSize, threads } });
+  const rate = rateOf(dataset.images.length, started, cpu);
+  store.close();
+  rmSync(dbDir, { recursive: true, force: true });
+  return rate;
+}
+
+/**
+ * One file pipeline: crops alone (Pillow-exact and libvips, worker pool), inference alone, and
+ * end to end — retest eval with each resampler and the bare loop — in paired rounds (median).
+ */
+async function pipelineSection(files: string[], rounds: number) {
   const modelPath = join(shared, 'models', 'mobilenet_v2_random_224.onnx');
+  const crop = { resize: 256, crop: 224, interpolation: 'bilinear', iccToSrgb: false, exifRotate: false } as const;
+  const exactCrops = await cropRate(files, { ...crop, resampler: 'pillow' });
+  const libvipsCrops = await cropRate(files, { ...crop, resampler: 'libvips' });
+  // Inference alone over pre-made tensors (4 batches are enough for a rate).
+  const { spec, session } = await loadModel(modelPath, {}, threads);
+  await session.release();
+  const sample = new Float32Array(3 * 224 * 224);
+  writeImageToTensor((await resizeShorterCenterCrop(files[0]!, { ...crop })).data, 0, spec, sample, 0);
+  const tensors = Array.from({ length: 4 }, () => { const t = new Float32Array(batchSize * sample.length); for (let i = 0; i < batchSize; i++) t.set(sample, i * sample.length); return t; });
+  const inference = await bareThroughput(modelPath, tensors, (n) => [n, 3, 224, 224]);
+  const dataset: EvalDataset = { name: `bench-${files.length}`, source: dirname(files[0]!), numClasses: 1000, images: files.map((_, i) => ({ imageId: String(i), label: i % 1000 })), pixels: null, files };
+  const results: { bare: Rate; exact: Rate; libvips: Rate }[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const bare = await bareLoop(files, modelPath);
+    const exact = await evalRate(dataset, modelPath, 'pillow');
+    const libvips = await evalRate(dataset, modelPath, 'libvips');
+    results.push({ bare, exact, libvips });
+    log(`  round ${round + 1}: bare loop ${bare.perSecond.toFixed(0)} img/s (${bare.cpuMsPerImage.toFixed(1)} ms CPU/img), eval (Pillow-exact) ${exact.perSecond.toFixed(0)} img/s (${exact.cpuMsPerImage.toFixed(1)}), eval --resampler libvips ${libvips.perSecond.toFixed(0)} img/s (${libvips.cpuMsPerImage.toFixed(1)})`);
+  }
+  const median = (key: (r: (typeof results)[number]) => number) => [...results].sort((a, b) => key(a) - key(b))[Math.floor(results.length / 2)]!;
+  const byExactVsLibvips = median((r) => r.exact.perSecond / r.libvips.perSecond);
+  const byExactVsBare = median((r) => r.exact.perSecond / r.bare.perSecond);
+  const medianOf = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  return {
+    images: files.length,
+    rounds,
+    crop_exact_images_per_s: exactCrops.perSecond,
+    crop_libvips_images_per_s: libvipsCrops.perSecond,
+    crop_exact_cpu_ms_per_image: exactCrops.cpuMsPerImage,
+    crop_libvips_cpu_ms_per_image: libvipsCrops.cpuMsPerImage,
+    inference_images_per_s: inference,
+    eval_exact_images_per_s: byExactVsLibvips.exact.perSecond,
+    eval_libvips_images_per_s: byExactVsLibvips.libvips.perSecond,
+    exact_vs_libvips: byExactVsLibvips.exact.perSecond / byExactVsLibvips.libvips.perSecond,
+    bare_loop_images_per_s: byExactVsBare.bare.perSecond,
+    exact_vs_bare: byExactVsBare.exact.perSecond / byExactVsBare.bare.perSecond,
+    // CPU time per image (all threads): steadier than the clock on a shared machine.
+    eval_exact_cpu_ms_per_image: medianOf(results.map((r) => r.exact.cpuMsPerImage)),
+    eval_libvips_cpu_ms_per_image: medianOf(results.map((r) => r.libvips.cpuMsPerImage)),
+    bare_loop_cpu_ms_per_image: medianOf(results.map((r) => r.bare.cpuMsPerImage)),
+    // Cropping and inference share the cores: with none idle, 1 / (1/crop + 1/inference) bounds eval.
+    shared_cpu_bound_exact_images_per_s: 1 / (1 / exactCrops.perSecond + 1 / inference),
+  };
+}
+
+async function generatedSection(count: number) {
   const dir = join(import.meta.dirname, '..', '.tmp', `bench-jpegs-${count}`);
   if (!existsSync(join(dir, 'done'))) {
     rmSync(dir, { recursive: true, force: true });
@@ -105,51 +225,29 @@ async function filesSection(count: number) {
     writeFileSync(join(dir, 'done'), '');
   }
   const files: string[] = [];
-  const images: { imageId: string; label: number }[] = [];
-  for (let cls = 0; cls < 10; cls++) for (const f of readdirSync(join(dir, String(cls))).sort()) { files.push(join(dir, String(cls), f)); images.push({ imageId: f, label: cls }); }
-  const { spec, session } = await loadModel(modelPath, {}, threads);
-  await session.release();
-  // Decode alone (same concurrency as eval).
-  const decodeStart = performance.now();
-  let cursor = 0;
-  const pre: Float32Array[] = [];
-  await Promise.all(Array.from({ length: 8 }, async () => {
-    while (cursor < files.length) {
-      const i = cursor++;
-      const img = await resizeShorterCenterCrop(files[i]!, { resize: 256, crop: 224, interpolation: 'bilinear' });
-      if (i < 4 * batchSize) { const t = new Float32Array(3 * 224 * 224); writeImageToTensor(img.data, 0, spec, t, 0); pre[i] = t; }
-    }
-  }));
-  const decode = files.length / ((performance.now() - decodeStart) / 1000);
-  // Inference alone over pre-made tensors (4 batches are enough for a rate).
-  const tensors: Float32Array[] = [];
-  for (let b = 0; b < 4; b++) { const t = new Float32Array(batchSize * 3 * 224 * 224); for (let i = 0; i < batchSize; i++) t.set(pre[b * batchSize + i] ?? pre[0]!, i * 3 * 224 * 224); tensors.push(t); }
-  const inference = await bareThroughput(modelPath, tensors, (n) => [n, 3, 224, 224]);
-  // End to end.
-  const dbDir = mkdtempSync(join(tmpdir(), 'retest-bench-eval-'));
-  const store = openResultsStore(join(dbDir, 'r.db'));
-  const dataset: EvalDataset = { name: 'bench-jpegs', source: dir, numClasses: 1000, images, pixels: null, files };
-  const started = performance.now();
-  await evaluate({ store, dataset, modelPath, options: { batchSize, threads } });
-  const endToEnd = files.length / ((performance.now() - started) / 1000);
-  store.close();
-  rmSync(dbDir, { recursive: true, force: true });
-  // Decoding and inference share the same cores: with no idle CPU, the best a pipeline can do is
-  // the rate at which one core-second covers both (1 / (1/decode + 1/inference)) unless cores sit idle.
-  const sharedCpuBound = 1 / (1 / decode + 1 / inference);
-  return {
-    images: files.length,
-    decode_images_per_s: decode,
-    inference_images_per_s: inference,
-    eval_images_per_s: endToEnd,
-    shared_cpu_bound_images_per_s: sharedCpuBound,
-    bottleneck: decode < inference ? 'decode' : 'inference',
-  };
+  for (let cls = 0; cls < 10; cls++) for (const f of readdirSync(join(dir, String(cls))).sort()) files.push(join(dir, String(cls), f));
+  return pipelineSection(files, 1);
 }
 
-const cifar = await cifarSection();
+/** The 100 real photos of ../shared/data/imagenet-photos, each listed `repeat` times. */
+async function photosSection(repeat: number, rounds: number) {
+  const dir = join(shared, 'data', 'imagenet-photos', 'photos');
+  const names = readdirSync(dir).sort();
+  const files = Array.from({ length: repeat }, () => names.map((n) => join(dir, n))).flat();
+  return pipelineSection(files, rounds);
+}
+
+const describePipeline = (label: string, r: Awaited<ReturnType<typeof pipelineSection>>) =>
+  `${label}: crops alone — Pillow-exact ${r.crop_exact_images_per_s.toFixed(0)} img/s (${r.crop_exact_cpu_ms_per_image.toFixed(1)} ms CPU/img), libvips ${r.crop_libvips_images_per_s.toFixed(0)} img/s (${r.crop_libvips_cpu_ms_per_image.toFixed(1)}); inference alone ${r.inference_images_per_s.toFixed(0)} img/s\n` +
+  `  end to end (median of ${r.rounds}): retest eval ${r.eval_exact_images_per_s.toFixed(0)} img/s vs --resampler libvips ${r.eval_libvips_images_per_s.toFixed(0)} img/s → ${r.exact_vs_libvips.toFixed(2)}× (goal ≥ 0.8×); ` +
+  `bare sharp + onnxruntime loop ${r.bare_loop_images_per_s.toFixed(0)} img/s → eval ${r.exact_vs_bare.toFixed(2)}× bare; shared-CPU bound for eval ${r.shared_cpu_bound_exact_images_per_s.toFixed(0)} img/s\n` +
+  `  CPU per image (median): eval ${r.eval_exact_cpu_ms_per_image.toFixed(1)} ms, --resampler libvips ${r.eval_libvips_cpu_ms_per_image.toFixed(1)} ms, bare loop ${r.bare_loop_cpu_ms_per_image.toFixed(1)} ms`;
+
 log(`machine: ${cpus()[0]?.model ?? '?'} × ${cpus().length}, onnxruntime threads ${threads}, batch ${batchSize}`);
-log(`CIFAR-10 (ResNet-56, ${cifar.images} images, median of ${cifar.rounds} paired rounds): bare ${cifar.bare_images_per_s.toFixed(0)} img/s, retest eval ${cifar.eval_images_per_s.toFixed(0)} img/s → ratio ${cifar.ratio.toFixed(3)} (goal ≥ 0.9); top-1 ${(100 * cifar.top1).toFixed(2)} %`);
-const files = await filesSection(Number(values.images));
-log(`JPEG files (MobileNetV2 224², ${files.images} images): decode+resize+crop ${files.decode_images_per_s.toFixed(0)} img/s, inference ${files.inference_images_per_s.toFixed(0)} img/s, retest eval ${files.eval_images_per_s.toFixed(0)} img/s → bottleneck: ${files.bottleneck}; both on the same ${threads} cores bound eval at ${files.shared_cpu_bound_images_per_s.toFixed(0)} img/s (eval reaches ${(100 * files.eval_images_per_s / files.shared_cpu_bound_images_per_s).toFixed(0)} %)`);
-if (values.json) console.log(JSON.stringify({ threads, batch_size: batchSize, cifar, files }));
+const cifar = runs('cifar') ? await cifarSection() : null;
+if (cifar) log(`CIFAR-10 (ResNet-56, ${cifar.images} images, median of ${cifar.rounds} paired rounds): bare ${cifar.bare_images_per_s.toFixed(0)} img/s, retest eval ${cifar.eval_images_per_s.toFixed(0)} img/s → ratio ${cifar.ratio.toFixed(3)} (goal ≥ 0.9); top-1 ${(100 * cifar.top1).toFixed(2)} %`);
+const files = runs('files') ? await generatedSection(Number(values.images)) : null;
+if (files) log(describePipeline(`Generated JPEGs (MobileNetV2 224², ${files.images} images)`, files));
+const photos = runs('photos') ? await photosSection(Number(values.repeat), Number(values.rounds)) : null;
+if (photos) log(describePipeline(`Real ImageNet photos (100 × ${values.repeat} = ${photos.images} images, MobileNetV2 224²)`, photos));
+if (values.json) console.log(JSON.stringify({ threads, batch_size: batchSize, cifar, files, photos }));

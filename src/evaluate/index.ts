@@ -4,3 +4,5 @@ export { loadModel, type LoadedModel } from './model.ts';
 export { modelSpecFrom, readSidecar, defaultSidecarPath, preprocessingOf, type ModelOverrides, type Sidecar } from './sidecar.ts';
 export { createSession, type OnnxSession, type TensorInfo, type TensorData, type TensorValue } from './onnx.ts';
 export { writeImageToTensor, topK, firstNonFinite } from './tensor.ts';
+export { prepareBatches, startCropPool, cropSpecOf, type PreparedBatch, type BatchOptions, type BatchDataset } from './batches.ts';
+export { preprocessDataset, idsPathFor, rowIds, type PreprocessInput, type PreprocessSummary, type PreprocessFormat } from './preprocess-dataset.ts';

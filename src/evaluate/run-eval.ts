@@ -2,8 +2,8 @@
  * `retest eval`: runs one ONNX classifier over one test set and keeps every prediction.
  *
  * Work is resumable: predictions are written one batch per transaction, and a restarted run skips
- * the images already in the store. Decoding the next batches overlaps inference of the current one
- * (onnxruntime runs off the JS thread; sharp decodes on libuv's pool).
+ * the images already in the store. Decoding and cropping the next batches (worker threads, see
+ * batches.ts) overlaps inference of the current one (onnxruntime runs off the JS thread).
  */
 import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
@@ -11,11 +11,12 @@ import { dataError, usageError } from '../core/errors.ts';
 import { hashFile } from '../core/hash.ts';
 import { silentProgress, type Progress } from '../core/progress.ts';
 import { clopperPearson } from '../analyze/index.ts';
-import { resizeShorterCenterCrop, type RgbImage } from '../formats/image-io.ts';
 import type { ResultsStore, PredictionRow, RunScore } from '../store/index.ts';
 import { loadModel, type LoadedModel } from './model.ts';
 import { modelSpecFrom, preprocessingOf, type ModelOverrides } from './sidecar.ts';
-import { firstNonFinite, topK, writeImageToTensor } from './tensor.ts';
+import { prepareBatches, startCropPool, type BatchOptions, type PreparedBatch } from './batches.ts';
+import type { CropPool } from '../preprocess/index.ts';
+import { firstNonFinite, topK } from './tensor.ts';
 import type { EvalOptions, EvalSummary, ModelSpec } from './types.ts';
 
 /** The images `evaluate` reads: either in-memory pixel arrays or files (see src/datasets). */
@@ -46,13 +47,6 @@ export interface EvaluateInput {
   progress?: Progress;
 }
 
-interface PreparedBatch {
-  indices: number[];
-  tensor: Float32Array;
-  /** Position in the batch → why the image could not be read. */
-  failures: Map<number, string>;
-}
-
 /** Evaluates a model on a dataset, resuming or answering from the store when it can. */
 export async function evaluate(input: EvaluateInput): Promise<EvalSummary> {
   return (await evaluateRun(input)).summary;
@@ -76,7 +70,16 @@ export async function evaluateRun(input: EvaluateInput): Promise<{ summary: Eval
   const run = store.openRun(modelId, datasetRecord.id, config);
   if (run.status === 'done') return { summary: summarize(store.score(run.id)), fromStore: true };
 
-  const model = await loadModel(input.modelPath, overrides, options.threads ?? availableParallelism());
+  // Image files need the crop workers: start them while the model loads (they take a moment).
+  const pool = dataset.files ? startCropPool(options) : undefined;
+  pool?.catch(() => {});
+  let model: LoadedModel;
+  try {
+    model = await loadModel(input.modelPath, overrides, options.threads ?? availableParallelism());
+  } catch (error) {
+    await closePool(pool);
+    throw error;
+  }
   try {
     checkCompatible(model.spec, dataset);
     const done = store.doneIndices(run.id);
@@ -84,7 +87,7 @@ export async function evaluateRun(input: EvaluateInput): Promise<{ summary: Eval
     for (let i = 0; i < dataset.images.length; i++) if (!done.has(i)) todo.push(i);
     progress.start(dataset.images.length, done.size, `${model.spec.name} on ${dataset.name}`);
     const started = performance.now();
-    await runBatches(model, dataset, todo, options, async (batch, output, classes) => {
+    await runBatches(model, dataset, todo, { ...options, pool }, async (batch, output, classes) => {
       store.writePredictions(run.id, toRows(batch, output, classes, options, dataset));
       progress.tick(batch.indices.length);
     });
@@ -94,8 +97,18 @@ export async function evaluateRun(input: EvaluateInput): Promise<{ summary: Eval
   } finally {
     progress.stop();
     await model.session.release();
+    await closePool(pool);
   }
   return { summary: summarize(store.score(run.id)), fromStore: false };
+}
+
+async function closePool(pool: Promise<CropPool> | undefined): Promise<void> {
+  if (!pool) return;
+  try {
+    await (await pool).close();
+  } catch {
+    // A pool that failed to start has nothing to close; its error surfaced where it was used.
+  }
 }
 
 function checkCompatible(spec: ModelSpec, dataset: EvalDataset): void {
@@ -111,33 +124,18 @@ function checkCompatible(spec: ModelSpec, dataset: EvalDataset): void {
   if (!dataset.pixels && !dataset.files) throw dataError(`test set "${dataset.name}" has no images, only labels`, { file: dataset.source, hint: 'point --dataset at the images (a .bin, .npy pair or image folder)' });
 }
 
-/** Prepares batches with bounded look-ahead and feeds them to the model in order. */
+/** Feeds the prepared batches to the model in order. */
 async function runBatches(
   model: LoadedModel,
   dataset: EvalDataset,
   todo: number[],
-  options: EvalOptions,
+  options: EvalOptions & Pick<BatchOptions, 'pool'>,
   consume: (batch: PreparedBatch, output: Float32Array, classes: number) => Promise<void>,
 ): Promise<void> {
-  const batches: number[][] = [];
-  for (let i = 0; i < todo.length; i += options.batchSize) batches.push(todo.slice(i, i + options.batchSize));
-  const lookAhead = 2;
-  const pending: Promise<PreparedBatch>[] = [];
-  let next = 0;
-  const fill = () => {
-    while (pending.length < lookAhead && next < batches.length) {
-      const promise = prepareBatch(model.spec, dataset, batches[next++]!, options);
-      promise.catch(() => {}); // handled when awaited; avoids an unhandled rejection meanwhile
-      pending.push(promise);
-    }
-  };
-  fill();
-  while (pending.length > 0) {
-    const batch = await pending.shift()!;
-    fill();
-    const { spec } = model;
+  const { spec } = model;
+  for await (const batch of prepareBatches(spec, dataset, todo, { ...options, tensor: true })) {
     const dims = spec.layout === 'NCHW' ? [batch.indices.length, 3, spec.height, spec.width] : [batch.indices.length, spec.height, spec.width, 3];
-    const result = await model.session.run({ [spec.inputName]: { data: batch.tensor, dims } }, [spec.outputName]);
+    const result = await model.session.run({ [spec.inputName]: { data: batch.tensor!, dims } }, [spec.outputName]);
     const output = result[spec.outputName]!;
     const classes = output.dims[output.dims.length - 1]!;
     if (classes !== dataset.numClasses) {
@@ -145,44 +143,6 @@ async function runBatches(
     }
     await consume(batch, output.data, classes);
   }
-}
-
-async function prepareBatch(spec: ModelSpec, dataset: EvalDataset, indices: number[], options: EvalOptions): Promise<PreparedBatch> {
-  const tensor = new Float32Array(indices.length * 3 * spec.height * spec.width);
-  const failures = new Map<number, string>();
-  const pixels = dataset.pixels;
-  if (pixels && pixels.height === spec.height && pixels.width === spec.width) {
-    // Arrays of the model's size go straight into the tensor.
-    const size = pixels.height * pixels.width * 3;
-    indices.forEach((idx, slot) => writeImageToTensor(pixels.data, idx * size, spec, tensor, slot));
-    return { indices, tensor, failures };
-  }
-  const resize = spec.resize ?? (spec.cropPct ? Math.floor(spec.height / spec.cropPct) : spec.height);
-  const load = (idx: number): Promise<RgbImage> => {
-    const geometry = { resize, crop: spec.height, interpolation: spec.interpolation };
-    if (pixels) {
-      const size = pixels.height * pixels.width * 3;
-      return resizeShorterCenterCrop({ data: pixels.data.subarray(idx * size, (idx + 1) * size), width: pixels.width, height: pixels.height }, geometry);
-    }
-    return resizeShorterCenterCrop(dataset.files![idx]!, geometry);
-  };
-  let cursor = 0;
-  const worker = async () => {
-    while (cursor < indices.length) {
-      const slot = cursor++;
-      const idx = indices[slot]!;
-      try {
-        const image = await load(idx);
-        writeImageToTensor(image.data, 0, spec, tensor, slot);
-      } catch (error) {
-        const where = dataset.files ? dataset.files[idx]! : `${dataset.source} record ${idx}`;
-        if (options.failFast) throw dataError(`cannot read image ${idx} (--fail-fast): ${(error as Error).message}`, { file: where, record: idx, cause: error });
-        failures.set(slot, `${where}: ${(error as Error).message}`);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(options.decodeConcurrency, indices.length) }, worker));
-  return { indices, tensor, failures };
 }
 
 function toRows(batch: PreparedBatch, output: Float32Array, classes: number, options: EvalOptions, dataset: EvalDataset): PredictionRow[] {

@@ -19,7 +19,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { z } from 'zod';
 import { dataError, usageError } from '../core/errors.ts';
-import type { Interpolation } from '../formats/image-io.ts';
+import type { Interpolation } from '../formats/index.ts';
+import type { Resampler } from '../preprocess/index.ts';
 import type { ModelSpec } from './types.ts';
 
 const triple = z.tuple([z.number(), z.number(), z.number()]);
@@ -42,7 +43,7 @@ const sidecarSchema = z.object({
       resize_shorter_to: z.number().int().positive().optional(),
       crop: z.number().int().positive().optional(),
       crop_pct: z.number().gt(0).lte(1).optional(),
-      interpolation: z.enum(['bilinear', 'bicubic', 'nearest']).optional(),
+      interpolation: z.enum(['bilinear', 'bicubic', 'nearest', 'box', 'hamming', 'lanczos']).optional(),
       scale: z.enum(['uint8/255', 'uint8']).optional(),
       mean: triple.optional(),
       std: triple.optional(),
@@ -68,6 +69,9 @@ export interface ModelOverrides {
   resize?: number | undefined;
   cropPct?: number | undefined;
   interpolation?: Interpolation | undefined;
+  resampler?: Resampler | undefined;
+  iccToSrgb?: boolean | undefined;
+  exifRotate?: boolean | undefined;
   scale?: number | undefined;
   mean?: [number, number, number] | undefined;
   std?: [number, number, number] | undefined;
@@ -141,6 +145,9 @@ export function modelSpecFrom(modelPath: string, overrides: ModelOverrides = {})
     resize: overrides.resize ?? pre.resize_shorter_to ?? null,
     cropPct: overrides.cropPct ?? pre.crop_pct ?? null,
     interpolation: overrides.interpolation ?? pre.interpolation ?? 'bilinear',
+    resampler: overrides.resampler ?? 'pillow',
+    iccToSrgb: overrides.iccToSrgb ?? false,
+    exifRotate: overrides.exifRotate ?? false,
     numClasses,
     classLabels: sidecar.classes ?? null,
     referenceLogits: sidecar.reference_logits_first8_exact ?? null,
@@ -161,5 +168,8 @@ export function preprocessingOf(spec: ModelSpec): Record<string, unknown> {
     resize: spec.resize,
     cropPct: spec.cropPct,
     interpolation: spec.interpolation,
+    resampler: spec.resampler,
+    iccToSrgb: spec.iccToSrgb,
+    exifRotate: spec.exifRotate,
   };
 }

@@ -1,7 +1,8 @@
 /**
  * Contracts of the evaluation stage: how a model wants its input, and what a run reports.
  */
-import type { Interpolation } from '../formats/image-io.ts';
+import type { Interpolation } from '../formats/index.ts';
+import type { Resampler } from '../preprocess/index.ts';
 
 /** Everything needed to turn an image into the model's input tensor and read its output. */
 export interface ModelSpec {
@@ -30,8 +31,14 @@ export interface ModelSpec {
   resize: number | null;
   /** Fraction of the resized image kept by the crop (0.875 = 256 → 224); used when `resize` is null. */
   cropPct: number | null;
-  /** Resampling filter, Pillow-compatible names. */
+  /** Resampling filter, Pillow's names. */
   interpolation: Interpolation;
+  /** Which resampler resizes images: `pillow` (byte-identical to torchvision on Pillow, the default) or `libvips` (sharp's resize, approximate). */
+  resampler: Resampler;
+  /** Convert embedded ICC profiles to sRGB; false (the default): ignored, as Pillow's `Image.open` does. */
+  iccToSrgb: boolean;
+  /** Rotate images by their EXIF orientation; false (the default): ignored, as Pillow's `Image.open` does. */
+  exifRotate: boolean;
   /** Number of classes the output has, when the sidecar or graph says; null when unknown until the first batch. */
   numClasses: number | null;
   /** Class labels in output order, when the sidecar gives them. */
@@ -46,7 +53,7 @@ export interface EvalOptions {
   batchSize: number;
   /** onnxruntime intra-op threads; default: the number of CPU cores. */
   threads: number | undefined;
-  /** Images decoded at once for file datasets. Default 8. */
+  /** Worker threads that decode and crop image files (capped at the number of cores). Default 8. */
   decodeConcurrency: number;
   /** Keep the full output row per image in the store. */
   saveLogits: boolean;

@@ -10,7 +10,8 @@ export {
   CIFAR10_CLASS_NAMES,
   type ReadCifarBinOptions,
 } from './cifar-bin.ts';
-export { parseNpy, readNpy, writeNpy, encodeNpy, npyArray, npyToNumbers, npyDtypeName, NPY_DTYPES } from './npy.ts';
+export { parseNpy, readNpy, writeNpy, encodeNpy, encodeNpyHeader, npyArray, npyToNumbers, npyDtypeName, NPY_DTYPES } from './npy.ts';
+export { NpyFileWriter } from './npy-writer.ts';
 export { readCifar101, writeCifar101, cifar101Files, cifar101Prefix } from './cifar101.ts';
 export { readImageFolder, compareFileNames, IMAGE_EXTENSIONS, type ReadImageFolderOptions } from './image-folder.ts';
 export { readDatasetDefinition, parseDatasetDefinition } from './dataset-definition.ts';

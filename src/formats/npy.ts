@@ -184,22 +184,30 @@ function headerText(dtype: NpyDtype, shape: readonly number[]): string {
   return text;
 }
 
-/** Encodes an array as NPY format 1.0 bytes, byte-identical to numpy 2's `np.save`. */
-export function encodeNpy(array: NpyArray): Uint8Array {
-  checkArray(array);
-  let header = headerText(array.dtype, array.shape);
+/** The NPY 1.0 preamble (magic, version, padded header) numpy writes before an array's data. */
+export function encodeNpyHeader(dtype: NpyDtype, shape: readonly number[]): Uint8Array {
+  let header = headerText(dtype, shape);
   const withNewline = header.length + 1;
   const pad = (ALIGN - ((10 + withNewline) % ALIGN)) % ALIGN;
   header = `${header}${' '.repeat(pad)}\n`;
-  if (header.length > 0xffff) throw dataError('NPY header too long for format 1.0', { file: '<array>', field: 'shape', received: `(${array.shape.join(', ')})` });
-  const data = new Uint8Array(array.data.buffer, array.data.byteOffset, array.data.byteLength);
-  const out = new Uint8Array(10 + header.length + data.length);
+  if (header.length > 0xffff) throw dataError('NPY header too long for format 1.0', { file: '<array>', field: 'shape', received: `(${shape.join(', ')})` });
+  const out = new Uint8Array(10 + header.length);
   out.set(MAGIC, 0);
   out[6] = 1;
   out[7] = 0;
   new DataView(out.buffer).setUint16(8, header.length, true);
   out.set(Buffer.from(header, 'latin1'), 10);
-  out.set(data, 10 + header.length);
+  return out;
+}
+
+/** Encodes an array as NPY format 1.0 bytes, byte-identical to numpy 2's `np.save`. */
+export function encodeNpy(array: NpyArray): Uint8Array {
+  checkArray(array);
+  const header = encodeNpyHeader(array.dtype, array.shape);
+  const data = new Uint8Array(array.data.buffer, array.data.byteOffset, array.data.byteLength);
+  const out = new Uint8Array(header.length + data.length);
+  out.set(header, 0);
+  out.set(data, header.length);
   return out;
 }
 

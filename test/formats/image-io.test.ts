@@ -1,5 +1,6 @@
 /**
- * The sharp adapter against Pillow/torchvision: geometry exactly, pixels within a small tolerance.
+ * The sharp adapter against Pillow/torchvision: geometry exactly; libvips' resize (`--resampler
+ * libvips`) within a small tolerance (the Pillow-exact resampler is pinned in test/preprocess).
  * Reference values computed with Debian's python3-pil 9.4 on the same generated image:
  *   img.resize((int(256*W/H), 256), BILINEAR).crop((round((w-224)/2), round((h-224)/2), …))
  */
@@ -39,7 +40,7 @@ describe('resizeCropGeometry (torchvision Resize + CenterCrop)', () => {
   });
 });
 
-describe('resizeShorterCenterCrop against Pillow', () => {
+describe('resizeShorterCenterCrop (libvips) against Pillow', () => {
   it('downsampling 640×427 → 383×256 → 224² matches Pillow bilinear within 0.2 mean, 3 max', async () => {
     const png = await encodePng(pattern(640, 427));
     const ours = await resizeShorterCenterCrop(png, { resize: 256, crop: 224, interpolation: 'bilinear' });

@@ -1,99 +1,56 @@
 /**
  * `retest eval --model M.onnx --dataset NAME|PATH`: run one classifier on one test set.
  */
-import { Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { usageError } from '../../core/errors.ts';
 import { terminalProgress } from '../../core/progress.ts';
 import { resolveDataset } from '../../datasets/index.ts';
-import { evaluateRun, type EvalSummary, type ModelOverrides } from '../../evaluate/index.ts';
+import { evaluateRun, type EvalSummary } from '../../evaluate/index.ts';
 import { openResultsStore } from '../../store/index.ts';
 import { cacheDir, dataDirOption, dbOption, jsonOption, positiveInt, printJson } from '../options.ts';
-
-function triple(name: string) {
-  return (value: string): [number, number, number] => {
-    const parts = value.split(',').map(Number);
-    if (parts.length !== 3 || parts.some((p) => !Number.isFinite(p))) {
-      throw usageError(`${name} takes three comma-separated numbers`, { field: name, received: JSON.stringify(value), expected: 'e.g. 0.485,0.456,0.406' });
-    }
-    return parts as [number, number, number];
-  };
-}
-
-function fraction(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!(n > 0 && n <= 1)) throw usageError(`${name} must be in (0, 1]`, { field: name, received: JSON.stringify(value) });
-    return n;
-  };
-}
+import { addModelOptions, modelOverridesFrom } from './model-options.ts';
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('eval')
     .summary('run an ONNX classifier on a test set and store every prediction')
     .description(
       'Runs an ONNX classifier on a test set (a name like cifar10-test, or a path to a .bin file, an NPY\n' +
         'pair or a class-folder tree) and stores the top-5 classes of every image in the results store.\n' +
         'Interrupted runs resume where they stopped; a finished run answers at once from the store.\n' +
-        'Preprocessing comes from the model\'s JSON sidecar (model.onnx → model.json); flags override it.',
+        'Preprocessing comes from the model\'s JSON sidecar (model.onnx → model.json); flags override it.\n' +
+        'Image files are read and cropped as torchvision does on Pillow, byte for byte (`retest preprocess`\n' +
+        'writes those tensors to a file).',
     )
     .requiredOption('--model <file>', 'the ONNX model')
     .requiredOption('--dataset <name|path>', 'test set name or path')
     .addOption(dataDirOption())
     .addOption(dbOption())
     .addOption(jsonOption())
-    .option('--name <name>', 'model name in the store (default: sidecar name or file stem)')
-    .option('--sidecar <file>', 'model sidecar JSON (default: beside the model)')
     .option('--batch-size <n>', 'images per inference call', positiveInt('--batch-size'), 128)
     .option('--threads <n>', 'onnxruntime threads (default: all cores)', positiveInt('--threads'))
-    .option('--decode-concurrency <n>', 'images decoded at once', positiveInt('--decode-concurrency'), 8)
+    .option('--decode-concurrency <n>', 'worker threads decoding and cropping images (at most the cores)', positiveInt('--decode-concurrency'), 8)
     .option('--save-logits', 'store the full output row of every image')
-    .option('--fail-fast', 'stop at the first unreadable image instead of recording it')
-    .option('--input-name <name>', 'graph input to feed')
-    .option('--output-name <name>', 'graph output with the class scores')
-    .addOption(new Option('--layout <layout>', 'input layout').choices(['NCHW', 'NHWC']))
-    .option('--size <n>', 'input height and width', positiveInt('--size'))
-    .option('--resize <n>', 'shorter side after resizing, before the center crop', positiveInt('--resize'))
-    .option('--crop-pct <f>', 'crop fraction; resize = floor(size / crop_pct)', fraction('--crop-pct'))
-    .addOption(new Option('--interpolation <kind>', 'resampling filter').choices(['bilinear', 'bicubic', 'nearest']))
-    .option('--mean <r,g,b>', 'per-channel mean (after scaling)', triple('--mean'))
-    .option('--std <r,g,b>', 'per-channel std (after scaling)', triple('--std'))
-    .addOption(new Option('--scale <kind>', 'pixel scaling before mean/std').choices(['uint8/255', 'uint8']))
-    .option('--no-normalize', 'do not apply mean/std outside the graph')
-    .action(async (opts) => {
-      const dataset = await resolveDataset(opts.dataset, { dataDir: opts.dataDir, cacheDir: cacheDir() });
-      const overrides: ModelOverrides = {
-        name: opts.name,
-        sidecar: opts.sidecar,
-        inputName: opts.inputName,
-        outputName: opts.outputName,
-        layout: opts.layout,
-        size: opts.size,
-        resize: opts.resize,
-        cropPct: opts.cropPct,
-        interpolation: opts.interpolation,
-        mean: opts.mean,
-        std: opts.std,
-        scale: opts.scale === undefined ? undefined : opts.scale === 'uint8' ? 1 : 1 / 255,
-        noNormalize: opts.normalize === false ? true : undefined,
-      };
-      const store = openResultsStore(opts.db);
-      try {
-        const { summary, fromStore } = await evaluateRun({
-          store,
-          dataset,
-          modelPath: resolve(opts.model),
-          overrides,
-          options: { batchSize: opts.batchSize, threads: opts.threads, decodeConcurrency: opts.decodeConcurrency, saveLogits: !!opts.saveLogits, failFast: !!opts.failFast },
-          progress: terminalProgress({ quiet: !!opts.json, unit: 'images' }),
-        });
-        if (opts.json) printJson(summary);
-        else process.stdout.write(formatSummary(summary, fromStore));
-      } finally {
-        store.close();
-      }
-    });
+    .option('--fail-fast', 'stop at the first unreadable image instead of recording it');
+  addModelOptions(command).action(async (opts) => {
+    const dataset = await resolveDataset(opts.dataset, { dataDir: opts.dataDir, cacheDir: cacheDir() });
+    const overrides = modelOverridesFrom(opts);
+    const store = openResultsStore(opts.db);
+    try {
+      const { summary, fromStore } = await evaluateRun({
+        store,
+        dataset,
+        modelPath: resolve(opts.model),
+        overrides,
+        options: { batchSize: opts.batchSize, threads: opts.threads, decodeConcurrency: opts.decodeConcurrency, saveLogits: !!opts.saveLogits, failFast: !!opts.failFast },
+        progress: terminalProgress({ quiet: !!opts.json, unit: 'images' }),
+      });
+      if (opts.json) printJson(summary);
+      else process.stdout.write(formatSummary(summary, fromStore));
+    } finally {
+      store.close();
+    }
+  });
 }
 
 const pct = (x: number) => (100 * x).toFixed(2);

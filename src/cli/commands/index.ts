@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { register as evalCommand } from './eval.ts';
+import { register as preprocessCommand } from './preprocess.ts';
 import { register as fetchCommand } from './fetch.ts';
 import { register as datasetsCommand } from './datasets.ts';
 import { register as init } from './init.ts';
@@ -24,4 +25,4 @@ import { register as exportCommand } from './export.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [datasetsCommand, fetchCommand, evalCommand, importCommand, analyzeCommand, reportCommand, init, classes, collect, tasks, answers, frequencies, dedup, sample, blacklist, exportCommand, serve, labellers];
+export const commands: RegisterCommand[] = [datasetsCommand, fetchCommand, evalCommand, preprocessCommand, importCommand, analyzeCommand, reportCommand, init, classes, collect, tasks, answers, frequencies, dedup, sample, blacklist, exportCommand, serve, labellers];

@@ -1,0 +1,31 @@
+/**
+ * Worker-thread entry of the crop pool (piscina): decodes and crops one image, answers the crop's
+ * bytes (moved, not copied) or the failure as data, since a thrown RetestError would lose its
+ * fields crossing threads.
+ */
+import { move } from 'piscina';
+import { cropImage } from './crop-image.ts';
+import type { CropTask, CropTaskFailure } from './crop-task.ts';
+
+export default async function cropTask(task: CropTask): Promise<Uint8Array | CropTaskFailure> {
+  try {
+    const crop = await cropImage(task.source, task.spec);
+    return move(crop.data) as Uint8Array;
+  } catch (error) {
+    return { failure: failureOf(error) };
+  }
+}
+
+function failureOf(error: unknown): CropTaskFailure['failure'] {
+  const e = error as Partial<Record<'kind' | 'message' | 'file' | 'field' | 'expected' | 'received' | 'hint', unknown>>;
+  const text = (key: keyof typeof e) => (typeof e[key] === 'string' ? (e[key] as string) : undefined);
+  return {
+    kind: text('kind') ?? null,
+    message: text('message') ?? String(error),
+    file: text('file'),
+    field: text('field'),
+    expected: text('expected'),
+    received: text('received'),
+    hint: text('hint'),
+  };
+}
