@@ -49,7 +49,7 @@ export interface WorkspaceSearchOptions {
 
 export interface WorkspaceSearchSummary {
   candidates: number;
-  metrics: { metric: string; threshold: number | null; underThreshold: number; seconds: number }[];
+  metrics: { metric: string; threshold: number | null; underThreshold: number; seconds: number; kernel: string | null }[];
   autoDuplicates: number;
   status: Record<'clear' | 'pending' | 'duplicate', number>;
 }
@@ -98,7 +98,7 @@ export async function searchWorkspace(workspace: Workspace, options: WorkspaceSe
       if (options.autoDuplicateBelow !== undefined && /^pixels(@\d+)?$/.test(descriptor.name)) {
         summary.autoDuplicates += autoDecide(workspace, rows, options.autoDuplicateBelow, now);
       }
-      summary.metrics.push({ metric: descriptor.name, threshold, underThreshold: under, seconds: result.describeSeconds + result.searchSeconds });
+      summary.metrics.push({ metric: descriptor.name, threshold, underThreshold: under, seconds: result.describeSeconds + result.searchSeconds, kernel: result.kernel?.name ?? null });
     } finally {
       await descriptor.close();
     }
@@ -107,7 +107,7 @@ export async function searchWorkspace(workspace: Workspace, options: WorkspaceSe
     const started = performance.now();
     const threshold = options.thresholds?.dssim ?? defaultThreshold('dssim', candidates.width);
     const under = await dssimRerank(workspace, candidates, references, originals.count > 0 ? 2 : 1, threshold, now);
-    summary.metrics.push({ metric: 'dssim', threshold, underThreshold: under, seconds: (performance.now() - started) / 1000 });
+    summary.metrics.push({ metric: 'dssim', threshold, underThreshold: under, seconds: (performance.now() - started) / 1000, kernel: null });
   }
   summary.status = updateDedupStatus(workspace.db, now).counts;
   return summary;

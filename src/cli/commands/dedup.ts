@@ -23,6 +23,7 @@ import {
   formatDistance,
   type Descriptor,
   type ImageSource,
+  type KernelReport,
   type Neighbour,
 } from '../../dedup/index.ts';
 import { openWorkspace, resolveWorkspaceDir, workspaceOption, closeWorkspace, withWorkspace } from '../../workspace/index.ts';
@@ -190,6 +191,7 @@ async function searchArrays(flags: SearchFlags): Promise<void> {
     let neighbours: Neighbour[][];
     let name: string;
     let seconds: number;
+    let kernel: KernelReport | null = null;
     if (spec === 'dssim') {
       // DSSIM re-ranks the short lists of the previous descriptor (or of pixels-std).
       const started = performance.now();
@@ -226,6 +228,7 @@ async function searchArrays(flags: SearchFlags): Promise<void> {
         neighbours = result.neighbours.map((list) => list.slice(0, k));
         name = descriptor.name;
         seconds = result.describeSeconds + result.searchSeconds;
+        kernel = result.kernel;
       } finally {
         await descriptor.close();
       }
@@ -238,13 +241,15 @@ async function searchArrays(flags: SearchFlags): Promise<void> {
             query: label(queries, q),
             ...(specs.length > 1 ? { descriptor: name } : {}),
             neighbours: list.map((n) => ({ reference: label(references[n.set] as ImageSource, n.index), set: (references[n.set] as ImageSource).name, distance: n.distance })),
+            ...(kernel ? { kernel: kernel.name } : {}),
           }),
         );
       }
       process.stdout.write(`${lines.join('\n')}\n`);
     } else {
       const pairs = closestPairs(neighbours, selfSets, flags.top);
-      process.stdout.write(`${name}: ${queries.count} queries × ${references.map((r) => `${r.count} ${r.name}`).join(' + ')} in ${seconds.toFixed(1)} s; closest pairs:\n`);
+      process.stdout.write(`${name}: ${queries.count} queries × ${references.map((r) => `${r.count} ${r.name}`).join(' + ')} in ${seconds.toFixed(1)} s${kernel ? ` (kernel ${kernel.name})` : ''}; closest pairs:\n`);
+      for (const skipped of kernel?.skipped ?? []) process.stderr.write(`note: kernel ${skipped.name} not used: ${skipped.reason}\n`);
       for (const p of pairs) {
         const ref = references[p.set] as ImageSource;
         process.stdout.write(`  ${String(label(queries, p.query)).padStart(6)} ${queries.name}  ↔  ${String(label(ref, p.reference)).padStart(6)} ${ref.name}   ${formatDistance(p.distance)}\n`);
