@@ -4,7 +4,7 @@
  */
 import { Option, type Command } from 'commander';
 import { usageError } from '../../core/index.ts';
-import { createRevision, getRevision, listRevisions, type StrategyChoice } from '../../sample/index.ts';
+import { createRevision, getRevision, listRevisions, type HistogramRounding, type StrategyChoice } from '../../sample/index.ts';
 import { workspaceOption, withWorkspace } from '../../workspace/index.ts';
 import { jsonOption, positiveInt, printJson } from '../options.ts';
 import { intArg } from './tasks.ts';
@@ -40,7 +40,8 @@ Examples:
   common(group.command('matched-frequency').description('match each class\'s reference histogram of selection frequencies (ImageNetV2 MatchedFrequency)'))
     .option('--no-upward', 'do not borrow from higher bins when a bin runs short')
     .addOption(new Option('--min-reference-images <n>', 'reference images a histogram needs for a valid revision').default(20).argParser(intArg('--min-reference-images')))
-    .action((options: SampleOptions & { upward: boolean; minReferenceImages: number }) => run(options, { function: 'matched-frequency', params: { upwardSampling: options.upward, minReferenceImages: options.minReferenceImages } }));
+    .addOption(new Option('--rounding <rule>', "bin targets: the authors' float64 arithmetic, or exact integer remainders (not the authors' rule)").choices(['authors-float64', 'exact-integer']).default('authors-float64'))
+    .action((options: SampleOptions & { upward: boolean; minReferenceImages: number; rounding: HistogramRounding }) => run(options, { function: 'matched-frequency', params: { upwardSampling: options.upward, minReferenceImages: options.minReferenceImages, rounding: options.rounding } }));
   common(group.command('threshold').description('a random draw among candidates with selection frequency ≥ τ (ImageNetV2 Threshold0.7)'))
     .addOption(new Option('--tau <x>', 'frequency threshold').default(0.7).argParser(Number))
     .option('--class-tau <list>', 'per-class overrides, e.g. 12=0.5,40=0.6')
