@@ -15,9 +15,9 @@ export { approximateKnn, recallAtK, type ApproximateOptions, type ApproximateRes
 export { openImageSource, arraySource, fileSource, type ImageSource, type OpenSourceOptions } from './image-source.ts';
 export { searchSources, approximateSearchSources, describeSource, type SearchOptions, type SearchResult } from './search.ts';
 export { writeContactSheet, renderContactSheet, closestPairs, type SheetPair } from './contact-sheet.ts';
-export { PAPER_THRESHOLDS, PIXELS_STD_THRESHOLD, REVIEW_TOP, defaultThreshold } from './thresholds.ts';
-export { resolveDuplicates, workspaceKey, type ResolveInput } from './resolve-duplicates.ts';
-export { storeNeighbours, recordDecision, reviewPairs, pendingCandidates, duplicateEdges, updateDedupStatus, currentDecisions, canonicalPair, type NeighbourRow } from './review-store.ts';
+export { PAPER_THRESHOLDS, PIXELS_STD_THRESHOLD, REVIEW_TOP, defaultThreshold, reviewThreshold } from './thresholds.ts';
+export { resolveDuplicates, chooseKeeper, workspaceKey, GOOD_FREQUENCY, type ResolveInput } from './resolve-duplicates.ts';
+export { storeNeighbours, recordDecision, reviewPairs, pendingCandidates, duplicateEdges, updateDedupStatus, currentDecisions, canonicalPair, recordSearched, unsearchedCandidates, listKeepers, addKeepers, removeKeepers, type NeighbourRow } from './review-store.ts';
 export { renderReviewPage, formatDistance } from './review-page.ts';
 export { registerDedupReview, type DedupReviewOptions } from './review-routes.ts';
 export { searchWorkspace, workspaceSource, type WorkspaceSearchOptions, type WorkspaceSearchSummary } from './workspace-search.ts';

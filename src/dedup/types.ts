@@ -34,6 +34,23 @@ export interface Descriptor {
   describe(images: ImageBatch): Promise<Float32Array>;
   /** Frees native resources (ONNX sessions). Safe to call twice. */
   close(): Promise<void>;
+  /** Feature descriptors: how their model is fed (decides whether a published threshold applies). */
+  input?(): Promise<DescriptorInput>;
+}
+
+/** How a feature descriptor's model sees an image. */
+export interface DescriptorInput {
+  /** Model input size in pixels (images are squashed to it). */
+  width: number;
+  height: number;
+  /** Multiplier on the 0–255 values (1 = raw pixels, 1/255 = [0, 1]). */
+  scale: number;
+  /** Per-channel mean subtracted after scaling, or null for none. */
+  mean: [number, number, number] | null;
+  /** Per-channel std divided by, or null for none. */
+  std: [number, number, number] | null;
+  /** The sidecar says the graph normalises its input itself (so the effective input is unknown). */
+  normalisedInsideGraph: boolean;
 }
 
 /** Vectors read in shards: from memory, or from a float32 file on disk for sets too large for memory. */

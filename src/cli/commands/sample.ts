@@ -11,13 +11,14 @@ import { intArg } from './tasks.ts';
 
 interface SampleOptions {
   workspace?: string; json?: boolean; perClass: number; seed: number; parent?: number; fresh?: boolean;
-  minAnswers: number; minReferenceAnswers: number; requireDedup?: boolean;
+  minAnswers: number; minReferenceAnswers: number; skipDedup?: boolean;
 }
 
 export function register(program: Command): void {
   const group = program.command('sample').description('sample the new test set from eligible candidates; every run is a stored revision')
     .addHelpText('after', `
-Eligible: not blacklisted, not an exact or near duplicate, reviewed, ≥ --min-answers valid answers.
+Eligible: not blacklisted, not an exact or near duplicate, searched with every near-duplicate
+metric and reviewed (\`retest dedup search\` / \`review\`), ≥ --min-answers valid answers.
 A run starts from the latest revision of the same strategy (its still-eligible images are kept and
 only the gaps re-sampled) unless --fresh or --parent ID. Same workspace + seed ⇒ same images.
 
@@ -34,7 +35,7 @@ Examples:
     .option('--fresh', 'start from scratch (no parent)')
     .addOption(new Option('--min-answers <n>', 'valid answers a candidate needs').default(10).argParser(positiveInt('--min-answers')))
     .addOption(new Option('--min-reference-answers <n>', 'valid answers a reference image needs to enter the histogram').default(10).argParser(positiveInt('--min-reference-answers')))
-    .option('--require-dedup', "candidates need a near-duplicate review outcome 'clear'")
+    .option('--skip-dedup', "let candidates never searched for near-duplicates through (not the authors' process; recorded in the revision)")
     .addOption(workspaceOption())
     .addOption(jsonOption());
   common(group.command('matched-frequency').description('match each class\'s reference histogram of selection frequencies (ImageNetV2 MatchedFrequency)'))
@@ -98,7 +99,7 @@ function run(options: SampleOptions, strategy: StrategyChoice): void {
     }
     const { revision, outcome, eligibility } = createRevision(ws.db, {
       strategy, perClass: options.perClass, seed: options.seed, parent,
-      minAnswers: options.minAnswers, minReferenceAnswers: options.minReferenceAnswers, requireDedup: options.requireDedup ?? false,
+      minAnswers: options.minAnswers, minReferenceAnswers: options.minReferenceAnswers, requireDedup: options.skipDedup !== true,
     });
     const carried = revision.images.filter((i) => i.carriedOver).length;
     if (options.json) {
