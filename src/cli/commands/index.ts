@@ -12,6 +12,7 @@ import { register as importCommand } from './import.ts';
 import { register as analyzeCommand } from './analyze.ts';
 import { register as reportCommand } from './report.ts';
 import { register as collect } from './collect.ts';
+import { register as keywords } from './keywords.ts';
 import { register as serve } from './serve.ts';
 import { register as labellers } from './labellers.ts';
 import { register as dedup } from './dedup.ts';
@@ -24,4 +25,4 @@ import { register as exportCommand } from './export.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [datasetsCommand, fetchCommand, evalCommand, importCommand, analyzeCommand, reportCommand, init, classes, collect, tasks, answers, frequencies, dedup, sample, blacklist, exportCommand, serve, labellers];
+export const commands: RegisterCommand[] = [datasetsCommand, fetchCommand, evalCommand, importCommand, analyzeCommand, reportCommand, init, classes, keywords, collect, tasks, answers, frequencies, dedup, sample, blacklist, exportCommand, serve, labellers];
