@@ -109,6 +109,10 @@ describe('DSSIM searches the class-restricted reference set (top-k), not a short
       expect(neighbours('cat-cand', 'dssim')[0]).toBe('cifar10-train:1');
       // The airplane candidate's related classes are airplane, ship, bird, automobile, truck: train 0 (airplane) and 3 (truck).
       expect(neighbours('other-cand', 'dssim').filter((n) => n.startsWith('cifar10-train'))).toEqual(['cifar10-train:0', 'cifar10-train:3']);
+      // The named cheaper mode re-scores the pixel metric's short list, which is not class-restricted.
+      const short = await searchWorkspace(workspace, { descriptors: ['pixels', 'dssim'], references: [test], trainReferences: [train], k: 100, workers: 0, dssim: 'short-list' });
+      expect(short.metrics[1]?.thresholdNote).toMatch(/not the authors' search/);
+      expect(neighbours('cat-cand', 'dssim')).toContain('cifar10-train:0');
       const dssimOnly = await searchWorkspace(workspace, { descriptors: ['dssim'], references: [test], trainReferences: [train], k: 2, workers: 0 });
       expect(dssimOnly.metrics).toMatchObject([{ metric: 'dssim', threshold: 0.2205 }]);
       expect(neighbours('cat-cand', 'dssim')).toHaveLength(2);

@@ -65,6 +65,7 @@ interface SearchFlags {
   workers?: number;
   dataDir?: string;
   listTensors?: string;
+  dssimShortList?: boolean;
   approximate?: boolean;
   indexDescriptor: string;
   shortList: number;
@@ -98,6 +99,7 @@ export function register(program: Command): void {
     .option('--sheet <n>', 'pairs on each contact sheet', positiveInt('--sheet'), 100)
     .option('--threshold <descriptor=value>', 'review threshold (workspace mode; repeatable)', thresholdPair)
     .option('--auto-duplicate-below <l2>', 'workspace mode: mark raw-pixel pairs at or below this Euclidean (not squared) L2 as duplicates (CIFAR-10.1: 1000 at 32²)', Number)
+    .option('--dssim-short-list', "workspace mode: dssim re-scores only the other metrics' first 30 neighbours (fast; not the authors' search)")
     .option('--workers <n>', 'worker threads (default: all cores)', positiveInt('--workers'))
     .option('--approximate', 'array mode: HNSW index (usearch) over --index-descriptor, short list re-ranked exactly')
     .option('--index-descriptor <spec>', 'reduced descriptor indexed by --approximate', 'pixels-std@8')
@@ -366,6 +368,7 @@ async function searchWorkspaceCommand(flags: SearchFlags): Promise<void> {
       descriptors,
       references,
       trainReferences,
+      ...(flags.dssimShortList ? { dssim: 'short-list' as const } : {}),
       ...(flags.k !== undefined ? { k: flags.k } : {}),
       ...(flags.threshold ? { thresholds: flags.threshold } : {}),
       ...(flags.autoDuplicateBelow !== undefined ? { autoDuplicateBelow: flags.autoDuplicateBelow } : {}),
