@@ -118,8 +118,8 @@ function dbSection(): void {
       ws.db.transaction(() => { for (const [taskId, ids] of byTask) for (let w = 0; w < 10; w++) for (const id of ids) ins.run(`${taskId}:${w}`, id, 1); })();
     });
     const imported = time(() => recordAssignments(ws.db, records));
-    const elig = time(() => eligibility(ws.db));
-    const revision = time(() => createRevision(ws.db, { strategy: { function: 'matched-frequency' }, perClass: 10, seed: 1 }));
+    const elig = time(() => eligibility(ws.db, { requireDedup: false }));
+    const revision = time(() => createRevision(ws.db, { strategy: { function: 'matched-frequency' }, perClass: 10, seed: 1, requireDedup: false }));
     const rows = {
       insertImagesMs: Math.round(insertImages.ms), createTasksMs: Math.round(tasks.ms), tasks: tasks.value.mainTasks + tasks.value.referenceTasks,
       answerRows, bareInsertMs: Math.round(bare.ms), importAnswersMs: Math.round(imported.ms), importVsBare: +(imported.ms / bare.ms).toFixed(2),

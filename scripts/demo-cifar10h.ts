@@ -141,7 +141,7 @@ async function main(): Promise<void> {
     const cacheDir = join(out, 'cache');
     try {
       for (const s of STRATEGIES) {
-        const { revision, outcome } = createRevision(ws.db, { strategy: s.strategy, perClass, seed });
+        const { revision, outcome } = createRevision(ws.db, { strategy: s.strategy, perClass, seed, requireDedup: false });
         const prefix = join(out, 'export', s.key, `cifar10h-demo-${s.key}`);
         const manifest = await exportNpy(ws.db, prefix, { workspaceDir: ws.dir, revision: revision.id, allowInvalid: true });
         const meanFreq = revision.images.reduce((a, im) => a + im.frequency, 0) / revision.images.length;

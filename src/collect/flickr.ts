@@ -1,6 +1,6 @@
 /**
  * Flickr as a candidate source (DESIGN §1.2): `flickr.photos.search` over REST/JSON, one query per
- * lemma, the per-class quota split evenly over the queries, upload/taken date windows, oldest first,
+ * lemma, the per-class quota split evenly over the queries (floor, remainder dropped), upload/taken date windows, oldest first,
  * pagination, the largest available image URL, retries with backoff on 5xx/429, a request-rate limit.
  *
  * API: https://www.flickr.com/services/api/flickr.photos.search.html — answers look like
@@ -224,8 +224,10 @@ export interface FlickrSourceOptions extends KeywordOptions {
   classes: readonly ClassDef[];
   /** Which classes to search (indices); default all. */
   classIndices?: readonly number[];
-  /** Candidates per class, split evenly over the class's queries (remainder to the first). */
+  /** Candidates per class, split evenly over the class's queries: floor(perClass / queries) each. */
   perClass: number;
+  /** What happens to perClass mod queries: 'drop' (default, as the authors) or 'first' (to the first query). */
+  quotaRemainder?: 'drop' | 'first';
   /** Upload-date window (the original: 2012-07-11..2013-07-11). */
   uploaded?: DateWindow;
   /**
@@ -261,7 +263,7 @@ export function flickrSource(options: FlickrSourceOptions): CandidateSource {
 
 async function* searchClass(options: FlickrSourceOptions, c: ClassDef, context: SourceContext): AsyncIterable<Candidate> {
   const queries = queriesForClass(c, options);
-  const quotas = splitQuota(options.perClass, queries.length);
+  const quotas = splitQuota(options.perClass, queries.length, options.quotaRemainder ?? 'drop');
   const seen = new Set<string>();
   const windows: (DateWindow | undefined)[] = [options.uploaded, ...(options.widenUploaded ?? [])];
   const perPage = options.perPage ?? 100;

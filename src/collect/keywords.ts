@@ -1,6 +1,7 @@
 /**
  * Search queries for a class (DESIGN §1.2): one query per lemma, with the original authors'
- * options, and the per-class quota split evenly over the queries.
+ * options, and the per-class quota split evenly over the queries: floor(quota / queries) each, the
+ * remainder dropped, as the authors' `flickr_search.py` did (`int(max_images / len(synset))`).
  */
 import type { ClassDef } from '../classes/index.ts';
 
@@ -37,11 +38,15 @@ export function queriesForClass(c: ClassDef, options: KeywordOptions = {}): stri
   return queries;
 }
 
-/** Splits `quota` evenly over `parts` queries; the remainder goes to the first. */
-export function splitQuota(quota: number, parts: number): number[] {
+/**
+ * Splits `quota` evenly over `parts` queries: floor(quota / parts) each. The remainder is dropped
+ * (`'drop'`, the default and the authors' rule: 200 over 3 lemmas asks for 66 + 66 + 66), or given to
+ * the first query (`'first'`, not the authors' rule: 68 + 66 + 66).
+ */
+export function splitQuota(quota: number, parts: number, remainder: 'drop' | 'first' = 'drop'): number[] {
   if (parts <= 0) return [];
   const base = Math.floor(quota / parts);
   const out = new Array<number>(parts).fill(base);
-  out[0] = base + (quota - base * parts);
+  if (remainder === 'first') out[0] = base + (quota - base * parts);
   return out;
 }

@@ -117,19 +117,46 @@ export function createDotKernel(kind: 'onnx' | 'js', threads = 1): Promise<DotKe
 }
 
 /**
- * The 8-bit kernel for vectors whose values are integers 0…255 (raw pixels at their own size):
- * `MatInteger(Q uint8 [m,d], B int8 [d,n])` with B = (r − 128)ᵀ, run by MLAS's u8s8 integer GEMM
- * (AVX-512 VNNI / AVX2), about three times the float32 rate, and exact: q·r = q·(r − 128) + 128 Σq.
+ * The 8-bit formulations for vectors whose values are integers 0…255 (raw pixels at their own size),
+ * both onnxruntime's `MatMulInteger` (MLAS integer GEMM, int32 accumulators):
+ * - 'u8s8': A uint8 [m,d] × B int8 [d,n] with B = (r − 128)ᵀ, so q·r = q·(r − 128) + 128·Σq. The
+ *   fast path (AVX-512 VNNI / AVX-VNNI: about 3× the float32 rate), but on x86-64 CPUs with AVX2 and
+ *   no VNNI, MLAS adds pairs of u8×s8 products with 16-bit saturation (`vpmaddubsw`), so it is wrong
+ *   whenever two adjacent products sum past ±32,767 — most raw-pixel searches.
+ * - 'u8u8': A uint8 × B uint8 with B = rᵀ: products are widened to 16 bits before the pair sums
+ *   (`vpmaddwd` on AVX2), exact on every CPU tried, about half the u8s8 rate.
+ * Which one runs is decided at run time by `chooseByteKernel` (src/dedup/kernel-check.ts), which
+ * checks each on a worst-case block against plain integer arithmetic.
  */
+export type ByteKernelKind = 'u8s8' | 'u8u8';
+
+/** The operand a formulation's B holds: r − 128 as int8 ('u8s8') or r itself as uint8 ('u8u8'). */
+export type ByteShard = Int8Array | Uint8Array;
+
 export interface ByteDotKernel {
-  /** Dot products q_i·(r_j − 128) for `m` uint8 queries (m×d) and a prepared shard (`prepareShard`). */
-  dots(queries: Uint8Array, m: number, shard: Int8Array, n: number, d: number): Promise<Int32Array>;
+  /** Which formulation. */
+  readonly kind: ByteKernelKind;
+  /** What is subtracted from every reference value before the product: 128 ('u8s8') or 0 ('u8u8'). */
+  readonly offset: 0 | 128;
+  /** The shard as this kernel's B (d×n), from n×d float values 0…255. */
+  prepareShard(refs: Float32Array, n: number, d: number): ByteShard;
+  /** Dot products q_i·(r_j − offset) for `m` uint8 queries (m×d) and a prepared shard. */
+  dots(queries: Uint8Array, m: number, shard: ByteShard, n: number, d: number): Promise<Int32Array>;
   close(): Promise<void>;
 }
 
-/** The shard as B = (r − 128)ᵀ, d×n int8, from n×d float values 0…255. */
-export function prepareByteShard(refs: Float32Array, n: number, d: number): Int8Array {
-  const out = new Int8Array(d * n);
+/**
+ * Largest vector length whose dot products cannot overflow the int32 accumulators: 255·128·d for
+ * u8s8 (65,793 values), 255·255·d for u8u8 (33,025); raw 256² pixels (196,608 values) are beyond both.
+ */
+export function maxExactByteDimension(kind: ByteKernelKind): number {
+  return Math.floor((2 ** 31 - 1) / (kind === 'u8s8' ? 255 * 128 : 255 * 255));
+}
+
+/** The shard as B = (r − offset)ᵀ, d×n, from n×d float values 0…255 (int8 for offset 128, uint8 for 0). */
+export function prepareByteShard(refs: Float32Array, n: number, d: number, kind: ByteKernelKind = 'u8s8'): ByteShard {
+  const out = kind === 'u8s8' ? new Int8Array(d * n) : new Uint8Array(d * n);
+  const offset = kind === 'u8s8' ? 128 : 0;
   // Tiled transpose: 64×64 tiles keep both sides in cache.
   for (let j0 = 0; j0 < n; j0 += 64) {
     const j1 = Math.min(n, j0 + 64);
@@ -137,15 +164,15 @@ export function prepareByteShard(refs: Float32Array, n: number, d: number): Int8
       const t1 = Math.min(d, t0 + 64);
       for (let j = j0; j < j1; j++) {
         const base = j * d;
-        for (let t = t0; t < t1; t++) out[t * n + j] = (refs[base + t] as number) - 128;
+        for (let t = t0; t < t1; t++) out[t * n + j] = (refs[base + t] as number) - offset;
       }
     }
   }
   return out;
 }
 
-/** The ModelProto bytes of `MatMulInteger(A uint8 [m,d], B int8 [d,n]) → Y int32 [m,n]`. */
-export function byteGemmGraphBytes(): Uint8Array {
+/** The ModelProto bytes of `MatMulInteger(A uint8 [m,d], B int8|uint8 [d,n]) → Y int32 [m,n]`. */
+export function byteGemmGraphBytes(kind: ByteKernelKind = 'u8s8'): Uint8Array {
   const onnx = loadOnnxProto();
   const T = onnx.TensorProto.DataType;
   const value = (name: string, elemType: number, dims: string[]) =>
@@ -153,16 +180,22 @@ export function byteGemmGraphBytes(): Uint8Array {
   const graph = onnx.GraphProto.create({
     name: 'retest_dedup_byte_dots',
     node: [onnx.NodeProto.create({ opType: 'MatMulInteger', input: ['A', 'B'], output: ['Y'] })],
-    input: [value('A', T.UINT8, ['m', 'd']), value('B', T.INT8, ['d', 'n'])],
+    input: [value('A', T.UINT8, ['m', 'd']), value('B', kind === 'u8s8' ? T.INT8 : T.UINT8, ['d', 'n'])],
     output: [value('Y', T.INT32, ['m', 'n'])],
   });
   return onnx.ModelProto.encode(onnx.ModelProto.create({ irVersion: 8, producerName: 'retest', opsetImport: [{ domain: '', version: 13 }], graph })).finish();
 }
 
-/** onnxruntime's exact u8×s8 integer GEMM (MatMulInteger), through the one onnxruntime adapter. */
-export async function onnxByteKernel(threads = 1): Promise<ByteDotKernel> {
-  let session: OnnxSession | null = await createSession(byteGemmGraphBytes(), { threads });
+/**
+ * onnxruntime's integer GEMM (MatMulInteger) in formulation `kind`, through the one onnxruntime
+ * adapter. Exact only where `chooseByteKernel` says so: use that, not this, to pick `kind`.
+ */
+export async function onnxByteKernel(threads = 1, kind: ByteKernelKind = 'u8s8'): Promise<ByteDotKernel> {
+  let session: OnnxSession | null = await createSession(byteGemmGraphBytes(kind), { threads });
   return {
+    kind,
+    offset: kind === 'u8s8' ? 128 : 0,
+    prepareShard: (refs, n, d) => prepareByteShard(refs, n, d, kind),
     async dots(queries, m, shard, n, d) {
       if (!session) throw new Error('byte kernel used after close()');
       const out = await session.runTyped({ A: { data: queries.length === m * d ? queries : queries.subarray(0, m * d), dims: [m, d] }, B: { data: shard, dims: [d, n] } });

@@ -1,19 +1,22 @@
 /**
  * Exact k-nearest-neighbour search: ‖q‖² + ‖r‖² − 2 q·r as a blocked matrix product run by
- * onnxruntime (an exact 8-bit integer GEMM when every value is an integer 0…255, else float32
- * SGEMM), references streamed in shards (from shared memory or from disk) to pooled worker threads
- * that each keep the best candidates per query; the candidates are merged and, on the float32 path,
- * re-ranked in float64, so that reported distances are exact (an exact copy has distance 0).
+ * onnxruntime (an 8-bit integer GEMM when every value is an integer 0…255 — in the fastest
+ * formulation that passes a self-check on this CPU — else float32 SGEMM), references streamed in
+ * shards (from shared memory or from disk) to pooled worker threads that each keep the best
+ * candidates per query; the candidates are merged and, on the float32 path, re-ranked in float64,
+ * so that reported distances are exact (an exact copy has distance 0).
  */
 import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { usageError } from '../core/errors.ts';
+import type { ByteKernelKind } from './dot-kernel.ts';
+import { byteDimensionProblem, chooseByteKernel, KERNEL_NAMES } from './kernel-check.ts';
 import { ShardScanner, type ScanInit, type ShardTask } from './shard-scanner.ts';
 import { TopK } from './top-k.ts';
 import { readRows, vectorRow } from './vector-source.ts';
-import type { KnnOptions, KnnResult, Neighbour, VectorSource } from './types.ts';
+import type { KernelReport, KnnOptions, KnnResult, Neighbour, VectorSource } from './types.ts';
 
 /** Extra candidates per query kept in float32 and re-ranked exactly (guards against float32 ties). */
 const MARGIN = 8;
@@ -59,11 +62,7 @@ export async function exactKnn(queries: VectorSource, references: VectorSource[]
   const selfOffsets = [...excluded].map((s) => offsets[s] as number);
   const center = metric === 'l2' ? meanValue(queries) : 0;
   const requested = options.kernel ?? 'auto';
-  const bytesOk = metric === 'l2' && [queries, ...references].every(isByteValued);
-  const kernel = requested === 'auto' ? (bytesOk ? 'bytes' : 'onnx') : requested;
-  if (kernel === 'bytes' && !bytesOk) {
-    throw usageError('the bytes kernel needs L2 and in-memory vectors whose values are integers 0…255', { field: 'kernel' });
-  }
+  const { kernel, byteKind, report } = await pickKernel(requested, metric, [queries, ...references], d, options);
   // The 8-bit kernel's scores are exact integers: no margin and no re-rank needed.
   const capacity = Math.min(kernel === 'bytes' ? k : k + MARGIN, total);
 
@@ -73,21 +72,50 @@ export async function exactKnn(queries: VectorSource, references: VectorSource[]
   let done = 0;
   for (let queryStart = 0; queryStart < queries.count; queryStart += chunk) {
     const queryCount = Math.min(chunk, queries.count - queryStart);
-    const init: ScanInit = { queries, queryStart, queryCount, capacity, metric, kernel, queryBlock, center, selfOffsets, threads: workers === 0 ? (options.threads ?? 1) : 1 };
+    const init: ScanInit = { queries, queryStart, queryCount, capacity, metric, kernel, byteKind, queryBlock, center, selfOffsets, threads: workers === 0 ? (options.threads ?? 1) : 1 };
     const onShard = (count: number) => {
       done += count;
       options.onProgress?.(done, total * Math.ceil(queries.count / chunk));
     };
-    const top = capacity === 0 ? new TopK(queryCount, 0) : workers === 0 ? await scanInline(init, shards, onShard) : await scanInWorkers(init, shards, Math.min(workers, shards.length), onShard);
+    const top = capacity === 0 ? new TopK(queryCount, 0) : workers === 0 ? await scanInline(init, shards, onShard, options) : await scanInWorkers(init, shards, Math.min(workers, shards.length), onShard);
     for (let i = 0; i < queryCount; i++) {
-      neighbours.push(kernel === 'bytes' ? fromExactScores(queries, queryStart + i, top.sorted(i), offsets, k) : rerank(queries, queryStart + i, top.sorted(i), references, offsets, metric, k));
+      neighbours.push(kernel === 'bytes' ? fromExactScores(queries, queryStart + i, top.sorted(i), offsets, k, byteKind === 'u8s8' ? 128 : 0) : rerank(queries, queryStart + i, top.sorted(i), references, offsets, metric, k));
     }
   }
-  return { neighbours, seconds: (performance.now() - started) / 1000 };
+  return { neighbours, seconds: (performance.now() - started) / 1000, kernel: report };
 }
 
-async function scanInline(init: ScanInit, shards: ShardTask[], onShard: (count: number) => void): Promise<TopK> {
-  const scanner = new ShardScanner(init);
+/**
+ * The kernel a search runs. 'auto' takes the 8-bit path when the values allow it; the 8-bit path
+ * takes the fastest formulation that passes the self-check on this CPU, else falls back to float32
+ * (exact after the float64 re-rank). Every kernel passed over is reported with the reason.
+ */
+async function pickKernel(
+  requested: NonNullable<KnnOptions['kernel']>,
+  metric: 'l2' | 'cosine',
+  sources: VectorSource[],
+  d: number,
+  options: KnnOptions,
+): Promise<{ kernel: ScanInit['kernel']; byteKind: ByteKernelKind; report: KernelReport }> {
+  if (requested === 'onnx' || requested === 'js') return { kernel: requested, byteKind: 'u8s8', report: { name: KERNEL_NAMES[requested], skipped: [] } };
+  const bytesOk = metric === 'l2' && sources.every(isByteValued);
+  if (!bytesOk) {
+    if (requested === 'bytes') throw usageError('the bytes kernel needs L2 and in-memory vectors whose values are integers 0…255', { field: 'kernel' });
+    return { kernel: 'onnx', byteKind: 'u8s8', report: { name: 'float32', skipped: [] } };
+  }
+  const skipped: KernelReport['skipped'] = [];
+  const choice = await chooseByteKernel(...(options.byteKernelFactory ? [options.byteKernelFactory] : []));
+  for (const r of choice.rejected) skipped.push({ name: KERNEL_NAMES[r.kind], reason: `failed the self-check: ${r.reason}` });
+  if (choice.kind !== null) {
+    const tooLong = byteDimensionProblem(d, choice.kind);
+    if (tooLong === null) return { kernel: 'bytes', byteKind: choice.kind, report: { name: KERNEL_NAMES[choice.kind], skipped } };
+    skipped.push({ name: KERNEL_NAMES[choice.kind], reason: tooLong });
+  }
+  return { kernel: 'onnx', byteKind: 'u8s8', report: { name: 'float32', skipped } };
+}
+
+async function scanInline(init: ScanInit, shards: ShardTask[], onShard: (count: number) => void, options: KnnOptions): Promise<TopK> {
+  const scanner = new ShardScanner(init, options.byteKernelFactory);
   await scanner.open();
   try {
     for (const shard of shards) {
@@ -207,10 +235,10 @@ function meanValue(source: VectorSource): number {
 }
 
 /**
- * Distances from the 8-bit kernel's exact scores s = ‖r‖² − 2 q·(r − 128):
- * ‖q − r‖² = s + ‖q‖² − 256 Σq. Ties keep (set, index) order, as `rerank` does.
+ * Distances from the 8-bit kernel's exact scores s = ‖r‖² − 2 q·(r − offset):
+ * ‖q − r‖² = s + ‖q‖² − 2·offset·Σq. Ties keep (set, index) order, as `rerank` does.
  */
-function fromExactScores(queries: VectorSource, q: number, candidates: { index: number; score: number }[], offsets: number[], k: number): Neighbour[] {
+function fromExactScores(queries: VectorSource, q: number, candidates: { index: number; score: number }[], offsets: number[], k: number, offset: number): Neighbour[] {
   const query = vectorRow(queries, q);
   let norm = 0;
   let sum = 0;
@@ -222,7 +250,7 @@ function fromExactScores(queries: VectorSource, q: number, candidates: { index: 
   return candidates.slice(0, k).map((c) => {
     let set = offsets.length - 1;
     while ((offsets[set] as number) > c.index) set--;
-    return { set, index: c.index - (offsets[set] as number), distance: c.score + norm - 256 * sum };
+    return { set, index: c.index - (offsets[set] as number), distance: c.score + norm - 2 * offset * sum };
   });
 }
 

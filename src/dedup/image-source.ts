@@ -26,12 +26,14 @@ export interface ImageSource {
   readonly roles: ('candidate' | 'reference')[] | null;
   /** Each image's file relative to the workspace (workspace sets), else null. */
   readonly paths: string[] | null;
+  /** Each image's class index, when the set has labels (CIFAR files, named datasets, workspaces), else null. */
+  readonly labels: number[] | null;
   /** Images `start … start+count`. */
   read(start: number, count: number): Promise<ImageBatch>;
 }
 
 /** A source over pixels already in memory (N×H×W×3). */
-export function arraySource(name: string, key: string, batch: ImageBatch, ids: string[] | null = null): ImageSource {
+export function arraySource(name: string, key: string, batch: ImageBatch, ids: string[] | null = null, labels: number[] | null = null): ImageSource {
   const size = batch.width * batch.height * 3;
   return {
     name,
@@ -42,6 +44,7 @@ export function arraySource(name: string, key: string, batch: ImageBatch, ids: s
     ids,
     roles: null,
     paths: null,
+    labels,
     async read(start, count) {
       return { count, width: batch.width, height: batch.height, pixels: batch.pixels.subarray(start * size, (start + count) * size) };
     },
@@ -54,7 +57,7 @@ export function fileSource(
   key: string,
   files: string[],
   side: number,
-  extra: { ids?: string[] | null; roles?: ('candidate' | 'reference')[] | null; paths?: string[] | null } = {},
+  extra: { ids?: string[] | null; roles?: ('candidate' | 'reference')[] | null; paths?: string[] | null; labels?: number[] | null } = {},
 ): ImageSource {
   return {
     name,
@@ -65,6 +68,7 @@ export function fileSource(
     ids: extra.ids ?? null,
     roles: extra.roles ?? null,
     paths: extra.paths ?? null,
+    labels: extra.labels ?? null,
     async read(start, count) {
       const pixels = new Uint8Array(count * side * side * 3);
       for (let i = 0; i < count; i++) {
@@ -98,7 +102,7 @@ export async function openImageSource(nameOrPath: string, options: OpenSourceOpt
     const ext = extname(path).toLowerCase();
     if (ext === '.bin') {
       const arrays = readCifarBin(path);
-      return arraySource(basename(path, ext), path, { count: arrays.count, width: 32, height: 32, pixels: arrays.pixels });
+      return arraySource(basename(path, ext), path, { count: arrays.count, width: 32, height: 32, pixels: arrays.pixels }, null, Array.from(arrays.labels));
     }
     if (ext === '.npy') {
       const array = readNpy(path);
@@ -113,10 +117,11 @@ export async function openImageSource(nameOrPath: string, options: OpenSourceOpt
   const { resolveDataset } = await import('../datasets/index.ts');
   const dataset = await resolveDataset(nameOrPath, { cacheDir: options.cacheDir, ...(options.dataDir ? { dataDir: options.dataDir } : {}) });
   const ids = dataset.images.map((image) => image.imageId);
+  const labels = dataset.images.map((image) => image.label);
   if (dataset.pixels) {
     const { width, height, data } = dataset.pixels;
-    return arraySource(dataset.name, dataset.source, { count: dataset.images.length, width, height, pixels: data }, null);
+    return arraySource(dataset.name, dataset.source, { count: dataset.images.length, width, height, pixels: data }, null, labels);
   }
   if (!dataset.files) throw dataError('the dataset has neither pixels nor files', { file: dataset.source });
-  return fileSource(dataset.name, dataset.source, dataset.files, options.side ?? 256, { ids });
+  return fileSource(dataset.name, dataset.source, dataset.files, options.side ?? 256, { ids, labels });
 }

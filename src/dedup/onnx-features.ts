@@ -8,10 +8,11 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { dataError, ioError, usageError } from '../core/errors.ts';
-import { createSession, modelSpecFrom, writeImageToTensor, type ModelSpec, type OnnxSession } from '../evaluate/index.ts';
+import { existsSync } from 'node:fs';
+import { createSession, defaultSidecarPath, modelSpecFrom, readSidecar, writeImageToTensor, type ModelSpec, type OnnxSession } from '../evaluate/index.ts';
 import { loadOnnxProto } from './onnx-proto.ts';
 import { resampleBatch } from './resample.ts';
-import type { Descriptor } from './types.ts';
+import type { Descriptor, DescriptorInput } from './types.ts';
 
 export interface OnnxFeaturesOptions {
   /** The .onnx file. */
@@ -122,6 +123,13 @@ export function onnxFeaturesDescriptor(options: OnnxFeaturesOptions): Descriptor
     async close() {
       await state?.session.release();
       state = null;
+    },
+    async input(): Promise<DescriptorInput> {
+      const { spec } = await open();
+      const sidecarPath = defaultSidecarPath(options.model);
+      const sidecar = existsSync(sidecarPath) ? readSidecar(sidecarPath) : {};
+      const inside = sidecar.preprocess?.normalisation_inside_graph ?? /inside the onnx graph/i.test(sidecar.input?.value_range ?? '');
+      return { width: spec.width, height: spec.height, scale: spec.scale, mean: spec.mean, std: spec.std, normalisedInsideGraph: inside };
     },
   };
 }

@@ -8,7 +8,8 @@
  */
 import type { Db } from '../store/index.ts';
 import { usageError } from '../core/errors.ts';
-import { resolveDuplicates, workspaceKey } from './resolve-duplicates.ts';
+import { selectionFrequencies } from '../label/index.ts';
+import { resolveDuplicates, workspaceKey, type ResolveInput } from './resolve-duplicates.ts';
 import { REVIEW_TOP } from './thresholds.ts';
 import type { ReviewPair, Resolution } from './types.ts';
 
@@ -176,14 +177,91 @@ export function duplicateEdges(db: Db): { a: string; b: string }[] {
   return edges;
 }
 
+/** Records that `metric` has searched these candidates (whether or not it found neighbours). */
+export function recordSearched(db: Db, metric: string, candidateIds: readonly string[], now = new Date().toISOString()): void {
+  const upsert = db.prepare('INSERT INTO dedup_searches (candidate_id, metric, searched_at) VALUES (?, ?, ?) ON CONFLICT (candidate_id, metric) DO UPDATE SET searched_at = excluded.searched_at');
+  db.transaction(() => {
+    for (const id of candidateIds) upsert.run(id, metric, now);
+  })();
+}
+
+/**
+ * Candidates that some metric searched in this workspace has not searched, with the reason: the
+ * authors counted a candidate without results for every metric as unreviewed, never as clear.
+ * With no search at all, every candidate is unsearched.
+ */
+export function unsearchedCandidates(db: Db): Map<string, string> {
+  const metrics = (db.prepare('SELECT DISTINCT metric FROM dedup_searches ORDER BY metric').all() as { metric: string }[]).map((r) => r.metric);
+  const searched = new Map<string, Set<string>>();
+  for (const r of db.prepare('SELECT candidate_id, metric FROM dedup_searches').all() as { candidate_id: string; metric: string }[]) {
+    let set = searched.get(r.candidate_id);
+    if (!set) searched.set(r.candidate_id, (set = new Set()));
+    set.add(r.metric);
+  }
+  const out = new Map<string, string>();
+  for (const { id } of db.prepare("SELECT id FROM images WHERE role = 'candidate' ORDER BY id").all() as { id: string }[]) {
+    if (metrics.length === 0) {
+      out.set(id, 'not searched for near-duplicates yet (run `retest dedup search`)');
+      continue;
+    }
+    const missing = metrics.filter((m) => !searched.get(id)?.has(m));
+    if (missing.length > 0) out.set(id, `not searched with ${missing.join(', ')} (every metric searched in this workspace must have results)`);
+  }
+  return out;
+}
+
+/** Manual keepers (`retest dedup keep`). */
+export function listKeepers(db: Db): { imageId: string; reason: string; by: string; at: string }[] {
+  return db.prepare('SELECT image_id AS imageId, reason, by, at FROM dedup_keepers ORDER BY image_id').all() as { imageId: string; reason: string; by: string; at: string }[];
+}
+
+/** Adds manual keepers; unknown ids and non-candidates are refused. Returns the number written. */
+export function addKeepers(db: Db, imageIds: readonly string[], options: { reason: string; by?: string; now?: string }): number {
+  const role = db.prepare('SELECT role FROM images WHERE id = ?');
+  const upsert = db.prepare('INSERT INTO dedup_keepers (image_id, reason, by, at) VALUES (?, ?, ?, ?) ON CONFLICT (image_id) DO UPDATE SET reason = excluded.reason, by = excluded.by, at = excluded.at');
+  const at = options.now ?? new Date().toISOString();
+  return db.transaction(() => {
+    for (const id of imageIds) {
+      const row = role.get(id) as { role: string } | undefined;
+      if (!row) throw usageError('no such image in this workspace', { field: 'image id', received: JSON.stringify(id) });
+      if (row.role !== 'candidate') throw usageError('only candidates can be kept', { field: 'image id', received: `${id} (role ${row.role})` });
+      upsert.run(id, options.reason, options.by ?? 'cli', at);
+    }
+    return imageIds.length;
+  })();
+}
+
+/** Removes manual keepers; returns how many existed. */
+export function removeKeepers(db: Db, imageIds: readonly string[]): number {
+  const del = db.prepare('DELETE FROM dedup_keepers WHERE image_id = ?');
+  return db.transaction(() => imageIds.reduce((n, id) => n + del.run(id).changes, 0))();
+}
+
+/** What the keeper rule reads besides the graph: classes, frequencies, blacklist, overrides. */
+function keeperInputs(db: Db): Pick<ResolveInput, 'frequencies' | 'blacklist' | 'overrides' | 'classIds'> {
+  const classIds = new Map((db.prepare('SELECT idx, id FROM classes').all() as { idx: number; id: string }[]).map((r) => [r.idx, r.id]));
+  const own = new Map((db.prepare("SELECT id, class_idx FROM images WHERE role = 'candidate'").all() as { id: string; class_idx: number }[]).map((r) => [r.id, r.class_idx]));
+  const frequencies = new Map<string, number>();
+  for (const f of selectionFrequencies(db, { minAnswers: 0 })) {
+    if (f.role === 'candidate' && f.answers > 0 && own.get(f.imageId) === f.classIdx) frequencies.set(f.imageId, f.frequency);
+  }
+  const hasBlacklist = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'blacklist'").get() !== undefined;
+  const blacklist = new Set(hasBlacklist ? (db.prepare('SELECT image_id FROM blacklist').all() as { image_id: string }[]).map((r) => r.image_id) : []);
+  const overrides = new Set(listKeepers(db).map((k) => k.imageId));
+  return { frequencies, blacklist, overrides, classIds };
+}
+
 /** Resolves the duplicate graph and writes `dedup_status` for every candidate (one transaction). */
 export function updateDedupStatus(db: Db, now = new Date().toISOString()): { resolutions: Resolution[]; counts: Record<'clear' | 'pending' | 'duplicate', number> } {
-  const images = (db.prepare('SELECT id, role, created_at FROM images ORDER BY id').all() as { id: string; role: 'candidate' | 'reference'; created_at: string | null }[]).map((r) => ({
+  const images = (db.prepare('SELECT id, role, class_idx, exact_duplicate_of FROM images ORDER BY id').all() as { id: string; role: 'candidate' | 'reference'; class_idx: number; exact_duplicate_of: string | null }[]).map((r) => ({
     id: r.id,
     role: r.role,
-    createdAt: r.created_at ?? '',
+    classIdx: r.class_idx,
+    exactDuplicateOf: r.exact_duplicate_of,
   }));
-  const resolutions = resolveDuplicates({ images, edges: duplicateEdges(db), pending: pendingCandidates(db) });
+  const pendingReasons = unsearchedCandidates(db);
+  for (const id of pendingCandidates(db)) if (!pendingReasons.has(id)) pendingReasons.set(id, 'has unreviewed pairs closer than a threshold');
+  const resolutions = resolveDuplicates({ images, edges: duplicateEdges(db), pending: new Set(pendingReasons.keys()), pendingReasons, ...keeperInputs(db) });
   const upsert = db.prepare(
     `INSERT INTO dedup_status (image_id, status, reason, component, updated_at) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT(image_id) DO UPDATE SET status = excluded.status, reason = excluded.reason, component = excluded.component, updated_at = excluded.updated_at`,

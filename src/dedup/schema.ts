@@ -5,7 +5,10 @@
  *   `retest dedup search` found them (re-running a metric replaces that metric's rows).
  * - `dedup_decisions`: every human judgement, append-only; the latest row per pair is in force.
  * - `dedup_status`: the outcome per image, read by SAMPLE's eligibility: 'pending' (something
- *   closer than a threshold is still unreviewed), 'clear', or 'duplicate' (excluded).
+ *   closer than a threshold is still unreviewed, or a metric has not searched it), 'clear', or
+ *   'duplicate' (excluded).
+ * - `dedup_searches`: (candidate, metric) pairs that have been searched.
+ * - `dedup_keepers`: manual keepers of candidates-only duplicate components.
  *
  * A neighbour is named by (set, id): set 'workspace' means `images.id`; any other set is a
  * reference dataset outside the workspace (e.g. `cifar10-train`) and id is its 0-based record index.
@@ -48,6 +51,29 @@ export const dedupMigrations: Migration[] = [
         reason TEXT,                          -- why, in words ("component touches reference …", "kept: lowest id of 3")
         component TEXT,                       -- the lowest image id of its duplicate component, if any
         updated_at TEXT NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
+  {
+    name: 'dedup-002-searches-keepers',
+    sql: `
+      -- Which candidates each metric has searched (a candidate lacking any metric searched in the
+      -- workspace is never eligible: no results is not "no duplicates").
+      CREATE TABLE dedup_searches (
+        candidate_id TEXT NOT NULL,
+        metric TEXT NOT NULL,
+        searched_at TEXT NOT NULL,
+        PRIMARY KEY (candidate_id, metric)
+      ) WITHOUT ROWID;
+      INSERT OR IGNORE INTO dedup_searches (candidate_id, metric, searched_at)
+        SELECT candidate_id, metric, MAX(searched_at) FROM dedup_neighbours GROUP BY candidate_id, metric;
+
+      -- Manual keepers of candidates-only duplicate components (the authors' resolution override).
+      CREATE TABLE dedup_keepers (
+        image_id TEXT PRIMARY KEY,
+        reason TEXT NOT NULL,
+        by TEXT NOT NULL,
+        at TEXT NOT NULL
       ) WITHOUT ROWID;
     `,
   },

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { approximateKnn } from './approximate-knn.ts';
 import { exactDistance, exactKnn } from './exact-knn.ts';
 import type { ImageSource } from './image-source.ts';
-import type { Descriptor, KnnOptions, Neighbour, VectorSource } from './types.ts';
+import type { Descriptor, KernelReport, KnnOptions, Neighbour, VectorSource } from './types.ts';
 import { fileVectors, memoryVectors, readRows, vectorRow } from './vector-source.ts';
 import { appendFileSync } from 'node:fs';
 
@@ -37,6 +37,8 @@ export interface SearchResult {
   /** Seconds describing and searching. */
   describeSeconds: number;
   searchSeconds: number;
+  /** The dot-product kernel exact search ran (null for approximate search). */
+  kernel: KernelReport | null;
 }
 
 /** Describes a whole image source into a vector source (memory, or a file under `dir` when large). */
@@ -90,7 +92,7 @@ export async function searchSources(queries: ImageSource, references: ImageSourc
       ...(options.kernel !== undefined ? { kernel: options.kernel } : {}),
       ...(options.onSearch ? { onProgress: options.onSearch } : {}),
     });
-    return { descriptor: descriptor.name, metric: descriptor.metric, neighbours: result.neighbours, describeSeconds: (t1 - t0) / 1000, searchSeconds: result.seconds };
+    return { descriptor: descriptor.name, metric: descriptor.metric, neighbours: result.neighbours, describeSeconds: (t1 - t0) / 1000, searchSeconds: result.seconds, kernel: result.kernel };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -161,6 +163,7 @@ export async function approximateSearchSources(
     neighbours,
     describeSeconds: (t1 - t0) / 1000,
     searchSeconds: result.buildSeconds + result.querySeconds + result.rerankSeconds,
+    kernel: null,
     buildSeconds: result.buildSeconds,
     querySeconds: result.querySeconds,
   };

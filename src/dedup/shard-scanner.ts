@@ -3,7 +3,8 @@
  * references against them with the dot kernel and keeps the best `capacity` per query. Run inside a
  * worker thread (`knn-worker.ts`) or, with `workers: 0`, in the calling thread.
  */
-import { createDotKernel, onnxByteKernel, prepareByteShard, type ByteDotKernel, type DotKernel } from './dot-kernel.ts';
+import { createDotKernel, onnxByteKernel, type ByteDotKernel, type ByteKernelKind, type DotKernel } from './dot-kernel.ts';
+import type { ByteKernelFactory } from './kernel-check.ts';
 import { TopK } from './top-k.ts';
 import { readRows } from './vector-source.ts';
 import type { VectorMetric, VectorSource } from './types.ts';
@@ -19,6 +20,8 @@ export interface ScanInit {
   metric: VectorMetric;
   /** 'bytes': values are integers 0…255 (checked by the caller): the exact 8-bit integer GEMM. */
   kernel: 'onnx' | 'js' | 'bytes';
+  /** With 'bytes': the formulation that passed the self-check on this CPU (`chooseByteKernel`). */
+  byteKind: ByteKernelKind;
   /** Queries per GEMM. */
   queryBlock: number;
   /** Intra-op threads of the dot kernel (1 inside worker threads). */
@@ -47,8 +50,12 @@ export class ShardScanner {
   private refBuffer: Float32Array = new Float32Array(0);
   private readonly skip: ((row: number, col: number) => boolean) | null;
 
-  constructor(init: ScanInit) {
+  /** Creates the 8-bit kernel (inline scans may be given the factory the self-check used). */
+  private readonly byteFactory: ByteKernelFactory;
+
+  constructor(init: ScanInit, byteFactory: ByteKernelFactory = (threads, kind) => onnxByteKernel(threads, kind)) {
     this.init = init;
+    this.byteFactory = byteFactory;
     this.top = new TopK(init.queryCount, init.capacity);
     const offsets = init.selfOffsets.map((o) => o + init.queryStart);
     this.skip = offsets.length === 0 ? null : (row, col) => offsets.some((o) => col - o === row);
@@ -59,7 +66,7 @@ export class ShardScanner {
     const { queries, queryStart, queryCount } = this.init;
     if (this.init.kernel === 'bytes') {
       this.queryBytes = Uint8Array.from(readRows(queries, queryStart, queryCount));
-      this.byteKernel = await onnxByteKernel(this.init.threads);
+      this.byteKernel = await this.byteFactory(this.init.threads, this.init.byteKind);
       return;
     }
     this.queries = prepare(readRows(queries, queryStart, queryCount), queries.dimension, this.init.metric, this.init.center);
@@ -88,7 +95,7 @@ export class ShardScanner {
     }
   }
 
-  /** The 8-bit path: scores ‖r‖² − 2 q·(r − 128) (the per-query term −256 Σq does not change a ranking). */
+  /** The 8-bit path: scores ‖r‖² − 2 q·(r − offset) (the per-query term −2·offset·Σq does not change a ranking). */
   private async scanBytes(task: ShardTask): Promise<void> {
     if (!this.byteKernel) throw new Error('ShardScanner.scan before open()');
     const d = task.source.dimension;
@@ -100,7 +107,7 @@ export class ShardScanner {
       for (let t = j * d, end = t + d; t < end; t++) s += (refs[t] as number) * (refs[t] as number);
       norms[j] = s;
     }
-    const shard = prepareByteShard(refs, n, d);
+    const shard = this.byteKernel.prepareShard(refs, n, d);
     const block = this.init.queryBlock;
     for (let i = 0; i < this.init.queryCount; i += block) {
       const m = Math.min(block, this.init.queryCount - i);

@@ -2,6 +2,7 @@
  * Contracts of the near-duplicate stage (DESIGN §1.5): image batches, descriptors, vector sources,
  * nearest-neighbour results, review pairs and resolution outcomes.
  */
+import type { ByteKernelFactory } from './kernel-check.ts';
 
 /** Images of one common size, 8-bit RGB, interleaved (HWC), one after another. */
 export interface ImageBatch {
@@ -33,6 +34,23 @@ export interface Descriptor {
   describe(images: ImageBatch): Promise<Float32Array>;
   /** Frees native resources (ONNX sessions). Safe to call twice. */
   close(): Promise<void>;
+  /** Feature descriptors: how their model is fed (decides whether a published threshold applies). */
+  input?(): Promise<DescriptorInput>;
+}
+
+/** How a feature descriptor's model sees an image. */
+export interface DescriptorInput {
+  /** Model input size in pixels (images are squashed to it). */
+  width: number;
+  height: number;
+  /** Multiplier on the 0–255 values (1 = raw pixels, 1/255 = [0, 1]). */
+  scale: number;
+  /** Per-channel mean subtracted after scaling, or null for none. */
+  mean: [number, number, number] | null;
+  /** Per-channel std divided by, or null for none. */
+  std: [number, number, number] | null;
+  /** The sidecar says the graph normalises its input itself (so the effective input is unknown). */
+  normalisedInsideGraph: boolean;
 }
 
 /** Vectors read in shards: from memory, or from a float32 file on disk for sets too large for memory. */
@@ -76,11 +94,19 @@ export interface KnnOptions {
   queryBlock?: number;
   /**
    * The dot-product kernel. 'auto' (default): 'bytes' when every value is an integer 0…255 (raw
-   * pixels at their own size, in memory) and the metric is L2, else 'onnx'. 'bytes': onnxruntime's
-   * exact u8×s8 integer GEMM. 'onnx': onnxruntime's float32 SGEMM (MLAS). 'js': plain loops (slow;
-   * tests and comparison).
+   * pixels at their own size, in memory), the metric is L2 and the vectors are short enough for
+   * int32 accumulators (65,793 values for u8×s8, 33,025 for u8×u8), else 'onnx'. 'bytes': onnxruntime's integer GEMM in the
+   * fastest formulation that passes the self-check on this CPU (u8×s8, else u8×u8, else float32 —
+   * reported in `KnnResult.kernel`). 'onnx': onnxruntime's float32 SGEMM (MLAS) with a float64
+   * re-rank. 'js': plain loops (slow; tests and comparison).
    */
   kernel?: 'auto' | 'bytes' | 'onnx' | 'js';
+  /**
+   * Creates the 8-bit kernels for the self-check (default: onnxruntime's), and with `workers: 0`
+   * for the search itself; worker threads always run onnxruntime's kernel of the chosen
+   * formulation. Tests inject a saturating kernel here to prove the fallback.
+   */
+  byteKernelFactory?: ByteKernelFactory;
   /**
    * Excludes self-matches: when query i and reference (set s, index i) are the same image. Give the
    * reference set indices that are the query set itself.
@@ -90,12 +116,25 @@ export interface KnnOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** Which dot-product kernel an exact search ran, and why not a faster one. */
+export interface KernelReport {
+  /**
+   * 'int8-u8s8' / 'int8-u8u8': onnxruntime's integer GEMM (u8×s8 or u8×u8), exact integer scores;
+   * 'float32': onnxruntime's SGEMM, candidates re-ranked in float64; 'js': plain loops.
+   */
+  name: 'int8-u8s8' | 'int8-u8u8' | 'float32' | 'js';
+  /** Faster kernels passed over, in order, with the reason (failed self-check, vector too long, …). */
+  skipped: { name: string; reason: string }[];
+}
+
 /** The k nearest neighbours of every query, closest first. */
 export interface KnnResult {
   /** Neighbours per query (length = number of queries; each at most k long). */
   neighbours: Neighbour[][];
   /** Seconds spent, for benchmarks. */
   seconds: number;
+  /** The kernel that computed the products. */
+  kernel: KernelReport;
 }
 
 /** Review thresholds per metric name prefix; a pair is reviewed when its distance is ≤ the threshold. */

@@ -2,8 +2,14 @@
  * Search inside a workspace (DESIGN §1.5): every candidate against the candidate pool itself, the
  * workspace's original (reference) images and any external reference sets; the top-k neighbours
  * per metric are stored for review, images of external originals closer than the threshold are
- * saved for the review page, optional automatic decisions are recorded (CIFAR-10.1's rule: pixel
- * L2 ≤ 1000 at 32²), and `dedup_status` is updated.
+ * saved for the review page, optional automatic decisions are recorded (CIFAR-10.1's rule:
+ * Euclidean pixel L2 ≤ 1000 at 32²), and `dedup_status` is updated.
+ *
+ * DSSIM is too expensive against everything, so, as the ImageNetV2 authors did, it searches each
+ * candidate against a restricted set: the training images of its class and of its 5 most similar
+ * classes (`trainReferences`, which need labels), every other original (the workspace's reference
+ * images and the `references` sets: validation and test images), and the candidate pool minus
+ * blacklisted images and content copies.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -14,42 +20,59 @@ import { parseDescriptor } from './descriptor-spec.ts';
 import { dssim, ssimWindow } from './ssim.ts';
 import { fileSource, type ImageSource } from './image-source.ts';
 import { imageAt, resampleBatch } from './resample.ts';
-import { recordDecision, storeNeighbours, updateDedupStatus, type NeighbourRow } from './review-store.ts';
+import { recordDecision, recordSearched, storeNeighbours, updateDedupStatus, type NeighbourRow } from './review-store.ts';
 import { searchSources } from './search.ts';
-import { defaultThreshold, REVIEW_TOP } from './thresholds.ts';
+import { reviewThreshold, REVIEW_TOP } from './thresholds.ts';
 import type { ImageBatch } from './types.ts';
 
 /** The workspace's images with `role`, as a source over their square copies. */
 export function workspaceSource(workspace: Workspace, role: 'candidate' | 'reference'): ImageSource {
-  const rows = workspace.db.prepare('SELECT id, role, square_path FROM images WHERE role = ? ORDER BY id').all(role) as { id: string; role: 'candidate' | 'reference'; square_path: string }[];
+  const rows = workspace.db.prepare('SELECT id, role, square_path, class_idx FROM images WHERE role = ? ORDER BY id').all(role) as { id: string; role: 'candidate' | 'reference'; square_path: string; class_idx: number }[];
   const side = workspace.config.squareSize;
   return fileSource(
     role === 'candidate' ? 'candidates' : 'originals',
     `workspace:${workspace.dir}:${role}`,
     rows.map((r) => workspacePath(workspace, r.square_path)),
     side,
-    { ids: rows.map((r) => r.id), roles: rows.map((r) => r.role), paths: rows.map((r) => r.square_path) },
+    { ids: rows.map((r) => r.id), roles: rows.map((r) => r.role), paths: rows.map((r) => r.square_path), labels: rows.map((r) => r.class_idx) },
   );
 }
 
 export interface WorkspaceSearchOptions {
   /** Descriptor names (`pixels`, `pixels-std`, `features:…`, `dssim`); dssim re-ranks the others' short lists. */
   descriptors: string[];
-  /** External reference sets (all originals). */
+  /** External reference sets (all originals): validation and test images, searched in full by every metric. */
   references: ImageSource[];
+  /**
+   * External training sets (originals too; searched in full by the vector metrics). DSSIM searches
+   * only their images of the candidate's class and its 5 most similar classes, so they need labels
+   * in the workspace's class indices.
+   */
+  trainReferences?: ImageSource[];
   /** Neighbours stored per candidate and metric (default 100, as the paper). */
   k?: number;
   /** Review threshold per descriptor name; default `defaultThreshold`. */
   thresholds?: Record<string, number>;
-  /** Record 'duplicate' automatically (reviewer 'auto') for pixel pairs at or below this squared L2. */
+  /**
+   * Record 'duplicate' automatically (reviewer 'auto:euclidean-l2<=X') for raw-pixel pairs whose
+   * Euclidean L2 (the square root of the stored squared distance) is at or below this value
+   * (CIFAR-10.1: 1000 on 32² pixels, 0–255).
+   */
   autoDuplicateBelow?: number;
+  /**
+   * How DSSIM is computed: 'search' (default, the authors' search of the class-restricted reference
+   * set) or 'short-list' (re-scores only the first 30 neighbours the vector metrics found: fast, but
+   * a DSSIM neighbour no vector metric ranks in its top 30 is missed; not the authors' process).
+   */
+  dssim?: 'search' | 'short-list';
   workers?: number;
   onProgress?: (message: string) => void;
 }
 
 export interface WorkspaceSearchSummary {
   candidates: number;
-  metrics: { metric: string; threshold: number | null; underThreshold: number; seconds: number }[];
+  /** Per metric: its review threshold (null: none, `thresholdNote` says why), pairs under it, time and the dot kernel. */
+  metrics: { metric: string; threshold: number | null; thresholdNote: string | null; underThreshold: number; seconds: number; kernel: string | null }[];
   autoDuplicates: number;
   status: Record<'clear' | 'pending' | 'duplicate', number>;
 }
@@ -58,7 +81,8 @@ export async function searchWorkspace(workspace: Workspace, options: WorkspaceSe
   const candidates = workspaceSource(workspace, 'candidate');
   const originals = workspaceSource(workspace, 'reference');
   const k = options.k ?? 100;
-  const references: ImageSource[] = [candidates, ...(originals.count > 0 ? [originals] : []), ...options.references];
+  const trainReferences = options.trainReferences ?? [];
+  const references: ImageSource[] = [candidates, ...(originals.count > 0 ? [originals] : []), ...options.references, ...trainReferences];
   const minSide = Math.min(...references.map((r) => r.width));
   const summary: WorkspaceSearchSummary = { candidates: candidates.count, metrics: [], autoDuplicates: 0, status: { clear: 0, pending: 0, duplicate: 0 } };
   const now = new Date().toISOString();
@@ -71,7 +95,9 @@ export async function searchWorkspace(workspace: Workspace, options: WorkspaceSe
     const mixed = references.some((r) => r.width !== candidates.width);
     const descriptor = parseDescriptor(mixed && /^pixels(-std)?$/.test(spec) ? `${spec}@${minSide}` : spec);
     const side = /^pixels/.test(descriptor.name) ? Number(/@(\d+)$/.exec(descriptor.name)?.[1] ?? candidates.width) : candidates.width;
-    const threshold = options.thresholds?.[spec] ?? options.thresholds?.[descriptor.name] ?? defaultThreshold(descriptor.name, side);
+    const given = options.thresholds?.[spec] ?? options.thresholds?.[descriptor.name];
+    const fallback = given === undefined ? reviewThreshold(descriptor.name, side, descriptor.input ? await descriptor.input() : null) : null;
+    const threshold = given ?? fallback?.value ?? null;
     options.onProgress?.(`searching ${candidates.count} candidates with ${descriptor.name}`);
     try {
       const result = await searchSources(candidates, references, descriptor, { k: Math.min(k, references.reduce((s, r) => s + r.count, 0)), ...(options.workers !== undefined ? { workers: options.workers } : {}) });
@@ -95,19 +121,25 @@ export async function searchWorkspace(workspace: Workspace, options: WorkspaceSe
         }
       }
       storeNeighbours(workspace.db, descriptor.name, threshold, rows, now);
+      recordSearched(workspace.db, descriptor.name, candidates.ids as string[], now);
       if (options.autoDuplicateBelow !== undefined && /^pixels(@\d+)?$/.test(descriptor.name)) {
         summary.autoDuplicates += autoDecide(workspace, rows, options.autoDuplicateBelow, now);
       }
-      summary.metrics.push({ metric: descriptor.name, threshold, underThreshold: under, seconds: result.describeSeconds + result.searchSeconds });
+      summary.metrics.push({ metric: descriptor.name, threshold, thresholdNote: fallback?.note ?? null, underThreshold: under, seconds: result.describeSeconds + result.searchSeconds, kernel: result.kernel?.name ?? null });
     } finally {
       await descriptor.close();
     }
   }
   if (options.descriptors.includes('dssim')) {
     const started = performance.now();
-    const threshold = options.thresholds?.dssim ?? defaultThreshold('dssim', candidates.width);
-    const under = await dssimRerank(workspace, candidates, references, originals.count > 0 ? 2 : 1, threshold, now);
-    summary.metrics.push({ metric: 'dssim', threshold, underThreshold: under, seconds: (performance.now() - started) / 1000 });
+    const threshold = options.thresholds?.dssim ?? reviewThreshold('dssim', candidates.width).value;
+    const externals = [...options.references.map((source) => ({ source, train: false })), ...trainReferences.map((source) => ({ source, train: true }))];
+    const shortList = options.dssim === 'short-list';
+    options.onProgress?.(shortList ? `re-scoring the short lists of ${candidates.count} candidates with dssim` : `searching ${candidates.count} candidates with dssim (class-restricted references)`);
+    const under = shortList
+      ? await dssimShortList(workspace, candidates, references, originals.count > 0 ? 2 : 1, threshold, now)
+      : await dssimSearch(workspace, candidates, originals, externals, k, threshold, now);
+    summary.metrics.push({ metric: 'dssim', threshold, thresholdNote: shortList ? 'short list: only the first 30 neighbours of the vector metrics were re-scored (not the authors\' search)' : null, underThreshold: under, seconds: (performance.now() - started) / 1000, kernel: null });
   }
   summary.status = updateDedupStatus(workspace.db, now).counts;
   return summary;
@@ -122,23 +154,129 @@ async function saveExternal(workspace: Workspace, source: ImageSource, index: nu
   return relative(workspace.dir, file);
 }
 
+/** CIFAR-10.1's automatic removal: Euclidean L2 (√ of the stored squared distance) ≤ `below`. */
 function autoDecide(workspace: Workspace, rows: NeighbourRow[], below: number, now: string): number {
   let n = 0;
   workspace.db.transaction(() => {
     for (const r of rows) {
-      if (r.distance > below) continue;
-      recordDecision(workspace.db, { candidateId: r.candidateId, neighbourSet: r.neighbourSet, neighbourId: r.neighbourId, decision: 'duplicate', reviewer: `auto:l2<=${below}`, now });
+      if (Math.sqrt(r.distance) > below) continue;
+      recordDecision(workspace.db, { candidateId: r.candidateId, neighbourSet: r.neighbourSet, neighbourId: r.neighbourId, decision: 'duplicate', reviewer: `auto:euclidean-l2<=${below}`, now });
       n++;
     }
   })();
   return n;
 }
 
+/** The class itself and its `count` most similar classes (the workspace's `classes.similar`, most similar first). */
+export function relatedClasses(workspace: Workspace, count = 5): Map<number, Set<number>> {
+  const classes = workspace.db.prepare('SELECT idx, id, similar FROM classes ORDER BY idx').all() as { idx: number; id: string; similar: string }[];
+  const byId = new Map(classes.map((c) => [c.id, c.idx]));
+  const out = new Map<number, Set<number>>();
+  for (const c of classes) {
+    let similar: unknown;
+    try {
+      similar = JSON.parse(c.similar);
+    } catch {
+      similar = [];
+    }
+    const related = new Set([c.idx]);
+    for (const id of Array.isArray(similar) ? similar : []) {
+      const idx = byId.get(String(id));
+      if (idx === undefined || related.has(idx)) continue;
+      if (related.size > count) break;
+      related.add(idx);
+    }
+    out.set(c.idx, related);
+  }
+  return out;
+}
+
 /**
- * DSSIM on the short list: every neighbour any vector metric stored within the first 30 is scored
- * with DSSIM (35-px window at 256², proportionally smaller below) and stored as metric 'dssim'.
+ * DSSIM search (35-px window at 256², proportionally smaller below): each candidate's `k` nearest
+ * by DSSIM among the authors' reference set for its class (see the file comment). Stored as metric
+ * 'dssim'; returns the number of pairs at or below the threshold among the first 30.
  */
-async function dssimRerank(workspace: Workspace, candidates: ImageSource, references: ImageSource[], externalFrom: number, threshold: number | null, now: string): Promise<number> {
+async function dssimSearch(
+  workspace: Workspace,
+  candidates: ImageSource,
+  originals: ImageSource,
+  externals: { source: ImageSource; train: boolean }[],
+  k: number,
+  threshold: number | null,
+  now: string,
+): Promise<number> {
+  for (const { source, train } of externals) {
+    if (train && !source.labels) {
+      throw usageError('a training reference set needs labels: DSSIM searches only its images of the class and its 5 most similar classes', {
+        field: '--train-references',
+        received: source.name,
+        hint: 'give a labelled set (CIFAR .bin, a named dataset, class folders), or pass it as --references to search all of it',
+      });
+    }
+  }
+  const related = relatedClasses(workspace);
+  const hasBlacklist = workspace.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'blacklist'").get() !== undefined;
+  const blacklist = new Set(hasBlacklist ? (workspace.db.prepare('SELECT image_id FROM blacklist').all() as { image_id: string }[]).map((r) => r.image_id) : []);
+  const copies = new Set((workspace.db.prepare('SELECT id FROM images WHERE exact_duplicate_of IS NOT NULL').all() as { id: string }[]).map((r) => r.id));
+  const side = candidates.width;
+  const window = ssimWindow(side);
+  const cache = new Map<string, ImageBatch>();
+  const load = async (source: ImageSource, index: number, tag: string): Promise<ImageBatch> => {
+    const key = `${tag}:${index}`;
+    let image = cache.get(key);
+    if (!image) {
+      const b = await source.read(index, 1);
+      image = b.width === side && b.height === side ? b : resampleBatch(b, side, side);
+      cache.set(key, image);
+    }
+    return image;
+  };
+  const ids = candidates.ids as string[];
+  const labels = candidates.labels as number[];
+  const poolCandidates = ids.map((_, i) => i).filter((i) => !blacklist.has(ids[i] as string) && !copies.has(ids[i] as string));
+  const out: NeighbourRow[] = [];
+  let under = 0;
+  for (const [q, candidateId] of ids.entries()) {
+    const classes = related.get(labels[q] as number) ?? new Set([labels[q] as number]);
+    const query = imageAt(await load(candidates, q, 'c'), 0);
+    const scored: (NeighbourRow & { order: number })[] = [];
+    const add = async (source: ImageSource, tag: string, index: number, order: number, row: Omit<NeighbourRow, 'candidateId' | 'rank' | 'distance'>) => {
+      const other = imageAt(await load(source, index, tag), 0);
+      scored.push({ candidateId, rank: 0, distance: dssim(query, 0, other, 0, window), order, ...row });
+    };
+    for (const i of poolCandidates) {
+      if (i === q) continue;
+      await add(candidates, 'c', i, 0, { neighbourSet: 'workspace', neighbourId: ids[i] as string, neighbourRole: 'candidate', neighbourPath: (candidates.paths as string[])[i] as string });
+    }
+    for (let i = 0; i < originals.count; i++) {
+      await add(originals, 'o', i, 1, { neighbourSet: 'workspace', neighbourId: (originals.ids as string[])[i] as string, neighbourRole: 'reference', neighbourPath: (originals.paths as string[])[i] as string });
+    }
+    for (const [e, { source, train }] of externals.entries()) {
+      for (let i = 0; i < source.count; i++) {
+        if (train && !classes.has((source.labels as number[])[i] as number)) continue;
+        await add(source, `e${e}`, i, 2 + e, { neighbourSet: source.name, neighbourId: String(i), neighbourRole: 'reference', neighbourPath: null });
+      }
+    }
+    scored.sort((a, b) => a.distance - b.distance || a.order - b.order || (a.order >= 2 ? Number(a.neighbourId) - Number(b.neighbourId) : a.neighbourId < b.neighbourId ? -1 : a.neighbourId > b.neighbourId ? 1 : 0));
+    for (const [rank, s] of scored.slice(0, k).entries()) {
+      const close = threshold !== null && s.distance <= threshold && rank < REVIEW_TOP;
+      if (close) under++;
+      const { order, ...row } = s;
+      if (close && order >= 2) row.neighbourPath = await saveExternal(workspace, (externals[order - 2] as { source: ImageSource }).source, Number(row.neighbourId));
+      out.push({ ...row, rank });
+    }
+  }
+  storeNeighbours(workspace.db, 'dssim', threshold, out, now);
+  recordSearched(workspace.db, 'dssim', ids, now);
+  return under;
+}
+
+/**
+ * The cheaper alternative (`dssim: 'short-list'`, not the authors' search): every neighbour any
+ * vector metric stored within the first 30 is scored with DSSIM (35-px window at 256²,
+ * proportionally smaller below) and stored as metric 'dssim'.
+ */
+async function dssimShortList(workspace: Workspace, candidates: ImageSource, references: ImageSource[], externalFrom: number, threshold: number | null, now: string): Promise<number> {
   const rows = workspace.db
     .prepare(`SELECT DISTINCT candidate_id, neighbour_set, neighbour_id, neighbour_role, neighbour_path FROM dedup_neighbours WHERE metric != 'dssim' AND rank < ? ORDER BY candidate_id`)
     .all(REVIEW_TOP) as { candidate_id: string; neighbour_set: string; neighbour_id: string; neighbour_role: 'candidate' | 'reference'; neighbour_path: string | null }[];
@@ -176,5 +314,6 @@ async function dssimRerank(workspace: Workspace, candidates: ImageSource, refere
     });
   }
   storeNeighbours(workspace.db, 'dssim', threshold, out, now);
+  recordSearched(workspace.db, 'dssim', candidates.ids as string[], now);
   return under;
 }

@@ -6,7 +6,12 @@ import type { ExclusionReason, SamplingCandidate } from './types.ts';
 export interface EligibilityOptions {
   /** Minimum valid answers for a candidate's frequency (default 10). */
   minAnswers?: number;
-  /** Require a `dedup_status` row 'clear' for every candidate (default false: no row counts as clear). */
+  /**
+   * Require a `dedup_status` row 'clear' for every candidate (default true, as the authors: a
+   * candidate never searched for near-duplicates is not eligible). false skips the near-duplicate
+   * requirement for candidates without a row (rows saying 'pending' or 'duplicate' still exclude);
+   * not the authors' process, recorded in the revision.
+   */
   requireDedup?: boolean;
   /** Frequencies already computed with `selectionFrequencies(db, { minAnswers: 0 })` (saves a query). */
   frequencies?: readonly SelectionFrequency[];
@@ -24,13 +29,14 @@ export interface EligibilityReport {
 
 /**
  * DESIGN §1.6: a candidate is eligible when it is not blacklisted, not an exact duplicate of another
- * image, not a near-duplicate (`dedup_status` 'duplicate'), reviewed (`dedup_status` not 'pending';
- * with `requireDedup`, a 'clear' row must exist), and has ≥ minAnswers valid answers for its own
- * class. Reads COLLECT's `images`, LABEL's answers, SAMPLE's `blacklist` and DEDUP's `dedup_status`
+ * image, not a near-duplicate (`dedup_status` 'duplicate'), searched with every metric and reviewed
+ * (`dedup_status` 'clear'; without `requireDedup`, a missing row is let through), and has
+ * ≥ minAnswers valid answers for its own class. Reads COLLECT's `images`, LABEL's answers, SAMPLE's `blacklist` and DEDUP's `dedup_status`
  * (when that table exists).
  */
 export function eligibility(db: Db, options: EligibilityOptions = {}): EligibilityReport {
   const minAnswers = options.minAnswers ?? 10;
+  const requireDedup = options.requireDedup ?? true;
   const images = db.prepare("SELECT id, class_idx, exact_duplicate_of FROM images WHERE role = 'candidate' ORDER BY class_idx, id").all() as { id: string; class_idx: number; exact_duplicate_of: string | null }[];
   const blacklist = new Map((db.prepare('SELECT image_id, reason FROM blacklist').all() as { image_id: string; reason: string }[]).map((r) => [r.image_id, r.reason]));
   const hasDedup = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'dedup_status'").get() !== undefined;
@@ -50,7 +56,8 @@ export function eligibility(db: Db, options: EligibilityOptions = {}): Eligibili
     if (blacklist.has(im.id)) exclude(im.id, im.class_idx, 'blacklisted', blacklist.get(im.id));
     else if (im.exact_duplicate_of !== null) exclude(im.id, im.class_idx, 'exact_duplicate', im.exact_duplicate_of);
     else if (d === 'duplicate') exclude(im.id, im.class_idx, 'near_duplicate');
-    else if (d === 'pending' || (options.requireDedup && d !== 'clear')) exclude(im.id, im.class_idx, 'unreviewed');
+    else if (d === 'pending') exclude(im.id, im.class_idx, 'unreviewed', 'near-duplicate review or search pending');
+    else if (requireDedup && d !== 'clear') exclude(im.id, im.class_idx, 'unreviewed', 'never searched for near-duplicates');
     else if (!f || f.answers < minAnswers) exclude(im.id, im.class_idx, 'few_answers', `${f?.answers ?? 0} answers`);
     else report.eligible.push({ imageId: im.id, classIdx: im.class_idx, frequency: f.frequency, answers: f.answers });
   }

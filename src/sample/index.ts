@@ -1,6 +1,6 @@
 export * from './types.ts';
 export { sampleMigrations } from './schema.ts';
-export { roundHistogram, binOf } from './largest-remainder.ts';
+export { roundHistogram, binOf, type HistogramRounding } from './largest-remainder.ts';
 export { matchedFrequency, matchedFrequencyStrategy, DEFAULT_BINS } from './matched-frequency.ts';
 export { threshold, thresholdStrategy } from './threshold.ts';
 export { topImages, topImagesStrategy } from './top-images.ts';

@@ -7,7 +7,8 @@ export const DEFAULT_BINS = [0.2, 0.4, 0.6, 0.8] as const;
 
 /**
  * MatchedFrequency (DESIGN §1.6; the ImageNetV2 default, `sample_wnid_histogram`). Per class:
- * 1. the reference histogram is scaled to `perClass` by largest-remainder rounding (ties to the higher bin);
+ * 1. the reference histogram is scaled to `perClass` bin targets by `roundHistogram` — by default the
+ *    authors' float64 arithmetic, bit for bit (`rounding: 'exact-integer'` for exact remainders);
  * 2. the parent's still-eligible images are kept per bin, up to the bin's target (a random subset if more);
  * 3. each bin is filled at random from the class's other eligible candidates in that bin;
  * 4. with upward sampling, each slot still open (lowest bin first) takes one random candidate
@@ -21,6 +22,8 @@ export function matchedFrequency(input: SamplingInput, params: MatchedFrequencyP
   const edges = params.bins ?? DEFAULT_BINS;
   const upwardSampling = params.upwardSampling ?? true;
   const minReferenceImages = params.minReferenceImages ?? 20;
+  const rounding = params.rounding ?? 'authors-float64';
+  if (rounding !== 'authors-float64' && rounding !== 'exact-integer') throw new RangeError(`rounding must be 'authors-float64' or 'exact-integer', got ${String(rounding)}`);
   const numBins = edges.length + 1;
   const byClass = candidatesByClass(input);
   const outcomes: ClassOutcome[] = [];
@@ -42,7 +45,7 @@ export function matchedFrequency(input: SamplingInput, params: MatchedFrequencyP
       notes.push(`reference histogram from only ${histTotal} images (want ≥ ${minReferenceImages})`);
       invalid.push(classIdx);
     }
-    const target = roundHistogram(hist, input.perClass);
+    const target = roundHistogram(hist, input.perClass, rounding);
     const bin = (id: string) => binOf(eligible.get(id)!.frequency, edges);
 
     // 2. carry-over, per bin.
@@ -101,7 +104,7 @@ export function matchedFrequency(input: SamplingInput, params: MatchedFrequencyP
     if (short > 0) notes.push(`${short} of ${input.perClass} slots could not be filled: no eligible candidates left in the bin${upwardSampling ? ' or any higher bin' : ''}`);
     outcomes.push({ classIdx, imageIds: chosen.flat(), target: input.perClass, short, carriedOver, dropped, binTargets: target, upward, notes });
   }
-  return finish('matched-frequency', { bins: [...edges], upwardSampling, minReferenceImages }, input, outcomes, rng, invalid);
+  return finish('matched-frequency', { bins: [...edges], upwardSampling, minReferenceImages, rounding }, input, outcomes, rng, invalid);
 }
 
 export const matchedFrequencyStrategy: SamplingStrategy<MatchedFrequencyParams> = { name: 'matched-frequency', sample: matchedFrequency };

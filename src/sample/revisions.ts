@@ -59,7 +59,7 @@ export interface Revision {
 export function samplingInput(db: Db, options: Pick<CreateRevisionOptions, 'perClass' | 'parent' | 'minAnswers' | 'minReferenceAnswers' | 'requireDedup'>): { input: SamplingInput; eligibility: EligibilityReport } {
   const classes = (db.prepare('SELECT idx FROM classes ORDER BY idx').all() as { idx: number }[]).map((r) => r.idx);
   const all = selectionFrequencies(db, { minAnswers: 0 });
-  const elig = eligibility(db, { minAnswers: options.minAnswers ?? 10, requireDedup: options.requireDedup ?? false, frequencies: all });
+  const elig = eligibility(db, { minAnswers: options.minAnswers ?? 10, requireDedup: options.requireDedup ?? true, frequencies: all });
   const minRef = options.minReferenceAnswers ?? 10;
   const refs = all.filter((f) => f.role === 'reference' && f.answers >= minRef);
   const histograms = new Map(referenceHistograms(refs, classes).map((h) => [h.classIdx, h.counts]));
@@ -98,7 +98,7 @@ export function createRevision(db: Db, options: CreateRevisionOptions): { revisi
   const outcome = runStrategy(input, options.strategy, options.seed);
   const freq = new Map(elig.eligible.map((c) => [c.imageId, c]));
   const carried = new Set(outcome.classes.flatMap((c) => c.carriedOver));
-  const parameters = { ...outcome.parameters, minAnswers: options.minAnswers ?? 10, minReferenceAnswers: options.minReferenceAnswers ?? 10, requireDedup: options.requireDedup ?? false };
+  const parameters = { ...outcome.parameters, minAnswers: options.minAnswers ?? 10, minReferenceAnswers: options.minReferenceAnswers ?? 10, requireDedup: options.requireDedup ?? true };
   const report = { classes: outcome.classes, exclusions: elig.counts };
   const createdAt = new Date(options.now ?? Date.now()).toISOString();
   const id = db.transaction(() => {

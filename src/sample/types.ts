@@ -4,6 +4,7 @@
  * `Rng` in, plain data out — same inputs + seed ⇒ identical output.
  */
 import type { Rng } from '../core/index.ts';
+import type { HistogramRounding } from './largest-remainder.ts';
 
 /** An eligible candidate as the strategies see it. */
 export interface SamplingCandidate {
@@ -89,6 +90,12 @@ export interface MatchedFrequencyParams {
   upwardSampling?: boolean;
   /** A class's histogram needs at least this many reference images, else the revision is invalid (default 20). */
   minReferenceImages?: number;
+  /**
+   * How the reference histogram is scaled to `perClass` bin targets: 'authors-float64' (default,
+   * the ImageNetV2 code's float64 arithmetic, bit for bit) or 'exact-integer' (exact remainders,
+   * ties to the higher bin; not the authors' rule). See `roundHistogram`.
+   */
+  rounding?: HistogramRounding;
 }
 
 /** Parameters of Threshold. */

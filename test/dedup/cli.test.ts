@@ -1,7 +1,7 @@
 /**
  * `retest dedup search|review|resolve` in-process, with only the dedup command registered.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
@@ -121,6 +121,29 @@ describe('retest dedup search --workspace, resolve', () => {
     const body = JSON.parse(resolved.stdout) as { counts: Record<string, number>; duplicates: { imageId: string }[] };
     expect(body.counts).toEqual({ clear: 1, pending: 0, duplicate: 1 });
     expect(body.duplicates.map((d) => d.imageId)).toEqual(['copy']);
+  });
+
+  it('dedup keep: a keeper file overrides the automatic keeper; bad files are usage errors', async () => {
+    const shared = noiseImage(7);
+    const workspace = await makeWorkspace([
+      { id: 'k1', role: 'candidate', pixels: shared },
+      { id: 'k2', role: 'candidate', pixels: nudged(shared, 1) },
+    ]);
+    const wsDir = workspace.dir;
+    closeWorkspace(workspace);
+    await run(['dedup', 'search', '--workspace', wsDir, '--descriptor', 'pixels', '--auto-duplicate-below', '1000', '--workers', '1', '--json']);
+    const before = JSON.parse((await run(['dedup', 'resolve', '--workspace', wsDir, '--json'])).stdout) as { duplicates: { imageId: string }[] };
+    expect(before.duplicates.map((d) => d.imageId)).toEqual(['k1']);
+    writeFileSync(join(dir, 'keep.json'), JSON.stringify(['k1']));
+    const kept = await run(['dedup', 'keep', '--file', join(dir, 'keep.json'), '--reason', 'sharper', '--workspace', wsDir, '--json']);
+    expect(JSON.parse(kept.stdout).keepers).toMatchObject([{ imageId: 'k1', reason: 'sharper' }]);
+    const after = JSON.parse((await run(['dedup', 'resolve', '--workspace', wsDir, '--json'])).stdout) as { duplicates: { imageId: string; reason: string }[] };
+    expect(after.duplicates).toMatchObject([{ imageId: 'k2', reason: 'duplicate of kept k1' }]);
+    writeFileSync(join(dir, 'bad-keep.json'), JSON.stringify({ ids: ['k1'] }));
+    const bad = await run(['dedup', 'keep', '--file', join(dir, 'bad-keep.json'), '--workspace', wsDir]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/JSON array of image ids/);
+    expect((await run(['dedup', 'keep', '--workspace', wsDir])).code).toBe(2);
   });
 
   it('without --queries or --workspace, searches the workspace in the current folder', async () => {

@@ -3,7 +3,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRng } from '../../src/core/index.ts';
-import { exactKnn, fileVectors, jsDotKernel, memoryVectors, onnxByteKernel, onnxDotKernel, prepareByteShard, TopK, writeVectorFile, type Neighbour } from '../../src/dedup/index.ts';
+import {
+  checkByteKernel,
+  chooseByteKernel,
+  exactKnn,
+  fileVectors,
+  jsDotKernel,
+  maxExactByteDimension,
+  memoryVectors,
+  onnxByteKernel,
+  onnxDotKernel,
+  prepareByteShard,
+  TopK,
+  writeVectorFile,
+  type ByteDotKernel,
+  type ByteKernelFactory,
+  type ByteKernelKind,
+  type Neighbour,
+} from '../../src/dedup/index.ts';
 
 function randomVectors(n: number, d: number, seed: number, integer = true): Float32Array {
   const rng = createRng(seed);
@@ -58,20 +75,36 @@ describe('TopK', () => {
 });
 
 describe('dot kernels', () => {
-  it('the 8-bit kernel computes q·(r − 128) exactly', async () => {
+  it('the 8-bit kernel chosen on this CPU computes q·(r − offset) exactly', async () => {
+    const choice = await chooseByteKernel();
+    expect(choice.kind).not.toBeNull();
     const d = 70, m = 3, n = 5;
     const q = Uint8Array.from({ length: m * d }, (_, i) => (i * 41) % 256);
     const r = Float32Array.from({ length: n * d }, (_, i) => (i * 13 + 5) % 256);
-    const kernel = await onnxByteKernel(1);
-    const dots = await kernel.dots(q, m, prepareByteShard(r, n, d), n, d);
+    const kernel = await onnxByteKernel(1, choice.kind as ByteKernelKind);
+    const dots = await kernel.dots(q, m, kernel.prepareShard(r, n, d), n, d);
     await kernel.close();
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {
         let dot = 0;
-        for (let t = 0; t < d; t++) dot += (q[i * d + t] as number) * ((r[j * d + t] as number) - 128);
+        for (let t = 0; t < d; t++) dot += (q[i * d + t] as number) * ((r[j * d + t] as number) - kernel.offset);
         expect(dots[i * n + j]).toBe(dot);
       }
     }
+  });
+
+  it('u8×u8 is exact where it is used: q·r with 255 against 255', async () => {
+    const kernel = await onnxByteKernel(1, 'u8u8');
+    expect(await checkByteKernel(kernel)).toBeNull();
+    const d = 33;
+    const dots = await kernel.dots(new Uint8Array(d).fill(255), 1, prepareByteShard(new Float32Array(d).fill(255), 1, d, 'u8u8'), 1, d);
+    await kernel.close();
+    expect(dots[0]).toBe(255 * 255 * d);
+  });
+
+  it('vectors too long for int32 accumulators are named: 33,025 values (u8×u8), 65,793 (u8×s8)', () => {
+    expect(maxExactByteDimension('u8u8')).toBe(33_025);
+    expect(maxExactByteDimension('u8s8')).toBe(65_793);
   });
 
   it('onnx (MLAS Gemm) and js agree with ‖r‖² − 2 q·r, including sub-array views', async () => {
@@ -96,6 +129,72 @@ describe('dot kernels', () => {
   });
 });
 
+/**
+ * What MLAS's u8×s8 kernel does on AVX2 CPUs without VNNI (`vpmaddubsw`): adjacent products are
+ * summed in pairs with signed 16-bit saturation before the int32 accumulation. A faithful
+ * emulation, so that the fallback can be proven on a machine that has VNNI.
+ */
+function saturatingU8s8Kernel(): ByteDotKernel {
+  return {
+    kind: 'u8s8',
+    offset: 128,
+    prepareShard: (refs, n, d) => prepareByteShard(refs, n, d, 'u8s8'),
+    async dots(queries, m, shard, n, d) {
+      const out = new Int32Array(m * n);
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < n; j++) {
+          let acc = 0;
+          for (let t = 0; t < d; t += 2) {
+            let pair = (queries[i * d + t] as number) * (shard[t * n + j] as number);
+            if (t + 1 < d) pair += (queries[i * d + t + 1] as number) * (shard[(t + 1) * n + j] as number);
+            acc += Math.max(-32768, Math.min(32767, pair));
+          }
+          out[i * n + j] = acc;
+        }
+      }
+      return out;
+    },
+    async close() {},
+  };
+}
+
+/** onnxruntime's kernels, except that u8×s8 behaves as on an AVX2 CPU (and optionally u8×u8 is broken too). */
+function avx2Factory(alsoBreakU8u8 = false): ByteKernelFactory {
+  return async (threads, kind) => {
+    if (kind === 'u8s8') return saturatingU8s8Kernel();
+    if (!alsoBreakU8u8) return onnxByteKernel(threads, kind);
+    const real = await onnxByteKernel(threads, kind);
+    return { ...real, dots: async (...args) => (await real.dots(...args)).map((v) => v + 1) };
+  };
+}
+
+describe('8-bit kernel self-check and fallback (an AVX2 CPU without VNNI, emulated)', () => {
+  it('the saturating kernel reproduces the reported failure: −67121 instead of −63162 on the old test block', async () => {
+    const d = 70, m = 3, n = 5;
+    const q = Uint8Array.from({ length: m * d }, (_, i) => (i * 41) % 256);
+    const r = Float32Array.from({ length: n * d }, (_, i) => (i * 13 + 5) % 256);
+    const kernel = saturatingU8s8Kernel();
+    const dots = await kernel.dots(q, m, kernel.prepareShard(r, n, d), n, d);
+    let exact = 0;
+    for (let t = 0; t < d; t++) exact += (q[t] as number) * ((r[t] as number) - 128);
+    expect(exact).toBe(-63162);
+    expect(dots[0]).toBe(-67121);
+  });
+
+  it('the worst-case block exposes it', async () => {
+    expect(await checkByteKernel(saturatingU8s8Kernel())).toMatch(/dot products wrong on a worst-case .*16-bit saturation/);
+  });
+
+  it('chooseByteKernel falls back to u8×u8, and to nothing when that fails too', async () => {
+    const choice = await chooseByteKernel(avx2Factory());
+    expect(choice.kind).toBe('u8u8');
+    expect(choice.rejected.map((r) => r.kind)).toEqual(['u8s8']);
+    const none = await chooseByteKernel(avx2Factory(true));
+    expect(none.kind).toBeNull();
+    expect(none.rejected.map((r) => r.kind)).toEqual(['u8s8', 'u8u8']);
+  });
+});
+
 describe('exactKnn', () => {
   const d = 48;
   const Q = randomVectors(70, d, 3);
@@ -116,6 +215,49 @@ describe('exactKnn', () => {
     expectSame(result.neighbours, bruteForce(Q, [R1, R2], d, 7, 'l2'));
     expect(result.neighbours[0]?.[0]).toEqual({ set: 0, index: 17, distance: 0 });
     expect(result.neighbours[5]?.[0]).toEqual({ set: 1, index: 3, distance: 0 });
+  });
+
+  it('reports the kernel: 8-bit by default for bytes, float32 on request and for other values', async () => {
+    const auto = await exactKnn(memoryVectors(Q, d), [memoryVectors(R1, d)], { k: 2, workers: 0 });
+    expect(auto.kernel.name).toMatch(/^int8-u8(s8|u8)$/);
+    const float = await exactKnn(memoryVectors(Q, d), [memoryVectors(R1, d)], { k: 2, workers: 0, kernel: 'onnx' });
+    expect(float.kernel).toEqual({ name: 'float32', skipped: [] });
+  });
+
+  it.each([0, 2])('on a CPU whose u8×s8 path saturates, falls back to u8×u8 and stays exact (workers %i)', async (workers) => {
+    // Raw-pixel-like values that saturate 16-bit pair sums: bright queries against bright and dark references.
+    const bright = Float32Array.from(Q, (v, i) => (i % 7 === 0 ? v : 255 - (v % 8)));
+    const refs = Float32Array.from(R1, (v, i) => (i % 5 === 0 ? v : i % 2 ? 255 : 0));
+    refs.set(bright.subarray(0, d), 17 * d);
+    // Unchecked, the saturating kernel would get these products wrong.
+    const sat = saturatingU8s8Kernel();
+    const wrong = await sat.dots(Uint8Array.from(bright.subarray(0, 4 * d)), 4, sat.prepareShard(refs, 130, d), 130, d);
+    let exact = 0;
+    for (let t = 0; t < d; t++) exact += (bright[t] as number) * ((refs[17 * d + t] as number) - 128);
+    expect(wrong[17]).not.toBe(exact);
+    const result = await exactKnn(memoryVectors(bright, d), [memoryVectors(refs, d)], { k: 5, workers, shardSize: 32, queryBlock: 16, byteKernelFactory: avx2Factory() });
+    expect(result.kernel.name).toBe('int8-u8u8');
+    expect(result.kernel.skipped).toEqual([{ name: 'int8-u8s8', reason: expect.stringMatching(/failed the self-check: .*saturation/) }]);
+    expectSame(result.neighbours, bruteForce(bright, [refs], d, 5, 'l2'));
+    expect(result.neighbours[0]?.[0]).toEqual({ set: 0, index: 17, distance: 0 });
+  });
+
+  it('when no 8-bit formulation is exact, falls back to float32 with the exact re-rank', async () => {
+    const result = await exactKnn(memoryVectors(Q, d), [memoryVectors(R1, d), memoryVectors(R2, d)], { k: 7, workers: 0, shardSize: 32, byteKernelFactory: avx2Factory(true) });
+    expect(result.kernel.name).toBe('float32');
+    expect(result.kernel.skipped.map((s) => s.name)).toEqual(['int8-u8s8', 'int8-u8u8']);
+    expectSame(result.neighbours, bruteForce(Q, [R1, R2], d, 7, 'l2'));
+  });
+
+  it('vectors longer than 65,793 bytes take float32 (int32 accumulators would overflow) and say so', async () => {
+    const long = 70_000;
+    const q = new Float32Array(2 * long).fill(255);
+    const r = new Float32Array(3 * long).fill(255);
+    r.fill(0, long, 2 * long);
+    const result = await exactKnn(memoryVectors(q, long), [memoryVectors(r, long)], { k: 2, workers: 0 });
+    expect(result.kernel.name).toBe('float32');
+    expect(result.kernel.skipped.at(-1)?.reason).toMatch(/overflow its int32 accumulators/);
+    expect(result.neighbours[0]?.map((n) => [n.index, n.distance])).toEqual([[0, 0], [2, 0]]);
   });
 
   it('excludes self-matches when a set is searched against itself', async () => {

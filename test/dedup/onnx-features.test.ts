@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { listTensors, onnxFeaturesDescriptor, withExtraOutput } from '../../src/dedup/index.ts';
+import { listTensors, onnxFeaturesDescriptor, reviewThreshold, withExtraOutput } from '../../src/dedup/index.ts';
 import { createSession, writeImageToTensor, modelSpecFrom } from '../../src/evaluate/index.ts';
 import { readCifarBin } from '../../src/formats/index.ts';
 import { describeWithData, SHARED_DATA, SHARED_MODELS } from '../helpers/shared.ts';
@@ -39,6 +39,14 @@ describeWithData('features from a named tensor of an ONNX model (ResNet-56, CIFA
     const v = await d.describe({ count: 4, width: 32, height: 32, pixels: pixels.subarray(0, 4 * 3072) });
     expect(v.length).toBe(256);
     await d.close();
+  });
+
+  it("says how the model is fed, so a published threshold is applied only to the paper's input", async () => {
+    const d = onnxFeaturesDescriptor({ model, tensor, threads: 1 });
+    const input = await d.input!();
+    await d.close();
+    expect(input).toMatchObject({ width: 32, height: 32, scale: 1 / 255, normalisedInsideGraph: true });
+    expect(reviewThreshold(`features:${model}#fc7`, 32, input)).toMatchObject({ value: null, note: expect.stringMatching(/the input is 32×32, values are scaled by 1\/255, the graph normalises its input itself, so it does not transfer/) });
   });
 
   it('an unknown tensor is a usage error naming pooled-feature candidates', () => {

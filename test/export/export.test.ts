@@ -42,7 +42,7 @@ async function setup() {
 describe('export', () => {
   it('writes the CIFAR-10.1 layout that eval reads back, with a manifest', async () => {
     const { dir, ws, pixels } = await setup();
-    const rev = createRevision(ws.db, { strategy: { function: 'top-images' }, perClass: 2, seed: 1 });
+    const rev = createRevision(ws.db, { strategy: { function: 'top-images' }, perClass: 2, seed: 1, requireDedup: false });
     await expect(exportNpy(ws.db, join(dir, 'out', 'x'), { workspaceDir: ws.dir })).rejects.toThrow(/not valid/); // classes 2–9 are short
     const m = await exportNpy(ws.db, join(dir, 'out', 'new'), { workspaceDir: ws.dir, allowInvalid: true, now: '2026-03-01T00:00:00Z' });
     const back = readCifar101(join(dir, 'out', 'new'));
@@ -64,7 +64,7 @@ describe('export', () => {
 
   it('writes the ImageNetV2 layout (<class_index>/<image_id>.jpeg + manifest) that eval reads back', async () => {
     const { dir, ws } = await setup();
-    const rev = createRevision(ws.db, { strategy: { function: 'top-images' }, perClass: 2, seed: 1 });
+    const rev = createRevision(ws.db, { strategy: { function: 'top-images' }, perClass: 2, seed: 1, requireDedup: false });
     const out = join(dir, 'v2');
     const m = exportImageFolder(ws.db, out, { workspaceDir: ws.dir, allowInvalid: true });
     expect(readdirSync(out).sort()).toEqual(['0', '1', 'manifest.json']);

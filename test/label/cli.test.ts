@@ -51,13 +51,17 @@ describe('retest tasks | answers | frequencies | sample | blacklist', () => {
     expect(freq.classes[0]).toMatchObject({ classIdx: 0, candidates: 42, candidateHistogram: [20, 0, 0, 0, 22] });
     expect(freq.controlAccuracy.meanPerAssignment).toBe(1);
 
-    const s1 = JSON.parse((await run(['sample', 'top-images', '--per-class', '3', '--seed', '1', '--min-answers', '3', '-w', dir, '--json'])).out);
-    expect(s1).toMatchObject({ revision: 1, function: 'top-images', parent: null, size: 6, valid: false });
-    const show = JSON.parse((await run(['sample', 'show', '1', '-w', dir, '--json'])).out);
+    // No near-duplicate search has run: no candidate is eligible (the authors' rule) unless --skip-dedup.
+    const s0 = JSON.parse((await run(['sample', 'threshold', '--tau', '0.5', '--per-class', '3', '--seed', '1', '--min-answers', '3', '-w', dir, '--json'])).out);
+    expect(s0).toMatchObject({ revision: 1, size: 0, eligible: 0, parameters: { requireDedup: true } });
+    expect(s0.exclusions.unreviewed).toBeGreaterThanOrEqual(42);
+    const s1 = JSON.parse((await run(['sample', 'top-images', '--per-class', '3', '--seed', '1', '--min-answers', '3', '--skip-dedup', '-w', dir, '--json'])).out);
+    expect(s1).toMatchObject({ revision: 2, function: 'top-images', parent: null, size: 6, valid: false, parameters: { requireDedup: false } });
+    const show = JSON.parse((await run(['sample', 'show', '2', '-w', dir, '--json'])).out);
     const victim = show.images[0].imageId as string;
     expect((await run(['blacklist', 'add', victim, '--reason', 'a drawing', '-w', dir])).code).toBe(0);
-    const s2 = JSON.parse((await run(['sample', 'top-images', '--per-class', '3', '--seed', '2', '--min-answers', '3', '-w', dir, '--json'])).out);
-    expect(s2).toMatchObject({ revision: 2, parent: 1, size: 6, carriedOver: 5 });
+    const s2 = JSON.parse((await run(['sample', 'top-images', '--per-class', '3', '--seed', '2', '--min-answers', '3', '--skip-dedup', '-w', dir, '--json'])).out);
+    expect(s2).toMatchObject({ revision: 3, parent: 2, size: 6, carriedOver: 5 });
     expect(s2.exclusions.blacklisted).toBe(1);
 
     const bad = await run(['sample', 'threshold', '--per-class', '3', '--seed', '1', '--tau', '2', '-w', dir]);

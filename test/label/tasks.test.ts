@@ -31,9 +31,12 @@ describe('createTasks (DESIGN §1.3)', () => {
       expect(new Set(t.map((i) => i.image_id)).size).toBe(48);
       expect(t.map((i) => i.position)).toEqual([...Array(48).keys()]);
     }
-    // every candidate is in a main task; 100 = 42 + 42 + 16 new, topped up with 26 re-drawn ones
+    // every candidate is in a main task; 100 = 42 + 42 + 16 new, topped up with 26 re-drawn from the first two chunks
     expect(new Set(main.flatMap((t) => t.filter((i) => i.role === 'candidate').map((i) => i.image_id))).size).toBe(100);
-    expect(report.classes[0]).toMatchObject({ candidates: 100, mainTasks: 3, toppedUp: 26, negativeClassIdx: 8 });
+    expect(report.classes[0]).toMatchObject({ candidates: 100, mainTasks: 3, toppedUp: 26, extraControls: 0, negativeClassIdx: 8 });
+    const firstTwo = new Set(main.slice(0, 2).flatMap((t) => t.filter((i) => i.role === 'candidate').map((i) => i.image_id)));
+    const last = main[2]!.filter((i) => i.role === 'candidate').map((i) => i.image_id);
+    expect(last.filter((id) => firstTwo.has(id))).toHaveLength(26);
     // controls are shuffled in, not appended
     expect(main.some((t) => t.slice(42).some((i) => i.role === 'candidate'))).toBe(true);
     // tokens are opaque and unique
@@ -51,6 +54,7 @@ describe('createTasks (DESIGN §1.3)', () => {
     const ref = byTask(itemsOf(ws.db)).filter((t) => t[0]!.kind === 'reference' && t[0]!.class_idx === 0);
     expect(ref).toHaveLength(1);
     expect(['candidate', 'positive', 'negative'].map((r) => ref[0]!.filter((i) => i.role === r).length)).toEqual([16, 16, 16]);
+    expect(ref[0]!.filter((i) => i.role === 'negative').every((i) => i.image_id.startsWith('r8-'))).toBe(true);
     // the reference task takes reference images that were not yet positives first
     const mainPositives = new Set(itemsOf(ws.db).filter((i) => i.kind === 'main' && i.role === 'positive').map((i) => i.image_id));
     expect(ref[0]!.filter((i) => i.role === 'positive' && mainPositives.has(i.image_id))).toHaveLength(0);
@@ -78,7 +82,51 @@ describe('createTasks (DESIGN §1.3)', () => {
     const c3 = report.classes.find((c) => c.classIdx === 3)!;
     expect(c3.mainTasks).toBe(1);
     expect(c3.warnings.join(' ')).toMatch(/no reference images/);
-    expect(c3.warnings.join(' ')).toMatch(/only 10 candidates/);
+    expect(c3.warnings.join(' ')).toMatch(/only 10 new candidates in the class: one task padded to 48 with 32 extra controls/);
     expect(ws.db.prepare('SELECT DISTINCT assignments_wanted AS n FROM tasks').all()).toEqual([{ n: 7 }]);
+  });
+
+  const roles = (t: Item[]) => ['candidate', 'positive', 'negative'].map((r) => t.filter((i) => i.role === r).length);
+
+  it('a class with fewer than 42 new candidates gets one task padded to 48 with extra controls, half positive rounded up', () => {
+    // 1 candidate → 1 / 24 / 23; 10 → 10 / 19 / 19; 41 → 41 / 4 / 3.
+    for (const [n, expected] of [[1, [1, 24, 23]], [10, [10, 19, 19]], [41, [41, 4, 3]]] as const) {
+      const ws = workspaceWithImages({ candidates: { 0: n }, references: { 0: 30, 8: 30 } });
+      const report = createTasks(ws.db, { seed: 3, classes: [0], shape: { referenceImages: 0 } });
+      const main = byTask(itemsOf(ws.db)).filter((t) => t[0]!.kind === 'main');
+      expect(main).toHaveLength(1);
+      expect(roles(main[0]!)).toEqual(expected);
+      expect(main[0]!.filter((i) => i.role === 'positive').every((i) => i.image_id.startsWith('r0-'))).toBe(true);
+      expect(main[0]!.filter((i) => i.role === 'negative').every((i) => i.image_id.startsWith('r8-'))).toBe(true);
+      expect(new Set(main[0]!.map((i) => i.image_id)).size).toBe(48);
+      expect(report.classes[0]).toMatchObject({ toppedUp: 0, extraControls: 42 - n });
+    }
+  });
+
+  it('never tops a task up with candidates labelled before: only new candidates of earlier chunks', () => {
+    const ws = workspaceWithImages({ candidates: { 0: 84 }, references: { 0: 30, 8: 30 } });
+    createTasks(ws.db, { seed: 1, classes: [0], shape: { referenceImages: 0 } });
+    const labelled = new Set(itemsOf(ws.db).filter((i) => i.role === 'candidate').map((i) => i.image_id));
+    expect(labelled.size).toBe(84);
+    // 43 new candidates arrive: one full chunk, and a last chunk of 1 topped up with 41 of the first 42 new ones.
+    ws.db.prepare("INSERT INTO images (id, role, class_idx, source, source_id, sha256, original_path, display_path, square_path, width, height, created_at) SELECT 'n0-' || substr(id, 4), role, class_idx, source, 'new-' || source_id, sha256, original_path, display_path, square_path, width, height, created_at FROM images WHERE role = 'candidate' AND id < 'c0-043'").run();
+    const report = createTasks(ws.db, { seed: 2, classes: [0], shape: { referenceImages: 0 } });
+    expect(report.classes[0]).toMatchObject({ candidates: 43, mainTasks: 2, toppedUp: 41, extraControls: 0 });
+    const fresh = byTask(itemsOf(ws.db)).filter((t) => t[0]!.kind === 'main' && t.some((i) => i.image_id.startsWith('n0-')));
+    expect(fresh).toHaveLength(2);
+    for (const t of fresh) {
+      expect(roles(t)).toEqual([42, 3, 3]);
+      expect(t.filter((i) => i.role === 'candidate' && labelled.has(i.image_id))).toEqual([]);
+    }
+  });
+
+  it('reference tasks: 16 candidates + 16 positives, negatives fill to 48 — a class with 5 candidates gets 5/16/27', () => {
+    const ws = workspaceWithImages({ candidates: { 0: 5 }, references: { 0: 40, 8: 40 } });
+    createTasks(ws.db, { seed: 4, classes: [0], shape: { referenceImages: 40 } });
+    const ref = byTask(itemsOf(ws.db)).filter((t) => t[0]!.kind === 'reference');
+    expect(ref.length).toBeGreaterThanOrEqual(1);
+    for (const t of ref) expect(roles(t)).toEqual([5, 16, 27]);
+    const main = byTask(itemsOf(ws.db)).filter((t) => t[0]!.kind === 'main');
+    expect(main.map(roles)).toEqual([[5, 22, 21]]);
   });
 });

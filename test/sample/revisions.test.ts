@@ -3,11 +3,15 @@ import { addToBlacklist, createRevision, eligibility, getRevision, listBlacklist
 import { createTasks } from '../../src/label/index.ts';
 import { answerAll, workspaceWithImages } from '../label/fixtures.ts';
 
-/** Class 0: 30 candidates c0-000…029 with frequency (i % 10 + 1)/10; 40 references all at 0.9. */
+/**
+ * Class 0: 30 candidates c0-000…029 with frequency (i % 10 + 1)/10; 40 references all at 0.9.
+ * Near-duplicate search is done: every candidate's dedup_status is 'clear'.
+ */
 function setup() {
   const ws = workspaceWithImages({ candidates: { 0: 30 }, references: { 0: 40, 8: 40 } });
   createTasks(ws.db, { seed: 1, classes: [0], shape: { referenceImages: 40 } });
   answerAll(ws.db, (id, role) => (role === 'candidate' ? (Number(id.slice(3)) % 10) + 1 : role === 'positive' ? 9 : 0));
+  ws.db.prepare("INSERT INTO dedup_status (image_id, status, updated_at) SELECT id, 'clear', 'now' FROM images WHERE role = 'candidate'").run();
   return ws;
 }
 
@@ -15,11 +19,17 @@ describe('eligibility', () => {
   it('excludes blacklisted, exact duplicates, near-duplicates, unreviewed and under-answered candidates with reasons', () => {
     const ws = setup();
     ws.db.prepare("UPDATE images SET exact_duplicate_of = 'c0-000' WHERE id = 'c0-001'").run();
-    ws.db.prepare("INSERT INTO dedup_status (image_id, status, updated_at) VALUES ('c0-002', 'duplicate', 'now'), ('c0-003', 'pending', 'now'), ('c0-004', 'clear', 'now')").run();
+    ws.db.prepare("UPDATE dedup_status SET status = 'duplicate' WHERE image_id = 'c0-002'").run();
+    ws.db.prepare("UPDATE dedup_status SET status = 'pending' WHERE image_id = 'c0-003'").run();
     addToBlacklist(ws.db, ['c0-005'], { reason: 'a drawing', by: 'test' });
+    // Ingested after the near-duplicate search: never searched.
     ws.db.prepare("INSERT INTO images (id, role, class_idx, source, source_id, sha256, original_path, display_path, square_path, width, height, created_at) VALUES ('c0-new', 'candidate', 0, 't', 'n', 'x', 'o', 'd', 's', 1, 1, 'now')").run();
     const e = eligibility(ws.db);
-    expect(e.counts).toEqual({ blacklisted: 1, exact_duplicate: 1, near_duplicate: 1, unreviewed: 1, few_answers: 1 });
+    expect(e.counts).toEqual({ blacklisted: 1, exact_duplicate: 1, near_duplicate: 1, unreviewed: 2, few_answers: 0 });
+    expect(e.excluded.find((x) => x.imageId === 'c0-new')).toMatchObject({ reason: 'unreviewed', detail: 'never searched for near-duplicates' });
+    expect(e.excluded.find((x) => x.imageId === 'c0-003')).toMatchObject({ reason: 'unreviewed', detail: 'near-duplicate review or search pending' });
+    // Without the near-duplicate requirement, the unsearched candidate is only short of answers.
+    expect(eligibility(ws.db, { requireDedup: false }).counts).toEqual({ blacklisted: 1, exact_duplicate: 1, near_duplicate: 1, unreviewed: 1, few_answers: 1 });
     expect(e.excluded.find((x) => x.imageId === 'c0-005')).toMatchObject({ reason: 'blacklisted', detail: 'a drawing' });
     expect(e.eligible.map((c) => c.imageId)).not.toContain('c0-003');
     // c0-009: every worker selects it; it may appear in several tasks (top-up, reference tasks), 10 answers each
@@ -27,7 +37,10 @@ describe('eligibility', () => {
     expect(c9.frequency).toBe(1);
     expect(c9.answers % 10).toBe(0);
     expect(e.eligible.find((c) => c.imageId === 'c0-010')!.frequency).toBe(0.1);
-    expect(eligibility(ws.db, { requireDedup: true }).eligible.map((c) => c.imageId)).toEqual(['c0-004']);
+    // No near-duplicate search at all: nobody is eligible.
+    ws.db.prepare('DELETE FROM dedup_status').run();
+    expect(eligibility(ws.db).eligible).toEqual([]);
+    expect(eligibility(ws.db).counts.unreviewed).toBe(29); // 31 candidates − 1 blacklisted − 1 exact copy
     expect(listBlacklist(ws.db)).toMatchObject([{ imageId: 'c0-005', reason: 'a drawing', by: 'test' }]);
     expect(() => addToBlacklist(ws.db, ['nope'], { reason: 'x' })).toThrow(/no such image/);
   });

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../src/core/index.ts';
 import { binOf, matchedFrequency, roundHistogram, threshold, topImages, type SamplingCandidate, type SamplingInput } from '../../src/sample/index.ts';
@@ -6,19 +8,48 @@ const EDGES = [0.2, 0.4, 0.6, 0.8];
 const cand = (imageId: string, frequency: number, answers = 10, classIdx = 0): SamplingCandidate => ({ imageId, classIdx, frequency, answers });
 const ids = (o: { classes: { imageIds: string[] }[] }, k = 0) => [...o.classes[k]!.imageIds].sort();
 
-describe('roundHistogram (largest remainder, ties to the higher bin)', () => {
-  it('gives the leftover unit to the highest of equal remainders', () => {
+const authors = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'authors-round-histogram.json'), 'utf8')) as { cases: [number[], number, number[]][] };
+
+describe("roundHistogram: the authors' float64 arithmetic by default", () => {
+  it('reproduces the issue examples: [4,1,1,0,0] → [7,1,2,0,0] and [0,0,1,9,12] → [0,0,1,4,5]', () => {
+    expect(roundHistogram([4, 1, 1, 0, 0], 10)).toEqual([7, 1, 2, 0, 0]);
+    expect(roundHistogram([0, 0, 1, 9, 12], 10)).toEqual([0, 0, 1, 4, 5]);
+  });
+  it(`equals ImageNetV2's round_histogram run in numpy on all ${authors.cases.length} recorded cases`, () => {
+    // 213 histograms in {0…6}⁵ where float noise and exact remainders disagree, 500 random
+    // 50-image histograms (12 % of them disagree) and 100 with other sizes and targets.
+    const wrong = authors.cases.filter(([hist, target, expected]) => JSON.stringify(roundHistogram(hist, target)) !== JSON.stringify(expected));
+    expect(wrong).toEqual([]);
+    expect(authors.cases.length).toBe(813);
+  });
+  it('exact ties still go to the higher bin, and the floors are kept', () => {
     expect(roundHistogram([1, 1, 1, 0, 0], 10)).toEqual([3, 3, 4, 0, 0]);
-    expect(roundHistogram([0, 0, 1, 1, 2], 10)).toEqual([0, 0, 2, 3, 5]);
     expect(roundHistogram([3, 0, 0, 0, 17], 10)).toEqual([1, 0, 0, 0, 9]);
+    expect(roundHistogram([0, 0, 0, 0, 7], 10)).toEqual([0, 0, 0, 0, 10]);
+    expect(roundHistogram([2, 2, 2, 2, 2], 10)).toEqual([2, 2, 2, 2, 2]);
   });
-  it('gives leftover units to the largest remainders first', () => {
-    // 7·[1,2,3,4,10]/20 = [.35, .7, 1.05, 1.4, 3.5] → floors [0,0,1,1,3], remainders 7,14,1,8,10 (/20) → +1 to bins 1 and 4
-    expect(roundHistogram([1, 2, 3, 4, 10], 7)).toEqual([0, 1, 1, 1, 4]);
-  });
-  it('answers zeros for an empty histogram', () => {
+  it('answers zeros for an empty histogram or a zero target', () => {
     expect(roundHistogram([0, 0, 0, 0, 0], 10)).toEqual([0, 0, 0, 0, 0]);
+    expect(roundHistogram([1, 2, 3, 4, 5], 0)).toEqual([0, 0, 0, 0, 0]);
   });
+});
+
+describe("roundHistogram 'exact-integer' (named option, not the authors' rule)", () => {
+  it('decides ties on exact remainders, ties to the higher bin', () => {
+    expect(roundHistogram([4, 1, 1, 0, 0], 10, 'exact-integer')).toEqual([6, 2, 2, 0, 0]);
+    expect(roundHistogram([0, 0, 1, 9, 12], 10, 'exact-integer')).toEqual([0, 0, 0, 4, 6]);
+    expect(roundHistogram([0, 0, 1, 1, 2], 10, 'exact-integer')).toEqual([0, 0, 2, 3, 5]);
+    // 7·[1,2,3,4,10]/20 = [.35, .7, 1.05, 1.4, 3.5] → floors [0,0,1,1,3], remainders 7,14,1,8,10 (/20) → +1 to bins 1 and 4
+    expect(roundHistogram([1, 2, 3, 4, 10], 7, 'exact-integer')).toEqual([0, 1, 1, 1, 4]);
+  });
+  it('differs from the authors on the recorded disagreements only', () => {
+    const differ = authors.cases.filter(([hist, target, expected]) => JSON.stringify(roundHistogram(hist, target, 'exact-integer')) !== JSON.stringify(expected));
+    expect(differ.length).toBeGreaterThanOrEqual(213);
+    for (const [hist, target] of differ) expect(roundHistogram(hist, target, 'exact-integer').reduce((a, b) => a + b, 0)).toBe(target);
+  });
+});
+
+describe('binOf', () => {
   it('bins frequencies with 1.0 in the last bin and edges in the upper bin', () => {
     expect([0, 0.19, 0.2, 0.4, 0.6, 3 / 5, 0.79, 0.8, 1].map((f) => binOf(f, EDGES))).toEqual([0, 0, 1, 2, 3, 3, 3, 4, 4]);
   });
@@ -36,6 +67,26 @@ describe('matchedFrequency', () => {
     expect(ids(o)).toEqual(['a', 'b', 'c', 'd']);
     expect(o.valid).toBe(false); // only 4 reference images < 20
     expect(matchedFrequency(input, { minReferenceImages: 4 }, createRng(1)).valid).toBe(true);
+  });
+
+  it("[0,0,1,9,12] with candidates 0.5, 0.7×4, 0.9×5: the authors' targets [0,0,1,4,5] fill the class", () => {
+    const cands = [cand('m', 0.5), ...[1, 2, 3, 4].map((i) => cand(`s${i}`, 0.7)), ...[1, 2, 3, 4, 5].map((i) => cand(`n${i}`, 0.9))];
+    const o = matchedFrequency(base(cands, [0, 0, 1, 9, 12], 10), {}, createRng(1));
+    expect(o.classes[0]).toMatchObject({ binTargets: [0, 0, 1, 4, 5], short: 0, upward: [] });
+    expect(ids(o)).toEqual(['m', 'n1', 'n2', 'n3', 'n4', 'n5', 's1', 's2', 's3', 's4']);
+    expect(o.valid).toBe(true);
+    expect(o.parameters).toMatchObject({ rounding: 'authors-float64' });
+    // The exact-integer rule wants [0,0,0,4,6]: bin 4 runs one short and nothing is above it.
+    const exact = matchedFrequency(base(cands, [0, 0, 1, 9, 12], 10), { rounding: 'exact-integer' }, createRng(1));
+    expect(exact.classes[0]).toMatchObject({ binTargets: [0, 0, 0, 4, 6], short: 1 });
+    expect(exact.classes[0]!.imageIds).toHaveLength(9);
+    expect(exact.valid).toBe(false);
+  });
+
+  it('[4,1,1,0,0] to 10 wants [7,1,2,0,0]', () => {
+    const o = matchedFrequency(base([], [4, 1, 1, 0, 0], 10), { minReferenceImages: 0 }, createRng(1));
+    expect(o.classes[0]!.binTargets).toEqual([7, 1, 2, 0, 0]);
+    expect(() => matchedFrequency(base([], [4, 1, 1, 0, 0], 10), { rounding: 'nearest' as never }, createRng(1))).toThrow(/rounding must be/);
   });
 
   it('borrows upward from the next higher non-empty bin, never downward', () => {

@@ -16,6 +16,9 @@ import {
   openImageSource,
   parseDescriptor,
   registerDedupReview,
+  addKeepers,
+  listKeepers,
+  removeKeepers,
   searchSources,
   searchWorkspace,
   updateDedupStatus,
@@ -23,6 +26,7 @@ import {
   formatDistance,
   type Descriptor,
   type ImageSource,
+  type KernelReport,
   type Neighbour,
 } from '../../dedup/index.ts';
 import { openWorkspace, resolveWorkspaceDir, workspaceOption, closeWorkspace, withWorkspace } from '../../workspace/index.ts';
@@ -48,6 +52,7 @@ function thresholdPair(value: string, previous: Record<string, number> = {}): Re
 interface SearchFlags {
   queries?: string;
   references?: string[];
+  trainReferences?: string[];
   workspace?: string;
   k?: number;
   descriptor?: string[];
@@ -60,6 +65,7 @@ interface SearchFlags {
   workers?: number;
   dataDir?: string;
   listTensors?: string;
+  dssimShortList?: boolean;
   approximate?: boolean;
   indexDescriptor: string;
   shortList: number;
@@ -76,12 +82,15 @@ export function register(program: Command): void {
       'Exact k-nearest-neighbour search (squared L2 as a blocked matrix product on all cores).\n' +
         'Array mode: --queries X --references Y [--references Z]: X/Y are dataset names (cifar10-test) or paths\n' +
         '(.bin, uint8 .npy, image folders). A reference equal to the queries is searched without self-matches.\n' +
-        'Workspace mode: --workspace DIR: candidates against the pool itself, the originals and any --references;\n' +
-        'neighbours are stored for `retest dedup review` and dedup_status is updated.\n' +
-        'Descriptors: pixels[@SIZE], pixels-std[@SIZE] (default pixels-std@32), features:MODEL.onnx#TENSOR, dssim (re-ranks a short list).',
+        'Workspace mode: --workspace DIR: candidates against the pool itself, the originals, any --references (val/test)\n' +
+        'and --train-references; neighbours are stored for `retest dedup review` and dedup_status is updated.\n' +
+        'Descriptors: pixels[@SIZE], pixels-std[@SIZE] (default pixels-std@32), features:MODEL.onnx#TENSOR, dssim.\n' +
+        'dssim: in a workspace, searched (top --k) against the training images of the class and its 5 most similar classes,\n' +
+        'all other originals and the candidates (as ImageNetV2); in array mode it re-ranks the previous descriptor\'s top 30.',
     )
     .option('--queries <name|path>', 'query images (array mode)')
-    .option('--references <name|path>', 'reference set (repeatable)', collect)
+    .option('--references <name|path>', 'reference set (repeatable; in a workspace: validation/test originals)', collect)
+    .option('--train-references <name|path>', 'workspace mode: a labelled training set of originals (repeatable); dssim searches only its images of related classes', collect)
     .addOption(workspaceOption())
     .option('-k, --k <n>', 'neighbours per query (default 10; 100 in workspace mode)', positiveInt('--k'))
     .option('--descriptor <spec>', 'descriptor (repeatable): pixels[@S] | pixels-std[@S] | features:M.onnx#T | dssim', collect)
@@ -89,7 +98,8 @@ export function register(program: Command): void {
     .option('--top <n>', 'closest pairs listed on the terminal', positiveInt('--top'), 20)
     .option('--sheet <n>', 'pairs on each contact sheet', positiveInt('--sheet'), 100)
     .option('--threshold <descriptor=value>', 'review threshold (workspace mode; repeatable)', thresholdPair)
-    .option('--auto-duplicate-below <l2>', 'workspace mode: mark pixel pairs at or below this squared L2 as duplicates (CIFAR-10.1: 1000 at 32²)', Number)
+    .option('--auto-duplicate-below <l2>', 'workspace mode: mark raw-pixel pairs at or below this Euclidean (not squared) L2 as duplicates (CIFAR-10.1: 1000 at 32²)', Number)
+    .option('--dssim-short-list', "workspace mode: dssim re-scores only the other metrics' first 30 neighbours (fast; not the authors' search)")
     .option('--workers <n>', 'worker threads (default: all cores)', positiveInt('--workers'))
     .option('--approximate', 'array mode: HNSW index (usearch) over --index-descriptor, short list re-ranked exactly')
     .option('--index-descriptor <spec>', 'reduced descriptor indexed by --approximate', 'pixels-std@8')
@@ -142,8 +152,10 @@ export function register(program: Command): void {
     .summary('duplicate graph → excluded / kept candidates (writes dedup_status)')
     .description(
       'Builds the duplicate graph (pairs decided duplicate, exact duplicates, same source id) and writes dedup_status.\n' +
-        'A group touching an original is excluded whole; a group of candidates keeps its earliest-ingested image;\n' +
-        'a candidate with an undecided close pair stays pending (ineligible for sampling).',
+        'A group touching an original is excluded whole; a group of candidates keeps one image by the ImageNetV2 rule\n' +
+        '(a `retest dedup keep` override; else the class with the fewest good candidates among those whose best member\n' +
+        'scores ≥ 0.7, else ≥ 0.6, else the best; its most-selected member, ties to the highest id). A candidate with an\n' +
+        'undecided close pair, or not searched with every metric used in the workspace, stays pending (ineligible).',
     )
     .addOption(workspaceOption())
     .addOption(jsonOption())
@@ -156,9 +168,56 @@ export function register(program: Command): void {
         }
         process.stdout.write(`candidates: ${resolutions.length}  clear: ${counts.clear}  pending review: ${counts.pending}  duplicate: ${counts.duplicate}\n`);
         for (const r of resolutions.filter((x) => x.status === 'duplicate').slice(0, 20)) process.stdout.write(`  duplicate ${r.imageId}: ${r.reason}\n`);
-        if (counts.pending > 0) process.stdout.write('pending candidates stay ineligible until every pair closer than a threshold is decided (`retest dedup review`).\n');
+        if (counts.pending > 0) process.stdout.write('pending candidates stay ineligible until they are searched with every metric and every pair closer than a threshold is decided (`retest dedup review`).\n');
       });
     });
+
+  keepCommand(dedup);
+}
+
+function keepCommand(dedup: Command): void {
+  dedup
+    .command('keep')
+    .summary("manual keepers of duplicate groups of candidates (the authors' resolution override)")
+    .description(
+      'Names the candidate to keep in its group of near-duplicate candidates, overriding the automatic rule.\n' +
+        'At most one keeper per group (two leave the group pending). --file takes a JSON array of image ids\n' +
+        "(the ImageNetV2 authors' near_duplicate_resolution_override.json). Then run `retest dedup resolve`.",
+    )
+    .argument('[ids...]', 'candidate image ids')
+    .option('--file <json>', 'a JSON array of candidate ids to keep')
+    .option('--reason <text>', 'why (stored)', 'manual override')
+    .option('--remove', 'remove these keepers instead')
+    .option('--list', 'list the keepers')
+    .addOption(workspaceOption())
+    .addOption(jsonOption())
+    .action((ids: string[], flags: { file?: string; reason: string; remove?: boolean; list?: boolean; workspace?: string; json?: boolean }) => {
+      const all = [...ids, ...(flags.file ? keeperFile(flags.file) : [])];
+      withWorkspace(flags.workspace, (workspace) => {
+        if (!flags.list) {
+          if (all.length === 0) throw usageError('give candidate ids or --file', { field: 'ids', hint: 'e.g. retest dedup keep 3f2a… --reason "sharper copy"' });
+          if (flags.remove) removeKeepers(workspace.db, all);
+          else addKeepers(workspace.db, all, { reason: flags.reason, by: safeUserName() });
+        }
+        const keepers = listKeepers(workspace.db);
+        if (flags.json) printJson({ keepers });
+        else for (const k of keepers) process.stdout.write(`${k.imageId}\t${k.reason}\t${k.by}\t${k.at}\n`);
+      });
+    });
+}
+
+/** The ids of a keeper file: a JSON array of strings. */
+function keeperFile(path: string): string[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (cause) {
+    throw usageError('cannot read the keeper file as JSON', { file: path, field: '--file', cause, expected: 'a JSON array of image ids' });
+  }
+  if (!Array.isArray(parsed) || !parsed.every((x) => typeof x === 'string')) {
+    throw usageError('the keeper file must be a JSON array of image ids', { file: path, field: '--file', expected: '["<image id>", …]', received: JSON.stringify(parsed).slice(0, 80) });
+  }
+  return parsed as string[];
 }
 
 function safeUserName(): string {
@@ -190,6 +249,7 @@ async function searchArrays(flags: SearchFlags): Promise<void> {
     let neighbours: Neighbour[][];
     let name: string;
     let seconds: number;
+    let kernel: KernelReport | null = null;
     if (spec === 'dssim') {
       // DSSIM re-ranks the short lists of the previous descriptor (or of pixels-std).
       const started = performance.now();
@@ -226,6 +286,7 @@ async function searchArrays(flags: SearchFlags): Promise<void> {
         neighbours = result.neighbours.map((list) => list.slice(0, k));
         name = descriptor.name;
         seconds = result.describeSeconds + result.searchSeconds;
+        kernel = result.kernel;
       } finally {
         await descriptor.close();
       }
@@ -238,13 +299,15 @@ async function searchArrays(flags: SearchFlags): Promise<void> {
             query: label(queries, q),
             ...(specs.length > 1 ? { descriptor: name } : {}),
             neighbours: list.map((n) => ({ reference: label(references[n.set] as ImageSource, n.index), set: (references[n.set] as ImageSource).name, distance: n.distance })),
+            ...(kernel ? { kernel: kernel.name } : {}),
           }),
         );
       }
       process.stdout.write(`${lines.join('\n')}\n`);
     } else {
       const pairs = closestPairs(neighbours, selfSets, flags.top);
-      process.stdout.write(`${name}: ${queries.count} queries × ${references.map((r) => `${r.count} ${r.name}`).join(' + ')} in ${seconds.toFixed(1)} s; closest pairs:\n`);
+      process.stdout.write(`${name}: ${queries.count} queries × ${references.map((r) => `${r.count} ${r.name}`).join(' + ')} in ${seconds.toFixed(1)} s${kernel ? ` (kernel ${kernel.name})` : ''}; closest pairs:\n`);
+      for (const skipped of kernel?.skipped ?? []) process.stderr.write(`note: kernel ${skipped.name} not used: ${skipped.reason}\n`);
       for (const p of pairs) {
         const ref = references[p.set] as ImageSource;
         process.stdout.write(`  ${String(label(queries, p.query)).padStart(6)} ${queries.name}  ↔  ${String(label(ref, p.reference)).padStart(6)} ${ref.name}   ${formatDistance(p.distance)}\n`);
@@ -296,11 +359,16 @@ async function searchWorkspaceCommand(flags: SearchFlags): Promise<void> {
     });
   }
   await withWorkspace(flags.workspace, async (workspace) => {
+    const open = (name: string) => openImageSource(name, { cacheDir: cacheDir(), side: workspace.config.squareSize, ...(flags.dataDir ? { dataDir: flags.dataDir } : {}) });
     const references: ImageSource[] = [];
-    for (const name of flags.references ?? []) references.push(await openImageSource(name, { cacheDir: cacheDir(), side: workspace.config.squareSize, ...(flags.dataDir ? { dataDir: flags.dataDir } : {}) }));
+    for (const name of flags.references ?? []) references.push(await open(name));
+    const trainReferences: ImageSource[] = [];
+    for (const name of flags.trainReferences ?? []) trainReferences.push(await open(name));
     const summary = await searchWorkspace(workspace, {
       descriptors,
       references,
+      trainReferences,
+      ...(flags.dssimShortList ? { dssim: 'short-list' as const } : {}),
       ...(flags.k !== undefined ? { k: flags.k } : {}),
       ...(flags.threshold ? { thresholds: flags.threshold } : {}),
       ...(flags.autoDuplicateBelow !== undefined ? { autoDuplicateBelow: flags.autoDuplicateBelow } : {}),
@@ -313,7 +381,8 @@ async function searchWorkspaceCommand(flags: SearchFlags): Promise<void> {
     }
     process.stdout.write(`${summary.candidates} candidates searched\n`);
     for (const m of summary.metrics) {
-      process.stdout.write(`  ${m.metric}: ${m.underThreshold} pairs ≤ ${m.threshold === null ? '(no threshold: give --threshold)' : formatDistance(m.threshold)} among the first 30, ${m.seconds.toFixed(1)} s\n`);
+      process.stdout.write(`  ${m.metric}: ${m.underThreshold} pairs ≤ ${m.threshold === null ? '(no threshold: give --threshold)' : formatDistance(m.threshold)} among the first 30, ${m.seconds.toFixed(1)} s${m.kernel ? ` (kernel ${m.kernel})` : ''}\n`);
+      if (m.thresholdNote) process.stderr.write(`note: ${m.metric}: ${m.thresholdNote}\n`);
     }
     if (summary.autoDuplicates) process.stdout.write(`  ${summary.autoDuplicates} pairs marked duplicate automatically\n`);
     process.stdout.write(`status: ${summary.status.clear} clear, ${summary.status.pending} pending review, ${summary.status.duplicate} duplicate\n`);

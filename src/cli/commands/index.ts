@@ -13,6 +13,7 @@ import { register as importCommand } from './import.ts';
 import { register as analyzeCommand } from './analyze.ts';
 import { register as reportCommand } from './report.ts';
 import { register as collect } from './collect.ts';
+import { register as keywords } from './keywords.ts';
 import { register as serve } from './serve.ts';
 import { register as labellers } from './labellers.ts';
 import { register as dedup } from './dedup.ts';
@@ -25,4 +26,4 @@ import { register as exportCommand } from './export.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [datasetsCommand, fetchCommand, evalCommand, preprocessCommand, importCommand, analyzeCommand, reportCommand, init, classes, collect, tasks, answers, frequencies, dedup, sample, blacklist, exportCommand, serve, labellers];
+export const commands: RegisterCommand[] = [datasetsCommand, fetchCommand, evalCommand, preprocessCommand, importCommand, analyzeCommand, reportCommand, init, classes, keywords, collect, tasks, answers, frequencies, dedup, sample, blacklist, exportCommand, serve, labellers];

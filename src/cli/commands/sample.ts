@@ -4,20 +4,21 @@
  */
 import { Option, type Command } from 'commander';
 import { usageError } from '../../core/index.ts';
-import { createRevision, getRevision, listRevisions, type StrategyChoice } from '../../sample/index.ts';
+import { createRevision, getRevision, listRevisions, type HistogramRounding, type StrategyChoice } from '../../sample/index.ts';
 import { workspaceOption, withWorkspace } from '../../workspace/index.ts';
 import { jsonOption, positiveInt, printJson } from '../options.ts';
 import { intArg } from './tasks.ts';
 
 interface SampleOptions {
   workspace?: string; json?: boolean; perClass: number; seed: number; parent?: number; fresh?: boolean;
-  minAnswers: number; minReferenceAnswers: number; requireDedup?: boolean;
+  minAnswers: number; minReferenceAnswers: number; skipDedup?: boolean;
 }
 
 export function register(program: Command): void {
   const group = program.command('sample').description('sample the new test set from eligible candidates; every run is a stored revision')
     .addHelpText('after', `
-Eligible: not blacklisted, not an exact or near duplicate, reviewed, ≥ --min-answers valid answers.
+Eligible: not blacklisted, not an exact or near duplicate, searched with every near-duplicate
+metric and reviewed (\`retest dedup search\` / \`review\`), ≥ --min-answers valid answers.
 A run starts from the latest revision of the same strategy (its still-eligible images are kept and
 only the gaps re-sampled) unless --fresh or --parent ID. Same workspace + seed ⇒ same images.
 
@@ -34,13 +35,14 @@ Examples:
     .option('--fresh', 'start from scratch (no parent)')
     .addOption(new Option('--min-answers <n>', 'valid answers a candidate needs').default(10).argParser(positiveInt('--min-answers')))
     .addOption(new Option('--min-reference-answers <n>', 'valid answers a reference image needs to enter the histogram').default(10).argParser(positiveInt('--min-reference-answers')))
-    .option('--require-dedup', "candidates need a near-duplicate review outcome 'clear'")
+    .option('--skip-dedup', "let candidates never searched for near-duplicates through (not the authors' process; recorded in the revision)")
     .addOption(workspaceOption())
     .addOption(jsonOption());
   common(group.command('matched-frequency').description('match each class\'s reference histogram of selection frequencies (ImageNetV2 MatchedFrequency)'))
     .option('--no-upward', 'do not borrow from higher bins when a bin runs short')
     .addOption(new Option('--min-reference-images <n>', 'reference images a histogram needs for a valid revision').default(20).argParser(intArg('--min-reference-images')))
-    .action((options: SampleOptions & { upward: boolean; minReferenceImages: number }) => run(options, { function: 'matched-frequency', params: { upwardSampling: options.upward, minReferenceImages: options.minReferenceImages } }));
+    .addOption(new Option('--rounding <rule>', "bin targets: the authors' float64 arithmetic, or exact integer remainders (not the authors' rule)").choices(['authors-float64', 'exact-integer']).default('authors-float64'))
+    .action((options: SampleOptions & { upward: boolean; minReferenceImages: number; rounding: HistogramRounding }) => run(options, { function: 'matched-frequency', params: { upwardSampling: options.upward, minReferenceImages: options.minReferenceImages, rounding: options.rounding } }));
   common(group.command('threshold').description('a random draw among candidates with selection frequency ≥ τ (ImageNetV2 Threshold0.7)'))
     .addOption(new Option('--tau <x>', 'frequency threshold').default(0.7).argParser(Number))
     .option('--class-tau <list>', 'per-class overrides, e.g. 12=0.5,40=0.6')
@@ -97,7 +99,7 @@ function run(options: SampleOptions, strategy: StrategyChoice): void {
     }
     const { revision, outcome, eligibility } = createRevision(ws.db, {
       strategy, perClass: options.perClass, seed: options.seed, parent,
-      minAnswers: options.minAnswers, minReferenceAnswers: options.minReferenceAnswers, requireDedup: options.requireDedup ?? false,
+      minAnswers: options.minAnswers, minReferenceAnswers: options.minReferenceAnswers, requireDedup: options.skipDedup !== true,
     });
     const carried = revision.images.filter((i) => i.carriedOver).length;
     if (options.json) {
