@@ -11,6 +11,7 @@ import { register as classes } from './classes.ts';
 import { register as importCommand } from './import.ts';
 import { register as analyzeCommand } from './analyze.ts';
 import { register as reportCommand } from './report.ts';
+import { register as planCommand } from './plan.ts';
 import { register as collect } from './collect.ts';
 import { register as serve } from './serve.ts';
 import { register as labellers } from './labellers.ts';
@@ -24,4 +25,4 @@ import { register as exportCommand } from './export.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [datasetsCommand, fetchCommand, evalCommand, importCommand, analyzeCommand, reportCommand, init, classes, collect, tasks, answers, frequencies, dedup, sample, blacklist, exportCommand, serve, labellers];
+export const commands: RegisterCommand[] = [datasetsCommand, fetchCommand, evalCommand, importCommand, analyzeCommand, reportCommand, planCommand, init, classes, collect, tasks, answers, frequencies, dedup, sample, blacklist, exportCommand, serve, labellers];
