@@ -44,6 +44,17 @@ describe('retest analyze --published (no store)', () => {
     expect(out).toContain('Kendall τ-b');
   });
 
+  it('--published timm adds timm\'s 1,556 models, --published recht2019 timm both, named in the source column', async () => {
+    const timm = JSON.parse(await runCli(['analyze', '--published', 'timm', '--new', 'imagenetv2-matched-frequency', '--resamples', '200', '--json', '--db', join(dir, 'none.db')])) as { models: unknown[] };
+    expect(timm.models).toHaveLength(1556);
+    const both = JSON.parse(await runCli(['analyze', '--published', 'recht2019', 'timm', '--new', 'imagenetv2-matched-frequency', '--resamples', '200', '--json', '--db', join(dir, 'none.db')])) as { models: unknown[] };
+    expect(both.models).toHaveLength(1556 + 67);
+    const text = await runCli(['analyze', '--published', 'recht2019', 'timm', '--new', 'imagenetv2-matched-frequency', '--include', 'resnet50', 'resnet50.tv_in1k@224', '--resamples', '200', '--db', join(dir, 'none.db')]);
+    expect(text).toMatch(/^resnet50\s+published\s+76\.13/m);
+    expect(text).toMatch(/^resnet50\.tv_in1k@224\s+timm\s+/m);
+    await expect(runCli(['analyze', '--published', 'timmy', '--new', 'imagenetv2-matched-frequency', '--db', join(dir, 'none.db')])).rejects.toThrow(/no bundled published results named "timmy"/);
+  });
+
   it('refuses an unknown test set with a usage error naming it', async () => {
     await expect(runCli(['analyze', '--published', '--original', 'imagenet-val', '--new', 'imagenetv3', '--db', join(dir, 'none.db')])).rejects.toThrow(RetestError);
     await expect(runCli(['analyze', '--published', '--original', 'imagenet-val', '--new', 'imagenetv3', '--db', join(dir, 'none.db')])).rejects.toThrow(/no results for test set "imagenetv3"/);
