@@ -51,6 +51,8 @@ export interface AdaptiveTasksOptions extends Partial<Omit<AdaptiveOptions, 'bud
   seed?: number | string;
   /** Candidates per follow-up task (default 42), positive and negative controls (3 each). */
   shape?: { candidates?: number; positives?: number; negatives?: number };
+  /** Only these classes get follow-ups (the prior is still fitted over every class). */
+  classes?: readonly number[];
   /** Creation time (default: now). */
   now?: Date | string;
 }
@@ -151,8 +153,10 @@ export function createAdaptiveTasks(db: Db, options: AdaptiveTasksOptions): Adap
   const now = toIso(options.now ?? new Date());
   const spentBefore = (db.prepare('SELECT COALESCE(SUM(scheduled), 0) AS s FROM label_adaptive_rounds').get() as { s: number }).s;
   const left = Math.max(0, options.budget - spentBefore);
-  const tallies = readTallies(db);
-  const allocation = allocateFollowUps(tallies, { ...params, budget: left }, fitFrequencyPrior(tallies.filter((t) => !t.waiting)));
+  const all = readTallies(db);
+  const only = options.classes ? new Set(options.classes) : null;
+  const tallies = only ? all.filter((t) => only.has(t.classIdx)) : all;
+  const allocation = allocateFollowUps(tallies, { ...params, budget: left }, fitFrequencyPrior(all.filter((t) => !t.waiting)));
   const { followUps, scheduled, ...counts } = allocation;
   const report: AdaptiveRoundReport = {
     round: null, budget: options.budget, spentBefore, scheduled, remaining: left - scheduled, tasks: 0,

@@ -15,7 +15,7 @@ import { cloudSpec, collectionLabel, interactiveCloudSpec } from './cloud-spec.t
 import { slugOf } from './format.ts';
 import { frequencySpec } from './frequency-spec.ts';
 import { cloudCsv, headlineText, reportHtml } from './html.ts';
-import { compileToVega } from './interactive.ts';
+import { compileToVega, STARTER_SCRIPT, vegaRuntime } from './interactive.ts';
 import { renderSvg } from './render-svg.ts';
 import { scatterSpec } from './scatter-spec.ts';
 import { csvTable, fitsMarkdown, latexTable, markdownTable } from './tables.ts';
@@ -172,7 +172,8 @@ export async function buildReport(options: ReportOptions): Promise<ReportSummary
   const drawn = new Set(pairs.flatMap((p) => [...(p.report?.comparison.collections ?? []), ...p.clouds.flatMap((c) => c.panel.cloud.collections)]));
   const citations = publishedNames(options.published).filter((n) => drawn.has(n)).map((n) => publishedTable(n).citation);
   const headlines = pairs.flatMap((p) => [...(p.headline ? [p.headline] : []), ...p.clouds.map((c) => c.headline)]);
-  files.set('index.html', reportHtml({ pairs, citations, metric, axes }));
+  const scripts = pairs.some((p) => p.clouds.length > 0) ? [vegaRuntime().script, STARTER_SCRIPT] : [];
+  files.set('index.html', reportHtml({ pairs, citations, scripts, metric, axes }));
   files.set(
     'summary.md',
     `# retest report\n\n${citations.map((c) => `Published results: ${c}.\n\n`).join('')}| original → new | headline |\n|---|---|\n${headlines.map((h) => `| ${h.title} | ${headlineText(h)} |`).join('\n')}\n`,

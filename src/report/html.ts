@@ -1,14 +1,14 @@
 /**
  * The self-contained HTML report: inline CSS and SVG, no network (a Content-Security-Policy forbids
- * any request). Pages with a cloud panel also carry the Vega runtime and a starter script inline,
- * allowed by their sha256 in the policy; pages without one have no script at all. Deterministic:
- * the same inputs give byte-identical HTML.
+ * any request). Pages with a cloud panel also carry the scripts given (the Vega runtime and its
+ * starter) inline, allowed by their sha256 in the policy; pages without one have no script at all.
+ * Pure and deterministic: the same inputs give byte-identical HTML.
  */
 import { errorRatio, SCALES } from '../analyze/index.ts';
 import type { CloudPanel } from './cloud-panel.ts';
 import { collectionLabel } from './cloud-spec.ts';
 import { fixed, interval, pct } from './format.ts';
-import { jsonForScript, scriptHash, STARTER_SCRIPT, vegaRuntime } from './interactive.ts';
+import { jsonForScript, scriptHash } from './interactive.ts';
 import type { CloudReport, PairHeadline, PairReport } from './types.ts';
 
 export const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -33,6 +33,8 @@ export interface HtmlInput {
   pairs: { report: PairReport | null; headline: PairHeadline | null; scatterSvg: string; frequencySvgs: string[]; clouds: CloudReport[] }[];
   /** Citations of the published collections drawn. */
   citations: string[];
+  /** Inline scripts for the interactive plots (the Vega runtime, its starter); given when a pair has a cloud panel. */
+  scripts: string[];
   metric: 'top1' | 'top5';
   axes: 'linear' | 'probit';
 }
@@ -151,7 +153,8 @@ ${modelTable(report)}
 </section>`;
   });
   const interactive = input.pairs.some((p) => p.clouds.length > 0);
-  const scripts = interactive ? [vegaRuntime().script, STARTER_SCRIPT] : [];
+  if (interactive && input.scripts.length === 0) throw new Error('bug: a cloud panel without the scripts that draw it');
+  const scripts = interactive ? input.scripts : [];
   const csp = `default-src 'none'; style-src 'unsafe-inline'; img-src data:${interactive ? `; script-src ${scripts.map(scriptHash).join(' ')} 'unsafe-eval'` : ''}`;
   return `<!doctype html>
 <html lang="en">

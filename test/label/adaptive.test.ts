@@ -185,6 +185,8 @@ describe('an adaptive round on a workspace', () => {
       const json = JSON.parse(await tasksCli(['create', '--adaptive', '--budget', '1000', '--tau', '0.7', '--json', '--workspace', ws.dir])) as { round: number | null; params: { edges: number[] } };
       expect(json.params.edges).toEqual([0.2, 0.4, 0.6, 0.7, 0.8]);
       expect(json.round).toBeNull(); // the follow-ups of round 1 are still waiting for answers
+      const other = JSON.parse(await tasksCli(['create', '--adaptive', '--budget', '1000', '--classes', '3', '--json', '--workspace', ws.dir])) as { candidates: number; round: number | null };
+      expect([other.candidates, other.round]).toEqual([0, null]); // class 3 has no candidates
       const e = await rejection(tasksCli(['create', '--adaptive', '--workspace', ws.dir]));
       expect(e.field).toBe('--budget');
     });

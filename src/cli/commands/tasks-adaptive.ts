@@ -6,6 +6,7 @@ import { Option } from 'commander';
 import { usageError } from '../../core/index.ts';
 import { createAdaptiveTasks, DEFAULT_ADAPTIVE } from '../../label/index.ts';
 import { withWorkspace } from '../../workspace/index.ts';
+import { parseClassList } from './tasks.ts';
 import { positiveInt, printJson } from '../options.ts';
 
 export interface AdaptiveCliOptions {
@@ -20,6 +21,7 @@ export interface AdaptiveCliOptions {
   epsilon: number;
   edges: number[];
   tau?: number;
+  classes?: string;
 }
 
 function edgesArg(value: string): number[] {
@@ -59,7 +61,10 @@ export function runAdaptive(options: AdaptiveCliOptions): void {
   if (options.budget === undefined) throw usageError('--adaptive needs --budget N (candidate answers)', { field: '--budget', hint: 'e.g. --budget 20000: at most 20,000 more candidate answers over all adaptive rounds' });
   const edges = [...new Set([...options.edges, ...(options.tau !== undefined ? [options.tau] : [])])].sort((a, b) => a - b);
   withWorkspace(options.workspace, (ws) => {
-    const r = createAdaptiveTasks(ws.db, { budget: options.budget as number, seed: options.seed, edges, step: options.step, maxAnswers: options.maxAnswers, minAnswers: options.minAnswers, epsilon: options.epsilon });
+    const r = createAdaptiveTasks(ws.db, {
+      budget: options.budget as number, seed: options.seed, edges, step: options.step, maxAnswers: options.maxAnswers, minAnswers: options.minAnswers, epsilon: options.epsilon,
+      ...(options.classes ? { classes: parseClassList(options.classes) } : {}),
+    });
     if (options.json) { printJson(r); return; }
     const n = (v: number) => v.toLocaleString('en-US');
     const a = r.allocation;
