@@ -9,7 +9,7 @@ import { clopperPearson } from './clopper-pearson.ts';
 import { olsFit } from './ols.ts';
 import { kendallTauB, spearman } from './rank-correlation.ts';
 import { fromScale, SCALES, toScale } from './scales.ts';
-import type { AccuracyEstimate, Analysis, Count, FitWithIntervals, ModelComparison, ModelPair, Scale } from './types.ts';
+import type { AccuracyEstimate, Analysis, Count, CountSource, FitWithIntervals, ModelComparison, ModelPair, Scale } from './types.ts';
 
 export interface CompareOptions {
   /** Original test-set name (for the output). */
@@ -32,7 +32,9 @@ export interface Comparison {
   /** The `retest analyze --json` object. */
   analysis: Analysis;
   /** Where each model's numbers came from, in `analysis.models` order. */
-  sources: ('store' | 'published')[];
+  sources: CountSource[];
+  /** Each model's published collection ('recht2019', 'timm', a table's name), null for the user's per-image results; `analysis.models` order. */
+  collections: (string | null)[];
   /** Whether each model was used for the fit, in `analysis.models` order. */
   inFit: boolean[];
   /** Mean of the gaps in accuracy (original − new); null without models. */
@@ -121,6 +123,7 @@ export function compareTestSets(pairs: readonly ModelPair[], options: CompareOpt
   return {
     analysis,
     sources: sorted.map((p) => p.source),
+    collections: sorted.map((p) => p.collection ?? null),
     inFit,
     meanGap: models.length > 0 ? models.reduce((s, m) => s + m.gap, 0) / models.length : null,
     scale,

@@ -9,4 +9,5 @@ export { accuracyByFrequency, DEFAULT_FREQUENCY_EDGES } from './selection-freque
 export { perClassAccuracy, type ClassAccuracy } from './per-class.ts';
 export { globToRegExp, modelMatcher, type ModelFilter } from './model-filter.ts';
 export { compareTestSets, fitInScale, estimate, errorRatio, DEFAULT_RESAMPLES, type CompareOptions, type Comparison } from './compare-test-sets.ts';
-export { pairModels } from './pair-models.ts';
+export { pairModels, SOURCE_PRECEDENCE } from './pair-models.ts';
+export { percentileRank } from './percentile-rank.ts';

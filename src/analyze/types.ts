@@ -38,12 +38,23 @@ export interface FitWithIntervals extends LineFit {
   intercept_ci95: [number, number] | null;
 }
 
+/**
+ * Where a model's numbers came from:
+ * - 'store': per-image results the user evaluated or imported ("your models");
+ * - 'table': published accuracies the user imported into the store (`retest import accuracies`):
+ *   counts only, nothing per image;
+ * - 'published': the results bundled with retest (the paper's counts, timm's table).
+ */
+export type CountSource = 'store' | 'table' | 'published';
+
 /** One model scored on both test sets. */
 export interface ModelPair {
   /** Model name. */
   model: string;
-  /** Where the numbers came from: the user's store, or the bundled published results. */
-  source: 'store' | 'published';
+  /** Where the numbers came from. */
+  source: CountSource;
+  /** The published collection ('recht2019', 'timm', or an imported table's name); undefined for 'store'. */
+  collection?: string;
   original: Count;
   new: Count;
 }
@@ -99,8 +110,10 @@ export interface CountRecord {
   top1Correct: number;
   /** Null when fewer than 5 classes were stored per image (CIFAR-10 label arrays). */
   top5Correct: number | null;
-  /** 'store': evaluated or imported by the user; 'published': the bundled paper results. */
-  source: 'store' | 'published';
+  /** 'store': per-image results of the user; 'table': an imported accuracy table; 'published': bundled with retest. */
+  source: CountSource;
+  /** For 'table' and 'published': which collection ('recht2019', 'timm', an imported table's name). */
+  collection?: string;
   /** The store run the counts come from (store records only). */
   runId?: number;
 }

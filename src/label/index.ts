@@ -13,3 +13,6 @@ export { recordAssignments, type ImportedAssignment, type RecordReport } from '.
 export { exportMturk, importMturkResults, externalQuestionXml, imageUrl, mturkTime, type MturkExportOptions } from './mturk.ts';
 export { importAnswersJsonl, answerLineSchema, type AnswerLine } from './jsonl.ts';
 export { importVoteCounts, type VoteCountOptions } from './vote-counts.ts';
+export { fitFrequencyPrior, misplacementProbability, binAgainst, type FrequencyPrior } from './frequency-prior.ts';
+export { allocateFollowUps, canChangeBin, DEFAULT_ADAPTIVE, type ImageTally, type AdaptiveOptions, type FollowUp, type Allocation } from './adaptive-allocation.ts';
+export { createAdaptiveTasks, readTallies, composeFollowUps, adaptiveMigrations, type AdaptiveTasksOptions, type AdaptiveRoundReport } from './adaptive-tasks.ts';

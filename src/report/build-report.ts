@@ -7,24 +7,33 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { accuracyByFrequency, compareTestSets, modelMatcher, pairModels } from '../analyze/index.ts';
 import type { Comparison, Scale } from '../analyze/index.ts';
-import { latestRun, loadPublished, PAPER_PAIRS, pairTitle, PUBLISHED_CITATION, readFrequencies, storeCounts } from '../import/index.ts';
+import { accuracyCounts, latestRun, loadPublishedTables, PAPER_PAIRS, pairTitle, publishedTable, readFrequencies, storeCounts } from '../import/index.ts';
 import type { CountRecord } from '../import/index.ts';
 import type { ResultsStore } from '../store/index.ts';
+import { cloudCollections, cloudPanel } from './cloud-panel.ts';
+import { cloudSpec, collectionLabel, interactiveCloudSpec } from './cloud-spec.ts';
 import { slugOf } from './format.ts';
 import { frequencySpec } from './frequency-spec.ts';
-import { headlineText, reportHtml } from './html.ts';
+import { cloudCsv, headlineText, reportHtml } from './html.ts';
+import { compileToVega, STARTER_SCRIPT, vegaRuntime } from './interactive.ts';
 import { renderSvg } from './render-svg.ts';
 import { scatterSpec } from './scatter-spec.ts';
 import { csvTable, fitsMarkdown, latexTable, markdownTable } from './tables.ts';
-import type { Axes, FrequencySection, PairHeadline, PairReport, ReportSummary } from './types.ts';
+import type { Axes, CloudReport, FrequencySection, PairHeadline, PairReport, ReportSummary } from './types.ts';
+
+/** The bundled tables a report includes by default: the paper's counts and timm's table. */
+export const DEFAULT_REPORT_TABLES: readonly string[] = ['recht2019', 'timm'];
+
+/** The collection of the paper's models: the main panel of every pair draws them. */
+const PAPER = 'recht2019';
 
 export interface ReportOptions {
   /** Output folder (created). */
   out: string;
   /** The user's results store, or null for the published results alone. */
   store: ResultsStore | null;
-  /** Include the bundled published results. */
-  published: boolean;
+  /** Bundled published results to include: their names ('recht2019', 'timm'); true = both, false = none. */
+  published: boolean | readonly string[];
   /** Pairs to show; default: the paper's pairs that have data, then any other pair given. */
   pairs?: { original: string; new: string }[];
   metric?: 'top1' | 'top5';
@@ -58,12 +67,17 @@ export function headlineOf(c: Comparison, title: string): PairHeadline {
   };
 }
 
-/** Store counts (when a store is given) plus the published ones (when asked). */
-export function gatherCounts(store: ResultsStore | null, published: boolean, testSets?: readonly string[]): CountRecord[] {
-  return [...(store ? storeCounts(store, testSets) : []), ...(published ? loadPublished() : [])];
+/** The bundled table names a `published` option means. */
+export function publishedNames(published: boolean | readonly string[]): string[] {
+  return published === true ? [...DEFAULT_REPORT_TABLES] : published === false ? [] : [...published];
 }
 
-function frequencySections(store: ResultsStore | null, files: Record<string, string>, testSets: string[], models: string[], sources: ('store' | 'published')[]): FrequencySection[] {
+/** Store counts (per-image runs and imported accuracy tables, when a store is given) plus the bundled tables asked for. */
+export function gatherCounts(store: ResultsStore | null, published: boolean | readonly string[], testSets?: readonly string[]): CountRecord[] {
+  return [...(store ? [...storeCounts(store, testSets), ...accuracyCounts(store, testSets)] : []), ...loadPublishedTables(publishedNames(published))];
+}
+
+function frequencySections(store: ResultsStore | null, files: Record<string, string>, testSets: string[], models: string[], sources: readonly string[]): FrequencySection[] {
   if (!store) return [];
   const out: FrequencySection[] = [];
   for (const testSet of testSets) {
@@ -91,11 +105,40 @@ export async function buildReport(options: ReportOptions): Promise<ReportSummary
   const keep = modelMatcher({ ...(options.include ? { include: options.include } : {}), ...(options.exclude ? { exclude: options.exclude } : {}) });
   const outOfFit = options.fitExclude && options.fitExclude.length > 0 ? modelMatcher({ include: options.fitExclude }) : () => false;
 
+  // The main panel of a pair: your per-image results and the paper's models (one fit over both, as
+  // before clouds existed); every other collection gets a cloud panel with its own fit.
+  const mainCounts = counts.filter((r) => r.source === 'store' || r.collection === PAPER);
   const files = new Map<string, string>();
-  const pairs: { report: PairReport; headline: PairHeadline; scatterSvg: string; frequencySvgs: string[] }[] = [];
+  const pairs: { report: PairReport | null; headline: PairHeadline | null; scatterSvg: string; frequencySvgs: string[]; clouds: CloudReport[] }[] = [];
   for (const pair of wanted) {
-    const modelPairs = pairModels(counts, { original: pair.original, new: pair.new, metric }).filter((p) => keep(p.model));
-    if (modelPairs.length === 0) continue;
+    const title = pairTitle(pair.original, pair.new);
+    const slug = slugOf(pair.original, pair.new);
+    const clouds: CloudReport[] = [];
+    for (const collection of cloudCollections(counts, pair, [PAPER])) {
+      const panel = cloudPanel(counts, {
+        original: pair.original, new: pair.new, metric, scale: axes, collection, keep, outOfFit,
+        ...(options.resamples !== undefined ? { resamples: options.resamples } : {}),
+        ...(options.seed !== undefined ? { seed: options.seed } : {}),
+      });
+      if (!panel) continue;
+      const cloudSlug = `${slug}.cloud-${collection.replace(/[^A-Za-z0-9._-]+/g, '_')}`;
+      const spec = cloudSpec(panel, { title: `${title}: against ${collectionLabel(collection)}`, originalLabel: pair.original, newLabel: pair.new, axes });
+      const interactive = interactiveCloudSpec(spec);
+      const headline = { ...headlineOf(panel.cloud, `${title} · ${collectionLabel(collection)}`), collection };
+      const cloud: CloudReport = { title, slug: cloudSlug, panel, headline, svg: await renderSvg(spec, cloudSlug.replace(/\./g, '-')), vega: await compileToVega(interactive) };
+      files.set(`specs/${cloudSlug}.vl.json`, `${JSON.stringify(spec, null, 2)}\n`);
+      files.set(`specs/${cloudSlug}.interactive.vl.json`, `${JSON.stringify(interactive, null, 2)}\n`);
+      files.set(`plots/${cloudSlug}.svg`, cloud.svg);
+      files.set(`tables/${cloudSlug}.csv`, csvTable(panel.cloud));
+      files.set(`tables/${cloudSlug}.yours.csv`, cloudCsv(panel));
+      files.set(`analysis/${cloudSlug}.json`, `${JSON.stringify({ collection, reference_collection: panel.referenceCollection, ...panel.cloud.analysis, reference_fits: panel.reference?.analysis.fits ?? null, yours: panel.yours }, null, 2)}\n`);
+      clouds.push(cloud);
+    }
+    const modelPairs = pairModels(mainCounts, { original: pair.original, new: pair.new, metric }).filter((p) => keep(p.model));
+    if (modelPairs.length === 0) {
+      if (clouds.length > 0) pairs.push({ report: null, headline: null, scatterSvg: '', frequencySvgs: [], clouds });
+      continue;
+    }
     const comparison = compareTestSets(modelPairs, {
       original: pair.original,
       new: pair.new,
@@ -105,8 +148,6 @@ export async function buildReport(options: ReportOptions): Promise<ReportSummary
       ...(options.resamples !== undefined ? { resamples: options.resamples } : {}),
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
     });
-    const title = pairTitle(pair.original, pair.new);
-    const slug = slugOf(pair.original, pair.new);
     const models = comparison.analysis.models.map((m) => m.model);
     const frequencies = frequencySections(options.store, options.frequencies ?? {}, [pair.original, pair.new], models, comparison.sources);
     const report: PairReport = { title, slug, comparison, fitExclude: options.fitExclude ?? [], frequencies };
@@ -125,18 +166,27 @@ export async function buildReport(options: ReportOptions): Promise<ReportSummary
     files.set(`tables/${slug}.csv`, csvTable(comparison));
     files.set(`tables/${slug}.tex`, latexTable(comparison, `${title}: accuracy on the original and new test set (${metric === 'top1' ? 'top-1' : 'top-5'}), 95\\% Clopper--Pearson intervals.`));
     files.set(`analysis/${slug}.json`, `${JSON.stringify(comparison.analysis, null, 2)}\n`);
-    pairs.push({ report, headline, scatterSvg, frequencySvgs });
+    pairs.push({ report, headline, scatterSvg, frequencySvgs, clouds });
   }
-  const anyPublished = pairs.some((p) => p.report.comparison.sources.includes('published'));
-  files.set('index.html', reportHtml({ pairs, citation: anyPublished ? PUBLISHED_CITATION : null, metric, axes }));
+  // Cite every bundled collection drawn (imported tables carry their own provenance).
+  const drawn = new Set(pairs.flatMap((p) => [...(p.report?.comparison.collections ?? []), ...p.clouds.flatMap((c) => c.panel.cloud.collections)]));
+  const citations = publishedNames(options.published).filter((n) => drawn.has(n)).map((n) => publishedTable(n).citation);
+  const headlines = pairs.flatMap((p) => [...(p.headline ? [p.headline] : []), ...p.clouds.map((c) => c.headline)]);
+  const scripts = pairs.some((p) => p.clouds.length > 0) ? [vegaRuntime().script, STARTER_SCRIPT] : [];
+  files.set('index.html', reportHtml({ pairs, citations, scripts, metric, axes }));
   files.set(
     'summary.md',
-    `# retest report\n\n${anyPublished ? `Published results: ${PUBLISHED_CITATION}.\n\n` : ''}| original → new | headline |\n|---|---|\n${pairs.map((p) => `| ${p.headline.title} | ${headlineText(p.headline)} |`).join('\n')}\n`,
+    `# retest report\n\n${citations.map((c) => `Published results: ${c}.\n\n`).join('')}| original → new | headline |\n|---|---|\n${headlines.map((h) => `| ${h.title} | ${headlineText(h)} |`).join('\n')}\n`,
   );
   for (const [name, content] of files) {
     const path = join(out, name);
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, content);
   }
-  return { out, files: [...files.keys()].map((f) => relative(out, join(out, f))).sort(), pairs: pairs.map((p) => p.headline) };
+  return {
+    out,
+    files: [...files.keys()].map((f) => relative(out, join(out, f))).sort(),
+    pairs: pairs.flatMap((p) => (p.headline ? [p.headline] : [])),
+    clouds: pairs.flatMap((p) => p.clouds.map((c) => c.headline)),
+  };
 }

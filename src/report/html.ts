@@ -1,12 +1,23 @@
 /**
- * The self-contained HTML report: inline CSS and SVG, no scripts, no network (a Content-Security-
- * Policy forbids any fetch). Deterministic: the same inputs give byte-identical HTML.
+ * The self-contained HTML report: inline CSS and SVG, no network (a Content-Security-Policy forbids
+ * any request). Pages with a cloud panel also carry the scripts given (the Vega runtime and its
+ * starter) inline, allowed by their sha256 in the policy; pages without one have no script at all.
+ * Pure and deterministic: the same inputs give byte-identical HTML.
  */
 import { errorRatio, SCALES } from '../analyze/index.ts';
+import type { CloudPanel } from './cloud-panel.ts';
+import { collectionLabel } from './cloud-spec.ts';
 import { fixed, interval, pct } from './format.ts';
-import type { PairHeadline, PairReport } from './types.ts';
+import { jsonForScript, scriptHash } from './interactive.ts';
+import type { CloudReport, PairHeadline, PairReport } from './types.ts';
 
 export const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** How a model's source reads in tables: yours, published (the paper's), or its collection. */
+export function sourceName(source: string | undefined, collection: string | null | undefined): string {
+  if (source === 'store') return 'yours';
+  return !collection || collection === 'recht2019' ? 'published' : collection;
+}
 
 export function headlineText(h: PairHeadline): string {
   const parts = [`${h.models} models${h.yourModels > 0 ? ` (${h.yourModels} yours)` : ''}`];
@@ -18,8 +29,12 @@ export function headlineText(h: PairHeadline): string {
 }
 
 export interface HtmlInput {
-  pairs: { report: PairReport; headline: PairHeadline; scatterSvg: string; frequencySvgs: string[] }[];
-  citation: string | null;
+  /** Per pair: the main panel (null when only clouds have data) and its cloud panels. */
+  pairs: { report: PairReport | null; headline: PairHeadline | null; scatterSvg: string; frequencySvgs: string[]; clouds: CloudReport[] }[];
+  /** Citations of the published collections drawn. */
+  citations: string[];
+  /** Inline scripts for the interactive plots (the Vega runtime, its starter); given when a pair has a cloud panel. */
+  scripts: string[];
   metric: 'top1' | 'top5';
   axes: 'linear' | 'probit';
 }
@@ -28,7 +43,7 @@ function modelTable(report: PairReport): string {
   const c = report.comparison;
   const rows = c.analysis.models.map((m, i) => {
     const yours = c.sources[i] === 'store';
-    return `<tr class="${yours ? 'yours' : 'published'}"><td>${esc(m.model)}${c.inFit[i] ? '' : ' †'}</td><td>${yours ? 'yours' : 'published'}</td><td>${m.original.correct}/${m.original.n}</td><td>${pct(m.original.accuracy)} <small>[${pct(m.original.ci95[0])}, ${pct(m.original.ci95[1])}]</small></td><td>${m.new.correct}/${m.new.n}</td><td>${pct(m.new.accuracy)} <small>[${pct(m.new.ci95[0])}, ${pct(m.new.ci95[1])}]</small></td><td>${pct(m.gap)}</td><td>${fixed(errorRatio(m), 2)}</td><td>${m.effective_robustness === null ? '—' : pct(m.effective_robustness)}</td></tr>`;
+    return `<tr class="${yours ? 'yours' : 'published'}"><td>${esc(m.model)}${c.inFit[i] ? '' : ' †'}</td><td>${yours ? 'yours' : esc(sourceName(c.sources[i], c.collections[i]))}</td><td>${m.original.correct}/${m.original.n}</td><td>${pct(m.original.accuracy)} <small>[${pct(m.original.ci95[0])}, ${pct(m.original.ci95[1])}]</small></td><td>${m.new.correct}/${m.new.n}</td><td>${pct(m.new.accuracy)} <small>[${pct(m.new.ci95[0])}, ${pct(m.new.ci95[1])}]</small></td><td>${pct(m.gap)}</td><td>${fixed(errorRatio(m), 2)}</td><td>${m.effective_robustness === null ? '—' : pct(m.effective_robustness)}</td></tr>`;
   });
   return `<table class="models"><thead><tr><th>model</th><th>source</th><th>original correct</th><th>original % [95% CI]</th><th>new correct</th><th>new % [95% CI]</th><th>drop (points)</th><th>error ratio</th><th>effective robustness (points)</th></tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>${c.inFit.some((f) => !f) ? '<p class="note">† not used for the fit.</p>' : ''}`;
 }
@@ -52,9 +67,74 @@ small{color:#66717d}.headline{font-size:1.05em;background:#f4f6f8;padding:.5em .
 figure{margin:1em 0}figure svg{max-width:100%;height:auto}.note,.files{color:#66717d;font-size:.9em}
 details summary{cursor:pointer;margin:.6em 0}code{background:#f0f2f4;padding:0 .25em}`;
 
+const summaryRow = (slug: string, headline: PairHeadline): string =>
+  `<tr><td><a href="#${esc(slug)}">${esc(headline.title)}</a></td><td>${headline.models}</td><td>${headline.yourModels}</td><td>${headline.meanDropPoints === null ? '—' : headline.meanDropPoints.toFixed(1)}</td><td>${headline.linear ? `${headline.linear.slope.toFixed(2)} <small>${interval(headline.linear.slope_ci95, 2)}</small>` : '—'}</td><td>${headline.probit ? `${headline.probit.slope.toFixed(2)} <small>${interval(headline.probit.slope_ci95, 2)}</small>` : '—'}</td></tr>`;
+
+const signed = (fraction: number | null): string => (fraction === null ? '—' : `${fraction >= 0 ? '+' : ''}${pct(fraction)}`);
+
+/** Your models against each fit: effective robustness and percentile among the fitted models. */
+function yoursTable(panel: CloudPanel): string {
+  if (panel.yours.length === 0) {
+    return `<p class="note">No models of yours on this pair yet: evaluate (<code>retest eval</code>) or import (<code>retest import</code>) one on both test sets and it is placed here, with its effective robustness under each fit and its percentile among ${esc(collectionLabel(panel.collection))}'s models.</p>`;
+  }
+  const fits = panel.yours[0]!.under;
+  const head = fits.map((u) => `<th>eff. rob. vs ${esc(collectionLabel(u.collection))} fit (points)</th><th>percentile among ${esc(collectionLabel(u.collection))}'s ${u.fitModels}</th>`).join('');
+  const rows = panel.yours.map((y) => `<tr class="yours"><td>${esc(y.model)}</td><td>${pct(y.original.accuracy)}</td><td>${pct(y.new.accuracy)}</td>${y.under.map((u) => `<td>${signed(u.effectiveRobustness)}</td><td>${u.percentile === null ? '—' : u.percentile.toFixed(1)}</td>`).join('')}</tr>`);
+  return `<table class="yours-vs-cloud"><thead><tr><th>your model</th><th>original %</th><th>new %</th>${head}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>
+<p class="note">Effective robustness = your new accuracy minus a fit at your original accuracy (in the plot's scale); the percentile is the share of that collection's fitted models with a lower effective robustness under the same fit (ties count half).</p>`;
+}
+
+function cloudFitsTable(panel: CloudPanel): string {
+  const rows = [
+    { name: collectionLabel(panel.collection), c: panel.cloud },
+    ...(panel.reference && panel.referenceCollection ? [{ name: collectionLabel(panel.referenceCollection), c: panel.reference }] : []),
+  ].flatMap(({ name, c }) =>
+    SCALES.map((s) => {
+      const f = c.analysis.fits[s];
+      return `<tr><td>${esc(name)}</td><td>${c.inFit.filter(Boolean).length}</td><td>${s}</td><td>${f ? `${fixed(f.slope)} <small>${interval(f.slope_ci95)}</small>` : '—'}</td><td>${f ? `${fixed(f.intercept)} <small>${interval(f.intercept_ci95)}</small>` : '—'}</td><td>${f ? fixed(f.r2, 4) : '—'}</td></tr>`;
+    }),
+  );
+  return `<table class="fits"><thead><tr><th>fitted over</th><th>models</th><th>scale</th><th>slope [95% CI]</th><th>intercept [95% CI]</th><th>R²</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+function cloudSection(cloud: CloudReport): string {
+  const { panel } = cloud;
+  const name = collectionLabel(panel.collection);
+  const id = `${cloud.slug}`;
+  return `<div class="cloud-panel" id="${esc(id)}" data-collection="${esc(panel.collection)}" data-models="${panel.cloud.sources.filter((s) => s !== 'store').length}" data-yours="${panel.yours.length}">
+<h3>Your models against ${esc(name)}'s ${panel.cloud.sources.filter((s) => s !== 'store').length.toLocaleString('en-US')} models</h3>
+<p class="headline">${esc(headlineText(cloud.headline))}</p>
+<figure class="cloud" data-vega="${esc(id)}-vega"><div class="interactive"></div><div class="static">${cloud.svg}</div>
+<figcaption class="note">Hover a point for the model; drag to pan, scroll to zoom, double-click to reset; type part of a name to find a model. The static plot (for papers) is <a href="plots/${esc(id)}.svg">plots/${esc(id)}.svg</a>.</figcaption></figure>
+<script type="application/json" id="${esc(id)}-vega">${jsonForScript(cloud.vega)}</script>
+${yoursTable(panel)}
+${cloudFitsTable(panel)}
+<p class="files">Files: <a href="tables/${esc(id)}.csv">per-model CSV</a> · <a href="tables/${esc(id)}.yours.csv">your models CSV</a> · <a href="specs/${esc(id)}.vl.json">Vega-Lite spec</a> · <a href="specs/${esc(id)}.interactive.vl.json">interactive spec</a> · <a href="analysis/${esc(id)}.json">analysis JSON</a></p>
+</div>`;
+}
+
+/** Your models' positions as CSV: effective robustness (fraction) and percentile under each fit. */
+export function cloudCsv(panel: CloudPanel): string {
+  const head = 'model,original_accuracy,new_accuracy,fit_collection,fit_models,effective_robustness,percentile';
+  const body = panel.yours.flatMap((y) => y.under.map((u) => [/[",\n]/.test(y.model) ? `"${y.model.replace(/"/g, '""')}"` : y.model, y.original.accuracy.toFixed(6), y.new.accuracy.toFixed(6), u.collection, u.fitModels, u.effectiveRobustness === null ? '' : u.effectiveRobustness.toFixed(6), u.percentile === null ? '' : u.percentile.toFixed(2)].join(',')));
+  return `${head}\n${body.map((l) => `${l}\n`).join('')}`;
+}
+
 export function reportHtml(input: HtmlInput): string {
-  const summaryRows = input.pairs.map(({ report, headline }) => `<tr><td><a href="#${esc(report.slug)}">${esc(headline.title)}</a></td><td>${headline.models}</td><td>${headline.yourModels}</td><td>${headline.meanDropPoints === null ? '—' : headline.meanDropPoints.toFixed(1)}</td><td>${headline.linear ? `${headline.linear.slope.toFixed(2)} <small>${interval(headline.linear.slope_ci95, 2)}</small>` : '—'}</td><td>${headline.probit ? `${headline.probit.slope.toFixed(2)} <small>${interval(headline.probit.slope_ci95, 2)}</small>` : '—'}</td></tr>`);
-  const sections = input.pairs.map(({ report, headline, scatterSvg, frequencySvgs }) => {
+  const summaryRows = input.pairs.flatMap(({ report, headline, clouds }) => [
+    ...(report && headline ? [summaryRow(report.slug, headline)] : []),
+    ...clouds.map((c) => summaryRow(c.slug, c.headline)),
+  ]);
+  const sections = input.pairs.map(({ report, headline, scatterSvg, frequencySvgs, clouds }) => {
+    const cloudHtml = clouds.map(cloudSection).join('\n');
+    if (!report || !headline) {
+      const first = clouds[0]!;
+      const a = first.panel.cloud.analysis;
+      return `<section class="pair" id="${esc(first.slug.replace(/\.cloud-.*$/, ''))}" data-original="${esc(a.original)}" data-new="${esc(a.new)}" data-models="0">
+<h2>${esc(first.title)}</h2>
+${cloudHtml}
+</section>`;
+    }
     const c = report.comparison;
     const freq = report.frequencies.length > 0
       ? `<h3>Accuracy by selection frequency</h3>\n${report.frequencies.map((f, i) => `<figure class="frequency" data-test-set="${esc(f.testSet)}">${frequencySvgs[i] ?? ''}<figcaption class="note">${esc(f.testSet)}: frequencies from ${esc(f.source)}; bins of the fraction of annotators who chose the true class; images per bin: ${f.bins.map((b) => b.images).join(', ')}.</figcaption></figure>`).join('\n')}`
@@ -69,28 +149,35 @@ ${freq}
 <details><summary>Per-model table (${c.analysis.models.length} models)</summary>
 ${modelTable(report)}
 </details>
-<p class="files">Files: <a href="tables/${esc(report.slug)}.md">Markdown</a> · <a href="tables/${esc(report.slug)}.csv">CSV</a> · <a href="tables/${esc(report.slug)}.tex">LaTeX</a> · <a href="specs/${esc(report.slug)}.scatter.vl.json">Vega-Lite spec</a> · <a href="analysis/${esc(report.slug)}.json">analysis JSON</a></p>
+<p class="files">Files: <a href="tables/${esc(report.slug)}.md">Markdown</a> · <a href="tables/${esc(report.slug)}.csv">CSV</a> · <a href="tables/${esc(report.slug)}.tex">LaTeX</a> · <a href="specs/${esc(report.slug)}.scatter.vl.json">Vega-Lite spec</a> · <a href="analysis/${esc(report.slug)}.json">analysis JSON</a></p>${cloudHtml ? `\n${cloudHtml}` : ''}
 </section>`;
   });
+  const interactive = input.pairs.some((p) => p.clouds.length > 0);
+  if (interactive && input.scripts.length === 0) throw new Error('bug: a cloud panel without the scripts that draw it');
+  const scripts = interactive ? input.scripts : [];
+  const csp = `default-src 'none'; style-src 'unsafe-inline'; img-src data:${interactive ? `; script-src ${scripts.map(scriptHash).join(' ')} 'unsafe-eval'` : ''}`;
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
 <title>retest report</title>
-<style>${CSS}</style>
+<style>${CSS}${interactive ? `\n${CLOUD_CSS}` : ''}</style>
 </head>
 <body>
 <h1>How well do the classifiers generalize?</h1>
-<p>Accuracy on each original test set against accuracy on its re-created test set (${input.metric === 'top1' ? 'top-1' : 'top-5'}), one point per model, with exact 95% Clopper–Pearson intervals on both axes, the line y = x (dashed: no drop), and the least-squares trend with its 95% bootstrap band${input.axes === 'probit' ? ', on probit-spaced axes' : ''}. Your models (evaluated or imported) are drawn in red and labelled; hollow points are kept out of the fit.</p>
-${input.citation ? `<p class="note">Published results: ${esc(input.citation)}.</p>` : ''}
-<table class="summary"><thead><tr><th>original → new</th><th>models</th><th>yours</th><th>mean drop (points)</th><th>linear slope [95% CI]</th><th>probit slope [95% CI]</th></tr></thead><tbody>
+<p>Accuracy on each original test set against accuracy on its re-created test set (${input.metric === 'top1' ? 'top-1' : 'top-5'}), one point per model, with exact 95% Clopper–Pearson intervals on both axes, the line y = x (dashed: no drop), and the least-squares trend with its 95% bootstrap band${input.axes === 'probit' ? ', on probit-spaced axes' : ''}. Your models (evaluated or imported) are drawn in red and labelled; hollow points are kept out of the fit.${interactive ? ' Where a larger published collection has both test sets, a second, interactive plot places your models in its cloud, with its own fit.' : ''}</p>
+${input.citations.map((c) => `<p class="note">Published results: ${esc(c)}.</p>`).join('\n')}${input.citations.length > 0 ? '\n' : ''}<table class="summary"><thead><tr><th>original → new</th><th>models</th><th>yours</th><th>mean drop (points)</th><th>linear slope [95% CI]</th><th>probit slope [95% CI]</th></tr></thead><tbody>
 ${summaryRows.join('\n')}
 </tbody></table>
 ${sections.join('\n')}
 <p class="note">Generated by retest. Plot specifications (Vega-Lite) and tables are in this folder beside the page.</p>
-</body>
+${scripts.map((code) => `<script>${code}</script>\n`).join('')}</body>
 </html>
 `;
 }
+
+const CLOUD_CSS = `.cloud-panel{margin-top:1.6em;padding-top:.4em;border-top:1px dashed #d9dee3}figure.cloud .interactive{display:none}figure.cloud.live .interactive{display:block}figure.cloud.live .static{display:none}
+.vega-tip{position:absolute;z-index:10;max-width:460px;background:#fff;border:1px solid #9aa3ad;border-radius:3px;padding:.25em .5em;font-size:12px;pointer-events:none;box-shadow:0 1px 4px #0002}
+.vega-bindings{margin:.3em 0;font-size:.9em}.vega-bindings input{font:inherit;padding:.1em .3em}table.yours-vs-cloud td{color:#b2361f;font-weight:600}`;

@@ -12,17 +12,17 @@ import type { Axes, VegaLiteSpec } from './types.ts';
 export const COLORS = { published: '#8c96a3', store: '#d6452b', fit: '#1f5fa8', band: '#9ec3ea' } as const;
 const SOURCE_LABEL = { published: 'published (Recht et al. 2019)', store: 'yours (evaluated or imported)' } as const;
 
-const round = (v: number, digits = 4): number => Number(v.toFixed(digits));
+export const round = (v: number, digits = 4): number => Number(v.toFixed(digits));
 
 /** Where an accuracy goes on the axis: percent, or Φ⁻¹(accuracy). */
-function position(axes: Axes, accuracy: number): number {
+export function position(axes: Axes, accuracy: number): number {
   return axes === 'linear' ? accuracy * 100 : toScale('probit', accuracy);
 }
 
 /** Tick accuracies for probit axes inside [lo, hi] (accuracies as fractions). */
 const PROBIT_TICKS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.925, 0.95, 0.96, 0.97, 0.98, 0.99, 0.995, 0.998, 0.999];
 
-function axisFor(axes: Axes, title: string, lo: number, hi: number): Record<string, unknown> {
+export function axisFor(axes: Axes, title: string, lo: number, hi: number): Record<string, unknown> {
   if (axes === 'linear') return { title, tickCount: 8, grid: true };
   const ticks = PROBIT_TICKS.filter((a) => toScale('probit', a) >= lo && toScale('probit', a) <= hi);
   const values = ticks.map((a) => round(toScale('probit', a), 6));
@@ -31,7 +31,7 @@ function axisFor(axes: Axes, title: string, lo: number, hi: number): Record<stri
   return { title, values, labelExpr, grid: true };
 }
 
-function paddedDomain(values: number[], axes: Axes): [number, number] {
+export function paddedDomain(values: number[], axes: Axes): [number, number] {
   const lo = Math.min(...values), hi = Math.max(...values);
   const pad = Math.max((hi - lo) * 0.04, axes === 'linear' ? 0.5 : 0.02);
   if (axes === 'linear') return [Math.max(0, Math.floor(lo - pad)), Math.min(100, Math.ceil(hi + pad))];
@@ -54,7 +54,7 @@ export function scatterSpec(comparison: Comparison, options: ScatterOptions): Ve
   const axes = options.axes;
   const fitScale = axes; // the line drawn is the fit in the plotted scale, so it is straight
   const points = analysis.models.map((m, i) => {
-    const source = comparison.sources[i] ?? 'published';
+    const source = comparison.sources[i] === 'store' ? 'store' : 'published';
     const inFit = comparison.inFit[i] ?? true;
     return {
       model: m.model,

@@ -3,6 +3,7 @@
  * tables are percentages.
  */
 import type { Comparison, FrequencyBin, Scale } from '../analyze/index.ts';
+import type { CloudPanel } from './cloud-panel.ts';
 
 /** A Vega-Lite specification (plain JSON). */
 export type VegaLiteSpec = Record<string, unknown>;
@@ -33,6 +34,21 @@ export interface PairReport {
   frequencies: FrequencySection[];
 }
 
+/** A published collection's cloud on one pair, as the report shows it. */
+export interface CloudReport {
+  /** Title of the pair. */
+  title: string;
+  /** File-name stem of this panel's outputs (`imagenet-val__imagenetv2-matched-frequency.cloud-timm`). */
+  slug: string;
+  panel: CloudPanel;
+  /** Headline numbers of the cloud's comparison (your models + the cloud's, fitted over the cloud's). */
+  headline: PairHeadline;
+  /** The static SVG (kept for papers, and shown until the interactive plot has rendered). */
+  svg: string;
+  /** The interactive plot: the Vega spec (compiled from specs/<slug>.interactive.vl.json). */
+  vega: Record<string, unknown>;
+}
+
 /** Headline numbers of one pair, as `retest report` prints them. */
 export interface PairHeadline {
   original: string;
@@ -47,6 +63,8 @@ export interface PairHeadline {
   meanDropPoints: number | null;
   linear: { slope: number; slope_ci95: [number, number] | null } | null;
   probit: { slope: number; slope_ci95: [number, number] | null } | null;
+  /** For a cloud panel: the collection fitted ('timm', an imported table); absent for the main panel. */
+  collection?: string;
 }
 
 export interface ReportSummary {
@@ -54,5 +72,8 @@ export interface ReportSummary {
   out: string;
   /** Files written, relative to `out`, sorted. */
   files: string[];
+  /** Headlines of the main panels (your models and the paper's). */
   pairs: PairHeadline[];
+  /** Headlines of the cloud panels (your models and another published collection, fitted over it). */
+  clouds: PairHeadline[];
 }

@@ -3,7 +3,7 @@
  * Chromium: no console errors, one point per model in each scatter, the fit line present; keeps a
  * screenshot under artifacts/ (gitignored). Skips, saying why, when /usr/bin/chromium is absent.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,6 +14,8 @@ import { runCli } from '../report/helpers.ts';
 const CHROMIUM = process.env.RETEST_CHROMIUM ?? '/usr/bin/chromium';
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const hasChromium = existsSync(CHROMIUM);
+/** timm rows whose name contains "resnet50.a1_in1k" (2: img_size 224 and 288). */
+const MATCHES = readFileSync(join(REPO_ROOT, 'data', 'published', 'timm', 'results-imagenet.csv'), 'utf8').split('\n').filter((l) => l.split(',')[0]!.includes('resnet50.a1_in1k')).length;
 if (!hasChromium) console.warn(`[skip] report e2e: no Chromium at ${CHROMIUM} (apt install chromium, or set RETEST_CHROMIUM)`);
 
 (hasChromium ? describe : describe.skip)('the default report in a browser', () => {
@@ -80,11 +82,39 @@ if (!hasChromium) console.warn(`[skip] report e2e: no Chromium at ${CHROMIUM} (a
       expect(errors).toEqual([]);
       expect(requests).toEqual([]);
 
+      // The timm cloud panel: the bundled Vega renders it in the page (no network), one mark per model,
+      // the model's name on hover, and the find box enlarges the matches.
+      const cloud = page.locator('figure.cloud');
+      expect(await cloud.count()).toBe(1);
+      await page.waitForSelector('figure.cloud.live', { timeout: 30_000 });
+      const marks = await cloud.evaluate((f) => ({
+        cloud: f.querySelectorAll('.interactive g.cloud_marks > path').length,
+        reference: f.querySelectorAll('.interactive g.reference_marks > path').length,
+        staticHidden: getComputedStyle(f.querySelector('.static')!).display === 'none',
+      }));
+      expect(marks).toEqual({ cloud: 1556, reference: 67, staticHidden: true });
+      await cloud.scrollIntoViewIfNeeded();
+      const point = cloud.locator('.interactive g.cloud_marks > path').first();
+      const box = (await point.boundingBox())!;
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await page.waitForFunction(() => !(document.querySelector('.vega-tip') as HTMLElement).hidden);
+      expect(await page.locator('.vega-tip').textContent()).toMatch(/^\S+@\d+ \(timm\): original \d+\.\d\d%, new \d+\.\d\d%, drop -?\d+\.\d\d points$/);
+      const shapes = () => cloud.evaluate((f) => Array.from(f.querySelectorAll('.interactive g.cloud_marks > path'), (p) => `${p.getAttribute('d')}|${p.getAttribute('stroke-width')}`));
+      expect(new Set(await shapes()).size).toBe(1); // every point drawn alike
+      await cloud.locator('.interactive input').fill('resnet50.a1_in1k');
+      await page.waitForFunction(() => document.querySelectorAll('figure.cloud .interactive g.cloud_marks > path[stroke-width="1.5"]').length > 0);
+      const after = await shapes();
+      expect(after).toHaveLength(1556);
+      expect(after.filter((s) => s.endsWith('|1.5'))).toHaveLength(MATCHES); // the matches, enlarged and outlined
+      expect(errors).toEqual([]);
+      expect(requests).toEqual([]);
+
       const artifacts = join(REPO_ROOT, 'artifacts');
       mkdirSync(artifacts, { recursive: true });
       const shot = join(artifacts, 'report-default.png');
       await page.screenshot({ path: shot, fullPage: true });
       await page.locator('#imagenet-val__imagenetv2-matched-frequency figure.scatter').screenshot({ path: join(artifacts, 'report-imagenet-matched-frequency.png') });
+      await cloud.screenshot({ path: join(artifacts, 'report-imagenet-matched-frequency-timm.png') });
       expect(existsSync(shot)).toBe(true);
     } finally {
       await browser.close();

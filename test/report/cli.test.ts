@@ -3,7 +3,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pairModels } from '../../src/analyze/index.ts';
 import { RetestError } from '../../src/core/errors.ts';
+import { loadPublishedTables } from '../../src/import/index.ts';
 import { describeWithData, SHARED_DATA } from '../helpers/shared.ts';
 import { runCli } from './helpers.ts';
 
@@ -40,6 +42,17 @@ describe('retest analyze --published (no store)', () => {
     expect(out).toMatch(/mean drop: 8\.1\d points/);
     expect(out).toMatch(/linear\s+slope 1\.6\d\d \[/);
     expect(out).toContain('Kendall τ-b');
+  });
+
+  it('--published timm adds timm\'s 1,556 models, --published recht2019 timm both, named in the source column', async () => {
+    const timm = JSON.parse(await runCli(['analyze', '--published', 'timm', '--new', 'imagenetv2-matched-frequency', '--resamples', '200', '--json', '--db', join(dir, 'none.db')])) as { models: unknown[] };
+    expect(timm.models).toHaveLength(1556);
+    const both = JSON.parse(await runCli(['analyze', '--published', 'recht2019', 'timm', '--new', 'imagenetv2-matched-frequency', '--resamples', '200', '--json', '--db', join(dir, 'none.db')])) as { models: unknown[] };
+    expect(both.models).toHaveLength(1556 + 67);
+    const text = await runCli(['analyze', '--published', 'recht2019', 'timm', '--new', 'imagenetv2-matched-frequency', '--include', 'resnet50', 'resnet50.tv_in1k@224', '--resamples', '200', '--db', join(dir, 'none.db')]);
+    expect(text).toMatch(/^resnet50\s+published\s+76\.13/m);
+    expect(text).toMatch(/^resnet50\.tv_in1k@224\s+timm\s+/m);
+    await expect(runCli(['analyze', '--published', 'timmy', '--new', 'imagenetv2-matched-frequency', '--db', join(dir, 'none.db')])).rejects.toThrow(/no bundled published results named "timmy"/);
   });
 
   it('refuses an unknown test set with a usage error naming it', async () => {
@@ -131,5 +144,30 @@ describeWithData('retest import → analyze → report on real predictions', () 
     expect(html).toContain('<tr class="yours"><td>resnet50</td>');
     expect(html).toContain('resnet50 (yours): original 76.13%');
     expect(html).toContain('<figure class="frequency" data-test-set="cifar10-test">');
+  }, 180_000);
+
+  it('places the user\'s model among timm\'s 1,556: effective robustness under both fits and its percentile', async () => {
+    const out = join(dir, 'rep-cloud');
+    const json = JSON.parse(await runCli(['report', '--out', out, '--pair', 'imagenet-val:imagenetv2-matched-frequency', '--resamples', '500', '--db', db(), '--json'])) as { clouds: { collection: string; models: number; your_models: number; models_in_fit: number }[] };
+    expect(json.clouds).toEqual([expect.objectContaining({ collection: 'timm', models: 1557, your_models: 1, models_in_fit: 1556 })]);
+    // The timm fit and every timm model's residual, by hand (linear axes: the report's default).
+    const timm = pairModels(loadPublishedTables(['timm']), { original: 'imagenet-val', new: 'imagenetv2-matched-frequency', metric: 'top1' });
+    const xs = timm.map((p) => p.original.correct / p.original.n), ys = timm.map((p) => p.new.correct / p.new.n);
+    const mx = xs.reduce((a, b) => a + b, 0) / xs.length, my = ys.reduce((a, b) => a + b, 0) / ys.length;
+    const b = xs.reduce((s, x, i) => s + (x - mx) * (ys[i]! - my), 0) / xs.reduce((s, x) => s + (x - mx) ** 2, 0);
+    const a = my - b * mx;
+    const er = 0.6333 - (a + b * 0.7613);
+    const percentile = (100 * xs.filter((x, i) => ys[i]! - (a + b * x) < er).length) / xs.length;
+    const rows = readFileSync(join(out, 'tables', 'imagenet-val__imagenetv2-matched-frequency.cloud-timm.yours.csv'), 'utf8').trim().split('\n');
+    expect(rows[0]).toBe('model,original_accuracy,new_accuracy,fit_collection,fit_models,effective_robustness,percentile');
+    const [, , , collection, fitModels, effective, pctile] = rows[1]!.split(',');
+    expect([rows[1]!.split(',')[0], collection, fitModels]).toEqual(['resnet50', 'timm', '1556']);
+    expect(Number(effective)).toBeCloseTo(er, 6);
+    expect(Number(pctile)).toBeCloseTo(percentile, 2);
+    // The paper's fit: its 64 CNNs less resnet50, which is now yours (your per-image run replaces the published numbers).
+    expect(rows[2]!.split(',').slice(0, 5)).toEqual(['resnet50', '0.761300', '0.633300', 'recht2019', '63']);
+    const html = readFileSync(join(out, 'index.html'), 'utf8');
+    expect(html).toContain('<tr class="yours"><td>resnet50</td><td>76.13</td><td>63.33</td>');
+    expect(html).toMatch(/<th>percentile among timm's 1556<\/th>/);
   }, 180_000);
 });

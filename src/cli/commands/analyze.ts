@@ -8,9 +8,10 @@ import { existsSync } from 'node:fs';
 import { accuracyByFrequency, compareTestSets, errorRatio, pairModels, perClassAccuracy, SCALES } from '../../analyze/index.ts';
 import type { Comparison, FrequencyBin, Scale } from '../../analyze/index.ts';
 import { dataError, usageError } from '../../core/errors.ts';
-import { latestRun, loadPublished, originalOf, readFrequencies, storeCounts } from '../../import/index.ts';
+import { accuracyCounts, latestRun, loadPublishedTables, originalOf, PUBLISHED_TABLES, readFrequencies, storeCounts } from '../../import/index.ts';
 import type { CountRecord } from '../../import/index.ts';
 import { openResultsStore, type ResultsStore } from '../../store/index.ts';
+import { sourceName } from '../../report/index.ts';
 import { dbOption, jsonOption, printJson } from '../options.ts';
 import { parseFrequencies, parseMetric, parseSeed, resamplesOption } from './analysis-options.ts';
 
@@ -19,7 +20,7 @@ interface AnalyzeOptions {
   new: string;
   metric: 'top1' | 'top5';
   scale: Scale;
-  published?: boolean;
+  published?: boolean | string[];
   include?: string[];
   exclude?: string[];
   resamples: number;
@@ -74,7 +75,7 @@ export function register(program: Command): void {
     .requiredOption('--new <name>', 'new test set')
     .addOption(new Option('--metric <metric>', 'top1 or top5').argParser(parseMetric).default('top1'))
     .addOption(new Option('--scale <scale>', 'scale of the fit used for effective robustness').choices(['linear', 'probit', 'logit']).default('linear'))
-    .option('--published', 'add the bundled published results (Recht et al. 2019) to the store\'s')
+    .option('--published [tables...]', `add bundled published results to the store's: ${PUBLISHED_TABLES.map((t) => t.name).join(', ')} (alone: recht2019, the paper's)`)
     .option('--include <pattern...>', 'only models matching these names or globs')
     .option('--exclude <pattern...>', 'leave out models matching these names or globs (e.g. \'fv_*\')')
     .option('--resamples <n>', 'bootstrap resamples', resamplesOption, 100_000)
@@ -96,8 +97,11 @@ Examples:
       if (!original) throw usageError(`no known original test set for "${opts.new}"`, { field: '--original', hint: 'pass --original NAME' });
       const store = existsSync(opts.db) ? openResultsStore(opts.db) : null;
       try {
-        const counts: CountRecord[] = [...(store ? storeCounts(store, [original, opts.new]) : []), ...(opts.published ? loadPublished() : [])];
-        const known = new Set([...(store ? store.listDatasets().map((d) => d.name) : []), ...(opts.published ? loadPublished().map((c) => c.testSet) : [])]);
+        const tables = opts.published === true ? ['recht2019'] : Array.isArray(opts.published) ? opts.published : [];
+        const published = loadPublishedTables(tables);
+        const stored = store ? [...storeCounts(store, [original, opts.new]), ...accuracyCounts(store)] : [];
+        const counts: CountRecord[] = [...stored, ...published];
+        const known = new Set([...(store ? store.listDatasets().map((d) => d.name) : []), ...stored.map((c) => c.testSet), ...published.map((c) => c.testSet)]);
         for (const set of [original, opts.new]) {
           if (!known.has(set)) {
             throw usageError(`no results for test set "${set}"`, {
@@ -140,13 +144,15 @@ function printText(c: Comparison, frequency: { test_set: string; models: string[
   const a = c.analysis;
   const out: string[] = [];
   const yours = c.sources.filter((s) => s === 'store').length;
-  out.push(`${a.original} → ${a.new} (${a.metric === 'top1' ? 'top-1' : 'top-5'}): ${a.models.length} models (${yours} yours, ${a.models.length - yours} published)`, '');
+  const tables = c.sources.filter((s) => s === 'table').length;
+  out.push(`${a.original} → ${a.new} (${a.metric === 'top1' ? 'top-1' : 'top-5'}): ${a.models.length} models (${yours} yours, ${tables > 0 ? `${tables} from imported accuracy tables, ` : ''}${a.models.length - yours - tables} published)`, '');
   const w = Math.max(5, ...a.models.map((m) => m.model.length));
-  out.push(`${'model'.padEnd(w)}  source     ${'original % [95% CI]'.padEnd(24)}  ${'new % [95% CI]'.padEnd(24)}  drop    err.ratio  eff.rob.`);
+  const sw = Math.max(9, ...a.models.map((_, i) => sourceName(c.sources[i], c.collections[i]).length));
+  out.push(`${'model'.padEnd(w)}  ${'source'.padEnd(sw)}  ${'original % [95% CI]'.padEnd(24)}  ${'new % [95% CI]'.padEnd(24)}  drop    err.ratio  eff.rob.`);
   a.models.forEach((m, i) => {
     const o = `${pct(m.original.accuracy)} [${pct(m.original.ci95[0])}, ${pct(m.original.ci95[1])}]`;
     const n = `${pct(m.new.accuracy)} [${pct(m.new.ci95[0])}, ${pct(m.new.ci95[1])}]`;
-    out.push(`${m.model.padEnd(w)}  ${(c.sources[i] === 'store' ? 'yours' : 'published').padEnd(9)}  ${o.padEnd(24)}  ${n.padEnd(24)}  ${pct(m.gap).padStart(6)}  ${(errorRatio(m)?.toFixed(2) ?? '—').padStart(9)}  ${m.effective_robustness === null ? '—' : pct(m.effective_robustness).padStart(6)}`);
+    out.push(`${m.model.padEnd(w)}  ${sourceName(c.sources[i], c.collections[i]).padEnd(sw)}  ${o.padEnd(24)}  ${n.padEnd(24)}  ${pct(m.gap).padStart(6)}  ${(errorRatio(m)?.toFixed(2) ?? '—').padStart(9)}  ${m.effective_robustness === null ? '—' : pct(m.effective_robustness).padStart(6)}`);
   });
   out.push('', `mean drop: ${c.meanGap === null ? '—' : (c.meanGap * 100).toFixed(2)} points`);
   out.push(`fit of new vs original accuracy (${c.resamples.toLocaleString('en-US')} bootstrap resamples, seed ${c.seed}; effective robustness in ${c.scale} scale):`);

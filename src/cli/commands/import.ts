@@ -10,8 +10,9 @@ import { importerFor, IMPORTERS, writeImportBatch } from '../../import/index.ts'
 import type { TopkOrder } from '../../import/index.ts';
 import { openResultsStore } from '../../store/index.ts';
 import { dbOption, jsonOption, positiveInt, printJson } from '../options.ts';
+import { importAccuracies, type AccuracyCliOptions } from './import-accuracies.ts';
 
-interface ImportOptions {
+interface ImportOptions extends Omit<AccuracyCliOptions, 'db' | 'json' | 'include' | 'exclude' | 'replace'> {
   db: string;
   json?: boolean;
   metadata?: string;
@@ -28,15 +29,17 @@ interface ImportOptions {
 export function register(program: Command): void {
   program
     .command('import')
-    .summary('import predictions made elsewhere (ImageNetV2 / CIFAR-10.1 authors\' files, CSV, NPY)')
+    .summary('import predictions made elsewhere (ImageNetV2 / CIFAR-10.1 authors\' files, CSV, NPY) or published accuracy tables')
     .description(
       'Imports per-image predictions into the results store that `retest eval` writes, under canonical\n' +
         'test-set names, so `retest analyze` and `retest report` can use them. Formats:\n' +
         IMPORTERS.map((i) => `  ${i.format.padEnd(11)} ${i.summary}\n`).join('') +
-        'Everything in one call is written in one transaction; runs already imported are skipped unless --replace.',
+        `  ${'accuracies'.padEnd(11)} a published per-model accuracy table (CSV): --key, then --test-set/--value or --wide\n` +
+        'Everything in one call is written in one transaction; runs already imported are skipped unless --replace.\n' +
+        'Accuracy tables are stored as "published accuracy" (counts round(accuracy × n), nothing per image).',
     )
-    .argument('<format>', IMPORTERS.map((i) => i.format).join(' | '))
-    .argument('<path>', 'folder (imagenetv2, cifar10.1) or file (csv, npy)')
+    .argument('<format>', [...IMPORTERS.map((i) => i.format), 'accuracies'].join(' | '))
+    .argument('<path>', 'folder (imagenetv2, cifar10.1) or file (csv, npy, accuracies)')
     .option('--metadata <dir>', 'labels/metadata folder (imagenetv2, cifar10.1)')
     .option('--include <pattern...>', 'import only models matching these names or globs')
     .option('--exclude <pattern...>', 'skip models matching these names or globs')
@@ -46,6 +49,16 @@ export function register(program: Command): void {
     .option('--model <name>', 'model name (csv, npy; default: the file stem)')
     .option('--labels <file>', 'labels: .npy, .json array, or .csv image_id,label (csv, npy)')
     .option('--num-classes <n>', 'number of classes (csv, npy; default from labels or logits)', positiveInt('--num-classes'))
+    .option('--key <columns>', 'accuracies: column(s) naming a model, comma-separated (timm: model,img_size)')
+    .option('--test-set <name>', 'accuracies: the test set of a one-set file (e.g. imagenet-val)')
+    .option('--value <column>', 'accuracies: the column with the top-1 accuracy (with --test-set)')
+    .option('--top5 <column>', 'accuracies: the column with the top-5 accuracy (with --test-set)')
+    .option('--wide', 'accuracies: every other numeric column is a test set, named by its header')
+    .option('--map <column=test-set...>', 'accuracies: rename a column to a test set (--map val=imagenet-val)')
+    .option('--skip <columns>', 'accuracies (--wide): numeric columns that are not accuracies, comma-separated')
+    .option('--n <test-set=n...>', 'accuracies: images in a test set (known sets default to their size)')
+    .addOption(new Option('--units <units>', 'accuracies: percent or fraction; auto decides per column (percent when a value exceeds 1 or has a % sign)').choices(['auto', 'percent', 'fraction']).default('auto'))
+    .option('--collection <name>', 'accuracies: the collection the table belongs to, drawn as one cloud in reports (default: imported)')
     .addOption(dbOption())
     .addOption(jsonOption())
     .addHelpText(
@@ -54,9 +67,12 @@ export function register(program: Command): void {
 Examples:
   $ retest import imagenetv2 ../shared/data/imagenetv2-predictions --metadata ../shared/data/imagenet
   $ retest import cifar10.1 ../shared/data/cifar10.1-predictions --metadata ../shared/data
-  $ retest import csv my_model_v2.csv --dataset imagenetv2-matched-frequency --model my_model`,
+  $ retest import csv my_model_v2.csv --dataset imagenetv2-matched-frequency --model my_model
+  $ retest import accuracies results-imagenet.csv --key model,img_size --test-set imagenet-val --value top1 --top5 top5 --collection timm
+  $ retest import accuracies table.csv --key model --wide --map val=imagenet-val --map v2=imagenetv2-matched-frequency`,
     )
     .action((format: string, path: string, opts: ImportOptions) => {
+      if (format === 'accuracies') { importAccuracies(path, opts); return; }
       const importer = importerFor(format);
       const selectModel = modelMatcher({ ...(opts.include ? { include: opts.include } : {}), ...(opts.exclude ? { exclude: opts.exclude } : {}) });
       const store = openResultsStore(opts.db);

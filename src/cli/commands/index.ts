@@ -12,6 +12,7 @@ import { register as classes } from './classes.ts';
 import { register as importCommand } from './import.ts';
 import { register as analyzeCommand } from './analyze.ts';
 import { register as reportCommand } from './report.ts';
+import { register as planCommand } from './plan.ts';
 import { register as collect } from './collect.ts';
 import { register as keywords } from './keywords.ts';
 import { register as serve } from './serve.ts';
@@ -26,4 +27,4 @@ import { register as exportCommand } from './export.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [datasetsCommand, fetchCommand, evalCommand, preprocessCommand, importCommand, analyzeCommand, reportCommand, init, classes, keywords, collect, tasks, answers, frequencies, dedup, sample, blacklist, exportCommand, serve, labellers];
+export const commands: RegisterCommand[] = [datasetsCommand, fetchCommand, evalCommand, preprocessCommand, importCommand, analyzeCommand, reportCommand, planCommand, init, classes, keywords, collect, tasks, answers, frequencies, dedup, sample, blacklist, exportCommand, serve, labellers];

@@ -8,7 +8,9 @@ import { Command, Option } from 'commander';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { usageError } from '../../core/errors.ts';
-import { buildReport, headlineText } from '../../report/index.ts';
+import { PUBLISHED_TABLES, publishedTable } from '../../import/index.ts';
+import { buildReport, DEFAULT_REPORT_TABLES, headlineText } from '../../report/index.ts';
+import type { PairHeadline } from '../../report/index.ts';
 import { openResultsStore } from '../../store/index.ts';
 import { dbOption, jsonOption, printJson } from '../options.ts';
 import { parseFrequencies, parseMetric, parseSeed, resamplesOption } from './analysis-options.ts';
@@ -17,7 +19,7 @@ interface ReportCliOptions {
   out: string;
   db: string;
   json?: boolean;
-  published: boolean;
+  published: boolean | string[];
   pair?: string[];
   metric: 'top1' | 'top5';
   axes: 'linear' | 'probit';
@@ -35,6 +37,21 @@ function parsePair(value: string): { original: string; new: string } {
   return { original, new: newSet };
 }
 
+function headlineJson(p: PairHeadline): Record<string, unknown> {
+  return {
+    original: p.original,
+    new: p.new,
+    title: p.title,
+    metric: p.metric,
+    models: p.models,
+    your_models: p.yourModels,
+    models_in_fit: p.modelsInFit,
+    mean_drop_points: p.meanDropPoints,
+    linear: p.linear,
+    probit: p.probit,
+  };
+}
+
 export function register(program: Command): void {
   program
     .command('report')
@@ -45,9 +62,14 @@ export function register(program: Command): void {
         'trend with its 95% bootstrap band), the trend in three scales, the per-model table and accuracy by\n' +
         'selection frequency; plus tables/*.md|csv|tex, specs/*.vl.json (Vega-Lite), plots/*.svg and\n' +
         'analysis/*.json. The paper\'s published results are included (grey); models you evaluated or\n' +
-        'imported are drawn in red. With an empty or missing store this reproduces the paper\'s figures.',
+        'imported are drawn in red. With an empty or missing store this reproduces the paper\'s figures.\n' +
+        'Where another published collection has both sets of a pair (timm\'s 1,556 models on ImageNet →\n' +
+        'MatchedFrequency, bundled; or a table from `retest import accuracies`), a second, interactive plot\n' +
+        'places your models in that cloud: both fits, your effective robustness under each and your\n' +
+        'percentile among the cloud, model names on hover (the renderer is inside the page: no network).',
     )
     .option('--out <dir>', 'output folder', 'report')
+    .option('--published <tables...>', `bundled published results to include (${PUBLISHED_TABLES.map((t) => t.name).join(', ')})`, [...DEFAULT_REPORT_TABLES])
     .option('--no-published', 'leave out the bundled published results')
     .option('--pair <original:new...>', 'pairs to show (default: CIFAR-10 → CIFAR-10.1 v4/v6, ImageNet → each ImageNetV2 set)')
     .addOption(new Option('--metric <metric>', 'top1 or top5').argParser(parseMetric).default('top1'))
@@ -64,11 +86,13 @@ export function register(program: Command): void {
       'after',
       `
 Examples:
-  $ retest report                                   # the paper's figures, offline → report/index.html
+  $ retest report                                   # the paper's figures + the timm cloud, offline → report/index.html
+  $ retest report --published recht2019             # the paper's models only (no cloud panel, no script in the page)
   $ retest import imagenetv2 PRED_DIR --metadata META && retest report --out report/
   $ retest report --axes probit --frequencies cifar10-test=../shared/data/cifar10h/cifar10h-counts.npy`,
     )
     .action(async (opts: ReportCliOptions) => {
+      if (Array.isArray(opts.published)) for (const name of opts.published) publishedTable(name);
       const store = existsSync(opts.db) ? openResultsStore(opts.db) : null;
       try {
         const fitExclude = opts.fitExclude.filter((p) => p !== '');
@@ -86,7 +110,7 @@ Examples:
           ...(opts.include ? { include: opts.include } : {}),
           ...(opts.exclude ? { exclude: opts.exclude } : {}),
         });
-        if (summary.pairs.length === 0) {
+        if (summary.pairs.length === 0 && summary.clouds.length === 0) {
           throw usageError('nothing to report: no model has results on both sets of any pair', { file: opts.db, hint: opts.published ? 'check --pair/--include/--exclude' : 'drop --no-published, or evaluate/import models first' });
         }
         if (opts.json) {
@@ -94,23 +118,15 @@ Examples:
             out: summary.out,
             index: join(summary.out, 'index.html'),
             files: summary.files,
-            pairs: summary.pairs.map((p) => ({
-              original: p.original,
-              new: p.new,
-              title: p.title,
-              metric: p.metric,
-              models: p.models,
-              your_models: p.yourModels,
-              models_in_fit: p.modelsInFit,
-              mean_drop_points: p.meanDropPoints,
-              linear: p.linear,
-              probit: p.probit,
-            })),
+            pairs: summary.pairs.map(headlineJson),
+            clouds: summary.clouds.map((p) => ({ ...headlineJson(p), collection: p.collection })),
           });
           return;
         }
-        const w = Math.max(...summary.pairs.map((p) => p.title.length));
+        const all = [...summary.pairs, ...summary.clouds];
+        const w = Math.max(...all.map((p) => p.title.length));
         for (const p of summary.pairs) process.stdout.write(`${p.title.padEnd(w)}  ${headlineText(p)}\n`);
+        for (const p of summary.clouds) process.stdout.write(`${p.title.padEnd(w)}  ${headlineText(p)}\n`);
         process.stdout.write(`\nreport: ${join(summary.out, 'index.html')} (${summary.files.length} files)\n`);
       } finally {
         store?.close();

@@ -4,6 +4,7 @@
 import { Option, type Command } from 'commander';
 import { usageError } from '../../core/index.ts';
 import { createTasks, exportMturk } from '../../label/index.ts';
+import { adaptiveOptions, runAdaptive, type AdaptiveCliOptions } from './tasks-adaptive.ts';
 import { workspaceOption, withWorkspace } from '../../workspace/index.ts';
 import { jsonOption, positiveInt, printJson } from '../options.ts';
 
@@ -11,16 +12,18 @@ interface Common { workspace?: string; json?: boolean }
 
 export function register(program: Command): void {
   const group = program.command('tasks').description('labelling tasks: 42 candidates + 3 positive + 3 negative controls per task, N workers each');
-  group
+  const create = group
     .command('create')
-    .description('create tasks for every candidate without one (re-run after collecting more), plus reference tasks (16/16/16)')
+    .description('create tasks for every candidate without one (re-run after collecting more), plus reference tasks (16/16/16); --adaptive: follow-up tasks where answers are still needed')
     .addOption(workspaceOption())
     .addOption(new Option('--assignments <n>', 'assignments (distinct workers) per task').default(10).argParser(positiveInt('--assignments')))
     .addOption(new Option('--seed <n>', 'seed of the composition (shuffles, control draws, top-ups)').default(0).argParser(intArg('--seed')))
     .addOption(new Option('--reference-images <n>', 'reference images per class that must reach --reference-answers planned answers').default(20).argParser(positiveInt('--reference-images')))
     .addOption(new Option('--reference-answers <n>', 'planned answers per reference image').default(10).argParser(positiveInt('--reference-answers')))
     .option('--classes <list>', 'only these class indices (comma-separated)')
-    .addOption(jsonOption())
+    .addOption(jsonOption());
+  for (const option of adaptiveOptions()) create.addOption(option);
+  create
     .addHelpText('after', `
 Each main task shows 42 candidates of one class, 3 random reference images of the class (positive
 controls) and 3 reference images of its most similar class (negative controls), shuffled. The last
@@ -29,9 +32,17 @@ chunk of a class is topped up with re-drawn candidates. Reference tasks (16 cand
 --reference-answers planned answers: they give the reference distribution of selection frequencies.
 
 Examples:
+With --adaptive --budget N it instead reads the answers so far and adds follow-up tasks (up to N
+candidate answers in all, over every adaptive round) for the images whose selection frequency is
+still uncertain with respect to a bin edge or τ; images whose bin more answers cannot change get
+none. Every raw answer is kept and eligibility still needs 10 (docs/labelling-and-sampling.md).
+
+Examples:
   $ retest tasks create --assignments 10 --seed 1
+  $ retest tasks create --adaptive --budget 20000          # after the first answers are in; re-run as more arrive
   $ retest tasks export mturk hits/ --base-url https://label.example.org`)
-    .action((options: Common & { assignments: number; seed: number; referenceImages: number; referenceAnswers: number; classes?: string }) => {
+    .action((options: Common & AdaptiveCliOptions & { assignments: number; seed: number; referenceImages: number; referenceAnswers: number; classes?: string }) => {
+      if (options.adaptive) { runAdaptive(options); return; }
       withWorkspace(options.workspace, (ws) => {
         const report = createTasks(ws.db, {
           seed: options.seed,
