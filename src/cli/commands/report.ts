@@ -8,6 +8,7 @@ import { Command, Option } from 'commander';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { usageError } from '../../core/errors.ts';
+import { makeDirectory } from '../../core/files.ts';
 import { buildReport, headlineText } from '../../report/index.ts';
 import { openResultsStore } from '../../store/index.ts';
 import { dbOption, jsonOption, printJson } from '../options.ts';
@@ -69,6 +70,8 @@ Examples:
   $ retest report --axes probit --frequencies cifar10-test=../shared/data/cifar10h/cifar10h-counts.npy`,
     )
     .action(async (opts: ReportCliOptions) => {
+      // Before any work: an --out that cannot be a writable folder fails at once, naming why.
+      makeDirectory(opts.out, '--out');
       const store = existsSync(opts.db) ? openResultsStore(opts.db) : null;
       try {
         const fitExclude = opts.fitExclude.filter((p) => p !== '');
