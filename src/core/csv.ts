@@ -93,6 +93,8 @@ export interface NumberRule {
   min?: number;
   /** Largest allowed value (inclusive). */
   max?: number;
+  /** What the cell holds, for messages ("logit", "label"); default "number". */
+  what?: string;
 }
 
 /**
@@ -105,14 +107,24 @@ export function numberCell(text: string | undefined, at: CellRef, rule: NumberRu
   const range = rangeText(rule);
   const value = (text ?? '').trim();
   if (value === '') throw dataError(`empty ${at.column} cell`, { ...where, expected: range, received: 'an empty cell', hint: 'every row needs a value in this column' });
+  if (/^[+-]?(?:inf|infinity|nan)$/i.test(value)) {
+    throw dataError(`non-finite ${rule.what ?? 'number'} ${value} in the ${at.column} cell`, { ...where, expected: range, received: value });
+  }
   if (!(rule.integer ? INTEGER : DECIMAL).test(value)) {
-    throw dataError(`the ${at.column} cell is not ${rule.integer ? 'an integer' : 'a decimal number'}`, { ...where, expected: range, received: JSON.stringify(value) });
+    throw dataError(`the ${at.column} cell is not ${rule.integer ? 'an integer' : 'a number'} in decimal notation`, { ...where, expected: range, received: JSON.stringify(value) });
   }
   const n = Number(value);
   if (!Number.isFinite(n) || (rule.integer && !Number.isSafeInteger(n)) || (rule.min !== undefined && n < rule.min) || (rule.max !== undefined && n > rule.max)) {
-    throw dataError(`the ${at.column} cell is out of range`, { ...where, expected: range, received: value });
+    throw dataError(`the ${at.column} cell ${value} is ${outside(rule)}`, { ...where, expected: range, received: value });
   }
   return n;
+}
+
+function outside(rule: NumberRule): string {
+  if (rule.min !== undefined && rule.max !== undefined) return `outside [${rule.min}, ${rule.max}]`;
+  if (rule.min !== undefined) return `below ${rule.min}`;
+  if (rule.max !== undefined) return `above ${rule.max}`;
+  return 'not a finite number';
 }
 
 function rangeText(rule: NumberRule): string {

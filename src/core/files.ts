@@ -28,15 +28,10 @@ export function parseJsonText(text: string, file: string, expected = 'valid JSON
   } catch (cause) {
     const message = (cause as Error).message;
     // V8: "… in JSON at position 17 (line 2 column 5)" (Node 20+), or only the position.
-    const lineColumn = /line (\d+) column (\d+)/.exec(message);
-    const position = /position (\d+)/.exec(message);
-    let where: { record?: string; field?: string } = {};
-    if (lineColumn) where = { record: `line ${lineColumn[1]}`, field: `column ${lineColumn[2]}` };
-    else if (position) {
-      const before = text.slice(0, Number(position[1]));
-      const line = before.split('\n').length;
-      where = { record: `line ${line}`, field: `column ${Number(position[1]) - before.lastIndexOf('\n')}` };
-    } else if (text.trim() === '') where = { record: 'line 1' };
+    // Node 20's messages do not always carry the position: find it with a small scanner.
+    const offset = jsonErrorOffset(text);
+    const before = text.slice(0, offset);
+    const where = { record: `line ${before.split('\n').length}`, field: `column ${offset - before.lastIndexOf('\n')}` };
     throw dataError('not valid JSON', {
       file,
       ...where,
@@ -45,6 +40,75 @@ export function parseJsonText(text: string, file: string, expected = 'valid JSON
       hint: 'fix the JSON syntax (a trailing comma, a missing quote or bracket?)',
       cause,
     });
+  }
+}
+
+/**
+ * Offset of the first JSON syntax error in `text` (a small recursive-descent scanner that accepts
+ * exactly JSON's grammar); `text.length` when the text ends too early.
+ */
+export function jsonErrorOffset(text: string): number {
+  let i = 0;
+  const fail = (): never => { throw i; };
+  const space = () => { while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++; };
+  const literal = (word: string) => { if (text.startsWith(word, i)) i += word.length; else fail(); };
+  const string = () => {
+    i++;
+    for (;;) {
+      if (i >= text.length) fail();
+      const c = text[i]!;
+      if (c === '"') { i++; return; }
+      if (c < ' ') fail();
+      if (c === '\\') {
+        i++;
+        if (text[i] === 'u') { if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) fail(); i += 5; }
+        else if ('"\\/bfnrt'.includes(text[i] ?? 'x')) i++;
+        else fail();
+      } else i++;
+    }
+  };
+  const number = () => {
+    const m = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(text.slice(i));
+    if (!m || m[0] === '-' || m[0] === '') fail();
+    i += m![0].length;
+  };
+  const value = (): void => {
+    space();
+    const c = text[i];
+    if (c === '{') {
+      i++; space();
+      if (text[i] === '}') { i++; return; }
+      for (;;) {
+        space();
+        if (text[i] !== '"') fail();
+        string(); space();
+        if (text[i] !== ':') fail();
+        i++; value(); space();
+        if (text[i] === ',') { i++; continue; }
+        if (text[i] === '}') { i++; return; }
+        fail();
+      }
+    } else if (c === '[') {
+      i++; space();
+      if (text[i] === ']') { i++; return; }
+      for (;;) {
+        value(); space();
+        if (text[i] === ',') { i++; continue; }
+        if (text[i] === ']') { i++; return; }
+        fail();
+      }
+    } else if (c === '"') string();
+    else if (c === 't') literal('true');
+    else if (c === 'f') literal('false');
+    else if (c === 'n') literal('null');
+    else number();
+  };
+  try {
+    value();
+    space();
+    return i < text.length ? i : text.length;
+  } catch (offset) {
+    return Math.min(offset as number, text.length);
   }
 }
 
