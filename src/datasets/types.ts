@@ -18,6 +18,13 @@ export interface LoadedDataset {
   pixels: { height: number; width: number; data: Uint8Array } | null;
   /** Absolute path per image when images are files (ImageNet), else null. */
   files: string[] | null;
+  /**
+   * Where the labels come from. `fixed`: the format gives them (CIFAR label bytes, NPY labels,
+   * class-index folders 0…999, wnid folders placed by the ImageNet class list). `sorted-names`:
+   * positions of the class-folder names in sorted order (torchvision's ImageFolder), so a model
+   * whose sidecar lists its classes by name maps the folders through that list instead.
+   */
+  labelOrder: 'fixed' | 'sorted-names';
 }
 
 /** How a dataset is stored on disk once present. */

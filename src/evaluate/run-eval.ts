@@ -16,7 +16,8 @@ import { resizeShorterCenterCrop, type RgbImage } from '../formats/image-io.ts';
 import { datasetContentHash, FileHashCache } from '../datasets/index.ts';
 import { thisProcess, type ResultsStore, type PredictionRow, type RunOwner, type RunScore } from '../store/index.ts';
 import { loadModel, type LoadedModel } from './model.ts';
-import { modelSpecFrom, preprocessingOf, type ModelOverrides } from './sidecar.ts';
+import { mapClassesToModel } from './class-map.ts';
+import { defaultSidecarPath, modelSpecFrom, preprocessingOf, type ModelOverrides } from './sidecar.ts';
 import { firstNonFinite, topK, writeImageToTensor } from './tensor.ts';
 import type { EvalOptions, EvalSummary, ModelSpec } from './types.ts';
 
@@ -33,6 +34,10 @@ export interface EvalDataset {
    * Null: no identity beyond ids and labels (then a changed file under the same name is not seen).
    */
   contentHash?: string | null;
+  /** Name of each label, when known (folder names for a class-folder tree). */
+  classNames?: string[] | null;
+  /** `sorted-names`: labels are sorted folder-name positions, mapped through the sidecar's `classes` when it has them. */
+  labelOrder?: 'fixed' | 'sorted-names';
 }
 
 export const defaultEvalOptions: EvalOptions = {
@@ -75,7 +80,7 @@ export async function evaluate(input: EvaluateInput): Promise<EvalSummary> {
 
 /** `evaluate`, also saying whether the answer came from a run finished earlier (no inference now). */
 export async function evaluateRun(input: EvaluateInput): Promise<{ summary: EvalSummary; fromStore: boolean }> {
-  const { store, dataset } = input;
+  const { store } = input;
   const options = { ...defaultEvalOptions, ...input.options };
   const progress = input.progress ?? silentProgress;
   const overrides = input.overrides ?? {};
@@ -85,6 +90,7 @@ export async function evaluateRun(input: EvaluateInput): Promise<{ summary: Eval
   if (!existsSync(input.modelPath)) throw usageError(`model file not found`, { file: input.modelPath, field: '--model', hint: 'give the path to an .onnx file' });
   if (!statSync(input.modelPath).isFile()) throw usageError('--model is a folder, not a model file', { file: input.modelPath, field: '--model', expected: 'an .onnx file', received: 'a folder', hint: 'give the path to the .onnx file inside it' });
   const declared = modelSpecFrom(input.modelPath, overrides);
+  const dataset = mapClassesToModel(input.dataset, declared.classLabels, overrides.sidecar ?? defaultSidecarPath(input.modelPath));
   const sha256 = await hashFile(input.modelPath);
   const contentHash = dataset.contentHash !== undefined ? dataset.contentHash : await datasetContentHash(dataset, input.fileHashes ?? new FileHashCache(null), progress);
   const modelId = store.registerModel({ name: declared.name, kind: 'onnx', path: input.modelPath, sha256 });
