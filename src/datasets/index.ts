@@ -6,3 +6,4 @@ export { datasetCacheDir, readMarker, readRecordedChecksums, MARKER_FILE, CHECKS
 export { imagenetClassList, cifar10ClassNames } from './class-lists.ts';
 export { FileHashCache, openFileHashCache, FILE_HASHES_DB } from './file-hashes.ts';
 export { datasetContentHash, type ContentSource } from './identity.ts';
+export { verifyDataset } from './verify.ts';
