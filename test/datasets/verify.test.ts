@@ -70,7 +70,8 @@ describe('verifyDataset', () => {
 
   it('checks a fetched copy against the content recorded at fetch time', async () => {
     const cache = join(dir, 'cache');
-    const spec: DatasetSpec = { ...findDataset('cifar10-test')!, count: 3, placedCheck: undefined };
+    const { placedCheck: _none, ...cifar } = findDataset('cifar10-test')!;
+    const spec: DatasetSpec = { ...cifar, count: 3 };
     const file = join(cache, 'cifar10-test', 'cifar-10-batches-bin', 'test_batch.bin');
     mkdirSync(join(cache, 'cifar10-test', 'cifar-10-batches-bin'), { recursive: true });
     writeCifarBin(file, { count: 3, labels: Uint8Array.from([1, 2, 3]), pixels: new Uint8Array(3 * 3072).fill(9) });
