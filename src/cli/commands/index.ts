@@ -14,6 +14,7 @@ import { register as reportCommand } from './report.ts';
 import { register as collect } from './collect.ts';
 import { register as serve } from './serve.ts';
 import { register as labellers } from './labellers.ts';
+import { register as mturk } from './mturk.ts';
 import { register as dedup } from './dedup.ts';
 import { register as tasks } from './tasks.ts';
 import { register as answers } from './answers.ts';
@@ -24,4 +25,4 @@ import { register as exportCommand } from './export.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [datasetsCommand, fetchCommand, evalCommand, importCommand, analyzeCommand, reportCommand, init, classes, collect, tasks, answers, frequencies, dedup, sample, blacklist, exportCommand, serve, labellers];
+export const commands: RegisterCommand[] = [datasetsCommand, fetchCommand, evalCommand, importCommand, analyzeCommand, reportCommand, init, classes, collect, tasks, answers, frequencies, dedup, sample, blacklist, exportCommand, serve, labellers, mturk];
