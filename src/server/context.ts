@@ -8,6 +8,7 @@ import { sha256Hex } from '../core/index.ts';
 import type { Db } from '../store/index.ts';
 import type { Workspace } from '../workspace/index.ts';
 import { checkOrigin } from './addresses.ts';
+import { FairQueue } from './fair-queue.ts';
 import { DashboardSnapshots } from './dashboard-snapshots.ts';
 import { GroupCommit } from './group-commit.ts';
 import { ShownItemsCache } from './image-tokens.ts';
@@ -46,6 +47,9 @@ export interface ServerContext {
   writes: GroupCommit;
   /** Mount point of the near-duplicate review, or null when not mounted. */
   dedupPrefix: string | null;
+  /** Fair queueing of labeller requests, and the deadlines of a page and of a submission. */
+  queue: FairQueue;
+  deadlines: { page: number; submit: number };
 }
 
 export function createContext(options: ServerOptions, adminToken: string): ServerContext {
@@ -71,6 +75,8 @@ export function createContext(options: ServerOptions, adminToken: string): Serve
     dashboard: new DashboardSnapshots(db, options.dashboardWorker ?? true),
     shown: new ShownItemsCache(secret(db, 'image_key')),
     dedupPrefix: null,
+    queue: new FairQueue(options.queue?.concurrency ?? 64),
+    deadlines: { page: options.queue?.pageDeadlineMs ?? 1000, submit: options.queue?.submitDeadlineMs ?? 5000 },
   };
 }
 
