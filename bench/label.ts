@@ -146,6 +146,8 @@ async function openLoop(): Promise<void> {
       max_over_median: round(max / p50),
       page_p50_ms: round(quantile(r.pageLatencies, 0.5)),
       page_p99_ms: round(quantile(r.pageLatencies, 0.99)),
+      page_max_ms: round(r.pageLatencies.length ? Math.max(...r.pageLatencies) : Number.NaN),
+      page_p99_over_median: round(quantile(r.pageLatencies, 0.99) / quantile(r.pageLatencies, 0.5)),
       p99_over_median: round(quantile(r.latencies, 0.99) / p50),
       sessions: r.sessions,
       acknowledged: r.acks.length,
