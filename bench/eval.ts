@@ -78,7 +78,7 @@ async function cifarSection() {
     const seconds = (performance.now() - started) / 1000;
     store.close();
     rmSync(dir, { recursive: true, force: true });
-    pairs.push({ bare, ours: arrays.count / seconds, top1: summary.top1.accuracy });
+    pairs.push({ bare, ours: arrays.count / seconds, top1: summary.top1.accuracy ?? Number.NaN });
     log(`  round ${round + 1}: bare ${bare.toFixed(0)} img/s, eval ${(arrays.count / seconds).toFixed(0)} img/s`);
   }
   pairs.sort((a, b) => a.ours / a.bare - b.ours / b.bare);

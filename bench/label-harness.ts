@@ -97,8 +97,10 @@ export interface LoadResult {
   duplicateAcks: number;
   /** Retries sent. */
   retries: number;
-  /** Requests that failed (network errors, 5xx). */
+  /** Requests that failed (network errors, 5xx other than 503). */
   errors: number;
+  /** Requests refused with 503 (the server was saturated; retried after a pause). */
+  shed: number;
   /** Labellers that found no task left. */
   exhausted: number;
 }
@@ -109,7 +111,7 @@ export interface LoadResult {
  * sent twice, as a retry after a lost response would be).
  */
 export function emptyLoadResult(): LoadResult {
-  return { acks: [], latencies: [], pageLatencies: [], duplicateAcks: 0, retries: 0, errors: 0, exhausted: 0 };
+  return { acks: [], latencies: [], pageLatencies: [], duplicateAcks: 0, retries: 0, errors: 0, shed: 0, exhausted: 0 };
 }
 
 /** `result` is filled as the load runs (watch it live) and returned at the end. */
@@ -123,6 +125,7 @@ export async function runLabellers(url: string | (() => string), tokens: readonl
         const t0 = performance.now();
         const page = await fetch(`${base()}/label`, { headers: { cookie } });
         const html = await page.text();
+        if (page.status === 503) { result.shed++; await new Promise((r) => setTimeout(r, 1000)); continue; } // Retry-After
         if (page.status !== 200) { result.errors++; continue; }
         result.pageLatencies.push(performance.now() - t0);
         if (html.includes('No tasks left')) { result.exhausted++; return; }
@@ -136,6 +139,7 @@ export async function runLabellers(url: string | (() => string), tokens: readonl
         const t1 = performance.now();
         const res = await send();
         const json = (await res.json()) as { ok?: boolean; repeated?: boolean };
+        if (res.status === 503) { result.shed++; continue; }
         if (res.status !== 200 || !json.ok) { result.errors++; continue; }
         result.latencies.push(performance.now() - t1);
         result.acks.push({ assignment, selected });
@@ -152,6 +156,97 @@ export async function runLabellers(url: string | (() => string), tokens: readonl
     }
   };
   await Promise.all(tokens.map(one));
+  return result;
+}
+
+/** Options of one open-loop step. */
+export interface OpenLoopOptions {
+  /** Offered sessions (hence submits) per second; session starts are a Poisson process of this rate. */
+  rate: number;
+  /** Seconds during which sessions start (their submits may land a little later). */
+  seconds: number;
+  /** Think time between the page and the submit, drawn uniformly from [min, max] seconds. */
+  think: [number, number];
+  /** Fraction of submissions sent twice (a retry after a lost response). */
+  retryFraction?: number;
+  /** Seed of the arrivals, think times and selections. */
+  seed?: number;
+}
+
+/** What one open-loop step measured. Latencies are from the moment a request was due (open loop: a slow server cannot slow the arrivals down). */
+export interface OpenLoopResult extends LoadResult {
+  /** The rate offered. */
+  offered: number;
+  /** Sessions started. */
+  sessions: number;
+  /** Acknowledged submits per second over the step (first submissions). */
+  achieved: number;
+  /** Sessions that could not start because every labeller was busy (the pool is too small for rate × think). */
+  noLabeller: number;
+}
+
+/**
+ * An open-loop load: sessions arrive at `rate` per second whatever the server does (as real
+ * labellers do), each GET /label (the page) → think → POST /label/submit, on a free labeller of
+ * `tokens` (one session per labeller at a time). Waits for every session to end.
+ */
+export async function runOpenLoop(url: string, tokens: readonly string[], options: OpenLoopOptions): Promise<OpenLoopResult> {
+  const rng = createRng(options.seed ?? 1);
+  const result: OpenLoopResult = { ...emptyLoadResult(), offered: options.rate, sessions: 0, achieved: 0, noLabeller: 0 };
+  const free = [...tokens];
+  const sessions: Promise<void>[] = [];
+  const sleepUntil = (t: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, t - performance.now())));
+  const session = async (token: string, due: number) => {
+    const cookie = `retest_labeller=${token}`;
+    try {
+      await sleepUntil(due);
+      const page = await fetch(`${url}/label`, { headers: { cookie } });
+      const html = await page.text();
+      if (page.status !== 200) { if (page.status === 503) result.shed++; else result.errors++; return; }
+      result.pageLatencies.push(performance.now() - due);
+      if (html.includes('No tasks left')) { result.exhausted++; return; }
+      const assignment = /name="assignment" value="([^"]+)"/.exec(html)![1]!;
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
+      const shown = [...html.matchAll(/name="sel" value="([^"]+)"/g)].map((m) => m[1]!);
+      const selected = shown.filter(() => rng.next() < 0.3);
+      const think = options.think[0] + rng.next() * (options.think[1] - options.think[0]);
+      const submitDue = performance.now() + think * 1000;
+      await sleepUntil(submitDue);
+      const body = new URLSearchParams({ assignment, _csrf: csrf });
+      for (const s of selected) body.append('sel', s);
+      const send = () => fetch(`${url}/label/submit`, { method: 'POST', body, headers: { cookie, accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' } });
+      const res = await send();
+      const json = (await res.json()) as { ok?: boolean; repeated?: boolean };
+      if (res.status === 503) { result.shed++; return; }
+      if (res.status !== 200 || !json.ok) { result.errors++; return; }
+      result.latencies.push(performance.now() - submitDue);
+      result.acks.push({ assignment, selected });
+      if (rng.next() < (options.retryFraction ?? 0.1)) {
+        result.retries++;
+        const again = await send();
+        const j = (await again.json()) as { ok?: boolean; repeated?: boolean };
+        if (again.status === 200 && j.ok && !j.repeated) result.duplicateAcks++;
+      }
+    } catch {
+      result.errors++;
+    } finally {
+      free.push(token);
+    }
+  };
+  const started = performance.now();
+  const end = started + options.seconds * 1000;
+  let due = started;
+  while (true) {
+    due += (-Math.log(1 - rng.next()) / options.rate) * 1000; // exponential gaps: Poisson arrivals
+    if (due >= end) break;
+    await sleepUntil(due);
+    const token = free.shift();
+    if (token === undefined) { result.noLabeller++; continue; }
+    result.sessions++;
+    sessions.push(session(token, due));
+  }
+  await Promise.all(sessions);
+  result.achieved = result.acks.length / options.seconds;
   return result;
 }
 

@@ -5,23 +5,38 @@
  * p50/p99 submit latency, and the lost and duplicated answers found by comparing every
  * acknowledged answer with the database afterwards (both must be 0).
  * Baseline in the same run: the same submissions made in-process (`submitAssignment` with no HTTP).
+ *
+ * `npm run bench:label -- --open [--rates 50,150] [--step 20] [--think 2,6] [--json]`: the open loop.
+ * Sessions (page → think → submit) arrive at a fixed offered rate whatever the server does, one
+ * step per rate, then a ramp (×1.5 per step) until the server no longer keeps up: p50/p99/max submit
+ * latency per rate, the saturation rate, and how much longer the slowest request waited than the
+ * median (fair queueing keeps it within 10×).
  */
 import { parseArgs } from 'node:util';
 import { claimNextAssignment, submitAssignment } from '../src/label/index.ts';
 import { closeWorkspace, openWorkspace } from '../src/workspace/index.ts';
-import { buildLoadWorkspace, checkAnswers, quantile, runLabellers, spawnServer } from './label-harness.ts';
+import { buildLoadWorkspace, checkAnswers, quantile, runLabellers, runOpenLoop, spawnServer, type OpenLoopResult } from './label-harness.ts';
 
 const { values } = parseArgs({
   options: {
     duration: { type: 'string', default: '60' },
-    labellers: { type: 'string', default: '200' },
+    labellers: { type: 'string' },
     tasks: { type: 'string' },
     assignments: { type: 'string', default: '10' },
     json: { type: 'boolean', default: false },
+    open: { type: 'boolean', default: false },
+    rates: { type: 'string', default: '50,150' },
+    step: { type: 'string', default: '20' },
+    think: { type: 'string', default: '2,6' },
+    'max-rate': { type: 'string', default: '2000' },
   },
 });
+if (values.open) {
+  await openLoop();
+  process.exit(process.exitCode ?? 0);
+}
 const duration = Number(values.duration);
-const labellers = Number(values.labellers);
+const labellers = Number(values.labellers ?? 200);
 const wanted = Number(values.assignments);
 if (!(duration > 0) || !Number.isInteger(labellers) || labellers < 1 || !Number.isInteger(wanted) || wanted < 1) {
   process.stderr.write('usage: bench/label.ts [--duration S] [--labellers N] [--tasks T] [--assignments N] [--json]\n');
@@ -76,6 +91,7 @@ const out = {
   stored: check.stored,
   retries: load.retries,
   errors: load.errors,
+  shed: load.shed,
   page_p50_ms: Math.round(quantile(load.pageLatencies, 0.5) * 10) / 10,
   page_p99_ms: Math.round(quantile(load.pageLatencies, 0.99) * 10) / 10,
   labellers,
@@ -94,3 +110,114 @@ else {
   if (out.labellers_out_of_tasks) process.stdout.write(`note: ${out.labellers_out_of_tasks} labellers ran out of tasks (raise --tasks)\n`);
 }
 process.exitCode = out.lost === 0 && out.duplicated === 0 ? 0 : 1;
+
+/** The open-loop mode: fixed offered rates, then a ramp to saturation. */
+async function openLoop(): Promise<void> {
+  const rates = values.rates.split(',').map(Number);
+  const step = Number(values.step);
+  const think = values.think.split(',').map(Number) as [number, number];
+  const maxRate = Number(values['max-rate']);
+  const wanted = Number(values.assignments);
+  if (rates.some((r) => !(r > 0)) || !(step > 0) || think.length !== 2 || !(think[0] >= 0 && think[1] >= think[0]) || !(maxRate > 0)) {
+    process.stderr.write('usage: bench/label.ts --open [--rates 50,150] [--step S] [--think MIN,MAX] [--max-rate R] [--json]\n');
+    process.exit(2);
+  }
+  const log = (line: string) => { if (!values.json) process.stderr.write(`${line}\n`); };
+  // Enough labellers that sessions never wait for one (rate × (think + slack)), enough tasks for every step.
+  const ramp: number[] = [];
+  for (let r = Math.max(...rates) * 1.5; r <= maxRate; r *= 1.5) ramp.push(Math.round(r));
+  const labellers = Number(values.labellers ?? Math.ceil(maxRate * (think[1] + 4) * 1.2));
+  const tasks = Number(values.tasks ?? Math.ceil(([...rates, ...ramp].reduce((a, b) => a + b, 0) * step * 1.3) / wanted));
+  log(`building a workspace: ${tasks} tasks × 48 images, N = ${wanted}, ${labellers} labellers…`);
+  const { dir, tokens } = buildLoadWorkspace({ tasks, assignmentsWanted: wanted, labellers });
+  let server = await spawnServer(dir);
+  const steps: ReturnType<typeof summary>[] = [];
+  const all: OpenLoopResult[] = [];
+  const summary = (r: OpenLoopResult) => {
+    const p50 = quantile(r.latencies, 0.5);
+    const max = r.latencies.length ? Math.max(...r.latencies) : Number.NaN;
+    const round = (x: number) => Math.round(x * 10) / 10;
+    return {
+      offered_per_s: r.offered,
+      achieved_per_s: round(r.achieved),
+      p50_ms: round(p50),
+      p99_ms: round(quantile(r.latencies, 0.99)),
+      max_ms: round(max),
+      max_over_median: round(max / p50),
+      page_p50_ms: round(quantile(r.pageLatencies, 0.5)),
+      page_p99_ms: round(quantile(r.pageLatencies, 0.99)),
+      page_max_ms: round(r.pageLatencies.length ? Math.max(...r.pageLatencies) : Number.NaN),
+      page_p99_over_median: round(quantile(r.pageLatencies, 0.99) / quantile(r.pageLatencies, 0.5)),
+      p99_over_median: round(quantile(r.latencies, 0.99) / p50),
+      sessions: r.sessions,
+      acknowledged: r.acks.length,
+      shed: r.shed,
+      errors: r.errors,
+      no_labeller: r.noLabeller,
+    };
+  };
+  let seed = 1;
+  const runStep = async (rate: number, kind: string, record = true, into = all, who = tokens) => {
+    log(`${kind} ${rate}/s for ${step} s (think ${think[0]}–${think[1]} s)…`);
+    const r = await runOpenLoop(server.url, who, { rate, seconds: step, think, seed: seed++ });
+    into.push(r);
+    const s = summary(r);
+    if (record) steps.push(s);
+    log(`  achieved ${s.achieved_per_s}/s  submit p50 ${s.p50_ms} ms  p99 ${s.p99_ms} ms  max ${s.max_ms} ms (${s.max_over_median}× median)  page p99 ${s.page_p99_ms} ms  shed ${s.shed}  errors ${s.errors}`);
+    return s;
+  };
+  // Keeping up: nearly every session answered, and both the page and the submit p99 within a second.
+  const keepsUp = (s: ReturnType<typeof summary>) => s.acknowledged >= 0.95 * s.sessions && s.p99_ms <= 1000 && s.page_p99_ms <= 1000;
+  // Warm-up (JIT, statement caches, page cache), not recorded.
+  await runStep(rates[0]!, 'warm-up', false);
+  for (const rate of rates) await runStep(rate, 'rate');
+  let saturated: ReturnType<typeof summary> | null = null;
+  for (const rate of ramp) {
+    const s = await runStep(rate, 'ramp');
+    if (!keepsUp(s)) { saturated = s; break; }
+  }
+  server.child.kill('SIGTERM');
+  await server.exited;
+  const acks = all.flatMap((r) => r.acks);
+  const check = checkAnswers(dir, acks, all.reduce((n, r) => n + r.duplicateAcks, 0));
+  // Baseline in the same run: the saturated rate again, on a fresh copy with fair queueing off
+  // (every request worked on at once, nothing refused).
+  let baseline: ReturnType<typeof summary> | null = null;
+  let baselineCheck: ReturnType<typeof checkAnswers> | null = null;
+  if (saturated) {
+    const fresh = buildLoadWorkspace({ tasks: Math.ceil(((rates[0]! + saturated.offered_per_s) * step * 1.3) / wanted), assignmentsWanted: wanted, labellers });
+    server = await spawnServer(fresh.dir, ['--concurrency', '0']);
+    const runs: OpenLoopResult[] = [];
+    await runStep(rates[0]!, 'baseline warm-up (fair queueing off)', false, runs, fresh.tokens);
+    baseline = await runStep(saturated.offered_per_s, 'baseline: the saturated rate with fair queueing off', false, runs, fresh.tokens);
+    server.child.kill('SIGTERM');
+    await server.exited;
+    baselineCheck = checkAnswers(fresh.dir, runs.flatMap((r) => r.acks), runs.reduce((n, r) => n + r.duplicateAcks, 0));
+  }
+  const sustained = steps.filter(keepsUp);
+  const out = {
+    mode: 'open-loop',
+    think_s: think,
+    step_s: step,
+    steps,
+    saturation_per_s: saturated ? Math.max(...steps.map((s) => s.achieved_per_s)) : null,
+    highest_sustained_offered_per_s: sustained.length ? Math.max(...sustained.map((s) => s.offered_per_s)) : null,
+    saturated_step: saturated,
+    baseline_without_fair_queueing: baseline && baselineCheck ? { ...baseline, lost: baselineCheck.lost, duplicated: baselineCheck.duplicated } : null,
+    lost: check.lost,
+    duplicated: check.duplicated,
+    acknowledged: acks.length,
+    stored: check.stored,
+    labellers,
+  };
+  if (values.json) process.stdout.write(`${JSON.stringify(out)}\n`);
+  else {
+    const line = (label: string, s: ReturnType<typeof summary>) => `${label.padEnd(9)}  ${String(s.offered_per_s).padStart(9)}  ${String(s.achieved_per_s).padStart(10)}  ${String(s.p50_ms).padStart(6)}  ${String(s.p99_ms).padStart(7)}  ${String(s.max_ms).padStart(7)}  ${String(s.max_over_median).padStart(10)}  ${String(s.page_p99_ms).padStart(11)}  ${String(s.shed).padStart(5)}  ${String(s.errors).padStart(6)}\n`;
+    process.stdout.write('step       offered/s  achieved/s  p50 ms   p99 ms   max ms  max/median  page p99 ms   shed  errors\n');
+    steps.forEach((s, i) => process.stdout.write(line(i < rates.length ? 'rate' : 'ramp', s)));
+    if (baseline) process.stdout.write(line('no queue', baseline));
+    process.stdout.write(`saturation       ${out.saturation_per_s === null ? `not reached up to ${maxRate}/s` : `${out.saturation_per_s} submits/s (highest offered rate sustained: ${out.highest_sustained_offered_per_s}/s)`}\n`);
+    process.stdout.write(`answers          ${out.acknowledged} acknowledged, ${out.stored} stored\nlost             ${out.lost}\nduplicated       ${out.duplicated}\n`);
+  }
+  process.exitCode = out.lost === 0 && out.duplicated === 0 && (baselineCheck === null || (baselineCheck.lost === 0 && baselineCheck.duplicated === 0)) ? 0 : 1;
+}

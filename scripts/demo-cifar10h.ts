@@ -150,7 +150,7 @@ async function main(): Promise<void> {
         const dataset = await resolveDataset(`${prefix}_data.npy`, { cacheDir });
         for (const model of models) {
           const summary: EvalSummary = await evaluate({ store, dataset, modelPath: join(modelsDir, model), options: { threads: 2 } });
-          rows.push({ model: summary.model, strategy: s.key, n: summary.n, correct: summary.top1.correct, accuracy: round(summary.top1.accuracy), ci95: [round(summary.top1.ci95[0]), round(summary.top1.ci95[1])] });
+          rows.push({ model: summary.model, strategy: s.key, n: summary.n, correct: summary.top1.correct, accuracy: round(summary.top1.accuracy ?? Number.NaN), ci95: [round(summary.top1.ci95[0]), round(summary.top1.ci95[1])] });
           process.stdout.write(`${JSON.stringify(rows[rows.length - 1])}\n`);
         }
       }
@@ -165,7 +165,7 @@ async function main(): Promise<void> {
       const original: Record<string, number> = {};
       for (const model of models) {
         const ref = await evaluate({ store, dataset: refDataset, modelPath: join(modelsDir, model), options: { threads: 2 } });
-        original[ref.model] = round(ref.top1.accuracy);
+        original[ref.model] = round(ref.top1.accuracy ?? Number.NaN);
         const pool = await evaluate({ store, dataset: poolDataset, modelPath: join(modelsDir, model), options: { threads: 2 } });
         const run = store.listScores().find((r) => r.model === pool.model && r.dataset === poolDataset.name)!;
         const correct = store.correctness(run.runId, 1);

@@ -3,7 +3,7 @@
  * data/io problems, 2 for usage), anything else is a bug and shows its stack.
  */
 import { Command, CommanderError, Help } from 'commander';
-import { isRetestError } from '../core/errors.ts';
+import { fromSystemError } from '../core/errors.ts';
 import { commands } from './commands/index.ts';
 
 export function buildProgram(): Command {
@@ -41,11 +41,14 @@ export async function main(argv: string[]): Promise<number> {
       // Help and version exit through here with code 0.
       return error.exitCode === 0 ? 0 : 2;
     }
-    if (isRetestError(error)) {
-      if (wantsJson) process.stdout.write(`${JSON.stringify(error.toJSON())}\n`);
-      process.stderr.write(`${error.render()}\n`);
-      if (process.env.RETEST_DEBUG && error.cause) process.stderr.write(`cause: ${String((error.cause as Error).stack ?? error.cause)}\n`);
-      return error.kind === 'usage' ? 2 : 1;
+    // Operating-system and SQLite faults that no stage named (a full disk, a read-only folder, a
+    // damaged database) are still the user's to fix: render them as io/data errors, not as bugs.
+    const known = fromSystemError(error);
+    if (known) {
+      if (wantsJson) process.stdout.write(`${JSON.stringify(known.toJSON())}\n`);
+      process.stderr.write(`${known.render()}\n`);
+      if (process.env.RETEST_DEBUG && known.cause) process.stderr.write(`cause: ${String((known.cause as Error).stack ?? known.cause)}\n`);
+      return known.kind === 'usage' ? 2 : 1;
     }
     process.stderr.write(`retest: unexpected error (this is a bug; please report it with the command you ran)\n`);
     process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);

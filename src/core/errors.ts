@@ -87,6 +87,64 @@ export function isRetestError(value: unknown): value is RetestError {
   return value instanceof RetestError;
 }
 
+const ERRNO_MEANING: Record<string, { what: string; hint: string }> = {
+  EACCES: { what: 'permission denied', hint: 'check the permissions of the file and its folder, or choose another path' },
+  EPERM: { what: 'operation not permitted', hint: 'check the permissions of the file and its folder, or choose another path' },
+  EROFS: { what: 'the file system is read-only', hint: 'choose a path on a writable disk' },
+  ENOSPC: { what: 'no space left on the disk', hint: 'free some space, or choose another disk' },
+  EDQUOT: { what: 'disk quota exceeded', hint: 'free some space, or choose another disk' },
+  ENOTDIR: { what: 'a part of the path is a file, not a folder', hint: 'check the path' },
+  EISDIR: { what: 'this is a folder, not a file', hint: 'give the path of a file' },
+  ENOENT: { what: 'no such file or folder', hint: 'check the path' },
+  ELOOP: { what: 'too many symbolic links (a link loop?)', hint: 'check the symbolic links on the path' },
+  ENAMETOOLONG: { what: 'the path is too long', hint: 'choose a shorter path' },
+  EMFILE: { what: 'too many open files', hint: 'raise the open-file limit (ulimit -n) or lower the concurrency' },
+  EIO: { what: 'input/output error from the disk', hint: 'check the disk' },
+  EBUSY: { what: 'the file is busy', hint: 'stop the other program using it and try again' },
+  EEXIST: { what: 'it already exists', hint: 'choose another path' },
+};
+
+const SQLITE_MEANING: Record<string, { kind: RetestErrorKind; what: string; hint: string }> = {
+  SQLITE_NOTADB: { kind: 'data', what: 'the file is not a SQLite database', hint: 'give the path of a retest store (or of a new file), not another kind of file' },
+  SQLITE_CORRUPT: { kind: 'data', what: 'the SQLite database is damaged (truncated or overwritten)', hint: 'restore it from a backup, or start a new one with another path' },
+  SQLITE_READONLY: { kind: 'io', what: 'the database is read-only', hint: 'make the file and its folder writable (SQLite writes a -wal and a -shm file beside it), or copy it somewhere writable' },
+  SQLITE_CANTOPEN: { kind: 'io', what: 'the database file cannot be opened', hint: 'check that its folder exists and is writable (SQLite writes a -wal and a -shm file beside it)' },
+  SQLITE_IOERR: { kind: 'io', what: 'a disk error while reading or writing the database', hint: 'check the disk (space, permissions, a removed drive)' },
+  SQLITE_FULL: { kind: 'io', what: 'the disk is full', hint: 'free some space' },
+  SQLITE_PERM: { kind: 'io', what: 'permission denied', hint: 'check the permissions of the database file and its folder' },
+  SQLITE_AUTH: { kind: 'io', what: 'access denied', hint: 'check the permissions of the database file and its folder' },
+  SQLITE_BUSY: { kind: 'io', what: 'the database is locked by another process', hint: 'wait for the other retest process to finish, then try again' },
+};
+
+/**
+ * Turns an operating-system error (Node's errno errors: EACCES, ENOSPC, ENOTDIR, …) or a SQLite
+ * error (SQLITE_NOTADB, SQLITE_READONLY, …) into a RetestError naming the file, or returns null for
+ * anything else. `file` names the file when the error itself does not (SQLite errors never do).
+ * The CLI boundary and the store adapter call this, so such faults are reported as data/io errors
+ * with a hint instead of "this is a bug".
+ */
+export function fromSystemError(error: unknown, file?: string): RetestError | null {
+  if (isRetestError(error) || error === null || typeof error !== 'object') return isRetestError(error) ? error : null;
+  const e = error as { code?: unknown; path?: unknown; dest?: unknown; syscall?: unknown; name?: unknown; message?: unknown };
+  const code = typeof e.code === 'string' ? e.code : '';
+  if (code.startsWith('SQLITE_')) {
+    const base = code.replace(/^(SQLITE_[A-Z]+?)(_[A-Z_]+)?$/, '$1');
+    const meaning = SQLITE_MEANING[code] ?? SQLITE_MEANING[base];
+    if (!meaning) return null;
+    return new RetestError(meaning.kind, `${meaning.what}${file ? '' : ' (SQLite)'}`, {
+      ...(file ? { file } : {}),
+      received: `${code}: ${String(e.message ?? '')}`,
+      hint: meaning.hint,
+      cause: error,
+    });
+  }
+  const meaning = ERRNO_MEANING[code];
+  if (!meaning) return null;
+  const path = typeof e.path === 'string' ? e.path : file;
+  const action = typeof e.syscall === 'string' ? ` (${e.syscall})` : '';
+  return ioError(`${meaning.what}${action}`, { ...(path ? { file: path } : {}), received: code, hint: meaning.hint, cause: error });
+}
+
 /** Shortens a received value for an error message. */
 export function preview(value: unknown, max = 80): string {
   const text = typeof value === 'string' ? JSON.stringify(value) : String(JSON.stringify(value) ?? value);

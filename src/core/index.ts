@@ -2,3 +2,5 @@ export * from './errors.ts';
 export * from './rng.ts';
 export * from './hash.ts';
 export * from './progress.ts';
+export * from './files.ts';
+export * from './csv.ts';

@@ -32,6 +32,8 @@ const markerSchema = z.object({
       unpacked: z.boolean(),
     }),
   ),
+  /** Content hash of the dataset as fetched (see identity.ts), after its download was verified. */
+  content: z.string().regex(/^[0-9a-f]{64}$/).optional(),
 });
 export type DatasetMarker = z.infer<typeof markerSchema>;
 

@@ -15,7 +15,9 @@ import { dataError, ioError, isRetestError, usageError } from '../core/errors.ts
 import { silentProgress, type Progress } from '../core/progress.ts';
 import { datasetCacheDir, readMarker, readRecordedChecksums, recordChecksum, writeMarker, type DatasetMarker } from './cache.ts';
 import { findDataset, datasetNames } from './registry.ts';
-import { locateDataset } from './resolve.ts';
+import { openFileHashCache } from './file-hashes.ts';
+import { datasetContentHash } from './identity.ts';
+import { loadNamed, locateDataset } from './resolve.ts';
 import type { DatasetDownload, DatasetSpec } from './types.ts';
 
 export interface FetchOptions {
@@ -112,10 +114,22 @@ export async function fetchDataset(nameOrSpec: string | DatasetSpec, options: Fe
       hint: 'The release may have changed its layout; please report it, and pass the unpacked folder\'s path instead of the name meanwhile.',
     });
   }
+  // The content just verified (through its download's checksum) is what `retest datasets` later
+  // checks the copy against. A download that does not load is left for `retest eval` to explain.
+  let content: string | null = null;
+  const hashes = openFileHashCache(cacheDir);
+  try {
+    content = await datasetContentHash(loadNamed(spec, location.path), hashes);
+  } catch (error) {
+    if (!isRetestError(error)) throw error;
+  } finally {
+    hashes.close();
+  }
   const marker: DatasetMarker = {
     name: spec.name,
     fetchedAt: now().toISOString(),
     files: files.map(({ url, fileName, bytes, sha256, md5, verifiedBy, unpacked }) => ({ url, fileName, bytes, sha256, md5, verifiedBy, unpacked })),
+    ...(content ? { content } : {}),
   };
   writeMarker(cacheDir, marker);
   return { name: spec.name, path: location.path, cacheFolder: folder, alreadyPresent: false, files };

@@ -64,6 +64,14 @@ export const DATASETS: readonly DatasetSpec[] = [
         unpack: true,
       },
     ],
+    placedCheck: {
+      bytes: 30_730_000,
+      labelsSha256: 'cec8a24a1e92aa2ecaa0bbd3dbfa86bf6cd8759fbd209a832824c8cf0afca9d5',
+      leadingRecords: 1000,
+      leadingSha256: '8314c96d7cd65618193bab23acdd5d4c4af15bf6dd00a1781d55beedf3be1ef5',
+      source:
+        'the official labels (test_labels_official.npy) and the first 1,000 records of the official test_batch.bin, pixel-exact (../shared/data/cifar10/test_batch_first1000.bin); the full file\'s checksum is not published',
+    },
     homepage: 'https://www.cs.toronto.edu/~kriz/cifar.html',
     license: 'no explicit license; cite Krizhevsky 2009',
   },

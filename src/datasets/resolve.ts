@@ -155,6 +155,7 @@ function fromCifarBin(name: string, path: string): LoadedDataset {
     images: Array.from(arrays.labels, (label, i) => ({ imageId: String(i), label })),
     pixels: { height: CIFAR_SIDE, width: CIFAR_SIDE, data: arrays.pixels },
     files: null,
+    labelOrder: 'fixed',
   };
 }
 
@@ -171,10 +172,11 @@ function fromCifar101(name: string, prefix: string): LoadedDataset {
     images: Array.from(arrays.labels, (label, i) => ({ imageId: String(i), label })),
     pixels: { height: CIFAR_SIDE, width: CIFAR_SIDE, data: arrays.pixels },
     files: null,
+    labelOrder: 'fixed',
   };
 }
 
-function fromImageFolder(name: string, path: string, folder: ImageFolder, numClasses: number, classNames: string[] | null): LoadedDataset {
+function fromImageFolder(name: string, path: string, folder: ImageFolder, numClasses: number, classNames: string[] | null, labelOrder: LoadedDataset['labelOrder'] = 'fixed'): LoadedDataset {
   return {
     name,
     source: resolve(path),
@@ -183,6 +185,7 @@ function fromImageFolder(name: string, path: string, folder: ImageFolder, numCla
     images: folder.imageIds.map((imageId, i) => ({ imageId, label: folder.labels[i]! })),
     pixels: null,
     files: folder.files,
+    labelOrder,
   };
 }
 
@@ -231,7 +234,7 @@ export function loadPath(path: string): LoadedDataset {
   if (exported && exported.length >= folder.classNames.length) return fromImageFolder(basename(full), full, folder, exported.length, exported);
   const numClasses = folder.classNames.length;
   const classNames = folder.layout === 'index' ? (numClasses === 1000 && list ? list.names : null) : folder.classNames;
-  return fromImageFolder(basename(full), full, folder, numClasses, classNames);
+  return fromImageFolder(basename(full), full, folder, numClasses, classNames, folder.layout === 'index' || useImagenet ? 'fixed' : 'sorted-names');
 }
 
 const exportManifestSchema = z.object({

@@ -18,6 +18,13 @@ export interface LoadedDataset {
   pixels: { height: number; width: number; data: Uint8Array } | null;
   /** Absolute path per image when images are files (ImageNet), else null. */
   files: string[] | null;
+  /**
+   * Where the labels come from. `fixed`: the format gives them (CIFAR label bytes, NPY labels,
+   * class-index folders 0…999, wnid folders placed by the ImageNet class list). `sorted-names`:
+   * positions of the class-folder names in sorted order (torchvision's ImageFolder), so a model
+   * whose sidecar lists its classes by name maps the folders through that list instead.
+   */
+  labelOrder: 'fixed' | 'sorted-names';
 }
 
 /** How a dataset is stored on disk once present. */
@@ -74,10 +81,37 @@ export interface DatasetSpec {
   downloads: DatasetDownload[];
   /** For datasets that cannot be downloaded: what the user must do instead. */
   manual?: string;
+  /**
+   * A check of a copy placed by hand (no `retest fetch` marker) when the unpacked file has no
+   * published checksum: checksums of parts of it computed from an exact copy of the official file.
+   */
+  placedCheck?: CifarBinReference;
   /** Project page, for docs and error hints. */
   homepage: string;
   /** License / terms of use, in a few words. */
   license: string;
+}
+
+/** Reference checksums of an official CIFAR-10 batch file, for copies placed by hand. */
+export interface CifarBinReference {
+  /** Exact size of the official file. */
+  bytes: number;
+  /** sha256 of its label bytes (the first byte of every record), in order. */
+  labelsSha256: string;
+  /** Number of leading records covered by `leadingSha256`. */
+  leadingRecords: number;
+  /** sha256 of those leading records, byte for byte. */
+  leadingSha256: string;
+  /** Where the reference figures come from. */
+  source: string;
+}
+
+/** The outcome of checking a present dataset against what is known of the official files. */
+export interface DatasetCheck {
+  /** `verified`: matches; `modified`: differs from the official content; `unverified`: nothing to compare with. */
+  status: 'verified' | 'modified' | 'unverified';
+  /** One sentence: against what, or what differs. */
+  detail: string;
 }
 
 /** Where datasets are looked for. */

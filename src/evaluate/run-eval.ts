@@ -6,14 +6,17 @@
  * batches.ts) overlaps inference of the current one (onnxruntime runs off the JS thread).
  */
 import { availableParallelism } from 'node:os';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { dataError, usageError } from '../core/errors.ts';
 import { hashFile } from '../core/hash.ts';
 import { silentProgress, type Progress } from '../core/progress.ts';
 import { clopperPearson } from '../analyze/index.ts';
-import type { ResultsStore, PredictionRow, RunScore } from '../store/index.ts';
+import { datasetContentHash, FileHashCache } from '../datasets/index.ts';
+import { thisProcess, type ResultsStore, type PredictionRow, type RunOwner, type RunScore } from '../store/index.ts';
 import { loadModel, type LoadedModel } from './model.ts';
-import { modelSpecFrom, preprocessingOf, type ModelOverrides } from './sidecar.ts';
+import { mapClassesToModel } from './class-map.ts';
+import { defaultSidecarPath, modelSpecFrom, preprocessingOf, type ModelOverrides } from './sidecar.ts';
 import { prepareBatches, startCropPool, type BatchOptions, type PreparedBatch } from './batches.ts';
 import type { CropPool } from '../preprocess/index.ts';
 import { firstNonFinite, topK } from './tensor.ts';
@@ -27,6 +30,15 @@ export interface EvalDataset {
   images: { imageId: string; label: number }[];
   pixels: { height: number; width: number; data: Uint8Array } | null;
   files: string[] | null;
+  /**
+   * Content hash (see `datasetContentHash`) when the caller computed it; computed here otherwise.
+   * Null: no identity beyond ids and labels (then a changed file under the same name is not seen).
+   */
+  contentHash?: string | null;
+  /** Name of each label, when known (folder names for a class-folder tree). */
+  classNames?: string[] | null;
+  /** `sorted-names`: labels are sorted folder-name positions, mapped through the sidecar's `classes` when it has them. */
+  labelOrder?: 'fixed' | 'sorted-names';
 }
 
 export const defaultEvalOptions: EvalOptions = {
@@ -45,6 +57,14 @@ export interface EvaluateInput {
   overrides?: ModelOverrides;
   options?: Partial<EvalOptions>;
   progress?: Progress;
+  /** Cache of image-file hashes (the dataset's identity); default: none kept. */
+  fileHashes?: FileHashCache;
+  /** Discard an interrupted run of this model on other content of the set (files changed since). */
+  restart?: boolean;
+  /** This process, as the owner of the run it works on (tests give two owners in one process). */
+  owner?: RunOwner;
+  /** Called once when another process is working on the same run and this one waits for it. */
+  onWait?: (holder: string) => void;
 }
 
 /** Evaluates a model on a dataset, resuming or answering from the store when it can. */
@@ -54,21 +74,36 @@ export async function evaluate(input: EvaluateInput): Promise<EvalSummary> {
 
 /** `evaluate`, also saying whether the answer came from a run finished earlier (no inference now). */
 export async function evaluateRun(input: EvaluateInput): Promise<{ summary: EvalSummary; fromStore: boolean }> {
-  const { store, dataset } = input;
+  const { store } = input;
   const options = { ...defaultEvalOptions, ...input.options };
   const progress = input.progress ?? silentProgress;
   const overrides = input.overrides ?? {};
 
-  // The run's identity comes from the file and the declared preprocessing, so a finished run is
-  // found without loading the model.
+  // The run's identity comes from the file, the declared preprocessing and the test set's content,
+  // so a finished run is found without loading the model, and a changed test set is run again.
   if (!existsSync(input.modelPath)) throw usageError(`model file not found`, { file: input.modelPath, field: '--model', hint: 'give the path to an .onnx file' });
+  if (!statSync(input.modelPath).isFile()) throw usageError('--model is a folder, not a model file', { file: input.modelPath, field: '--model', expected: 'an .onnx file', received: 'a folder', hint: 'give the path to the .onnx file inside it' });
   const declared = modelSpecFrom(input.modelPath, overrides);
+  const dataset = mapClassesToModel(input.dataset, declared.classLabels, overrides.sidecar ?? defaultSidecarPath(input.modelPath));
   const sha256 = await hashFile(input.modelPath);
-  const datasetRecord = store.registerDataset({ name: dataset.name, source: dataset.source, numClasses: dataset.numClasses, images: dataset.images });
+  const contentHash = dataset.contentHash !== undefined ? dataset.contentHash : await datasetContentHash(dataset, input.fileHashes ?? new FileHashCache(null), progress);
   const modelId = store.registerModel({ name: declared.name, kind: 'onnx', path: input.modelPath, sha256 });
   const config = { model_sha256: sha256, preprocessing: preprocessingOf(declared), topK: options.topK, saveLogits: options.saveLogits };
+  store.checkInterruptedRun({ name: dataset.name, contentHash, modelId, config, restart: input.restart ?? false });
+  const datasetRecord = store.registerDataset({ name: dataset.name, source: dataset.source, numClasses: dataset.numClasses, images: dataset.images, contentHash });
   const run = store.openRun(modelId, datasetRecord.id, config);
   if (run.status === 'done') return { summary: summarize(store.score(run.id)), fromStore: true };
+
+  // One process per run: a second one waits for the first (and answers from the store when it
+  // finishes), or takes over when the first is gone.
+  const owner = input.owner ?? thisProcess();
+  for (let waited = false; ; waited = true) {
+    const lease = store.leaseRun(run.id, owner);
+    if (lease.acquired) break;
+    if (!waited) input.onWait?.(lease.owner);
+    await sleep(250);
+    if (store.runStatus(run.id) === 'done') return { summary: summarize(store.score(run.id)), fromStore: true };
+  }
 
   // Image files need the crop workers: start them while the model loads (they take a moment).
   const pool = dataset.files ? startCropPool(options) : undefined;
@@ -78,6 +113,7 @@ export async function evaluateRun(input: EvaluateInput): Promise<{ summary: Eval
     model = await loadModel(input.modelPath, overrides, options.threads ?? availableParallelism());
   } catch (error) {
     await closePool(pool);
+    store.releaseRun(run.id, owner);
     throw error;
   }
   try {
@@ -88,7 +124,7 @@ export async function evaluateRun(input: EvaluateInput): Promise<{ summary: Eval
     progress.start(dataset.images.length, done.size, `${model.spec.name} on ${dataset.name}`);
     const started = performance.now();
     await runBatches(model, dataset, todo, { ...options, pool }, async (batch, output, classes) => {
-      store.writePredictions(run.id, toRows(batch, output, classes, options, dataset));
+      store.writePredictions(run.id, toRows(batch, output, classes, options, dataset), owner);
       progress.tick(batch.indices.length);
     });
     progress.stop();
@@ -96,6 +132,7 @@ export async function evaluateRun(input: EvaluateInput): Promise<{ summary: Eval
     store.finishRun(run.id, todo.length > 0 && seconds > 0 ? todo.length / seconds : null);
   } finally {
     progress.stop();
+    store.releaseRun(run.id, owner);
     await model.session.release();
     await closePool(pool);
   }
@@ -167,7 +204,8 @@ function toRows(batch: PreparedBatch, output: Float32Array, classes: number, opt
 
 /** The `--json` object from a run's counts. */
 export function summarize(score: RunScore): EvalSummary {
-  const accuracy = (correct: number) => ({ correct, accuracy: score.n > 0 ? correct / score.n : 0, ci95: clopperPearson(correct, score.n) });
+  // A set with no images has no accuracy (null), not 0.
+  const accuracy = (correct: number) => ({ correct, accuracy: score.n > 0 ? correct / score.n : null, ci95: clopperPearson(correct, score.n) });
   return {
     model: score.model,
     dataset: score.dataset,
@@ -176,5 +214,6 @@ export function summarize(score: RunScore): EvalSummary {
     top1: accuracy(score.top1Correct),
     top5: score.top5Correct === null ? null : accuracy(score.top5Correct),
     images_per_second: score.imagesPerSecond,
+    dataset_version: score.datasetVersion,
   };
 }

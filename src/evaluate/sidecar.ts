@@ -24,34 +24,39 @@ import type { Resampler } from '../preprocess/index.ts';
 import type { ModelSpec } from './types.ts';
 
 const triple = z.tuple([z.number(), z.number(), z.number()]);
-const dim = z.union([z.number().int(), z.string(), z.null()]);
+// A std of 0 divides by zero; a negative one flips the image.
+const positiveTriple = z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]);
+// A fixed dimension is a whole number ≥ 1 (a 0-channel input holds no image); names such as "batch" are free.
+const dim = z.union([z.number().int().positive(), z.string(), z.null()]);
 
 const sidecarSchema = z.object({
   name: z.string().min(1).optional(),
+  // Nested objects are strict: a misspelt key (`resize_shorter`, `interp`) would otherwise be ignored.
   input: z
-    .object({
+    .strictObject({
       name: z.string().optional(),
       layout: z.enum(['NCHW', 'NHWC']).optional(),
       shape: z.array(dim).length(4).optional(),
       channel_order: z.enum(['RGB', 'BGR']).optional(),
       value_range: z.string().optional(),
+      dtype: z.string().optional(),
     })
     .optional(),
-  output: z.object({ name: z.string().optional(), shape: z.array(dim).optional() }).optional(),
+  output: z.strictObject({ name: z.string().optional(), shape: z.array(dim).optional(), note: z.string().optional() }).optional(),
   preprocess: z
-    .object({
+    .strictObject({
       resize_shorter_to: z.number().int().positive().optional(),
       crop: z.number().int().positive().optional(),
       crop_pct: z.number().gt(0).lte(1).optional(),
       interpolation: z.enum(['bilinear', 'bicubic', 'nearest', 'box', 'hamming', 'lanczos']).optional(),
       scale: z.enum(['uint8/255', 'uint8']).optional(),
       mean: triple.optional(),
-      std: triple.optional(),
+      std: positiveTriple.optional(),
       normalisation_inside_graph: z.boolean().optional(),
     })
     .optional(),
   mean: triple.optional(),
-  std: triple.optional(),
+  std: positiveTriple.optional(),
   classes: z.array(z.string()).optional(),
   reference_logits_first8_exact: z.array(z.array(z.number())).optional(),
 });
@@ -95,6 +100,16 @@ export function readSidecar(path: string): Sidecar {
   const parsed = sidecarSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
+    if (issue.code === 'unrecognized_keys') {
+      const where = issue.path.join('.');
+      throw dataError(`model sidecar has an unknown field ${issue.keys.map((k) => `"${where ? `${where}.` : ''}${k}"`).join(', ')}`, {
+        file: path,
+        field: issue.keys.map((k) => (where ? `${where}.${k}` : k)).join(', '),
+        expected: `the fields of "${where}": ${knownKeys(issue.path).join(', ')}`,
+        received: issue.keys.join(', '),
+        hint: 'see "Models and sidecars" in docs/evaluation.md for the sidecar fields',
+      });
+    }
     const value = issue.path.reduce<unknown>((v, key) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[key as PropertyKey] : undefined), raw);
     const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more problem(s))` : '';
     throw dataError(`model sidecar has an invalid field${more}`, {
@@ -108,6 +123,17 @@ export function readSidecar(path: string): Sidecar {
   return parsed.data;
 }
 
+/** The field names the schema knows at `path` (for "unknown field" errors). */
+function knownKeys(path: readonly PropertyKey[]): string[] {
+  let schema: z.ZodType = sidecarSchema;
+  for (const key of path) {
+    const inner = schema instanceof z.ZodOptional ? (schema.unwrap() as z.ZodType) : schema;
+    schema = inner instanceof z.ZodObject ? ((inner.shape as Record<string, z.ZodType>)[String(key)] ?? inner) : inner;
+  }
+  const object = schema instanceof z.ZodOptional ? schema.unwrap() : schema;
+  return object instanceof z.ZodObject ? Object.keys(object.shape) : [];
+}
+
 /**
  * Builds the model spec from (in increasing priority) defaults, the sidecar and the flags.
  * Input size and layout still get checked against the graph in `loadModel`.
@@ -116,6 +142,9 @@ export function modelSpecFrom(modelPath: string, overrides: ModelOverrides = {})
   const sidecarPath = overrides.sidecar ?? defaultSidecarPath(modelPath);
   if (overrides.sidecar && !existsSync(overrides.sidecar)) throw usageError(`sidecar not found`, { file: overrides.sidecar, field: '--sidecar' });
   const sidecar: Sidecar = existsSync(sidecarPath) ? readSidecar(sidecarPath) : {};
+  if (overrides.std && !overrides.std.every((v) => v > 0)) {
+    throw usageError('--std must be three positive numbers', { field: '--std', expected: 'e.g. 0.229,0.224,0.225 (each > 0)', received: overrides.std.join(',') });
+  }
   const pre = sidecar.preprocess ?? {};
   const shape = sidecar.input?.shape;
   const layout = overrides.layout ?? sidecar.input?.layout ?? 'NCHW';
@@ -129,6 +158,9 @@ export function modelSpecFrom(modelPath: string, overrides: ModelOverrides = {})
   const std = overrides.std ?? (insideGraph ? undefined : (pre.std ?? sidecar.std));
   const outShape = sidecar.output?.shape;
   const numClasses = outShape && typeof outShape[outShape.length - 1] === 'number' ? (outShape[outShape.length - 1] as number) : sidecar.classes?.length ?? null;
+  if (sidecar.classes && numClasses !== null && sidecar.classes.length !== numClasses) {
+    throw dataError(`the sidecar lists ${sidecar.classes.length} classes but the model has ${numClasses} outputs`, { file: sidecarPath, field: 'classes', expected: `${numClasses} class names (output.shape)`, received: `${sidecar.classes.length}` });
+  }
 
   return {
     name: overrides.name ?? sidecar.name ?? basename(modelPath, extname(modelPath)),

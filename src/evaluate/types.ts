@@ -66,7 +66,8 @@ export interface EvalOptions {
 /** Correct count with its exact interval. */
 export interface AccuracySummary {
   correct: number;
-  accuracy: number;
+  /** correct / n; null when the test set has no images (a degenerate set has no accuracy). */
+  accuracy: number | null;
   /** Clopper–Pearson 95 % interval. */
   ci95: [number, number];
 }
@@ -82,4 +83,6 @@ export interface EvalSummary {
   top5: AccuracySummary | null;
   /** Throughput of the process that finished the run; null when answered from the store. */
   images_per_second: number | null;
+  /** Version of the test set's content the run read (1, 2, … as its files changed); null when unknown. */
+  dataset_version: number | null;
 }

@@ -135,7 +135,19 @@ export function readImageFolder(root: string, options: ReadImageFolderOptions = 
   const skipped: string[] = [];
   for (const { folder, label } of classes) {
     const dir = join(base, folder);
-    const names = readdirSync(dir, { withFileTypes: true })
+    let listing;
+    try {
+      listing = readdirSync(dir, { withFileTypes: true });
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      throw ioError(`cannot list the class folder ${folder}${code === 'EACCES' || code === 'EPERM' ? ': permission denied' : ''}`, {
+        file: dir,
+        ...(code ? { received: code } : {}),
+        cause: error,
+        hint: code === 'EACCES' || code === 'EPERM' ? 'make the folder readable (chmod a+rx), or remove it from the tree' : 'check the folder',
+      });
+    }
+    const names = listing
       .filter((e) => visible(e.name) && !e.isDirectory() && !(e.isSymbolicLink() && isDirectory(join(dir, e.name))))
       .map((e) => e.name)
       .sort(compareFileNames);

@@ -3,13 +3,15 @@
  * each a JSON array of predicted class ids in test-set order. `original` is scored against the
  * official CIFAR-10 test labels, `v4`/`v6` against the CIFAR-10.1 label files.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { dataError, ioError, preview, usageError } from '../core/errors.ts';
 import { npyToNumbers, readNpy } from '../formats/index.ts';
 import { CIFAR_AUTHOR_NAMES } from './canonical-names.ts';
 import type { ImportBatch, ImportDataset, ImportedPredictions } from './types.ts';
+import { readJsonFile } from '../core/files.ts';
+import { listFolder, listSubfolders } from './folders.ts';
 import { checkClassIds, checkRowCount } from './validate.ts';
 
 export interface Cifar101Options {
@@ -38,12 +40,7 @@ export function readCifarLabels(metadata: string, folder: string): ImportDataset
 const predictionsSchema = z.array(z.number().int().min(0).max(9));
 
 export function readCifarPredictionsJson(file: string, model: string, dataset: ImportDataset): ImportedPredictions {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (cause) {
-    throw dataError('predictions file is not valid JSON', { file, cause, hint: (cause as Error).message });
-  }
+  const json = readJsonFile(file, 'predictions file', 'a JSON array of class ids');
   if (!Array.isArray(json)) throw dataError('predictions must be a JSON array of class ids', { file, received: preview(json) });
   checkRowCount(file, json.length, dataset.labels.length, dataset.name);
   const parsed = predictionsSchema.safeParse(json);
@@ -57,14 +54,14 @@ export function readCifarPredictionsJson(file: string, model: string, dataset: I
 
 export function readCifar101Predictions(root: string, options: Cifar101Options): ImportBatch {
   if (!existsSync(root) || !statSync(root).isDirectory()) throw usageError(`not a folder: ${root}`, { file: root, hint: 'give the folder that holds original/, v4/, v6/' });
-  const folders = readdirSync(root).filter((name) => statSync(join(root, name)).isDirectory()).sort();
+  const folders = listSubfolders(root);
   const unknown = folders.filter((f) => !(f in CIFAR_AUTHOR_NAMES));
   if (unknown.length > 0) throw dataError(`unknown test set folder "${unknown[0]}"`, { file: join(root, unknown[0] as string), expected: 'original, v4 or v6' });
   if (folders.length === 0) throw dataError('no test-set folders found', { file: root, expected: 'original/, v4/, v6/' });
   const datasets: ImportDataset[] = [];
   const predictions: ImportedPredictions[] = [];
   for (const folder of folders) {
-    const names = readdirSync(join(root, folder))
+    const names = listFolder(join(root, folder))
       .filter((f) => f.endsWith('_predictions.json'))
       .sort()
       .filter((f) => (options.selectModel ?? (() => true))(f.slice(0, -'_predictions.json'.length)));

@@ -4,9 +4,9 @@
  * `cifar10h-counts.npy`: frequency = count of the true class / all counts), a 1-D `.npy` of
  * frequencies `[N]`, or a CSV `image_id,frequency`. Images without annotations get NaN.
  */
-import { parse } from 'csv-parse/sync';
-import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
+import { columnIndex, numberCell, parseCsv } from '../core/csv.ts';
+import { readTextFile } from '../core/files.ts';
 import { dataError, usageError } from '../core/errors.ts';
 import { npyToNumbers, readNpy } from '../formats/index.ts';
 
@@ -43,14 +43,15 @@ export function readFrequencies(file: string, labels: Int32Array, imageIds: read
     return out;
   }
   if (ext === '.csv') {
-    const rows = parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
+    const table = parseCsv(readTextFile(file, 'selection-frequency file'), file, ['image_id', 'frequency']);
+    const idAt = columnIndex(table, 'image_id');
+    const frequencyAt = columnIndex(table, 'frequency');
     const where = new Map(imageIds.map((id, i) => [id, i]));
-    rows.forEach((row, line) => {
-      const at = where.get(row.image_id ?? '');
-      if (at === undefined) throw dataError(`unknown image id "${row.image_id}"`, { file, record: `line ${line + 2}`, field: 'image_id' });
-      const f = Number(row.frequency);
-      if (!(f >= 0 && f <= 1)) throw dataError('a selection frequency is outside [0, 1]', { file, record: `line ${line + 2}`, field: 'frequency', received: String(row.frequency) });
-      out[at] = f;
+    table.rows.forEach((row, i) => {
+      const line = table.lines[i]!;
+      const at = where.get(row[idAt] ?? '');
+      if (at === undefined) throw dataError(`unknown image id "${row[idAt]}"`, { file, record: `line ${line}`, field: 'column image_id', expected: 'an image id of the test set' });
+      out[at] = numberCell(row[frequencyAt], { file, line, column: 'frequency' }, { min: 0, max: 1 });
     });
     return out;
   }

@@ -6,10 +6,10 @@
  * with the test set's labels from a file (`.npy` ints, `.json` array, or CSV `image_id,label`)
  * or, when the set is already in the store, from the store.
  */
-import { parse } from 'csv-parse/sync';
-import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
-import { dataError, ioError, usageError } from '../core/errors.ts';
+import { columnIndex, numberCell, parseCsv } from '../core/csv.ts';
+import { dataError, preview, usageError } from '../core/errors.ts';
+import { readJsonFile, readTextFile } from '../core/files.ts';
 import { npyToNumbers, readNpy } from '../formats/index.ts';
 import type { ResultsStore } from '../store/index.ts';
 import { readTopkNpy } from './imagenetv2.ts';
@@ -28,14 +28,8 @@ export interface GenericOptions {
   /** Classes (default: from the store, the logits' width, or the largest label + 1). */
   numClasses?: number;
   topkOrder?: TopkOrder;
-}
-
-function readText(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (cause) {
-    throw ioError(`cannot read ${file}`, { file, cause, hint: 'check the path' });
-  }
+  /** The FORMAT the user named (`retest import csv|npy`): a file of the other kind is refused. */
+  format?: 'csv' | 'npy';
 }
 
 /** Labels (and image ids) from a labels file, or from the store. */
@@ -56,21 +50,43 @@ export function readLabels(options: GenericOptions, store: ResultsStore, widthHi
   let values: Float64Array;
   const ext = extname(file).toLowerCase();
   if (ext === '.npy') values = npyToNumbers(readNpy(file), file);
-  else if (ext === '.json') {
-    const json = JSON.parse(readText(file)) as unknown;
-    if (!Array.isArray(json)) throw dataError('labels JSON must be an array of class ids', { file });
-    values = Float64Array.from(json as number[]);
-  } else if (ext === '.csv') {
-    const rows = parse(readText(file), { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
-    if (rows.length > 0 && (!('image_id' in rows[0]!) || !('label' in rows[0]!))) throw dataError('labels CSV needs columns image_id,label', { file, received: Object.keys(rows[0]!).join(',') });
-    imageIds = rows.map((r) => r.image_id as string);
-    values = Float64Array.from(rows, (r) => Number(r.label));
-  } else throw usageError('labels must be .npy, .json or .csv', { file, received: ext || '(no extension)' });
+  else if (ext === '.json') values = labelsFromJson(file);
+  else if (ext === '.csv') ({ imageIds, values } = labelsFromCsv(file));
+  else throw usageError('labels must be .npy, .json or .csv', { file, received: ext || '(no extension)' });
   let max = -1;
   for (const v of values) if (v > max) max = v;
-  const numClasses = options.numClasses ?? widthHint ?? max + 1;
+  // The labels file decides its own range; the predictions' width is checked against it later,
+  // so a file with one score column too few is blamed, not the labels.
+  const numClasses = options.numClasses ?? Math.max(widthHint ?? 0, max + 1);
   checkClassIds(file, values, 1, numClasses);
   return { name: options.dataset, source: file, numClasses, imageIds: imageIds ?? Array.from(values, (_, i) => String(i)), labels: Int32Array.from(values) };
+}
+
+function labelsFromJson(file: string): Float64Array {
+  const json = readJsonFile(file, 'labels file', 'a JSON array of class ids');
+  if (!Array.isArray(json)) throw dataError('labels JSON must be an array of class ids', { file, expected: '[0, 3, 1, …]', received: preview(json) });
+  return Float64Array.from(json, (v: unknown, i) => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw dataError('a label is not a class index', { file, record: `index ${i}`, expected: 'an integer ≥ 0', received: preview(v) });
+    return v;
+  });
+}
+
+function labelsFromCsv(file: string): { imageIds: string[]; values: Float64Array } {
+  const table = parseCsv(readTextFile(file, 'labels file'), file, ['image_id', 'label']);
+  const idAt = columnIndex(table, 'image_id');
+  const labelAt = columnIndex(table, 'label');
+  const firstLine = new Map<string, number>();
+  const imageIds = table.rows.map((row, i) => {
+    const id = row[idAt] ?? '';
+    const line = table.lines[i]!;
+    if (id === '') throw dataError('empty image_id cell', { file, record: `line ${line}`, field: 'column image_id', expected: 'an image id', received: 'an empty cell' });
+    const other = firstLine.get(id);
+    if (other !== undefined) throw dataError(`image id "${id}" is listed twice in the labels`, { file, record: `line ${line}`, field: 'column image_id', expected: 'each image once', received: `also on line ${other}` });
+    firstLine.set(id, line);
+    return id;
+  });
+  const values = Float64Array.from(table.rows, (row, i) => numberCell(row[labelAt], { file, line: table.lines[i]!, column: 'label' }, { integer: true, min: 0 }));
+  return { imageIds, values };
 }
 
 /** Top-k (k = min(5, C)) of each logits row, best first; ties keep the lower class index. Non-finite values are errors. */
@@ -98,6 +114,15 @@ export function topkFromLogits(logits: ArrayLike<number>, rows: number, classes:
 export function readGenericPredictions(file: string, options: GenericOptions, store: ResultsStore): ImportBatch {
   const model = options.model ?? basename(file).replace(/\.(csv|npy)$/i, '');
   const ext = extname(file).toLowerCase();
+  if (options.format !== undefined && ext !== `.${options.format}`) {
+    throw usageError(`\`retest import ${options.format}\` reads .${options.format} files`, {
+      file,
+      field: '<format>',
+      expected: `a .${options.format} file`,
+      received: ext || '(no extension)',
+      hint: ext === '.csv' || ext === '.npy' ? `use \`retest import ${ext.slice(1)} ${basename(file)}\`` : 'predictions are .csv or .npy files',
+    });
+  }
   if (ext === '.npy') {
     const array = readNpy(file);
     const isFloat = array.dtype === '<f4' || array.dtype === '<f8';
@@ -111,15 +136,15 @@ export function readGenericPredictions(file: string, options: GenericOptions, st
     return { format: 'npy-logits', datasets: [dataset], predictions: [{ model, dataset: dataset.name, file, k, topk, notes: [] }] };
   }
   if (ext !== '.csv') throw usageError('generic predictions must be .csv or .npy', { file, received: ext || '(no extension)' });
-  const records = parse(readText(file), { skip_empty_lines: true, trim: true, relax_column_count: false }) as string[][];
-  const header = records[0];
-  if (!header || header[0] !== 'image_id' || header.length < 2) {
-    throw dataError('predictions CSV must start with a header image_id,…', { file, record: 'line 1', expected: 'image_id,top1,… or image_id,<one column per class>', received: header?.join(',') ?? '(empty file)' });
+  const table = parseCsv(readTextFile(file, 'predictions file'), file);
+  const header = table.header;
+  if (header[0] !== 'image_id' || header.length < 2) {
+    throw dataError('predictions CSV must start with a header image_id,…', { file, record: 'line 1', expected: 'image_id,top1,… or image_id,<one column per class>', received: header.join(',') });
   }
   const columns = header.slice(1);
   const isTopk = columns.every((c) => /^(top|pred)_?\d*$/i.test(c));
   const dataset = readLabels(options, store, isTopk ? undefined : columns.length);
-  const rows = records.length - 1;
+  const rows = table.rows.length;
   if (rows !== dataset.labels.length) throw dataError(`${rows} prediction rows but test set ${dataset.name} has ${dataset.labels.length} images`, { file, expected: `${dataset.labels.length} rows`, received: `${rows} rows` });
   if (!isTopk && columns.length !== dataset.numClasses) {
     throw dataError(`${columns.length} score columns but ${dataset.numClasses} classes`, { file, record: 'line 1', expected: `${dataset.numClasses} columns after image_id, or top-k columns named top1, top2, …`, received: `${columns.length}` });
@@ -128,28 +153,17 @@ export function readGenericPredictions(file: string, options: GenericOptions, st
   const width = columns.length;
   const values = new Float64Array(rows * width);
   const seen = new Int32Array(rows).fill(-1);
-  for (let line = 1; line <= rows; line++) {
-    const record = records[line] as string[];
+  const rule = isTopk ? { integer: true, min: 0, max: dataset.numClasses - 1, what: 'class id' } : { what: 'logit' };
+  table.rows.forEach((record, r) => {
+    const line = table.lines[r]!;
     const at = where.get(record[0] as string);
-    if (at === undefined) throw dataError(`unknown image id "${record[0]}"`, { file, record: `line ${line + 1}`, field: 'image_id', expected: `an image of ${dataset.name}` });
-    if ((seen[at] as number) >= 0) throw dataError(`image id "${record[0]}" appears twice`, { file, record: `line ${line + 1}`, field: 'image_id', received: `also line ${(seen[at] as number) + 1}` });
+    if (at === undefined) throw dataError(`unknown image id "${record[0]}"`, { file, record: `line ${line}`, field: 'image_id', expected: `an image of ${dataset.name}` });
+    if ((seen[at] as number) >= 0) throw dataError(`image id "${record[0]}" appears twice`, { file, record: `line ${line}`, field: 'image_id', received: `also line ${seen[at]}` });
     seen[at] = line;
-    for (let c = 0; c < width; c++) {
-      const text = record[c + 1] as string;
-      const v = Number(text);
-      if (text === '' || Number.isNaN(v)) throw dataError('not a number', { file, record: `line ${line + 1}`, field: columns[c] as string, received: JSON.stringify(text) });
-      values[at * width + c] = v;
-    }
-  }
-  const lineOf = (row: number) => `line ${(seen[row] as number) + 1}`;
+    for (let c = 0; c < width; c++) values[at * width + c] = numberCell(record[c + 1], { file, line, column: columns[c]! }, rule);
+  });
+  const lineOf = (row: number) => `line ${seen[row]}`;
   if (isTopk) {
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i] as number;
-      if (!Number.isInteger(v) || v < 0 || v >= dataset.numClasses) {
-        const row = Math.floor(i / width);
-        throw dataError(`class id ${v} is out of range`, { file, record: lineOf(row), field: columns[i % width] as string, expected: `an integer in 0..${dataset.numClasses - 1}`, received: String(v) });
-      }
-    }
     const topk = Int32Array.from(values);
     const { order } = normalizeTopkOrder(topk, width, dataset.labels, options.topkOrder ?? 'best-first');
     return { format: 'csv-topk', datasets: [dataset], predictions: [{ model, dataset: dataset.name, file, k: width, topk, notes: order === 'best-last' ? ['top-k stored best-last: reversed'] : [] }] };

@@ -8,7 +8,7 @@
  *   model in another folder of the same root;
  * - `fv_16k` on the V2 sets stores the top-5 best-last: detected and reversed (see topk-order.ts).
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { dataError, ioError, usageError } from '../core/errors.ts';
@@ -16,6 +16,8 @@ import { npyToNumbers, readDatasetDefinition, readNpy } from '../formats/index.t
 import { IMAGENET_AUTHOR_NAMES } from './canonical-names.ts';
 import { normalizeTopkOrder, type TopkOrder } from './topk-order.ts';
 import type { ImportBatch, ImportDataset, ImportedPredictions } from './types.ts';
+import { readJsonFile } from '../core/files.ts';
+import { listFolder, listSubfolders } from './folders.ts';
 import { checkClassIds, checkRowCount } from './validate.ts';
 
 export interface ImagenetV2Options {
@@ -32,12 +34,8 @@ const classInfoSchema = z.array(z.object({ cid: z.number().int().nonnegative(), 
 /** wnid → class index from class_info.json. */
 export function readClassInfo(metadata: string): Map<string, number> {
   const file = join(metadata, 'class_info.json');
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (cause) {
-    throw ioError(`cannot read ${file}`, { file, cause, hint: 'pass the ImageNetV2 metadata folder with --metadata' });
-  }
+  if (!existsSync(file)) throw ioError(`no class_info.json in ${metadata}`, { file, hint: 'pass the ImageNetV2 metadata folder with --metadata' });
+  const json = readJsonFile(file, 'class list', '[{cid, wnid, …}, …]');
   const parsed = classInfoSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -78,11 +76,14 @@ export function readImagenetV2Dataset(metadata: string, folder: string, wnidToCl
 export function readTopkNpy(file: string, model: string, dataset: ImportDataset, topkOrder: TopkOrder): ImportedPredictions {
   const array = readNpy(file);
   if (array.dtype === '<f4' || array.dtype === '<f8') {
-    throw dataError('top-k predictions must be integer class indices', { file, field: 'dtype', expected: 'an integer dtype', received: array.dtype, hint: 'for logits use `retest import npy-logits`' });
+    throw dataError('top-k predictions must be integer class indices', { file, field: 'dtype', expected: 'an integer dtype', received: array.dtype, hint: 'logits (float [N, C]) are read by `retest import npy FILE --dataset NAME`; top-k files hold integer class indices' });
   }
   const [rows, k = 1] = array.shape;
   if (array.shape.length < 1 || array.shape.length > 2 || rows === undefined) {
     throw dataError('top-k predictions must be a 1-D or 2-D array', { file, field: 'shape', expected: '[N] or [N, k]', received: `[${array.shape.join(', ')}]` });
+  }
+  if (k === 0) {
+    throw dataError('top-k predictions with no class per row', { file, field: 'shape', expected: '[N] or [N, k] with k ≥ 1', received: `[${array.shape.join(', ')}]`, hint: 'the array holds no predictions: export at least the top-1 class of each image' });
   }
   checkRowCount(file, rows, dataset.labels.length, dataset.name);
   const values = npyToNumbers(array, file);
@@ -95,10 +96,10 @@ export function readTopkNpy(file: string, model: string, dataset: ImportDataset,
 
 export function readImagenetV2Predictions(root: string, options: ImagenetV2Options): ImportBatch {
   if (!existsSync(root) || !statSync(root).isDirectory()) throw usageError(`not a folder: ${root}`, { file: root, hint: 'give the folder that holds <dataset>/<model>.npy' });
-  const folders = readdirSync(root).filter((name) => statSync(join(root, name)).isDirectory()).sort();
+  const folders = listSubfolders(root);
   if (folders.length === 0) throw dataError('no dataset folders found', { file: root, expected: '<root>/<dataset>/<model>.npy' });
   const wnidToClass = readClassInfo(options.metadata);
-  const files = new Map(folders.map((folder) => [folder, readdirSync(join(root, folder)).filter((f) => f.endsWith('.npy')).sort()]));
+  const files = new Map(folders.map((folder) => [folder, listFolder(join(root, folder)).filter((f) => f.endsWith('.npy'))]));
   const allStems = new Set([...files.values()].flat().map((f) => basename(f, '.npy')));
   const modelName = (stem: string): string => (stem.endsWith('_model') && allStems.has(stem.slice(0, -6)) ? stem.slice(0, -6) : stem);
 

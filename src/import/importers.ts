@@ -61,6 +61,7 @@ const generic = (format: 'csv' | 'npy', summary: string): PredictionImporter => 
       resolve(request.path),
       {
         dataset: needDataset(request, format),
+        format,
         ...(request.model ? { model: request.model } : {}),
         ...(request.labels ? { labels: resolve(request.labels) } : {}),
         ...(request.numClasses ? { numClasses: request.numClasses } : {}),

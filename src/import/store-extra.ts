@@ -2,7 +2,7 @@
  * Reads the store for analysis: each finished run's correct counts (`ResultsStore.score`), cached
  * per run. The cache table is this stage's own migration, on `store.db`.
  */
-import { migrate, type Migration, type ResultsStore } from '../store/index.ts';
+import { CURRENT_VERSION_SQL, migrate, type Migration, type ResultsStore } from '../store/index.ts';
 import type { CountRecord } from './types.ts';
 
 /**
@@ -26,7 +26,8 @@ export const analysisMigrations: Migration[] = [
 ];
 
 /**
- * Correct counts of every finished run (failed images count as wrong). When a model has several
+ * Correct counts of every finished run on the current version of its test set (runs on an older
+ * content of a changed file are left out: see `ResultsStore.registerDataset`). When a model has several
  * finished runs on one test set (e.g. evaluated with two preprocessing configs), the latest one is
  * used. `testSets` limits the answer to those sets.
  */
@@ -35,7 +36,7 @@ export function storeCounts(store: ResultsStore, testSets?: readonly string[]): 
   const runs = store.db
     .prepare(
       `SELECT r.id AS runId, m.name AS model, d.name AS testSet, c.n AS n, c.top1_correct AS top1Correct, c.top5_correct AS top5Correct
-       FROM (SELECT MAX(id) AS id FROM runs WHERE status = 'done' GROUP BY model_id, dataset_id) latest
+       FROM (SELECT MAX(r.id) AS id FROM runs r JOIN datasets d ON d.id = r.dataset_id WHERE r.status = 'done' AND ${CURRENT_VERSION_SQL} GROUP BY r.model_id, r.dataset_id) latest
        JOIN runs r ON r.id = latest.id JOIN models m ON m.id = r.model_id JOIN datasets d ON d.id = r.dataset_id
        LEFT JOIN analysis_run_counts c ON c.run_id = r.id
        ORDER BY d.name, m.name`,

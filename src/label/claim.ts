@@ -54,6 +54,7 @@ export function claimNextAssignment(db: Db, options: ClaimOptions): ClaimedAssig
     const params: unknown[] = [];
     if (options.kind !== undefined) { filters.push('t.kind = ?'); params.push(options.kind); }
     if (options.classIdx !== undefined) { filters.push('t.class_idx = ?'); params.push(options.classIdx); }
+    if (options.batch !== undefined) { filters.push('t.batch = ?'); params.push(options.batch); }
     const where = filters.length ? `AND ${filters.join(' AND ')}` : '';
 
     const own = db

@@ -8,11 +8,10 @@
  * MTurk WorkerIds are hashed as `hashWorkerId(salt, "mturk:" + WorkerId)`, the same id the server's
  * MTurk mode uses, so one worker has one hash whichever way their answers arrive.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { dataError, usageError } from '../core/index.ts';
+import { dataError, parseCsv, readTextFile, usageError } from '../core/index.ts';
 import type { Db } from '../store/index.ts';
 import { recordAssignments, type ImportedAssignment, type RecordReport } from './record-assignments.ts';
 import { hashWorkerId } from './worker-hash.ts';
@@ -129,24 +128,20 @@ const STATUS: Record<string, ImportedAssignment['status']> = { submitted: 'submi
  * of "mturk:<WorkerId>".
  */
 export function importMturkResults(db: Db, file: string, options: MturkImportOptions): RecordReport & { rows: number } {
-  let rows: Record<string, string>[];
-  try {
-    rows = parse(readFileSync(file), { columns: true, skip_empty_lines: true, bom: true, relax_column_count: true }) as Record<string, string>[];
-  } catch (cause) {
-    throw dataError('cannot parse the MTurk batch results CSV', { file, cause, hint: 'download it from the requester UI: Manage → Results → Download CSV' });
-  }
-  if (rows.length === 0) return { rows: 0, inserted: 0, statusChanged: 0, unchanged: 0, answers: 0, conflicts: [] };
-  const columns = Object.keys(rows[0]!);
+  const table = parseCsv(readTextFile(file, 'MTurk batch results CSV'), file);
+  const columns = table.header;
   for (const required of ['HITId', 'AssignmentId', 'WorkerId', 'AssignmentStatus']) {
-    if (!columns.includes(required)) throw dataError(`the batch results CSV has no ${required} column`, { file, field: required, expected: 'MTurk batch results columns HITId, AssignmentId, WorkerId, AssignmentStatus, AcceptTime, SubmitTime, Input.*, Answer.*', received: columns.slice(0, 8).join(', ') });
+    if (!columns.includes(required)) throw dataError(`the batch results CSV has no ${required} column`, { file, record: 'line 1', field: required, expected: 'MTurk batch results columns HITId, AssignmentId, WorkerId, AssignmentStatus, AcceptTime, SubmitTime, Input.*, Answer.*', received: columns.slice(0, 8).join(', '), hint: 'download it from the requester UI: Manage → Results → Download CSV' });
   }
+  const rows = table.rows.map((cells) => Object.fromEntries(columns.map((name, c) => [name, cells[c] ?? ''])) as Record<string, string>);
+  if (rows.length === 0) return { rows: 0, inserted: 0, statusChanged: 0, unchanged: 0, answers: 0, conflicts: [] };
   const byHit = db.prepare('SELECT id FROM tasks WHERE external_id = ?');
   const taskExists = db.prepare('SELECT id FROM tasks WHERE id = ?');
   const tokensOf = db.prepare('SELECT token FROM task_items WHERE task_id = ? ORDER BY position');
   const setHit = db.prepare('UPDATE tasks SET external_id = ? WHERE id = ? AND external_id IS NULL');
   const records: ImportedAssignment[] = [];
   rows.forEach((row, i) => {
-    const line = `line ${i + 2}`;
+    const line = `line ${table.lines[i]}`;
     const hitId = (row.HITId ?? '').trim();
     let taskId = (row['Input.task_id'] ?? row['Answer.task_id'] ?? '').trim();
     if (taskId === '') taskId = (byHit.get(hitId) as { id: string } | undefined)?.id ?? '';

@@ -35,6 +35,8 @@ export interface ClaimOptions {
   kind?: TaskKind;
   /** Only tasks of this class. */
   classIdx?: number;
+  /** Only tasks of this batch (`tasks.batch`; MTurk mode serves the batch its HITs were published for). */
+  batch?: string;
   /** 'web' (default) or 'mturk' (ExternalQuestion served by our server). */
   source?: AssignmentSource;
 }

@@ -4,7 +4,8 @@
  * tables; then one self-contained index.html and a summary.md.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative } from 'node:path';
+import { makeDirectory } from '../core/index.ts';
 import { accuracyByFrequency, compareTestSets, modelMatcher, pairModels } from '../analyze/index.ts';
 import type { Comparison, Scale } from '../analyze/index.ts';
 import { accuracyCounts, latestRun, loadPublishedTables, PAPER_PAIRS, pairTitle, publishedTable, readFrequencies, storeCounts } from '../import/index.ts';
@@ -97,7 +98,7 @@ function frequencySections(store: ResultsStore | null, files: Record<string, str
 }
 
 export async function buildReport(options: ReportOptions): Promise<ReportSummary> {
-  const out = resolve(options.out);
+  const out = makeDirectory(options.out, 'out'); // fails fast on a path that cannot be a writable folder
   const metric = options.metric ?? 'top1';
   const axes = options.axes ?? 'linear';
   const wanted = options.pairs ?? PAPER_PAIRS.map((p) => ({ original: p.original, new: p.new }));

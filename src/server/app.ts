@@ -16,6 +16,7 @@ import { isRetestError, sha256Hex } from '../core/index.ts';
 import { registerDedupReview } from '../dedup/index.ts';
 import { isLabelError } from '../label/index.ts';
 import { type ServerContext, createContext, principalOf, refuse } from './context.ts';
+import type { Release } from './fair-queue.ts';
 import { renderMessagePage } from './pages/task-page.ts';
 import { adminGuard, registerAdminRoutes } from './routes/admin.ts';
 import { registerLabellerRoutes } from './routes/labeller.ts';
@@ -108,6 +109,25 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
     if (!reply.hasHeader('Cache-Control')) reply.header('Cache-Control', 'no-store');
     return payload;
   });
+
+  // Fair queueing (src/server/fair-queue.ts): labeller requests wait their turn in arrival order; one
+  // that waited past its deadline is refused at once (503) rather than served seconds late.
+  const slots = new WeakMap<FastifyRequest, Release>();
+  app.addHook('onRequest', async (request, reply) => {
+    const path = request.url.split('?')[0];
+    const deadline = request.method === 'GET' && (path === '/label' || path === '/mturk') ? ctx.deadlines.page
+      : request.method === 'POST' && (path === '/label/submit' || path === '/mturk/submit') ? ctx.deadlines.submit : null;
+    if (deadline === null) return;
+    const release = await ctx.queue.enter(deadline);
+    if (release === null) {
+      reply.header('Retry-After', '2');
+      return refuse(request, reply, 503, 'Many people are labelling right now: please try again in a few seconds.', renderMessagePage);
+    }
+    slots.set(request, release);
+  });
+  const free = async (request: FastifyRequest) => slots.get(request)?.();
+  app.addHook('onResponse', free);
+  app.addHook('onRequestAbort', free);
 
   // State-changing requests must come from our own pages (in addition to the CSRF token).
   app.addHook('onRequest', async (request, reply) => {

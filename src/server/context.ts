@@ -7,6 +7,8 @@ import type { ClassDef } from '../classes/types.ts';
 import { sha256Hex } from '../core/index.ts';
 import type { Db } from '../store/index.ts';
 import type { Workspace } from '../workspace/index.ts';
+import { checkOrigin } from './addresses.ts';
+import { FairQueue } from './fair-queue.ts';
 import { DashboardSnapshots } from './dashboard-snapshots.ts';
 import { GroupCommit } from './group-commit.ts';
 import { ShownItemsCache } from './image-tokens.ts';
@@ -45,6 +47,9 @@ export interface ServerContext {
   writes: GroupCommit;
   /** Mount point of the near-duplicate review, or null when not mounted. */
   dedupPrefix: string | null;
+  /** Fair queueing of labeller requests, and the deadlines of a page and of a submission. */
+  queue: FairQueue;
+  deadlines: { page: number; submit: number };
 }
 
 export function createContext(options: ServerOptions, adminToken: string): ServerContext {
@@ -62,7 +67,7 @@ export function createContext(options: ServerOptions, adminToken: string): Serve
     assignmentsPerTask: options.assignmentsPerTask,
     minAnswers: options.minAnswers ?? 10,
     rateLimitPerMinute: options.rateLimitPerMinute ?? 1200,
-    mturkOrigins: (options.mturkSubmitOrigins ?? [...MTURK_ORIGINS]).map((o) => new URL(o).origin),
+    mturkOrigins: (options.mturkSubmitOrigins ?? [...MTURK_ORIGINS]).map((o) => checkOrigin(o, 'mturkSubmitOrigins')),
     thumbnailSize,
     thumbnails: new Thumbnails(options.workspace.dir, thumbnailSize),
     now: options.now ?? (() => new Date()),
@@ -70,6 +75,8 @@ export function createContext(options: ServerOptions, adminToken: string): Serve
     dashboard: new DashboardSnapshots(db, options.dashboardWorker ?? true),
     shown: new ShownItemsCache(secret(db, 'image_key')),
     dedupPrefix: null,
+    queue: new FairQueue(options.queue?.concurrency ?? 64),
+    deadlines: { page: options.queue?.pageDeadlineMs ?? 1000, submit: options.queue?.submitDeadlineMs ?? 5000 },
   };
 }
 
@@ -118,11 +125,16 @@ export function wantsJson(request: FastifyRequest): boolean {
   return request.url.startsWith('/admin/api/') || (accept.includes('application/json') && !accept.includes('text/html'));
 }
 
-/** A form field as a list of strings (absent → []). */
-export function fieldList(body: unknown, name: string): string[] {
+/**
+ * A form field as a list of strings: absent → [] (a form with nothing selected), one value → [it].
+ * Null when it is there but is not a string or a list of strings (a JSON body with `"sel": 5`,
+ * `{…}` or `[1, 2]`): the caller refuses it rather than storing it as an empty answer.
+ */
+export function fieldList(body: unknown, name: string): string[] | null {
   const value = (body as Record<string, unknown> | undefined)?.[name];
-  if (value === undefined || value === null || value === '') return [];
-  return (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string');
+  if (value === undefined) return [];
+  const list: unknown[] = Array.isArray(value) ? value : [value];
+  return list.every((v): v is string => typeof v === 'string') ? (list as string[]) : null;
 }
 
 /** A form or query field as one string, or undefined. */

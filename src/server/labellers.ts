@@ -47,8 +47,27 @@ export function listLabellers(db: Db): Labeller[] {
   return (prepared(db, 'SELECT id, name, worker_hash, created_at, revoked_at FROM server_labellers ORDER BY name').all() as LabellerRow[]).map(toLabeller);
 }
 
-/** Revokes the links of the named labellers; returns how many were revoked. */
+/**
+ * Revokes the links of the named labellers; returns how many were revoked. A name that was never
+ * invited is a usage error (nothing is revoked). Their open claims end with the link (the tasks
+ * go back to the pool and the claims' image links stop working); their answers stay.
+ */
 export function revokeLabellers(db: Db, names: readonly string[], now: Date = new Date()): number {
+  const known = new Set(listLabellers(db).map((l) => l.name));
+  const unknown = names.filter((name) => !known.has(name));
+  if (unknown.length > 0) {
+    throw usageError(`no labeller named ${unknown.map((n) => JSON.stringify(n)).join(', ')} was invited`, {
+      field: 'name',
+      expected: known.size > 0 ? `one of: ${[...known].slice(0, 10).join(', ')}${known.size > 10 ? ', …' : ''}` : 'an invited labeller (none yet)',
+      received: unknown.join(' '),
+      hint: 'run `retest labellers list`',
+    });
+  }
   const stmt = prepared(db, 'UPDATE server_labellers SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL');
-  return db.transaction(() => names.reduce((n, name) => n + stmt.run(now.toISOString(), name).changes, 0))();
+  const release = prepared(db, "UPDATE assignments SET status = 'expired' WHERE status = 'open' AND worker_hash = (SELECT worker_hash FROM server_labellers WHERE name = ?)");
+  return db.transaction(() => names.reduce((n, name) => {
+    const changed = stmt.run(now.toISOString(), name).changes;
+    if (changed > 0) release.run(name);
+    return n + changed;
+  }, 0))();
 }

@@ -9,6 +9,9 @@
  *   when the label stage does not provide one) — and `admin_token_sha256` (the admin token's hash).
  * - `server_mturk`: MTurk ExternalQuestion assignments seen by the server, so that reloading the
  *   HIT page returns the same task; the MTurk worker id is stored only as its salted hash.
+ * - `server_mturk_batches` / `server_mturk_hits` (server-002): MTurk mode's switch. `/mturk` serves
+ *   only HITs the builder published (`retest mturk enable --batch B --hits FILE`) for a batch whose
+ *   mode is on; with no batch on, MTurk mode is off and `/mturk` shows nothing.
  */
 import type { Migration } from '../store/index.ts';
 
@@ -38,6 +41,21 @@ export const serverMigrations: Migration[] = [
         created_at TEXT NOT NULL
       ) WITHOUT ROWID;
       CREATE INDEX server_mturk_assignment ON server_mturk (assignment_id);
+    `,
+  },
+  {
+    name: 'server-002-mturk-switch',
+    sql: `
+      CREATE TABLE server_mturk_batches (
+        batch TEXT PRIMARY KEY,               -- tasks.batch served to MTurk
+        enabled_at TEXT NOT NULL,
+        disabled_at TEXT                      -- NULL while MTurk mode is on for the batch
+      ) WITHOUT ROWID;
+      CREATE TABLE server_mturk_hits (
+        hit_id TEXT PRIMARY KEY,              -- a HITId the builder published (MTurk's id)
+        batch TEXT NOT NULL REFERENCES server_mturk_batches(batch),
+        published_at TEXT NOT NULL
+      ) WITHOUT ROWID;
     `,
   },
 ];

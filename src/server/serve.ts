@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { usageError } from '../core/index.ts';
 import { closeWorkspace, openWorkspace } from '../workspace/index.ts';
+import { checkHost, checkOrigin, checkPublicUrl } from './addresses.ts';
 import { buildApp } from './app.ts';
 import type { ServerOptions } from './types.ts';
 
@@ -31,10 +32,20 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+const LISTEN_ERRORS: Record<string, (host: string, port: number) => string> = {
+  EADDRINUSE: (host, port) => `port ${port} on ${host} is already in use`,
+  EADDRNOTAVAIL: (host) => `${host} is not an address of this machine`,
+  ENOTFOUND: (host) => `the host name ${host} does not resolve`,
+  EAI_AGAIN: (host) => `the host name ${host} could not be resolved`,
+  EACCES: (_host, port) => `not allowed to listen on port ${port} (ports below 1024 need privileges)`,
+};
+
 export async function startServer(options: StartOptions): Promise<RunningServer> {
-  const host = options.host ?? '127.0.0.1';
+  const host = checkHost(options.host ?? '127.0.0.1');
   const port = options.port ?? 8080;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw usageError('--port must be an integer 0–65535', { field: '--port', received: String(options.port) });
+  const publicUrl = options.publicUrl === undefined ? undefined : checkPublicUrl(options.publicUrl);
+  for (const origin of options.mturkSubmitOrigins ?? []) checkOrigin(origin);
   const workspace = openWorkspace(options.workspaceDir);
   const { workspaceDir: _w, host: _h, port: _p, publicUrl: _u, ...rest } = options;
   let app: FastifyInstance;
@@ -43,12 +54,17 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     await app.listen({ host, port });
   } catch (error) {
     closeWorkspace(workspace);
-    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw usageError(`port ${port} on ${host} is already in use`, { field: '--port', hint: 'choose another --port, or stop the other server' });
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    const explain = LISTEN_ERRORS[code];
+    if (explain) {
+      const field = code === 'EADDRINUSE' || code === 'EACCES' ? '--port' : '--host';
+      throw usageError(explain(host, port), { field, received: code, hint: field === '--port' ? 'choose another --port, or stop the other server' : 'use 127.0.0.1 (behind a reverse proxy) or an address of this machine' });
+    }
     throw error;
   }
   const address = app.server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
-  const url = options.publicUrl?.replace(/\/$/, '') ?? `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
+  const url = publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
   let closing: Promise<void> | null = null;
   const close = () => (closing ??= (async () => {
     await app.close();

@@ -20,6 +20,13 @@ export interface ServerOptions {
   rateLimitPerMinute?: number;
   /** Origins (scheme://host[:port]) that `turkSubmitTo` may name (default: MTurk production and sandbox). */
   mturkSubmitOrigins?: string[];
+  /**
+   * Fair queueing of labeller requests (src/server/fair-queue.ts): at most `concurrency` worked on at
+   * once (default 64), the others wait in arrival order; one that waited longer than its deadline
+   * gets 503 + Retry-After — `pageDeadlineMs` for a new task (default 1000), `submitDeadlineMs` for a
+   * submission (default 5000). `concurrency: Infinity` turns the queue off (every request at once).
+   */
+  queue?: { concurrency?: number; pageDeadlineMs?: number; submitDeadlineMs?: number };
   /** Side in pixels of the square thumbnails served to labellers (default 320). */
   thumbnailSize?: number;
   /** Compute the dashboard's tables in a worker thread (default true; false computes them inline). */

@@ -2,7 +2,8 @@
  * Reads and writes the results store (schema in `schema.ts`). Every write that belongs together
  * happens in one transaction, so a killed process leaves either all of a batch or none of it.
  */
-import { dataError } from '../core/errors.ts';
+import { hostname } from 'node:os';
+import { dataError, ioError } from '../core/errors.ts';
 import { sha256Hex } from '../core/hash.ts';
 import { openDatabase, type Db } from './sqlite.ts';
 import { resultsMigrations } from './schema.ts';
@@ -13,7 +14,26 @@ export interface DatasetRecord {
   size: number;
   numClasses: number;
   source: string;
+  /** sha256 over the (image id, label) sequence. */
   fingerprint: string;
+  /** Content hash of this version (ids, labels and every image's pixels or bytes); null when registered without its images (imports). */
+  contentHash: string | null;
+  /** Number of this version of the named set (1 for the first content seen under the name). */
+  version: number;
+}
+
+/** `registerDataset`'s answer: the record, and the version that was current before when the content changed. */
+export interface RegisteredDataset extends DatasetRecord {
+  /** The version that was current before this registration when the content differs from it (a changed file); else null. */
+  changedFrom: number | null;
+}
+
+/** Who works on a run: "host:pid". */
+export interface RunOwner {
+  /** This process's id, "host:pid". */
+  id: string;
+  /** Seconds a claim lasts without a write (renewed with every batch). */
+  leaseSeconds: number;
 }
 
 export interface ImageLabel {
@@ -56,6 +76,27 @@ export interface RunScore {
   /** Null when fewer than 5 classes were stored per image. */
   top5Correct: number | null;
   imagesPerSecond: number | null;
+  /** Version of the test set's content the run read (see `registerDataset`); null when that content is unknown (imports). */
+  datasetVersion: number | null;
+}
+
+/** The owner id of this process. */
+export function thisProcess(leaseSeconds = 60): RunOwner {
+  return { id: `${hostname()}:${process.pid}`, leaseSeconds };
+}
+
+/** Whether the process behind an owner id is certainly gone (same host, no such pid). */
+function ownerIsGone(owner: string): boolean {
+  const at = owner.lastIndexOf(':');
+  if (at < 0 || owner.slice(0, at) !== hostname()) return false;
+  const pid = Number(owner.slice(at + 1));
+  if (!Number.isInteger(pid) || pid <= 0) return true;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as { code?: string }).code === 'ESRCH';
+  }
 }
 
 /** sha256 over the (image id, label) sequence: two sets with the same fingerprint are the same test set. */
@@ -72,6 +113,13 @@ export function canonicalJson(value: unknown): string {
   );
 }
 
+const DATASET_COLUMNS = 'id, name, size, num_classes AS numClasses, source, fingerprint, content_hash AS contentHash, version';
+
+/** The name a version keeps once another content became current. */
+export function archivedName(name: string, version: number): string {
+  return `${name}@v${version}`;
+}
+
 export class ResultsStore {
   readonly db: Db;
   readonly path: string;
@@ -86,45 +134,98 @@ export class ResultsStore {
   }
 
   /**
-   * Registers a test set, or returns the one already registered under that name. The same name
-   * with different images or labels is refused: results would silently mix two test sets.
+   * Registers a test set, or returns the one already registered under that name.
+   *
+   * Without `contentHash` (imports: labels only) the same name with other ids or labels is refused:
+   * results would silently mix two test sets. With it (`retest eval`: ids, labels and every image's
+   * pixels or bytes), other content under a known name is a new version of the set: the version
+   * that was current is renamed `<name>@v<version>` with its runs, and the new content becomes
+   * the current `<name>`, evaluated afresh. Content seen before becomes current again, with its runs.
    */
-  registerDataset(input: { name: string; source: string; numClasses: number; images: readonly ImageLabel[] }): DatasetRecord {
+  registerDataset(input: { name: string; source: string; numClasses: number; images: readonly ImageLabel[]; contentHash?: string | null }): RegisteredDataset {
     const fingerprint = datasetFingerprint(input.images);
-    const existing = this.getDataset(input.name);
-    if (existing) {
-      if (existing.fingerprint !== fingerprint) {
-        throw dataError(`test set "${input.name}" is already in the store with different images or labels`, {
-          file: this.path,
-          record: input.name,
-          expected: `${existing.size} images from ${existing.source}`,
-          received: `${input.images.length} images from ${input.source}`,
-          hint: 'give this set another name (--name), or use another --db',
-        });
-      }
-      return existing;
-    }
+    const contentHash = input.contentHash ?? null;
     const now = new Date().toISOString();
-    return this.db.transaction(() => {
-      const info = this.db
-        .prepare('INSERT INTO datasets (name, size, num_classes, source, fingerprint, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(input.name, input.images.length, input.numClasses, input.source, fingerprint, now);
-      const id = Number(info.lastInsertRowid);
-      const insert = this.db.prepare('INSERT INTO images (dataset_id, idx, image_id, label) VALUES (?, ?, ?, ?)');
-      input.images.forEach((image, idx) => insert.run(id, idx, image.imageId, image.label));
-      return { id, name: input.name, size: input.images.length, numClasses: input.numClasses, source: input.source, fingerprint };
+    return this.db.transaction((): RegisteredDataset => {
+      const existing = this.getDataset(input.name);
+      if (existing) {
+        const same = existing.fingerprint === fingerprint && existing.numClasses === input.numClasses;
+        if (contentHash === null || existing.contentHash === null) {
+          if (!same) {
+            throw dataError(`test set "${input.name}" is already in the store with different images or labels`, {
+              file: this.path,
+              record: input.name,
+              expected: `${existing.size} images from ${existing.source}`,
+              received: `${input.images.length} images from ${input.source}`,
+              hint: 'give this set another name (--name), or use another --db',
+            });
+          }
+          // Imported predictions (no content) attach to the current version; a first evaluation
+          // of a set known only from imports must match it and gives it its content.
+          if (contentHash !== null) this.db.prepare('UPDATE datasets SET content_hash = ?, source = ? WHERE id = ?').run(contentHash, input.source, existing.id);
+          return { ...existing, ...(contentHash !== null ? { contentHash, source: input.source } : {}), changedFrom: null };
+        }
+        if (existing.contentHash === contentHash) return { ...existing, changedFrom: null };
+        // Other content under this name: retire the current version, then bring back the version
+        // with this content or add a new one.
+        this.db.prepare('UPDATE datasets SET name = ? WHERE id = ?').run(archivedName(input.name, existing.version), existing.id);
+        const earlier = this.db.prepare(`SELECT ${DATASET_COLUMNS} FROM datasets WHERE base_name = ? AND content_hash = ?`).get(input.name, contentHash) as DatasetRecord | undefined;
+        if (earlier) {
+          this.db.prepare('UPDATE datasets SET name = ?, source = ? WHERE id = ?').run(input.name, input.source, earlier.id);
+          return { ...earlier, name: input.name, source: input.source, changedFrom: existing.version };
+        }
+        const last = this.db.prepare('SELECT MAX(version) AS v FROM datasets WHERE base_name = ?').get(input.name) as { v: number };
+        return { ...this.insertDataset(input, fingerprint, contentHash, last.v + 1, now), changedFrom: existing.version };
+      }
+      return { ...this.insertDataset(input, fingerprint, contentHash, 1, now), changedFrom: null };
     }).immediate();
   }
 
+  private insertDataset(input: { name: string; source: string; numClasses: number; images: readonly ImageLabel[] }, fingerprint: string, contentHash: string | null, version: number, now: string): DatasetRecord {
+    const info = this.db
+      .prepare('INSERT INTO datasets (name, base_name, size, num_classes, source, fingerprint, content_hash, version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(input.name, input.name, input.images.length, input.numClasses, input.source, fingerprint, contentHash, version, now);
+    const id = Number(info.lastInsertRowid);
+    const insert = this.db.prepare('INSERT INTO images (dataset_id, idx, image_id, label) VALUES (?, ?, ?, ?)');
+    input.images.forEach((image, idx) => insert.run(id, idx, image.imageId, image.label));
+    return { id, name: input.name, size: input.images.length, numClasses: input.numClasses, source: input.source, fingerprint, contentHash, version };
+  }
+
+  /**
+   * Refuses to leave behind, unnoticed, an interrupted run when a set's content changed: when the
+   * current version of `name` has other content than `contentHash` and holds an unfinished run of
+   * this model and config with predictions, resuming would need the old files back. `restart`
+   * deletes that run instead. Call before `registerDataset` (nothing is changed when it throws).
+   */
+  checkInterruptedRun(input: { name: string; contentHash: string | null; modelId: number; config: Record<string, unknown>; restart?: boolean }): void {
+    const current = this.getDataset(input.name);
+    if (!current || input.contentHash === null || current.contentHash === null || current.contentHash === input.contentHash) return;
+    const row = this.db
+      .prepare("SELECT id, (SELECT COUNT(*) FROM predictions p WHERE p.run_id = runs.id) AS done FROM runs WHERE model_id = ? AND dataset_id = ? AND config_hash = ? AND status = 'running'")
+      .get(input.modelId, current.id, sha256Hex(canonicalJson(input.config))) as { id: number; done: number } | undefined;
+    if (!row || row.done === 0) return;
+    if (input.restart) {
+      this.deleteRun(row.id);
+      return;
+    }
+    throw dataError(`the test set "${input.name}" changed since this model's run on it was interrupted`, {
+      file: current.source,
+      record: `run ${row.id}`,
+      expected: `the content the run started on (version ${current.version}, sha256 ${current.contentHash.slice(0, 12)}…; ${row.done} of ${current.size} images already predicted)`,
+      received: `other content (sha256 ${input.contentHash.slice(0, 12)}…)`,
+      hint: 'put the files the run started on back to resume it, or pass --restart to discard its predictions and evaluate the new content',
+    });
+  }
+
   getDataset(name: string): DatasetRecord | undefined {
-    const row = this.db.prepare('SELECT id, name, size, num_classes AS numClasses, source, fingerprint FROM datasets WHERE name = ?').get(name) as
+    const row = this.db.prepare(`SELECT ${DATASET_COLUMNS} FROM datasets WHERE name = ?`).get(name) as
       | DatasetRecord
       | undefined;
     return row;
   }
 
   listDatasets(): DatasetRecord[] {
-    return this.db.prepare('SELECT id, name, size, num_classes AS numClasses, source, fingerprint FROM datasets ORDER BY name').all() as DatasetRecord[];
+    return this.db.prepare(`SELECT ${DATASET_COLUMNS} FROM datasets WHERE name = base_name ORDER BY name`).all() as DatasetRecord[];
   }
 
   /** Labels in dataset order. */
@@ -163,7 +264,7 @@ export class ResultsStore {
     return Number(info.lastInsertRowid);
   }
 
-  /** The run for (model, dataset, config), created if new. */
+  /** The run for (model, dataset version, config), created if new. */
   openRun(modelId: number, datasetId: number, config: Record<string, unknown>): RunRecord {
     const json = canonicalJson(config);
     const configHash = sha256Hex(json);
@@ -179,16 +280,48 @@ export class ResultsStore {
     return { ...row, config: JSON.parse(row.config) as Record<string, unknown> };
   }
 
+  /**
+   * Claims a run for `owner` so that two processes never write it at once. Granted when nobody
+   * holds it, when the holder's lease lapsed, or when the holder is a process of this machine that
+   * is gone (killed). Otherwise the answer names the holder.
+   */
+  leaseRun(runId: number, owner: RunOwner, now: Date = new Date()): { acquired: true } | { acquired: false; owner: string; leaseUntil: string } {
+    return this.db.transaction(() => {
+      const row = this.db.prepare('SELECT owner, lease_until AS leaseUntil FROM runs WHERE id = ?').get(runId) as { owner: string | null; leaseUntil: string | null } | undefined;
+      if (!row) throw new RangeError(`no run ${runId} in ${this.path}`);
+      if (row.owner !== null && row.owner !== owner.id && row.leaseUntil !== null && row.leaseUntil > now.toISOString() && !ownerIsGone(row.owner)) {
+        return { acquired: false as const, owner: row.owner, leaseUntil: row.leaseUntil };
+      }
+      this.db.prepare('UPDATE runs SET owner = ?, lease_until = ? WHERE id = ?').run(owner.id, leaseEnd(now, owner), runId);
+      return { acquired: true as const };
+    }).immediate();
+  }
+
+  /** Gives a run up (after finishing, or on an error). */
+  releaseRun(runId: number, owner: RunOwner): void {
+    this.db.prepare('UPDATE runs SET owner = NULL, lease_until = NULL WHERE id = ? AND owner = ?').run(runId, owner.id);
+  }
+
   /** Positions already predicted in a run (to resume). */
   doneIndices(runId: number): Set<number> {
     const rows = this.db.prepare('SELECT idx FROM predictions WHERE run_id = ?').raw().all(runId) as [number][];
     return new Set(rows.map((r) => r[0]));
   }
 
-  /** Writes one batch of predictions in one transaction. */
-  writePredictions(runId: number, rows: readonly PredictionRow[]): void {
+  /**
+   * Writes one batch of predictions in one transaction. With `owner`, the run's lease is renewed
+   * in the same transaction, and the batch is refused when another process holds the run.
+   */
+  writePredictions(runId: number, rows: readonly PredictionRow[], owner?: RunOwner): void {
     const insert = this.db.prepare('INSERT INTO predictions (run_id, idx, top1, topk, scores, logits, error) VALUES (?, ?, ?, ?, ?, ?, ?)');
     this.db.transaction(() => {
+      if (owner) {
+        const renewed = this.db.prepare('UPDATE runs SET lease_until = ? WHERE id = ? AND owner = ?').run(leaseEnd(new Date(), owner), runId, owner.id);
+        if (renewed.changes === 0) {
+          const holder = this.db.prepare('SELECT owner FROM runs WHERE id = ?').get(runId) as { owner: string | null } | undefined;
+          throw ioError(`another process took over run ${runId}`, { file: this.path, record: `run ${runId}`, received: holder?.owner ?? 'nobody', hint: 'this process stalled longer than its lease; the run goes on in the other process' });
+        }
+      }
       for (const row of rows) {
         const logits = row.logits ? Buffer.from(row.logits.buffer, row.logits.byteOffset, row.logits.byteLength) : null;
         insert.run(
@@ -205,7 +338,12 @@ export class ResultsStore {
   }
 
   finishRun(runId: number, imagesPerSecond: number | null): void {
-    this.db.prepare("UPDATE runs SET status = 'done', finished_at = ?, images_per_second = ? WHERE id = ?").run(new Date().toISOString(), imagesPerSecond, runId);
+    this.db.prepare("UPDATE runs SET status = 'done', finished_at = ?, images_per_second = ?, owner = NULL, lease_until = NULL WHERE id = ?").run(new Date().toISOString(), imagesPerSecond, runId);
+  }
+
+  /** Status of a run (another process may have finished it meanwhile). */
+  runStatus(runId: number): 'running' | 'done' | undefined {
+    return (this.db.prepare('SELECT status FROM runs WHERE id = ?').get(runId) as { status: 'running' | 'done' } | undefined)?.status;
   }
 
   deleteRun(runId: number): void {
@@ -250,7 +388,8 @@ export class ResultsStore {
   score(runId: number): RunScore {
     const row = this.db
       .prepare(
-        `SELECT r.id AS runId, m.name AS model, d.name AS dataset, d.size AS n, r.images_per_second AS imagesPerSecond,
+        `SELECT r.id AS runId, m.name AS model, d.base_name AS dataset, d.size AS n, r.images_per_second AS imagesPerSecond,
+           CASE WHEN d.content_hash IS NULL THEN NULL ELSE d.version END AS datasetVersion,
            (SELECT COUNT(*) FROM predictions p WHERE p.run_id = r.id AND p.error IS NOT NULL) AS failed,
            (SELECT COUNT(*) FROM predictions p JOIN images i ON i.dataset_id = r.dataset_id AND i.idx = p.idx
               WHERE p.run_id = r.id AND p.error IS NULL AND p.top1 = i.label) AS top1Correct,
@@ -266,11 +405,22 @@ export class ResultsStore {
     return { ...score, top5Correct: short > 0 ? null : row.top5Correct };
   }
 
-  /** Every finished run with its counts. */
+  /** Every finished run on the current version of its test set, with its counts. */
   listScores(): RunScore[] {
-    const ids = this.db.prepare("SELECT id FROM runs WHERE status = 'done' ORDER BY id").raw().all() as [number][];
+    const ids = this.db.prepare(`SELECT r.id FROM runs r JOIN datasets d ON d.id = r.dataset_id WHERE r.status = 'done' AND ${CURRENT_VERSION_SQL} ORDER BY r.id`).raw().all() as [number][];
     return ids.map(([id]) => this.score(id));
   }
+}
+
+/**
+ * SQL condition on a dataset row `d`: it is the current version of its named set. Analyses use
+ * only runs on such rows, so a model evaluated on an old version of a file is never compared with
+ * models evaluated on the new one.
+ */
+export const CURRENT_VERSION_SQL = 'd.name = d.base_name';
+
+function leaseEnd(now: Date, owner: RunOwner): string {
+  return new Date(now.getTime() + owner.leaseSeconds * 1000).toISOString();
 }
 
 export function openResultsStore(path: string): ResultsStore {

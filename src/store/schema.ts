@@ -56,4 +56,21 @@ export const resultsMigrations: Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    // Dataset identity covers content (issue 11): ids, labels and every image's pixels or file
+    // bytes. Each content of a named set is its own `datasets` row (a version); the current one has
+    // `name` = `base_name`, older ones are renamed `<base_name>@v<version>`, so every query by name
+    // sees only the current version and a changed file's runs never mix with the old file's.
+    // `owner`/`lease_until` keep two processes from working on one run at once.
+    name: 'results-002-content-identity',
+    sql: `
+      ALTER TABLE datasets ADD COLUMN base_name TEXT;       -- the set's name; \`name\` equals it for the current version
+      UPDATE datasets SET base_name = name;
+      ALTER TABLE datasets ADD COLUMN version INTEGER NOT NULL DEFAULT 1;  -- 1, 2, … in the order contents were first seen
+      ALTER TABLE datasets ADD COLUMN content_hash TEXT;    -- sha256 over ids, labels and pixels/bytes; NULL: registered without images (imports)
+      CREATE UNIQUE INDEX datasets_base_version ON datasets (base_name, version);
+      ALTER TABLE runs ADD COLUMN owner TEXT;               -- "host:pid" of the process working on the run, NULL when none
+      ALTER TABLE runs ADD COLUMN lease_until TEXT;         -- ISO time the owner's claim lapses unless renewed
+    `,
+  },
 ];

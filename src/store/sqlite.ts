@@ -4,9 +4,10 @@
  * transaction. Stages declare their schema as `Migration[]` and call `openDatabase` or `migrate`.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ioError } from '../core/errors.ts';
+import { fromSystemError, ioError } from '../core/errors.ts';
+import { makeDirectory } from '../core/files.ts';
 
 export type Db = Database.Database;
 
@@ -17,21 +18,47 @@ export interface Migration {
   sql: string;
 }
 
-/** Opens (creating if needed) a SQLite file; `:memory:` for tests. */
+/**
+ * Opens (creating if needed) a SQLite file; `:memory:` for tests. Every fault on the way — a folder
+ * that cannot be created or written, a file that is not a SQLite database or is damaged, a
+ * read-only file — is a RetestError naming the file with a hint (never a bare SqliteError): the
+ * first statements run here, inside the same guard, because SQLite reads the file lazily.
+ */
 export function openDatabase(path: string, migrations: readonly Migration[] = []): Db {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  let db: Db;
+  if (path !== ':memory:') {
+    if (existsSync(path) && statSync(path).isDirectory()) {
+      throw ioError('the store path is a folder', { file: path, expected: 'a SQLite file (or a path where one can be created)', received: 'a folder', hint: 'give a file name, e.g. retest.db' });
+    }
+    makeDirectory(dirname(path));
+  }
+  let db: Db | undefined;
   try {
     db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 10000');
+    migrate(db, migrations);
+    // SQLite falls back to read-only when the file or its folder is not writable, and says so only
+    // at the first write, deep inside some command: take (and release) the write lock now instead.
+    probeWritable(db);
+    return db;
   } catch (cause) {
-    throw ioError(`cannot open the store`, { file: path, cause, hint: 'check that the path is writable and is a SQLite database' });
+    if (db?.open) db.close();
+    const known = fromSystemError(cause, path);
+    if (known) throw known;
+    throw ioError('cannot open the store', { file: path, cause, hint: 'check that the path is writable and is a SQLite database' });
   }
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 10000');
-  migrate(db, migrations);
-  return db;
+}
+
+/** A write that is rolled back: SQLITE_READONLY (or another fault) now rather than mid-command. */
+function probeWritable(db: Db): void {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    db.exec(`CREATE TABLE main._retest_write_probe_${process.pid}_${Date.now()} (x INTEGER)`);
+  } finally {
+    db.exec('ROLLBACK');
+  }
 }
 
 /** Applies the migrations not yet recorded in this database, in order. */

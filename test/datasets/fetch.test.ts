@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Progress } from '../../src/core/progress.ts';
-import { fetchDataset, loadNamed, locateDataset, readMarker, readRecordedChecksums, resolveDataset, type DatasetSpec } from '../../src/datasets/index.ts';
+import { datasetContentHash, fetchDataset, FileHashCache, loadNamed, locateDataset, readMarker, readRecordedChecksums, resolveDataset, type DatasetSpec } from '../../src/datasets/index.ts';
 import { encodeCifarBin, encodeNpy, npyArray, readNpy, writeCifarBin } from '../../src/formats/index.ts';
 import { describeWithData, SHARED_DATA } from '../helpers/shared.ts';
 import { rejection } from '../helpers/errors.ts';
@@ -128,6 +128,8 @@ describe('fetchDataset against a local server', () => {
     const dataset = loadNamed(spec, (location as { path: string }).path);
     expect(dataset.images.length).toBe(50);
     expect(dataset.images[13]).toEqual({ imageId: '13', label: 3 });
+    // The marker records the content just verified, for `retest datasets` to check copies against.
+    expect(readMarker(cacheDir, 'toy-a')!.content).toBe(await datasetContentHash(dataset, new FileHashCache(null)));
 
     const before = requests.length;
     const again = await fetchDataset(spec, { cacheDir });

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, inviteLabellers } from '../../src/server/index.ts';
+import { enableMturk, buildApp, inviteLabellers } from '../../src/server/index.ts';
 import { REPO_ROOT } from '../helpers/shared.ts';
 import { buildFixture, type Fixture } from '../server/fixture.ts';
 import { HAS_CHROMIUM, launchChromium } from './server-browser.ts';
@@ -200,6 +200,7 @@ describe.skipIf(!HAS_CHROMIUM)('labelling app in chromium', () => {
   it('runs an MTurk ExternalQuestion HIT: preview read-only, then select, submit and post back to turkSubmitTo', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await ctx.newPage();
+    enableMturk(fx.workspace.db, { batch: 'fixture', hitIds: ['HITX'] }); // MTurk mode is off until the builder turns it on
     await page.goto(`${base}/mturk?assignmentId=ASSIGNMENT_ID_NOT_AVAILABLE&hitId=HITX`);
     expect(await page.locator('.banner').first().innerText()).toContain('Preview');
     expect(await page.locator('input[name="sel"]:enabled').count()).toBe(0);

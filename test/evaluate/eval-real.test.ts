@@ -50,8 +50,8 @@ describeWithData('retest eval on the real CIFAR-10 models', () => {
       expect(summary.n).toBe(1000);
       expect(summary.failed).toBe(0);
       expect(summary.top1.correct).toBe(Math.round(top1 * 10));
-      expect(summary.top1.ci95[0]).toBeLessThan(summary.top1.accuracy);
-      expect(summary.top1.ci95[1]).toBeGreaterThan(summary.top1.accuracy);
+      expect(summary.top1.ci95[0]).toBeLessThan(summary.top1.accuracy!);
+      expect(summary.top1.ci95[1]).toBeGreaterThan(summary.top1.accuracy!);
       expect(summary.top5!.correct).toBeGreaterThanOrEqual(summary.top1.correct);
     });
 

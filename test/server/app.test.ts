@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { imageInfo } from '../../src/formats/image-io.ts';
-import { buildApp, inviteLabellers } from '../../src/server/index.ts';
+import { buildApp, enableMturk, inviteLabellers } from '../../src/server/index.ts';
 import { buildFixture, type Fixture } from './fixture.ts';
 import { Client, hidden, imageTokens, imageUrls } from './client.ts';
 
@@ -140,12 +140,15 @@ describe('labeller flow', () => {
     // Select exactly the images whose thumbnail bytes are those of the three positive controls.
     const positives = new Set((fx.workspace.db.prepare("SELECT ti.image_id FROM task_items ti JOIN assignments a ON a.task_id = ti.task_id WHERE a.id = ? AND ti.role = 'positive'").all(assignment) as { image_id: string }[]).map((r) => r.image_id));
     expect(positives.size).toBe(3);
+    // The images as shown while the task is open (image links end with the assignment).
+    const shown = new Map<string, Buffer>();
+    for (const token of tokens.slice(5, 9)) shown.set(token, (await c.get(`/img/${assignment}/${token}`)).rawPayload);
     await c.post('/label/submit', { assignment, _csrf: hidden(page.body, '_csrf'), sel: tokens.slice(5, 9) });
     const selected = (fx.workspace.db.prepare('SELECT image_id FROM answers WHERE assignment_id = ? AND selected = 1').all(assignment) as { image_id: string }[]).map((r) => r.image_id);
     expect(selected).toHaveLength(4);
     // Each selected image is served under the token that was selected.
     for (const token of tokens.slice(5, 9)) {
-      const served = (await c.get(`/img/${assignment}/${token}`)).rawPayload;
+      const served = shown.get(token)!;
       const matches = [];
       for (const id of selected) {
         const admin = await app.inject({ url: `/admin/image/${id}`, headers: { authorization: 'Bearer admin-secret-token' } });
@@ -288,6 +291,10 @@ describe('dashboard', () => {
 
 describe('MTurk ExternalQuestion mode', () => {
   const q = (o: Record<string, string>) => `/mturk?${new URLSearchParams(o).toString()}`;
+  // Off by default (test/server/mturk-mode.test.ts): these tests turn it on for the fixture's batch.
+  beforeEach(() => {
+    enableMturk(fx.workspace.db, { batch: 'fixture', hitIds: ['HIT1'] });
+  });
 
   it('shows the task read-only in preview', async () => {
     const res = await app.inject(q({ assignmentId: 'ASSIGNMENT_ID_NOT_AVAILABLE', hitId: 'HIT1' }));

@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { terminalProgress } from '../../core/progress.ts';
-import { resolveDataset } from '../../datasets/index.ts';
+import { openFileHashCache, resolveDataset } from '../../datasets/index.ts';
 import { evaluateRun, type EvalSummary } from '../../evaluate/index.ts';
 import { openResultsStore } from '../../store/index.ts';
 import { cacheDir, dataDirOption, dbOption, jsonOption, positiveInt, printJson } from '../options.ts';
@@ -31,11 +31,13 @@ export function register(program: Command): void {
     .option('--threads <n>', 'onnxruntime threads (default: all cores)', positiveInt('--threads'))
     .option('--decode-concurrency <n>', 'worker threads decoding and cropping images (at most the cores)', positiveInt('--decode-concurrency'), 8)
     .option('--save-logits', 'store the full output row of every image')
-    .option('--fail-fast', 'stop at the first unreadable image instead of recording it');
+    .option('--fail-fast', 'stop at the first unreadable image instead of recording it')
+    .option('--restart', 'discard an interrupted run of this model whose test-set files have changed since, and start again');
   addModelOptions(command).action(async (opts) => {
     const dataset = await resolveDataset(opts.dataset, { dataDir: opts.dataDir, cacheDir: cacheDir() });
     const overrides = modelOverridesFrom(opts);
     const store = openResultsStore(opts.db);
+    const fileHashes = openFileHashCache(cacheDir());
     try {
       const { summary, fromStore } = await evaluateRun({
         store,
@@ -44,23 +46,27 @@ export function register(program: Command): void {
         overrides,
         options: { batchSize: opts.batchSize, threads: opts.threads, decodeConcurrency: opts.decodeConcurrency, saveLogits: !!opts.saveLogits, failFast: !!opts.failFast },
         progress: terminalProgress({ quiet: !!opts.json, unit: 'images' }),
+        fileHashes,
+        restart: !!opts.restart,
+        onWait: (holder) => process.stderr.write(`retest eval: the same run is in progress in process ${holder}; waiting for it to finish…\n`),
       });
       if (opts.json) printJson(summary);
       else process.stdout.write(formatSummary(summary, fromStore));
     } finally {
+      fileHashes.close();
       store.close();
     }
   });
 }
 
-const pct = (x: number) => (100 * x).toFixed(2);
+const pct = (x: number | null) => (x === null ? '—' : (100 * x).toFixed(2));
 
 export function formatSummary(s: EvalSummary, fromStore = false): string {
   const line = (label: string, a: EvalSummary['top1']) =>
     `${label.padEnd(9)}${pct(a.accuracy).padStart(6)} %   95 % CI [${pct(a.ci95[0])}, ${pct(a.ci95[1])}]   (${a.correct}/${s.n})\n`;
   return (
     `model    ${s.model}\n` +
-    `dataset  ${s.dataset} (${s.n} images${s.failed ? `, ${s.failed} unreadable — counted wrong` : ''})\n` +
+    `dataset  ${s.dataset} (${s.n} images${s.failed ? `, ${s.failed} unreadable — counted wrong` : ''}${s.dataset_version !== null && s.dataset_version > 1 ? `; content version ${s.dataset_version}: its files changed since version 1` : ''})\n` +
     line('top-1', s.top1) +
     (s.top5 ? line('top-5', s.top5) : '') +
     (s.images_per_second !== null ? `speed    ${s.images_per_second.toFixed(0)} images/s${fromStore ? ' (when the run was made)' : ''}\n` : '') +

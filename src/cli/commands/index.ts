@@ -17,6 +17,7 @@ import { register as collect } from './collect.ts';
 import { register as keywords } from './keywords.ts';
 import { register as serve } from './serve.ts';
 import { register as labellers } from './labellers.ts';
+import { register as mturk } from './mturk.ts';
 import { register as dedup } from './dedup.ts';
 import { register as tasks } from './tasks.ts';
 import { register as answers } from './answers.ts';
@@ -27,4 +28,4 @@ import { register as exportCommand } from './export.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [datasetsCommand, fetchCommand, evalCommand, preprocessCommand, importCommand, analyzeCommand, reportCommand, planCommand, init, classes, keywords, collect, tasks, answers, frequencies, dedup, sample, blacklist, exportCommand, serve, labellers];
+export const commands: RegisterCommand[] = [datasetsCommand, fetchCommand, evalCommand, preprocessCommand, importCommand, analyzeCommand, reportCommand, planCommand, init, classes, keywords, collect, tasks, answers, frequencies, dedup, sample, blacklist, exportCommand, serve, labellers, mturk];

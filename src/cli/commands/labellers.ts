@@ -3,7 +3,7 @@
  * `retest labellers list` and `retest labellers revoke NAME…` manage them.
  */
 import type { Command } from 'commander';
-import { inviteLabellers, listLabellers, revokeLabellers } from '../../server/index.ts';
+import { checkPublicUrl, inviteLabellers, listLabellers, revokeLabellers } from '../../server/index.ts';
 import { workspaceOption, withWorkspace } from '../../workspace/index.ts';
 import { jsonOption, printJson } from '../options.ts';
 
@@ -20,7 +20,7 @@ export function register(program: Command): void {
     .addOption(jsonOption())
     .action((names: string[], options: Common & { url: string }) => {
       withWorkspace(options.workspace, (workspace) => {
-        const base = options.url.replace(/\/$/, '');
+        const base = checkPublicUrl(options.url, '--url');
         const invitations = inviteLabellers(workspace.db, names).map((i) => ({ name: i.name, link: `${base}/l/${i.token}` }));
         if (options.json) printJson({ labellers: invitations });
         else for (const i of invitations) process.stdout.write(`${i.name}\t${i.link}\n`);

@@ -8,11 +8,11 @@ import type { ModelOverrides } from '../../evaluate/index.ts';
 import { INTERPOLATIONS } from '../../formats/index.ts';
 import { positiveInt } from '../options.ts';
 
-function triple(name: string) {
+function triple(name: string, positive = false) {
   return (value: string): [number, number, number] => {
-    const parts = value.split(',').map(Number);
-    if (parts.length !== 3 || parts.some((p) => !Number.isFinite(p))) {
-      throw usageError(`${name} takes three comma-separated numbers`, { field: name, received: JSON.stringify(value), expected: 'e.g. 0.485,0.456,0.406' });
+    const parts = value.split(',').map((p) => (/^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(p) ? Number(p) : Number.NaN));
+    if (parts.length !== 3 || parts.some((p) => !Number.isFinite(p) || (positive && p <= 0))) {
+      throw usageError(`${name} takes three comma-separated ${positive ? 'positive ' : ''}numbers`, { field: name, received: JSON.stringify(value), expected: positive ? 'e.g. 0.229,0.224,0.225 (each > 0)' : 'e.g. 0.485,0.456,0.406' });
     }
     return parts as [number, number, number];
   };
@@ -42,7 +42,7 @@ export function addModelOptions(command: Command): Command {
     .option('--icc-to-srgb', 'convert embedded ICC profiles to sRGB (torchvision ignores them)')
     .option('--exif-rotate', 'rotate images by their EXIF orientation (torchvision does not)')
     .option('--mean <r,g,b>', 'per-channel mean (after scaling)', triple('--mean'))
-    .option('--std <r,g,b>', 'per-channel std (after scaling)', triple('--std'))
+    .option('--std <r,g,b>', 'per-channel std (after scaling), each > 0', triple('--std', true))
     .addOption(new Option('--scale <kind>', 'pixel scaling before mean/std').choices(['uint8/255', 'uint8']))
     .option('--no-normalize', 'do not apply mean/std outside the graph');
 }

@@ -8,6 +8,7 @@ import { Command, Option } from 'commander';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { usageError } from '../../core/errors.ts';
+import { makeDirectory } from '../../core/files.ts';
 import { PUBLISHED_TABLES, publishedTable } from '../../import/index.ts';
 import { buildReport, DEFAULT_REPORT_TABLES, headlineText } from '../../report/index.ts';
 import type { PairHeadline } from '../../report/index.ts';
@@ -93,6 +94,8 @@ Examples:
     )
     .action(async (opts: ReportCliOptions) => {
       if (Array.isArray(opts.published)) for (const name of opts.published) publishedTable(name);
+      // Before any work: an --out that cannot be a writable folder fails at once, naming why.
+      makeDirectory(opts.out, '--out');
       const store = existsSync(opts.db) ? openResultsStore(opts.db) : null;
       try {
         const fitExclude = opts.fitExclude.filter((p) => p !== '');

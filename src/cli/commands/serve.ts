@@ -9,6 +9,14 @@ import { startServer } from '../../server/index.ts';
 import { resolveWorkspaceDir, workspaceOption } from '../../workspace/index.ts';
 import { jsonOption, positiveInt, printJson } from '../options.ts';
 
+function nonNegativeInt(name: string): (value: string) => number {
+  return (value: string) => {
+    const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+    if (!Number.isSafeInteger(n)) throw usageError(`${name} must be an integer ≥ 0`, { field: name, received: JSON.stringify(value) });
+    return n;
+  };
+}
+
 function port(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw usageError('--port must be an integer 0–65535', { field: '--port', received: JSON.stringify(value) });
@@ -16,7 +24,7 @@ function port(value: string): number {
 }
 
 interface ServeOptions {
-  workspace?: string; host: string; port: number; ttl: number; assignments?: number; minAnswers: number; rateLimit: number;
+  workspace?: string; host: string; port: number; ttl: number; assignments?: number; minAnswers: number; rateLimit: number; concurrency: number; queueDeadline: number;
   adminToken?: string; publicUrl?: string; mturkOrigin?: string[]; trustProxy?: boolean; quiet?: boolean; json?: boolean;
 }
 
@@ -31,6 +39,8 @@ export function register(program: Command): void {
     .option('--assignments <n>', 'answers wanted per task (default: each task’s own N)', positiveInt('--assignments'))
     .option('--min-answers <n>', 'valid answers an image needs to enter the dashboard histograms', positiveInt('--min-answers'), 10)
     .option('--rate-limit <n>', 'requests per minute per token', positiveInt('--rate-limit'), 1200)
+    .option('--concurrency <n>', 'labeller requests worked on at once; the rest wait their turn in arrival order (0: no limit)', nonNegativeInt('--concurrency'), 64)
+    .option('--queue-deadline <ms>', 'a task page that waited this long is refused with 503 + Retry-After (submissions: 5×)', positiveInt('--queue-deadline'), 1000)
     .addOption(new Option('--admin-token <token>', 'admin token (default: a new random one per start)').env('RETEST_ADMIN_TOKEN'))
     .option('--public-url <url>', 'base URL printed in links (when behind a reverse proxy)')
     .option('--mturk-origin <origin...>', 'extra origins turkSubmitTo may name (default: MTurk and its sandbox)')
@@ -45,6 +55,7 @@ export function register(program: Command): void {
         assignmentTtlSeconds: options.ttl,
         minAnswers: options.minAnswers,
         rateLimitPerMinute: options.rateLimit,
+        queue: { concurrency: options.concurrency === 0 ? Number.POSITIVE_INFINITY : options.concurrency, pageDeadlineMs: options.queueDeadline, submitDeadlineMs: 5 * options.queueDeadline },
         logger: options.quiet ? false : { level: 'info', stream: process.stderr },
         trustProxy: options.trustProxy === true,
         ...(options.assignments !== undefined ? { assignmentsPerTask: options.assignments } : {}),

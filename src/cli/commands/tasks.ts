@@ -44,10 +44,11 @@ Examples:
     .action((options: Common & AdaptiveCliOptions & { assignments: number; seed: number; referenceImages: number; referenceAnswers: number; classes?: string }) => {
       if (options.adaptive) { runAdaptive(options); return; }
       withWorkspace(options.workspace, (ws) => {
+        const classes = options.classes ? parseClassList(options.classes, ws.classes.length) : undefined;
         const report = createTasks(ws.db, {
           seed: options.seed,
           shape: { assignmentsPerTask: options.assignments, referenceImages: options.referenceImages, referenceAnswers: options.referenceAnswers },
-          ...(options.classes ? { classes: parseClassList(options.classes) } : {}),
+          ...(classes ? { classes } : {}),
         });
         if (options.json) { printJson(report); return; }
         process.stdout.write(`created ${report.mainTasks} main and ${report.referenceTasks} reference tasks (${report.items} items, ${options.assignments} assignments each)\n`);
@@ -118,10 +119,15 @@ export function intArg(name: string): (value: string) => number {
   };
 }
 
-export function parseClassList(text: string): number[] {
+/** `--classes 0,3,7`: class indices, each below `numClasses` (the workspace's classes) when given. */
+export function parseClassList(text: string, numClasses?: number): number[] {
   return text.split(',').map((s) => {
-    const n = Number(s.trim());
-    if (!Number.isInteger(n) || n < 0) throw usageError('--classes must be comma-separated class indices', { field: '--classes', received: JSON.stringify(text) });
+    const part = s.trim();
+    const n = /^\d+$/.test(part) ? Number(part) : Number.NaN;
+    if (!Number.isInteger(n) || n < 0) throw usageError('--classes must be comma-separated class indices', { field: '--classes', received: JSON.stringify(text), expected: 'e.g. 0,3,7' });
+    if (numClasses !== undefined && n >= numClasses) {
+      throw usageError(`class ${n} is not in the workspace`, { field: '--classes', expected: `class indices 0…${numClasses - 1}`, received: part, hint: 'run `retest classes` to list the workspace\'s classes' });
+    }
     return n;
   });
 }

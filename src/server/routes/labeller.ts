@@ -7,6 +7,7 @@ import { claimNextAssignment, isLabelError, submitAssignment } from '../../label
 import { type Principal, type ServerContext, LABELLER_COOKIE, checkCsrf, csrfToken, field, fieldList, principalOf, refuse, wantsJson } from '../context.ts';
 import { IMAGE_TOKEN, parsePreviewScope } from '../image-tokens.ts';
 import { labellerByToken } from '../labellers.ts';
+import { taskServedToMturk } from '../mturk-mode.ts';
 import { renderMessagePage, renderTaskPage } from '../pages/task-page.ts';
 import { storedImagePath } from '../thumbnails.ts';
 import type { Labeller } from '../types.ts';
@@ -17,12 +18,35 @@ const NOTICES: Record<string, string> = {
   expired: 'That task expired before it was submitted; here is a new one.',
 };
 
-/** Item tokens of an assignment's task, if the assignment is live or answered. */
-export function assignmentItems(ctx: ServerContext, assignmentId: string): { workerHash: string; status: string; taskId: string; items: { imageId: string; itemToken: string }[] } | null {
-  const a = prepared(ctx.db, 'SELECT worker_hash, status, task_id FROM assignments WHERE id = ?').get(assignmentId) as { worker_hash: string; status: string; task_id: string } | undefined;
+/** An assignment with its task's item tokens. */
+export interface AssignmentState {
+  workerHash: string;
+  status: string;
+  source: string;
+  taskId: string;
+  /** ISO time an open claim lapses, or null. */
+  expiresAt: string | null;
+  items: { imageId: string; itemToken: string }[];
+}
+
+/** Item tokens of an assignment's task, whatever the assignment's status (null when unknown). */
+export function assignmentItems(ctx: ServerContext, assignmentId: string): AssignmentState | null {
+  const a = prepared(ctx.db, 'SELECT worker_hash, status, source, task_id, expires_at FROM assignments WHERE id = ?').get(assignmentId) as { worker_hash: string; status: string; source: string; task_id: string; expires_at: string | null } | undefined;
   if (!a) return null;
   const items = prepared(ctx.db, 'SELECT image_id AS imageId, token AS itemToken FROM task_items WHERE task_id = ? ORDER BY position').all(a.task_id) as { imageId: string; itemToken: string }[];
-  return { workerHash: a.worker_hash, status: a.status, taskId: a.task_id, items };
+  return { workerHash: a.worker_hash, status: a.status, source: a.source, taskId: a.task_id, expiresAt: a.expires_at, items };
+}
+
+/**
+ * Whether an assignment's image links still work: only during its lifetime — claimed, not yet
+ * submitted, not lapsed — and only while its worker may label (not a revoked invitation, not a
+ * rejected worker; for MTurk, while MTurk mode is on for the task's batch).
+ */
+export function imageLinksLive(ctx: ServerContext, a: AssignmentState): boolean {
+  if (a.status !== 'open' || (a.expiresAt !== null && a.expiresAt <= ctx.now().toISOString())) return false;
+  if (prepared(ctx.db, "SELECT 1 AS x FROM label_workers WHERE worker_hash = ? AND status = 'rejected'").get(a.workerHash)) return false;
+  if (prepared(ctx.db, 'SELECT 1 AS x FROM server_labellers WHERE worker_hash = ? AND revoked_at IS NOT NULL').get(a.workerHash)) return false;
+  return a.source !== 'mturk' || taskServedToMturk(ctx.db, a.taskId);
 }
 
 /** Maps shown (per-assignment) tokens back to the label stage's item tokens; null if any is foreign. */
@@ -88,7 +112,9 @@ export function registerLabellerRoutes(app: FastifyInstance, ctx: ServerContext)
     if (!checkCsrf(ctx, request.body, 'label', labeller.workerHash, assignmentId)) return refuse(request, reply, 403, 'The form has expired or did not come from this site (CSRF check failed). Reload the page.', renderMessagePage);
     const found = assignmentItems(ctx, assignmentId);
     if (!found || found.workerHash !== labeller.workerHash) return refuse(request, reply, 404, 'No such task for you.', renderMessagePage);
-    const itemTokens = toItemTokens(ctx, assignmentId, found.items.map((i) => i.itemToken), fieldList(request.body, 'sel'));
+    const selection = fieldList(request.body, 'sel');
+    if (selection === null) return refuse(request, reply, 400, 'sel must be a list of image tokens.', renderMessagePage);
+    const itemTokens = toItemTokens(ctx, assignmentId, found.items.map((i) => i.itemToken), selection);
     if (!itemTokens) return refuse(request, reply, 400, 'The submission names an image that is not in this task.', renderMessagePage);
     try {
       const now = ctx.now();
@@ -111,10 +137,12 @@ export function registerLabellerRoutes(app: FastifyInstance, ctx: ServerContext)
     let items: { imageId: string; itemToken: string }[] = [];
     const previewTask = scope.startsWith('p.') ? parsePreviewScope(ctx.imageKey, scope) : null;
     if (previewTask) {
+      // Preview images exist only for a batch whose MTurk mode is on (see routes/mturk.ts).
+      if (!taskServedToMturk(ctx.db, previewTask)) return notFound();
       items = prepared(ctx.db, 'SELECT image_id AS imageId, token AS itemToken FROM task_items WHERE task_id = ?').all(previewTask) as typeof items;
     } else {
       const found = assignmentItems(ctx, scope);
-      if (!found || !['open', 'submitted', 'approved'].includes(found.status)) return notFound();
+      if (!found || !imageLinksLive(ctx, found)) return notFound();
       items = found.items;
     }
     const byItem = new Map(items.map((i) => [i.itemToken, i.imageId]));

@@ -1,20 +1,24 @@
 /**
  * MTurk ExternalQuestion mode. MTurk opens `/mturk?assignmentId=…&hitId=…&workerId=…&turkSubmitTo=…`
- * in a frame. With `assignmentId=ASSIGNMENT_ID_NOT_AVAILABLE` (the worker has not accepted the HIT)
- * the task is shown read-only. Once accepted, the worker claims a task like an invited labeller
- * (worker id stored only as a salted hash); the answer is saved here first, then the page posts
- * `assignmentId` on to `turkSubmitTo + '/mturk/externalSubmit'` so MTurk records the HIT as done.
+ * in a frame. The mode is off unless the builder turned it on for a batch and named its published
+ * HITs (`retest mturk enable`, src/server/mturk-mode.ts): a request whose hitId is not such a HIT
+ * gets no task and no images. With `assignmentId=ASSIGNMENT_ID_NOT_AVAILABLE` (the worker has not
+ * accepted the HIT) a task of the HIT's batch is shown read-only. Once accepted, the worker claims
+ * a task of that batch like an invited labeller (worker id stored only as a salted hash); the
+ * answer is saved here first, then the page posts `assignmentId` on to
+ * `turkSubmitTo + '/mturk/externalSubmit'` so MTurk records the HIT as done. Requests are limited
+ * per claimed worker and per client address.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { claimNextAssignment, hashWorkerId, isLabelError, submitAssignment, workerSalt } from '../../label/index.ts';
 import { type ServerContext, checkCsrf, csrfToken, field, fieldList, refuse } from '../context.ts';
 import { previewScope } from '../image-tokens.ts';
+import { MTURK_ID, mturkModeOn, servedBatch } from '../mturk-mode.ts';
 import { renderMessagePage, renderMturkSubmitPage, renderTaskPage } from '../pages/task-page.ts';
 import { assignmentItems, toItemTokens } from './labeller.ts';
 import { prepared } from '../statements.ts';
 
 export const PREVIEW_ASSIGNMENT = 'ASSIGNMENT_ID_NOT_AVAILABLE';
-const MTURK_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 interface MturkRow { mturk_assignment_id: string; assignment_id: string; hit_id: string; worker_hash: string; turk_submit_to: string }
 
@@ -29,17 +33,45 @@ export function allowedSubmitOrigin(ctx: ServerContext, turkSubmitTo: string | u
   }
 }
 
+/**
+ * The batch of a request's HIT, or null after answering it with a refusal: MTurk mode off (404),
+ * or a HIT that was not published (403). Also applies the per-address rate limit.
+ */
+async function gate(ctx: ServerContext, byAddress: (request: FastifyRequest) => Promise<{ isAllowed: boolean; isExceeded?: boolean }>, request: FastifyRequest, reply: FastifyReply, hitId: string): Promise<string | null> {
+  const limit = await byAddress(request);
+  if (!limit.isAllowed && limit.isExceeded) {
+    refuse(request, reply, 429, 'Too many requests from this address: slow down a little.', renderMessagePage);
+    return null;
+  }
+  if (!mturkModeOn(ctx.db)) {
+    refuse(request, reply, 404, 'MTurk mode is off in this workspace.', renderMessagePage);
+    return null;
+  }
+  const batch = servedBatch(ctx.db, hitId);
+  if (batch === null) {
+    refuse(request, reply, 403, 'This HIT is not one of the HITs published for this server.', renderMessagePage);
+    return null;
+  }
+  return batch;
+}
+
 export function registerMturkRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  // Per client address, in addition to the global limit (keyed by the claimed worker id, which anyone can invent).
+  const byAddress = app.createRateLimit({ max: ctx.rateLimitPerMinute, timeWindow: 60_000, keyGenerator: (request) => `mturk-address:${request.ip}` });
+
   app.get('/mturk', async (request, reply) => {
     const q = request.query;
     const assignmentId = field(q, 'assignmentId');
     const hitId = field(q, 'hitId') ?? '';
     reply.header('Cache-Control', 'no-store');
+    const batch = await gate(ctx, byAddress, request, reply, hitId);
+    if (batch === null) return reply;
     if (assignmentId === undefined || assignmentId === PREVIEW_ASSIGNMENT) {
-      const task = (prepared(ctx.db, 'SELECT id, class_idx FROM tasks WHERE external_id = ?').get(hitId)
-        ?? prepared(ctx.db, 'SELECT id, class_idx FROM tasks ORDER BY seq LIMIT 1').get()) as { id: string; class_idx: number } | undefined;
+      // Preview: the HIT's own task when it names one, else the batch's next task that needs answers.
+      const task = (prepared(ctx.db, 'SELECT id, class_idx FROM tasks WHERE external_id = ? AND batch = ?').get(hitId, batch)
+        ?? prepared(ctx.db, 'SELECT id, class_idx FROM tasks WHERE batch = ? ORDER BY (live_count >= assignments_wanted), seq LIMIT 1').get(batch)) as { id: string; class_idx: number } | undefined;
       const cls = task ? ctx.classes.get(task.class_idx) : undefined;
-      if (!task || !cls) return reply.type('text/html; charset=utf-8').send(renderMessagePage('No tasks', 'There are no tasks in this workspace yet.'));
+      if (!task || !cls) return reply.type('text/html; charset=utf-8').send(renderMessagePage('No tasks', 'There are no tasks in this batch.'));
       const scope = previewScope(ctx.imageKey, task.id);
       const itemTokens = (prepared(ctx.db, 'SELECT token FROM task_items WHERE task_id = ?').all(task.id) as { token: string }[]).map((r) => r.token);
       const tokens = ctx.shown.get(scope, itemTokens).map((s) => s.token);
@@ -54,7 +86,7 @@ export function registerMturkRoutes(app: FastifyInstance, ctx: ServerContext): v
     if (!origin) return refuse(request, reply, 400, 'turkSubmitTo must be an MTurk address (www.mturk.com or workersandbox.mturk.com).', renderMessagePage);
     const workerHash = hashWorkerId(workerSalt(ctx.db), `mturk:${workerId}`);
     const linked = prepared(ctx.db, 'SELECT * FROM server_mturk WHERE mturk_assignment_id = ?').get(assignmentId) as MturkRow | undefined;
-    if (linked && linked.worker_hash !== workerHash) return refuse(request, reply, 403, 'This MTurk assignment belongs to another worker.', renderMessagePage);
+    if (linked && (linked.worker_hash !== workerHash || linked.hit_id !== hitId)) return refuse(request, reply, 403, 'This MTurk assignment belongs to another worker or HIT.', renderMessagePage);
     let ours: string;
     let expiresAt: string | undefined;
     if (linked) {
@@ -71,7 +103,7 @@ export function registerMturkRoutes(app: FastifyInstance, ctx: ServerContext): v
     } else {
       let claim;
       try {
-        const options = { workerHash, now: ctx.now(), ttlSeconds: ctx.ttlSeconds, source: 'mturk' as const };
+        const options = { workerHash, now: ctx.now(), ttlSeconds: ctx.ttlSeconds, source: 'mturk' as const, batch };
         claim = await ctx.writes.run(() => {
           const claimed = claimNextAssignment(ctx.db, ctx.assignmentsPerTask === undefined ? options : { ...options, assignmentsPerTask: ctx.assignmentsPerTask });
           if (claimed) {
@@ -103,9 +135,12 @@ export function registerMturkRoutes(app: FastifyInstance, ctx: ServerContext): v
     const mturkAssignmentId = field(request.body, 'mturkAssignmentId') ?? '';
     if (!checkCsrf(ctx, request.body, 'mturk', ours, mturkAssignmentId)) return refuse(request, reply, 403, 'The form has expired or did not come from this site (CSRF check failed).', renderMessagePage);
     const linked = prepared(ctx.db, 'SELECT * FROM server_mturk WHERE mturk_assignment_id = ? AND assignment_id = ?').get(mturkAssignmentId, ours) as MturkRow | undefined;
+    if (linked && (await gate(ctx, byAddress, request, reply, linked.hit_id)) === null) return reply;
     const state = linked ? assignmentItems(ctx, ours) : null;
     if (!linked || !state) return refuse(request, reply, 404, 'No such assignment.', renderMessagePage);
-    const itemTokens = toItemTokens(ctx, ours, state.items.map((i) => i.itemToken), fieldList(request.body, 'sel'));
+    const selection = fieldList(request.body, 'sel');
+    if (selection === null) return refuse(request, reply, 400, 'sel must be a list of image tokens.', renderMessagePage);
+    const itemTokens = toItemTokens(ctx, ours, state.items.map((i) => i.itemToken), selection);
     if (!itemTokens) return refuse(request, reply, 400, 'The submission names an image that is not in this task.', renderMessagePage);
     try {
       const now = ctx.now();
