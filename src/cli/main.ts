@@ -5,8 +5,10 @@
 import { Command, CommanderError, Help } from 'commander';
 import { fromSystemError } from '../core/errors.ts';
 import { commands } from './commands/index.ts';
+import type { App } from './types.ts';
 
-export function buildProgram(): Command {
+/** The whole command line, its commands registered with `app` (built by src/app). */
+export function buildProgram(app: App): Command {
   const program = new Command('retest')
     .description('Re-create an image classification test set and measure how classifiers generalize to it.')
     .version('0.1.0')
@@ -15,7 +17,7 @@ export function buildProgram(): Command {
     // terminal width. A break stays after '.' or ':', around indented lines and blank lines.
     .configureHelp({ minWidthToWrap: 30, boxWrap(this: Help, str: string, width: number) { return Help.prototype.boxWrap.call(this, unwrapSentences(str), width); } })
     .exitOverride();
-  for (const register of commands) register(program);
+  for (const register of commands) register(program, app);
   return program;
 }
 
@@ -30,8 +32,9 @@ export function unwrapSentences(text: string): string {
   return out.join('\n');
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+/** Runs one command line; resolves to the exit code. The single error boundary of the CLI. */
+export async function runCli(argv: string[], app: App): Promise<number> {
+  const program = buildProgram(app);
   const wantsJson = argv.includes('--json');
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -54,19 +57,4 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
     return 70;
   }
-}
-
-// `retest … | head` closes the pipe early: that is the reader's choice, not an error.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw error;
-  });
-}
-
-const isEntry = process.argv[1] !== undefined && /(?:retest(?:\.js)?|main\.ts)$/.test(process.argv[1]);
-if (isEntry) {
-  const code = await main(process.argv.slice(2));
-  // Let pending output drain; servers keep the process alive on their own.
-  process.exitCode = code;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildProgram, unwrapSentences } from '../../src/cli/main.ts';
+import { buildProgram } from '../../src/app/main.ts';
+import { unwrapSentences } from '../../src/cli/main.ts';
 
 describe('help text wrapping', () => {
   it('rejoins a sentence broken in the source, keeps breaks after . and : and around indented lines', () => {

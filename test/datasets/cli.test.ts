@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.ts';
+import { main } from '../../src/app/main.ts';
 import { writeCifar101 } from '../../src/formats/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'retest-datasets-cli-'));

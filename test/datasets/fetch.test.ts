@@ -283,7 +283,7 @@ describeWithData('fetching a registry dataset from a mirror', () => {
     expect(dataset.source).toBe(join(cacheDir, 'cifar10.1-v6', 'cifar10.1_v6'));
     expect(dataset.images.map((i) => i.label)).toEqual(Array.from(readNpy(join(SHARED_DATA, 'cifar10.1/cifar10.1_v6_labels.npy')).data as Int32Array));
 
-    const { main } = await import('../../src/cli/main.ts');
+    const { main } = await import('../../src/app/main.ts');
     const out: string[] = [];
     const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
       out.push(String(chunk));

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.ts';
+import { main } from '../../src/app/main.ts';
 import { writeMarker } from '../../src/datasets/cache.ts';
 import { datasetContentHash, FileHashCache, findDataset, loadNamed, verifyDataset, type DatasetSpec } from '../../src/datasets/index.ts';
 import { encodeCifarBin, writeCifar101, writeCifarBin } from '../../src/formats/index.ts';

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.ts';
+import { main } from '../../src/app/main.ts';
 import { workspaceWithImages } from './fixtures.ts';
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {

@@ -1,8 +1,8 @@
 /**
  * Every sub-command registers itself here: one file per verb in this folder, exporting
- * `register(program)`. Keep the list in pipeline order; `retest --help` shows it in this order.
+ * `register(program, app)`. Keep the list in pipeline order; `retest --help` shows it in this order.
  */
-import type { Command } from 'commander';
+import type { RegisterCommand } from '../types.ts';
 import { register as evalCommand } from './eval.ts';
 import { register as preprocessCommand } from './preprocess.ts';
 import { register as fetchCommand } from './fetch.ts';
@@ -26,6 +26,6 @@ import { register as sample } from './sample.ts';
 import { register as blacklist } from './blacklist.ts';
 import { register as exportCommand } from './export.ts';
 
-export type RegisterCommand = (program: Command) => void;
+export type { RegisterCommand } from '../types.ts';
 
 export const commands: RegisterCommand[] = [datasetsCommand, fetchCommand, evalCommand, preprocessCommand, importCommand, analyzeCommand, reportCommand, planCommand, init, classes, keywords, collect, tasks, answers, frequencies, dedup, sample, blacklist, exportCommand, serve, labellers, mturk];
