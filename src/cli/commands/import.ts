@@ -100,9 +100,10 @@ Examples:
         }
         const width = Math.max(...summary.runs.map((r) => r.model.length), 5);
         for (const r of summary.runs) {
-          const top5 = r.top5Correct === null ? '' : `  top-5 ${r.top5Correct}/${r.n} (${((100 * r.top5Correct) / r.n).toFixed(2)}%)`;
+          const pct = (correct: number) => (r.n > 0 ? `${((100 * correct) / r.n).toFixed(2)}%` : '—'); // 0 images: no accuracy
+          const top5 = r.top5Correct === null ? '' : `  top-5 ${r.top5Correct}/${r.n} (${pct(r.top5Correct)})`;
           const note = r.notes.length > 0 ? `  [${r.notes.join('; ')}]` : '';
-          process.stdout.write(`${r.skipped ? 'skipped ' : 'imported'} ${r.model.padEnd(width)}  ${r.dataset.padEnd(28)}  top-1 ${r.top1Correct}/${r.n} (${((100 * r.top1Correct) / r.n).toFixed(2)}%)${top5}${note}\n`);
+          process.stdout.write(`${r.skipped ? 'skipped ' : 'imported'} ${r.model.padEnd(width)}  ${r.dataset.padEnd(28)}  top-1 ${r.top1Correct}/${r.n} (${pct(r.top1Correct)})${top5}${note}\n`);
         }
         const imported = summary.runs.filter((r) => !r.skipped).length;
         process.stdout.write(`\n${imported} run(s) imported, ${summary.runs.length - imported} already present, into ${resolve(opts.db)}\n`);
