@@ -10,9 +10,9 @@ export function createApp(): App {
   return {};
 }
 
-/** The command line with the real App (for `--help` tests and embedding). */
+/** The command line with the real App and every command loaded (for help tests and embedding). */
 export function buildProgram() {
-  return buildCli(createApp());
+  return buildCli(createApp(), { all: true });
 }
 
 /** Runs `retest ARGV…`; resolves to the exit code. */

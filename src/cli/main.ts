@@ -7,8 +7,19 @@ import { fromSystemError } from '../core/errors.ts';
 import { commands } from './commands/index.ts';
 import type { App } from './types.ts';
 
-/** The whole command line, its commands registered with `app` (built by src/app). */
-export function buildProgram(app: App): Command {
+/** Which commands `buildProgram` loads: those an argv names (the default), or all of them. */
+export interface BuildOptions {
+  /** The command line about to run: only the command it names is loaded, the others are listed by summary. */
+  argv?: readonly string[];
+  /** Load every command (for help tests and documentation tools). */
+  all?: boolean;
+}
+
+/**
+ * The whole command line, its commands registered with `app` (built by src/app). Only the command
+ * that will run is loaded (see commands/index.ts); the others appear in the help by their summary.
+ */
+export async function buildProgram(app: App, options: BuildOptions = {}): Promise<Command> {
   const program = new Command('retest')
     .description('Re-create an image classification test set and measure how classifiers generalize to it.')
     .version('0.1.0')
@@ -17,8 +28,18 @@ export function buildProgram(app: App): Command {
     // terminal width. A break stays after '.' or ':', around indented lines and blank lines.
     .configureHelp({ minWidthToWrap: 30, boxWrap(this: Help, str: string, width: number) { return Help.prototype.boxWrap.call(this, unwrapSentences(str), width); } })
     .exitOverride();
-  for (const register of commands) register(program, app);
+  const wanted = options.all ? undefined : commandNamed(options.argv ?? []);
+  for (const entry of commands) {
+    if (options.all || entry.name === wanted) (await entry.load()).register(program, app);
+    else program.command(entry.name).summary(entry.summary);
+  }
   return program;
+}
+
+/** The command an argv runs: its first word that is not an option (`help X` → X). */
+export function commandNamed(argv: readonly string[]): string | undefined {
+  const words = argv.filter((a) => !a.startsWith('-'));
+  return words[0] === 'help' ? words[1] : words[0];
 }
 
 /** Joins a line with the next when the sentence runs on (no '.'/':' at its end, neither line indented). */
@@ -34,7 +55,7 @@ export function unwrapSentences(text: string): string {
 
 /** Runs one command line; resolves to the exit code. The single error boundary of the CLI. */
 export async function runCli(argv: string[], app: App): Promise<number> {
-  const program = buildProgram(app);
+  const program = await buildProgram(app, { argv });
   const wantsJson = argv.includes('--json');
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -9,8 +9,8 @@ describe('help text wrapping', () => {
     expect(unwrapSentences('a\n\nb')).toBe('a\n\nb');
   });
 
-  it('eval --help reflows its description to the width and names the env variable once', () => {
-    const evalCommand = buildProgram().commands.find((c) => c.name() === 'eval')!;
+  it('eval --help reflows its description to the width and names the env variable once', async () => {
+    const evalCommand = (await buildProgram()).commands.find((c) => c.name() === 'eval')!;
     const help = evalCommand.helpInformation();
     const description = help.split('\n\n')[1]!.split('\n');
     expect(description[0]).toBe('Runs an ONNX classifier on a test set (a name like cifar10-test, or a path to a');
