@@ -25,7 +25,8 @@ import { register as frequencies } from './frequencies.ts';
 import { register as sample } from './sample.ts';
 import { register as blacklist } from './blacklist.ts';
 import { register as exportCommand } from './export.ts';
+import { register as dbCommand } from './db.ts';
 
 export type { RegisterCommand } from '../types.ts';
 
-export const commands: RegisterCommand[] = [datasetsCommand, fetchCommand, evalCommand, preprocessCommand, importCommand, analyzeCommand, reportCommand, planCommand, init, classes, keywords, collect, tasks, answers, frequencies, dedup, sample, blacklist, exportCommand, serve, labellers, mturk];
+export const commands: RegisterCommand[] = [datasetsCommand, fetchCommand, evalCommand, preprocessCommand, importCommand, analyzeCommand, reportCommand, planCommand, init, classes, keywords, collect, tasks, answers, frequencies, dedup, sample, blacklist, exportCommand, serve, labellers, mturk, dbCommand];
