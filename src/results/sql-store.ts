@@ -222,15 +222,20 @@ class SqlResultsStore implements ResultsStore {
   async openRun(modelId: number, datasetId: number, config: Record<string, unknown>): Promise<RunRecord> {
     const json = canonicalJson(config);
     const hash = configHash(config);
-    await this.sql.run(
-      `INSERT INTO runs (model_id, dataset_id, config_hash, config, status, started_at) VALUES (?, ?, ?, ?, 'running', ?)
-       ON CONFLICT (model_id, dataset_id, config_hash) DO NOTHING`,
-      [modelId, datasetId, hash, json, new Date().toISOString()],
-    );
-    const row = await this.sql.get<{ id: number; modelId: number; datasetId: number; status: 'running' | 'done'; config: string }>(
+    const find = () => this.sql.get<{ id: number; modelId: number; datasetId: number; status: 'running' | 'done'; config: string }>(
       'SELECT id, model_id AS "modelId", dataset_id AS "datasetId", status, config FROM runs WHERE model_id = ? AND dataset_id = ? AND config_hash = ?',
       [modelId, datasetId, hash],
     );
+    let row = await find();
+    if (!row) {
+      // Looked up first: on PostgreSQL an INSERT that meets a conflict still uses up an id.
+      await this.sql.run(
+        `INSERT INTO runs (model_id, dataset_id, config_hash, config, status, started_at) VALUES (?, ?, ?, ?, 'running', ?)
+         ON CONFLICT (model_id, dataset_id, config_hash) DO NOTHING`,
+        [modelId, datasetId, hash, json, new Date().toISOString()],
+      );
+      row = await find();
+    }
     if (!row) throw new Error(`bug: run of model ${modelId} on dataset ${datasetId} vanished from ${this.location}`);
     return { ...row, config: JSON.parse(row.config) as Record<string, unknown> };
   }
