@@ -15,7 +15,7 @@ import { dataError, ioError, isRetestError, usageError } from '../core/errors.ts
 import { silentProgress, type Progress } from '../core/progress.ts';
 import { datasetCacheDir, readMarker, readRecordedChecksums, recordChecksum, writeMarker, type DatasetMarker } from './cache.ts';
 import { findDataset, datasetNames } from './registry.ts';
-import { openFileHashCache } from './file-hashes.ts';
+import { openFileHashCache } from './file-hash-store.ts';
 import { datasetContentHash } from './identity.ts';
 import { loadNamed, locateDataset } from './resolve.ts';
 import type { DatasetDownload, DatasetSpec } from './types.ts';

@@ -5,7 +5,7 @@
  * up); a set with other images or labels is refused. The store keeps each run's counts as its rows
  * are written, so nothing is recounted later.
  */
-import { dataError } from '../core/errors.ts';
+import { dataError } from '../core/index.ts';
 import { datasetFingerprint, type PredictionRow, type ResultsStore } from '../results/index.ts';
 import type { ImportBatch, ImportDataset, ImportSummary } from './types.ts';
 

@@ -4,7 +4,7 @@
  * bytes, read its input/output metadata, run typed batches.
  */
 import { availableParallelism } from 'node:os';
-import { dataError, ioError } from '../core/errors.ts';
+import { dataError, ioError } from '../core/index.ts';
 import type { OnnxSession, SessionOptions, TensorData, TensorInfo, TensorValue } from './types.ts';
 
 type Ort = typeof import('onnxruntime-node');

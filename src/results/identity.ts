@@ -1,7 +1,7 @@
 /**
  * How the results store tells test sets, configs and versions apart: pure functions over plain data.
  */
-import { sha256Hex } from '../core/hash.ts';
+import { sha256Hex } from '../core/index.ts';
 import type { ImageLabel } from './types.ts';
 
 /** sha256 over the (image id, label) sequence: two sets with the same fingerprint are the same test set. */

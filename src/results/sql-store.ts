@@ -8,7 +8,7 @@
  * analyze/report read one row per run instead of a million predictions. Leases use the database's
  * clock and compare-and-set updates, so processes on several machines agree on who holds a run.
  */
-import { dataError, ioError } from '../core/errors.ts';
+import { dataError, ioError } from '../core/index.ts';
 import type { SqlDatabase, SqlExecutor, SqlRow, SqlValue } from '../store/index.ts';
 import { archivedName, canonicalJson, configHash, datasetFingerprint } from './identity.ts';
 import { ownerIsGone } from './owner.ts';

@@ -4,7 +4,7 @@
  * which this one refuses to open).
  */
 import { Option, type Command } from 'commander';
-import { usageError } from '../../core/errors.ts';
+import { usageError } from '../../core/index.ts';
 import type { App, StoreStatus } from '../types.ts';
 import { dbOption, jsonOption, printJson } from '../options.ts';
 
