@@ -196,7 +196,8 @@ class SqlResultsStore implements ResultsStore {
   // ---- models and runs
 
   async registerModel(input: { name: string; kind: 'onnx' | 'imported'; path?: string; sha256?: string }): Promise<number> {
-    for (;;) {
+    // Twice at most: a name registered by another process between the look-up and the insert is found the second time.
+    for (let attempt = 1; attempt <= 2; attempt++) {
       const existing = await this.sql.get<{ id: number; kind: string; sha256: string | null; path: string | null }>('SELECT id, kind, sha256, path FROM models WHERE name = ?', [input.name]);
       if (existing) {
         if (existing.kind !== input.kind || (input.sha256 !== undefined && existing.sha256 !== null && existing.sha256 !== input.sha256)) {
@@ -215,8 +216,8 @@ class SqlResultsStore implements ResultsStore {
         [input.name, input.kind, input.path ?? null, input.sha256 ?? null, new Date().toISOString()],
       );
       if (inserted) return inserted.id;
-      // Another process registered the name meanwhile: compare with its row.
     }
+    throw new Error(`bug: model "${input.name}" neither found nor inserted in ${this.location}`);
   }
 
   async openRun(modelId: number, datasetId: number, config: Record<string, unknown>): Promise<RunRecord> {
