@@ -22,7 +22,7 @@ import { evaluate, loadModel, startCropPool, writeImageToTensor, type EvalDatase
 import type { CropSpec, Resampler } from '../src/preprocess/index.ts';
 import { readCifarBin } from '../src/formats/cifar-bin.ts';
 import { encodeJpeg, resizeShorterCenterCrop, resizeExact } from '../src/formats/image-io.ts';
-import { openResultsStore } from '../src/store/index.ts';
+import { openResultsStore } from '../src/app/results.ts';
 
 const { values } = parseArgs({ options: { images: { type: 'string', default: '2000' }, repeat: { type: 'string', default: '10' }, 'batch-size': { type: 'string', default: '128' }, rounds: { type: 'string', default: '3' }, only: { type: 'string' }, json: { type: 'boolean', default: false } } });
 const runs = (section: string) => !values.only || values.only.split(',').includes(section);
@@ -72,11 +72,11 @@ async function cifarSection() {
     const bare = await bareThroughput(modelPath, tensors, (n) => [n, 3, 32, 32]);
     // retest eval: a fresh store each time, from the dataset in memory to the summary.
     const dir = mkdtempSync(join(tmpdir(), 'retest-bench-eval-'));
-    const store = openResultsStore(join(dir, 'r.db'));
+    const store = await openResultsStore(join(dir, 'r.db'));
     const started = performance.now();
     const summary = await evaluate({ store, dataset, modelPath, options: { batchSize, threads } });
     const seconds = (performance.now() - started) / 1000;
-    store.close();
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
     pairs.push({ bare, ours: arrays.count / seconds, top1: summary.top1.accuracy ?? Number.NaN });
     log(`  round ${round + 1}: bare ${bare.toFixed(0)} img/s, eval ${(arrays.count / seconds).toFixed(0)} img/s`);
@@ -155,12 +155,12 @@ function rateOf(images: number, started: number, cpu: NodeJS.CpuUsage): Rate {
 /** `retest eval` end to end (fresh store) with one resampler. */
 async function evalRate(dataset: EvalDataset, modelPath: string, resampler: Resampler): Promise<Rate> {
   const dbDir = mkdtempSync(join(tmpdir(), 'retest-bench-eval-'));
-  const store = openResultsStore(join(dbDir, 'r.db'));
+  const store = await openResultsStore(join(dbDir, 'r.db'));
   const cpu = process.cpuUsage();
   const started = performance.now();
   await evaluate({ store, dataset, modelPath, overrides: { resampler }, options: { batchSize, threads } });
   const rate = rateOf(dataset.images.length, started, cpu);
-  store.close();
+  await store.close();
   rmSync(dbDir, { recursive: true, force: true });
   return rate;
 }

@@ -38,7 +38,7 @@ import { createRevision, binOf, DEFAULT_BINS } from '../src/sample/index.ts';
 import { exportNpy } from '../src/export/index.ts';
 import { resolveDataset } from '../src/datasets/index.ts';
 import { evaluate, type EvalSummary } from '../src/evaluate/index.ts';
-import { openResultsStore } from '../src/store/index.ts';
+import { openResultsStore } from '../src/app/results.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = parseArgs(process.argv.slice(2));
@@ -134,7 +134,7 @@ async function main(): Promise<void> {
 
     // 5. Revisions, 6. export, evaluation.
     const storePath = join(out, 'results.db');
-    const store = openResultsStore(storePath);
+    const store = await openResultsStore(storePath);
     const models = readdirSync(modelsDir).filter((n) => n.endsWith('.onnx')).sort().slice(0, Number(args['limit-models'] ?? 99));
     const rows: { model: string; strategy: string; n: number; correct: number; accuracy: number; ci95: [number, number] }[] = [];
     const revisionInfo: Record<string, unknown> = {};
@@ -167,8 +167,8 @@ async function main(): Promise<void> {
         const ref = await evaluate({ store, dataset: refDataset, modelPath: join(modelsDir, model), options: { threads: 2 } });
         original[ref.model] = round(ref.top1.accuracy ?? Number.NaN);
         const pool = await evaluate({ store, dataset: poolDataset, modelPath: join(modelsDir, model), options: { threads: 2 } });
-        const run = store.listScores().find((r) => r.model === pool.model && r.dataset === poolDataset.name)!;
-        const correct = store.correctness(run.runId, 1);
+        const run = (await store.listScores()).find((r) => r.model === pool.model && r.dataset === poolDataset.name)!;
+        const correct = await store.correctness(run.runId, 1);
         poolIds.forEach((id, k) => {
           const bin = byBin[binOf(freqOf.get(id)!, DEFAULT_BINS)]!;
           bin.total += 1;
@@ -207,7 +207,7 @@ async function main(): Promise<void> {
         seconds: round((performance.now() - t0) / 1000, 1),
       })}\n`);
     } finally {
-      store.close();
+      await store.close();
     }
   } finally {
     closeWorkspace(ws);

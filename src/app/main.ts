@@ -4,10 +4,12 @@
  */
 import { buildProgram as buildCli, runCli } from '../cli/main.ts';
 import type { App } from '../cli/types.ts';
+import { resultsApp } from './results.ts';
 
 /** The App of this process: how commands open stores and start servers. */
 export function createApp(): App {
-  return {};
+  // TODO(issue 12, integration): ...workspaceApp() from src/app/workspace.ts (the workspace side).
+  return { ...resultsApp() };
 }
 
 /** The command line with the real App and every command loaded (for help tests and embedding). */

@@ -7,6 +7,8 @@ import type { Command } from 'commander';
 import type { ResultsApp } from './app-results.ts';
 import type { WorkspaceApp } from './app-workspace.ts';
 
+export type { StoreStatus } from './app-results.ts';
+
 export interface App extends ResultsApp, WorkspaceApp {}
 
 /** One sub-command (or group): adds itself to `program`, using `app` for stores and servers. */

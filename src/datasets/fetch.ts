@@ -15,7 +15,7 @@ import { dataError, ioError, isRetestError, usageError } from '../core/errors.ts
 import { silentProgress, type Progress } from '../core/progress.ts';
 import { datasetCacheDir, readMarker, readRecordedChecksums, recordChecksum, writeMarker, type DatasetMarker } from './cache.ts';
 import { findDataset, datasetNames } from './registry.ts';
-import { openFileHashCache } from './file-hashes.ts';
+import { openFileHashCache } from './file-hash-store.ts';
 import { datasetContentHash } from './identity.ts';
 import { loadNamed, locateDataset } from './resolve.ts';
 import type { DatasetDownload, DatasetSpec } from './types.ts';
@@ -117,13 +117,13 @@ export async function fetchDataset(nameOrSpec: string | DatasetSpec, options: Fe
   // The content just verified (through its download's checksum) is what `retest datasets` later
   // checks the copy against. A download that does not load is left for `retest eval` to explain.
   let content: string | null = null;
-  const hashes = openFileHashCache(cacheDir);
+  const hashes = await openFileHashCache(cacheDir);
   try {
     content = await datasetContentHash(loadNamed(spec, location.path), hashes);
   } catch (error) {
     if (!isRetestError(error)) throw error;
   } finally {
-    hashes.close();
+    await hashes.close();
   }
   const marker: DatasetMarker = {
     name: spec.name,

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { silentProgress, type Progress } from '../core/progress.ts';
-import type { FileHashCache } from './file-hashes.ts';
+import type { FileHashCache } from './file-hash-store.ts';
 import type { LoadedDataset } from './types.ts';
 
 /** What the content hash reads: the images with labels, and either pixels or files. */

@@ -4,6 +4,6 @@ export { resolveDataset, locateDataset, loadNamed, loadPath, missingDatasetError
 export { fetchDataset, type FetchOptions, type FetchResult, type FetchedFile } from './fetch.ts';
 export { datasetCacheDir, readMarker, readRecordedChecksums, MARKER_FILE, CHECKSUMS_FILE, type DatasetMarker } from './cache.ts';
 export { imagenetClassList, cifar10ClassNames } from './class-lists.ts';
-export { FileHashCache, openFileHashCache, FILE_HASHES_DB } from './file-hashes.ts';
+export { FileHashCache, openFileHashCache, FILE_HASHES_DB } from './file-hash-store.ts';
 export { datasetContentHash, type ContentSource } from './identity.ts';
 export { verifyDataset } from './verify.ts';

@@ -13,7 +13,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { isRetestError } from '../core/errors.ts';
 import { cifar101Files } from '../formats/index.ts';
 import { readMarker, readRecordedChecksums } from './cache.ts';
-import type { FileHashCache } from './file-hashes.ts';
+import type { FileHashCache } from './file-hash-store.ts';
 import { datasetContentHash } from './identity.ts';
 import { loadNamed } from './resolve.ts';
 import type { CifarBinReference, DatasetCheck, DatasetSpec } from './types.ts';

@@ -7,7 +7,7 @@
  *   onnx-proto and run by onnxruntime on the CPU, i.e. MLAS's SGEMM (AVX2/AVX-512, packed panels).
  * - 'js': plain loops with four accumulators, for tests and as the measured baseline.
  */
-import { createSession, type OnnxSession } from '../evaluate/index.ts';
+import { createSession, type OnnxSession } from '../onnx/index.ts';
 import { loadOnnxProto } from './onnx-proto.ts';
 
 export interface DotKernel {

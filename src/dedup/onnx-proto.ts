@@ -1,7 +1,7 @@
 /**
  * onnx-proto's `onnx` namespace (ModelProto, GraphProto, …), loaded on first use. retest edits and
  * writes ONNX graphs itself with it: an extra graph output for features, a one-node Gemm graph for
- * the distance kernel. Sessions are created by the one onnxruntime adapter (src/evaluate/onnx.ts).
+ * the distance kernel. Sessions are created by the one onnxruntime adapter (src/onnx/onnx-runtime.ts).
  */
 import { createRequire } from 'node:module';
 

@@ -3,7 +3,7 @@
  * the gaps (input/output names, input size) filled from the graph's metadata.
  */
 import { usageError, dataError } from '../core/errors.ts';
-import { createSession, type OnnxSession } from './onnx.ts';
+import { createSession, type OnnxSession } from '../onnx/index.ts';
 import { modelSpecFrom, type ModelOverrides } from './sidecar.ts';
 import type { ModelSpec } from './types.ts';
 import { existsSync } from 'node:fs';

@@ -13,7 +13,7 @@ import { hashFile } from '../core/hash.ts';
 import { silentProgress, type Progress } from '../core/progress.ts';
 import { clopperPearson } from '../analyze/index.ts';
 import { datasetContentHash, FileHashCache } from '../datasets/index.ts';
-import { thisProcess, type ResultsStore, type PredictionRow, type RunOwner, type RunScore } from '../store/index.ts';
+import { thisProcess, type ResultsStore, type PredictionRow, type RunOwner, type RunScore } from '../results/index.ts';
 import { loadModel, type LoadedModel } from './model.ts';
 import { mapClassesToModel } from './class-map.ts';
 import { defaultSidecarPath, modelSpecFrom, preprocessingOf, type ModelOverrides } from './sidecar.ts';
@@ -87,22 +87,22 @@ export async function evaluateRun(input: EvaluateInput): Promise<{ summary: Eval
   const dataset = mapClassesToModel(input.dataset, declared.classLabels, overrides.sidecar ?? defaultSidecarPath(input.modelPath));
   const sha256 = await hashFile(input.modelPath);
   const contentHash = dataset.contentHash !== undefined ? dataset.contentHash : await datasetContentHash(dataset, input.fileHashes ?? new FileHashCache(null), progress);
-  const modelId = store.registerModel({ name: declared.name, kind: 'onnx', path: input.modelPath, sha256 });
+  const modelId = await store.registerModel({ name: declared.name, kind: 'onnx', path: input.modelPath, sha256 });
   const config = { model_sha256: sha256, preprocessing: preprocessingOf(declared), topK: options.topK, saveLogits: options.saveLogits };
-  store.checkInterruptedRun({ name: dataset.name, contentHash, modelId, config, restart: input.restart ?? false });
-  const datasetRecord = store.registerDataset({ name: dataset.name, source: dataset.source, numClasses: dataset.numClasses, images: dataset.images, contentHash });
-  const run = store.openRun(modelId, datasetRecord.id, config);
-  if (run.status === 'done') return { summary: summarize(store.score(run.id)), fromStore: true };
+  await store.checkInterruptedRun({ name: dataset.name, contentHash, modelId, config, restart: input.restart ?? false });
+  const datasetRecord = await store.registerDataset({ name: dataset.name, source: dataset.source, numClasses: dataset.numClasses, images: dataset.images, contentHash });
+  const run = await store.openRun(modelId, datasetRecord.id, config);
+  if (run.status === 'done') return { summary: summarize(await store.score(run.id)), fromStore: true };
 
   // One process per run: a second one waits for the first (and answers from the store when it
   // finishes), or takes over when the first is gone.
   const owner = input.owner ?? thisProcess();
   for (let waited = false; ; waited = true) {
-    const lease = store.leaseRun(run.id, owner);
+    const lease = await store.leaseRun(run.id, owner);
     if (lease.acquired) break;
     if (!waited) input.onWait?.(lease.owner);
     await sleep(250);
-    if (store.runStatus(run.id) === 'done') return { summary: summarize(store.score(run.id)), fromStore: true };
+    if ((await store.runStatus(run.id)) === 'done') return { summary: summarize(await store.score(run.id)), fromStore: true };
   }
 
   // Image files need the crop workers: start them while the model loads (they take a moment).
@@ -113,30 +113,30 @@ export async function evaluateRun(input: EvaluateInput): Promise<{ summary: Eval
     model = await loadModel(input.modelPath, overrides, options.threads ?? availableParallelism());
   } catch (error) {
     await closePool(pool);
-    store.releaseRun(run.id, owner);
+    await store.releaseRun(run.id, owner);
     throw error;
   }
   try {
     checkCompatible(model.spec, dataset);
-    const done = store.doneIndices(run.id);
+    const done = await store.doneIndices(run.id);
     const todo: number[] = [];
     for (let i = 0; i < dataset.images.length; i++) if (!done.has(i)) todo.push(i);
     progress.start(dataset.images.length, done.size, `${model.spec.name} on ${dataset.name}`);
     const started = performance.now();
     await runBatches(model, dataset, todo, { ...options, pool }, async (batch, output, classes) => {
-      store.writePredictions(run.id, toRows(batch, output, classes, options, dataset), owner);
+      await store.writePredictions(run.id, toRows(batch, output, classes, options, dataset), owner);
       progress.tick(batch.indices.length);
     });
     progress.stop();
     const seconds = (performance.now() - started) / 1000;
-    store.finishRun(run.id, todo.length > 0 && seconds > 0 ? todo.length / seconds : null);
+    await store.finishRun(run.id, todo.length > 0 && seconds > 0 ? todo.length / seconds : null);
   } finally {
     progress.stop();
-    store.releaseRun(run.id, owner);
+    await store.releaseRun(run.id, owner);
     await model.session.release();
     await closePool(pool);
   }
-  return { summary: summarize(store.score(run.id)), fromStore: false };
+  return { summary: summarize(await store.score(run.id)), fromStore: false };
 }
 
 async function closePool(pool: Promise<CropPool> | undefined): Promise<void> {

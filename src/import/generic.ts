@@ -11,7 +11,7 @@ import { columnIndex, numberCell, parseCsv } from '../core/csv.ts';
 import { dataError, preview, usageError } from '../core/errors.ts';
 import { readJsonFile, readTextFile } from '../core/files.ts';
 import { npyToNumbers, readNpy } from '../formats/index.ts';
-import type { ResultsStore } from '../store/index.ts';
+import type { ResultsStore } from '../results/index.ts';
 import { readTopkNpy } from './imagenetv2.ts';
 import type { TopkOrder } from './topk-order.ts';
 import { normalizeTopkOrder } from './topk-order.ts';
@@ -33,17 +33,17 @@ export interface GenericOptions {
 }
 
 /** Labels (and image ids) from a labels file, or from the store. */
-export function readLabels(options: GenericOptions, store: ResultsStore, widthHint?: number): ImportDataset {
+export async function readLabels(options: GenericOptions, store: ResultsStore, widthHint?: number): Promise<ImportDataset> {
   if (!options.labels) {
-    const existing = store.getDataset(options.dataset);
+    const existing = await store.getDataset(options.dataset);
     if (!existing) {
       throw usageError(`unknown test set "${options.dataset}"`, {
-        file: store.path,
-        expected: `a test set in the store (${store.listDatasets().map((d) => d.name).join(', ') || 'none yet'}) or --labels FILE`,
+        file: store.location,
+        expected: `a test set in the store (${(await store.listDatasets()).map((d) => d.name).join(', ') || 'none yet'}) or --labels FILE`,
         hint: 'pass the labels with --labels (npy, json or csv image_id,label)',
       });
     }
-    return { name: existing.name, source: existing.source, numClasses: existing.numClasses, imageIds: store.imageIds(existing.id), labels: store.labels(existing.id) };
+    return { name: existing.name, source: existing.source, numClasses: existing.numClasses, imageIds: await store.imageIds(existing.id), labels: await store.labels(existing.id) };
   }
   const file = options.labels;
   let imageIds: string[] | null = null;
@@ -111,7 +111,7 @@ export function topkFromLogits(logits: ArrayLike<number>, rows: number, classes:
   return { k, topk };
 }
 
-export function readGenericPredictions(file: string, options: GenericOptions, store: ResultsStore): ImportBatch {
+export async function readGenericPredictions(file: string, options: GenericOptions, store: ResultsStore): Promise<ImportBatch> {
   const model = options.model ?? basename(file).replace(/\.(csv|npy)$/i, '');
   const ext = extname(file).toLowerCase();
   if (options.format !== undefined && ext !== `.${options.format}`) {
@@ -126,7 +126,7 @@ export function readGenericPredictions(file: string, options: GenericOptions, st
   if (ext === '.npy') {
     const array = readNpy(file);
     const isFloat = array.dtype === '<f4' || array.dtype === '<f8';
-    const dataset = readLabels(options, store, isFloat && array.shape.length === 2 ? array.shape[1] : undefined);
+    const dataset = await readLabels(options, store, isFloat && array.shape.length === 2 ? array.shape[1] : undefined);
     if (!isFloat) return { format: 'npy-topk', datasets: [dataset], predictions: [readTopkNpy(file, model, dataset, options.topkOrder ?? 'auto')] };
     if (array.shape.length !== 2) throw dataError('logits must be a 2-D array', { file, field: 'shape', expected: '[N, C]', received: `[${array.shape.join(', ')}]` });
     const [rows, classes] = array.shape as [number, number];
@@ -143,7 +143,7 @@ export function readGenericPredictions(file: string, options: GenericOptions, st
   }
   const columns = header.slice(1);
   const isTopk = columns.every((c) => /^(top|pred)_?\d*$/i.test(c));
-  const dataset = readLabels(options, store, isTopk ? undefined : columns.length);
+  const dataset = await readLabels(options, store, isTopk ? undefined : columns.length);
   const rows = table.rows.length;
   if (rows !== dataset.labels.length) throw dataError(`${rows} prediction rows but test set ${dataset.name} has ${dataset.labels.length} images`, { file, expected: `${dataset.labels.length} rows`, received: `${rows} rows` });
   if (!isTopk && columns.length !== dataset.numClasses) {

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { usageError } from '../core/errors.ts';
-import type { ResultsStore } from '../store/index.ts';
+import type { ResultsStore } from '../results/index.ts';
 import { readCifar101Predictions } from './cifar101.ts';
 import { readGenericPredictions } from './generic.ts';
 import { readImagenetV2Predictions } from './imagenetv2.ts';
@@ -39,7 +39,8 @@ export interface PredictionImporter {
   readonly format: string;
   /** One line for `--help`. */
   readonly summary: string;
-  read(request: ImportRequest): ImportBatch;
+  /** Reads and validates everything (the store is only read, for a registered set's labels). */
+  read(request: ImportRequest): Promise<ImportBatch>;
 }
 
 function needMetadata(request: ImportRequest, format: string, what: string): string {
@@ -75,7 +76,7 @@ export const IMPORTERS: readonly PredictionImporter[] = [
   {
     format: 'imagenetv2',
     summary: '<root>/<dataset>/<model>.npy top-k (the ImageNetV2 authors\' layout); --metadata: class_info.json + datasets/',
-    read: (request) =>
+    read: async (request) =>
       readImagenetV2Predictions(resolve(request.path), {
         metadata: needMetadata(request, 'imagenetv2', 'the folder with class_info.json and datasets/<name>.json'),
         ...(request.selectModel ? { selectModel: request.selectModel } : {}),
@@ -85,7 +86,7 @@ export const IMPORTERS: readonly PredictionImporter[] = [
   {
     format: 'cifar10.1',
     summary: '<root>/{original,v4,v6}/<model>_predictions.json; --metadata: the label .npy files',
-    read: (request) =>
+    read: async (request) =>
       readCifar101Predictions(resolve(request.path), {
         metadata: needMetadata(request, 'cifar10.1', 'the folder with test_labels_official.npy and cifar10.1_v{4,6}_labels.npy'),
         ...(request.selectModel ? { selectModel: request.selectModel } : {}),

@@ -2,11 +2,11 @@
  * Writes one import into the results store in ONE transaction: datasets, models, runs and every
  * prediction row, or nothing when any part fails. A test set already in the store under the same
  * name is matched by image id (so a set registered by `retest eval` in another order still lines
- * up); a set with other images or labels is refused.
+ * up); a set with other images or labels is refused. The store keeps each run's counts as its rows
+ * are written, so nothing is recounted later.
  */
-import { dataError } from '../core/errors.ts';
-import { datasetFingerprint, migrate, type PredictionRow, type ResultsStore } from '../store/index.ts';
-import { analysisMigrations } from './store-extra.ts';
+import { dataError } from '../core/index.ts';
+import { datasetFingerprint, type PredictionRow, type ResultsStore } from '../results/index.ts';
 import type { ImportBatch, ImportDataset, ImportSummary } from './types.ts';
 
 export interface WriteOptions {
@@ -15,15 +15,15 @@ export interface WriteOptions {
 }
 
 /** The store dataset id and, when its order differs, the store position of each imported row. */
-function resolveDataset(store: ResultsStore, dataset: ImportDataset): { id: number; position: Int32Array | null } {
+async function resolveDataset(store: ResultsStore, dataset: ImportDataset): Promise<{ id: number; position: Int32Array | null }> {
   const images = dataset.imageIds.map((imageId, i) => ({ imageId, label: dataset.labels[i] as number }));
-  const existing = store.getDataset(dataset.name);
+  const existing = await store.getDataset(dataset.name);
   if (!existing || existing.fingerprint === datasetFingerprint(images)) {
-    const record = store.registerDataset({ name: dataset.name, source: dataset.source, numClasses: dataset.numClasses, images });
+    const record = await store.registerDataset({ name: dataset.name, source: dataset.source, numClasses: dataset.numClasses, images });
     return { id: record.id, position: null };
   }
-  const ids = store.imageIds(existing.id);
-  const labels = store.labels(existing.id);
+  const ids = await store.imageIds(existing.id);
+  const labels = await store.labels(existing.id);
   const where = new Map(ids.map((id, i) => [id, i]));
   const mismatch = (record: string | number, expected: string, received: string) =>
     dataError(`test set "${dataset.name}" is already in the store with other images or labels`, {
@@ -44,41 +44,40 @@ function resolveDataset(store: ResultsStore, dataset: ImportDataset): { id: numb
   return { id: existing.id, position };
 }
 
-export function writeImportBatch(store: ResultsStore, batch: ImportBatch, options: WriteOptions = {}): ImportSummary {
+export function writeImportBatch(store: ResultsStore, batch: ImportBatch, options: WriteOptions = {}): Promise<ImportSummary> {
   const byName = new Map(batch.datasets.map((d) => [d.name, d]));
-  const summary: ImportSummary = { format: batch.format, runs: [] };
-  migrate(store.db, analysisMigrations);
-  const cacheCounts = store.db.prepare('INSERT OR REPLACE INTO analysis_run_counts (run_id, n, top1_correct, top5_correct, computed_at) VALUES (?, ?, ?, ?, ?)');
-  store.db.transaction(() => {
-    const resolved = new Map(batch.datasets.map((d) => [d.name, resolveDataset(store, d)]));
+  // The summary is built inside the transaction: PostgreSQL may run it again after a conflict.
+  return store.transaction(async (tx) => {
+    const summary: ImportSummary = { format: batch.format, runs: [] };
+    const resolved = new Map<string, { id: number; position: Int32Array | null }>();
+    for (const d of batch.datasets) resolved.set(d.name, await resolveDataset(tx, d));
     for (const p of batch.predictions) {
       const dataset = byName.get(p.dataset);
       const target = resolved.get(p.dataset);
       if (!dataset || !target) throw new Error(`bug: predictions for ${p.dataset} without its dataset`);
-      const modelId = store.registerModel({ name: p.model, kind: 'imported', path: p.file });
+      const modelId = await tx.registerModel({ name: p.model, kind: 'imported', path: p.file });
       const config = { imported: batch.format, k: p.k };
-      let run = store.openRun(modelId, target.id, config);
-      const already = store.db.prepare('SELECT COUNT(*) AS c FROM predictions WHERE run_id = ?').get(run.id) as { c: number };
+      let run = await tx.openRun(modelId, target.id, config);
       const counts = countCorrect(p.topk, p.k, dataset.labels);
       if (run.status === 'done' && !options.replace) {
         summary.runs.push({ model: p.model, dataset: p.dataset, runId: run.id, n: dataset.labels.length, ...counts, skipped: true, notes: [...p.notes, 'already imported (use --replace to overwrite)'] });
         continue;
       }
-      if (already.c > 0 || run.status === 'done') {
-        store.deleteRun(run.id);
-        run = store.openRun(modelId, target.id, config);
+      // A run replaced, or left half-written by an older retest, starts again from nothing.
+      if (run.status === 'done' || (await tx.doneIndices(run.id)).size > 0) {
+        await tx.deleteRun(run.id);
+        run = await tx.openRun(modelId, target.id, config);
       }
       const rows: PredictionRow[] = new Array(dataset.labels.length);
       for (let i = 0; i < dataset.labels.length; i++) {
         rows[i] = { idx: target.position ? (target.position[i] as number) : i, topk: Array.from(p.topk.subarray(i * p.k, (i + 1) * p.k)), scores: null, error: null };
       }
-      store.writePredictions(run.id, rows);
-      store.finishRun(run.id, null);
-      cacheCounts.run(run.id, dataset.labels.length, counts.top1Correct, counts.top5Correct, new Date().toISOString());
+      await tx.writePredictions(run.id, rows);
+      await tx.finishRun(run.id, null);
       summary.runs.push({ model: p.model, dataset: p.dataset, runId: run.id, n: dataset.labels.length, ...counts, skipped: false, notes: p.notes });
     }
-  }).immediate();
-  return summary;
+    return summary;
+  });
 }
 
 /** Top-1 and top-5 correct counts of row-major top-k predictions (top-5 null when k < 5). */

@@ -8,9 +8,9 @@ import { dirname, join, relative } from 'node:path';
 import { makeDirectory } from '../core/index.ts';
 import { accuracyByFrequency, compareTestSets, modelMatcher, pairModels } from '../analyze/index.ts';
 import type { Comparison, Scale } from '../analyze/index.ts';
-import { accuracyCounts, latestRun, loadPublishedTables, PAPER_PAIRS, pairTitle, publishedTable, readFrequencies, storeCounts } from '../import/index.ts';
+import { loadPublishedTables, PAPER_PAIRS, pairTitle, publishedTable, readFrequencies } from '../import/index.ts';
 import type { CountRecord } from '../import/index.ts';
-import type { ResultsStore } from '../store/index.ts';
+import type { ResultsStore } from '../results/index.ts';
 import { cloudCollections, cloudPanel } from './cloud-panel.ts';
 import { cloudSpec, collectionLabel, interactiveCloudSpec } from './cloud-spec.ts';
 import { slugOf } from './format.ts';
@@ -74,25 +74,29 @@ export function publishedNames(published: boolean | readonly string[]): string[]
 }
 
 /** Store counts (per-image runs and imported accuracy tables, when a store is given) plus the bundled tables asked for. */
-export function gatherCounts(store: ResultsStore | null, published: boolean | readonly string[], testSets?: readonly string[]): CountRecord[] {
-  return [...(store ? [...storeCounts(store, testSets), ...accuracyCounts(store, testSets)] : []), ...loadPublishedTables(publishedNames(published))];
+export async function gatherCounts(store: ResultsStore | null, published: boolean | readonly string[], testSets?: readonly string[]): Promise<CountRecord[]> {
+  const stored: CountRecord[] = store ? [...(await store.counts(testSets)), ...(await store.publishedCounts(testSets))] : [];
+  return [...stored, ...loadPublishedTables(publishedNames(published))];
 }
 
-function frequencySections(store: ResultsStore | null, files: Record<string, string>, testSets: string[], models: string[], sources: readonly string[]): FrequencySection[] {
+async function frequencySections(store: ResultsStore | null, files: Record<string, string>, testSets: string[], models: string[], sources: readonly string[]): Promise<FrequencySection[]> {
   if (!store) return [];
   const out: FrequencySection[] = [];
   for (const testSet of testSets) {
     const file = files[testSet];
-    const dataset = file ? store.getDataset(testSet) : undefined;
+    const dataset = file ? await store.getDataset(testSet) : undefined;
     if (!file || !dataset) continue;
-    const runs = models.flatMap((model, i) => {
-      if (sources[i] !== 'store') return [];
-      const run = latestRun(store, model, testSet);
-      return run === undefined ? [] : [{ model, run }];
-    });
+    const runs: { model: string; run: number }[] = [];
+    for (const [i, model] of models.entries()) {
+      if (sources[i] !== 'store') continue;
+      const run = await store.latestRun(model, testSet);
+      if (run !== undefined) runs.push({ model, run });
+    }
     if (runs.length === 0) continue;
-    const frequencies = readFrequencies(file, store.labels(dataset.id), store.imageIds(dataset.id));
-    out.push({ testSet, source: file, models: runs.map((r) => r.model), bins: accuracyByFrequency(frequencies, runs.map((r) => store.correctness(r.run, 1))) });
+    const frequencies = readFrequencies(file, await store.labels(dataset.id), await store.imageIds(dataset.id));
+    const correct: Uint8Array[] = [];
+    for (const r of runs) correct.push(await store.correctness(r.run, 1));
+    out.push({ testSet, source: file, models: runs.map((r) => r.model), bins: accuracyByFrequency(frequencies, correct) });
   }
   return out;
 }
@@ -102,7 +106,7 @@ export async function buildReport(options: ReportOptions): Promise<ReportSummary
   const metric = options.metric ?? 'top1';
   const axes = options.axes ?? 'linear';
   const wanted = options.pairs ?? PAPER_PAIRS.map((p) => ({ original: p.original, new: p.new }));
-  const counts = gatherCounts(options.store, options.published, [...new Set(wanted.flatMap((p) => [p.original, p.new]))]);
+  const counts = await gatherCounts(options.store, options.published, [...new Set(wanted.flatMap((p) => [p.original, p.new]))]);
   const keep = modelMatcher({ ...(options.include ? { include: options.include } : {}), ...(options.exclude ? { exclude: options.exclude } : {}) });
   const outOfFit = options.fitExclude && options.fitExclude.length > 0 ? modelMatcher({ include: options.fitExclude }) : () => false;
 
@@ -150,7 +154,7 @@ export async function buildReport(options: ReportOptions): Promise<ReportSummary
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
     });
     const models = comparison.analysis.models.map((m) => m.model);
-    const frequencies = frequencySections(options.store, options.frequencies ?? {}, [pair.original, pair.new], models, comparison.sources);
+    const frequencies = await frequencySections(options.store, options.frequencies ?? {}, [pair.original, pair.new], models, comparison.sources);
     const report: PairReport = { title, slug, comparison, fitExclude: options.fitExclude ?? [], frequencies };
     const headline = headlineOf(comparison, title);
     const scatter = scatterSpec(comparison, { title, originalLabel: pair.original, newLabel: pair.new, axes });

@@ -27,21 +27,29 @@ export function parseStoreLocation(value: string): StoreLocation {
   return { backend: 'sqlite', path: value };
 }
 
-export interface OpenStoreOptions {
-  /** The migrations of every stage that keeps tables in this store, in order. */
-  migrations: readonly Migration[];
+export interface ConnectOptions {
   /** PostgreSQL schema when the URL has no `?schema=` (e.g. 'retest_results'). */
   defaultSchema: string;
   /** Most pooled connections on PostgreSQL. */
   maxConnections?: number;
 }
 
+export interface OpenStoreOptions extends ConnectOptions {
+  /** The migrations of every stage that keeps tables in this store, in order. */
+  migrations: readonly Migration[];
+}
+
+/** Opens the database at `value` as it is, applying nothing (`retest db status` reads its ledger). */
+export async function connectStore(value: string, options: ConnectOptions): Promise<SqlDatabase> {
+  const location = parseStoreLocation(value);
+  return location.backend === 'sqlite'
+    ? openSqliteDatabase(location.path)
+    : openPostgresDatabase(location.url, { defaultSchema: options.defaultSchema, ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }) });
+}
+
 /** Opens the store at `value` and applies its pending migrations. */
 export async function openStore(value: string, options: OpenStoreOptions): Promise<SqlDatabase> {
-  const location = parseStoreLocation(value);
-  const db = location.backend === 'sqlite'
-    ? openSqliteDatabase(location.path)
-    : await openPostgresDatabase(location.url, { defaultSchema: options.defaultSchema, ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }) });
+  const db = await connectStore(value, options);
   try {
     await migrate(db, options.migrations);
   } catch (error) {

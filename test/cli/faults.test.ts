@@ -7,7 +7,8 @@ import { chmodSync, mkdtempSync, statSync, truncateSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openResultsStore } from '../../src/store/index.ts';
+import { openResultsStore } from '../helpers/results.ts';
+import { openSqliteDatabase } from '../../src/store/index.ts';
 import { REPO_ROOT } from '../helpers/shared.ts';
 import { noUnprivilegedReason, unprivilegedPrefix } from '../helpers/unprivileged.ts';
 
@@ -41,12 +42,14 @@ describe('a broken --db', () => {
     expectCleanError(retest(['import', 'csv', predictions, '--dataset', 'set', '--labels', labels, '--db', db]), db, /not a SQLite database/);
   });
 
-  it('a truncated store is a data error naming it', () => {
+  it('a truncated store is a data error naming it', async () => {
     const db = join(dir, 'truncated.db');
-    const store = openResultsStore(db);
-    store.registerDataset({ name: 'set', source: 's', numClasses: 2, images: Array.from({ length: 2000 }, (_, i) => ({ imageId: `image-${i}`, label: i % 2 })) });
-    store.db.pragma('wal_checkpoint(TRUNCATE)');
-    store.close();
+    const store = await openResultsStore(db);
+    await store.registerDataset({ name: 'set', source: 's', numClasses: 2, images: Array.from({ length: 2000 }, (_, i) => ({ imageId: `image-${i}`, label: i % 2 })) });
+    const raw = openSqliteDatabase(db);
+    await raw.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+    await raw.close();
+    await store.close();
     expect(statSync(db).size).toBeGreaterThan(20_000);
     truncateSync(db, 12_288);
     expectCleanError(retest(['import', 'csv', predictions, '--dataset', 'set', '--labels', labels, '--db', db]), db, /damaged/);
@@ -83,11 +86,11 @@ describe.skipIf(noUnprivilegedReason() !== null)('a read-only workspace', () => 
     }
   });
 
-  it('a read-only store file in a writable folder is an io error naming the file', () => {
+  it('a read-only store file in a writable folder is an io error naming the file', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'retest-ro-db-'));
     chmodSync(folder, 0o777); // the folder is writable for everyone; only the file is not
     const db = join(folder, 'r.db');
-    openResultsStore(db).close();
+    await (await openResultsStore(db)).close();
     chmodSync(db, 0o444);
     const r = retest(['import', 'csv', predictions, '--dataset', 'set', '--labels', labels, '--db', db], { unprivileged: true });
     expectCleanError(r, db, /read-only|cannot be opened/);

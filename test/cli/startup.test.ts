@@ -54,8 +54,7 @@ describe('start-up', () => {
     const { status, stdout, packages } = loadedPackages(['analyze', '--help'], 'analyze');
     expect(status).toBe(0);
     expect(stdout).toContain('--original');
-    // TODO(issue 12 integration): add 'better-sqlite3' once analyze opens its store through src/store's lazy adapter.
-    expect(['fastify', 'onnxruntime-node', 'sharp', 'pg', 'bullmq'].filter((p) => packages.has(p))).toEqual([]);
+    expect(['fastify', 'onnxruntime-node', 'sharp', 'better-sqlite3', 'pg', 'bullmq'].filter((p) => packages.has(p))).toEqual([]);
   });
 
   it('each command summary in the manifest is the summary the command itself declares', async () => {

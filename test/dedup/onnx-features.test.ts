@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { listTensors, onnxFeaturesDescriptor, reviewThreshold, withExtraOutput } from '../../src/dedup/index.ts';
-import { createSession, writeImageToTensor, modelSpecFrom } from '../../src/evaluate/index.ts';
+import { writeImageToTensor, modelSpecFrom } from '../../src/evaluate/index.ts';
+import { createSession } from '../../src/onnx/index.ts';
 import { readCifarBin } from '../../src/formats/index.ts';
 import { describeWithData, SHARED_DATA, SHARED_MODELS } from '../helpers/shared.ts';
 

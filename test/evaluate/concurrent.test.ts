@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openResultsStore } from '../../src/store/index.ts';
+import { openResultsStore, queryRow } from '../helpers/results.ts';
 import { describeWithData, REPO_ROOT, SHARED_DATA, SHARED_MODELS } from '../helpers/shared.ts';
 
 const BIN = join(REPO_ROOT, 'bin', 'retest.js');
@@ -24,23 +24,23 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string; std
 }
 
 describe('run leases', () => {
-  it('refuse a second live owner, and hand over a run whose holder is gone', () => {
-    const store = openResultsStore(join(mkdtempSync(join(tmpdir(), 'retest-lease-')), 'r.db'));
-    const d = store.registerDataset({ name: 'set', source: 's', numClasses: 2, images: [{ imageId: 'a', label: 0 }] });
-    const run = store.openRun(store.registerModel({ name: 'm', kind: 'onnx', sha256: 'x' }), d.id, {});
+  it('refuse a second live owner, and hand over a run whose holder is gone', async () => {
+    const store = await openResultsStore(join(mkdtempSync(join(tmpdir(), 'retest-lease-')), 'r.db'));
+    const d = await store.registerDataset({ name: 'set', source: 's', numClasses: 2, images: [{ imageId: 'a', label: 0 }] });
+    const run = await store.openRun(await store.registerModel({ name: 'm', kind: 'onnx', sha256: 'x' }), d.id, {});
     const me = { id: `${hostname()}:${process.pid}`, leaseSeconds: 60 };
     const other = { id: `${hostname()}:${process.ppid}`, leaseSeconds: 60 }; // alive: our parent
     const gone = { id: `${hostname()}:999999999`, leaseSeconds: 60 };
-    expect(store.leaseRun(run.id, other)).toEqual({ acquired: true });
-    expect(store.leaseRun(run.id, me)).toMatchObject({ acquired: false, owner: other.id });
+    expect(await store.leaseRun(run.id, other)).toEqual({ acquired: true });
+    expect(await store.leaseRun(run.id, me)).toMatchObject({ acquired: false, owner: other.id });
     // Writing without the lease is refused: the holder alone writes.
-    expect(() => store.writePredictions(run.id, [{ idx: 0, topk: [0], scores: [1], error: null }], me)).toThrow(/another process took over/);
-    store.releaseRun(run.id, other);
-    expect(store.leaseRun(run.id, gone)).toEqual({ acquired: true });
-    expect(store.leaseRun(run.id, me)).toEqual({ acquired: true }); // pid 999999999 does not exist here
-    store.writePredictions(run.id, [{ idx: 0, topk: [0], scores: [1], error: null }], me);
-    expect([...store.doneIndices(run.id)]).toEqual([0]);
-    store.close();
+    await expect(store.writePredictions(run.id, [{ idx: 0, topk: [0], scores: [1], error: null }], me)).rejects.toThrow(/another process took over/);
+    await store.releaseRun(run.id, other);
+    expect(await store.leaseRun(run.id, gone)).toEqual({ acquired: true });
+    expect(await store.leaseRun(run.id, me)).toEqual({ acquired: true }); // pid 999999999 does not exist here
+    await store.writePredictions(run.id, [{ idx: 0, topk: [0], scores: [1], error: null }], me);
+    expect([...(await store.doneIndices(run.id))]).toEqual([0]);
+    await store.close();
   });
 });
 
@@ -55,9 +55,7 @@ describeWithData('two `retest eval` of the same run at once', () => {
     }
     expect(JSON.parse(first.stdout).top1.correct).toBe(915);
     expect(JSON.parse(second.stdout).top1.correct).toBe(915);
-    const store = openResultsStore(db);
-    expect(store.db.prepare('SELECT COUNT(*) AS n, COUNT(DISTINCT idx) AS d FROM predictions').get()).toEqual({ n: 1000, d: 1000 });
-    expect(store.db.prepare('SELECT COUNT(*) AS n FROM runs').get()).toEqual({ n: 1 });
-    store.close();
+    expect(await queryRow(db, 'SELECT COUNT(*) AS n, COUNT(DISTINCT idx) AS d FROM predictions')).toEqual({ n: 1000, d: 1000 });
+    expect(await queryRow(db, 'SELECT COUNT(*) AS n FROM runs')).toEqual({ n: 1 });
   }, 120_000);
 });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { evaluate, loadModel, writeImageToTensor, type EvalDataset } from '../../src/evaluate/index.ts';
 import { readCifarBin } from '../../src/formats/cifar-bin.ts';
-import { openResultsStore } from '../../src/store/index.ts';
+import { openResultsStore } from '../helpers/results.ts';
 import { describeWithData, SHARED_DATA, SHARED_MODELS } from '../helpers/shared.ts';
 
 const expectedTop1: Record<string, number> = {
@@ -44,9 +44,9 @@ describeWithData('retest eval on the real CIFAR-10 models', () => {
     it(`${name}: top-1 ${top1} % on test_batch_first1000.bin, as in its sidecar`, async () => {
       const sidecar = JSON.parse(readFileSync(join(SHARED_MODELS, 'cifar10', `${name}.json`), 'utf8'));
       expect(sidecar.measured.cifar10_test_exact_first1000_top1_percent).toBe(top1);
-      const store = openResultsStore(join(mkdtempSync(join(tmpdir(), 'retest-eval-')), 'r.db'));
+      const store = await openResultsStore(join(mkdtempSync(join(tmpdir(), 'retest-eval-')), 'r.db'));
       const summary = await evaluate({ store, dataset, modelPath: join(SHARED_MODELS, 'cifar10', `${name}.onnx`), options: { batchSize: 200, threads: 1 } });
-      store.close();
+      await store.close();
       expect(summary.n).toBe(1000);
       expect(summary.failed).toBe(0);
       expect(summary.top1.correct).toBe(Math.round(top1 * 10));

@@ -13,8 +13,7 @@ import { datasetContentHash, FileHashCache, loadPath } from '../../src/datasets/
 import { evaluateRun } from '../../src/evaluate/index.ts';
 import { readCifarBin, writeCifar101, writeCifarBin, type CifarArrays } from '../../src/formats/index.ts';
 import { encodePng } from '../../src/formats/image-io.ts';
-import { storeCounts } from '../../src/import/index.ts';
-import { openResultsStore } from '../../src/store/index.ts';
+import { countRows, openResultsStore } from '../helpers/results.ts';
 import { rejection } from '../helpers/errors.ts';
 import { describeWithData, REPO_ROOT, SHARED_DATA, SHARED_MODELS } from '../helpers/shared.ts';
 
@@ -61,13 +60,13 @@ describe('datasetContentHash and the file-hash cache', () => {
     const h2 = await datasetContentHash(folder([f1, f2]), cache);
     expect(h2).not.toBe(h);
     // The cache survives the process (another FileHashCache on the same file).
-    cache.close();
+    await cache.close();
     const again = new FileHashCache(join(dir, 'hashes.db'));
     expect(await datasetContentHash(folder([f1, f2]), again)).toBe(h2);
     const f3 = join(dir, 'z.png');
     writeFileSync(f3, 'third');
     expect(await datasetContentHash(folder([f1, f2, f3]), again)).not.toBe(h2);
-    again.close();
+    await again.close();
   });
 });
 
@@ -86,7 +85,7 @@ describeWithData('a changed test set under the same name is evaluated again', ()
     return { ...r, summary: r.code === 0 ? JSON.parse(r.stdout.trim()) : null };
   };
 
-  it('CIFAR .bin: b/test_batch.bin with other pixels is not answered with a/test_batch.bin\'s accuracy', () => {
+  it('CIFAR .bin: b/test_batch.bin with other pixels is not answered with a/test_batch.bin\'s accuracy', async () => {
     mkdirSync(join(dir, 'a'));
     mkdirSync(join(dir, 'b'));
     writeCifarBin(join(dir, 'a', 'test_batch.bin'), original);
@@ -105,17 +104,17 @@ describeWithData('a changed test set under the same name is evaluated again', ()
     expect(a.dataset_version).toBe(1);
 
     // Never mixed: the store lists one current test_batch, holding only version 2's run.
-    const store = openResultsStore(db);
-    expect(store.listDatasets().map((d) => [d.name, d.version])).toEqual([['test_batch', 2]]);
-    expect(storeCounts(store, ['test_batch']).map((c) => c.top1Correct)).toEqual([fresh.top1.correct]);
-    store.close();
+    const store = await openResultsStore(db);
+    expect((await store.listDatasets()).map((d) => [d.name, d.version])).toEqual([['test_batch', 2]]);
+    expect((await store.counts(['test_batch'])).map((c) => c.top1Correct)).toEqual([fresh.top1.correct]);
+    await store.close();
 
     // Back to a's content: its version (and its finished run) is current again.
     const back = evalJson(join(dir, 'a', 'test_batch.bin'), db).summary;
     expect(back).toMatchObject({ dataset_version: 1, top1: { correct: a.top1.correct } });
   }, 120_000);
 
-  it('NPY pair: one changed image is a new version', () => {
+  it('NPY pair: one changed image is a new version', async () => {
     const prefix = join(dir, 'npy', 'mine');
     mkdirSync(join(dir, 'npy'));
     writeCifar101(prefix, original);
@@ -129,9 +128,7 @@ describeWithData('a changed test set under the same name is evaluated again', ()
     expect(first.dataset_version).toBe(1);
     const fresh = evalJson(`${prefix}_data.npy`, join(dir, 'npy-fresh.db')).summary;
     expect(second.top1.correct).toBe(fresh.top1.correct);
-    const store = openResultsStore(db);
-    const runs = store.db.prepare('SELECT COUNT(*) AS n FROM runs').get() as { n: number };
-    store.close();
+    const runs = { n: await countRows(db, 'runs') };
     expect(runs.n).toBe(2); // evaluated again: a second run, not an answer from the first
   }, 120_000);
 
@@ -152,9 +149,9 @@ describeWithData('a changed test set under the same name is evaluated again', ()
     // An added file.
     writeFileSync(join(tree, String(original.labels[60]), 'img_60.png'), await encodePng({ data: original.pixels.subarray(60 * 3072, 61 * 3072), width: 32, height: 32 }));
     expect(evalJson(tree, db, args).summary).toMatchObject({ n: 41, dataset_version: 3 });
-    const store = openResultsStore(db);
-    expect(store.listDatasets().map((d) => [d.name, d.size, d.version])).toEqual([['tree', 41, 3]]);
-    store.close();
+    const store = await openResultsStore(db);
+    expect((await store.listDatasets()).map((d) => [d.name, d.size, d.version])).toEqual([['tree', 41, 3]]);
+    await store.close();
   }, 120_000);
 
   it('a run interrupted on the old content is not resumed on the new one; --restart discards it', async () => {
@@ -163,18 +160,18 @@ describeWithData('a changed test set under the same name is evaluated again', ()
     writeCifarBin(file, original);
     const db = join(dir, 'interrupted.db');
     // Interrupt after the first batch: the progress callback throws once a batch is stored.
-    const store = openResultsStore(db);
+    const store = await openResultsStore(db);
     const stop = { start() {}, stop() {}, tick() { throw new Error('interrupted'); } };
     await expect(evaluateRun({ store, dataset: loadPath(file), modelPath: resnet20, options: { batchSize: 50 }, progress: stop })).rejects.toThrow('interrupted');
-    expect((store.db.prepare('SELECT COUNT(*) AS n FROM predictions').get() as { n: number }).n).toBe(50);
+    expect(await countRows(db, 'predictions')).toBe(50);
     // The file changes, then the same evaluation is asked for.
     writeCifarBin(file, inverted(original));
     const error = await rejection(evaluateRun({ store, dataset: loadPath(file), modelPath: resnet20, options: { batchSize: 50 } }));
     expect(error.message).toMatch(/changed since this model's run on it was interrupted/);
     expect(error.file).toBe(file);
     expect(error.hint).toMatch(/--restart/);
-    expect((store.db.prepare('SELECT COUNT(*) AS n FROM predictions').get() as { n: number }).n).toBe(50); // nothing changed
-    store.close();
+    expect(await countRows(db, 'predictions')).toBe(50); // nothing changed
+    await store.close();
     const r = retest(['eval', '--model', resnet20, '--dataset', file, '--db', db], cache);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/changed since/);

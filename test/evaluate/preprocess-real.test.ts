@@ -11,9 +11,10 @@ import { basename, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveDataset } from '../../src/datasets/index.ts';
-import { createSession, evaluate, loadModel, prepareBatches } from '../../src/evaluate/index.ts';
+import { evaluate, loadModel, prepareBatches } from '../../src/evaluate/index.ts';
+import { createSession } from '../../src/onnx/index.ts';
 import { readNpy } from '../../src/formats/index.ts';
-import { openResultsStore } from '../../src/store/index.ts';
+import { openResultsStore } from '../helpers/results.ts';
 import { describeWithData, REPO_ROOT, SHARED_DATA, SHARED_MODELS } from '../helpers/shared.ts';
 
 const BIN = join(REPO_ROOT, 'bin', 'retest.js');
@@ -115,12 +116,12 @@ describeWithData('torchvision-exact preprocessing on 100 real ImageNet photos', 
 
     it('eval\'s stored logits equal onnxruntime run on `retest preprocess --format float32`', async () => {
       const db = join(dir, 'eval.db');
-      const store = openResultsStore(db);
+      const store = await openResultsStore(db);
       try {
         const summary = await evaluate({ store, dataset: await resolveDataset(tree, { cacheDir: join(dir, 'cache') }), modelPath: model, options: { saveLogits: true } });
         expect([summary.n, summary.failed]).toEqual([100, 0]);
       } finally {
-        store.close();
+        await store.close();
       }
       const handle = new Database(db, { readonly: true });
       const rows = handle.prepare('SELECT idx, logits FROM predictions ORDER BY idx').all() as { idx: number; logits: Buffer }[];

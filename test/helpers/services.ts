@@ -35,9 +35,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const redis = await startRedis().catch((error: Error) => ({ url: '', why: `Redis did not start: ${error.message}` }));
   project.provide('redisUrl', redis.url);
   project.provide('redisUnavailable', redis.why);
-  return async () => {
-    await Promise.all(stops.map((stop) => stop()));
-  };
+  return stopStartedServers;
 }
 
 interface Started {
@@ -45,7 +43,13 @@ interface Started {
   why: string;
 }
 
-async function startPostgres(): Promise<Started> {
+/** Stops every server this module started (the benchmarks call it; vitest's teardown does the same). */
+export async function stopStartedServers(): Promise<void> {
+  await Promise.all(stops.splice(0).map((stop) => stop()));
+}
+
+/** A throwaway PostgreSQL server (also used by `npm run bench:store`), or why there is none. */
+export async function startPostgres(): Promise<Started> {
   if (process.env.RETEST_TEST_POSTGRES_URL) return { url: process.env.RETEST_TEST_POSTGRES_URL, why: '' };
   const bin = postgresBin();
   if (bin === undefined) return { url: '', why: 'PostgreSQL is not installed (apt install postgresql, or set RETEST_TEST_POSTGRES_URL)' };

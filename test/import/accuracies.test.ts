@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAccuracyCell, readAccuracyTable, timmFiles } from '../../src/import/index.ts';
-import { openResultsStore } from '../../src/store/index.ts';
+import { countRows, openResultsStore, queryRow } from '../helpers/results.ts';
 import { catchError, rejection } from '../helpers/errors.ts';
 import { runCli } from '../report/helpers.ts';
 
@@ -58,17 +58,17 @@ describe('timm\'s results tables', () => {
     expect([again.imported, again.skipped]).toEqual([0, 1556]);
   }, 60_000);
 
-  it('are stored as "published accuracy" with counts round(accuracy × n), and no per-image run', () => {
-    const store = openResultsStore(db());
+  it('are stored as "published accuracy" with counts round(accuracy × n), and no per-image run', async () => {
+    const row = await queryRow(db(), "SELECT n, top1_correct AS c, top5_correct AS c5, top1_accuracy AS a, kind, units, source_line AS line FROM published_accuracies WHERE model = 'eva02_large_patch14_448.mim_m38m_ft_in22k_in1k@448' AND test_set = 'imagenet-val'");
+    // 90.056 % of 50,000 = 45,028; 99.054 % = 49,527
+    expect(row).toEqual({ n: 50000, c: 45028, c5: 49527, a: 0.90056, kind: 'published accuracy', units: 'percent', line: 2 });
+    expect(await countRows(db(), 'published_accuracies')).toBe(2 * 1556);
+    const store = await openResultsStore(db());
     try {
-      const row = store.db.prepare("SELECT n, top1_correct AS c, top5_correct AS c5, top1_accuracy AS a, kind, units, source_line AS line FROM published_accuracies WHERE model = 'eva02_large_patch14_448.mim_m38m_ft_in22k_in1k@448' AND test_set = 'imagenet-val'").get();
-      // 90.056 % of 50,000 = 45,028; 99.054 % = 49,527
-      expect(row).toEqual({ n: 50000, c: 45028, c5: 49527, a: 0.90056, kind: 'published accuracy', units: 'percent', line: 2 });
-      expect((store.db.prepare('SELECT COUNT(*) AS n FROM published_accuracies').get() as { n: number }).n).toBe(2 * 1556);
-      expect(store.listScores()).toEqual([]); // nothing per image is claimed
-      expect(store.listDatasets()).toEqual([]);
+      expect(await store.listScores()).toEqual([]); // nothing per image is claimed
+      expect(await store.listDatasets()).toEqual([]);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
@@ -209,13 +209,9 @@ describe('bad accuracy tables', () => {
   it('leave the store untouched when any value is bad', async () => {
     const db = join(dir, 'atomic.db');
     await expect(runCli(['import', 'accuracies', write('half.csv', 'model,top1\na,76.1\nb,x\n'), '--key', 'model', '--test-set', 'imagenet-val', '--value', 'top1', '--db', db])).rejects.toThrow(/not a number/);
-    const store = openResultsStore(db);
-    try {
-      const t = store.db.prepare("SELECT name FROM sqlite_master WHERE name = 'published_accuracies'").get();
-      expect(t === undefined || (store.db.prepare('SELECT COUNT(*) AS n FROM published_accuracies').get() as { n: number }).n === 0).toBe(true);
-    } finally {
-      store.close();
-    }
+    await (await openResultsStore(db)).close();
+    const t = await queryRow(db, "SELECT name FROM sqlite_master WHERE name = 'published_accuracies'");
+    expect(t === undefined || (await countRows(db, 'published_accuracies')) === 0).toBe(true);
   });
 });
 

@@ -10,19 +10,20 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RetestError } from '../../src/core/errors.ts';
 import { npyArray, writeNpy } from '../../src/formats/index.ts';
-import { countCorrect, importerFor, IMPORTERS, storeCounts, writeImportBatch } from '../../src/import/index.ts';
+import { countCorrect, importerFor, IMPORTERS, writeImportBatch } from '../../src/import/index.ts';
 import type { ImportRequest } from '../../src/import/index.ts';
-import { ResultsStore } from '../../src/store/index.ts';
+import type { ResultsStore } from '../../src/results/index.ts';
+import { openResultsStore } from '../helpers/results.ts';
 import { rowsFrom, writeImagenetMetadata, writeTopk } from './fixtures.ts';
 
 let dir: string;
 let store: ResultsStore;
-beforeEach(() => {
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'retest-importers-'));
-  store = new ResultsStore(join(dir, 'r.db'));
+  store = await openResultsStore(join(dir, 'r.db'));
 });
-afterEach(() => {
-  store.close();
+afterEach(async () => {
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -57,14 +58,14 @@ const FIXTURES: Record<string, () => { request: Omit<ImportRequest, 'store'>; ex
 };
 
 describe('prediction importers (conformance)', () => {
-  it('every registered format has a fixture here', () => {
+  it('every registered format has a fixture here', async () => {
     expect(IMPORTERS.map((i) => i.format).sort()).toEqual(Object.keys(FIXTURES).sort());
   });
 
   describe.each(IMPORTERS.map((i) => [i.format, i] as const))('%s', (format, importer) => {
-    it('returns a self-contained, valid batch', () => {
+    it('returns a self-contained, valid batch', async () => {
       const { request } = FIXTURES[format]!();
-      const batch = importer.read({ ...request, store });
+      const batch = await importer.read({ ...request, store });
       expect(batch.predictions.length).toBeGreaterThan(0);
       const datasets = new Map(batch.datasets.map((d) => [d.name, d]));
       for (const p of batch.predictions) {
@@ -77,11 +78,11 @@ describe('prediction importers (conformance)', () => {
       }
     });
 
-    it('imports with the counts the fixture implies', () => {
+    it('imports with the counts the fixture implies', async () => {
       const { request, expected } = FIXTURES[format]!();
-      const batch = importer.read({ ...request, store });
-      const summary = writeImportBatch(store, batch);
-      const got = Object.fromEntries(storeCounts(store).map((r) => [`${r.model}|${r.testSet}`, r.top1Correct]));
+      const batch = await importer.read({ ...request, store });
+      const summary = await writeImportBatch(store, batch);
+      const got = Object.fromEntries((await store.counts()).map((r) => [`${r.model}|${r.testSet}`, r.top1Correct]));
       expect(got).toEqual(expected);
       for (const [i, p] of batch.predictions.entries()) {
         const d = batch.datasets.find((x) => x.name === p.dataset)!;
@@ -89,12 +90,12 @@ describe('prediction importers (conformance)', () => {
       }
     });
 
-    it('names a missing required option as a usage error', () => {
+    it('names a missing required option as a usage error', async () => {
       const { request } = FIXTURES[format]!();
       const { metadata: _m, dataset: _d, ...bare } = request;
       let error: unknown;
       try {
-        importer.read({ ...bare, store });
+        await importer.read({ ...bare, store });
       } catch (e) {
         error = e;
       }
@@ -104,7 +105,7 @@ describe('prediction importers (conformance)', () => {
     });
   });
 
-  it('refuses an unknown format', () => {
+  it('refuses an unknown format', async () => {
     expect(() => importerFor('parquet')).toThrow(/unknown import format "parquet"/);
   });
 });

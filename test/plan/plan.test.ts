@@ -16,13 +16,14 @@ import {
   accuracyPrecision, answersForError, answersForMeanError, candidatesToFill, dropSampleSize, dropTestPower, equalSizeForDrop,
   imagesForHalfWidth, planFromPilot, slopeByModelCount, upwardFillShortfall,
 } from '../../src/plan/index.ts';
+import { createApp } from '../../src/app/main.ts';
 import { matchedFrequency } from '../../src/sample/index.ts';
 import { closeWorkspace } from '../../src/workspace/index.ts';
 import { answerAll, workspaceWithImages } from '../label/fixtures.ts';
 
 async function plan(args: string[]): Promise<string> {
   const program = new Command('retest').exitOverride();
-  register(program);
+  register(program, createApp());
   const chunks: string[] = [];
   const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { chunks.push(String(chunk)); return true; });
   try {

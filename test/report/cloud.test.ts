@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareTestSets, pairModels, percentileRank } from '../../src/analyze/index.ts';
 import type { CountRecord } from '../../src/analyze/index.ts';
 import { loadPublishedTables, readAccuracyTable, writeAccuracyTables } from '../../src/import/index.ts';
-import { openResultsStore } from '../../src/store/index.ts';
+import { openResultsStore } from '../helpers/results.ts';
 import { buildReport, cloudCollections, cloudPanel, cloudSpec, interactiveCloudSpec } from '../../src/report/index.ts';
 
 const rec = (model: string, source: CountRecord['source'], collection: string | undefined, o: number, n: number): CountRecord[] => [
@@ -174,15 +174,15 @@ describe('an imported accuracy table as its own cloud', () => {
     try {
       const file = join(dir, 'board.csv');
       writeFileSync(file, 'model,val,v2\nm1,70.0,57.0\nm2,75.0,62.5\nm3,80.0,68.0\nm4,85.0,\n');
-      const store = openResultsStore(join(dir, 'r.db'));
+      const store = await openResultsStore(join(dir, 'r.db'));
       try {
-        writeAccuracyTables(store, [readAccuracyTable(file, { key: ['model'], wide: true, map: { val: 'imagenet-val', v2: 'imagenetv2-matched-frequency' } })], { collection: 'board' });
+        await writeAccuracyTables(store, [readAccuracyTable(file, { key: ['model'], wide: true, map: { val: 'imagenet-val', v2: 'imagenetv2-matched-frequency' } })], { collection: 'board' });
         const summary = await buildReport({ out: join(dir, 'out'), store, published: ['recht2019'], resamples: 200, pairs: [{ original: 'imagenet-val', new: 'imagenetv2-matched-frequency' }], fitExclude: ['fv_*'] });
         expect(summary.pairs.map((p) => p.models)).toEqual([67]); // the main panel: the paper's models only
         expect(summary.clouds.map((c) => [c.collection, c.models, c.modelsInFit])).toEqual([['board', 3, 3]]); // m4 has no v2: left out
         expect(summary.clouds[0]!.linear!.slope).toBeCloseTo(line([[0.7, 0.57], [0.75, 0.625], [0.8, 0.68]]).b, 12);
       } finally {
-        store.close();
+        await store.close();
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

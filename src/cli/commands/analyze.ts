@@ -4,14 +4,14 @@
  * correlation; optionally accuracy by selection frequency and per-class accuracy.
  */
 import { Command, Option } from 'commander';
-import { existsSync } from 'node:fs';
 import { accuracyByFrequency, compareTestSets, errorRatio, pairModels, perClassAccuracy, SCALES } from '../../analyze/index.ts';
 import type { Comparison, FrequencyBin, Scale } from '../../analyze/index.ts';
 import { dataError, usageError } from '../../core/errors.ts';
-import { accuracyCounts, latestRun, loadPublishedTables, originalOf, PUBLISHED_TABLES, readFrequencies, storeCounts } from '../../import/index.ts';
+import { loadPublishedTables, originalOf, PUBLISHED_TABLES, readFrequencies } from '../../import/index.ts';
 import type { CountRecord } from '../../import/index.ts';
-import { openResultsStore, type ResultsStore } from '../../store/index.ts';
+import type { ResultsStore } from '../../results/index.ts';
 import { sourceName } from '../../report/index.ts';
+import type { App } from '../types.ts';
 import { dbOption, jsonOption, printJson } from '../options.ts';
 import { parseFrequencies, parseMetric, parseSeed, resamplesOption } from './analysis-options.ts';
 
@@ -37,17 +37,18 @@ const ci = (c: readonly [number, number] | null, d = 3) => (c ? `[${c[0].toFixed
 interface PerClassRow { class: number; original: { n: number; accuracy: number | null }; new: { n: number; accuracy: number | null }; gap: number | null }
 
 /** Mean per-class accuracy of the user's models on both sets (needs per-image predictions: store models only). */
-function perClass(store: ResultsStore, comparison: Comparison): { models: string[]; classes: PerClassRow[] } {
+async function perClass(store: ResultsStore, comparison: Comparison): Promise<{ models: string[]; classes: PerClassRow[] }> {
   const { original, new: newSet } = comparison.analysis;
   const models = comparison.analysis.models.filter((_, i) => comparison.sources[i] === 'store').map((m) => m.model);
-  const side = (testSet: string) => {
-    const dataset = store.getDataset(testSet);
+  const side = async (testSet: string) => {
+    const dataset = await store.getDataset(testSet);
     if (!dataset) return null;
-    const labels = store.labels(dataset.id);
-    const per = models.map((m) => perClassAccuracy(labels, store.correctness(latestRun(store, m, testSet) as number, comparison.analysis.metric === 'top1' ? 1 : 5), dataset.numClasses));
+    const labels = await store.labels(dataset.id);
+    const per = [];
+    for (const m of models) per.push(perClassAccuracy(labels, await store.correctness((await store.latestRun(m, testSet)) as number, comparison.analysis.metric === 'top1' ? 1 : 5), dataset.numClasses));
     return { numClasses: dataset.numClasses, per };
   };
-  const a = side(original), b = side(newSet);
+  const a = await side(original), b = await side(newSet);
   if (!a || !b || models.length === 0) return { models, classes: [] };
   const mean = (rows: ReturnType<typeof perClassAccuracy>[], c: number) => {
     const values = rows.map((r) => r[c]?.accuracy).filter((v): v is number => typeof v === 'number');
@@ -60,7 +61,7 @@ function perClass(store: ResultsStore, comparison: Comparison): { models: string
   return { models, classes };
 }
 
-export function register(program: Command): void {
+export function register(program: Command, app: App): void {
   program
     .command('analyze')
     .summary('the generalization gap between two test sets, its uncertainty and the trend across models')
@@ -92,16 +93,15 @@ Examples:
   $ retest analyze --new cifar10.1-v6 --scale probit --json
   $ retest analyze --new cifar10.1-v6 --frequencies cifar10-test=cifar10h-counts.npy`,
     )
-    .action((opts: AnalyzeOptions) => {
+    .action(async (opts: AnalyzeOptions) => {
       const original = opts.original ?? originalOf(opts.new);
       if (!original) throw usageError(`no known original test set for "${opts.new}"`, { field: '--original', hint: 'pass --original NAME' });
-      const store = existsSync(opts.db) ? openResultsStore(opts.db) : null;
-      try {
+      await app.withResultsIfPresent(opts.db, async (store) => {
         const tables = opts.published === true ? ['recht2019'] : Array.isArray(opts.published) ? opts.published : [];
         const published = loadPublishedTables(tables);
-        const stored = store ? [...storeCounts(store, [original, opts.new]), ...accuracyCounts(store)] : [];
+        const stored: CountRecord[] = store ? [...(await store.counts([original, opts.new])), ...(await store.publishedCounts())] : [];
         const counts: CountRecord[] = [...stored, ...published];
-        const known = new Set([...(store ? store.listDatasets().map((d) => d.name) : []), ...stored.map((c) => c.testSet), ...published.map((c) => c.testSet)]);
+        const known = new Set([...(store ? (await store.listDatasets()).map((d) => d.name) : []), ...stored.map((c) => c.testSet), ...published.map((c) => c.testSet)]);
         for (const set of [original, opts.new]) {
           if (!known.has(set)) {
             throw usageError(`no results for test set "${set}"`, {
@@ -117,14 +117,18 @@ Examples:
         const freqFiles = parseFrequencies(opts.frequencies, original);
         const frequency: { test_set: string; source: string; models: string[]; bins: FrequencyBin[] }[] = [];
         for (const [set, file] of Object.entries(freqFiles)) {
-          const dataset = store?.getDataset(set);
+          const dataset = await store?.getDataset(set);
           if (!store || !dataset) throw usageError(`selection frequencies need per-image results on ${set} in the store`, { field: '--frequencies', file: opts.db });
           const models = comparison.analysis.models.filter((_, i) => comparison.sources[i] === 'store').map((m) => m.model);
-          const runs = models.map((m) => latestRun(store, m, set)).filter((r): r is number => r !== undefined);
-          const freq = readFrequencies(file, store.labels(dataset.id), store.imageIds(dataset.id));
-          frequency.push({ test_set: set, source: file, models, bins: accuracyByFrequency(freq, runs.map((r) => store.correctness(r, 1))) });
+          const correct: Uint8Array[] = [];
+          for (const m of models) {
+            const run = await store.latestRun(m, set);
+            if (run !== undefined) correct.push(await store.correctness(run, 1));
+          }
+          const freq = readFrequencies(file, await store.labels(dataset.id), await store.imageIds(dataset.id));
+          frequency.push({ test_set: set, source: file, models, bins: accuracyByFrequency(freq, correct) });
         }
-        const classes = opts.perClass && store ? perClass(store, comparison) : null;
+        const classes = opts.perClass && store ? await perClass(store, comparison) : null;
         if (opts.json) {
           printJson({
             ...comparison.analysis,
@@ -134,9 +138,7 @@ Examples:
           return;
         }
         printText(comparison, frequency, classes);
-      } finally {
-        store?.close();
-      }
+      });
     });
 }
 

@@ -21,28 +21,31 @@ export function register(program: Command): void {
     .addOption(jsonOption())
     .action(async (opts: { dataDir?: string; cache: string; json?: boolean }) => {
       const options = { dataDir: opts.dataDir, cacheDir: opts.cache };
-      const hashes = openFileHashCache(opts.cache);
+      const hashes = await openFileHashCache(opts.cache);
       const rows = [];
-      for (const spec of DATASETS) {
-        const location = locateDataset(spec, options);
-        const marker = location.present && location.where === 'cache' ? readMarker(resolve(opts.cache), spec.name) : null;
-        const check: DatasetCheck | null = location.present ? await verifyDataset(spec, location.path, location.where, { cacheDir: resolve(opts.cache), hashes }) : null;
-        rows.push({
-          name: spec.name,
-          title: spec.title,
-          present: location.present,
-          where: location.present ? location.where : null,
-          path: location.present ? location.path : null,
-          check,
-          fetchedAt: marker?.fetchedAt ?? null,
-          looked: location.present ? [] : location.looked,
-          downloads: spec.downloads.map((d) => ({ url: d.url, md5: d.md5 ?? null, sha256: d.sha256 ?? null, bytes: d.bytes ?? null, checksumSource: d.checksumSource })),
-          manual: spec.manual ?? null,
-          homepage: spec.homepage,
-          license: spec.license,
-        });
+      try {
+        for (const spec of DATASETS) {
+          const location = locateDataset(spec, options);
+          const marker = location.present && location.where === 'cache' ? readMarker(resolve(opts.cache), spec.name) : null;
+          const check: DatasetCheck | null = location.present ? await verifyDataset(spec, location.path, location.where, { cacheDir: resolve(opts.cache), hashes }) : null;
+          rows.push({
+            name: spec.name,
+            title: spec.title,
+            present: location.present,
+            where: location.present ? location.where : null,
+            path: location.present ? location.path : null,
+            check,
+            fetchedAt: marker?.fetchedAt ?? null,
+            looked: location.present ? [] : location.looked,
+            downloads: spec.downloads.map((d) => ({ url: d.url, md5: d.md5 ?? null, sha256: d.sha256 ?? null, bytes: d.bytes ?? null, checksumSource: d.checksumSource })),
+            manual: spec.manual ?? null,
+            homepage: spec.homepage,
+            license: spec.license,
+          });
+        }
+      } finally {
+        await hashes.close();
       }
-      hashes.close();
       if (opts.json) {
         printJson({ cacheDir: resolve(opts.cache), dataDir: opts.dataDir ? resolve(opts.dataDir) : null, datasets: rows });
         return;

@@ -2,15 +2,15 @@
  * `retest eval --model M.onnx --dataset NAME|PATH`: run one classifier on one test set.
  */
 import type { Command } from 'commander';
+import type { App } from '../types.ts';
 import { resolve } from 'node:path';
 import { terminalProgress } from '../../core/progress.ts';
 import { openFileHashCache, resolveDataset } from '../../datasets/index.ts';
 import { evaluateRun, type EvalSummary } from '../../evaluate/index.ts';
-import { openResultsStore } from '../../store/index.ts';
 import { cacheDir, dataDirOption, dbOption, jsonOption, positiveInt, printJson } from '../options.ts';
 import { addModelOptions, modelOverridesFrom } from './model-options.ts';
 
-export function register(program: Command): void {
+export function register(program: Command, app: App): void {
   const command = program
     .command('eval')
     .summary('run an ONNX classifier on a test set and store every prediction')
@@ -36,8 +36,8 @@ export function register(program: Command): void {
   addModelOptions(command).action(async (opts) => {
     const dataset = await resolveDataset(opts.dataset, { dataDir: opts.dataDir, cacheDir: cacheDir() });
     const overrides = modelOverridesFrom(opts);
-    const store = openResultsStore(opts.db);
-    const fileHashes = openFileHashCache(cacheDir());
+    const store = await app.openResults(opts.db);
+    const fileHashes = await openFileHashCache(cacheDir());
     try {
       const { summary, fromStore } = await evaluateRun({
         store,
@@ -53,8 +53,8 @@ export function register(program: Command): void {
       if (opts.json) printJson(summary);
       else process.stdout.write(formatSummary(summary, fromStore));
     } finally {
-      fileHashes.close();
-      store.close();
+      await fileHashes.close();
+      await store.close();
     }
   });
 }

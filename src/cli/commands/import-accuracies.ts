@@ -7,8 +7,8 @@ import { resolve } from 'node:path';
 import { modelMatcher } from '../../analyze/index.ts';
 import { usageError } from '../../core/errors.ts';
 import { readAccuracyTable, writeAccuracyTables, type AccuracyTable } from '../../import/index.ts';
-import { openResultsStore } from '../../store/index.ts';
-import { printJson } from '../options.ts';
+import type { App } from '../types.ts';
+import { printJson, storeName } from '../options.ts';
 
 export interface AccuracyCliOptions {
   db: string;
@@ -57,7 +57,7 @@ function describeTable(table: AccuracyTable): string[] {
   return lines;
 }
 
-export function importAccuracies(path: string, opts: AccuracyCliOptions): void {
+export async function importAccuracies(app: App, path: string, opts: AccuracyCliOptions): Promise<void> {
   if (!opts.key) throw usageError('import accuracies needs --key COLUMN[,COLUMN]', { field: '--key', hint: 'the column(s) naming a model, e.g. --key model (timm: --key model,img_size)' });
   const file = resolve(path);
   const keep = modelMatcher({ ...(opts.include ? { include: opts.include } : {}), ...(opts.exclude ? { exclude: opts.exclude } : {}) });
@@ -75,15 +75,14 @@ export function importAccuracies(path: string, opts: AccuracyCliOptions): void {
   const table: AccuracyTable = { ...read, models: read.models.filter(keep), entries: read.entries.filter((e) => keep(e.model)) };
   if (table.entries.length === 0) throw usageError('no accuracies to import', { file, hint: opts.include || opts.exclude ? 'check --include/--exclude' : 'every cell of the accuracy columns is empty' });
   const collection = opts.collection ?? 'imported';
-  const store = openResultsStore(opts.db);
-  try {
-    const summary = writeAccuracyTables(store, [table], { collection, replace: opts.replace ?? false });
+  await app.withResults(opts.db, async (store) => {
+    const summary = await writeAccuracyTables(store, [table], { collection, replace: opts.replace ?? false });
     const perSet = new Map<string, number>();
     for (const e of table.entries) perSet.set(e.testSet, (perSet.get(e.testSet) ?? 0) + 1);
     if (opts.json) {
       printJson({
         format: 'accuracies',
-        db: resolve(opts.db),
+        db: storeName(store),
         file,
         collection,
         kind: 'published accuracy',
@@ -98,11 +97,9 @@ export function importAccuracies(path: string, opts: AccuracyCliOptions): void {
       return;
     }
     const out = describeTable(table);
-    out.push('', `${summary.imported} published accuracies imported (${[...perSet].map(([s, k]) => `${k} on ${s}`).join(', ')}), ${summary.skipped.length} already present${summary.skipped.length > 0 ? ' (use --replace to overwrite)' : ''}, as collection "${collection}" into ${resolve(opts.db)}`);
+    out.push('', `${summary.imported} published accuracies imported (${[...perSet].map(([s, k]) => `${k} on ${s}`).join(', ')}), ${summary.skipped.length} already present${summary.skipped.length > 0 ? ' (use --replace to overwrite)' : ''}, as collection "${collection}" into ${storeName(store)}`);
     out.push('  stored as "published accuracy": counts round(accuracy × n), no per-image results (no per-class or selection-frequency analysis for these models)');
     if (summary.shadowed.length > 0) out.push(`  note: ${summary.shadowed.length} of these models also have per-image results in the store, which analyses use instead (${summary.shadowed.slice(0, 5).join(', ')}${summary.shadowed.length > 5 ? ', …' : ''})`);
     process.stdout.write(`${out.join('\n')}\n`);
-  } finally {
-    store.close();
-  }
+  });
 }

@@ -3,13 +3,12 @@
  * canonical test-set names. One transaction per call: nothing is half-imported.
  */
 import { Command, Option } from 'commander';
-import { resolve } from 'node:path';
 import { modelMatcher } from '../../analyze/index.ts';
 import { usageError } from '../../core/errors.ts';
 import { importerFor, IMPORTERS, writeImportBatch } from '../../import/index.ts';
 import type { TopkOrder } from '../../import/index.ts';
-import { openResultsStore } from '../../store/index.ts';
-import { dbOption, jsonOption, positiveInt, printJson } from '../options.ts';
+import type { App } from '../types.ts';
+import { dbOption, jsonOption, positiveInt, printJson, storeName } from '../options.ts';
 import { importAccuracies, type AccuracyCliOptions } from './import-accuracies.ts';
 
 interface ImportOptions extends Omit<AccuracyCliOptions, 'db' | 'json' | 'include' | 'exclude' | 'replace'> {
@@ -26,7 +25,7 @@ interface ImportOptions extends Omit<AccuracyCliOptions, 'db' | 'json' | 'includ
   numClasses?: number;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, app: App): void {
   program
     .command('import')
     .summary('import predictions made elsewhere (ImageNetV2 / CIFAR-10.1 authors\' files, CSV, NPY) or published accuracy tables')
@@ -71,13 +70,12 @@ Examples:
   $ retest import accuracies results-imagenet.csv --key model,img_size --test-set imagenet-val --value top1 --top5 top5 --collection timm
   $ retest import accuracies table.csv --key model --wide --map val=imagenet-val --map v2=imagenetv2-matched-frequency`,
     )
-    .action((format: string, path: string, opts: ImportOptions) => {
-      if (format === 'accuracies') { importAccuracies(path, opts); return; }
+    .action(async (format: string, path: string, opts: ImportOptions) => {
+      if (format === 'accuracies') { await importAccuracies(app, path, opts); return; }
       const importer = importerFor(format);
       const selectModel = modelMatcher({ ...(opts.include ? { include: opts.include } : {}), ...(opts.exclude ? { exclude: opts.exclude } : {}) });
-      const store = openResultsStore(opts.db);
-      try {
-        const batch = importer.read({
+      await app.withResults(opts.db, async (store) => {
+        const batch = await importer.read({
           path,
           store,
           selectModel,
@@ -89,11 +87,11 @@ Examples:
           ...(opts.numClasses ? { numClasses: opts.numClasses } : {}),
         });
         if (batch.predictions.length === 0) throw usageError('no prediction files matched', { file: path, hint: opts.include || opts.exclude ? 'check --include/--exclude' : 'check the folder layout (see --help)' });
-        const summary = writeImportBatch(store, batch, { replace: opts.replace ?? false });
+        const summary = await writeImportBatch(store, batch, { replace: opts.replace ?? false });
         if (opts.json) {
           printJson({
             format: summary.format,
-            db: resolve(opts.db),
+            db: storeName(store),
             runs: summary.runs.map((r) => ({ model: r.model, dataset: r.dataset, run: r.runId, n: r.n, top1_correct: r.top1Correct, top5_correct: r.top5Correct, skipped: r.skipped, notes: r.notes })),
           });
           return;
@@ -106,9 +104,7 @@ Examples:
           process.stdout.write(`${r.skipped ? 'skipped ' : 'imported'} ${r.model.padEnd(width)}  ${r.dataset.padEnd(28)}  top-1 ${r.top1Correct}/${r.n} (${pct(r.top1Correct)})${top5}${note}\n`);
         }
         const imported = summary.runs.filter((r) => !r.skipped).length;
-        process.stdout.write(`\n${imported} run(s) imported, ${summary.runs.length - imported} already present, into ${resolve(opts.db)}\n`);
-      } finally {
-        store.close();
-      }
+        process.stdout.write(`\n${imported} run(s) imported, ${summary.runs.length - imported} already present, into ${storeName(store)}\n`);
+      });
     });
 }

@@ -38,5 +38,6 @@ export const commands: readonly CommandEntry[] = [
   { name: 'export', summary: 'write a sample revision as a test set others can load (read back by `retest eval`)', load: () => import('./export.ts') },
   { name: 'serve', summary: 'serve the labelling app (invite links, MTurk ExternalQuestion) and the builder dashboard', load: () => import('./serve.ts') },
   { name: 'labellers', summary: 'invite labellers (personal links to the labelling app)', load: () => import('./labellers.ts') },
+  { name: 'db', summary: 'schema version of a store: applied, pending and unknown migrations', load: () => import('./db.ts') },
   { name: 'mturk', summary: 'MTurk ExternalQuestion mode of `retest serve`: off unless turned on for a batch of tasks with its published HITs', load: () => import('./mturk.ts') },
 ];

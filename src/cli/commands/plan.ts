@@ -8,13 +8,13 @@ import { Option, type Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pairModels } from '../../analyze/index.ts';
-import type { Scale } from '../../analyze/index.ts';
+import type { CountRecord, Scale } from '../../analyze/index.ts';
 import { createRng, usageError } from '../../core/index.ts';
-import { accuracyCounts, loadPublishedTables, originalOf, PUBLISHED_TABLES, storeCounts } from '../../import/index.ts';
+import { loadPublishedTables, originalOf, PUBLISHED_TABLES } from '../../import/index.ts';
 import { selectionFrequencies } from '../../label/index.ts';
 import { accuracyPrecision, answersForError, answersForMeanError, dropSampleSize, imagesForHalfWidth, planFromPilot, readPilot, slopeByModelCount } from '../../plan/index.ts';
-import { openResultsStore } from '../../store/index.ts';
 import { CONFIG_FILE, resolveWorkspaceDir, workspaceOption, withWorkspace } from '../../workspace/index.ts';
+import type { App } from '../types.ts';
 import { dbOption, jsonOption, positiveInt, printJson } from '../options.ts';
 import { parseSeed } from './analysis-options.ts';
 import { parseClassList } from './tasks.ts';
@@ -49,7 +49,7 @@ function intList(name: string, min: number): (value: string) => number[] {
 const pct = (f: number, d = 2) => `${(f * 100).toFixed(d)}%`;
 const points = (f: number, d = 2) => (f * 100).toFixed(d);
 
-export function register(program: Command): void {
+export function register(program: Command, app: App): void {
   const group = program.command('plan').description('plan a test set: its size, the models a trend needs, the candidates and answers a build needs');
 
   group
@@ -128,13 +128,13 @@ squares, repeat; the central 95% of the slopes is what a study with m such model
 
 Example:
   $ retest plan trend --published --new imagenetv2-matched-frequency --exclude 'fv_*' --models 5,10,20,64`)
-    .action((o: { new: string; original?: string; published?: boolean | string[]; models: number[]; scale: Scale; resamples: number; seed: number | string; include?: string[]; exclude?: string[]; db: string; json?: boolean }) => {
+    .action(async (o: { new: string; original?: string; published?: boolean | string[]; models: number[]; scale: Scale; resamples: number; seed: number | string; include?: string[]; exclude?: string[]; db: string; json?: boolean }) => {
       const original = o.original ?? originalOf(o.new);
       if (!original) throw usageError(`no known original test set for "${o.new}"`, { field: '--original', hint: 'pass --original NAME' });
       const tables = o.published === true ? ['recht2019'] : Array.isArray(o.published) ? o.published : [];
-      const store = existsSync(o.db) ? openResultsStore(o.db) : null;
-      try {
-        const counts = [...(store ? [...storeCounts(store, [original, o.new]), ...accuracyCounts(store)] : []), ...loadPublishedTables(tables)];
+      await app.withResultsIfPresent(o.db, async (store) => {
+        const stored: CountRecord[] = store ? [...(await store.counts([original, o.new])), ...(await store.publishedCounts())] : [];
+        const counts = [...stored, ...loadPublishedTables(tables)];
         const pairs = pairModels(counts, { original, new: o.new, metric: 'top1', ...(o.include ? { include: o.include } : {}), ...(o.exclude ? { exclude: o.exclude } : {}) });
         if (pairs.length < 2) throw usageError(`${pairs.length} model(s) on both ${original} and ${o.new}: a trend needs at least 2`, { file: o.db, hint: tables.length > 0 ? 'check --include/--exclude' : 'evaluate or import models, or add --published' });
         const models = pairs.map((p) => ({ original: p.original.correct / p.original.n, new: p.new.correct / p.new.n }));
@@ -143,9 +143,7 @@ Example:
         const out = [`${original} → ${o.new}: ${o.scale} slope when fitting m of the ${pairs.length} given models (${o.resamples.toLocaleString('en-US')} draws each, seed ${o.seed}):`, `${'models'.padStart(7)}  ${'median'.padStart(7)}  ${'95% interval'.padEnd(16)}  half-width`];
         for (const r of rows) out.push(`${String(r.models).padStart(7)}  ${r.median === null ? '—'.padStart(7) : r.median.toFixed(3).padStart(7)}  ${(r.interval ? `[${r.interval[0].toFixed(3)}, ${r.interval[1].toFixed(3)}]` : '—').padEnd(16)}  ${r.halfWidth === null ? '—' : `±${r.halfWidth.toFixed(3)}`}`);
         process.stdout.write(`${out.join('\n')}\n`);
-      } finally {
-        store?.close();
-      }
+      });
     });
 
   group

@@ -5,14 +5,13 @@
  * store results it reproduces the paper's figures from the bundled published results.
  */
 import { Command, Option } from 'commander';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { usageError } from '../../core/errors.ts';
 import { makeDirectory } from '../../core/files.ts';
 import { PUBLISHED_TABLES, publishedTable } from '../../import/index.ts';
 import { buildReport, DEFAULT_REPORT_TABLES, headlineText } from '../../report/index.ts';
 import type { PairHeadline } from '../../report/index.ts';
-import { openResultsStore } from '../../store/index.ts';
+import type { App } from '../types.ts';
 import { dbOption, jsonOption, printJson } from '../options.ts';
 import { parseFrequencies, parseMetric, parseSeed, resamplesOption } from './analysis-options.ts';
 
@@ -53,7 +52,7 @@ function headlineJson(p: PairHeadline): Record<string, unknown> {
   };
 }
 
-export function register(program: Command): void {
+export function register(program: Command, app: App): void {
   program
     .command('report')
     .summary('HTML report with plots and tables (offline; the paper\'s figures by default)')
@@ -96,8 +95,7 @@ Examples:
       if (Array.isArray(opts.published)) for (const name of opts.published) publishedTable(name);
       // Before any work: an --out that cannot be a writable folder fails at once, naming why.
       makeDirectory(opts.out, '--out');
-      const store = existsSync(opts.db) ? openResultsStore(opts.db) : null;
-      try {
+      await app.withResultsIfPresent(opts.db, async (store) => {
         const fitExclude = opts.fitExclude.filter((p) => p !== '');
         const summary = await buildReport({
           out: opts.out,
@@ -131,8 +129,6 @@ Examples:
         for (const p of summary.pairs) process.stdout.write(`${p.title.padEnd(w)}  ${headlineText(p)}\n`);
         for (const p of summary.clouds) process.stdout.write(`${p.title.padEnd(w)}  ${headlineText(p)}\n`);
         process.stdout.write(`\nreport: ${join(summary.out, 'index.html')} (${summary.files.length} files)\n`);
-      } finally {
-        store?.close();
-      }
+      });
     });
 }

@@ -10,11 +10,11 @@ import pMap from 'p-map';
 import { fromSystemError, ioError } from '../core/errors.ts';
 import { hashFile } from '../core/hash.ts';
 import { silentProgress, type Progress } from '../core/progress.ts';
-import { openDatabase, type Db, type Migration } from '../store/index.ts';
+import { migrateDatabase, openSqliteDatabase, type SqlDatabase, type SqlMigration } from '../store/index.ts';
 
 export const FILE_HASHES_DB = 'file-hashes.db';
 
-const migrations: Migration[] = [
+const migrations: SqlMigration[] = [
   {
     name: 'file-hashes-001',
     sql: `
@@ -43,12 +43,19 @@ function signature(path: string): { size: number; mtimeNs: string } {
 
 /** Facts about files, cached by (path, size, mtime); without a database nothing is kept. */
 export class FileHashCache {
-  private readonly db: Db | null;
   private readonly memory = new Map<string, { size: number; mtimeNs: string; value: string }>();
+  /** The SQLite file, opened and migrated in the background; null: nothing is kept between processes. */
+  private readonly db: Promise<SqlDatabase | null>;
 
-  /** `dbPath` null: an uncached hasher (each process computes again). */
+  /** `dbPath` null: an uncached hasher (each process computes again). A file that cannot be opened fails the first `fact` (see `openFileHashCache`). */
   constructor(dbPath: string | null) {
-    this.db = dbPath === null ? null : openDatabase(dbPath, migrations);
+    this.db = dbPath === null ? Promise.resolve(null) : openCacheFile(dbPath);
+    this.db.catch(() => {}); // reported where it is awaited
+  }
+
+  /** Resolves once the cache file is open (rejects when it cannot be). */
+  async ready(): Promise<void> {
+    await this.db;
   }
 
   /** A fact about `path` derived from its bytes, computed by `compute` unless cached for its current size and mtime. */
@@ -56,16 +63,18 @@ export class FileHashCache {
     const file = resolve(path);
     const now = signature(file);
     const key = `${fact}\0${file}`;
-    const known = this.memory.get(key) ?? (this.db?.prepare('SELECT size, mtime_ns AS mtimeNs, value FROM file_facts WHERE path = ? AND fact = ?').get(file, fact) as { size: number; mtimeNs: string; value: string } | undefined);
+    const db = await this.db;
+    const known = this.memory.get(key) ?? (await db?.get<{ size: number; mtimeNs: string; value: string }>('SELECT size, mtime_ns AS "mtimeNs", value FROM file_facts WHERE path = ? AND fact = ?', [file, fact]));
     if (known && known.size === now.size && known.mtimeNs === now.mtimeNs) return known.value;
     const value = await compute(file);
     // A file rewritten while it was read keeps no fact: the next call reads it again.
     const after = signature(file);
     if (after.size === now.size && after.mtimeNs === now.mtimeNs) {
       this.memory.set(key, { ...now, value });
-      this.db
-        ?.prepare('INSERT INTO file_facts (path, fact, size, mtime_ns, value, computed_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (path, fact) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns, value = excluded.value, computed_at = excluded.computed_at')
-        .run(file, fact, now.size, now.mtimeNs, value, new Date().toISOString());
+      await db?.run(
+        'INSERT INTO file_facts (path, fact, size, mtime_ns, value, computed_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (path, fact) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns, value = excluded.value, computed_at = excluded.computed_at',
+        [file, fact, now.size, now.mtimeNs, value, new Date().toISOString()],
+      );
     }
     return value;
   }
@@ -84,8 +93,8 @@ export class FileHashCache {
     }, { concurrency });
   }
 
-  close(): void {
-    if (this.db?.open) this.db.close();
+  async close(): Promise<void> {
+    await (await this.db.catch(() => null))?.close();
   }
 }
 
@@ -93,11 +102,24 @@ export class FileHashCache {
  * The cache in `<cacheDir>/file-hashes.db`. When the cache folder cannot be written (a read-only
  * home, say) hashes are still computed, only not kept.
  */
-export function openFileHashCache(cacheDir: string | null): FileHashCache {
+export async function openFileHashCache(cacheDir: string | null): Promise<FileHashCache> {
   if (cacheDir === null) return new FileHashCache(null);
+  const cache = new FileHashCache(join(resolve(cacheDir), FILE_HASHES_DB));
   try {
-    return new FileHashCache(join(resolve(cacheDir), FILE_HASHES_DB));
+    await cache.ready();
+    return cache;
   } catch {
     return new FileHashCache(null);
   }
+}
+
+async function openCacheFile(path: string): Promise<SqlDatabase> {
+  const db = openSqliteDatabase(path);
+  try {
+    await migrateDatabase(db, migrations);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  return db;
 }

@@ -1,44 +1,17 @@
 /**
- * The one adapter for onnxruntime-node, loaded lazily. Exposes only what retest needs: create a
- * session from a file or bytes, read its input/output metadata, run float32 batches.
+ * The one adapter for onnxruntime-node, loaded lazily (commands that run no model never load the
+ * native module). Exposes only what retest needs (./types.ts): create a session from a file or
+ * bytes, read its input/output metadata, run typed batches.
  */
-import { ioError, dataError } from '../core/errors.ts';
 import { availableParallelism } from 'node:os';
+import { dataError, ioError } from '../core/index.ts';
+import type { OnnxSession, SessionOptions, TensorData, TensorInfo, TensorValue } from './types.ts';
 
 type Ort = typeof import('onnxruntime-node');
 let ortModule: Ort | undefined;
 async function loadOrt(): Promise<Ort> {
   ortModule ??= await import('onnxruntime-node');
   return ortModule;
-}
-
-export interface TensorInfo {
-  name: string;
-  /** Element type ("float32", ...), or undefined when not a tensor. */
-  type: string | undefined;
-  /** Dimensions; strings for symbolic ones ("batch"). */
-  shape: (number | string)[];
-}
-
-/** The element types retest feeds and reads: float32 for images and features, 8-bit inputs and int32 outputs for the integer GEMM of near-duplicate search. */
-export type TensorData = Float32Array | Uint8Array | Int8Array | Int32Array;
-
-export interface TensorValue<D extends TensorData = TensorData> {
-  data: D;
-  dims: number[];
-}
-
-export interface OnnxSession {
-  readonly inputs: TensorInfo[];
-  readonly outputs: TensorInfo[];
-  /**
-   * Runs the graph and returns the requested outputs (all of them when `outputNames` is omitted).
-   * Image models take and give float32; other element types are passed through as typed arrays.
-   */
-  run(feeds: Record<string, TensorValue>, outputNames?: string[]): Promise<Record<string, TensorValue<Float32Array>>>;
-  /** Like `run`, for graphs whose outputs are not float32 (e.g. int32 from MatMulInteger). */
-  runTyped(feeds: Record<string, TensorValue>, outputNames?: string[]): Promise<Record<string, TensorValue>>;
-  release(): Promise<void>;
 }
 
 function elementType(data: TensorData): 'float32' | 'uint8' | 'int8' | 'int32' {
@@ -48,11 +21,7 @@ function elementType(data: TensorData): 'float32' | 'uint8' | 'int8' | 'int32' {
   return 'int32';
 }
 
-export interface SessionOptions {
-  /** Intra-op threads; default: all cores. */
-  threads?: number | undefined;
-}
-
+/** Opens a model from a file path or its bytes. A file that is not a valid model is a data error naming it. */
 export async function createSession(model: string | Uint8Array, options: SessionOptions = {}): Promise<OnnxSession> {
   const ort = await loadOrt();
   const where = typeof model === 'string' ? model : `<${model.byteLength}-byte model>`;
