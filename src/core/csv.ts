@@ -4,7 +4,15 @@
  * quote, a missing header column, and — through `numberCell` — a numeric cell that is empty, not
  * a plain decimal number (`0x3`, `1e`, `NaN`), not an integer where one is needed, or out of range.
  */
-import { parse } from 'csv-parse/sync';
+import { createRequire } from 'node:module';
+
+// Loaded on first use: commands that never read a CSV do not pay for the parser at start-up.
+const require = createRequire(import.meta.url);
+let csvParse: ((input: string, options: import('csv-parse/sync').Options) => unknown) | undefined;
+function parse(input: string, options: import('csv-parse/sync').Options): unknown {
+  csvParse ??= (require('csv-parse/sync') as typeof import('csv-parse/sync')).parse as (input: string, options: import('csv-parse/sync').Options) => unknown;
+  return csvParse(input, options);
+}
 import { dataError, preview } from './errors.ts';
 
 /** A parsed CSV file: its header and rows, each row with the line it ends on (1-based). */

@@ -3,7 +3,11 @@
  * stderr is not a TTY (CI, pipes), it prints nothing. Library code receives a `Progress` and never
  * decides by itself whether to print.
  */
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type cliProgress from 'cli-progress';
+
+// Loaded when a terminal bar is first drawn, not at start-up.
+const require = createRequire(import.meta.url);
 
 export interface Progress {
   /** Starts (or restarts) a phase of `total` units, already `done` of them. */
@@ -55,7 +59,8 @@ export function terminalProgress(options: { quiet?: boolean; unit?: string } = {
       value = done;
       startedAt = Date.now();
       startedDone = done;
-      bar = new cliProgress.SingleBar(
+      const bars = require('cli-progress') as typeof cliProgress;
+      bar = new bars.SingleBar(
         {
           stream: process.stderr,
           format: `${label ? `${label} ` : ''}[{bar}] {shown} | {speed} | ETA {eta_formatted}`,
@@ -63,7 +68,7 @@ export function terminalProgress(options: { quiet?: boolean; unit?: string } = {
           hideCursor: true,
           clearOnComplete: false,
         },
-        cliProgress.Presets.shades_classic,
+        bars.Presets.shades_classic,
       );
       bar.start(total, done, payload());
     },

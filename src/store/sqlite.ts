@@ -3,13 +3,17 @@
  * applies named, ordered migrations once each (recorded in `schema_migrations`), each in its own
  * transaction. Stages declare their schema as `Migration[]` and call `openDatabase` or `migrate`.
  */
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type BetterSqlite3 from 'better-sqlite3';
+
+// Loaded on first open (see sqlite-database.ts for the same reason).
+const require = createRequire(import.meta.url);
 import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fromSystemError, ioError } from '../core/errors.ts';
 import { makeDirectory } from '../core/files.ts';
 
-export type Db = Database.Database;
+export type Db = BetterSqlite3.Database;
 
 export interface Migration {
   /** Unique, stable name, e.g. "eval-001-initial". Never rename one that shipped. */
@@ -33,6 +37,7 @@ export function openDatabase(path: string, migrations: readonly Migration[] = []
   }
   let db: Db | undefined;
   try {
+    const Database = require('better-sqlite3') as typeof BetterSqlite3;
     db = new Database(path);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
