@@ -16,6 +16,7 @@ import { extname, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { dataError, ioError, sampleWithoutReplacement, usageError, type Rng } from '../core/index.ts';
+import { parseJson } from '../core/parse.ts';
 
 /** A keyword and how many original images carry it. */
 export interface KeywordCount {
@@ -196,18 +197,9 @@ export function readKeywordCounts(path: string): OriginalKeywordCounts {
   const body = readText(file, 'keyword counts');
   const counts: OriginalKeywordCounts = new Map();
   if (extname(file).toLowerCase() === '.json') {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(body);
-    } catch (cause) {
-      throw dataError('the keyword counts are not valid JSON', { file, cause, expected: 'JSON: {class: {keyword: count}} or [{class, keyword, count?}]' });
-    }
-    const parsed = jsonCounts.safeParse(raw);
-    if (!parsed.success) {
-      throw dataError('the keyword counts are malformed', { file, received: issues(parsed.error), expected: '{"<class>": {"<keyword>": <count>}} or [{"class", "keyword", "count"?}] (also {"cifar10_label", "nn_keyword"})' });
-    }
-    if (Array.isArray(parsed.data)) for (const r of parsed.data) addCount(counts, r.classKey, r.keyword, r.count ?? 1);
-    else for (const [c, keywords] of Object.entries(parsed.data)) for (const [k, n] of Object.entries(keywords)) addCount(counts, c, k, n);
+    const data = parseJson(body, jsonCounts, { file, what: 'the keyword counts', expected: '{"<class>": {"<keyword>": <count>}} or [{"class", "keyword", "count"?}] (also {"cifar10_label", "nn_keyword"})' });
+    if (Array.isArray(data)) for (const r of data) addCount(counts, r.classKey, r.keyword, r.count ?? 1);
+    else for (const [c, keywords] of Object.entries(data)) for (const [k, n] of Object.entries(keywords)) addCount(counts, c, k, n);
     return counts;
   }
   const records = csvRecords(file, body, 'a CSV file with a header: class,keyword[,count]');

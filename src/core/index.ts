@@ -4,3 +4,4 @@ export * from './hash.ts';
 export * from './progress.ts';
 export * from './files.ts';
 export * from './csv.ts';
+export * from './parse.ts';
