@@ -5,3 +5,5 @@ export * from './progress.ts';
 export * from './files.ts';
 export * from './csv.ts';
 export * from './parse.ts';
+export * from './redact.ts';
+export * from './http.ts';

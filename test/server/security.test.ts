@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ClassDef } from '../../src/classes/index.ts';
 import { sha256Hex } from '../../src/core/index.ts';
-import { buildApp, escapeHtml, html, inviteLabellers, redactUrl } from '../../src/server/index.ts';
+import { redactUrl } from '../../src/core/redact.ts';
+import { buildApp, escapeHtml, html, inviteLabellers } from '../../src/server/index.ts';
 import { buildFixture, type Fixture } from './fixture.ts';
 import { Client, hidden, imageTokens, imageUrls } from './client.ts';
 
