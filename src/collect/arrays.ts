@@ -11,7 +11,7 @@ import { dataError, ioError, usageError } from '../core/errors.ts';
 import { npyToNumbers, readCifarBin, readNpy } from '../formats/index.ts';
 import type { Candidate, CandidateSource, SourceContext } from './types.ts';
 
-export interface ArraySourceOptions {
+export interface ArrayCandidateSourceOptions {
   /** A CIFAR `.bin` file or a `.npy` (N, H, W, 3) uint8 array. */
   file: string;
   classes: readonly ClassDef[];
@@ -27,7 +27,7 @@ export interface ArraySourceOptions {
   source?: string;
 }
 
-export function arraySource(options: ArraySourceOptions): CandidateSource {
+export function arrayCandidateSource(options: ArrayCandidateSourceOptions): CandidateSource {
   const file = resolve(options.file);
   const { count, height, width, pixels, fileLabels } = readPixels(file);
   let labels: ArrayLike<number> | undefined = fileLabels;

@@ -5,7 +5,7 @@ import { usageError } from '../../core/errors.ts';
 import { terminalProgress } from '../../core/progress.ts';
 import {
   FlickrClient,
-  arraySource,
+  arrayCandidateSource,
   collectStatus,
   flickrSource,
   folderSource,
@@ -181,7 +181,7 @@ Examples:
   $ retest collect arrays pool_data.npy --labels pool_labels.npy --keywords pool_keywords.json`),
   ).action(async (file: string, options: CommonOptions & { labels?: string; class?: string; keywords?: string; limit?: number }) => {
     await run(options, (workspace) =>
-      arraySource({
+      arrayCandidateSource({
         file,
         classes: workspace.classes,
         ...(options.labels ? { labelsFile: options.labels } : {}),
