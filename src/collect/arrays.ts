@@ -44,7 +44,7 @@ export function arrayCandidateSource(options: ArrayCandidateSourceOptions): Cand
   }
   if (options.classIdx === undefined && labels) {
     for (let i = 0; i < count; i++) {
-      const l = labels[i] as number;
+      const l = labels[i]!;
       if (!Number.isInteger(l) || l < 0 || l >= options.classes.length) {
         throw dataError('a label is not a class index of the workspace', { file: options.labelsFile ?? file, record: i, expected: `an integer 0…${options.classes.length - 1}`, received: String(l) });
       }

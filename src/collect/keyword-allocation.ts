@@ -214,7 +214,7 @@ export function readKeywordCounts(path: string): OriginalKeywordCounts {
     if (!Number.isInteger(n) || n < 0) problems.push(`line ${line}: count ${JSON.stringify(r.count)} is not a non-negative integer`);
     else addCount(counts, r.class, r.keyword, n);
   });
-  if (problems.length > 0) throw dataError(`${problems.length} bad row(s) in the keyword counts`, { file, record: problems[0]?.split(':')[0], received: problems.slice(0, 5).join('; '), expected: 'class,keyword[,count] with a non-negative integer count' });
+  if (problems.length > 0) throw dataError(`${problems.length} bad row(s) in the keyword counts`, { file, record: problems[0]?.split(':')[0] ?? '', received: problems.slice(0, 5).join('; '), expected: 'class,keyword[,count] with a non-negative integer count' });
   if (counts.size === 0) throw dataError('the keyword counts are empty', { file, expected: 'at least one class,keyword row' });
   return counts;
 }
@@ -247,7 +247,7 @@ export function readKeywordPool(path: string): PoolImage[] {
     if (parsed.success) out.push({ image: parsed.data.image, keyword: parsed.data.keyword, classKey: parsed.data.class ?? null });
     else problems.push(`record ${i}: ${issues(parsed.error)}`);
   });
-  if (problems.length > 0) throw dataError(`${problems.length} bad record(s) in the keyword pool`, { file, record: problems[0]?.split(':')[0], received: problems.slice(0, 5).join('; '), expected: 'image (or url/path) and keyword, optionally class' });
+  if (problems.length > 0) throw dataError(`${problems.length} bad record(s) in the keyword pool`, { file, record: problems[0]?.split(':')[0] ?? '', received: problems.slice(0, 5).join('; '), expected: 'image (or url/path) and keyword, optionally class' });
   const seen = new Set<string>();
   for (const [i, p] of out.entries()) {
     if (seen.has(p.image)) throw dataError('the same image appears twice in the keyword pool', { file, record: i, field: 'image', received: p.image, hint: 'give each image one keyword (and class)' });

@@ -174,7 +174,7 @@ describe('fetchDataset against a local server', () => {
     expect(second.files.map((f) => f.verifiedBy)).toEqual(['recorded-sha256', 'recorded-sha256']);
     // Upstream changes the file: the next download no longer matches.
     const changed = Buffer.from(data);
-    changed[changed.length - 1] ^= 0xff;
+    changed[changed.length - 1]! ^= 0xff;
     files.set('/toy-c/toy_data.npy', changed);
     const error = await rejection(fetchDataset(spec, { cacheDir, force: true }));
     expect(error.expected).toMatch(new RegExp(`^${sha256(data)} \\(recorded at the first download`));
@@ -323,7 +323,7 @@ describeWithData('fetching a registry dataset from a mirror', () => {
   it('a labels file that differs from the pinned checksum is rejected', async () => {
     const cacheDir = join(dir, 'registry-cache-2');
     const labels = Buffer.from(readFileSync(join(SHARED_DATA, 'cifar10.1/cifar10.1_v6_labels.npy')));
-    labels[200] ^= 1;
+    labels[200]! ^= 1;
     files.set('/bad-mirror/cifar10.1_v6_labels.npy', labels);
     files.set('/bad-mirror/cifar10.1_v6_data.npy', Buffer.from(encodeNpy(npyArray('|u1', [2000, 32, 32, 3], new Uint8Array(2000 * 3072)))));
     const error = await rejection(fetchDataset('cifar10.1-v6', { cacheDir, mirror: `${base}/bad-mirror` }));
