@@ -7,3 +7,4 @@ export * from './csv.ts';
 export * from './parse.ts';
 export * from './redact.ts';
 export * from './http.ts';
+export * from './wire-error.ts';

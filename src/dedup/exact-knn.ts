@@ -7,14 +7,16 @@
  * so that reported distances are exact (an exact copy has distance 0).
  */
 import { availableParallelism } from 'node:os';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel } from 'node:worker_threads';
+import { Piscina } from 'piscina';
 import { usageError } from '../core/errors.ts';
+import { fromWireError, isWireFailure, type WireFailure } from '../core/wire-error.ts';
+import type { KnnTask } from './knn-worker.ts';
 import type { ByteKernelKind } from './dot-kernel.ts';
 import { byteDimensionProblem, chooseByteKernel, KERNEL_NAMES } from './kernel-check.ts';
 import { ShardScanner, type ScanInit, type ShardTask } from './shard-scanner.ts';
-import { TopK } from './top-k.ts';
+import { TopK, type TopKData } from './top-k.ts';
 import { readRows, vectorRow } from './vector-source.ts';
 import type { KernelReport, KnnOptions, KnnResult, Neighbour, VectorSource } from './types.ts';
 
@@ -130,86 +132,64 @@ async function scanInline(init: ScanInit, shards: ShardTask[], onShard: (count: 
   return top;
 }
 
-/**
- * Starts a search worker. From compiled JavaScript the worker file is loaded directly; from the
- * TypeScript sources (tsx, vitest) a one-line bootstrap registers tsx inside the worker first,
- * because module hooks registered in the main thread do not reach worker threads.
- */
-function startWorker(): Worker {
-  const self = fileURLToPath(import.meta.url);
-  if (!self.endsWith('.ts')) return new Worker(new URL('./knn-worker.js', import.meta.url));
-  // The ESM build of tsx's API (its CommonJS build cannot register hooks from inside a worker).
-  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
-  const entry = new URL('./knn-worker.ts', import.meta.url).href;
-  const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(boot, { eval: true });
+/** The worker entry: the compiled file, or a bootstrap that registers tsx when running from sources. */
+function workerFile(): string {
+  const fromSources = fileURLToPath(import.meta.url).endsWith('.ts');
+  return fileURLToPath(new URL(fromSources ? './knn-worker-tsx.mjs' : './knn-worker.js', import.meta.url));
 }
 
 /**
- * Idle workers kept for the next search (starting one costs about a second under tsx). They are
- * unref'd while idle, so they never keep the process alive.
+ * One pool for the process, kept for the next search (starting a worker costs about a second
+ * under tsx); its threads are unref'd between searches, so they never keep the process alive.
+ * piscina replaces a worker that died.
  */
-const idle: Worker[] = [];
+let pool: Piscina<KnnTask, TopKData | WireFailure> | null = null;
 
-function takeWorker(): Worker {
-  const worker = idle.pop() ?? startWorker();
-  worker.ref();
-  return worker;
-}
-
-function releaseWorker(worker: Worker, healthy: boolean): void {
-  worker.removeAllListeners('message');
-  worker.removeAllListeners('error');
-  worker.removeAllListeners('exit');
-  if (!healthy) {
-    void worker.terminate();
-    return;
+function knnPool(size: number): Piscina<KnnTask, TopKData | WireFailure> {
+  if (!pool || pool.options.maxThreads < size) {
+    void pool?.destroy();
+    pool = new Piscina<KnnTask, TopKData | WireFailure>({ filename: workerFile(), minThreads: 0, maxThreads: Math.max(size, defaultWorkers()), idleTimeout: 30_000 });
   }
-  worker.unref();
-  worker.on('exit', () => {
-    const i = idle.indexOf(worker);
-    if (i >= 0) idle.splice(i, 1);
-  });
-  idle.push(worker);
+  return pool;
 }
 
+/**
+ * Shards dealt round-robin to `count` tasks (equal-sized shards, so the tasks finish together);
+ * each task keeps its own best candidates, merged here.
+ */
 async function scanInWorkers(init: ScanInit, shards: ShardTask[], count: number, onShard: (count: number) => void): Promise<TopK> {
   const top = new TopK(init.queryCount, init.capacity);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.max(1, count) }, () =>
-      new Promise<void>((resolve, reject) => {
-        const worker = takeWorker();
-        const fail = (error: Error) => {
-          releaseWorker(worker, false);
-          reject(error);
-        };
-        const feed = () => {
-          if (next < shards.length) worker.postMessage({ type: 'shard', task: shards[next++] });
-          else worker.postMessage({ type: 'finish' });
-        };
-        worker.on('message', (message: { type: string; count?: number; scores?: Float64Array; indices?: Int32Array; sizes?: Int32Array; message?: string; stack?: string }) => {
-          if (message.type === 'done') {
-            onShard(message.count ?? 0);
-            feed();
-          } else if (message.type === 'result') {
-            top.merge({ scores: message.scores as Float64Array, indices: message.indices as Int32Array, sizes: message.sizes as Int32Array });
-            releaseWorker(worker, true);
-            resolve();
-          } else if (message.type === 'error') {
-            const error = new Error(`search worker failed: ${message.message}`);
-            if (message.stack) error.stack = message.stack;
-            fail(error);
-          }
-        });
-        worker.on('error', fail);
-        worker.on('exit', (code) => fail(new Error(`search worker exited with code ${code}`)));
-        worker.postMessage({ type: 'init', init });
-        feed();
-      }),
-    ),
-  );
+  const tasks = Math.max(1, count);
+  const piscina = knnPool(tasks);
+  for (const thread of piscina.threads) thread.ref();
+  try {
+    await scanTasks(piscina, init, shards, tasks, onShard, top);
+  } finally {
+    // Idle workers wait for the next search without keeping the process alive.
+    for (const thread of piscina.threads) thread.unref();
+  }
   return top;
+}
+
+async function scanTasks(piscina: Piscina<KnnTask, TopKData | WireFailure>, init: ScanInit, shards: ShardTask[], tasks: number, onShard: (count: number) => void, top: TopK): Promise<void> {
+  await Promise.all(
+    Array.from({ length: tasks }, async (_, t) => {
+      const { port1, port2 } = new MessageChannel();
+      port1.on('message', (n: number) => onShard(n));
+      // The worker closes its end after the last progress message: wait for it, so none is lost.
+      const drained = new Promise<void>((resolve) => port1.once('close', () => resolve()));
+      let result: TopKData | WireFailure;
+      try {
+        result = await piscina.run({ init, shards: shards.filter((_, s) => s % tasks === t), progress: port2 }, { transferList: [port2] });
+      } catch (error) {
+        port1.close();
+        throw error;
+      }
+      await drained;
+      if (isWireFailure(result)) throw fromWireError(result.failure, 'a search worker');
+      top.merge(result);
+    }),
+  );
 }
 
 /** Whether every value is an integer 0…255 (in-memory sources only; files are not scanned). */

@@ -1,38 +1,34 @@
 /**
- * Worker-thread entry of exact search. Workers are pooled and reused across searches. Protocol
- * (from the parent): `{type:'init', init}` starts a search (a fresh `ShardScanner`);
- * `{type:'shard', task}` → scans it and answers `{type:'done', count}`; `{type:'finish'}` → answers
- * `{type:'result', scores, indices, sizes}` (transferred). Errors are answered as
- * `{type:'error', message, stack}`.
+ * Worker-thread entry of exact search (piscina). One task scans a list of reference shards against
+ * one chunk of queries and answers its best candidates per query; progress goes back shard by
+ * shard on the task's own MessagePort. A failure is answered as data (`WireFailure`), so a
+ * RetestError arrives in the caller as the RetestError it was.
  */
-import { parentPort } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
+import { toWireError, type WireFailure } from '../core/wire-error.ts';
 import { ShardScanner, type ScanInit, type ShardTask } from './shard-scanner.ts';
+import type { TopKData } from './top-k.ts';
 
-type Message = { type: 'init'; init: ScanInit } | { type: 'shard'; task: ShardTask } | { type: 'finish' };
+export interface KnnTask {
+  init: ScanInit;
+  shards: ShardTask[];
+  /** Receives the reference count of each shard once it is scanned. */
+  progress: MessagePort;
+}
 
-const port = parentPort;
-if (port) {
-  let scanner: ShardScanner | null = null;
-  let queue: Promise<void> = Promise.resolve();
-  port.on('message', (message: Message) => {
-    queue = queue
-      .then(async () => {
-        if (message.type === 'init') {
-          await scanner?.close();
-          scanner = new ShardScanner(message.init);
-          await scanner.open();
-        } else if (message.type === 'shard') {
-          if (!scanner) throw new Error('shard before init');
-          await scanner.scan(message.task);
-          port.postMessage({ type: 'done', count: message.task.count });
-        } else {
-          if (!scanner) throw new Error('finish before init');
-          const result = scanner.result();
-          await scanner.close();
-          scanner = null;
-          port.postMessage({ type: 'result', ...result }, [result.scores.buffer as ArrayBuffer, result.indices.buffer as ArrayBuffer, result.sizes.buffer as ArrayBuffer]);
-        }
-      })
-      .catch((error: Error) => port.postMessage({ type: 'error', message: error.message, stack: error.stack }));
-  });
+export default async function scanShards(task: KnnTask): Promise<TopKData | WireFailure> {
+  const scanner = new ShardScanner(task.init);
+  try {
+    await scanner.open();
+    for (const shard of task.shards) {
+      await scanner.scan(shard);
+      task.progress.postMessage(shard.count);
+    }
+    return scanner.result();
+  } catch (error) {
+    return { failure: toWireError(error) };
+  } finally {
+    await scanner.close();
+    task.progress.close();
+  }
 }

@@ -3,6 +3,13 @@
  * (no objects in the hot loop). A score no better than the heap's worst is rejected with one
  * comparison, which is what almost every reference gets.
  */
+/** A TopK's contents as plain typed arrays (what crosses threads). */
+export interface TopKData {
+  scores: Float64Array;
+  indices: Int32Array;
+  sizes: Int32Array;
+}
+
 export class TopK {
   /** Number of queries. */
   readonly rows: number;

@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import { RetestError, type RetestErrorKind } from '../core/errors.ts';
+import { fromWireError } from '../core/wire-error.ts';
 import { preloadImageCodec, type RgbImage } from '../formats/index.ts';
 import { cropImage } from './crop-image.ts';
 import type { CropTask, CropTaskFailure } from './crop-task.ts';
@@ -32,15 +32,6 @@ function workerFile(): string {
   return fileURLToPath(new URL(fromSources ? './crop-worker-tsx.mjs' : './crop-worker.js', import.meta.url));
 }
 
-function rebuild(failure: CropTaskFailure['failure']): Error {
-  const { kind, message, ...details } = failure;
-  if (kind === 'data' || kind === 'usage' || kind === 'io') {
-    const defined = Object.fromEntries(Object.entries(details).filter(([, v]) => v !== undefined));
-    return new RetestError(kind as RetestErrorKind, message, defined);
-  }
-  return new Error(message);
-}
-
 export async function createCropPool(options: CropPoolOptions = {}): Promise<CropPool> {
   const threads = options.threads ?? Math.min(8, availableParallelism());
   if (threads === 0) {
@@ -63,7 +54,7 @@ export async function createCropPool(options: CropPoolOptions = {}): Promise<Cro
         transferList = [bytes.buffer as ArrayBuffer];
       }
       const result = await piscina.run(task, transferList ? { transferList } : {});
-      if (!(result instanceof Uint8Array)) throw rebuild(result.failure);
+      if (!(result instanceof Uint8Array)) throw fromWireError(result.failure, 'a crop worker');
       return { data: result, width: spec.crop, height: spec.crop };
     },
     close: () => piscina.destroy(),

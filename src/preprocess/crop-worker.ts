@@ -4,6 +4,7 @@
  * fields crossing threads.
  */
 import { move } from 'piscina';
+import { toWireError } from '../core/wire-error.ts';
 import { cropImage } from './crop-image.ts';
 import type { CropTask, CropTaskFailure } from './crop-task.ts';
 
@@ -12,20 +13,6 @@ export default async function cropTask(task: CropTask): Promise<Uint8Array | Cro
     const crop = await cropImage(task.source, task.spec);
     return move(crop.data) as Uint8Array;
   } catch (error) {
-    return { failure: failureOf(error) };
+    return { failure: toWireError(error) };
   }
-}
-
-function failureOf(error: unknown): CropTaskFailure['failure'] {
-  const e = error as Partial<Record<'kind' | 'message' | 'file' | 'field' | 'expected' | 'received' | 'hint', unknown>>;
-  const text = (key: keyof typeof e) => (typeof e[key] === 'string' ? (e[key] as string) : undefined);
-  return {
-    kind: text('kind') ?? null,
-    message: text('message') ?? String(error),
-    file: text('file'),
-    field: text('field'),
-    expected: text('expected'),
-    received: text('received'),
-    hint: text('hint'),
-  };
 }
