@@ -6,6 +6,7 @@ import { Command, CommanderError, Help } from 'commander';
 import { fromSystemError } from '../core/errors.ts';
 import { commands } from './commands/index.ts';
 import type { App } from './types.ts';
+import { runCommandEnd } from '../core/cleanup.ts';
 
 /** Which commands `buildProgram` loads: those an argv names (the default), or all of them. */
 export interface BuildOptions {
@@ -77,5 +78,7 @@ export async function runCli(argv: string[], app: App): Promise<number> {
     process.stderr.write(`retest: unexpected error (this is a bug; please report it with the command you ran)\n`);
     process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
     return 70;
+  } finally {
+    await runCommandEnd();
   }
 }

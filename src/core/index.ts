@@ -8,3 +8,4 @@ export * from './parse.ts';
 export * from './redact.ts';
 export * from './http.ts';
 export * from './wire-error.ts';
+export * from './cleanup.ts';

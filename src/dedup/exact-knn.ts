@@ -10,9 +10,10 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
+import { onCommandEnd } from '../core/cleanup.ts';
 import { usageError } from '../core/errors.ts';
 import { fromWireError, isWireFailure, type WireFailure } from '../core/wire-error.ts';
-import type { KnnTask } from './knn-worker.ts';
+import { DRAINED, type KnnTask } from './knn-worker.ts';
 import type { ByteKernelKind } from './dot-kernel.ts';
 import { byteDimensionProblem, chooseByteKernel, KERNEL_NAMES } from './kernel-check.ts';
 import { ShardScanner, type ScanInit, type ShardTask } from './shard-scanner.ts';
@@ -148,7 +149,13 @@ let pool: Piscina<KnnTask, TopKData | WireFailure> | null = null;
 function knnPool(size: number): Piscina<KnnTask, TopKData | WireFailure> {
   if (!pool || pool.options.maxThreads < size) {
     void pool?.destroy();
-    pool = new Piscina<KnnTask, TopKData | WireFailure>({ filename: workerFile(), minThreads: 0, maxThreads: Math.max(size, defaultWorkers()), idleTimeout: 30_000 });
+    const created = new Piscina<KnnTask, TopKData | WireFailure>({ filename: workerFile(), minThreads: 0, maxThreads: Math.max(size, defaultWorkers()), idleTimeout: 30_000 });
+    pool = created;
+    // A command that searched ends with the pool stopped, so its process exits at once.
+    onCommandEnd(async () => {
+      if (pool === created) pool = null;
+      await created.destroy();
+    });
   }
   return pool;
 }
@@ -175,9 +182,10 @@ async function scanTasks(piscina: Piscina<KnnTask, TopKData | WireFailure>, init
   await Promise.all(
     Array.from({ length: tasks }, async (_, t) => {
       const { port1, port2 } = new MessageChannel();
-      port1.on('message', (n: number) => onShard(n));
-      // The worker closes its end after the last progress message: wait for it, so none is lost.
-      const drained = new Promise<void>((resolve) => port1.once('close', () => resolve()));
+      // The worker ends with DRAINED after its last progress message: wait for it, so none is lost.
+      let drain: () => void = () => {};
+      const drained = new Promise<void>((resolve) => (drain = resolve));
+      port1.on('message', (n: number) => (n === DRAINED ? drain() : onShard(n)));
       let result: TopKData | WireFailure;
       try {
         result = await piscina.run({ init, shards: shards.filter((_, s) => s % tasks === t), progress: port2 }, { transferList: [port2] });
@@ -186,6 +194,7 @@ async function scanTasks(piscina: Piscina<KnnTask, TopKData | WireFailure>, init
         throw error;
       }
       await drained;
+      port1.close();
       if (isWireFailure(result)) throw fromWireError(result.failure, 'a search worker');
       top.merge(result);
     }),

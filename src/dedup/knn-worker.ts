@@ -9,10 +9,13 @@ import { toWireError, type WireFailure } from '../core/wire-error.ts';
 import { ShardScanner, type ScanInit, type ShardTask } from './shard-scanner.ts';
 import type { TopKData } from './top-k.ts';
 
+/** Sent on the progress port after the last shard count (a count is never negative). */
+export const DRAINED = -1;
+
 export interface KnnTask {
   init: ScanInit;
   shards: ShardTask[];
-  /** Receives the reference count of each shard once it is scanned. */
+  /** Receives the reference count of each shard once it is scanned, then DRAINED. */
   progress: MessagePort;
 }
 
@@ -29,6 +32,8 @@ export default async function scanShards(task: KnnTask): Promise<TopKData | Wire
     return { failure: toWireError(error) };
   } finally {
     await scanner.close();
+    // The last message on the port: everything before it has arrived when the caller sees it.
+    task.progress.postMessage(DRAINED);
     task.progress.close();
   }
 }
