@@ -275,3 +275,9 @@ export function updateDedupStatus(db: Db, now = new Date().toISOString()): { res
   })();
   return { resolutions, counts };
 }
+
+/** Near-duplicate state of every candidate with a `dedup_status` row (sampling's eligibility reads it; absent: never searched). */
+export function nearDuplicateStatus(db: Db): Map<string, 'clear' | 'pending' | 'duplicate'> {
+  const rows = db.prepare('SELECT image_id, status FROM dedup_status').all() as { image_id: string; status: 'clear' | 'pending' | 'duplicate' }[];
+  return new Map(rows.map((r) => [r.image_id, r.status]));
+}

@@ -3,8 +3,10 @@
  * thumbnail cache. Built once by `buildApp`.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { createImageCatalog, type ImageCatalog } from '../catalog/index.ts';
 import type { ClassDef } from '../classes/types.ts';
 import { sha256Hex } from '../core/index.ts';
+import { createSampleStore, type SampleStore } from '../sample/index.ts';
 import type { Db } from '../store/index.ts';
 import type { Workspace } from '../workspace/index.ts';
 import { checkOrigin } from './addresses.ts';
@@ -26,6 +28,10 @@ export type Principal = { kind: 'admin' } | { kind: 'labeller'; labeller: Labell
 export interface ServerContext {
   workspace: Workspace;
   db: Db;
+  /** The workspace's images and classes. */
+  catalog: ImageCatalog;
+  /** The workspace's blacklist and sample revisions. */
+  sample: SampleStore;
   classes: Map<number, ClassDef>;
   imageKey: string;
   csrfKey: string;
@@ -58,6 +64,8 @@ export function createContext(options: ServerOptions, adminToken: string): Serve
   return {
     workspace: options.workspace,
     db,
+    catalog: createImageCatalog(options.workspace.sql),
+    sample: createSampleStore(options.workspace.sql),
     classes: new Map(options.workspace.classes.map((c) => [c.index, c])),
     imageKey: secret(db, 'image_key'),
     csrfKey: secret(db, 'csrf_key'),

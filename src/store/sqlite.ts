@@ -12,15 +12,13 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fromSystemError, ioError } from '../core/errors.ts';
 import { makeDirectory } from '../core/files.ts';
+import { migrationSql } from './migrate.ts';
+import type { Migration as PortMigration } from './types.ts';
 
 export type Db = BetterSqlite3.Database;
 
-export interface Migration {
-  /** Unique, stable name, e.g. "eval-001-initial". Never rename one that shipped. */
-  name: string;
-  /** SQL run once, inside a transaction. */
-  sql: string;
-}
+/** The port's named migration (./types.ts); the SQLite text is the one run here. */
+export type Migration = PortMigration;
 
 /**
  * Opens (creating if needed) a SQLite file; `:memory:` for tests. Every fault on the way — a folder
@@ -56,6 +54,22 @@ export function openDatabase(path: string, migrations: readonly Migration[] = []
   }
 }
 
+/**
+ * Applies `migrations` on a connection that `openSqliteDatabase` opened (the workspace shares one
+ * connection between its synchronous `Db` and its async stores) and probes that it is writable,
+ * with the same errors as `openDatabase`.
+ */
+export function prepareConnection(db: Db, path: string, migrations: readonly Migration[]): void {
+  try {
+    migrate(db, migrations);
+    probeWritable(db);
+  } catch (cause) {
+    const known = fromSystemError(cause, path);
+    if (known) throw known;
+    throw ioError('cannot open the store', { file: path, cause, hint: 'check that the path is writable and is a SQLite database' });
+  }
+}
+
 /** A write that is rolled back: SQLITE_READONLY (or another fault) now rather than mid-command. */
 function probeWritable(db: Db): void {
   db.exec('BEGIN IMMEDIATE');
@@ -74,7 +88,7 @@ export function migrate(db: Db, migrations: readonly Migration[]): void {
   for (const migration of migrations) {
     if (applied.has(migration.name)) continue;
     db.transaction(() => {
-      db.exec(migration.sql);
+      db.exec(migrationSql(migration, 'sqlite'));
       record.run(migration.name, new Date().toISOString());
     }).immediate();
   }

@@ -5,8 +5,9 @@ import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadClasses } from '../classes/index.ts';
 import type { ClassDef } from '../classes/index.ts';
-import { dataError, usageError } from '../core/errors.ts';
-import { openDatabase, type Db } from '../store/index.ts';
+import { insertClassesSync, readClassesSync } from '../catalog/index.ts';
+import { fromSystemError, usageError } from '../core/errors.ts';
+import { openSqliteDatabase, prepareConnection, sqliteConnection, type Db, type SqlDatabase } from '../store/index.ts';
 import { BLOB_DIR, CONFIG_FILE, DB_FILE, readConfig, writeConfig } from './config.ts';
 import { allWorkspaceMigrations } from './migrations.ts';
 import type { InitWorkspaceOptions, Workspace, WorkspaceConfig } from './types.ts';
@@ -43,14 +44,11 @@ export function initWorkspace(dir: string, options: InitWorkspaceOptions): Works
     squareSize: options.squareSize ?? (options.classes === 'cifar10' ? 32 : 256),
     createdAt: new Date().toISOString(),
   };
-  const db = openDatabase(join(root, DB_FILE), allWorkspaceMigrations());
-  const insert = db.prepare('INSERT INTO classes (idx, id, names, definition, urls, similar, hypernyms, hypernym_names) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-  db.transaction(() => {
-    for (const c of classes) insert.run(c.index, c.id, JSON.stringify(c.names), c.definition, JSON.stringify(c.urls), JSON.stringify(c.similar), JSON.stringify(c.hypernyms), JSON.stringify(c.hypernymNames ?? []));
-  })();
+  const { db, sql } = openWorkspaceDatabase(join(root, DB_FILE));
+  insertClassesSync(db, classes);
   // The config is written last: a folder without it is not (yet) a workspace.
   writeConfig(join(root, CONFIG_FILE), config);
-  return { dir: root, db, config, classes, blobDir: join(root, BLOB_DIR) };
+  return { dir: root, db, sql, config, classes, blobDir: join(root, BLOB_DIR) };
 }
 
 /** Opens the workspace in `dir`, applying any migrations not yet applied. */
@@ -66,24 +64,43 @@ export function openWorkspace(dir: string): Workspace {
     });
   }
   const config = readConfig(configPath);
-  const db = openDatabase(join(root, DB_FILE), allWorkspaceMigrations());
-  const classes = readClasses(db, join(root, DB_FILE));
-  return { dir: root, db, config, classes, blobDir: join(root, BLOB_DIR) };
+  const { db, sql } = openWorkspaceDatabase(join(root, DB_FILE));
+  let classes;
+  try {
+    classes = readClassesSync(db, join(root, DB_FILE));
+  } catch (error) {
+    void sql.close();
+    throw error;
+  }
+  return { dir: root, db, sql, config, classes, blobDir: join(root, BLOB_DIR) };
 }
 
-/** Closes the workspace's database. */
-export function closeWorkspace(workspace: Workspace): void {
-  if (workspace.db.open) workspace.db.close();
+/**
+ * The workspace database: one SQLite connection shared by the async port (`sql`, which the stage
+ * stores use) and the synchronous handle (`db`) of the stages not yet moved onto the port, so that
+ * the two never wait on each other's write lock. Every stage's migrations applied.
+ */
+function openWorkspaceDatabase(path: string): { db: Db; sql: SqlDatabase } {
+  let sql: SqlDatabase;
+  try {
+    sql = openSqliteDatabase(path);
+  } catch (error) {
+    // The port names a SQLite fault by its code; the workspace says what it means (read-only, full, …).
+    throw fromSystemError((error as { cause?: unknown }).cause, path) ?? error;
+  }
+  const db = sqliteConnection(sql);
+  try {
+    prepareConnection(db, path, allWorkspaceMigrations());
+  } catch (error) {
+    void sql.close();
+    throw error;
+  }
+  return { db, sql };
 }
 
-interface ClassDbRow { idx: number; id: string; names: string; definition: string; urls: string; similar: string; hypernyms: string; hypernym_names: string }
-
-function readClasses(db: Db, file: string): ClassDef[] {
-  const rows = db.prepare('SELECT idx, id, names, definition, urls, similar, hypernyms, hypernym_names FROM classes ORDER BY idx').all() as ClassDbRow[];
-  return rows.map((r, i) => {
-    if (r.idx !== i) throw dataError('the classes table has a gap in its indices', { file, record: i, field: 'idx', expected: String(i), received: String(r.idx) });
-    return { index: r.idx, id: r.id, names: JSON.parse(r.names), definition: r.definition, urls: JSON.parse(r.urls), similar: JSON.parse(r.similar), hypernyms: JSON.parse(r.hypernyms), hypernymNames: JSON.parse(r.hypernym_names) };
-  });
+/** Closes the workspace's database (its connection closes when the last handle on the file is closed). */
+export function closeWorkspace(workspace: Workspace): Promise<void> {
+  return workspace.sql.close();
 }
 
 /**

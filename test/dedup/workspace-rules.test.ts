@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { addKeepers, arraySource, listKeepers, removeKeepers, reviewThreshold, searchWorkspace, updateDedupStatus, type DescriptorInput } from '../../src/dedup/index.ts';
 import { sha256Hex } from '../../src/core/index.ts';
-import { eligibility } from '../../src/sample/index.ts';
+import { eligibility, readEligibilityInput } from '../../src/sample/index.ts';
+import { workspaceStores } from '../../src/app/workspace-stores.ts';
 import { closeWorkspace } from '../../src/workspace/index.ts';
 import { makeWorkspace, noiseImage, nudged } from './workspace-fixture.ts';
 
@@ -72,7 +73,8 @@ describe('never searched ⇒ not eligible', () => {
       updateDedupStatus(workspace.db);
       expect(status(workspace.db).late).toBe('pending');
       expect((workspace.db.prepare("SELECT reason FROM dedup_status WHERE image_id = 'late'").get() as { reason: string }).reason).toMatch(/not searched with pixels, pixels-std/);
-      expect(eligibility(workspace.db).excluded.find((x) => x.imageId === 'late')).toMatchObject({ reason: 'unreviewed' });
+      const st = workspaceStores(workspace);
+      expect(eligibility(await readEligibilityInput(st.sampling, st.sample)).excluded.find((x) => x.imageId === 'late')).toMatchObject({ reason: 'unreviewed' });
     } finally {
       closeWorkspace(workspace);
     }

@@ -72,10 +72,10 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): v
     const image = (field(request.body, 'image') ?? '').trim();
     const reason = (field(request.body, 'reason') ?? '').trim();
     if (image.length === 0 || image.length > 128 || reason.length === 0 || reason.length > 500) return refuse(request, reply, 400, 'Give an image id and a reason (at most 500 characters).', renderMessagePage);
-    const row = prepared(ctx.db, 'SELECT class_idx FROM images WHERE id = ?').get(image) as { class_idx: number } | undefined;
+    const row = await ctx.catalog.image(image);
     if (!row) return refuse(request, reply, 404, 'No image with that id in this workspace.', renderMessagePage);
-    blacklistImage(ctx.db, { imageId: image, reason, by: 'dashboard', now: ctx.now() });
-    const back = field(request.body, 'back') === 'class' ? `/admin/class/${row.class_idx}?notice=blacklisted` : '/admin?notice=blacklisted#blacklist';
+    await blacklistImage(ctx.sample, { imageId: image, reason, by: 'dashboard', now: ctx.now() });
+    const back = field(request.body, 'back') === 'class' ? `/admin/class/${row.classIdx}?notice=blacklisted` : '/admin?notice=blacklisted#blacklist';
     return reply.code(303).header('Location', back).send();
   });
 
@@ -86,7 +86,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): v
     const notice = NOTICES[field(request.query, 'notice') ?? ''];
     const progress = (await ctx.dashboard.get({ now: ctx.now(), minAnswers: ctx.minAnswers, classIdx: idx })).classes[0]!;
     return reply.header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(renderReviewPage({
-      cls, progress, images: reviewImages(ctx.db, idx, { minAnswers: ctx.minAnswers }), csrf: adminCsrf(), dedupReview: ctx.dedupPrefix,
+      cls, progress, images: await reviewImages(ctx, idx, { minAnswers: ctx.minAnswers }), csrf: adminCsrf(), dedupReview: ctx.dedupPrefix,
       ...(notice ? { notice } : {}),
     }));
   });
