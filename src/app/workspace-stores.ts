@@ -8,7 +8,48 @@ import { createImageCatalog } from '../catalog/index.ts';
 import { nearDuplicateStatus } from '../dedup/index.ts';
 import { selectionFrequencies } from '../label/index.ts';
 import { createSampleStore, type SamplingSources } from '../sample/index.ts';
-import { closeWorkspace, openWorkspace, resolveWorkspaceDir, type Workspace } from '../workspace/index.ts';
+import { join } from 'node:path';
+import type { StoreStatus } from '../cli/app-results.ts';
+import { connectStore, migrationStatus, refuseNewer } from '../store/index.ts';
+import {
+  assertWorkspaceFolder,
+  closeWorkspace,
+  DB_FILE,
+  initWorkspace as initWorkspaceWith,
+  openWorkspace as openWorkspaceWith,
+  resolveWorkspaceDir,
+  type InitWorkspaceOptions,
+  type Workspace,
+} from '../workspace/index.ts';
+import { workspaceMigrations } from './migrations.ts';
+
+/** Creates a workspace in `dir` with every stage's tables (`initWorkspace` of src/workspace with this retest's migrations). */
+export function initWorkspace(dir: string, options: InitWorkspaceOptions): Workspace {
+  return initWorkspaceWith(dir, options, workspaceMigrations());
+}
+
+/** Opens the workspace in `dir`, applying this retest's pending migrations. */
+export function openWorkspace(dir: string): Workspace {
+  return openWorkspaceWith(dir, workspaceMigrations());
+}
+
+/**
+ * Opens the workspace of a `--workspace` value (default: $RETEST_WORKSPACE, else the current
+ * folder), runs `fn` and closes it again, also when `fn` throws or its promise rejects.
+ */
+export function withWorkspace<T>(option: string | undefined, fn: (workspace: Workspace) => T): T {
+  const workspace = openWorkspace(resolveWorkspaceDir(option));
+  let result: T;
+  try {
+    result = fn(workspace);
+  } catch (error) {
+    void closeWorkspace(workspace);
+    throw error;
+  }
+  if (result instanceof Promise) return result.finally(() => closeWorkspace(workspace)) as T;
+  void closeWorkspace(workspace);
+  return result;
+}
 
 /** The stores of an open workspace (closing the workspace closes them). */
 export function workspaceStores(workspace: Workspace): WorkspaceStores {
@@ -40,3 +81,21 @@ export async function withWorkspaceStores<T>(option: string | undefined, fn: (st
   }
 }
 
+
+/** Applied, pending and unknown migrations of the workspace's store; changes nothing (the folder must be a workspace). */
+export async function workspaceStatus(option: string | undefined): Promise<StoreStatus> {
+  const path = join(assertWorkspaceFolder(resolveWorkspaceDir(option)), DB_FILE);
+  const db = await connectStore(path, { defaultSchema: 'unused' });
+  try {
+    return { store: 'workspace', exists: true, ...(await migrationStatus(db, workspaceMigrations())), location: path };
+  } finally {
+    await db.close();
+  }
+}
+
+/** Applies the workspace store's pending migrations; its status after. */
+export async function migrateWorkspace(option: string | undefined): Promise<StoreStatus> {
+  refuseNewer(await workspaceStatus(option));
+  await closeWorkspace(openWorkspace(resolveWorkspaceDir(option)));
+  return workspaceStatus(option);
+}

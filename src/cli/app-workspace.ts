@@ -6,7 +6,8 @@
  */
 import type { ImageCatalog } from '../catalog/index.ts';
 import type { SampleStore, SamplingSources } from '../sample/index.ts';
-import type { Workspace } from '../workspace/index.ts';
+import type { InitWorkspaceOptions, Workspace } from '../workspace/index.ts';
+import type { StoreStatus } from './app-results.ts';
 
 /** The stores of one open workspace (they share its database; closing the workspace closes them). */
 export interface WorkspaceStores {
@@ -21,9 +22,19 @@ export interface WorkspaceStores {
 }
 
 export interface WorkspaceApp {
+  /** Creates a workspace in `dir` (new or empty) with every stage's tables, and returns it open (close it with `closeWorkspace`). */
+  initWorkspace(dir: string, options: InitWorkspaceOptions): Promise<Workspace>;
+  /** Opens the workspace of a `--workspace` value, applying pending migrations (close it with `closeWorkspace`). */
+  openWorkspace(option: string | undefined): Promise<Workspace>;
+  /** Opens the workspace of a `--workspace` value, runs `fn`, and closes it again, also when `fn` fails. */
+  withWorkspace<T>(option: string | undefined, fn: (workspace: Workspace) => Promise<T> | T): Promise<T>;
   /**
    * Opens the workspace of a `--workspace` value (default: $RETEST_WORKSPACE, else the current
    * folder) with its stores, runs `fn`, and closes it again, also when `fn` fails.
    */
+  /** Applied, pending and unknown migrations of the workspace's store at a `--workspace` value; changes nothing. */
+  workspaceStatus(option: string | undefined): Promise<StoreStatus>;
+  /** Applies the pending migrations of the workspace's store (a store of a newer retest is refused); its status after. */
+  migrateWorkspace(option: string | undefined): Promise<StoreStatus>;
   withWorkspaceStores<T>(option: string | undefined, fn: (stores: WorkspaceStores) => Promise<T> | T): Promise<T>;
 }

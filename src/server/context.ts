@@ -4,7 +4,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createImageCatalog, type ImageCatalog } from '../catalog/index.ts';
-import type { ClassDef } from '../classes/types.ts';
+import type { ClassDef } from '../classes/index.ts';
 import { sha256Hex } from '../core/index.ts';
 import { createSampleStore, type SampleStore } from '../sample/index.ts';
 import type { Db } from '../store/index.ts';

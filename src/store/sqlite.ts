@@ -12,7 +12,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fromSystemError, ioError } from '../core/errors.ts';
 import { makeDirectory } from '../core/files.ts';
-import { migrationSql } from './migrate.ts';
+import { migrationSql, refuseNewer } from './migrate.ts';
 import type { Migration as PortMigration } from './types.ts';
 
 export type Db = BetterSqlite3.Database;
@@ -61,6 +61,7 @@ export function openDatabase(path: string, migrations: readonly Migration[] = []
  */
 export function prepareConnection(db: Db, path: string, migrations: readonly Migration[]): void {
   try {
+    refuseNewerSync(db, path, migrations);
     migrate(db, migrations);
     probeWritable(db);
   } catch (cause) {
@@ -68,6 +69,21 @@ export function prepareConnection(db: Db, path: string, migrations: readonly Mig
     if (known) throw known;
     throw ioError('cannot open the store', { file: path, cause, hint: 'check that the path is writable and is a SQLite database' });
   }
+}
+
+/** A store written by a newer retest (migrations this build does not know) is refused, as on the port. */
+function refuseNewerSync(db: Db, path: string, migrations: readonly Migration[]): void {
+  if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get() === undefined) return;
+  const rows = db.prepare('SELECT name, applied_at AS appliedAt FROM schema_migrations ORDER BY applied_at, name').all() as { name: string; appliedAt: string }[];
+  const known = new Set(migrations.map((m) => m.name));
+  const applied = new Set(rows.map((r) => r.name));
+  refuseNewer({
+    location: path,
+    dialect: 'sqlite',
+    applied: rows,
+    pending: migrations.filter((m) => !applied.has(m.name)).map((m) => m.name),
+    unknown: rows.filter((r) => !known.has(r.name)).map((r) => r.name),
+  });
 }
 
 /** A write that is rolled back: SQLITE_READONLY (or another fault) now rather than mid-command. */

@@ -23,7 +23,7 @@
  * - `ingest_failures` has an INTEGER PRIMARY KEY `id` and a `class_idx` column; failures of a
  *   source id that later succeeds stay recorded (history), `retest collect` reports the open ones.
  */
-import type { ClassDef } from '../classes/types.ts';
+import type { ClassDef } from '../classes/index.ts';
 import type { Db, SqlDatabase } from '../store/index.ts';
 
 /** Contents of `retest.json`. */

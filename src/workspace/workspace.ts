@@ -7,17 +7,16 @@ import { loadClasses } from '../classes/index.ts';
 import type { ClassDef } from '../classes/index.ts';
 import { insertClassesSync, readClassesSync } from '../catalog/index.ts';
 import { fromSystemError, usageError } from '../core/errors.ts';
-import { openSqliteDatabase, prepareConnection, sqliteConnection, type Db, type SqlDatabase } from '../store/index.ts';
+import { openSqliteDatabase, prepareConnection, sqliteConnection, type Db, type SqlDatabase, type SqlMigration } from '../store/index.ts';
 import { BLOB_DIR, CONFIG_FILE, DB_FILE, readConfig, writeConfig } from './config.ts';
-import { allWorkspaceMigrations } from './migrations.ts';
 import type { InitWorkspaceOptions, Workspace, WorkspaceConfig } from './types.ts';
-import { resolveWorkspaceDir } from './paths.ts';
 
 /**
  * Creates a workspace in `dir` (created if missing; it must not already be a workspace and must be
- * empty apart from hidden files) and returns it open.
+ * empty apart from hidden files) and returns it open, with `migrations` applied (every stage's,
+ * composed by the composition root: src/app/migrations.ts).
  */
-export function initWorkspace(dir: string, options: InitWorkspaceOptions): Workspace {
+export function initWorkspace(dir: string, options: InitWorkspaceOptions, migrations: readonly SqlMigration[]): Workspace {
   const root = resolve(dir);
   if (existsSync(join(root, CONFIG_FILE))) {
     throw usageError('this folder is already a workspace', { file: root, hint: 'open it with --workspace, or choose another folder' });
@@ -44,15 +43,15 @@ export function initWorkspace(dir: string, options: InitWorkspaceOptions): Works
     squareSize: options.squareSize ?? (options.classes === 'cifar10' ? 32 : 256),
     createdAt: new Date().toISOString(),
   };
-  const { db, sql } = openWorkspaceDatabase(join(root, DB_FILE));
+  const { db, sql } = openWorkspaceDatabase(join(root, DB_FILE), migrations);
   insertClassesSync(db, classes);
   // The config is written last: a folder without it is not (yet) a workspace.
   writeConfig(join(root, CONFIG_FILE), config);
   return { dir: root, db, sql, config, classes, blobDir: join(root, BLOB_DIR) };
 }
 
-/** Opens the workspace in `dir`, applying any migrations not yet applied. */
-export function openWorkspace(dir: string): Workspace {
+/** The absolute path of `dir` when it is a workspace (its config and database exist); else a usage error saying what is missing. */
+export function assertWorkspaceFolder(dir: string): string {
   const root = resolve(dir);
   const configPath = join(root, CONFIG_FILE);
   if (!existsSync(configPath) || !existsSync(join(root, DB_FILE))) {
@@ -63,8 +62,15 @@ export function openWorkspace(dir: string): Workspace {
       hint: 'create one with `retest init DIR --classes imagenet|cifar10|FILE.json`, or pass --workspace DIR',
     });
   }
+  return root;
+}
+
+/** Opens the workspace in `dir`, applying those of `migrations` not yet applied. */
+export function openWorkspace(dir: string, migrations: readonly SqlMigration[]): Workspace {
+  const root = assertWorkspaceFolder(dir);
+  const configPath = join(root, CONFIG_FILE);
   const config = readConfig(configPath);
-  const { db, sql } = openWorkspaceDatabase(join(root, DB_FILE));
+  const { db, sql } = openWorkspaceDatabase(join(root, DB_FILE), migrations);
   let classes;
   try {
     classes = readClassesSync(db, join(root, DB_FILE));
@@ -80,7 +86,7 @@ export function openWorkspace(dir: string): Workspace {
  * stores use) and the synchronous handle (`db`) of the stages not yet moved onto the port, so that
  * the two never wait on each other's write lock. Every stage's migrations applied.
  */
-function openWorkspaceDatabase(path: string): { db: Db; sql: SqlDatabase } {
+function openWorkspaceDatabase(path: string, migrations: readonly SqlMigration[]): { db: Db; sql: SqlDatabase } {
   let sql: SqlDatabase;
   try {
     sql = openSqliteDatabase(path);
@@ -90,7 +96,7 @@ function openWorkspaceDatabase(path: string): { db: Db; sql: SqlDatabase } {
   }
   const db = sqliteConnection(sql);
   try {
-    prepareConnection(db, path, allWorkspaceMigrations());
+    prepareConnection(db, path, migrations);
   } catch (error) {
     void sql.close();
     throw error;
@@ -101,22 +107,4 @@ function openWorkspaceDatabase(path: string): { db: Db; sql: SqlDatabase } {
 /** Closes the workspace's database (its connection closes when the last handle on the file is closed). */
 export function closeWorkspace(workspace: Workspace): Promise<void> {
   return workspace.sql.close();
-}
-
-/**
- * Opens the workspace of a `--workspace` value (default: $RETEST_WORKSPACE, else the current
- * folder), runs `fn` and closes it again, also when `fn` throws or its promise rejects.
- */
-export function withWorkspace<T>(option: string | undefined, fn: (workspace: Workspace) => T): T {
-  const workspace = openWorkspace(resolveWorkspaceDir(option));
-  let result: T;
-  try {
-    result = fn(workspace);
-  } catch (error) {
-    closeWorkspace(workspace);
-    throw error;
-  }
-  if (result instanceof Promise) return result.finally(() => closeWorkspace(workspace)) as T;
-  closeWorkspace(workspace);
-  return result;
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createRng, sha256Hex } from '../../src/core/index.ts';
 import { readCifar101 } from '../../src/formats/index.ts';
 import { resolveDataset } from '../../src/datasets/index.ts';
-import { initWorkspace } from '../../src/workspace/index.ts';
+import { initWorkspace } from '../../src/app/workspace-stores.ts';
 import { ingest, type Candidate, type CandidateSource } from '../../src/collect/index.ts';
 import { createTasks, exportMturk } from '../../src/label/index.ts';
 import { createRevision } from '../../src/sample/index.ts';

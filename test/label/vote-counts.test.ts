@@ -6,7 +6,7 @@ import { npyToNumbers, readCifarBin, readNpy } from '../../src/formats/index.ts'
 import { controlAccuracy, createTasks, importVoteCounts, selectionFrequencies } from '../../src/label/index.ts';
 import { createRevision } from '../../src/sample/index.ts';
 import { workspaceStores } from '../../src/app/workspace-stores.ts';
-import { initWorkspace } from '../../src/workspace/index.ts';
+import { initWorkspace } from '../../src/app/workspace-stores.ts';
 import { describeWithData, SHARED_DATA } from '../helpers/shared.ts';
 import { workspaceWithImages } from './fixtures.ts';
 

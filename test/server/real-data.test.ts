@@ -12,7 +12,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sha1Hex } from '../../src/core/index.ts';
 import { encodePng, imageInfo, readCifarBin } from '../../src/formats/index.ts';
 import { buildApp, inviteLabellers } from '../../src/server/index.ts';
-import { closeWorkspace, initWorkspace, type Workspace } from '../../src/workspace/index.ts';
+import { closeWorkspace, type Workspace } from '../../src/workspace/index.ts';
+import { initWorkspace } from '../../src/app/workspace-stores.ts';
 import { describeWithData, SHARED_DATA } from '../helpers/shared.ts';
 import { Client, hidden, imageTokens, imageUrls } from './client.ts';
 

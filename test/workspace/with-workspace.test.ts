@@ -2,7 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { initWorkspace, closeWorkspace, withWorkspace, type Workspace } from '../../src/workspace/index.ts';
+import { closeWorkspace, type Workspace } from '../../src/workspace/index.ts';
+import { initWorkspace, withWorkspace } from '../../src/app/workspace-stores.ts';
 
 /** The database port closes a connection through its queue: a synchronous close completes on the next turn. */
 const settled = () => new Promise((resolve) => setImmediate(resolve));

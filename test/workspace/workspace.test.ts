@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RetestError } from '../../src/core/errors.ts';
-import { closeWorkspace, initWorkspace, openWorkspace, type Workspace } from '../../src/workspace/index.ts';
+import { closeWorkspace, type Workspace } from '../../src/workspace/index.ts';
+import { initWorkspace, openWorkspace } from '../../src/app/workspace-stores.ts';
 
 const open: Workspace[] = [];
 afterEach(() => {
@@ -88,10 +89,10 @@ describe('openWorkspace', () => {
   });
 });
 
-describe('allWorkspaceMigrations', () => {
+describe('workspaceMigrations', () => {
   it('composes every stage\'s migrations with unique names, workspace tables first, all applied on init', async () => {
-    const { allWorkspaceMigrations } = await import('../../src/workspace/index.ts');
-    const all = allWorkspaceMigrations();
+    const { workspaceMigrations } = await import('../../src/app/migrations.ts');
+    const all = workspaceMigrations();
     expect(all[0]?.name).toBe('workspace-001-core');
     expect(new Set(all.map((m) => m.name)).size).toBe(all.length);
     const ws = initWorkspace(join(tmp(), 'm'), { classes: 'cifar10' });
