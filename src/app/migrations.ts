@@ -6,7 +6,7 @@
 // (start-up stays light; test/architecture.test.ts allows these imports here only).
 import { catalogMigrations } from '../catalog/schema.ts';
 import { dedupMigrations } from '../dedup/schema.ts';
-import { labelMigrations } from '../label/schema.ts';
+import { adaptiveMigrations, labelMigrations } from '../label/schema.ts';
 import { RESULTS_MIGRATIONS } from '../results/index.ts';
 import { sampleMigrations } from '../sample/schema.ts';
 import { serverMigrations } from '../server/schema.ts';
@@ -22,7 +22,7 @@ export function resultsMigrations(): readonly SqlMigration[] {
  * it, in pipeline order. A new stage adds its list here.
  */
 export function workspaceMigrations(): readonly SqlMigration[] {
-  return checked([...catalogMigrations, ...labelMigrations, ...sampleMigrations, ...dedupMigrations, ...serverMigrations]);
+  return checked([...catalogMigrations, ...labelMigrations, ...sampleMigrations, ...dedupMigrations, ...serverMigrations, ...adaptiveMigrations]);
 }
 
 /** Names must be unique within one store: a repeated name would silently skip a migration. */

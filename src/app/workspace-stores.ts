@@ -5,7 +5,7 @@
  */
 import type { WorkspaceStores } from '../cli/app-workspace.ts';
 import { createImageCatalog } from '../catalog/index.ts';
-import { nearDuplicateStatus } from '../dedup/index.ts';
+import { createDedupStore, type DedupContext } from '../dedup/index.ts';
 import { selectionFrequencies } from '../label/index.ts';
 import { createSampleStore, type SamplingSources } from '../sample/index.ts';
 import { join } from 'node:path';
@@ -55,20 +55,43 @@ export function withWorkspace<T>(option: string | undefined, fn: (workspace: Wor
 export function workspaceStores(workspace: Workspace): WorkspaceStores {
   const catalog = createImageCatalog(workspace.sql);
   const sample = createSampleStore(workspace.sql);
+  const dedupStore = createDedupStore(workspace.sql);
+  const dedup: DedupContext = {
+    store: dedupStore,
+    sources: {
+      async images() {
+        return (await catalog.list()).map((im) => ({ id: im.id, role: im.role, classIdx: im.classIdx, exactDuplicateOf: im.exactDuplicateOf, source: im.source, sourceId: im.sourceId, squarePath: im.squarePath }));
+      },
+      async classIds() {
+        return new Map((await catalog.classes()).map((c) => [c.index, c.id]));
+      },
+      async ownClassFrequencies() {
+        const own = new Map((await catalog.candidates()).map((c) => [c.imageId, c.classIdx]));
+        const out = new Map<string, number>();
+        // TODO(issue 12): LabelStore; until then the answers are read through label's synchronous function.
+        for (const f of selectionFrequencies(workspace.db, { minAnswers: 0 })) {
+          if (f.role === 'candidate' && f.answers > 0 && own.get(f.imageId) === f.classIdx) out.set(f.imageId, f.frequency);
+        }
+        return out;
+      },
+      async blacklist() {
+        return new Set((await sample.listBlacklist()).map((b) => b.imageId));
+      },
+      isImagePath: (path) => catalog.hasPath(path),
+    },
+  };
   const sampling: SamplingSources = {
     async classes() {
       return (await catalog.classes()).map((c) => c.index);
     },
     candidates: () => catalog.candidates(),
-    // TODO(issue 12): DedupStore and LabelStore; until then these two read through the stages' synchronous functions.
-    async nearDuplicateStatus() {
-      return nearDuplicateStatus(workspace.db);
-    },
+    nearDuplicateStatus: () => dedupStore.statuses(),
+    // TODO(issue 12): LabelStore; until then the answers are read through label's synchronous function.
     async frequencies() {
       return selectionFrequencies(workspace.db, { minAnswers: 0 });
     },
   };
-  return { workspace, catalog, sample, sampling };
+  return { workspace, catalog, sample, sampling, dedup };
 }
 
 /** Opens the workspace at a `--workspace` value with its stores, runs `fn`, closes it. */

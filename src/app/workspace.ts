@@ -25,6 +25,9 @@ export function workspaceApp(): WorkspaceApp {
     async migrateWorkspace(option) {
       return (await stores()).migrateWorkspace(option);
     },
+    async storesOf(workspace) {
+      return (await stores()).workspaceStores(workspace);
+    },
     async withWorkspaceStores(option, fn) {
       return (await stores()).withWorkspaceStores(option, fn);
     },

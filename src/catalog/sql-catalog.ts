@@ -65,6 +65,14 @@ class SqlImageCatalog implements ImageCatalog {
     return out.sort((a, b) => byCodeUnit(a.id, b.id));
   }
 
+  async list(): Promise<CatalogImage[]> {
+    return (await this.db.all<CatalogImage & SqlRow>(`SELECT ${IMAGE_COLUMNS} FROM images`)).sort((a, b) => byCodeUnit(a.id, b.id));
+  }
+
+  async hasPath(path: string): Promise<boolean> {
+    return (await this.db.get('SELECT 1 AS one FROM images WHERE square_path = ? OR display_path = ? LIMIT 1', [path, path])) !== undefined;
+  }
+
   async image(id: string): Promise<CatalogImage | undefined> {
     return this.db.get<CatalogImage & SqlRow>(`SELECT ${IMAGE_COLUMNS} FROM images WHERE id = ?`, [id]);
   }

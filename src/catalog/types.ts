@@ -71,6 +71,10 @@ export interface ImageCatalog {
   candidates(): Promise<CandidateImage[]>;
   /** The images with these ids (unknown ids are left out), ordered by id. */
   images(ids: readonly string[]): Promise<CatalogImage[]>;
+  /** Every image (both roles), ordered by id. */
+  list(): Promise<CatalogImage[]>;
+  /** Whether some image's square or display copy is stored at this workspace-relative path. */
+  hasPath(path: string): Promise<boolean>;
   /** One image, or undefined. */
   image(id: string): Promise<CatalogImage | undefined>;
   /** The ids of `ids` that are not in the catalog, in the order given. */

@@ -5,6 +5,7 @@
  * themselves.
  */
 import type { ImageCatalog } from '../catalog/index.ts';
+import type { DedupContext } from '../dedup/index.ts';
 import type { SampleStore, SamplingSources } from '../sample/index.ts';
 import type { InitWorkspaceOptions, Workspace } from '../workspace/index.ts';
 import type { StoreStatus } from './app-results.ts';
@@ -19,6 +20,8 @@ export interface WorkspaceStores {
   sample: SampleStore;
   /** What sampling reads from the stages before it (catalog, near-duplicate review, answers). */
   sampling: SamplingSources;
+  /** The near-duplicate store with what it reads from the catalog, the answers and the blacklist. */
+  dedup: DedupContext;
 }
 
 export interface WorkspaceApp {
@@ -36,5 +39,7 @@ export interface WorkspaceApp {
   workspaceStatus(option: string | undefined): Promise<StoreStatus>;
   /** Applies the pending migrations of the workspace's store (a store of a newer retest is refused); its status after. */
   migrateWorkspace(option: string | undefined): Promise<StoreStatus>;
+  /** The stores of a workspace opened with `openWorkspace` (closing the workspace closes them). */
+  storesOf(workspace: Workspace): Promise<WorkspaceStores>;
   withWorkspaceStores<T>(option: string | undefined, fn: (stores: WorkspaceStores) => Promise<T> | T): Promise<T>;
 }

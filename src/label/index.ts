@@ -1,5 +1,5 @@
 export * from './types.ts';
-export { labelMigrations } from './schema.ts';
+export { labelMigrations, adaptiveMigrations } from './schema.ts';
 export { LabelError, isLabelError } from './errors.ts';
 export { hashWorkerId, workerSalt } from './worker-hash.ts';
 export { claimNextAssignment, expireLapsedAssignments, taskItemByToken } from './claim.ts';
@@ -15,4 +15,4 @@ export { importAnswersJsonl, answerLineSchema, type AnswerLine } from './jsonl.t
 export { importVoteCounts, type VoteCountOptions } from './vote-counts.ts';
 export { fitFrequencyPrior, misplacementProbability, binAgainst, type FrequencyPrior } from './frequency-prior.ts';
 export { allocateFollowUps, canChangeBin, DEFAULT_ADAPTIVE, type ImageTally, type AdaptiveOptions, type FollowUp, type Allocation } from './adaptive-allocation.ts';
-export { createAdaptiveTasks, readTallies, composeFollowUps, adaptiveMigrations, type AdaptiveTasksOptions, type AdaptiveRoundReport } from './adaptive-tasks.ts';
+export { createAdaptiveTasks, readTallies, composeFollowUps, type AdaptiveTasksOptions, type AdaptiveRoundReport } from './adaptive-tasks.ts';

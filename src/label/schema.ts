@@ -164,3 +164,23 @@ export const labelMigrations: Migration[] = [
     `,
   },
 ];
+
+/** The adaptive rounds' tables (`retest tasks create --adaptive`); applied with the other label migrations, and again (a no-op) before a round. */
+export const adaptiveMigrations: Migration[] = [
+  {
+    name: 'label-adaptive-001',
+    sql: `
+      CREATE TABLE label_adaptive_rounds (
+        round INTEGER PRIMARY KEY,          -- 1, 2, … in creation order
+        created_at TEXT NOT NULL,
+        budget INTEGER NOT NULL,            -- the total budget given to this round (--budget)
+        scheduled INTEGER NOT NULL,         -- candidate answers this round asked for (Σ images × assignments)
+        params TEXT NOT NULL                -- JSON: edges, minAnswers, maxAnswers, step, epsilon, seed
+      );
+      CREATE TABLE label_adaptive_tasks (
+        task_id TEXT PRIMARY KEY REFERENCES tasks(id) ON DELETE CASCADE,
+        round INTEGER NOT NULL REFERENCES label_adaptive_rounds(round)
+      ) WITHOUT ROWID;
+    `,
+  },
+];

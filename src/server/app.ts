@@ -177,7 +177,7 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
     admin.addHook('onRequest', adminGuard(ctx));
     registerAdminRoutes(admin, ctx);
     ctx.dedupPrefix = DEDUP_PREFIX;
-    await registerDedupReview(admin, { workspace: ctx.workspace, prefix: DEDUP_PREFIX, reviewerName: 'admin (dashboard)' });
+    await registerDedupReview(admin, { workspace: ctx.workspace, stores: ctx.dedup, prefix: DEDUP_PREFIX, reviewerName: 'admin (dashboard)' });
   });
   return app;
 }

@@ -3,10 +3,11 @@
  * thumbnail cache. Built once by `buildApp`.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { createImageCatalog, type ImageCatalog } from '../catalog/index.ts';
+import type { ImageCatalog } from '../catalog/index.ts';
+import type { DedupContext } from '../dedup/index.ts';
 import type { ClassDef } from '../classes/index.ts';
 import { sha256Hex } from '../core/index.ts';
-import { createSampleStore, type SampleStore } from '../sample/index.ts';
+import type { SampleStore } from '../sample/index.ts';
 import type { Db } from '../store/index.ts';
 import type { Workspace } from '../workspace/index.ts';
 import { checkOrigin } from './addresses.ts';
@@ -32,6 +33,8 @@ export interface ServerContext {
   catalog: ImageCatalog;
   /** The workspace's blacklist and sample revisions. */
   sample: SampleStore;
+  /** The near-duplicate review's store and sources. */
+  dedup: DedupContext;
   classes: Map<number, ClassDef>;
   imageKey: string;
   csrfKey: string;
@@ -64,8 +67,9 @@ export function createContext(options: ServerOptions, adminToken: string): Serve
   return {
     workspace: options.workspace,
     db,
-    catalog: createImageCatalog(options.workspace.sql),
-    sample: createSampleStore(options.workspace.sql),
+    catalog: options.stores.catalog,
+    sample: options.stores.sample,
+    dedup: options.stores.dedup,
     classes: new Map(options.workspace.classes.map((c) => [c.index, c])),
     imageKey: secret(db, 'image_key'),
     csrfKey: secret(db, 'csrf_key'),

@@ -8,11 +8,11 @@ import { usageError } from '../core/index.ts';
 import { closeWorkspace, type Workspace } from '../workspace/index.ts';
 import { checkHost, checkOrigin, checkPublicUrl } from './addresses.ts';
 import { buildApp } from './app.ts';
-import type { ServerOptions } from './types.ts';
+import type { ServerOptions, ServerStores } from './types.ts';
 
-export interface StartOptions extends Omit<ServerOptions, 'workspace'> {
-  /** Opens the workspace to serve (the composition root's, with every stage's migrations); called once the options are checked. */
-  openWorkspace: () => Promise<Workspace>;
+export interface StartOptions extends Omit<ServerOptions, 'workspace' | 'stores'> {
+  /** Opens the workspace to serve with its stores (the composition root's); called once the options are checked. */
+  openWorkspace: () => Promise<{ workspace: Workspace; stores: ServerStores }>;
   /** Address to bind (default 127.0.0.1). */
   host?: string;
   /** Port (default 8080; 0 picks a free one). */
@@ -46,11 +46,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw usageError('--port must be an integer 0–65535', { field: '--port', received: String(options.port) });
   const publicUrl = options.publicUrl === undefined ? undefined : checkPublicUrl(options.publicUrl);
   for (const origin of options.mturkSubmitOrigins ?? []) checkOrigin(origin);
-  const workspace = await options.openWorkspace();
+  const { workspace, stores } = await options.openWorkspace();
   const { openWorkspace: _w, host: _h, port: _p, publicUrl: _u, ...rest } = options;
   let app: FastifyInstance;
   try {
-    app = await buildApp({ ...rest, workspace });
+    app = await buildApp({ ...rest, workspace, stores });
     await app.listen({ host, port });
   } catch (error) {
     await closeWorkspace(workspace);

@@ -8,6 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { arraySource, registerDedupReview, reviewPairs, searchWorkspace, updateDedupStatus, type ReviewPair } from '../../src/dedup/index.ts';
 import { closeWorkspace, type Workspace } from '../../src/workspace/index.ts';
 import { makeWorkspace, noiseImage, nudged } from './workspace-fixture.ts';
+import { workspaceStores } from '../../src/app/workspace-stores.ts';
+import type { Workspace as DedupWorkspace } from '../../src/workspace/index.ts';
+
+const dd = (w: DedupWorkspace) => workspaceStores(w).dedup;
 
 describe('workspace search → review → resolve', () => {
   let workspace: Workspace;
@@ -29,7 +33,7 @@ describe('workspace search → review → resolve', () => {
       { id: 'c-same-photo', role: 'candidate', pixels: noiseImage(5), source: 'flickr', sourceId: 'p1' },
       { id: 'c-same-photo-2', role: 'candidate', pixels: noiseImage(6), source: 'flickr', sourceId: 'p1', exactDuplicateOf: 'c-same-photo', classIdx: 1 },
     ]);
-    await registerDedupReview(app, { workspace, prefix: '/dedup', reviewerName: 'ada' });
+    await registerDedupReview(app, { workspace, stores: dd(workspace), prefix: '/dedup', reviewerName: 'ada' });
   });
   afterAll(async () => {
     await app.close();
@@ -37,7 +41,7 @@ describe('workspace search → review → resolve', () => {
   });
 
   it('search stores top-k neighbours per metric and marks candidates with close pairs pending', async () => {
-    const summary = await searchWorkspace(workspace, {
+    const summary = await searchWorkspace(workspace, { stores: dd(workspace),
       descriptors: ['pixels', 'dssim'],
       references: [arraySource('cifar10-train', 'ext', { count: 1, width: 32, height: 32, pixels: external })],
       k: 5,
@@ -62,8 +66,8 @@ describe('workspace search → review → resolve', () => {
     expect(stored.n).toBe(7 * 5);
   });
 
-  it('the queue merges both directions of a candidate pair and both metrics', () => {
-    const pairs = reviewPairs(workspace.db);
+  it('the queue merges both directions of a candidate pair and both metrics', async () => {
+    const pairs = await reviewPairs(dd(workspace));
     const keys = pairs.map((p) => `${p.candidateId}|${p.neighbourSet}|${p.neighbourId}`).sort();
     expect(keys).toEqual(['c-copy-of-r0|workspace|r0', 'c-external|cifar10-train|0', 'c-pair-a|workspace|c-pair-b']);
     const ext = pairs.find((p) => p.neighbourSet === 'cifar10-train') as ReviewPair;
@@ -78,7 +82,7 @@ describe('workspace search → review → resolve', () => {
     expect(page.headers['content-type']).toMatch(/text\/html/);
     expect(page.body).toContain('3 of 3 pairs undecided');
     expect(page.body).toContain('data-candidate="c-copy-of-r0"');
-    const pairs = reviewPairs(workspace.db);
+    const pairs = await reviewPairs(dd(workspace));
     const image = await app.inject({ method: 'GET', url: `/dedup/image?path=${encodeURIComponent(pairs[0]?.neighbourPath as string)}` });
     expect(image.statusCode).toBe(200);
     expect(image.headers['content-type']).toBe('image/png');
@@ -108,8 +112,8 @@ describe('workspace search → review → resolve', () => {
     expect(Number.isNaN(Date.parse(rows[0]?.decided_at as string))).toBe(false);
   });
 
-  it('resolve: originals exclude their component, candidate pairs keep the earliest, undecided stay pending', () => {
-    const { counts } = updateDedupStatus(workspace.db);
+  it('resolve: originals exclude their component, candidate pairs keep the earliest, undecided stay pending', async () => {
+    const { counts } = await updateDedupStatus(dd(workspace));
     expect(status()).toEqual({
       'c-copy-of-r0': 'duplicate',
       'c-pair-a': 'duplicate',
@@ -125,8 +129,8 @@ describe('workspace search → review → resolve', () => {
   it('the latest decision wins; not-duplicate clears a candidate', async () => {
     await app.inject({ method: 'POST', url: '/dedup/decide', payload: { candidateId: 'c-external', neighbourSet: 'cifar10-train', neighbourId: '0', decision: 'duplicate' } });
     await app.inject({ method: 'POST', url: '/dedup/decide', payload: { candidateId: 'c-external', neighbourSet: 'cifar10-train', neighbourId: '0', decision: 'not_duplicate' } });
-    updateDedupStatus(workspace.db);
+    await updateDedupStatus(dd(workspace));
     expect(status()['c-external']).toBe('clear');
-    expect(reviewPairs(workspace.db, { undecidedOnly: true })).toEqual([]);
+    expect(await reviewPairs(dd(workspace), { undecidedOnly: true })).toEqual([]);
   });
 });

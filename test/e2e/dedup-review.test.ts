@@ -9,6 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerDedupReview, searchWorkspace } from '../../src/dedup/index.ts';
 import { closeWorkspace, type Workspace } from '../../src/workspace/index.ts';
 import { makeWorkspace, noiseImage, nudged } from '../dedup/workspace-fixture.ts';
+import { workspaceStores } from '../../src/app/workspace-stores.ts';
+import type { Workspace as DedupWorkspace } from '../../src/workspace/index.ts';
+
+const dd = (w: DedupWorkspace) => workspaceStores(w).dedup;
 
 const CHROMIUM = process.env.RETEST_CHROMIUM ?? '/usr/bin/chromium';
 const suite = existsSync(CHROMIUM) ? describe : describe.skip;
@@ -30,8 +34,8 @@ suite('dedup review page (browser)', () => {
       { id: 'cand-b', role: 'candidate', pixels: nudged(r1, -4) },
       { id: 'cand-c', role: 'candidate', pixels: noiseImage(13) },
     ]);
-    await searchWorkspace(workspace, { descriptors: ['pixels'], references: [], k: 3, workers: 0 });
-    await registerDedupReview(app, { workspace, prefix: '/review', reviewerName: 'grace' });
+    await searchWorkspace(workspace, { stores: dd(workspace), descriptors: ['pixels'], references: [], k: 3, workers: 0 });
+    await registerDedupReview(app, { workspace, stores: dd(workspace), prefix: '/review', reviewerName: 'grace' });
     const address = await app.listen({ host: '127.0.0.1', port: 0 });
     url = `${address}/review/`;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });

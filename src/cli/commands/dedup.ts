@@ -137,7 +137,7 @@ export function register(program: Command, app: App): void {
       const workspace = await app.openWorkspace(flags.workspace);
       const { default: Fastify } = await import('fastify');
       const web = Fastify({ logger: false });
-      await registerDedupReview(web, { workspace, prefix: '', reviewerName: flags.reviewer ?? safeUserName() });
+      await registerDedupReview(web, { workspace, stores: (await app.storesOf(workspace)).dedup, prefix: '', reviewerName: flags.reviewer ?? safeUserName() });
       const address = await web.listen({ host: '127.0.0.1', port: flags.port });
       process.stdout.write(`near-duplicate review: ${address}/\n(press Ctrl-C to stop; then run \`retest dedup resolve\`)\n`);
       const stop = async () => {
@@ -161,8 +161,8 @@ export function register(program: Command, app: App): void {
     .addOption(workspaceOption())
     .addOption(jsonOption())
     .action(async (flags: { workspace?: string; json?: boolean }) => {
-      await app.withWorkspace(flags.workspace, (workspace) => {
-        const { resolutions, counts } = updateDedupStatus(workspace.db);
+      await app.withWorkspaceStores(flags.workspace, async ({ dedup: stores }) => {
+        const { resolutions, counts } = await updateDedupStatus(stores);
         if (flags.json) {
           printJson({ counts, duplicates: resolutions.filter((r) => r.status === 'duplicate'), pending: resolutions.filter((r) => r.status === 'pending').map((r) => r.imageId) });
           return;
@@ -194,13 +194,13 @@ function keepCommand(dedup: Command, app: App): void {
     .addOption(jsonOption())
     .action(async (ids: string[], flags: { file?: string; reason: string; remove?: boolean; list?: boolean; workspace?: string; json?: boolean }) => {
       const all = [...ids, ...(flags.file ? keeperFile(flags.file) : [])];
-      await app.withWorkspace(flags.workspace, (workspace) => {
+      await app.withWorkspaceStores(flags.workspace, async ({ dedup: stores }) => {
         if (!flags.list) {
           if (all.length === 0) throw usageError('give candidate ids or --file', { field: 'ids', hint: 'e.g. retest dedup keep 3f2a… --reason "sharper copy"' });
-          if (flags.remove) removeKeepers(workspace.db, all);
-          else addKeepers(workspace.db, all, { reason: flags.reason, by: safeUserName() });
+          if (flags.remove) await removeKeepers(stores, all);
+          else await addKeepers(stores, all, { reason: flags.reason, by: safeUserName() });
         }
-        const keepers = listKeepers(workspace.db);
+        const keepers = await listKeepers(stores);
         if (flags.json) printJson({ keepers });
         else for (const k of keepers) process.stdout.write(`${k.imageId}\t${k.reason}\t${k.by}\t${k.at}\n`);
       });
@@ -359,13 +359,14 @@ async function searchWorkspaceCommand(app: App, flags: SearchFlags): Promise<voi
       hint: 'add --descriptor pixels (e.g. --descriptor pixels --descriptor pixels-std)',
     });
   }
-  await app.withWorkspace(flags.workspace, async (workspace) => {
+  await app.withWorkspaceStores(flags.workspace, async ({ workspace, dedup: stores }) => {
     const open = (name: string) => openImageSource(name, { cacheDir: cacheDir(), side: workspace.config.squareSize, ...(flags.dataDir ? { dataDir: flags.dataDir } : {}) });
     const references: ImageSource[] = [];
     for (const name of flags.references ?? []) references.push(await open(name));
     const trainReferences: ImageSource[] = [];
     for (const name of flags.trainReferences ?? []) trainReferences.push(await open(name));
     const summary = await searchWorkspace(workspace, {
+      stores,
       descriptors,
       references,
       trainReferences,

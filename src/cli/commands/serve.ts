@@ -50,7 +50,10 @@ export function register(program: Command, app: App): void {
     .addOption(jsonOption())
     .action(async (options: ServeOptions) => {
       const server = await startServer({
-        openWorkspace: () => app.openWorkspace(options.workspace),
+        openWorkspace: async () => {
+          const workspace = await app.openWorkspace(options.workspace);
+          return { workspace, stores: await app.storesOf(workspace) };
+        },
         host: options.host,
         port: options.port,
         assignmentTtlSeconds: options.ttl,
