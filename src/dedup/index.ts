@@ -19,6 +19,5 @@ export { PAPER_THRESHOLDS, PIXELS_STD_THRESHOLD, REVIEW_TOP, defaultThreshold, r
 export { resolveDuplicates, chooseKeeper, workspaceKey, GOOD_FREQUENCY, type ResolveInput } from './resolve-duplicates.ts';
 export { recordDecision, recordDecisions, reviewPairs, pendingCandidates, duplicateEdges, updateDedupStatus, currentDecisions, canonicalPair, unsearchedCandidates, listKeepers, addKeepers, removeKeepers } from './review-store.ts';
 export { createDedupStore } from './sql-dedup-store.ts';
-export { renderReviewPage, formatDistance } from './review-page.ts';
-export { registerDedupReview, type DedupReviewOptions } from './review-routes.ts';
+export { formatDistance } from './format-distance.ts';
 export { searchWorkspace, workspaceSource, type WorkspaceSearchOptions, type WorkspaceSearchSummary } from './workspace-search.ts';

@@ -11,6 +11,7 @@ import type { SampleStore } from '../sample/index.ts';
 import type { Db } from '../store/index.ts';
 import type { Workspace } from '../workspace/index.ts';
 import { checkOrigin } from './addresses.ts';
+import { errorJson } from './http-errors.ts';
 import { FairQueue } from './fair-queue.ts';
 import { DashboardSnapshots } from './dashboard-snapshots.ts';
 import { GroupCommit } from './group-commit.ts';
@@ -128,7 +129,7 @@ export function checkCsrf(ctx: ServerContext, body: unknown, ...binding: string[
 /** A refusal as an HTML page or JSON, by what the client accepts. */
 export function refuse(request: FastifyRequest, reply: FastifyReply, status: number, message: string, render: (title: string, message: string) => string): FastifyReply {
   reply.code(status).header('Cache-Control', 'no-store');
-  if (wantsJson(request)) return reply.send({ error: status, message });
+  if (wantsJson(request)) return reply.send(errorJson(status, message));
   return reply.type('text/html; charset=utf-8').send(render(status === 401 ? 'Sign-in needed' : status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'Cannot do that', message));
 }
 

@@ -23,6 +23,8 @@ export interface ServerOptions {
   workspace: Workspace;
   /** The workspace's stage stores (on the workspace's database). */
   stores: ServerStores;
+  /** Name recorded with near-duplicate decisions made on /admin/dedup (default 'admin (dashboard)'). */
+  dedupReviewer?: string;
   /** The admin token. When omitted a random one is generated; read it back from `app.retest.adminToken`. Its sha256 is stored in `server_secrets`. */
   adminToken?: string;
   /** Seconds an open assignment lasts before it goes back to the pool (default 600, as on MTurk). */

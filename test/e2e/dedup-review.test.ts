@@ -3,10 +3,11 @@
  * are stored with the reviewer's name and time.
  */
 import { existsSync } from 'node:fs';
-import Fastify from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerDedupReview, searchWorkspace } from '../../src/dedup/index.ts';
+import { searchWorkspace } from '../../src/dedup/index.ts';
+import { buildApp } from '../../src/server/index.ts';
 import { closeWorkspace, type Workspace } from '../../src/workspace/index.ts';
 import { makeWorkspace, noiseImage, nudged } from '../dedup/workspace-fixture.ts';
 import { workspaceStores } from '../../src/app/workspace-stores.ts';
@@ -22,7 +23,7 @@ suite('dedup review page (browser)', () => {
   let workspace: Workspace;
   let browser: Browser;
   let url: string;
-  const app = Fastify();
+  let app: FastifyInstance;
 
   beforeAll(async () => {
     const r0 = noiseImage(11);
@@ -35,14 +36,15 @@ suite('dedup review page (browser)', () => {
       { id: 'cand-c', role: 'candidate', pixels: noiseImage(13) },
     ]);
     await searchWorkspace(workspace, { stores: dd(workspace), descriptors: ['pixels'], references: [], k: 3, workers: 0 });
-    await registerDedupReview(app, { workspace, stores: dd(workspace), prefix: '/review', reviewerName: 'grace' });
+    // The review page of the one server, reached through the admin login as `retest dedup review` prints it.
+    app = await buildApp({ workspace, stores: workspaceStores(workspace), adminToken: 'grace-admin-token', dedupReviewer: 'grace' });
     const address = await app.listen({ host: '127.0.0.1', port: 0 });
-    url = `${address}/review/`;
+    url = `${address}/admin/login?token=grace-admin-token&next=/admin/dedup/`;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
   });
   afterAll(async () => {
     await browser?.close();
-    await app.close();
+    await app?.close();
     closeWorkspace(workspace);
   });
 

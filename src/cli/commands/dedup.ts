@@ -15,7 +15,6 @@ import {
   listTensors,
   openImageSource,
   parseDescriptor,
-  registerDedupReview,
   addKeepers,
   listKeepers,
   removeKeepers,
@@ -29,7 +28,7 @@ import {
   type KernelReport,
   type Neighbour,
 } from '../../dedup/index.ts';
-import { closeWorkspace, workspaceOption } from '../../workspace/index.ts';
+import { workspaceOption } from '../../workspace/index.ts';
 import { cacheDir, dataDirOption, jsonOption, positiveInt, printJson } from '../options.ts';
 import type { App } from '../types.ts';
 
@@ -134,18 +133,25 @@ export function register(program: Command, app: App): void {
     .option('--port <n>', 'port on 127.0.0.1 (0: any free port)', portNumber, 0)
     .option('--reviewer <name>', 'name recorded with each decision (default: your user name)')
     .action(async (flags: { workspace?: string; port: number; reviewer?: string }) => {
-      const workspace = await app.openWorkspace(flags.workspace);
-      const { default: Fastify } = await import('fastify');
-      const web = Fastify({ logger: false });
-      await registerDedupReview(web, { workspace, stores: (await app.storesOf(workspace)).dedup, prefix: '', reviewerName: flags.reviewer ?? safeUserName() });
-      const address = await web.listen({ host: '127.0.0.1', port: flags.port });
-      process.stdout.write(`near-duplicate review: ${address}/\n(press Ctrl-C to stop; then run \`retest dedup resolve\`)\n`);
-      const stop = async () => {
-        await web.close();
-        await closeWorkspace(workspace);
-      };
-      process.once('SIGINT', () => void stop());
-      process.once('SIGTERM', () => void stop());
+      // The one server (src/server): the review is its /admin/dedup page, behind the admin token,
+      // with the labelling app's security headers, rate limits and origin checks.
+      const { startServer } = await import('../../server/index.ts');
+      const server = await startServer({
+        openWorkspace: async () => {
+          const workspace = await app.openWorkspace(flags.workspace);
+          return { workspace, stores: await app.storesOf(workspace) };
+        },
+        host: '127.0.0.1',
+        port: flags.port,
+        logger: false,
+        dedupReviewer: flags.reviewer ?? safeUserName(),
+      });
+      process.stdout.write(`near-duplicate review: ${server.url}/admin/login?token=${server.adminToken}&next=/admin/dedup/
+(press Ctrl-C to stop; then run \`retest dedup resolve\`)
+`);
+      const stop = () => void server.close();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
     });
 
   dedup

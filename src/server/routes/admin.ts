@@ -37,7 +37,9 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): v
     const token = field(request.query, 'token') ?? '';
     if (!safeEqual(sha256Hex(token), ctx.adminSha)) return refuse(request, reply, 401, 'That admin token is not valid for this server.', renderMessagePage);
     reply.setCookie(ADMIN_COOKIE, token, { path: '/admin', httpOnly: true, sameSite: 'strict', secure: request.protocol === 'https' });
-    return reply.code(303).header('Location', '/admin').send();
+    // `next` may name an admin page of this server only (e.g. /admin/dedup/ from `retest dedup review`).
+    const next = field(request.query, 'next') ?? '';
+    return reply.code(303).header('Location', /^\/admin(\/[\w./-]*)?$/.test(next) && !next.includes('..') ? next : '/admin').send();
   });
 
   app.get('/admin', async (request, reply) => {

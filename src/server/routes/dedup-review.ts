@@ -1,6 +1,7 @@
 /**
- * The review page as Fastify routes, mounted under `prefix` by `retest dedup review` (alone) or by
- * the labelling server's admin dashboard (which passes its own `reviewer` from the session):
+ * The near-duplicate review as routes of the one server, mounted under `prefix` (/admin/dedup)
+ * behind the admin guard, with the server's security headers, rate limits and origin checks
+ * (`retest serve`, and `retest dedup review` which starts the same server):
  *
  * - `GET  <prefix>/`            the page (HTML), `?offset=&limit=` pages through the queue
  * - `GET  <prefix>/pairs.json`  the queue as JSON (`{total, undecided, pairs}`)
@@ -11,10 +12,10 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { workspacePath, type Workspace } from '../workspace/index.ts';
-import { renderReviewPage } from './review-page.ts';
-import { recordDecision, reviewPairs } from './review-store.ts';
-import type { DedupContext } from './types.ts';
+import { recordDecision, reviewPairs, type DedupContext } from '../../dedup/index.ts';
+import { workspacePath, type Workspace } from '../../workspace/index.ts';
+import { errorJson } from '../http-errors.ts';
+import { renderReviewPage } from '../pages/dedup-review-page.ts';
 
 export interface DedupReviewOptions {
   workspace: Workspace;
@@ -72,18 +73,18 @@ export async function registerDedupReview(app: FastifyInstance, options: DedupRe
     // JSON only: a cross-site HTML form cannot send it without a CORS preflight (CSRF), even where
     // the host app also parses urlencoded forms.
     if (!/^application\/json\b/i.test(request.headers['content-type'] ?? '')) {
-      return reply.code(415).send({ error: 'usage', message: 'send the decision as application/json' });
+      return reply.code(415).send(errorJson(415, 'send the decision as application/json'));
     }
     const parsed = decisionSchema.safeParse(request.body);
     if (!parsed.success) {
-      return reply.code(400).send({ error: 'usage', message: 'bad decision', issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
+      return reply.code(400).send(errorJson(400, 'bad decision', { issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) }));
     }
     const known = (await reviewPairs(ctx, pairsOptions)).some(
       (p) =>
         (p.candidateId === parsed.data.candidateId && p.neighbourSet === parsed.data.neighbourSet && p.neighbourId === parsed.data.neighbourId) ||
         (parsed.data.neighbourSet === 'workspace' && p.neighbourSet === 'workspace' && p.candidateId === parsed.data.neighbourId && p.neighbourId === parsed.data.candidateId),
     );
-    if (!known) return reply.code(404).send({ error: 'data', message: 'no such pair in the review queue' });
+    if (!known) return reply.code(404).send(errorJson(404, 'no such pair in the review queue'));
     const decidedAt = new Date().toISOString();
     const reviewer = reviewerOf(request);
     await recordDecision(ctx.store, { ...parsed.data, reviewer, now: decidedAt });
@@ -93,12 +94,12 @@ export async function registerDedupReview(app: FastifyInstance, options: DedupRe
   app.get(`${prefix}/image`, async (request, reply) => {
     const path = (request.query as { path?: string }).path ?? '';
     const listed = path !== '' && ((await ctx.sources.isImagePath(path)) || (await ctx.store.isNeighbourPath(path)));
-    if (!path || !listed) return reply.code(404).send({ error: 'data', message: 'no such image' });
+    if (!path || !listed) return reply.code(404).send(errorJson(404, 'no such image'));
     try {
       const bytes = readFileSync(workspacePath(options.workspace, path));
       return reply.type(CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream').header('cache-control', 'private, max-age=3600').send(bytes);
     } catch {
-      return reply.code(404).send({ error: 'io', message: 'image file missing' });
+      return reply.code(404).send(errorJson(404, 'image file missing'));
     }
   });
 }
