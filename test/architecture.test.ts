@@ -30,7 +30,7 @@ const MAY_IMPORT: Record<string, { imports: string[]; why?: string }> = {
   catalog: { imports: ['classes', 'store'] },
   workspace: { imports: ['catalog', 'classes', 'store'], why: 'catalog: the class list is written and read at init/open (legacy-sync.ts, until opening is async)' },
   label: { imports: ['store'] },
-  collect: { imports: ['classes', 'formats', 'store', 'workspace'], why: 'store/workspace: ingest still writes images on the synchronous Db (TODO: through ImageCatalog)' },
+  collect: { imports: ['catalog', 'classes', 'formats', 'store', 'workspace'], why: 'catalog: status and failures; store/workspace: ingest still writes images on the synchronous Db (TODO: through ImageCatalog)' },
   dedup: {
     imports: ['datasets', 'evaluate', 'formats', 'label', 'onnx', 'store', 'workspace'],
     why: 'evaluate: model sidecars and image→tensor for CNN-feature descriptors (known; they belong in onnx/preprocess); label: selection frequencies choose the keeper of a duplicate group',

@@ -5,7 +5,7 @@
 import type { ClassDef } from '../classes/index.ts';
 import { dataError } from '../core/index.ts';
 import type { SqlDatabase, SqlRow } from '../store/index.ts';
-import type { CandidateImage, CatalogImage, ImageCatalog } from './types.ts';
+import type { CandidateImage, CatalogCounts, CatalogImage, ImageCatalog, IngestFailure } from './types.ts';
 
 const IMAGE_COLUMNS = `id, role, class_idx AS "classIdx", source, source_id AS "sourceId", url, keyword, sha256,
   exact_duplicate_of AS "exactDuplicateOf", original_path AS "originalPath", display_path AS "displayPath",
@@ -80,6 +80,24 @@ class SqlImageCatalog implements ImageCatalog {
   async missing(ids: readonly string[]): Promise<string[]> {
     const found = new Set((await this.images(ids)).map((im) => im.id));
     return ids.filter((id) => !found.has(id));
+  }
+
+  async counts(): Promise<CatalogCounts> {
+    const byRoleAndClass = await this.db.all<CatalogCounts['byRoleAndClass'][number] & SqlRow>('SELECT role, class_idx AS "classIdx", COUNT(*) AS n FROM images GROUP BY role, class_idx');
+    const distinct = await this.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM images WHERE role = 'candidate' AND exact_duplicate_of IS NULL");
+    const open = await this.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM (SELECT DISTINCT source, source_id FROM ingest_failures f WHERE NOT EXISTS (SELECT 1 FROM images i WHERE i.source = f.source AND i.source_id = f.source_id)) open_failures');
+    return {
+      byRoleAndClass: byRoleAndClass.sort((a, b) => byCodeUnit(a.role, b.role) || a.classIdx - b.classIdx),
+      distinctCandidates: distinct?.n ?? 0,
+      openFailures: open?.n ?? 0,
+    };
+  }
+
+  async ingestFailures(limit: number): Promise<IngestFailure[]> {
+    return this.db.all<IngestFailure & SqlRow>(
+      'SELECT source, source_id AS "sourceId", class_idx AS "classIdx", url_or_path AS "urlOrPath", reason, at FROM ingest_failures ORDER BY id DESC LIMIT ?',
+      [limit],
+    );
   }
 
   async referenceIds(classIdx: number, limit: number): Promise<string[]> {

@@ -54,6 +54,32 @@ export interface CandidateImage {
   exactDuplicateOf: string | null;
 }
 
+/** An ingest failure as recorded (a failure of a source id that later succeeded stays: history). */
+export interface IngestFailure {
+  /** Source name. */
+  source: string;
+  /** Id within the source. */
+  sourceId: string;
+  /** Class it was collected for, or null when unknown. */
+  classIdx: number | null;
+  /** The URL or file that failed. */
+  urlOrPath: string;
+  /** Why, in words. */
+  reason: string;
+  /** ISO time. */
+  at: string;
+}
+
+/** Image counts of the catalog. */
+export interface CatalogCounts {
+  /** Images per (role, class index). */
+  byRoleAndClass: { role: ImageRole; classIdx: number; n: number }[];
+  /** Candidates that are not exact duplicates or cross-class links. */
+  distinctCandidates: number;
+  /** Failures whose (source, source id) has no image yet. */
+  openFailures: number;
+}
+
 /** The catalog of one workspace. Every method is one read or one transaction. */
 export interface ImageCatalog {
   /** 'sqlite' or 'postgres'. */
@@ -79,6 +105,10 @@ export interface ImageCatalog {
   image(id: string): Promise<CatalogImage | undefined>;
   /** The ids of `ids` that are not in the catalog, in the order given. */
   missing(ids: readonly string[]): Promise<string[]>;
+  /** Counts per role and class, distinct candidates, open failures. */
+  counts(): Promise<CatalogCounts>;
+  /** The most recent ingest failures, newest first, at most `limit`. */
+  ingestFailures(limit: number): Promise<IngestFailure[]>;
   /** Ids of a class's reference images, ordered by id, at most `limit`. */
   referenceIds(classIdx: number, limit: number): Promise<string[]>;
 }

@@ -7,6 +7,6 @@ export { folderSource, listImages, FOLDER_IMAGE_EXTENSIONS, type FolderSourceOpt
 export { urlListSource, type UrlListSourceOptions } from './urls.ts';
 export { arraySource, type ArraySourceOptions } from './arrays.ts';
 export { ingest } from './ingest.ts';
-export { collectStatus, listIngestFailures, type CollectStatus } from './status.ts';
+export { collectStatus, statusFromCounts, listIngestFailures, type CollectStatus } from './status.ts';
 export { RateLimiter, withRetries, parseRetryAfter, downloadBytes, DownloadFailure } from './http.ts';
 export { allocateKeywords, sharedKeywords, drawFromPool, readKeywordCounts, readKeywordPool, type KeywordCount, type KeywordShare, type OriginalKeywordCounts, type ClassKeywordAllocation, type KeywordAllocationOptions, type PoolImage, type PoolDraw } from './keyword-allocation.ts';

@@ -68,6 +68,26 @@ onBothBackends('ImageCatalog', catalogMigrations, (fresh) => {
     expect(await catalog.missing([...ids, 'extra'])).toEqual(['extra']);
   });
 
+  it('counts images per role and class, distinct candidates and open failures; lists failures newest first', async () => {
+    const db = await fresh();
+    const catalog = createImageCatalog(db);
+    await catalog.addClasses(classes);
+    for (const [id, role, c, dup] of [['a', 'candidate', 0, null], ['b', 'candidate', 0, 'a'], ['c', 'candidate', 1, null], ['r', 'reference', 1, null]] as const) await addImage(db, id, role, c, dup);
+    const fail = (sourceId: string, at: string) => db.run("INSERT INTO ingest_failures (source, source_id, class_idx, url_or_path, reason, at) VALUES ('test', ?, 0, ?, 'HTTP 404', ?)", [sourceId, `https://example.org/${sourceId}`, at]);
+    await fail('src-a', 't1'); // later ingested: not open
+    await fail('gone', 't2');
+    await fail('gone', 't3');
+    expect(await catalog.counts()).toEqual({
+      byRoleAndClass: [{ role: 'candidate', classIdx: 0, n: 2 }, { role: 'candidate', classIdx: 1, n: 1 }, { role: 'reference', classIdx: 1, n: 1 }],
+      distinctCandidates: 2,
+      openFailures: 1,
+    });
+    expect((await catalog.ingestFailures(2)).map((f) => [f.sourceId, f.at])).toEqual([['gone', 't3'], ['gone', 't2']]);
+    expect((await catalog.ingestFailures(10))[2]).toEqual({ source: 'test', sourceId: 'src-a', classIdx: 0, urlOrPath: 'https://example.org/src-a', reason: 'HTTP 404', at: 't1' });
+    expect((await catalog.list()).map((im) => im.id)).toEqual(['a', 'b', 'c', 'r']);
+    expect([await catalog.hasPath('s/a'), await catalog.hasPath('d/r'), await catalog.hasPath('o/a')]).toEqual([true, true, false]);
+  });
+
   it('refuses a class table with a gap, naming the row', async () => {
     const db = await fresh();
     const catalog = createImageCatalog(db);

@@ -200,8 +200,8 @@ Examples:
     .addOption(workspaceOption())
     .addOption(jsonOption())
     .action(async (options: { workspace?: string; json?: boolean }) => {
-      await app.withWorkspace(options.workspace, (workspace) => {
-        const status = collectStatus(workspace.db, workspace.classes.length);
+      await app.withWorkspaceStores(options.workspace, async ({ workspace, catalog }) => {
+        const status = await collectStatus(catalog, workspace.classes.length);
         if (options.json) printJson({ workspace: workspace.dir, ...status });
         else {
           const counts = status.perClass;
@@ -222,8 +222,8 @@ Examples:
     .option('--limit <n>', 'how many', positiveInt('--limit'), 50)
     .addOption(jsonOption())
     .action(async (options: { workspace?: string; json?: boolean; limit: number }) => {
-      await app.withWorkspace(options.workspace, (workspace) => {
-        const failures = listIngestFailures(workspace.db, options.limit);
+      await app.withWorkspaceStores(options.workspace, async ({ workspace, catalog }) => {
+        const failures = await listIngestFailures(catalog, options.limit);
         if (options.json) printJson({ workspace: workspace.dir, failures });
         else for (const f of failures) process.stdout.write(`${f.at}  ${f.source}  ${f.urlOrPath}\n    ${f.reason}\n`);
       });

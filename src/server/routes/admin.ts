@@ -12,7 +12,6 @@ import { renderReviewPage } from '../pages/review-page.ts';
 import { renderMessagePage } from '../pages/task-page.ts';
 import { blacklistImage, reviewImages } from '../review-data.ts';
 import { storedImagePath } from '../thumbnails.ts';
-import { prepared } from '../statements.ts';
 
 /** onRequest guard for everything under /admin except the sign-in route. */
 export function adminGuard(ctx: ServerContext) {
@@ -97,8 +96,8 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): v
     const notFound = () => reply.code(404).header('Cache-Control', 'no-store').type('text/plain; charset=utf-8').send('not found');
     const id = request.params.id;
     if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(id)) return notFound();
-    const row = prepared(ctx.db, 'SELECT display_path FROM images WHERE id = ?').get(id) as { display_path: string } | undefined;
-    const path = row ? storedImagePath(ctx.workspace.dir, row.display_path) : null;
+    const row = await ctx.catalog.image(id);
+    const path = row ? storedImagePath(ctx.workspace.dir, row.displayPath) : null;
     if (!path) return notFound();
     return reply.header('Cache-Control', 'private, max-age=3600').type('image/jpeg').send(await ctx.thumbnails.get(id, path));
   });
