@@ -101,3 +101,25 @@ describe('workspaceMigrations', () => {
     expect(applied).toEqual(all.map((m) => m.name));
   });
 });
+
+describe('the workspace database', () => {
+  it('is one SQLite connection for the port (sql) and the synchronous handle (db): no lock waits between them', async () => {
+    const { sqliteConnection } = await import('../../src/store/index.ts');
+    const ws = initWorkspace(join(tmp(), 'one'), { classes: 'cifar10' });
+    open.push(ws);
+    expect(sqliteConnection(ws.sql)).toBe(ws.db);
+    // A write transaction on the port, with a synchronous read and write of the same connection inside it:
+    // on two connections the synchronous write would wait 10 s for the lock and fail.
+    await ws.sql.transaction(async (tx) => {
+      await tx.run("INSERT INTO blacklist (image_id, reason, \"by\", at) VALUES ('x', 'r', 'b', 't')");
+      expect((ws.db.prepare('SELECT COUNT(*) AS n FROM blacklist').get() as { n: number }).n).toBe(1);
+      ws.db.prepare("INSERT INTO blacklist (image_id, reason, \"by\", at) VALUES ('y', 'r', 'b', 't')").run();
+    });
+    expect((await ws.sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM blacklist'))!.n).toBe(2);
+    // A second open of the same folder in this process shares the connection too.
+    const again = openWorkspace(ws.dir);
+    expect(again.db).toBe(ws.db);
+    await closeWorkspace(again);
+    expect(ws.db.open).toBe(true); // still held by the first
+  });
+});
