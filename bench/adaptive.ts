@@ -60,16 +60,16 @@ const labels = npyToNumbers(readNpy(labelsFile), labelsFile);
 const N = labels.length;
 const votes = new Int32Array(N), yes = new Int32Array(N);
 for (let i = 0; i < N; i++) {
-  for (let c = 0; c < 10; c++) votes[i] = (votes[i] as number) + Math.round(counts[i * 10 + c] as number);
-  yes[i] = Math.round(counts[i * 10 + (labels[i] as number)] as number);
+  for (let c = 0; c < 10; c++) votes[i] = votes[i]! + Math.round(counts[i * 10 + c]!);
+  yes[i] = Math.round(counts[i * 10 + labels[i]!] as number);
 }
-const trueBin = Int32Array.from({ length: N }, (_, i) => binAgainst((yes[i] as number) / (votes[i] as number), EDGES));
+const trueBin = Int32Array.from({ length: N }, (_, i) => binAgainst(yes[i]! / votes[i]!, EDGES));
 const classOf = Int32Array.from(labels);
 
 /** Per seed: each image's votes in a random order (1 = chose the true class), and the 50/50 reference split per class. */
 function world(seed: number): { order: Uint8Array[]; reference: Uint8Array } {
   const rng = createRng(`adaptive-bench-${seed}`);
-  const order = Array.from({ length: N }, (_, i) => Uint8Array.from(shuffled(Array.from({ length: votes[i] as number }, (_, v) => (v < (yes[i] as number) ? 1 : 0)), rng)));
+  const order = Array.from({ length: N }, (_, i) => Uint8Array.from(shuffled(Array.from({ length: votes[i]! }, (_, v) => (v < yes[i]! ? 1 : 0)), rng)));
   const reference = new Uint8Array(N);
   for (let c = 0; c < 10; c++) {
     const members = shuffled(Array.from({ length: N }, (_, i) => i).filter((i) => classOf[i] === c), rng);
@@ -81,8 +81,8 @@ function world(seed: number): { order: Uint8Array[]; reference: Uint8Array } {
 interface Outcome { answers: Int32Array; selected: Int32Array; spent: number; rounds: number }
 
 function take(order: Uint8Array[], answers: Int32Array, selected: Int32Array, i: number, extra: number): number {
-  const from = answers[i] as number, to = Math.min(from + extra, (order[i] as Uint8Array).length);
-  for (let v = from; v < to; v++) selected[i] = (selected[i] as number) + ((order[i] as Uint8Array)[v] as number);
+  const from = answers[i]!, to = Math.min(from + extra, (order[i] as Uint8Array).length);
+  for (let v = from; v < to; v++) selected[i] = selected[i]! + ((order[i] as Uint8Array)[v] as number);
   answers[i] = to;
   return to - from;
 }
@@ -102,7 +102,7 @@ function adaptive(order: Uint8Array[], budgetPerImage: number): Outcome {
   let rounds = 1;
   const ids = Array.from({ length: N }, (_, i) => String(i).padStart(5, '0'));
   for (; rounds < 100 && spent < total; rounds++) {
-    const tallies: ImageTally[] = Array.from({ length: N }, (_, i) => ({ imageId: ids[i] as string, classIdx: classOf[i] as number, answers: answers[i] as number, selected: selected[i] as number }));
+    const tallies: ImageTally[] = Array.from({ length: N }, (_, i) => ({ imageId: ids[i] as string, classIdx: classOf[i]!, answers: answers[i]!, selected: selected[i]! }));
     const allocation = allocateFollowUps(tallies, { edges: EDGES, minAnswers: MIN, maxAnswers, step, epsilon, budget: total - spent }, fitFrequencyPrior(tallies));
     if (allocation.followUps.length === 0) break;
     for (const f of allocation.followUps) spent += take(order, answers, selected, Number(f.imageId), f.extra);
@@ -112,7 +112,7 @@ function adaptive(order: Uint8Array[], budgetPerImage: number): Outcome {
 
 function misplaced(o: Outcome): number {
   let m = 0;
-  for (let i = 0; i < N; i++) if (binAgainst((o.selected[i] as number) / (o.answers[i] as number), EDGES) !== trueBin[i]) m++;
+  for (let i = 0; i < N; i++) if (binAgainst(o.selected[i]! / o.answers[i]!, EDGES) !== trueBin[i]) m++;
   return m / N;
 }
 
@@ -127,8 +127,8 @@ function sampleError(o: Outcome, reference: Uint8Array, seed: number, draws: num
   for (let c = 0; c < 10; c++) histograms.set(c, [0, 0, 0, 0, 0]);
   const candidates = [];
   for (let i = 0; i < N; i++) {
-    if (reference[i]) (histograms.get(classOf[i] as number) as number[])[trueBin[i] as number]! += 1;
-    else candidates.push({ imageId: String(i), classIdx: classOf[i] as number, frequency: (o.selected[i] as number) / (o.answers[i] as number), answers: o.answers[i] as number });
+    if (reference[i]) (histograms.get(classOf[i]!) as number[])[trueBin[i]!]! += 1;
+    else candidates.push({ imageId: String(i), classIdx: classOf[i]!, frequency: o.selected[i]! / o.answers[i]!, answers: o.answers[i]! });
   }
   const slots = [0, 0, 0, 0, 0], wrong = [0, 0, 0, 0, 0], perBin = [0, 0, 0, 0, 0], targets = [0, 0, 0, 0, 0];
   let error = 0;
@@ -149,7 +149,7 @@ function sampleError(o: Outcome, reference: Uint8Array, seed: number, draws: num
       });
     }
     drawBins.forEach((v, b) => { perBin[b]! += v / draws; });
-    error += drawBins.reduce((s, v, b) => s + Math.abs(v - (targets[b] as number)), 0) / outcome.images.length / draws;
+    error += drawBins.reduce((s, v, b) => s + Math.abs(v - targets[b]!), 0) / outcome.images.length / draws;
   }
   return { slots, wrong, perBin, targets, error };
 }

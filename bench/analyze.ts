@@ -22,7 +22,7 @@ const { values } = parseArgs({ options: { resamples: { type: 'string', default: 
 const R = Number(values.resamples);
 const rounds = Number(values.rounds);
 const log = (text: string) => { if (!values.json) console.log(text); };
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] as number; };
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; };
 
 const pairs = pairModels(loadPublished(), { original: 'imagenet-val', new: 'imagenetv2-matched-frequency', metric: 'top1' });
 const x = pairs.map((p) => p.original.correct / p.original.n);

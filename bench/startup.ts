@@ -19,7 +19,7 @@ const runs = Number(values.runs);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'bin', 'retest.js');
 const log = (text: string) => { if (!values.json) console.log(text); };
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] as number; };
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; };
 
 if (!existsSync(join(root, 'dist', '.build-stamp'))) {
   console.error('bench:startup: no compiled build in dist/ — run `npm run build` first');

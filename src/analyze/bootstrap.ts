@@ -29,9 +29,9 @@ export function bootstrapLines(x: ArrayLike<number>, y: ArrayLike<number>, resam
   if (n >= 2) {
     // Centre once so the sums stay well conditioned (x and y are about 0.5 ± 0.3 in linear scale, up to ±4 in probit).
     let cx = 0, cy = 0;
-    for (let i = 0; i < n; i++) { cx += xs[i] as number; cy += ys[i] as number; }
+    for (let i = 0; i < n; i++) { cx += xs[i]!; cy += ys[i]!; }
     cx /= n; cy /= n;
-    for (let i = 0; i < n; i++) { xs[i] = (xs[i] as number) - cx; ys[i] = (ys[i] as number) - cy; }
+    for (let i = 0; i < n; i++) { xs[i] = xs[i]! - cx; ys[i] = ys[i]! - cy; }
     // The resample indices come from a xoshiro128** stream seeded with four words of `rng`, kept in
     // local variables so the hot loop stays in registers (the same generator as core/rng.ts).
     let s0 = rng.int(4294967296) | 0, s1 = rng.int(4294967296) | 0, s2 = rng.int(4294967296) | 0, s3 = rng.int(4294967296) | 0;
@@ -45,7 +45,7 @@ export function bootstrapLines(x: ArrayLike<number>, y: ArrayLike<number>, resam
         const t = s1 << 9;
         s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
         const i = (out * scale) | 0; // floor(u·n) with u = out / 2^32 (exact: a power-of-two scale); bias ≤ n / 2^32
-        const xi = xs[i] as number, yi = ys[i] as number;
+        const xi = xs[i]!, yi = ys[i]!;
         sx += xi; sy += yi; sxx += xi * xi; sxy += xi * yi;
       }
       const vxx = sxx - (sx * sx) / n;
@@ -76,8 +76,8 @@ export function lineBand(lines: BootstrapLines, grid: ArrayLike<number>, level =
   const values = new Float64Array(m);
   const out: { x: number; lower: number; upper: number }[] = [];
   for (let g = 0; g < grid.length; g++) {
-    const xg = grid[g] as number;
-    for (let r = 0; r < m; r++) values[r] = (lines.slopes[r] as number) * xg + (lines.intercepts[r] as number);
+    const xg = grid[g]!;
+    for (let r = 0; r < m; r++) values[r] = lines.slopes[r]! * xg + lines.intercepts[r]!;
     const lower = quantileInPlace(values, (1 - level) / 2) as number;
     const upper = quantileInPlace(values, 1 - (1 - level) / 2) as number;
     out.push({ x: xg, lower, upper });

@@ -17,10 +17,10 @@ export function perClassAccuracy(labels: ArrayLike<number>, correct: ArrayLike<n
   if (labels.length !== correct.length) throw new RangeError(`perClassAccuracy: ${labels.length} labels but ${correct.length} results`);
   const n = new Array<number>(numClasses).fill(0), hits = new Array<number>(numClasses).fill(0);
   for (let i = 0; i < labels.length; i++) {
-    const c = labels[i] as number;
+    const c = labels[i]!;
     if (!Number.isInteger(c) || c < 0 || c >= numClasses) throw new RangeError(`perClassAccuracy: label ${c} at ${i} is outside 0..${numClasses - 1}`);
-    n[c] = (n[c] as number) + 1;
-    if (correct[i]) hits[c] = (hits[c] as number) + 1;
+    n[c] = n[c]! + 1;
+    if (correct[i]) hits[c] = hits[c]! + 1;
   }
-  return n.map((count, classIndex) => ({ classIndex, n: count, correct: hits[classIndex] as number, accuracy: count > 0 ? (hits[classIndex] as number) / count : null }));
+  return n.map((count, classIndex) => ({ classIndex, n: count, correct: hits[classIndex]!, accuracy: count > 0 ? hits[classIndex]! / count : null }));
 }

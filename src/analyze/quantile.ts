@@ -13,7 +13,7 @@ export function quantileInPlace(values: Float64Array, p: number): number | undef
   if (h === lo) return a;
   // The next order statistic is the minimum of the part right of lo (already partitioned).
   let b = Infinity;
-  for (let i = lo + 1; i < n; i++) if ((values[i] as number) < b) b = values[i] as number;
+  for (let i = lo + 1; i < n; i++) if (values[i]! < b) b = values[i]!;
   return a + (h - lo) * (b - a);
 }
 
@@ -28,12 +28,12 @@ export function percentileInterval(values: Float64Array, level = 0.95): [number,
 function select(a: Float64Array, k: number, left: number, right: number): number {
   while (right > left) {
     const mid = (left + right) >>> 1;
-    const x = a[left] as number, y = a[mid] as number, z = a[right] as number;
+    const x = a[left]!, y = a[mid]!, z = a[right]!;
     const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
     // a[left..lt-1] < pivot, a[lt..i-1] == pivot, a[gt+1..right] > pivot
     let lt = left, i = left, gt = right;
     while (i <= gt) {
-      const v = a[i] as number;
+      const v = a[i]!;
       if (v < pivot) swap(a, lt++, i++);
       else if (v > pivot) swap(a, i, gt--);
       else i++;
@@ -42,11 +42,11 @@ function select(a: Float64Array, k: number, left: number, right: number): number
     else if (k > gt) left = gt + 1;
     else return pivot;
   }
-  return a[k] as number;
+  return a[k]!;
 }
 
 function swap(a: Float64Array, i: number, j: number): void {
-  const t = a[i] as number;
-  a[i] = a[j] as number;
+  const t = a[i]!;
+  a[i] = a[j]!;
   a[j] = t;
 }

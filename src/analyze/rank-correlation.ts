@@ -7,13 +7,13 @@
 /** 1-based ranks, ties sharing their average rank. */
 export function averageRanks(values: ArrayLike<number>): Float64Array {
   const n = values.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => (values[a] as number) - (values[b] as number));
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => values[a]! - values[b]!);
   const ranks = new Float64Array(n);
   for (let i = 0; i < n; ) {
     let j = i;
-    while (j + 1 < n && values[order[j + 1] as number] === values[order[i] as number]) j++;
+    while (j + 1 < n && values[order[j + 1]!] === values[order[i]!]) j++;
     const rank = (i + j) / 2 + 1;
-    for (let t = i; t <= j; t++) ranks[order[t] as number] = rank;
+    for (let t = i; t <= j; t++) ranks[order[t]!] = rank;
     i = j + 1;
   }
   return ranks;
@@ -24,11 +24,11 @@ export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number | un
   if (y.length !== n) throw new RangeError(`pearson: x has ${n} values, y has ${y.length}`);
   if (n < 2) return undefined;
   let mx = 0, my = 0;
-  for (let i = 0; i < n; i++) { mx += x[i] as number; my += y[i] as number; }
+  for (let i = 0; i < n; i++) { mx += x[i]!; my += y[i]!; }
   mx /= n; my /= n;
   let sxx = 0, syy = 0, sxy = 0;
   for (let i = 0; i < n; i++) {
-    const dx = (x[i] as number) - mx, dy = (y[i] as number) - my;
+    const dx = x[i]! - mx, dy = y[i]! - my;
     sxx += dx * dx; syy += dy * dy; sxy += dx * dy;
   }
   return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : undefined;
@@ -47,8 +47,8 @@ export function kendallTauB(x: ArrayLike<number>, y: ArrayLike<number>): number 
   let concordant = 0, discordant = 0, tiesX = 0, tiesY = 0;
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
-      const dx = Math.sign((x[i] as number) - (x[j] as number));
-      const dy = Math.sign((y[i] as number) - (y[j] as number));
+      const dx = Math.sign(x[i]! - x[j]!);
+      const dy = Math.sign(y[i]! - y[j]!);
       if (dx === 0 && dy === 0) continue;
       if (dx === 0) tiesX++;
       else if (dy === 0) tiesY++;

@@ -18,7 +18,7 @@ export function accuracyByFrequency(
 ): FrequencyBin[] {
   if (edges.length < 2) throw new RangeError('accuracyByFrequency: need at least two bin edges');
   for (let b = 1; b < edges.length; b++) {
-    if (!((edges[b] as number) > (edges[b - 1] as number))) throw new RangeError(`accuracyByFrequency: bin edges must increase, got ${edges.join(', ')}`);
+    if (!(edges[b]! > edges[b - 1]!)) throw new RangeError(`accuracyByFrequency: bin edges must increase, got ${edges.join(', ')}`);
   }
   const n = frequencies.length;
   for (const [m, c] of correct.entries()) {
@@ -27,30 +27,30 @@ export function accuracyByFrequency(
   const bins = edges.length - 1;
   const binOf = new Int32Array(n).fill(-1);
   const images = new Array<number>(bins).fill(0);
-  const last = edges[bins] as number;
+  const last = edges[bins]!;
   for (let i = 0; i < n; i++) {
-    const f = frequencies[i] as number;
-    if (!Number.isFinite(f) || f < (edges[0] as number) || f > last) continue;
+    const f = frequencies[i]!;
+    if (!Number.isFinite(f) || f < edges[0]! || f > last) continue;
     let b = 0;
-    while (b < bins - 1 && f >= (edges[b + 1] as number)) b++;
+    while (b < bins - 1 && f >= edges[b + 1]!) b++;
     binOf[i] = b;
-    images[b] = (images[b] as number) + 1;
+    images[b] = images[b]! + 1;
   }
   const hits = correct.map(() => new Array<number>(bins).fill(0));
   correct.forEach((c, m) => {
     const h = hits[m] as number[];
     for (let i = 0; i < n; i++) {
-      const b = binOf[i] as number;
-      if (b >= 0 && c[i]) h[b] = (h[b] as number) + 1;
+      const b = binOf[i]!;
+      if (b >= 0 && c[i]) h[b] = h[b]! + 1;
     }
   });
   return Array.from({ length: bins }, (_, b) => {
-    const count = images[b] as number;
-    const accuracy = hits.map((h) => (count > 0 ? (h[b] as number) / count : null));
+    const count = images[b]!;
+    const accuracy = hits.map((h) => (count > 0 ? h[b]! / count : null));
     const known = accuracy.filter((a): a is number => a !== null);
     return {
-      lower: edges[b] as number,
-      upper: edges[b + 1] as number,
+      lower: edges[b]!,
+      upper: edges[b + 1]!,
       images: count,
       accuracy,
       meanAccuracy: known.length > 0 ? known.reduce((s, a) => s + a, 0) / known.length : null,

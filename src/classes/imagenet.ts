@@ -3,11 +3,10 @@
  * `scripts/generate-imagenet-classes.ts` into `data/imagenet-classes.json` (committed with
  * WordNet's license, `data/WORDNET-LICENSE`), so users need no WordNet installation.
  */
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { dataError } from '../core/errors.ts';
 import type { ClassDef } from './types.ts';
+import { parseFile } from '../core/parse.ts';
 
 export const IMAGENET_CLASSES_FILE = fileURLToPath(new URL('../../data/imagenet-classes.json', import.meta.url));
 
@@ -34,17 +33,8 @@ let cache: ClassDef[] | undefined;
 /** The 1,000 ImageNet classes in index order. */
 export function imagenetClasses(): ClassDef[] {
   if (!cache) {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(readFileSync(IMAGENET_CLASSES_FILE, 'utf8'));
-    } catch (cause) {
-      throw dataError('cannot read the generated ImageNet class file', { file: IMAGENET_CLASSES_FILE, cause, hint: 'regenerate it: npx tsx scripts/generate-imagenet-classes.ts' });
-    }
-    const parsed = imagenetClassFile.safeParse(raw);
-    if (!parsed.success) {
-      throw dataError('the ImageNet class file is malformed', { file: IMAGENET_CLASSES_FILE, received: parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), hint: 'regenerate it: npx tsx scripts/generate-imagenet-classes.ts' });
-    }
-    cache = parsed.data.classes.map((c) => ({ index: c.index, id: c.wnid, names: c.lemmas, definition: c.gloss, urls: c.urls, hypernyms: c.hypernyms, hypernymNames: c.hypernymNames, similar: c.similar }));
+    const file = parseFile(IMAGENET_CLASSES_FILE, imagenetClassFile, { what: 'the generated ImageNet class file', hint: 'regenerate it: npx tsx scripts/generate-imagenet-classes.ts' });
+    cache = file.classes.map((c) => ({ index: c.index, id: c.wnid, names: c.lemmas, definition: c.gloss, urls: c.urls, hypernyms: c.hypernyms, hypernymNames: c.hypernymNames, similar: c.similar }));
   }
   return cache.map((c) => ({ ...c, names: [...c.names], urls: [...c.urls], hypernyms: [...c.hypernyms], hypernymNames: [...(c.hypernymNames ?? [])], similar: [...c.similar] }));
 }

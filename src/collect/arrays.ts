@@ -11,7 +11,7 @@ import { dataError, ioError, usageError } from '../core/errors.ts';
 import { npyToNumbers, readCifarBin, readNpy } from '../formats/index.ts';
 import type { Candidate, CandidateSource, SourceContext } from './types.ts';
 
-export interface ArraySourceOptions {
+export interface ArrayCandidateSourceOptions {
   /** A CIFAR `.bin` file or a `.npy` (N, H, W, 3) uint8 array. */
   file: string;
   classes: readonly ClassDef[];
@@ -27,7 +27,7 @@ export interface ArraySourceOptions {
   source?: string;
 }
 
-export function arraySource(options: ArraySourceOptions): CandidateSource {
+export function arrayCandidateSource(options: ArrayCandidateSourceOptions): CandidateSource {
   const file = resolve(options.file);
   const { count, height, width, pixels, fileLabels } = readPixels(file);
   let labels: ArrayLike<number> | undefined = fileLabels;
@@ -44,7 +44,7 @@ export function arraySource(options: ArraySourceOptions): CandidateSource {
   }
   if (options.classIdx === undefined && labels) {
     for (let i = 0; i < count; i++) {
-      const l = labels[i] as number;
+      const l = labels[i]!;
       if (!Number.isInteger(l) || l < 0 || l >= options.classes.length) {
         throw dataError('a label is not a class index of the workspace', { file: options.labelsFile ?? file, record: i, expected: `an integer 0…${options.classes.length - 1}`, received: String(l) });
       }

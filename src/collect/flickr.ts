@@ -12,7 +12,8 @@ import { z } from 'zod';
 import type { ClassDef } from '../classes/index.ts';
 import { RetestError, ioError, usageError } from '../core/errors.ts';
 import { mysqlBounds, unixBounds, type DateWindow } from './dates.ts';
-import { RateLimiter, redactUrl, realSleep, withRetries, type Sleep } from './http.ts';
+import { RateLimiter, realSleep, withRetries, type Sleep } from '../core/http.ts';
+import { redactUrl } from '../core/redact.ts';
 import { queriesForClass, splitQuota, type KeywordOptions } from './keywords.ts';
 import type { Candidate, CandidateSource, SourceContext } from './types.ts';
 

@@ -20,7 +20,7 @@ import { sha256Hex } from '../core/hash.ts';
 import { silentProgress } from '../core/progress.ts';
 import { encodeJpeg, encodePng, imageInfo, resizeExact, resizeLongerSide, writeFileAtomic, type RgbImage } from '../formats/index.ts';
 import type { Workspace } from '../workspace/index.ts';
-import { DownloadFailure, downloadBytes } from './http.ts';
+import { DownloadFailure, downloadBytes } from '../core/http.ts';
 import { candidateId, linkedCandidateId } from './identity.ts';
 import type { Candidate, CandidateSource, IngestOptions, IngestSummary, SourceFailure } from './types.ts';
 

@@ -16,6 +16,7 @@ import { extname, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { dataError, ioError, sampleWithoutReplacement, usageError, type Rng } from '../core/index.ts';
+import { parseJson } from '../core/parse.ts';
 
 /** A keyword and how many original images carry it. */
 export interface KeywordCount {
@@ -196,18 +197,9 @@ export function readKeywordCounts(path: string): OriginalKeywordCounts {
   const body = readText(file, 'keyword counts');
   const counts: OriginalKeywordCounts = new Map();
   if (extname(file).toLowerCase() === '.json') {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(body);
-    } catch (cause) {
-      throw dataError('the keyword counts are not valid JSON', { file, cause, expected: 'JSON: {class: {keyword: count}} or [{class, keyword, count?}]' });
-    }
-    const parsed = jsonCounts.safeParse(raw);
-    if (!parsed.success) {
-      throw dataError('the keyword counts are malformed', { file, received: issues(parsed.error), expected: '{"<class>": {"<keyword>": <count>}} or [{"class", "keyword", "count"?}] (also {"cifar10_label", "nn_keyword"})' });
-    }
-    if (Array.isArray(parsed.data)) for (const r of parsed.data) addCount(counts, r.classKey, r.keyword, r.count ?? 1);
-    else for (const [c, keywords] of Object.entries(parsed.data)) for (const [k, n] of Object.entries(keywords)) addCount(counts, c, k, n);
+    const data = parseJson(body, jsonCounts, { file, what: 'the keyword counts', expected: '{"<class>": {"<keyword>": <count>}} or [{"class", "keyword", "count"?}] (also {"cifar10_label", "nn_keyword"})' });
+    if (Array.isArray(data)) for (const r of data) addCount(counts, r.classKey, r.keyword, r.count ?? 1);
+    else for (const [c, keywords] of Object.entries(data)) for (const [k, n] of Object.entries(keywords)) addCount(counts, c, k, n);
     return counts;
   }
   const records = csvRecords(file, body, 'a CSV file with a header: class,keyword[,count]');
@@ -222,7 +214,7 @@ export function readKeywordCounts(path: string): OriginalKeywordCounts {
     if (!Number.isInteger(n) || n < 0) problems.push(`line ${line}: count ${JSON.stringify(r.count)} is not a non-negative integer`);
     else addCount(counts, r.class, r.keyword, n);
   });
-  if (problems.length > 0) throw dataError(`${problems.length} bad row(s) in the keyword counts`, { file, record: problems[0]?.split(':')[0], received: problems.slice(0, 5).join('; '), expected: 'class,keyword[,count] with a non-negative integer count' });
+  if (problems.length > 0) throw dataError(`${problems.length} bad row(s) in the keyword counts`, { file, record: problems[0]?.split(':')[0] ?? '', received: problems.slice(0, 5).join('; '), expected: 'class,keyword[,count] with a non-negative integer count' });
   if (counts.size === 0) throw dataError('the keyword counts are empty', { file, expected: 'at least one class,keyword row' });
   return counts;
 }
@@ -255,7 +247,7 @@ export function readKeywordPool(path: string): PoolImage[] {
     if (parsed.success) out.push({ image: parsed.data.image, keyword: parsed.data.keyword, classKey: parsed.data.class ?? null });
     else problems.push(`record ${i}: ${issues(parsed.error)}`);
   });
-  if (problems.length > 0) throw dataError(`${problems.length} bad record(s) in the keyword pool`, { file, record: problems[0]?.split(':')[0], received: problems.slice(0, 5).join('; '), expected: 'image (or url/path) and keyword, optionally class' });
+  if (problems.length > 0) throw dataError(`${problems.length} bad record(s) in the keyword pool`, { file, record: problems[0]?.split(':')[0] ?? '', received: problems.slice(0, 5).join('; '), expected: 'image (or url/path) and keyword, optionally class' });
   const seen = new Set<string>();
   for (const [i, p] of out.entries()) {
     if (seen.has(p.image)) throw dataError('the same image appears twice in the keyword pool', { file, record: i, field: 'image', received: p.image, hint: 'give each image one keyword (and class)' });

@@ -23,6 +23,20 @@ export interface RetestErrorDetails {
   hint?: string;
   /** The underlying error, kept for `--verbose` and for tests. */
   cause?: unknown;
+  /** Every problem found, when there are several (all of a schema's issues, not only the first). */
+  issues?: readonly ProblemIssue[];
+}
+
+/** One problem of a value checked against a schema: where, what was wrong, what was expected and found. */
+export interface ProblemIssue {
+  /** Where in the value: `classes[3].name`; empty for the value itself. */
+  path: string;
+  /** What is wrong, in words. */
+  message: string;
+  /** What a valid value looks like there, when the schema says. */
+  expected?: string;
+  /** What was found there (shortened). */
+  received?: string;
 }
 
 export class RetestError extends Error {
@@ -33,6 +47,8 @@ export class RetestError extends Error {
   readonly expected: string | undefined;
   readonly received: string | undefined;
   readonly hint: string | undefined;
+  /** All problems found (empty when the error is about one thing, described by the fields above). */
+  readonly issues: readonly ProblemIssue[];
 
   constructor(kind: RetestErrorKind, message: string, details: RetestErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -44,6 +60,7 @@ export class RetestError extends Error {
     this.expected = details.expected;
     this.received = details.received;
     this.hint = details.hint;
+    this.issues = details.issues ?? [];
   }
 
   /** A plain object for `--json` output and HTTP answers. */
@@ -52,6 +69,7 @@ export class RetestError extends Error {
     for (const key of ['file', 'record', 'field', 'expected', 'received', 'hint'] as const) {
       if (this[key] !== undefined) out[key] = this[key];
     }
+    if (this.issues.length > 0) out.issues = this.issues;
     return out;
   }
 
@@ -63,9 +81,20 @@ export class RetestError extends Error {
     if (this.field !== undefined) lines.push(`  field:    ${this.field}`);
     if (this.expected !== undefined) lines.push(`  expected: ${this.expected}`);
     if (this.received !== undefined) lines.push(`  received: ${this.received}`);
+    if (this.issues.length > 1) {
+      lines.push(`  problems: ${this.issues.length}`);
+      for (const issue of this.issues) lines.push(`    - ${renderIssue(issue)}`);
+    }
     if (this.hint !== undefined) lines.push(`  hint:     ${this.hint}`);
     return lines.join('\n');
   }
+}
+
+/** `classes[3].name: expected string (received 42)`. */
+export function renderIssue(issue: ProblemIssue): string {
+  const where = issue.path === '' ? '(the value itself)' : issue.path;
+  const found = issue.received === undefined ? '' : ` (received ${issue.received})`;
+  return `${where}: ${issue.message}${found}`;
 }
 
 /** A data error: the input file or record is not what it should be. */

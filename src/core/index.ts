@@ -4,3 +4,6 @@ export * from './hash.ts';
 export * from './progress.ts';
 export * from './files.ts';
 export * from './csv.ts';
+export * from './parse.ts';
+export * from './redact.ts';
+export * from './http.ts';

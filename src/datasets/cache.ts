@@ -4,10 +4,10 @@
  * `<cache>/checksums.json` remembers the sha256 of every download that has no published checksum,
  * so that later downloads of the same URL are verified against the first.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { dataError } from '../core/errors.ts';
+import { parseFile } from '../core/parse.ts';
 import { writeFileAtomic } from '../formats/index.ts';
 
 export const MARKER_FILE = '.retest-dataset.json';
@@ -41,9 +41,7 @@ export type DatasetMarker = z.infer<typeof markerSchema>;
 export function readMarker(cacheDir: string, name: string): DatasetMarker | null {
   const file = join(datasetCacheDir(cacheDir, name), MARKER_FILE);
   if (!existsSync(file)) return null;
-  const parsed = markerSchema.safeParse(safeJson(file));
-  if (!parsed.success) throw dataError('unreadable dataset marker in the cache', { file, received: parsed.error.issues[0]?.message ?? '', hint: `Delete ${file} and run \`retest fetch ${name}\` again.` });
-  return parsed.data;
+  return parseFile(file, markerSchema, { what: 'the dataset marker in the cache', hint: `Delete ${file} and run \`retest fetch ${name}\` again.` });
 }
 
 export function writeMarker(cacheDir: string, marker: DatasetMarker): void {
@@ -57,9 +55,7 @@ export type RecordedChecksums = z.infer<typeof checksumsSchema>;
 export function readRecordedChecksums(cacheDir: string): RecordedChecksums {
   const file = join(cacheDir, CHECKSUMS_FILE);
   if (!existsSync(file)) return {};
-  const parsed = checksumsSchema.safeParse(safeJson(file));
-  if (!parsed.success) throw dataError('unreadable checksum record in the cache', { file, received: parsed.error.issues[0]?.message ?? '', hint: `Fix or delete ${file} (deleting it forgets the recorded checksums).` });
-  return parsed.data;
+  return parseFile(file, checksumsSchema, { what: 'the checksum record in the cache', hint: `Fix or delete ${file} (deleting it forgets the recorded checksums).` });
 }
 
 export function recordChecksum(cacheDir: string, url: string, sha256: string, bytes: number, now = new Date()): void {
@@ -68,10 +64,3 @@ export function recordChecksum(cacheDir: string, url: string, sha256: string, by
   writeFileAtomic(join(cacheDir, CHECKSUMS_FILE), `${JSON.stringify(all, null, 2)}\n`);
 }
 
-function safeJson(file: string): unknown {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8'));
-  } catch {
-    return undefined;
-  }
-}

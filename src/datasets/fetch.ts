@@ -5,13 +5,13 @@
  * writes a marker. A file that fails verification is deleted: nothing corrupt stays in the cache.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar';
 import { dataError, ioError, isRetestError, usageError } from '../core/errors.ts';
+import { downloadToFile, FileDownloadError, networkReason } from '../core/http.ts';
 import { silentProgress, type Progress } from '../core/progress.ts';
 import { datasetCacheDir, readMarker, readRecordedChecksums, recordChecksum, writeMarker, type DatasetMarker } from './cache.ts';
 import { findDataset, datasetNames } from './registry.ts';
@@ -31,6 +31,10 @@ export interface FetchOptions {
   force?: boolean;
   /** Abort a download when no data arrives for this long (default 60 s). */
   idleTimeoutMs?: number;
+  /** Attempts after a cut connection, a network error or a 5xx/429, each resuming where the last stopped (default 3). */
+  retries?: number;
+  /** First wait between attempts in ms, doubling each time (default 1 s). */
+  retryBackoffMs?: number;
   /** Clock, for markers and recorded checksums. */
   now?: () => Date;
 }
@@ -89,7 +93,7 @@ export async function fetchDataset(nameOrSpec: string | DatasetSpec, options: Fe
   for (const download of spec.downloads) {
     const url = options.mirror ? `${options.mirror.replace(/\/+$/, '')}/${download.fileName}` : download.url;
     const partial = join(folder, DOWNLOADS_DIR, `${download.fileName}.part`);
-    const got = await downloadFile(url, partial, download, progress, options.idleTimeoutMs ?? 60_000);
+    const got = await downloadFile(url, partial, download, progress, { idleTimeoutMs: options.idleTimeoutMs ?? 60_000, retries: options.retries ?? 3, backoffMs: options.retryBackoffMs ?? 1_000 });
     const verifiedBy = verify(download, url, partial, got, cacheDir);
     if (download.unpack) {
       await unpack(partial, folder, download.fileName, progress);
@@ -142,77 +146,50 @@ interface Downloaded {
   resumedFrom: number;
 }
 
-/** Downloads `url` into `partial`, continuing an earlier partial download when the server allows. */
-async function downloadFile(url: string, partial: string, download: DatasetDownload, progress: Progress, idleTimeoutMs: number): Promise<Downloaded> {
-  let have = existsSync(partial) ? statSync(partial).size : 0;
-  if (download.bytes !== undefined && have > download.bytes) {
-    rmSync(partial, { force: true });
-    have = 0;
-  }
-  const controller = new AbortController();
-  let idle: NodeJS.Timeout | undefined;
-  const arm = () => {
-    clearTimeout(idle);
-    idle = setTimeout(() => controller.abort(new Error(`no data for ${idleTimeoutMs / 1000} s`)), idleTimeoutMs);
-  };
+/**
+ * Downloads `url` into `partial` through the one download stack (src/core/http.ts): an earlier
+ * partial download is continued with a Range request, and a connection cut mid-file is retried
+ * `retries` times, each retry continuing where the last stopped. Hashes cover the whole file.
+ */
+async function downloadFile(url: string, partial: string, download: DatasetDownload, progress: Progress, options: { idleTimeoutMs: number; retries: number; backoffMs: number }): Promise<Downloaded> {
+  let sha256 = createHash('sha256');
+  let md5 = createHash('md5');
+  let started = false;
   try {
-    arm();
-    let response: Response;
-    try {
-      response = await fetch(url, { headers: have > 0 ? { Range: `bytes=${have}-` } : {}, signal: controller.signal, redirect: 'follow' });
-    } catch (error) {
-      throw unreachable(url, download, partial, error);
-    }
-    if (response.status === 416 && have > 0) {
-      // Nothing left to send: the partial file is already whole (verification decides).
-      await response.body?.cancel();
-      const hashes = await hashExisting(partial, have);
-      return { bytes: have, ...hashes, resumedFrom: have };
-    }
-    if (!response.ok || !response.body) {
-      await response.body?.cancel();
-      throw ioError(`download failed: HTTP ${response.status} ${response.statusText}`, {
-        file: url,
-        received: `HTTP ${response.status}`,
-        expected: 'HTTP 200 or 206',
-        hint: response.status === 404 ? 'The file has moved: check the dataset\'s homepage (see `retest datasets`) and use --mirror or download it by hand.' : 'Try again later.',
-      });
-    }
-    const resumed = response.status === 206 && contentRangeStart(response.headers.get('content-range')) === have;
-    if (!resumed) have = 0; // the server sent the whole file
-    const sha256 = createHash('sha256');
-    const md5 = createHash('md5');
-    if (have > 0) await feed(partial, have, [sha256, md5]);
-    const length = Number(response.headers.get('content-length') ?? Number.NaN);
-    const total = Number.isFinite(length) ? have + length : (download.bytes ?? 0);
-    progress.start(total, have, download.fileName);
-    let bytes = have;
-    const counter = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        arm();
+    const got = await downloadToFile(url, partial, {
+      idleTimeoutMs: options.idleTimeoutMs,
+      retries: options.retries,
+      backoffMs: options.backoffMs,
+      expectedBytes: download.bytes,
+      onStart: async ({ from, total }) => {
+        if (started) progress.stop();
+        started = true;
+        sha256 = createHash('sha256');
+        md5 = createHash('md5');
+        if (from > 0) await feed(partial, from, [sha256, md5]);
+        progress.start(total ?? download.bytes ?? 0, from, download.fileName);
+      },
+      onChunk: (chunk) => {
         sha256.update(chunk);
         md5.update(chunk);
-        bytes += chunk.length;
-        progress.tick(chunk.length);
-        callback(null, chunk);
+        progress.tick(chunk.byteLength);
       },
     });
-    try {
-      await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), counter, createWriteStream(partial, { flags: resumed ? 'a' : 'w' }));
-    } catch (error) {
-      throw unreachable(url, download, partial, error);
-    } finally {
-      progress.stop();
+    if (got.alreadyComplete) return { bytes: got.bytes, ...(await hashExisting(partial, got.bytes)), resumedFrom: got.resumedFrom };
+    return { bytes: got.bytes, sha256: sha256.digest('hex'), md5: md5.digest('hex'), resumedFrom: got.resumedFrom };
+  } catch (error) {
+    if (error instanceof FileDownloadError && error.status !== undefined) {
+      throw ioError(`download failed: HTTP ${error.status} ${error.statusText}`, {
+        file: url,
+        received: `HTTP ${error.status}`,
+        expected: 'HTTP 200 or 206',
+        hint: error.status === 404 ? 'The file has moved: check the dataset\'s homepage (see `retest datasets`) and use --mirror or download it by hand.' : 'Try again later.',
+      });
     }
-    return { bytes, sha256: sha256.digest('hex'), md5: md5.digest('hex'), resumedFrom: resumed ? have : 0 };
+    throw unreachable(url, download, partial, error);
   } finally {
-    clearTimeout(idle);
+    if (started) progress.stop();
   }
-}
-
-function contentRangeStart(header: string | null): number | undefined {
-  const match = header ? /^bytes (\d+)-/.exec(header) : null;
-  return match ? Number(match[1]) : undefined;
 }
 
 async function feed(path: string, bytes: number, hashes: Hash[]): Promise<void> {
@@ -226,20 +203,9 @@ async function hashExisting(path: string, bytes: number): Promise<{ sha256: stri
   return { sha256: sha256.digest('hex'), md5: md5.digest('hex') };
 }
 
-const NETWORK_REASONS: Record<string, string> = {
-  ENOTFOUND: 'host not found (are you offline?)',
-  EAI_AGAIN: 'name lookup failed (are you offline?)',
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  ETIMEDOUT: 'connection timed out',
-  UND_ERR_SOCKET: 'connection closed by the server',
-};
-
 function unreachable(url: string, download: DatasetDownload, partial: string, error: unknown) {
   if (isRetestError(error)) return error;
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  const code = cause?.code;
-  const reason = code ? `${NETWORK_REASONS[code] ?? 'network error'} (${code})` : (cause?.message ?? (error as Error).message);
+  const reason = error instanceof FileDownloadError ? error.message : networkReason(error);
   const kept = existsSync(partial) && statSync(partial).size > 0;
   const folder = dirname(dirname(partial));
   return ioError(`cannot download ${download.fileName}: ${reason}`, {

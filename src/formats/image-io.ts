@@ -112,7 +112,7 @@ async function toRgb(input: ImageInput, build: (image: Pipeline) => Pipeline, op
     // Greyscale sources come back with one channel: expand to RGB.
     const rgb = new Uint8Array(info.width * info.height * 3);
     for (let i = 0, n = info.width * info.height; i < n; i++) {
-      const v = data[i * info.channels] as number;
+      const v = data[i * info.channels]!;
       rgb[i * 3] = v; rgb[i * 3 + 1] = v; rgb[i * 3 + 2] = v;
     }
     return { data: rgb, width: info.width, height: info.height };

@@ -21,24 +21,24 @@ export function readFrequencies(file: string, labels: Int32Array, imageIds: read
     if (rows !== n) throw dataError(`${rows} rows of frequencies but the test set has ${n} images`, { file, expected: `${n} rows in test-set order`, received: `shape [${array.shape.join(', ')}]` });
     if (array.shape.length === 1) {
       for (let i = 0; i < n; i++) {
-        const f = values[i] as number;
+        const f = values[i]!;
         if (!(f >= 0 && f <= 1) && !Number.isNaN(f)) throw dataError('a selection frequency is outside [0, 1]', { file, record: i, received: String(f) });
         out[i] = f;
       }
       return out;
     }
     if (array.shape.length !== 2) throw dataError('frequencies must be [N] or per-class counts [N, C]', { file, received: `shape [${array.shape.join(', ')}]` });
-    const c = array.shape[1] as number;
+    const c = array.shape[1]!;
     for (let i = 0; i < n; i++) {
-      const label = labels[i] as number;
+      const label = labels[i]!;
       if (label >= c) throw dataError(`label ${label} has no count column`, { file, record: i, expected: `labels below ${c}` });
       let total = 0;
       for (let j = 0; j < c; j++) {
-        const v = values[i * c + j] as number;
+        const v = values[i * c + j]!;
         if (!(v >= 0)) throw dataError('annotation counts must be non-negative numbers', { file, record: i, field: `class ${j}`, received: String(v) });
         total += v;
       }
-      if (total > 0) out[i] = (values[i * c + label] as number) / total;
+      if (total > 0) out[i] = values[i * c + label]! / total;
     }
     return out;
   }

@@ -97,13 +97,13 @@ export function topkFromLogits(logits: ArrayLike<number>, rows: number, classes:
   for (let r = 0; r < rows; r++) {
     let filled = 0;
     for (let c = 0; c < classes; c++) {
-      const v = logits[r * classes + c] as number;
+      const v = logits[r * classes + c]!;
       if (!Number.isFinite(v)) throw dataError(`non-finite logit ${v}`, { file, record: rowName(r), field: `class ${c}`, expected: 'a finite number', received: String(v) });
       // insertion into the sorted top-k of this row
       let j = filled < k ? filled++ : k;
-      if (j === k && v <= (bestV[k - 1] as number)) continue;
+      if (j === k && v <= bestV[k - 1]!) continue;
       if (j === k) j = k - 1;
-      while (j > 0 && v > (bestV[j - 1] as number)) { bestV[j] = bestV[j - 1] as number; topk[r * k + j] = topk[r * k + j - 1] as number; j--; }
+      while (j > 0 && v > bestV[j - 1]!) { bestV[j] = bestV[j - 1]!; topk[r * k + j] = topk[r * k + j - 1]!; j--; }
       bestV[j] = v;
       topk[r * k + j] = c;
     }
@@ -158,7 +158,7 @@ export async function readGenericPredictions(file: string, options: GenericOptio
     const line = table.lines[r]!;
     const at = where.get(record[0] as string);
     if (at === undefined) throw dataError(`unknown image id "${record[0]}"`, { file, record: `line ${line}`, field: 'image_id', expected: `an image of ${dataset.name}` });
-    if ((seen[at] as number) >= 0) throw dataError(`image id "${record[0]}" appears twice`, { file, record: `line ${line}`, field: 'image_id', received: `also line ${seen[at]}` });
+    if (seen[at]! >= 0) throw dataError(`image id "${record[0]}" appears twice`, { file, record: `line ${line}`, field: 'image_id', received: `also line ${seen[at]}` });
     seen[at] = line;
     for (let c = 0; c < width; c++) values[at * width + c] = numberCell(record[c + 1], { file, line, column: columns[c]! }, rule);
   });

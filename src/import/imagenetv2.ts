@@ -19,6 +19,7 @@ import type { ImportBatch, ImportDataset, ImportedPredictions } from './types.ts
 import { readJsonFile } from '../core/files.ts';
 import { listFolder, listSubfolders } from './folders.ts';
 import { checkClassIds, checkRowCount } from './validate.ts';
+import { parseValue } from '../core/parse.ts';
 
 export interface ImagenetV2Options {
   /** Folder with class_info.json and datasets/<name>.json. */
@@ -36,12 +37,8 @@ export function readClassInfo(metadata: string): Map<string, number> {
   const file = join(metadata, 'class_info.json');
   if (!existsSync(file)) throw ioError(`no class_info.json in ${metadata}`, { file, hint: 'pass the ImageNetV2 metadata folder with --metadata' });
   const json = readJsonFile(file, 'class list', '[{cid, wnid, …}, …]');
-  const parsed = classInfoSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw dataError('bad class_info.json', { file, field: issue?.path.join('.') ?? '', expected: '[{cid, wnid, …}, …]', received: issue?.message ?? '' });
-  }
-  return new Map(parsed.data.map((c) => [c.wnid, c.cid]));
+  const classes = parseValue(json, classInfoSchema, { file, what: 'class_info.json', expected: '[{cid, wnid, …}, …]' });
+  return new Map(classes.map((c) => [c.wnid, c.cid]));
 }
 
 /** The stem of an image file name (`ILSVRC2012_val_00000293.JPEG` → `ILSVRC2012_val_00000293`). */

@@ -15,7 +15,7 @@ export function checkRowCount(file: string, rows: number, expected: number, data
 /** Every value must be an integer class index in [0, numClasses). */
 export function checkClassIds(file: string, topk: ArrayLike<number>, k: number, numClasses: number): void {
   for (let i = 0; i < topk.length; i++) {
-    const c = topk[i] as number;
+    const c = topk[i]!;
     if (!Number.isInteger(c) || c < 0 || c >= numClasses) {
       throw dataError(`class id ${c} is out of range`, {
         file,

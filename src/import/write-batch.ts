@@ -16,7 +16,7 @@ export interface WriteOptions {
 
 /** The store dataset id and, when its order differs, the store position of each imported row. */
 async function resolveDataset(store: ResultsStore, dataset: ImportDataset): Promise<{ id: number; position: Int32Array | null }> {
-  const images = dataset.imageIds.map((imageId, i) => ({ imageId, label: dataset.labels[i] as number }));
+  const images = dataset.imageIds.map((imageId, i) => ({ imageId, label: dataset.labels[i]! }));
   const existing = await store.getDataset(dataset.name);
   if (!existing || existing.fingerprint === datasetFingerprint(images)) {
     const record = await store.registerDataset({ name: dataset.name, source: dataset.source, numClasses: dataset.numClasses, images });
@@ -70,7 +70,7 @@ export function writeImportBatch(store: ResultsStore, batch: ImportBatch, option
       }
       const rows: PredictionRow[] = new Array(dataset.labels.length);
       for (let i = 0; i < dataset.labels.length; i++) {
-        rows[i] = { idx: target.position ? (target.position[i] as number) : i, topk: Array.from(p.topk.subarray(i * p.k, (i + 1) * p.k)), scores: null, error: null };
+        rows[i] = { idx: target.position ? target.position[i]! : i, topk: Array.from(p.topk.subarray(i * p.k, (i + 1) * p.k)), scores: null, error: null };
       }
       await tx.writePredictions(run.id, rows);
       await tx.finishRun(run.id, null);
@@ -85,7 +85,7 @@ export function countCorrect(topk: Int32Array, k: number, labels: Int32Array): {
   let top1 = 0, top5 = 0;
   const kk = Math.min(k, 5);
   for (let i = 0; i < labels.length; i++) {
-    const label = labels[i] as number;
+    const label = labels[i]!;
     if (topk[i * k] === label) top1++;
     for (let j = 0; j < kk; j++) if (topk[i * k + j] === label) { top5++; break; }
   }

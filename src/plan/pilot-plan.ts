@@ -52,8 +52,8 @@ function simulateShortfall(targets: readonly number[], share: readonly number[],
     for (let c = 0; c < candidates; c++) {
       const u = rng.next() * acc;
       let b = 0;
-      while (b < cumulative.length - 1 && u >= (cumulative[b] as number)) b++;
-      counts[b] = (counts[b] as number) + 1;
+      while (b < cumulative.length - 1 && u >= cumulative[b]!) b++;
+      counts[b] = counts[b]! + 1;
     }
     const s = upwardFillShortfall(targets, counts);
     total += s;

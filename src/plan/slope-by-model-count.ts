@@ -29,8 +29,8 @@ export function slopeByModelCount(
       for (let r = 0; r < options.resamples; r++) {
         for (let j = 0; j < m; j++) {
           const i = options.rng.int(n);
-          xs[j] = x[i] as number;
-          ys[j] = y[i] as number;
+          xs[j] = x[i]!;
+          ys[j] = y[i]!;
         }
         // A draw of one model m times has no line; test it exactly (the mean of equal values can
         // round, leaving a tiny variance that would give a meaningless slope).

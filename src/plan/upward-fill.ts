@@ -8,13 +8,13 @@
  */
 export function upwardFillShortfall(targets: readonly number[], available: readonly number[]): number {
   if (targets.length !== available.length) throw new RangeError(`upwardFillShortfall: ${targets.length} targets but ${available.length} bins of candidates`);
-  const left = available.map((a, b) => Math.max(0, a - (targets[b] as number)));
+  const left = available.map((a, b) => Math.max(0, a - targets[b]!));
   let short = 0;
   for (let b = 0; b < targets.length; b++) {
-    let need = Math.max(0, (targets[b] as number) - (available[b] as number));
+    let need = Math.max(0, targets[b]! - available[b]!);
     for (let next = b + 1; next < targets.length && need > 0; next++) {
-      const take = Math.min(need, left[next] as number);
-      left[next] = (left[next] as number) - take;
+      const take = Math.min(need, left[next]!);
+      left[next] = left[next]! - take;
       need -= take;
     }
     short += need;
@@ -31,8 +31,8 @@ export function candidatesToFill(targets: readonly number[], share: readonly num
   let need = 0;
   let demand = 0, supply = 0;
   for (let b = targets.length - 1; b >= 0; b--) {
-    demand += targets[b] as number;
-    supply += share[b] as number;
+    demand += targets[b]!;
+    supply += share[b]!;
     if (demand === 0) continue;
     if (supply <= 0) return null;
     need = Math.max(need, demand / supply);

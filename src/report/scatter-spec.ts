@@ -72,7 +72,7 @@ export function scatterSpec(comparison: Comparison, options: ScatterOptions): Ve
         `new ${pct(m.new.accuracy)}% [${pct(m.new.ci95[0])}, ${pct(m.new.ci95[1])}], drop ${pct(m.gap)} points`,
     };
   });
-  const xDomain = points.length > 0 ? paddedDomain(points.flatMap((p) => [p.xlo, p.xhi]), axes) : axes === 'linear' ? [0, 100] : [-3, 3];
+  const xDomain = points.length > 0 ? paddedDomain(points.flatMap((p) => [p.xlo, p.xhi]), axes) : axes === 'linear' ? ([0, 100] as [number, number]) : ([-3, 3] as [number, number]);
   const yDomain = points.length > 0 ? paddedDomain(points.flatMap((p) => [p.ylo, p.yhi]), axes) : xDomain;
   const n = options.gridPoints ?? 60;
   const toFitUnits = (v: number): number => (axes === 'linear' ? v / 100 : v);

@@ -24,6 +24,7 @@ import { registerMturkRoutes } from './routes/mturk.ts';
 import { randomToken, setSecret } from './secrets.ts';
 import type { ServerOptions } from './types.ts';
 import { prepared } from './statements.ts';
+import { redactUrl } from '../core/redact.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -46,10 +47,6 @@ export function inlineHashes(html: string): { script: string; style: string } {
 }
 
 
-/** Hides secrets in logged URLs: invite tokens in /l/<token>, admin tokens in ?token=. */
-export function redactUrl(url: string): string {
-  return url.replace(/^\/l\/[^/?#]+/, '/l/[token]').replace(/([?&]token=)[^&#]*/g, '$1[token]').replace(/([?&]workerId=)[^&#]*/g, '$1[worker]');
-}
 
 /** Rate-limit key: the token behind the request (labeller, admin, image scope), else the address. */
 function rateKey(ctx: ServerContext, request: FastifyRequest): string {

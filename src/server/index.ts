@@ -1,7 +1,7 @@
 export type { ServerOptions, ServerStores, Labeller, Invitation, ClassProgress, WorkerRow } from './types.ts';
 export { MTURK_ORIGINS } from './types.ts';
 export { serverMigrations } from './schema.ts';
-export { buildApp, redactUrl } from './app.ts';
+export { buildApp } from './app.ts';
 export { startServer, type StartOptions, type RunningServer } from './serve.ts';
 export { inviteLabellers, labellerByToken, listLabellers, revokeLabellers } from './labellers.ts';
 export { escapeHtml, html, raw } from './html.ts';

@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import type pg from 'pg';
 import { ioError, RetestError, usageError } from '../core/errors.ts';
 import type { SqlDatabase, SqlExecutor, SqlRow, SqlValue, TransactionOptions } from './types.ts';
+import { redactUrl } from '../core/redact.ts';
 
 type Pg = typeof pg;
 const require = createRequire(import.meta.url);
@@ -83,16 +84,6 @@ export async function openPostgresDatabase(url: string, options: PostgresOptions
   return database;
 }
 
-/** The URL without its password, for messages and the store's recorded location. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url.replace(/:[^:@/]*@/, ':***@');
-  }
-}
 
 /** `?` → `$1, $2, …`, outside quoted strings and identifiers. */
 export function numberParameters(sql: string): string {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { arraySource, ingest } from '../../src/collect/index.ts';
+import { arrayCandidateSource, ingest } from '../../src/collect/index.ts';
 import { decodeRgb, imageInfo, readCifarBin } from '../../src/formats/index.ts';
 import { closeWorkspace, type ImageRow } from '../../src/workspace/index.ts';
 import { initWorkspace } from '../../src/app/workspace-stores.ts';
@@ -13,7 +13,7 @@ describeWithData('collect arrays: real CIFAR-10 test images', () => {
     const cifar = readCifarBin(file);
     const w = initWorkspace(join(tmp(), 'cifar'), { classes: 'cifar10' });
     try {
-      const summary = await ingest(w, arraySource({ file, classes: w.classes, limit: 40 }), { role: 'reference', concurrency: 3 });
+      const summary = await ingest(w, arrayCandidateSource({ file, classes: w.classes, limit: 40 }), { role: 'reference', concurrency: 3 });
       expect(summary).toMatchObject({ seen: 40, ingested: 40, failed: 0 });
       // Rows are written in source order at any concurrency.
       const rows = w.db.prepare('SELECT * FROM images ORDER BY rowid').all() as ImageRow[];

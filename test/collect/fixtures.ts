@@ -60,8 +60,8 @@ export function withExifOrientation(jpegBytes: Buffer, orientation: number): Buf
 export function jpegComponents(bytes: Buffer): number {
   for (let i = 2; i < bytes.length - 9; ) {
     if (bytes[i] !== 0xff) return -1;
-    const marker = bytes[i + 1] as number;
-    if (marker >= 0xc0 && marker <= 0xc2) return bytes[i + 9] as number;
+    const marker = bytes[i + 1]!;
+    if (marker >= 0xc0 && marker <= 0xc2) return bytes[i + 9]!;
     i += 2 + bytes.readUInt16BE(i + 2);
   }
   return -1;

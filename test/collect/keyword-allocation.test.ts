@@ -5,7 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { describe, expect, it, vi } from 'vitest';
 import { register } from '../../src/cli/commands/keywords.ts';
 import { allocateKeywords, drawFromPool, readKeywordCounts, readKeywordPool, sharedKeywords, type OriginalKeywordCounts, type PoolImage } from '../../src/collect/index.ts';
-import { createRng, isRetestError } from '../../src/core/index.ts';
+import { createRng, isRetestError, type RetestError } from '../../src/core/index.ts';
 
 const authors = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'authors-keyword-allocation.json'), 'utf8')) as {
   cases: { counts: [string, number][]; perClass: number; topK: number; expected: Record<string, number> }[];
@@ -107,7 +107,18 @@ describe('reading the keyword files', () => {
       expect((error as Error & { received: string }).received).toMatch(/count "-1" is not a non-negative integer/);
     }
     writeFileSync(join(dir, 'bad.json'), JSON.stringify([{ keyword: 'jet' }]));
-    expect(() => readKeywordCounts(join(dir, 'bad.json'))).toThrow(/malformed/);
+    // Every problem is carried (here: the union of both accepted shapes fails), with the file named.
+    const json = (() => {
+      try {
+        readKeywordCounts(join(dir, 'bad.json'));
+      } catch (error) {
+        return error as RetestError;
+      }
+      throw new Error('expected an error');
+    })();
+    expect(json).toMatchObject({ kind: 'data', file: join(dir, 'bad.json') });
+    expect(json.message).toMatch(/in the keyword counts/);
+    expect(json.issues.length).toBeGreaterThan(0);
   });
 
   it('pools from CSV (image/url/path column, optional class) and JSON {image: keyword}; an image twice is refused', () => {

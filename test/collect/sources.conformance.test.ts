@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FlickrClient, arraySource, flickrSource, folderSource, ingest, urlListSource, type Candidate, type CandidateSource, type SourceFailure } from '../../src/collect/index.ts';
+import { FlickrClient, arrayCandidateSource, flickrSource, folderSource, ingest, urlListSource, type Candidate, type CandidateSource, type SourceFailure } from '../../src/collect/index.ts';
 import { writeNpy, npyArray } from '../../src/formats/index.ts';
 import { closeWorkspace } from '../../src/workspace/index.ts';
 import { FISH, fishWorkspace, jpeg, tmp, twoTone, RED, BLUE } from './fixtures.ts';
@@ -35,7 +35,7 @@ const factories: Record<string, () => CandidateSource> = {
   flickr: () => flickrSource({ client: new FlickrClient({ apiKey: GOOD_KEY, baseUrl: flickr.restUrl, requestsPerSecond: 1000 }), classes: FISH, perClass: 4, perPage: 3 }),
   folder: () => folderSource({ root: join(dir, 'folder'), classes: FISH }),
   urls: () => urlListSource({ file: join(dir, 'list.csv'), classes: FISH }),
-  arrays: () => arraySource({ file: join(dir, 'x.npy'), labelsFile: join(dir, 'y.npy'), keywordsFile: join(dir, 'k.json'), classes: FISH }),
+  arrays: () => arrayCandidateSource({ file: join(dir, 'x.npy'), labelsFile: join(dir, 'y.npy'), keywordsFile: join(dir, 'k.json'), classes: FISH }),
 };
 
 async function drain(source: CandidateSource): Promise<{ items: Candidate[]; failures: SourceFailure[] }> {
@@ -139,9 +139,9 @@ describe('source specifics', () => {
     writeNpy(join(dir, 'short.npy'), npyArray('<i4', [2], Int32Array.from([0, 1])));
     writeNpy(join(dir, 'bad.npy'), npyArray('<i4', [4], Int32Array.from([0, 1, 5, 0])));
     writeNpy(join(dir, 'flat.npy'), npyArray('<f4', [4, 3], new Float32Array(12)));
-    expect(() => arraySource({ file: join(dir, 'x.npy'), labelsFile: join(dir, 'short.npy'), classes: FISH })).toThrow(/labels do not match the images/);
-    expect(() => arraySource({ file: join(dir, 'x.npy'), labelsFile: join(dir, 'bad.npy'), classes: FISH })).toThrow(/not a class index/);
-    expect(() => arraySource({ file: join(dir, 'flat.npy'), classIdx: 0, classes: FISH })).toThrow(/not uint8 images/);
-    expect(() => arraySource({ file: join(dir, 'x.npy'), classes: FISH })).toThrow(/no labels/);
+    expect(() => arrayCandidateSource({ file: join(dir, 'x.npy'), labelsFile: join(dir, 'short.npy'), classes: FISH })).toThrow(/labels do not match the images/);
+    expect(() => arrayCandidateSource({ file: join(dir, 'x.npy'), labelsFile: join(dir, 'bad.npy'), classes: FISH })).toThrow(/not a class index/);
+    expect(() => arrayCandidateSource({ file: join(dir, 'flat.npy'), classIdx: 0, classes: FISH })).toThrow(/not uint8 images/);
+    expect(() => arrayCandidateSource({ file: join(dir, 'x.npy'), classes: FISH })).toThrow(/no labels/);
   });
 });

@@ -34,7 +34,9 @@ beforeAll(async () => {
     if (cut !== undefined) {
       behaviour.cutAfter.delete(path);
       res.writeHead(200, { 'content-length': body.length });
-      res.write(body.subarray(0, cut), () => setTimeout(() => res.destroy(), 20));
+      // Exactly `cut` bytes, then the connection is closed (FIN after the data, not a reset): the
+      // client receives every byte sent, so the partial file holds exactly `cut` bytes.
+      res.write(body.subarray(0, cut), () => res.socket?.end());
       return;
     }
     const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
@@ -172,7 +174,7 @@ describe('fetchDataset against a local server', () => {
     expect(second.files.map((f) => f.verifiedBy)).toEqual(['recorded-sha256', 'recorded-sha256']);
     // Upstream changes the file: the next download no longer matches.
     const changed = Buffer.from(data);
-    changed[changed.length - 1] ^= 0xff;
+    changed[changed.length - 1]! ^= 0xff;
     files.set('/toy-c/toy_data.npy', changed);
     const error = await rejection(fetchDataset(spec, { cacheDir, force: true }));
     expect(error.expected).toMatch(new RegExp(`^${sha256(data)} \\(recorded at the first download`));
@@ -183,13 +185,15 @@ describe('fetchDataset against a local server', () => {
     const cacheDir = join(dir, 'c4');
     const { spec, data } = toyPair('toy-d', 200, { checksum: true, seed: 11 });
     behaviour.cutAfter.set('/toy-d/toy_data.npy', 300_000);
-    const error = await rejection(fetchDataset(spec, { cacheDir }));
+    // No retries: the run fails, keeping what it received, and the next run resumes.
+    const error = await rejection(fetchDataset(spec, { cacheDir, retries: 0 }));
     expect(error.kind).toBe('io');
-    expect(error.hint).toMatch(/are kept and the download resumes/);
+    expect(error.message).toMatch(/connection closed after 300000 of \d+ bytes|terminated|closed/);
+    expect(error.hint).toMatch(/the 300000 bytes already in .* are kept and the download resumes/);
     const part = join(cacheDir, 'toy-d', '.downloads', 'toy_data.npy.part');
     const have = statSync(part).size;
-    expect(have).toBeGreaterThan(0);
-    expect(have).toBeLessThanOrEqual(300_000);
+    expect(have).toBe(300_000);
+    expect(Buffer.compare(readFileSync(part), data.subarray(0, have))).toBe(0);
     const progress = recorder();
     const result = await fetchDataset(spec, { cacheDir, progress });
     expect(requests.filter((r) => r.path === '/toy-d/toy_data.npy').map((r) => r.range)).toEqual([undefined, `bytes=${have}-`]);
@@ -199,11 +203,24 @@ describe('fetchDataset against a local server', () => {
     expect(Buffer.compare(readFileSync(join(cacheDir, 'toy-d', 'toy_data.npy')), data)).toBe(0);
   });
 
+  it('resumes a connection cut mid-file within the same run (a retry with Range)', async () => {
+    const cacheDir = join(dir, 'c4b');
+    const { spec, data } = toyPair('toy-d2', 200, { checksum: true, seed: 12 });
+    behaviour.cutAfter.set('/toy-d2/toy_data.npy', 250_000);
+    const progress = recorder();
+    const result = await fetchDataset(spec, { cacheDir, progress, retryBackoffMs: 1 });
+    expect(requests.filter((r) => r.path === '/toy-d2/toy_data.npy').map((r) => r.range)).toEqual([undefined, 'bytes=250000-']);
+    // Nothing was on disk when the run started; the second attempt kept the first one's 250,000 bytes.
+    expect(result.files[0]).toMatchObject({ resumedFrom: 0, bytes: data.length, verifiedBy: 'sha256' });
+    expect(progress.starts.filter((s) => s[2] === 'toy_data.npy')).toEqual([[data.length, 0, 'toy_data.npy'], [data.length, 250_000, 'toy_data.npy']]);
+    expect(Buffer.compare(readFileSync(join(cacheDir, 'toy-d2', 'toy_data.npy')), data)).toBe(0);
+  });
+
   it('starts over when the server ignores the Range request', async () => {
     const cacheDir = join(dir, 'c5');
     const { spec, data } = toyPair('toy-e', 100, { checksum: true, seed: 13 });
     behaviour.cutAfter.set('/toy-e/toy_data.npy', 100_000);
-    await rejection(fetchDataset(spec, { cacheDir }));
+    await rejection(fetchDataset(spec, { cacheDir, retries: 0 }));
     behaviour.ignoreRange = true;
     try {
       const result = await fetchDataset(spec, { cacheDir });
@@ -255,7 +272,7 @@ describe('fetchDataset against a local server', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const offline = await rejection(fetchDataset({ ...spec, downloads: [{ ...spec.downloads[1]!, url: `http://127.0.0.1:${port}/x.npy` }] }, { cacheDir }));
+    const offline = await rejection(fetchDataset({ ...spec, downloads: [{ ...spec.downloads[1]!, url: `http://127.0.0.1:${port}/x.npy` }] }, { cacheDir, retryBackoffMs: 1 }));
     expect(offline.kind).toBe('io');
     expect(offline.message).toMatch(/ECONNREFUSED/);
     expect(offline.hint).toMatch(/download http:\/\/127\.0\.0\.1:\d+\/x\.npy yourself and put it in .*toy-f/);
@@ -306,7 +323,7 @@ describeWithData('fetching a registry dataset from a mirror', () => {
   it('a labels file that differs from the pinned checksum is rejected', async () => {
     const cacheDir = join(dir, 'registry-cache-2');
     const labels = Buffer.from(readFileSync(join(SHARED_DATA, 'cifar10.1/cifar10.1_v6_labels.npy')));
-    labels[200] ^= 1;
+    labels[200]! ^= 1;
     files.set('/bad-mirror/cifar10.1_v6_labels.npy', labels);
     files.set('/bad-mirror/cifar10.1_v6_data.npy', Buffer.from(encodeNpy(npyArray('|u1', [2000, 32, 32, 3], new Uint8Array(2000 * 3072)))));
     const error = await rejection(fetchDataset('cifar10.1-v6', { cacheDir, mirror: `${base}/bad-mirror` }));

@@ -1,12 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import { findClass, type ClassDef } from '../../classes/index.ts';
-import { dataError, usageError } from '../../core/errors.ts';
+import { usageError } from '../../core/errors.ts';
 import { terminalProgress } from '../../core/progress.ts';
 import {
   FlickrClient,
-  arraySource,
+  arrayCandidateSource,
   collectStatus,
   flickrSource,
   folderSource,
@@ -19,6 +18,7 @@ import {
 } from '../../collect/index.ts';
 import { workspaceOption, type Workspace} from '../../workspace/index.ts';
 import { jsonOption, positiveInt, printJson } from '../options.ts';
+import { parseFile } from '../../core/parse.ts';
 import type { App } from '../types.ts';
 
 interface CommonOptions {
@@ -183,7 +183,7 @@ Examples:
   $ retest collect arrays pool_data.npy --labels pool_labels.npy --keywords pool_keywords.json`),
   ).action(async (file: string, options: CommonOptions & { labels?: string; class?: string; keywords?: string; limit?: number }) => {
     await run(app, options, (workspace) =>
-      arraySource({
+      arrayCandidateSource({
         file,
         classes: workspace.classes,
         ...(options.labels ? { labelsFile: options.labels } : {}),
@@ -231,13 +231,5 @@ Examples:
 }
 
 function readOverrides(file: string): Record<string, string[]> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (cause) {
-    throw dataError('cannot read the keyword overrides', { file, cause, expected: 'JSON: {"<class id>": ["query", …]}' });
-  }
-  const parsed = overridesSchema.safeParse(raw);
-  if (!parsed.success) throw dataError('the keyword overrides are malformed', { file, expected: '{"<class id>": ["query", …]}', received: parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
-  return parsed.data;
+  return parseFile(file, overridesSchema, { what: 'the keyword overrides', expected: 'JSON: {"<class id>": ["query", …]}' });
 }

@@ -3,16 +3,9 @@
  * unpack). `retest datasets` lists the named datasets and where each is present.
  */
 import type { Command } from 'commander';
-import { terminalProgress } from '../../core/progress.ts';
+import { formatBytes, terminalProgress } from '../../core/progress.ts';
 import { datasetNames, fetchDataset } from '../../datasets/index.ts';
 import { cacheDir, jsonOption, printJson } from '../options.ts';
-
-function formatBytes(bytes: number): string {
-  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(2)} GB`;
-  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
-  if (bytes >= 1e3) return `${(bytes / 1e3).toFixed(1)} kB`;
-  return `${bytes} B`;
-}
 
 export function register(program: Command): void {
   program

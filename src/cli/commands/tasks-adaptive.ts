@@ -27,7 +27,7 @@ export interface AdaptiveCliOptions {
 
 function edgesArg(value: string): number[] {
   const edges = value.split(',').map((s) => Number(s.trim()));
-  if (edges.some((e, i) => !(e > 0 && e < 1) || (i > 0 && !(e > (edges[i - 1] as number))))) throw usageError('--edges takes increasing numbers inside (0, 1), comma-separated', { field: '--edges', received: JSON.stringify(value) });
+  if (edges.some((e, i) => !(e > 0 && e < 1) || (i > 0 && !(e > edges[i - 1]!)))) throw usageError('--edges takes increasing numbers inside (0, 1), comma-separated', { field: '--edges', received: JSON.stringify(value) });
   return edges;
 }
 
