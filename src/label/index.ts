@@ -4,6 +4,7 @@ export { LabelError, isLabelError } from './errors.ts';
 export { hashWorkerId, workerSalt } from './worker-hash.ts';
 export { claimNextAssignment, expireLapsedAssignments, taskItemByToken } from './claim.ts';
 export { submitAssignment } from './submit.ts';
+export { createLabelStore } from './sql-label-store.ts';
 export { setAssignmentStatus, setWorkerStatus } from './status.ts';
 export { selectionFrequencies, frequencyBin, referenceHistograms } from './frequencies.ts';
 export { controlAccuracy, rejectLowAccuracyWorkers } from './control-accuracy.ts';
