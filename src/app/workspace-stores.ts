@@ -6,7 +6,7 @@
 import type { WorkspaceStores } from '../cli/app-workspace.ts';
 import { createImageCatalog } from '../catalog/index.ts';
 import { createDedupStore, type DedupContext } from '../dedup/index.ts';
-import { selectionFrequencies } from '../label/index.ts';
+import { createLabelStore, selectionFrequencies } from '../label/index.ts';
 import { createSampleStore, type SamplingSources } from '../sample/index.ts';
 import { join } from 'node:path';
 import type { StoreStatus } from '../cli/app-results.ts';
@@ -55,6 +55,7 @@ export function withWorkspace<T>(option: string | undefined, fn: (workspace: Wor
 export function workspaceStores(workspace: Workspace): WorkspaceStores {
   const catalog = createImageCatalog(workspace.sql);
   const sample = createSampleStore(workspace.sql);
+  const label = createLabelStore(workspace.sql);
   const dedupStore = createDedupStore(workspace.sql);
   const dedup: DedupContext = {
     store: dedupStore,
@@ -91,7 +92,7 @@ export function workspaceStores(workspace: Workspace): WorkspaceStores {
       return selectionFrequencies(workspace.db, { minAnswers: 0 });
     },
   };
-  return { workspace, catalog, sample, sampling, dedup };
+  return { workspace, catalog, sample, label, sampling, dedup };
 }
 
 /** Opens the workspace at a `--workspace` value with its stores, runs `fn`, closes it. */

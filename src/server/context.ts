@@ -8,6 +8,7 @@ import type { DedupContext } from '../dedup/index.ts';
 import type { ClassDef } from '../classes/index.ts';
 import { sha256Hex } from '../core/index.ts';
 import type { SampleStore } from '../sample/index.ts';
+import type { LabelStore } from '../label/index.ts';
 import type { Db } from '../store/index.ts';
 import type { Workspace } from '../workspace/index.ts';
 import { checkOrigin } from './addresses.ts';
@@ -34,6 +35,8 @@ export interface ServerContext {
   catalog: ImageCatalog;
   /** The workspace's blacklist and sample revisions. */
   sample: SampleStore;
+  /** The label stage's store (worker reviews; see ServerStores.label). */
+  label: LabelStore;
   /** The near-duplicate review's store and sources. */
   dedup: DedupContext;
   classes: Map<number, ClassDef>;
@@ -70,6 +73,7 @@ export function createContext(options: ServerOptions, adminToken: string): Serve
     db,
     catalog: options.stores.catalog,
     sample: options.stores.sample,
+    label: options.stores.label,
     dedup: options.stores.dedup,
     classes: new Map(options.workspace.classes.map((c) => [c.index, c])),
     imageKey: secret(db, 'image_key'),

@@ -4,6 +4,7 @@
  */
 import type { ImageCatalog } from '../catalog/index.ts';
 import type { DedupContext } from '../dedup/index.ts';
+import type { LabelStore } from '../label/index.ts';
 import type { SampleStore } from '../sample/index.ts';
 import type { Workspace } from '../workspace/index.ts';
 
@@ -13,6 +14,8 @@ export interface ServerStores {
   catalog: ImageCatalog;
   /** Blacklist and sample revisions. */
   sample: SampleStore;
+  /** Tasks, claims, submissions and reviews (so far the admin's worker decisions go through it; claims and submits still use the workspace's `Db` for group commit). */
+  label: LabelStore;
   /** The near-duplicate review (mounted under /admin/dedup). */
   dedup: DedupContext;
 }

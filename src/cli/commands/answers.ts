@@ -5,7 +5,7 @@
 import { Option, type Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { ioError, usageError } from '../../core/index.ts';
-import { importAnswersJsonl, importMturkResults, rejectLowAccuracyWorkers, setAssignmentStatus, setWorkerStatus, workerSalt } from '../../label/index.ts';
+import { importAnswersJsonl, importMturkResults, rejectLowAccuracyWorkers, workerSalt } from '../../label/index.ts';
 import { workspaceOption} from '../../workspace/index.ts';
 import { jsonOption, printJson } from '../options.ts';
 import type { App } from '../types.ts';
@@ -48,8 +48,8 @@ export function register(program: Command, app: App): void {
       .argument('<ids...>', 'assignment ids (MTurk imports: mturk:<AssignmentId>; JSONL imports: import:<assignment_id>)')
       .addOption(workspaceOption())
       .addOption(jsonOption())
-      .action((ids: string[], options: Common) => app.withWorkspace(options.workspace, (ws) => {
-        const r = setAssignmentStatus(ws.db, ids, status === 'approve' ? 'approved' : 'rejected');
+      .action((ids: string[], options: Common) => app.withWorkspaceStores(options.workspace, async ({ label }) => {
+        const r = await label.setAssignmentStatus(ids, status === 'approve' ? 'approved' : 'rejected');
         if (options.json) printJson(r);
         else process.stdout.write(`${r.changed} assignment(s) ${status === 'approve' ? 'approved' : 'rejected'}${r.skipped.length ? `; not answered or unknown: ${r.skipped.join(', ')}` : ''}\n`);
       }));
@@ -60,9 +60,9 @@ export function register(program: Command, app: App): void {
       .option('--reason <text>', 'why')
       .addOption(workspaceOption())
       .addOption(jsonOption())
-      .action((hash: string, options: Common & { reason?: string }) => app.withWorkspace(options.workspace, (ws) => {
+      .action((hash: string, options: Common & { reason?: string }) => app.withWorkspaceStores(options.workspace, async ({ label }) => {
         if (!/^[0-9a-f]{64}$/.test(hash)) throw usageError('a worker hash is 64 hex digits', { field: 'workerHash', received: JSON.stringify(hash) });
-        setWorkerStatus(ws.db, hash, status === 'approve' ? 'approved' : 'rejected', options.reason ? { reason: options.reason } : {});
+        await label.setWorkerStatus(hash, status === 'approve' ? 'approved' : 'rejected', options.reason ? { reason: options.reason } : {});
         if (options.json) printJson({ workerHash: hash, status: status === 'approve' ? 'approved' : 'rejected' });
         else process.stdout.write(`worker ${hash.slice(0, 12)}… ${status === 'approve' ? 'approved' : 'rejected'}\n`);
       }));

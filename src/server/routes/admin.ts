@@ -4,7 +4,6 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sha256Hex } from '../../core/index.ts';
-import { setWorkerStatus } from '../../label/index.ts';
 import { ADMIN_COOKIE, type ServerContext, checkCsrf, csrfToken, field, principalOf, refuse } from '../context.ts';
 import { safeEqual } from '../secrets.ts';
 import { renderDashboard } from '../pages/dashboard-page.ts';
@@ -64,7 +63,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): v
     const worker = field(request.body, 'worker') ?? '';
     const status = field(request.body, 'status');
     if (!/^[0-9a-f]{64}$/.test(worker) || (status !== 'approved' && status !== 'rejected')) return refuse(request, reply, 400, 'Give a worker hash and a status (approved or rejected).', renderMessagePage);
-    setWorkerStatus(ctx.db, worker, status, { reason: 'dashboard', now: ctx.now() });
+    await ctx.label.setWorkerStatus(worker, status, { reason: 'dashboard', now: ctx.now() });
     return reply.code(303).header('Location', `/admin?notice=${status}#workers`).send();
   });
 
