@@ -6,7 +6,7 @@
 import type { WorkspaceStores } from '../cli/app-workspace.ts';
 import { createImageCatalog } from '../catalog/index.ts';
 import { createDedupStore, type DedupContext } from '../dedup/index.ts';
-import { createLabelStore, selectionFrequencies } from '../label/index.ts';
+import { createLabelStore } from '../label/index.ts';
 import { createSampleStore, type SamplingSources } from '../sample/index.ts';
 import { join } from 'node:path';
 import type { StoreStatus } from '../cli/app-results.ts';
@@ -69,8 +69,7 @@ export function workspaceStores(workspace: Workspace): WorkspaceStores {
       async ownClassFrequencies() {
         const own = new Map((await catalog.candidates()).map((c) => [c.imageId, c.classIdx]));
         const out = new Map<string, number>();
-        // TODO(issue 12): LabelStore; until then the answers are read through label's synchronous function.
-        for (const f of selectionFrequencies(workspace.db, { minAnswers: 0 })) {
+        for (const f of await label.frequencies({ minAnswers: 0 })) {
           if (f.role === 'candidate' && f.answers > 0 && own.get(f.imageId) === f.classIdx) out.set(f.imageId, f.frequency);
         }
         return out;
@@ -87,10 +86,7 @@ export function workspaceStores(workspace: Workspace): WorkspaceStores {
     },
     candidates: () => catalog.candidates(),
     nearDuplicateStatus: () => dedupStore.statuses(),
-    // TODO(issue 12): LabelStore; until then the answers are read through label's synchronous function.
-    async frequencies() {
-      return selectionFrequencies(workspace.db, { minAnswers: 0 });
-    },
+    frequencies: () => label.frequencies({ minAnswers: 0 }),
   };
   return { workspace, catalog, sample, label, sampling, dedup };
 }

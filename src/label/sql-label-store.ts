@@ -12,7 +12,7 @@ import { LabelError } from './errors.ts';
 import { randomToken } from './ids.ts';
 import { addSeconds, toIso } from './time.ts';
 import type {
-  AssignmentStatus, ClaimOptions, ClaimedAssignment, ClaimedItem, Instant, LabelProgress, LabelStore, NewTask, SubmitOptions, SubmitResult, TaskKind,
+  AssignmentStatus, ClaimOptions, FrequencyOptions, SelectionFrequency, ClaimedAssignment, ClaimedItem, Instant, LabelProgress, LabelStore, NewTask, SubmitOptions, SubmitResult, TaskKind,
 } from './types.ts';
 
 const LIVE = "('open', 'submitted', 'approved')";
@@ -172,6 +172,40 @@ class SqlLabelStore implements LabelStore {
                      WHERE a.task_id = t.id AND a.status IN ${LIVE} AND (w.status IS NULL OR w.status <> 'rejected')) AS n
        FROM tasks t ORDER BY t.seq`);
     return new Map(rows.map((r) => [r.id, r.n]));
+  }
+
+  async frequencies(options: FrequencyOptions = {}): Promise<SelectionFrequency[]> {
+    const minAnswers = options.minAnswers ?? 10;
+    const params: SqlValue[] = [];
+    let classFilter = '';
+    if (options.classIdx !== undefined) { classFilter = 'AND a.task_id IN (SELECT id FROM tasks WHERE class_idx = ?)'; params.push(options.classIdx); }
+    // Counts per (task, image) first, then per (class, image), as selectionFrequencies; CASE instead of SQLite's boolean MAX, sums cast to integers.
+    const rows = await this.db.all<{ imageId: string; classIdx: number; asCandidate: number; asPositive: number; answers: number; selected: number }>(
+      `WITH per AS (
+         SELECT a.task_id AS task_id, an.image_id AS image_id, COUNT(*) AS n, SUM(an.selected) AS s
+         FROM assignments a
+         LEFT JOIN label_workers w ON w.worker_hash = a.worker_hash
+         JOIN answers an ON an.assignment_id = a.id
+         WHERE a.status IN ('submitted', 'approved') AND (w.status IS NULL OR w.status <> 'rejected') ${classFilter}
+         GROUP BY a.task_id, an.image_id)
+       SELECT ti.image_id AS "imageId", t.class_idx AS "classIdx",
+              MAX(CASE WHEN ti.role = 'candidate' THEN 1 ELSE 0 END) AS "asCandidate",
+              MAX(CASE WHEN ti.role = 'positive' THEN 1 ELSE 0 END) AS "asPositive",
+              CAST(SUM(per.n) AS BIGINT) AS answers, CAST(SUM(per.s) AS BIGINT) AS selected
+       FROM per
+       JOIN task_items ti ON ti.task_id = per.task_id AND ti.image_id = per.image_id
+       JOIN tasks t ON t.id = per.task_id
+       GROUP BY t.class_idx, ti.image_id
+       HAVING SUM(per.n) >= ?`, [...params, minAnswers]);
+    // Sorted here: PostgreSQL's text order follows its collation, SQLite's is by code point.
+    rows.sort((a, b) => a.classIdx - b.classIdx || (a.imageId < b.imageId ? -1 : a.imageId > b.imageId ? 1 : 0));
+    const out: SelectionFrequency[] = [];
+    for (const r of rows) {
+      const role = r.asCandidate ? 'candidate' : r.asPositive ? 'reference' : 'negative';
+      if (role === 'negative' && !options.includeNegatives) continue;
+      out.push({ imageId: r.imageId, classIdx: r.classIdx, role, answers: r.answers, selected: r.selected, frequency: r.answers > 0 ? r.selected / r.answers : 0 });
+    }
+    return out;
   }
 
   async progress(): Promise<LabelProgress> {

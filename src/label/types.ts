@@ -259,4 +259,6 @@ export interface LabelStore {
   countLive(): Promise<Map<string, number>>;
   /** Counts of tasks, assignments per status, answers and reviewed workers. */
   progress(): Promise<LabelProgress>;
+  /** As `selectionFrequencies`: per (class, image), the fraction of valid answers that selected it; ordered by class, then image id. */
+  frequencies(options?: FrequencyOptions): Promise<SelectionFrequency[]>;
 }

@@ -106,6 +106,31 @@ onBothBackends('LabelStore', labelMigrations, (fresh) => {
     await expectCountsExact(store);
   });
 
+  it('computes selection frequencies from valid answers only (rejected workers and assignments left out)', async () => {
+    const store = createLabelStore(await fresh());
+    await store.addTasks(tasks(3, 4)); // t0 and t2: class 0 and 2; p0 is every task's positive control, n0 the negative
+    const answer = async (worker: string, picks: (tokens: string[]) => string[]) => {
+      const c = (await store.claim({ workerHash: worker, now: T0, ttlSeconds: 600, classIdx: 0 }))!;
+      const r = await store.submit({ assignmentId: c.assignmentId, workerHash: worker, selectedTokens: picks(c.items.map((i) => i.token)), now: at(1) });
+      return r.assignmentId;
+    };
+    await answer('w1', (t) => [t[0]!, t[2]!]);
+    await answer('w2', (t) => [t[0]!, t[1]!, t[2]!]);
+    const rejected = await answer('w3', (t) => [t[1]!]);
+    await answer('w4', (t) => t);
+    await store.setWorkerStatus('w4', 'rejected', { now: at(2) });
+    expect(await store.frequencies({ minAnswers: 0 })).toEqual([
+      { imageId: 'c0a', classIdx: 0, role: 'candidate', answers: 3, selected: 2, frequency: 2 / 3 },
+      { imageId: 'c0b', classIdx: 0, role: 'candidate', answers: 3, selected: 2, frequency: 2 / 3 },
+      { imageId: 'p0', classIdx: 0, role: 'reference', answers: 3, selected: 2, frequency: 2 / 3 },
+    ]);
+    await store.setAssignmentStatus([rejected], 'rejected');
+    const f = await store.frequencies({ minAnswers: 2, includeNegatives: true, classIdx: 0 });
+    expect(f.map((r) => [r.imageId, r.role, r.answers, r.selected])).toEqual([['c0a', 'candidate', 2, 2], ['c0b', 'candidate', 2, 1], ['n0', 'negative', 2, 0], ['p0', 'reference', 2, 2]]);
+    expect(await store.frequencies({ minAnswers: 3 })).toEqual([]);
+    expect(await store.frequencies({ classIdx: 1, minAnswers: 0 })).toEqual([]);
+  });
+
   it('never over-assigns under concurrent claims on one handle', async () => {
     const store = createLabelStore(await fresh());
     await store.addTasks(tasks(10, 3));
