@@ -20,10 +20,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createRng, type Rng } from '../src/core/index.ts';
 import { decodeRgb, encodeJpeg } from '../src/formats/index.ts';
-import { initWorkspace, closeWorkspace } from '../src/workspace/index.ts';
+import { closeWorkspace } from '../src/workspace/index.ts';
+import { initWorkspace } from '../src/app/workspace-stores.ts';
 import { folderSource, ingest } from '../src/collect/index.ts';
 import { createTasks, recordAssignments, type ImportedAssignment } from '../src/label/index.ts';
-import { createRevision, eligibility, matchedFrequency, threshold, topImages, type SamplingCandidate, type SamplingInput } from '../src/sample/index.ts';
+import { workspaceStores } from '../src/app/workspace-stores.ts';
+import { createRevision, eligibility, readEligibilityInput, matchedFrequency, threshold, topImages, type SamplingCandidate, type SamplingInput } from '../src/sample/index.ts';
 
 const { values } = parseArgs({ options: {
   pool: { type: 'string', default: '200000' }, classes: { type: 'string', default: '1000' }, jpegs: { type: 'string', default: '1000' },
@@ -86,7 +88,7 @@ function samplingSection(): void {
   results.sampling = { pool: POOL, classes: CLASSES, baselineSortMs: Math.round(baseline.ms), strategies: rows, deterministic };
 }
 
-function dbSection(): void {
+async function dbSection(): Promise<void> {
   log(`\n## 2. Through the workspace: tasks, ${POOL.toLocaleString()} × 10 answers, SQL frequencies, a revision`);
   const dir = mkdtempSync(join(tmpdir(), 'retest-bench-build-db-'));
   try {
@@ -118,8 +120,9 @@ function dbSection(): void {
       ws.db.transaction(() => { for (const [taskId, ids] of byTask) for (let w = 0; w < 10; w++) for (const id of ids) ins.run(`${taskId}:${w}`, id, 1); })();
     });
     const imported = time(() => recordAssignments(ws.db, records));
-    const elig = time(() => eligibility(ws.db, { requireDedup: false }));
-    const revision = time(() => createRevision(ws.db, { strategy: { function: 'matched-frequency' }, perClass: 10, seed: 1, requireDedup: false }));
+    const stores = workspaceStores(ws);
+    const elig = await timeAsync(async () => eligibility(await readEligibilityInput(stores.sampling, stores.sample), { requireDedup: false }));
+    const revision = await timeAsync(() => createRevision({ sample: stores.sample, sources: stores.sampling }, { strategy: { function: 'matched-frequency' }, perClass: 10, seed: 1, requireDedup: false }));
     const rows = {
       insertImagesMs: Math.round(insertImages.ms), createTasksMs: Math.round(tasks.ms), tasks: tasks.value.mainTasks + tasks.value.referenceTasks,
       answerRows, bareInsertMs: Math.round(bare.ms), importAnswersMs: Math.round(imported.ms), importVsBare: +(imported.ms / bare.ms).toFixed(2),
@@ -173,6 +176,6 @@ async function ingestSection(): Promise<void> {
 }
 
 samplingSection();
-if (!values['skip-db']) dbSection();
+if (!values['skip-db']) await dbSection();
 if (!values['skip-ingest']) await ingestSection();
 if (values.json) console.log(JSON.stringify(results));

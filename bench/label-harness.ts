@@ -15,7 +15,9 @@ import { createRng, sha1Hex } from '../src/core/index.ts';
 import { shownItems } from '../src/server/image-tokens.ts';
 import { inviteLabellers } from '../src/server/index.ts';
 import { openDatabase } from '../src/store/index.ts';
-import { allWorkspaceMigrations, closeWorkspace, initWorkspace, DB_FILE } from '../src/workspace/index.ts';
+import { closeWorkspace, DB_FILE } from '../src/workspace/index.ts';
+import { workspaceMigrations } from '../src/app/migrations.ts';
+import { initWorkspace } from '../src/app/workspace-stores.ts';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -261,7 +263,7 @@ export interface CheckResult {
 
 /** Compares acknowledged answers with the workspace database. */
 export function checkAnswers(workspaceDir: string, acks: readonly Ack[], duplicateAcks: number): CheckResult {
-  const db = openDatabase(join(workspaceDir, DB_FILE), allWorkspaceMigrations());
+  const db = openDatabase(join(workspaceDir, DB_FILE), workspaceMigrations());
   try {
     const key = (db.prepare("SELECT value FROM server_secrets WHERE key = 'image_key'").get() as { value: string }).value;
     const statusOf = db.prepare('SELECT status, task_id FROM assignments WHERE id = ?');

@@ -14,7 +14,8 @@
  */
 import { parseArgs } from 'node:util';
 import { claimNextAssignment, submitAssignment } from '../src/label/index.ts';
-import { closeWorkspace, openWorkspace } from '../src/workspace/index.ts';
+import { closeWorkspace } from '../src/workspace/index.ts';
+import { openWorkspace } from '../src/app/workspace-stores.ts';
 import { buildLoadWorkspace, checkAnswers, quantile, runLabellers, runOpenLoop, spawnServer, type OpenLoopResult } from './label-harness.ts';
 
 const { values } = parseArgs({

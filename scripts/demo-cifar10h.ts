@@ -31,11 +31,13 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRng, shuffled, sha256Hex } from '../src/core/index.ts';
 import { npyToNumbers, readCifarBin, readNpy } from '../src/formats/index.ts';
-import { initWorkspace, closeWorkspace } from '../src/workspace/index.ts';
+import { closeWorkspace } from '../src/workspace/index.ts';
+import { initWorkspace } from '../src/app/workspace-stores.ts';
 import { ingest, type Candidate, type CandidateSource } from '../src/collect/index.ts';
 import { createTasks, importVoteCounts, selectionFrequencies } from '../src/label/index.ts';
 import { createRevision, binOf, DEFAULT_BINS } from '../src/sample/index.ts';
 import { exportNpy } from '../src/export/index.ts';
+import { workspaceStores } from '../src/app/workspace-stores.ts';
 import { resolveDataset } from '../src/datasets/index.ts';
 import { evaluate, type EvalSummary } from '../src/evaluate/index.ts';
 import { openResultsStore } from '../src/app/results.ts';
@@ -139,11 +141,12 @@ async function main(): Promise<void> {
     const rows: { model: string; strategy: string; n: number; correct: number; accuracy: number; ci95: [number, number] }[] = [];
     const revisionInfo: Record<string, unknown> = {};
     const cacheDir = join(out, 'cache');
+    const stores = workspaceStores(ws);
     try {
       for (const s of STRATEGIES) {
-        const { revision, outcome } = createRevision(ws.db, { strategy: s.strategy, perClass, seed, requireDedup: false });
+        const { revision, outcome } = await createRevision({ sample: stores.sample, sources: stores.sampling }, { strategy: s.strategy, perClass, seed, requireDedup: false });
         const prefix = join(out, 'export', s.key, `cifar10h-demo-${s.key}`);
-        const manifest = await exportNpy(ws.db, prefix, { workspaceDir: ws.dir, revision: revision.id, allowInvalid: true });
+        const manifest = await exportNpy(stores, prefix, { workspaceDir: ws.dir, revision: revision.id, allowInvalid: true });
         const meanFreq = revision.images.reduce((a, im) => a + im.frequency, 0) / revision.images.length;
         revisionInfo[s.key] = { revision: revision.id, valid: revision.valid, size: revision.images.length, short_classes: outcome.shortClasses, mean_selection_frequency: round(meanFreq), upward_sampled: outcome.classes.reduce((a, c) => a + (c.upward?.length ?? 0), 0), data_sha256: manifest.files[0]!.sha256 };
         log(`${s.key}: revision ${revision.id}, ${revision.images.length} images, valid ${revision.valid}, mean frequency ${meanFreq.toFixed(3)}`);

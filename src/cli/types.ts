@@ -8,6 +8,7 @@ import type { ResultsApp } from './app-results.ts';
 import type { WorkspaceApp } from './app-workspace.ts';
 
 export type { StoreStatus } from './app-results.ts';
+export type { WorkspaceStores } from './app-workspace.ts';
 
 export interface App extends ResultsApp, WorkspaceApp {}
 

@@ -7,5 +7,5 @@ export { folderSource, listImages, FOLDER_IMAGE_EXTENSIONS, type FolderSourceOpt
 export { urlListSource, type UrlListSourceOptions } from './urls.ts';
 export { arrayCandidateSource, type ArrayCandidateSourceOptions } from './arrays.ts';
 export { ingest } from './ingest.ts';
-export { collectStatus, listIngestFailures, type CollectStatus } from './status.ts';
+export { collectStatus, statusFromCounts, listIngestFailures, type CollectStatus } from './status.ts';
 export { allocateKeywords, sharedKeywords, drawFromPool, readKeywordCounts, readKeywordPool, type KeywordCount, type KeywordShare, type OriginalKeywordCounts, type ClassKeywordAllocation, type KeywordAllocationOptions, type PoolImage, type PoolDraw } from './keyword-allocation.ts';

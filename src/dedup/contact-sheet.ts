@@ -6,7 +6,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { encodePng } from '../formats/index.ts';
 import type { ImageSource } from './image-source.ts';
-import { formatDistance } from './review-page.ts';
+import { formatDistance } from './format-distance.ts';
 
 /** One pair on the sheet. */
 export interface SheetPair {

@@ -17,7 +17,7 @@ export { searchSources, approximateSearchSources, describeSource, type SearchOpt
 export { writeContactSheet, renderContactSheet, closestPairs, type SheetPair } from './contact-sheet.ts';
 export { PAPER_THRESHOLDS, PIXELS_STD_THRESHOLD, REVIEW_TOP, defaultThreshold, reviewThreshold } from './thresholds.ts';
 export { resolveDuplicates, chooseKeeper, workspaceKey, GOOD_FREQUENCY, type ResolveInput } from './resolve-duplicates.ts';
-export { storeNeighbours, recordDecision, reviewPairs, pendingCandidates, duplicateEdges, updateDedupStatus, currentDecisions, canonicalPair, recordSearched, unsearchedCandidates, listKeepers, addKeepers, removeKeepers, type NeighbourRow } from './review-store.ts';
-export { renderReviewPage, formatDistance } from './review-page.ts';
-export { registerDedupReview, type DedupReviewOptions } from './review-routes.ts';
+export { recordDecision, recordDecisions, reviewPairs, pendingCandidates, duplicateEdges, updateDedupStatus, currentDecisions, canonicalPair, unsearchedCandidates, listKeepers, addKeepers, removeKeepers } from './review-store.ts';
+export { createDedupStore } from './sql-dedup-store.ts';
+export { formatDistance } from './format-distance.ts';
 export { searchWorkspace, workspaceSource, type WorkspaceSearchOptions, type WorkspaceSearchSummary } from './workspace-search.ts';

@@ -1,41 +1,16 @@
 /**
- * The near-duplicate stage's reads and writes in a workspace database: neighbours found by search,
- * the review queue, human decisions (append-only, with reviewer and time) and `dedup_status`.
+ * Near-duplicate review and resolution over the stage's store (`DedupStore`) and what it reads from
+ * other stages (`DedupSources`): the review queue, decisions (append-only, with reviewer and time),
+ * keepers, and the status every candidate gets.
  *
  * A pair between two workspace images is the same pair whichever of the two was the query, so its
  * decision is stored under the ordered pair (lower id first); pairs with an external original are
  * stored as (candidate, set, index).
  */
-import type { Db } from '../store/index.ts';
-import { usageError } from '../core/errors.ts';
-import { selectionFrequencies } from '../label/index.ts';
-import { resolveDuplicates, workspaceKey, type ResolveInput } from './resolve-duplicates.ts';
+import { usageError } from '../core/index.ts';
+import { resolveDuplicates, workspaceKey } from './resolve-duplicates.ts';
 import { REVIEW_TOP } from './thresholds.ts';
-import type { ReviewPair, Resolution } from './types.ts';
-
-/** One neighbour row as search writes it. */
-export interface NeighbourRow {
-  candidateId: string;
-  rank: number;
-  neighbourSet: string;
-  neighbourId: string;
-  neighbourRole: 'candidate' | 'reference';
-  neighbourPath: string | null;
-  distance: number;
-}
-
-/** Replaces `metric`'s neighbours of every candidate in `rows` (one transaction). */
-export function storeNeighbours(db: Db, metric: string, threshold: number | null, rows: NeighbourRow[], now = new Date().toISOString()): void {
-  const clear = db.prepare('DELETE FROM dedup_neighbours WHERE candidate_id = ? AND metric = ?');
-  const insert = db.prepare(
-    `INSERT INTO dedup_neighbours (candidate_id, metric, rank, neighbour_set, neighbour_id, neighbour_role, neighbour_path, distance, threshold, searched_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  db.transaction(() => {
-    for (const id of new Set(rows.map((r) => r.candidateId))) clear.run(id, metric);
-    for (const r of rows) insert.run(r.candidateId, metric, r.rank, r.neighbourSet, r.neighbourId, r.neighbourRole, r.neighbourPath, r.distance, threshold, now);
-  })();
-}
+import type { DecisionRecord, DedupContext, DedupStore, KeeperEntry, ReviewPair, Resolution } from './types.ts';
 
 /** The stored order of a pair: workspace pairs with the lower id first. */
 export function canonicalPair(candidateId: string, neighbourSet: string, neighbourId: string): { candidateId: string; neighbourSet: string; neighbourId: string } {
@@ -43,49 +18,35 @@ export function canonicalPair(candidateId: string, neighbourSet: string, neighbo
   return { candidateId, neighbourSet, neighbourId };
 }
 
-/** Records a decision (the latest one per pair is in force). */
-export function recordDecision(
-  db: Db,
-  input: { candidateId: string; neighbourSet: string; neighbourId: string; decision: 'duplicate' | 'not_duplicate'; reviewer: string; now?: string },
-): void {
+type DecisionInput = { candidateId: string; neighbourSet: string; neighbourId: string; decision: 'duplicate' | 'not_duplicate'; reviewer: string; now?: string };
+
+/** Checks a decision and puts its pair in stored order. */
+function decisionRecord(input: DecisionInput): DecisionRecord {
   if (input.decision !== 'duplicate' && input.decision !== 'not_duplicate') {
     throw usageError('decision must be "duplicate" or "not_duplicate"', { field: 'decision', received: JSON.stringify(input.decision) });
   }
   if (!input.reviewer) throw usageError('a decision needs a reviewer name', { field: 'reviewer' });
-  const pair = canonicalPair(input.candidateId, input.neighbourSet, input.neighbourId);
-  db.prepare('INSERT INTO dedup_decisions (candidate_id, neighbour_set, neighbour_id, decision, reviewer, decided_at) VALUES (?, ?, ?, ?, ?, ?)').run(
-    pair.candidateId,
-    pair.neighbourSet,
-    pair.neighbourId,
-    input.decision,
-    input.reviewer,
-    input.now ?? new Date().toISOString(),
-  );
+  return { ...canonicalPair(input.candidateId, input.neighbourSet, input.neighbourId), decision: input.decision, reviewer: input.reviewer, decidedAt: input.now ?? new Date().toISOString() };
 }
 
-interface DecisionRow {
-  candidate_id: string;
-  neighbour_set: string;
-  neighbour_id: string;
-  decision: 'duplicate' | 'not_duplicate';
-  reviewer: string;
-  decided_at: string;
+/** Records decisions in one transaction (the latest one per pair is in force). */
+export async function recordDecisions(store: DedupStore, inputs: readonly DecisionInput[]): Promise<void> {
+  await store.addDecisions(inputs.map(decisionRecord));
 }
 
-/** The decision in force per pair, keyed `candidate|set|id` (canonical order). */
-export function currentDecisions(db: Db): Map<string, DecisionRow> {
-  const rows = db
-    .prepare(
-      `SELECT d.candidate_id, d.neighbour_set, d.neighbour_id, d.decision, d.reviewer, d.decided_at FROM dedup_decisions d
-       JOIN (SELECT MAX(id) AS id FROM dedup_decisions GROUP BY candidate_id, neighbour_set, neighbour_id) latest ON latest.id = d.id`,
-    )
-    .all() as DecisionRow[];
-  return new Map(rows.map((r) => [`${r.candidate_id}|${r.neighbour_set}|${r.neighbour_id}`, r]));
+/** Records one decision. */
+export function recordDecision(store: DedupStore, input: DecisionInput): Promise<void> {
+  return recordDecisions(store, [input]);
 }
 
-function pairKey(candidateId: string, neighbourSet: string, neighbourId: string): string {
-  const p = canonicalPair(candidateId, neighbourSet, neighbourId);
-  return `${p.candidateId}|${p.neighbourSet}|${p.neighbourId}`;
+function key(p: { candidateId: string; neighbourSet: string; neighbourId: string }): string {
+  const c = canonicalPair(p.candidateId, p.neighbourSet, p.neighbourId);
+  return `${c.candidateId}|${c.neighbourSet}|${c.neighbourId}`;
+}
+
+/** The decision in force per pair, keyed `candidate|set|id` (stored order). */
+export async function currentDecisions(store: DedupStore): Promise<Map<string, DecisionRecord>> {
+  return new Map((await store.decisionsInForce()).map((d) => [key(d), d]));
 }
 
 /**
@@ -93,53 +54,31 @@ function pairKey(candidateId: string, neighbourSet: string, neighbourId: string)
  * over metrics and over the two directions of a workspace pair; undecided pairs first, then by
  * candidate id and rank.
  */
-export function reviewPairs(db: Db, options: { top?: number; undecidedOnly?: boolean } = {}): ReviewPair[] {
-  const top = options.top ?? REVIEW_TOP;
-  const rows = db
-    .prepare(
-      `SELECT n.candidate_id, n.metric, n.rank, n.neighbour_set, n.neighbour_id, n.neighbour_role, n.neighbour_path, n.distance, n.threshold,
-              ci.square_path AS candidate_path, ni.square_path AS workspace_neighbour_path
-       FROM dedup_neighbours n
-       LEFT JOIN images ci ON ci.id = n.candidate_id
-       LEFT JOIN images ni ON n.neighbour_set = 'workspace' AND ni.id = n.neighbour_id
-       WHERE n.rank < ? AND n.threshold IS NOT NULL AND n.distance <= n.threshold
-       ORDER BY n.candidate_id, n.rank`,
-    )
-    .all(top) as {
-    candidate_id: string;
-    metric: string;
-    rank: number;
-    neighbour_set: string;
-    neighbour_id: string;
-    neighbour_role: 'candidate' | 'reference';
-    neighbour_path: string | null;
-    distance: number;
-    threshold: number;
-    candidate_path: string | null;
-    workspace_neighbour_path: string | null;
-  }[];
-  const decisions = currentDecisions(db);
+export async function reviewPairs(ctx: DedupContext, options: { top?: number; undecidedOnly?: boolean } = {}): Promise<ReviewPair[]> {
+  const [rows, decisions, images] = await Promise.all([ctx.store.closeNeighbours(options.top ?? REVIEW_TOP), currentDecisions(ctx.store), ctx.sources.images()]);
+  const square = new Map(images.map((im) => [im.id, im.squarePath]));
   const pairs = new Map<string, ReviewPair>();
   for (const r of rows) {
-    const key = pairKey(r.candidate_id, r.neighbour_set, r.neighbour_id);
-    let pair = pairs.get(key);
+    const k = key(r);
+    const workspaceNeighbourPath = r.neighbourSet === 'workspace' ? (square.get(r.neighbourId) ?? null) : null;
+    let pair = pairs.get(k);
     if (!pair) {
-      const decision = decisions.get(key);
+      const decision = decisions.get(k);
       pair = {
-        candidateId: r.candidate_id,
-        neighbourSet: r.neighbour_set,
-        neighbourId: r.neighbour_id,
-        neighbourRole: r.neighbour_role,
-        candidatePath: r.candidate_path,
-        neighbourPath: r.workspace_neighbour_path ?? r.neighbour_path,
+        candidateId: r.candidateId,
+        neighbourSet: r.neighbourSet,
+        neighbourId: r.neighbourId,
+        neighbourRole: r.neighbourRole,
+        candidatePath: square.get(r.candidateId) ?? null,
+        neighbourPath: workspaceNeighbourPath ?? r.neighbourPath,
         metrics: [],
         decision: decision?.decision ?? null,
         reviewer: decision?.reviewer ?? null,
-        decidedAt: decision?.decided_at ?? null,
+        decidedAt: decision?.decidedAt ?? null,
       };
-      pairs.set(key, pair);
+      pairs.set(k, pair);
     }
-    if (pair.neighbourPath === null) pair.neighbourPath = r.workspace_neighbour_path ?? r.neighbour_path;
+    if (pair.neighbourPath === null) pair.neighbourPath = workspaceNeighbourPath ?? r.neighbourPath;
     if (!pair.metrics.some((m) => m.metric === r.metric)) pair.metrics.push({ metric: r.metric, distance: r.distance, rank: r.rank, threshold: r.threshold });
   }
   let out = [...pairs.values()];
@@ -149,40 +88,35 @@ export function reviewPairs(db: Db, options: { top?: number; undecidedOnly?: boo
 }
 
 /** Candidates with at least one undecided pair closer than a threshold (in either direction). */
-export function pendingCandidates(db: Db, top = REVIEW_TOP): Set<string> {
+export async function pendingCandidates(ctx: DedupContext, top = REVIEW_TOP): Promise<Set<string>> {
   const pending = new Set<string>();
-  const roles = new Map((db.prepare('SELECT id, role FROM images').all() as { id: string; role: string }[]).map((r) => [r.id, r.role]));
-  for (const pair of reviewPairs(db, { top, undecidedOnly: true })) {
+  const roles = new Map((await ctx.sources.images()).map((r) => [r.id, r.role]));
+  for (const pair of await reviewPairs(ctx, { top, undecidedOnly: true })) {
     pending.add(pair.candidateId);
     if (pair.neighbourSet === 'workspace' && roles.get(pair.neighbourId) === 'candidate') pending.add(pair.neighbourId);
   }
   return pending;
 }
 
-/** Duplicate edges: decisions in force that say duplicate, plus same-source links between images. */
-export function duplicateEdges(db: Db): { a: string; b: string }[] {
+/** Duplicate edges: decisions in force that say duplicate, plus exact-duplicate and same-source links between images. */
+export async function duplicateEdges(ctx: DedupContext): Promise<{ a: string; b: string }[]> {
   const edges: { a: string; b: string }[] = [];
-  for (const d of currentDecisions(db).values()) {
+  for (const d of (await currentDecisions(ctx.store)).values()) {
     if (d.decision !== 'duplicate') continue;
-    edges.push({ a: workspaceKey(d.candidate_id), b: d.neighbour_set === 'workspace' ? workspaceKey(d.neighbour_id) : `${d.neighbour_set}:${d.neighbour_id}` });
+    edges.push({ a: workspaceKey(d.candidateId), b: d.neighbourSet === 'workspace' ? workspaceKey(d.neighbourId) : `${d.neighbourSet}:${d.neighbourId}` });
   }
-  const links = db.prepare('SELECT id, exact_duplicate_of FROM images WHERE exact_duplicate_of IS NOT NULL').all() as { id: string; exact_duplicate_of: string }[];
-  for (const l of links) edges.push({ a: workspaceKey(l.id), b: workspaceKey(l.exact_duplicate_of) });
-  const sameSource = db
-    .prepare(
-      `SELECT a.id AS a, b.id AS b FROM images a JOIN images b ON a.source = b.source AND a.source_id = b.source_id AND a.id < b.id`,
-    )
-    .all() as { a: string; b: string }[];
-  for (const l of sameSource) edges.push({ a: workspaceKey(l.a), b: workspaceKey(l.b) });
+  const images = await ctx.sources.images();
+  for (const im of images) if (im.exactDuplicateOf !== null) edges.push({ a: workspaceKey(im.id), b: workspaceKey(im.exactDuplicateOf) });
+  const bySource = new Map<string, string[]>();
+  for (const im of images) {
+    const k = `${im.source}\u0000${im.sourceId}`;
+    bySource.set(k, [...(bySource.get(k) ?? []), im.id]);
+  }
+  for (const ids of bySource.values()) {
+    const sorted = [...ids].sort();
+    for (let i = 0; i < sorted.length; i++) for (let j = i + 1; j < sorted.length; j++) edges.push({ a: workspaceKey(sorted[i]!), b: workspaceKey(sorted[j]!) });
+  }
   return edges;
-}
-
-/** Records that `metric` has searched these candidates (whether or not it found neighbours). */
-export function recordSearched(db: Db, metric: string, candidateIds: readonly string[], now = new Date().toISOString()): void {
-  const upsert = db.prepare('INSERT INTO dedup_searches (candidate_id, metric, searched_at) VALUES (?, ?, ?) ON CONFLICT (candidate_id, metric) DO UPDATE SET searched_at = excluded.searched_at');
-  db.transaction(() => {
-    for (const id of candidateIds) upsert.run(id, metric, now);
-  })();
 }
 
 /**
@@ -190,16 +124,18 @@ export function recordSearched(db: Db, metric: string, candidateIds: readonly st
  * authors counted a candidate without results for every metric as unreviewed, never as clear.
  * With no search at all, every candidate is unsearched.
  */
-export function unsearchedCandidates(db: Db): Map<string, string> {
-  const metrics = (db.prepare('SELECT DISTINCT metric FROM dedup_searches ORDER BY metric').all() as { metric: string }[]).map((r) => r.metric);
+export async function unsearchedCandidates(ctx: DedupContext): Promise<Map<string, string>> {
+  const rows = await ctx.store.searches();
+  const metrics = [...new Set(rows.map((r) => r.metric))].sort();
   const searched = new Map<string, Set<string>>();
-  for (const r of db.prepare('SELECT candidate_id, metric FROM dedup_searches').all() as { candidate_id: string; metric: string }[]) {
-    let set = searched.get(r.candidate_id);
-    if (!set) searched.set(r.candidate_id, (set = new Set()));
+  for (const r of rows) {
+    let set = searched.get(r.candidateId);
+    if (!set) searched.set(r.candidateId, (set = new Set()));
     set.add(r.metric);
   }
   const out = new Map<string, string>();
-  for (const { id } of db.prepare("SELECT id FROM images WHERE role = 'candidate' ORDER BY id").all() as { id: string }[]) {
+  const candidates = (await ctx.sources.images()).filter((im) => im.role === 'candidate').map((im) => im.id).sort();
+  for (const id of candidates) {
     if (metrics.length === 0) {
       out.set(id, 'not searched for near-duplicates yet (run `retest dedup search`)');
       continue;
@@ -211,67 +147,36 @@ export function unsearchedCandidates(db: Db): Map<string, string> {
 }
 
 /** Manual keepers (`retest dedup keep`). */
-export function listKeepers(db: Db): { imageId: string; reason: string; by: string; at: string }[] {
-  return db.prepare('SELECT image_id AS imageId, reason, by, at FROM dedup_keepers ORDER BY image_id').all() as { imageId: string; reason: string; by: string; at: string }[];
+export function listKeepers(ctx: DedupContext): Promise<KeeperEntry[]> {
+  return ctx.store.keepers();
 }
 
-/** Adds manual keepers; unknown ids and non-candidates are refused. Returns the number written. */
-export function addKeepers(db: Db, imageIds: readonly string[], options: { reason: string; by?: string; now?: string }): number {
-  const role = db.prepare('SELECT role FROM images WHERE id = ?');
-  const upsert = db.prepare('INSERT INTO dedup_keepers (image_id, reason, by, at) VALUES (?, ?, ?, ?) ON CONFLICT (image_id) DO UPDATE SET reason = excluded.reason, by = excluded.by, at = excluded.at');
+/** Adds manual keepers; unknown ids and non-candidates are refused before anything is written. Returns the number written. */
+export async function addKeepers(ctx: DedupContext, imageIds: readonly string[], options: { reason: string; by?: string; now?: string }): Promise<number> {
+  const roles = new Map((await ctx.sources.images()).map((im) => [im.id, im.role]));
+  for (const id of imageIds) {
+    const role = roles.get(id);
+    if (role === undefined) throw usageError('no such image in this workspace', { field: 'image id', received: JSON.stringify(id) });
+    if (role !== 'candidate') throw usageError('only candidates can be kept', { field: 'image id', received: `${id} (role ${role})` });
+  }
   const at = options.now ?? new Date().toISOString();
-  return db.transaction(() => {
-    for (const id of imageIds) {
-      const row = role.get(id) as { role: string } | undefined;
-      if (!row) throw usageError('no such image in this workspace', { field: 'image id', received: JSON.stringify(id) });
-      if (row.role !== 'candidate') throw usageError('only candidates can be kept', { field: 'image id', received: `${id} (role ${row.role})` });
-      upsert.run(id, options.reason, options.by ?? 'cli', at);
-    }
-    return imageIds.length;
-  })();
+  return ctx.store.addKeepers(imageIds.map((imageId) => ({ imageId, reason: options.reason, by: options.by ?? 'cli', at })));
 }
 
 /** Removes manual keepers; returns how many existed. */
-export function removeKeepers(db: Db, imageIds: readonly string[]): number {
-  const del = db.prepare('DELETE FROM dedup_keepers WHERE image_id = ?');
-  return db.transaction(() => imageIds.reduce((n, id) => n + del.run(id).changes, 0))();
+export function removeKeepers(ctx: DedupContext, imageIds: readonly string[]): Promise<number> {
+  return ctx.store.removeKeepers(imageIds);
 }
 
-/** What the keeper rule reads besides the graph: classes, frequencies, blacklist, overrides. */
-function keeperInputs(db: Db): Pick<ResolveInput, 'frequencies' | 'blacklist' | 'overrides' | 'classIds'> {
-  const classIds = new Map((db.prepare('SELECT idx, id FROM classes').all() as { idx: number; id: string }[]).map((r) => [r.idx, r.id]));
-  const own = new Map((db.prepare("SELECT id, class_idx FROM images WHERE role = 'candidate'").all() as { id: string; class_idx: number }[]).map((r) => [r.id, r.class_idx]));
-  const frequencies = new Map<string, number>();
-  for (const f of selectionFrequencies(db, { minAnswers: 0 })) {
-    if (f.role === 'candidate' && f.answers > 0 && own.get(f.imageId) === f.classIdx) frequencies.set(f.imageId, f.frequency);
-  }
-  const hasBlacklist = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'blacklist'").get() !== undefined;
-  const blacklist = new Set(hasBlacklist ? (db.prepare('SELECT image_id FROM blacklist').all() as { image_id: string }[]).map((r) => r.image_id) : []);
-  const overrides = new Set(listKeepers(db).map((k) => k.imageId));
-  return { frequencies, blacklist, overrides, classIds };
-}
-
-/** Resolves the duplicate graph and writes `dedup_status` for every candidate (one transaction). */
-export function updateDedupStatus(db: Db, now = new Date().toISOString()): { resolutions: Resolution[]; counts: Record<'clear' | 'pending' | 'duplicate', number> } {
-  const images = (db.prepare('SELECT id, role, class_idx, exact_duplicate_of FROM images ORDER BY id').all() as { id: string; role: 'candidate' | 'reference'; class_idx: number; exact_duplicate_of: string | null }[]).map((r) => ({
-    id: r.id,
-    role: r.role,
-    classIdx: r.class_idx,
-    exactDuplicateOf: r.exact_duplicate_of,
-  }));
-  const pendingReasons = unsearchedCandidates(db);
-  for (const id of pendingCandidates(db)) if (!pendingReasons.has(id)) pendingReasons.set(id, 'has unreviewed pairs closer than a threshold');
-  const resolutions = resolveDuplicates({ images, edges: duplicateEdges(db), pending: new Set(pendingReasons.keys()), pendingReasons, ...keeperInputs(db) });
-  const upsert = db.prepare(
-    `INSERT INTO dedup_status (image_id, status, reason, component, updated_at) VALUES (?, ?, ?, ?, ?)
-     ON CONFLICT(image_id) DO UPDATE SET status = excluded.status, reason = excluded.reason, component = excluded.component, updated_at = excluded.updated_at`,
-  );
+/** Resolves the duplicate graph and writes the status of every image (one transaction). */
+export async function updateDedupStatus(ctx: DedupContext, now = new Date().toISOString()): Promise<{ resolutions: Resolution[]; counts: Record<'clear' | 'pending' | 'duplicate', number> }> {
+  const images = [...(await ctx.sources.images())].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((r) => ({ id: r.id, role: r.role, classIdx: r.classIdx, exactDuplicateOf: r.exactDuplicateOf }));
+  const pendingReasons = await unsearchedCandidates(ctx);
+  for (const id of await pendingCandidates(ctx)) if (!pendingReasons.has(id)) pendingReasons.set(id, 'has unreviewed pairs closer than a threshold');
+  const [edges, frequencies, blacklist, keepers, classIds] = await Promise.all([duplicateEdges(ctx), ctx.sources.ownClassFrequencies(), ctx.sources.blacklist(), ctx.store.keepers(), ctx.sources.classIds()]);
+  const resolutions = resolveDuplicates({ images, edges, pending: new Set(pendingReasons.keys()), pendingReasons, frequencies, blacklist, overrides: new Set(keepers.map((k) => k.imageId)), classIds });
+  await ctx.store.writeStatus(resolutions.map((r) => ({ imageId: r.imageId, status: r.status, reason: r.reason, component: r.component })), now);
   const counts = { clear: 0, pending: 0, duplicate: 0 };
-  db.transaction(() => {
-    for (const r of resolutions) {
-      upsert.run(r.imageId, r.status, r.reason, r.component, now);
-      counts[r.status]++;
-    }
-  })();
+  for (const r of resolutions) counts[r.status]++;
   return { resolutions, counts };
 }

@@ -182,3 +182,137 @@ export interface Resolution {
   /** Key of the smallest member of its component (null when alone). */
   component: string | null;
 }
+
+/** One neighbour row as search writes it. */
+export interface NeighbourRow {
+  /** images.id of the candidate whose neighbour this is. */
+  candidateId: string;
+  /** 0-based, closest first. */
+  rank: number;
+  /** 'workspace' or an external reference set's name. */
+  neighbourSet: string;
+  /** images.id, or the record index in the external set. */
+  neighbourId: string;
+  /** The neighbour's role: originals are 'reference'. */
+  neighbourRole: 'candidate' | 'reference';
+  /** Image shown to reviewers, relative to the workspace (null: none saved). */
+  neighbourPath: string | null;
+  /** Distance in the metric's own units. */
+  distance: number;
+}
+
+/** A stored neighbour closer than its metric's review threshold. */
+export interface CloseNeighbour extends NeighbourRow {
+  /** The metric that found it. */
+  metric: string;
+  /** The review threshold in force when it was searched. */
+  threshold: number;
+}
+
+/** A human (or automatic) judgement of a pair; the latest one per pair is in force. */
+export interface DecisionRecord {
+  /** The pair in stored order (see `canonicalPair`): candidate, set, neighbour. */
+  candidateId: string;
+  neighbourSet: string;
+  neighbourId: string;
+  /** The judgement. */
+  decision: 'duplicate' | 'not_duplicate';
+  /** Who decided ('auto:…' for CIFAR-10.1's automatic removal). */
+  reviewer: string;
+  /** ISO time. */
+  decidedAt: string;
+}
+
+/** A manual keeper of a candidates-only duplicate component (`retest dedup keep`). */
+export interface KeeperEntry {
+  /** The kept candidate. */
+  imageId: string;
+  /** Why. */
+  reason: string;
+  /** Who. */
+  by: string;
+  /** ISO time. */
+  at: string;
+}
+
+/** The near-duplicate state of one image as resolution wrote it. */
+export interface DedupStatusRow {
+  /** images.id. */
+  imageId: string;
+  /** 'pending', 'clear' or 'duplicate'. */
+  status: 'clear' | 'pending' | 'duplicate';
+  /** Why, in words. */
+  reason: string | null;
+  /** Lowest image id of its duplicate component, if any. */
+  component: string | null;
+}
+
+/**
+ * The near-duplicate stage's own tables (neighbours, searches, decisions, keepers, status). Every
+ * method is one read or one transaction; one SQL implementation (./sql-dedup-store.ts) runs on
+ * SQLite and PostgreSQL.
+ */
+export interface DedupStore {
+  /** 'sqlite' or 'postgres'. */
+  readonly backend: 'sqlite' | 'postgres';
+  /** Where the store is, for messages. */
+  readonly location: string;
+  /** Replaces `metric`'s neighbours of every candidate in `rows`, recording the threshold and time (one transaction). */
+  replaceNeighbours(metric: string, threshold: number | null, rows: readonly NeighbourRow[], now: string): Promise<void>;
+  /** Records that `metric` searched these candidates (whether or not it found neighbours). */
+  recordSearched(metric: string, candidateIds: readonly string[], now: string): Promise<void>;
+  /** Neighbours with rank < `top` closer than their threshold, ordered by candidate id then rank. */
+  closeNeighbours(top: number): Promise<CloseNeighbour[]>;
+  /** The distinct neighbours other metrics than dssim stored with rank < `top` (DSSIM's short lists), ordered by candidate, set, id. */
+  shortLists(top: number): Promise<Omit<NeighbourRow, 'rank' | 'distance'>[]>;
+  /** Whether some stored neighbour shows this image path (the review page serves only those). */
+  isNeighbourPath(path: string): Promise<boolean>;
+  /** Every (candidate, metric) pair searched. */
+  searches(): Promise<{ candidateId: string; metric: string }[]>;
+  /** Appends decisions (in stored pair order) in one transaction. */
+  addDecisions(decisions: readonly DecisionRecord[]): Promise<void>;
+  /** The decision in force per pair (the latest). */
+  decisionsInForce(): Promise<DecisionRecord[]>;
+  /** Manual keepers, ordered by image id. */
+  keepers(): Promise<KeeperEntry[]>;
+  /** Adds or re-reasons keepers (one transaction); returns the number written. */
+  addKeepers(entries: readonly KeeperEntry[]): Promise<number>;
+  /** Removes keepers; returns how many existed. */
+  removeKeepers(imageIds: readonly string[]): Promise<number>;
+  /** Writes the status of every image resolved (one transaction). */
+  writeStatus(rows: readonly DedupStatusRow[], now: string): Promise<void>;
+  /** The near-duplicate state per image with a status row (absent: never resolved). */
+  statuses(): Promise<Map<string, 'clear' | 'pending' | 'duplicate'>>;
+}
+
+/** An image as near-duplicate resolution reads it from the catalog. */
+export interface DedupImage {
+  id: string;
+  role: 'candidate' | 'reference';
+  classIdx: number;
+  exactDuplicateOf: string | null;
+  source: string;
+  sourceId: string;
+  /** The square copy shown on the review page, relative to the workspace. */
+  squarePath: string;
+}
+
+/** What the near-duplicate stage reads from other stages; wired by the composition root. */
+export interface DedupSources {
+  /** Every image of the workspace (both roles). */
+  images(): Promise<DedupImage[]>;
+  /** Class id by index. */
+  classIds(): Promise<Map<number, string>>;
+  /** Selection frequency of each candidate for its own class (only candidates with answers). */
+  ownClassFrequencies(): Promise<Map<string, number>>;
+  /** Blacklisted image ids. */
+  blacklist(): Promise<Set<string>>;
+  /** Whether a square or display copy of some image has this path. */
+  isImagePath(path: string): Promise<boolean>;
+}
+
+/** The near-duplicate stage's store with its sources: what search, review and resolution take. */
+export interface DedupContext {
+  store: DedupStore;
+  sources: DedupSources;
+}

@@ -20,14 +20,14 @@ import { parseDescriptor } from './descriptor-spec.ts';
 import { dssim, ssimWindow } from './ssim.ts';
 import { fileSource, type ImageSource } from './image-source.ts';
 import { imageAt, resampleBatch } from './resample.ts';
-import { recordDecision, recordSearched, storeNeighbours, updateDedupStatus, type NeighbourRow } from './review-store.ts';
+import { recordDecisions, updateDedupStatus } from './review-store.ts';
 import { searchSources } from './search.ts';
 import { reviewThreshold, REVIEW_TOP } from './thresholds.ts';
-import type { ImageBatch } from './types.ts';
+import type { DedupContext, DedupImage, ImageBatch, NeighbourRow } from './types.ts';
 
-/** The workspace's images with `role`, as a source over their square copies. */
-export function workspaceSource(workspace: Workspace, role: 'candidate' | 'reference'): ImageSource {
-  const rows = workspace.db.prepare('SELECT id, role, square_path, class_idx FROM images WHERE role = ? ORDER BY id').all(role) as { id: string; role: 'candidate' | 'reference'; square_path: string; class_idx: number }[];
+/** The workspace's images with `role` (of `images`, the catalog's), ordered by id, as a source over their square copies. */
+export function workspaceSource(workspace: Workspace, images: readonly DedupImage[], role: 'candidate' | 'reference'): ImageSource {
+  const rows = images.filter((im) => im.role === role).map((im) => ({ id: im.id, role: im.role, square_path: im.squarePath, class_idx: im.classIdx })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const side = workspace.config.squareSize;
   return fileSource(
     role === 'candidate' ? 'candidates' : 'originals',
@@ -39,6 +39,8 @@ export function workspaceSource(workspace: Workspace, role: 'candidate' | 'refer
 }
 
 export interface WorkspaceSearchOptions {
+  /** The near-duplicate store and what it reads from other stages (the composition root's `WorkspaceStores.dedup`). */
+  stores: DedupContext;
   /** Descriptor names (`pixels`, `pixels-std`, `features:…`, `dssim`); dssim re-ranks the others' short lists. */
   descriptors: string[];
   /** External reference sets (all originals): validation and test images, searched in full by every metric. */
@@ -78,8 +80,10 @@ export interface WorkspaceSearchSummary {
 }
 
 export async function searchWorkspace(workspace: Workspace, options: WorkspaceSearchOptions): Promise<WorkspaceSearchSummary> {
-  const candidates = workspaceSource(workspace, 'candidate');
-  const originals = workspaceSource(workspace, 'reference');
+  const ctx = options.stores;
+  const images = await ctx.sources.images();
+  const candidates = workspaceSource(workspace, images, 'candidate');
+  const originals = workspaceSource(workspace, images, 'reference');
   const k = options.k ?? 100;
   const trainReferences = options.trainReferences ?? [];
   const references: ImageSource[] = [candidates, ...(originals.count > 0 ? [originals] : []), ...options.references, ...trainReferences];
@@ -88,7 +92,7 @@ export async function searchWorkspace(workspace: Workspace, options: WorkspaceSe
   const now = new Date().toISOString();
   const vectorSpecs = options.descriptors.filter((d) => d !== 'dssim');
   if (candidates.count === 0) {
-    summary.status = updateDedupStatus(workspace.db, now).counts;
+    summary.status = (await updateDedupStatus(ctx, now)).counts;
     return summary;
   }
   for (const spec of vectorSpecs) {
@@ -120,10 +124,10 @@ export async function searchWorkspace(workspace: Workspace, options: WorkspaceSe
           });
         }
       }
-      storeNeighbours(workspace.db, descriptor.name, threshold, rows, now);
-      recordSearched(workspace.db, descriptor.name, candidates.ids as string[], now);
+      await ctx.store.replaceNeighbours(descriptor.name, threshold, rows, now);
+      await ctx.store.recordSearched(descriptor.name, candidates.ids as string[], now);
       if (options.autoDuplicateBelow !== undefined && /^pixels(@\d+)?$/.test(descriptor.name)) {
-        summary.autoDuplicates += autoDecide(workspace, rows, options.autoDuplicateBelow, now);
+        summary.autoDuplicates += await autoDecide(ctx, rows, options.autoDuplicateBelow, now);
       }
       summary.metrics.push({ metric: descriptor.name, threshold, thresholdNote: fallback?.note ?? null, underThreshold: under, seconds: result.describeSeconds + result.searchSeconds, kernel: result.kernel?.name ?? null });
     } finally {
@@ -137,11 +141,11 @@ export async function searchWorkspace(workspace: Workspace, options: WorkspaceSe
     const shortList = options.dssim === 'short-list';
     options.onProgress?.(shortList ? `re-scoring the short lists of ${candidates.count} candidates with dssim` : `searching ${candidates.count} candidates with dssim (class-restricted references)`);
     const under = shortList
-      ? await dssimShortList(workspace, candidates, references, originals.count > 0 ? 2 : 1, threshold, now)
-      : await dssimSearch(workspace, candidates, originals, externals, k, threshold, now);
+      ? await dssimShortList(ctx, candidates, references, originals.count > 0 ? 2 : 1, threshold, now)
+      : await dssimSearch(workspace, ctx, images, candidates, originals, externals, k, threshold, now);
     summary.metrics.push({ metric: 'dssim', threshold, thresholdNote: shortList ? 'short list: only the first 30 neighbours of the vector metrics were re-scored (not the authors\' search)' : null, underThreshold: under, seconds: (performance.now() - started) / 1000, kernel: null });
   }
-  summary.status = updateDedupStatus(workspace.db, now).counts;
+  summary.status = (await updateDedupStatus(ctx, now)).counts;
   return summary;
 }
 
@@ -155,38 +159,28 @@ async function saveExternal(workspace: Workspace, source: ImageSource, index: nu
 }
 
 /** CIFAR-10.1's automatic removal: Euclidean L2 (√ of the stored squared distance) ≤ `below`. */
-function autoDecide(workspace: Workspace, rows: NeighbourRow[], below: number, now: string): number {
-  let n = 0;
-  workspace.db.transaction(() => {
-    for (const r of rows) {
-      if (Math.sqrt(r.distance) > below) continue;
-      recordDecision(workspace.db, { candidateId: r.candidateId, neighbourSet: r.neighbourSet, neighbourId: r.neighbourId, decision: 'duplicate', reviewer: `auto:euclidean-l2<=${below}`, now });
-      n++;
-    }
-  })();
-  return n;
+async function autoDecide(ctx: DedupContext, rows: NeighbourRow[], below: number, now: string): Promise<number> {
+  const decisions = rows
+    .filter((r) => Math.sqrt(r.distance) <= below)
+    .map((r) => ({ candidateId: r.candidateId, neighbourSet: r.neighbourSet, neighbourId: r.neighbourId, decision: 'duplicate' as const, reviewer: `auto:euclidean-l2<=${below}`, now }));
+  await recordDecisions(ctx.store, decisions);
+  return decisions.length;
 }
 
 /** The class itself and its `count` most similar classes (the workspace's `classes.similar`, most similar first). */
 export function relatedClasses(workspace: Workspace, count = 5): Map<number, Set<number>> {
-  const classes = workspace.db.prepare('SELECT idx, id, similar FROM classes ORDER BY idx').all() as { idx: number; id: string; similar: string }[];
-  const byId = new Map(classes.map((c) => [c.id, c.idx]));
+  const classes = workspace.classes;
+  const byId = new Map(classes.map((c) => [c.id, c.index]));
   const out = new Map<number, Set<number>>();
   for (const c of classes) {
-    let similar: unknown;
-    try {
-      similar = JSON.parse(c.similar);
-    } catch {
-      similar = [];
-    }
-    const related = new Set([c.idx]);
-    for (const id of Array.isArray(similar) ? similar : []) {
+    const related = new Set([c.index]);
+    for (const id of c.similar) {
       const idx = byId.get(String(id));
       if (idx === undefined || related.has(idx)) continue;
       if (related.size > count) break;
       related.add(idx);
     }
-    out.set(c.idx, related);
+    out.set(c.index, related);
   }
   return out;
 }
@@ -198,6 +192,8 @@ export function relatedClasses(workspace: Workspace, count = 5): Map<number, Set
  */
 async function dssimSearch(
   workspace: Workspace,
+  ctx: DedupContext,
+  images: readonly DedupImage[],
   candidates: ImageSource,
   originals: ImageSource,
   externals: { source: ImageSource; train: boolean }[],
@@ -215,9 +211,8 @@ async function dssimSearch(
     }
   }
   const related = relatedClasses(workspace);
-  const hasBlacklist = workspace.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'blacklist'").get() !== undefined;
-  const blacklist = new Set(hasBlacklist ? (workspace.db.prepare('SELECT image_id FROM blacklist').all() as { image_id: string }[]).map((r) => r.image_id) : []);
-  const copies = new Set((workspace.db.prepare('SELECT id FROM images WHERE exact_duplicate_of IS NOT NULL').all() as { id: string }[]).map((r) => r.id));
+  const blacklist = await ctx.sources.blacklist();
+  const copies = new Set(images.filter((im) => im.exactDuplicateOf !== null).map((im) => im.id));
   const side = candidates.width;
   const window = ssimWindow(side);
   const cache = new Map<string, ImageBatch>();
@@ -266,8 +261,8 @@ async function dssimSearch(
       out.push({ ...row, rank });
     }
   }
-  storeNeighbours(workspace.db, 'dssim', threshold, out, now);
-  recordSearched(workspace.db, 'dssim', ids, now);
+  await ctx.store.replaceNeighbours('dssim', threshold, out, now);
+  await ctx.store.recordSearched('dssim', ids, now);
   return under;
 }
 
@@ -276,10 +271,8 @@ async function dssimSearch(
  * vector metric stored within the first 30 is scored with DSSIM (35-px window at 256²,
  * proportionally smaller below) and stored as metric 'dssim'.
  */
-async function dssimShortList(workspace: Workspace, candidates: ImageSource, references: ImageSource[], externalFrom: number, threshold: number | null, now: string): Promise<number> {
-  const rows = workspace.db
-    .prepare(`SELECT DISTINCT candidate_id, neighbour_set, neighbour_id, neighbour_role, neighbour_path FROM dedup_neighbours WHERE metric != 'dssim' AND rank < ? ORDER BY candidate_id`)
-    .all(REVIEW_TOP) as { candidate_id: string; neighbour_set: string; neighbour_id: string; neighbour_role: 'candidate' | 'reference'; neighbour_path: string | null }[];
+async function dssimShortList(ctx: DedupContext, candidates: ImageSource, references: ImageSource[], externalFrom: number, threshold: number | null, now: string): Promise<number> {
+  const rows = await ctx.store.shortLists(REVIEW_TOP);
   if (rows.length === 0) throw usageError('dssim re-ranks the short lists of another descriptor: search with pixels, pixels-std or features first', { field: '--descriptor' });
   const candidateIndex = new Map((candidates.ids as string[]).map((id, i) => [id, i]));
   const workspaceIndex = new Map<string, { source: ImageSource; index: number }>();
@@ -292,7 +285,7 @@ async function dssimShortList(workspace: Workspace, candidates: ImageSource, ref
     return b.width === side && b.height === side ? b : resampleBatch(b, side, side);
   };
   const byCandidate = new Map<string, typeof rows>();
-  for (const r of rows) byCandidate.set(r.candidate_id, [...(byCandidate.get(r.candidate_id) ?? []), r]);
+  for (const r of rows) byCandidate.set(r.candidateId, [...(byCandidate.get(r.candidateId) ?? []), r]);
   const out: NeighbourRow[] = [];
   let under = 0;
   for (const [candidateId, list] of byCandidate) {
@@ -301,10 +294,10 @@ async function dssimShortList(workspace: Workspace, candidates: ImageSource, ref
     const query = await load(candidates, ci);
     const scored: NeighbourRow[] = [];
     for (const r of list) {
-      const where = r.neighbour_set === 'workspace' ? workspaceIndex.get(r.neighbour_id) : external.has(r.neighbour_set) ? { source: external.get(r.neighbour_set) as ImageSource, index: Number(r.neighbour_id) } : undefined;
+      const where = r.neighbourSet === 'workspace' ? workspaceIndex.get(r.neighbourId) : external.has(r.neighbourSet) ? { source: external.get(r.neighbourSet) as ImageSource, index: Number(r.neighbourId) } : undefined;
       if (!where) continue;
       const other = await load(where.source, where.index);
-      scored.push({ candidateId, rank: 0, neighbourSet: r.neighbour_set, neighbourId: r.neighbour_id, neighbourRole: r.neighbour_role, neighbourPath: r.neighbour_path, distance: dssim(imageAt(query, 0), 0, imageAt(other, 0), 0, window) });
+      scored.push({ candidateId, rank: 0, neighbourSet: r.neighbourSet, neighbourId: r.neighbourId, neighbourRole: r.neighbourRole, neighbourPath: r.neighbourPath, distance: dssim(imageAt(query, 0), 0, imageAt(other, 0), 0, window) });
     }
     scored.sort((a, b) => a.distance - b.distance);
     scored.forEach((s, rank) => {
@@ -313,7 +306,7 @@ async function dssimShortList(workspace: Workspace, candidates: ImageSource, ref
       out.push(s);
     });
   }
-  storeNeighbours(workspace.db, 'dssim', threshold, out, now);
-  recordSearched(workspace.db, 'dssim', candidates.ids as string[], now);
+  await ctx.store.replaceNeighbours('dssim', threshold, out, now);
+  await ctx.store.recordSearched('dssim', candidates.ids as string[], now);
   return under;
 }

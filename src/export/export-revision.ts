@@ -2,11 +2,17 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSyn
 import { join, resolve } from 'node:path';
 import { dataError, sha256Hex, usageError } from '../core/index.ts';
 import { decodeRgb, resizeExact, writeCifar101, cifar101Files } from '../formats/index.ts';
-import type { Db } from '../store/index.ts';
-import { getRevision, type Revision } from '../sample/index.ts';
+import type { CatalogImage, ImageCatalog } from '../catalog/index.ts';
+import { getRevision, type Revision, type SampleStore } from '../sample/index.ts';
 import type { Manifest, ManifestImage } from './types.ts';
 
-interface ImageMeta { id: string; class_idx: number; source: string; source_id: string; url: string | null; display_path: string; original_path: string }
+/** What an export reads: the revision from the sample store, its images and classes from the catalog. */
+export interface ExportStores {
+  /** The workspace's sample revisions. */
+  sample: SampleStore;
+  /** The workspace's images and classes. */
+  catalog: ImageCatalog;
+}
 
 /** Options shared by both layouts. */
 export interface ExportOptions {
@@ -20,14 +26,14 @@ export interface ExportOptions {
   now?: Date | string;
 }
 
-function loadRevision(db: Db, options: ExportOptions): { revision: Revision; meta: Map<string, ImageMeta>; classes: Manifest['classes'] } {
-  const revision = getRevision(db, options.revision ?? 'latest');
+async function loadRevision(stores: ExportStores, options: ExportOptions): Promise<{ revision: Revision; meta: Map<string, CatalogImage>; classes: Manifest['classes'] }> {
+  const revision = await getRevision(stores.sample, options.revision ?? 'latest');
   if (!revision.valid && !options.allowInvalid) {
     throw usageError(`revision ${revision.id} is not valid: classes ${revision.shortClasses.slice(0, 10).join(', ')}${revision.shortClasses.length > 10 ? ', …' : ''} are short`, { field: 'revision', hint: 'collect or label more candidates and sample again, or pass --allow-invalid' });
   }
-  const rows = db.prepare('SELECT id, class_idx, source, source_id, url, display_path, original_path FROM images WHERE id IN (SELECT image_id FROM sample_images WHERE revision_id = ?)').all(revision.id) as ImageMeta[];
+  const rows = await stores.catalog.images(revision.images.map((im) => im.imageId));
   const meta = new Map(rows.map((r) => [r.id, r]));
-  const classes = (db.prepare('SELECT idx, id, names FROM classes ORDER BY idx').all() as { idx: number; id: string; names: string }[]).map((c) => ({ index: c.idx, id: c.id, names: JSON.parse(c.names) as string[] }));
+  const classes = (await stores.catalog.classes()).map((c) => ({ index: c.index, id: c.id, names: c.names }));
   return { revision, meta, classes };
 }
 
@@ -54,9 +60,9 @@ function ensureEmptyDir(dir: string): void {
  * ImageNetV2 layout (DESIGN §1.7): `<out>/<class_index>/<image_id>.jpeg` — the 500-px display copies,
  * folders named by class index — and `<out>/manifest.json`. Returns the manifest.
  */
-export function exportImageFolder(db: Db, outDir: string, options: ExportOptions): Manifest {
+export async function exportImageFolder(stores: ExportStores, outDir: string, options: ExportOptions): Promise<Manifest> {
   const out = resolve(outDir);
-  const { revision, meta, classes } = loadRevision(db, options);
+  const { revision, meta, classes } = await loadRevision(stores, options);
   ensureEmptyDir(out);
   const classId = new Map(classes.map((c) => [c.index, c.id]));
   const images: ManifestImage[] = [];
@@ -64,7 +70,7 @@ export function exportImageFolder(db: Db, outDir: string, options: ExportOptions
   for (const im of revision.images) {
     const m = meta.get(im.imageId);
     if (!m) throw dataError('a sampled image is missing from the images table', { record: im.imageId, hint: 'the workspace was edited after sampling; sample again' });
-    const src = join(options.workspaceDir, m.display_path);
+    const src = join(options.workspaceDir, m.displayPath);
     if (!existsSync(src)) throw dataError('the display copy of a sampled image is missing', { file: src, record: im.imageId, hint: 'run `retest collect` again to re-ingest' });
     const rel = `${im.classIdx}/${im.imageId}.jpeg`;
     mkdirSync(join(out, String(im.classIdx)), { recursive: true });
@@ -72,7 +78,7 @@ export function exportImageFolder(db: Db, outDir: string, options: ExportOptions
     const bytes = readFileSync(join(out, rel));
     const sha256 = sha256Hex(bytes);
     files.push({ path: rel, sha256, bytes: bytes.length });
-    images.push({ path: rel, imageId: im.imageId, classIndex: im.classIdx, classId: classId.get(im.classIdx) ?? String(im.classIdx), selectionFrequency: im.frequency, answers: im.answers, sha256, source: { name: m.source, id: m.source_id, url: m.url } });
+    images.push({ path: rel, imageId: im.imageId, classIndex: im.classIdx, classId: classId.get(im.classIdx) ?? String(im.classIdx), selectionFrequency: im.frequency, answers: im.answers, sha256, source: { name: m.source, id: m.sourceId, url: m.url } });
   }
   const manifest: Manifest = { ...manifestHead(revision, classes, 'imagenetv2', new Date(options.now ?? Date.now()).toISOString()), count: images.length, files, images };
   writeFileSync(join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -89,11 +95,11 @@ export interface NpyExportOptions extends ExportOptions {
  * CIFAR-10.1 layout (DESIGN §1.7): `<prefix>_data.npy` uint8 (N,32,32,3) HWC RGB and
  * `<prefix>_labels.npy` int32, plain NPY 1.0, in release order, plus `<prefix>_manifest.json`.
  */
-export async function exportNpy(db: Db, prefix: string, options: NpyExportOptions): Promise<Manifest> {
+export async function exportNpy(stores: ExportStores, prefix: string, options: NpyExportOptions): Promise<Manifest> {
   const files0 = cifar101Files(resolve(prefix));
   for (const f of [files0.data, files0.labels]) if (existsSync(f)) throw usageError('the export file already exists', { file: f, hint: 'choose a new prefix so that an older release is not overwritten' });
   mkdirSync(resolve(files0.prefix, '..'), { recursive: true });
-  const { revision, meta, classes } = loadRevision(db, options);
+  const { revision, meta, classes } = await loadRevision(stores, options);
   const n = revision.images.length;
   const pixels = new Uint8Array(n * 32 * 32 * 3);
   const labels = new Int32Array(n);
@@ -103,11 +109,11 @@ export async function exportNpy(db: Db, prefix: string, options: NpyExportOption
     const im = revision.images[i]!;
     const m = meta.get(im.imageId);
     if (!m) throw dataError('a sampled image is missing from the images table', { record: im.imageId });
-    const px = options.pixelsOf ? await options.pixelsOf(im.imageId, { originalPath: m.original_path }) : await tinyPixels(join(options.workspaceDir, m.original_path));
+    const px = options.pixelsOf ? await options.pixelsOf(im.imageId, { originalPath: m.originalPath }) : await tinyPixels(join(options.workspaceDir, m.originalPath));
     if (px.length !== 32 * 32 * 3) throw dataError('an image is not 32×32×3', { record: im.imageId, expected: '3072 bytes', received: `${px.length} bytes` });
     pixels.set(px, i * 3072);
     labels[i] = im.classIdx;
-    images.push({ path: String(i), imageId: im.imageId, classIndex: im.classIdx, classId: classId.get(im.classIdx) ?? String(im.classIdx), selectionFrequency: im.frequency, answers: im.answers, sha256: sha256Hex(px), source: { name: m.source, id: m.source_id, url: m.url } });
+    images.push({ path: String(i), imageId: im.imageId, classIndex: im.classIdx, classId: classId.get(im.classIdx) ?? String(im.classIdx), selectionFrequency: im.frequency, answers: im.answers, sha256: sha256Hex(px), source: { name: m.source, id: m.sourceId, url: m.url } });
   }
   writeCifar101(files0.prefix, { count: n, pixels, labels });
   const files = [files0.data, files0.labels].map((f) => {

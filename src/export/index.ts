@@ -1,2 +1,2 @@
 export type * from './types.ts';
-export { exportImageFolder, exportNpy, type ExportOptions, type NpyExportOptions } from './export-revision.ts';
+export { exportImageFolder, exportNpy, type ExportOptions, type ExportStores, type NpyExportOptions } from './export-revision.ts';

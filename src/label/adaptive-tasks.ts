@@ -13,7 +13,8 @@
  * more answers arrive spends only what is left. Control items are not counted against it.
  */
 import { createRng, sampleWithoutReplacement, shuffled, usageError, type Rng } from '../core/index.ts';
-import { migrate, type Db, type Migration } from '../store/index.ts';
+import { migrate, type Db } from '../store/index.ts';
+import { adaptiveMigrations } from './schema.ts';
 import { allocateFollowUps, DEFAULT_ADAPTIVE, type AdaptiveOptions, type Allocation, type FollowUp, type ImageTally } from './adaptive-allocation.ts';
 import { DEFAULT_TASK_SHAPE, type ClassPool } from './compose-tasks.ts';
 import { readPools } from './create-tasks.ts';
@@ -24,24 +25,7 @@ import { toIso } from './time.ts';
 import type { ItemRole } from './types.ts';
 
 /** The adaptive rounds of a workspace and the tasks each wrote (applied on first use). */
-export const adaptiveMigrations: Migration[] = [
-  {
-    name: 'label-adaptive-001',
-    sql: `
-      CREATE TABLE label_adaptive_rounds (
-        round INTEGER PRIMARY KEY,          -- 1, 2, … in creation order
-        created_at TEXT NOT NULL,
-        budget INTEGER NOT NULL,            -- the total budget given to this round (--budget)
-        scheduled INTEGER NOT NULL,         -- candidate answers this round asked for (Σ images × assignments)
-        params TEXT NOT NULL                -- JSON: edges, minAnswers, maxAnswers, step, epsilon, seed
-      );
-      CREATE TABLE label_adaptive_tasks (
-        task_id TEXT PRIMARY KEY REFERENCES tasks(id) ON DELETE CASCADE,
-        round INTEGER NOT NULL REFERENCES label_adaptive_rounds(round)
-      ) WITHOUT ROWID;
-    `,
-  },
-];
+// The adaptive rounds' tables are in ./schema.ts (`adaptiveMigrations`, part of `labelMigrations`).
 
 /** Options of `createAdaptiveTasks`. */
 export interface AdaptiveTasksOptions extends Partial<Omit<AdaptiveOptions, 'budget'>> {

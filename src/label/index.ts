@@ -1,9 +1,10 @@
 export * from './types.ts';
-export { labelMigrations } from './schema.ts';
+export { labelMigrations, adaptiveMigrations } from './schema.ts';
 export { LabelError, isLabelError } from './errors.ts';
 export { hashWorkerId, workerSalt } from './worker-hash.ts';
 export { claimNextAssignment, expireLapsedAssignments, taskItemByToken } from './claim.ts';
 export { submitAssignment } from './submit.ts';
+export { createLabelStore } from './sql-label-store.ts';
 export { setAssignmentStatus, setWorkerStatus } from './status.ts';
 export { selectionFrequencies, frequencyBin, referenceHistograms } from './frequencies.ts';
 export { controlAccuracy, rejectLowAccuracyWorkers } from './control-accuracy.ts';
@@ -15,4 +16,4 @@ export { importAnswersJsonl, answerLineSchema, type AnswerLine } from './jsonl.t
 export { importVoteCounts, type VoteCountOptions } from './vote-counts.ts';
 export { fitFrequencyPrior, misplacementProbability, binAgainst, type FrequencyPrior } from './frequency-prior.ts';
 export { allocateFollowUps, canChangeBin, DEFAULT_ADAPTIVE, type ImageTally, type AdaptiveOptions, type FollowUp, type Allocation } from './adaptive-allocation.ts';
-export { createAdaptiveTasks, readTallies, composeFollowUps, adaptiveMigrations, type AdaptiveTasksOptions, type AdaptiveRoundReport } from './adaptive-tasks.ts';
+export { createAdaptiveTasks, readTallies, composeFollowUps, type AdaptiveTasksOptions, type AdaptiveRoundReport } from './adaptive-tasks.ts';

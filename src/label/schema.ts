@@ -93,9 +93,11 @@ export const labelMigrations: Migration[] = [
     // Claims whose cost does not grow with the number of full tasks: a live count per task, kept by
     // triggers in the same statement (and so the same transaction) as every write that changes it;
     // indexes that let a claim skip full tasks and find open claims without scanning; and
-    // answers_image dropped (no query reads it; it doubled the cost of answer imports).
+    // answers_image dropped (no query reads it; it doubled the cost of answer imports). SQLite has
+    // triggers; PostgreSQL the same counts as PL/pgSQL row-trigger functions (same statement too).
     name: 'label-002-live-count',
-    sql: `
+    sql: {
+      sqlite: `
       ALTER TABLE tasks ADD COLUMN live_count INTEGER NOT NULL DEFAULT 0 CHECK (live_count >= 0);
       UPDATE tasks SET live_count = (
         SELECT COUNT(*) FROM assignments a
@@ -161,6 +163,75 @@ export const labelMigrations: Migration[] = [
         UPDATE tasks SET live_count = live_count - 1 WHERE new.status = 'rejected' AND id IN (
           SELECT task_id FROM assignments WHERE worker_hash = new.worker_hash AND status IN ('open', 'submitted', 'approved'));
       END;
+    `,
+      postgres: `
+      ALTER TABLE tasks ADD COLUMN live_count BIGINT NOT NULL DEFAULT 0 CHECK (live_count >= 0);
+      UPDATE tasks SET live_count = (
+        SELECT COUNT(*) FROM assignments a
+        WHERE a.task_id = tasks.id AND a.status IN ('open', 'submitted', 'approved')
+          AND NOT EXISTS (SELECT 1 FROM label_workers w WHERE w.worker_hash = a.worker_hash AND w.status = 'rejected'));
+      CREATE INDEX tasks_needing_answers ON tasks (seq) WHERE live_count < assignments_wanted;
+      CREATE INDEX tasks_live_count ON tasks (live_count, seq);
+      CREATE INDEX assignments_open_expiry ON assignments (expires_at) WHERE status = 'open';
+      CREATE INDEX assignments_open_worker ON assignments (worker_hash) WHERE status = 'open';
+      DROP INDEX answers_image;
+
+      -- The same counts as SQLite's triggers, as PL/pgSQL trigger functions (row-level, in the writing statement).
+      CREATE FUNCTION label_slot_live(st TEXT, worker TEXT) RETURNS BOOLEAN LANGUAGE sql STABLE AS $f$
+        SELECT st IN ('open', 'submitted', 'approved')
+          AND NOT EXISTS (SELECT 1 FROM label_workers w WHERE w.worker_hash = worker AND w.status = 'rejected')
+      $f$;
+
+      CREATE FUNCTION label_assignments_live() RETURNS trigger LANGUAGE plpgsql AS $f$
+      BEGIN
+        IF TG_OP IN ('UPDATE', 'DELETE') AND label_slot_live(OLD.status, OLD.worker_hash) THEN
+          UPDATE tasks SET live_count = live_count - 1 WHERE id = OLD.task_id;
+        END IF;
+        IF TG_OP IN ('UPDATE', 'INSERT') AND label_slot_live(NEW.status, NEW.worker_hash) THEN
+          UPDATE tasks SET live_count = live_count + 1 WHERE id = NEW.task_id;
+        END IF;
+        RETURN NULL;
+      END
+      $f$;
+      CREATE TRIGGER assignments_live AFTER INSERT OR DELETE OR UPDATE OF status, task_id, worker_hash ON assignments
+        FOR EACH ROW EXECUTE FUNCTION label_assignments_live();
+
+      CREATE FUNCTION label_workers_live() RETURNS trigger LANGUAGE plpgsql AS $f$
+      BEGIN
+        IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.status = 'rejected' THEN
+          UPDATE tasks SET live_count = live_count + 1 WHERE id IN (
+            SELECT task_id FROM assignments WHERE worker_hash = OLD.worker_hash AND status IN ('open', 'submitted', 'approved'));
+        END IF;
+        IF TG_OP IN ('UPDATE', 'INSERT') AND NEW.status = 'rejected' THEN
+          UPDATE tasks SET live_count = live_count - 1 WHERE id IN (
+            SELECT task_id FROM assignments WHERE worker_hash = NEW.worker_hash AND status IN ('open', 'submitted', 'approved'));
+        END IF;
+        RETURN NULL;
+      END
+      $f$;
+      CREATE TRIGGER label_workers_live AFTER INSERT OR DELETE OR UPDATE OF status, worker_hash ON label_workers
+        FOR EACH ROW EXECUTE FUNCTION label_workers_live();
+    `,
+    },
+  },
+];
+
+/** The adaptive rounds' tables (`retest tasks create --adaptive`); applied with the other label migrations, and again (a no-op) before a round. */
+export const adaptiveMigrations: Migration[] = [
+  {
+    name: 'label-adaptive-001',
+    sql: `
+      CREATE TABLE label_adaptive_rounds (
+        round INTEGER PRIMARY KEY,          -- 1, 2, … in creation order
+        created_at TEXT NOT NULL,
+        budget INTEGER NOT NULL,            -- the total budget given to this round (--budget)
+        scheduled INTEGER NOT NULL,         -- candidate answers this round asked for (Σ images × assignments)
+        params TEXT NOT NULL                -- JSON: edges, minAnswers, maxAnswers, step, epsilon, seed
+      );
+      CREATE TABLE label_adaptive_tasks (
+        task_id TEXT PRIMARY KEY REFERENCES tasks(id) ON DELETE CASCADE,
+        round INTEGER NOT NULL REFERENCES label_adaptive_rounds(round)
+      ) WITHOUT ROWID;
     `,
   },
 ];

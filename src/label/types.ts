@@ -190,3 +190,75 @@ export interface ReferenceHistogram {
   /** Reference images counted (those with ≥ minAnswers answers). */
   images: number;
 }
+
+/** A task to store (`LabelStore.addTasks`), with its items in display order. */
+export interface NewTask {
+  /** Opaque random id (hex), shown in URLs and MTurk CSVs. */
+  id: string;
+  /** Creation order; claims take the lowest seq first. Unique. */
+  seq: number;
+  /** The target class asked about. */
+  classIdx: number;
+  /** 'main' or 'reference'. */
+  kind: TaskKind;
+  /** N: distinct workers wanted (≥ 1). */
+  assignmentsWanted: number;
+  /** The `retest tasks create` run that made it. */
+  batch: string;
+  /** ISO creation time. */
+  createdAt: string;
+  /** The images shown, in display order (position = index). */
+  items: readonly { imageId: string; role: ItemRole; token: string }[];
+}
+
+/** Counts of the label tables (`LabelStore.progress`). */
+export interface LabelProgress {
+  /** Tasks stored. */
+  tasks: number;
+  /** Tasks whose live assignments reach their own N (`live_count >= assignments_wanted`). */
+  fullTasks: number;
+  /** Assignments per status (every status present, 0 when none). */
+  assignments: Record<AssignmentStatus, number>;
+  /** Answer rows (one per item of a submitted assignment). */
+  answers: number;
+  /** Workers with a review status, per status. */
+  workers: { approved: number; rejected: number };
+}
+
+/**
+ * The labelling stage's store (DESIGN §1.3–1.4) on the database port: the same calls on SQLite and
+ * PostgreSQL (src/label/sql-label-store.ts, the only file with SQL on the label tables that runs on
+ * both). No database handle in its signatures: the composition root gives it its database.
+ * Claims are safe under concurrency on both backends: SQLite serialises writers (BEGIN IMMEDIATE);
+ * on PostgreSQL a claim locks the task row it takes with `FOR UPDATE SKIP LOCKED` (waiting on a held
+ * row only when every candidate is held, so it never answers "no work" while a slot is left), so concurrent
+ * claimers (processes behind a load balancer) never put more than N live assignments on a task.
+ */
+export interface LabelStore {
+  /** 'sqlite' or 'postgres'. */
+  readonly backend: 'sqlite' | 'postgres';
+  /** Where the database is (password removed), for messages. */
+  readonly location: string;
+  /** Stores tasks and their items, all or none (one transaction). Returns the number of tasks stored. */
+  addTasks(tasks: readonly NewTask[]): Promise<number>;
+  /** As `claimNextAssignment`: the next task this worker may do (or their open claim back), null when none. */
+  claim(options: ClaimOptions): Promise<ClaimedAssignment | null>;
+  /** As `submitAssignment`: the worker's answers to their claim (idempotent; refusals are LabelErrors). */
+  submit(options: SubmitOptions): Promise<SubmitResult>;
+  /** Open claims lapsed at `now` become 'expired' (their slots return to the pool). Returns how many. */
+  expireLapsed(now: Instant): Promise<number>;
+  /** Resolves an item token to its task, image and position; undefined when unknown. */
+  itemByToken(token: string): Promise<{ taskId: string; imageId: string; position: number } | undefined>;
+  /** As `setWorkerStatus`: a worker's review status (rejection frees their slots and drops their answers from frequencies). */
+  setWorkerStatus(workerHash: string, status: 'approved' | 'rejected', options?: { reason?: string; now?: Instant }): Promise<void>;
+  /** As `setAssignmentStatus`: review decisions on answered assignments; others are returned as skipped. */
+  setAssignmentStatus(ids: readonly string[], status: 'approved' | 'rejected'): Promise<{ changed: number; skipped: string[] }>;
+  /** Live assignments per task id, from `tasks.live_count` (the counter the claims read). */
+  liveCounts(): Promise<Map<string, number>>;
+  /** Live assignments per task id, counted from the assignments themselves (the reference for `liveCounts`). */
+  countLive(): Promise<Map<string, number>>;
+  /** Counts of tasks, assignments per status, answers and reviewed workers. */
+  progress(): Promise<LabelProgress>;
+  /** As `selectionFrequencies`: per (class, image), the fraction of valid answers that selected it; ordered by class, then image id. */
+  frequencies(options?: FrequencyOptions): Promise<SelectionFrequency[]>;
+}

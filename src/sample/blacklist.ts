@@ -1,28 +1,30 @@
 import { usageError } from '../core/index.ts';
-import type { Db } from '../store/index.ts';
+import type { BlacklistEntry, SampleStore } from './types.ts';
 
-/** Adds (or re-reasons) blacklist entries; unknown image ids are refused. Returns the number written. */
-export function addToBlacklist(db: Db, imageIds: readonly string[], options: { reason: string; by?: string; now?: Date | string }): number {
-  if (options.reason.trim() === '') throw usageError('a blacklist entry needs a reason', { field: 'reason', hint: 'e.g. --reason "drawing, not a photograph"' });
-  const exists = db.prepare('SELECT 1 FROM images WHERE id = ?');
-  const upsert = db.prepare('INSERT INTO blacklist (image_id, reason, by, at) VALUES (?, ?, ?, ?) ON CONFLICT (image_id) DO UPDATE SET reason = excluded.reason, by = excluded.by, at = excluded.at');
+/**
+ * Adds (or re-reasons) blacklist entries in one transaction. Ids the catalog does not know are
+ * refused before anything is written (`missing` is the catalog's `ImageCatalog.missing`).
+ * Returns the number written.
+ */
+export async function addToBlacklist(
+  stores: { sample: SampleStore; missing: (ids: readonly string[]) => Promise<string[]> },
+  imageIds: readonly string[],
+  options: { reason: string; by?: string; now?: Date | string },
+): Promise<number> {
+  const reason = options.reason.trim();
+  if (reason === '') throw usageError('a blacklist entry needs a reason', { field: 'reason', hint: 'e.g. --reason "drawing, not a photograph"' });
+  const unknown = await stores.missing(imageIds);
+  if (unknown.length > 0) throw usageError('no such image in this workspace', { field: 'image id', received: JSON.stringify(unknown[0]) });
   const at = new Date(options.now ?? Date.now()).toISOString();
-  return db.transaction(() => {
-    for (const id of imageIds) {
-      if (!exists.get(id)) throw usageError('no such image in this workspace', { field: 'image id', received: JSON.stringify(id) });
-      upsert.run(id, options.reason.trim(), options.by ?? 'cli', at);
-    }
-    return imageIds.length;
-  }).immediate();
+  return stores.sample.blacklist(imageIds.map((imageId) => ({ imageId, reason, by: options.by ?? 'cli', at })));
 }
 
 /** Removes blacklist entries; returns how many existed. */
-export function removeFromBlacklist(db: Db, imageIds: readonly string[]): number {
-  const del = db.prepare('DELETE FROM blacklist WHERE image_id = ?');
-  return db.transaction(() => imageIds.reduce((n, id) => n + del.run(id).changes, 0)).immediate();
+export function removeFromBlacklist(store: SampleStore, imageIds: readonly string[]): Promise<number> {
+  return store.unblacklist(imageIds);
 }
 
 /** Every blacklist entry, by image id. */
-export function listBlacklist(db: Db): { imageId: string; reason: string; by: string; at: string }[] {
-  return db.prepare('SELECT image_id AS imageId, reason, by, at FROM blacklist ORDER BY image_id').all() as { imageId: string; reason: string; by: string; at: string }[];
+export function listBlacklist(store: SampleStore): Promise<BlacklistEntry[]> {
+  return store.listBlacklist();
 }

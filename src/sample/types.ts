@@ -4,6 +4,8 @@
  * `Rng` in, plain data out — same inputs + seed ⇒ identical output.
  */
 import type { Rng } from '../core/index.ts';
+import type { SelectionFrequency } from '../label/index.ts';
+import type { SqlDialect } from '../store/index.ts';
 import type { HistogramRounding } from './largest-remainder.ts';
 
 /** An eligible candidate as the strategies see it. */
@@ -116,3 +118,103 @@ export interface SamplingStrategy<P> {
 
 /** Why a candidate is not eligible. */
 export type ExclusionReason = 'blacklisted' | 'few_answers' | 'exact_duplicate' | 'near_duplicate' | 'unreviewed';
+
+/** A candidate a person excluded from sampling. */
+export interface BlacklistEntry {
+  /** The image's id. */
+  imageId: string;
+  /** Why (free text, never empty). */
+  reason: string;
+  /** Who decided (a name, 'dashboard', 'cli', …). */
+  by: string;
+  /** ISO time of the decision. */
+  at: string;
+}
+
+/** One image of a stored revision. */
+export interface RevisionImage {
+  /** Release order (0-based; shuffled with the revision's seed). */
+  position: number;
+  /** The image's id. */
+  imageId: string;
+  /** Its class. */
+  classIdx: number;
+  /** Selection frequency it was sampled with. */
+  frequency: number;
+  /** Valid answers behind that frequency. */
+  answers: number;
+  /** Kept from the parent revision rather than drawn anew. */
+  carriedOver: boolean;
+}
+
+/** A stored revision without its images. */
+export interface RevisionSummary {
+  /** Revision id (increasing). */
+  id: number;
+  /** Strategy name. */
+  function: string;
+  /** Parameters as recorded. */
+  parameters: Record<string, unknown>;
+  /** Seed. */
+  seed: number;
+  /** Parent revision id, or null. */
+  parentId: number | null;
+  /** Every class full (and, for MatchedFrequency, every histogram from enough images). */
+  valid: boolean;
+  /** Short classes. */
+  shortClasses: number[];
+  /** ISO time. */
+  createdAt: string;
+  /** Images in the revision. */
+  size: number;
+}
+
+/** A stored revision with its images in release order. */
+export interface Revision extends Omit<RevisionSummary, 'size'> {
+  /** Images in release order. */
+  images: RevisionImage[];
+}
+
+/** What `SampleStore.addRevision` writes (the id is given by the store). */
+export interface NewRevision extends Omit<Revision, 'id'> {
+  /** Per-class outcome and exclusion counts, kept as the revision's report (JSON). */
+  report: unknown;
+}
+
+/**
+ * The sampling stage's own tables (blacklist, revisions and their images). Every method is one
+ * read or one transaction; one SQL implementation (./sql-sample-store.ts) runs on both backends.
+ */
+export interface SampleStore {
+  /** 'sqlite' or 'postgres'. */
+  readonly backend: SqlDialect;
+  /** Where the store is (file path or redacted URL), for messages. */
+  readonly location: string;
+  /** Adds entries, replacing the reason, who and time of an image already listed; one transaction. Returns the number written. */
+  blacklist(entries: readonly BlacklistEntry[]): Promise<number>;
+  /** Removes entries; returns how many existed. */
+  unblacklist(imageIds: readonly string[]): Promise<number>;
+  /** Every entry, ordered by image id. */
+  listBlacklist(): Promise<BlacklistEntry[]>;
+  /** Stores a revision with its images in one transaction; returns it with its new id. */
+  addRevision(revision: NewRevision): Promise<Revision>;
+  /** A revision by id, or the latest (optionally the latest of one function); undefined when there is none. */
+  getRevision(which: number | 'latest', options?: { function?: string }): Promise<Revision | undefined>;
+  /** Every revision, newest first, without images. */
+  listRevisions(): Promise<RevisionSummary[]>;
+}
+
+/**
+ * What sampling reads from the stages before it; the composition root (src/app/workspace.ts)
+ * wires it to the image catalog, the near-duplicate review and the labelling answers.
+ */
+export interface SamplingSources {
+  /** The workspace's class indices, in order. */
+  classes(): Promise<number[]>;
+  /** Every candidate with its class and exact-duplicate link, ordered by class then id. */
+  candidates(): Promise<{ imageId: string; classIdx: number; exactDuplicateOf: string | null }[]>;
+  /** Near-duplicate state per searched candidate ('clear', 'pending' or 'duplicate'); unsearched candidates are absent. */
+  nearDuplicateStatus(): Promise<Map<string, 'clear' | 'pending' | 'duplicate'>>;
+  /** Selection frequencies of every image and class pair with at least one valid answer (both roles). */
+  frequencies(): Promise<readonly SelectionFrequency[]>;
+}

@@ -13,8 +13,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isRetestError, sha256Hex } from '../core/index.ts';
-import { registerDedupReview } from '../dedup/index.ts';
-import { isLabelError } from '../label/index.ts';
+import { httpStatusOf } from './http-errors.ts';
+import { registerDedupReview } from './routes/dedup-review.ts';
 import { type ServerContext, createContext, principalOf, refuse } from './context.ts';
 import type { Release } from './fair-queue.ts';
 import { renderMessagePage } from './pages/task-page.ts';
@@ -46,7 +46,6 @@ export function inlineHashes(html: string): { script: string; style: string } {
   return { script: hashes('script'), style: hashes('style') };
 }
 
-const LABEL_STATUS: Record<string, number> = { 'not-found': 404, 'not-owner': 403, expired: 409, rejected: 409, 'worker-rejected': 403, 'bad-item': 400 };
 
 
 /** Rate-limit key: the token behind the request (labeller, admin, image scope), else the address. */
@@ -141,12 +140,15 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
   });
 
   app.setErrorHandler((error, request, reply) => {
-    if (isLabelError(error)) return refuse(request, reply, LABEL_STATUS[error.reason] ?? 400, error.message, renderMessagePage);
-    if (isRetestError(error)) return refuse(request, reply, 400, error.message, renderMessagePage);
-    const status = (error as { statusCode?: number }).statusCode;
-    if (typeof status === 'number' && status >= 400 && status < 500) return refuse(request, reply, status, status === 429 ? 'Too many requests: slow down a little.' : (error as Error).message, renderMessagePage);
-    request.log.error({ err: error }, 'unhandled error');
-    return refuse(request, reply, 500, 'Something went wrong on the server; the error was logged.', renderMessagePage);
+    // One mapping for every route (src/server/http-errors.ts): usage/data → 4xx, io → 503, bugs → 500.
+    const status = httpStatusOf(error);
+    if (status >= 500 && !(isRetestError(error) && error.kind === 'io')) {
+      request.log.error({ err: error }, 'unhandled error');
+      return refuse(request, reply, status, 'Something went wrong on the server; the error was logged.', renderMessagePage);
+    }
+    if (status >= 500) request.log.error({ err: error }, 'store unavailable');
+    const message = status === 429 ? 'Too many requests: slow down a little.' : status === 503 ? 'The workspace store is not available right now; try again shortly.' : (error as Error).message;
+    return refuse(request, reply, status, message, renderMessagePage);
   });
   app.setNotFoundHandler((request, reply) => refuse(request, reply, 404, 'There is no such page.', renderMessagePage));
 
@@ -174,7 +176,7 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
     admin.addHook('onRequest', adminGuard(ctx));
     registerAdminRoutes(admin, ctx);
     ctx.dedupPrefix = DEDUP_PREFIX;
-    await registerDedupReview(admin, { workspace: ctx.workspace, prefix: DEDUP_PREFIX, reviewerName: 'admin (dashboard)' });
+    await registerDedupReview(admin, { workspace: ctx.workspace, stores: ctx.dedup, prefix: DEDUP_PREFIX, reviewerName: options.dedupReviewer ?? 'admin (dashboard)' });
   });
   return app;
 }

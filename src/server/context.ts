@@ -3,11 +3,16 @@
  * thumbnail cache. Built once by `buildApp`.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ClassDef } from '../classes/types.ts';
+import type { ImageCatalog } from '../catalog/index.ts';
+import type { DedupContext } from '../dedup/index.ts';
+import type { ClassDef } from '../classes/index.ts';
 import { sha256Hex } from '../core/index.ts';
+import type { SampleStore } from '../sample/index.ts';
+import type { LabelStore } from '../label/index.ts';
 import type { Db } from '../store/index.ts';
 import type { Workspace } from '../workspace/index.ts';
 import { checkOrigin } from './addresses.ts';
+import { errorJson } from './http-errors.ts';
 import { FairQueue } from './fair-queue.ts';
 import { DashboardSnapshots } from './dashboard-snapshots.ts';
 import { GroupCommit } from './group-commit.ts';
@@ -26,6 +31,14 @@ export type Principal = { kind: 'admin' } | { kind: 'labeller'; labeller: Labell
 export interface ServerContext {
   workspace: Workspace;
   db: Db;
+  /** The workspace's images and classes. */
+  catalog: ImageCatalog;
+  /** The workspace's blacklist and sample revisions. */
+  sample: SampleStore;
+  /** The label stage's store (worker reviews; see ServerStores.label). */
+  label: LabelStore;
+  /** The near-duplicate review's store and sources. */
+  dedup: DedupContext;
   classes: Map<number, ClassDef>;
   imageKey: string;
   csrfKey: string;
@@ -58,6 +71,10 @@ export function createContext(options: ServerOptions, adminToken: string): Serve
   return {
     workspace: options.workspace,
     db,
+    catalog: options.stores.catalog,
+    sample: options.stores.sample,
+    label: options.stores.label,
+    dedup: options.stores.dedup,
     classes: new Map(options.workspace.classes.map((c) => [c.index, c])),
     imageKey: secret(db, 'image_key'),
     csrfKey: secret(db, 'csrf_key'),
@@ -116,7 +133,7 @@ export function checkCsrf(ctx: ServerContext, body: unknown, ...binding: string[
 /** A refusal as an HTML page or JSON, by what the client accepts. */
 export function refuse(request: FastifyRequest, reply: FastifyReply, status: number, message: string, render: (title: string, message: string) => string): FastifyReply {
   reply.code(status).header('Cache-Control', 'no-store');
-  if (wantsJson(request)) return reply.send({ error: status, message });
+  if (wantsJson(request)) return reply.send(errorJson(status, message));
   return reply.type('text/html; charset=utf-8').send(render(status === 401 ? 'Sign-in needed' : status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'Cannot do that', message));
 }
 

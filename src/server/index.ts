@@ -1,4 +1,4 @@
-export type { ServerOptions, Labeller, Invitation, ClassProgress, WorkerRow } from './types.ts';
+export type { ServerOptions, ServerStores, Labeller, Invitation, ClassProgress, WorkerRow } from './types.ts';
 export { MTURK_ORIGINS } from './types.ts';
 export { serverMigrations } from './schema.ts';
 export { buildApp } from './app.ts';

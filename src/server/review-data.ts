@@ -4,7 +4,8 @@
  * blacklist write.
  */
 import { selectionFrequencies } from '../label/index.ts';
-import { addToBlacklist, getRevision, listBlacklist, listRevisions } from '../sample/index.ts';
+import type { ImageCatalog } from '../catalog/index.ts';
+import type { SampleStore } from '../sample/index.ts';
 import type { Db } from '../store/index.ts';
 
 /** One image on the review page. */
@@ -30,21 +31,22 @@ export interface ReviewImages {
 }
 
 /** The latest revision's sample for a class, or null when there is no revision yet. */
-function currentSample(db: Db, classIdx: number): { ids: string[]; label: string } | null {
-  if (listRevisions(db).length === 0) return null;
-  const revision = getRevision(db, 'latest');
+async function currentSample(sample: SampleStore, classIdx: number): Promise<{ ids: string[]; label: string } | null> {
+  const revision = await sample.getRevision('latest');
+  if (!revision) return null;
   return { ids: revision.images.filter((i) => i.classIdx === classIdx).map((i) => i.imageId), label: `revision ${revision.id} (${revision.function}, seed ${revision.seed}${revision.valid ? '' : ', not valid'})` };
 }
 
-export function reviewImages(db: Db, classIdx: number, options: { minAnswers: number }): ReviewImages {
-  const freq = new Map(selectionFrequencies(db, { classIdx, minAnswers: 0 }).map((f) => [f.imageId, f]));
-  const black = new Map(listBlacklist(db).map((b) => [b.imageId, b.reason]));
+/** The review page's images of a class; `db` is read for the answers (until LABEL has its store). */
+export async function reviewImages(stores: { db: Db; catalog: ImageCatalog; sample: SampleStore }, classIdx: number, options: { minAnswers: number }): Promise<ReviewImages> {
+  const freq = new Map(selectionFrequencies(stores.db, { classIdx, minAnswers: 0 }).map((f) => [f.imageId, f]));
+  const black = new Map((await stores.sample.listBlacklist()).map((b) => [b.imageId, b.reason]));
   const view = (imageId: string): ReviewImage => {
     const f = freq.get(imageId);
     return { imageId, frequency: f && f.answers >= options.minAnswers ? f.frequency : null, answers: f?.answers ?? 0, blacklisted: black.get(imageId) ?? null };
   };
-  const reference = (db.prepare("SELECT id FROM images WHERE class_idx = ? AND role = 'reference' ORDER BY id LIMIT 10").all(classIdx) as { id: string }[]).map((r) => view(r.id));
-  const sample = currentSample(db, classIdx);
+  const reference = (await stores.catalog.referenceIds(classIdx, 10)).map(view);
+  const sample = await currentSample(stores.sample, classIdx);
   if (sample) return { sampledSource: sample.label, sampled: sample.ids.map(view), reference };
   const top = [...freq.values()]
     .filter((f) => f.role === 'candidate' && f.answers >= options.minAnswers && !black.has(f.imageId))
@@ -55,6 +57,6 @@ export function reviewImages(db: Db, classIdx: number, options: { minAnswers: nu
 }
 
 /** Blacklists an image with a reason (replacing an earlier reason). */
-export function blacklistImage(db: Db, entry: { imageId: string; reason: string; by: string; now: Date }): void {
-  addToBlacklist(db, [entry.imageId], { reason: entry.reason, by: entry.by, now: entry.now });
+export async function blacklistImage(sample: SampleStore, entry: { imageId: string; reason: string; by: string; now: Date }): Promise<void> {
+  await sample.blacklist([{ imageId: entry.imageId, reason: entry.reason, by: entry.by, at: entry.now.toISOString() }]);
 }

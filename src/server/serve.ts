@@ -5,14 +5,14 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { usageError } from '../core/index.ts';
-import { closeWorkspace, openWorkspace } from '../workspace/index.ts';
+import { closeWorkspace, type Workspace } from '../workspace/index.ts';
 import { checkHost, checkOrigin, checkPublicUrl } from './addresses.ts';
 import { buildApp } from './app.ts';
-import type { ServerOptions } from './types.ts';
+import type { ServerOptions, ServerStores } from './types.ts';
 
-export interface StartOptions extends Omit<ServerOptions, 'workspace'> {
-  /** Workspace folder. */
-  workspaceDir: string;
+export interface StartOptions extends Omit<ServerOptions, 'workspace' | 'stores'> {
+  /** Opens the workspace to serve with its stores (the composition root's); called once the options are checked. */
+  openWorkspace: () => Promise<{ workspace: Workspace; stores: ServerStores }>;
   /** Address to bind (default 127.0.0.1). */
   host?: string;
   /** Port (default 8080; 0 picks a free one). */
@@ -46,14 +46,14 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw usageError('--port must be an integer 0–65535', { field: '--port', received: String(options.port) });
   const publicUrl = options.publicUrl === undefined ? undefined : checkPublicUrl(options.publicUrl);
   for (const origin of options.mturkSubmitOrigins ?? []) checkOrigin(origin);
-  const workspace = openWorkspace(options.workspaceDir);
-  const { workspaceDir: _w, host: _h, port: _p, publicUrl: _u, ...rest } = options;
+  const { workspace, stores } = await options.openWorkspace();
+  const { openWorkspace: _w, host: _h, port: _p, publicUrl: _u, ...rest } = options;
   let app: FastifyInstance;
   try {
-    app = await buildApp({ ...rest, workspace });
+    app = await buildApp({ ...rest, workspace, stores });
     await app.listen({ host, port });
   } catch (error) {
-    closeWorkspace(workspace);
+    await closeWorkspace(workspace);
     const code = (error as NodeJS.ErrnoException).code ?? '';
     const explain = LISTEN_ERRORS[code];
     if (explain) {
@@ -68,7 +68,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   let closing: Promise<void> | null = null;
   const close = () => (closing ??= (async () => {
     await app.close();
-    closeWorkspace(workspace);
+    await closeWorkspace(workspace);
   })());
   return { app, url, adminUrl: `${url}/admin/login?token=${app.retest.adminToken}`, adminToken: app.retest.adminToken, close };
 }

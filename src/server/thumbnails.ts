@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { sha1Hex } from '../core/index.ts';
-import { encodeJpeg, imageInfo, resizeExact, type RgbImage } from '../formats/image-io.ts';
+import { encodeJpeg, imageInfo, resizeExact, type RgbImage } from '../formats/index.ts';
 
 /** Pads an image to size×size on mid grey, centred. */
 export function padToSquare(image: RgbImage, size: number): RgbImage {

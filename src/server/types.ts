@@ -2,12 +2,32 @@
  * Contracts of the labelling server (issue 5): options of `buildApp` / `startServer` and the
  * shapes the dashboard shows. Routes are listed in docs/labelling-app.md.
  */
+import type { ImageCatalog } from '../catalog/index.ts';
+import type { DedupContext } from '../dedup/index.ts';
+import type { LabelStore } from '../label/index.ts';
+import type { SampleStore } from '../sample/index.ts';
 import type { Workspace } from '../workspace/index.ts';
+
+/** The stage stores the server reads and writes through (built by the composition root, src/app/workspace-stores.ts). */
+export interface ServerStores {
+  /** The workspace's images and classes. */
+  catalog: ImageCatalog;
+  /** Blacklist and sample revisions. */
+  sample: SampleStore;
+  /** Tasks, claims, submissions and reviews (so far the admin's worker decisions go through it; claims and submits still use the workspace's `Db` for group commit). */
+  label: LabelStore;
+  /** The near-duplicate review (mounted under /admin/dedup). */
+  dedup: DedupContext;
+}
 
 /** Options of `buildApp`. */
 export interface ServerOptions {
   /** The open workspace the server reads and writes (its database is shared with the CLI). */
   workspace: Workspace;
+  /** The workspace's stage stores (on the workspace's database). */
+  stores: ServerStores;
+  /** Name recorded with near-duplicate decisions made on /admin/dedup (default 'admin (dashboard)'). */
+  dedupReviewer?: string;
   /** The admin token. When omitted a random one is generated; read it back from `app.retest.adminToken`. Its sha256 is stored in `server_secrets`. */
   adminToken?: string;
   /** Seconds an open assignment lasts before it goes back to the pool (default 600, as on MTurk). */

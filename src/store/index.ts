@@ -4,6 +4,6 @@ export type { SqlDatabase, SqlExecutor, SqlValue, SqlRow, SqlDialect, Transactio
 export type { Migration as SqlMigration } from './types.ts';
 export { migrate as migrateDatabase, migrationStatus, migrationSql, refuseNewer, translateDdl } from './migrate.ts';
 export { openStore, connectStore, parseStoreLocation, type StoreLocation, type OpenStoreOptions, type ConnectOptions } from './open.ts';
-export { openSqliteDatabase } from './sqlite-database.ts';
+export { openSqliteDatabase, sqliteConnection } from './sqlite-database.ts';
 // The old synchronous better-sqlite3 adapter, still used by the workspace stages until they move to the port.
-export { openDatabase, migrate, type Db, type Migration } from './sqlite.ts';
+export { openDatabase, migrate, prepareConnection, type Db, type Migration } from './sqlite.ts';

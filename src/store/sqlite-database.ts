@@ -192,6 +192,11 @@ class SqliteDatabase extends SqliteExecutor implements SqlDatabase {
     });
   }
 
+  /** See `sqliteConnection`. */
+  get connectionForLegacyCode(): Connection {
+    return this.connection;
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -207,6 +212,16 @@ class SqliteDatabase extends SqliteExecutor implements SqlDatabase {
     if (this.#queue.activeCount === 0 && this.#queue.pendingCount === 0) return fn();
     return this.#queue(fn);
   }
+}
+
+/**
+ * The better-sqlite3 connection under a SQLite `SqlDatabase`: only for the workspace stages that
+ * still run synchronous statements (src/store/sqlite.ts's `Db`) on the same connection as their
+ * async stores, so that the two never wait on each other's write lock. Goes with sqlite.ts.
+ */
+export function sqliteConnection(db: SqlDatabase): Connection {
+  if (!(db instanceof SqliteDatabase)) throw new Error(`${db.location} is not a SQLite database (this is a bug)`);
+  return db.connectionForLegacyCode;
 }
 
 /** better-sqlite3 binds booleans/undefined badly and wants Buffers for blobs. */

@@ -12,15 +12,13 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fromSystemError, ioError } from '../core/errors.ts';
 import { makeDirectory } from '../core/files.ts';
+import { migrationSql, refuseNewer } from './migrate.ts';
+import type { Migration as PortMigration } from './types.ts';
 
 export type Db = BetterSqlite3.Database;
 
-export interface Migration {
-  /** Unique, stable name, e.g. "eval-001-initial". Never rename one that shipped. */
-  name: string;
-  /** SQL run once, inside a transaction. */
-  sql: string;
-}
+/** The port's named migration (./types.ts); the SQLite text is the one run here. */
+export type Migration = PortMigration;
 
 /**
  * Opens (creating if needed) a SQLite file; `:memory:` for tests. Every fault on the way — a folder
@@ -56,6 +54,38 @@ export function openDatabase(path: string, migrations: readonly Migration[] = []
   }
 }
 
+/**
+ * Applies `migrations` on a connection that `openSqliteDatabase` opened (the workspace shares one
+ * connection between its synchronous `Db` and its async stores) and probes that it is writable,
+ * with the same errors as `openDatabase`.
+ */
+export function prepareConnection(db: Db, path: string, migrations: readonly Migration[]): void {
+  try {
+    refuseNewerSync(db, path, migrations);
+    migrate(db, migrations);
+    probeWritable(db);
+  } catch (cause) {
+    const known = fromSystemError(cause, path);
+    if (known) throw known;
+    throw ioError('cannot open the store', { file: path, cause, hint: 'check that the path is writable and is a SQLite database' });
+  }
+}
+
+/** A store written by a newer retest (migrations this build does not know) is refused, as on the port. */
+function refuseNewerSync(db: Db, path: string, migrations: readonly Migration[]): void {
+  if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get() === undefined) return;
+  const rows = db.prepare('SELECT name, applied_at AS appliedAt FROM schema_migrations ORDER BY applied_at, name').all() as { name: string; appliedAt: string }[];
+  const known = new Set(migrations.map((m) => m.name));
+  const applied = new Set(rows.map((r) => r.name));
+  refuseNewer({
+    location: path,
+    dialect: 'sqlite',
+    applied: rows,
+    pending: migrations.filter((m) => !applied.has(m.name)).map((m) => m.name),
+    unknown: rows.filter((r) => !known.has(r.name)).map((r) => r.name),
+  });
+}
+
 /** A write that is rolled back: SQLITE_READONLY (or another fault) now rather than mid-command. */
 function probeWritable(db: Db): void {
   db.exec('BEGIN IMMEDIATE');
@@ -74,7 +104,7 @@ export function migrate(db: Db, migrations: readonly Migration[]): void {
   for (const migration of migrations) {
     if (applied.has(migration.name)) continue;
     db.transaction(() => {
-      db.exec(migration.sql);
+      db.exec(migrationSql(migration, 'sqlite'));
       record.run(migration.name, new Date().toISOString());
     }).immediate();
   }

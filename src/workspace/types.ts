@@ -23,8 +23,8 @@
  * - `ingest_failures` has an INTEGER PRIMARY KEY `id` and a `class_idx` column; failures of a
  *   source id that later succeeds stay recorded (history), `retest collect` reports the open ones.
  */
-import type { ClassDef } from '../classes/types.ts';
-import type { Db } from '../store/index.ts';
+import type { ClassDef } from '../classes/index.ts';
+import type { Db, SqlDatabase } from '../store/index.ts';
 
 /** Contents of `retest.json`. */
 export interface WorkspaceConfig {
@@ -48,12 +48,17 @@ export interface WorkspaceConfig {
   createdAt: string;
 }
 
-/** An open workspace. Close `db` when done (`closeWorkspace`). */
+/** An open workspace. Close it when done (`closeWorkspace`). */
 export interface Workspace {
   /** Absolute path of the workspace folder. */
   dir: string;
-  /** The workspace database, all stages' migrations applied. */
+  /**
+   * The workspace database for the stages not yet moved onto the port (synchronous
+   * better-sqlite3), all stages' migrations applied. Same connection as `sql`.
+   */
   db: Db;
+  /** The workspace database through the port: the stage stores (catalog, sample, …) are built on it. */
+  sql: SqlDatabase;
   /** The parsed `retest.json`. */
   config: WorkspaceConfig;
   /** The classes, by index (from the `classes` table). */

@@ -5,18 +5,18 @@ import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadClasses } from '../classes/index.ts';
 import type { ClassDef } from '../classes/index.ts';
-import { dataError, usageError } from '../core/errors.ts';
-import { openDatabase, type Db } from '../store/index.ts';
+import { insertClassesSync, readClassesSync } from '../catalog/index.ts';
+import { fromSystemError, usageError } from '../core/errors.ts';
+import { openSqliteDatabase, prepareConnection, sqliteConnection, type Db, type SqlDatabase, type SqlMigration } from '../store/index.ts';
 import { BLOB_DIR, CONFIG_FILE, DB_FILE, readConfig, writeConfig } from './config.ts';
-import { allWorkspaceMigrations } from './migrations.ts';
 import type { InitWorkspaceOptions, Workspace, WorkspaceConfig } from './types.ts';
-import { resolveWorkspaceDir } from './paths.ts';
 
 /**
  * Creates a workspace in `dir` (created if missing; it must not already be a workspace and must be
- * empty apart from hidden files) and returns it open.
+ * empty apart from hidden files) and returns it open, with `migrations` applied (every stage's,
+ * composed by the composition root: src/app/migrations.ts).
  */
-export function initWorkspace(dir: string, options: InitWorkspaceOptions): Workspace {
+export function initWorkspace(dir: string, options: InitWorkspaceOptions, migrations: readonly SqlMigration[]): Workspace {
   const root = resolve(dir);
   if (existsSync(join(root, CONFIG_FILE))) {
     throw usageError('this folder is already a workspace', { file: root, hint: 'open it with --workspace, or choose another folder' });
@@ -43,18 +43,15 @@ export function initWorkspace(dir: string, options: InitWorkspaceOptions): Works
     squareSize: options.squareSize ?? (options.classes === 'cifar10' ? 32 : 256),
     createdAt: new Date().toISOString(),
   };
-  const db = openDatabase(join(root, DB_FILE), allWorkspaceMigrations());
-  const insert = db.prepare('INSERT INTO classes (idx, id, names, definition, urls, similar, hypernyms, hypernym_names) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-  db.transaction(() => {
-    for (const c of classes) insert.run(c.index, c.id, JSON.stringify(c.names), c.definition, JSON.stringify(c.urls), JSON.stringify(c.similar), JSON.stringify(c.hypernyms), JSON.stringify(c.hypernymNames ?? []));
-  })();
+  const { db, sql } = openWorkspaceDatabase(join(root, DB_FILE), migrations);
+  insertClassesSync(db, classes);
   // The config is written last: a folder without it is not (yet) a workspace.
   writeConfig(join(root, CONFIG_FILE), config);
-  return { dir: root, db, config, classes, blobDir: join(root, BLOB_DIR) };
+  return { dir: root, db, sql, config, classes, blobDir: join(root, BLOB_DIR) };
 }
 
-/** Opens the workspace in `dir`, applying any migrations not yet applied. */
-export function openWorkspace(dir: string): Workspace {
+/** The absolute path of `dir` when it is a workspace (its config and database exist); else a usage error saying what is missing. */
+export function assertWorkspaceFolder(dir: string): string {
   const root = resolve(dir);
   const configPath = join(root, CONFIG_FILE);
   if (!existsSync(configPath) || !existsSync(join(root, DB_FILE))) {
@@ -65,41 +62,49 @@ export function openWorkspace(dir: string): Workspace {
       hint: 'create one with `retest init DIR --classes imagenet|cifar10|FILE.json`, or pass --workspace DIR',
     });
   }
+  return root;
+}
+
+/** Opens the workspace in `dir`, applying those of `migrations` not yet applied. */
+export function openWorkspace(dir: string, migrations: readonly SqlMigration[]): Workspace {
+  const root = assertWorkspaceFolder(dir);
+  const configPath = join(root, CONFIG_FILE);
   const config = readConfig(configPath);
-  const db = openDatabase(join(root, DB_FILE), allWorkspaceMigrations());
-  const classes = readClasses(db, join(root, DB_FILE));
-  return { dir: root, db, config, classes, blobDir: join(root, BLOB_DIR) };
-}
-
-/** Closes the workspace's database. */
-export function closeWorkspace(workspace: Workspace): void {
-  if (workspace.db.open) workspace.db.close();
-}
-
-interface ClassDbRow { idx: number; id: string; names: string; definition: string; urls: string; similar: string; hypernyms: string; hypernym_names: string }
-
-function readClasses(db: Db, file: string): ClassDef[] {
-  const rows = db.prepare('SELECT idx, id, names, definition, urls, similar, hypernyms, hypernym_names FROM classes ORDER BY idx').all() as ClassDbRow[];
-  return rows.map((r, i) => {
-    if (r.idx !== i) throw dataError('the classes table has a gap in its indices', { file, record: i, field: 'idx', expected: String(i), received: String(r.idx) });
-    return { index: r.idx, id: r.id, names: JSON.parse(r.names), definition: r.definition, urls: JSON.parse(r.urls), similar: JSON.parse(r.similar), hypernyms: JSON.parse(r.hypernyms), hypernymNames: JSON.parse(r.hypernym_names) };
-  });
+  const { db, sql } = openWorkspaceDatabase(join(root, DB_FILE), migrations);
+  let classes;
+  try {
+    classes = readClassesSync(db, join(root, DB_FILE));
+  } catch (error) {
+    void sql.close();
+    throw error;
+  }
+  return { dir: root, db, sql, config, classes, blobDir: join(root, BLOB_DIR) };
 }
 
 /**
- * Opens the workspace of a `--workspace` value (default: $RETEST_WORKSPACE, else the current
- * folder), runs `fn` and closes it again, also when `fn` throws or its promise rejects.
+ * The workspace database: one SQLite connection shared by the async port (`sql`, which the stage
+ * stores use) and the synchronous handle (`db`) of the stages not yet moved onto the port, so that
+ * the two never wait on each other's write lock. Every stage's migrations applied.
  */
-export function withWorkspace<T>(option: string | undefined, fn: (workspace: Workspace) => T): T {
-  const workspace = openWorkspace(resolveWorkspaceDir(option));
-  let result: T;
+function openWorkspaceDatabase(path: string, migrations: readonly SqlMigration[]): { db: Db; sql: SqlDatabase } {
+  let sql: SqlDatabase;
   try {
-    result = fn(workspace);
+    sql = openSqliteDatabase(path);
   } catch (error) {
-    closeWorkspace(workspace);
+    // The port names a SQLite fault by its code; the workspace says what it means (read-only, full, …).
+    throw fromSystemError((error as { cause?: unknown }).cause, path) ?? error;
+  }
+  const db = sqliteConnection(sql);
+  try {
+    prepareConnection(db, path, migrations);
+  } catch (error) {
+    void sql.close();
     throw error;
   }
-  if (result instanceof Promise) return result.finally(() => closeWorkspace(workspace)) as T;
-  closeWorkspace(workspace);
-  return result;
+  return { db, sql };
+}
+
+/** Closes the workspace's database (its connection closes when the last handle on the file is closed). */
+export function closeWorkspace(workspace: Workspace): Promise<void> {
+  return workspace.sql.close();
 }

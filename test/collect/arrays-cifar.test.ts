@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { arrayCandidateSource, ingest } from '../../src/collect/index.ts';
 import { decodeRgb, imageInfo, readCifarBin } from '../../src/formats/index.ts';
-import { closeWorkspace, initWorkspace, type ImageRow } from '../../src/workspace/index.ts';
+import { closeWorkspace, type ImageRow } from '../../src/workspace/index.ts';
+import { initWorkspace } from '../../src/app/workspace-stores.ts';
 import { describeWithData, SHARED_DATA } from '../helpers/shared.ts';
 import { tmp } from './fixtures.ts';
 

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClassDef } from '../../src/classes/index.ts';
 import { encodeJpeg, encodePng, type RgbImage } from '../../src/formats/index.ts';
-import { initWorkspace, type Workspace } from '../../src/workspace/index.ts';
+import { type Workspace } from '../../src/workspace/index.ts';
+import { initWorkspace } from '../../src/app/workspace-stores.ts';
 
 export const tmp = (prefix = 'retest-collect-') => mkdtempSync(join(tmpdir(), prefix));
 

@@ -9,6 +9,7 @@ import type { Progress } from '../../src/core/progress.ts';
 import { decodeRgb, imageInfo } from '../../src/formats/index.ts';
 import { closeWorkspace, type ImageRow, type Workspace } from '../../src/workspace/index.ts';
 import { fishWorkspace, jpeg, jpegComponents, png, tmp, withExifOrientation } from './fixtures.ts';
+import { createImageCatalog } from '../../src/catalog/index.ts';
 
 const open: Workspace[] = [];
 afterEach(() => { for (const w of open.splice(0)) closeWorkspace(w); });
@@ -132,7 +133,7 @@ describe('ingest: identity and duplicates', () => {
     expect(copy!.exact_duplicate_of).toBe(a!.id);
     expect(copy!.display_path).toBe(a!.display_path);
     expect(b!.exact_duplicate_of).toBeNull();
-    expect(collectStatus(w.db, 2)).toEqual({ images: { candidate: 3, reference: 0 }, distinctCandidates: 2, perClass: [3, 0], referencePerClass: [0, 0], openFailures: 0 });
+    expect((await collectStatus(createImageCatalog(w.sql), 2))).toEqual({ images: { candidate: 3, reference: 0 }, distinctCandidates: 2, perClass: [3, 0], referencePerClass: [0, 0], openFailures: 0 });
   });
 
   it('gives the same photo found under two classes two linked rows, downloading it once', async () => {
@@ -183,7 +184,7 @@ describe('ingest: failures are recorded, never lost', () => {
     expect(byId.text?.reason).toMatch(/^cannot read image header/);
     expect(byId.nofile?.reason).toMatch(/ENOENT/);
     expect(byId.badclass?.reason).toBe('class index 7 is not a class of the workspace (0…1)');
-    expect(collectStatus(w.db, 2).openFailures).toBe(6);
+    expect((await collectStatus(createImageCatalog(w.sql), 2)).openFailures).toBe(6);
   });
 
   it('retries a download answered with 503 (Retry-After honoured)', async () => {
@@ -209,7 +210,7 @@ describe('ingest: failures are recorded, never lost', () => {
     expect((await ingest(w, listSource([item]), { downloadRetries: 0 })).failed).toBe(1);
     served.set('later.jpg', await jpeg(20, 20, 3));
     expect((await ingest(w, listSource([item]), { downloadRetries: 0 })).ingested).toBe(1);
-    expect(collectStatus(w.db, 2).openFailures).toBe(0);
+    expect((await collectStatus(createImageCatalog(w.sql), 2)).openFailures).toBe(0);
     expect(failures(w)).toHaveLength(1); // history kept
   });
 
@@ -239,7 +240,7 @@ describe('ingest: concurrency, progress, roles', () => {
     expect(maxInFlight).toBeLessThanOrEqual(3);
     expect(maxInFlight).toBeGreaterThanOrEqual(2);
     expect(ticks).toEqual([-9, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0]);
-    expect(collectStatus(w.db, 2).images).toEqual({ candidate: 0, reference: 9 });
+    expect((await collectStatus(createImageCatalog(w.sql), 2)).images).toEqual({ candidate: 0, reference: 9 });
   });
 
   it('writes rows in source order whatever finishes first: the first occurrence wins', async () => {

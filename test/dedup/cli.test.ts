@@ -12,10 +12,11 @@ import { npyArray, writeNpy } from '../../src/formats/index.ts';
 import { closeWorkspace } from '../../src/workspace/index.ts';
 import { describeWithData, SHARED_DATA, SHARED_MODELS } from '../helpers/shared.ts';
 import { makeWorkspace, noiseImage, nudged } from './workspace-fixture.ts';
+import { createApp } from '../../src/app/main.ts';
 
 async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const program = new Command('retest').exitOverride();
-  register(program);
+  register(program, createApp());
   const walk = (c: Command) => { c.exitOverride(); c.commands.forEach(walk); };
   walk(program);
   let stdout = '';

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sha256Hex } from '../../src/core/index.ts';
 import { encodePng } from '../../src/formats/index.ts';
-import { initWorkspace, type Workspace } from '../../src/workspace/index.ts';
+import { type Workspace } from '../../src/workspace/index.ts';
+import { initWorkspace } from '../../src/app/workspace-stores.ts';
 
 export interface FixtureImage {
   id: string;

@@ -3,15 +3,23 @@
  * pairs closer than the threshold and record decisions with reviewer and time; resolve writes
  * dedup_status by the component rule.
  */
-import Fastify from 'fastify';
+import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { arraySource, registerDedupReview, reviewPairs, searchWorkspace, updateDedupStatus, type ReviewPair } from '../../src/dedup/index.ts';
+import { arraySource, reviewPairs, searchWorkspace, updateDedupStatus, type ReviewPair } from '../../src/dedup/index.ts';
 import { closeWorkspace, type Workspace } from '../../src/workspace/index.ts';
 import { makeWorkspace, noiseImage, nudged } from './workspace-fixture.ts';
+import { buildApp } from '../../src/server/index.ts';
+import { workspaceStores } from '../../src/app/workspace-stores.ts';
+import type { Workspace as DedupWorkspace } from '../../src/workspace/index.ts';
+
+const dd = (w: DedupWorkspace) => workspaceStores(w).dedup;
 
 describe('workspace search → review → resolve', () => {
   let workspace: Workspace;
-  const app = Fastify();
+  // The review is a page of the one server: /admin/dedup, behind the admin token.
+  let app: FastifyInstance;
+  const TOKEN = 'review-admin-token';
+  const inject = (o: InjectOptions & { url: string }) => app.inject({ ...o, url: o.url.replace(/^\/dedup/, '/admin/dedup'), headers: { authorization: `Bearer ${TOKEN}`, ...(o.headers ?? {}) } });
   const external = noiseImage(99);
   const status = () => Object.fromEntries((workspace.db.prepare('SELECT image_id, status FROM dedup_status').all() as { image_id: string; status: string }[]).map((r) => [r.image_id, r.status]));
 
@@ -29,7 +37,7 @@ describe('workspace search → review → resolve', () => {
       { id: 'c-same-photo', role: 'candidate', pixels: noiseImage(5), source: 'flickr', sourceId: 'p1' },
       { id: 'c-same-photo-2', role: 'candidate', pixels: noiseImage(6), source: 'flickr', sourceId: 'p1', exactDuplicateOf: 'c-same-photo', classIdx: 1 },
     ]);
-    await registerDedupReview(app, { workspace, prefix: '/dedup', reviewerName: 'ada' });
+    app = await buildApp({ workspace, stores: workspaceStores(workspace), adminToken: TOKEN, dedupReviewer: 'ada' });
   });
   afterAll(async () => {
     await app.close();
@@ -37,7 +45,7 @@ describe('workspace search → review → resolve', () => {
   });
 
   it('search stores top-k neighbours per metric and marks candidates with close pairs pending', async () => {
-    const summary = await searchWorkspace(workspace, {
+    const summary = await searchWorkspace(workspace, { stores: dd(workspace),
       descriptors: ['pixels', 'dssim'],
       references: [arraySource('cifar10-train', 'ext', { count: 1, width: 32, height: 32, pixels: external })],
       k: 5,
@@ -62,8 +70,8 @@ describe('workspace search → review → resolve', () => {
     expect(stored.n).toBe(7 * 5);
   });
 
-  it('the queue merges both directions of a candidate pair and both metrics', () => {
-    const pairs = reviewPairs(workspace.db);
+  it('the queue merges both directions of a candidate pair and both metrics', async () => {
+    const pairs = await reviewPairs(dd(workspace));
     const keys = pairs.map((p) => `${p.candidateId}|${p.neighbourSet}|${p.neighbourId}`).sort();
     expect(keys).toEqual(['c-copy-of-r0|workspace|r0', 'c-external|cifar10-train|0', 'c-pair-a|workspace|c-pair-b']);
     const ext = pairs.find((p) => p.neighbourSet === 'cifar10-train') as ReviewPair;
@@ -73,32 +81,48 @@ describe('workspace search → review → resolve', () => {
   });
 
   it('serves the page, the images and pairs.json', async () => {
-    const page = await app.inject({ method: 'GET', url: '/dedup/' });
+    const page = await inject({ method: 'GET', url: '/dedup/' });
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-type']).toMatch(/text\/html/);
     expect(page.body).toContain('3 of 3 pairs undecided');
     expect(page.body).toContain('data-candidate="c-copy-of-r0"');
-    const pairs = reviewPairs(workspace.db);
-    const image = await app.inject({ method: 'GET', url: `/dedup/image?path=${encodeURIComponent(pairs[0]?.neighbourPath as string)}` });
+    const pairs = await reviewPairs(dd(workspace));
+    const image = await inject({ method: 'GET', url: `/dedup/image?path=${encodeURIComponent(pairs[0]?.neighbourPath as string)}` });
     expect(image.statusCode).toBe(200);
     expect(image.headers['content-type']).toBe('image/png');
-    const forbidden = await app.inject({ method: 'GET', url: `/dedup/image?path=${encodeURIComponent('workspace.db')}` });
+    const forbidden = await inject({ method: 'GET', url: `/dedup/image?path=${encodeURIComponent('workspace.db')}` });
     expect(forbidden.statusCode).toBe(404);
-    const json = (await app.inject({ method: 'GET', url: '/dedup/pairs.json' })).json() as { total: number; undecided: number };
+    const json = (await inject({ method: 'GET', url: '/dedup/pairs.json' })).json() as { total: number; undecided: number };
     expect(json).toMatchObject({ total: 3, undecided: 3 });
   });
 
+  it('is served by the one server: admin token required, its security headers, one JSON error shape', async () => {
+    const anonymous = await app.inject({ method: 'GET', url: '/admin/dedup/pairs.json', headers: { accept: 'application/json' } });
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.json()).toMatchObject({ error: 'auth', status: 401 });
+    const page = await inject({ method: 'GET', url: '/dedup/' });
+    expect(page.headers['content-security-policy']).toMatch(/default-src 'none'/);
+    expect(page.headers['x-frame-options']).toBe('DENY');
+    const form = await inject({ method: 'POST', url: '/dedup/decide', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'decision=duplicate' });
+    expect(form.json()).toEqual({ error: 'usage', status: 415, message: 'send the decision as application/json' });
+    const unknown = await inject({ method: 'POST', url: '/dedup/decide', payload: { candidateId: 'nope', neighbourSet: 'workspace', neighbourId: 'r1', decision: 'duplicate' } });
+    expect(unknown.json()).toEqual({ error: 'not-found', status: 404, message: 'no such pair in the review queue' });
+    // A cross-site POST is refused by the server's origin check before the route.
+    const crossSite = await inject({ method: 'POST', url: '/dedup/decide', headers: { origin: 'https://evil.example' }, payload: { candidateId: 'c-alone', neighbourSet: 'workspace', neighbourId: 'r1', decision: 'duplicate' } });
+    expect(crossSite.statusCode).toBe(403);
+  });
+
   it('records decisions with reviewer and time, rejects unknown pairs and bad bodies', async () => {
-    const ok = await app.inject({ method: 'POST', url: '/dedup/decide', payload: { candidateId: 'c-copy-of-r0', neighbourSet: 'workspace', neighbourId: 'r0', decision: 'duplicate' } });
+    const ok = await inject({ method: 'POST', url: '/dedup/decide', payload: { candidateId: 'c-copy-of-r0', neighbourSet: 'workspace', neighbourId: 'r0', decision: 'duplicate' } });
     expect(ok.statusCode).toBe(200);
     expect(ok.json()).toMatchObject({ reviewer: 'ada', decision: 'duplicate' });
     // The pair b→a is the same pair as a→b.
-    const reversed = await app.inject({ method: 'POST', url: '/dedup/decide', payload: { candidateId: 'c-pair-b', neighbourSet: 'workspace', neighbourId: 'c-pair-a', decision: 'duplicate' } });
+    const reversed = await inject({ method: 'POST', url: '/dedup/decide', payload: { candidateId: 'c-pair-b', neighbourSet: 'workspace', neighbourId: 'c-pair-a', decision: 'duplicate' } });
     expect(reversed.statusCode).toBe(200);
-    expect((await app.inject({ method: 'POST', url: '/dedup/decide', payload: { candidateId: 'c-alone', neighbourSet: 'workspace', neighbourId: 'r1', decision: 'duplicate' } })).statusCode).toBe(404);
-    expect((await app.inject({ method: 'POST', url: '/dedup/decide', payload: { candidateId: 'c-alone', decision: 'maybe' } })).statusCode).toBe(400);
+    expect((await inject({ method: 'POST', url: '/dedup/decide', payload: { candidateId: 'c-alone', neighbourSet: 'workspace', neighbourId: 'r1', decision: 'duplicate' } })).statusCode).toBe(404);
+    expect((await inject({ method: 'POST', url: '/dedup/decide', payload: { candidateId: 'c-alone', decision: 'maybe' } })).statusCode).toBe(400);
     // A cross-site form post (urlencoded) is refused whatever its fields.
-    const form = await app.inject({ method: 'POST', url: '/dedup/decide', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'candidateId=c-alone&neighbourSet=workspace&neighbourId=r1&decision=duplicate' });
+    const form = await inject({ method: 'POST', url: '/dedup/decide', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'candidateId=c-alone&neighbourSet=workspace&neighbourId=r1&decision=duplicate' });
     expect(form.statusCode).toBe(415);
     const rows = workspace.db.prepare('SELECT candidate_id, neighbour_id, decision, reviewer, decided_at FROM dedup_decisions ORDER BY id').all() as { candidate_id: string; neighbour_id: string; reviewer: string; decided_at: string }[];
     expect(rows.map((r) => [r.candidate_id, r.neighbour_id, r.reviewer])).toEqual([
@@ -108,8 +132,8 @@ describe('workspace search → review → resolve', () => {
     expect(Number.isNaN(Date.parse(rows[0]?.decided_at as string))).toBe(false);
   });
 
-  it('resolve: originals exclude their component, candidate pairs keep the earliest, undecided stay pending', () => {
-    const { counts } = updateDedupStatus(workspace.db);
+  it('resolve: originals exclude their component, candidate pairs keep the earliest, undecided stay pending', async () => {
+    const { counts } = await updateDedupStatus(dd(workspace));
     expect(status()).toEqual({
       'c-copy-of-r0': 'duplicate',
       'c-pair-a': 'duplicate',
@@ -123,10 +147,10 @@ describe('workspace search → review → resolve', () => {
   });
 
   it('the latest decision wins; not-duplicate clears a candidate', async () => {
-    await app.inject({ method: 'POST', url: '/dedup/decide', payload: { candidateId: 'c-external', neighbourSet: 'cifar10-train', neighbourId: '0', decision: 'duplicate' } });
-    await app.inject({ method: 'POST', url: '/dedup/decide', payload: { candidateId: 'c-external', neighbourSet: 'cifar10-train', neighbourId: '0', decision: 'not_duplicate' } });
-    updateDedupStatus(workspace.db);
+    await inject({ method: 'POST', url: '/dedup/decide', payload: { candidateId: 'c-external', neighbourSet: 'cifar10-train', neighbourId: '0', decision: 'duplicate' } });
+    await inject({ method: 'POST', url: '/dedup/decide', payload: { candidateId: 'c-external', neighbourSet: 'cifar10-train', neighbourId: '0', decision: 'not_duplicate' } });
+    await updateDedupStatus(dd(workspace));
     expect(status()['c-external']).toBe('clear');
-    expect(reviewPairs(workspace.db, { undecidedOnly: true })).toEqual([]);
+    expect(await reviewPairs(dd(workspace), { undecidedOnly: true })).toEqual([]);
   });
 });

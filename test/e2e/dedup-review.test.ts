@@ -3,12 +3,17 @@
  * are stored with the reviewer's name and time.
  */
 import { existsSync } from 'node:fs';
-import Fastify from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerDedupReview, searchWorkspace } from '../../src/dedup/index.ts';
+import { searchWorkspace } from '../../src/dedup/index.ts';
+import { buildApp } from '../../src/server/index.ts';
 import { closeWorkspace, type Workspace } from '../../src/workspace/index.ts';
 import { makeWorkspace, noiseImage, nudged } from '../dedup/workspace-fixture.ts';
+import { workspaceStores } from '../../src/app/workspace-stores.ts';
+import type { Workspace as DedupWorkspace } from '../../src/workspace/index.ts';
+
+const dd = (w: DedupWorkspace) => workspaceStores(w).dedup;
 
 const CHROMIUM = process.env.RETEST_CHROMIUM ?? '/usr/bin/chromium';
 const suite = existsSync(CHROMIUM) ? describe : describe.skip;
@@ -18,7 +23,7 @@ suite('dedup review page (browser)', () => {
   let workspace: Workspace;
   let browser: Browser;
   let url: string;
-  const app = Fastify();
+  let app: FastifyInstance;
 
   beforeAll(async () => {
     const r0 = noiseImage(11);
@@ -30,15 +35,16 @@ suite('dedup review page (browser)', () => {
       { id: 'cand-b', role: 'candidate', pixels: nudged(r1, -4) },
       { id: 'cand-c', role: 'candidate', pixels: noiseImage(13) },
     ]);
-    await searchWorkspace(workspace, { descriptors: ['pixels'], references: [], k: 3, workers: 0 });
-    await registerDedupReview(app, { workspace, prefix: '/review', reviewerName: 'grace' });
+    await searchWorkspace(workspace, { stores: dd(workspace), descriptors: ['pixels'], references: [], k: 3, workers: 0 });
+    // The review page of the one server, reached through the admin login as `retest dedup review` prints it.
+    app = await buildApp({ workspace, stores: workspaceStores(workspace), adminToken: 'grace-admin-token', dedupReviewer: 'grace' });
     const address = await app.listen({ host: '127.0.0.1', port: 0 });
-    url = `${address}/review/`;
+    url = `${address}/admin/login?token=grace-admin-token&next=/admin/dedup/`;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
   });
   afterAll(async () => {
     await browser?.close();
-    await app.close();
+    await app?.close();
     closeWorkspace(workspace);
   });
 

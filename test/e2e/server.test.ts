@@ -16,6 +16,7 @@ import { enableMturk, buildApp, inviteLabellers } from '../../src/server/index.t
 import { REPO_ROOT } from '../helpers/shared.ts';
 import { buildFixture, type Fixture } from '../server/fixture.ts';
 import { HAS_CHROMIUM, launchChromium } from './server-browser.ts';
+import { workspaceStores } from '../../src/app/workspace-stores.ts';
 
 const ARTIFACTS = join(REPO_ROOT, 'artifacts');
 const ADMIN = 'e2e-admin-token';
@@ -60,7 +61,7 @@ describe.skipIf(!HAS_CHROMIUM)('labelling app in chromium', () => {
     });
     await new Promise<void>((r) => turk.listen(0, '127.0.0.1', r));
     turkOrigin = `http://127.0.0.1:${(turk.address() as AddressInfo).port}`;
-    app = await buildApp({ workspace: fx.workspace, adminToken: ADMIN, minAnswers: 1, mturkSubmitOrigins: [turkOrigin] });
+    app = await buildApp({ workspace: fx.workspace, stores: workspaceStores(fx.workspace), adminToken: ADMIN, minAnswers: 1, mturkSubmitOrigins: [turkOrigin] });
     base = await app.listen({ host: '127.0.0.1', port: 0 });
     browser = await launchChromium();
   });

@@ -5,11 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { createRng, sha256Hex } from '../../src/core/index.ts';
 import { readCifar101 } from '../../src/formats/index.ts';
 import { resolveDataset } from '../../src/datasets/index.ts';
-import { initWorkspace } from '../../src/workspace/index.ts';
+import { initWorkspace } from '../../src/app/workspace-stores.ts';
 import { ingest, type Candidate, type CandidateSource } from '../../src/collect/index.ts';
 import { createTasks, exportMturk } from '../../src/label/index.ts';
 import { createRevision } from '../../src/sample/index.ts';
 import { exportImageFolder, exportNpy, type Manifest } from '../../src/export/index.ts';
+import { workspaceStores } from '../../src/app/workspace-stores.ts';
 import { answerAll } from '../label/fixtures.ts';
 
 /** A CIFAR-10 workspace with real ingested 32×32 images: 4 candidates and 3 references for classes 0 and 1 (random pixels, seeded). */
@@ -42,9 +43,10 @@ async function setup() {
 describe('export', () => {
   it('writes the CIFAR-10.1 layout that eval reads back, with a manifest', async () => {
     const { dir, ws, pixels } = await setup();
-    const rev = createRevision(ws.db, { strategy: { function: 'top-images' }, perClass: 2, seed: 1, requireDedup: false });
-    await expect(exportNpy(ws.db, join(dir, 'out', 'x'), { workspaceDir: ws.dir })).rejects.toThrow(/not valid/); // classes 2–9 are short
-    const m = await exportNpy(ws.db, join(dir, 'out', 'new'), { workspaceDir: ws.dir, allowInvalid: true, now: '2026-03-01T00:00:00Z' });
+    const st = workspaceStores(ws);
+    const rev = await createRevision({ sample: st.sample, sources: st.sampling }, { strategy: { function: 'top-images' }, perClass: 2, seed: 1, requireDedup: false });
+    await expect(exportNpy(st, join(dir, 'out', 'x'), { workspaceDir: ws.dir })).rejects.toThrow(/not valid/); // classes 2–9 are short
+    const m = await exportNpy(st, join(dir, 'out', 'new'), { workspaceDir: ws.dir, allowInvalid: true, now: '2026-03-01T00:00:00Z' });
     const back = readCifar101(join(dir, 'out', 'new'));
     expect(back.count).toBe(4);
     expect([...back.labels]).toEqual(rev.revision.images.map((i) => i.classIdx));
@@ -59,14 +61,15 @@ describe('export', () => {
     expect(m.count).toBe(4);
     const loaded = await resolveDataset(join(dir, 'out', 'new_data.npy'), { cacheDir: join(dir, 'cache') });
     expect(loaded.images.map((i) => i.label)).toEqual([...back.labels]);
-    await expect(exportNpy(ws.db, join(dir, 'out', 'new'), { workspaceDir: ws.dir, allowInvalid: true })).rejects.toThrow(/already exists/);
+    await expect(exportNpy(st, join(dir, 'out', 'new'), { workspaceDir: ws.dir, allowInvalid: true })).rejects.toThrow(/already exists/);
   });
 
   it('writes the ImageNetV2 layout (<class_index>/<image_id>.jpeg + manifest) that eval reads back', async () => {
     const { dir, ws } = await setup();
-    const rev = createRevision(ws.db, { strategy: { function: 'top-images' }, perClass: 2, seed: 1, requireDedup: false });
+    const st = workspaceStores(ws);
+    const rev = await createRevision({ sample: st.sample, sources: st.sampling }, { strategy: { function: 'top-images' }, perClass: 2, seed: 1, requireDedup: false });
     const out = join(dir, 'v2');
-    const m = exportImageFolder(ws.db, out, { workspaceDir: ws.dir, allowInvalid: true });
+    const m = await exportImageFolder(st, out, { workspaceDir: ws.dir, allowInvalid: true });
     expect(readdirSync(out).sort()).toEqual(['0', '1', 'manifest.json']);
     for (const im of rev.revision.images) expect(existsSync(join(out, String(im.classIdx), `${im.imageId}.jpeg`))).toBe(true);
     for (const f of m.files) expect(sha256Hex(readFileSync(join(out, f.path)))).toBe(f.sha256);
@@ -74,7 +77,7 @@ describe('export', () => {
     const loaded = await resolveDataset(out, { cacheDir: join(dir, 'cache') });
     expect(loaded.images).toHaveLength(4);
     expect(new Set(loaded.images.map((i) => `${i.label}/${i.imageId}`))).toEqual(new Set(rev.revision.images.map((i) => `${i.classIdx}/${i.imageId}`)));
-    expect(() => exportImageFolder(ws.db, out, { workspaceDir: ws.dir, allowInvalid: true })).toThrow(/not empty/);
+    await expect(exportImageFolder(st, out, { workspaceDir: ws.dir, allowInvalid: true })).rejects.toThrow(/not empty/);
   });
 
   it('copies the task images under their opaque tokens for an MTurk upload', async () => {

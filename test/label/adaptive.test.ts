@@ -17,6 +17,7 @@ import {
 import { closeWorkspace, type Workspace } from '../../src/workspace/index.ts';
 import { rejection } from '../helpers/errors.ts';
 import { answerAll, workspaceWithImages } from './fixtures.ts';
+import { createApp } from '../../src/app/main.ts';
 
 const EDGES = [0.2, 0.4, 0.6, 0.8];
 const uniform = (cells = 200): FrequencyPrior => ({ grid: Float64Array.from({ length: cells }, (_, g) => (g + 0.5) / cells), weights: new Float64Array(cells).fill(1 / cells) });
@@ -106,7 +107,7 @@ describe('allocateFollowUps', () => {
 
 async function tasksCli(args: string[]): Promise<string> {
   const program = new Command('retest').exitOverride();
-  register(program);
+  register(program, createApp());
   const chunks: string[] = [];
   const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { chunks.push(String(chunk)); return true; });
   try {

@@ -33,7 +33,8 @@ describe('retest tasks | answers | frequencies | sample | blacklist', () => {
     expect(JSON.parse(hits.out)).toMatchObject({ tasks: report.mainTasks + report.referenceTasks, images: 0 });
 
     // three workers answer every task: candidates whose id ends in 0–4 (22 of c0-000…041) are selected by all, others by nobody
-    const { openWorkspace, closeWorkspace } = await import('../../src/workspace/index.ts');
+    const { openWorkspace } = await import('../../src/app/workspace-stores.ts');
+    const { closeWorkspace } = await import('../../src/workspace/index.ts');
     const w2 = openWorkspace(dir);
     const tasks = w2.db.prepare('SELECT id FROM tasks').all() as { id: string }[];
     const lines: string[] = [];

@@ -1,7 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initWorkspace, type Workspace } from '../../src/workspace/index.ts';
+import { type Workspace } from '../../src/workspace/index.ts';
+import { initWorkspace } from '../../src/app/workspace-stores.ts';
 import { recordAssignments, type ImportedAssignment } from '../../src/label/index.ts';
 import type { Db } from '../../src/store/index.ts';
 

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { npyToNumbers, readCifarBin, readNpy } from '../../src/formats/index.ts';
 import { controlAccuracy, createTasks, importVoteCounts, selectionFrequencies } from '../../src/label/index.ts';
 import { createRevision } from '../../src/sample/index.ts';
-import { initWorkspace } from '../../src/workspace/index.ts';
+import { workspaceStores } from '../../src/app/workspace-stores.ts';
+import { initWorkspace } from '../../src/app/workspace-stores.ts';
 import { describeWithData, SHARED_DATA } from '../helpers/shared.ts';
 import { workspaceWithImages } from './fixtures.ts';
 
@@ -29,7 +30,7 @@ describe('importVoteCounts', () => {
 });
 
 describeWithData('importVoteCounts on real CIFAR-10H votes', () => {
-  it('gives each of 400 exact CIFAR-10 test images its CIFAR-10H frequency, and TopImages beats the threshold draw', () => {
+  it('gives each of 400 exact CIFAR-10 test images its CIFAR-10H frequency, and TopImages beats the threshold draw', async () => {
     const cifar = readCifarBin(join(SHARED_DATA, 'cifar10', 'test_batch_first1000.bin'));
     const counts = npyToNumbers(readNpy(join(SHARED_DATA, 'cifar10h', 'cifar10h-counts.npy')));
     const ws = initWorkspace(join(mkdtempSync(join(tmpdir(), 'retest-c10h-')), 'ws'), { classes: 'cifar10' });
@@ -49,8 +50,9 @@ describeWithData('importVoteCounts on real CIFAR-10H votes', () => {
     expect(mean).toBeGreaterThan(0.9); // CIFAR-10H: most test images are unambiguous
     const control = controlAccuracy(ws.db).assignments.filter((a) => a.accuracy !== null);
     expect(control.reduce((a, x) => a + x.accuracy!, 0) / control.length).toBeGreaterThan(0.9);
-    const top = createRevision(ws.db, { strategy: { function: 'top-images' }, perClass: 5, seed: 1, requireDedup: false }).revision.images;
-    const thr = createRevision(ws.db, { strategy: { function: 'threshold', params: { tau: 0 } }, perClass: 5, seed: 1, requireDedup: false }).revision.images;
+    const st = workspaceStores(ws);
+    const top = (await createRevision({ sample: st.sample, sources: st.sampling }, { strategy: { function: 'top-images' }, perClass: 5, seed: 1, requireDedup: false })).revision.images;
+    const thr = (await createRevision({ sample: st.sample, sources: st.sampling }, { strategy: { function: 'threshold', params: { tau: 0 } }, perClass: 5, seed: 1, requireDedup: false })).revision.images;
     const avg = (xs: { frequency: number }[]) => xs.reduce((a, x) => a + x.frequency, 0) / xs.length;
     expect(avg(top)).toBeGreaterThanOrEqual(avg(thr));
   });

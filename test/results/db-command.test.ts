@@ -70,9 +70,10 @@ function dbCommand(store: () => string, dialect: 'sqlite' | 'postgres'): void {
 describe('retest db on SQLite', () => {
   dbCommand(() => join(mkdtempSync(join(tmpdir(), 'retest-db-')), 'results.db'), 'sqlite');
 
-  it('--workspace is not wired to a workspace store yet: a usage error saying so', async () => {
+  it('--workspace on a folder that is not a workspace is a usage error saying so (the workspace side: test/workspace/db-command.test.ts)', async () => {
     const r = await retest(['db', 'status', '--workspace', tmpdir()]);
     expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/not a retest workspace/);
     expect(r.stderr).toMatch(/--workspace/);
   });
 });

@@ -4,6 +4,7 @@ import { imageInfo } from '../../src/formats/image-io.ts';
 import { buildApp, enableMturk, inviteLabellers } from '../../src/server/index.ts';
 import { buildFixture, type Fixture } from './fixture.ts';
 import { Client, hidden, imageTokens, imageUrls } from './client.ts';
+import { workspaceStores } from '../../src/app/workspace-stores.ts';
 
 let fx: Fixture;
 let app: FastifyInstance;
@@ -38,7 +39,7 @@ async function answer(c: Client, pick: (token: string, i: number) => boolean) {
 beforeEach(async () => {
   fx = await buildFixture({ tasksPerClass: 2, assignmentsWanted: 2 });
   clock = new Date('2026-01-01T12:00:00Z');
-  app = await buildApp({ workspace: fx.workspace, adminToken: 'admin-secret-token', minAnswers: 1, now: () => clock });
+  app = await buildApp({ workspace: fx.workspace, stores: workspaceStores(fx.workspace), adminToken: 'admin-secret-token', minAnswers: 1, now: () => clock });
 });
 afterEach(async () => {
   await app.close();
@@ -178,7 +179,7 @@ describe('labeller flow', () => {
     await app.close();
     fx.close();
     fx = await buildFixture({ tasksPerClass: 1, assignmentsWanted: 1 });
-    app = await buildApp({ workspace: fx.workspace, adminToken: 'admin-secret-token', now: () => clock });
+    app = await buildApp({ workspace: fx.workspace, stores: workspaceStores(fx.workspace), adminToken: 'admin-secret-token', now: () => clock });
     const a = await labeller('alice');
     const b = await labeller('bob');
     const pa = await a.get('/label');

@@ -9,6 +9,7 @@ import { buildApp, inviteLabellers } from '../../src/server/index.ts';
 import { FairQueue } from '../../src/server/fair-queue.ts';
 import { Client, hidden, imageTokens } from './client.ts';
 import { buildFixture, type Fixture } from './fixture.ts';
+import { workspaceStores } from '../../src/app/workspace-stores.ts';
 
 describe('FairQueue', () => {
   it('admits in arrival order, at most `concurrency` at once, and refuses a request past its deadline', async () => {
@@ -46,7 +47,7 @@ describe('the labelling routes behind the fair queue', () => {
 
   it('refuse a new task at once (503) once it waited past its deadline; a submission waits longer and is served', async () => {
     fx = await buildFixture({ tasksPerClass: 1, assignmentsWanted: 2, candidates: 6, controls: 1 });
-    app = await buildApp({ workspace: fx.workspace, adminToken: 'admin-secret-token', queue: { concurrency: 1, pageDeadlineMs: 50, submitDeadlineMs: 2000 } });
+    app = await buildApp({ workspace: fx.workspace, stores: workspaceStores(fx.workspace), adminToken: 'admin-secret-token', queue: { concurrency: 1, pageDeadlineMs: 50, submitDeadlineMs: 2000 } });
     const [inv] = inviteLabellers(fx.workspace.db, ['alice']);
     const alice = new Client(app);
     await alice.get(`/l/${inv!.token}`);

@@ -10,7 +10,8 @@ import type { ClassDef } from '../../src/classes/index.ts';
 import { sha1Hex } from '../../src/core/index.ts';
 import { encodeJpeg } from '../../src/formats/image-io.ts';
 import { randomBytes } from 'node:crypto';
-import { closeWorkspace, initWorkspace, type Workspace } from '../../src/workspace/index.ts';
+import { closeWorkspace, type Workspace } from '../../src/workspace/index.ts';
+import { initWorkspace } from '../../src/app/workspace-stores.ts';
 
 export interface FixtureOptions {
   /** Classes (default: two plain classes). */

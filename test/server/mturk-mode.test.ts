@@ -16,6 +16,7 @@ import { catchError } from '../helpers/errors.ts';
 import { REPO_ROOT } from '../helpers/shared.ts';
 import { Client, hidden, imageTokens, imageUrls } from './client.ts';
 import { buildFixture, type Fixture } from './fixture.ts';
+import { workspaceStores } from '../../src/app/workspace-stores.ts';
 
 const BIN = join(REPO_ROOT, 'bin', 'retest.js');
 let fx: Fixture;
@@ -28,7 +29,7 @@ const accepted = (assignmentId: string, workerId: string, hitId = 'HIT1') => q({
 const count = (sql: string) => (fx.workspace.db.prepare(sql).get() as { n: number }).n;
 
 async function start(options: { rateLimitPerMinute?: number } = {}) {
-  app = await buildApp({ workspace: fx.workspace, adminToken: 'admin-secret-token', minAnswers: 1, now: () => clock, ...options });
+  app = await buildApp({ workspace: fx.workspace, stores: workspaceStores(fx.workspace), adminToken: 'admin-secret-token', minAnswers: 1, now: () => clock, ...options });
 }
 
 beforeEach(async () => {

@@ -12,9 +12,11 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sha1Hex } from '../../src/core/index.ts';
 import { encodePng, imageInfo, readCifarBin } from '../../src/formats/index.ts';
 import { buildApp, inviteLabellers } from '../../src/server/index.ts';
-import { closeWorkspace, initWorkspace, type Workspace } from '../../src/workspace/index.ts';
+import { closeWorkspace, type Workspace } from '../../src/workspace/index.ts';
+import { initWorkspace } from '../../src/app/workspace-stores.ts';
 import { describeWithData, SHARED_DATA } from '../helpers/shared.ts';
 import { Client, hidden, imageTokens, imageUrls } from './client.ts';
+import { workspaceStores } from '../../src/app/workspace-stores.ts';
 
 const CAT = 3;
 const DOG = 5;
@@ -59,7 +61,7 @@ describeWithData('labelling server on real CIFAR-10 images', () => {
   afterAll(() => closeWorkspace(ws));
 
   it('serves real 32×32 images as 320×320 JPEGs and turns true-label answers into the expected histograms', async () => {
-    const app = await buildApp({ workspace: ws, adminToken: 'real-admin', minAnswers: 3 });
+    const app = await buildApp({ workspace: ws, stores: workspaceStores(ws), adminToken: 'real-admin', minAnswers: 3 });
     try {
       const names = ['ann', 'ben', 'cy'];
       for (const inv of inviteLabellers(ws.db, names)) {

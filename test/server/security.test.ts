@@ -6,6 +6,7 @@ import { redactUrl } from '../../src/core/redact.ts';
 import { buildApp, escapeHtml, html, inviteLabellers } from '../../src/server/index.ts';
 import { buildFixture, type Fixture } from './fixture.ts';
 import { Client, hidden, imageTokens, imageUrls } from './client.ts';
+import { workspaceStores } from '../../src/app/workspace-stores.ts';
 
 const EVIL = '<script>alert("xss")</script>';
 const EVIL_CLASSES: ClassDef[] = [
@@ -25,7 +26,7 @@ async function labeller(name: string): Promise<{ client: Client; token: string }
 
 beforeEach(async () => {
   fx = await buildFixture({ classes: EVIL_CLASSES, tasksPerClass: 1, assignmentsWanted: 2, candidates: 6, controls: 1 });
-  app = await buildApp({ workspace: fx.workspace, adminToken: 'admin-secret-token', minAnswers: 1 });
+  app = await buildApp({ workspace: fx.workspace, stores: workspaceStores(fx.workspace), adminToken: 'admin-secret-token', minAnswers: 1 });
 });
 afterEach(async () => {
   await app.close();
@@ -200,7 +201,7 @@ describe('CSRF', () => {
 describe('rate limits', () => {
   it('limits requests per token, not per address', async () => {
     await app.close();
-    app = await buildApp({ workspace: fx.workspace, adminToken: 'admin-secret-token', rateLimitPerMinute: 5 });
+    app = await buildApp({ workspace: fx.workspace, stores: workspaceStores(fx.workspace), adminToken: 'admin-secret-token', rateLimitPerMinute: 5 });
     const a = await labeller('alice');
     const b = await labeller('bob');
     const codes: number[] = [];

@@ -4,13 +4,16 @@
  */
 import { Command, CommanderError } from 'commander';
 import { vi } from 'vitest';
+import { createApp } from '../../src/app/main.ts';
+import type { RegisterCommand } from '../../src/cli/types.ts';
 import { isRetestError } from '../../src/core/errors.ts';
 
-export type Register = (program: Command) => void;
+export type Register = RegisterCommand;
 
 export async function runCli(registers: Register[], args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const program = new Command('retest').exitOverride();
-  for (const r of registers) r(program);
+  const app = createApp();
+  for (const r of registers) r(program, app);
   for (const c of program.commands) c.exitOverride();
   let stdout = '';
   let stderr = '';

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RetestError } from '../../src/core/errors.ts';
-import { closeWorkspace, initWorkspace, openWorkspace, type Workspace } from '../../src/workspace/index.ts';
+import { closeWorkspace, type Workspace } from '../../src/workspace/index.ts';
+import { initWorkspace, openWorkspace } from '../../src/app/workspace-stores.ts';
 
 const open: Workspace[] = [];
 afterEach(() => {
@@ -88,15 +89,37 @@ describe('openWorkspace', () => {
   });
 });
 
-describe('allWorkspaceMigrations', () => {
+describe('workspaceMigrations', () => {
   it('composes every stage\'s migrations with unique names, workspace tables first, all applied on init', async () => {
-    const { allWorkspaceMigrations } = await import('../../src/workspace/index.ts');
-    const all = allWorkspaceMigrations();
+    const { workspaceMigrations } = await import('../../src/app/migrations.ts');
+    const all = workspaceMigrations();
     expect(all[0]?.name).toBe('workspace-001-core');
     expect(new Set(all.map((m) => m.name)).size).toBe(all.length);
     const ws = initWorkspace(join(tmp(), 'm'), { classes: 'cifar10' });
     open.push(ws);
     const applied = (ws.db.prepare('SELECT name FROM schema_migrations ORDER BY rowid').all() as { name: string }[]).map((r) => r.name);
     expect(applied).toEqual(all.map((m) => m.name));
+  });
+});
+
+describe('the workspace database', () => {
+  it('is one SQLite connection for the port (sql) and the synchronous handle (db): no lock waits between them', async () => {
+    const { sqliteConnection } = await import('../../src/store/index.ts');
+    const ws = initWorkspace(join(tmp(), 'one'), { classes: 'cifar10' });
+    open.push(ws);
+    expect(sqliteConnection(ws.sql)).toBe(ws.db);
+    // A write transaction on the port, with a synchronous read and write of the same connection inside it:
+    // on two connections the synchronous write would wait 10 s for the lock and fail.
+    await ws.sql.transaction(async (tx) => {
+      await tx.run("INSERT INTO blacklist (image_id, reason, \"by\", at) VALUES ('x', 'r', 'b', 't')");
+      expect((ws.db.prepare('SELECT COUNT(*) AS n FROM blacklist').get() as { n: number }).n).toBe(1);
+      ws.db.prepare("INSERT INTO blacklist (image_id, reason, \"by\", at) VALUES ('y', 'r', 'b', 't')").run();
+    });
+    expect((await ws.sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM blacklist'))!.n).toBe(2);
+    // A second open of the same folder in this process shares the connection too.
+    const again = openWorkspace(ws.dir);
+    expect(again.db).toBe(ws.db);
+    await closeWorkspace(again);
+    expect(ws.db.open).toBe(true); // still held by the first
   });
 });

@@ -5,9 +5,10 @@
 import { Option, type Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { ioError, usageError } from '../../core/index.ts';
-import { importAnswersJsonl, importMturkResults, rejectLowAccuracyWorkers, setAssignmentStatus, setWorkerStatus, workerSalt } from '../../label/index.ts';
-import { workspaceOption, withWorkspace } from '../../workspace/index.ts';
+import { importAnswersJsonl, importMturkResults, rejectLowAccuracyWorkers, workerSalt } from '../../label/index.ts';
+import { workspaceOption} from '../../workspace/index.ts';
 import { jsonOption, printJson } from '../options.ts';
+import type { App } from '../types.ts';
 
 interface Common { workspace?: string; json?: boolean }
 
@@ -17,7 +18,7 @@ function requireFile(file: string): string {
   return file;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, app: App): void {
   const group = program.command('answers').description('import crowd answers and review workers');
   const imp = group.command('import').description('import finished assignments (idempotent: re-importing updates review statuses only)');
   imp
@@ -26,7 +27,7 @@ export function register(program: Command): void {
     .argument('<file>', 'Batch_NNN_batch_results.csv')
     .addOption(workspaceOption())
     .addOption(jsonOption())
-    .action((file: string, options: Common) => withWorkspace(options.workspace, (ws) => {
+    .action((file: string, options: Common) => app.withWorkspace(options.workspace, (ws) => {
       const r = importMturkResults(ws.db, requireFile(file), { salt: workerSalt(ws.db) });
       report(options, r);
     }));
@@ -36,7 +37,7 @@ export function register(program: Command): void {
     .argument('<file>', 'answers.jsonl')
     .addOption(workspaceOption())
     .addOption(jsonOption())
-    .action((file: string, options: Common) => withWorkspace(options.workspace, (ws) => {
+    .action((file: string, options: Common) => app.withWorkspace(options.workspace, (ws) => {
       const r = importAnswersJsonl(ws.db, requireFile(file), { salt: workerSalt(ws.db) });
       report(options, r);
     }));
@@ -47,8 +48,8 @@ export function register(program: Command): void {
       .argument('<ids...>', 'assignment ids (MTurk imports: mturk:<AssignmentId>; JSONL imports: import:<assignment_id>)')
       .addOption(workspaceOption())
       .addOption(jsonOption())
-      .action((ids: string[], options: Common) => withWorkspace(options.workspace, (ws) => {
-        const r = setAssignmentStatus(ws.db, ids, status === 'approve' ? 'approved' : 'rejected');
+      .action((ids: string[], options: Common) => app.withWorkspaceStores(options.workspace, async ({ label }) => {
+        const r = await label.setAssignmentStatus(ids, status === 'approve' ? 'approved' : 'rejected');
         if (options.json) printJson(r);
         else process.stdout.write(`${r.changed} assignment(s) ${status === 'approve' ? 'approved' : 'rejected'}${r.skipped.length ? `; not answered or unknown: ${r.skipped.join(', ')}` : ''}\n`);
       }));
@@ -59,9 +60,9 @@ export function register(program: Command): void {
       .option('--reason <text>', 'why')
       .addOption(workspaceOption())
       .addOption(jsonOption())
-      .action((hash: string, options: Common & { reason?: string }) => withWorkspace(options.workspace, (ws) => {
+      .action((hash: string, options: Common & { reason?: string }) => app.withWorkspaceStores(options.workspace, async ({ label }) => {
         if (!/^[0-9a-f]{64}$/.test(hash)) throw usageError('a worker hash is 64 hex digits', { field: 'workerHash', received: JSON.stringify(hash) });
-        setWorkerStatus(ws.db, hash, status === 'approve' ? 'approved' : 'rejected', options.reason ? { reason: options.reason } : {});
+        await label.setWorkerStatus(hash, status === 'approve' ? 'approved' : 'rejected', options.reason ? { reason: options.reason } : {});
         if (options.json) printJson({ workerHash: hash, status: status === 'approve' ? 'approved' : 'rejected' });
         else process.stdout.write(`worker ${hash.slice(0, 12)}… ${status === 'approve' ? 'approved' : 'rejected'}\n`);
       }));
@@ -73,7 +74,7 @@ export function register(program: Command): void {
     .addOption(new Option('--min-controls <n>', 'only judge workers with at least this many control answers').default(12).argParser(Number))
     .addOption(workspaceOption())
     .addOption(jsonOption())
-    .action((options: Common & { minAccuracy: number; minControls: number }) => withWorkspace(options.workspace, (ws) => {
+    .action((options: Common & { minAccuracy: number; minControls: number }) => app.withWorkspace(options.workspace, (ws) => {
       if (!(options.minAccuracy >= 0 && options.minAccuracy <= 1)) throw usageError('--min-accuracy must be in [0, 1]', { field: '--min-accuracy', received: String(options.minAccuracy) });
       const rejected = rejectLowAccuracyWorkers(ws.db, { minAccuracy: options.minAccuracy, minControls: options.minControls });
       if (options.json) printJson({ rejected });

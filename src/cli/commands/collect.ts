@@ -16,9 +16,10 @@ import {
   type CandidateSource,
   type IngestSummary,
 } from '../../collect/index.ts';
-import { workspaceOption, type Workspace, withWorkspace } from '../../workspace/index.ts';
+import { workspaceOption, type Workspace} from '../../workspace/index.ts';
 import { jsonOption, positiveInt, printJson } from '../options.ts';
 import { parseFile } from '../../core/parse.ts';
+import type { App } from '../types.ts';
 
 interface CommonOptions {
   workspace?: string;
@@ -45,8 +46,8 @@ function resolveClass(classes: readonly ClassDef[], key: string, option: string)
   return c.index;
 }
 
-async function run(options: CommonOptions, build: (workspace: Workspace) => CandidateSource, extra: (s: CandidateSource) => Record<string, unknown> = () => ({})): Promise<void> {
-  await withWorkspace(options.workspace, async (workspace) => {
+async function run(app: App, options: CommonOptions, build: (workspace: Workspace) => CandidateSource, extra: (s: CandidateSource) => Record<string, unknown> = () => ({})): Promise<void> {
+  await app.withWorkspace(options.workspace, async (workspace) => {
     const source = build(workspace);
     const summary: IngestSummary = await ingest(workspace, source, {
       role: options.role,
@@ -69,7 +70,7 @@ async function run(options: CommonOptions, build: (workspace: Workspace) => Cand
 
 const overridesSchema = z.record(z.string(), z.array(z.string().min(1)).min(1));
 
-export function register(program: Command): void {
+export function register(program: Command, app: App): void {
   const collect = program
     .command('collect')
     .description('collect candidate images into the workspace: Flickr search, a folder, a URL list, image arrays')
@@ -114,6 +115,7 @@ Example:
     const overrides = options.keywords ? readOverrides(options.keywords) : undefined;
     const client = new FlickrClient({ apiKey: process.env.FLICKR_API_KEY ?? '', requestsPerSecond: options.rate, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) });
     await run(
+      app,
       options,
       (workspace) =>
         flickrSource({
@@ -145,7 +147,7 @@ Examples:
   $ retest collect folder ./photos/tench --class n01440764
   $ retest collect folder ./val --role reference     # ./val/n01440764/*.JPEG, …`),
   ).action(async (dir: string, options: CommonOptions & { class?: string }) => {
-    await run(options, (workspace) =>
+    await run(app, options, (workspace) =>
       folderSource({ root: dir, classes: workspace.classes, ...(options.class !== undefined ? { classIdx: resolveClass(workspace.classes, options.class, '--class') } : {}) }),
     );
   });
@@ -161,7 +163,7 @@ Example list:
   url,class,keyword,uploaded_at
   https://example.org/a.jpg,n01440764,tench,2013-01-02T10:00:00Z`),
   ).action(async (file: string, options: CommonOptions & { class?: string }) => {
-    await run(options, (workspace) =>
+    await run(app, options, (workspace) =>
       urlListSource({ file, classes: workspace.classes, ...(options.class !== undefined ? { classIdx: resolveClass(workspace.classes, options.class, '--class') } : {}) }),
     );
   });
@@ -180,7 +182,7 @@ Examples:
   $ retest collect arrays test_batch.bin --role reference
   $ retest collect arrays pool_data.npy --labels pool_labels.npy --keywords pool_keywords.json`),
   ).action(async (file: string, options: CommonOptions & { labels?: string; class?: string; keywords?: string; limit?: number }) => {
-    await run(options, (workspace) =>
+    await run(app, options, (workspace) =>
       arrayCandidateSource({
         file,
         classes: workspace.classes,
@@ -197,9 +199,9 @@ Examples:
     .description('how many images each class has, and how many failures are still open')
     .addOption(workspaceOption())
     .addOption(jsonOption())
-    .action((options: { workspace?: string; json?: boolean }) => {
-      withWorkspace(options.workspace, (workspace) => {
-        const status = collectStatus(workspace.db, workspace.classes.length);
+    .action(async (options: { workspace?: string; json?: boolean }) => {
+      await app.withWorkspaceStores(options.workspace, async ({ workspace, catalog }) => {
+        const status = await collectStatus(catalog, workspace.classes.length);
         if (options.json) printJson({ workspace: workspace.dir, ...status });
         else {
           const counts = status.perClass;
@@ -219,9 +221,9 @@ Examples:
     .addOption(workspaceOption())
     .option('--limit <n>', 'how many', positiveInt('--limit'), 50)
     .addOption(jsonOption())
-    .action((options: { workspace?: string; json?: boolean; limit: number }) => {
-      withWorkspace(options.workspace, (workspace) => {
-        const failures = listIngestFailures(workspace.db, options.limit);
+    .action(async (options: { workspace?: string; json?: boolean; limit: number }) => {
+      await app.withWorkspaceStores(options.workspace, async ({ workspace, catalog }) => {
+        const failures = await listIngestFailures(catalog, options.limit);
         if (options.json) printJson({ workspace: workspace.dir, failures });
         else for (const f of failures) process.stdout.write(`${f.at}  ${f.source}  ${f.urlOrPath}\n    ${f.reason}\n`);
       });

@@ -4,7 +4,6 @@
  * which this one refuses to open).
  */
 import { Option, type Command } from 'commander';
-import { usageError } from '../../core/index.ts';
 import type { App, StoreStatus } from '../types.ts';
 import { dbOption, jsonOption, printJson } from '../options.ts';
 
@@ -37,11 +36,7 @@ export function register(program: Command, app: App): void {
         // --workspace alone means only the workspace; --db (or RETEST_DB) given as well means both.
         const results = opts.workspace === undefined || command.getOptionValueSource('db') !== 'default';
         if (results) statuses.push(verb === 'status' ? await app.resultsStatus(opts.db) : await app.migrateResults(opts.db));
-        if (opts.workspace !== undefined) {
-          // TODO(issue 12, integration): the workspace side's WorkspaceApp opens a workspace's store
-          // (its SQLite file or the `database` URL in retest.json); push its status here.
-          throw usageError('`retest db --workspace` needs the workspace store of issue 12, which is not merged into this build yet', { field: '--workspace', received: opts.workspace, hint: 'use --db for the results store' });
-        }
+        if (opts.workspace !== undefined) statuses.push(verb === 'status' ? await app.workspaceStatus(opts.workspace) : await app.migrateWorkspace(opts.workspace));
         if (opts.json) {
           printJson({ stores: statuses.map(statusJson) });
           return;

@@ -15,7 +15,6 @@ import {
   listTensors,
   openImageSource,
   parseDescriptor,
-  registerDedupReview,
   addKeepers,
   listKeepers,
   removeKeepers,
@@ -29,8 +28,9 @@ import {
   type KernelReport,
   type Neighbour,
 } from '../../dedup/index.ts';
-import { openWorkspace, resolveWorkspaceDir, workspaceOption, closeWorkspace, withWorkspace } from '../../workspace/index.ts';
+import { workspaceOption } from '../../workspace/index.ts';
 import { cacheDir, dataDirOption, jsonOption, positiveInt, printJson } from '../options.ts';
+import type { App } from '../types.ts';
 
 /**
  * The default descriptor: standardized pixels at 32² (docs/dedup.md: recall at least that of raw
@@ -72,7 +72,7 @@ interface SearchFlags {
   recallSample: number;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, app: App): void {
   const dedup = program.command('dedup').summary('find near-duplicates of original images among new ones, review and resolve them');
 
   dedup
@@ -117,7 +117,7 @@ export function register(program: Command): void {
       }
       // Without --queries, the workspace is --workspace, else $RETEST_WORKSPACE, else the current folder (as every command).
       const inWorkspace = flags.workspace !== undefined || (!flags.queries && (process.env.RETEST_WORKSPACE !== undefined || existsSync(join(process.cwd(), 'retest.json'))));
-      if (inWorkspace) await searchWorkspaceCommand(flags);
+      if (inWorkspace) await searchWorkspaceCommand(app, flags);
       else await searchArrays(flags);
     });
 
@@ -133,18 +133,25 @@ export function register(program: Command): void {
     .option('--port <n>', 'port on 127.0.0.1 (0: any free port)', portNumber, 0)
     .option('--reviewer <name>', 'name recorded with each decision (default: your user name)')
     .action(async (flags: { workspace?: string; port: number; reviewer?: string }) => {
-      const workspace = openWorkspace(resolveWorkspaceDir(flags.workspace));
-      const { default: Fastify } = await import('fastify');
-      const app = Fastify({ logger: false });
-      await registerDedupReview(app, { workspace, prefix: '', reviewerName: flags.reviewer ?? safeUserName() });
-      const address = await app.listen({ host: '127.0.0.1', port: flags.port });
-      process.stdout.write(`near-duplicate review: ${address}/\n(press Ctrl-C to stop; then run \`retest dedup resolve\`)\n`);
-      const stop = async () => {
-        await app.close();
-        closeWorkspace(workspace);
-      };
-      process.once('SIGINT', () => void stop());
-      process.once('SIGTERM', () => void stop());
+      // The one server (src/server): the review is its /admin/dedup page, behind the admin token,
+      // with the labelling app's security headers, rate limits and origin checks.
+      const { startServer } = await import('../../server/index.ts');
+      const server = await startServer({
+        openWorkspace: async () => {
+          const workspace = await app.openWorkspace(flags.workspace);
+          return { workspace, stores: await app.storesOf(workspace) };
+        },
+        host: '127.0.0.1',
+        port: flags.port,
+        logger: false,
+        dedupReviewer: flags.reviewer ?? safeUserName(),
+      });
+      process.stdout.write(`near-duplicate review: ${server.url}/admin/login?token=${server.adminToken}&next=/admin/dedup/
+(press Ctrl-C to stop; then run \`retest dedup resolve\`)
+`);
+      const stop = () => void server.close();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
     });
 
   dedup
@@ -160,8 +167,8 @@ export function register(program: Command): void {
     .addOption(workspaceOption())
     .addOption(jsonOption())
     .action(async (flags: { workspace?: string; json?: boolean }) => {
-      withWorkspace(flags.workspace, (workspace) => {
-        const { resolutions, counts } = updateDedupStatus(workspace.db);
+      await app.withWorkspaceStores(flags.workspace, async ({ dedup: stores }) => {
+        const { resolutions, counts } = await updateDedupStatus(stores);
         if (flags.json) {
           printJson({ counts, duplicates: resolutions.filter((r) => r.status === 'duplicate'), pending: resolutions.filter((r) => r.status === 'pending').map((r) => r.imageId) });
           return;
@@ -172,10 +179,10 @@ export function register(program: Command): void {
       });
     });
 
-  keepCommand(dedup);
+  keepCommand(dedup, app);
 }
 
-function keepCommand(dedup: Command): void {
+function keepCommand(dedup: Command, app: App): void {
   dedup
     .command('keep')
     .summary("manual keepers of duplicate groups of candidates (the authors' resolution override)")
@@ -191,15 +198,15 @@ function keepCommand(dedup: Command): void {
     .option('--list', 'list the keepers')
     .addOption(workspaceOption())
     .addOption(jsonOption())
-    .action((ids: string[], flags: { file?: string; reason: string; remove?: boolean; list?: boolean; workspace?: string; json?: boolean }) => {
+    .action(async (ids: string[], flags: { file?: string; reason: string; remove?: boolean; list?: boolean; workspace?: string; json?: boolean }) => {
       const all = [...ids, ...(flags.file ? keeperFile(flags.file) : [])];
-      withWorkspace(flags.workspace, (workspace) => {
+      await app.withWorkspaceStores(flags.workspace, async ({ dedup: stores }) => {
         if (!flags.list) {
           if (all.length === 0) throw usageError('give candidate ids or --file', { field: 'ids', hint: 'e.g. retest dedup keep 3f2a… --reason "sharper copy"' });
-          if (flags.remove) removeKeepers(workspace.db, all);
-          else addKeepers(workspace.db, all, { reason: flags.reason, by: safeUserName() });
+          if (flags.remove) await removeKeepers(stores, all);
+          else await addKeepers(stores, all, { reason: flags.reason, by: safeUserName() });
         }
-        const keepers = listKeepers(workspace.db);
+        const keepers = await listKeepers(stores);
         if (flags.json) printJson({ keepers });
         else for (const k of keepers) process.stdout.write(`${k.imageId}\t${k.reason}\t${k.by}\t${k.at}\n`);
       });
@@ -348,7 +355,7 @@ async function sampleRecall(queries: ImageSource, references: ImageSource[], sel
   return { recall: recallAtK(picks.map((q) => approximate[q] ?? []), truth, k), sampled: n };
 }
 
-async function searchWorkspaceCommand(flags: SearchFlags): Promise<void> {
+async function searchWorkspaceCommand(app: App, flags: SearchFlags): Promise<void> {
   const descriptors = flags.descriptor?.length ? flags.descriptor : [DEFAULT_DESCRIPTOR];
   if (flags.autoDuplicateBelow !== undefined && !descriptors.some((d) => /^pixels(@\d+)?$/.test(d))) {
     // The threshold is a raw-pixel squared L2 (CIFAR-10.1's 1000 at 32²): with no raw-pixel descriptor it would silently mark nothing.
@@ -358,13 +365,14 @@ async function searchWorkspaceCommand(flags: SearchFlags): Promise<void> {
       hint: 'add --descriptor pixels (e.g. --descriptor pixels --descriptor pixels-std)',
     });
   }
-  await withWorkspace(flags.workspace, async (workspace) => {
+  await app.withWorkspaceStores(flags.workspace, async ({ workspace, dedup: stores }) => {
     const open = (name: string) => openImageSource(name, { cacheDir: cacheDir(), side: workspace.config.squareSize, ...(flags.dataDir ? { dataDir: flags.dataDir } : {}) });
     const references: ImageSource[] = [];
     for (const name of flags.references ?? []) references.push(await open(name));
     const trainReferences: ImageSource[] = [];
     for (const name of flags.trainReferences ?? []) trainReferences.push(await open(name));
     const summary = await searchWorkspace(workspace, {
+      stores,
       descriptors,
       references,
       trainReferences,

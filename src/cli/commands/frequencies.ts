@@ -4,12 +4,13 @@
  */
 import { Option, type Command } from 'commander';
 import { controlAccuracy, frequencyBin, referenceHistograms, selectionFrequencies } from '../../label/index.ts';
-import { workspaceOption, withWorkspace } from '../../workspace/index.ts';
+import { workspaceOption} from '../../workspace/index.ts';
 import { jsonOption, positiveInt, printJson } from '../options.ts';
+import type { App } from '../types.ts';
 
 const BINS = ['[0,.2)', '[.2,.4)', '[.4,.6)', '[.6,.8)', '[.8,1]'];
 
-export function register(program: Command): void {
+export function register(program: Command, app: App): void {
   program
     .command('frequencies')
     .description('selection frequencies per class, the reference histograms and control accuracy')
@@ -23,8 +24,8 @@ The selection frequency of image i for class c is the fraction of valid assignme
 approved, worker not rejected) of tasks for c that showed i and selected it. Candidates get theirs
 as candidates, reference images as positive controls: their histogram over the bins
 [0,.2) [.2,.4) [.4,.6) [.6,.8) [.8,1] is what MatchedFrequency matches.`)
-    .action((options: { workspace?: string; json?: boolean; minAnswers: number; images?: boolean; workers?: boolean }) => {
-      withWorkspace(options.workspace, (ws) => {
+    .action(async (options: { workspace?: string; json?: boolean; minAnswers: number; images?: boolean; workers?: boolean }) => {
+      await app.withWorkspace(options.workspace, (ws) => {
         const freqs = selectionFrequencies(ws.db, { minAnswers: options.minAnswers });
         const classes = ws.classes.map((c) => c.index);
         const hist = referenceHistograms(freqs, classes);

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
-import { closeWorkspace, initWorkspace } from '../../workspace/index.ts';
-import { jsonOption, positiveInt, printJson } from '../options.ts';
 
-export function register(program: Command): void {
+import { jsonOption, positiveInt, printJson } from '../options.ts';
+import { closeWorkspace } from '../../workspace/index.ts';
+import type { App } from '../types.ts';
+
+export function register(program: Command, app: App): void {
   program
     .command('init')
     .description('create a workspace folder (config, SQLite database, image blobs) for building a new test set')
@@ -22,14 +24,14 @@ Examples:
 Every later command (collect, tasks, sample, export, …) acts on the workspace given by
 --workspace, or the current folder.`,
     )
-    .action((dir: string, options: { classes: string; json?: boolean; squareSize?: number; displaySize?: number }) => {
-      const workspace = initWorkspace(dir, {
+    .action(async (dir: string, options: { classes: string; json?: boolean; squareSize?: number; displaySize?: number }) => {
+      const workspace = await app.initWorkspace(dir, {
         classes: options.classes,
         ...(options.squareSize ? { squareSize: options.squareSize } : {}),
         ...(options.displaySize ? { displayLongerSide: options.displaySize } : {}),
       });
       const summary = { workspace: workspace.dir, classes: workspace.classes.length, classSource: workspace.config.classSource, squareSize: workspace.config.squareSize, displayLongerSide: workspace.config.displayLongerSide };
-      closeWorkspace(workspace);
+      await closeWorkspace(workspace);
       if (options.json) printJson(summary);
       else process.stdout.write(`created workspace ${summary.workspace} with ${summary.classes} classes (${summary.classSource})\n`);
     });

@@ -4,12 +4,13 @@
  */
 import type { Command } from 'commander';
 import { checkPublicUrl, inviteLabellers, listLabellers, revokeLabellers } from '../../server/index.ts';
-import { workspaceOption, withWorkspace } from '../../workspace/index.ts';
+import { workspaceOption} from '../../workspace/index.ts';
 import { jsonOption, printJson } from '../options.ts';
+import type { App } from '../types.ts';
 
 interface Common { workspace?: string; json?: boolean }
 
-export function register(program: Command): void {
+export function register(program: Command, app: App): void {
   const group = program.command('labellers').description('invite labellers (personal links to the labelling app)');
   group
     .command('invite')
@@ -18,8 +19,8 @@ export function register(program: Command): void {
     .addOption(workspaceOption())
     .option('--url <base>', 'base URL of `retest serve`', 'http://127.0.0.1:8080')
     .addOption(jsonOption())
-    .action((names: string[], options: Common & { url: string }) => {
-      withWorkspace(options.workspace, (workspace) => {
+    .action(async (names: string[], options: Common & { url: string }) => {
+      await app.withWorkspace(options.workspace, (workspace) => {
         const base = checkPublicUrl(options.url, '--url');
         const invitations = inviteLabellers(workspace.db, names).map((i) => ({ name: i.name, link: `${base}/l/${i.token}` }));
         if (options.json) printJson({ labellers: invitations });
@@ -31,8 +32,8 @@ export function register(program: Command): void {
     .description('list invited labellers')
     .addOption(workspaceOption())
     .addOption(jsonOption())
-    .action((options: Common) => {
-      withWorkspace(options.workspace, (workspace) => {
+    .action(async (options: Common) => {
+      await app.withWorkspace(options.workspace, (workspace) => {
         const rows = listLabellers(workspace.db);
         if (options.json) printJson({ labellers: rows });
         else for (const r of rows) process.stdout.write(`${r.name}\t${r.revokedAt ? `revoked ${r.revokedAt}` : `invited ${r.createdAt}`}\t${r.workerHash.slice(0, 12)}\n`);
@@ -44,8 +45,8 @@ export function register(program: Command): void {
     .argument('<names...>', 'labeller names')
     .addOption(workspaceOption())
     .addOption(jsonOption())
-    .action((names: string[], options: Common) => {
-      withWorkspace(options.workspace, (workspace) => {
+    .action(async (names: string[], options: Common) => {
+      await app.withWorkspace(options.workspace, (workspace) => {
         const revoked = revokeLabellers(workspace.db, names);
         if (options.json) printJson({ revoked });
         else process.stdout.write(`revoked ${revoked} link(s)\n`);

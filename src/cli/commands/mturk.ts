@@ -5,8 +5,9 @@
 import type { Command } from 'commander';
 import { parseCsv, readTextFile, usageError } from '../../core/index.ts';
 import { disableMturk, enableMturk, latestBatch, mturkStatus } from '../../server/index.ts';
-import { workspaceOption, withWorkspace } from '../../workspace/index.ts';
+import { workspaceOption} from '../../workspace/index.ts';
 import { jsonOption, printJson } from '../options.ts';
+import type { App } from '../types.ts';
 
 interface Common { workspace?: string; json?: boolean }
 
@@ -22,7 +23,7 @@ export function readHitIds(file: string): string[] {
   return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
 }
 
-export function register(program: Command): void {
+export function register(program: Command, app: App): void {
   const group = program.command('mturk').description('MTurk ExternalQuestion mode of `retest serve`: off unless turned on for a batch of tasks with its published HITs');
   group
     .command('enable')
@@ -32,8 +33,8 @@ export function register(program: Command): void {
     .option('--hits <file>', 'a file of HIT ids: one per line, or a CSV with a HITId column')
     .addOption(workspaceOption())
     .addOption(jsonOption())
-    .action((options: Common & { batch?: string; hit?: string[]; hits?: string }) => {
-      withWorkspace(options.workspace, (ws) => {
+    .action(async (options: Common & { batch?: string; hit?: string[]; hits?: string }) => {
+      await app.withWorkspace(options.workspace, (ws) => {
         const batch = options.batch ?? latestBatch(ws.db);
         if (batch === null) throw usageError('the workspace has no tasks yet', { hint: 'run `retest tasks create` first' });
         const hitIds = [...(options.hit ?? []), ...(options.hits ? readHitIds(options.hits) : [])];
@@ -48,8 +49,8 @@ export function register(program: Command): void {
     .option('--batch <batch>', 'only this batch (default: every batch)')
     .addOption(workspaceOption())
     .addOption(jsonOption())
-    .action((options: Common & { batch?: string }) => {
-      withWorkspace(options.workspace, (ws) => {
+    .action(async (options: Common & { batch?: string }) => {
+      await app.withWorkspace(options.workspace, (ws) => {
         const off = disableMturk(ws.db, options.batch === undefined ? {} : { batch: options.batch });
         if (options.json) printJson({ disabled: off });
         else process.stdout.write(off.length ? `MTurk mode off for ${off.map((b) => `"${b}"`).join(', ')}\n` : 'MTurk mode was not on for any batch\n');
@@ -60,8 +61,8 @@ export function register(program: Command): void {
     .description('the batches of tasks, and whether MTurk mode is on for each')
     .addOption(workspaceOption())
     .addOption(jsonOption())
-    .action((options: Common) => {
-      withWorkspace(options.workspace, (ws) => {
+    .action(async (options: Common) => {
+      await app.withWorkspace(options.workspace, (ws) => {
         const rows = mturkStatus(ws.db);
         if (options.json) { printJson({ batches: rows }); return; }
         if (rows.length === 0) process.stdout.write('no tasks yet (retest tasks create)\n');

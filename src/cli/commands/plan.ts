@@ -13,7 +13,7 @@ import { createRng, usageError } from '../../core/index.ts';
 import { loadPublishedTables, originalOf, PUBLISHED_TABLES } from '../../import/index.ts';
 import { selectionFrequencies } from '../../label/index.ts';
 import { accuracyPrecision, answersForError, answersForMeanError, dropSampleSize, imagesForHalfWidth, planFromPilot, readPilot, slopeByModelCount } from '../../plan/index.ts';
-import { CONFIG_FILE, resolveWorkspaceDir, workspaceOption, withWorkspace } from '../../workspace/index.ts';
+import { CONFIG_FILE, resolveWorkspaceDir, workspaceOption} from '../../workspace/index.ts';
 import type { App } from '../types.ts';
 import { dbOption, jsonOption, positiveInt, printJson } from '../options.ts';
 import { parseSeed } from './analysis-options.ts';
@@ -168,8 +168,8 @@ candidates with frequency ≥ τ. Formulas: docs/planning.md.
 
 Example:
   $ retest plan pilot --per-class 10 --min-answers 5`)
-    .action((o: { workspace?: string; perClass: number; tau: number; minAnswers: number; draws: number; seed: number | string; classes?: string; all?: boolean; json?: boolean }) => {
-      withWorkspace(o.workspace, (ws) => {
+    .action(async (o: { workspace?: string; perClass: number; tau: number; minAnswers: number; draws: number; seed: number | string; classes?: string; all?: boolean; json?: boolean }) => {
+      await app.withWorkspace(o.workspace, (ws) => {
         const wanted = o.classes ? new Set(parseClassList(o.classes)) : null;
         const classes = ws.classes.map((c) => c.index).filter((c) => !wanted || wanted.has(c));
         const plan = planFromPilot(readPilot(ws.db, classes, o.minAnswers), { perClass: o.perClass, tau: o.tau, minAnswers: o.minAnswers, draws: o.draws, rng: createRng(o.seed) });
@@ -207,13 +207,13 @@ them meets the target: ⌈mean f(1−f) / se²⌉.
 Examples:
   $ retest plan answers --se 5                  # ±0.05 at worst: 100 answers
   $ retest plan answers --se 10 --frequency 0.8`)
-    .action((o: { se: number; frequency?: number; minAnswers: number; workspace?: string; json?: boolean }) => {
+    .action(async (o: { se: number; frequency?: number; minAnswers: number; workspace?: string; json?: boolean }) => {
       const se = o.se / 100;
       const rows = (o.frequency !== undefined ? [o.frequency] : [0.5, 0.7, 0.8, 0.9, 0.95]).map((f) => answersForError(se, f));
       let pilot: { candidates: number; answers: number | null } | null = null;
       const tryPilot = o.workspace !== undefined || existsSync(join(resolveWorkspaceDir(undefined), CONFIG_FILE));
       if (tryPilot) {
-        withWorkspace(o.workspace, (ws) => {
+        await app.withWorkspace(o.workspace, (ws) => {
           const freqs = selectionFrequencies(ws.db, { minAnswers: o.minAnswers }).filter((f) => f.role === 'candidate').map((f) => f.frequency);
           pilot = { candidates: freqs.length, answers: answersForMeanError(se, freqs) };
         });

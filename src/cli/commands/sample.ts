@@ -5,7 +5,8 @@
 import { Option, type Command } from 'commander';
 import { usageError } from '../../core/index.ts';
 import { createRevision, getRevision, listRevisions, type HistogramRounding, type StrategyChoice } from '../../sample/index.ts';
-import { workspaceOption, withWorkspace } from '../../workspace/index.ts';
+import { workspaceOption } from '../../workspace/index.ts';
+import type { App } from '../types.ts';
 import { jsonOption, positiveInt, printJson } from '../options.ts';
 import { intArg } from './tasks.ts';
 
@@ -14,7 +15,7 @@ interface SampleOptions {
   minAnswers: number; minReferenceAnswers: number; skipDedup?: boolean;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, app: App): void {
   const group = program.command('sample').description('sample the new test set from eligible candidates; every run is a stored revision')
     .addHelpText('after', `
 Eligible: not blacklisted, not an exact or near duplicate, searched with every near-duplicate
@@ -42,7 +43,7 @@ Examples:
     .option('--no-upward', 'do not borrow from higher bins when a bin runs short')
     .addOption(new Option('--min-reference-images <n>', 'reference images a histogram needs for a valid revision').default(20).argParser(intArg('--min-reference-images')))
     .addOption(new Option('--rounding <rule>', "bin targets: the authors' float64 arithmetic, or exact integer remainders (not the authors' rule)").choices(['authors-float64', 'exact-integer']).default('authors-float64'))
-    .action((options: SampleOptions & { upward: boolean; minReferenceImages: number; rounding: HistogramRounding }) => run(options, { function: 'matched-frequency', params: { upwardSampling: options.upward, minReferenceImages: options.minReferenceImages, rounding: options.rounding } }));
+    .action((options: SampleOptions & { upward: boolean; minReferenceImages: number; rounding: HistogramRounding }) => run(app, options, { function: 'matched-frequency', params: { upwardSampling: options.upward, minReferenceImages: options.minReferenceImages, rounding: options.rounding } }));
   common(group.command('threshold').description('a random draw among candidates with selection frequency ≥ τ (ImageNetV2 Threshold0.7)'))
     .addOption(new Option('--tau <x>', 'frequency threshold').default(0.7).argParser(Number))
     .option('--class-tau <list>', 'per-class overrides, e.g. 12=0.5,40=0.6')
@@ -55,18 +56,18 @@ Examples:
         perClassTau[ci] = tv;
       }
       if (!(options.tau >= 0 && options.tau <= 1)) throw usageError('--tau must be in [0, 1]', { field: '--tau', received: String(options.tau) });
-      run(options, { function: 'threshold', params: Object.keys(perClassTau).length ? { tau: options.tau, perClassTau } : { tau: options.tau } });
+      return run(app, options, { function: 'threshold', params: Object.keys(perClassTau).length ? { tau: options.tau, perClassTau } : { tau: options.tau } });
     });
   common(group.command('top-images').description('the most-selected candidates per class (ImageNetV2 TopImages), deterministic'))
-    .action((options: SampleOptions) => run(options, { function: 'top-images' }));
+    .action((options: SampleOptions) => run(app, options, { function: 'top-images' }));
   group
     .command('list')
     .description('all revisions, newest first')
     .addOption(workspaceOption())
     .addOption(jsonOption())
-    .action((options: { workspace?: string; json?: boolean }) => {
-      withWorkspace(options.workspace, (ws) => {
-        const revs = listRevisions(ws.db);
+    .action(async (options: { workspace?: string; json?: boolean }) => {
+      await app.withWorkspaceStores(options.workspace, async ({ sample }) => {
+        const revs = await listRevisions(sample);
         if (options.json) printJson({ revisions: revs });
         else for (const r of revs) process.stdout.write(`${r.id}\t${r.function}\tseed ${r.seed}\tparent ${r.parentId ?? '-'}\t${r.valid ? 'valid' : `SHORT classes ${r.shortClasses.join(',')}`}\t${r.createdAt}\t${JSON.stringify(r.parameters)}\n`);
       });
@@ -77,9 +78,9 @@ Examples:
     .argument('[id]', 'revision id')
     .addOption(workspaceOption())
     .addOption(jsonOption())
-    .action((id: string | undefined, options: { workspace?: string; json?: boolean }) => {
-      withWorkspace(options.workspace, (ws) => {
-        const rev = getRevision(ws.db, id === undefined ? 'latest' : positiveInt('id')(id));
+    .action(async (id: string | undefined, options: { workspace?: string; json?: boolean }) => {
+      await app.withWorkspaceStores(options.workspace, async ({ sample }) => {
+        const rev = await getRevision(sample, id === undefined ? 'latest' : positiveInt('id')(id));
         if (options.json) printJson(rev);
         else {
           process.stdout.write(`revision ${rev.id}: ${rev.function} seed ${rev.seed} parent ${rev.parentId ?? '-'} ${rev.valid ? 'valid' : 'INVALID'} ${rev.images.length} images\n`);
@@ -89,15 +90,15 @@ Examples:
     });
 }
 
-function run(options: SampleOptions, strategy: StrategyChoice): void {
+async function run(app: App, options: SampleOptions, strategy: StrategyChoice): Promise<void> {
   if (options.fresh && options.parent !== undefined) throw usageError('--fresh and --parent exclude each other', { field: '--fresh' });
-  withWorkspace(options.workspace, (ws) => {
+  await app.withWorkspaceStores(options.workspace, async ({ sample, sampling }) => {
     let parent: number | null = options.parent ?? null;
     if (!options.fresh && options.parent === undefined) {
-      const latest = listRevisions(ws.db).find((r) => r.function === strategy.function);
+      const latest = (await listRevisions(sample)).find((r) => r.function === strategy.function);
       parent = latest?.id ?? null;
     }
-    const { revision, outcome, eligibility } = createRevision(ws.db, {
+    const { revision, outcome, eligibility } = await createRevision({ sample, sources: sampling }, {
       strategy, perClass: options.perClass, seed: options.seed, parent,
       minAnswers: options.minAnswers, minReferenceAnswers: options.minReferenceAnswers, requireDedup: options.skipDedup !== true,
     });

@@ -6,7 +6,8 @@
 import { type Command, Option } from 'commander';
 import { usageError } from '../../core/index.ts';
 import { startServer } from '../../server/index.ts';
-import { resolveWorkspaceDir, workspaceOption } from '../../workspace/index.ts';
+import type { App } from '../types.ts';
+import { workspaceOption } from '../../workspace/index.ts';
 import { jsonOption, positiveInt, printJson } from '../options.ts';
 
 function nonNegativeInt(name: string): (value: string) => number {
@@ -28,7 +29,7 @@ interface ServeOptions {
   adminToken?: string; publicUrl?: string; mturkOrigin?: string[]; trustProxy?: boolean; quiet?: boolean; json?: boolean;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, app: App): void {
   program
     .command('serve')
     .description('serve the labelling app (invite links, MTurk ExternalQuestion) and the builder dashboard')
@@ -49,7 +50,10 @@ export function register(program: Command): void {
     .addOption(jsonOption())
     .action(async (options: ServeOptions) => {
       const server = await startServer({
-        workspaceDir: resolveWorkspaceDir(options.workspace),
+        openWorkspace: async () => {
+          const workspace = await app.openWorkspace(options.workspace);
+          return { workspace, stores: await app.storesOf(workspace) };
+        },
         host: options.host,
         port: options.port,
         assignmentTtlSeconds: options.ttl,

@@ -5,9 +5,10 @@
 import { Option } from 'commander';
 import { usageError } from '../../core/index.ts';
 import { createAdaptiveTasks, DEFAULT_ADAPTIVE } from '../../label/index.ts';
-import { withWorkspace } from '../../workspace/index.ts';
+
 import { parseClassList } from './tasks.ts';
 import { positiveInt, printJson } from '../options.ts';
+import type { App } from '../types.ts';
 
 export interface AdaptiveCliOptions {
   workspace?: string;
@@ -57,10 +58,10 @@ export function adaptiveOptions(): Option[] {
   ];
 }
 
-export function runAdaptive(options: AdaptiveCliOptions): void {
+export async function runAdaptive(app: App, options: AdaptiveCliOptions): Promise<void> {
   if (options.budget === undefined) throw usageError('--adaptive needs --budget N (candidate answers)', { field: '--budget', hint: 'e.g. --budget 20000: at most 20,000 more candidate answers over all adaptive rounds' });
   const edges = [...new Set([...options.edges, ...(options.tau !== undefined ? [options.tau] : [])])].sort((a, b) => a - b);
-  withWorkspace(options.workspace, (ws) => {
+  await app.withWorkspace(options.workspace, (ws) => {
     const r = createAdaptiveTasks(ws.db, {
       budget: options.budget as number, seed: options.seed, edges, step: options.step, maxAnswers: options.maxAnswers, minAnswers: options.minAnswers, epsilon: options.epsilon,
       ...(options.classes ? { classes: parseClassList(options.classes) } : {}),

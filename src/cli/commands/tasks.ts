@@ -5,12 +5,13 @@ import { Option, type Command } from 'commander';
 import { usageError } from '../../core/index.ts';
 import { createTasks, exportMturk } from '../../label/index.ts';
 import { adaptiveOptions, runAdaptive, type AdaptiveCliOptions } from './tasks-adaptive.ts';
-import { workspaceOption, withWorkspace } from '../../workspace/index.ts';
+import { workspaceOption} from '../../workspace/index.ts';
 import { jsonOption, positiveInt, printJson } from '../options.ts';
+import type { App } from '../types.ts';
 
 interface Common { workspace?: string; json?: boolean }
 
-export function register(program: Command): void {
+export function register(program: Command, app: App): void {
   const group = program.command('tasks').description('labelling tasks: 42 candidates + 3 positive + 3 negative controls per task, N workers each');
   const create = group
     .command('create')
@@ -41,9 +42,9 @@ Examples:
   $ retest tasks create --assignments 10 --seed 1
   $ retest tasks create --adaptive --budget 20000          # after the first answers are in; re-run as more arrive
   $ retest tasks export mturk hits/ --base-url https://label.example.org`)
-    .action((options: Common & AdaptiveCliOptions & { assignments: number; seed: number; referenceImages: number; referenceAnswers: number; classes?: string }) => {
-      if (options.adaptive) { runAdaptive(options); return; }
-      withWorkspace(options.workspace, (ws) => {
+    .action(async (options: Common & AdaptiveCliOptions & { assignments: number; seed: number; referenceImages: number; referenceAnswers: number; classes?: string }) => {
+      if (options.adaptive) { await runAdaptive(app, options); return; }
+      await app.withWorkspace(options.workspace, (ws) => {
         const classes = options.classes ? parseClassList(options.classes, ws.classes.length) : undefined;
         const report = createTasks(ws.db, {
           seed: options.seed,
@@ -66,8 +67,8 @@ Examples:
     .description('tasks and assignments by kind and status')
     .addOption(workspaceOption())
     .addOption(jsonOption())
-    .action((options: Common) => {
-      withWorkspace(options.workspace, (ws) => {
+    .action(async (options: Common) => {
+      await app.withWorkspace(options.workspace, (ws) => {
         const tasks = ws.db.prepare('SELECT kind, COUNT(*) AS n, SUM(assignments_wanted) AS wanted FROM tasks GROUP BY kind ORDER BY kind').all() as { kind: string; n: number; wanted: number }[];
         const assignments = ws.db.prepare('SELECT status, source, COUNT(*) AS n FROM assignments GROUP BY status, source ORDER BY status, source').all() as { status: string; source: string; n: number }[];
         const complete = (ws.db.prepare("SELECT COUNT(*) AS n FROM tasks t WHERE (SELECT COUNT(*) FROM assignments a WHERE a.task_id = t.id AND a.status IN ('submitted','approved')) >= t.assignments_wanted").get() as { n: number }).n;
@@ -97,8 +98,8 @@ Two ways to run the tasks on MTurk:
      the results and run \`retest answers import mturk Batch_…_batch_results.csv\`.
   2. ExternalQuestion: create HITs with out/external-question.xml; \`retest serve\` assigns the
      tasks and stores the answers itself.`)
-    .action((out: string, options: Common & { baseUrl: string; serverUrl?: string; images: boolean; kind?: 'main' | 'reference'; all?: boolean }) => {
-      withWorkspace(options.workspace, (ws) => {
+    .action(async (out: string, options: Common & { baseUrl: string; serverUrl?: string; images: boolean; kind?: 'main' | 'reference'; all?: boolean }) => {
+      await app.withWorkspace(options.workspace, (ws) => {
         const result = exportMturk(ws.db, out, {
           baseUrl: options.baseUrl, onlyOpen: !options.all,
           ...(options.serverUrl ? { serverUrl: options.serverUrl } : {}),

@@ -2,7 +2,7 @@
  * Per-class review (DESIGN §1.6): the images currently sampled for the class next to the class's
  * reference images, each with its selection frequency and a blacklist form.
  */
-import type { ClassDef } from '../../classes/types.ts';
+import type { ClassDef } from '../../classes/index.ts';
 import { html, page } from '../html.ts';
 import { histogramSvg } from '../histogram-svg.ts';
 import type { ReviewImage, ReviewImages } from '../review-data.ts';

@@ -3,7 +3,7 @@
  * definition, Wikipedia links, the instructions and a grid of the task's images as checkboxes.
  * Every image looks alike to the labeller: same URL shape, same markup, same size, shuffled order.
  */
-import type { ClassDef } from '../../classes/types.ts';
+import type { ClassDef } from '../../classes/index.ts';
 import { html, page, type SafeHtml } from '../html.ts';
 
 /** What the task page needs. */

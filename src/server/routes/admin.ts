@@ -4,7 +4,6 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sha256Hex } from '../../core/index.ts';
-import { setWorkerStatus } from '../../label/index.ts';
 import { ADMIN_COOKIE, type ServerContext, checkCsrf, csrfToken, field, principalOf, refuse } from '../context.ts';
 import { safeEqual } from '../secrets.ts';
 import { renderDashboard } from '../pages/dashboard-page.ts';
@@ -12,7 +11,6 @@ import { renderReviewPage } from '../pages/review-page.ts';
 import { renderMessagePage } from '../pages/task-page.ts';
 import { blacklistImage, reviewImages } from '../review-data.ts';
 import { storedImagePath } from '../thumbnails.ts';
-import { prepared } from '../statements.ts';
 
 /** onRequest guard for everything under /admin except the sign-in route. */
 export function adminGuard(ctx: ServerContext) {
@@ -37,7 +35,9 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): v
     const token = field(request.query, 'token') ?? '';
     if (!safeEqual(sha256Hex(token), ctx.adminSha)) return refuse(request, reply, 401, 'That admin token is not valid for this server.', renderMessagePage);
     reply.setCookie(ADMIN_COOKIE, token, { path: '/admin', httpOnly: true, sameSite: 'strict', secure: request.protocol === 'https' });
-    return reply.code(303).header('Location', '/admin').send();
+    // `next` may name an admin page of this server only (e.g. /admin/dedup/ from `retest dedup review`).
+    const next = field(request.query, 'next') ?? '';
+    return reply.code(303).header('Location', /^\/admin(\/[\w./-]*)?$/.test(next) && !next.includes('..') ? next : '/admin').send();
   });
 
   app.get('/admin', async (request, reply) => {
@@ -63,7 +63,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): v
     const worker = field(request.body, 'worker') ?? '';
     const status = field(request.body, 'status');
     if (!/^[0-9a-f]{64}$/.test(worker) || (status !== 'approved' && status !== 'rejected')) return refuse(request, reply, 400, 'Give a worker hash and a status (approved or rejected).', renderMessagePage);
-    setWorkerStatus(ctx.db, worker, status, { reason: 'dashboard', now: ctx.now() });
+    await ctx.label.setWorkerStatus(worker, status, { reason: 'dashboard', now: ctx.now() });
     return reply.code(303).header('Location', `/admin?notice=${status}#workers`).send();
   });
 
@@ -72,10 +72,10 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): v
     const image = (field(request.body, 'image') ?? '').trim();
     const reason = (field(request.body, 'reason') ?? '').trim();
     if (image.length === 0 || image.length > 128 || reason.length === 0 || reason.length > 500) return refuse(request, reply, 400, 'Give an image id and a reason (at most 500 characters).', renderMessagePage);
-    const row = prepared(ctx.db, 'SELECT class_idx FROM images WHERE id = ?').get(image) as { class_idx: number } | undefined;
+    const row = await ctx.catalog.image(image);
     if (!row) return refuse(request, reply, 404, 'No image with that id in this workspace.', renderMessagePage);
-    blacklistImage(ctx.db, { imageId: image, reason, by: 'dashboard', now: ctx.now() });
-    const back = field(request.body, 'back') === 'class' ? `/admin/class/${row.class_idx}?notice=blacklisted` : '/admin?notice=blacklisted#blacklist';
+    await blacklistImage(ctx.sample, { imageId: image, reason, by: 'dashboard', now: ctx.now() });
+    const back = field(request.body, 'back') === 'class' ? `/admin/class/${row.classIdx}?notice=blacklisted` : '/admin?notice=blacklisted#blacklist';
     return reply.code(303).header('Location', back).send();
   });
 
@@ -86,7 +86,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): v
     const notice = NOTICES[field(request.query, 'notice') ?? ''];
     const progress = (await ctx.dashboard.get({ now: ctx.now(), minAnswers: ctx.minAnswers, classIdx: idx })).classes[0]!;
     return reply.header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(renderReviewPage({
-      cls, progress, images: reviewImages(ctx.db, idx, { minAnswers: ctx.minAnswers }), csrf: adminCsrf(), dedupReview: ctx.dedupPrefix,
+      cls, progress, images: await reviewImages(ctx, idx, { minAnswers: ctx.minAnswers }), csrf: adminCsrf(), dedupReview: ctx.dedupPrefix,
       ...(notice ? { notice } : {}),
     }));
   });
@@ -95,8 +95,8 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): v
     const notFound = () => reply.code(404).header('Cache-Control', 'no-store').type('text/plain; charset=utf-8').send('not found');
     const id = request.params.id;
     if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(id)) return notFound();
-    const row = prepared(ctx.db, 'SELECT display_path FROM images WHERE id = ?').get(id) as { display_path: string } | undefined;
-    const path = row ? storedImagePath(ctx.workspace.dir, row.display_path) : null;
+    const row = await ctx.catalog.image(id);
+    const path = row ? storedImagePath(ctx.workspace.dir, row.displayPath) : null;
     if (!path) return notFound();
     return reply.header('Cache-Control', 'private, max-age=3600').type('image/jpeg').send(await ctx.thumbnails.get(id, path));
   });

@@ -149,8 +149,8 @@ export function registerLabellerRoutes(app: FastifyInstance, ctx: ServerContext)
     const match = ctx.shown.get(scope, items.map((i) => i.itemToken)).find((s) => s.token === token);
     const imageId = match ? byItem.get(match.itemToken) : undefined;
     if (!imageId) return notFound();
-    const row = prepared(ctx.db, 'SELECT display_path FROM images WHERE id = ?').get(imageId) as { display_path: string } | undefined;
-    const path = row ? storedImagePath(ctx.workspace.dir, row.display_path) : null;
+    const row = await ctx.catalog.image(imageId);
+    const path = row ? storedImagePath(ctx.workspace.dir, row.displayPath) : null;
     if (!path) return notFound();
     const bytes = await ctx.thumbnails.get(imageId, path);
     return reply.header('Cache-Control', 'private, max-age=3600').type('image/jpeg').send(bytes);

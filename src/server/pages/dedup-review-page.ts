@@ -1,20 +1,13 @@
 /**
- * The review page, rendered on the server: one row per (candidate, neighbour) pair with both
+ * The near-duplicate review page (mounted by the server under /admin/dedup), rendered on the server: one row per (candidate, neighbour) pair with both
  * images side by side, the distances that put it in the queue, and its decision. Keyboard:
  * d = duplicate, n = not duplicate, ←/→ (or ↑/↓, j/k) = previous/next pair. Decisions are POSTed as
  * JSON to `<prefix>/decide`; the row updates in place and focus moves to the next pair.
  */
-import type { ReviewPair } from './types.ts';
+import { formatDistance, type ReviewPair } from '../../dedup/index.ts';
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
-}
-
-/** A distance for people: 4 significant digits, exponent for large values. */
-export function formatDistance(d: number): string {
-  if (d === 0) return '0';
-  if (Math.abs(d) >= 1e5 || Math.abs(d) < 1e-3) return d.toExponential(3);
-  return Number(d.toPrecision(4)).toString();
 }
 
 export interface ReviewPageInput {

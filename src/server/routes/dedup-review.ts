@@ -1,6 +1,7 @@
 /**
- * The review page as Fastify routes, mounted under `prefix` by `retest dedup review` (alone) or by
- * the labelling server's admin dashboard (which passes its own `reviewer` from the session):
+ * The near-duplicate review as routes of the one server, mounted under `prefix` (/admin/dedup)
+ * behind the admin guard, with the server's security headers, rate limits and origin checks
+ * (`retest serve`, and `retest dedup review` which starts the same server):
  *
  * - `GET  <prefix>/`            the page (HTML), `?offset=&limit=` pages through the queue
  * - `GET  <prefix>/pairs.json`  the queue as JSON (`{total, undecided, pairs}`)
@@ -11,12 +12,15 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { workspacePath, type Workspace } from '../workspace/index.ts';
-import { renderReviewPage } from './review-page.ts';
-import { recordDecision, reviewPairs } from './review-store.ts';
+import { recordDecision, reviewPairs, type DedupContext } from '../../dedup/index.ts';
+import { workspacePath, type Workspace } from '../../workspace/index.ts';
+import { errorJson } from '../http-errors.ts';
+import { renderReviewPage } from '../pages/dedup-review-page.ts';
 
 export interface DedupReviewOptions {
   workspace: Workspace;
+  /** The near-duplicate store with its sources. */
+  stores: DedupContext;
   /** URL prefix, e.g. '' or '/admin/dedup' (no trailing slash). */
   prefix: string;
   /** Who is deciding, per request (default: the constant `reviewerName`, else 'reviewer'). */
@@ -38,7 +42,7 @@ const CONTENT_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'im
 
 export async function registerDedupReview(app: FastifyInstance, options: DedupReviewOptions): Promise<void> {
   const prefix = options.prefix.replace(/\/+$/, '');
-  const db = options.workspace.db;
+  const ctx = options.stores;
   const reviewerOf = (request: FastifyRequest) => options.reviewer?.(request) ?? options.reviewerName ?? 'reviewer';
   const pairsOptions = options.top === undefined ? {} : { top: options.top };
 
@@ -46,7 +50,7 @@ export async function registerDedupReview(app: FastifyInstance, options: DedupRe
     const query = request.query as { offset?: string; limit?: string };
     const offset = Math.max(0, Number.parseInt(query.offset ?? '0', 10) || 0);
     const limit = Math.min(500, Math.max(1, Number.parseInt(query.limit ?? '100', 10) || 100));
-    const pairs = reviewPairs(db, pairsOptions);
+    const pairs = await reviewPairs(ctx, pairsOptions);
     const html = renderReviewPage({
       prefix,
       pairs: pairs.slice(offset, offset + limit),
@@ -61,7 +65,7 @@ export async function registerDedupReview(app: FastifyInstance, options: DedupRe
   if (prefix !== '') app.get(prefix, async (_request, reply) => reply.redirect(`${prefix}/`));
 
   app.get(`${prefix}/pairs.json`, async () => {
-    const pairs = reviewPairs(db, pairsOptions);
+    const pairs = await reviewPairs(ctx, pairsOptions);
     return { total: pairs.length, undecided: pairs.filter((p) => p.decision === null).length, pairs };
   });
 
@@ -69,35 +73,33 @@ export async function registerDedupReview(app: FastifyInstance, options: DedupRe
     // JSON only: a cross-site HTML form cannot send it without a CORS preflight (CSRF), even where
     // the host app also parses urlencoded forms.
     if (!/^application\/json\b/i.test(request.headers['content-type'] ?? '')) {
-      return reply.code(415).send({ error: 'usage', message: 'send the decision as application/json' });
+      return reply.code(415).send(errorJson(415, 'send the decision as application/json'));
     }
     const parsed = decisionSchema.safeParse(request.body);
     if (!parsed.success) {
-      return reply.code(400).send({ error: 'usage', message: 'bad decision', issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
+      return reply.code(400).send(errorJson(400, 'bad decision', { issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) }));
     }
-    const known = reviewPairs(db, pairsOptions).some(
+    const known = (await reviewPairs(ctx, pairsOptions)).some(
       (p) =>
         (p.candidateId === parsed.data.candidateId && p.neighbourSet === parsed.data.neighbourSet && p.neighbourId === parsed.data.neighbourId) ||
         (parsed.data.neighbourSet === 'workspace' && p.neighbourSet === 'workspace' && p.candidateId === parsed.data.neighbourId && p.neighbourId === parsed.data.candidateId),
     );
-    if (!known) return reply.code(404).send({ error: 'data', message: 'no such pair in the review queue' });
+    if (!known) return reply.code(404).send(errorJson(404, 'no such pair in the review queue'));
     const decidedAt = new Date().toISOString();
     const reviewer = reviewerOf(request);
-    recordDecision(db, { ...parsed.data, reviewer, now: decidedAt });
+    await recordDecision(ctx.store, { ...parsed.data, reviewer, now: decidedAt });
     return { ...parsed.data, reviewer, decidedAt };
   });
 
   app.get(`${prefix}/image`, async (request, reply) => {
     const path = (request.query as { path?: string }).path ?? '';
-    const listed =
-      db.prepare('SELECT 1 FROM images WHERE square_path = ? OR display_path = ? LIMIT 1').get(path, path) ??
-      db.prepare('SELECT 1 FROM dedup_neighbours WHERE neighbour_path = ? LIMIT 1').get(path);
-    if (!path || !listed) return reply.code(404).send({ error: 'data', message: 'no such image' });
+    const listed = path !== '' && ((await ctx.sources.isImagePath(path)) || (await ctx.store.isNeighbourPath(path)));
+    if (!path || !listed) return reply.code(404).send(errorJson(404, 'no such image'));
     try {
       const bytes = readFileSync(workspacePath(options.workspace, path));
       return reply.type(CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream').header('cache-control', 'private, max-age=3600').send(bytes);
     } catch {
-      return reply.code(404).send({ error: 'io', message: 'image file missing' });
+      return reply.code(404).send(errorJson(404, 'image file missing'));
     }
   });
 }

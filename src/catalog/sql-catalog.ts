@@ -1,0 +1,111 @@
+/**
+ * The image catalog (`ImageCatalog`, ./types.ts) in portable SQL over the database port: the only
+ * file with SQL on the `classes`, `images` and `ingest_failures` tables (schema in ./schema.ts).
+ */
+import type { ClassDef } from '../classes/index.ts';
+import { dataError } from '../core/index.ts';
+import type { SqlDatabase, SqlRow } from '../store/index.ts';
+import type { CandidateImage, CatalogCounts, CatalogImage, ImageCatalog, IngestFailure } from './types.ts';
+
+const IMAGE_COLUMNS = `id, role, class_idx AS "classIdx", source, source_id AS "sourceId", url, keyword, sha256,
+  exact_duplicate_of AS "exactDuplicateOf", original_path AS "originalPath", display_path AS "displayPath",
+  square_path AS "squarePath", width, height, created_at AS "createdAt"`;
+
+/** Most ids bound in one `IN (…)` list. */
+const IDS_PER_QUERY = 500;
+
+interface ClassRow extends SqlRow { idx: number; id: string; names: string; definition: string; urls: string; similar: string; hypernyms: string; hypernym_names: string }
+
+/** The catalog on a migrated workspace database (the database stays open: the workspace owns it). */
+export function createImageCatalog(db: SqlDatabase): ImageCatalog {
+  return new SqlImageCatalog(db);
+}
+
+class SqlImageCatalog implements ImageCatalog {
+  constructor(private readonly db: SqlDatabase) {}
+
+  get backend() {
+    return this.db.dialect;
+  }
+
+  get location() {
+    return this.db.location;
+  }
+
+  async addClasses(classes: readonly ClassDef[]): Promise<void> {
+    await this.db.insertMany(
+      'classes',
+      ['idx', 'id', 'names', 'definition', 'urls', '"similar"', 'hypernyms', 'hypernym_names'],
+      classes.map((c) => [c.index, c.id, JSON.stringify(c.names), c.definition, JSON.stringify(c.urls), JSON.stringify(c.similar), JSON.stringify(c.hypernyms), JSON.stringify(c.hypernymNames ?? [])]),
+    );
+  }
+
+  async classes(): Promise<ClassDef[]> {
+    const rows = await this.db.all<ClassRow>('SELECT idx, id, names, definition, urls, "similar", hypernyms, hypernym_names FROM classes ORDER BY idx');
+    return rows.map((r, i) => {
+      if (r.idx !== i) throw dataError('the classes table has a gap in its indices', { file: this.db.location, record: i, field: 'idx', expected: String(i), received: String(r.idx) });
+      return { index: r.idx, id: r.id, names: JSON.parse(r.names), definition: r.definition, urls: JSON.parse(r.urls), similar: JSON.parse(r.similar), hypernyms: JSON.parse(r.hypernyms), hypernymNames: JSON.parse(r.hypernym_names) };
+    });
+  }
+
+  async candidates(): Promise<CandidateImage[]> {
+    const rows = await this.db.all<CandidateImage & SqlRow>(`SELECT id AS "imageId", class_idx AS "classIdx", exact_duplicate_of AS "exactDuplicateOf"
+      FROM images WHERE role = 'candidate'`);
+    // Sorted here, not by the database's collation (a PostgreSQL locale would order ids differently).
+    return rows.sort((a, b) => a.classIdx - b.classIdx || byCodeUnit(a.imageId, b.imageId));
+  }
+
+  async images(ids: readonly string[]): Promise<CatalogImage[]> {
+    const out: CatalogImage[] = [];
+    const unique = [...new Set(ids)];
+    for (let start = 0; start < unique.length; start += IDS_PER_QUERY) {
+      const chunk = unique.slice(start, start + IDS_PER_QUERY);
+      out.push(...await this.db.all<CatalogImage & SqlRow>(`SELECT ${IMAGE_COLUMNS} FROM images WHERE id IN (${chunk.map(() => '?').join(', ')})`, chunk));
+    }
+    return out.sort((a, b) => byCodeUnit(a.id, b.id));
+  }
+
+  async list(): Promise<CatalogImage[]> {
+    return (await this.db.all<CatalogImage & SqlRow>(`SELECT ${IMAGE_COLUMNS} FROM images`)).sort((a, b) => byCodeUnit(a.id, b.id));
+  }
+
+  async hasPath(path: string): Promise<boolean> {
+    return (await this.db.get('SELECT 1 AS one FROM images WHERE square_path = ? OR display_path = ? LIMIT 1', [path, path])) !== undefined;
+  }
+
+  async image(id: string): Promise<CatalogImage | undefined> {
+    return this.db.get<CatalogImage & SqlRow>(`SELECT ${IMAGE_COLUMNS} FROM images WHERE id = ?`, [id]);
+  }
+
+  async missing(ids: readonly string[]): Promise<string[]> {
+    const found = new Set((await this.images(ids)).map((im) => im.id));
+    return ids.filter((id) => !found.has(id));
+  }
+
+  async counts(): Promise<CatalogCounts> {
+    const byRoleAndClass = await this.db.all<CatalogCounts['byRoleAndClass'][number] & SqlRow>('SELECT role, class_idx AS "classIdx", COUNT(*) AS n FROM images GROUP BY role, class_idx');
+    const distinct = await this.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM images WHERE role = 'candidate' AND exact_duplicate_of IS NULL");
+    const open = await this.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM (SELECT DISTINCT source, source_id FROM ingest_failures f WHERE NOT EXISTS (SELECT 1 FROM images i WHERE i.source = f.source AND i.source_id = f.source_id)) open_failures');
+    return {
+      byRoleAndClass: byRoleAndClass.sort((a, b) => byCodeUnit(a.role, b.role) || a.classIdx - b.classIdx),
+      distinctCandidates: distinct?.n ?? 0,
+      openFailures: open?.n ?? 0,
+    };
+  }
+
+  async ingestFailures(limit: number): Promise<IngestFailure[]> {
+    return this.db.all<IngestFailure & SqlRow>(
+      'SELECT source, source_id AS "sourceId", class_idx AS "classIdx", url_or_path AS "urlOrPath", reason, at FROM ingest_failures ORDER BY id DESC LIMIT ?',
+      [limit],
+    );
+  }
+
+  async referenceIds(classIdx: number, limit: number): Promise<string[]> {
+    const rows = await this.db.all<{ id: string }>("SELECT id FROM images WHERE class_idx = ? AND role = 'reference' ORDER BY id LIMIT ?", [classIdx, limit]);
+    return rows.map((r) => r.id);
+  }
+}
+
+function byCodeUnit(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

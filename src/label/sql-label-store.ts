@@ -1,0 +1,268 @@
+/**
+ * The labelling stage's store (`LabelStore`, ./types.ts) in portable SQL over the database port, on
+ * SQLite and PostgreSQL alike. The live counts (`tasks.live_count`) are kept by the database
+ * (label-002: SQLite triggers, PL/pgSQL trigger functions on PostgreSQL), so every write here only
+ * changes assignments and workers. Claims on PostgreSQL lock the task they take with
+ * `FOR UPDATE OF t SKIP LOCKED`: a concurrent claimer passes over it to the next task instead of
+ * waiting, and re-reads `live_count` once the lock is released, so no task gets more than N.
+ */
+import { usageError } from '../core/index.ts';
+import type { SqlDatabase, SqlExecutor, SqlRow, SqlValue } from '../store/index.ts';
+import { LabelError } from './errors.ts';
+import { randomToken } from './ids.ts';
+import { addSeconds, toIso } from './time.ts';
+import type {
+  AssignmentStatus, ClaimOptions, FrequencyOptions, SelectionFrequency, ClaimedAssignment, ClaimedItem, Instant, LabelProgress, LabelStore, NewTask, SubmitOptions, SubmitResult, TaskKind,
+} from './types.ts';
+
+const LIVE = "('open', 'submitted', 'approved')";
+
+/** The label store on a migrated workspace database (the database stays open: the workspace owns it). */
+export function createLabelStore(db: SqlDatabase): LabelStore {
+  return new SqlLabelStore(db);
+}
+
+interface TaskRow extends SqlRow { id: string; seq: number; class_idx: number; kind: TaskKind }
+interface AssignmentRow extends SqlRow { id: string; task_id: string; worker_hash: string; status: AssignmentStatus; expires_at: string | null }
+
+class SqlLabelStore implements LabelStore {
+  constructor(private readonly db: SqlDatabase) {}
+
+  get backend() {
+    return this.db.dialect;
+  }
+
+  get location() {
+    return this.db.location;
+  }
+
+  async addTasks(tasks: readonly NewTask[]): Promise<number> {
+    if (tasks.length === 0) return 0;
+    return this.db.transaction(async (tx) => {
+      await tx.insertMany('tasks', ['id', 'seq', 'class_idx', 'kind', 'assignments_wanted', 'batch', 'created_at'],
+        tasks.map((t) => [t.id, t.seq, t.classIdx, t.kind, t.assignmentsWanted, t.batch, t.createdAt]));
+      await tx.insertMany('task_items', ['task_id', 'position', 'image_id', 'role', 'token'],
+        tasks.flatMap((t) => t.items.map((item, position) => [t.id, position, item.imageId, item.role, item.token] as SqlValue[])));
+      return tasks.length;
+    });
+  }
+
+  async expireLapsed(now: Instant): Promise<number> {
+    return expire(this.db, toIso(now));
+  }
+
+  async claim(options: ClaimOptions): Promise<ClaimedAssignment | null> {
+    if (!Number.isFinite(options.ttlSeconds) || options.ttlSeconds <= 0) {
+      throw usageError('ttlSeconds must be a positive number', { field: 'ttlSeconds', received: String(options.ttlSeconds) });
+    }
+    if (options.assignmentsPerTask !== undefined && (!Number.isInteger(options.assignmentsPerTask) || options.assignmentsPerTask < 1)) {
+      throw usageError('assignmentsPerTask must be a positive integer', { field: 'assignmentsPerTask', received: String(options.assignmentsPerTask) });
+    }
+    const now = toIso(options.now);
+    const source = options.source ?? 'web';
+    return this.db.transaction(async (tx) => {
+      const worker = await tx.get<{ status: string }>('SELECT status FROM label_workers WHERE worker_hash = ?', [options.workerHash]);
+      if (worker?.status === 'rejected') throw new LabelError('worker-rejected', 'this worker was rejected and gets no more tasks', { record: options.workerHash });
+      await expire(tx, now);
+
+      const filters: string[] = [];
+      const params: SqlValue[] = [];
+      if (options.kind !== undefined) { filters.push('t.kind = ?'); params.push(options.kind); }
+      if (options.classIdx !== undefined) { filters.push('t.class_idx = ?'); params.push(options.classIdx); }
+      if (options.batch !== undefined) { filters.push('t.batch = ?'); params.push(options.batch); }
+      const where = filters.length ? `AND ${filters.join(' AND ')}` : '';
+
+      const own = await tx.get<{ id: string; task_id: string; claimed_at: string; expires_at: string; class_idx: number; kind: TaskKind }>(
+        `SELECT a.id, a.task_id, a.claimed_at, a.expires_at, t.class_idx, t.kind FROM assignments a JOIN tasks t ON t.id = a.task_id
+         WHERE a.worker_hash = ? AND a.status = 'open' ${where} ORDER BY a.claimed_at, t.seq LIMIT 1`, [options.workerHash, ...params]);
+      if (own) {
+        return { assignmentId: own.id, taskId: own.task_id, classIdx: own.class_idx, kind: own.kind, claimedAt: own.claimed_at, expiresAt: own.expires_at, resumed: true, items: await itemsOf(tx, own.task_id) };
+      }
+
+      const mine = "NOT EXISTS (SELECT 1 FROM assignments mine WHERE mine.task_id = t.id AND mine.worker_hash = ? AND mine.status <> 'expired')";
+      const full = options.assignmentsPerTask === undefined ? 't.live_count < t.assignments_wanted' : 't.live_count < ?';
+      const select = `SELECT t.id, t.seq, t.class_idx, t.kind FROM tasks t WHERE ${full} AND ${mine} ${where} ORDER BY t.seq LIMIT 1`;
+      const selectParams = [...(options.assignmentsPerTask === undefined ? [] : [options.assignmentsPerTask]), options.workerHash, ...params];
+      const task = await nextTask(tx, select, selectParams);
+      if (!task) return null;
+
+      const expiresAt = addSeconds(now, options.ttlSeconds);
+      const lapsed = await tx.get<{ id: string }>("SELECT id FROM assignments WHERE task_id = ? AND worker_hash = ? AND status = 'expired'", [task.id, options.workerHash]);
+      let assignmentId: string;
+      if (lapsed) {
+        // The worker let an earlier claim on this task lapse: reopen that row (UNIQUE(task, worker)).
+        assignmentId = lapsed.id;
+        await tx.run("UPDATE assignments SET status = 'open', source = ?, claimed_at = ?, expires_at = ?, submitted_at = NULL WHERE id = ?", [source, now, expiresAt, assignmentId]);
+      } else {
+        assignmentId = randomToken();
+        await tx.run("INSERT INTO assignments (id, task_id, worker_hash, status, source, claimed_at, expires_at) VALUES (?, ?, ?, 'open', ?, ?, ?)",
+          [assignmentId, task.id, options.workerHash, source, now, expiresAt]);
+      }
+      return { assignmentId, taskId: task.id, classIdx: task.class_idx, kind: task.kind, claimedAt: now, expiresAt, resumed: false, items: await itemsOf(tx, task.id) };
+    });
+  }
+
+  async submit(options: SubmitOptions): Promise<SubmitResult> {
+    if ((options.selectedTokens === undefined) === (options.selectedImageIds === undefined)) {
+      throw usageError('give exactly one of selectedTokens and selectedImageIds', { field: 'selectedTokens' });
+    }
+    const now = toIso(options.now);
+    const result = await this.db.transaction(async (tx): Promise<SubmitResult | undefined> => {
+      const lock = tx.dialect === 'postgres' ? 'FOR UPDATE' : '';
+      const a = await tx.get<AssignmentRow>(`SELECT id, task_id, worker_hash, status, expires_at FROM assignments WHERE id = ? ${lock}`, [options.assignmentId]);
+      if (!a) throw new LabelError('not-found', 'no such assignment', { record: options.assignmentId, hint: 'claim a task first' });
+      if (a.worker_hash !== options.workerHash) throw new LabelError('not-owner', 'this assignment was claimed by another worker', { record: options.assignmentId });
+      if (a.status === 'submitted' || a.status === 'approved') {
+        const counts = await tx.get<{ n: number; s: number }>('SELECT COUNT(*) AS n, COALESCE(SUM(selected), 0) AS s FROM answers WHERE assignment_id = ?', [a.id]);
+        return { assignmentId: a.id, status: a.status, answers: counts!.n, selected: counts!.s, repeated: true };
+      }
+      if (a.status === 'rejected') throw new LabelError('rejected', 'this assignment was rejected', { record: a.id });
+      const worker = await tx.get<{ status: string }>('SELECT status FROM label_workers WHERE worker_hash = ?', [a.worker_hash]);
+      if (worker?.status === 'rejected') throw new LabelError('worker-rejected', 'this worker was rejected', { record: a.id });
+      if (a.status === 'expired' || (a.expires_at !== null && a.expires_at <= now)) {
+        if (a.status === 'open') await tx.run("UPDATE assignments SET status = 'expired' WHERE id = ?", [a.id]);
+        return undefined; // committed: the lapse is recorded, then refused below
+      }
+      const items = await tx.all<{ image_id: string; token: string }>('SELECT image_id, token FROM task_items WHERE task_id = ? ORDER BY position', [a.task_id]);
+      const selected = selection(a.task_id, items, options);
+      await tx.insertMany('answers', ['assignment_id', 'image_id', 'selected'], items.map((i) => [a.id, i.image_id, selected.has(i.image_id) ? 1 : 0]));
+      await tx.run("UPDATE assignments SET status = 'submitted', submitted_at = ? WHERE id = ?", [now, a.id]);
+      return { assignmentId: a.id, status: 'submitted', answers: items.length, selected: selected.size, repeated: false };
+    });
+    if (result === undefined) {
+      throw new LabelError('expired', 'the claim on this assignment lapsed before it was submitted', { record: options.assignmentId, hint: 'claim a new task' });
+    }
+    return result;
+  }
+
+  async itemByToken(token: string): Promise<{ taskId: string; imageId: string; position: number } | undefined> {
+    const row = await this.db.get<{ task_id: string; image_id: string; position: number }>('SELECT task_id, image_id, position FROM task_items WHERE token = ?', [token]);
+    return row ? { taskId: row.task_id, imageId: row.image_id, position: row.position } : undefined;
+  }
+
+  async setWorkerStatus(workerHash: string, status: 'approved' | 'rejected', options: { reason?: string; now?: Instant } = {}): Promise<void> {
+    if (status !== 'approved' && status !== 'rejected') throw usageError('status must be approved or rejected', { field: 'status', received: String(status) });
+    await this.db.run(`INSERT INTO label_workers (worker_hash, status, reason, updated_at) VALUES (?, ?, ?, ?)
+                       ON CONFLICT (worker_hash) DO UPDATE SET status = excluded.status, reason = excluded.reason, updated_at = excluded.updated_at`,
+      [workerHash, status, options.reason ?? null, toIso(options.now ?? new Date())]);
+  }
+
+  async setAssignmentStatus(ids: readonly string[], status: 'approved' | 'rejected'): Promise<{ changed: number; skipped: string[] }> {
+    if (status !== 'approved' && status !== 'rejected') throw usageError('status must be approved or rejected', { field: 'status', received: String(status) });
+    return this.db.transaction(async (tx) => {
+      let changed = 0;
+      const skipped: string[] = [];
+      for (const id of ids) {
+        const n = (await tx.run("UPDATE assignments SET status = ? WHERE id = ? AND status IN ('submitted', 'approved', 'rejected')", [status, id])).changes;
+        if (n === 0) skipped.push(id);
+        changed += n;
+      }
+      return { changed, skipped };
+    });
+  }
+
+  async liveCounts(): Promise<Map<string, number>> {
+    const rows = await this.db.all<{ id: string; n: number }>('SELECT id, live_count AS n FROM tasks ORDER BY seq');
+    return new Map(rows.map((r) => [r.id, r.n]));
+  }
+
+  async countLive(): Promise<Map<string, number>> {
+    const rows = await this.db.all<{ id: string; n: number }>(
+      `SELECT t.id, (SELECT COUNT(*) FROM assignments a LEFT JOIN label_workers w ON w.worker_hash = a.worker_hash
+                     WHERE a.task_id = t.id AND a.status IN ${LIVE} AND (w.status IS NULL OR w.status <> 'rejected')) AS n
+       FROM tasks t ORDER BY t.seq`);
+    return new Map(rows.map((r) => [r.id, r.n]));
+  }
+
+  async frequencies(options: FrequencyOptions = {}): Promise<SelectionFrequency[]> {
+    const minAnswers = options.minAnswers ?? 10;
+    const params: SqlValue[] = [];
+    let classFilter = '';
+    if (options.classIdx !== undefined) { classFilter = 'AND a.task_id IN (SELECT id FROM tasks WHERE class_idx = ?)'; params.push(options.classIdx); }
+    // Counts per (task, image) first, then per (class, image), as selectionFrequencies; CASE instead of SQLite's boolean MAX, sums cast to integers.
+    const rows = await this.db.all<{ imageId: string; classIdx: number; asCandidate: number; asPositive: number; answers: number; selected: number }>(
+      `WITH per AS (
+         SELECT a.task_id AS task_id, an.image_id AS image_id, COUNT(*) AS n, SUM(an.selected) AS s
+         FROM assignments a
+         LEFT JOIN label_workers w ON w.worker_hash = a.worker_hash
+         JOIN answers an ON an.assignment_id = a.id
+         WHERE a.status IN ('submitted', 'approved') AND (w.status IS NULL OR w.status <> 'rejected') ${classFilter}
+         GROUP BY a.task_id, an.image_id)
+       SELECT ti.image_id AS "imageId", t.class_idx AS "classIdx",
+              MAX(CASE WHEN ti.role = 'candidate' THEN 1 ELSE 0 END) AS "asCandidate",
+              MAX(CASE WHEN ti.role = 'positive' THEN 1 ELSE 0 END) AS "asPositive",
+              CAST(SUM(per.n) AS BIGINT) AS answers, CAST(SUM(per.s) AS BIGINT) AS selected
+       FROM per
+       JOIN task_items ti ON ti.task_id = per.task_id AND ti.image_id = per.image_id
+       JOIN tasks t ON t.id = per.task_id
+       GROUP BY t.class_idx, ti.image_id
+       HAVING SUM(per.n) >= ?`, [...params, minAnswers]);
+    // Sorted here: PostgreSQL's text order follows its collation, SQLite's is by code point.
+    rows.sort((a, b) => a.classIdx - b.classIdx || (a.imageId < b.imageId ? -1 : a.imageId > b.imageId ? 1 : 0));
+    const out: SelectionFrequency[] = [];
+    for (const r of rows) {
+      const role = r.asCandidate ? 'candidate' : r.asPositive ? 'reference' : 'negative';
+      if (role === 'negative' && !options.includeNegatives) continue;
+      out.push({ imageId: r.imageId, classIdx: r.classIdx, role, answers: r.answers, selected: r.selected, frequency: r.answers > 0 ? r.selected / r.answers : 0 });
+    }
+    return out;
+  }
+
+  async progress(): Promise<LabelProgress> {
+    return this.db.transaction(async (tx) => {
+      const tasks = await tx.get<{ n: number; full_tasks: number }>('SELECT COUNT(*) AS n, COALESCE(SUM(CASE WHEN live_count >= assignments_wanted THEN 1 ELSE 0 END), 0) AS full_tasks FROM tasks');
+      const assignments: Record<AssignmentStatus, number> = { open: 0, submitted: 0, approved: 0, rejected: 0, expired: 0 };
+      for (const r of await tx.all<{ status: AssignmentStatus; n: number }>('SELECT status, COUNT(*) AS n FROM assignments GROUP BY status')) assignments[r.status] = r.n;
+      const answers = await tx.get<{ n: number }>('SELECT COUNT(*) AS n FROM answers');
+      const workers = { approved: 0, rejected: 0 };
+      for (const r of await tx.all<{ status: 'approved' | 'rejected'; n: number }>('SELECT status, COUNT(*) AS n FROM label_workers GROUP BY status')) workers[r.status] = r.n;
+      return { tasks: tasks!.n, fullTasks: tasks!.full_tasks, assignments, answers: answers!.n, workers };
+    }, { mode: 'read' });
+  }
+}
+
+/**
+ * The task a claim takes. SQLite: the first row (the write lock is held already). PostgreSQL: the
+ * first row no other claimer holds (`SKIP LOCKED`); when every candidate is held, a claim must not
+ * answer "no work" while a held task may still have a slot once its claimer commits, so it waits
+ * for the first candidate's lock (plain `FOR UPDATE`, which re-reads the row's live count), and
+ * tries again while an unlocked read still sees a candidate.
+ */
+async function nextTask(tx: SqlExecutor, select: string, params: readonly SqlValue[]): Promise<TaskRow | undefined> {
+  if (tx.dialect !== 'postgres') return tx.get<TaskRow>(select, params);
+  for (;;) {
+    const free = await tx.get<TaskRow>(`${select} FOR UPDATE OF t SKIP LOCKED`, params);
+    if (free) return free;
+    if (!(await tx.get<TaskRow>(select, params))) return undefined;
+    const waited = await tx.get<TaskRow>(`${select} FOR UPDATE OF t`, params);
+    if (waited) return waited;
+  }
+}
+
+async function expire(ex: SqlExecutor, nowIso: string): Promise<number> {
+  return (await ex.run("UPDATE assignments SET status = 'expired' WHERE status = 'open' AND expires_at IS NOT NULL AND expires_at <= ?", [nowIso])).changes;
+}
+
+async function itemsOf(ex: SqlExecutor, taskId: string): Promise<ClaimedItem[]> {
+  return ex.all<ClaimedItem & SqlRow>('SELECT position, token FROM task_items WHERE task_id = ? ORDER BY position', [taskId]);
+}
+
+/** The selected image ids, checked against the task's items (as `resolveSelection`). */
+function selection(taskId: string, items: readonly { image_id: string; token: string }[], options: SubmitOptions): Set<string> {
+  const selected = new Set<string>();
+  if (options.selectedTokens !== undefined) {
+    const byToken = new Map(items.map((i) => [i.token, i.image_id]));
+    for (const token of options.selectedTokens) {
+      const id = byToken.get(token);
+      if (id === undefined) throw new LabelError('bad-item', 'a selected token is not an item of this task', { record: taskId, field: 'selected', received: JSON.stringify(token) });
+      selected.add(id);
+    }
+  } else {
+    const ids = new Set(items.map((i) => i.image_id));
+    for (const id of options.selectedImageIds ?? []) {
+      if (!ids.has(id)) throw new LabelError('bad-item', 'a selected image is not an item of this task', { record: taskId, field: 'selected', received: JSON.stringify(id) });
+      selected.add(id);
+    }
+  }
+  return selected;
+}
