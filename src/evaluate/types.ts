@@ -2,7 +2,7 @@
  * Contracts of the evaluation stage: how a model wants its input, and what a run reports.
  */
 import type { Interpolation } from '../formats/index.ts';
-import type { Resampler } from '../preprocess/index.ts';
+import type { CropMode, Resampler } from '../preprocess/index.ts';
 
 /** Everything needed to turn an image into the model's input tensor and read its output. */
 export interface ModelSpec {
@@ -31,6 +31,8 @@ export interface ModelSpec {
   resize: number | null;
   /** Fraction of the resized image kept by the crop (0.875 = 256 → 224); used when `resize` is null. */
   cropPct: number | null;
+  /** How the crop is cut (timm's crop_mode): `center` (torchvision's Resize + CenterCrop, the default), `squash` or `border` (see src/preprocess/crop-geometry.ts). */
+  cropMode: CropMode;
   /** Resampling filter, Pillow's names. */
   interpolation: Interpolation;
   /** Which resampler resizes images: `pillow` (byte-identical to torchvision on Pillow, the default) or `libvips` (sharp's resize, approximate). */
