@@ -21,7 +21,7 @@ export function register(program: Command, app: App): void {
     .command('eval')
     .summary('run an ONNX classifier on a test set and store every prediction')
     .description(
-      'Runs ONNX classifiers on test sets (names like cifar10-test, or paths to a .bin file, an NPY\n' +
+      'Runs an ONNX classifier on a test set (a name like cifar10-test, or a path to a .bin file, an NPY\n' +
         'pair or a class-folder tree) and stores the top-5 classes of every image in the results store.\n' +
         'Several --model and --dataset values (globs too) make a matrix: each (model, test set) is its own\n' +
         'run, and models that crop alike share one decode and crop per image.\n' +
