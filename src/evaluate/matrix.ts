@@ -391,8 +391,12 @@ export async function evaluateShard(input: {
     if (!input.model) await model.session.release();
     if (pool) await (await pool.catch(() => null))?.close();
   }
-  const finished = (await store.doneIndices(run.id)).size === dataset.images.length && (await store.runStatus(run.id)) === 'running';
-  if (finished) await store.finishRun(run.id, null);
+  // One transaction: of two shards ending at once, one marks the run done.
+  const finished = await store.transaction(async (tx) => {
+    if ((await tx.runStatus(run.id)) !== 'running' || (await tx.doneIndices(run.id)).size !== dataset.images.length) return false;
+    await tx.finishRun(run.id, null);
+    return true;
+  });
   return { runId: run.id, written: todo.length, skipped, finished, provider: model.session.provider };
 }
 
