@@ -19,7 +19,7 @@
  * Options: --images N (generated JPEGs, default 2000), --repeat R (photo list repeats, default 10),
  * --rounds K (paired rounds, default 3), --batch-size B (default 128),
  * --only cifar,files,photos,matrix-cifar,matrix-jpeg, --quick (matrix sections on 2,000 CIFAR images
- * and 300 JPEGs), --json.
+ * and 300 JPEGs; --rounds applies to them too), --json.
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
@@ -267,10 +267,12 @@ async function matrixVsSeparate(label: string, dataset: EvalDataset, modelPaths:
   const predictions = dataset.images.length * modelPaths.length;
   const pairs: { matrix: number; separate: number; matrixCpu: number; separateCpu: number }[] = [];
   for (let round = 0; round < rounds; round++) {
-    const separate = await timed(async (store) => {
+    const runSeparate = () => timed(async (store) => {
       for (const modelPath of modelPaths) await evaluate({ store, dataset, modelPath, options: { batchSize, threads } });
     });
-    const matrix = await timed((store) => evaluateMatrix({ store, datasets: [dataset], models: modelPaths.map((path) => ({ path })), options: { batchSize, threads } }));
+    const runMatrix = () => timed((store) => evaluateMatrix({ store, datasets: [dataset], models: modelPaths.map((path) => ({ path })), options: { batchSize, threads } }));
+    // Alternate which goes first, so that a drift in the machine's load favours neither.
+    const [separate, matrix] = round % 2 === 0 ? [await runSeparate(), await runMatrix()] : await runMatrix().then(async (m) => [await runSeparate(), m] as const);
     const pair = { matrix: predictions / matrix.seconds, separate: predictions / separate.seconds, matrixCpu: (1000 * matrix.cpuSeconds) / predictions, separateCpu: (1000 * separate.cpuSeconds) / predictions };
     pairs.push(pair);
     log(`  ${label} round ${round + 1}: matrix ${pair.matrix.toFixed(0)} images·models/s (${pair.matrixCpu.toFixed(2)} ms CPU each), separate ${pair.separate.toFixed(0)} (${pair.separateCpu.toFixed(2)} ms) → ${(pair.matrix / pair.separate).toFixed(2)}× (CPU ${(pair.separateCpu / pair.matrixCpu).toFixed(2)}×)`);
@@ -339,7 +341,7 @@ const files = runs('files') ? await generatedSection(Number(values.images)) : nu
 if (files) log(describePipeline(`Generated JPEGs (MobileNetV2 224², ${files.images} images)`, files));
 const photos = runs('photos') ? await photosSection(Number(values.repeat), Number(values.rounds)) : null;
 if (photos) log(describePipeline(`Real ImageNet photos (100 × ${values.repeat} = ${photos.images} images, MobileNetV2 224²)`, photos));
-const matrixRounds = values.quick ? 1 : Number(values.rounds);
+const matrixRounds = Number(values.rounds);
 const matrixCifar = runs('matrix-cifar') ? await matrixCifarSection(values.quick ? 2000 : 10_000, matrixRounds) : null;
 if (matrixCifar) log(`Matrix, CIFAR (${matrixCifar.models} models × ${matrixCifar.images} images): one matrix ${matrixCifar.matrix_images_models_per_s.toFixed(0)} images·models/s vs ${matrixCifar.models} separate evals ${matrixCifar.separate_images_models_per_s.toFixed(0)} → ${matrixCifar.ratio.toFixed(2)}× (goal ≥ 1.0×); CPU per prediction ${matrixCifar.matrix_cpu_ms.toFixed(2)} vs ${matrixCifar.separate_cpu_ms.toFixed(2)} ms → ${matrixCifar.cpu_ratio.toFixed(2)}×`);
 const matrixJpeg = runs('matrix-jpeg') ? await matrixJpegSection(values.quick ? 300 : Number(values.images), matrixRounds) : null;
