@@ -10,21 +10,29 @@
  *    greyscale…), listed 10 times. retest eval (Pillow-exact, the default) vs `--resampler libvips`
  *    (goal: ≥ 0.8×) and vs a bare sharp + onnxruntime loop, in paired rounds.
  *
+ * 4. Matrix, CIFAR (`matrix-cifar`): the six CIFAR-10 models × test_batch_jpeg10000.bin as one
+ *    `evaluateMatrix` vs six separate evaluations, in images·models/s. Goal ≥ 1.0×.
+ * 5. Matrix, JPEGs (`matrix-jpeg`): three models sharing one 224² preprocessing (MobileNetV2 under
+ *    three names) × the 2,000 generated JPEGs as one matrix (one decode per image) vs three
+ *    separate evaluations (three decodes per image). Goal ≥ 2×.
+ *
  * Options: --images N (generated JPEGs, default 2000), --repeat R (photo list repeats, default 10),
- * --rounds K (paired rounds, default 3), --batch-size B (default 128), --only cifar,files,photos, --json.
+ * --rounds K (paired rounds, default 3), --batch-size B (default 128),
+ * --only cifar,files,photos,matrix-cifar,matrix-jpeg, --quick (matrix sections on 2,000 CIFAR images
+ * and 300 JPEGs; --rounds applies to them too), --json.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createRng } from '../src/core/rng.ts';
-import { evaluate, loadModel, startCropPool, writeImageToTensor, type EvalDataset } from '../src/evaluate/index.ts';
+import { evaluate, evaluateMatrix, loadModel, startCropPool, writeImageToTensor, type EvalDataset } from '../src/evaluate/index.ts';
 import type { CropSpec, Resampler } from '../src/preprocess/index.ts';
 import { readCifarBin } from '../src/formats/cifar-bin.ts';
 import { encodeJpeg, resizeShorterCenterCrop, resizeExact } from '../src/formats/image-io.ts';
 import { openResultsStore } from '../src/app/results.ts';
 
-const { values } = parseArgs({ options: { images: { type: 'string', default: '2000' }, repeat: { type: 'string', default: '10' }, 'batch-size': { type: 'string', default: '128' }, rounds: { type: 'string', default: '3' }, only: { type: 'string' }, json: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, images: { type: 'string', default: '2000' }, repeat: { type: 'string', default: '10' }, 'batch-size': { type: 'string', default: '128' }, rounds: { type: 'string', default: '3' }, only: { type: 'string' }, json: { type: 'boolean', default: false } } });
 const runs = (section: string) => !values.only || values.only.split(',').includes(section);
 const shared = resolve(process.env.RETEST_SHARED ?? join(import.meta.dirname, '..', '..', 'shared'));
 const batchSize = Number(values['batch-size']);
@@ -237,6 +245,89 @@ async function photosSection(repeat: number, rounds: number) {
   return pipelineSection(files, rounds);
 }
 
+/** One timed evaluation into a fresh store: seconds. */
+async function timed(fn: (store: Awaited<ReturnType<typeof openResultsStore>>) => Promise<unknown>): Promise<{ seconds: number; cpuSeconds: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'retest-bench-matrix-'));
+  const store = await openResultsStore(join(dir, 'r.db'));
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  await fn(store);
+  const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+  return { seconds, cpuSeconds: (used.user + used.system) / 1e6 };
+}
+
+/**
+ * One matrix vs the same cells as separate evaluations (each its own `evaluate`, as separate
+ * `retest eval` commands would be, minus process start-up), alternating, median pair of `rounds`.
+ */
+async function matrixVsSeparate(label: string, dataset: EvalDataset, modelPaths: string[], rounds: number) {
+  const predictions = dataset.images.length * modelPaths.length;
+  const pairs: { matrix: number; separate: number; matrixCpu: number; separateCpu: number }[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const runSeparate = () => timed(async (store) => {
+      for (const modelPath of modelPaths) await evaluate({ store, dataset, modelPath, options: { batchSize, threads } });
+    });
+    const runMatrix = () => timed((store) => evaluateMatrix({ store, datasets: [dataset], models: modelPaths.map((path) => ({ path })), options: { batchSize, threads } }));
+    // Alternate which goes first, so that a drift in the machine's load favours neither.
+    const [separate, matrix] = round % 2 === 0 ? [await runSeparate(), await runMatrix()] : await runMatrix().then(async (m) => [await runSeparate(), m] as const);
+    const pair = { matrix: predictions / matrix.seconds, separate: predictions / separate.seconds, matrixCpu: (1000 * matrix.cpuSeconds) / predictions, separateCpu: (1000 * separate.cpuSeconds) / predictions };
+    pairs.push(pair);
+    log(`  ${label} round ${round + 1}: matrix ${pair.matrix.toFixed(0)} images·models/s (${pair.matrixCpu.toFixed(2)} ms CPU each), separate ${pair.separate.toFixed(0)} (${pair.separateCpu.toFixed(2)} ms) → ${(pair.matrix / pair.separate).toFixed(2)}× (CPU ${(pair.separateCpu / pair.matrixCpu).toFixed(2)}×)`);
+  }
+  pairs.sort((a, b) => a.matrix / a.separate - b.matrix / b.separate);
+  const median = pairs[Math.floor(pairs.length / 2)]!;
+  return {
+    images: dataset.images.length, models: modelPaths.length, rounds,
+    matrix_images_models_per_s: median.matrix, separate_images_models_per_s: median.separate, ratio: median.matrix / median.separate,
+    // CPU time per prediction (all threads): steadier than the clock on a shared machine; separate ÷ matrix.
+    matrix_cpu_ms: median.matrixCpu, separate_cpu_ms: median.separateCpu, cpu_ratio: median.separateCpu / median.matrixCpu,
+  };
+}
+
+async function matrixCifarSection(count: number, rounds: number) {
+  const file = join(shared, 'data', 'cifar10', 'test_batch_jpeg10000.bin');
+  const arrays = readCifarBin(file);
+  const dataset: EvalDataset = {
+    name: `cifar10-jpeg-${count}`, source: file, numClasses: 10,
+    images: Array.from(arrays.labels.subarray(0, count), (label, i) => ({ imageId: String(i), label })),
+    pixels: { height: 32, width: 32, data: arrays.pixels.subarray(0, count * 3072) }, files: null,
+  };
+  const dir = join(shared, 'models', 'cifar10');
+  const models = readdirSync(dir).filter((f) => f.endsWith('.onnx')).sort().map((f) => join(dir, f));
+  return matrixVsSeparate('CIFAR', dataset, models, rounds);
+}
+
+async function matrixJpegSection(count: number, rounds: number) {
+  const jpegs = join(import.meta.dirname, '..', '.tmp', `bench-jpegs-${count}`);
+  if (!existsSync(join(jpegs, 'done'))) {
+    rmSync(jpegs, { recursive: true, force: true });
+    log(`generating ${count} JPEGs in ${jpegs} …`);
+    await makeJpegs(jpegs, count);
+    writeFileSync(join(jpegs, 'done'), '');
+  }
+  const files: string[] = [];
+  for (let cls = 0; cls < 10; cls++) for (const f of readdirSync(join(jpegs, String(cls))).sort()) files.push(join(jpegs, String(cls), f));
+  // Three models with one preprocessing (resize 256, crop 224, bilinear, ImageNet mean/std): MobileNetV2 under three names.
+  const dir = mkdtempSync(join(tmpdir(), 'retest-bench-models-'));
+  const source = join(shared, 'models', 'mobilenet_v2_random_224');
+  const sidecar = JSON.parse(readFileSync(`${source}.json`, 'utf8')) as Record<string, unknown>;
+  const models = ['a', 'b', 'c'].map((suffix) => {
+    const path = join(dir, `mobilenet_v2_${suffix}.onnx`);
+    copyFileSync(`${source}.onnx`, path);
+    writeFileSync(join(dir, `mobilenet_v2_${suffix}.json`), JSON.stringify({ ...sidecar, name: `mobilenet_v2_${suffix}` }));
+    return path;
+  });
+  const dataset: EvalDataset = { name: `bench-matrix-${files.length}`, source: jpegs, numClasses: 1000, images: files.map((_, i) => ({ imageId: String(i), label: i % 1000 })), pixels: null, files };
+  try {
+    return await matrixVsSeparate('JPEG', dataset, models, rounds);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const describePipeline = (label: string, r: Awaited<ReturnType<typeof pipelineSection>>) =>
   `${label}: crops alone — Pillow-exact ${r.crop_exact_images_per_s.toFixed(0)} img/s (${r.crop_exact_cpu_ms_per_image.toFixed(1)} ms CPU/img), libvips ${r.crop_libvips_images_per_s.toFixed(0)} img/s (${r.crop_libvips_cpu_ms_per_image.toFixed(1)}); inference alone ${r.inference_images_per_s.toFixed(0)} img/s\n` +
   `  end to end (median of ${r.rounds}): retest eval ${r.eval_exact_images_per_s.toFixed(0)} img/s vs --resampler libvips ${r.eval_libvips_images_per_s.toFixed(0)} img/s → ${r.exact_vs_libvips.toFixed(2)}× (goal ≥ 0.8×); ` +
@@ -250,4 +341,9 @@ const files = runs('files') ? await generatedSection(Number(values.images)) : nu
 if (files) log(describePipeline(`Generated JPEGs (MobileNetV2 224², ${files.images} images)`, files));
 const photos = runs('photos') ? await photosSection(Number(values.repeat), Number(values.rounds)) : null;
 if (photos) log(describePipeline(`Real ImageNet photos (100 × ${values.repeat} = ${photos.images} images, MobileNetV2 224²)`, photos));
-if (values.json) console.log(JSON.stringify({ threads, batch_size: batchSize, cifar, files, photos }));
+const matrixRounds = Number(values.rounds);
+const matrixCifar = runs('matrix-cifar') ? await matrixCifarSection(values.quick ? 2000 : 10_000, matrixRounds) : null;
+if (matrixCifar) log(`Matrix, CIFAR (${matrixCifar.models} models × ${matrixCifar.images} images): one matrix ${matrixCifar.matrix_images_models_per_s.toFixed(0)} images·models/s vs ${matrixCifar.models} separate evals ${matrixCifar.separate_images_models_per_s.toFixed(0)} → ${matrixCifar.ratio.toFixed(2)}× (goal ≥ 1.0×); CPU per prediction ${matrixCifar.matrix_cpu_ms.toFixed(2)} vs ${matrixCifar.separate_cpu_ms.toFixed(2)} ms → ${matrixCifar.cpu_ratio.toFixed(2)}×`);
+const matrixJpeg = runs('matrix-jpeg') ? await matrixJpegSection(values.quick ? 300 : Number(values.images), matrixRounds) : null;
+if (matrixJpeg) log(`Matrix, JPEGs (${matrixJpeg.models} models sharing 256 → 224 × ${matrixJpeg.images} images): one matrix ${matrixJpeg.matrix_images_models_per_s.toFixed(0)} images·models/s vs ${matrixJpeg.models} separate evals ${matrixJpeg.separate_images_models_per_s.toFixed(0)} → ${matrixJpeg.ratio.toFixed(2)}× (goal ≥ 2×); CPU per prediction ${matrixJpeg.matrix_cpu_ms.toFixed(2)} vs ${matrixJpeg.separate_cpu_ms.toFixed(2)} ms → ${matrixJpeg.cpu_ratio.toFixed(2)}×`);
+if (values.json) console.log(JSON.stringify({ threads, batch_size: batchSize, cifar, files, photos, matrix_cifar: matrixCifar, matrix_jpeg: matrixJpeg }));

@@ -9,6 +9,7 @@
 import { availableParallelism } from 'node:os';
 import { dataError, usageError } from '../core/errors.ts';
 import { createCropPool, type CropPool, type CropSource, type CropSpec } from '../preprocess/index.ts';
+import { roundHalfEven } from '../formats/index.ts';
 import { writeImageToTensor } from './tensor.ts';
 import type { ModelSpec } from './types.ts';
 
@@ -60,7 +61,14 @@ export function cropSpecOf(spec: ModelSpec): CropSpec {
     throw usageError(`the model input is ${spec.height}×${spec.width}; center crops are square`, { file: spec.path, field: 'input size', expected: 'height = width' });
   }
   const resize = spec.resize ?? (spec.cropPct ? Math.floor(spec.height / spec.cropPct) : spec.height);
-  return { resize, crop: spec.height, interpolation: spec.interpolation, resampler: spec.resampler, iccToSrgb: spec.iccToSrgb, exifRotate: spec.exifRotate };
+  const crop: CropSpec = { resize, crop: spec.height, interpolation: spec.interpolation, resampler: spec.resampler, iccToSrgb: spec.iccToSrgb, exifRotate: spec.exifRotate };
+  if (spec.cropMode === 'center') return crop;
+  if (spec.resampler === 'libvips') {
+    throw usageError(`crop mode ${spec.cropMode} (timm) needs the Pillow resampler`, { file: spec.path, field: '--resampler', expected: 'pillow', received: 'libvips' });
+  }
+  // timm's border fill: [round(255 * v) for v in mean] (Python's round, half to even).
+  const fill = (spec.mean ?? [0, 0, 0]).map((v) => roundHalfEven(255 * v)) as [number, number, number];
+  return { ...crop, mode: spec.cropMode, ...(spec.cropMode === 'border' ? { fill } : {}) };
 }
 
 function checkResampler(spec: CropSpec): void {

@@ -3,7 +3,7 @@
  * the gaps (input/output names, input size) filled from the graph's metadata.
  */
 import { usageError, dataError } from '../core/errors.ts';
-import { createSession, type OnnxSession } from '../onnx/index.ts';
+import { createSession, type OnnxSession, type ProviderChoice } from '../onnx/index.ts';
 import { modelSpecFrom, type ModelOverrides } from './sidecar.ts';
 import type { ModelSpec } from './types.ts';
 import { existsSync } from 'node:fs';
@@ -13,10 +13,11 @@ export interface LoadedModel {
   session: OnnxSession;
 }
 
-export async function loadModel(path: string, overrides: ModelOverrides = {}, threads?: number): Promise<LoadedModel> {
+/** Opens a model on `providers` (default: the CPU) with `threads` intra-op threads. */
+export async function loadModel(path: string, overrides: ModelOverrides = {}, threads?: number, providers?: ProviderChoice): Promise<LoadedModel> {
   if (!existsSync(path)) throw usageError(`model file not found`, { file: path, field: '--model', hint: 'give the path to an .onnx file' });
   const spec = modelSpecFrom(path, overrides);
-  const session = await createSession(path, { threads });
+  const session = await createSession(path, { threads, providers });
   const input = spec.inputName ? session.inputs.find((i) => i.name === spec.inputName) : session.inputs[0];
   if (!input) {
     throw dataError(`the model has no input named "${spec.inputName}"`, { file: path, field: 'input.name', expected: session.inputs.map((i) => i.name).join(', ') });

@@ -19,6 +19,8 @@ import { mapClassesToModel } from './class-map.ts';
 import { defaultSidecarPath, modelSpecFrom, preprocessingOf, type ModelOverrides } from './sidecar.ts';
 import { prepareBatches, startCropPool, type BatchOptions, type PreparedBatch } from './batches.ts';
 import type { CropPool } from '../preprocess/index.ts';
+import { defaultBatchSize, resolveDevice, type DeviceSpec } from '../onnx/index.ts';
+import { retestVersion } from './provenance.ts';
 import { firstNonFinite, topK } from './tensor.ts';
 import type { EvalOptions, EvalSummary, ModelSpec } from './types.ts';
 
@@ -65,6 +67,13 @@ export interface EvaluateInput {
   owner?: RunOwner;
   /** Called once when another process is working on the same run and this one waits for it. */
   onWait?: (holder: string) => void;
+  /** `--device` (default cpu); a provider the installed onnxruntime-node lacks is an error before any work. */
+  device?: string | DeviceSpec;
+}
+
+/** The options given, without those given as undefined (they would hide the defaults). */
+export function definedOptions(options: Partial<EvalOptions> | undefined): Partial<EvalOptions> {
+  return Object.fromEntries(Object.entries(options ?? {}).filter(([, v]) => v !== undefined)) as Partial<EvalOptions>;
 }
 
 /** Evaluates a model on a dataset, resuming or answering from the store when it can. */
@@ -75,7 +84,8 @@ export async function evaluate(input: EvaluateInput): Promise<EvalSummary> {
 /** `evaluate`, also saying whether the answer came from a run finished earlier (no inference now). */
 export async function evaluateRun(input: EvaluateInput): Promise<{ summary: EvalSummary; fromStore: boolean }> {
   const { store } = input;
-  const options = { ...defaultEvalOptions, ...input.options };
+  const providers = await resolveDevice(input.device ?? 'cpu');
+  const options = { ...defaultEvalOptions, batchSize: defaultBatchSize(providers.device), ...definedOptions(input.options) };
   const progress = input.progress ?? silentProgress;
   const overrides = input.overrides ?? {};
 
@@ -110,7 +120,8 @@ export async function evaluateRun(input: EvaluateInput): Promise<{ summary: Eval
   pool?.catch(() => {});
   let model: LoadedModel;
   try {
-    model = await loadModel(input.modelPath, overrides, options.threads ?? availableParallelism());
+    model = await loadModel(input.modelPath, overrides, options.threads ?? (providers.usesThreads ? availableParallelism() : undefined), providers);
+    await store.recordProvenance(run.id, { provider: providers.label, retestVersion: retestVersion() });
   } catch (error) {
     await closePool(pool);
     await store.releaseRun(run.id, owner);
@@ -148,7 +159,7 @@ async function closePool(pool: Promise<CropPool> | undefined): Promise<void> {
   }
 }
 
-function checkCompatible(spec: ModelSpec, dataset: EvalDataset): void {
+export function checkCompatible(spec: ModelSpec, dataset: EvalDataset): void {
   if (spec.numClasses !== null && spec.numClasses !== dataset.numClasses) {
     throw dataError(`model "${spec.name}" predicts ${spec.numClasses} classes but test set "${dataset.name}" has ${dataset.numClasses}`, {
       file: spec.path,
@@ -182,7 +193,7 @@ async function runBatches(
   }
 }
 
-function toRows(batch: PreparedBatch, output: Float32Array, classes: number, options: EvalOptions, dataset: EvalDataset): PredictionRow[] {
+export function toRows(batch: PreparedBatch, output: Float32Array, classes: number, options: EvalOptions, dataset: EvalDataset): PredictionRow[] {
   return batch.indices.map((idx, slot) => {
     const failure = batch.failures.get(slot);
     if (failure !== undefined) return { idx, topk: [], scores: null, logits: null, error: failure };

@@ -21,6 +21,7 @@ import { z } from 'zod';
 import { dataError, usageError } from '../core/errors.ts';
 import type { Interpolation } from '../formats/index.ts';
 import type { Resampler } from '../preprocess/index.ts';
+import { readTimmConfig, type TimmPreprocessing } from './timm-config.ts';
 import type { ModelSpec } from './types.ts';
 
 const triple = z.tuple([z.number(), z.number(), z.number()]);
@@ -83,6 +84,8 @@ export interface ModelOverrides {
   /** Do not normalise outside the graph (the graph does it). */
   noNormalize?: boolean | undefined;
   channelOrder?: 'RGB' | 'BGR' | undefined;
+  /** A timm / Hugging Face `config.json` whose pretrained_cfg sets the preprocessing (over the sidecar; flags still win). */
+  timmConfig?: string | undefined;
 }
 
 /** The sidecar path beside a model: `x.onnx` → `x.json`. */
@@ -146,21 +149,24 @@ export function modelSpecFrom(modelPath: string, overrides: ModelOverrides = {})
     throw usageError('--std must be three positive numbers', { field: '--std', expected: 'e.g. 0.229,0.224,0.225 (each > 0)', received: overrides.std.join(',') });
   }
   const pre = sidecar.preprocess ?? {};
+  const timm: TimmPreprocessing | null = overrides.timmConfig ? readTimmConfig(overrides.timmConfig) : null;
   const shape = sidecar.input?.shape;
   const layout = overrides.layout ?? sidecar.input?.layout ?? 'NCHW';
   const fromShape = (i: number) => (shape && typeof shape[i] === 'number' ? (shape[i] as number) : undefined);
-  const height = overrides.size ?? pre.crop ?? (layout === 'NCHW' ? fromShape(2) : fromShape(1)) ?? 0;
-  const width = overrides.size ?? pre.crop ?? (layout === 'NCHW' ? fromShape(3) : fromShape(2)) ?? 0;
+  const height = overrides.size ?? timm?.size ?? pre.crop ?? (layout === 'NCHW' ? fromShape(2) : fromShape(1)) ?? 0;
+  const width = overrides.size ?? timm?.size ?? pre.crop ?? (layout === 'NCHW' ? fromShape(3) : fromShape(2)) ?? 0;
 
   // Normalisation: explicit `normalisation_inside_graph`, else the legacy "INSIDE the ONNX graph" note.
-  const insideGraph = overrides.noNormalize ?? pre.normalisation_inside_graph ?? /inside the onnx graph/i.test(sidecar.input?.value_range ?? '');
-  const mean = overrides.mean ?? (insideGraph ? undefined : (pre.mean ?? sidecar.mean));
-  const std = overrides.std ?? (insideGraph ? undefined : (pre.std ?? sidecar.std));
+  // A timm config normalises outside the graph, as timm's transform does.
+  const insideGraph = overrides.noNormalize ?? (timm ? false : (pre.normalisation_inside_graph ?? /inside the onnx graph/i.test(sidecar.input?.value_range ?? '')));
+  const mean = overrides.mean ?? (insideGraph ? undefined : (timm?.mean ?? pre.mean ?? sidecar.mean));
+  const std = overrides.std ?? (insideGraph ? undefined : (timm?.std ?? pre.std ?? sidecar.std));
   const outShape = sidecar.output?.shape;
-  const numClasses = outShape && typeof outShape[outShape.length - 1] === 'number' ? (outShape[outShape.length - 1] as number) : sidecar.classes?.length ?? null;
-  if (sidecar.classes && numClasses !== null && sidecar.classes.length !== numClasses) {
-    throw dataError(`the sidecar lists ${sidecar.classes.length} classes but the model has ${numClasses} outputs`, { file: sidecarPath, field: 'classes', expected: `${numClasses} class names (output.shape)`, received: `${sidecar.classes.length}` });
+  const sidecarClasses = outShape && typeof outShape[outShape.length - 1] === 'number' ? (outShape[outShape.length - 1] as number) : sidecar.classes?.length ?? null;
+  if (sidecar.classes && sidecarClasses !== null && sidecar.classes.length !== sidecarClasses) {
+    throw dataError(`the sidecar lists ${sidecar.classes.length} classes but the model has ${sidecarClasses} outputs`, { file: sidecarPath, field: 'classes', expected: `${sidecarClasses} class names (output.shape)`, received: `${sidecar.classes.length}` });
   }
+  const numClasses = timm?.numClasses ?? timm?.labelNames?.length ?? sidecarClasses;
 
   return {
     name: overrides.name ?? sidecar.name ?? basename(modelPath, extname(modelPath)),
@@ -171,17 +177,18 @@ export function modelSpecFrom(modelPath: string, overrides: ModelOverrides = {})
     height,
     width,
     channelOrder: overrides.channelOrder ?? sidecar.input?.channel_order ?? 'RGB',
-    scale: overrides.scale ?? (pre.scale === 'uint8' ? 1 : 1 / 255),
+    scale: overrides.scale ?? (timm ? 1 / 255 : pre.scale === 'uint8' ? 1 : 1 / 255),
     mean: mean ?? null,
     std: std ?? (mean ? [1, 1, 1] : null),
-    resize: overrides.resize ?? pre.resize_shorter_to ?? null,
-    cropPct: overrides.cropPct ?? pre.crop_pct ?? null,
-    interpolation: overrides.interpolation ?? pre.interpolation ?? 'bilinear',
+    resize: overrides.resize ?? (timm ? null : (pre.resize_shorter_to ?? null)),
+    cropPct: overrides.cropPct ?? timm?.cropPct ?? pre.crop_pct ?? null,
+    cropMode: timm?.cropMode ?? 'center',
+    interpolation: overrides.interpolation ?? timm?.interpolation ?? pre.interpolation ?? 'bilinear',
     resampler: overrides.resampler ?? 'pillow',
     iccToSrgb: overrides.iccToSrgb ?? false,
     exifRotate: overrides.exifRotate ?? false,
     numClasses,
-    classLabels: sidecar.classes ?? null,
+    classLabels: timm?.labelNames ?? sidecar.classes ?? null,
     referenceLogits: sidecar.reference_logits_first8_exact ?? null,
   };
 }
@@ -203,5 +210,7 @@ export function preprocessingOf(spec: ModelSpec): Record<string, unknown> {
     resampler: spec.resampler,
     iccToSrgb: spec.iccToSrgb,
     exifRotate: spec.exifRotate,
+    // Only when not torchvision's center crop, so that runs made before crop modes keep their identity.
+    ...(spec.cropMode !== 'center' ? { cropMode: spec.cropMode } : {}),
   };
 }

@@ -2,7 +2,7 @@
  * Contracts of the evaluation stage: how a model wants its input, and what a run reports.
  */
 import type { Interpolation } from '../formats/index.ts';
-import type { Resampler } from '../preprocess/index.ts';
+import type { CropMode, Resampler } from '../preprocess/index.ts';
 
 /** Everything needed to turn an image into the model's input tensor and read its output. */
 export interface ModelSpec {
@@ -31,6 +31,8 @@ export interface ModelSpec {
   resize: number | null;
   /** Fraction of the resized image kept by the crop (0.875 = 256 → 224); used when `resize` is null. */
   cropPct: number | null;
+  /** How the crop is cut (timm's crop_mode): `center` (torchvision's Resize + CenterCrop, the default), `squash` or `border` (see src/preprocess/crop-geometry.ts). */
+  cropMode: CropMode;
   /** Resampling filter, Pillow's names. */
   interpolation: Interpolation;
   /** Which resampler resizes images: `pillow` (byte-identical to torchvision on Pillow, the default) or `libvips` (sharp's resize, approximate). */
@@ -85,4 +87,54 @@ export interface EvalSummary {
   images_per_second: number | null;
   /** Version of the test set's content the run read (1, 2, … as its files changed); null when unknown. */
   dataset_version: number | null;
+}
+
+/** One cell of a matrix as `retest eval --json` prints it (one line per cell): the single-run object plus where it came from. */
+export interface CellSummary extends EvalSummary {
+  /** Store id of the cell's run. */
+  run_id: number;
+  /** True when the run had finished before this command: nothing was run now. */
+  from_store: boolean;
+  /** Execution provider this command ran the cell on ("cpu", "cuda:0"); null when answered from the store. */
+  provider: string | null;
+  /** The model file. */
+  model_path: string;
+}
+
+/** The last line of `retest eval --json` with several cells (always printed after the cells). */
+export interface MatrixSummary {
+  /** Always true: tells the summary line from the cell lines. */
+  summary: true;
+  /** Cells of the matrix (models × test sets). */
+  cells: number;
+  /** Distinct models. */
+  models: number;
+  /** Test sets. */
+  datasets: number;
+  /** Cells answered from the store (finished earlier). */
+  from_store: number;
+  /** Cells evaluated (wholly or resumed) now. */
+  evaluated: number;
+  /** Predictions written now (images × models). */
+  predictions: number;
+  /** Wall-clock seconds of the whole command's matrix work (hashing, loading, inference, writes). */
+  seconds: number;
+  /** predictions / seconds; null when nothing was predicted. */
+  predictions_per_second: number | null;
+  /** The execution provider ("cpu", "cuda:0", …). */
+  provider: string;
+  /** Images per inference call. */
+  batch_size: number;
+}
+
+/** One display for a matrix: cells done, images (predictions) per second, ETA. */
+export interface MatrixProgress {
+  /** The matrix: `cells` cells of `images` predictions in all, `doneImages` of them stored already. */
+  start(total: { cells: number; images: number; doneImages: number }): void;
+  /** `images` predictions were written. */
+  tick(images: number): void;
+  /** `done` cells are answered. */
+  cellDone(done: number): void;
+  /** The matrix ended. */
+  stop(): void;
 }

@@ -3,8 +3,12 @@
  * native module). Exposes only what retest needs (./types.ts): create a session from a file or
  * bytes, read its input/output metadata, run typed batches.
  */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
 import { dataError, ioError } from '../core/index.ts';
+import { parseDevice, selectProviders, type BackendInfo, type DeviceSpec, type ProviderChoice } from './providers.ts';
 import type { OnnxSession, SessionOptions, TensorData, TensorInfo, TensorValue } from './types.ts';
 
 type Ort = typeof import('onnxruntime-node');
@@ -12,6 +16,25 @@ let ortModule: Ort | undefined;
 async function loadOrt(): Promise<Ort> {
   ortModule ??= await import('onnxruntime-node');
   return ortModule;
+}
+
+/** The folder of the native binding, where separately installed provider libraries go. */
+function bindingFolder(): string {
+  const root = dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'));
+  return join(root, 'bin', 'napi-v6', process.platform, process.arch);
+}
+
+/**
+ * The execution providers for a `--device` value on the installed onnxruntime-node, or a usage
+ * error saying how to install the missing one (see providers.ts).
+ */
+export async function resolveDevice(device: string | DeviceSpec = 'cpu'): Promise<ProviderChoice> {
+  const spec = typeof device === 'string' ? parseDevice(device) : device;
+  if (spec.kind === 'cpu') return selectProviders(spec, [], () => false, process.platform);
+  const ort = await loadOrt();
+  const backends = (ort as unknown as { listSupportedBackends?: () => BackendInfo[] }).listSupportedBackends?.() ?? [{ name: 'cpu', bundled: true }];
+  const folder = bindingFolder();
+  return selectProviders(spec, backends, (file) => existsSync(join(folder, file)), process.platform);
 }
 
 function elementType(data: TensorData): 'float32' | 'uint8' | 'int8' | 'int32' {
@@ -25,9 +48,11 @@ function elementType(data: TensorData): 'float32' | 'uint8' | 'int8' | 'int32' {
 export async function createSession(model: string | Uint8Array, options: SessionOptions = {}): Promise<OnnxSession> {
   const ort = await loadOrt();
   const where = typeof model === 'string' ? model : `<${model.byteLength}-byte model>`;
+  const providers = options.providers;
   let session: import('onnxruntime-node').InferenceSession;
   try {
     const sessionOptions = {
+      ...(providers ? { executionProviders: providers.executionProviders } : {}),
       intraOpNumThreads: options.threads ?? availableParallelism(),
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all' as const,
@@ -38,6 +63,9 @@ export async function createSession(model: string | Uint8Array, options: Session
     session = typeof model === 'string' ? await ort.InferenceSession.create(model, sessionOptions) : await ort.InferenceSession.create(model, sessionOptions);
   } catch (cause) {
     const message = (cause as Error).message ?? String(cause);
+    if (providers && providers.label !== 'cpu' && /provider|cuda|tensorrt|dml|coreml|webgpu|cudnn|libcu/i.test(message)) {
+      throw ioError(`cannot start the ${providers.label} execution provider: ${message}`, { file: where, field: '--device', cause, hint: 'check the driver and libraries the provider needs (CUDA 12 + cuDNN 9 for cuda), or run with --device cpu' });
+    }
     if (/No such file|not exist|ENOENT|Load model from .* failed/i.test(message) && typeof model === 'string') {
       throw ioError(`cannot load the ONNX model: ${message}`, { file: where, cause, hint: 'check the path to the .onnx file' });
     }
@@ -64,6 +92,7 @@ export async function createSession(model: string | Uint8Array, options: Session
     return out;
   }
   return {
+    provider: providers?.label ?? 'cpu',
     inputs: info((s as unknown as { inputMetadata?: unknown[] }).inputMetadata, s.inputNames),
     outputs: info((s as unknown as { outputMetadata?: unknown[] }).outputMetadata, s.outputNames),
     runTyped,

@@ -27,6 +27,8 @@ export interface TensorValue<D extends TensorData = TensorData> {
 
 /** An open model. */
 export interface OnnxSession {
+  /** The execution provider it runs on, as recorded in provenance ("cpu", "cuda:0", …). */
+  readonly provider: string;
   /** The graph's inputs. */
   readonly inputs: TensorInfo[];
   /** The graph's outputs. */
@@ -46,4 +48,6 @@ export interface OnnxSession {
 export interface SessionOptions {
   /** Intra-op threads; default: all cores. */
   threads?: number | undefined;
+  /** Execution providers (`resolveDevice`); default: the CPU provider. */
+  providers?: import('./providers.ts').ProviderChoice | undefined;
 }

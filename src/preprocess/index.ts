@@ -5,3 +5,4 @@ export { pillowConvertRgb } from './pillow-convert.ts';
 export { cropImage, openRgb, describeSource } from './crop-image.ts';
 export { createCropPool, type CropPool, type CropPoolOptions } from './crop-pool.ts';
 export { contactSheet } from './contact-sheet.ts';
+export { cropGeometry, type CropMode, type CropGeometry } from './crop-geometry.ts';

@@ -60,6 +60,10 @@ export interface CropSpec {
   iccToSrgb: boolean;
   /** Rotate by the EXIF orientation tag instead of ignoring it as `Image.open` does. */
   exifRotate: boolean;
+  /** timm's crop mode (crop-geometry.ts); absent: `center`, torchvision's Resize + CenterCrop. */
+  mode?: import('./crop-geometry.ts').CropMode;
+  /** RGB of the padding in `border` mode (timm: round(255·mean)); default black. */
+  fill?: [number, number, number];
 }
 
 /** An image to crop: a file, encoded bytes, or 8-bit RGB pixels already in memory. */

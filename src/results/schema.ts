@@ -184,4 +184,15 @@ export const RESULTS_MIGRATIONS: readonly SqlMigration[] = [
       postgres: `${translateDdl(RUN_COUNT_COLUMNS)}${BACKFILL_POSTGRES}      DROP TABLE analysis_run_counts;\n`,
     },
   },
+  {
+    // Provenance (issue 15): which execution providers and which retest versions wrote a run's
+    // predictions (a resumed run may have several). The model file's hash (models.sha256), the
+    // preprocessing (runs.config) and the test set's content (datasets.content_hash) were kept
+    // already. Runs written before this migration have NULL: unknown.
+    name: 'results-004-run-provenance',
+    sql: `
+      ALTER TABLE runs ADD COLUMN providers TEXT;           -- JSON array of execution providers ("cpu", "cuda:0"), in the order they first wrote
+      ALTER TABLE runs ADD COLUMN retest_versions TEXT;     -- JSON array of the retest versions that wrote predictions
+    `,
+  },
 ];

@@ -23,7 +23,9 @@ import type {
   RegisteredDataset,
   ResultsStore,
   RunCounts,
+  RunInfo,
   RunOwner,
+  RunProvenanceInput,
   RunRecord,
   RunScore,
   StoredPrediction,
@@ -319,6 +321,41 @@ class SqlResultsStore implements ResultsStore {
 
   async deleteRun(runId: number): Promise<void> {
     await this.sql.run('DELETE FROM runs WHERE id = ?', [runId]);
+  }
+
+  async recordProvenance(runId: number, input: RunProvenanceInput): Promise<void> {
+    await this.atomically(async (sql) => {
+      const row = await sql.get<{ providers: string | null; versions: string | null }>('SELECT providers, retest_versions AS versions FROM runs WHERE id = ?', [runId]);
+      if (!row) throw new RangeError(`no run ${runId} in ${this.location}`);
+      const add = (json: string | null, value: string) => {
+        const list = json ? (JSON.parse(json) as string[]) : [];
+        return list.includes(value) ? null : JSON.stringify([...list, value]);
+      };
+      const providers = add(row.providers, input.provider);
+      const versions = add(row.versions, input.retestVersion);
+      if (providers === null && versions === null) return;
+      await sql.run('UPDATE runs SET providers = ?, retest_versions = ? WHERE id = ?', [providers ?? row.providers, versions ?? row.versions, runId]);
+    });
+  }
+
+  async listRuns(filter: { model?: string; dataset?: string } = {}): Promise<RunInfo[]> {
+    const rows = await this.sql.all<{
+      runId: number; status: 'running' | 'done'; model: string; modelPath: string | null; modelSha256: string | null; dataset: string; baseName: string;
+      datasetVersion: number; datasetContentHash: string | null; n: number; predicted: number; top1Correct: number; config: string;
+      providers: string | null; retestVersions: string | null; startedAt: string; finishedAt: string | null; imagesPerSecond: number | null;
+    }>(
+      `SELECT r.id AS "runId", r.status, m.name AS model, m.path AS "modelPath", m.sha256 AS "modelSha256", d.name AS dataset, d.base_name AS "baseName",
+         d.version AS "datasetVersion", d.content_hash AS "datasetContentHash", d.size AS n, r.predicted, r.top1_correct AS "top1Correct", r.config,
+         r.providers, r.retest_versions AS "retestVersions", r.started_at AS "startedAt", r.finished_at AS "finishedAt", r.images_per_second AS "imagesPerSecond"
+       FROM runs r JOIN models m ON m.id = r.model_id JOIN datasets d ON d.id = r.dataset_id ORDER BY r.id`,
+    );
+    return rows
+      .filter((r) => (filter.model === undefined || r.model === filter.model) && (filter.dataset === undefined || r.baseName === filter.dataset || r.dataset === filter.dataset))
+      .map(({ baseName: _base, config, providers, retestVersions, ...r }) => {
+        const parsed = JSON.parse(config) as Record<string, unknown>;
+        const preprocessing = parsed.preprocessing && typeof parsed.preprocessing === 'object' ? (parsed.preprocessing as Record<string, unknown>) : null;
+        return { ...r, config: parsed, preprocessing, providers: providers ? (JSON.parse(providers) as string[]) : [], retestVersions: retestVersions ? (JSON.parse(retestVersions) as string[]) : [] };
+      });
   }
 
   // ---- reading results

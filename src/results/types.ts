@@ -218,6 +218,54 @@ export interface PublishedCounts {
   collection: string;
 }
 
+/** What one process adds to a run's provenance when it starts writing predictions. */
+export interface RunProvenanceInput {
+  /** The execution provider it runs the model on ("cpu", "cuda:0", …). */
+  provider: string;
+  /** Its retest version (package.json). */
+  retestVersion: string;
+}
+
+/** One run with its provenance, as `retest runs` lists it. */
+export interface RunInfo {
+  /** Store id of the run. */
+  runId: number;
+  /** 'running' (unfinished or interrupted) or 'done'. */
+  status: 'running' | 'done';
+  /** Model name. */
+  model: string;
+  /** The model file the run was opened with (the latest path seen for the name), or null (imports). */
+  modelPath: string | null;
+  /** sha256 of the model file, or null (imports). */
+  modelSha256: string | null;
+  /** The test set's name as stored: `<name>`, or `<name>@vN` for a version that is no longer current. */
+  dataset: string;
+  /** Version of the test set's content. */
+  datasetVersion: number;
+  /** Content hash of that version (ids, labels, pixels or bytes); null when registered without images (imports). */
+  datasetContentHash: string | null;
+  /** Images in the test set. */
+  n: number;
+  /** Predictions written so far. */
+  predicted: number;
+  /** Top-1 correct so far. */
+  top1Correct: number;
+  /** The preprocessing the run was made with (its config's `preprocessing`); null when the config has none (imports). */
+  preprocessing: Record<string, unknown> | null;
+  /** The run's whole config (its identity). */
+  config: Record<string, unknown>;
+  /** Execution providers that wrote predictions, in order; empty when unknown (runs made before provenance was kept, imports). */
+  providers: string[];
+  /** retest versions that wrote predictions; empty when unknown. */
+  retestVersions: string[];
+  /** ISO time the run was opened. */
+  startedAt: string;
+  /** ISO time it finished, or null. */
+  finishedAt: string | null;
+  /** Throughput of the last process that worked on it; null when unknown. */
+  imagesPerSecond: number | null;
+}
+
 /** The results store. Errors about its content name `location` as their file. */
 export interface ResultsStore {
   /** Where the store is, for messages: the SQLite path, or the PostgreSQL URL without its password. */
@@ -291,6 +339,10 @@ export interface ResultsStore {
   runStatus(runId: number): Promise<'running' | 'done' | undefined>;
   /** Deletes a run with its predictions. */
   deleteRun(runId: number): Promise<void>;
+  /** Adds a provider and a retest version to a run's provenance (each kept once, in first-seen order). */
+  recordProvenance(runId: number, input: RunProvenanceInput): Promise<void>;
+  /** Every run (all statuses, all versions of every set) with its provenance, by run id; `model`/`dataset` filter by name. */
+  listRuns(filter?: { model?: string; dataset?: string }): Promise<RunInfo[]>;
 
   /** Predictions of a run in dataset order. */
   predictions(runId: number): Promise<StoredPrediction[]>;

@@ -24,11 +24,11 @@ function copy(): string {
 }
 
 describe('a results store written before issue 12', () => {
-  it('shows its one pending migration, then opens with the same answers as the code that wrote it', async () => {
+  it('shows its pending migrations (results-003, results-004), then opens with the same answers as the code that wrote it', async () => {
     const path = copy();
     const status = await resultsStoreStatus(path);
     expect(status.applied.map((a) => a.name)).toEqual(expected.migrations);
-    expect([status.pending, status.unknown]).toEqual([['results-003-run-counts'], []]);
+    expect([status.pending, status.unknown]).toEqual([['results-003-run-counts', 'results-004-run-provenance'], []]);
 
     const store = await openResultsStore(path);
     try {

@@ -220,6 +220,40 @@ function conformance(backend: Backend): void {
     expect(await store.runStatus(run.id)).toBeUndefined();
   });
 
+  it('provenance: providers and retest versions kept once each, in order; listRuns shows every run with its model hash, content and preprocessing', async () => {
+    const { store } = await fresh();
+    const model = await store.registerModel({ name: 'm', kind: 'onnx', path: '/models/m.onnx', sha256: hash('f') });
+    const v1 = await store.registerDataset({ name: 'set', source: '/set.bin', numClasses: 6, images: six, contentHash: hash('1') });
+    const preprocessing = { size: [32, 32], interpolation: 'bicubic', cropMode: 'squash' };
+    const run = await store.openRun(model, v1.id, { model_sha256: hash('f'), preprocessing, topK: 5 });
+    await store.recordProvenance(run.id, { provider: 'cpu', retestVersion: '0.1.0' });
+    await store.writePredictions(run.id, [{ idx: 0, topk: [0, 1, 2, 3, 4], scores: null, error: null }, { idx: 1, topk: [0, 1, 2, 3, 4], scores: null, error: null }]);
+    // Resumed on a GPU by a newer retest, then once more on the CPU: each value once, first-seen order.
+    await store.recordProvenance(run.id, { provider: 'cuda:0', retestVersion: '0.2.0' });
+    await store.recordProvenance(run.id, { provider: 'cpu', retestVersion: '0.2.0' });
+    // Another content of the set: the first run stays listed under set@v1.
+    const v2 = await store.registerDataset({ name: 'set', source: '/set.bin', numClasses: 6, images: six, contentHash: hash('2') });
+    const other = await store.openRun(model, v2.id, { topK: 5 });
+    await store.finishRun(other.id, 50);
+    const runs = await store.listRuns();
+    expect(runs.map((r) => ({ ...r, startedAt: typeof r.startedAt, finishedAt: r.finishedAt === null ? null : typeof r.finishedAt }))).toEqual([
+      {
+        runId: run.id, status: 'running', model: 'm', modelPath: '/models/m.onnx', modelSha256: hash('f'), dataset: 'set@v1', datasetVersion: 1, datasetContentHash: hash('1'),
+        n: 6, predicted: 2, top1Correct: 1, preprocessing, config: { model_sha256: hash('f'), preprocessing, topK: 5 }, providers: ['cpu', 'cuda:0'], retestVersions: ['0.1.0', '0.2.0'],
+        startedAt: 'string', finishedAt: null, imagesPerSecond: null,
+      },
+      {
+        runId: other.id, status: 'done', model: 'm', modelPath: '/models/m.onnx', modelSha256: hash('f'), dataset: 'set', datasetVersion: 2, datasetContentHash: hash('2'),
+        n: 6, predicted: 0, top1Correct: 0, preprocessing: null, config: { topK: 5 }, providers: [], retestVersions: [],
+        startedAt: 'string', finishedAt: 'string', imagesPerSecond: 50,
+      },
+    ]);
+    expect((await store.listRuns({ dataset: 'set' })).map((r) => r.runId)).toEqual([run.id, other.id]);
+    expect((await store.listRuns({ dataset: 'set@v1' })).map((r) => r.runId)).toEqual([run.id]);
+    expect(await store.listRuns({ model: 'nobody' })).toEqual([]);
+    await expect(store.recordProvenance(9999, { provider: 'cpu', retestVersion: '0.1.0' })).rejects.toThrow(RangeError);
+  });
+
   it('counts: the latest finished run per model on the current version of each set, by set then model', async () => {
     const { store } = await fresh();
     const oldSix = await store.registerDataset({ name: 'six', source: 's', numClasses: 6, images: six, contentHash: hash('1') });

@@ -1,12 +1,18 @@
 /**
- * `retest eval --model M.onnx --dataset NAME|PATH`: run one classifier on one test set.
+ * `retest eval --model M.onnx… --dataset NAME|PATH…`: run classifiers on test sets. One model on
+ * one set is one run (one JSON object); several make a matrix of runs (one JSON line per cell,
+ * then a summary line), decoding each image once for the models that crop alike.
  */
 import type { Command } from 'commander';
 import type { App } from '../types.ts';
-import { resolve } from 'node:path';
+import { readdirSync, statSync } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
+import picomatch from 'picomatch';
+import { usageError } from '../../core/errors.ts';
 import { terminalProgress } from '../../core/progress.ts';
 import { openFileHashCache, resolveDataset } from '../../datasets/index.ts';
-import { evaluateRun, type EvalSummary } from '../../evaluate/index.ts';
+import { evaluateMatrix, evaluateRun, terminalMatrixProgress, type CellSummary, type EvalDataset, type EvalSummary, type MatrixSummary } from '../../evaluate/index.ts';
+import { parseDevice } from '../../onnx/index.ts';
 import { cacheDir, dataDirOption, dbOption, jsonOption, positiveInt, printJson } from '../options.ts';
 import { addModelOptions, modelOverridesFrom } from './model-options.ts';
 
@@ -17,46 +23,118 @@ export function register(program: Command, app: App): void {
     .description(
       'Runs an ONNX classifier on a test set (a name like cifar10-test, or a path to a .bin file, an NPY\n' +
         'pair or a class-folder tree) and stores the top-5 classes of every image in the results store.\n' +
+        'Several --model and --dataset values (globs too) make a matrix: each (model, test set) is its own\n' +
+        'run, and models that crop alike share one decode and crop per image.\n' +
         'Interrupted runs resume where they stopped; a finished run answers at once from the store.\n' +
-        'Preprocessing comes from the model\'s JSON sidecar (model.onnx → model.json); flags override it.\n' +
-        'Image files are read and cropped as torchvision does on Pillow, byte for byte (`retest preprocess`\n' +
-        'writes those tensors to a file).',
+        'Preprocessing comes from the model\'s JSON sidecar (model.onnx → model.json) or --timm-config;\n' +
+        'flags override it. Image files are read and cropped as torchvision does on Pillow, byte for byte\n' +
+        '(`retest preprocess` writes those tensors to a file).',
     )
-    .requiredOption('--model <file>', 'the ONNX model')
-    .requiredOption('--dataset <name|path>', 'test set name or path')
+    .requiredOption('--model <file...>', 'ONNX models (several, or a quoted glob such as "m/*.onnx")')
+    .requiredOption('--dataset <name|path...>', 'test set names or paths (several; globs for paths)')
     .addOption(dataDirOption())
     .addOption(dbOption())
     .addOption(jsonOption())
-    .option('--batch-size <n>', 'images per inference call', positiveInt('--batch-size'), 128)
-    .option('--threads <n>', 'onnxruntime threads (default: all cores)', positiveInt('--threads'))
+    .option('--device <device>', 'execution provider: cpu, cuda, cuda:N, tensorrt[:N], dml[:N], coreml, webgpu', 'cpu')
+    .option('--batch-size <n>', 'images per inference call (default 128 on cpu, 256 on accelerators)', positiveInt('--batch-size'))
+    .option('--threads <n>', 'onnxruntime threads of the CPU provider (default: all cores)', positiveInt('--threads'))
     .option('--decode-concurrency <n>', 'worker threads decoding and cropping images (at most the cores)', positiveInt('--decode-concurrency'), 8)
     .option('--save-logits', 'store the full output row of every image')
     .option('--fail-fast', 'stop at the first unreadable image instead of recording it')
     .option('--restart', 'discard an interrupted run of this model whose test-set files have changed since, and start again');
   addModelOptions(command).action(async (opts) => {
-    const dataset = await resolveDataset(opts.dataset, { dataDir: opts.dataDir, cacheDir: cacheDir() });
-    const overrides = modelOverridesFrom(opts);
+    const device = parseDevice(opts.device as string);
+    if (opts.threads !== undefined && device.kind !== 'cpu') {
+      throw usageError('--threads applies to the CPU provider only', { field: '--threads', received: `--device ${opts.device}`, hint: 'leave --threads out, or use --device cpu' });
+    }
+    const modelPaths = expandGlobs(opts.model as string[], '--model');
+    const timm = (opts.timmConfig as string[] | undefined) ?? [];
+    if (timm.length > 1 && timm.length !== modelPaths.length) {
+      throw usageError(`--timm-config gives ${timm.length} files for ${modelPaths.length} models`, { field: '--timm-config', expected: `one file for all models, or ${modelPaths.length} (one per model, in order)`, received: timm.join(' ') });
+    }
+    const models = modelPaths.map((path, i) => ({ path, overrides: modelOverridesFrom(opts, timm.length > 1 ? timm[i] : timm[0]) }));
+    const datasetArgs = expandGlobs(opts.dataset as string[], '--dataset', true);
+    if (models.length > 1 && opts.name !== undefined) throw usageError('--name names one model; with several --model, name them in their sidecars', { field: '--name', received: opts.name as string });
+    const datasets: EvalDataset[] = [];
+    for (const value of datasetArgs) datasets.push(await resolveDataset(value, { dataDir: opts.dataDir, cacheDir: cacheDir() }));
+    const options = { batchSize: opts.batchSize, threads: opts.threads, decodeConcurrency: opts.decodeConcurrency, saveLogits: !!opts.saveLogits, failFast: !!opts.failFast };
     const store = await app.openResults(opts.db);
     const fileHashes = await openFileHashCache(cacheDir());
     try {
-      const { summary, fromStore } = await evaluateRun({
+      if (models.length === 1 && datasets.length === 1) {
+        const { summary, fromStore } = await evaluateRun({
+          store,
+          dataset: datasets[0]!,
+          modelPath: models[0]!.path,
+          overrides: models[0]!.overrides,
+          options,
+          device,
+          progress: terminalProgress({ quiet: !!opts.json, unit: 'images' }),
+          fileHashes,
+          restart: !!opts.restart,
+          onWait: (holder) => process.stderr.write(`retest eval: the same run is in progress in process ${holder}; waiting for it to finish…\n`),
+        });
+        if (opts.json) printJson(summary);
+        else process.stdout.write(formatSummary(summary, fromStore));
+        return;
+      }
+      const cells: CellSummary[] = [];
+      const summary = await evaluateMatrix({
         store,
-        dataset,
-        modelPath: resolve(opts.model),
-        overrides,
-        options: { batchSize: opts.batchSize, threads: opts.threads, decodeConcurrency: opts.decodeConcurrency, saveLogits: !!opts.saveLogits, failFast: !!opts.failFast },
-        progress: terminalProgress({ quiet: !!opts.json, unit: 'images' }),
+        datasets,
+        models,
+        options,
+        device,
+        progress: terminalMatrixProgress({ quiet: !!opts.json }),
         fileHashes,
         restart: !!opts.restart,
-        onWait: (holder) => process.stderr.write(`retest eval: the same run is in progress in process ${holder}; waiting for it to finish…\n`),
+        onCell: (cell) => {
+          if (opts.json) printJson(cell);
+          cells.push(cell);
+        },
+        onWait: (holder, cell) => process.stderr.write(`retest eval: ${cell.model} on ${cell.dataset} is in progress in process ${holder}; it is waited for at the end…\n`),
       });
       if (opts.json) printJson(summary);
-      else process.stdout.write(formatSummary(summary, fromStore));
+      else process.stdout.write(formatMatrix(cells, summary));
     } finally {
       await fileHashes.close();
       await store.close();
     }
   });
+}
+
+/**
+ * Expands quoted globs (`"m/*.onnx"`): a value with *, ?, [ or { is matched against the files
+ * (and, for datasets, folders) under its fixed leading folders; other values pass through
+ * (`--dataset` names). A glob that matches nothing is a usage error.
+ */
+export function expandGlobs(values: readonly string[], option: string, folders = false): string[] {
+  const out: string[] = [];
+  for (const value of values) {
+    if (!/[*?[{]/.test(value)) {
+      out.push(option === '--model' ? resolve(value) : value);
+      continue;
+    }
+    const absolute = resolve(value);
+    const parts = absolute.split(sep);
+    const fixed = parts.findIndex((p) => /[*?[{]/.test(p));
+    const base = parts.slice(0, fixed).join(sep) || sep;
+    const match = picomatch(parts.slice(fixed).join('/'));
+    let entries: string[] = [];
+    try {
+      entries = (readdirSync(base, { recursive: true }) as string[]).map((e) => e.split(sep).join('/'));
+    } catch {
+      entries = [];
+    }
+    const found = entries
+      .filter((e) => match(e))
+      .map((e) => join(base, e))
+      .filter((p) => { const s = statSync(p); return s.isFile() || (folders && s.isDirectory()); })
+      .sort();
+    if (found.length === 0) throw usageError(`${option} ${JSON.stringify(value)} matches no file`, { field: option, received: value, hint: 'check the pattern (quote it so that retest, not the shell, expands it)' });
+    out.push(...found);
+  }
+  return [...new Set(out)];
 }
 
 const pct = (x: number | null) => (x === null ? '—' : (100 * x).toFixed(2));
@@ -71,5 +149,21 @@ export function formatSummary(s: EvalSummary, fromStore = false): string {
     (s.top5 ? line('top-5', s.top5) : '') +
     (s.images_per_second !== null ? `speed    ${s.images_per_second.toFixed(0)} images/s${fromStore ? ' (when the run was made)' : ''}\n` : '') +
     (fromStore ? 'note     answered from the store: this run finished earlier, nothing was run now\n' : '')
+  );
+}
+
+/** The matrix as a table, one row per cell, then the totals. */
+export function formatMatrix(cells: readonly CellSummary[], m: MatrixSummary): string {
+  const width = (values: string[], min: number) => Math.max(min, ...values.map((v) => v.length));
+  const mw = width(cells.map((c) => c.model), 5);
+  const dw = width(cells.map((c) => `${c.dataset}${c.dataset_version !== null && c.dataset_version > 1 ? ` (v${c.dataset_version})` : ''}`), 7);
+  const rows = cells.map((c) =>
+    `${c.model.padEnd(mw)}  ${`${c.dataset}${c.dataset_version !== null && c.dataset_version > 1 ? ` (v${c.dataset_version})` : ''}`.padEnd(dw)}  ${String(c.n).padStart(6)}  ${pct(c.top1.accuracy).padStart(6)}  ${(c.top5 ? pct(c.top5.accuracy) : '—').padStart(6)}  ${c.failed ? `${c.failed} unreadable ` : ''}${c.from_store ? 'from the store' : `${c.images_per_second === null ? '—' : c.images_per_second.toFixed(0)} images/s`}\n`,
+  );
+  return (
+    `${'model'.padEnd(mw)}  ${'dataset'.padEnd(dw)}  ${'images'.padStart(6)}  ${'top-1%'.padStart(6)}  ${'top-5%'.padStart(6)}\n` +
+    rows.join('') +
+    `${m.cells} cells (${m.models} models × ${m.datasets} test sets): ${m.evaluated} evaluated now, ${m.from_store} from the store; ` +
+    `${m.predictions} predictions in ${m.seconds.toFixed(1)} s${m.predictions_per_second !== null ? ` (${m.predictions_per_second.toFixed(0)} images·models/s)` : ''} on ${m.provider}\n`
   );
 }

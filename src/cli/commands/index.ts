@@ -20,6 +20,7 @@ export const commands: readonly CommandEntry[] = [
   { name: 'datasets', summary: 'list the named datasets and where they are', load: () => import('./datasets.ts') },
   { name: 'fetch', summary: 'download a named dataset into the cache', load: () => import('./fetch.ts') },
   { name: 'eval', summary: 'run an ONNX classifier on a test set and store every prediction', load: () => import('./eval.ts') },
+  { name: 'runs', summary: 'list the runs in the results store with their provenance (model hash, preprocessing, provider, version, test-set content)', load: () => import('./runs.ts') },
   { name: 'preprocess', summary: 'write the tensors `retest eval` feeds a model, to inspect or compare', load: () => import('./preprocess.ts') },
   { name: 'import', summary: "import predictions made elsewhere (ImageNetV2 / CIFAR-10.1 authors' files, CSV, NPY) or published accuracy tables", load: () => import('./import.ts') },
   { name: 'analyze', summary: 'the generalization gap between two test sets, its uncertainty and the trend across models', load: () => import('./analyze.ts') },

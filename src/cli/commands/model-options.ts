@@ -44,12 +44,14 @@ export function addModelOptions(command: Command): Command {
     .option('--mean <r,g,b>', 'per-channel mean (after scaling)', triple('--mean'))
     .option('--std <r,g,b>', 'per-channel std (after scaling), each > 0', triple('--std', true))
     .addOption(new Option('--scale <kind>', 'pixel scaling before mean/std').choices(['uint8/255', 'uint8']))
-    .option('--no-normalize', 'do not apply mean/std outside the graph');
+    .option('--no-normalize', 'do not apply mean/std outside the graph')
+    .option('--timm-config <config.json...>', 'timm / Hugging Face config.json: its pretrained_cfg sets size, crop_pct, crop_mode, interpolation, mean, std, classes (flags still win); with several --model, one for all or one per model in order');
 }
 
-/** The overrides those options give (undefined: not given, the sidecar decides). */
-export function modelOverridesFrom(opts: Record<string, unknown>): ModelOverrides {
+/** The overrides those options give (undefined: not given, the sidecar decides). `timmConfig`: the one `--timm-config` of a single model. */
+export function modelOverridesFrom(opts: Record<string, unknown>, timmConfig: string | undefined = singleTimmConfig(opts)): ModelOverrides {
   return {
+    timmConfig,
     name: opts.name as string | undefined,
     sidecar: opts.sidecar as string | undefined,
     inputName: opts.inputName as string | undefined,
@@ -67,4 +69,10 @@ export function modelOverridesFrom(opts: Record<string, unknown>): ModelOverride
     scale: opts.scale === undefined ? undefined : opts.scale === 'uint8' ? 1 : 1 / 255,
     noNormalize: opts.normalize === false ? true : undefined,
   };
+}
+
+function singleTimmConfig(opts: Record<string, unknown>): string | undefined {
+  const files = opts.timmConfig as string[] | undefined;
+  if (files && files.length > 1) throw usageError('--timm-config takes one file here', { field: '--timm-config', received: files.join(' '), expected: 'one config.json' });
+  return files?.[0];
 }
