@@ -1,4 +1,8 @@
 export type * from './types.ts';
 export { inProcessRunner, type InProcessOptions } from './in-process-runner.ts';
-export { queueRunner, startQueueWorker, parseQueueUrl, QUEUE_NAME, type QueueWorker, type QueueWorkerOptions, type QueueLocation } from './queue-runner.ts';
+export { queueRunner, startQueueWorker, type QueueWorker, type QueueWorkerOptions } from './queue-runner.ts';
+export { parseQueueUrl, QUEUE_NAME, type QueueLocation } from './queue-url.ts';
 export { groupState, flattenJobs, newGroupId } from './group.ts';
+export { jobHandlers, type HandlerServices } from './handlers.ts';
+export { planDedupSearch, runDedupSearch, runDedupMerge, mergedNeighbours, searchThroughRunner, jobsDidNotFinish, type DedupSearchJob, type DedupMergeJob, type DedupPartial, type DedupMerged, type DedupPlanInput, type QueuedSearchInput } from './dedup-jobs.ts';
+export { fileRef, openFileRef, locateDataRef, relativeToDataDir, checkIdentity, fileIdentity, type DataRef } from './data-ref.ts';

@@ -1,0 +1,22 @@
+/**
+ * Every job kind retest runs, by name: what a `retest worker` (or the in-process runner) executes.
+ */
+import type { ResultsStore } from '../results/index.ts';
+import { runDedupMerge, runDedupSearch, type DedupMergeJob, type DedupSearchJob } from './dedup-jobs.ts';
+import type { JobHandlers } from './types.ts';
+
+/** What handlers need from the process that runs them. */
+export interface HandlerServices {
+  /** The results store (`--db`), opened on first use and kept open. */
+  results(): Promise<ResultsStore>;
+  /** onnxruntime / search threads per job (default 1). */
+  threads?: number;
+}
+
+export function jobHandlers(services: HandlerServices): JobHandlers {
+  const threads = services.threads ?? 1;
+  return {
+    'dedup-search': (data: DedupSearchJob, context) => runDedupSearch({ ...data, threads: data.threads ?? threads }, context),
+    'dedup-merge': (data: DedupMergeJob, context) => runDedupMerge(data, context),
+  } as JobHandlers;
+}
