@@ -213,3 +213,25 @@ export function jobsDidNotFinish(status: GroupStatus) {
     hint: `see \`retest jobs status ${status.id} --queue …\`; fix the cause and \`retest jobs retry ${status.id} --queue …\``,
   });
 }
+
+/**
+ * `retest dedup search --queue`: the search as jobs on the queue, with the progress line; the
+ * result as `searchSources` gives it, or 'detached' after printing the group id (`--detach`).
+ */
+export async function searchFromCli(input: { queue: string; dataDir: string | undefined; queries: ImageSource; references: ImageSource[]; spec: string; k: number; detach: boolean; quiet: boolean }): Promise<SearchResult | 'detached'> {
+  if (!/^pixels(-std)?(@\d+)?$/.test(input.spec)) throw usageError('--queue runs the pixels and pixels-std descriptors (feature models are not shipped to workers yet)', { field: '--descriptor', received: input.spec });
+  const { queueRunner } = await import('./queue-runner.ts');
+  const { terminalGroupProgress } = await import('./progress.ts');
+  const runner = await queueRunner(input.queue);
+  try {
+    const onProgress = terminalGroupProgress({ quiet: input.quiet, unit: 'pairs' });
+    const result = await searchThroughRunner({ runner, dataDir: input.dataDir, queries: input.queries, references: input.references, descriptor: input.spec, k: input.k, detach: input.detach, ...(onProgress ? { onProgress } : {}) });
+    if ('detached' in result) {
+      process.stdout.write(input.quiet ? `${JSON.stringify({ group: result.group, detached: true })}\n` : `submitted job group ${result.group}: \`retest jobs status ${result.group} --queue ${input.queue}\`\n`);
+      return 'detached';
+    }
+    return result;
+  } finally {
+    await runner.close();
+  }
+}

@@ -3,6 +3,7 @@
  */
 import type { ResultsStore } from '../results/index.ts';
 import { runDedupMerge, runDedupSearch, type DedupMergeJob, type DedupSearchJob } from './dedup-jobs.ts';
+import { runEvalFinish, runEvalShard, type EvalFinishJob, type EvalShardJob } from './eval-job.ts';
 import type { JobHandlers } from './types.ts';
 
 /** What handlers need from the process that runs them. */
@@ -18,5 +19,7 @@ export function jobHandlers(services: HandlerServices): JobHandlers {
   return {
     'dedup-search': (data: DedupSearchJob, context) => runDedupSearch({ ...data, threads: data.threads ?? threads }, context),
     'dedup-merge': (data: DedupMergeJob, context) => runDedupMerge(data, context),
+    'eval-shard': (data: EvalShardJob, context) => runEvalShard(data, context, { results: services.results, threads }),
+    'eval-finish': (data: EvalFinishJob, context) => runEvalFinish(data, context, services),
   } as JobHandlers;
 }

@@ -9,6 +9,7 @@ import { openFileHashCache, resolveDataset } from '../../datasets/index.ts';
 import { evaluateRun, type EvalSummary } from '../../evaluate/index.ts';
 import { cacheDir, dataDirOption, dbOption, jsonOption, positiveInt, printJson } from '../options.ts';
 import { addModelOptions, modelOverridesFrom } from './model-options.ts';
+import { queueOption } from './jobs.ts';
 
 export function register(program: Command, app: App): void {
   const command = program
@@ -32,13 +33,17 @@ export function register(program: Command, app: App): void {
     .option('--decode-concurrency <n>', 'worker threads decoding and cropping images (at most the cores)', positiveInt('--decode-concurrency'), 8)
     .option('--save-logits', 'store the full output row of every image')
     .option('--fail-fast', 'stop at the first unreadable image instead of recording it')
-    .option('--restart', 'discard an interrupted run of this model whose test-set files have changed since, and start again');
+    .option('--restart', 'discard an interrupted run of this model whose test-set files have changed since, and start again')
+    .addOption(queueOption())
+    .option('--detach', 'with --queue: submit the jobs and return at once (see `retest jobs status`)');
   addModelOptions(command).action(async (opts) => {
     const dataset = await resolveDataset(opts.dataset, { dataDir: opts.dataDir, cacheDir: cacheDir() });
     const overrides = modelOverridesFrom(opts);
     const store = await app.openResults(opts.db);
     const fileHashes = await openFileHashCache(cacheDir());
     try {
+      // --queue: the same run as jobs for `retest worker` processes (src/jobs/eval-job.ts).
+      if (opts.queue) return await (await import('../../jobs/index.ts')).evalFromCli({ store, dataset, modelPath: resolve(opts.model), overrides, options: { batchSize: opts.batchSize, saveLogits: !!opts.saveLogits, failFast: !!opts.failFast }, dataDir: opts.dataDir, fileHashes, restart: !!opts.restart, queue: opts.queue, detach: !!opts.detach, quiet: !!opts.json, print: (s, fromStore) => process.stdout.write(opts.json ? `${JSON.stringify(s)}\n` : formatSummary(s, fromStore)) });
       const { summary, fromStore } = await evaluateRun({
         store,
         dataset,

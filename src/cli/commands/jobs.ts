@@ -77,7 +77,7 @@ async function one(runner: JobRunner, group: string): Promise<GroupStatus> {
 export function formatStatus(s: GroupStatus): string {
   const lines = [
     `${s.id}  ${s.state.padEnd(9)} ${s.name}`,
-    `  jobs ${s.completed}/${s.jobs} done, ${s.active} running; images ${s.unitsDone}/${s.units}; workers alive ${s.workers}; submitted ${s.submitted}`,
+    `  jobs ${s.completed}/${s.jobs} done, ${s.active} running; work ${s.unitsDone}/${s.units} (images, or query×reference pairs); workers alive ${s.workers}; submitted ${s.submitted}`,
     ...s.parked.map((p) => `  parked ${p.id} (${p.kind}, ${p.attempts} tries): ${p.error}`),
   ];
   return `${lines.join('\n')}\n`;
