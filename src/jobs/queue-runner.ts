@@ -169,20 +169,23 @@ export async function queueRunner(url: string): Promise<JobRunner> {
       if (group === undefined) return 0;
       group.cancelled = true;
       await redis.hset(groupsKey, id, JSON.stringify(group));
-      let n = 0;
+      const pending: string[] = [];
+      for (const j of group.jobs) {
+        const state = await queue.getJobState(jobKey(id, j.id));
+        if (state !== 'completed' && state !== 'active' && state !== 'unknown') pending.push(j.id);
+      }
       // Parents first: removing one removes its children that have not started.
       for (const j of [...group.jobs].reverse()) {
         const job = await queue.getJob(jobKey(id, j.id));
-        if (!job) continue;
-        const state = await job.getState();
-        if (state === 'completed' || state === 'active' || state === 'unknown') continue;
+        if (!job || !pending.includes(j.id)) continue;
         try {
           await job.remove({ removeChildren: true });
-          n++;
         } catch {
           // Started meanwhile (locked by a worker): it finishes.
         }
       }
+      let n = 0;
+      for (const jobId of pending) if ((await queue.getJobState(jobKey(id, jobId))) === 'unknown') n++;
       return n;
     },
     async close() {
