@@ -21,5 +21,7 @@ export function jobHandlers(services: HandlerServices): JobHandlers {
     'dedup-merge': (data: DedupMergeJob, context) => runDedupMerge(data, context),
     'eval-shard': (data: EvalShardJob, context) => runEvalShard(data, context, { results: services.results, threads }),
     'eval-finish': (data: EvalFinishJob, context) => runEvalFinish(data, context, services),
+    /** Does nothing: probes the queue's dispatch latency (bench:distributed) and whether workers answer. */
+    noop: async () => null,
   } as JobHandlers;
 }
