@@ -87,7 +87,7 @@ export function planDedupSearch(input: DedupPlanInput, name = `dedup search ${in
 const sources = new Map<string, Promise<ImageSource>>();
 const descriptors = new Map<string, Descriptor>();
 
-async function sourceOf(ref: DataRef, dataDir: string): Promise<ImageSource> {
+export async function sourceOf(ref: DataRef, dataDir: string): Promise<ImageSource> {
   const path = await openFileRef(ref, dataDir);
   const key = `${path}\n${ref.identity}`;
   let source = sources.get(key);
@@ -99,7 +99,7 @@ async function sourceOf(ref: DataRef, dataDir: string): Promise<ImageSource> {
   return source;
 }
 
-function descriptorOf(spec: string): Descriptor {
+export function descriptorOf(spec: string): Descriptor {
   let descriptor = descriptors.get(spec);
   if (descriptor === undefined) {
     descriptor = parseDescriptor(spec);
@@ -108,7 +108,7 @@ function descriptorOf(spec: string): Descriptor {
   return descriptor;
 }
 
-async function describeSlice(source: ImageSource, slice: Slice, descriptor: Descriptor): Promise<VectorSource> {
+export async function describeSlice(source: ImageSource, slice: Slice, descriptor: Descriptor): Promise<VectorSource> {
   if (slice.start < 0 || slice.start + slice.count > source.count) {
     throw dataError(`the job asks for images ${slice.start}…${slice.start + slice.count} of a set of ${source.count}`, { file: slice.ref.path, hint: 're-submit: the set changed size' });
   }

@@ -8,3 +8,4 @@ export { searchFromCli, planDedupSearch, runDedupSearch, runDedupMerge, mergedNe
 export { fileRef, openFileRef, locateDataRef, relativeToDataDir, checkIdentity, fileIdentity, type DataRef } from './data-ref.ts';
 export { progressLine, terminalGroupProgress } from './progress.ts';
 export { planEval, runEvalShard, runEvalFinish, evalFromCli, type EvalShardJob, type EvalFinishJob, type EvalShardResult, type EvalPlan, type EvalPlanInput, type EvalFromCliInput } from './eval-job.ts';
+export { planDescribe, runDescribeShard, runDescribeFinish, openVectorFile, describeThroughRunner, type DescribeShardJob, type DescribeFinishJob, type VectorManifest, type QueuedDescribeInput } from './describe-jobs.ts';
