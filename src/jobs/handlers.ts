@@ -4,6 +4,7 @@
 import type { ResultsStore } from '../results/index.ts';
 import { runDedupMerge, runDedupSearch, type DedupMergeJob, type DedupSearchJob } from './dedup-jobs.ts';
 import { runDescribeFinish, runDescribeShard, type DescribeFinishJob, type DescribeShardJob } from './describe-jobs.ts';
+import { runIngestBatch, type IngestBatchJob } from './ingest-jobs.ts';
 import { runEvalFinish, runEvalShard, type EvalFinishJob, type EvalShardJob } from './eval-job.ts';
 import type { JobHandlers } from './types.ts';
 
@@ -24,6 +25,7 @@ export function jobHandlers(services: HandlerServices): JobHandlers {
     'eval-finish': (data: EvalFinishJob, context) => runEvalFinish(data, context, services),
     'describe-shard': (data: DescribeShardJob, context) => runDescribeShard(data, context),
     'describe-finish': (data: DescribeFinishJob, context) => runDescribeFinish(data, context),
+    'ingest-batch': (data: IngestBatchJob, context) => runIngestBatch(data, context),
     /** Does nothing: probes the queue's dispatch latency (bench:distributed) and whether workers answer. */
     noop: async () => null,
   } as JobHandlers;
