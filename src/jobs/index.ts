@@ -9,4 +9,4 @@ export { fileRef, openFileRef, locateDataRef, relativeToDataDir, checkIdentity, 
 export { progressLine, terminalGroupProgress } from './progress.ts';
 export { planEval, runEvalShard, runEvalFinish, evalFromCli, type EvalShardJob, type EvalFinishJob, type EvalShardResult, type EvalPlan, type EvalPlanInput, type EvalFromCliInput } from './eval-job.ts';
 export { planDescribe, runDescribeShard, runDescribeFinish, openVectorFile, describeThroughRunner, type DescribeShardJob, type DescribeFinishJob, type VectorManifest, type QueuedDescribeInput } from './describe-jobs.ts';
-export { runIngestBatch, ingestThroughRunner, type IngestBatchJob, type IngestBatchResult, type QueuedIngestInput } from './ingest-jobs.ts';
+export { runIngestBatch, ingestThroughRunner, ingestFromCli, type IngestBatchJob, type IngestBatchResult, type QueuedIngestInput } from './ingest-jobs.ts';

@@ -106,3 +106,18 @@ export async function ingestThroughRunner(input: QueuedIngestInput): Promise<Ing
   return { ...summary, group: id };
 }
 
+
+/** `retest collect … --queue`: `ingestThroughRunner` on the queue, with the progress line. */
+export async function ingestFromCli(input: { queue: string; dataDir: string | undefined; workspace: Workspace; source: () => CandidateSource; options: IngestOptions; quiet: boolean }): Promise<IngestSummary> {
+  const { queueRunner } = await import('./queue-runner.ts');
+  const { terminalGroupProgress } = await import('./progress.ts');
+  const runner = await queueRunner(input.queue);
+  try {
+    const onProgress = terminalGroupProgress({ quiet: input.quiet, unit: 'images' });
+    const { progress: _progress, ...options } = input.options;
+    const { group: _group, ...summary } = await ingestThroughRunner({ runner, dataDir: input.dataDir, workspace: input.workspace, source: input.source, options, ...(onProgress ? { onProgress } : {}) });
+    return summary;
+  } finally {
+    await runner.close();
+  }
+}
