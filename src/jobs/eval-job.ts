@@ -21,6 +21,8 @@ import type { GroupSpec, JobContext, JobSpec } from './types.ts';
 /** Input of an 'eval-shard' job. */
 export interface EvalShardJob {
   runId: number;
+  /** What the run is in the submitter's store: a worker whose --db is another store refuses the job. */
+  run: RunIdentity;
   model: DataRef;
   /** Flags that override the sidecar (never `sidecar` itself: the worker reads the one beside the model). */
   overrides: ModelOverrides;
@@ -36,9 +38,17 @@ export interface EvalShardJob {
   failFast: boolean;
 }
 
+/** A run as `ResultsStore.score` names it. */
+export interface RunIdentity {
+  model: string;
+  dataset: string;
+  n: number;
+}
+
 /** Input of an 'eval-finish' job. */
 export interface EvalFinishJob {
   runId: number;
+  run: RunIdentity;
   /** Images in the test set. */
   n: number;
 }
@@ -95,11 +105,14 @@ export async function planEval(input: EvalPlanInput): Promise<EvalPlan> {
 
   const shard = input.shardSize ?? 2500;
   const n = dataset.images.length;
+  const score = await store.score(run.id);
+  const identity: RunIdentity = { model: score.model, dataset: score.dataset, n: score.n };
   const children: JobSpec[] = [];
   for (let start = 0, s = 0; start < n; start += shard, s++) {
     const count = Math.min(shard, n - start);
     const data: EvalShardJob = {
       runId: run.id,
+      run: identity,
       model,
       overrides,
       preprocessing,
@@ -114,7 +127,7 @@ export async function planEval(input: EvalPlanInput): Promise<EvalPlan> {
     };
     children.push({ kind: 'eval-shard', id: `shard-${s}`, data, units: count });
   }
-  const finish: EvalFinishJob = { runId: run.id, n };
+  const finish: EvalFinishJob = { runId: run.id, run: identity, n };
   return { runId: run.id, summary: null, group: { name: `eval ${declared.name} on ${dataset.name} (run ${run.id})`, jobs: [{ kind: 'eval-finish', id: 'finish', data: finish, children }] } };
 }
 
@@ -163,6 +176,7 @@ export async function runEvalShard(job: EvalShardJob, context: Pick<JobContext, 
   }
   if (job.start + job.count > dataset.images.length) throw dataError(`the job asks for images ${job.start}…${job.start + job.count} of a set of ${dataset.images.length}`, { file: dataset.source });
   const store = await services.results();
+  await checkRun(store, job.runId, job.run);
   const done = await store.doneIndices(job.runId);
   const todo: number[] = [];
   for (let i = job.start; i < job.start + job.count; i++) if (!done.has(i)) todo.push(i);
@@ -181,6 +195,7 @@ export async function runEvalShard(job: EvalShardJob, context: Pick<JobContext, 
 /** Runs one 'eval-finish' job: every image predicted ⇒ the run is done. */
 export async function runEvalFinish(job: EvalFinishJob, context: Pick<JobContext, 'childrenValues'>, services: { results(): Promise<ResultsStore> }): Promise<EvalSummary> {
   const store = await services.results();
+  await checkRun(store, job.runId, job.run);
   const done = await store.doneIndices(job.runId);
   if (done.size !== job.n) throw dataError(`run ${job.runId} has ${done.size} of ${job.n} predictions after all its shards completed`, { field: 'predictions', hint: 'retry the group: shards skip the images already stored' });
   const shards = Object.values(await context.childrenValues()) as EvalShardResult[];
@@ -188,6 +203,26 @@ export async function runEvalFinish(job: EvalFinishJob, context: Pick<JobContext
   const seconds = shards.reduce((s, r) => s + r.seconds, 0);
   if ((await store.runStatus(job.runId)) !== 'done') await store.finishRun(job.runId, images > 0 && seconds > 0 ? images / seconds : null);
   return summarize(await store.score(job.runId));
+}
+
+/** Refuses a job whose run is not the one in this worker's store (its --db is another store). */
+async function checkRun(store: ResultsStore, runId: number, expected: RunIdentity): Promise<void> {
+  let found: RunIdentity | null = null;
+  try {
+    const score = await store.score(runId);
+    found = { model: score.model, dataset: score.dataset, n: score.n };
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+  }
+  if (found === null || found.model !== expected.model || found.dataset !== expected.dataset || found.n !== expected.n) {
+    throw dataError(`run ${runId} (${expected.model} on ${expected.dataset}) is not in this worker's results store`, {
+      file: store.location,
+      field: '--db',
+      expected: `run ${runId}: ${expected.model} on ${expected.dataset}, ${expected.n} images`,
+      received: found === null ? 'no such run' : `run ${runId}: ${found.model} on ${found.dataset}, ${found.n} images`,
+      hint: 'start `retest worker` with the --db the jobs were submitted with (PostgreSQL when workers are on several machines)',
+    });
+  }
 }
 
 /** The rows of one batch, as `evaluate` writes them. */

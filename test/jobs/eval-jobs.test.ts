@@ -90,6 +90,23 @@ describeWithData('eval as jobs (ResNet-20 on the 1,000 exact CIFAR-10 test image
     }
   });
 
+  it("a worker whose --db is another store refuses the job instead of writing into another run", async () => {
+    const store = await openResultsStore(join(dir, 'submitter.db'));
+    const other = await openResultsStore(join(dir, 'other.db'));
+    const runner = inProcessRunner(jobHandlers({ results: async () => other }), { dataDir: SHARED });
+    try {
+      const plan = await planEval({ store, dataset: await resolveDataset(DATASET, { cacheDir: dir }), modelPath: MODEL, dataDir: SHARED, shardSize: 1000 });
+      if (plan.group === null) throw new Error('already done');
+      const status = await runner.wait(await runner.submit({ ...plan.group, attempts: 1 }), { intervalMs: 50 });
+      expect(status.state).toBe('parked');
+      expect(status.parked[0]?.error).toMatch(/run \d+ \(akamaster_resnet20 on test_batch_first1000\) is not in this worker's results store/);
+    } finally {
+      await runner.close();
+      await store.close();
+      await other.close();
+    }
+  });
+
   it('planning refuses data outside --data-dir (workers could not find it)', async () => {
     const store = await openResultsStore(join(dir, 'outside.db'));
     try {
