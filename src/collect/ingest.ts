@@ -22,23 +22,14 @@ import { encodeJpeg, encodePng, imageInfo, resizeExact, resizeLongerSide, writeF
 import type { Workspace } from '../workspace/index.ts';
 import { DownloadFailure, downloadBytes } from '../core/http.ts';
 import { candidateId, linkedCandidateId } from './identity.ts';
-import type { Candidate, CandidateSource, IngestOptions, IngestSummary, SourceFailure } from './types.ts';
+import type { Candidate, CandidateSource, IngestOptions, IngestSummary, SourceFailure, StoredContent, StoreTarget } from './types.ts';
 
 const EXTENSIONS: Record<string, string> = { jpeg: 'jpg', png: 'png', webp: 'webp', gif: 'gif', tiff: 'tif', avif: 'avif', heif: 'heic', svg: 'svg' };
 
 interface SourceRow { id: string; class_idx: number; exact_duplicate_of: string | null; sha256: string; original_path: string; display_path: string; square_path: string; width: number; height: number; format: string | null; bytes: number | null }
 
 /** Stored files and facts of one image's content. */
-interface Stored {
-  sha256: string;
-  originalPath: string;
-  displayPath: string;
-  squarePath: string;
-  width: number;
-  height: number;
-  format: string;
-  bytes: number;
-}
+type Stored = StoredContent;
 
 /** Ingests every candidate of `source` into the workspace. */
 export async function ingest(workspace: Workspace, source: CandidateSource, options: IngestOptions = {}): Promise<IngestSummary> {
@@ -121,10 +112,11 @@ export async function ingest(workspace: Workspace, source: CandidateSource, opti
     if (existing.length > 0) return () => writeRow(c, existing[0] as SourceRow);
     let stored: Stored;
     try {
-      stored = await store(workspace, c, options);
+      stored = await (options.storeContent ? options.storeContent(c) : storeCandidate(workspace, c, options));
     } catch (error) {
-      if (!(error instanceof DownloadFailure) && !isRetestError(error) && !isFileError(error)) throw error;
-      return () => recordFailure({ source: c.source, sourceId: c.sourceId, classIdx: c.classIdx, urlOrPath: where, reason: (error as Error).message });
+      const reason = ingestFailureReason(error);
+      if (reason === null) throw error;
+      return () => recordFailure({ source: c.source, sourceId: c.sourceId, classIdx: c.classIdx, urlOrPath: where, reason });
     }
     return () => writeRow(c, stored);
   };
@@ -177,12 +169,17 @@ function toStored(s: Stored | SourceRow): Stored {
   return { sha256: s.sha256, originalPath: s.original_path, displayPath: s.display_path, squarePath: s.square_path, width: s.width, height: s.height, format: s.format ?? 'unknown', bytes: s.bytes ?? 0 };
 }
 
+/** The reason recorded for a candidate whose content could not be stored, or null when `error` is not such a failure (a bug, a full disk: it stops the ingest). */
+export function ingestFailureReason(error: unknown): string | null {
+  return error instanceof DownloadFailure || isRetestError(error) || isFileError(error) ? (error as Error).message : null;
+}
+
 function isFileError(error: unknown): boolean {
   return typeof (error as NodeJS.ErrnoException)?.code === 'string' && typeof (error as NodeJS.ErrnoException)?.syscall === 'string';
 }
 
 /** Reads/downloads, hashes, decodes and writes the three files; returns what the row needs. */
-async function store(workspace: Workspace, c: Candidate, options: IngestOptions): Promise<Stored> {
+export async function storeCandidate(workspace: StoreTarget, c: Candidate, options: IngestOptions): Promise<Stored> {
   let bytes: Buffer;
   let pixels: RgbImage | undefined;
   if (c.pixels) {

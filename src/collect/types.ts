@@ -79,6 +79,30 @@ export interface IngestOptions {
   progress?: import('../core/progress.ts').Progress;
   /** Clock for created_at/at fields (tests). */
   now?: () => Date;
+  /**
+   * Reads/downloads a candidate and writes its three files, instead of `storeCandidate` in this
+   * process (`retest collect --queue`: workers did it). A `DownloadFailure` it throws is recorded as
+   * the candidate's failure, with its message as the reason.
+   */
+  storeContent?: (candidate: Candidate) => Promise<StoredContent>;
+}
+
+/** The stored files and facts of one image's content (paths relative to the workspace). */
+export interface StoredContent {
+  sha256: string;
+  originalPath: string;
+  displayPath: string;
+  squarePath: string;
+  width: number;
+  height: number;
+  format: string;
+  bytes: number;
+}
+
+/** What storing content needs of a workspace: its folder and its image sizes. */
+export interface StoreTarget {
+  dir: string;
+  config: { displayLongerSide: number; displayJpegQuality: number; squareSize: number };
 }
 
 /** What an ingest run did. */

@@ -16,10 +16,11 @@ import {
   type CandidateSource,
   type IngestSummary,
 } from '../../collect/index.ts';
-import { workspaceOption, type Workspace} from '../../workspace/index.ts';
-import { jsonOption, positiveInt, printJson } from '../options.ts';
+import { workspaceOption, type Workspace } from '../../workspace/index.ts';
+import { dataDirOption, jsonOption, positiveInt, printJson } from '../options.ts';
 import { parseFile } from '../../core/parse.ts';
 import type { App } from '../types.ts';
+import { queueOption } from './jobs.ts';
 
 interface CommonOptions {
   workspace?: string;
@@ -28,6 +29,8 @@ interface CommonOptions {
   role: 'candidate' | 'reference';
   maxMb: number;
   timeout: number;
+  queue?: string;
+  dataDir?: string;
 }
 
 function common(command: Command): Command {
@@ -37,6 +40,8 @@ function common(command: Command): Command {
     .option('--concurrency <n>', 'images processed at once', positiveInt('--concurrency'), 4)
     .option('--max-mb <n>', 'largest image accepted, in MiB (larger ones are recorded as failures)', positiveInt('--max-mb'), 25)
     .option('--timeout <seconds>', 'per-download timeout', positiveInt('--timeout'), 30)
+    .addOption(queueOption())
+    .addOption(dataDirOption())
     .addOption(jsonOption());
 }
 
@@ -48,14 +53,18 @@ function resolveClass(classes: readonly ClassDef[], key: string, option: string)
 
 async function run(app: App, options: CommonOptions, build: (workspace: Workspace) => CandidateSource, extra: (s: CandidateSource) => Record<string, unknown> = () => ({})): Promise<void> {
   await app.withWorkspace(options.workspace, async (workspace) => {
-    const source = build(workspace);
-    const summary: IngestSummary = await ingest(workspace, source, {
+    let source = build(workspace);
+    const ingestOptions = {
       role: options.role,
       concurrency: options.concurrency,
       maxBytes: options.maxMb * 1024 * 1024,
       timeoutMs: options.timeout * 1000,
       progress: terminalProgress({ quiet: options.json === true, unit: 'images' }),
-    });
+    };
+    // --queue: the files are made by `retest worker` processes (src/jobs/ingest-jobs.ts); the rows here, as always.
+    const summary: IngestSummary = options.queue
+      ? await (await import('../../jobs/index.ts')).ingestFromCli({ queue: options.queue, dataDir: options.dataDir, workspace, source: () => (source = build(workspace)), options: ingestOptions, quiet: options.json === true })
+      : await ingest(workspace, source, ingestOptions);
     const out = { workspace: workspace.dir, source: source.name, role: options.role, ...summary, ...extra(source) };
     if (options.json) printJson(out);
     else {

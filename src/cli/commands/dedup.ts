@@ -31,6 +31,7 @@ import {
 import { workspaceOption } from '../../workspace/index.ts';
 import { cacheDir, dataDirOption, jsonOption, positiveInt, printJson } from '../options.ts';
 import type { App } from '../types.ts';
+import { queueOption } from './jobs.ts';
 
 /**
  * The default descriptor: standardized pixels at 32² (docs/dedup.md: recall at least that of raw
@@ -70,6 +71,8 @@ interface SearchFlags {
   indexDescriptor: string;
   shortList: number;
   recallSample: number;
+  queue?: string;
+  detach?: boolean;
 }
 
 export function register(program: Command, app: App): void {
@@ -105,6 +108,8 @@ export function register(program: Command, app: App): void {
     .option('--index-descriptor <spec>', 'reduced descriptor indexed by --approximate', 'pixels-std@8')
     .option('--short-list <n>', 'candidates per query taken from the index and re-ranked', positiveInt('--short-list'), 100)
     .option('--recall-sample <n>', 'with --approximate: queries checked against exact search for recall@k (0: none)', Number, 200)
+    .addOption(queueOption())
+    .option('--detach', 'with --queue: submit the jobs and return at once (see `retest jobs status`)')
     .option('--list-tensors <model.onnx>', 'print the tensors of an ONNX model usable as features:MODEL#TENSOR, and exit')
     .addOption(dataDirOption())
     .addOption(jsonOption())
@@ -288,7 +293,10 @@ async function searchArrays(flags: SearchFlags): Promise<void> {
     } else {
       const descriptor = parseDescriptor(mixed && /^pixels(-std)?$/.test(spec) ? `${spec}@${minSide}` : spec);
       try {
-        const result = await searchSources(queries, references, descriptor, { k: Math.max(k, 30), ...(flags.workers ? { workers: flags.workers } : {}) });
+        // --queue: the same exact search as jobs for `retest worker` processes (src/jobs).
+        const queued = flags.queue ? await (await import('../../jobs/index.ts')).searchFromCli({ queue: flags.queue, dataDir: flags.dataDir, queries, references, spec: descriptor.name, k: Math.max(k, 30), detach: !!flags.detach, quiet: !!flags.json }) : null;
+        if (queued === 'detached') continue;
+        const result = queued ?? (await searchSources(queries, references, descriptor, { k: Math.max(k, 30), ...(flags.workers ? { workers: flags.workers } : {}) }));
         shortLists = result.neighbours;
         neighbours = result.neighbours.map((list) => list.slice(0, k));
         name = descriptor.name;

@@ -10,11 +10,12 @@ import { join, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { usageError } from '../../core/errors.ts';
 import { terminalProgress } from '../../core/progress.ts';
-import { openFileHashCache, resolveDataset } from '../../datasets/index.ts';
-import { evaluateMatrix, evaluateRun, terminalMatrixProgress, type CellSummary, type EvalDataset, type EvalSummary, type MatrixSummary } from '../../evaluate/index.ts';
+import { openFileHashCache, resolveDataset, type LoadedDataset } from '../../datasets/index.ts';
+import { evaluateMatrix, evaluateRun, terminalMatrixProgress, type CellSummary, type EvalSummary, type MatrixSummary } from '../../evaluate/index.ts';
 import { parseDevice } from '../../onnx/index.ts';
 import { cacheDir, dataDirOption, dbOption, jsonOption, positiveInt, printJson } from '../options.ts';
 import { addModelOptions, modelOverridesFrom } from './model-options.ts';
+import { queueOption } from './jobs.ts';
 
 export function register(program: Command, app: App): void {
   const command = program
@@ -41,7 +42,9 @@ export function register(program: Command, app: App): void {
     .option('--decode-concurrency <n>', 'worker threads decoding and cropping images (at most the cores)', positiveInt('--decode-concurrency'), 8)
     .option('--save-logits', 'store the full output row of every image')
     .option('--fail-fast', 'stop at the first unreadable image instead of recording it')
-    .option('--restart', 'discard an interrupted run of this model whose test-set files have changed since, and start again');
+    .option('--restart', 'discard an interrupted run of this model whose test-set files have changed since, and start again')
+    .addOption(queueOption())
+    .option('--detach', 'with --queue: submit the jobs and return at once (see `retest jobs status`)');
   addModelOptions(command).action(async (opts) => {
     const device = parseDevice(opts.device as string);
     if (opts.threads !== undefined && device.kind !== 'cpu') {
@@ -55,12 +58,19 @@ export function register(program: Command, app: App): void {
     const models = modelPaths.map((path, i) => ({ path, overrides: modelOverridesFrom(opts, timm.length > 1 ? timm[i] : timm[0]) }));
     const datasetArgs = expandGlobs(opts.dataset as string[], '--dataset', true);
     if (models.length > 1 && opts.name !== undefined) throw usageError('--name names one model; with several --model, name them in their sidecars', { field: '--name', received: opts.name as string });
-    const datasets: EvalDataset[] = [];
+    const datasets: LoadedDataset[] = [];
     for (const value of datasetArgs) datasets.push(await resolveDataset(value, { dataDir: opts.dataDir, cacheDir: cacheDir() }));
     const options = { batchSize: opts.batchSize, threads: opts.threads, decodeConcurrency: opts.decodeConcurrency, saveLogits: !!opts.saveLogits, failFast: !!opts.failFast };
     const store = await app.openResults(opts.db);
     const fileHashes = await openFileHashCache(cacheDir());
     try {
+      // --queue: the same run as jobs for `retest worker` processes (src/jobs/eval-job.ts).
+      if (opts.queue) {
+        if (models.length !== 1 || datasets.length !== 1) {
+          throw usageError('--queue evaluates one model on one test set per command', { field: '--queue', received: `${models.length} models × ${datasets.length} test sets`, hint: 'run one `retest eval --queue` per cell; the workers share the queue' });
+        }
+        return await (await import('../../jobs/index.ts')).evalFromCli({ store, dataset: datasets[0]!, modelPath: models[0]!.path, overrides: models[0]!.overrides, options: { batchSize: opts.batchSize, saveLogits: !!opts.saveLogits, failFast: !!opts.failFast }, dataDir: opts.dataDir, fileHashes, restart: !!opts.restart, queue: opts.queue, detach: !!opts.detach, quiet: !!opts.json, print: (s, fromStore) => process.stdout.write(opts.json ? `${JSON.stringify(s)}\n` : formatSummary(s, fromStore)) });
+      }
       if (models.length === 1 && datasets.length === 1) {
         const { summary, fromStore } = await evaluateRun({
           store,

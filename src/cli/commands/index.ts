@@ -40,5 +40,7 @@ export const commands: readonly CommandEntry[] = [
   { name: 'serve', summary: 'serve the labelling app (invite links, MTurk ExternalQuestion) and the builder dashboard', load: () => import('./serve.ts') },
   { name: 'labellers', summary: 'invite labellers (personal links to the labelling app)', load: () => import('./labellers.ts') },
   { name: 'db', summary: 'schema version of a store: applied, pending and unknown migrations', load: () => import('./db.ts') },
+  { name: 'worker', summary: 'take jobs (eval, describe, dedup search, ingest) from a Redis queue and run them, on any machine', load: () => import('./worker.ts') },
+  { name: 'jobs', summary: 'job groups on a queue: progress, parked jobs with their errors; retry or cancel', load: () => import('./jobs.ts') },
   { name: 'mturk', summary: 'MTurk ExternalQuestion mode of `retest serve`: off unless turned on for a batch of tasks with its published HITs', load: () => import('./mturk.ts') },
 ];
