@@ -13,7 +13,7 @@
  *
  * Python's `round` and torchvision's `int(round(x))` are both half to even.
  */
-import { resizeCropGeometry, roundHalfEven } from '../formats/image-io.ts';
+import { resizeCropGeometry, roundHalfEven } from '../formats/index.ts';
 
 /** timm's `crop_mode`. */
 export type CropMode = 'center' | 'squash' | 'border';

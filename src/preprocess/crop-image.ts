@@ -5,7 +5,7 @@
  */
 // The sharp adapter itself rather than formats/index.ts: this module is the crop workers' whole
 // graph, and the folder's face would also load zod and the dataset parsers (+0.25 s per worker).
-import { cropTooLarge, decodeSamples, decodeSrgb, resizeCropGeometry, resizeShorterCenterCrop, type RgbImage } from '../formats/image-io.ts';
+import { cropTooLarge, decodeSamples, decodeSrgb, resizeCropGeometry, resizeShorterCenterCrop, type RgbImage } from '../formats/index.ts';
 import { pillowConvertRgb } from './pillow-convert.ts';
 import { pillowResizeCrop } from './pillow-resample.ts';
 import { cropGeometry } from './crop-geometry.ts';
