@@ -8,11 +8,12 @@
  */
 import { usageError } from '../core/index.ts';
 import type { SqlDatabase, SqlExecutor, SqlRow, SqlValue } from '../store/index.ts';
+import { summarizeControls } from './control-accuracy.ts';
 import { LabelError } from './errors.ts';
 import { randomToken } from './ids.ts';
 import { addSeconds, toIso } from './time.ts';
 import type {
-  AssignmentStatus, ClaimOptions, FrequencyOptions, SelectionFrequency, ClaimedAssignment, ClaimedItem, Instant, LabelProgress, LabelStore, NewTask, SubmitOptions, SubmitResult, TaskKind,
+  AssignmentControlAccuracy, AssignmentStatus, ClaimOptions, ControlAccuracyReport, FrequencyOptions, SelectionFrequency, ClaimedAssignment, ClaimedItem, Instant, LabelProgress, LabelStore, NewTask, SubmitOptions, SubmitResult, TaskKind,
 } from './types.ts';
 
 const LIVE = "('open', 'submitted', 'approved')";
@@ -208,6 +209,26 @@ class SqlLabelStore implements LabelStore {
     return out;
   }
 
+  async controlAccuracy(): Promise<ControlAccuracyReport> {
+    return this.db.transaction((tx) => readControls(tx), { mode: 'read' });
+  }
+
+  async rejectLowAccuracyWorkers(options: { minAccuracy: number; minControls?: number; now?: Instant }): Promise<string[]> {
+    const minControls = options.minControls ?? 12;
+    const now = toIso(options.now ?? new Date());
+    return this.db.transaction(async (tx) => {
+      const rejected: string[] = [];
+      for (const w of (await readControls(tx)).workers) {
+        if (w.status !== 'active' || w.accuracy === null || w.controls < minControls || w.accuracy >= options.minAccuracy) continue;
+        await tx.run(`INSERT INTO label_workers (worker_hash, status, reason, updated_at) VALUES (?, 'rejected', ?, ?)
+                      ON CONFLICT (worker_hash) DO UPDATE SET status = 'rejected', reason = excluded.reason, updated_at = excluded.updated_at`,
+          [w.workerHash, `control accuracy ${w.accuracy.toFixed(3)} < ${options.minAccuracy} over ${w.controls} controls`, now]);
+        rejected.push(w.workerHash);
+      }
+      return rejected;
+    });
+  }
+
   async progress(): Promise<LabelProgress> {
     return this.db.transaction(async (tx) => {
       const tasks = await tx.get<{ n: number; full_tasks: number }>('SELECT COUNT(*) AS n, COALESCE(SUM(CASE WHEN live_count >= assignments_wanted THEN 1 ELSE 0 END), 0) AS full_tasks FROM tasks');
@@ -237,6 +258,25 @@ async function nextTask(tx: SqlExecutor, select: string, params: readonly SqlVal
     const waited = await tx.get<TaskRow>(`${select} FOR UPDATE OF t`, params);
     if (waited) return waited;
   }
+}
+
+/** Control counts per answered assignment (as `controlAccuracy`), in portable SQL. */
+async function readControls(ex: SqlExecutor): Promise<ControlAccuracyReport> {
+  const rows = await ex.all<Omit<AssignmentControlAccuracy, 'accuracy'> & SqlRow>(
+    `SELECT a.id AS "assignmentId", a.task_id AS "taskId", a.worker_hash AS "workerHash", a.status AS status,
+            CAST(COALESCE(SUM(CASE WHEN ti.role = 'positive' THEN 1 ELSE 0 END), 0) AS BIGINT) AS positives,
+            CAST(COALESCE(SUM(CASE WHEN ti.role = 'positive' AND an.selected = 1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS "positivesSelected",
+            CAST(COALESCE(SUM(CASE WHEN ti.role = 'negative' THEN 1 ELSE 0 END), 0) AS BIGINT) AS negatives,
+            CAST(COALESCE(SUM(CASE WHEN ti.role = 'negative' AND an.selected = 1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS "negativesSelected"
+     FROM assignments a
+     LEFT JOIN answers an ON an.assignment_id = a.id
+     LEFT JOIN task_items ti ON ti.task_id = a.task_id AND ti.image_id = an.image_id
+     WHERE a.status IN ('submitted', 'approved', 'rejected')
+     GROUP BY a.id, a.task_id, a.worker_hash, a.status`);
+  const byCodePoint = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  rows.sort((x, y) => byCodePoint(x.workerHash, y.workerHash) || byCodePoint(x.assignmentId, y.assignmentId));
+  const statuses = new Map((await ex.all<{ worker_hash: string; status: 'approved' | 'rejected' }>('SELECT worker_hash, status FROM label_workers')).map((r) => [r.worker_hash, r.status]));
+  return summarizeControls(rows, statuses);
 }
 
 async function expire(ex: SqlExecutor, nowIso: string): Promise<number> {

@@ -261,4 +261,8 @@ export interface LabelStore {
   progress(): Promise<LabelProgress>;
   /** As `selectionFrequencies`: per (class, image), the fraction of valid answers that selected it; ordered by class, then image id. */
   frequencies(options?: FrequencyOptions): Promise<SelectionFrequency[]>;
+  /** As `controlAccuracy`: per answered assignment (by worker, then id) and pooled per worker (by hash). */
+  controlAccuracy(): Promise<ControlAccuracyReport>;
+  /** As `rejectLowAccuracyWorkers`: rejects unreviewed workers below `minAccuracy` over ≥ `minControls` (default 12) controls; returns their hashes. */
+  rejectLowAccuracyWorkers(options: { minAccuracy: number; minControls?: number; now?: Instant }): Promise<string[]>;
 }

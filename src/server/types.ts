@@ -14,7 +14,7 @@ export interface ServerStores {
   catalog: ImageCatalog;
   /** Blacklist and sample revisions. */
   sample: SampleStore;
-  /** Tasks, claims, submissions and reviews (so far the admin's worker decisions go through it; claims and submits still use the workspace's `Db` for group commit). */
+  /** The label stage (so far the admin's worker decisions go through it; claims and submits still use the workspace's `Db` for group commit). */
   label: LabelStore;
   /** The near-duplicate review (mounted under /admin/dedup). */
   dedup: DedupContext;

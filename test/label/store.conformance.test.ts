@@ -131,6 +131,30 @@ onBothBackends('LabelStore', labelMigrations, (fresh) => {
     expect(await store.frequencies({ classIdx: 1, minAnswers: 0 })).toEqual([]);
   });
 
+  it('scores control answers per assignment and worker, and rejects low-accuracy workers once', async () => {
+    const store = createLabelStore(await fresh());
+    await store.addTasks(tasks(2, 3));
+    const answer = async (worker: string, picks: number[]) => {
+      const c = (await store.claim({ workerHash: worker, now: T0, ttlSeconds: 600 }))!;
+      return (await store.submit({ assignmentId: c.assignmentId, workerHash: worker, selectedTokens: picks.map((p) => c.items[p]!.token), now: at(1) })).assignmentId;
+    };
+    for (let round = 0; round < 2; round++) {
+      await answer('good', [0, 2]); // positive selected, negative not: 2/2
+      await answer('bad', [3]); // negative selected, positive not: 0/2
+    }
+    await answer('half', [2, 3]); // 1/2
+    const report = await store.controlAccuracy();
+    expect(report.workers.map((w) => [w.workerHash, w.status, w.assignments, w.controls, w.correct, w.accuracy])).toEqual([
+      ['bad', 'active', 2, 4, 0, 0], ['good', 'active', 2, 4, 4, 1], ['half', 'active', 1, 2, 1, 0.5],
+    ]);
+    expect(report.assignments).toHaveLength(5);
+    expect(report.assignments.filter((a) => a.workerHash === 'half').map((a) => [a.positives, a.positivesSelected, a.negatives, a.negativesSelected, a.accuracy])).toEqual([[1, 1, 1, 1, 0.5]]);
+    expect(await store.rejectLowAccuracyWorkers({ minAccuracy: 0.6, minControls: 3, now: at(2) })).toEqual(['bad']);
+    expect(await store.rejectLowAccuracyWorkers({ minAccuracy: 0.6, minControls: 3, now: at(3) })).toEqual([]);
+    expect((await store.controlAccuracy()).workers.map((w) => w.status)).toEqual(['rejected', 'active', 'active']);
+    await expectCountsExact(store);
+  });
+
   it('never over-assigns under concurrent claims on one handle', async () => {
     const store = createLabelStore(await fresh());
     await store.addTasks(tasks(10, 3));

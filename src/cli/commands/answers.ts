@@ -5,7 +5,7 @@
 import { Option, type Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { ioError, usageError } from '../../core/index.ts';
-import { importAnswersJsonl, importMturkResults, rejectLowAccuracyWorkers, workerSalt } from '../../label/index.ts';
+import { importAnswersJsonl, importMturkResults, workerSalt } from '../../label/index.ts';
 import { workspaceOption} from '../../workspace/index.ts';
 import { jsonOption, printJson } from '../options.ts';
 import type { App } from '../types.ts';
@@ -74,9 +74,9 @@ export function register(program: Command, app: App): void {
     .addOption(new Option('--min-controls <n>', 'only judge workers with at least this many control answers').default(12).argParser(Number))
     .addOption(workspaceOption())
     .addOption(jsonOption())
-    .action((options: Common & { minAccuracy: number; minControls: number }) => app.withWorkspace(options.workspace, (ws) => {
+    .action((options: Common & { minAccuracy: number; minControls: number }) => app.withWorkspaceStores(options.workspace, async ({ label }) => {
       if (!(options.minAccuracy >= 0 && options.minAccuracy <= 1)) throw usageError('--min-accuracy must be in [0, 1]', { field: '--min-accuracy', received: String(options.minAccuracy) });
-      const rejected = rejectLowAccuracyWorkers(ws.db, { minAccuracy: options.minAccuracy, minControls: options.minControls });
+      const rejected = await label.rejectLowAccuracyWorkers({ minAccuracy: options.minAccuracy, minControls: options.minControls });
       if (options.json) printJson({ rejected });
       else process.stdout.write(`rejected ${rejected.length} worker(s)\n`);
     }));

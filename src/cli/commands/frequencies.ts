@@ -3,7 +3,7 @@
  * control accuracy per assignment and worker.
  */
 import { Option, type Command } from 'commander';
-import { controlAccuracy, frequencyBin, referenceHistograms, selectionFrequencies } from '../../label/index.ts';
+import { frequencyBin, referenceHistograms } from '../../label/index.ts';
 import { workspaceOption} from '../../workspace/index.ts';
 import { jsonOption, positiveInt, printJson } from '../options.ts';
 import type { App } from '../types.ts';
@@ -25,13 +25,13 @@ approved, worker not rejected) of tasks for c that showed i and selected it. Can
 as candidates, reference images as positive controls: their histogram over the bins
 [0,.2) [.2,.4) [.4,.6) [.6,.8) [.8,1] is what MatchedFrequency matches.`)
     .action(async (options: { workspace?: string; json?: boolean; minAnswers: number; images?: boolean; workers?: boolean }) => {
-      await app.withWorkspace(options.workspace, (ws) => {
-        const freqs = selectionFrequencies(ws.db, { minAnswers: options.minAnswers });
+      await app.withWorkspaceStores(options.workspace, async ({ workspace: ws, label }) => {
+        const freqs = await label.frequencies({ minAnswers: options.minAnswers });
         const classes = ws.classes.map((c) => c.index);
         const hist = referenceHistograms(freqs, classes);
         const candHist = classes.map((c) => ({ classIdx: c, counts: [0, 0, 0, 0, 0], images: 0 }));
         for (const f of freqs) if (f.role === 'candidate') { const h = candHist[f.classIdx]; if (h) { h.counts[frequencyBin(f.frequency)]! += 1; h.images += 1; } }
-        const control = controlAccuracy(ws.db);
+        const control = await label.controlAccuracy();
         const scored = control.assignments.filter((a) => a.accuracy !== null);
         const meanAccuracy = scored.length ? scored.reduce((s, a) => s + a.accuracy!, 0) / scored.length : null;
         const perClass = classes.map((c) => ({ classIdx: c, id: ws.classes[c]!.id, candidates: candHist[c]!, reference: hist.find((h) => h.classIdx === c)! }));
