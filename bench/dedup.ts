@@ -58,7 +58,7 @@ function log(line: string) {
 /** Raw pixels (HWC, 0–255) as float32. */
 function floats(pixels: Uint8Array, count: number): Float32Array {
   const out = new Float32Array(new SharedArrayBuffer(count * D * 4));
-  for (let i = 0; i < count * D; i++) out[i] = pixels[i] as number;
+  for (let i = 0; i < count * D; i++) out[i] = pixels[i]!;
   return out;
 }
 
@@ -203,7 +203,7 @@ function agreement(ours: Neighbour[][], np: NumpyRun | null): string {
     const b = Array.from(np.idx.subarray(q * K, (q + 1) * K), (i) => i % 4000).sort((x, y) => x - y).join(',');
     if (a === b) same++;
     const kth = list[K - 1]?.distance ?? NaN;
-    worst = Math.max(worst, Math.abs(kth - (np.dist[q * K + K - 1] as number)) / Math.max(1, kth));
+    worst = Math.max(worst, Math.abs(kth - np.dist[q * K + K - 1]!) / Math.max(1, kth));
   }
   return `identical top-${K} for ${((100 * same) / ours.length).toFixed(1)} % of queries; k-th distance max rel. diff ${worst.toExponential(1)}`;
 }
@@ -226,14 +226,14 @@ function exactCheck(result: KnnResult, queries: Float32Array, base: Float32Array
     for (let j = 0; j < 4000; j++) {
       let s = 0;
       for (let t = 0; t < D; t++) {
-        const diff = (queries[q * D + t] as number) - (base[j * D + t] as number);
+        const diff = queries[q * D + t]! - base[j * D + t]!;
         s += diff * diff;
       }
       dist[j] = s;
     }
     const expected: number[] = [];
-    for (const j of Array.from(dist.keys()).sort((a, b) => (dist[a] as number) - (dist[b] as number))) {
-      for (let c = 0; c < copies(j) && expected.length < K; c++) expected.push(dist[j] as number);
+    for (const j of Array.from(dist.keys()).sort((a, b) => dist[a]! - dist[b]!)) {
+      for (let c = 0; c < copies(j) && expected.length < K; c++) expected.push(dist[j]!);
       if (expected.length >= K) break;
     }
     const got = result.neighbours[q] ?? [];

@@ -133,14 +133,15 @@ function procCpu(pid: number): number {
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
 const quantile = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : (s[Math.min(s.length - 1, Math.floor(p * s.length))] as number);
+  return s.length === 0 ? NaN : (s[Math.min(s.length - 1, Math.floor(p * s.length))]!);
 };
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a benchmark's main: one linear sequence of measured steps
 async function main() {
   const pgServer = await startPostgres();
   if (!pgServer.url) throw new Error(pgServer.why);
@@ -179,7 +180,7 @@ async function main() {
       const group = await runner.submit(plan.group);
       const status = await runner.wait(group, { intervalMs: 100 });
       const seconds = (performance.now() - t0) / 1000;
-      const cpu = pids.reduce((sum, pid, i) => sum + procCpu(pid) - (before[i] as number), 0) + cpuSeconds(process.cpuUsage(cpu0));
+      const cpu = pids.reduce((sum, pid, i) => sum + procCpu(pid) - before[i]!, 0) + cpuSeconds(process.cpuUsage(cpu0));
       if (status.state !== 'done') throw new Error(`eval group ${status.state}`);
       const score = await store.score(plan.runId);
       evalRows.push({ setup, seconds, rate: 10_000 / seconds, cpu, check: String(score.top1Correct) });
@@ -229,7 +230,7 @@ async function main() {
       if (status.state !== 'done') throw new Error(`dedup group ${status.state}`);
       found = mergedNeighbours(await runner.results(group), 10_000).neighbours;
       seconds = (performance.now() - t0) / 1000;
-      cpu = pids.reduce((sum, pid, i) => sum + procCpu(pid) - (before[i] as number), 0) + cpuSeconds(process.cpuUsage(cpu0));
+      cpu = pids.reduce((sum, pid, i) => sum + procCpu(pid) - before[i]!, 0) + cpuSeconds(process.cpuUsage(cpu0));
       await runner.close();
       await stopWorkers(started);
     }

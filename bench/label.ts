@@ -113,6 +113,7 @@ else {
 process.exitCode = out.lost === 0 && out.duplicated === 0 ? 0 : 1;
 
 /** The open-loop mode: fixed offered rates, then a ramp to saturation. */
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a benchmark's main: one linear sequence of measured steps
 async function openLoop(): Promise<void> {
   const rates = values.rates.split(',').map(Number);
   const step = Number(values.step);

@@ -60,6 +60,7 @@ const STRATEGIES = [
   { key: 'top-images', strategy: { function: 'top-images' as const } },
 ];
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the demo's main: the pipeline's steps in order, as the README describes them
 async function main(): Promise<void> {
   const binPath = join(dataDir, 'cifar10', 'test_batch_jpeg10000.bin');
   const countsPath = join(dataDir, 'cifar10h', 'cifar10h-counts.npy');

@@ -32,6 +32,7 @@ interface SourceRow { id: string; class_idx: number; exact_duplicate_of: string 
 type Stored = StoredContent;
 
 /** Ingests every candidate of `source` into the workspace. */
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: TODO(issue 13): the ingest loop (claim, download, decode, store, record) to split into steps
 export async function ingest(workspace: Workspace, source: CandidateSource, options: IngestOptions = {}): Promise<IngestSummary> {
   const db = workspace.db;
   const role = options.role ?? 'candidate';

@@ -89,7 +89,7 @@ export async function approximateKnn(options: ApproximateOptions): Promise<Appro
       const index = Number(batch.keys[q * batch.k + t]);
       if (options.excludeSelf && index === q) continue;
       if (options.exclude?.(q, index)) continue;
-      list.push({ set: 0, index, distance: batch.distances[q * batch.k + t] as number });
+      list.push({ set: 0, index, distance: batch.distances[q * batch.k + t]! });
     }
     if (options.rerank) {
       for (const n of list) n.distance = options.rerank(q, n.index);

@@ -87,22 +87,22 @@ export function jsDotKernel(): DotKernel {
           const r0 = j * d, r1 = r0 + d, r2 = r1 + d, r3 = r2 + d;
           let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
           for (let t = 0; t < d; t++) {
-            const q = queries[qo + t] as number;
-            s0 += q * (refs[r0 + t] as number);
-            s1 += q * (refs[r1 + t] as number);
-            s2 += q * (refs[r2 + t] as number);
-            s3 += q * (refs[r3 + t] as number);
+            const q = queries[qo + t]!;
+            s0 += q * refs[r0 + t]!;
+            s1 += q * refs[r1 + t]!;
+            s2 += q * refs[r2 + t]!;
+            s3 += q * refs[r3 + t]!;
           }
-          out[i * n + j] = (refNorms[j] as number) - 2 * s0;
-          out[i * n + j + 1] = (refNorms[j + 1] as number) - 2 * s1;
-          out[i * n + j + 2] = (refNorms[j + 2] as number) - 2 * s2;
-          out[i * n + j + 3] = (refNorms[j + 3] as number) - 2 * s3;
+          out[i * n + j] = refNorms[j]! - 2 * s0;
+          out[i * n + j + 1] = refNorms[j + 1]! - 2 * s1;
+          out[i * n + j + 2] = refNorms[j + 2]! - 2 * s2;
+          out[i * n + j + 3] = refNorms[j + 3]! - 2 * s3;
         }
         for (; j < n; j++) {
           const ro = j * d;
           let s = 0;
-          for (let t = 0; t < d; t++) s += (queries[qo + t] as number) * (refs[ro + t] as number);
-          out[i * n + j] = (refNorms[j] as number) - 2 * s;
+          for (let t = 0; t < d; t++) s += queries[qo + t]! * refs[ro + t]!;
+          out[i * n + j] = refNorms[j]! - 2 * s;
         }
       }
       return out;
@@ -164,7 +164,7 @@ export function prepareByteShard(refs: Float32Array, n: number, d: number, kind:
       const t1 = Math.min(d, t0 + 64);
       for (let j = j0; j < j1; j++) {
         const base = j * d;
-        for (let t = t0; t < t1; t++) out[t * n + j] = (refs[base + t] as number) - offset;
+        for (let t = t0; t < t1; t++) out[t * n + j] = refs[base + t]! - offset;
       }
     }
   }

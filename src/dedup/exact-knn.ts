@@ -59,10 +59,10 @@ export async function exactKnn(queries: VectorSource, references: VectorSource[]
   const shards: ShardTask[] = [];
   references.forEach((source, s) => {
     for (let start = 0; start < source.count; start += shardSize) {
-      shards.push({ source, start, count: Math.min(shardSize, source.count - start), globalStart: (offsets[s] as number) + start });
+      shards.push({ source, start, count: Math.min(shardSize, source.count - start), globalStart: offsets[s]! + start });
     }
   });
-  const selfOffsets = [...excluded].map((s) => offsets[s] as number);
+  const selfOffsets = [...excluded].map((s) => offsets[s]!);
   const center = metric === 'l2' ? meanValue(queries) : 0;
   const requested = options.kernel ?? 'auto';
   const { kernel, byteKind, report } = await pickKernel(requested, metric, [queries, ...references], d, options);
@@ -207,7 +207,7 @@ function isByteValued(source: VectorSource): boolean {
   if (loc.kind !== 'memory') return false;
   const values = new Float32Array(loc.buffer, loc.byteOffset, source.count * source.dimension);
   for (let i = 0; i < values.length; i++) {
-    const v = values[i] as number;
+    const v = values[i]!;
     if (!(v >= 0 && v <= 255 && Math.floor(v) === v)) return false;
   }
   return true;
@@ -219,7 +219,7 @@ function meanValue(source: VectorSource): number {
   if (n === 0) return 0;
   const rows = readRows(source, 0, n);
   let s = 0;
-  for (let t = 0; t < rows.length; t++) s += rows[t] as number;
+  for (let t = 0; t < rows.length; t++) s += rows[t]!;
   return s / rows.length;
 }
 
@@ -232,14 +232,14 @@ function fromExactScores(queries: VectorSource, q: number, candidates: { index: 
   let norm = 0;
   let sum = 0;
   for (let t = 0; t < query.length; t++) {
-    const v = query[t] as number;
+    const v = query[t]!;
     norm += v * v;
     sum += v;
   }
   return candidates.slice(0, k).map((c) => {
     let set = offsets.length - 1;
-    while ((offsets[set] as number) > c.index) set--;
-    return { set, index: c.index - (offsets[set] as number), distance: c.score + norm - 2 * offset * sum };
+    while (offsets[set]! > c.index) set--;
+    return { set, index: c.index - offsets[set]!, distance: c.score + norm - 2 * offset * sum };
   });
 }
 
@@ -257,8 +257,8 @@ function rerank(
   const out: Neighbour[] = [];
   for (const c of candidates) {
     let set = offsets.length - 1;
-    while ((offsets[set] as number) > c.index) set--;
-    const index = c.index - (offsets[set] as number);
+    while (offsets[set]! > c.index) set--;
+    const index = c.index - offsets[set]!;
     out.push({ set, index, distance: exactDistance(query, vectorRow(references[set] as VectorSource, index), metric) });
   }
   out.sort((a, b) => a.distance - b.distance || a.set - b.set || a.index - b.index);
@@ -270,16 +270,16 @@ export function exactDistance(a: Float32Array, b: Float32Array, metric: 'l2' | '
   if (metric === 'l2') {
     let s = 0;
     for (let t = 0; t < a.length; t++) {
-      const diff = (a[t] as number) - (b[t] as number);
+      const diff = a[t]! - b[t]!;
       s += diff * diff;
     }
     return s;
   }
   let dot = 0, na = 0, nb = 0;
   for (let t = 0; t < a.length; t++) {
-    dot += (a[t] as number) * (b[t] as number);
-    na += (a[t] as number) * (a[t] as number);
-    nb += (b[t] as number) * (b[t] as number);
+    dot += a[t]! * b[t]!;
+    na += a[t]! * a[t]!;
+    nb += b[t]! * b[t]!;
   }
   return na > 0 && nb > 0 ? 1 - dot / Math.sqrt(na * nb) : 1;
 }

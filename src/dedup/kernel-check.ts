@@ -70,7 +70,7 @@ function referenceDots(b: CheckBlock, offset: number): Float64Array {
   for (let i = 0; i < b.m; i++) {
     for (let j = 0; j < b.n; j++) {
       let s = 0;
-      for (let t = 0; t < b.d; t++) s += (b.queries[i * b.d + t] as number) * ((b.refs[j * b.d + t] as number) - offset);
+      for (let t = 0; t < b.d; t++) s += b.queries[i * b.d + t]! * (b.refs[j * b.d + t]! - offset);
       out[i * b.n + j] = s;
     }
   }

@@ -38,7 +38,7 @@ export function pixelsDescriptor(options: PixelsOptions): Descriptor {
     async describe(batch) {
       const out = sized(batch, options.size);
       if (options.size !== null && (options.size !== batch.width || options.size !== batch.height)) {
-        for (let i = 0; i < out.length; i++) out[i] = Math.round(out[i] as number);
+        for (let i = 0; i < out.length; i++) out[i] = Math.round(out[i]!);
       }
       return out;
     },
@@ -68,14 +68,14 @@ export function standardizedPixelsDescriptor(options: PixelsOptions): Descriptor
 /** In place: subtract the mean, divide by the norm (all zeros when the vector is constant). */
 export function standardize(v: Float32Array): void {
   let mean = 0;
-  for (let t = 0; t < v.length; t++) mean += v[t] as number;
+  for (let t = 0; t < v.length; t++) mean += v[t]!;
   mean /= v.length || 1;
   let norm = 0;
   for (let t = 0; t < v.length; t++) {
-    const x = (v[t] as number) - mean;
+    const x = v[t]! - mean;
     v[t] = x;
     norm += x * x;
   }
   const inv = norm > 1e-12 ? 1 / Math.sqrt(norm) : 0;
-  for (let t = 0; t < v.length; t++) v[t] = (v[t] as number) * inv;
+  for (let t = 0; t < v.length; t++) v[t] = v[t]! * inv;
 }

@@ -36,7 +36,7 @@ export function resampleToFloat(batch: ImageBatch, width: number, height: number
   const { count, width: w, height: h, pixels } = batch;
   const out = new Float32Array(count * width * height * 3);
   if (w === width && h === height) {
-    for (let i = 0; i < out.length; i++) out[i] = pixels[i] as number;
+    for (let i = 0; i < out.length; i++) out[i] = pixels[i]!;
     return out;
   }
   const wx = axisWeights(w, width);
@@ -49,21 +49,21 @@ export function resampleToFloat(batch: ImageBatch, width: number, height: number
       const y = wy[oy] as { start: number; weights: number[] };
       row.fill(0);
       for (let a = 0; a < y.weights.length; a++) {
-        const wyv = y.weights[a] as number;
+        const wyv = y.weights[a]!;
         const rowBase = base + (y.start + a) * w * 3;
         for (let ox = 0; ox < width; ox++) {
           const x = wx[ox] as { start: number; weights: number[] };
           let r = 0, g = 0, b = 0;
           for (let c = 0; c < x.weights.length; c++) {
             const p = rowBase + (x.start + c) * 3;
-            const wv = x.weights[c] as number;
-            r += wv * (pixels[p] as number);
-            g += wv * (pixels[p + 1] as number);
-            b += wv * (pixels[p + 2] as number);
+            const wv = x.weights[c]!;
+            r += wv * pixels[p]!;
+            g += wv * pixels[p + 1]!;
+            b += wv * pixels[p + 2]!;
           }
-          row[ox * 3] = (row[ox * 3] as number) + wyv * r;
-          row[ox * 3 + 1] = (row[ox * 3 + 1] as number) + wyv * g;
-          row[ox * 3 + 2] = (row[ox * 3 + 2] as number) + wyv * b;
+          row[ox * 3] = row[ox * 3]! + wyv * r;
+          row[ox * 3 + 1] = row[ox * 3 + 1]! + wyv * g;
+          row[ox * 3 + 2] = row[ox * 3 + 2]! + wyv * b;
         }
       }
       out.set(row, outBase + oy * width * 3);
@@ -76,7 +76,7 @@ export function resampleToFloat(batch: ImageBatch, width: number, height: number
 export function resampleBatch(batch: ImageBatch, width: number, height: number): ImageBatch {
   const floats = resampleToFloat(batch, width, height);
   const pixels = new Uint8Array(floats.length);
-  for (let i = 0; i < floats.length; i++) pixels[i] = Math.round(floats[i] as number);
+  for (let i = 0; i < floats.length; i++) pixels[i] = Math.round(floats[i]!);
   return { count: batch.count, width, height, pixels };
 }
 

@@ -134,11 +134,11 @@ export async function approximateSearchSources(
   }
   const dimension = qIndex.dimension;
   const all = new Float32Array(total * dimension);
-  refIndex.forEach((r, s) => all.set(readRows(r, 0, r.count), (offsets[s] as number) * dimension));
+  refIndex.forEach((r, s) => all.set(readRows(r, 0, r.count), offsets[s]! * dimension));
   const locate = (g: number) => {
     let s = offsets.length - 1;
-    while ((offsets[s] as number) > g) s--;
-    return { set: s, index: g - (offsets[s] as number) };
+    while (offsets[s]! > g) s--;
+    return { set: s, index: g - offsets[s]! };
   };
   const t1 = performance.now();
   const result = await approximateKnn({
@@ -149,7 +149,7 @@ export async function approximateSearchSources(
     k: options.k,
     ...(options.shortList !== undefined ? { shortList: options.shortList } : {}),
     ...(options.threads !== undefined ? { threads: options.threads } : {}),
-    exclude: self.length ? (q, g) => self.some((s) => g - (offsets[s] as number) === q) : () => false,
+    exclude: self.length ? (q, g) => self.some((s) => g - offsets[s]! === q) : () => false,
     rerank: (q, g) => {
       const { set, index } = locate(g);
       return exactDistance(vectorRow(qFull, q), vectorRow(refFull[set] as VectorSource, index), descriptor.metric);

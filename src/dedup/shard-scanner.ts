@@ -83,7 +83,7 @@ export class ShardScanner {
     const norms = new Float32Array(task.count);
     for (let j = 0; j < task.count; j++) {
       let s = 0;
-      for (let t = j * d, end = t + d; t < end; t++) s += (refs[t] as number) * (refs[t] as number);
+      for (let t = j * d, end = t + d; t < end; t++) s += refs[t]! * refs[t]!;
       norms[j] = s;
     }
     const block = this.init.queryBlock;
@@ -104,7 +104,7 @@ export class ShardScanner {
     const norms = new Float64Array(n);
     for (let j = 0; j < n; j++) {
       let s = 0;
-      for (let t = j * d, end = t + d; t < end; t++) s += (refs[t] as number) * (refs[t] as number);
+      for (let t = j * d, end = t + d; t < end; t++) s += refs[t]! * refs[t]!;
       norms[j] = s;
     }
     const shard = this.byteKernel.prepareShard(refs, n, d);
@@ -134,12 +134,12 @@ function prepare(rows: Float32Array, d: number, metric: VectorMetric, center: nu
   if (metric === 'cosine') {
     for (let o = 0; o < rows.length; o += d) {
       let s = 0;
-      for (let t = o; t < o + d; t++) s += (rows[t] as number) * (rows[t] as number);
+      for (let t = o; t < o + d; t++) s += rows[t]! * rows[t]!;
       const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
-      for (let t = o; t < o + d; t++) rows[t] = (rows[t] as number) * inv;
+      for (let t = o; t < o + d; t++) rows[t] = rows[t]! * inv;
     }
   } else if (center !== 0) {
-    for (let t = 0; t < rows.length; t++) rows[t] = (rows[t] as number) - center;
+    for (let t = 0; t < rows.length; t++) rows[t] = rows[t]! - center;
   }
   return rows;
 }

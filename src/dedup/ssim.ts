@@ -34,21 +34,21 @@ export function ssim(a: Uint8Array, aOffset: number, b: Uint8Array, bOffset: num
       let ra = 0, rb = 0, raa = 0, rbb = 0, rab = 0;
       for (let x = 0; x < width; x++) {
         const p = (y * width + x) * 3 + c;
-        const va = a[aOffset + p] as number;
-        const vb = b[bOffset + p] as number;
+        const va = a[aOffset + p]!;
+        const vb = b[bOffset + p]!;
         ra += va; rb += vb; raa += va * va; rbb += vb * vb; rab += va * vb;
         const o = (y + 1) * W + x + 1;
         const up = y * W + x + 1;
-        sa[o] = (sa[up] as number) + ra;
-        sb[o] = (sb[up] as number) + rb;
-        saa[o] = (saa[up] as number) + raa;
-        sbb[o] = (sbb[up] as number) + rbb;
-        sab[o] = (sab[up] as number) + rab;
+        sa[o] = sa[up]! + ra;
+        sb[o] = sb[up]! + rb;
+        saa[o] = saa[up]! + raa;
+        sbb[o] = sbb[up]! + rbb;
+        sab[o] = sab[up]! + rab;
       }
     }
     let sum = 0;
     let count = 0;
-    const box = (t: Float64Array, x: number, y: number) => (t[(y + win) * W + x + win] as number) - (t[y * W + x + win] as number) - (t[(y + win) * W + x] as number) + (t[y * W + x] as number);
+    const box = (t: Float64Array, x: number, y: number) => (t[(y + win) * W + x + win]!) - t[y * W + x + win]! - (t[(y + win) * W + x]!) + t[y * W + x]!;
     for (let y = 0; y + win <= height; y++) {
       for (let x = 0; x + win <= width; x++) {
         const ma = box(sa, x, y) / n;

@@ -32,7 +32,7 @@ export class TopK {
 
   /** The worst kept score of `row` (Infinity until the heap is full). */
   bound(row: number): number {
-    return (this.sizes[row] as number) < this.k ? Infinity : (this.scores[row * this.k] as number);
+    return this.sizes[row]! < this.k ? Infinity : this.scores[row * this.k]!;
   }
 
   /** Offers (score, index) to `row`. */
@@ -40,7 +40,7 @@ export class TopK {
     const k = this.k;
     if (k === 0) return;
     const base = row * k;
-    const size = this.sizes[row] as number;
+    const size = this.sizes[row]!;
     const s = this.scores;
     const ix = this.indices;
     if (size < k) {
@@ -48,9 +48,9 @@ export class TopK {
       let i = size;
       while (i > 0) {
         const parent = (i - 1) >> 1;
-        if ((s[base + parent] as number) >= score) break;
-        s[base + i] = s[base + parent] as number;
-        ix[base + i] = ix[base + parent] as number;
+        if (s[base + parent]! >= score) break;
+        s[base + i] = s[base + parent]!;
+        ix[base + i] = ix[base + parent]!;
         i = parent;
       }
       s[base + i] = score;
@@ -58,17 +58,17 @@ export class TopK {
       this.sizes[row] = size + 1;
       return;
     }
-    if (score >= (s[base] as number)) return;
+    if (score >= s[base]!) return;
     // Replace the root and sift down.
     let i = 0;
     for (;;) {
       const left = 2 * i + 1;
       if (left >= k) break;
       const right = left + 1;
-      const child = right < k && (s[base + right] as number) > (s[base + left] as number) ? right : left;
-      if ((s[base + child] as number) <= score) break;
-      s[base + i] = s[base + child] as number;
-      ix[base + i] = ix[base + child] as number;
+      const child = right < k && s[base + right]! > s[base + left]! ? right : left;
+      if (s[base + child]! <= score) break;
+      s[base + i] = s[base + child]!;
+      ix[base + i] = ix[base + child]!;
       i = child;
     }
     s[base + i] = score;
@@ -85,7 +85,7 @@ export class TopK {
       let bound = this.bound(row);
       const off = i * n;
       for (let j = 0; j < n; j++) {
-        const v = block[off + j] as number;
+        const v = block[off + j]!;
         if (v < bound) {
           if (skip !== null && skip(row, colStart + j)) continue;
           this.push(row, v, colStart + j);
@@ -105,7 +105,7 @@ export class TopK {
       let bound = this.bound(row);
       const off = i * n;
       for (let j = 0; j < n; j++) {
-        const v = (norms[j] as number) - 2 * (dots[off + j] as number);
+        const v = norms[j]! - 2 * dots[off + j]!;
         if (v < bound) {
           if (skip !== null && skip(row, colStart + j)) continue;
           this.push(row, v, colStart + j);
@@ -118,15 +118,15 @@ export class TopK {
   /** Merges another TopK over the same rows into this one. */
   merge(other: { scores: Float64Array; indices: Int32Array; sizes: Int32Array }): void {
     for (let row = 0; row < this.rows; row++) {
-      const n = other.sizes[row] as number;
-      for (let t = 0; t < n; t++) this.push(row, other.scores[row * this.k + t] as number, other.indices[row * this.k + t] as number);
+      const n = other.sizes[row]!;
+      for (let t = 0; t < n; t++) this.push(row, other.scores[row * this.k + t]!, other.indices[row * this.k + t]!);
     }
   }
 
   /** Row `row` as (index, score) pairs, best first; ties broken by the lower index. */
   sorted(row: number): { index: number; score: number }[] {
     const out: { index: number; score: number }[] = [];
-    for (let t = 0; t < (this.sizes[row] as number); t++) out.push({ index: this.indices[row * this.k + t] as number, score: this.scores[row * this.k + t] as number });
+    for (let t = 0; t < this.sizes[row]!; t++) out.push({ index: this.indices[row * this.k + t]!, score: this.scores[row * this.k + t]! });
     return out.sort((a, b) => a.score - b.score || a.index - b.index);
   }
 }

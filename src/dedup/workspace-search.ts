@@ -232,7 +232,7 @@ async function dssimSearch(
   const out: NeighbourRow[] = [];
   let under = 0;
   for (const [q, candidateId] of ids.entries()) {
-    const classes = related.get(labels[q] as number) ?? new Set([labels[q] as number]);
+    const classes = related.get(labels[q]!) ?? new Set([labels[q]!]);
     const query = imageAt(await load(candidates, q, 'c'), 0);
     const scored: (NeighbourRow & { order: number })[] = [];
     const add = async (source: ImageSource, tag: string, index: number, order: number, row: Omit<NeighbourRow, 'candidateId' | 'rank' | 'distance'>) => {

@@ -172,6 +172,7 @@ function requireColumn(header: readonly string[], column: string, file: string, 
 interface ColumnPlan { at: number; column: string; testSet: string; metric: 'top1' | 'top5' }
 
 /** Reads a published accuracy table. */
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: TODO(issue 13): column resolution and row validation to split
 export function readAccuracyTable(file: string, options: AccuracyTableOptions): AccuracyTable {
   if (options.key.length === 0) throw usageError('--key needs at least one column', { field: '--key', hint: 'e.g. --key model (timm: --key model,img_size)' });
   if (options.wide && (options.testSet || options.value || options.top5)) {

@@ -185,7 +185,7 @@ export async function runEvalShard(job: EvalShardJob, context: Pick<JobContext, 
     const dims = spec.layout === 'NCHW' ? [batch.indices.length, 3, spec.height, spec.width] : [batch.indices.length, spec.height, spec.width, 3];
     const result = await model.session.run({ [spec.inputName]: { data: batch.tensor as Float32Array, dims } }, [spec.outputName]);
     const output = result[spec.outputName] as { data: Float32Array; dims: readonly number[] };
-    const classes = output.dims[output.dims.length - 1] as number;
+    const classes = output.dims[output.dims.length - 1]!;
     if (classes !== job.numClasses) throw dataError(`model "${spec.name}" returned ${classes} scores per image, the test set has ${job.numClasses} classes`, { file: spec.path });
     await store.writePredictions(job.runId, toRows(batch, output.data, classes, job, evalDataset));
   }

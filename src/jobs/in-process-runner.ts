@@ -35,6 +35,7 @@ export interface InProcessOptions {
   dataDir?: string;
 }
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a factory returning the runner's methods as closures over its state
 export function inProcessRunner(handlers: JobHandlers, options: InProcessOptions = {}): JobRunner {
   const concurrency = Math.max(1, options.concurrency ?? 1);
   const dataDir = options.dataDir ?? process.cwd();

@@ -47,6 +47,7 @@ function toFlow(queueName: string, group: string, job: JobSpec, opts: { attempts
 }
 
 /** The queue runner on the Redis at `url` (jobs run in `retest worker` processes). */
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a factory returning the runner's methods as closures over its BullMQ queue
 export async function queueRunner(url: string): Promise<JobRunner> {
   const { connection, queue: queueName } = parseQueueUrl(url);
   const queue = new Queue(queueName, { connection });

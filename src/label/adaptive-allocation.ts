@@ -91,7 +91,7 @@ function validate(o: AdaptiveOptions): void {
   if (!Number.isInteger(o.step) || o.step < 1) throw bad('step', o.step);
   if (!(o.epsilon > 0 && o.epsilon < 1)) throw bad('epsilon', o.epsilon);
   if (!(o.budget >= 0)) throw bad('budget', o.budget);
-  for (let i = 0; i < o.edges.length; i++) if (!((o.edges[i] as number) > 0 && (o.edges[i] as number) < 1 && (i === 0 || (o.edges[i] as number) > (o.edges[i - 1] as number)))) throw bad('edges (increasing, inside (0, 1))', o.edges.join(','));
+  for (let i = 0; i < o.edges.length; i++) if (!(o.edges[i]! > 0 && o.edges[i]! < 1 && (i === 0 || o.edges[i]! > o.edges[i - 1]!))) throw bad('edges (increasing, inside (0, 1))', o.edges.join(','));
 }
 
 export function allocateFollowUps(images: readonly ImageTally[], options: AdaptiveOptions, prior: FrequencyPrior = fitFrequencyPrior(images)): Allocation {

@@ -46,7 +46,7 @@ export function selectionFrequencies(db: Db, options: FrequencyOptions = {}): Se
 /** Bin index 0…4 of a frequency: [0,.2) [.2,.4) [.4,.6) [.6,.8) [.8,1] (1.0 in the last bin). */
 export function frequencyBin(frequency: number): number {
   for (let b = 1; b < FREQUENCY_BINS.length - 1; b++) {
-    if (frequency < (FREQUENCY_BINS[b] as number)) return b - 1;
+    if (frequency < FREQUENCY_BINS[b]!) return b - 1;
   }
   return FREQUENCY_BINS.length - 2;
 }

@@ -43,8 +43,8 @@ export function fitFrequencyPrior(tallies: readonly { answers: number; selected:
   const like = list.map((g) => {
     const l = new Float64Array(cells);
     let max = -Infinity;
-    for (let c = 0; c < cells; c++) { l[c] = g.k * (logP[c] as number) + (g.n - g.k) * (logQ[c] as number); if ((l[c] as number) > max) max = l[c] as number; }
-    for (let c = 0; c < cells; c++) l[c] = Math.exp((l[c] as number) - max);
+    for (let c = 0; c < cells; c++) { l[c] = g.k * logP[c]! + (g.n - g.k) * logQ[c]!; if (l[c]! > max) max = l[c]!; }
+    for (let c = 0; c < cells; c++) l[c] = Math.exp(l[c]! - max);
     return l;
   });
   const next = new Float64Array(cells);
@@ -53,21 +53,21 @@ export function fitFrequencyPrior(tallies: readonly { answers: number; selected:
     list.forEach((g, i) => {
       const l = like[i] as Float64Array;
       let s = 0;
-      for (let c = 0; c < cells; c++) s += (weights[c] as number) * (l[c] as number);
+      for (let c = 0; c < cells; c++) s += weights[c]! * l[c]!;
       if (!(s > 0)) return;
       const scale = g.count / s;
-      for (let c = 0; c < cells; c++) next[c] = (next[c] as number) + (weights[c] as number) * (l[c] as number) * scale;
+      for (let c = 0; c < cells; c++) next[c] = next[c]! + weights[c]! * l[c]! * scale;
     });
-    for (let c = 0; c < cells; c++) weights[c] = (next[c] as number) / total;
+    for (let c = 0; c < cells; c++) weights[c] = next[c]! / total;
   }
-  for (let c = 0; c < cells; c++) weights[c] = (1 - floor) * (weights[c] as number) + floor / cells;
+  for (let c = 0; c < cells; c++) weights[c] = (1 - floor) * weights[c]! + floor / cells;
   return { grid, weights };
 }
 
 /** Bin of a frequency against increasing edges: the number of edges ≤ it. */
 export function binAgainst(frequency: number, edges: readonly number[]): number {
   let b = 0;
-  while (b < edges.length && frequency >= (edges[b] as number)) b++;
+  while (b < edges.length && frequency >= edges[b]!) b++;
   return b;
 }
 
@@ -82,15 +82,15 @@ export function misplacementProbability(prior: FrequencyPrior, answers: number, 
   const cells = prior.grid.length;
   const log = new Float64Array(cells);
   for (let c = 0; c < cells; c++) {
-    const p = prior.grid[c] as number, w = prior.weights[c] as number;
+    const p = prior.grid[c]!, w = prior.weights[c]!;
     log[c] = w > 0 ? Math.log(w) + selected * Math.log(p) + (answers - selected) * Math.log(1 - p) : -Infinity;
-    if ((log[c] as number) > max) max = log[c] as number;
+    if (log[c]! > max) max = log[c]!;
   }
   let all = 0, away = 0;
   for (let c = 0; c < cells; c++) {
-    const v = Math.exp((log[c] as number) - max);
+    const v = Math.exp(log[c]! - max);
     all += v;
-    if (binAgainst(prior.grid[c] as number, edges) !== here) away += v;
+    if (binAgainst(prior.grid[c]!, edges) !== here) away += v;
   }
   return all > 0 ? away / all : 1;
 }

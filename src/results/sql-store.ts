@@ -518,7 +518,7 @@ function predictionValues(runId: number, row: PredictionRow): SqlValue[] {
   return [
     runId,
     row.idx,
-    row.topk.length > 0 ? (row.topk[0] as number) : null,
+    row.topk.length > 0 ? row.topk[0]! : null,
     row.topk.length > 0 ? JSON.stringify(row.topk) : null,
     row.scores ? JSON.stringify(row.scores.map((s) => Math.fround(s))) : null,
     logits,

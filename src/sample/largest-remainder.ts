@@ -24,13 +24,13 @@ export function roundHistogram(histogram: readonly number[], target: number, rou
   } else {
     const fractional = histogram.map((h) => (target * h) / total);
     floors = fractional.map((f) => Math.floor(f));
-    remainders = fractional.map((f, i) => f - (floors[i] as number));
+    remainders = fractional.map((f, i) => f - floors[i]!);
   }
   let left = target - floors.reduce((a, b) => a + b, 0);
-  const order = histogram.map((_, i) => i).sort((a, b) => (remainders[b] as number) - (remainders[a] as number) || b - a);
+  const order = histogram.map((_, i) => i).sort((a, b) => remainders[b]! - remainders[a]! || b - a);
   for (const i of order) {
     if (left <= 0) break;
-    floors[i] = (floors[i] as number) + 1;
+    floors[i] = floors[i]! + 1;
     left -= 1;
   }
   return floors;
@@ -38,6 +38,6 @@ export function roundHistogram(histogram: readonly number[], target: number, rou
 
 /** Bin index of a frequency given the bins' upper edges: the first edge it is below, else the last bin. */
 export function binOf(frequency: number, edges: readonly number[]): number {
-  for (let i = 0; i < edges.length; i++) if (frequency < (edges[i] as number)) return i;
+  for (let i = 0; i < edges.length; i++) if (frequency < edges[i]!) return i;
   return edges.length;
 }

@@ -60,6 +60,7 @@ function rateKey(ctx: ServerContext, request: FastifyRequest): string {
   return `ip:${request.ip}`;
 }
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the server's hooks and route registration, in the order Fastify applies them
 export async function buildApp(options: ServerOptions): Promise<FastifyInstance> {
   const adminToken = options.adminToken ?? randomToken();
   const ctx = createContext(options, adminToken);

@@ -52,7 +52,7 @@ describe.each(factories)('descriptor conformance: %s', (_name, make) => {
       const dim = all.length / 5;
       const size = 32 * 32 * 3;
       const third = await d.describe({ count: 1, width: 32, height: 32, pixels: batch.pixels.slice(2 * size, 3 * size) });
-      for (let t = 0; t < dim; t++) expect(third[t]).toBeCloseTo(all[2 * dim + t] as number, 4);
+      for (let t = 0; t < dim; t++) expect(third[t]).toBeCloseTo(all[2 * dim + t]!, 4);
     } finally {
       await d.close();
     }
@@ -104,7 +104,7 @@ describe('pixel descriptors', () => {
     expect(a.reduce((s, x) => s + x * x, 0)).toBeCloseTo(1, 4);
     // (v >> 1) and round(v/2 + 40) differ only by rounding: nearly the same unit vector.
     let dist = 0;
-    for (let t = 0; t < a.length; t++) dist += ((a[t] as number) - (b[t] as number)) ** 2;
+    for (let t = 0; t < a.length; t++) dist += (a[t]! - b[t]!) ** 2;
     expect(dist).toBeLessThan(1e-3);
   });
   it('a constant image standardizes to zeros, not NaN', async () => {

@@ -39,7 +39,7 @@ function bruteForce(q: Float32Array, refs: Float32Array[], d: number, k: number,
         if (self.includes(s) && i === j) continue;
         let dist = 0, dot = 0, na = 0, nb = 0;
         for (let t = 0; t < d; t++) {
-          const a = q[i * d + t] as number, b = r[j * d + t] as number;
+          const a = q[i * d + t]!, b = r[j * d + t]!;
           dist += (a - b) ** 2; dot += a * b; na += a * a; nb += b * b;
         }
         all.push({ set: s, index: j, distance: metric === 'l2' ? dist : 1 - dot / Math.sqrt(na * nb) });
@@ -87,7 +87,7 @@ describe('dot kernels', () => {
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {
         let dot = 0;
-        for (let t = 0; t < d; t++) dot += (q[i * d + t] as number) * ((r[j * d + t] as number) - kernel.offset);
+        for (let t = 0; t < d; t++) dot += q[i * d + t]! * (r[j * d + t]! - kernel.offset);
         expect(dots[i * n + j]).toBe(dot);
       }
     }
@@ -112,7 +112,7 @@ describe('dot kernels', () => {
     const q = randomVectors(m + 2, d, 1, false);
     const r = randomVectors(n, d, 2, false);
     const norms = new Float32Array(n);
-    for (let j = 0; j < n; j++) for (let t = 0; t < d; t++) norms[j] = (norms[j] as number) + (r[j * d + t] as number) ** 2;
+    for (let j = 0; j < n; j++) for (let t = 0; t < d; t++) norms[j] = norms[j]! + r[j * d + t]! ** 2;
     const view = q.subarray(2 * d);
     const onnx = await onnxDotKernel(1);
     const a = await onnx.scores(view, m, r, n, d, norms);
@@ -121,9 +121,9 @@ describe('dot kernels', () => {
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {
         let dot = 0;
-        for (let t = 0; t < d; t++) dot += (view[i * d + t] as number) * (r[j * d + t] as number);
-        expect(a[i * n + j]).toBeCloseTo((norms[j] as number) - 2 * dot, 4);
-        expect(b[i * n + j]).toBeCloseTo((norms[j] as number) - 2 * dot, 4);
+        for (let t = 0; t < d; t++) dot += view[i * d + t]! * r[j * d + t]!;
+        expect(a[i * n + j]).toBeCloseTo(norms[j]! - 2 * dot, 4);
+        expect(b[i * n + j]).toBeCloseTo(norms[j]! - 2 * dot, 4);
       }
     }
   });
@@ -145,8 +145,8 @@ function saturatingU8s8Kernel(): ByteDotKernel {
         for (let j = 0; j < n; j++) {
           let acc = 0;
           for (let t = 0; t < d; t += 2) {
-            let pair = (queries[i * d + t] as number) * (shard[t * n + j] as number);
-            if (t + 1 < d) pair += (queries[i * d + t + 1] as number) * (shard[(t + 1) * n + j] as number);
+            let pair = queries[i * d + t]! * shard[t * n + j]!;
+            if (t + 1 < d) pair += queries[i * d + t + 1]! * (shard[(t + 1) * n + j]!);
             acc += Math.max(-32768, Math.min(32767, pair));
           }
           out[i * n + j] = acc;
@@ -176,7 +176,7 @@ describe('8-bit kernel self-check and fallback (an AVX2 CPU without VNNI, emulat
     const kernel = saturatingU8s8Kernel();
     const dots = await kernel.dots(q, m, kernel.prepareShard(r, n, d), n, d);
     let exact = 0;
-    for (let t = 0; t < d; t++) exact += (q[t] as number) * ((r[t] as number) - 128);
+    for (let t = 0; t < d; t++) exact += q[t]! * (r[t]! - 128);
     expect(exact).toBe(-63162);
     expect(dots[0]).toBe(-67121);
   });
@@ -233,7 +233,7 @@ describe('exactKnn', () => {
     const sat = saturatingU8s8Kernel();
     const wrong = await sat.dots(Uint8Array.from(bright.subarray(0, 4 * d)), 4, sat.prepareShard(refs, 130, d), 130, d);
     let exact = 0;
-    for (let t = 0; t < d; t++) exact += (bright[t] as number) * ((refs[17 * d + t] as number) - 128);
+    for (let t = 0; t < d; t++) exact += bright[t]! * (refs[17 * d + t]! - 128);
     expect(wrong[17]).not.toBe(exact);
     const result = await exactKnn(memoryVectors(bright, d), [memoryVectors(refs, d)], { k: 5, workers, shardSize: 32, queryBlock: 16, byteKernelFactory: avx2Factory() });
     expect(result.kernel.name).toBe('int8-u8u8');

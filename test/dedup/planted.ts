@@ -24,7 +24,7 @@ function map(image: ImageBatch, f: (x: number, y: number, c: number) => number):
 const at = (image: ImageBatch, x: number, y: number, c: number) => {
   const xx = Math.min(image.width - 1, Math.max(0, x));
   const yy = Math.min(image.height - 1, Math.max(0, y));
-  return image.pixels[(yy * image.width + xx) * 3 + c] as number;
+  return image.pixels[(yy * image.width + xx) * 3 + c]!;
 };
 
 const rgb = (image: ImageBatch) => ({ data: image.pixels, width: image.width, height: image.height });

@@ -26,7 +26,7 @@ function noisy(pixels: Uint8Array, amplitude: number, seed: number): Uint8Array 
   });
 }
 
-const euclidean = (a: Uint8Array, b: Uint8Array) => Math.sqrt(a.reduce((s, v, i) => s + (v - (b[i] as number)) ** 2, 0));
+const euclidean = (a: Uint8Array, b: Uint8Array) => Math.sqrt(a.reduce((s, v, i) => s + (v - b[i]!) ** 2, 0));
 
 describe("CIFAR-10.1's automatic removal: Euclidean L2 ≤ 1000 on 0–255 pixels", () => {
   it('removes an image against itself + uniform ±8 noise (Euclidean ≈ 273), not an unrelated one', async () => {

@@ -128,7 +128,7 @@ describe('import of bad input: errors name the file and row; nothing is half-imp
     const croot = join(dir, 'c');
     mkdirSync(join(croot, 'v6'), { recursive: true });
     writeFileSync(join(croot, 'v6', 'm_predictions.json'), JSON.stringify([1, 12, 3]));
-    let error = await thrown(() => readCifar101Predictions(croot, { metadata: labelsDir }));
+    const error = await thrown(() => readCifar101Predictions(croot, { metadata: labelsDir }));
     expect([error.file, error.record]).toEqual([join(croot, 'v6', 'm_predictions.json'), 'row 1']);
     writeFileSync(join(croot, 'v6', 'm_predictions.json'), JSON.stringify([1, 2]));
     expect((await thrown(() => readCifar101Predictions(croot, { metadata: labelsDir }))).message).toMatch(/2 prediction rows but test set cifar10.1-v6 has 3 images/);

@@ -51,7 +51,7 @@ describe('the frequency prior', () => {
       return { answers: 20, selected: k };
     });
     const prior = fitFrequencyPrior(tallies, { iterations: 200, floor: 0 });
-    const mass = (p: FrequencyPrior, lo: number, hi: number) => p.grid.reduce((s, g, c) => s + (g >= lo && g < hi ? (p.weights[c] as number) : 0), 0);
+    const mass = (p: FrequencyPrior, lo: number, hi: number) => p.grid.reduce((s, g, c) => s + (g >= lo && g < hi ? p.weights[c]! : 0), 0);
     expect(mass(prior, 0.85, 1)).toBeCloseTo(0.8, 1);
     expect(mass(prior, 0.15, 0.45)).toBeCloseTo(0.2, 1);
     expect(prior.weights.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);

@@ -79,6 +79,7 @@ async function run(app: App, options: CommonOptions, build: (workspace: Workspac
 
 const overridesSchema = z.record(z.string(), z.array(z.string().min(1)).min(1));
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: commander declarations: one subcommand and its flags per block
 export function register(program: Command, app: App): void {
   const collect = program
     .command('collect')

@@ -75,6 +75,7 @@ interface SearchFlags {
   detach?: boolean;
 }
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: commander declarations: one subcommand and its flags per block
 export function register(program: Command, app: App): void {
   const dedup = program.command('dedup').summary('find near-duplicates of original images among new ones, review and resolve them');
 
@@ -240,6 +241,7 @@ function safeUserName(): string {
   }
 }
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: TODO(issue 13): array-mode search orchestration, to move into src/dedup
 async function searchArrays(flags: SearchFlags): Promise<void> {
   if (!flags.queries) throw usageError('give --queries (with --references) or --workspace', { field: '--queries', hint: 'e.g. retest dedup search --queries new.npy --references cifar10-test' });
   const open = (name: string) => openImageSource(name, { cacheDir: cacheDir(), ...(flags.dataDir ? { dataDir: flags.dataDir } : {}) });

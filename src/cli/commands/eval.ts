@@ -17,6 +17,7 @@ import { cacheDir, dataDirOption, dbOption, jsonOption, positiveInt, printJson }
 import { addModelOptions, modelOverridesFrom } from './model-options.ts';
 import { queueOption } from './jobs.ts';
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: commander declarations and the single-run/matrix/queue dispatch of one command
 export function register(program: Command, app: App): void {
   const command = program
     .command('eval')

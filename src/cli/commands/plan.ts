@@ -49,6 +49,7 @@ function intList(name: string, min: number): (value: string) => number[] {
 const pct = (f: number, d = 2) => `${(f * 100).toFixed(d)}%`;
 const points = (f: number, d = 2) => (f * 100).toFixed(d);
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: commander declarations: the plan's flags
 export function register(program: Command, app: App): void {
   const group = program.command('plan').description('plan a test set: its size, the models a trend needs, the candidates and answers a build needs');
 
