@@ -7,7 +7,7 @@
  * while the caller consumes the current one (onnxruntime runs off the JS thread).
  */
 import { availableParallelism } from 'node:os';
-import { dataError, usageError } from '../core/errors.ts';
+import { dataError, usageError, isRetestError } from '../core/errors.ts';
 import { createCropPool, type CropPool, type CropSource, type CropSpec } from '../preprocess/index.ts';
 import { roundHalfEven } from '../formats/index.ts';
 import { writeImageToTensor } from './tensor.ts';
@@ -136,6 +136,9 @@ async function prepareBatch(spec: ModelSpec, dataset: BatchDataset, indices: num
           const image = await workers.crop(sourceOf(dataset, idx), crop);
           crops.set(image.data, row * rowBytes);
         } catch (error) {
+          // An unreadable image (a RetestError from the decoder or the geometry) is recorded as a
+          // failed image; anything else is a bug or a dead worker, and stops the run.
+          if (!isRetestError(error)) throw error;
           const where = dataset.files ? dataset.files[idx]! : `${dataset.source} record ${idx}`;
           if (options.failFast) throw dataError(`cannot read image ${idx} (--fail-fast): ${(error as Error).message}`, { file: where, record: idx, cause: error });
           failures.set(row, `${where}: ${(error as Error).message}`);

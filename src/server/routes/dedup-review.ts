@@ -16,6 +16,7 @@ import { recordDecision, reviewPairs, type DedupContext } from '../../dedup/inde
 import { workspacePath, type Workspace } from '../../workspace/index.ts';
 import { errorJson } from '../http-errors.ts';
 import { renderReviewPage } from '../pages/dedup-review-page.ts';
+import { fromSystemError } from '../../core/errors.ts';
 
 export interface DedupReviewOptions {
   workspace: Workspace;
@@ -98,8 +99,11 @@ export async function registerDedupReview(app: FastifyInstance, options: DedupRe
     try {
       const bytes = readFileSync(workspacePath(options.workspace, path));
       return reply.type(CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream').header('cache-control', 'private, max-age=3600').send(bytes);
-    } catch {
-      return reply.code(404).send(errorJson(404, 'image file missing'));
+    } catch (error) {
+      // A missing file is a 404; any other read error (permissions, a disk fault) is the server's
+      // and is reported as such (io → 503 through the one error mapping), not hidden as "missing".
+      if ((error as { code?: string }).code === 'ENOENT') return reply.code(404).send(errorJson(404, 'image file missing'));
+      throw fromSystemError(error, path) ?? error;
     }
   });
 }
