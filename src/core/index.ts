@@ -9,3 +9,4 @@ export * from './redact.ts';
 export * from './http.ts';
 export * from './wire-error.ts';
 export * from './cleanup.ts';
+export * from './tokens.ts';

@@ -20,7 +20,7 @@ import { DEFAULT_TASK_SHAPE, type ClassPool } from './compose-tasks.ts';
 import { readPools } from './create-tasks.ts';
 import { VALID_ASSIGNMENT_SQL } from './frequencies.ts';
 import { fitFrequencyPrior } from './frequency-prior.ts';
-import { randomHexId, randomTokens } from './ids.ts';
+import { randomHexId, randomTokens } from '../core/tokens.ts';
 import { toIso } from './time.ts';
 import type { ItemRole } from './types.ts';
 

@@ -1,7 +1,7 @@
 import { usageError } from '../core/index.ts';
 import type { Db } from '../store/index.ts';
 import { LabelError } from './errors.ts';
-import { randomToken } from './ids.ts';
+import { randomToken } from '../core/tokens.ts';
 import { addSeconds, toIso } from './time.ts';
 import type { ClaimOptions, ClaimedAssignment, ClaimedItem, TaskKind } from './types.ts';
 

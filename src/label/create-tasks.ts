@@ -1,7 +1,7 @@
 import { createRng, usageError } from '../core/index.ts';
 import type { Db } from '../store/index.ts';
 import { DEFAULT_TASK_SHAPE, planClassTasks, type ClassPool, type ClassTaskReport, type PlannedTask, type TaskShape } from './compose-tasks.ts';
-import { randomHexId, randomTokens } from './ids.ts';
+import { randomHexId, randomTokens } from '../core/tokens.ts';
 import { toIso } from './time.ts';
 
 /** Options of `createTasks`. */

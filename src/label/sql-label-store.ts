@@ -10,7 +10,7 @@ import { usageError } from '../core/index.ts';
 import type { SqlDatabase, SqlExecutor, SqlRow, SqlValue } from '../store/index.ts';
 import { summarizeControls } from './control-accuracy.ts';
 import { LabelError } from './errors.ts';
-import { randomToken } from './ids.ts';
+import { randomToken } from '../core/tokens.ts';
 import { addSeconds, toIso } from './time.ts';
 import type {
   AssignmentControlAccuracy, AssignmentStatus, ClaimOptions, ControlAccuracyReport, FrequencyOptions, SelectionFrequency, ClaimedAssignment, ClaimedItem, Instant, LabelProgress, LabelStore, NewTask, SubmitOptions, SubmitResult, TaskKind,

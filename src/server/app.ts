@@ -21,7 +21,8 @@ import { renderMessagePage } from './pages/task-page.ts';
 import { adminGuard, registerAdminRoutes } from './routes/admin.ts';
 import { registerLabellerRoutes } from './routes/labeller.ts';
 import { registerMturkRoutes } from './routes/mturk.ts';
-import { randomToken, setSecret } from './secrets.ts';
+import { randomToken } from '../core/tokens.ts';
+import { setSecret } from './secrets.ts';
 import type { ServerOptions } from './types.ts';
 import { prepared } from './statements.ts';
 import { redactUrl } from '../core/redact.ts';
@@ -62,7 +63,7 @@ function rateKey(ctx: ServerContext, request: FastifyRequest): string {
 
 // biome-ignore lint/complexity/noExcessiveLinesPerFunction: the server's hooks and route registration, in the order Fastify applies them
 export async function buildApp(options: ServerOptions): Promise<FastifyInstance> {
-  const adminToken = options.adminToken ?? randomToken();
+  const adminToken = options.adminToken ?? randomToken(24);
   const ctx = createContext(options, adminToken);
   setSecret(ctx.db, 'admin_token_sha256', ctx.adminSha);
   // An acknowledged answer must survive a crash of the machine, not only of the process.

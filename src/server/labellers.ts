@@ -5,7 +5,7 @@
 import { sha256Hex, usageError } from '../core/index.ts';
 import { hashWorkerId, workerSalt } from '../label/index.ts';
 import type { Db } from '../store/index.ts';
-import { randomToken } from './secrets.ts';
+import { randomToken } from '../core/tokens.ts';
 import type { Invitation, Labeller } from './types.ts';
 import { prepared } from './statements.ts';
 
@@ -28,7 +28,7 @@ export function inviteLabellers(db: Db, names: readonly string[], now: Date = ne
   const upsert = prepared(db, `INSERT INTO server_labellers (name, token_sha256, worker_hash, created_at) VALUES (?, ?, ?, ?)
     ON CONFLICT(name) DO UPDATE SET token_sha256 = excluded.token_sha256, created_at = excluded.created_at, revoked_at = NULL`);
   return db.transaction(() => names.map((name) => {
-    const token = randomToken();
+    const token = randomToken(24);
     const workerHash = hashWorkerId(salt, `invite:${name}`);
     upsert.run(name, sha256Hex(token), workerHash, now.toISOString());
     return { name, token, workerHash };

@@ -22,10 +22,6 @@ export function setSecret(db: Db, name: SecretName, value: string): void {
   prepared(db, 'INSERT INTO server_secrets (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at').run(name, value, new Date().toISOString());
 }
 
-/** A fresh random token: 24 random bytes as base64url (32 characters). */
-export function randomToken(): string {
-  return randomBytes(24).toString('base64url');
-}
 
 /** A 22-character base64url HMAC-SHA256 of the parts joined by NUL. */
 export function hmacToken(key: string, ...parts: string[]): string {

@@ -1,3 +1,4 @@
+/** Unguessable ids and tokens (CSPRNG, not seeded: they are secrets, not part of a reproducible result). */
 import { randomBytes } from 'node:crypto';
 
 /** An opaque random token (128 bits, base64url): image tokens, assignment ids. Unguessable, so not seeded. */
