@@ -10,3 +10,4 @@ export * from './http.ts';
 export * from './wire-error.ts';
 export * from './cleanup.ts';
 export * from './tokens.ts';
+export * from './html.ts';

@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import { encodePng } from '../formats/index.ts';
 import type { ImageSource } from './image-source.ts';
 import { formatDistance } from './format-distance.ts';
+import { escapeHtml } from '../core/html.ts';
 
 /** One pair on the sheet. */
 export interface SheetPair {
@@ -16,9 +17,6 @@ export interface SheetPair {
   distance: number;
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
-}
 
 /** The sheet's HTML, given each image already as a PNG data URI. */
 export function renderContactSheet(input: { title: string; subtitle: string; pairs: { queryLabel: string; referenceLabel: string; distance: number; queryUri: string; referenceUri: string }[] }): string {

@@ -3,7 +3,7 @@ export { scatterSpec, COLORS, type ScatterOptions } from './scatter-spec.ts';
 export { frequencySpec } from './frequency-spec.ts';
 export { renderSvg, tidySvg } from './render-svg.ts';
 export { markdownTable, fitsMarkdown, csvTable, latexTable } from './tables.ts';
-export { reportHtml, headlineText, esc, sourceName, cloudCsv, type HtmlInput } from './html.ts';
+export { reportHtml, headlineText, sourceName, cloudCsv, type HtmlInput } from './html.ts';
 export { buildReport, headlineOf, gatherCounts, publishedNames, DEFAULT_REPORT_TABLES, type ReportOptions } from './build-report.ts';
 export { cloudPanel, cloudCollections, type CloudPanel, type CloudPanelOptions, type PositionUnderFit, type YourModelPosition } from './cloud-panel.ts';
 export { cloudSpec, interactiveCloudSpec, collectionLabel, CLOUD_COLORS, type CloudSpecOptions } from './cloud-spec.ts';

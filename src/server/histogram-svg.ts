@@ -3,7 +3,7 @@
  * [0,.2) [.2,.4) [.4,.6) [.6,.8) [.8,1.0] as an inline SVG, candidates next to the class's
  * reference (original test set) distribution. Pure: numbers in, markup out, rounded for snapshots.
  */
-import { html, type SafeHtml } from './html.ts';
+import { html, type SafeHtml } from '../core/html.ts';
 
 /** Bin edges' labels, in bin order. */
 export const FREQUENCY_BINS = ['0–.2', '.2–.4', '.4–.6', '.6–.8', '.8–1'] as const;

@@ -4,6 +4,6 @@ export { serverMigrations } from './schema.ts';
 export { buildApp } from './app.ts';
 export { startServer, type StartOptions, type RunningServer } from './serve.ts';
 export { inviteLabellers, labellerByToken, listLabellers, revokeLabellers } from './labellers.ts';
-export { escapeHtml, html, raw } from './html.ts';
+export { escapeHtml, html, raw } from '../core/html.ts';
 export { enableMturk, disableMturk, mturkStatus, latestBatch, servedBatch, type MturkBatchState } from './mturk-mode.ts';
 export { checkHost, checkPublicUrl, checkOrigin } from './addresses.ts';

@@ -2,7 +2,7 @@
  * The builder dashboard (admin only): per-class progress with the selection-frequency histogram
  * next to the reference histogram, the worker table with approve/reject, and a blacklist form.
  */
-import { html, page, type SafeHtml } from '../html.ts';
+import { html, page, type SafeHtml } from '../../core/html.ts';
 import { histogramSvg } from '../histogram-svg.ts';
 import type { ClassProgress, WorkerRow } from '../types.ts';
 

@@ -5,10 +5,8 @@
  * JSON to `<prefix>/decide`; the row updates in place and focus moves to the next pair.
  */
 import { formatDistance, type ReviewPair } from '../../dedup/index.ts';
+import { escapeHtml } from '../../core/html.ts';
 
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
-}
 
 export interface ReviewPageInput {
   /** URL prefix the routes are mounted under ('' or '/admin/dedup'). */
@@ -25,7 +23,7 @@ export interface ReviewPageInput {
   limit: number;
 }
 
-export function renderReviewPage(input: ReviewPageInput): string {
+export function renderDedupReviewPage(input: ReviewPageInput): string {
   const p = escapeHtml(input.prefix);
   const image = (path: string | null) => (path ? `<img src="${p}/image?path=${encodeURIComponent(path)}" width="192" height="192" alt="">` : '<div class="missing">no image</div>');
   const rows = input.pairs

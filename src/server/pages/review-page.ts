@@ -3,7 +3,7 @@
  * reference images, each with its selection frequency and a blacklist form.
  */
 import type { ClassDef } from '../../classes/index.ts';
-import { html, page } from '../html.ts';
+import { html, page } from '../../core/html.ts';
 import { histogramSvg } from '../histogram-svg.ts';
 import type { ReviewImage, ReviewImages } from '../review-data.ts';
 import type { ClassProgress } from '../types.ts';

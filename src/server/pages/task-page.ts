@@ -4,7 +4,7 @@
  * Every image looks alike to the labeller: same URL shape, same markup, same size, shuffled order.
  */
 import type { ClassDef } from '../../classes/index.ts';
-import { html, page, type SafeHtml } from '../html.ts';
+import { html, page, type SafeHtml } from '../../core/html.ts';
 
 /** What the task page needs. */
 export interface TaskPageInput {

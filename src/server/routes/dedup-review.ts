@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { recordDecision, reviewPairs, type DedupContext } from '../../dedup/index.ts';
 import { workspacePath, type Workspace } from '../../workspace/index.ts';
 import { errorJson } from '../http-errors.ts';
-import { renderReviewPage } from '../pages/dedup-review-page.ts';
+import { renderDedupReviewPage } from '../pages/dedup-review-page.ts';
 import { fromSystemError } from '../../core/errors.ts';
 
 export interface DedupReviewOptions {
@@ -52,7 +52,7 @@ export async function registerDedupReview(app: FastifyInstance, options: DedupRe
     const offset = Math.max(0, Number.parseInt(query.offset ?? '0', 10) || 0);
     const limit = Math.min(500, Math.max(1, Number.parseInt(query.limit ?? '100', 10) || 100));
     const pairs = await reviewPairs(ctx, pairsOptions);
-    const html = renderReviewPage({
+    const html = renderDedupReviewPage({
       prefix,
       pairs: pairs.slice(offset, offset + limit),
       total: pairs.length,
