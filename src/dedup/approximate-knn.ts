@@ -85,11 +85,16 @@ export async function approximateKnn(options: ApproximateOptions): Promise<Appro
   for (let q = 0; q < nQueries; q++) {
     const count = Number(batch.counts[q]);
     const list: Neighbour[] = [];
-    for (let t = 0; t < count; t++) {
-      const index = Number(batch.keys[q * batch.k + t]);
+    // A short list as long as the reference set, re-ranked exactly, is every reference: take them
+    // all rather than what the graph reached (a small HNSW graph built on threads can leave a
+    // reference unreachable, and the exact nearest neighbour would be lost).
+    const everyReference = wanted >= nRefs && (options.rerank !== undefined || options.exact !== undefined);
+    const listed = everyReference ? nRefs : count;
+    for (let t = 0; t < listed; t++) {
+      const index = everyReference ? t : Number(batch.keys[q * batch.k + t]);
       if (options.excludeSelf && index === q) continue;
       if (options.exclude?.(q, index)) continue;
-      list.push({ set: 0, index, distance: batch.distances[q * batch.k + t]! });
+      list.push({ set: 0, index, distance: everyReference ? Number.NaN : batch.distances[q * batch.k + t]! });
     }
     if (options.rerank) {
       for (const n of list) n.distance = options.rerank(q, n.index);
