@@ -51,7 +51,7 @@ describeWithData('two `retest eval` of the same run at once', () => {
     const [first, second] = await Promise.all([run(args), run(args)]);
     for (const r of [first, second]) {
       expect(r.stderr).not.toMatch(/bug|UNIQUE/);
-      expect(r.code).toBe(0);
+      expect(r.code, r.stderr).toBe(0);
     }
     expect(JSON.parse(first.stdout).top1.correct).toBe(915);
     expect(JSON.parse(second.stdout).top1.correct).toBe(915);
