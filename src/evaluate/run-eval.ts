@@ -193,7 +193,7 @@ async function runBatches(
   }
 }
 
-export function toRows(batch: PreparedBatch, output: Float32Array, classes: number, options: EvalOptions, dataset: EvalDataset): PredictionRow[] {
+export function toRows(batch: PreparedBatch, output: Float32Array, classes: number, options: Pick<EvalOptions, 'topK' | 'saveLogits'>, dataset: EvalDataset): PredictionRow[] {
   return batch.indices.map((idx, slot) => {
     const failure = batch.failures.get(slot);
     if (failure !== undefined) return { idx, topk: [], scores: null, logits: null, error: failure };

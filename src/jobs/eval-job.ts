@@ -13,8 +13,8 @@ import { existsSync, statSync } from 'node:fs';
 import { dataError, usageError } from '../core/errors.ts';
 import { hashFile } from '../core/hash.ts';
 import { datasetContentHash, FileHashCache, resolveDataset, type LoadedDataset } from '../datasets/index.ts';
-import { firstNonFinite, loadModel, modelSpecFrom, preprocessingOf, prepareBatches, summarize, topK, type EvalDataset, type EvalSummary, type LoadedModel, type ModelOverrides, type PreparedBatch } from '../evaluate/index.ts';
-import type { PredictionRow, ResultsStore } from '../results/index.ts';
+import { loadModel, modelSpecFrom, preprocessingOf, prepareBatches, summarize, toRows, type EvalDataset, type EvalSummary, type LoadedModel, type ModelOverrides } from '../evaluate/index.ts';
+import type { ResultsStore } from '../results/index.ts';
 import { checkIdentity, fileRef, locateDataRef, openFileRef, relativeToDataDir, type DataRef } from './data-ref.ts';
 import type { GroupSpec, JobContext, JobSpec } from './types.ts';
 
@@ -187,7 +187,7 @@ export async function runEvalShard(job: EvalShardJob, context: Pick<JobContext, 
     const output = result[spec.outputName] as { data: Float32Array; dims: readonly number[] };
     const classes = output.dims[output.dims.length - 1]!;
     if (classes !== job.numClasses) throw dataError(`model "${spec.name}" returned ${classes} scores per image, the test set has ${job.numClasses} classes`, { file: spec.path });
-    await store.writePredictions(job.runId, toRows(batch, output.data, classes, job, evalDataset));
+    await store.writePredictions(job.runId, toRows(batch, output.data, classes, { topK: job.topK, saveLogits: job.saveLogits }, evalDataset));
   }
   return { images: todo.length, seconds: (performance.now() - started) / 1000 };
 }
@@ -223,26 +223,6 @@ async function checkRun(store: ResultsStore, runId: number, expected: RunIdentit
       hint: 'start `retest worker` with the --db the jobs were submitted with (PostgreSQL when workers are on several machines)',
     });
   }
-}
-
-/** The rows of one batch, as `evaluate` writes them. */
-function toRows(batch: PreparedBatch, output: Float32Array, classes: number, job: EvalShardJob, dataset: EvalDataset): PredictionRow[] {
-  return batch.indices.map((idx, slot) => {
-    const failure = batch.failures.get(slot);
-    if (failure !== undefined) return { idx, topk: [], scores: null, logits: null, error: failure };
-    const offset = slot * classes;
-    const bad = firstNonFinite(output, offset, classes);
-    if (bad >= 0) {
-      throw dataError(`the model returned ${output[offset + bad]} for class ${bad} of image ${idx}`, {
-        file: dataset.files?.[idx] ?? dataset.source,
-        record: `${idx} (id ${dataset.images[idx]?.imageId})`,
-        expected: 'finite scores',
-        hint: 'check the preprocessing (mean/std, scale) and the model file',
-      });
-    }
-    const { classes: top, scores } = topK(output, offset, classes, job.topK);
-    return { idx, topk: top, scores, logits: job.saveLogits ? output.slice(offset, offset + classes) : null, error: null };
-  });
 }
 
 /** What `evalFromCli` is given by `retest eval --queue`. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { formatPath, parseFile, parseJson, parseValue } from '../../src/core/parse.ts';
-import { RetestError } from '../../src/core/errors.ts';
+import { catchError } from '../helpers/errors.ts';
 
 const schema = z.strictObject({
   name: z.string(),
@@ -13,15 +13,6 @@ const schema = z.strictObject({
   classes: z.array(z.object({ id: z.string() })),
 });
 
-function caught(run: () => unknown): RetestError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof RetestError) return error;
-    throw error;
-  }
-  throw new Error('expected a RetestError');
-}
 
 describe('parseValue / parseJson / parseFile', () => {
   it('returns the parsed value', () => {
@@ -29,7 +20,7 @@ describe('parseValue / parseJson / parseFile', () => {
   });
 
   it('carries every problem, each with its path, expected and received, and names the first at the top', () => {
-    const error = caught(() => parseValue({ name: 42, size: 0, mode: 'border', classes: [{ id: 'x' }, { id: 7 }], extra: 1, other: 2 }, schema, { what: 'the config', file: 'c.json', hint: 'see the docs' }));
+    const error = catchError(() => parseValue({ name: 42, size: 0, mode: 'border', classes: [{ id: 'x' }, { id: 7 }], extra: 1, other: 2 }, schema, { what: 'the config', file: 'c.json', hint: 'see the docs' }));
     expect(error.kind).toBe('data');
     expect(error.file).toBe('c.json');
     expect(error.hint).toBe('see the docs');
@@ -49,14 +40,14 @@ describe('parseValue / parseJson / parseFile', () => {
   });
 
   it('a single problem is not listed twice', () => {
-    const error = caught(() => parseValue({ name: 'a', size: 1, mode: 'center' }, schema, { what: 'the config' }));
+    const error = catchError(() => parseValue({ name: 'a', size: 1, mode: 'center' }, schema, { what: 'the config' }));
     expect(error.issues).toHaveLength(1);
     expect(error.issues[0]).toMatchObject({ path: 'classes', received: 'nothing' });
     expect(error.render()).not.toContain('problems:');
   });
 
   it('keeps the JSON syntax message, and usage kind for requests', () => {
-    const error = caught(() => parseJson('{"name": ', schema, { what: 'the request body', kind: 'usage' }));
+    const error = catchError(() => parseJson('{"name": ', schema, { what: 'the request body', kind: 'usage' }));
     expect(error.kind).toBe('usage');
     expect(error.message).toBe('the request body: not valid JSON');
     expect(error.received).toMatch(/JSON/);
@@ -66,9 +57,9 @@ describe('parseValue / parseJson / parseFile', () => {
     const dir = mkdtempSync(join(tmpdir(), 'retest-parse-'));
     const file = join(dir, 'x.json');
     writeFileSync(file, '{"name":"a","size":"3","mode":"center","classes":[]}');
-    const bad = caught(() => parseFile(file, schema, { what: 'x' }));
+    const bad = catchError(() => parseFile(file, schema, { what: 'x' }));
     expect(bad).toMatchObject({ kind: 'data', file, field: 'size', received: '"3"' });
-    const missing = caught(() => parseFile(join(dir, 'nope.json'), schema, { what: 'x' }));
+    const missing = catchError(() => parseFile(join(dir, 'nope.json'), schema, { what: 'x' }));
     expect(missing).toMatchObject({ kind: 'io', file: join(dir, 'nope.json'), received: 'ENOENT' });
   });
 

@@ -2,18 +2,9 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RetestError } from '../../src/core/errors.ts';
 import { readMarker, readRecordedChecksums } from '../../src/datasets/index.ts';
+import { catchError } from '../helpers/errors.ts';
 
-function caught(run: () => unknown): RetestError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof RetestError) return error;
-    throw error;
-  }
-  throw new Error('expected a RetestError');
-}
 
 describe('the download cache records', () => {
   it('a marker with a JSON syntax error says where, instead of losing the message', () => {
@@ -21,7 +12,7 @@ describe('the download cache records', () => {
     mkdirSync(join(cache, 'toy'));
     const file = join(cache, 'toy', '.retest-dataset.json');
     writeFileSync(file, '{\n  "name": "toy",\n  "fetchedAt": }\n');
-    const error = caught(() => readMarker(cache, 'toy'));
+    const error = catchError(() => readMarker(cache, 'toy'));
     expect(error).toMatchObject({ kind: 'data', file, record: 'line 3' });
     expect(error.message).toBe('the dataset marker in the cache: not valid JSON');
     expect(error.received).toMatch(/JSON/);
@@ -31,7 +22,7 @@ describe('the download cache records', () => {
   it('a checksum record of the wrong shape names every bad entry', () => {
     const cache = mkdtempSync(join(tmpdir(), 'retest-cache-'));
     writeFileSync(join(cache, 'checksums.json'), JSON.stringify({ 'http://a/x': { sha256: 'nothex', bytes: 1, recordedAt: 'now' }, 'http://a/y': { sha256: 'a'.repeat(64), bytes: -1, recordedAt: 'now' } }));
-    const error = caught(() => readRecordedChecksums(cache));
+    const error = catchError(() => readRecordedChecksums(cache));
     expect(error.issues.map((i) => i.path).sort()).toEqual(['http://a/x.sha256', 'http://a/y.bytes']);
   });
 });
