@@ -74,11 +74,19 @@ export function openSqliteDatabase(path: string, options: SqliteOptions = {}): S
     entry = { connection: connect(path, readonly), statements: new Map(), queue: pLimit(1), handles: 1, walSync, checkpointer: undefined };
     if (key !== undefined) shared.set(key, entry);
   }
-  if (options.backgroundCheckpoints && key !== undefined && !readonly && entry.checkpointer === undefined) {
-    entry.connection.pragma('wal_autocheckpoint = 0');
-    entry.checkpointer = new Checkpointer(resolve(path), options.backgroundCheckpoints === true ? {} : options.backgroundCheckpoints);
-  }
-  return new SqliteDatabase(entry, path, key);
+  const db = new SqliteDatabase(entry, path, key);
+  if (options.backgroundCheckpoints) startBackgroundCheckpoints(db, options.backgroundCheckpoints === true ? {} : options.backgroundCheckpoints);
+  return db;
+}
+
+/**
+ * Moves the WAL checkpoints of an open SQLite database (and every handle sharing its connection)
+ * to a worker thread (./sqlite-durability.ts); nothing on PostgreSQL, `:memory:` or a read-only
+ * file. The labelling server calls it so that no checkpoint fsync runs on its event loop.
+ */
+export function startBackgroundCheckpoints(db: SqlDatabase, options: CheckpointOptions = {}): void {
+  if (!(db instanceof SqliteDatabase)) return;
+  db.startBackgroundCheckpoints(options);
 }
 
 function connect(path: string, readonly: boolean): Connection {
@@ -223,6 +231,13 @@ class SqliteDatabase extends SqliteExecutor implements SqlDatabase {
    */
   async sync(): Promise<void> {
     await this.#shared.walSync?.sync();
+  }
+
+  /** See `startBackgroundCheckpoints`. */
+  startBackgroundCheckpoints(options: CheckpointOptions): void {
+    if (this.#key === undefined || this.#shared.walSync === undefined || this.#shared.checkpointer !== undefined) return;
+    this.connection.pragma('wal_autocheckpoint = 0');
+    this.#shared.checkpointer = new Checkpointer(resolve(this.location), options);
   }
 
   /** See `backgroundCheckpointer`. */
