@@ -34,7 +34,7 @@ import { npyToNumbers, readCifarBin, readNpy } from '../src/formats/index.ts';
 import { closeWorkspace } from '../src/workspace/index.ts';
 import { initWorkspace } from '../src/app/workspace-stores.ts';
 import { ingest, type Candidate, type CandidateSource } from '../src/collect/index.ts';
-import { createTasks, importVoteCounts, selectionFrequencies } from '../src/label/index.ts';
+import { createTasks, importVoteCounts } from '../src/label/index.ts';
 import { createRevision, binOf, DEFAULT_BINS } from '../src/sample/index.ts';
 import { exportNpy } from '../src/export/index.ts';
 import { workspaceStores } from '../src/app/workspace-stores.ts';
@@ -114,16 +114,17 @@ async function main(): Promise<void> {
     const indexOf = new Map<string, number>((ws.db.prepare('SELECT id, source_id FROM images').all() as { id: string; source_id: string }[]).map((r) => [r.id, Number(r.source_id.slice(r.source_id.indexOf('#') + 1))]));
 
     // 3. Tasks.
-    const tasks = createTasks(ws.db, { seed, shape: { referenceImages: 100 } });
+    const stores = workspaceStores(ws);
+    const tasks = await createTasks(stores.label, stores.labelSources, { seed, shape: { referenceImages: 100 } });
     log(`tasks: ${tasks.mainTasks} main + ${tasks.referenceTasks} reference, ${tasks.items} items`);
 
     // 4. CIFAR-10H votes as answers.
-    const votes = importVoteCounts(ws.db, { votes: (id) => { const i = indexOf.get(id)!; return counts.subarray(i * 10, i * 10 + 10); }, seed, prefix: 'cifar10h' });
+    const votes = await importVoteCounts(stores.label, { votes: (id) => { const i = indexOf.get(id)!; return counts.subarray(i * 10, i * 10 + 10); }, seed, prefix: 'cifar10h' });
     const imported = { assignments: votes.inserted, answers: votes.answers };
     log(`imported ${imported.assignments} assignments, ${imported.answers} answers from CIFAR-10H`);
 
     // Check: frequencies equal counts[i][label] / Σ counts[i].
-    const freqs = selectionFrequencies(ws.db, { minAnswers: 10 });
+    const freqs = await stores.label.frequencies({ minAnswers: 10 });
     let maxError = 0;
     for (const f of freqs) {
       const i = indexOf.get(f.imageId)!;
@@ -142,7 +143,6 @@ async function main(): Promise<void> {
     const rows: { model: string; strategy: string; n: number; correct: number; accuracy: number; ci95: [number, number] }[] = [];
     const revisionInfo: Record<string, unknown> = {};
     const cacheDir = join(out, 'cache');
-    const stores = workspaceStores(ws);
     try {
       for (const s of STRATEGIES) {
         const { revision, outcome } = await createRevision({ sample: stores.sample, sources: stores.sampling }, { strategy: s.strategy, perClass, seed, requireDedup: false });

@@ -6,7 +6,7 @@
 import type { WorkspaceStores } from '../cli/app-workspace.ts';
 import { createImageCatalog } from '../catalog/index.ts';
 import { createDedupStore, type DedupContext } from '../dedup/index.ts';
-import { createLabelStore } from '../label/index.ts';
+import { createLabelStore, type LabelSources } from '../label/index.ts';
 import { createSampleStore, type SamplingSources } from '../sample/index.ts';
 import type { StoreStatus } from '../cli/app-results.ts';
 import { connectStore, migrationStatus, refuseNewer } from '../store/index.ts';
@@ -103,7 +103,13 @@ export function workspaceStores(workspace: Workspace): WorkspaceStores {
     nearDuplicateStatus: () => dedupStore.statuses(),
     frequencies: () => label.frequencies({ minAnswers: 0 }),
   };
-  return { workspace, catalog, sample, label, sampling, dedup };
+  const labelSources: LabelSources = {
+    classes: () => catalog.classes(),
+    async images() {
+      return (await catalog.list()).map((im) => ({ id: im.id, role: im.role, classIdx: im.classIdx, exactDuplicateOf: im.exactDuplicateOf, displayPath: im.displayPath }));
+    },
+  };
+  return { workspace, catalog, sample, label, labelSources, sampling, dedup };
 }
 
 /** Opens the workspace at a `--workspace` value (either backend), runs `fn`, closes it. */

@@ -44,7 +44,8 @@ class SqlImageCatalog implements ImageCatalog {
     const rows = await this.db.all<ClassRow>('SELECT idx, id, names, definition, urls, "similar", hypernyms, hypernym_names FROM classes ORDER BY idx');
     return rows.map((r, i) => {
       if (r.idx !== i) throw dataError('the classes table has a gap in its indices', { file: this.db.location, record: i, field: 'idx', expected: String(i), received: String(r.idx) });
-      return { index: r.idx, id: r.id, names: JSON.parse(r.names), definition: r.definition, urls: JSON.parse(r.urls), similar: JSON.parse(r.similar), hypernyms: JSON.parse(r.hypernyms), hypernymNames: JSON.parse(r.hypernym_names) };
+      const json = (field: keyof ClassRow) => decodeClassColumn(r, field, this.db.location);
+      return { index: r.idx, id: r.id, names: json('names'), definition: r.definition, urls: json('urls'), similar: json('similar'), hypernyms: json('hypernyms'), hypernymNames: json('hypernym_names') };
     });
   }
 
@@ -108,4 +109,26 @@ class SqlImageCatalog implements ImageCatalog {
 
 function byCodeUnit(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A JSON column of a classes row: an array, else a data error naming the class and the column (never a bare SyntaxError). */
+function decodeClassColumn(row: ClassRow, field: keyof ClassRow, file: string): string[] {
+  const text = row[field];
+  let value: unknown;
+  try {
+    value = JSON.parse(String(text));
+  } catch {
+    value = undefined;
+  }
+  if (!Array.isArray(value)) {
+    throw dataError('a classes row holds a column that is not a JSON array', {
+      file,
+      record: `class ${row.idx} (${row.id})`,
+      field: String(field),
+      expected: 'a JSON array',
+      received: String(text).slice(0, 80),
+      hint: 'fix the row, or re-create the workspace from its class list',
+    });
+  }
+  return value as string[];
 }
