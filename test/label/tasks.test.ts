@@ -129,4 +129,13 @@ describe('createTasks (DESIGN §1.3)', () => {
     const main = byTask(itemsOf(ws.db)).filter((t) => t[0]!.kind === 'main');
     expect(main.map(roles)).toEqual([[5, 22, 21]]);
   });
+
+  it('a class whose similar list is broken is an error naming the class, not tasks without negative controls', async () => {
+    const ws = setup();
+    ws.db.prepare("UPDATE classes SET similar = '[8]' WHERE idx = 0").run();
+    await expect(createTasks(...on(ws), { seed: 1 })).rejects.toMatchObject({ kind: 'data', record: 'class 0 (airplane)', field: 'similar', message: expect.stringMatching(/not a list of class ids/) });
+    ws.db.prepare("UPDATE classes SET similar = 'ship' WHERE idx = 0").run();
+    await expect(createTasks(...on(ws), { seed: 1 })).rejects.toMatchObject({ kind: 'data', record: 'class 0 (airplane)', field: 'similar' });
+    expect(ws.db.prepare('SELECT COUNT(*) AS n FROM tasks').get()).toEqual({ n: 0 });
+  });
 });

@@ -101,12 +101,16 @@ describeWithPostgres('a PostgreSQL workspace', () => {
   it('a command still on the synchronous Db exits 2 naming itself; one on the stores runs', async () => {
     const dir = join(tmp(), 'legacy');
     await closeWorkspace(await createWorkspace(dir, { classes: 'cifar10', database: freshUrl() }));
-    const legacy = await retest(['tasks', 'status', '--workspace', dir]);
+    // `mturk status` reads the server's MTurk-mode tables through the synchronous Db (src/server, issue 12s).
+    const legacy = await retest(['mturk', 'status', '--workspace', dir]);
     expect(legacy.code).toBe(2);
-    expect(legacy.stderr).toContain('retest tasks status does not run on a PostgreSQL workspace yet');
+    expect(legacy.stderr).toContain('retest mturk status does not run on a PostgreSQL workspace yet');
     const sample = await retest(['sample', 'list', '--workspace', dir, '--json']);
     expect(sample.stderr).toBe('');
     expect(sample.stdout).toBe('{"revisions":[]}\n');
+    const tasks = await retest(['tasks', 'status', '--workspace', dir, '--json']);
+    expect(tasks.stderr).toBe('');
+    expect(JSON.parse(tasks.stdout)).toEqual({ tasks: [], assignments: [], completeTasks: 0 });
   });
 
   it('refuses a schema that already holds a workspace, and a URL with a password', async () => {
