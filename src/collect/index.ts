@@ -6,6 +6,6 @@ export { FlickrClient, flickrSource, largestUrl, flickrDates, FLICKR_REST_URL, F
 export { folderSource, listImages, FOLDER_IMAGE_EXTENSIONS, type FolderSourceOptions } from './folder.ts';
 export { urlListSource, type UrlListSourceOptions } from './urls.ts';
 export { arrayCandidateSource, type ArrayCandidateSourceOptions } from './arrays.ts';
-export { ingest, storeCandidate, ingestFailureReason } from './ingest.ts';
+export { ingest, storeCandidate, ingestFailureReason, isIngested } from './ingest.ts';
 export { collectStatus, statusFromCounts, listIngestFailures, type CollectStatus } from './status.ts';
 export { allocateKeywords, sharedKeywords, drawFromPool, readKeywordCounts, readKeywordPool, type KeywordCount, type KeywordShare, type OriginalKeywordCounts, type ClassKeywordAllocation, type KeywordAllocationOptions, type PoolImage, type PoolDraw } from './keyword-allocation.ts';

@@ -174,6 +174,11 @@ function toStored(s: Stored | IngestedImage): Stored {
 }
 
 /** The reason recorded for a candidate whose content could not be stored, or null when `error` is not such a failure (a bug, a full disk: it stops the ingest). */
+/** Whether `ingest` already stored this source photo in the workspace (it would skip it). */
+export async function isIngested(workspace: Workspace, source: string, sourceId: string): Promise<boolean> {
+  return (await createImageCatalog(workspace.sql).ingestedRows(source, sourceId)).length > 0;
+}
+
 export function ingestFailureReason(error: unknown): string | null {
   return error instanceof DownloadFailure || isRetestError(error) || isFileError(error) ? (error as Error).message : null;
 }

@@ -8,7 +8,7 @@
  * their content, so a batch run twice writes the same files.
  */
 import { DownloadFailure } from '../core/http.ts';
-import { ingest, ingestFailureReason, storeCandidate, type Candidate, type CandidateSource, type IngestOptions, type IngestSummary, type StoredContent } from '../collect/index.ts';
+import { ingest, ingestFailureReason, isIngested, storeCandidate, type Candidate, type CandidateSource, type IngestOptions, type IngestSummary, type StoredContent } from '../collect/index.ts';
 import { usageError } from '../core/errors.ts';
 import type { Workspace } from '../workspace/index.ts';
 import { join, resolve } from 'node:path';
@@ -66,12 +66,11 @@ export interface QueuedIngestInput {
 /** Ingests `source` into `workspace` with the content stored by jobs on `runner`; the same files and rows as `ingest`. */
 export async function ingestThroughRunner(input: QueuedIngestInput): Promise<IngestSummary & { group: string }> {
   const workspace = relativeToDataDir(input.workspace.dir, input.dataDir, 'the workspace');
-  const known = input.workspace.db.prepare('SELECT 1 FROM images WHERE source = ? AND source_id = ? LIMIT 1');
   // Pass 1: the candidates that need their content stored (as `ingest` decides: a valid class, not ingested yet).
   const todo: QueuedCandidate[] = [];
   for await (const c of input.source().candidates({ onFailure: () => {} })) {
     if (!Number.isInteger(c.classIdx) || c.classIdx < 0 || c.classIdx >= input.workspace.classes.length) continue;
-    if (known.get(c.source, c.sourceId) !== undefined) continue;
+    if (await isIngested(input.workspace, c.source, c.sourceId)) continue;
     if (c.pixels) throw usageError('candidates given as pixel arrays are ingested in this process (they would travel through Redis)', { field: '--queue', hint: 'run `retest collect arrays` without --queue' });
     const { path, url, pixels: _pixels, ...rest } = c;
     todo.push(url !== undefined ? { ...rest, url } : { ...rest, relativePath: relativeToDataDir(path as string, input.dataDir, `candidate ${c.sourceId}`) });
