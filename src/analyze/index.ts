@@ -5,7 +5,7 @@ export { olsFit } from './ols.ts';
 export { quantileInPlace, percentileInterval } from './quantile.ts';
 export { bootstrapLines, lineIntervals, lineBand, type BootstrapLines } from './bootstrap.ts';
 export { averageRanks, pearson, spearman, kendallTauB } from './rank-correlation.ts';
-export { accuracyByFrequency, DEFAULT_FREQUENCY_EDGES } from './selection-frequency.ts';
+export { accuracyByFrequency } from './selection-frequency.ts';
 export { perClassAccuracy, type ClassAccuracy } from './per-class.ts';
 export { globToRegExp, modelMatcher, type ModelFilter } from './model-filter.ts';
 export { compareTestSets, fitInScale, estimate, errorRatio, DEFAULT_RESAMPLES, type CompareOptions, type Comparison } from './compare-test-sets.ts';

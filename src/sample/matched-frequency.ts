@@ -1,9 +1,7 @@
-import { sampleWithoutReplacement, type Rng } from '../core/index.ts';
-import { binOf, roundHistogram } from './largest-remainder.ts';
+import { FREQUENCY_EDGES, frequencyBin, sampleWithoutReplacement, type Rng } from '../core/index.ts';
+import { roundHistogram } from './largest-remainder.ts';
 import { candidatesByClass, checkInput, finish, splitPrevious } from './outcome.ts';
 import type { ClassOutcome, MatchedFrequencyParams, SamplingInput, SamplingOutcome, SamplingStrategy, UpwardSample } from './types.ts';
-
-export const DEFAULT_BINS = [0.2, 0.4, 0.6, 0.8] as const;
 
 /**
  * MatchedFrequency (DESIGN §1.6; the ImageNetV2 default, `sample_wnid_histogram`). Per class:
@@ -19,7 +17,7 @@ export const DEFAULT_BINS = [0.2, 0.4, 0.6, 0.8] as const;
  */
 export function matchedFrequency(input: SamplingInput, params: MatchedFrequencyParams, rng: Rng): SamplingOutcome {
   checkInput(input);
-  const edges = params.bins ?? DEFAULT_BINS;
+  const edges = params.bins ?? FREQUENCY_EDGES;
   const upwardSampling = params.upwardSampling ?? true;
   const minReferenceImages = params.minReferenceImages ?? 20;
   const rounding = params.rounding ?? 'authors-float64';
@@ -46,7 +44,7 @@ export function matchedFrequency(input: SamplingInput, params: MatchedFrequencyP
       invalid.push(classIdx);
     }
     const target = roundHistogram(hist, input.perClass, rounding);
-    const bin = (id: string) => binOf(eligible.get(id)!.frequency, edges);
+    const bin = (id: string) => frequencyBin(eligible.get(id)!.frequency, edges);
 
     // 2. carry-over, per bin.
     const chosen: string[][] = Array.from({ length: numBins }, () => []);
@@ -61,7 +59,7 @@ export function matchedFrequency(input: SamplingInput, params: MatchedFrequencyP
 
     // 3. fill each bin from its own candidates.
     const pools: string[][] = Array.from({ length: numBins }, () => []);
-    for (const c of cands) if (!carried.has(c.imageId)) pools[binOf(c.frequency, edges)]!.push(c.imageId);
+    for (const c of cands) if (!carried.has(c.imageId)) pools[frequencyBin(c.frequency, edges)]!.push(c.imageId);
     for (let b = 0; b < numBins; b++) {
       const need = target[b]! - chosen[b]!.length;
       if (need <= 0) continue;
