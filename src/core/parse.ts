@@ -22,8 +22,8 @@ export interface ParseContext {
   expected?: string;
   /** How to fix it. */
   hint?: string;
-  /** `data` (a bad file; the default) or `usage` (a bad request or option). */
-  kind?: Extract<RetestErrorKind, 'data' | 'usage'>;
+  /** `data` (a bad file; the default), `usage` (a bad request or option) or `io` (a remote service answered something unusable). */
+  kind?: RetestErrorKind;
 }
 
 /** Checks `raw` against `schema`; on failure throws one RetestError listing all the schema's problems. */
