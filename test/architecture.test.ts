@@ -157,3 +157,69 @@ describe('the folder layout', () => {
     expect(all.some((e) => e.fromFile.startsWith('cli/commands/') && e.to === 'sample')).toBe(true);
   });
 });
+
+/**
+ * The test layout (CONTRIBUTING.md, "Layout"): tests mirror src by folder. A test of src/X/y.ts is
+ * test/X/y*.test.ts; a feature test of stage X (a command, a conformance suite) is test/X/*.test.ts;
+ * browser tests are test/e2e/; only the tests over the source tree sit at test/ itself.
+ */
+const TEST = resolve(import.meta.dirname);
+const ROOT_TESTS = ['architecture.test.ts'];
+
+function testFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return testFiles(path);
+    return name.endsWith('.test.ts') ? [relative(TEST, path)] : [];
+  });
+}
+
+/** The folders of src whose files are named `stem` (src/cli/commands/<verb>.ts left out: verbs are named after their stages). */
+function stemFolders(): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const file of sourceFiles(SRC)) {
+    const rel = relative(SRC, file);
+    if (rel.startsWith('cli/commands/')) continue;
+    const stem = rel.slice(rel.lastIndexOf('/') + 1, -'.ts'.length);
+    if (stem === 'index' || stem === 'types' || stem === 'schema') continue;
+    if (!out.has(stem)) out.set(stem, new Set());
+    out.get(stem)!.add(rel.split('/')[0]!);
+  }
+  return out;
+}
+
+/** The problems of one test path (relative to test/) under the layout rule. */
+function layoutProblems(path: string, srcFolders: readonly string[], stems: Map<string, Set<string>>): string[] {
+  const parts = path.split('/');
+  if (parts.length === 1) return ROOT_TESTS.includes(path) ? [] : [`test/${path}: a test at test/ itself (only ${ROOT_TESTS.join(', ')}): move it to test/<src folder>/`];
+  const [folder, name] = [parts[0]!, parts[parts.length - 1]!];
+  if (folder === 'e2e') return [];
+  if (parts.length > 2) return [`test/${path}: tests are not nested below test/<src folder>/: move it to test/${folder}/${name}`];
+  if (!srcFolders.includes(folder)) return [`test/${path}: test/${folder}/ mirrors no folder of src/`];
+  const stem = name.slice(0, -'.test.ts'.length);
+  const named = (s: string) => stem === s || stem.startsWith(`${s}-`) || stem.startsWith(`${s}.`);
+  if (stem === folder || [...stems].some(([s, fs]) => fs.has(folder) && named(s))) return [];
+  // Named after a file of exactly one other folder: it belongs beside that file's tests.
+  const elsewhere = [...stems].filter(([s, fs]) => fs.size === 1 && named(s)).map(([s, fs]) => `src/${[...fs][0]}/${s}.ts`);
+  return elsewhere.length > 0 ? [`test/${path}: named after ${elsewhere.join(', ')}: move it to test/${elsewhere[0]!.split('/')[1]}/ (or name the feature it tests)`] : [];
+}
+
+describe('the test layout', () => {
+  const stems = stemFolders();
+
+  it('every test mirrors a src folder, named after a file of that folder or a feature of it', () => {
+    expect(testFiles(TEST).flatMap((p) => layoutProblems(p, folders, stems))).toEqual([]);
+  });
+
+  it('no test files inside src/', () => {
+    expect(sourceFiles(SRC).filter((f) => /\.(test|spec)\.ts$/.test(f)).map((f) => relative(SRC, f))).toEqual([]);
+  });
+
+  it('the rule refuses misplaced tests (and accepts the layouts it should)', () => {
+    const bad = ['frequency-bins.test.ts', 'core/deep/rng.test.ts', 'nowhere/x.test.ts', 'server/npy.test.ts'];
+    expect(bad.map((p) => layoutProblems(p, folders, stems).length)).toEqual([1, 1, 1, 1]);
+    expect(layoutProblems('server/npy.test.ts', folders, stems)[0]).toMatch(/named after src\/formats\/npy\.ts: move it to test\/formats\//);
+    const good = ['formats/npy.test.ts', 'formats/npy-header.test.ts', 'plan/plan.test.ts', 'dedup/cli.test.ts', 'e2e/labelling.test.ts', 'architecture.test.ts'];
+    expect(good.flatMap((p) => layoutProblems(p, folders, stems))).toEqual([]);
+  });
+});
