@@ -120,5 +120,13 @@ export interface IngestSummary {
   /** Failures recorded in `ingest_failures` during this run. */
   failed: number;
   /** Up to 10 failure reasons with counts, most frequent first. */
-  failureReasons: { reason: string; count: number }[];
+  failureReasons: FailureReason[];
+}
+
+/** One failure reason of an ingest run and how often it occurred. */
+export interface FailureReason {
+  /** The reason as recorded in `ingest_failures` (e.g. "HTTP 404", "not an image"). */
+  reason: string;
+  /** Failures with that reason in this run. */
+  count: number;
 }
