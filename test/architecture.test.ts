@@ -231,9 +231,9 @@ describe('the test layout', () => {
  * the count may only go down (lower it here when you document one), and a new types.ts starts at 0.
  */
 const UNDOCUMENTED_FIELDS: Record<string, number> = {
-  'analyze/types.ts': 11, 'catalog/types.ts': 3, 'collect/types.ts': 9, 'datasets/types.ts': 10, 'dedup/types.ts': 26,
+  'analyze/types.ts': 9, 'catalog/types.ts': 3, 'collect/types.ts': 9, 'datasets/types.ts': 10, 'dedup/types.ts': 26,
   'evaluate/types.ts': 1, 'formats/types.ts': 6, 'import/types.ts': 1, 'jobs/types.ts': 1, 'label/types.ts': 5,
-  'report/types.ts': 16, 'results/types.ts': 2, 'sample/types.ts': 2, 'server/types.ts': 3, 'store/types.ts': 4,
+  'report/types.ts': 12, 'results/types.ts': 2, 'sample/types.ts': 2, 'server/types.ts': 3, 'store/types.ts': 4,
 };
 
 async function undocumentedFields(file: string): Promise<string[]> {

@@ -8,6 +8,7 @@ export { averageRanks, pearson, spearman, kendallTauB } from './rank-correlation
 export { accuracyByFrequency } from './selection-frequency.ts';
 export { perClassAccuracy, type ClassAccuracy } from './per-class.ts';
 export { globToRegExp, modelMatcher, type ModelFilter } from './model-filter.ts';
+export { analysisJson, fitJson, fitsJson } from './analysis-json.ts';
 export { compareTestSets, fitInScale, estimate, errorRatio, DEFAULT_RESAMPLES, type CompareOptions, type Comparison } from './compare-test-sets.ts';
 export { pairModels, SOURCE_PRECEDENCE } from './pair-models.ts';
 export { percentileRank } from './percentile-rank.ts';

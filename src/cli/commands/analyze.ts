@@ -4,7 +4,7 @@
  * correlation; optionally accuracy by selection frequency and per-class accuracy.
  */
 import { Command, Option } from 'commander';
-import { accuracyByFrequency, compareTestSets, errorRatio, pairModels, perClassAccuracy, SCALES } from '../../analyze/index.ts';
+import { accuracyByFrequency, analysisJson, compareTestSets, errorRatio, pairModels, perClassAccuracy, SCALES } from '../../analyze/index.ts';
 import type { Comparison, FrequencyBin, Scale } from '../../analyze/index.ts';
 import { dataError, usageError } from '../../core/errors.ts';
 import { loadPublishedTables, originalOf, PUBLISHED_TABLES, readFrequencies } from '../../import/index.ts';
@@ -131,7 +131,7 @@ Examples:
         const classes = opts.perClass && store ? await perClass(store, comparison) : null;
         if (opts.json) {
           printJson({
-            ...comparison.analysis,
+            ...analysisJson(comparison.analysis),
             ...(frequency.length > 0 ? { selection_frequency: frequency } : {}),
             ...(classes ? { per_class: classes } : {}),
           });
@@ -154,15 +154,15 @@ function printText(c: Comparison, frequency: { test_set: string; models: string[
   a.models.forEach((m, i) => {
     const o = `${pct(m.original.accuracy)} [${pct(m.original.ci95[0])}, ${pct(m.original.ci95[1])}]`;
     const n = `${pct(m.new.accuracy)} [${pct(m.new.ci95[0])}, ${pct(m.new.ci95[1])}]`;
-    out.push(`${m.model.padEnd(w)}  ${sourceName(c.sources[i], c.collections[i]).padEnd(sw)}  ${o.padEnd(24)}  ${n.padEnd(24)}  ${pct(m.gap).padStart(6)}  ${(errorRatio(m)?.toFixed(2) ?? '—').padStart(9)}  ${m.effective_robustness === null ? '—' : pct(m.effective_robustness).padStart(6)}`);
+    out.push(`${m.model.padEnd(w)}  ${sourceName(c.sources[i], c.collections[i]).padEnd(sw)}  ${o.padEnd(24)}  ${n.padEnd(24)}  ${pct(m.gap).padStart(6)}  ${(errorRatio(m)?.toFixed(2) ?? '—').padStart(9)}  ${m.effectiveRobustness === null ? '—' : pct(m.effectiveRobustness).padStart(6)}`);
   });
   out.push('', `mean drop: ${c.meanGap === null ? '—' : (c.meanGap * 100).toFixed(2)} points`);
   out.push(`fit of new vs original accuracy (${c.resamples.toLocaleString('en-US')} bootstrap resamples, seed ${c.seed}; effective robustness in ${c.scale} scale):`);
   for (const s of SCALES) {
     const f = a.fits[s];
-    out.push(f ? `  ${s.padEnd(6)}  slope ${f.slope.toFixed(3)} ${ci(f.slope_ci95)}  intercept ${f.intercept.toFixed(3)} ${ci(f.intercept_ci95)}  R² ${f.r2 === null ? '—' : f.r2.toFixed(4)}` : `  ${s.padEnd(6)}  — (needs two models with different original accuracy)`);
+    out.push(f ? `  ${s.padEnd(6)}  slope ${f.slope.toFixed(3)} ${ci(f.slopeCi95)}  intercept ${f.intercept.toFixed(3)} ${ci(f.interceptCi95)}  R² ${f.r2 === null ? '—' : f.r2.toFixed(4)}` : `  ${s.padEnd(6)}  — (needs two models with different original accuracy)`);
   }
-  const rc = a.rank_correlation;
+  const rc = a.rankCorrelation;
   out.push(`rank correlation: Spearman ${rc.spearman === null ? '—' : rc.spearman.toFixed(3)}, Kendall τ-b ${rc.kendall === null ? '—' : rc.kendall.toFixed(3)}`);
   for (const f of frequency) {
     out.push('', `accuracy by selection frequency on ${f.test_set} (mean of ${f.models.length} models):`);
