@@ -11,7 +11,7 @@ import { loadPublishedTables, originalOf, PUBLISHED_TABLES, readFrequencies } fr
 import type { CountRecord } from '../../import/index.ts';
 import type { ResultsStore } from '../../results/index.ts';
 import { sourceName } from '../../report/index.ts';
-import type { App } from '../types.ts';
+import type { AnalyzeJson, App, PerClassJson, SelectionFrequencyJson } from '../types.ts';
 import { dbOption, jsonOption, printJson } from '../options.ts';
 import { parseFrequencies, parseMetric, parseSeed, resamplesOption } from './analysis-options.ts';
 
@@ -34,7 +34,7 @@ interface AnalyzeOptions {
 const pct = (f: number) => (f * 100).toFixed(2);
 const ci = (c: readonly [number, number] | null, d = 3) => (c ? `[${c[0].toFixed(d)}, ${c[1].toFixed(d)}]` : '—');
 
-interface PerClassRow { class: number; original: { n: number; accuracy: number | null }; new: { n: number; accuracy: number | null }; gap: number | null }
+type PerClassRow = PerClassJson;
 
 /** Mean per-class accuracy of the user's models on both sets (needs per-image predictions: store models only). */
 async function perClass(store: ResultsStore, comparison: Comparison): Promise<{ models: string[]; classes: PerClassRow[] }> {
@@ -115,7 +115,7 @@ Examples:
         if (pairs.length === 0) throw dataError(`no model has ${opts.metric} results on both ${original} and ${opts.new}`, { file: opts.db, hint: 'check --include/--exclude and --metric (CIFAR-10 label files have no top-5)' });
         const comparison = compareTestSets(pairs, { original, new: opts.new, metric: opts.metric, scale: opts.scale, resamples: opts.resamples, seed: opts.seed });
         const freqFiles = parseFrequencies(opts.frequencies, original);
-        const frequency: { test_set: string; source: string; models: string[]; bins: FrequencyBin[] }[] = [];
+        const frequency: SelectionFrequencyJson[] = [];
         for (const [set, file] of Object.entries(freqFiles)) {
           const dataset = await store?.getDataset(set);
           if (!store || !dataset) throw usageError(`selection frequencies need per-image results on ${set} in the store`, { field: '--frequencies', file: opts.db });
@@ -134,7 +134,7 @@ Examples:
             ...analysisJson(comparison.analysis),
             ...(frequency.length > 0 ? { selection_frequency: frequency } : {}),
             ...(classes ? { per_class: classes } : {}),
-          });
+          } satisfies AnalyzeJson);
           return;
         }
         printText(comparison, frequency, classes);
