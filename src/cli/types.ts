@@ -117,3 +117,117 @@ export interface PerClassSectionJson {
   /** One row per class index, in order; empty when a test set has no per-image results. */
   classes: PerClassJson[];
 }
+
+/** `retest plan accuracy --half-width W --json`: the images an interval of that half-width needs. */
+export interface PlanAccuracyTargetJson {
+  /** The half-width asked for, as a fraction (--half-width 1 → 0.01). */
+  half_width: number;
+  /** The accuracy assumed. */
+  accuracy: number;
+  /** Confidence level of the interval (0.95). */
+  level: number;
+  /** Images needed. */
+  n: number;
+  /** The exact (Clopper–Pearson) interval at n images. */
+  interval: [number, number];
+  /** Its half-width, ≤ half_width. */
+  achieved_half_width: number;
+}
+
+/** `retest plan accuracy --n … --json`: the interval at each test-set size. */
+export interface PlanAccuracyTableJson {
+  /** The accuracy assumed. */
+  accuracy: number;
+  /** Confidence level of the intervals. */
+  level: number;
+  /** One row per --n, in order. */
+  rows: PlanAccuracyRowJson[];
+}
+
+/** One test-set size of `retest plan accuracy`. */
+export interface PlanAccuracyRowJson {
+  /** Images in the test set. */
+  n: number;
+  /** Correct images at the assumed accuracy (rounded). */
+  correct: number;
+  /** The exact interval. */
+  interval: [number, number];
+  /** (upper − lower) / 2. */
+  half_width: number;
+}
+
+/** `retest plan drop --json`: the new test set's size that detects a drop with the power asked. */
+export interface PlanDropJson {
+  /** Accuracy on the original test set. */
+  original_accuracy: number;
+  /** The drop, as a fraction (--drop 3 → 0.03). */
+  drop: number;
+  /** Two-sided significance level. */
+  alpha: number;
+  /** Power wanted. */
+  power: number;
+  /** Images in the original test set when fixed; null: both sets the same size. */
+  original_n: number | null;
+  /** Images needed in the new test set; null when no size reaches the power (original_n too small). */
+  new_n: number | null;
+  /** The power at new_n; null with new_n. */
+  achieved_power: number | null;
+}
+
+/** `retest plan trend --json`: the trend slope's spread when fitting fewer models. */
+export interface PlanTrendJson {
+  /** Original test set. */
+  original: string;
+  /** New test set. */
+  new: string;
+  /** The scale of the fit ('linear', 'probit', 'logit'). */
+  scale: string;
+  /** Models on both test sets. */
+  given_models: number;
+  /** Random subsets drawn per model count. */
+  resamples: number;
+  /** RNG seed of the draws, as given (a number or a string seed). */
+  seed: number | string;
+  /** One row per model count asked for. */
+  rows: PlanTrendRowJson[];
+}
+
+/** One model count of `retest plan trend`. */
+export interface PlanTrendRowJson {
+  /** Models per fit (drawn with replacement from the given ones, seeded). */
+  models: number;
+  /** Median slope over the draws; null when no draw had a line. */
+  median: number | null;
+  /** Central 95 % interval of the slope over the draws; null like median. */
+  interval: [number, number] | null;
+  /** (upper − lower) / 2; null like median. */
+  half_width: number | null;
+  /** Draws that had a line (all x equal gives none). */
+  draws: number;
+}
+
+/** `retest plan answers --json`: answers per image for a standard error of the selection frequency. */
+export interface PlanAnswersJson {
+  /** The standard error wanted, as a fraction. */
+  standard_error: number;
+  /** Answers needed at several true frequencies (0.5 the worst case). */
+  rows: PlanAnswersRowJson[];
+  /** With a workspace: what its labelled candidates need; null without one. */
+  pilot: PlanAnswersPilotJson | null;
+}
+
+/** Answers per image at one true selection frequency. */
+export interface PlanAnswersRowJson {
+  /** The frequency assumed. */
+  frequency: number;
+  /** Answers an image needs. */
+  answers: number;
+}
+
+/** The pilot part of `retest plan answers`. */
+export interface PlanAnswersPilotJson {
+  /** Candidates with enough answers in the workspace. */
+  candidates: number;
+  /** Answers per image so the root-mean-square standard error over their frequencies meets the target; null without candidates. */
+  answers: number | null;
+}
