@@ -102,7 +102,8 @@ async function dbSection(): Promise<void> {
         for (let i = 0; i < CLASSES * 20; i++) { const id = `r${i}`; ins.run(id, 'reference', i % CLASSES, id, id); }
       })();
     });
-    const tasks = time(() => createTasks(ws.db, { seed: 1 }));
+    const stores = workspaceStores(ws);
+    const tasks = await timeAsync(() => createTasks(stores.label, stores.labelSources, { seed: 1 }));
     // Answers: every item of every task gets 10 answers; image-level yes-probability from the pool model.
     const p = new Map<string, number>();
     const items = ws.db.prepare('SELECT task_id, image_id FROM task_items ORDER BY task_id').all() as { task_id: string; image_id: string }[];
@@ -119,8 +120,7 @@ async function dbSection(): Promise<void> {
       const ins = ws.db.prepare('INSERT INTO bench_answers VALUES (?, ?, ?)');
       ws.db.transaction(() => { for (const [taskId, ids] of byTask) for (let w = 0; w < 10; w++) for (const id of ids) ins.run(`${taskId}:${w}`, id, 1); })();
     });
-    const imported = time(() => recordAssignments(ws.db, records));
-    const stores = workspaceStores(ws);
+    const imported = await timeAsync(() => recordAssignments(stores.label, records));
     const elig = await timeAsync(async () => eligibility(await readEligibilityInput(stores.sampling, stores.sample), { requireDedup: false }));
     const revision = await timeAsync(() => createRevision({ sample: stores.sample, sources: stores.sampling }, { strategy: { function: 'matched-frequency' }, perClass: 10, seed: 1, requireDedup: false }));
     const rows = {

@@ -30,14 +30,14 @@ const MAY_IMPORT: Record<string, { imports: string[]; why?: string }> = {
   catalog: { imports: ['classes', 'store'] },
   workspace: { imports: ['catalog', 'classes', 'store'], why: 'catalog: the class list is written and read at init/open (legacy-sync.ts, until opening is async)' },
   label: { imports: ['store'] },
-  collect: { imports: ['catalog', 'classes', 'formats', 'store', 'workspace'], why: 'catalog: status and failures; store/workspace: ingest still writes images on the synchronous Db (TODO: through ImageCatalog)' },
+  collect: { imports: ['catalog', 'classes', 'formats', 'workspace'], why: 'catalog: ingest writes its rows and failures through ImageCatalog; workspace: the folder, its config and its database' },
   dedup: {
     imports: ['datasets', 'evaluate', 'formats', 'label', 'onnx', 'store', 'workspace'],
     why: 'evaluate: model sidecars and image→tensor for CNN-feature descriptors (known; they belong in onnx/preprocess); label: selection frequencies choose the keeper of a duplicate group',
   },
   sample: { imports: ['label', 'store'], why: 'label: the SelectionFrequency type and reference histograms' },
   export: { imports: ['catalog', 'formats', 'sample'] },
-  plan: { imports: ['analyze', 'label', 'sample', 'store'], why: 'sample: the histogram rounding a plan simulates; store/label: the pilot answers (legacy Db)' },
+  plan: { imports: ['analyze', 'label', 'sample'], why: 'sample: the histogram rounding a plan simulates; label: the SelectionFrequency type and reference histograms of a pilot (read through PilotSources)' },
   server: {
     imports: ['catalog', 'classes', 'dedup', 'formats', 'label', 'sample', 'store', 'workspace'],
     why: 'the only web layer: labelling app, dashboard, sample review and the near-duplicate review pages over their stages',

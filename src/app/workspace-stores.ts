@@ -6,31 +6,46 @@
 import type { WorkspaceStores } from '../cli/app-workspace.ts';
 import { createImageCatalog } from '../catalog/index.ts';
 import { createDedupStore, type DedupContext } from '../dedup/index.ts';
-import { createLabelStore } from '../label/index.ts';
+import { createLabelStore, type LabelSources } from '../label/index.ts';
 import { createSampleStore, type SamplingSources } from '../sample/index.ts';
-import { join } from 'node:path';
 import type { StoreStatus } from '../cli/app-results.ts';
 import { connectStore, migrationStatus, refuseNewer } from '../store/index.ts';
 import {
   assertWorkspaceFolder,
   closeWorkspace,
-  DB_FILE,
+  connectWorkspace as connectWorkspaceWith,
+  createWorkspace as createWorkspaceWith,
   initWorkspace as initWorkspaceWith,
   openWorkspace as openWorkspaceWith,
   resolveWorkspaceDir,
+  workspaceDatabase,
   type InitWorkspaceOptions,
   type Workspace,
 } from '../workspace/index.ts';
 import { workspaceMigrations } from './migrations.ts';
 
-/** Creates a workspace in `dir` with every stage's tables (`initWorkspace` of src/workspace with this retest's migrations). */
+/**
+ * Creates a SQLite workspace in `dir` with every stage's tables (`initWorkspace` of src/workspace
+ * with this retest's migrations). Synchronous, for tests and benchmarks that build fixtures on the
+ * SQLite `Db`; the CLI uses `createWorkspace`.
+ */
 export function initWorkspace(dir: string, options: InitWorkspaceOptions): Workspace {
   return initWorkspaceWith(dir, options, workspaceMigrations());
 }
 
-/** Opens the workspace in `dir`, applying this retest's pending migrations. */
+/** Opens the SQLite workspace in `dir`, applying this retest's pending migrations (synchronous; a PostgreSQL workspace is refused). */
 export function openWorkspace(dir: string): Workspace {
   return openWorkspaceWith(dir, workspaceMigrations());
+}
+
+/** Creates a workspace in `dir` on either backend (`options.database`: a PostgreSQL URL). `command` names the command in `Workspace.db`'s refusal. */
+export function createWorkspace(dir: string, options: InitWorkspaceOptions, command?: string): Promise<Workspace> {
+  return createWorkspaceWith(dir, options, { migrations: workspaceMigrations(), ...(command === undefined ? {} : { command }) });
+}
+
+/** Opens the workspace in `dir` on either backend, applying this retest's pending migrations. */
+export function connectWorkspace(dir: string, command?: string): Promise<Workspace> {
+  return connectWorkspaceWith(dir, { migrations: workspaceMigrations(), ...(command === undefined ? {} : { command }) });
 }
 
 /**
@@ -88,12 +103,28 @@ export function workspaceStores(workspace: Workspace): WorkspaceStores {
     nearDuplicateStatus: () => dedupStore.statuses(),
     frequencies: () => label.frequencies({ minAnswers: 0 }),
   };
-  return { workspace, catalog, sample, label, sampling, dedup };
+  const labelSources: LabelSources = {
+    classes: () => catalog.classes(),
+    async images() {
+      return (await catalog.list()).map((im) => ({ id: im.id, role: im.role, classIdx: im.classIdx, exactDuplicateOf: im.exactDuplicateOf, displayPath: im.displayPath }));
+    },
+  };
+  return { workspace, catalog, sample, label, labelSources, sampling, dedup };
 }
 
-/** Opens the workspace at a `--workspace` value with its stores, runs `fn`, closes it. */
-export async function withWorkspaceStores<T>(option: string | undefined, fn: (stores: WorkspaceStores) => Promise<T> | T): Promise<T> {
-  const workspace = openWorkspace(resolveWorkspaceDir(option));
+/** Opens the workspace at a `--workspace` value (either backend), runs `fn`, closes it. */
+export async function withWorkspaceAsync<T>(option: string | undefined, fn: (workspace: Workspace) => Promise<T> | T, command?: string): Promise<T> {
+  const workspace = await connectWorkspace(resolveWorkspaceDir(option), command);
+  try {
+    return await fn(workspace);
+  } finally {
+    await closeWorkspace(workspace);
+  }
+}
+
+/** Opens the workspace at a `--workspace` value (either backend) with its stores, runs `fn`, closes it. */
+export async function withWorkspaceStores<T>(option: string | undefined, fn: (stores: WorkspaceStores) => Promise<T> | T, command?: string): Promise<T> {
+  const workspace = await connectWorkspace(resolveWorkspaceDir(option), command);
   try {
     return await fn(workspaceStores(workspace));
   } finally {
@@ -104,10 +135,10 @@ export async function withWorkspaceStores<T>(option: string | undefined, fn: (st
 
 /** Applied, pending and unknown migrations of the workspace's store; changes nothing (the folder must be a workspace). */
 export async function workspaceStatus(option: string | undefined): Promise<StoreStatus> {
-  const path = join(assertWorkspaceFolder(resolveWorkspaceDir(option)), DB_FILE);
-  const db = await connectStore(path, { defaultSchema: 'unused' });
+  const location = workspaceDatabase(assertWorkspaceFolder(resolveWorkspaceDir(option)));
+  const db = await connectStore(location, { defaultSchema: 'unused' });
   try {
-    return { store: 'workspace', exists: true, ...(await migrationStatus(db, workspaceMigrations())), location: path };
+    return { store: 'workspace', exists: true, ...(await migrationStatus(db, workspaceMigrations())), location: db.location };
   } finally {
     await db.close();
   }
@@ -116,6 +147,6 @@ export async function workspaceStatus(option: string | undefined): Promise<Store
 /** Applies the workspace store's pending migrations; its status after. */
 export async function migrateWorkspace(option: string | undefined): Promise<StoreStatus> {
   refuseNewer(await workspaceStatus(option));
-  await closeWorkspace(openWorkspace(resolveWorkspaceDir(option)));
+  await closeWorkspace(await connectWorkspace(resolveWorkspaceDir(option)));
   return workspaceStatus(option);
 }

@@ -1,5 +1,5 @@
 // The image catalog: a workspace's classes, images and ingest failures, behind `ImageCatalog`.
-export type { ImageCatalog, CatalogImage, CatalogCounts, CandidateImage, ImageRole, IngestFailure } from './types.ts';
+export type { ImageCatalog, CatalogImage, CatalogCounts, CandidateImage, ImageRole, IngestFailure, IngestedImage, NewImage } from './types.ts';
 export { createImageCatalog } from './sql-catalog.ts';
 export { catalogMigrations } from './schema.ts';
 export { insertClassesSync, readClassesSync } from './legacy-sync.ts';

@@ -5,7 +5,7 @@
 import type { ClassDef } from '../classes/index.ts';
 import { dataError } from '../core/index.ts';
 import type { SqlDatabase, SqlRow } from '../store/index.ts';
-import type { CandidateImage, CatalogCounts, CatalogImage, ImageCatalog, IngestFailure } from './types.ts';
+import type { CandidateImage, CatalogCounts, CatalogImage, ImageCatalog, IngestedImage, IngestFailure, NewImage } from './types.ts';
 
 const IMAGE_COLUMNS = `id, role, class_idx AS "classIdx", source, source_id AS "sourceId", url, keyword, sha256,
   exact_duplicate_of AS "exactDuplicateOf", original_path AS "originalPath", display_path AS "displayPath",
@@ -44,7 +44,8 @@ class SqlImageCatalog implements ImageCatalog {
     const rows = await this.db.all<ClassRow>('SELECT idx, id, names, definition, urls, "similar", hypernyms, hypernym_names FROM classes ORDER BY idx');
     return rows.map((r, i) => {
       if (r.idx !== i) throw dataError('the classes table has a gap in its indices', { file: this.db.location, record: i, field: 'idx', expected: String(i), received: String(r.idx) });
-      return { index: r.idx, id: r.id, names: JSON.parse(r.names), definition: r.definition, urls: JSON.parse(r.urls), similar: JSON.parse(r.similar), hypernyms: JSON.parse(r.hypernyms), hypernymNames: JSON.parse(r.hypernym_names) };
+      const json = (field: keyof ClassRow) => decodeClassColumn(r, field, this.db.location);
+      return { index: r.idx, id: r.id, names: json('names'), definition: r.definition, urls: json('urls'), similar: json('similar'), hypernyms: json('hypernyms'), hypernymNames: json('hypernym_names') };
     });
   }
 
@@ -104,8 +105,57 @@ class SqlImageCatalog implements ImageCatalog {
     const rows = await this.db.all<{ id: string }>("SELECT id FROM images WHERE class_idx = ? AND role = 'reference' ORDER BY id LIMIT ?", [classIdx, limit]);
     return rows.map((r) => r.id);
   }
+  // ── Ingest (see the block of the same name in ./types.ts). ──
+
+  async ingestedRows(source: string, sourceId: string): Promise<IngestedImage[]> {
+    return this.db.all<IngestedImage & SqlRow>(
+      `SELECT id, class_idx AS "classIdx", exact_duplicate_of AS "exactDuplicateOf", sha256, original_path AS "originalPath", display_path AS "displayPath",
+              square_path AS "squarePath", width, height, format, bytes
+       FROM images WHERE source = ? AND source_id = ? ORDER BY created_at, id`, [source, sourceId]);
+  }
+
+  async contentRoot(sha256: string): Promise<string | undefined> {
+    // Every row with this content is the root or points at it: any one gives the root.
+    const row = await this.db.get<{ id: string; exact_duplicate_of: string | null }>('SELECT id, exact_duplicate_of FROM images WHERE sha256 = ? ORDER BY created_at, id LIMIT 1', [sha256]);
+    return row ? row.exact_duplicate_of ?? row.id : undefined;
+  }
+
+  async addImage(im: NewImage): Promise<boolean> {
+    const { changes } = await this.db.run(
+      `INSERT INTO images (id, role, class_idx, source, source_id, url, keyword, sha256, exact_duplicate_of, original_path, display_path, square_path, width, height, uploaded_at, taken_at, created_at, format, bytes)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, source_id, class_idx) DO NOTHING`,
+      [im.id, im.role, im.classIdx, im.source, im.sourceId, im.url, im.keyword, im.sha256, im.exactDuplicateOf, im.originalPath, im.displayPath, im.squarePath, im.width, im.height, im.uploadedAt, im.takenAt, im.createdAt, im.format, im.bytes]);
+    return changes > 0;
+  }
+
+  async addIngestFailure(f: IngestFailure): Promise<void> {
+    await this.db.run('INSERT INTO ingest_failures (source, source_id, class_idx, url_or_path, reason, at) VALUES (?, ?, ?, ?, ?, ?)', [f.source, f.sourceId, f.classIdx, f.urlOrPath, f.reason, f.at]);
+  }
+
 }
 
 function byCodeUnit(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A JSON column of a classes row: an array, else a data error naming the class and the column (never a bare SyntaxError). */
+function decodeClassColumn(row: ClassRow, field: keyof ClassRow, file: string): string[] {
+  const text = row[field];
+  let value: unknown;
+  try {
+    value = JSON.parse(String(text));
+  } catch {
+    value = undefined;
+  }
+  if (!Array.isArray(value)) {
+    throw dataError('a classes row holds a column that is not a JSON array', {
+      file,
+      record: `class ${row.idx} (${row.id})`,
+      field: String(field),
+      expected: 'a JSON array',
+      received: String(text).slice(0, 80),
+      hint: 'fix the row, or re-create the workspace from its class list',
+    });
+  }
+  return value as string[];
 }

@@ -111,4 +111,56 @@ export interface ImageCatalog {
   ingestFailures(limit: number): Promise<IngestFailure[]>;
   /** Ids of a class's reference images, ordered by id, at most `limit`. */
   referenceIds(classIdx: number, limit: number): Promise<string[]>;
+
+  // ── Ingest: COLLECT's writes (src/collect/ingest.ts). ─────────────────────────────────────
+
+  /**
+   * The rows of one source photo (one per class it was ingested for), oldest first (by
+   * `created_at`, then id: an explicit order, the same on both backends). Every row of a source
+   * photo has the same content, so any of them gives its files and its root.
+   */
+  ingestedRows(source: string, sourceId: string): Promise<IngestedImage[]>;
+  /** The id of the first-ingested image with this content (a row's `exactDuplicateOf`, or its own id), or undefined when there is none. */
+  contentRoot(sha256: string): Promise<string | undefined>;
+  /** Stores one image row; false (nothing written) when its (source, source id, class) is already stored. */
+  addImage(image: NewImage): Promise<boolean>;
+  /** Records an ingest failure (kept as history even when the source id later succeeds). */
+  addIngestFailure(failure: IngestFailure): Promise<void>;
+}
+
+/** What ingest reads back about a stored image (`ImageCatalog.ingestedRows`). */
+export interface IngestedImage {
+  /** Image id. */
+  id: string;
+  /** Class it was ingested for. */
+  classIdx: number;
+  /** The first image with the same content, or null. */
+  exactDuplicateOf: string | null;
+  /** Hex sha256 of the original bytes. */
+  sha256: string;
+  /** Original, display and square copies, relative to the workspace folder. */
+  originalPath: string;
+  displayPath: string;
+  squarePath: string;
+  /** Size of the original after EXIF orientation. */
+  width: number;
+  height: number;
+  /** Decoded format of the original, or null (rows from before the column). */
+  format: string | null;
+  /** Size of the original in bytes, or null. */
+  bytes: number | null;
+}
+
+/** An image row to store (`ImageCatalog.addImage`). */
+export interface NewImage extends Omit<CatalogImage, 'createdAt'> {
+  /** ISO time the photo was uploaded to its source, or null. */
+  uploadedAt: string | null;
+  /** ISO time the photo was taken, or null. */
+  takenAt: string | null;
+  /** ISO time the row is written. */
+  createdAt: string;
+  /** Decoded format of the original. */
+  format: string | null;
+  /** Size of the original in bytes. */
+  bytes: number | null;
 }

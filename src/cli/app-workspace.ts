@@ -6,7 +6,7 @@
  */
 import type { ImageCatalog } from '../catalog/index.ts';
 import type { DedupContext } from '../dedup/index.ts';
-import type { LabelStore } from '../label/index.ts';
+import type { LabelSources, LabelStore } from '../label/index.ts';
 import type { SampleStore, SamplingSources } from '../sample/index.ts';
 import type { InitWorkspaceOptions, Workspace } from '../workspace/index.ts';
 import type { StoreStatus } from './app-results.ts';
@@ -19,8 +19,10 @@ export interface WorkspaceStores {
   catalog: ImageCatalog;
   /** Blacklist and sample revisions. */
   sample: SampleStore;
-  /** Tasks, claims, submissions and reviews (the rest of the label stage still uses `workspace.db`). */
+  /** Tasks, claims, submissions, imports and reviews. */
   label: LabelStore;
+  /** What task creation and the MTurk export read from the catalog (classes, images). */
+  labelSources: LabelSources;
   /** What sampling reads from the stages before it (catalog, near-duplicate review, answers). */
   sampling: SamplingSources;
   /** The near-duplicate store with what it reads from the catalog, the answers and the blacklist. */

@@ -13,7 +13,10 @@ import type { WorkspaceApp } from './app-workspace.ts';
 export type { StoreStatus } from './app-results.ts';
 export type { WorkspaceStores } from './app-workspace.ts';
 
-export interface App extends ResultsApp, WorkspaceApp {}
+export interface App extends ResultsApp, WorkspaceApp {
+  /** Told the command's words (e.g. "tasks create") just before its action runs. */
+  startCommand?(name: string): void;
+}
 
 /** One sub-command (or group): adds itself to `program`, using `app` for stores and servers. */
 export type RegisterCommand = (program: Command, app: App) => void;

@@ -11,7 +11,8 @@
  * the same source photo under another class gets a linked row (see ./identity.ts). Resumable: a
  * (source, source id, class) already ingested is skipped. Downloads run concurrently, but rows are
  * written in source order, so the result does not depend on the concurrency. Every failure is recorded in
- * `ingest_failures` with its URL or path and reason, never silently dropped.
+ * `ingest_failures` with its URL or path and reason, never silently dropped. Rows go through the
+ * catalog (`ImageCatalog`, src/catalog) on the workspace's database, SQLite or PostgreSQL.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
@@ -19,6 +20,7 @@ import { isRetestError } from '../core/errors.ts';
 import { sha256Hex } from '../core/hash.ts';
 import { silentProgress } from '../core/progress.ts';
 import { encodeJpeg, encodePng, imageInfo, resizeExact, resizeLongerSide, writeFileAtomic, type RgbImage } from '../formats/index.ts';
+import { createImageCatalog, type IngestedImage } from '../catalog/index.ts';
 import type { Workspace } from '../workspace/index.ts';
 import { DownloadFailure, downloadBytes } from '../core/http.ts';
 import { candidateId, linkedCandidateId } from './identity.ts';
@@ -26,7 +28,6 @@ import type { Candidate, CandidateSource, IngestOptions, IngestSummary, SourceFa
 
 const EXTENSIONS: Record<string, string> = { jpeg: 'jpg', png: 'png', webp: 'webp', gif: 'gif', tiff: 'tif', avif: 'avif', heif: 'heic', svg: 'svg' };
 
-interface SourceRow { id: string; class_idx: number; exact_duplicate_of: string | null; sha256: string; original_path: string; display_path: string; square_path: string; width: number; height: number; format: string | null; bytes: number | null }
 
 /** Stored files and facts of one image's content. */
 type Stored = StoredContent;
@@ -34,7 +35,7 @@ type Stored = StoredContent;
 /** Ingests every candidate of `source` into the workspace. */
 // biome-ignore lint/complexity/noExcessiveLinesPerFunction: TODO(issue 13): the ingest loop (claim, download, decode, store, record) to split into steps
 export async function ingest(workspace: Workspace, source: CandidateSource, options: IngestOptions = {}): Promise<IngestSummary> {
-  const db = workspace.db;
+  const catalog = createImageCatalog(workspace.sql);
   const role = options.role ?? 'candidate';
   const concurrency = Math.max(1, options.concurrency ?? 4);
   const now = options.now ?? (() => new Date());
@@ -42,25 +43,20 @@ export async function ingest(workspace: Workspace, source: CandidateSource, opti
   const summary: IngestSummary = { seen: 0, ingested: 0, skipped: 0, exactDuplicates: 0, otherClassLinks: 0, failed: 0, failureReasons: [] };
   const reasons = new Map<string, number>();
 
-  const bySource = db.prepare('SELECT id, class_idx, exact_duplicate_of, sha256, original_path, display_path, square_path, width, height, format, bytes FROM images WHERE source = ? AND source_id = ? ORDER BY rowid');
-  const bySha = db.prepare('SELECT id, exact_duplicate_of FROM images WHERE sha256 = ? ORDER BY rowid LIMIT 1');
-  const insertImage = db.prepare(`INSERT INTO images (id, role, class_idx, source, source_id, url, keyword, sha256, exact_duplicate_of,
-      original_path, display_path, square_path, width, height, uploaded_at, taken_at, created_at, format, bytes)
-    VALUES (@id, @role, @class_idx, @source, @source_id, @url, @keyword, @sha256, @exact_duplicate_of,
-      @original_path, @display_path, @square_path, @width, @height, @uploaded_at, @taken_at, @created_at, @format, @bytes)`);
-  const insertFailure = db.prepare('INSERT INTO ingest_failures (source, source_id, class_idx, url_or_path, reason, at) VALUES (?, ?, ?, ?, ?, ?)');
-
-  const recordFailure = (f: SourceFailure) => {
-    insertFailure.run(f.source, f.sourceId, f.classIdx ?? null, f.urlOrPath, f.reason, now().toISOString());
+  // Failures reported by the source itself (outside the ordered writes) are written as they come; ingest waits for them at the end.
+  const failureWrites: Promise<void>[] = [];
+  const recordFailure = (f: SourceFailure): Promise<void> => {
+    const write = catalog.addIngestFailure({ source: f.source, sourceId: f.sourceId, classIdx: f.classIdx ?? null, urlOrPath: f.urlOrPath, reason: f.reason, at: now().toISOString() });
     summary.failed++;
     const key = f.reason.replace(/\d{5,}/g, 'N').slice(0, 120);
     reasons.set(key, (reasons.get(key) ?? 0) + 1);
+    return write;
   };
 
-  /** Writes the row (synchronously: check-and-insert cannot interleave with another worker). */
-  const writeRow = (c: Candidate, stored: Stored | SourceRow) => {
-    const existing = bySource.all(c.source, c.sourceId) as SourceRow[];
-    if (existing.some((r) => r.class_idx === c.classIdx)) {
+  /** Writes the row (the writes run one at a time, in source order: check-and-insert never interleaves within this process). */
+  const writeRow = async (c: Candidate, stored: Stored | IngestedImage) => {
+    const existing = await catalog.ingestedRows(c.source, c.sourceId);
+    if (existing.some((r) => r.classIdx === c.classIdx)) {
       summary.skipped++;
       return;
     }
@@ -70,47 +66,51 @@ export async function ingest(workspace: Workspace, source: CandidateSource, opti
     const s = toStored(stored);
     let duplicateOf: string | null = null;
     if (first) {
-      duplicateOf = first.exact_duplicate_of ?? first.id;
+      duplicateOf = first.exactDuplicateOf ?? first.id;
     } else {
-      const dup = bySha.get(s.sha256) as { id: string; exact_duplicate_of: string | null } | undefined;
-      if (dup) duplicateOf = dup.exact_duplicate_of ?? dup.id;
+      duplicateOf = (await catalog.contentRoot(s.sha256)) ?? null;
     }
-    insertImage.run({
+    const added = await catalog.addImage({
       id,
       role,
-      class_idx: c.classIdx,
+      classIdx: c.classIdx,
       source: c.source,
-      source_id: c.sourceId,
+      sourceId: c.sourceId,
       url: c.url ?? null,
       keyword: c.keyword ?? null,
       sha256: s.sha256,
-      exact_duplicate_of: duplicateOf,
-      original_path: s.originalPath,
-      display_path: s.displayPath,
-      square_path: s.squarePath,
+      exactDuplicateOf: duplicateOf,
+      originalPath: s.originalPath,
+      displayPath: s.displayPath,
+      squarePath: s.squarePath,
       width: s.width,
       height: s.height,
-      uploaded_at: c.uploadedAt ?? null,
-      taken_at: c.takenAt ?? null,
-      created_at: now().toISOString(),
+      uploadedAt: c.uploadedAt ?? null,
+      takenAt: c.takenAt ?? null,
+      createdAt: now().toISOString(),
       format: s.format,
       bytes: s.bytes,
     });
+    if (!added) {
+      // Another process stored this (source, source id, class) between the check and the insert.
+      summary.skipped++;
+      return;
+    }
     summary.ingested++;
     if (first) summary.otherClassLinks++;
     else if (duplicateOf) summary.exactDuplicates++;
   };
 
   /** Does the slow part (download, decode, files) and returns the database write, run later in source order. */
-  const handle = async (c: Candidate): Promise<() => void> => {
+  const handle = async (c: Candidate): Promise<() => Promise<void>> => {
     summary.seen++;
     const where = c.url ?? c.path ?? `${c.sourceId}`;
     if (!Number.isInteger(c.classIdx) || c.classIdx < 0 || c.classIdx >= workspace.classes.length) {
       return () => recordFailure({ source: c.source, sourceId: c.sourceId, urlOrPath: where, reason: `class index ${c.classIdx} is not a class of the workspace (0…${workspace.classes.length - 1})` });
     }
     // Resume and cross-class links need no download.
-    const existing = bySource.all(c.source, c.sourceId) as SourceRow[];
-    if (existing.length > 0) return () => writeRow(c, existing[0] as SourceRow);
+    const existing = await catalog.ingestedRows(c.source, c.sourceId);
+    if (existing.length > 0) return () => writeRow(c, existing[0]!);
     let stored: Stored;
     try {
       stored = await (options.storeContent ? options.storeContent(c) : storeCandidate(workspace, c, options));
@@ -123,7 +123,7 @@ export async function ingest(workspace: Workspace, source: CandidateSource, opti
   };
 
   progress.start(source.expected ?? 0, 0, role === 'reference' ? 'references' : 'candidates');
-  const iterator = source.candidates({ onFailure: recordFailure })[Symbol.asyncIterator]();
+  const iterator = source.candidates({ onFailure: (f) => { failureWrites.push(recordFailure(f)); } })[Symbol.asyncIterator]();
   // Pulls are serialised; each candidate gets its position in source order.
   let queue: Promise<unknown> = Promise.resolve();
   let pulled = 0;
@@ -134,29 +134,33 @@ export async function ingest(workspace: Workspace, source: CandidateSource, opti
   };
   // Writes happen in source order whatever the download order, so "first occurrence wins" and the
   // rows are the same at any concurrency.
-  const pending = new Map<number, () => void>();
+  const pending = new Map<number, () => Promise<void>>();
   let written = 0;
-  const flush = () => {
+  const drain = async () => {
     for (let write = pending.get(written); write; write = pending.get(written)) {
       pending.delete(written);
-      write();
+      await write();
       written++;
       progress.tick();
     }
   };
+  // One drain at a time: the next waits for the one before (a failed write fails every later flush).
+  let flushing: Promise<void> = Promise.resolve();
+  const flush = () => (flushing = flushing.then(drain));
   let stop = false;
   const worker = async () => {
     while (!stop) {
       const { item, seq } = await next();
       if (item.done) return;
       pending.set(seq, await handle(item.value));
-      flush();
+      await flush();
     }
   };
   try {
     // On an error, let the other workers finish their current image (their rows are written) before failing.
     const settled = await Promise.allSettled(Array.from({ length: concurrency }, () => worker().catch((error: unknown) => { stop = true; throw error; })));
     const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    await Promise.all(failureWrites);
     if (failure) throw failure.reason;
   } finally {
     progress.stop();
@@ -165,9 +169,8 @@ export async function ingest(workspace: Workspace, source: CandidateSource, opti
   return summary;
 }
 
-function toStored(s: Stored | SourceRow): Stored {
-  if ('originalPath' in s) return s;
-  return { sha256: s.sha256, originalPath: s.original_path, displayPath: s.display_path, squarePath: s.square_path, width: s.width, height: s.height, format: s.format ?? 'unknown', bytes: s.bytes ?? 0 };
+function toStored(s: Stored | IngestedImage): Stored {
+  return { sha256: s.sha256, originalPath: s.originalPath, displayPath: s.displayPath, squarePath: s.squarePath, width: s.width, height: s.height, format: s.format ?? 'unknown', bytes: s.bytes ?? 0 };
 }
 
 /** The reason recorded for a candidate whose content could not be stored, or null when `error` is not such a failure (a bug, a full disk: it stops the ingest). */

@@ -4,20 +4,15 @@
  * RetestError it was: kind, message, file/record/field, expected/received, hint and issues. Other
  * errors come back as plain Errors with their message and stack.
  */
-import { isRetestError, RetestError, type ProblemIssue, type RetestErrorKind } from './errors.ts';
+import { isRetestError, RetestError, type ProblemIssue, type RetestErrorDetails, type RetestErrorKind } from './errors.ts';
 
-/** A failure as plain (structured-cloneable) data. */
-export interface WireError {
+/** A failure as plain (structured-cloneable) data: a RetestError's details without its cause. */
+export interface WireError extends Omit<RetestErrorDetails, 'cause' | 'issues'> {
   /** The RetestError kind, or null for any other error (a bug). */
   kind: RetestErrorKind | null;
   message: string;
-  file?: string;
-  record?: string | number;
-  field?: string;
-  expected?: string;
-  received?: string;
-  hint?: string;
   issues?: ProblemIssue[];
+  /** The stack of an error that was not a RetestError (a bug), for the report. */
   stack?: string;
 }
 

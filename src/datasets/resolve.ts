@@ -146,10 +146,14 @@ export function loadNamed(spec: DatasetSpec, path: string): LoadedDataset {
 }
 
 function fromCifarBin(name: string, path: string): LoadedDataset {
-  const arrays = readCifarBin(path);
+  return fromCifarArrays(name, resolve(path), readCifarBin(path));
+}
+
+/** A CIFAR-10 test set held as 32×32 pixels (`.bin` or a CIFAR-10.1 pair): images named by position. */
+function fromCifarArrays(name: string, source: string, arrays: { labels: ArrayLike<number>; pixels: Uint8Array }): LoadedDataset {
   return {
     name,
-    source: resolve(path),
+    source,
     numClasses: 10,
     classNames: cifar10ClassNames(),
     images: Array.from(arrays.labels, (label, i) => ({ imageId: String(i), label })),
@@ -164,16 +168,7 @@ function fromCifar101(name: string, prefix: string): LoadedDataset {
   const files = cifar101Files(prefix);
   const bad = arrays.labels.findIndex((label) => label >= 10);
   if (bad >= 0) throw dataError(`label ${arrays.labels[bad]} is not a CIFAR-10 class`, { file: files.labels, record: bad, expected: '0…9', received: String(arrays.labels[bad]) });
-  return {
-    name,
-    source: resolve(files.prefix),
-    numClasses: 10,
-    classNames: cifar10ClassNames(),
-    images: Array.from(arrays.labels, (label, i) => ({ imageId: String(i), label })),
-    pixels: { height: CIFAR_SIDE, width: CIFAR_SIDE, data: arrays.pixels },
-    files: null,
-    labelOrder: 'fixed',
-  };
+  return fromCifarArrays(name, resolve(files.prefix), arrays);
 }
 
 function fromImageFolder(name: string, path: string, folder: ImageFolder, numClasses: number, classNames: string[] | null, labelOrder: LoadedDataset['labelOrder'] = 'fixed'): LoadedDataset {

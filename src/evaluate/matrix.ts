@@ -26,8 +26,8 @@ import { cropSpecOf, prepareBatches, startCropPool, type PreparedBatch } from '.
 import { mapClassesToModel } from './class-map.ts';
 import { loadModel, type LoadedModel } from './model.ts';
 import { retestVersion } from './provenance.ts';
-import { checkCompatible, defaultEvalOptions, definedOptions, evaluateRun, summarize, toRows, type EvalDataset } from './run-eval.ts';
-import { defaultSidecarPath, modelSpecFrom, preprocessingOf, type ModelOverrides } from './sidecar.ts';
+import { checkCompatible, defaultEvalOptions, definedOptions, evaluateRun, registerEvalRun, summarize, toRows, type EvalDataset } from './run-eval.ts';
+import { defaultSidecarPath, modelSpecFrom, type ModelOverrides } from './sidecar.ts';
 import { writeImageToTensor } from './tensor.ts';
 import type { CellSummary, EvalOptions, MatrixProgress, MatrixSummary, ModelSpec } from './types.ts';
 
@@ -138,11 +138,8 @@ export async function evaluateMatrix(input: MatrixInput): Promise<MatrixSummary>
         contentHash = await datasetContentHash(dataset, fileHashes, silentProgress);
         hashes.set(dataset, contentHash);
       }
-      const config = { model_sha256: model.sha256, preprocessing: preprocessingOf(model.declared), topK: options.topK, saveLogits: options.saveLogits };
-      await store.checkInterruptedRun({ name: dataset.name, contentHash, modelId: model.modelId, config, restart: input.restart ?? false });
-      const record = await store.registerDataset({ name: dataset.name, source: dataset.source, numClasses: dataset.numClasses, images: dataset.images, contentHash });
-      const run = await store.openRun(model.modelId, record.id, config);
-      cells.push({ model, dataset, source, runId: run.id, config, datasetVersion: record.version, n: dataset.images.length, done: run.status === 'done' ? dataset.images.length : -1 });
+      const { run, config, datasetVersion } = await registerEvalRun(store, { modelPath: model.path, declared: model.declared, sha256: model.sha256, dataset, contentHash, options, interrupted: { restart: input.restart ?? false } });
+      cells.push({ model, dataset, source, runId: run.id, config, datasetVersion, n: dataset.images.length, done: run.status === 'done' ? dataset.images.length : -1 });
     }
   }
   // Positions already predicted, for the unfinished cells.
@@ -373,10 +370,7 @@ export async function evaluateShard(input: {
   }
   const sha256 = await hashFile(input.modelPath);
   const contentHash = dataset.contentHash !== undefined ? dataset.contentHash : await datasetContentHash(dataset, input.fileHashes ?? new FileHashCache(null));
-  const modelId = await store.registerModel({ name: declared.name, kind: 'onnx', path: input.modelPath, sha256 });
-  const config = { model_sha256: sha256, preprocessing: preprocessingOf(declared), topK: options.topK, saveLogits: options.saveLogits };
-  const record = await store.registerDataset({ name: dataset.name, source: dataset.source, numClasses: dataset.numClasses, images: dataset.images, contentHash });
-  const run = await store.openRun(modelId, record.id, config);
+  const { run } = await registerEvalRun(store, { modelPath: input.modelPath, declared, sha256, dataset, contentHash, options, interrupted: false });
   const done = await store.doneIndices(run.id);
   const todo = [...new Set(input.indices)].filter((i) => !done.has(i)).sort((a, b) => a - b);
   const skipped = new Set(input.indices).size - todo.length;

@@ -76,6 +76,48 @@ export function definedOptions(options: Partial<EvalOptions> | undefined): Parti
   return Object.fromEntries(Object.entries(options ?? {}).filter(([, v]) => v !== undefined)) as Partial<EvalOptions>;
 }
 
+/** What identifies one evaluation run in the store (see `registerEvalRun`). */
+export interface EvalRunIdentity {
+  modelPath: string;
+  /** The model as its file and sidecar declare it (name, preprocessing). */
+  declared: ModelSpec;
+  /** sha256 of the model file. */
+  sha256: string;
+  dataset: EvalDataset;
+  /** The test set's content hash (null: identified by ids and labels only). */
+  contentHash: string | null;
+  options: Pick<EvalOptions, 'topK' | 'saveLogits'>;
+  /**
+   * Refuse (or with `restart`, discard) an interrupted run of this model on other content of the
+   * set; false: no check (a shard of a run its planner registered).
+   */
+  interrupted: { restart: boolean } | false;
+}
+
+/**
+ * Registers the model, the test set's current version and the run (one per model file,
+ * preprocessing, top-k/logits and test-set content), as every way of evaluating does: one run, one
+ * evaluate, one matrix cell or one queued shard find the same row.
+ */
+export async function registerEvalRun(store: ResultsStore, input: EvalRunIdentity): Promise<RegisteredEvalRun> {
+  const { dataset, contentHash } = input;
+  const modelId = await store.registerModel({ name: input.declared.name, kind: 'onnx', path: input.modelPath, sha256: input.sha256 });
+  const config = { model_sha256: input.sha256, preprocessing: preprocessingOf(input.declared), topK: input.options.topK, saveLogits: input.options.saveLogits };
+  if (input.interrupted) await store.checkInterruptedRun({ name: dataset.name, contentHash, modelId, config, restart: input.interrupted.restart });
+  const record = await store.registerDataset({ name: dataset.name, source: dataset.source, numClasses: dataset.numClasses, images: dataset.images, contentHash });
+  return { run: await store.openRun(modelId, record.id, config), modelId, config, datasetVersion: record.version };
+}
+
+/** `registerEvalRun`'s answer. */
+export interface RegisteredEvalRun {
+  run: Awaited<ReturnType<ResultsStore['openRun']>>;
+  modelId: number;
+  /** The run's configuration as stored (its hash is part of the run's identity). */
+  config: Record<string, unknown>;
+  /** The version of the test set's content the run is on. */
+  datasetVersion: number;
+}
+
 /** Evaluates a model on a dataset, resuming or answering from the store when it can. */
 export async function evaluate(input: EvaluateInput): Promise<EvalSummary> {
   return (await evaluateRun(input)).summary;
@@ -97,11 +139,7 @@ export async function evaluateRun(input: EvaluateInput): Promise<{ summary: Eval
   const dataset = mapClassesToModel(input.dataset, declared.classLabels, overrides.sidecar ?? defaultSidecarPath(input.modelPath));
   const sha256 = await hashFile(input.modelPath);
   const contentHash = dataset.contentHash !== undefined ? dataset.contentHash : await datasetContentHash(dataset, input.fileHashes ?? new FileHashCache(null), progress);
-  const modelId = await store.registerModel({ name: declared.name, kind: 'onnx', path: input.modelPath, sha256 });
-  const config = { model_sha256: sha256, preprocessing: preprocessingOf(declared), topK: options.topK, saveLogits: options.saveLogits };
-  await store.checkInterruptedRun({ name: dataset.name, contentHash, modelId, config, restart: input.restart ?? false });
-  const datasetRecord = await store.registerDataset({ name: dataset.name, source: dataset.source, numClasses: dataset.numClasses, images: dataset.images, contentHash });
-  const run = await store.openRun(modelId, datasetRecord.id, config);
+  const { run } = await registerEvalRun(store, { modelPath: input.modelPath, declared, sha256, dataset, contentHash, options, interrupted: { restart: input.restart ?? false } });
   if (run.status === 'done') return { summary: summarize(await store.score(run.id)), fromStore: true };
 
   // One process per run: a second one waits for the first (and answers from the store when it

@@ -13,7 +13,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dataError, usageError } from '../core/errors.ts';
 import { hashFile } from '../core/hash.ts';
 import { datasetContentHash, FileHashCache, resolveDataset, type LoadedDataset } from '../datasets/index.ts';
-import { loadModel, modelSpecFrom, preprocessingOf, prepareBatches, summarize, toRows, type EvalDataset, type EvalSummary, type LoadedModel, type ModelOverrides } from '../evaluate/index.ts';
+import { loadModel, modelSpecFrom, preprocessingOf, prepareBatches, registerEvalRun, summarize, toRows, type EvalDataset, type EvalSummary, type LoadedModel, type ModelOverrides } from '../evaluate/index.ts';
 import type { ResultsStore } from '../results/index.ts';
 import { checkIdentity, fileRef, locateDataRef, openFileRef, relativeToDataDir, type DataRef } from './data-ref.ts';
 import type { GroupSpec, JobContext, JobSpec } from './types.ts';
@@ -95,12 +95,7 @@ export async function planEval(input: EvalPlanInput): Promise<EvalPlan> {
   const sha256 = await hashFile(input.modelPath);
   const contentHash = await datasetContentHash(dataset, input.fileHashes ?? new FileHashCache(null));
   if (contentHash === null) throw dataError('the test set has no images to identify it by', { file: dataset.source });
-  const modelId = await store.registerModel({ name: declared.name, kind: 'onnx', path: input.modelPath, sha256 });
-  const preprocessing = preprocessingOf(declared);
-  const config = { model_sha256: sha256, preprocessing, topK: topKCount, saveLogits };
-  await store.checkInterruptedRun({ name: dataset.name, contentHash, modelId, config, restart: input.restart ?? false });
-  const record = await store.registerDataset({ name: dataset.name, source: dataset.source, numClasses: dataset.numClasses, images: dataset.images, contentHash });
-  const run = await store.openRun(modelId, record.id, config);
+  const { run } = await registerEvalRun(store, { modelPath: input.modelPath, declared, sha256, dataset, contentHash, options: { topK: topKCount, saveLogits }, interrupted: { restart: input.restart ?? false } });
   if (run.status === 'done') return { runId: run.id, summary: summarize(await store.score(run.id)), group: null };
 
   const shard = input.shardSize ?? 2500;
@@ -115,7 +110,7 @@ export async function planEval(input: EvalPlanInput): Promise<EvalPlan> {
       run: identity,
       model,
       overrides,
-      preprocessing,
+      preprocessing: preprocessingOf(declared),
       dataset: { path: datasetPath, identity: contentHash },
       numClasses: dataset.numClasses,
       start,

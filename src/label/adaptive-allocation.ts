@@ -16,18 +16,8 @@
 import { binAgainst, fitFrequencyPrior, misplacementProbability, type FrequencyPrior } from './frequency-prior.ts';
 
 /** One candidate's answers for the class it was collected for. */
-export interface ImageTally {
-  /** `images.id`. */
-  imageId: string;
-  /** The class asked about. */
-  classIdx: number;
-  /** Valid answers so far. */
-  answers: number;
-  /** Of those, how many selected it. */
-  selected: number;
-  /** True while one of its tasks still lacks answers (it waits for them). */
-  waiting?: boolean;
-}
+export type { ImageTally } from './types.ts';
+import type { ImageTally } from './types.ts';
 
 /** How allocation decides. */
 export interface AdaptiveOptions {

@@ -13,16 +13,13 @@
  * more answers arrive spends only what is left. Control items are not counted against it.
  */
 import { createRng, sampleWithoutReplacement, shuffled, usageError, type Rng } from '../core/index.ts';
-import { migrate, type Db } from '../store/index.ts';
-import { adaptiveMigrations } from './schema.ts';
 import { allocateFollowUps, DEFAULT_ADAPTIVE, type AdaptiveOptions, type Allocation, type FollowUp, type ImageTally } from './adaptive-allocation.ts';
 import { DEFAULT_TASK_SHAPE, type ClassPool } from './compose-tasks.ts';
 import { readPools } from './create-tasks.ts';
-import { VALID_ASSIGNMENT_SQL } from './frequencies.ts';
 import { fitFrequencyPrior } from './frequency-prior.ts';
 import { randomHexId, randomTokens } from '../core/tokens.ts';
 import { toIso } from './time.ts';
-import type { ItemRole } from './types.ts';
+import type { ItemRole, LabelSources, LabelStore, NewTask } from './types.ts';
 
 /** The adaptive rounds of a workspace and the tasks each wrote (applied on first use). */
 // The adaptive rounds' tables are in ./schema.ts (`adaptiveMigrations`, part of `labelMigrations`).
@@ -69,27 +66,8 @@ export interface AdaptiveRoundReport {
  * Every candidate's tally for its own class, from the live answers. An image waits while a task
  * that shows it as a candidate has fewer valid answers than it wants (the app keeps offering it).
  */
-export function readTallies(db: Db): ImageTally[] {
-  const rows = db
-    .prepare(
-      `WITH per AS (
-         SELECT a.task_id AS task_id, an.image_id AS image_id, COUNT(*) AS n, SUM(an.selected) AS s
-         FROM assignments a LEFT JOIN label_workers w ON w.worker_hash = a.worker_hash JOIN answers an ON an.assignment_id = a.id
-         WHERE ${VALID_ASSIGNMENT_SQL} GROUP BY a.task_id, an.image_id),
-       valid AS (
-         SELECT a.task_id AS task_id, COUNT(*) AS n FROM assignments a LEFT JOIN label_workers w ON w.worker_hash = a.worker_hash
-         WHERE ${VALID_ASSIGNMENT_SQL} GROUP BY a.task_id)
-       SELECT ti.image_id AS imageId, t.class_idx AS classIdx, COALESCE(SUM(per.n), 0) AS answers, COALESCE(SUM(per.s), 0) AS selected,
-              MAX(COALESCE(v.n, 0) < t.assignments_wanted) AS waiting
-       FROM task_items ti JOIN tasks t ON t.id = ti.task_id
-       LEFT JOIN per ON per.task_id = ti.task_id AND per.image_id = ti.image_id
-       LEFT JOIN valid v ON v.task_id = t.id
-       WHERE ti.role = 'candidate'
-       GROUP BY ti.image_id, t.class_idx
-       ORDER BY t.class_idx, ti.image_id`,
-    )
-    .all() as { imageId: string; classIdx: number; answers: number; selected: number; waiting: number }[];
-  return rows.map((r) => ({ imageId: r.imageId, classIdx: r.classIdx, answers: r.answers, selected: r.selected, waiting: r.waiting === 1 }));
+export function readTallies(label: LabelStore): Promise<ImageTally[]> {
+  return label.tallies();
 }
 
 interface PlannedFollowUp { classIdx: number; assignments: number; items: { imageId: string; role: ItemRole }[] }
@@ -121,9 +99,8 @@ export function composeFollowUps(pool: ClassPool, followUps: readonly FollowUp[]
 }
 
 /** Runs one adaptive round: reads the answers, schedules follow-ups within the budget, writes their tasks in one transaction. */
-export function createAdaptiveTasks(db: Db, options: AdaptiveTasksOptions): AdaptiveRoundReport {
+export async function createAdaptiveTasks(label: LabelStore, sources: LabelSources, options: AdaptiveTasksOptions): Promise<AdaptiveRoundReport> {
   if (!Number.isInteger(options.budget) || options.budget < 0) throw usageError('--budget must be a non-negative integer (candidate answers)', { field: '--budget', received: String(options.budget) });
-  migrate(db, adaptiveMigrations);
   const params = {
     edges: options.edges ?? DEFAULT_ADAPTIVE.edges,
     minAnswers: options.minAnswers ?? DEFAULT_ADAPTIVE.minAnswers,
@@ -135,9 +112,9 @@ export function createAdaptiveTasks(db: Db, options: AdaptiveTasksOptions): Adap
   if (!(params.maxAnswers >= params.minAnswers)) throw usageError('--max-answers must be at least --min-answers', { field: '--max-answers', received: String(params.maxAnswers), expected: `≥ ${params.minAnswers}` });
   const shape = { candidates: options.shape?.candidates ?? DEFAULT_TASK_SHAPE.candidates, positives: options.shape?.positives ?? DEFAULT_TASK_SHAPE.positives, negatives: options.shape?.negatives ?? DEFAULT_TASK_SHAPE.negatives };
   const now = toIso(options.now ?? new Date());
-  const spentBefore = (db.prepare('SELECT COALESCE(SUM(scheduled), 0) AS s FROM label_adaptive_rounds').get() as { s: number }).s;
+  const spentBefore = await label.adaptiveSpent();
   const left = Math.max(0, options.budget - spentBefore);
-  const all = readTallies(db);
+  const all = await label.tallies();
   const only = options.classes ? new Set(options.classes) : null;
   const tallies = only ? all.filter((t) => only.has(t.classIdx)) : all;
   const allocation = allocateFollowUps(tallies, { ...params, budget: left }, fitFrequencyPrior(all.filter((t) => !t.waiting)));
@@ -156,27 +133,16 @@ export function createAdaptiveTasks(db: Db, options: AdaptiveTasksOptions): Adap
     if (!list) { list = []; byClass.set(f.classIdx, list); }
     list.push(f);
   }
-  const pools = new Map(readPools(db, [...byClass.keys()]).map((p) => [p.classIdx, p]));
+  const pools = new Map((await readPools(label, sources, [...byClass.keys()])).map((p) => [p.classIdx, p]));
   const planned = [...byClass.keys()].sort((a, b) => a - b).flatMap((c) => composeFollowUps(pools.get(c) as ClassPool, byClass.get(c) as FollowUp[], shape, rng));
-  const insertTask = db.prepare('INSERT INTO tasks (id, seq, class_idx, kind, assignments_wanted, batch, created_at) VALUES (?, ?, ?, \'main\', ?, ?, ?)');
-  const insertItem = db.prepare('INSERT INTO task_items (task_id, position, image_id, role, token) VALUES (?, ?, ?, ?, ?)');
-  const linkTask = db.prepare('INSERT INTO label_adaptive_tasks (task_id, round) VALUES (?, ?)');
-  db.transaction(() => {
-    const round = ((db.prepare('SELECT MAX(round) AS r FROM label_adaptive_rounds').get() as { r: number | null }).r ?? 0) + 1;
-    db.prepare('INSERT INTO label_adaptive_rounds (round, created_at, budget, scheduled, params) VALUES (?, ?, ?, ?, ?)').run(round, now, options.budget, scheduled, JSON.stringify(params));
-    let seq = ((db.prepare('SELECT MAX(seq) AS m FROM tasks').get() as { m: number | null }).m ?? -1) + 1;
-    const tokens = randomTokens(planned.reduce((n, t) => n + t.items.length, 0));
-    let used = 0;
-    const batch = `adaptive round=${round} seed=${params.seed} ${now}`;
-    for (const task of planned) {
-      const id = randomHexId();
-      insertTask.run(id, seq++, task.classIdx, task.assignments, batch, now);
-      task.items.forEach((item, position) => insertItem.run(id, position, item.imageId, item.role, tokens[used + position]));
-      used += task.items.length;
-      linkTask.run(id, round);
-    }
-    report.round = round;
-  }).immediate();
+  const tokens = randomTokens(planned.reduce((n, t) => n + t.items.length, 0));
+  let used = 0;
+  const tasks: Omit<NewTask, 'seq' | 'batch'>[] = planned.map((task) => {
+    const row = { id: randomHexId(), classIdx: task.classIdx, kind: 'main' as const, assignmentsWanted: task.assignments, createdAt: now, items: task.items.map((item, position) => ({ imageId: item.imageId, role: item.role, token: tokens[used + position]! })) };
+    used += task.items.length;
+    return row;
+  });
+  report.round = await label.addAdaptiveRound({ createdAt: now, budget: options.budget, scheduled, params: JSON.stringify(params) }, tasks, (round) => `adaptive round=${round} seed=${params.seed} ${now}`);
   report.tasks = planned.length;
   return report;
 }

@@ -1,8 +1,8 @@
-import { createRng, usageError } from '../core/index.ts';
-import type { Db } from '../store/index.ts';
+import { createRng, dataError, usageError } from '../core/index.ts';
 import { DEFAULT_TASK_SHAPE, planClassTasks, type ClassPool, type ClassTaskReport, type PlannedTask, type TaskShape } from './compose-tasks.ts';
 import { randomHexId, randomTokens } from '../core/tokens.ts';
 import { toIso } from './time.ts';
+import type { LabelSources, LabelStore, NewTask } from './types.ts';
 
 /** Options of `createTasks`. */
 export interface CreateTasksOptions {
@@ -33,11 +33,13 @@ export interface CreateTasksReport {
 /**
  * Creates the crowd tasks for every candidate that has none yet (so it can be re-run after more
  * candidates were collected), plus reference tasks where a class lacks reference images with enough
- * planned answers. Candidates that are exact duplicates of another image are skipped. Reads COLLECT's
- * `classes` and `images` tables; writes `tasks` and `task_items` in one transaction. The composition
- * depends only on the workspace contents and the seed; task ids and item tokens are random (opaque).
+ * planned answers. Candidates that are exact duplicates of another image are skipped. Reads the
+ * classes and images through `sources` (the catalog, wired by the composition root) and what
+ * earlier tasks planned through the store; stores the tasks in one transaction (`appendTasks`).
+ * The composition depends only on the workspace contents and the seed; task ids and item tokens
+ * are random (opaque).
  */
-export function createTasks(db: Db, options: CreateTasksOptions = {}): CreateTasksReport {
+export async function createTasks(label: LabelStore, sources: LabelSources, options: CreateTasksOptions = {}): Promise<CreateTasksReport> {
   const shape: TaskShape = { ...DEFAULT_TASK_SHAPE, ...options.shape, referenceTask: { ...DEFAULT_TASK_SHAPE.referenceTask, ...options.shape?.referenceTask } };
   if (!Number.isInteger(shape.assignmentsPerTask) || shape.assignmentsPerTask < 1) {
     throw usageError('--assignments must be a positive integer', { field: 'assignments', received: String(shape.assignmentsPerTask) });
@@ -46,7 +48,7 @@ export function createTasks(db: Db, options: CreateTasksOptions = {}): CreateTas
   const now = toIso(options.now ?? new Date());
   const rng = createRng(seed);
   const batch = `seed=${seed} ${now}`;
-  const pools = readPools(db, options.classes);
+  const pools = await readPools(label, sources, options.classes);
   const planned: PlannedTask[] = [];
   const reports: ClassTaskReport[] = [];
   for (const pool of pools) {
@@ -54,19 +56,14 @@ export function createTasks(db: Db, options: CreateTasksOptions = {}): CreateTas
     planned.push(...tasks);
     reports.push(report);
   }
-  const insertTask = db.prepare('INSERT INTO tasks (id, seq, class_idx, kind, assignments_wanted, batch, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
-  const insertItem = db.prepare('INSERT INTO task_items (task_id, position, image_id, role, token) VALUES (?, ?, ?, ?, ?)');
+  const tokens = randomTokens(planned.reduce((n, t) => n + t.items.length, 0));
   let items = 0;
-  db.transaction(() => {
-    let seq = ((db.prepare('SELECT MAX(seq) AS m FROM tasks').get() as { m: number | null }).m ?? -1) + 1;
-    const tokens = randomTokens(planned.reduce((n, t) => n + t.items.length, 0));
-    for (const task of planned) {
-      const id = randomHexId();
-      insertTask.run(id, seq++, task.classIdx, task.kind, shape.assignmentsPerTask, batch, now);
-      task.items.forEach((item, position) => insertItem.run(id, position, item.imageId, item.role, tokens[items + position]));
-      items += task.items.length;
-    }
-  }).immediate();
+  const rows: Omit<NewTask, 'seq'>[] = planned.map((task) => {
+    const row = { id: randomHexId(), classIdx: task.classIdx, kind: task.kind, assignmentsWanted: shape.assignmentsPerTask, batch, createdAt: now, items: task.items.map((item, position) => ({ imageId: item.imageId, role: item.role, token: tokens[items + position]! })) };
+    items += task.items.length;
+    return row;
+  });
+  await label.appendTasks(rows);
   return {
     batch,
     mainTasks: planned.filter((t) => t.kind === 'main').length,
@@ -76,47 +73,53 @@ export function createTasks(db: Db, options: CreateTasksOptions = {}): CreateTas
   };
 }
 
-/** Reads each class's pools from the workspace tables. */
-export function readPools(db: Db, only?: number[]): ClassPool[] {
-  const classes = db.prepare('SELECT idx, id, similar FROM classes ORDER BY idx').all() as { idx: number; id: string; similar: string }[];
-  const idxById = new Map(classes.map((c) => [c.id, c.idx]));
-  const images = db.prepare('SELECT id, role, class_idx FROM images WHERE exact_duplicate_of IS NULL ORDER BY class_idx, id').all() as { id: string; role: 'candidate' | 'reference'; class_idx: number }[];
+/**
+ * Each class's pools: its candidates and reference images (exact duplicates left out, ordered by
+ * id), the reference images of its most similar class that has some (negative controls), and what
+ * earlier tasks planned. A class whose list of similar classes is not a list of class ids is a data
+ * error naming the class (it would otherwise silently get tasks without negative controls).
+ */
+export async function readPools(label: LabelStore, sources: LabelSources, only?: readonly number[]): Promise<ClassPool[]> {
+  const classes = await sources.classes();
+  const idxById = new Map(classes.map((c) => [c.id, c.index]));
+  const images = (await sources.images()).filter((im) => im.exactDuplicateOf === null);
+  images.sort((a, b) => a.classIdx - b.classIdx || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const candidates = new Map<number, string[]>();
   const references = new Map<number, string[]>();
   for (const im of images) {
     const target = im.role === 'candidate' ? candidates : references;
-    let list = target.get(im.class_idx);
-    if (!list) { list = []; target.set(im.class_idx, list); }
+    let list = target.get(im.classIdx);
+    if (!list) { list = []; target.set(im.classIdx, list); }
     list.push(im.id);
   }
-  const tasked = new Set((db.prepare("SELECT DISTINCT ti.image_id FROM task_items ti JOIN tasks t ON t.id = ti.task_id WHERE t.kind = 'main' AND ti.role = 'candidate'").all() as { image_id: string }[]).map((r) => r.image_id));
-  const plannedRows = db.prepare("SELECT ti.image_id AS id, t.class_idx AS c, SUM(t.assignments_wanted) AS n FROM task_items ti JOIN tasks t ON t.id = ti.task_id WHERE ti.role = 'positive' GROUP BY ti.image_id, t.class_idx").all() as { id: string; c: number; n: number }[];
-  const plannedBy = new Map<number, Map<string, number>>();
-  for (const r of plannedRows) {
-    let m = plannedBy.get(r.c);
-    if (!m) { m = new Map(); plannedBy.set(r.c, m); }
-    m.set(r.id, r.n);
-  }
+  const { taskedCandidates, plannedReferenceAnswers } = await label.plannedItems();
   const wanted = only ? new Set(only) : null;
   const pools: ClassPool[] = [];
   for (const c of classes) {
-    if (wanted && !wanted.has(c.idx)) continue;
-    let similar: unknown;
-    try { similar = JSON.parse(c.similar); } catch { similar = []; }
-    let negativeClassIdx: number | null = null;
-    for (const id of Array.isArray(similar) ? similar : []) {
-      const idx = idxById.get(String(id));
-      if (idx !== undefined && idx !== c.idx && (references.get(idx)?.length ?? 0) > 0) { negativeClassIdx = idx; break; }
+    if (wanted && !wanted.has(c.index)) continue;
+    if (!Array.isArray(c.similar) || c.similar.some((id) => typeof id !== 'string')) {
+      throw dataError('a class\'s list of similar classes is not a list of class ids', {
+        record: `class ${c.index} (${c.id})`,
+        field: 'similar',
+        expected: 'a JSON array of class ids, e.g. ["n02121808"]',
+        received: JSON.stringify(c.similar)?.slice(0, 80) ?? String(c.similar),
+        hint: 'fix the classes row (or the classes file the workspace was created from): negative controls come from the first similar class',
+      });
     }
-    const all = candidates.get(c.idx) ?? [];
+    let negativeClassIdx: number | null = null;
+    for (const id of c.similar as string[]) {
+      const idx = idxById.get(id);
+      if (idx !== undefined && idx !== c.index && (references.get(idx)?.length ?? 0) > 0) { negativeClassIdx = idx; break; }
+    }
+    const all = candidates.get(c.index) ?? [];
     pools.push({
-      classIdx: c.idx,
-      newCandidates: all.filter((id) => !tasked.has(id)),
+      classIdx: c.index,
+      newCandidates: all.filter((id) => !taskedCandidates.has(id)),
       allCandidates: all,
-      references: references.get(c.idx) ?? [],
+      references: references.get(c.index) ?? [],
       negatives: negativeClassIdx === null ? [] : references.get(negativeClassIdx) ?? [],
       negativeClassIdx,
-      plannedReferenceAnswers: plannedBy.get(c.idx) ?? new Map(),
+      plannedReferenceAnswers: plannedReferenceAnswers.get(c.index) ?? new Map(),
     });
   }
   return pools;

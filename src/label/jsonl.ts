@@ -9,9 +9,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { dataError, type RetestErrorDetails } from '../core/index.ts';
-import type { Db } from '../store/index.ts';
-import { recordAssignments, type ImportedAssignment, type RecordReport } from './record-assignments.ts';
+import { dataError } from '../core/index.ts';
+import { parseJson } from '../core/parse.ts';
+import type { ImportedAssignment, LabelStore, RecordReport } from './types.ts';
 import { hashWorkerId } from './worker-hash.ts';
 
 export const answerLineSchema = z
@@ -32,24 +32,24 @@ export const answerLineSchema = z
 
 export type AnswerLine = z.infer<typeof answerLineSchema>;
 
-/** Imports a JSONL answers file; every line is validated before anything is written. */
-export function importAnswersJsonl(db: Db, file: string, options: { salt: string; now?: Date | string }): RecordReport & { rows: number } {
+/**
+ * Imports a JSONL answers file; every line is checked (`answerLineSchema`, through
+ * src/core/parse.ts: one error naming the file, the line and every problem found) and every task
+ * looked up before anything is written.
+ */
+export async function importAnswersJsonl(label: LabelStore, file: string, options: { salt: string; now?: Date | string }): Promise<RecordReport & { rows: number }> {
   const lines = readFileSync(file, 'utf8').split(/\r?\n/);
-  const records: ImportedAssignment[] = [];
-  const known = db.prepare('SELECT 1 FROM tasks WHERE id = ?');
+  const parsed: { line: number; value: AnswerLine }[] = [];
   lines.forEach((text, i) => {
     if (text.trim() === '') return;
-    let json: unknown;
-    try { json = JSON.parse(text); } catch (cause) { throw dataError('not a JSON object', { file, record: `line ${i + 1}`, cause, received: text.slice(0, 80) }); }
-    const parsed = answerLineSchema.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      const details: RetestErrorDetails = { file, record: `line ${i + 1}`, hint: 'see docs/labelling-and-sampling.md for the JSONL fields' };
-      if (issue.path.length > 0) details.field = issue.path.join('.');
-      throw dataError(`invalid answer line: ${issue.message}`, details);
-    }
-    const v = parsed.data;
-    if (!known.get(v.task_id)) throw dataError('unknown task', { file, record: `line ${i + 1}`, field: 'task_id', received: JSON.stringify(v.task_id) });
+    parsed.push({
+      line: i + 1,
+      value: parseJson(text, answerLineSchema, { file, record: `line ${i + 1}`, what: 'an answer line', hint: 'see docs/labelling-and-sampling.md for the JSONL fields' }),
+    });
+  });
+  const known = await label.taskTokens(parsed.map((p) => p.value.task_id));
+  const records: ImportedAssignment[] = parsed.map(({ line, value: v }) => {
+    if (!known.has(v.task_id)) throw dataError('unknown task', { file, record: `line ${line}`, field: 'task_id', received: JSON.stringify(v.task_id) });
     const r: ImportedAssignment = {
       taskId: v.task_id,
       workerHash: v.worker_hash ?? hashWorkerId(options.salt, v.worker_id!),
@@ -62,7 +62,7 @@ export function importAnswersJsonl(db: Db, file: string, options: { salt: string
     if (v.answered_image_ids) r.answeredImageIds = v.answered_image_ids;
     if (v.accepted_at) r.claimedAt = new Date(v.accepted_at).toISOString();
     if (v.submitted_at) r.submittedAt = new Date(v.submitted_at).toISOString();
-    records.push(r);
+    return r;
   });
-  return { rows: records.length, ...recordAssignments(db, records, options.now ?? new Date()) };
+  return { rows: records.length, ...(await label.recordAssignments(records, options.now ?? new Date())) };
 }

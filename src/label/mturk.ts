@@ -11,9 +11,10 @@
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
+import { z } from 'zod';
 import { dataError, parseCsv, readTextFile, usageError } from '../core/index.ts';
-import type { Db } from '../store/index.ts';
-import { recordAssignments, type ImportedAssignment, type RecordReport } from './record-assignments.ts';
+import { parseJson } from '../core/parse.ts';
+import type { ImportedAssignment, LabelSources, LabelStore, RecordReport } from './types.ts';
 import { hashWorkerId } from './worker-hash.ts';
 
 /** Options of `exportMturk`. */
@@ -49,31 +50,27 @@ export function externalQuestionXml(serverUrl: string, frameHeight = 0): string 
  * `item_1…item_K` come back as `Answer.item_N.on`), `external-question.xml`, and with
  * `workspaceDir` the images as `images/<token>.jpg`. Returns the number of tasks and images written.
  */
-export function exportMturk(db: Db, outDir: string, options: MturkExportOptions): { tasks: number; images: number; files: string[] } {
+export async function exportMturk(label: LabelStore, sources: LabelSources, outDir: string, options: MturkExportOptions): Promise<{ tasks: number; images: number; files: string[] }> {
   if (!/^https:\/\//.test(options.baseUrl) && !/^http:\/\/(localhost|127\.0\.0\.1)/.test(options.baseUrl)) {
     throw usageError('--base-url must be an https URL (MTurk shows HITs over https)', { field: 'base-url', received: options.baseUrl, expected: 'https://my-bucket.s3.amazonaws.com/hits' });
   }
-  const filters: string[] = [];
-  const params: unknown[] = [];
-  if (options.kind) { filters.push('t.kind = ?'); params.push(options.kind); }
-  if (options.onlyOpen ?? true) filters.push("(SELECT COUNT(*) FROM assignments a WHERE a.task_id = t.id AND a.status IN ('submitted', 'approved')) < t.assignments_wanted");
-  const tasks = db.prepare(`SELECT t.id, t.kind, t.class_idx, c.id AS class_id, c.names, c.definition, c.urls FROM tasks t LEFT JOIN classes c ON c.idx = t.class_idx ${filters.length ? `WHERE ${filters.join(' AND ')}` : ''} ORDER BY t.seq`)
-    .all(...params) as { id: string; kind: string; class_idx: number; class_id: string | null; names: string | null; definition: string | null; urls: string | null }[];
-  const itemsOf = db.prepare('SELECT ti.token, i.display_path FROM task_items ti LEFT JOIN images i ON i.id = ti.image_id WHERE ti.task_id = ? ORDER BY ti.position');
+  const tasks = await label.exportTasks({ ...(options.kind ? { kind: options.kind } : {}), onlyOpen: options.onlyOpen ?? true });
+  const classes = new Map((await sources.classes()).map((c) => [c.index, c]));
+  const displayPaths = options.workspaceDir ? new Map((await sources.images()).map((im) => [im.id, im.displayPath])) : new Map<string, string>();
   const rows: string[][] = [];
   let width = 0;
   let images = 0;
   mkdirSync(outDir, { recursive: true });
   if (options.workspaceDir) mkdirSync(join(outDir, 'images'), { recursive: true });
   for (const t of tasks) {
-    const items = itemsOf.all(t.id) as { token: string; display_path: string | null }[];
+    const items = t.items;
     width = Math.max(width, items.length);
-    const names = t.names ? (JSON.parse(t.names) as string[]) : [];
-    const urls = t.urls ? (JSON.parse(t.urls) as string[]) : [];
-    rows.push([t.id, t.kind, String(t.class_idx), t.class_id ?? '', names.join(' or '), t.definition ?? '', urls.join(' '), String(items.length), ...items.map((it) => imageUrl(options.baseUrl, it.token))]);
+    const c = classes.get(t.classIdx);
+    rows.push([t.id, t.kind, String(t.classIdx), c?.id ?? '', (c?.names ?? []).join(' or '), c?.definition ?? '', (c?.urls ?? []).join(' '), String(items.length), ...items.map((it) => imageUrl(options.baseUrl, it.token))]);
     if (options.workspaceDir) {
       for (const it of items) {
-        const src = it.display_path ? join(options.workspaceDir, it.display_path) : '';
+        const display = displayPaths.get(it.imageId);
+        const src = display ? join(options.workspaceDir, display) : '';
         if (!src || !existsSync(src)) throw dataError('the display copy of a task image is missing', { file: src || '(no images row)', record: it.token, hint: 'run `retest collect` again to re-ingest' });
         if (extname(src).toLowerCase() !== '.jpg' && extname(src).toLowerCase() !== '.jpeg') throw dataError('display copies must be JPEG', { file: src });
         copyFileSync(src, join(outDir, 'images', `${it.token}.jpg`));
@@ -127,7 +124,7 @@ const STATUS: Record<string, ImportedAssignment['status']> = { submitted: 'submi
  * the file is a RetestError naming the line and column. Worker ids are stored only as salted hashes
  * of "mturk:<WorkerId>".
  */
-export function importMturkResults(db: Db, file: string, options: MturkImportOptions): RecordReport & { rows: number } {
+export async function importMturkResults(label: LabelStore, file: string, options: MturkImportOptions): Promise<RecordReport & { rows: number }> {
   const table = parseCsv(readTextFile(file, 'MTurk batch results CSV'), file);
   const columns = table.header;
   for (const required of ['HITId', 'AssignmentId', 'WorkerId', 'AssignmentStatus']) {
@@ -135,20 +132,23 @@ export function importMturkResults(db: Db, file: string, options: MturkImportOpt
   }
   const rows = table.rows.map((cells) => Object.fromEntries(columns.map((name, c) => [name, cells[c] ?? ''])) as Record<string, string>);
   if (rows.length === 0) return { rows: 0, inserted: 0, statusChanged: 0, unchanged: 0, answers: 0, conflicts: [] };
-  const byHit = db.prepare('SELECT id FROM tasks WHERE external_id = ?');
-  const taskExists = db.prepare('SELECT id FROM tasks WHERE id = ?');
-  const tokensOf = db.prepare('SELECT token FROM task_items WHERE task_id = ? ORDER BY position');
-  const setHit = db.prepare('UPDATE tasks SET external_id = ? WHERE id = ? AND external_id IS NULL');
+  const byHit = await label.tasksByExternalId(rows.map((row) => (row.HITId ?? '').trim()));
+  const taskIdOf = (row: Record<string, string>) => {
+    const given = (row['Input.task_id'] ?? row['Answer.task_id'] ?? '').trim();
+    return given !== '' ? given : byHit.get((row.HITId ?? '').trim()) ?? '';
+  };
+  const tokens = await label.taskTokens(rows.map(taskIdOf).filter((id) => id !== ''));
+  const links: { taskId: string; externalId: string }[] = [];
   const records: ImportedAssignment[] = [];
   rows.forEach((row, i) => {
     const line = `line ${table.lines[i]}`;
     const hitId = (row.HITId ?? '').trim();
-    let taskId = (row['Input.task_id'] ?? row['Answer.task_id'] ?? '').trim();
-    if (taskId === '') taskId = (byHit.get(hitId) as { id: string } | undefined)?.id ?? '';
-    if (taskId === '' || !taskExists.get(taskId)) {
+    const taskId = taskIdOf(row);
+    const taskTokens = tokens.get(taskId);
+    if (taskId === '' || taskTokens === undefined) {
       throw dataError('the row names no task of this workspace', { file, record: line, field: 'Input.task_id', received: JSON.stringify(taskId || hitId), hint: 'publish HITs from the hits.csv written by `retest tasks export mturk` (it has a task_id column)' });
     }
-    if (hitId) setHit.run(hitId, taskId);
+    if (hitId) links.push({ taskId, externalId: hitId });
     const statusText = (row.AssignmentStatus ?? '').trim().toLowerCase();
     const status = STATUS[statusText];
     if (!status) throw dataError('unknown AssignmentStatus', { file, record: line, field: 'AssignmentStatus', expected: 'Submitted, Approved or Rejected', received: JSON.stringify(row.AssignmentStatus) });
@@ -156,8 +156,7 @@ export function importMturkResults(db: Db, file: string, options: MturkImportOpt
     if (!workerId) throw dataError('empty WorkerId', { file, record: line, field: 'WorkerId' });
     const assignmentId = (row.AssignmentId ?? '').trim();
     if (!assignmentId) throw dataError('empty AssignmentId', { file, record: line, field: 'AssignmentId' });
-    const tokens = (tokensOf.all(taskId) as { token: string }[]).map((r) => r.token);
-    const selectedTokens = readSelection(row, tokens, file, line);
+    const selectedTokens = readSelection(row, taskTokens, file, line);
     const record: ImportedAssignment = { taskId, workerHash: hashWorkerId(options.salt, `mturk:${workerId}`), source: 'mturk', externalId: assignmentId, status, selectedTokens };
     const accept = mturkTime(row.AcceptTime, file, line, 'AcceptTime');
     const submit = mturkTime(row.SubmitTime, file, line, 'SubmitTime');
@@ -165,8 +164,21 @@ export function importMturkResults(db: Db, file: string, options: MturkImportOpt
     if (submit) record.submittedAt = submit;
     records.push(record);
   });
-  return { rows: rows.length, ...recordAssignments(db, records, options.now ?? new Date()) };
+  await label.linkExternalIds(links);
+  return { rows: rows.length, ...(await label.recordAssignments(records, options.now ?? new Date())) };
 }
+
+/** One answer of a crowd-form `Answer.taskAnswers` cell: `item_N` as true/false or {"on": true|false}, or `selected` as a list of tokens; other keys are ignored. */
+const itemAnswer = z.union([z.boolean(), z.looseObject({ on: z.boolean() })]);
+const taskAnswerEntry = z
+  .looseObject({ selected: z.array(z.union([z.string(), z.number()])).optional() })
+  .superRefine((entry, ctx) => {
+    for (const [key, value] of Object.entries(entry)) {
+      if (/^item_\d+$/.test(key) && !itemAnswer.safeParse(value).success) ctx.addIssue({ code: 'custom', path: [key], message: 'expected true/false or {"on": true|false}' });
+    }
+  });
+/** The `Answer.taskAnswers` cell MTurk's crowd-form writes: one answer object, or a list of them. */
+export const taskAnswersSchema = z.union([z.array(taskAnswerEntry), taskAnswerEntry]);
 
 function readSelection(row: Record<string, string>, tokens: string[], file: string, line: string): string[] {
   const selected = new Set<string>();
@@ -189,11 +201,9 @@ function readSelection(row: Record<string, string>, tokens: string[], file: stri
   const json = row['Answer.taskAnswers'];
   if (json !== undefined && json.trim() !== '') {
     found = true;
-    let parsed: unknown;
-    try { parsed = JSON.parse(json); } catch (cause) { throw dataError('Answer.taskAnswers is not JSON', { file, record: line, field: 'Answer.taskAnswers', cause }); }
+    const parsed = parseJson(json, taskAnswersSchema, { file, record: line, what: 'Answer.taskAnswers', expected: 'crowd-form JSON: [{"item_1": {"on": true}, …}]' });
     for (const entry of Array.isArray(parsed) ? parsed : [parsed]) {
-      if (typeof entry !== 'object' || entry === null) continue;
-      for (const [key, value] of Object.entries(entry as Record<string, unknown>)) {
+      for (const [key, value] of Object.entries(entry)) {
         const on = value === true || (typeof value === 'object' && value !== null && (value as { on?: unknown }).on === true);
         const m = /^item_(\d+)$/.exec(key);
         if (on && m) { const t = tokens[Number(m[1]) - 1]; if (t) selected.add(t); }

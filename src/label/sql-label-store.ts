@@ -12,8 +12,10 @@ import { summarizeControls } from './control-accuracy.ts';
 import { LabelError } from './errors.ts';
 import { randomToken } from '../core/tokens.ts';
 import { addSeconds, toIso } from './time.ts';
+import { randomBytes } from 'node:crypto';
 import type {
-  AssignmentControlAccuracy, AssignmentStatus, ClaimOptions, ControlAccuracyReport, FrequencyOptions, SelectionFrequency, ClaimedAssignment, ClaimedItem, Instant, LabelProgress, LabelStore, NewTask, SubmitOptions, SubmitResult, TaskKind,
+  AssignmentControlAccuracy, AssignmentSource, AssignmentStatus, ClaimOptions, ControlAccuracyReport, ExportedTask, FrequencyOptions, ImageTally, ImportedAssignment, ItemRole, NewAdaptiveRound, PlannedItems, RecordReport,
+  SelectionFrequency, ClaimedAssignment, ClaimedItem, Instant, LabelProgress, LabelStore, NewTask, SubmitOptions, SubmitResult, TaskKind, TaskSummary,
 } from './types.ts';
 
 const LIVE = "('open', 'submitted', 'approved')";
@@ -240,6 +242,232 @@ class SqlLabelStore implements LabelStore {
       return { tasks: tasks!.n, fullTasks: tasks!.full_tasks, assignments, answers: answers!.n, workers };
     }, { mode: 'read' });
   }
+  // ── Task creation, imports and exports (see the block of the same name in ./types.ts). ──
+
+  async plannedItems(): Promise<PlannedItems> {
+    return this.db.transaction(async (tx) => {
+      const tasked = await tx.all<{ image_id: string }>("SELECT DISTINCT ti.image_id FROM task_items ti JOIN tasks t ON t.id = ti.task_id WHERE t.kind = 'main' AND ti.role = 'candidate'");
+      const planned = await tx.all<{ id: string; c: number; n: number }>(
+        "SELECT ti.image_id AS id, t.class_idx AS c, CAST(SUM(t.assignments_wanted) AS BIGINT) AS n FROM task_items ti JOIN tasks t ON t.id = ti.task_id WHERE ti.role = 'positive' GROUP BY ti.image_id, t.class_idx");
+      const plannedReferenceAnswers = new Map<number, Map<string, number>>();
+      for (const r of planned) {
+        let m = plannedReferenceAnswers.get(r.c);
+        if (!m) { m = new Map(); plannedReferenceAnswers.set(r.c, m); }
+        m.set(r.id, r.n);
+      }
+      return { taskedCandidates: new Set(tasked.map((r) => r.image_id)), plannedReferenceAnswers };
+    }, { mode: 'read' });
+  }
+
+  async appendTasks(tasks: readonly Omit<NewTask, 'seq'>[]): Promise<number> {
+    return this.db.transaction((tx) => appendTasks(tx, tasks));
+  }
+
+  async addAdaptiveRound(round: NewAdaptiveRound, tasks: readonly Omit<NewTask, 'seq' | 'batch'>[], batch: (round: number) => string): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      // One round at a time: the round number is read and written under the lock (SQLite: the write lock of BEGIN IMMEDIATE).
+      if (tx.dialect === 'postgres') await tx.get('SELECT pg_advisory_xact_lock(7262707)');
+      const n = ((await tx.get<{ r: number | null }>('SELECT MAX(round) AS r FROM label_adaptive_rounds'))?.r ?? 0) + 1;
+      await tx.run('INSERT INTO label_adaptive_rounds (round, created_at, budget, scheduled, params) VALUES (?, ?, ?, ?, ?)', [n, round.createdAt, round.budget, round.scheduled, round.params]);
+      const label = batch(n);
+      await appendTasks(tx, tasks.map((t) => ({ ...t, batch: label })));
+      await tx.insertMany('label_adaptive_tasks', ['task_id', 'round'], tasks.map((t) => [t.id, n]));
+      return n;
+    });
+  }
+
+  async adaptiveSpent(): Promise<number> {
+    return (await this.db.get<{ s: number }>('SELECT CAST(COALESCE(SUM(scheduled), 0) AS BIGINT) AS s FROM label_adaptive_rounds'))!.s;
+  }
+
+  async tallies(): Promise<ImageTally[]> {
+    const rows = await this.db.all<{ imageId: string; classIdx: number; answers: number; selected: number; waiting: number }>(
+      `WITH per AS (
+         SELECT a.task_id AS task_id, an.image_id AS image_id, COUNT(*) AS n, SUM(an.selected) AS s
+         FROM assignments a LEFT JOIN label_workers w ON w.worker_hash = a.worker_hash JOIN answers an ON an.assignment_id = a.id
+         WHERE ${VALID} GROUP BY a.task_id, an.image_id),
+       valid AS (
+         SELECT a.task_id AS task_id, COUNT(*) AS n FROM assignments a LEFT JOIN label_workers w ON w.worker_hash = a.worker_hash
+         WHERE ${VALID} GROUP BY a.task_id)
+       SELECT ti.image_id AS "imageId", t.class_idx AS "classIdx", CAST(COALESCE(SUM(per.n), 0) AS BIGINT) AS answers, CAST(COALESCE(SUM(per.s), 0) AS BIGINT) AS selected,
+              MAX(CASE WHEN COALESCE(v.n, 0) < t.assignments_wanted THEN 1 ELSE 0 END) AS waiting
+       FROM task_items ti JOIN tasks t ON t.id = ti.task_id
+       LEFT JOIN per ON per.task_id = ti.task_id AND per.image_id = ti.image_id
+       LEFT JOIN valid v ON v.task_id = t.id
+       WHERE ti.role = 'candidate'
+       GROUP BY ti.image_id, t.class_idx`);
+    rows.sort((a, b) => a.classIdx - b.classIdx || byCodeUnit(a.imageId, b.imageId));
+    return rows.map((r) => ({ imageId: r.imageId, classIdx: r.classIdx, answers: r.answers, selected: r.selected, waiting: r.waiting === 1 }));
+  }
+
+  async workerSalt(): Promise<string> {
+    const read = async () => (await this.db.get<{ value: string }>("SELECT value FROM label_settings WHERE key = 'worker_salt'"))?.value;
+    const known = await read();
+    if (known !== undefined) return known;
+    await this.db.run("INSERT INTO label_settings (key, value) VALUES ('worker_salt', ?) ON CONFLICT (key) DO NOTHING", [randomBytes(32).toString('hex')]);
+    // Another process may have won the race: every process uses the stored value.
+    return (await read())!;
+  }
+
+  async recordAssignments(records: readonly ImportedAssignment[], now: Instant = new Date()): Promise<RecordReport> {
+    const nowIso = toIso(now);
+    return this.db.transaction(async (tx) => {
+      const report: RecordReport = { inserted: 0, statusChanged: 0, unchanged: 0, answers: 0, conflicts: [] };
+      const ids = records.map((r) => `${r.source}:${r.externalId}`);
+      const known = new Map<string, { id: string; status: AssignmentStatus }>();
+      for (const chunk of chunks([...new Set(ids)], 500)) {
+        for (const row of await tx.all<{ id: string; external_id: string; status: AssignmentStatus }>(`SELECT id, external_id, status FROM assignments WHERE external_id IN (${chunk.map(() => '?').join(', ')})`, chunk)) {
+          known.set(row.external_id, { id: row.id, status: row.status });
+        }
+      }
+      const taskIds = [...new Set(records.map((r) => r.taskId))];
+      const items = new Map<string, { ids: string[]; byToken: Map<string, string>; idSet: Set<string> }>();
+      const workers = new Map<string, string>(); // task + worker → assignment id
+      for (const chunk of chunks(taskIds, 500)) {
+        const marks = chunk.map(() => '?').join(', ');
+        for (const row of await tx.all<{ task_id: string; image_id: string; token: string }>(`SELECT task_id, image_id, token FROM task_items WHERE task_id IN (${marks}) ORDER BY task_id, position`, chunk)) {
+          let t = items.get(row.task_id);
+          if (!t) { t = { ids: [], byToken: new Map(), idSet: new Set() }; items.set(row.task_id, t); }
+          t.ids.push(row.image_id);
+          t.byToken.set(row.token, row.image_id);
+          t.idSet.add(row.image_id);
+        }
+        for (const row of await tx.all<{ id: string; task_id: string; worker_hash: string }>(`SELECT id, task_id, worker_hash FROM assignments WHERE task_id IN (${marks})`, chunk)) {
+          workers.set(`${row.task_id}\u0000${row.worker_hash}`, row.id);
+        }
+      }
+      const newAssignments: SqlValue[][] = [];
+      const newAnswers: SqlValue[][] = [];
+      const statusChanges: { id: string; status: AssignmentStatus }[] = [];
+      records.forEach((r, index) => {
+        const externalId = ids[index]!;
+        const seen = known.get(externalId);
+        if (seen) {
+          if (seen.status !== r.status) { statusChanges.push({ id: seen.id, status: r.status }); seen.status = r.status; report.statusChanged++; } else report.unchanged++;
+          return;
+        }
+        const other = workers.get(`${r.taskId}\u0000${r.workerHash}`);
+        if (other !== undefined) { report.conflicts.push({ externalId: r.externalId, reason: `the worker already has assignment ${other} on task ${r.taskId}` }); return; }
+        const task = items.get(r.taskId);
+        if (!task) throw new LabelError('not-found', 'no such task (or it has no items)', { record: r.externalId, field: 'task', received: JSON.stringify(r.taskId) });
+        const selected = new Set<string>();
+        for (const token of r.selectedTokens ?? []) {
+          const id = task.byToken.get(token);
+          if (id === undefined) throw new LabelError('bad-item', 'a selected token is not an item of this task', { record: r.externalId, field: 'selected', received: JSON.stringify(token) });
+          selected.add(id);
+        }
+        for (const id of [...(r.selectedImageIds ?? []), ...(r.answeredImageIds ?? [])]) {
+          if (!task.idSet.has(id)) throw new LabelError('bad-item', 'an image is not an item of this task', { record: r.externalId, field: 'selected', received: JSON.stringify(id) });
+        }
+        for (const id of r.selectedImageIds ?? []) selected.add(id);
+        const submittedAt = r.submittedAt ?? nowIso;
+        newAssignments.push([externalId, r.taskId, r.workerHash, r.status, r.source, r.claimedAt ?? submittedAt, null, submittedAt, externalId]);
+        known.set(externalId, { id: externalId, status: r.status });
+        workers.set(`${r.taskId}\u0000${r.workerHash}`, externalId);
+        const answered = r.answeredImageIds ? new Set(r.answeredImageIds) : null;
+        for (const id of task.ids) {
+          if (answered && !answered.has(id)) continue;
+          newAnswers.push([externalId, id, selected.has(id) ? 1 : 0]);
+        }
+        report.inserted++;
+      });
+      await tx.insertMany('assignments', ['id', 'task_id', 'worker_hash', 'status', 'source', 'claimed_at', 'expires_at', 'submitted_at', 'external_id'], newAssignments);
+      report.answers = await tx.insertMany('answers', ['assignment_id', 'image_id', 'selected'], newAnswers);
+      for (const c of statusChanges) await tx.run('UPDATE assignments SET status = ? WHERE id = ?', [c.status, c.id]);
+      return report;
+    });
+  }
+
+  async taskTokens(taskIds: readonly string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    for (const chunk of chunks([...new Set(taskIds)], 500)) {
+      const rows = await this.db.all<{ task_id: string; token: string }>(`SELECT task_id, token FROM task_items WHERE task_id IN (${chunk.map(() => '?').join(', ')}) ORDER BY task_id, position`, chunk);
+      for (const r of rows) {
+        let list = out.get(r.task_id);
+        if (!list) { list = []; out.set(r.task_id, list); }
+        list.push(r.token);
+      }
+    }
+    return out;
+  }
+
+  async tasksByExternalId(externalIds: readonly string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const chunk of chunks([...new Set(externalIds)].filter((x) => x !== ''), 500)) {
+      for (const r of await this.db.all<{ id: string; external_id: string }>(`SELECT id, external_id FROM tasks WHERE external_id IN (${chunk.map(() => '?').join(', ')})`, chunk)) out.set(r.external_id, r.id);
+    }
+    return out;
+  }
+
+  async linkExternalIds(links: readonly { taskId: string; externalId: string }[]): Promise<void> {
+    if (links.length === 0) return;
+    await this.db.transaction(async (tx) => {
+      for (const l of links) {
+        // A HITId already on another task is left there (UNIQUE); a task keeps its first HITId.
+        const taken = await tx.get('SELECT 1 AS x FROM tasks WHERE external_id = ?', [l.externalId]);
+        if (!taken) await tx.run('UPDATE tasks SET external_id = ? WHERE id = ? AND external_id IS NULL', [l.externalId, l.taskId]);
+      }
+    });
+  }
+
+  async taskItems(): Promise<{ taskId: string; imageId: string; classIdx: number; role: ItemRole }[]> {
+    return this.db.all<{ taskId: string; imageId: string; classIdx: number; role: ItemRole }>(
+      'SELECT ti.task_id AS "taskId", ti.image_id AS "imageId", t.class_idx AS "classIdx", ti.role AS role FROM task_items ti JOIN tasks t ON t.id = ti.task_id ORDER BY t.seq, ti.position');
+  }
+
+  async exportTasks(options: { kind?: TaskKind; onlyOpen?: boolean } = {}): Promise<ExportedTask[]> {
+    const filters: string[] = [];
+    const params: SqlValue[] = [];
+    if (options.kind) { filters.push('t.kind = ?'); params.push(options.kind); }
+    if (options.onlyOpen ?? true) filters.push("(SELECT COUNT(*) FROM assignments a WHERE a.task_id = t.id AND a.status IN ('submitted', 'approved')) < t.assignments_wanted");
+    return this.db.transaction(async (tx) => {
+      const tasks = await tx.all<{ id: string; kind: TaskKind; class_idx: number }>(`SELECT t.id, t.kind, t.class_idx FROM tasks t ${filters.length ? `WHERE ${filters.join(' AND ')}` : ''} ORDER BY t.seq`, params);
+      const out: ExportedTask[] = tasks.map((t) => ({ id: t.id, kind: t.kind, classIdx: t.class_idx, items: [] }));
+      const byId = new Map(out.map((t) => [t.id, t]));
+      for (const chunk of chunks(out.map((t) => t.id), 500)) {
+        for (const r of await tx.all<{ task_id: string; token: string; image_id: string }>(`SELECT task_id, token, image_id FROM task_items WHERE task_id IN (${chunk.map(() => '?').join(', ')}) ORDER BY task_id, position`, chunk)) {
+          byId.get(r.task_id)!.items.push({ token: r.token, imageId: r.image_id });
+        }
+      }
+      return out;
+    }, { mode: 'read' });
+  }
+
+  async taskSummary(): Promise<TaskSummary> {
+    return this.db.transaction(async (tx) => {
+      const tasks = await tx.all<{ kind: TaskKind; n: number; wanted: number }>('SELECT kind, COUNT(*) AS n, CAST(SUM(assignments_wanted) AS BIGINT) AS wanted FROM tasks GROUP BY kind');
+      const assignments = await tx.all<{ status: AssignmentStatus; source: AssignmentSource; n: number }>('SELECT status, source, COUNT(*) AS n FROM assignments GROUP BY status, source');
+      const complete = await tx.get<{ n: number }>("SELECT COUNT(*) AS n FROM tasks t WHERE (SELECT COUNT(*) FROM assignments a WHERE a.task_id = t.id AND a.status IN ('submitted', 'approved')) >= t.assignments_wanted");
+      tasks.sort((a, b) => byCodeUnit(a.kind, b.kind));
+      assignments.sort((a, b) => byCodeUnit(a.status, b.status) || byCodeUnit(a.source, b.source));
+      return { tasks, assignments, complete: complete!.n };
+    }, { mode: 'read' });
+  }
+}
+
+const VALID = "a.status IN ('submitted', 'approved') AND (w.status IS NULL OR w.status <> 'rejected')";
+
+function byCodeUnit(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function chunks<T>(list: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
+/** Appends tasks after the highest seq (read in this transaction); returns the first seq used. */
+async function appendTasks(tx: SqlExecutor, tasks: readonly Omit<NewTask, 'seq'>[]): Promise<number> {
+  // Two creators at once: PostgreSQL serialises them here (SQLite already holds its write lock).
+  if (tx.dialect === 'postgres') await tx.get('SELECT pg_advisory_xact_lock(7262708)');
+  const first = ((await tx.get<{ m: number | null }>('SELECT MAX(seq) AS m FROM tasks'))?.m ?? -1) + 1;
+  if (tasks.length === 0) return first;
+  await tx.insertMany('tasks', ['id', 'seq', 'class_idx', 'kind', 'assignments_wanted', 'batch', 'created_at'],
+    tasks.map((t, i) => [t.id, first + i, t.classIdx, t.kind, t.assignmentsWanted, t.batch, t.createdAt]));
+  await tx.insertMany('task_items', ['task_id', 'position', 'image_id', 'role', 'token'],
+    tasks.flatMap((t) => t.items.map((item, position) => [t.id, position, item.imageId, item.role, item.token] as SqlValue[])));
+  return first;
 }
 
 /**

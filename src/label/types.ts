@@ -265,4 +265,143 @@ export interface LabelStore {
   controlAccuracy(): Promise<ControlAccuracyReport>;
   /** As `rejectLowAccuracyWorkers`: rejects unreviewed workers below `minAccuracy` over ≥ `minControls` (default 12) controls; returns their hashes. */
   rejectLowAccuracyWorkers(options: { minAccuracy: number; minControls?: number; now?: Instant }): Promise<string[]>;
+
+  // ── Task creation, imports and exports (the CLI's tasks, tasks --adaptive, answers import,
+  //    tasks export mturk, tasks status, vote counts, plan; issue 12). Every call is one read or
+  //    one transaction; bulk writes go through insertMany. ─────────────────────────────────────
+
+  /** What earlier tasks planned: candidates already in a main task, and per class the answers planned per reference image (as positive controls). */
+  plannedItems(): Promise<PlannedItems>;
+  /** Stores tasks after the last one (their `seq` = the next free ones, read in the same transaction), all or none. Returns the first seq used. */
+  appendTasks(tasks: readonly Omit<NewTask, 'seq'>[]): Promise<number>;
+  /**
+   * Records an adaptive round (the next round number, in the same transaction) and its follow-up
+   * tasks (appended as `appendTasks`; `batch(round)` labels them). Returns the round number.
+   */
+  addAdaptiveRound(round: NewAdaptiveRound, tasks: readonly Omit<NewTask, 'seq' | 'batch'>[], batch: (round: number) => string): Promise<number>;
+  /** Candidate answers all adaptive rounds scheduled so far (0 before the first). */
+  adaptiveSpent(): Promise<number>;
+  /** Every candidate's tally for its own task class from the valid answers (as `readTallies`), ordered by class then image id. */
+  tallies(): Promise<ImageTally[]>;
+  /** The workspace's worker-id salt (`label_settings.worker_salt`), created (256 random bits) on first use; the same value from every process. */
+  workerSalt(): Promise<string>;
+  /** Stores finished assignments made elsewhere in one transaction (as `recordAssignments`: idempotent per source and external id). */
+  recordAssignments(records: readonly ImportedAssignment[], now?: Instant): Promise<RecordReport>;
+  /** The item tokens (in display order) of those of `taskIds` that exist. */
+  taskTokens(taskIds: readonly string[]): Promise<Map<string, string[]>>;
+  /** Task ids by their MTurk HITId (`tasks.external_id`) for those of `externalIds` that are known. */
+  tasksByExternalId(externalIds: readonly string[]): Promise<Map<string, string>>;
+  /** Records HITIds of tasks that have none yet (a task keeps its first). */
+  linkExternalIds(links: readonly { taskId: string; externalId: string }[]): Promise<void>;
+  /** Every task item with its task's class, ordered by task seq then position. */
+  taskItems(): Promise<{ taskId: string; imageId: string; classIdx: number; role: ItemRole }[]>;
+  /** Tasks in seq order with their items (display order), optionally only one kind and only those with fewer answered (submitted/approved) assignments than they want. */
+  exportTasks(options?: { kind?: TaskKind; onlyOpen?: boolean }): Promise<ExportedTask[]>;
+  /** Tasks per kind, assignments per status and source, tasks whose answered assignments reach N. */
+  taskSummary(): Promise<TaskSummary>;
+}
+
+/** What earlier tasks planned (`LabelStore.plannedItems`). */
+export interface PlannedItems {
+  /** Candidates shown as candidates in some main task. */
+  taskedCandidates: Set<string>;
+  /** Per class index: reference image id → Σ assignments_wanted of the tasks that show it as a positive control. */
+  plannedReferenceAnswers: Map<number, Map<string, number>>;
+}
+
+/** An adaptive round to record (`label_adaptive_rounds`). */
+export interface NewAdaptiveRound {
+  /** ISO time. */
+  createdAt: string;
+  /** The total budget given (--budget). */
+  budget: number;
+  /** Candidate answers this round asks for. */
+  scheduled: number;
+  /** The parameters, as JSON. */
+  params: string;
+}
+
+/** A task as `exportTasks` gives it. */
+export interface ExportedTask {
+  /** Task id. */
+  id: string;
+  /** Kind. */
+  kind: TaskKind;
+  /** The class asked about. */
+  classIdx: number;
+  /** Items in display order. */
+  items: { token: string; imageId: string }[];
+}
+
+/** `LabelStore.taskSummary`. */
+export interface TaskSummary {
+  /** Per kind (sorted): tasks and Σ assignments wanted. */
+  tasks: { kind: TaskKind; n: number; wanted: number }[];
+  /** Per (status, source), sorted. */
+  assignments: { status: AssignmentStatus; source: AssignmentSource; n: number }[];
+  /** Tasks whose submitted/approved assignments reach their N. */
+  complete: number;
+}
+
+/** A tally of one candidate (see ./adaptive-allocation.ts). */
+export interface ImageTally {
+  /** `images.id`. */
+  imageId: string;
+  /** The class asked about. */
+  classIdx: number;
+  /** Valid answers so far. */
+  answers: number;
+  /** Of those, how many selected it. */
+  selected: number;
+  /** True while one of its tasks still lacks answers (it waits for them). */
+  waiting?: boolean;
+}
+
+/** A finished assignment made elsewhere (MTurk batch results, a JSONL file, another annotation set). */
+export interface ImportedAssignment {
+  /** The task it answered. */
+  taskId: string;
+  /** Salted worker hash. */
+  workerHash: string;
+  /** 'mturk' or 'import'. */
+  source: 'mturk' | 'import';
+  /** Its id where it came from (MTurk AssignmentId); unique per source. Re-importing the same id only updates the status. */
+  externalId: string;
+  /** Review status there. */
+  status: Extract<AssignmentStatus, 'submitted' | 'approved' | 'rejected'>;
+  /** ISO time accepted (default: submittedAt, else now). */
+  claimedAt?: string;
+  /** ISO time submitted (default: now). */
+  submittedAt?: string;
+  /** Selected items by token … */
+  selectedTokens?: readonly string[];
+  /** … or by image id. */
+  selectedImageIds?: readonly string[];
+  /** Image ids the worker answered (default: every item of the task). Answers are stored for these only. */
+  answeredImageIds?: readonly string[];
+}
+
+/** What `recordAssignments` did. */
+export interface RecordReport {
+  /** New assignments stored. */
+  inserted: number;
+  /** Known assignments whose status changed. */
+  statusChanged: number;
+  /** Known assignments left as they were. */
+  unchanged: number;
+  /** Answer rows written. */
+  answers: number;
+  /** Records refused, with why: another assignment of the same worker on the same task. */
+  conflicts: { externalId: string; reason: string }[];
+}
+
+/**
+ * What task creation and the MTurk export read from the stages before labelling (the catalog),
+ * wired by the composition root; the label stage never reads the catalog's tables.
+ */
+export interface LabelSources {
+  /** The classes by index: id, names, definition, urls and the ids of similar classes (the negative controls' class). */
+  classes(): Promise<readonly { index: number; id: string; names: readonly string[]; definition: string; urls: readonly string[]; similar: unknown }[]>;
+  /** Every image: id, role, class, the image it exactly duplicates (or null), its display copy (relative to the workspace). */
+  images(): Promise<readonly { id: string; role: 'candidate' | 'reference'; classIdx: number; exactDuplicateOf: string | null; displayPath: string }[]>;
 }

@@ -10,9 +10,8 @@
  * carry no annotator ids). Tasks must exist (`createTasks`).
  */
 import { createRng, shuffled } from '../core/index.ts';
-import type { Db } from '../store/index.ts';
-import { recordAssignments, type ImportedAssignment, type RecordReport } from './record-assignments.ts';
-import { hashWorkerId, workerSalt } from './worker-hash.ts';
+import type { ImportedAssignment, LabelStore, RecordReport } from './types.ts';
+import { hashWorkerId } from './worker-hash.ts';
 
 /** Options of `importVoteCounts`. */
 export interface VoteCountOptions {
@@ -25,10 +24,10 @@ export interface VoteCountOptions {
 }
 
 /** Imports vote counts as assignments; returns what `recordAssignments` did. */
-export function importVoteCounts(db: Db, options: VoteCountOptions): RecordReport {
+export async function importVoteCounts(label: LabelStore, options: VoteCountOptions): Promise<RecordReport> {
   const prefix = options.prefix ?? 'votes';
   const rng = createRng(`${prefix}-${options.seed}`);
-  const items = db.prepare('SELECT ti.task_id AS taskId, ti.image_id AS imageId, t.class_idx AS classIdx FROM task_items ti JOIN tasks t ON t.id = ti.task_id ORDER BY t.seq, ti.position').all() as { taskId: string; imageId: string; classIdx: number }[];
+  const items = await label.taskItems();
   const choices = new Map<string, number[] | null>();
   const choicesOf = (imageId: string): number[] | null => {
     if (choices.has(imageId)) return choices.get(imageId)!;
@@ -65,7 +64,7 @@ export function importVoteCounts(db: Db, options: VoteCountOptions): RecordRepor
       }
     });
   }
-  const salt = workerSalt(db);
+  const salt = await label.workerSalt();
   const records: ImportedAssignment[] = [];
   for (const [taskId, bySlot] of slots) {
     for (const [s, answers] of [...bySlot].sort((a, b) => a[0] - b[0])) {
@@ -73,5 +72,5 @@ export function importVoteCounts(db: Db, options: VoteCountOptions): RecordRepor
       records.push({ taskId, workerHash: hashWorkerId(salt, id), source: 'import', externalId: id, status: 'submitted', selectedImageIds: answers.filter((x) => x.selected).map((x) => x.imageId), answeredImageIds: answers.map((x) => x.imageId) });
     }
   }
-  return recordAssignments(db, records);
+  return label.recordAssignments(records);
 }

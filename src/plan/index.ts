@@ -5,4 +5,4 @@ export { slopeByModelCount } from './slope-by-model-count.ts';
 export { answersForError, answersForMeanError } from './answers-for-error.ts';
 export { upwardFillShortfall, candidatesToFill } from './upward-fill.ts';
 export { planFromPilot, type PilotClass, type PilotPlanOptions } from './pilot-plan.ts';
-export { readPilot } from './read-pilot.ts';
+export { readPilot, type PilotSources } from './read-pilot.ts';

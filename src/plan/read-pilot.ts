@@ -1,16 +1,24 @@
 /**
  * Reads a pilot from a workspace: per class, the candidates collected (exact duplicates left out),
  * the selection frequencies of those with at least `minAnswers` valid answers, and the reference
- * histogram (reference images with as many answers). Reads COLLECT's `images` and the label
- * stage's frequencies; writes nothing.
+ * histogram (reference images with as many answers). Reads the catalog's candidates and the label
+ * stage's frequencies through `PilotSources` (wired from the stores by the caller); writes nothing.
  */
-import { referenceHistograms, selectionFrequencies } from '../label/index.ts';
-import type { Db } from '../store/index.ts';
+import { referenceHistograms, type SelectionFrequency } from '../label/index.ts';
 import type { PilotClass } from './pilot-plan.ts';
 
-export function readPilot(db: Db, classes: readonly number[], minAnswers: number): PilotClass[] {
-  const collected = new Map((db.prepare("SELECT class_idx AS c, COUNT(*) AS n FROM images WHERE role = 'candidate' AND exact_duplicate_of IS NULL GROUP BY class_idx").all() as { c: number; n: number }[]).map((r) => [r.c, r.n]));
-  const frequencies = selectionFrequencies(db, { minAnswers });
+/** What a pilot reads: the catalog's candidates and the label store's selection frequencies. */
+export interface PilotSources {
+  /** Every candidate: its class and the image it exactly duplicates (or null). */
+  candidates(): Promise<readonly { classIdx: number; exactDuplicateOf: string | null }[]>;
+  /** Selection frequencies of the (class, image) pairs with at least `minAnswers` valid answers. */
+  frequencies(minAnswers: number): Promise<readonly SelectionFrequency[]>;
+}
+
+export async function readPilot(sources: PilotSources, classes: readonly number[], minAnswers: number): Promise<PilotClass[]> {
+  const collected = new Map<number, number>();
+  for (const c of await sources.candidates()) if (c.exactDuplicateOf === null) collected.set(c.classIdx, (collected.get(c.classIdx) ?? 0) + 1);
+  const frequencies = await sources.frequencies(minAnswers);
   const byClass = new Map<number, number[]>();
   for (const f of frequencies) {
     if (f.role !== 'candidate') continue;

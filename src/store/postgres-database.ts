@@ -212,6 +212,9 @@ class PostgresDatabase extends PostgresExecutor implements SqlDatabase {
     }
   }
 
+  /** A PostgreSQL COMMIT returns after the server flushed its WAL (synchronous_commit on): nothing to wait for. */
+  async sync(): Promise<void> {}
+
   async close(): Promise<void> {
     await this.pool.end();
   }

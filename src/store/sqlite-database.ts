@@ -15,6 +15,7 @@ import { dirname, resolve } from 'node:path';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type BetterSqlite3 from 'better-sqlite3';
 import { dataError, ioError, RetestError } from '../core/errors.ts';
+import { Checkpointer, type CheckpointOptions, type SyncFile, WalSync } from './sqlite-durability.ts';
 import type { SqlDatabase, SqlExecutor, SqlRow, SqlValue, TransactionOptions } from './types.ts';
 
 type Driver = typeof BetterSqlite3;
@@ -37,23 +38,55 @@ interface Shared {
   statements: Map<string, Statement>;
   queue: LimitFunction;
   handles: number;
+  /** fdatasync of the file's WAL (none for `:memory:`). */
+  walSync: WalSync | undefined;
+  /** Checkpoints in a worker thread, when a handle asked for them. */
+  checkpointer: Checkpointer | undefined;
+}
+
+/** Options of `openSqliteDatabase`. */
+export interface SqliteOptions {
+  /** Open read-only (the file must exist). */
+  readonly?: boolean;
+  /**
+   * Run the WAL checkpoints in a worker thread instead of inside the COMMIT that crosses SQLite's
+   * threshold (which fsyncs twice on the event loop): the labelling server asks for this.
+   */
+  backgroundCheckpoints?: boolean | CheckpointOptions;
+  /** How `sync()` syncs the WAL (tests inject a slow or counting one). */
+  syncFile?: SyncFile;
 }
 
 /** Open connections by absolute file path (not `:memory:`, which is private to each handle). */
 const shared = new Map<string, Shared>();
 
 /** Opens (creating if needed) the SQLite file at `path`; `:memory:` for a private in-memory database. */
-export function openSqliteDatabase(path: string, options: { readonly?: boolean } = {}): SqlDatabase {
+export function openSqliteDatabase(path: string, options: SqliteOptions = {}): SqlDatabase {
   const readonly = options.readonly ?? false;
   const key = path === ':memory:' ? undefined : `${resolve(path)}${readonly ? '?ro' : ''}`;
   const existing = key === undefined ? undefined : shared.get(key);
+  let entry: Shared;
   if (existing !== undefined && existing.connection.open) {
     existing.handles++;
-    return new SqliteDatabase(existing, path, key);
+    entry = existing;
+  } else {
+    const walSync = key === undefined || readonly ? undefined : new WalSync(`${resolve(path)}-wal`, options.syncFile);
+    entry = { connection: connect(path, readonly), statements: new Map(), queue: pLimit(1), handles: 1, walSync, checkpointer: undefined };
+    if (key !== undefined) shared.set(key, entry);
   }
-  const entry: Shared = { connection: connect(path, readonly), statements: new Map(), queue: pLimit(1), handles: 1 };
-  if (key !== undefined) shared.set(key, entry);
-  return new SqliteDatabase(entry, path, key);
+  const db = new SqliteDatabase(entry, path, key);
+  if (options.backgroundCheckpoints) startBackgroundCheckpoints(db, options.backgroundCheckpoints === true ? {} : options.backgroundCheckpoints);
+  return db;
+}
+
+/**
+ * Moves the WAL checkpoints of an open SQLite database (and every handle sharing its connection)
+ * to a worker thread (./sqlite-durability.ts); nothing on PostgreSQL, `:memory:` or a read-only
+ * file. The labelling server calls it so that no checkpoint fsync runs on its event loop.
+ */
+export function startBackgroundCheckpoints(db: SqlDatabase, options: CheckpointOptions = {}): void {
+  if (!(db instanceof SqliteDatabase)) return;
+  db.startBackgroundCheckpoints(options);
 }
 
 function connect(path: string, readonly: boolean): Connection {
@@ -192,6 +225,26 @@ class SqliteDatabase extends SqliteExecutor implements SqlDatabase {
     });
   }
 
+  /**
+   * Commits run with `synchronous = NORMAL` (no fsync inside COMMIT, so none on the event loop);
+   * this fdatasyncs the WAL in the thread pool, shared by concurrent callers (./sqlite-durability.ts).
+   */
+  async sync(): Promise<void> {
+    await this.#shared.walSync?.sync();
+  }
+
+  /** See `startBackgroundCheckpoints`. */
+  startBackgroundCheckpoints(options: CheckpointOptions): void {
+    if (this.#key === undefined || this.#shared.walSync === undefined || this.#shared.checkpointer !== undefined) return;
+    this.connection.pragma('wal_autocheckpoint = 0');
+    this.#shared.checkpointer = new Checkpointer(resolve(this.location), options);
+  }
+
+  /** See `backgroundCheckpointer`. */
+  get checkpointer(): Checkpointer | undefined {
+    return this.#shared.checkpointer;
+  }
+
   /** See `sqliteConnection`. */
   get connectionForLegacyCode(): Connection {
     return this.connection;
@@ -203,6 +256,9 @@ class SqliteDatabase extends SqliteExecutor implements SqlDatabase {
     await this.#queue(async () => {
       if (--this.#shared.handles > 0) return;
       if (this.#key !== undefined && shared.get(this.#key) === this.#shared) shared.delete(this.#key);
+      // The worker's connection first: the last connection to close checkpoints and removes the WAL.
+      await this.#shared.checkpointer?.close();
+      await this.#shared.walSync?.close();
       if (this.connection.open) this.connection.close();
     });
   }
@@ -222,6 +278,11 @@ class SqliteDatabase extends SqliteExecutor implements SqlDatabase {
 export function sqliteConnection(db: SqlDatabase): Connection {
   if (!(db instanceof SqliteDatabase)) throw new Error(`${db.location} is not a SQLite database (this is a bug)`);
   return db.connectionForLegacyCode;
+}
+
+/** The background checkpointer of a SQLite database opened with `backgroundCheckpoints` (tests, benchmarks). */
+export function backgroundCheckpointer(db: SqlDatabase): Checkpointer | undefined {
+  return db instanceof SqliteDatabase ? db.checkpointer : undefined;
 }
 
 /** better-sqlite3 binds booleans/undefined badly and wants Buffers for blobs. */

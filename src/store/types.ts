@@ -64,6 +64,14 @@ export interface SqlDatabase extends SqlExecutor {
    * running transaction of this handle has finished.
    */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /**
+   * Resolves when every transaction committed on this database before the call is durable (on
+   * disk: it survives a power loss, not only a crash of this process). SQLite commits without an
+   * fsync and syncs its write-ahead log here, off the event loop, once for all waiting callers;
+   * PostgreSQL's COMMIT is already durable, so it resolves at once. Call it before acknowledging
+   * what must not be lost (a labeller's answer).
+   */
+  sync(): Promise<void>;
   /** Closes the file or the pool. Further calls fail. */
   close(): Promise<void>;
 }

@@ -1,5 +1,5 @@
-export type { Workspace, WorkspaceConfig, InitWorkspaceOptions, ImageRow } from './types.ts';
-export { initWorkspace, openWorkspace, closeWorkspace, assertWorkspaceFolder } from './workspace.ts';
+export type { Workspace, WorkspaceConfig, InitWorkspaceOptions, OpenWorkspaceOptions, ImageRow } from './types.ts';
+export { initWorkspace, createWorkspace, openWorkspace, connectWorkspace, closeWorkspace, assertWorkspaceFolder, workspaceDatabase, workspaceDatabaseUrl } from './workspace.ts';
 export { CONFIG_FILE, DB_FILE, BLOB_DIR } from './config.ts';
 export { workspacePath, resolveWorkspaceDir } from './paths.ts';
 export { workspaceOption } from './option.ts';

@@ -8,6 +8,9 @@
  *   blobs/          image files; paths stored in the database are relative to the workspace folder
  * ```
  *
+ * Or, with `retest init DIR --workspace-db postgres://…`, the tables live in a PostgreSQL schema
+ * (`config.database`) and the folder holds only `retest.json` and `blobs/`.
+ *
  * COLLECT's core tables (src/workspace/schema.ts), as agreed in the team plan, plus these additions:
  * - `classes.hypernyms TEXT` (JSON array of ids) and `classes.hypernym_names TEXT` (JSON array of
  *   the hypernyms' lemmas) — added columns.
@@ -24,7 +27,7 @@
  *   source id that later succeeds stay recorded (history), `retest collect` reports the open ones.
  */
 import type { ClassDef } from '../classes/index.ts';
-import type { Db, SqlDatabase } from '../store/index.ts';
+import type { Db, SqlDatabase, SqlDialect, SqlMigration } from '../store/index.ts';
 
 /** Contents of `retest.json`. */
 export interface WorkspaceConfig {
@@ -46,6 +49,12 @@ export interface WorkspaceConfig {
   squareSize: number;
   /** ISO time the workspace was created. */
   createdAt: string;
+  /**
+   * The workspace's database when it is PostgreSQL: `postgres://user@host[:port]/db?schema=NAME`
+   * (always with its schema, never with a password; `retest init --workspace-db`). Absent: the
+   * SQLite file `workspace.db` in the folder.
+   */
+  database?: string;
 }
 
 /** An open workspace. Close it when done (`closeWorkspace`). */
@@ -54,9 +63,13 @@ export interface Workspace {
   dir: string;
   /**
    * The workspace database for the stages not yet moved onto the port (synchronous
-   * better-sqlite3), all stages' migrations applied. Same connection as `sql`.
+   * better-sqlite3), all stages' migrations applied. Same connection as `sql`. SQLite only: on a
+   * PostgreSQL workspace reading it throws a usage error naming the command ("… does not run on a
+   * PostgreSQL workspace yet"), so a stage not yet on the port fails plainly rather than obscurely.
    */
-  db: Db;
+  readonly db: Db;
+  /** 'sqlite' (`workspace.db` in the folder) or 'postgres' (`config.database`). */
+  backend: SqlDialect;
   /** The workspace database through the port: the stage stores (catalog, sample, …) are built on it. */
   sql: SqlDatabase;
   /** The parsed `retest.json`. */
@@ -77,6 +90,20 @@ export interface InitWorkspaceOptions {
   displayJpegQuality?: number;
   /** Override the square copy's side (default 256; 32 for cifar10). */
   squareSize?: number;
+  /**
+   * A PostgreSQL URL (`postgres://user@host[:port]/db[?schema=NAME]`) for the workspace's tables
+   * instead of `workspace.db`; the schema defaults to `ws_<folder name>`. Only `createWorkspace`
+   * (async) takes it.
+   */
+  database?: string;
+}
+
+/** Options for opening a workspace. */
+export interface OpenWorkspaceOptions {
+  /** Every stage's migrations (composed by src/app/migrations.ts); the pending ones are applied. */
+  migrations: readonly SqlMigration[];
+  /** The command that opens it (`tasks create`), named by `Workspace.db` on a PostgreSQL workspace. */
+  command?: string;
 }
 
 /** A row of the `images` table as stored. */

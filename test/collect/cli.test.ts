@@ -6,6 +6,7 @@ import { register as init } from '../../src/cli/commands/init.ts';
 import { runCli } from '../workspace/cli-harness.ts';
 import { jpeg, tmp } from './fixtures.ts';
 import { GOOD_KEY, photosFor, startFakeFlickr, type FakeFlickr } from './fake-flickr.ts';
+import { describeWithPostgres, postgresUrl } from '../helpers/servers.ts';
 
 const cli = (args: string[]) => runCli([init, collect], args);
 
@@ -84,5 +85,30 @@ describe('retest collect', () => {
     expect(JSON.parse(notWs.stdout)).toMatchObject({ message: 'not a retest workspace' });
     const badClass = await cli(['collect', 'folder', photos, '--class', 'unicorn', '--workspace', ws, '--json']);
     expect(JSON.parse(badClass.stdout)).toMatchObject({ field: '--class', received: '"unicorn"' });
+  });
+});
+
+describeWithPostgres('retest collect on a PostgreSQL workspace', () => {
+  it('ingests, records the failure and resumes as on SQLite', async () => {
+    const run = async (workspaceDb?: string) => {
+      const dir = join(tmp(), 'ws');
+      expect((await cli(['init', dir, '--classes', 'cifar10', ...(workspaceDb ? ['--workspace-db', workspaceDb] : []), '--json'])).code).toBe(0);
+      process.env.FLICKR_API_KEY = GOOD_KEY;
+      try {
+        const args = ['collect', 'flickr', '--workspace', dir, '--classes', 'airplane,cat', '--per-class', '4', '--per-page', '2', '--rate', '1000', '--base-url', flickr.restUrl, '--json'];
+        const first = JSON.parse((await cli(args)).stdout);
+        const again = JSON.parse((await cli(args)).stdout);
+        const status = JSON.parse((await cli(['collect', 'status', '--workspace', dir, '--json'])).stdout);
+        return { first: { ...first, workspace: undefined }, again: { ...again, workspace: undefined }, status: { ...status, workspace: undefined } };
+      } finally {
+        delete process.env.FLICKR_API_KEY;
+      }
+    };
+    const sqlite = await run();
+    const postgres = await run(`${postgresUrl()}?schema=collect_${process.pid}_${Date.now() % 100000}`);
+    expect(postgres.first).toMatchObject({ seen: 8, ingested: 7, failed: 1 });
+    expect(postgres.again).toMatchObject({ ingested: 0 });
+    expect(postgres.status).toMatchObject({ images: { candidate: 7, reference: 0 }, openFailures: 1 });
+    expect(postgres).toEqual(sqlite);
   });
 });

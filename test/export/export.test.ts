@@ -11,7 +11,7 @@ import { createTasks, exportMturk } from '../../src/label/index.ts';
 import { createRevision } from '../../src/sample/index.ts';
 import { exportImageFolder, exportNpy, type Manifest } from '../../src/export/index.ts';
 import { workspaceStores } from '../../src/app/workspace-stores.ts';
-import { answerAll } from '../label/fixtures.ts';
+import { answerAll, on } from '../label/fixtures.ts';
 
 /** A CIFAR-10 workspace with real ingested 32×32 images: 4 candidates and 3 references for classes 0 and 1 (random pixels, seeded). */
 async function setup() {
@@ -35,8 +35,8 @@ async function setup() {
   });
   await ingest(ws, source('ref', 3), { role: 'reference' });
   await ingest(ws, source('cand', 4));
-  createTasks(ws.db, { seed: 1, shape: { referenceImages: 3 } });
-  answerAll(ws.db, (id, role) => (role === 'negative' ? 0 : 10 - (id.charCodeAt(0) % 3))); // frequencies 0.8–1.0
+  await createTasks(...on(ws), { seed: 1, shape: { referenceImages: 3 } });
+  await answerAll(ws, (id, role) => (role === 'negative' ? 0 : 10 - (id.charCodeAt(0) % 3))); // frequencies 0.8–1.0
   return { dir, ws, pixels };
 }
 
@@ -96,7 +96,7 @@ describe('export', () => {
   it('copies the task images under their opaque tokens for an MTurk upload', async () => {
     const { dir, ws } = await setup();
     const out = join(dir, 'hits');
-    const r = exportMturk(ws.db, out, { baseUrl: 'https://bucket.example.org/x', workspaceDir: ws.dir, onlyOpen: false }); // all tasks are answered already
+    const r = await exportMturk(...on(ws), out, { baseUrl: 'https://bucket.example.org/x', workspaceDir: ws.dir, onlyOpen: false }); // all tasks are answered already
     const tokens = (ws.db.prepare('SELECT token FROM task_items').all() as { token: string }[]).map((t) => `${t.token}.jpg`).sort();
     expect(r.images).toBe(tokens.length);
     expect(readdirSync(join(out, 'images')).sort()).toEqual(tokens);

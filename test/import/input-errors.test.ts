@@ -10,9 +10,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RetestError } from '../../src/core/errors.ts';
 import { npyArray, writeNpy } from '../../src/formats/index.ts';
 import { readFrequencies, readGenericPredictions, readImagenetV2Predictions, readLabels } from '../../src/import/index.ts';
-import { importMturkResults } from '../../src/label/index.ts';
+import { createLabelStore, importMturkResults } from '../../src/label/index.ts';
 import type { ResultsStore } from '../../src/results/index.ts';
-import { openDatabase } from '../../src/store/index.ts';
+import { openSqliteDatabase } from '../../src/store/index.ts';
 import { openResultsStore } from '../helpers/results.ts';
 import { REPO_ROOT } from '../helpers/shared.ts';
 import { rowsFrom, writeImagenetMetadata, writeTopk } from './fixtures.ts';
@@ -137,7 +137,7 @@ describe('parse errors name the file and line', () => {
 
   it('an MTurk results CSV with a short row names its line', async () => {
     const csv = file('batch.csv', 'HITId,AssignmentId,WorkerId,AssignmentStatus\nH1,A1,W1,Submitted\nH2,A2,W2\n');
-    const error = await thrown(() => importMturkResults(openDatabase(':memory:'), csv, { salt: 's' }));
+    const error = await thrown(() => importMturkResults(createLabelStore(openSqliteDatabase(':memory:')), csv, { salt: 's' }));
     expect([error.file, error.record]).toEqual([csv, 'line 3']);
   });
 

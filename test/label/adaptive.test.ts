@@ -16,14 +16,14 @@ import {
 } from '../../src/label/index.ts';
 import { closeWorkspace, type Workspace } from '../../src/workspace/index.ts';
 import { rejection } from '../helpers/errors.ts';
-import { answerAll, workspaceWithImages } from './fixtures.ts';
+import { answerAll, workspaceWithImages, on, labelOf } from './fixtures.ts';
 import { createApp } from '../../src/app/main.ts';
 
 const EDGES = [0.2, 0.4, 0.6, 0.8];
 const uniform = (cells = 200): FrequencyPrior => ({ grid: Float64Array.from({ length: cells }, (_, g) => (g + 0.5) / cells), weights: new Float64Array(cells).fill(1 / cells) });
 
 describe('canChangeBin', () => {
-  it('asks whether any answers up to the cap could move selected/answers to another bin', () => {
+  it('asks whether any answers up to the cap could move selected/answers to another bin', async () => {
     expect(canChangeBin(10, 10, 40, EDGES)).toBe(true); // 10/40 = 0.25 is reachable
     expect(canChangeBin(10, 10, 10, EDGES)).toBe(false); // at the cap
     expect(canChangeBin(35, 35, 40, EDGES)).toBe(false); // 35/40 = 0.875 … 1: all in [.8, 1]
@@ -35,14 +35,14 @@ describe('canChangeBin', () => {
 });
 
 describe('the frequency prior', () => {
-  it('with a flat prior, the misplacement probability is the Beta posterior mass across the edge', () => {
+  it('with a flat prior, the misplacement probability is the Beta posterior mass across the edge', async () => {
     // 10 of 10 under a flat prior: posterior Beta(11, 1), P(p < 0.8) = 0.8^11 = 0.0859
     expect(misplacementProbability(uniform(), 10, 10, EDGES)).toBeCloseTo(0.8 ** 11, 3);
     // 0 of 10: Beta(1, 11), P(p ≥ 0.2) = 0.8^11 by symmetry
     expect(misplacementProbability(uniform(), 10, 0, EDGES)).toBeCloseTo(0.8 ** 11, 3);
   });
 
-  it('EM recovers a two-point mixture of frequencies from the answers alone', () => {
+  it('EM recovers a two-point mixture of frequencies from the answers alone', async () => {
     const rng = createRng(3);
     const tallies = Array.from({ length: 4000 }, (_, i) => {
       const p = i % 5 === 0 ? 0.3 : 0.95;
@@ -63,7 +63,7 @@ describe('the frequency prior', () => {
     expect(misplacementProbability(prior, 10, 10, EDGES)).toBeLessThan(0.01);
   });
 
-  it('ignores images without answers; with none it stays flat', () => {
+  it('ignores images without answers; with none it stays flat', async () => {
     const prior = fitFrequencyPrior([{ answers: 0, selected: 0 }]);
     expect(Array.from(prior.weights).every((w) => w === 1 / 200)).toBe(true);
   });
@@ -75,7 +75,7 @@ describe('allocateFollowUps', () => {
   const pool = [...Array.from({ length: 200 }, (_, i) => t(`top${String(i).padStart(3, '0')}`, 10, 10)), t('half', 10, 5), t('eight', 10, 8), t('low', 6, 3), t('busy', 10, 5, true), t('done', 38, 38)];
   const options = { ...DEFAULT_ADAPTIVE, budget: 1000 };
 
-  it('waits, reaches the minimum first, leaves settled and fixed images, follows up the straddling ones most likely misplaced first', () => {
+  it('waits, reaches the minimum first, leaves settled and fixed images, follows up the straddling ones most likely misplaced first', async () => {
     const a = allocateFollowUps(pool, options);
     // 8 of 10 sits on the 0.8 edge: more likely misplaced than 5 of 10 in the middle of [0.4, 0.6).
     expect(a.followUps.map((f) => [f.imageId, f.extra, f.reason])).toEqual([
@@ -88,7 +88,7 @@ describe('allocateFollowUps', () => {
     expect({ waiting: a.waiting, fixed: a.fixed, settled: a.settled, straddling: a.straddling, unfunded: a.unfunded, scheduled: a.scheduled }).toEqual({ waiting: 1, fixed: 1, settled: 200, straddling: 2, unfunded: 0, scheduled: 14 });
   });
 
-  it('stops at the budget and at the cap', () => {
+  it('stops at the budget and at the cap', async () => {
     const tight = allocateFollowUps(pool, { ...options, budget: 7 });
     expect(tight.followUps.map((f) => [f.imageId, f.extra])).toEqual([['low', 4], ['eight', 3]]);
     expect([tight.scheduled, tight.unfunded]).toEqual([7, 1]);
@@ -99,7 +99,7 @@ describe('allocateFollowUps', () => {
     expect(allocateFollowUps(pool, { ...options, budget: 0 }).scheduled).toBe(0);
   });
 
-  it('refuses nonsense options', () => {
+  it('refuses nonsense options', async () => {
     expect(() => allocateFollowUps(pool, { ...options, maxAnswers: 5 })).toThrow(RangeError);
     expect(() => allocateFollowUps(pool, { ...options, edges: [0.4, 0.2] })).toThrow(RangeError);
   });
@@ -124,7 +124,7 @@ describe('an adaptive round on a workspace', () => {
   const withWorkspace = async (fn: (ws: Workspace) => Promise<void>) => {
     const ws = workspaceWithImages({ candidates: { 0: 42 }, references: { 0: 20, 1: 20, 8: 20 } });
     try {
-      createTasks(ws.db, { seed: 1, classes: [0] });
+      await createTasks(...on(ws), { seed: 1, classes: [0] });
       await fn(ws);
     } finally {
       const dir = ws.dir;
@@ -135,17 +135,17 @@ describe('an adaptive round on a workspace', () => {
 
   it('waits for the first answers, then follows up only the uncertain images, with controls, within the budget', async () => {
     await withWorkspace(async (ws) => {
-      const before = createAdaptiveTasks(ws.db, { budget: 100 });
+      const before = await createAdaptiveTasks(...on(ws), { budget: 100 });
       expect(before.round).toBeNull();
       expect(before.allocation.waiting).toBe(42);
 
-      answerAll(ws.db, (id, role) => (role === 'negative' ? 0 : halfChosen(id) ? 5 : 10));
-      const tallies = readTallies(ws.db);
+      await answerAll(ws, (id, role) => (role === 'negative' ? 0 : halfChosen(id) ? 5 : 10));
+      const tallies = (await readTallies(labelOf(ws)));
       expect(tallies).toHaveLength(42);
       expect(tallies.filter((x) => x.waiting)).toEqual([]);
       expect(tallies.find((x) => x.imageId === 'c0-000')).toMatchObject({ answers: 10, selected: 5 });
 
-      const r1 = createAdaptiveTasks(ws.db, { budget: 100, seed: 2 });
+      const r1 = await createAdaptiveTasks(...on(ws), { budget: 100, seed: 2 });
       expect(r1).toMatchObject({ round: 1, budget: 100, spentBefore: 0, scheduled: 30, remaining: 70, tasks: 1, followUps: { minAnswers: 0, straddling: 6 } });
       expect(r1.allocation).toMatchObject({ waiting: 0, settled: 36, straddling: 6, unfunded: 0 });
       const task = ws.db.prepare("SELECT t.id, t.kind, t.assignments_wanted AS n, t.batch FROM tasks t JOIN label_adaptive_tasks a ON a.task_id = t.id").get() as { id: string; kind: string; n: number; batch: string };
@@ -157,20 +157,20 @@ describe('an adaptive round on a workspace', () => {
       expect(items.filter((i) => i.role === 'negative')).toHaveLength(3);
 
       // While the follow-ups are unanswered, their images wait: nothing new is scheduled.
-      const waiting = createAdaptiveTasks(ws.db, { budget: 100 });
+      const waiting = await createAdaptiveTasks(...on(ws), { budget: 100 });
       expect([waiting.round, waiting.allocation.waiting, waiting.scheduled]).toEqual([null, 6, 0]);
 
       // Five more workers answer; every raw answer counts: 15 answers per followed-up image.
-      answerAll(ws.db, (id, role) => (role === 'negative' ? 0 : halfChosen(id) ? 2 : 5), 5);
+      await answerAll(ws, (id, role) => (role === 'negative' ? 0 : halfChosen(id) ? 2 : 5), 5);
       const f = selectionFrequencies(ws.db).find((x) => x.imageId === 'c0-000')!;
       expect([f.answers, f.selected]).toEqual([15, 7]);
 
       // The next round spends only what is left of the budget.
-      const r2 = createAdaptiveTasks(ws.db, { budget: 40 });
+      const r2 = await createAdaptiveTasks(...on(ws), { budget: 40 });
       expect(r2).toMatchObject({ round: 2, spentBefore: 30, scheduled: 10, remaining: 0 });
       // Reference tasks also showed some candidates (16 per task), so answers differ: c0-002 has 17 of
       // 35, and 17/40 … 22/40 stays in [0.4, 0.6): more answers cannot change its bin.
-      expect(readTallies(ws.db).find((x) => x.imageId === 'c0-002')).toMatchObject({ answers: 35, selected: 17 });
+      expect((await readTallies(labelOf(ws))).find((x) => x.imageId === 'c0-002')).toMatchObject({ answers: 35, selected: 17 });
       expect(r2.allocation).toMatchObject({ fixed: 1, straddling: 5, unfunded: 3 });
       const rounds = ws.db.prepare('SELECT round, budget, scheduled FROM label_adaptive_rounds ORDER BY round').all();
       expect(rounds).toEqual([{ round: 1, budget: 100, scheduled: 30 }, { round: 2, budget: 40, scheduled: 10 }]);
@@ -179,7 +179,7 @@ describe('an adaptive round on a workspace', () => {
 
   it('runs from the command line, and refuses --adaptive without --budget', async () => {
     await withWorkspace(async (ws) => {
-      answerAll(ws.db, (id, role) => (role === 'negative' ? 0 : halfChosen(id) ? 5 : 10));
+      await answerAll(ws, (id, role) => (role === 'negative' ? 0 : halfChosen(id) ? 5 : 10));
       const text = await tasksCli(['create', '--adaptive', '--budget', '1,000', '--workspace', ws.dir]);
       expect(text).toContain('adaptive round 1: 30 candidate answers scheduled in 1 follow-up tasks (6 images straddling an edge, 0 below 10 answers); budget 1,000: 0 spent before, 970 left');
       expect(text).toContain('36 settled');

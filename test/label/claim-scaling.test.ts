@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { migrate, openDatabase, type Db } from '../../src/store/index.ts';
+import { migrate, openDatabase, openSqliteDatabase, sqliteConnection, type Db } from '../../src/store/index.ts';
 import {
-  claimNextAssignment, labelMigrations, recordAssignments, setAssignmentStatus, setWorkerStatus, submitAssignment,
+  claimNextAssignment, createLabelStore, labelMigrations, recordAssignments, setAssignmentStatus, setWorkerStatus, submitAssignment,
 } from '../../src/label/index.ts';
 import { LIVE_ASSIGNMENTS_SQL } from '../../src/label/claim.ts';
 
@@ -60,7 +60,7 @@ function queueWithFullFront(k: number): Db {
 }
 
 describe('claim cost does not depend on how many tasks are full', () => {
-  it('reads tasks only from the index of tasks that still need answers, whatever K', () => {
+  it('reads tasks only from the index of tasks that still need answers, whatever K', async () => {
     const plans: string[][] = [];
     for (const k of [0, 40, 400]) {
       const db = queueWithFullFront(k);
@@ -85,7 +85,7 @@ describe('claim cost does not depend on how many tasks are full', () => {
     expect(plan.some((line) => /assignments_open_worker \(worker_hash=\?\)/.test(line))).toBe(true);
   });
 
-  it('with an N override (serve --assignments), probes tasks_live_count once per count below N', () => {
+  it('with an N override (serve --assignments), probes tasks_live_count once per count below N', async () => {
     for (const k of [0, 300]) {
       const db = queueWithFullFront(k);
       let claim: ReturnType<typeof claimNextAssignment> = null;
@@ -101,8 +101,11 @@ describe('claim cost does not depend on how many tasks are full', () => {
 });
 
 describe('tasks.live_count', () => {
-  it('stays equal to the live assignments through claims, submits, expiry, reviews, worker rejection and imports', () => {
-    const db = openDatabase(':memory:', labelMigrations);
+  it('stays equal to the live assignments through claims, submits, expiry, reviews, worker rejection and imports', async () => {
+    const sql = openSqliteDatabase(':memory:');
+    const db = sqliteConnection(sql);
+    migrate(db, labelMigrations);
+    const label = createLabelStore(sql);
     addTasks(db, 6, 3);
     const claims = new Map<string, string>();
     for (const w of ['a', 'b', 'c', 'd', 'e']) claims.set(w, claimNextAssignment(db, { workerHash: w, now: T0, ttlSeconds: 60 })!.assignmentId);
@@ -136,19 +139,19 @@ describe('tasks.live_count', () => {
     expect(db.prepare("SELECT live_count FROM tasks WHERE id = 't0'").get()).toEqual({ live_count: 4 });
     expect(drift(db)).toEqual([]);
     // Imports, a later status change from the same source, and deleting a task's rows.
-    recordAssignments(db, [
+    await recordAssignments(label, [
       { taskId: 't3', workerHash: 'm1', source: 'mturk', externalId: 'A1', status: 'submitted', selectedTokens: [] },
       { taskId: 't3', workerHash: 'm2', source: 'mturk', externalId: 'A2', status: 'rejected', selectedTokens: [] },
     ], at(80));
     expect(db.prepare("SELECT live_count FROM tasks WHERE id = 't3'").get()).toEqual({ live_count: 1 });
-    recordAssignments(db, [{ taskId: 't3', workerHash: 'm1', source: 'mturk', externalId: 'A1', status: 'rejected', selectedTokens: [] }], at(81));
+    await recordAssignments(label, [{ taskId: 't3', workerHash: 'm1', source: 'mturk', externalId: 'A1', status: 'rejected', selectedTokens: [] }], at(81));
     expect(db.prepare("SELECT live_count FROM tasks WHERE id = 't3'").get()).toEqual({ live_count: 0 });
     db.prepare("DELETE FROM assignments WHERE task_id = 't1'").run();
     expect(drift(db)).toEqual([]);
     expect(db.prepare("SELECT live_count FROM tasks WHERE id = 't1'").get()).toEqual({ live_count: 0 });
   });
 
-  it('is backfilled by the migration on a workspace that has assignments already', () => {
+  it('is backfilled by the migration on a workspace that has assignments already', async () => {
     const db = openDatabase(':memory:', labelMigrations.slice(0, 1));
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'answers_image'").get()).toEqual({ name: 'answers_image' });
     addTasks(db, 3, 3);

@@ -2,9 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Workspace } from '../../src/workspace/index.ts';
-import { initWorkspace } from '../../src/app/workspace-stores.ts';
-import { recordAssignments, type ImportedAssignment } from '../../src/label/index.ts';
-import type { Db } from '../../src/store/index.ts';
+import { initWorkspace, workspaceStores } from '../../src/app/workspace-stores.ts';
+import { recordAssignments, type ImportedAssignment, type LabelSources, type LabelStore } from '../../src/label/index.ts';
 
 /** A CIFAR-10 workspace in a temp folder with image rows inserted directly (no blobs). */
 export function workspaceWithImages(images: { candidates: Record<number, number>; references: Record<number, number> }): Workspace {
@@ -25,7 +24,8 @@ export function workspaceWithImages(images: { candidates: Record<number, number>
 }
 
 /** Answers every task with `workers` imported assignments; worker w selects image i iff w < yes(i). */
-export function answerAll(db: Db, yes: (imageId: string, role: string) => number, workers = 10): void {
+export async function answerAll(ws: Workspace, yes: (imageId: string, role: string) => number, workers = 10): Promise<void> {
+  const db = ws.db;
   const tasks = db.prepare('SELECT id FROM tasks ORDER BY seq').all() as { id: string }[];
   const items = db.prepare('SELECT image_id, role FROM task_items WHERE task_id = ?');
   const records: ImportedAssignment[] = [];
@@ -35,5 +35,16 @@ export function answerAll(db: Db, yes: (imageId: string, role: string) => number
       records.push({ taskId: t.id, workerHash: `w${w}`.padEnd(64, '0'), source: 'import', externalId: `${t.id}:${w}`, status: 'submitted', selectedImageIds: its.filter((i) => w < yes(i.image_id, i.role)).map((i) => i.image_id) });
     }
   }
-  recordAssignments(db, records);
+  await recordAssignments(labelOf(ws), records);
+}
+
+/** The label store and what task creation reads from the catalog, of an open workspace: `createTasks(...on(ws), options)`. */
+export function on(ws: Workspace): [LabelStore, LabelSources] {
+  const stores = workspaceStores(ws);
+  return [stores.label, stores.labelSources];
+}
+
+/** The label store of an open workspace. */
+export function labelOf(ws: Workspace): LabelStore {
+  return workspaceStores(ws).label;
 }

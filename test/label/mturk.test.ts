@@ -6,23 +6,23 @@ import { stringify } from 'csv-stringify/sync';
 import { describe, expect, it } from 'vitest';
 import { isRetestError } from '../../src/core/index.ts';
 import { createTasks, exportMturk, hashWorkerId, importAnswersJsonl, importMturkResults, mturkTime, selectionFrequencies, workerSalt } from '../../src/label/index.ts';
-import { workspaceWithImages } from './fixtures.ts';
+import { workspaceWithImages, on, labelOf } from './fixtures.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'retest-mturk-'));
 
-function setup() {
+async function setup() {
   const ws = workspaceWithImages({ candidates: { 0: 42 }, references: { 0: 3, 8: 3 } });
-  createTasks(ws.db, { seed: 1, shape: { referenceImages: 1, assignmentsPerTask: 2 } });
+  await createTasks(...on(ws), { seed: 1, shape: { referenceImages: 1, assignmentsPerTask: 2 } });
   const task = ws.db.prepare("SELECT id FROM tasks WHERE kind = 'main'").get() as { id: string };
   const items = ws.db.prepare('SELECT position, image_id, role, token FROM task_items WHERE task_id = ? ORDER BY position').all(task.id) as { position: number; image_id: string; role: string; token: string }[];
   return { ws, taskId: task.id, items };
 }
 
 describe('MTurk export', () => {
-  it('writes one HIT row per task with opaque image URLs, the layout and the ExternalQuestion XML', () => {
-    const { ws, taskId, items } = setup();
+  it('writes one HIT row per task with opaque image URLs, the layout and the ExternalQuestion XML', async () => {
+    const { ws, taskId, items } = await setup();
     const out = tmp();
-    const r = exportMturk(ws.db, out, { baseUrl: 'https://bucket.example.org/hits/', serverUrl: 'https://label.example.org', kind: 'main' });
+    const r = await exportMturk(...on(ws), out, { baseUrl: 'https://bucket.example.org/hits/', serverUrl: 'https://label.example.org', kind: 'main' });
     expect(r).toMatchObject({ tasks: 1, images: 0 });
     const rows = parse(readFileSync(join(out, 'hits.csv')), { columns: true }) as Record<string, string>[];
     expect(rows).toHaveLength(1);
@@ -34,7 +34,7 @@ describe('MTurk export', () => {
     expect(xml).toContain('<ExternalQuestion xmlns="http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/2006-07-14/ExternalQuestion.xsd">');
     expect(xml).toContain('<ExternalURL>https://label.example.org/mturk</ExternalURL>');
     expect(readFileSync(join(out, 'hit-layout.html'), 'utf8')).toContain('name="item_48"');
-    expect(() => exportMturk(ws.db, tmp(), { baseUrl: 'ftp://x' })).toThrow(/https/);
+    await expect(exportMturk(...on(ws), tmp(), { baseUrl: 'ftp://x' })).rejects.toThrow(/https/);
     expect(readdirSync(out).sort()).toEqual(['external-question.xml', 'hit-layout.html', 'hits.csv']);
   });
 });
@@ -44,12 +44,12 @@ describe('MTurk batch results import', () => {
   const row = (taskId: string, assignmentId: string, worker: string, status: string, selected: number[]) =>
     ['3HIT', '3TYPE', 'Select images', assignmentId, worker, status, 'Wed Mar 04 10:12:31 PST 2020', 'Wed Mar 04 10:14:01 PST 2020', '90', taskId, ...Array.from({ length: 48 }, (_, i) => (selected.includes(i + 1) ? 'true' : 'false'))];
 
-  it('stores hashed workers, times, selections; re-import only updates statuses', () => {
-    const { ws, taskId, items } = setup();
+  it('stores hashed workers, times, selections; re-import only updates statuses', async () => {
+    const { ws, taskId, items } = await setup();
     const file = join(tmp(), 'Batch_1_batch_results.csv');
     writeFileSync(file, stringify([header, row(taskId, 'ASSIGN1', 'A1WORKER', 'Submitted', [1, 2]), row(taskId, 'ASSIGN2', 'A2WORKER', 'Submitted', [1])]));
     const salt = workerSalt(ws.db);
-    const r = importMturkResults(ws.db, file, { salt });
+    const r = await importMturkResults(labelOf(ws), file, { salt });
     expect(r).toMatchObject({ rows: 2, inserted: 2, answers: 96, statusChanged: 0 });
     const a = ws.db.prepare("SELECT * FROM assignments WHERE id = 'mturk:ASSIGN1'").get() as Record<string, unknown>;
     expect(a).toMatchObject({ worker_hash: hashWorkerId(salt, 'mturk:A1WORKER'), status: 'submitted', source: 'mturk', claimed_at: '2020-03-04T18:12:31.000Z', submitted_at: '2020-03-04T18:14:01.000Z' });
@@ -61,16 +61,16 @@ describe('MTurk batch results import', () => {
     expect(ws.db.prepare('SELECT external_id FROM tasks WHERE id = ?').get(taskId)).toEqual({ external_id: '3HIT' });
 
     writeFileSync(file, stringify([header, row(taskId, 'ASSIGN1', 'A1WORKER', 'Approved', [1, 2]), row(taskId, 'ASSIGN2', 'A2WORKER', 'Rejected', [1])]));
-    expect(importMturkResults(ws.db, file, { salt })).toMatchObject({ inserted: 0, statusChanged: 2, answers: 0 });
+    expect(await importMturkResults(labelOf(ws), file, { salt })).toMatchObject({ inserted: 0, statusChanged: 2, answers: 0 });
     expect(selectionFrequencies(ws.db, { minAnswers: 1 }).find((x) => x.imageId === items[1]!.image_id)).toMatchObject({ selected: 1, answers: 1 });
   });
 
-  it('names the line and column of a bad row', () => {
-    const { ws, taskId } = setup();
+  it('names the line and column of a bad row', async () => {
+    const { ws, taskId } = await setup();
     const file = join(tmp(), 'bad.csv');
     writeFileSync(file, stringify([header, row(taskId, 'A', 'W', 'Submitted', []), row(taskId, 'B', 'W2', 'Pending', [])]));
     try {
-      importMturkResults(ws.db, file, { salt: 's' });
+      await importMturkResults(labelOf(ws), file, { salt: 's' });
       expect.unreachable();
     } catch (e) {
       expect(isRetestError(e) && e.record === 'line 3' && e.field === 'AssignmentStatus').toBe(true);
@@ -78,7 +78,7 @@ describe('MTurk batch results import', () => {
     expect(ws.db.prepare('SELECT COUNT(*) AS n FROM assignments').get()).toEqual({ n: 0 }); // nothing written
   });
 
-  it('parses MTurk times', () => {
+  it('parses MTurk times', async () => {
     expect(mturkTime('Sun Jul 01 23:59:59 PDT 2018')).toBe('2018-07-02T06:59:59.000Z');
     expect(mturkTime('2019-12-01T12:00:00Z')).toBe('2019-12-01T12:00:00.000Z');
     expect(mturkTime('')).toBeUndefined();
@@ -86,21 +86,21 @@ describe('MTurk batch results import', () => {
 });
 
 describe('JSONL answers import', () => {
-  it('imports by token or image id, hashes raw worker ids and validates every line', () => {
-    const { ws, taskId, items } = setup();
+  it('imports by token or image id, hashes raw worker ids and validates every line', async () => {
+    const { ws, taskId, items } = await setup();
     const file = join(tmp(), 'answers.jsonl');
     writeFileSync(file, [
       JSON.stringify({ task_id: taskId, worker_id: 'alice', assignment_id: 'x1', selected: [items[0]!.token] }),
       JSON.stringify({ task_id: taskId, worker_id: 'bob', assignment_id: 'x2', status: 'approved', selected_image_ids: [items[0]!.image_id, items[3]!.image_id], answered_image_ids: [items[0]!.image_id, items[3]!.image_id] }),
       '',
     ].join('\n'));
-    const r = importAnswersJsonl(ws.db, file, { salt: workerSalt(ws.db) });
+    const r = await importAnswersJsonl(labelOf(ws), file, { salt: workerSalt(ws.db) });
     expect(r).toMatchObject({ rows: 2, inserted: 2, answers: 50 });
     const f = selectionFrequencies(ws.db, { minAnswers: 0, includeNegatives: true });
     expect(f.find((x) => x.imageId === items[0]!.image_id)).toMatchObject({ selected: 2, answers: 2 });
     expect(f.find((x) => x.imageId === items[1]!.image_id)).toMatchObject({ selected: 0, answers: 1 });
 
     writeFileSync(file, `${JSON.stringify({ task_id: taskId, worker_id: 'carol', assignment_id: 'x3' })}\n`);
-    expect(() => importAnswersJsonl(ws.db, file, { salt: 's' })).toThrow(/exactly one of selected/);
+    await expect(importAnswersJsonl(labelOf(ws), file, { salt: 's' })).rejects.toThrow(/exactly one of selected/);
   });
 });

@@ -8,14 +8,14 @@ import { createRevision } from '../../src/sample/index.ts';
 import { workspaceStores } from '../../src/app/workspace-stores.ts';
 import { initWorkspace } from '../../src/app/workspace-stores.ts';
 import { describeWithData, SHARED_DATA } from '../helpers/shared.ts';
-import { workspaceWithImages } from './fixtures.ts';
+import { workspaceWithImages, on, labelOf } from './fixtures.ts';
 
 describe('importVoteCounts', () => {
-  it('reproduces votes[i][c] / Σ votes[i] exactly, whatever the number of appearances', () => {
+  it('reproduces votes[i][c] / Σ votes[i] exactly, whatever the number of appearances', async () => {
     const ws = workspaceWithImages({ candidates: { 0: 50 }, references: { 0: 25, 8: 25 } });
-    createTasks(ws.db, { seed: 2 });
+    await createTasks(...on(ws), { seed: 2 });
     const votes = (id: string) => { const k = Number(id.slice(3)); return id.startsWith('r8') ? [3, 0, 0, 0, 0, 0, 0, 0, 47, 0] : [50 - (k % 7), 0, 0, 0, 0, 0, 0, 0, k % 7, 0]; };
-    const r = importVoteCounts(ws.db, { votes, seed: 1 });
+    const r = await importVoteCounts(labelOf(ws), { votes, seed: 1 });
     expect(r.conflicts).toEqual([]);
     const f = selectionFrequencies(ws.db, { minAnswers: 1, includeNegatives: true });
     for (const row of f) {
@@ -36,8 +36,8 @@ describeWithData('importVoteCounts on real CIFAR-10H votes', () => {
     const ws = initWorkspace(join(mkdtempSync(join(tmpdir(), 'retest-c10h-')), 'ws'), { classes: 'cifar10' });
     const insert = ws.db.prepare("INSERT INTO images (id, role, class_idx, source, source_id, sha256, original_path, display_path, square_path, width, height, created_at) VALUES (?, ?, ?, 'cifar10-test', ?, ?, 'o', 'd', 's', 32, 32, 'now')");
     for (let i = 0; i < 400; i++) insert.run(`i${i}`, i % 2 ? 'candidate' : 'reference', cifar.labels[i], String(i), String(i));
-    createTasks(ws.db, { seed: 1, shape: { referenceImages: 15 } });
-    importVoteCounts(ws.db, { votes: (id) => { const i = Number(id.slice(1)); return counts.subarray(i * 10, i * 10 + 10); }, seed: 1, prefix: 'cifar10h' });
+    await createTasks(...on(ws), { seed: 1, shape: { referenceImages: 15 } });
+    await importVoteCounts(labelOf(ws), { votes: (id) => { const i = Number(id.slice(1)); return counts.subarray(i * 10, i * 10 + 10); }, seed: 1, prefix: 'cifar10h' });
     const f = selectionFrequencies(ws.db, { minAnswers: 10 });
     const candidates = f.filter((x) => x.role === 'candidate');
     expect(candidates).toHaveLength(200);

@@ -19,7 +19,7 @@ import {
 import { createApp } from '../../src/app/main.ts';
 import { matchedFrequency } from '../../src/sample/index.ts';
 import { closeWorkspace } from '../../src/workspace/index.ts';
-import { answerAll, workspaceWithImages } from '../label/fixtures.ts';
+import { answerAll, workspaceWithImages, on } from '../label/fixtures.ts';
 
 async function plan(args: string[]): Promise<string> {
   const program = new Command('retest').exitOverride();
@@ -45,26 +45,26 @@ describe('accuracy precision (Clopper–Pearson)', () => {
     expect(accuracyPrecision(50000, 0.7613).halfWidth).toBeCloseTo(0.0037464463520363034, 10);
   });
 
-  it('has the closed forms at k = 0 and k = n: 1 − (α/2)^(1/n)', () => {
+  it('has the closed forms at k = 0 and k = n: 1 − (α/2)^(1/n)', async () => {
     expect(accuracyPrecision(10, 0).interval).toEqual([0, expect.closeTo(1 - 0.025 ** 0.1, 12)]);
     expect(accuracyPrecision(10, 1).interval).toEqual([expect.closeTo(0.025 ** 0.1, 12), 1]);
   });
 
-  it('finds the fewest images for a half-width (7,105 for ±1 point at 76 %, as a scan with scipy finds)', () => {
+  it('finds the fewest images for a half-width (7,105 for ±1 point at 76 %, as a scan with scipy finds)', async () => {
     const n = imagesForHalfWidth(0.01, 0.76);
     expect(n).toBe(7105);
     expect(accuracyPrecision(n, 0.76).halfWidth).toBeLessThanOrEqual(0.01);
     expect(accuracyPrecision(n - 1, 0.76).halfWidth).toBeGreaterThan(0.01);
   });
 
-  it('refuses nonsense', () => {
+  it('refuses nonsense', async () => {
     expect(() => accuracyPrecision(0, 0.5)).toThrow(RangeError);
     expect(() => accuracyPrecision(10, 1.5)).toThrow(RangeError);
   });
 });
 
 describe('images to detect a drop', () => {
-  it('equal sizes: the closed form, 3,313 for 76 % → 73 % at α = 0.05, power 0.8', () => {
+  it('equal sizes: the closed form, 3,313 for 76 % → 73 % at α = 0.05, power 0.8', async () => {
     // by hand: p̄ = 0.745; (1.959964·√(2·0.745·0.255) + 0.841621·√(0.76·0.24 + 0.73·0.27))² / 0.03² = 3312.36
     const za = 1.959963984540054, zb = 0.8416212335729143;
     const byHand = (za * Math.sqrt(2 * 0.745 * 0.255) + zb * Math.sqrt(0.76 * 0.24 + 0.73 * 0.27)) ** 2 / 0.03 ** 2;
@@ -83,14 +83,14 @@ describe('images to detect a drop', () => {
     expect(dropTestPower(0.76, 0.01, 50000, 20390)).toBeCloseTo(0.7999910319268243, 8);
   });
 
-  it('says when no size is enough', () => {
+  it('says when no size is enough', async () => {
     expect(dropSampleSize({ originalAccuracy: 0.76, drop: 0.005, originalN: 2000 }).newN).toBeNull();
     expect(() => dropSampleSize({ originalAccuracy: 0.02, drop: 0.03 })).toThrow(RangeError);
   });
 });
 
 describe('the slope by model count', () => {
-  it('is exact when the models lie on a line', () => {
+  it('is exact when the models lie on a line', async () => {
     const models = [0.5, 0.6, 0.7, 0.8].map((x) => ({ original: x, new: 1.2 * x - 0.1 }));
     const [r] = slopeByModelCount(models, [3], { resamples: 500, rng: createRng(1) });
     expect(r!.interval![0]).toBeCloseTo(1.2, 10);
@@ -116,7 +116,7 @@ describe('the slope by model count', () => {
 });
 
 describe('answers for a standard error', () => {
-  it('is ⌈f(1 − f)/se²⌉', () => {
+  it('is ⌈f(1 − f)/se²⌉', async () => {
     expect(answersForError(0.05).answers).toBe(100);
     expect(answersForError(0.05, 0.8).answers).toBe(64);
     expect(answersForError(0.05, 0.95).answers).toBe(19); // 0.0475 / 0.0025
@@ -127,7 +127,7 @@ describe('answers for a standard error', () => {
 });
 
 describe('MatchedFrequency on counts', () => {
-  it('upward fill agrees with the suffix formula and with the real sampler on 300 random classes', () => {
+  it('upward fill agrees with the suffix formula and with the real sampler on 300 random classes', async () => {
     const rng = createRng(7);
     for (let t = 0; t < 300; t++) {
       const targets = Array.from({ length: 5 }, () => rng.int(4));
@@ -158,7 +158,7 @@ describe('planFromPilot', () => {
   const frequencies = [0.1, 0.1, 0.3, 0.3, 0.5, 0.5, 0.5, 0.5, 0.65, 0.65, 0.75, 0.75, ...Array.from({ length: 8 }, () => 0.9)];
   const pilot = (candidates: number) => ({ classIdx: 3, candidates, frequencies, referenceHistogram: [1, 1, 2, 2, 4] });
 
-  it('is short by the expected deficit when too few candidates were collected (worked by hand)', () => {
+  it('is short by the expected deficit when too few candidates were collected (worked by hand)', async () => {
     const p = planFromPilot([pilot(8)], { perClass: 10, minAnswers: 10, rng: createRng(0), draws: 400 });
     const c = p.classes[0]!;
     expect(c.binShare).toEqual([0.1, 0.1, 0.2, 0.2, 0.4]);
@@ -174,14 +174,14 @@ describe('planFromPilot', () => {
     expect(p.totals).toEqual({ shortClasses: 1, moreCandidates: 2, thresholdShortClasses: 1, thresholdMoreCandidates: 12 });
   });
 
-  it('is not short with plenty of candidates, and says why a number is missing', () => {
+  it('is not short with plenty of candidates, and says why a number is missing', async () => {
     const p = planFromPilot([pilot(400), { classIdx: 4, candidates: 30, frequencies: [], referenceHistogram: null }], { perClass: 10, minAnswers: 10, rng: createRng(0), draws: 200 });
     expect(p.classes[0]).toMatchObject({ shortfallAtExpected: 0, moreCandidates: 0, shortProbability: 0, expectedShortfall: 0, thresholdMoreCandidates: 0 });
     expect(p.classes[1]).toMatchObject({ labelled: 0, binShare: null, moreCandidates: null, thresholdMoreCandidates: null });
     expect(p.classes[1]!.notes).toEqual(['no candidate with enough answers yet: label some first', 'no reference histogram: MatchedFrequency has nothing to match']);
   });
 
-  it('is reproducible from its seed', () => {
+  it('is reproducible from its seed', async () => {
     const a = planFromPilot([pilot(9)], { perClass: 10, minAnswers: 10, rng: createRng('s'), draws: 300 });
     const b = planFromPilot([pilot(9)], { perClass: 10, minAnswers: 10, rng: createRng('s'), draws: 300 });
     expect(a).toEqual(b);
@@ -210,8 +210,8 @@ describe('retest plan (command line)', () => {
     // class 0: 42 candidates, all chosen by every worker; class 1: 10 candidates, half chosen by 3 of 10
     const ws = workspaceWithImages({ candidates: { 0: 42, 1: 10 }, references: { 0: 20, 1: 20, 2: 20, 8: 20, 9: 20 } });
     try {
-      createTasks(ws.db, { seed: 1 });
-      answerAll(ws.db, (id, role) => (role === 'negative' ? 0 : id.startsWith('c1-00') && Number(id.slice(-1)) < 5 ? 3 : 10));
+      await createTasks(...on(ws), { seed: 1 });
+      await answerAll(ws, (id, role) => (role === 'negative' ? 0 : id.startsWith('c1-00') && Number(id.slice(-1)) < 5 ? 3 : 10));
       const json = JSON.parse(await plan(['pilot', '--workspace', ws.dir, '--per-class', '10', '--classes', '0,1', '--draws', '200', '--json'])) as { classes: { classIdx: number; candidates: number; labelled: number; binTargets: number[]; shortfallAtExpected: number; moreCandidates: number; thresholdMoreCandidates: number }[] };
       const [c0, c1] = json.classes;
       expect(c0).toMatchObject({ classIdx: 0, candidates: 42, labelled: 42, binTargets: [0, 0, 0, 0, 10], shortfallAtExpected: 0, moreCandidates: 0, thresholdMoreCandidates: 0 });

@@ -3,16 +3,16 @@ import { workspaceStores } from '../../src/app/workspace-stores.ts';
 import { addToBlacklist as addEntries, createRevision as create, eligibility as decide, getRevision, listBlacklist, listRevisions, readEligibilityInput, type CreateRevisionOptions, type EligibilityOptions } from '../../src/sample/index.ts';
 import type { Workspace } from '../../src/workspace/index.ts';
 import { createTasks } from '../../src/label/index.ts';
-import { answerAll, workspaceWithImages } from '../label/fixtures.ts';
+import { answerAll, workspaceWithImages, on } from '../label/fixtures.ts';
 
 /**
  * Class 0: 30 candidates c0-000…029 with frequency (i % 10 + 1)/10; 40 references all at 0.9.
  * Near-duplicate search is done: every candidate's dedup_status is 'clear'.
  */
-function setup() {
+async function setup() {
   const ws = workspaceWithImages({ candidates: { 0: 30 }, references: { 0: 40, 8: 40 } });
-  createTasks(ws.db, { seed: 1, classes: [0], shape: { referenceImages: 40 } });
-  answerAll(ws.db, (id, role) => (role === 'candidate' ? (Number(id.slice(3)) % 10) + 1 : role === 'positive' ? 9 : 0));
+  await createTasks(...on(ws), { seed: 1, classes: [0], shape: { referenceImages: 40 } });
+  await answerAll(ws, (id, role) => (role === 'candidate' ? (Number(id.slice(3)) % 10) + 1 : role === 'positive' ? 9 : 0));
   ws.db.prepare("INSERT INTO dedup_status (image_id, status, updated_at) SELECT id, 'clear', 'now' FROM images WHERE role = 'candidate'").run();
   return ws;
 }
@@ -34,7 +34,7 @@ const addToBlacklist = (ws: Workspace, ids: string[], options: { reason: string;
 
 describe('eligibility', () => {
   it('excludes blacklisted, exact duplicates, near-duplicates, unreviewed and under-answered candidates with reasons', async () => {
-    const ws = setup();
+    const ws = await setup();
     ws.db.prepare("UPDATE images SET exact_duplicate_of = 'c0-000' WHERE id = 'c0-001'").run();
     ws.db.prepare("UPDATE dedup_status SET status = 'duplicate' WHERE image_id = 'c0-002'").run();
     ws.db.prepare("UPDATE dedup_status SET status = 'pending' WHERE image_id = 'c0-003'").run();
@@ -65,7 +65,7 @@ describe('eligibility', () => {
 
 describe('revisions', () => {
   it('store function, parameters, seed, parent, validity and time; same seed gives the same images', async () => {
-    const ws = setup();
+    const ws = await setup();
     const a = await createRevision(ws, { strategy: { function: 'threshold', params: { tau: 0.7 } }, perClass: 5, seed: 3, now: '2026-02-01T00:00:00Z' });
     expect(a.revision).toMatchObject({ id: 1, function: 'threshold', seed: 3, parentId: null, valid: false, createdAt: '2026-02-01T00:00:00.000Z' });
     expect(a.revision.parameters).toMatchObject({ perClass: 5, tau: 0.7, minAnswers: 10 });
@@ -79,7 +79,7 @@ describe('revisions', () => {
   });
 
   it('a child revision keeps the parent\'s still-eligible images and re-samples only the gaps', async () => {
-    const ws = setup();
+    const ws = await setup();
     const parent = await createRevision(ws, { strategy: { function: 'threshold', params: { tau: 0.7 } }, perClass: 5, seed: 1 });
     const kept = parent.revision.images.map((i) => i.imageId);
     await addToBlacklist(ws, [kept[0]!], { reason: 'wrong class' });
@@ -94,7 +94,7 @@ describe('revisions', () => {
   });
 
   it('matches the reference histogram from positive-control answers', async () => {
-    const ws = setup();
+    const ws = await setup();
     const r = await createRevision(ws, { strategy: { function: 'matched-frequency' }, perClass: 4, seed: 1 });
     // every reference image of class 0 has frequency 0.9 → all 4 slots in bin [.8,1]
     expect(r.outcome.classes[0]!.binTargets).toEqual([0, 0, 0, 0, 4]);

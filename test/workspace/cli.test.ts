@@ -10,7 +10,7 @@ describe('retest init', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'retest-init-')), 'my-v2');
     const { code, stdout } = await runCli([register], ['init', dir, '--classes', 'imagenet', '--json']);
     expect(code).toBe(0);
-    expect(JSON.parse(stdout)).toEqual({ workspace: dir, classes: 1000, classSource: 'imagenet', squareSize: 256, displayLongerSide: 500 });
+    expect(JSON.parse(stdout)).toEqual({ workspace: dir, backend: 'sqlite', database: join(dir, 'workspace.db'), classes: 1000, classSource: 'imagenet', squareSize: 256, displayLongerSide: 500 });
     expect(existsSync(join(dir, 'workspace.db'))).toBe(true);
   });
 

@@ -5,7 +5,7 @@
 import { Option, type Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { ioError, usageError } from '../../core/index.ts';
-import { importAnswersJsonl, importMturkResults, workerSalt } from '../../label/index.ts';
+import { importAnswersJsonl, importMturkResults } from '../../label/index.ts';
 import { workspaceOption} from '../../workspace/index.ts';
 import { jsonOption, printJson } from '../options.ts';
 import type { App } from '../types.ts';
@@ -27,8 +27,8 @@ export function register(program: Command, app: App): void {
     .argument('<file>', 'Batch_NNN_batch_results.csv')
     .addOption(workspaceOption())
     .addOption(jsonOption())
-    .action((file: string, options: Common) => app.withWorkspace(options.workspace, (ws) => {
-      const r = importMturkResults(ws.db, requireFile(file), { salt: workerSalt(ws.db) });
+    .action((file: string, options: Common) => app.withWorkspaceStores(options.workspace, async ({ label }) => {
+      const r = await importMturkResults(label, requireFile(file), { salt: await label.workerSalt() });
       report(options, r);
     }));
   imp
@@ -37,8 +37,8 @@ export function register(program: Command, app: App): void {
     .argument('<file>', 'answers.jsonl')
     .addOption(workspaceOption())
     .addOption(jsonOption())
-    .action((file: string, options: Common) => app.withWorkspace(options.workspace, (ws) => {
-      const r = importAnswersJsonl(ws.db, requireFile(file), { salt: workerSalt(ws.db) });
+    .action((file: string, options: Common) => app.withWorkspaceStores(options.workspace, async ({ label }) => {
+      const r = await importAnswersJsonl(label, requireFile(file), { salt: await label.workerSalt() });
       report(options, r);
     }));
   for (const status of ['approve', 'reject'] as const) {

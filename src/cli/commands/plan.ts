@@ -11,7 +11,6 @@ import { pairModels } from '../../analyze/index.ts';
 import type { CountRecord, Scale } from '../../analyze/index.ts';
 import { createRng, usageError } from '../../core/index.ts';
 import { loadPublishedTables, originalOf, PUBLISHED_TABLES } from '../../import/index.ts';
-import { selectionFrequencies } from '../../label/index.ts';
 import { accuracyPrecision, answersForError, answersForMeanError, dropSampleSize, imagesForHalfWidth, planFromPilot, readPilot, slopeByModelCount } from '../../plan/index.ts';
 import { CONFIG_FILE, resolveWorkspaceDir, workspaceOption} from '../../workspace/index.ts';
 import type { App, PlanAccuracyTableJson, PlanAccuracyTargetJson, PlanAnswersJson, PlanDropJson, PlanTrendJson } from '../types.ts';
@@ -170,10 +169,11 @@ candidates with frequency ≥ τ. Formulas: docs/planning.md.
 Example:
   $ retest plan pilot --per-class 10 --min-answers 5`)
     .action(async (o: { workspace?: string; perClass: number; tau: number; minAnswers: number; draws: number; seed: number | string; classes?: string; all?: boolean; json?: boolean }) => {
-      await app.withWorkspace(o.workspace, (ws) => {
+      await app.withWorkspaceStores(o.workspace, async ({ workspace: ws, catalog, label }) => {
         const wanted = o.classes ? new Set(parseClassList(o.classes)) : null;
         const classes = ws.classes.map((c) => c.index).filter((c) => !wanted || wanted.has(c));
-        const plan = planFromPilot(readPilot(ws.db, classes, o.minAnswers), { perClass: o.perClass, tau: o.tau, minAnswers: o.minAnswers, draws: o.draws, rng: createRng(o.seed) });
+        const pilot = await readPilot({ candidates: () => catalog.candidates(), frequencies: (minAnswers) => label.frequencies({ minAnswers }) }, classes, o.minAnswers);
+        const plan = planFromPilot(pilot, { perClass: o.perClass, tau: o.tau, minAnswers: o.minAnswers, draws: o.draws, rng: createRng(o.seed) });
         if (o.json) { printJson(plan); return; }
         const name = (idx: number) => ws.classes[idx]?.names[0] ?? String(idx);
         const show = plan.classes.filter((c) => o.all || (c.moreCandidates ?? 0) > 0 || (c.thresholdMoreCandidates ?? 0) > 0 || c.notes.length > 0);
@@ -214,8 +214,8 @@ Examples:
       let pilot: { candidates: number; answers: number | null } | null = null;
       const tryPilot = o.workspace !== undefined || existsSync(join(resolveWorkspaceDir(undefined), CONFIG_FILE));
       if (tryPilot) {
-        await app.withWorkspace(o.workspace, (ws) => {
-          const freqs = selectionFrequencies(ws.db, { minAnswers: o.minAnswers }).filter((f) => f.role === 'candidate').map((f) => f.frequency);
+        await app.withWorkspaceStores(o.workspace, async ({ label }) => {
+          const freqs = (await label.frequencies({ minAnswers: o.minAnswers })).filter((f) => f.role === 'candidate').map((f) => f.frequency);
           pilot = { candidates: freqs.length, answers: answersForMeanError(se, freqs) };
         });
       }

@@ -61,8 +61,8 @@ export function adaptiveOptions(): Option[] {
 export async function runAdaptive(app: App, options: AdaptiveCliOptions): Promise<void> {
   if (options.budget === undefined) throw usageError('--adaptive needs --budget N (candidate answers)', { field: '--budget', hint: 'e.g. --budget 20000: at most 20,000 more candidate answers over all adaptive rounds' });
   const edges = [...new Set([...options.edges, ...(options.tau !== undefined ? [options.tau] : [])])].sort((a, b) => a - b);
-  await app.withWorkspace(options.workspace, (ws) => {
-    const r = createAdaptiveTasks(ws.db, {
+  await app.withWorkspaceStores(options.workspace, async ({ label, labelSources }) => {
+    const r = await createAdaptiveTasks(label, labelSources, {
       budget: options.budget as number, seed: options.seed, edges, step: options.step, maxAnswers: options.maxAnswers, minAnswers: options.minAnswers, epsilon: options.epsilon,
       ...(options.classes ? { classes: parseClassList(options.classes) } : {}),
     });

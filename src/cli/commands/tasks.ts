@@ -44,9 +44,9 @@ Examples:
   $ retest tasks export mturk hits/ --base-url https://label.example.org`)
     .action(async (options: Common & AdaptiveCliOptions & { assignments: number; seed: number; referenceImages: number; referenceAnswers: number; classes?: string }) => {
       if (options.adaptive) { await runAdaptive(app, options); return; }
-      await app.withWorkspace(options.workspace, (ws) => {
+      await app.withWorkspaceStores(options.workspace, async ({ workspace: ws, label, labelSources }) => {
         const classes = options.classes ? parseClassList(options.classes, ws.classes.length) : undefined;
-        const report = createTasks(ws.db, {
+        const report = await createTasks(label, labelSources, {
           seed: options.seed,
           shape: { assignmentsPerTask: options.assignments, referenceImages: options.referenceImages, referenceAnswers: options.referenceAnswers },
           ...(classes ? { classes } : {}),
@@ -68,10 +68,8 @@ Examples:
     .addOption(workspaceOption())
     .addOption(jsonOption())
     .action(async (options: Common) => {
-      await app.withWorkspace(options.workspace, (ws) => {
-        const tasks = ws.db.prepare('SELECT kind, COUNT(*) AS n, SUM(assignments_wanted) AS wanted FROM tasks GROUP BY kind ORDER BY kind').all() as { kind: string; n: number; wanted: number }[];
-        const assignments = ws.db.prepare('SELECT status, source, COUNT(*) AS n FROM assignments GROUP BY status, source ORDER BY status, source').all() as { status: string; source: string; n: number }[];
-        const complete = (ws.db.prepare("SELECT COUNT(*) AS n FROM tasks t WHERE (SELECT COUNT(*) FROM assignments a WHERE a.task_id = t.id AND a.status IN ('submitted','approved')) >= t.assignments_wanted").get() as { n: number }).n;
+      await app.withWorkspaceStores(options.workspace, async ({ label }) => {
+        const { tasks, assignments, complete } = await label.taskSummary();
         if (options.json) { printJson({ tasks, assignments, completeTasks: complete }); return; }
         for (const t of tasks) process.stdout.write(`${t.kind} tasks: ${t.n} (${t.wanted} assignments wanted)\n`);
         process.stdout.write(`complete tasks: ${complete}\n`);
@@ -99,8 +97,8 @@ Two ways to run the tasks on MTurk:
   2. ExternalQuestion: create HITs with out/external-question.xml; \`retest serve\` assigns the
      tasks and stores the answers itself.`)
     .action(async (out: string, options: Common & { baseUrl: string; serverUrl?: string; images: boolean; kind?: 'main' | 'reference'; all?: boolean }) => {
-      await app.withWorkspace(options.workspace, (ws) => {
-        const result = exportMturk(ws.db, out, {
+      await app.withWorkspaceStores(options.workspace, async ({ workspace: ws, label, labelSources }) => {
+        const result = await exportMturk(label, labelSources, out, {
           baseUrl: options.baseUrl, onlyOpen: !options.all,
           ...(options.serverUrl ? { serverUrl: options.serverUrl } : {}),
           ...(options.images ? { workspaceDir: ws.dir } : {}),
