@@ -5,13 +5,13 @@
  */
 import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { createRng, sha256Hex, shuffled } from '../src/core/index.ts';
+import { createRng, FREQUENCY_BIN_COUNT, frequencyBin, sha256Hex, shuffled } from '../src/core/index.ts';
 import { npyToNumbers, readCifarBin, readNpy } from '../src/formats/index.ts';
 import { closeWorkspace } from '../src/workspace/index.ts';
 import { createWorkspace, workspaceStores } from '../src/app/workspace-stores.ts';
 import { ingest, type Candidate, type CandidateSource } from '../src/collect/index.ts';
 import { createTasks, importVoteCounts, type SelectionFrequency } from '../src/label/index.ts';
-import { binOf, createRevision, DEFAULT_BINS } from '../src/sample/index.ts';
+import { createRevision } from '../src/sample/index.ts';
 import { exportNpy } from '../src/export/index.ts';
 import { resolveDataset } from '../src/datasets/index.ts';
 import { evaluate, type EvalSummary } from '../src/evaluate/index.ts';
@@ -174,8 +174,8 @@ export async function runDemoPipeline(o: DemoOptions): Promise<DemoResult> {
       const poolIds = candFreqs.map((f) => f.imageId).sort();
       const poolDataset = inMemoryDataset('cifar10h-demo-candidate-pool', poolIds.map((id) => indexOf.get(id)!), cifar);
       const refDataset = inMemoryDataset('cifar10h-demo-reference-half', reference, cifar);
-      const byBin = Array.from({ length: DEFAULT_BINS.length + 1 }, () => ({ images: 0, correct: 0, total: 0 }));
-      for (const id of poolIds) byBin[binOf(freqOf.get(id)!, DEFAULT_BINS)]!.images += 1;
+      const byBin = Array.from({ length: FREQUENCY_BIN_COUNT }, () => ({ images: 0, correct: 0, total: 0 }));
+      for (const id of poolIds) byBin[frequencyBin(freqOf.get(id)!)]!.images += 1;
       const original: Record<string, number> = {};
       for (const model of models) {
         const ref = await evaluate({ store, dataset: refDataset, modelPath: join(o.modelsDir, model), options: { threads: 2 } });
@@ -184,7 +184,7 @@ export async function runDemoPipeline(o: DemoOptions): Promise<DemoResult> {
         const run = (await store.listScores()).find((r) => r.model === pool.model && r.dataset === poolDataset.name)!;
         const correct = await store.correctness(run.runId, 1);
         poolIds.forEach((id, k) => {
-          const bin = byBin[binOf(freqOf.get(id)!, DEFAULT_BINS)]!;
+          const bin = byBin[frequencyBin(freqOf.get(id)!)]!;
           bin.total += 1;
           bin.correct += correct[k]!;
         });

@@ -75,7 +75,7 @@ export function fitInScale(
   const intervals = x.length >= 3 ? lineIntervals(lines) : undefined;
   return {
     // key order as documented for `retest analyze --json`
-    fit: { slope: line.slope, intercept: line.intercept, slope_ci95: intervals?.slope ?? null, intercept_ci95: intervals?.intercept ?? null, r2: line.r2 },
+    fit: { slope: line.slope, intercept: line.intercept, slopeCi95: intervals?.slope ?? null, interceptCi95: intervals?.intercept ?? null, r2: line.r2 },
     lines,
   };
 }
@@ -110,7 +110,7 @@ export function compareTestSets(pairs: readonly ModelPair[], options: CompareOpt
     original: r.original,
     new: r.new,
     gap: r.original.accuracy - r.new.accuracy,
-    effective_robustness: fit ? r.new.accuracy - fromScale(scale, fit.slope * toScale(scale, r.original.accuracy) + fit.intercept) : null,
+    effectiveRobustness: fit ? r.new.accuracy - fromScale(scale, fit.slope * toScale(scale, r.original.accuracy) + fit.intercept) : null,
   }));
   const analysis: Analysis = {
     original: options.original,
@@ -118,7 +118,7 @@ export function compareTestSets(pairs: readonly ModelPair[], options: CompareOpt
     metric: options.metric,
     models,
     fits,
-    rank_correlation: { spearman: spearman(xo, yn) ?? null, kendall: kendallTauB(xo, yn) ?? null },
+    rankCorrelation: { spearman: spearman(xo, yn) ?? null, kendall: kendallTauB(xo, yn) ?? null },
   };
   return {
     analysis,

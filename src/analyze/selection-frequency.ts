@@ -1,11 +1,10 @@
 /**
  * Accuracy by selection-frequency bin: how often models are right on images that few or many
  * annotators picked as the class. The paper's finding is that accuracy rises with the frequency.
- * Default bins are the paper's: [0, 0.2), [0.2, 0.4), [0.4, 0.6), [0.6, 0.8), [0.8, 1].
+ * Default bins are the paper's (core/frequency-bins.ts): [0, 0.2), [0.2, 0.4), [0.4, 0.6), [0.6, 0.8), [0.8, 1].
  */
+import { FREQUENCY_BOUNDS } from '../core/frequency-bins.ts';
 import type { FrequencyBin } from './types.ts';
-
-export const DEFAULT_FREQUENCY_EDGES: readonly number[] = [0, 0.2, 0.4, 0.6, 0.8, 1];
 
 /**
  * `frequencies[i]` is image i's selection frequency in [0, 1] (NaN = unknown: the image is left out);
@@ -14,7 +13,7 @@ export const DEFAULT_FREQUENCY_EDGES: readonly number[] = [0, 0.2, 0.4, 0.6, 0.8
 export function accuracyByFrequency(
   frequencies: ArrayLike<number>,
   correct: readonly ArrayLike<number>[],
-  edges: readonly number[] = DEFAULT_FREQUENCY_EDGES,
+  edges: readonly number[] = FREQUENCY_BOUNDS,
 ): FrequencyBin[] {
   if (edges.length < 2) throw new RangeError('accuracyByFrequency: need at least two bin edges');
   for (let b = 1; b < edges.length; b++) {

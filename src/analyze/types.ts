@@ -33,9 +33,9 @@ export interface LineFit {
 /** A line fit with seeded-bootstrap percentile intervals. */
 export interface FitWithIntervals extends LineFit {
   /** Bootstrap percentile 95 % interval of the slope; null when fewer than 3 models. */
-  slope_ci95: [number, number] | null;
+  slopeCi95: [number, number] | null;
   /** Bootstrap percentile 95 % interval of the intercept; null when fewer than 3 models. */
-  intercept_ci95: [number, number] | null;
+  interceptCi95: [number, number] | null;
 }
 
 /**
@@ -67,10 +67,10 @@ export interface ModelComparison {
   /** original.accuracy − new.accuracy. */
   gap: number;
   /** new.accuracy minus the fitted line at original.accuracy (fit in the analysis scale, mapped back to accuracy); null without a fit. */
-  effective_robustness: number | null;
+  effectiveRobustness: number | null;
 }
 
-/** The `retest analyze --json` object. */
+/** An analysis of two test sets (its wire form, snake_case, is `AnalysisJson`). */
 export interface Analysis {
   /** Original test-set name. */
   original: string;
@@ -82,7 +82,59 @@ export interface Analysis {
   /** Fits of new vs original accuracy across models; a scale is null when fewer than 2 distinct models. */
   fits: Record<Scale, FitWithIntervals | null>;
   /** Rank agreement of the models between the two test sets; null with fewer than 2 models. */
-  rank_correlation: { spearman: number | null; kendall: number | null };
+  rankCorrelation: RankCorrelation;
+}
+
+/** Rank agreement of the models between the two test sets. */
+export interface RankCorrelation {
+  /** Spearman's ρ; null with fewer than 2 models or no variance. */
+  spearman: number | null;
+  /** Kendall's τ-b; null with fewer than 2 models or no variance. */
+  kendall: number | null;
+}
+
+/** A fit as written in `retest analyze --json` and the report's analysis files. */
+export interface FitJson {
+  /** Fitted slope. */
+  slope: number;
+  /** Fitted intercept. */
+  intercept: number;
+  /** FitWithIntervals.slopeCi95. */
+  slope_ci95: [number, number] | null;
+  /** FitWithIntervals.interceptCi95. */
+  intercept_ci95: [number, number] | null;
+  /** Coefficient of determination; null when y has no variance. */
+  r2: number | null;
+}
+
+/** A model's row as written in `retest analyze --json`. */
+export interface ModelComparisonJson {
+  /** Model name. */
+  model: string;
+  /** Accuracy on the original test set. */
+  original: AccuracyEstimate;
+  /** Accuracy on the new test set. */
+  new: AccuracyEstimate;
+  /** original.accuracy − new.accuracy. */
+  gap: number;
+  /** ModelComparison.effectiveRobustness. */
+  effective_robustness: number | null;
+}
+
+/** The `retest analyze --json` object (and the report's analysis/<pair>.json): `Analysis` in wire casing. */
+export interface AnalysisJson {
+  /** Original test-set name. */
+  original: string;
+  /** New test-set name. */
+  new: string;
+  /** 'top1' or 'top5'. */
+  metric: 'top1' | 'top5';
+  /** Per model, in the analysis's order. */
+  models: ModelComparisonJson[];
+  /** Fits per scale; null when fewer than 2 distinct models. */
+  fits: Record<Scale, FitJson | null>;
+  /** Analysis.rankCorrelation. */
+  rank_correlation: RankCorrelation;
 }
 
 /** Accuracy of the models on the images whose selection frequency falls in one bin. */

@@ -7,9 +7,9 @@
  * - any of these wrapped as `{ "classes": [...] }`.
  * Indices, when given, must be 0…n−1 in order; ids must be unique; `similar` must name known ids.
  */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { dataError } from '../core/errors.ts';
+import { type ProblemIssue, RetestError } from '../core/errors.ts';
+import { parseFile, parseValue } from '../core/parse.ts';
 import type { ClassDef } from './types.ts';
 
 const objectEntry = z
@@ -33,56 +33,59 @@ const entry = z.union([z.string().min(1), objectEntry]);
 const list = z.array(entry).min(1);
 export const customClassesSchema = z.union([list, z.object({ classes: list })]);
 
-/** Parses custom classes from already-read JSON; `file` names the source in errors. */
+const WHAT = 'the classes file';
+const EXPECTED = 'a JSON array of names, or of {id, names, definition?, urls?, similar?} objects (optionally under "classes")';
+const HINT = 'see docs/building.md, "Classes"';
+
+/** Parses custom classes from already-read JSON; `file` names the source in errors. Every problem is reported (`issues`). */
 export function parseCustomClasses(raw: unknown, file: string): ClassDef[] {
-  const parsed = customClassesSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw dataError('the classes file is not a valid class list', {
-      file,
-      ...(issue && issue.path.length > 0 ? { record: String(issue.path.join('.')) } : {}),
-      expected: 'a JSON array of names, or of {id, names, definition?, urls?, similar?} objects (optionally under "classes")',
-      received: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).slice(0, 5).join('; '),
-      hint: 'see docs/building.md, "Classes"',
-    });
-  }
-  const entries = Array.isArray(parsed.data) ? parsed.data : parsed.data.classes;
+  const parsed = parseValue(raw, customClassesSchema, { what: WHAT, file, expected: EXPECTED, hint: HINT });
+  const entries = Array.isArray(parsed) ? parsed : parsed.classes;
   const classes: ClassDef[] = entries.map((e, i) => {
     if (typeof e === 'string') return { index: i, id: e, names: [e], definition: '', urls: [], hypernyms: [], similar: [] };
-    if (e.index !== undefined && e.index !== i) {
-      throw dataError('class indices must be 0…n−1 in file order', { file, record: i, field: 'index', expected: String(i), received: String(e.index) });
-    }
     const names = e.names ?? e.lemmas ?? [e.name ?? e.id ?? e.wnid ?? ''];
     const id = e.id ?? e.wnid ?? e.name ?? names[0] ?? '';
     return { index: i, id, names, definition: e.definition ?? e.gloss ?? '', urls: e.urls ?? [], hypernyms: e.hypernyms ?? [], ...(e.hypernymNames ? { hypernymNames: e.hypernymNames } : {}), similar: e.similar ?? [] };
   });
-  const ids = new Map<string, number>();
-  for (const c of classes) {
-    const previous = ids.get(c.id);
-    if (previous !== undefined) throw dataError('class ids must be unique', { file, record: c.index, field: 'id', received: JSON.stringify(c.id), hint: `class ${previous} has the same id` });
-    ids.set(c.id, c.index);
-  }
-  for (const c of classes) {
-    for (const s of c.similar) {
-      if (!ids.has(s)) throw dataError('a "similar" entry names an unknown class', { file, record: c.index, field: 'similar', received: JSON.stringify(s), expected: 'the id of another class in this file' });
-    }
+  const problems = listProblems(entries, classes);
+  if (problems.length > 0) {
+    const first = problems[0]!;
+    throw new RetestError('data', problems.length > 1 ? `${problems.length} problems in ${WHAT}: ${first.message}` : first.message, {
+      file,
+      record: first.record,
+      field: first.field,
+      ...(first.issue.expected !== undefined ? { expected: first.issue.expected } : {}),
+      ...(first.issue.received !== undefined ? { received: first.issue.received } : {}),
+      hint: first.hint ?? HINT,
+      issues: problems.map((p) => p.issue),
+    });
   }
   return classes;
 }
 
+interface ClassProblem { message: string; record: number; field: string; hint?: string; issue: ProblemIssue }
+
+/** Out-of-order indices, duplicate ids and unknown `similar` names, all of them, in file order. */
+function listProblems(entries: readonly (string | { index?: number | undefined })[], classes: readonly ClassDef[]): ClassProblem[] {
+  const problems: ClassProblem[] = [];
+  const add = (message: string, record: number, field: string, issue: Omit<ProblemIssue, 'path' | 'message'>, hint?: string) =>
+    problems.push({ message, record, field, ...(hint ? { hint } : {}), issue: { path: `[${record}].${field}`, message, ...issue } });
+  entries.forEach((e, i) => {
+    if (typeof e !== 'string' && e.index !== undefined && e.index !== i) add('class indices must be 0…n−1 in file order', i, 'index', { expected: String(i), received: String(e.index) });
+  });
+  const ids = new Map<string, number>();
+  for (const c of classes) {
+    const previous = ids.get(c.id);
+    if (previous !== undefined) add('class ids must be unique', c.index, 'id', { received: JSON.stringify(c.id) }, `class ${previous} has the same id`);
+    else ids.set(c.id, c.index);
+  }
+  for (const c of classes) {
+    for (const s of c.similar) if (!ids.has(s)) add('a "similar" entry names an unknown class', c.index, 'similar', { expected: 'the id of another class in this file', received: JSON.stringify(s) });
+  }
+  return problems;
+}
+
 /** Reads and validates a custom classes JSON file. */
 export function readCustomClasses(path: string): ClassDef[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (cause) {
-    throw dataError('cannot read the classes file', { file: path, cause, hint: 'give imagenet, cifar10, or the path of a classes JSON file' });
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (cause) {
-    throw dataError('the classes file is not valid JSON', { file: path, cause, received: (cause as Error).message });
-  }
-  return parseCustomClasses(raw, path);
+  return parseCustomClasses(parseFile(path, z.unknown(), { what: WHAT }), path);
 }

@@ -13,6 +13,7 @@ import type { ClassDef } from '../classes/index.ts';
 import { RetestError, ioError, usageError } from '../core/errors.ts';
 import { mysqlBounds, unixBounds, type DateWindow } from './dates.ts';
 import { RateLimiter, realSleep, withRetries, type Sleep } from '../core/http.ts';
+import { parseJson, parseValue } from '../core/parse.ts';
 import { redactUrl } from '../core/redact.ts';
 import { queriesForClass, splitQuota, type KeywordOptions } from './keywords.ts';
 import type { Candidate, CandidateSource, SourceContext } from './types.ts';
@@ -158,12 +159,8 @@ export class FlickrClient {
       if (!response.ok) {
         throw ioError(`Flickr answered HTTP ${response.status}${retries > 0 ? ` after ${retries} retries` : ''}`, { file: redactUrl(url), received: text.slice(0, 200) });
       }
-      let raw: unknown;
-      try {
-        raw = JSON.parse(text);
-      } catch (cause) {
-        throw ioError('Flickr answered something that is not JSON', { file: redactUrl(url), received: text.slice(0, 120), cause, hint: 'is --base-url a Flickr REST endpoint?' });
-      }
+      const answer = { what: 'the Flickr answer', file: redactUrl(url), kind: 'io', hint: 'is --base-url a Flickr REST endpoint?' } as const;
+      const raw = parseJson(text, z.unknown(), answer);
       const fail = failAnswer.safeParse(raw);
       if (fail.success) {
         const { code, message } = fail.data;
@@ -175,14 +172,7 @@ export class FlickrClient {
         }
         throw flickrFailure(code, message, url);
       }
-      const ok = okAnswer.safeParse(raw);
-      if (!ok.success) {
-        throw ioError('Flickr answered JSON of an unexpected shape', {
-          file: redactUrl(url),
-          received: ok.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
-        });
-      }
-      const p = ok.data.photos;
+      const p = parseValue(raw, okAnswer, { ...answer, expected: '{"stat": "ok", "photos": {page, pages, perpage, total, photo: [...]}}' }).photos;
       return { page: p.page, pages: p.pages, perpage: p.perpage, total: p.total, photos: p.photo };
     }
   }

@@ -89,20 +89,40 @@ export interface IngestOptions {
 
 /** The stored files and facts of one image's content (paths relative to the workspace). */
 export interface StoredContent {
+  /** Hex sha256 of the original bytes (the content's identity; equal hashes are exact duplicates). */
   sha256: string;
+  /** The original file as received, under blobs/. */
   originalPath: string;
+  /** The display copy (longer side `displayLongerSide`, JPEG) shown to labellers and exported. */
   displayPath: string;
+  /** The squashed square copy (`squareSize`²) near-duplicate search reads. */
   squarePath: string;
+  /** Width of the original, in pixels. */
   width: number;
+  /** Height of the original, in pixels. */
   height: number;
+  /** The original's format as decoded ("jpeg", "png", "webp", …). */
   format: string;
+  /** Size of the original in bytes. */
   bytes: number;
 }
 
 /** What storing content needs of a workspace: its folder and its image sizes. */
 export interface StoreTarget {
+  /** The workspace folder (blobs/ is below it). */
   dir: string;
-  config: { displayLongerSide: number; displayJpegQuality: number; squareSize: number };
+  /** The image sizes of the workspace's retest.json. */
+  config: StoreSizes;
+}
+
+/** The sizes of the stored copies. */
+export interface StoreSizes {
+  /** Longer side of the display copy, in pixels. */
+  displayLongerSide: number;
+  /** JPEG quality of the display copy. */
+  displayJpegQuality: number;
+  /** Side of the square copy, in pixels. */
+  squareSize: number;
 }
 
 /** What an ingest run did. */
@@ -120,5 +140,13 @@ export interface IngestSummary {
   /** Failures recorded in `ingest_failures` during this run. */
   failed: number;
   /** Up to 10 failure reasons with counts, most frequent first. */
-  failureReasons: { reason: string; count: number }[];
+  failureReasons: FailureReason[];
+}
+
+/** One failure reason of an ingest run and how often it occurred. */
+export interface FailureReason {
+  /** The reason as recorded in `ingest_failures` (e.g. "HTTP 404", "not an image"). */
+  reason: string;
+  /** Failures with that reason in this run. */
+  count: number;
 }

@@ -176,6 +176,7 @@ export function fromSystemError(error: unknown, file?: string): RetestError | nu
 
 /** Shortens a received value for an error message. */
 export function preview(value: unknown, max = 80): string {
-  const text = typeof value === 'string' ? JSON.stringify(value) : String(JSON.stringify(value) ?? value);
+  // NaN and ±Infinity are themselves, not JSON's null.
+  const text = typeof value === 'string' ? JSON.stringify(value) : typeof value === 'number' ? String(value) : String(JSON.stringify(value) ?? value);
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

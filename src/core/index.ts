@@ -11,3 +11,4 @@ export * from './wire-error.ts';
 export * from './cleanup.ts';
 export * from './tokens.ts';
 export * from './html.ts';
+export * from './frequency-bins.ts';

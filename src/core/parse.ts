@@ -22,8 +22,8 @@ export interface ParseContext {
   expected?: string;
   /** How to fix it. */
   hint?: string;
-  /** `data` (a bad file; the default) or `usage` (a bad request or option). */
-  kind?: Extract<RetestErrorKind, 'data' | 'usage'>;
+  /** `data` (a bad file; the default), `usage` (a bad request or option) or `io` (a remote service answered something unusable). */
+  kind?: RetestErrorKind;
 }
 
 /** Checks `raw` against `schema`; on failure throws one RetestError listing all the schema's problems. */
@@ -73,6 +73,8 @@ interface SchemaIssue {
   maximum?: unknown;
   inclusive?: boolean;
   origin?: string;
+  /** invalid_union: each branch's issues, paths relative to the union's. */
+  errors?: readonly (readonly SchemaIssue[])[];
 }
 
 /** The RetestError for failed schema issues: the first problem in the top-level fields, all in `issues`. */
@@ -114,10 +116,26 @@ function toProblems(raw: unknown, issue: SchemaIssue): ProblemIssue[] {
     // One problem per unknown key, each at its own path, so every one is named.
     return issue.keys.map((key) => ({ path: formatPath([...issue.path, key]), message: 'unknown field' }));
   }
+  if (issue.code === 'invalid_union' && issue.errors && issue.errors.length > 0) return unionProblems(raw, issue, issue.errors);
   const value = valueAt(raw, issue.path);
   const received = value === undefined ? 'nothing' : preview(value);
   const expected = expectedOf(issue);
   return [{ path, message: issue.message, ...(expected ? { expected } : {}), received }];
+}
+
+/**
+ * A value no branch of a union accepts: the problems of the branch whose type it has (the fewest
+ * problems among those), so `[{"id": 3}]` against `string | {id: string}` names `[0].id`; when its
+ * type fits no branch, one problem expecting any of the branches' types.
+ */
+function unionProblems(raw: unknown, issue: SchemaIssue, branches: readonly (readonly SchemaIssue[])[]): ProblemIssue[] {
+  const typeMismatch = (b: readonly SchemaIssue[]) => b.length === 1 && b[0]!.code === 'invalid_type' && b[0]!.path.length === 0;
+  const fitting = branches.filter((b) => b.length > 0 && !typeMismatch(b)).sort((a, b) => a.length - b.length);
+  const best = fitting[0];
+  if (best) return best.flatMap((i) => toProblems(raw, { ...i, path: [...issue.path, ...i.path] }));
+  const types = [...new Set(branches.map((b) => b[0]?.expected).filter((e): e is string => typeof e === 'string'))];
+  const value = valueAt(raw, issue.path);
+  return [{ path: formatPath(issue.path), message: types.length > 0 ? `expected ${types.join(' or ')}` : issue.message, ...(types.length > 0 ? { expected: types.join(' | ') } : {}), received: value === undefined ? 'nothing' : preview(value) }];
 }
 
 function expectedOf(issue: SchemaIssue): string | undefined {

@@ -14,6 +14,7 @@ export { TopK } from './top-k.ts';
 export { approximateKnn, recallAtK, type ApproximateOptions, type ApproximateResult } from './approximate-knn.ts';
 export { openImageSource, arraySource, fileSource, type ImageSource, type OpenSourceOptions } from './image-source.ts';
 export { searchSources, approximateSearchSources, describeSource, type SearchOptions, type SearchResult } from './search.ts';
+export { openArraySearchSources, searchArraySources, sampleRecall, sourceLabel, writeSearchSheets, type ArraySearchSources, type ArraySearchOptions, type ArraySearchStep } from './array-search.ts';
 export { writeContactSheet, renderContactSheet, closestPairs, type SheetPair } from './contact-sheet.ts';
 export { PAPER_THRESHOLDS, PIXELS_STD_THRESHOLD, REVIEW_TOP, defaultThreshold, reviewThreshold } from './thresholds.ts';
 export { resolveDuplicates, chooseKeeper, workspaceKey, GOOD_FREQUENCY, type ResolveInput } from './resolve-duplicates.ts';

@@ -15,10 +15,11 @@
  *   "reference_logits_first8_exact": [[..], ..] }
  * ```
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { z } from 'zod';
-import { dataError, usageError } from '../core/errors.ts';
+import { dataError, RetestError, usageError } from '../core/errors.ts';
+import { parseFile } from '../core/parse.ts';
 import type { Interpolation } from '../formats/index.ts';
 import type { Resampler } from '../preprocess/index.ts';
 import { readTimmConfig, type TimmPreprocessing } from './timm-config.ts';
@@ -93,37 +94,35 @@ export function defaultSidecarPath(modelPath: string): string {
   return modelPath.slice(0, modelPath.length - extname(modelPath).length) + '.json';
 }
 
+const SIDECAR_HINT = 'see "Models and sidecars" in docs/evaluation.md for the sidecar fields';
+
+/** Reads and checks a sidecar: one RetestError naming the file with every problem, unknown fields listing the known ones. */
 export function readSidecar(path: string): Sidecar {
-  let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (cause) {
-    throw dataError(`model sidecar is not valid JSON: ${(cause as Error).message}`, { file: path, cause });
+    return parseFile(path, sidecarSchema, { what: 'the model sidecar', hint: SIDECAR_HINT });
+  } catch (error) {
+    throw error instanceof RetestError ? withKnownFields(error) : error;
   }
-  const parsed = sidecarSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    if (issue.code === 'unrecognized_keys') {
-      const where = issue.path.join('.');
-      throw dataError(`model sidecar has an unknown field ${issue.keys.map((k) => `"${where ? `${where}.` : ''}${k}"`).join(', ')}`, {
-        file: path,
-        field: issue.keys.map((k) => (where ? `${where}.${k}` : k)).join(', '),
-        expected: `the fields of "${where}": ${knownKeys(issue.path).join(', ')}`,
-        received: issue.keys.join(', '),
-        hint: 'see "Models and sidecars" in docs/evaluation.md for the sidecar fields',
-      });
-    }
-    const value = issue.path.reduce<unknown>((v, key) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[key as PropertyKey] : undefined), raw);
-    const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more problem(s))` : '';
-    throw dataError(`model sidecar has an invalid field${more}`, {
-      file: path,
-      field: issue.path.join('.'),
-      expected: issue.message.replace(/^Invalid (?:option|input): expected /, ''),
-      received: value === undefined ? 'nothing' : JSON.stringify(value),
-      hint: 'see "Models and sidecars" in docs/evaluation.md for the sidecar fields',
-    });
-  }
-  return parsed.data;
+}
+
+/** The schema's error with `expected` of each unknown-field problem naming the fields known there. */
+function withKnownFields(error: RetestError): RetestError {
+  if (error.issues.length === 0) return error;
+  const issues = error.issues.map((issue) => {
+    if (issue.message !== 'unknown field') return issue;
+    const keys = issue.path.split(/\.|(?=\[)/).map((k) => (k.startsWith('[') ? Number(k.slice(1, -1)) : k));
+    const parent = keys.slice(0, -1);
+    return { ...issue, expected: `the fields of "${parent.join('.')}": ${knownKeys(parent).join(', ')}` };
+  });
+  const first = issues[0]!;
+  return new RetestError(error.kind, error.message, {
+    ...(error.file !== undefined ? { file: error.file } : {}),
+    ...(error.field !== undefined ? { field: error.field } : {}),
+    ...(first.expected !== undefined ? { expected: first.expected } : {}),
+    ...(first.received !== undefined ? { received: first.received } : {}),
+    hint: SIDECAR_HINT,
+    issues,
+  });
 }
 
 /** The field names the schema knows at `path` (for "unknown field" errors). */

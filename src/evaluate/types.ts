@@ -67,6 +67,7 @@ export interface EvalOptions {
 
 /** Correct count with its exact interval. */
 export interface AccuracySummary {
+  /** Images whose label is the model's top class (top1) or among its top five (top5). */
   correct: number;
   /** correct / n; null when the test set has no images (a degenerate set has no accuracy). */
   accuracy: number | null;
@@ -76,10 +77,15 @@ export interface AccuracySummary {
 
 /** The `--json` answer of `retest eval`. */
 export interface EvalSummary {
+  /** The model's name in the results store (the ONNX file's stem unless --name). */
   model: string;
+  /** The test set's name (a registered dataset, or the path's name). */
   dataset: string;
+  /** Images scored (the test set's size less `failed`). */
   n: number;
+  /** Images that could not be read or decoded, recorded and left out of `n`. */
   failed: number;
+  /** Top-1 accuracy with its interval. */
   top1: AccuracySummary;
   /** Null when the model has fewer than 5 classes. */
   top5: AccuracySummary | null;

@@ -5,7 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { dataError, ioError, preview } from '../core/errors.ts';
+import { dataError, ioError, type ProblemIssue } from '../core/errors.ts';
+import { parseJson } from '../core/parse.ts';
 import type { DatasetDefinition } from './types.ts';
 
 const WNID = /^n\d{8}$/;
@@ -17,37 +18,28 @@ const definitionSchema = z.looseObject({
   starting_from: z.string().optional(),
 });
 
-/** Parses the text of a definition file; `file` names it in errors. */
+const HINT = 'This must be one of the ImageNetV2 authors\' datasets/<name>.json files.';
+
+/** Parses the text of a definition file; `file` names it in errors, which carry every problem (`issues`). */
 export function parseDatasetDefinition(text: string, file: string): DatasetDefinition {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw dataError('dataset definition is not valid JSON', { file, cause: error, received: preview(text.slice(0, 60)), hint: (error as Error).message });
-  }
-  const parsed = definitionSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const path = issue.path;
-    const record = path[0] === 'image_filenames' && typeof path[1] === 'number' ? path[1] : undefined;
-    let received: unknown = json;
-    for (const key of path) received = (received as Record<PropertyKey, unknown> | undefined)?.[key as PropertyKey];
-    throw dataError(`bad dataset definition: ${issue.message}`, {
-      file,
-      ...(record === undefined ? {} : { record }),
-      field: path.join('.') || '(top level)',
-      expected: path[0] === 'image_filenames' ? '[image_id, wnid] pairs' : 'an object with image_filenames',
-      received: preview(received),
-      hint: 'This must be one of the ImageNetV2 authors\' datasets/<name>.json files.',
-    });
-  }
-  const { image_filenames, sampling_function, seed, starting_from, ...parameters } = parsed.data;
+  const { image_filenames, sampling_function, seed, starting_from, ...parameters } = parseJson(text, definitionSchema, {
+    what: 'the dataset definition',
+    file,
+    expected: 'an object with image_filenames: [image_id, wnid] pairs',
+    hint: HINT,
+  });
   const seen = new Map<string, number>();
+  const repeats: ProblemIssue[] = [];
   image_filenames.forEach(([imageId], i) => {
     const first = seen.get(imageId);
-    if (first !== undefined) throw dataError(`image ${imageId} is listed twice`, { file, record: i, field: 'image_filenames', expected: 'unique image ids', received: `also at ${first}` });
-    seen.set(imageId, i);
+    if (first !== undefined) repeats.push({ path: `image_filenames[${i}][0]`, message: `image ${imageId} is listed twice`, expected: 'unique image ids', received: `also at ${first}` });
+    else seen.set(imageId, i);
   });
+  if (repeats.length > 0) {
+    const r = repeats[0]!;
+    const record = Number(/\[(\d+)\]/.exec(r.path)![1]);
+    throw dataError(repeats.length > 1 ? `${repeats.length} images are listed twice in the dataset definition: ${r.message}` : r.message, { file, record, field: 'image_filenames', expected: 'unique image ids', received: r.received!, hint: HINT, issues: repeats });
+  }
   return {
     path: file,
     images: image_filenames.map(([imageId, wnid]) => ({ imageId, wnid })),

@@ -58,9 +58,30 @@ function visible(name: string): boolean {
 }
 
 /** Lists a class-folder tree. Throws when `root` has no class folders or mixes naming schemes. */
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: TODO(issue 13): folder walk, class mapping and validation to split
 export function readImageFolder(root: string, options: ReadImageFolderOptions = {}): ImageFolder {
   const base = resolve(root);
+  const folders = listClassFolders(base);
+  const layout = layoutOf(base, folders);
+  const { classes, classNames } = layout === 'index' ? labelIndexFolders(base, folders, options) : labelNamedFolders(base, folders, options);
+  const images = listImages(base, classes);
+  if (images.files.length === 0) {
+    throw dataError('the image folder holds no images', {
+      file: base,
+      expected: `files ending in ${IMAGE_EXTENSIONS.join(', ')} (any case) inside the class folders`,
+      received: `${classes.length} class folders, ${images.skipped.length} other files`,
+    });
+  }
+  return { files: images.files, labels: Int32Array.from(images.labels), imageIds: imageIdsOf(base, images.stems, images.owners), classNames, layout, skipped: images.skipped };
+}
+
+/** A class folder and the label its images get. */
+interface ClassFolder {
+  folder: string;
+  label: number;
+}
+
+/** The visible sub-folders of `base` (symbolic links to folders included); none is an error. */
+function listClassFolders(base: string): string[] {
   let entries;
   try {
     entries = readdirSync(base, { withFileTypes: true });
@@ -76,107 +97,113 @@ export function readImageFolder(root: string, options: ReadImageFolderOptions = 
       hint: 'Point at the folder that contains the class folders (e.g. imagenetv2-matched-frequency-format-val).',
     });
   }
+  return folders;
+}
+
+/** All folders numbers → 'index'; all wnids → 'wnid'; other names → 'names'; numbers and names mixed is an error. */
+function layoutOf(base: string, folders: readonly string[]): ImageFolderLayout {
   const numeric = folders.filter((name) => INDEX.test(name));
-  let layout: ImageFolderLayout;
-  if (numeric.length === folders.length) layout = 'index';
-  else if (numeric.length > 0) {
+  if (numeric.length === folders.length) return 'index';
+  if (numeric.length > 0) {
     throw dataError('class folders mix numbers and names', {
       file: base,
       expected: 'all folders named by class index (0…999) or all by class id',
       received: `${numeric.length} numeric (e.g. ${numeric[0]}) and ${folders.length - numeric.length} named (e.g. ${folders.find((f) => !INDEX.test(f))})`,
       hint: 'Remove the stray folders, or point at the right level of the tree.',
     });
-  } else layout = folders.every((name) => WNID.test(name)) ? 'wnid' : 'names';
-
-  // Class folder → label.
-  const classes: { folder: string; label: number }[] = [];
-  let classNames: string[];
-  if (layout === 'index') {
-    const seen = new Map<number, string>();
-    for (const folder of [...folders].sort((a, b) => Number(a) - Number(b))) {
-      const label = Number(folder);
-      const other = seen.get(label);
-      if (other !== undefined) throw dataError(`two folders name class ${label}`, { file: base, expected: 'one folder per class index', received: `${other} and ${folder}` });
-      if (options.classIds && label >= options.classIds.length) {
-        throw dataError(`class folder ${folder} is beyond the ${options.classIds.length} classes`, { file: join(base, folder), expected: `0…${options.classIds.length - 1}`, received: folder });
-      }
-      seen.set(label, folder);
-      classes.push({ folder, label });
-    }
-    classes.sort((a, b) => a.label - b.label); // numeric, never lexicographic
-    const numClasses = options.classIds ? options.classIds.length : classes[classes.length - 1]!.label + 1;
-    classNames = Array.from({ length: numClasses }, (_, i) => options.classNames?.[i] ?? options.classIds?.[i] ?? String(i));
-  } else {
-    const sorted = [...folders].sort();
-    if (options.classIds) {
-      const position = new Map(options.classIds.map((id, i) => [id, i]));
-      for (const folder of sorted) {
-        const label = position.get(folder);
-        if (label === undefined) {
-          throw dataError(`class folder ${folder} is not in the class list`, {
-            file: join(base, folder),
-            expected: `one of the ${options.classIds.length} class ids (e.g. ${options.classIds[0]})`,
-            received: folder,
-            hint: 'Remove the folder, or check that this tree belongs to the dataset you named.',
-          });
-        }
-        classes.push({ folder, label });
-      }
-      classNames = options.classIds.map((id, i) => options.classNames?.[i] ?? id);
-    } else {
-      sorted.forEach((folder, label) => classes.push({ folder, label }));
-      classNames = sorted;
-    }
   }
+  return folders.every((name) => WNID.test(name)) ? 'wnid' : 'names';
+}
 
-  const files: string[] = [];
-  const labels: number[] = [];
-  const stems: string[] = [];
-  const owners: string[] = [];
-  const skipped: string[] = [];
-  for (const { folder, label } of classes) {
-    const dir = join(base, folder);
-    let listing;
-    try {
-      listing = readdirSync(dir, { withFileTypes: true });
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      throw ioError(`cannot list the class folder ${folder}${code === 'EACCES' || code === 'EPERM' ? ': permission denied' : ''}`, {
-        file: dir,
-        ...(code ? { received: code } : {}),
-        cause: error,
-        hint: code === 'EACCES' || code === 'EPERM' ? 'make the folder readable (chmod a+rx), or remove it from the tree' : 'check the folder',
+/** Numbered folders: the label is the number (ordered numerically, never as strings). */
+function labelIndexFolders(base: string, folders: readonly string[], options: ReadImageFolderOptions): { classes: ClassFolder[]; classNames: string[] } {
+  const classes: ClassFolder[] = [];
+  const seen = new Map<number, string>();
+  for (const folder of [...folders].sort((a, b) => Number(a) - Number(b))) {
+    const label = Number(folder);
+    const other = seen.get(label);
+    if (other !== undefined) throw dataError(`two folders name class ${label}`, { file: base, expected: 'one folder per class index', received: `${other} and ${folder}` });
+    if (options.classIds && label >= options.classIds.length) {
+      throw dataError(`class folder ${folder} is beyond the ${options.classIds.length} classes`, { file: join(base, folder), expected: `0…${options.classIds.length - 1}`, received: folder });
+    }
+    seen.set(label, folder);
+    classes.push({ folder, label });
+  }
+  classes.sort((a, b) => a.label - b.label); // numeric, never lexicographic
+  const numClasses = options.classIds ? options.classIds.length : classes[classes.length - 1]!.label + 1;
+  const classNames = Array.from({ length: numClasses }, (_, i) => options.classNames?.[i] ?? options.classIds?.[i] ?? String(i));
+  return { classes, classNames };
+}
+
+/** Wnid or name folders: the label is the position in `classIds` when given, else in the sorted folder names. */
+function labelNamedFolders(base: string, folders: readonly string[], options: ReadImageFolderOptions): { classes: ClassFolder[]; classNames: string[] } {
+  const sorted = [...folders].sort();
+  if (!options.classIds) return { classes: sorted.map((folder, label) => ({ folder, label })), classNames: sorted };
+  const classIds = options.classIds;
+  const position = new Map(classIds.map((id, i) => [id, i]));
+  const classes = sorted.map((folder) => {
+    const label = position.get(folder);
+    if (label === undefined) {
+      throw dataError(`class folder ${folder} is not in the class list`, {
+        file: join(base, folder),
+        expected: `one of the ${classIds.length} class ids (e.g. ${classIds[0]})`,
+        received: folder,
+        hint: 'Remove the folder, or check that this tree belongs to the dataset you named.',
       });
     }
-    const names = listing
-      .filter((e) => visible(e.name) && !e.isDirectory() && !(e.isSymbolicLink() && isDirectory(join(dir, e.name))))
-      .map((e) => e.name)
-      .sort(compareFileNames);
-    for (const name of names) {
+    return { folder, label };
+  });
+  return { classes, classNames: classIds.map((id, i) => options.classNames?.[i] ?? id) };
+}
+
+/** The image files of each class folder in file-name order; other files are `skipped`. */
+function listImages(base: string, classes: readonly ClassFolder[]) {
+  const out = { files: [] as string[], labels: [] as number[], stems: [] as string[], owners: [] as string[], skipped: [] as string[] };
+  for (const { folder, label } of classes) {
+    const dir = join(base, folder);
+    for (const name of listFiles(dir, folder)) {
       if (!isImage(name)) {
-        skipped.push(join(dir, name));
+        out.skipped.push(join(dir, name));
         continue;
       }
-      files.push(join(dir, name));
-      labels.push(label);
-      stems.push(stem(name));
-      owners.push(folder);
+      out.files.push(join(dir, name));
+      out.labels.push(label);
+      out.stems.push(stem(name));
+      out.owners.push(folder);
     }
   }
-  if (files.length === 0) {
-    throw dataError('the image folder holds no images', {
-      file: base,
-      expected: `files ending in ${IMAGE_EXTENSIONS.join(', ')} (any case) inside the class folders`,
-      received: `${classes.length} class folders, ${skipped.length} other files`,
+  return out;
+}
+
+/** The visible non-folder entries of a class folder, sorted by `compareFileNames`; an unreadable folder is an io error. */
+function listFiles(dir: string, folder: string): string[] {
+  let listing;
+  try {
+    listing = readdirSync(dir, { withFileTypes: true });
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const denied = code === 'EACCES' || code === 'EPERM';
+    throw ioError(`cannot list the class folder ${folder}${denied ? ': permission denied' : ''}`, {
+      file: dir,
+      ...(code ? { received: code } : {}),
+      cause: error,
+      hint: denied ? 'make the folder readable (chmod a+rx), or remove it from the tree' : 'check the folder',
     });
   }
-  // Ids: stems when unique (ImageNetV2 ids, ImageNet val file names), else `<folder>/<stem>`.
-  const unique = new Set(stems).size === stems.length;
-  const imageIds = unique ? stems : stems.map((s, i) => `${owners[i]}/${s}`);
-  if (!unique && new Set(imageIds).size !== imageIds.length) {
+  return listing
+    .filter((e) => visible(e.name) && !e.isDirectory() && !(e.isSymbolicLink() && isDirectory(join(dir, e.name))))
+    .map((e) => e.name)
+    .sort(compareFileNames);
+}
+
+/** Ids: stems when unique (ImageNetV2 ids, ImageNet val file names), else `<folder>/<stem>`, which must be unique. */
+function imageIdsOf(base: string, stems: readonly string[], owners: readonly string[]): string[] {
+  if (new Set(stems).size === stems.length) return [...stems];
+  const imageIds = stems.map((s, i) => `${owners[i]}/${s}`);
+  if (new Set(imageIds).size !== imageIds.length) {
     const seen = new Set<string>();
     const dup = imageIds.find((id) => (seen.has(id) ? true : (seen.add(id), false)))!;
     throw dataError(`two files in one class folder share the stem ${dup}`, { file: join(base, dup), expected: 'unique file names (ignoring the extension)', received: dup });
   }
-  return { files, labels: Int32Array.from(labels), imageIds, classNames, layout, skipped };
+  return imageIds;
 }

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { dataError, ioError } from '../core/errors.ts';
+import { parseValue } from '../core/parse.ts';
 import { writeFileAtomic } from './write-atomic.ts';
 import type { NpyArray, NpyDataByDtype, NpyDtype } from './types.ts';
 
@@ -90,17 +91,13 @@ export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
   const headerBytes = bytes.subarray(8 + lengthBytes, dataStart);
   const text = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(headerBytes);
 
-  const parsed = headerSchema.safeParse(headerFields(text));
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw dataError(`unreadable NPY header: ${issue.path.join('.') || 'header'} ${issue.message}`, {
-      file,
-      field: `header.${String(issue.path[0] ?? '')}`,
-      expected: "{'descr': …, 'fortran_order': …, 'shape': (…)}",
-      received: text.trim().slice(0, 120),
-    });
-  }
-  const header = parsed.data;
+  const header = parseValue(headerFields(text), headerSchema, {
+    what: 'the NPY header',
+    file,
+    record: 'header',
+    expected: "{'descr': …, 'fortran_order': …, 'shape': (…)}",
+    hint: `the header reads ${JSON.stringify(text.trim().slice(0, 120))}; write the file with numpy.save`,
+  });
   const dtype = normaliseDescr(header.descr);
   if (!dtype) {
     throw dataError(`unsupported NPY dtype ${header.descr}`, {

@@ -172,8 +172,20 @@ function requireColumn(header: readonly string[], column: string, file: string, 
 interface ColumnPlan { at: number; column: string; testSet: string; metric: 'top1' | 'top5' }
 
 /** Reads a published accuracy table. */
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: TODO(issue 13): column resolution and row validation to split
 export function readAccuracyTable(file: string, options: AccuracyTableOptions): AccuracyTable {
+  checkTableOptions(file, options);
+  const { header, rows } = readRows(file);
+  const keyAt = options.key.map((k) => requireColumn(header, k, file, '--key'));
+  const { plans, ignored } = options.wide ? planWideColumns(file, header, rows, keyAt, options) : planNarrowColumns(file, header, options);
+  checkOneColumnPerTestSet(file, plans);
+  const values = parseCells(file, plans, rows);
+  const columns = plans.map((p, c) => describeColumn(file, p, values[c]!, rows, options));
+  const { models, entries } = tableEntries(file, rows, keyAt, plans, values, columns, options);
+  return { file, models, columns, ignored, entries };
+}
+
+/** The flags that must go together: --key, and --wide or --test-set with --value. */
+function checkTableOptions(file: string, options: AccuracyTableOptions): void {
   if (options.key.length === 0) throw usageError('--key needs at least one column', { field: '--key', hint: 'e.g. --key model (timm: --key model,img_size)' });
   if (options.wide && (options.testSet || options.value || options.top5)) {
     throw usageError('--wide reads every numeric column as a test set: it does not take --test-set/--value/--top5', { field: '--wide' });
@@ -181,27 +193,36 @@ export function readAccuracyTable(file: string, options: AccuracyTableOptions): 
   if (!options.wide && (!options.testSet || !options.value)) {
     throw usageError('give --test-set NAME --value COLUMN (one test set per file), or --wide (one column per test set)', { file, field: options.testSet ? '--value' : '--test-set' });
   }
-  const { header, rows } = readRows(file);
-  const keyAt = options.key.map((k) => requireColumn(header, k, file, '--key'));
+}
 
+type ColumnChoice = { plans: ColumnPlan[]; ignored: { column: string; reason: string }[] };
+
+/** --wide: every numeric column but the key and --skip is a test set (named by --map). */
+function planWideColumns(file: string, header: readonly string[], rows: readonly Row[], keyAt: readonly number[], options: AccuracyTableOptions): ColumnChoice {
   const plans: ColumnPlan[] = [];
   const ignored: { column: string; reason: string }[] = [];
-  if (options.wide) {
-    for (const c of options.skip ?? []) requireColumn(header, c, file, '--skip');
-    for (const c of Object.keys(options.map ?? {})) requireColumn(header, c, file, '--map');
-    header.forEach((column, at) => {
-      if (keyAt.includes(at)) return;
-      if (options.skip?.includes(column)) { ignored.push({ column, reason: 'skipped (--skip)' }); return; }
-      const bad = rows.find((r) => parseAccuracyCell(r.cells[at] ?? '') === 'not a number');
-      if (bad) { ignored.push({ column, reason: `not numeric (line ${bad.line}: ${JSON.stringify(bad.cells[at])})` }); return; }
-      plans.push({ at, column, testSet: options.map?.[column] ?? column, metric: 'top1' });
-    });
-    if (plans.length === 0) throw dataError('no numeric columns besides the key', { file, record: 'line 1', received: header.join(','), hint: 'a wide table has one accuracy column per test set' });
-  } else {
-    const testSet = options.testSet as string;
-    plans.push({ at: requireColumn(header, options.value as string, file, '--value'), column: options.value as string, testSet, metric: 'top1' });
-    if (options.top5) plans.push({ at: requireColumn(header, options.top5, file, '--top5'), column: options.top5, testSet, metric: 'top5' });
-  }
+  for (const c of options.skip ?? []) requireColumn(header, c, file, '--skip');
+  for (const c of Object.keys(options.map ?? {})) requireColumn(header, c, file, '--map');
+  header.forEach((column, at) => {
+    if (keyAt.includes(at)) return;
+    if (options.skip?.includes(column)) { ignored.push({ column, reason: 'skipped (--skip)' }); return; }
+    const bad = rows.find((r) => parseAccuracyCell(r.cells[at] ?? '') === 'not a number');
+    if (bad) { ignored.push({ column, reason: `not numeric (line ${bad.line}: ${JSON.stringify(bad.cells[at])})` }); return; }
+    plans.push({ at, column, testSet: options.map?.[column] ?? column, metric: 'top1' });
+  });
+  if (plans.length === 0) throw dataError('no numeric columns besides the key', { file, record: 'line 1', received: header.join(','), hint: 'a wide table has one accuracy column per test set' });
+  return { plans, ignored };
+}
+
+/** --test-set NAME --value COLUMN [--top5 COLUMN]: one test set per file. */
+function planNarrowColumns(file: string, header: readonly string[], options: AccuracyTableOptions): ColumnChoice {
+  const testSet = options.testSet as string;
+  const plans: ColumnPlan[] = [{ at: requireColumn(header, options.value as string, file, '--value'), column: options.value as string, testSet, metric: 'top1' }];
+  if (options.top5) plans.push({ at: requireColumn(header, options.top5, file, '--top5'), column: options.top5, testSet, metric: 'top5' });
+  return { plans, ignored: [] };
+}
+
+function checkOneColumnPerTestSet(file: string, plans: readonly ColumnPlan[]): void {
   const setOwner = new Map<string, string>();
   for (const p of plans) {
     if (p.metric !== 'top1') continue;
@@ -209,9 +230,11 @@ export function readAccuracyTable(file: string, options: AccuracyTableOptions): 
     if (other) throw usageError(`columns "${other}" and "${p.column}" both name test set "${p.testSet}"`, { file, field: '--map', hint: 'map each column to its own test set' });
     setOwner.set(p.testSet, p.column);
   }
+}
 
-  // Parse every cell once; decide the units per column.
-  const values: AccuracyCell[][] = plans.map((p) =>
+/** Every cell of the planned columns parsed once (null = empty, "not measured"). */
+function parseCells(file: string, plans: readonly ColumnPlan[], rows: readonly Row[]): AccuracyCell[][] {
+  return plans.map((p) =>
     rows.map((r) => {
       const parsed = parseAccuracyCell(r.cells[p.at] ?? '');
       if (parsed === 'not a number') {
@@ -220,50 +243,57 @@ export function readAccuracyTable(file: string, options: AccuracyTableOptions): 
       return parsed;
     }),
   );
-  const columns: AccuracyColumn[] = plans.map((p, c) => {
-    const cells = values[c] as AccuracyCell[];
-    const measured = cells.filter((v) => v !== null);
-    const max = Math.max(...measured.map((v) => v.value));
-    const [units, unitsReason]: [AccuracyColumn['units'], AccuracyColumn['unitsReason']] =
-      options.units && options.units !== 'auto' ? [options.units, 'forced']
-      : measured.some((v) => v.percentSign) ? ['percent', 'percent sign']
-      : max > 1 ? ['percent', 'value above 1']
-      : ['fraction', 'all values ≤ 1'];
-    const limit = units === 'percent' ? 100 : 1;
-    cells.forEach((v, i) => {
-      if (v && !(v.value >= 0 && v.value <= limit)) {
-        throw dataError(`an accuracy outside [0, ${limit}]`, {
-          file, record: `line ${(rows[i] as Row).line}`, field: p.column, expected: `a ${units === 'percent' ? 'percentage in [0, 100]' : 'fraction in [0, 1]'}`, received: String(v.value),
-          hint: options.wide ? `if "${p.column}" is not an accuracy, leave it out with --skip ${p.column}` : 'check --value, or force the units with --units',
-        });
-      }
-    });
-    const size = testSetSize(p.testSet, options.n, file);
-    return {
-      column: p.column, testSet: p.testSet, metric: p.metric, units, unitsReason, n: size.n, nSource: size.source,
-      measured: measured.length, empty: cells.length - measured.length,
-      range: measured.length > 0 ? [Math.min(...measured.map((v) => v.value)), max] : null,
-    };
-  });
+}
 
+/** A column's units (forced, or decided from its values), range check and test-set size. */
+function describeColumn(file: string, p: ColumnPlan, cells: readonly AccuracyCell[], rows: readonly Row[], options: AccuracyTableOptions): AccuracyColumn {
+  const measured = cells.filter((v) => v !== null);
+  const max = Math.max(...measured.map((v) => v.value));
+  const [units, unitsReason]: [AccuracyColumn['units'], AccuracyColumn['unitsReason']] =
+    options.units && options.units !== 'auto' ? [options.units, 'forced']
+    : measured.some((v) => v.percentSign) ? ['percent', 'percent sign']
+    : max > 1 ? ['percent', 'value above 1']
+    : ['fraction', 'all values ≤ 1'];
+  const limit = units === 'percent' ? 100 : 1;
+  cells.forEach((v, i) => {
+    if (v && !(v.value >= 0 && v.value <= limit)) {
+      throw dataError(`an accuracy outside [0, ${limit}]`, {
+        file, record: `line ${(rows[i] as Row).line}`, field: p.column, expected: `a ${units === 'percent' ? 'percentage in [0, 100]' : 'fraction in [0, 1]'}`, received: String(v.value),
+        hint: options.wide ? `if "${p.column}" is not an accuracy, leave it out with --skip ${p.column}` : 'check --value, or force the units with --units',
+      });
+    }
+  });
+  const size = testSetSize(p.testSet, options.n, file);
+  return {
+    column: p.column, testSet: p.testSet, metric: p.metric, units, unitsReason, n: size.n, nSource: size.source,
+    measured: measured.length, empty: cells.length - measured.length,
+    range: measured.length > 0 ? [Math.min(...measured.map((v) => v.value)), max] : null,
+  };
+}
+
+/** The model of a row: its key cells joined by '@' (an empty key cell is an error). */
+function modelKey(file: string, row: Row, keyAt: readonly number[], options: AccuracyTableOptions): string {
+  return keyAt.map((at, k) => {
+    const cell = (row.cells[at] ?? '').trim();
+    if (cell === '') throw dataError('empty model key', { file, record: `line ${row.line}`, field: options.key[k] as string, expected: 'a value in every key column' });
+    return cell;
+  }).join('@');
+}
+
+/** One entry per (model, test set) with a measured top-1; each model once. */
+function tableEntries(file: string, rows: readonly Row[], keyAt: readonly number[], plans: readonly ColumnPlan[], values: readonly AccuracyCell[][], columns: readonly AccuracyColumn[], options: AccuracyTableOptions): { models: string[]; entries: AccuracyEntry[] } {
   const models: string[] = [];
   const lineOf = new Map<string, number>();
   const entries: AccuracyEntry[] = [];
   // value × n / 100 rather than (value / 100) × n: one rounding fewer before round().
   const read = (c: number, i: number): { accuracy: number; correct: number } | null => {
-    const v = (values[c] as AccuracyCell[])[i];
+    const v = values[c]![i];
     if (!v) return null;
-    const column = columns[c] as AccuracyColumn;
-    const scale = column.units === 'percent' ? 100 : 1;
-    return { accuracy: v.value / scale, correct: Math.round((v.value * column.n) / scale) };
+    const scale = columns[c]!.units === 'percent' ? 100 : 1;
+    return { accuracy: v.value / scale, correct: Math.round((v.value * columns[c]!.n) / scale) };
   };
   rows.forEach((row, i) => {
-    const parts = keyAt.map((at, k) => {
-      const cell = (row.cells[at] ?? '').trim();
-      if (cell === '') throw dataError('empty model key', { file, record: `line ${row.line}`, field: options.key[k] as string, expected: 'a value in every key column' });
-      return cell;
-    });
-    const model = parts.join('@');
+    const model = modelKey(file, row, keyAt, options);
     const before = lineOf.get(model);
     if (before !== undefined) {
       throw dataError(`model "${model}" appears twice`, {
@@ -274,10 +304,9 @@ export function readAccuracyTable(file: string, options: AccuracyTableOptions): 
     lineOf.set(model, row.line);
     models.push(model);
     plans.forEach((p, c) => {
-      if (p.metric !== 'top1') return;
-      const top1 = read(c, i);
+      const top1 = p.metric === 'top1' ? read(c, i) : null;
       if (top1 === null) return;
-      const column = columns[c] as AccuracyColumn;
+      const column = columns[c]!;
       const top5At = plans.findIndex((q) => q.metric === 'top5' && q.testSet === p.testSet);
       const top5 = top5At >= 0 ? read(top5At, i) : null;
       entries.push({
@@ -288,5 +317,5 @@ export function readAccuracyTable(file: string, options: AccuracyTableOptions): 
       });
     });
   });
-  return { file, models, columns, ignored, entries };
+  return { models, entries };
 }

@@ -6,11 +6,11 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { dataError, ioError, preview, usageError } from '../core/errors.ts';
+import { dataError, ioError, usageError } from '../core/errors.ts';
+import { parseFile, parseValue } from '../core/parse.ts';
 import { npyToNumbers, readNpy } from '../formats/index.ts';
 import { CIFAR_AUTHOR_NAMES } from './canonical-names.ts';
 import type { ImportBatch, ImportDataset, ImportedPredictions } from './types.ts';
-import { readJsonFile } from '../core/files.ts';
 import { listFolder, listSubfolders } from './folders.ts';
 import { checkClassIds, checkRowCount } from './validate.ts';
 
@@ -39,17 +39,14 @@ export function readCifarLabels(metadata: string, folder: string): ImportDataset
 
 const predictionsSchema = z.array(z.number().int().min(0).max(9));
 
+const predictionsFile = { what: 'the predictions file', expected: 'a JSON array of class ids, integers in 0..9, one per test image' } as const;
+
+/** One model's predictions; a bad class id anywhere is one RetestError naming the file with every bad row in `issues`. */
 export function readCifarPredictionsJson(file: string, model: string, dataset: ImportDataset): ImportedPredictions {
-  const json = readJsonFile(file, 'predictions file', 'a JSON array of class ids');
-  if (!Array.isArray(json)) throw dataError('predictions must be a JSON array of class ids', { file, received: preview(json) });
-  checkRowCount(file, json.length, dataset.labels.length, dataset.name);
-  const parsed = predictionsSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const row = issue?.path[0];
-    throw dataError('bad class id in predictions', { file, record: `row ${String(row)}`, expected: 'an integer in 0..9', received: preview(typeof row === 'number' ? json[row] : json) });
-  }
-  return { model, dataset: dataset.name, file, k: 1, topk: Int32Array.from(parsed.data), notes: [] };
+  const rows = parseFile(file, z.array(z.unknown()), predictionsFile);
+  checkRowCount(file, rows.length, dataset.labels.length, dataset.name);
+  const predictions = parseValue(rows, predictionsSchema, { ...predictionsFile, file });
+  return { model, dataset: dataset.name, file, k: 1, topk: Int32Array.from(predictions), notes: [] };
 }
 
 export function readCifar101Predictions(root: string, options: Cifar101Options): ImportBatch {

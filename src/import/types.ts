@@ -39,13 +39,36 @@ export interface ImportedPredictions {
 export interface ImportBatch {
   /** Format name recorded in each run's config ("imagenetv2-npy", "cifar10.1-json", "csv", "npy-logits"). */
   format: string;
+  /** The test sets the predictions are scored against (labels and image ids). */
   datasets: ImportDataset[];
+  /** One entry per (model, test set) file read. */
   predictions: ImportedPredictions[];
 }
 
 /** What an import did. */
 export interface ImportSummary {
+  /** Format name, as in ImportBatch. */
   format: string;
   /** Per (model, dataset): counts as stored. */
-  runs: { model: string; dataset: string; runId: number; n: number; top1Correct: number; top5Correct: number | null; skipped: boolean; notes: string[] }[];
+  runs: ImportedRun[];
+}
+
+/** One run an import wrote (or found already stored). */
+export interface ImportedRun {
+  /** Model name in the results store. */
+  model: string;
+  /** Test set name. */
+  dataset: string;
+  /** The run's id in the results store. */
+  runId: number;
+  /** Images in the test set (one prediction each). */
+  n: number;
+  /** Images whose top-1 prediction is the label. */
+  top1Correct: number;
+  /** Images with the label among the top five; null when the file has only top-1 predictions. */
+  top5Correct: number | null;
+  /** True when the same run was stored already (nothing written). */
+  skipped: boolean;
+  /** Remarks about the file (e.g. renamed model, ignored columns). */
+  notes: string[];
 }

@@ -9,8 +9,8 @@
  * Assumptions, said in the docs too: unlabelled candidates have the labelled ones' distribution;
  * every candidate stays eligible (near-duplicates and blacklisting only lower the counts).
  */
-import type { Rng } from '../core/index.ts';
-import { binOf, roundHistogram } from '../sample/index.ts';
+import { FREQUENCY_EDGES, frequencyBin, type Rng } from '../core/index.ts';
+import { roundHistogram } from '../sample/index.ts';
 import type { ClassPlan, PilotPlan } from './types.ts';
 import { candidatesToFill, upwardFillShortfall } from './upward-fill.ts';
 
@@ -63,7 +63,7 @@ function simulateShortfall(targets: readonly number[], share: readonly number[],
 }
 
 export function planFromPilot(classes: readonly PilotClass[], options: PilotPlanOptions): PilotPlan {
-  const edges = [...(options.edges ?? [0.2, 0.4, 0.6, 0.8])];
+  const edges = [...(options.edges ?? FREQUENCY_EDGES)];
   const tau = options.tau ?? 0.7;
   const draws = options.draws ?? 1000;
   const bins = edges.length + 1;
@@ -72,7 +72,7 @@ export function planFromPilot(classes: readonly PilotClass[], options: PilotPlan
     const notes: string[] = [];
     const labelled = c.frequencies.length;
     const binCounts = Array.from({ length: bins }, () => 0);
-    for (const f of c.frequencies) binCounts[binOf(f, edges)]! += 1;
+    for (const f of c.frequencies) binCounts[frequencyBin(f, edges)]! += 1;
     const binShare = labelled > 0 ? binCounts.map((k) => k / labelled) : null;
     const aboveTau = labelled > 0 ? c.frequencies.filter((f) => f >= tau).length / labelled : null;
     if (labelled === 0) notes.push('no candidate with enough answers yet: label some first');

@@ -100,7 +100,19 @@ export interface PilotPlan {
   /** Per class, in class order. */
   classes: ClassPlan[];
   /** Sums over classes. */
-  totals: { shortClasses: number; moreCandidates: number; thresholdShortClasses: number; thresholdMoreCandidates: number };
+  totals: PilotPlanTotals;
+}
+
+/** A pilot plan's sums over its classes. */
+export interface PilotPlanTotals {
+  /** Classes whose expected counts leave MatchedFrequency slots empty (moreCandidates > 0, or no number of candidates can fill them). */
+  shortClasses: number;
+  /** Sum of the classes' `moreCandidates` (those with a number). */
+  moreCandidates: number;
+  /** Classes expected to end short under Threshold τ (thresholdMoreCandidates > 0, or none of their pilot candidates reaches τ). */
+  thresholdShortClasses: number;
+  /** Sum of the classes' `thresholdMoreCandidates` (those with a number). */
+  thresholdMoreCandidates: number;
 }
 
 /** Answers per image for a standard-error target. */

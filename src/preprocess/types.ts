@@ -33,9 +33,13 @@ export interface AxisCoefficients {
 
 /** A rectangle of the resized image, in its pixel coordinates. */
 export interface CropBox {
+  /** Column of the box's left edge. */
   left: number;
+  /** Row of the box's top edge. */
   top: number;
+  /** Width in pixels. */
   width: number;
+  /** Height in pixels. */
   height: number;
 }
 
@@ -67,4 +71,14 @@ export interface CropSpec {
 }
 
 /** An image to crop: a file, encoded bytes, or 8-bit RGB pixels already in memory. */
-export type CropSource = string | Uint8Array | { data: Uint8Array; width: number; height: number };
+export type CropSource = string | Uint8Array | CropPixels;
+
+/** 8-bit RGB pixels in memory, row-major, 3 bytes a pixel. */
+export interface CropPixels {
+  /** width × height × 3 bytes. */
+  data: Uint8Array;
+  /** Width in pixels. */
+  width: number;
+  /** Height in pixels. */
+  height: number;
+}

@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { makeDirectory } from '../core/index.ts';
-import { accuracyByFrequency, compareTestSets, modelMatcher, pairModels } from '../analyze/index.ts';
+import { accuracyByFrequency, analysisJson, compareTestSets, fitsJson, modelMatcher, pairModels } from '../analyze/index.ts';
 import type { Comparison, Scale } from '../analyze/index.ts';
 import { loadPublishedTables, PAPER_PAIRS, pairTitle, publishedTable, readFrequencies } from '../import/index.ts';
 import type { CountRecord } from '../import/index.ts';
@@ -52,7 +52,7 @@ export interface ReportOptions {
 export function headlineOf(c: Comparison, title: string): PairHeadline {
   const slope = (s: Scale) => {
     const f = c.analysis.fits[s];
-    return f ? { slope: f.slope, slope_ci95: f.slope_ci95 } : null;
+    return f ? { slope: f.slope, slopeCi95: f.slopeCi95 } : null;
   };
   return {
     original: c.analysis.original,
@@ -136,7 +136,7 @@ export async function buildReport(options: ReportOptions): Promise<ReportSummary
       files.set(`plots/${cloudSlug}.svg`, cloud.svg);
       files.set(`tables/${cloudSlug}.csv`, csvTable(panel.cloud));
       files.set(`tables/${cloudSlug}.yours.csv`, cloudCsv(panel));
-      files.set(`analysis/${cloudSlug}.json`, `${JSON.stringify({ collection, reference_collection: panel.referenceCollection, ...panel.cloud.analysis, reference_fits: panel.reference?.analysis.fits ?? null, yours: panel.yours }, null, 2)}\n`);
+      files.set(`analysis/${cloudSlug}.json`, `${JSON.stringify({ collection, reference_collection: panel.referenceCollection, ...analysisJson(panel.cloud.analysis), reference_fits: panel.reference ? fitsJson(panel.reference.analysis.fits) : null, yours: panel.yours }, null, 2)}\n`);
       clouds.push(cloud);
     }
     const modelPairs = pairModels(mainCounts, { original: pair.original, new: pair.new, metric }).filter((p) => keep(p.model));
@@ -170,7 +170,7 @@ export async function buildReport(options: ReportOptions): Promise<ReportSummary
     files.set(`tables/${slug}.md`, `## ${title}\n\n${headlineText(headline)}\n\n${markdownTable(comparison)}\n${fitsMarkdown(comparison)}`);
     files.set(`tables/${slug}.csv`, csvTable(comparison));
     files.set(`tables/${slug}.tex`, latexTable(comparison, `${title}: accuracy on the original and new test set (${metric === 'top1' ? 'top-1' : 'top-5'}), 95\\% Clopper--Pearson intervals.`));
-    files.set(`analysis/${slug}.json`, `${JSON.stringify(comparison.analysis, null, 2)}\n`);
+    files.set(`analysis/${slug}.json`, `${JSON.stringify(analysisJson(comparison.analysis), null, 2)}\n`);
     pairs.push({ report, headline, scatterSvg, frequencySvgs, clouds });
   }
   // Cite every bundled collection drawn (imported tables carry their own provenance).

@@ -80,8 +80,8 @@ function comparisonFor(records: readonly CountRecord[], collection: string, opti
 function positionUnder(c: Comparison, collection: string, model: string): PositionUnderFit {
   const fitted = c.analysis.models.filter((_, i) => c.inFit[i]);
   const mine = c.analysis.models.find((m) => m.model === model);
-  const er = mine?.effective_robustness ?? null;
-  const cloudEr = fitted.map((m) => m.effective_robustness).filter((v): v is number => v !== null);
+  const er = mine?.effectiveRobustness ?? null;
+  const cloudEr = fitted.map((m) => m.effectiveRobustness).filter((v): v is number => v !== null);
   return { collection, fitModels: fitted.length, effectiveRobustness: er, percentile: er === null ? null : percentileRank(cloudEr, er) ?? null };
 }
 

@@ -22,8 +22,8 @@ export function sourceName(source: string | undefined, collection: string | null
 export function headlineText(h: PairHeadline): string {
   const parts = [`${h.models} models${h.yourModels > 0 ? ` (${h.yourModels} yours)` : ''}`];
   parts.push(h.meanDropPoints === null ? 'mean drop —' : `mean drop ${h.meanDropPoints.toFixed(1)} points`);
-  if (h.linear) parts.push(`linear slope ${h.linear.slope.toFixed(2)} ${interval(h.linear.slope_ci95, 2)}`);
-  if (h.probit) parts.push(`probit slope ${h.probit.slope.toFixed(2)} ${interval(h.probit.slope_ci95, 2)}`);
+  if (h.linear) parts.push(`linear slope ${h.linear.slope.toFixed(2)} ${interval(h.linear.slopeCi95, 2)}`);
+  if (h.probit) parts.push(`probit slope ${h.probit.slope.toFixed(2)} ${interval(h.probit.slopeCi95, 2)}`);
   if (h.modelsInFit !== h.models) parts.push(`fit over ${h.modelsInFit} of ${h.models}`);
   return parts.join(' · ');
 }
@@ -43,7 +43,7 @@ function modelTable(report: PairReport): string {
   const c = report.comparison;
   const rows = c.analysis.models.map((m, i) => {
     const yours = c.sources[i] === 'store';
-    return `<tr class="${yours ? 'yours' : 'published'}"><td>${escapeHtml(m.model)}${c.inFit[i] ? '' : ' †'}</td><td>${yours ? 'yours' : escapeHtml(sourceName(c.sources[i], c.collections[i]))}</td><td>${m.original.correct}/${m.original.n}</td><td>${pct(m.original.accuracy)} <small>[${pct(m.original.ci95[0])}, ${pct(m.original.ci95[1])}]</small></td><td>${m.new.correct}/${m.new.n}</td><td>${pct(m.new.accuracy)} <small>[${pct(m.new.ci95[0])}, ${pct(m.new.ci95[1])}]</small></td><td>${pct(m.gap)}</td><td>${fixed(errorRatio(m), 2)}</td><td>${m.effective_robustness === null ? '—' : pct(m.effective_robustness)}</td></tr>`;
+    return `<tr class="${yours ? 'yours' : 'published'}"><td>${escapeHtml(m.model)}${c.inFit[i] ? '' : ' †'}</td><td>${yours ? 'yours' : escapeHtml(sourceName(c.sources[i], c.collections[i]))}</td><td>${m.original.correct}/${m.original.n}</td><td>${pct(m.original.accuracy)} <small>[${pct(m.original.ci95[0])}, ${pct(m.original.ci95[1])}]</small></td><td>${m.new.correct}/${m.new.n}</td><td>${pct(m.new.accuracy)} <small>[${pct(m.new.ci95[0])}, ${pct(m.new.ci95[1])}]</small></td><td>${pct(m.gap)}</td><td>${fixed(errorRatio(m), 2)}</td><td>${m.effectiveRobustness === null ? '—' : pct(m.effectiveRobustness)}</td></tr>`;
   });
   return `<table class="models"><thead><tr><th>model</th><th>source</th><th>original correct</th><th>original % [95% CI]</th><th>new correct</th><th>new % [95% CI]</th><th>drop (points)</th><th>error ratio</th><th>effective robustness (points)</th></tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>${c.inFit.some((f) => !f) ? '<p class="note">† not used for the fit.</p>' : ''}`;
 }
@@ -52,9 +52,9 @@ function fitsTable(report: PairReport): string {
   const c = report.comparison;
   const rows = SCALES.map((s) => {
     const f = c.analysis.fits[s];
-    return f ? `<tr><td>${s}</td><td>${fixed(f.slope)} <small>${interval(f.slope_ci95)}</small></td><td>${fixed(f.intercept)} <small>${interval(f.intercept_ci95)}</small></td><td>${fixed(f.r2, 4)}</td></tr>` : `<tr><td>${s}</td><td>—</td><td>—</td><td>—</td></tr>`;
+    return f ? `<tr><td>${s}</td><td>${fixed(f.slope)} <small>${interval(f.slopeCi95)}</small></td><td>${fixed(f.intercept)} <small>${interval(f.interceptCi95)}</small></td><td>${fixed(f.r2, 4)}</td></tr>` : `<tr><td>${s}</td><td>—</td><td>—</td><td>—</td></tr>`;
   });
-  const rc = c.analysis.rank_correlation;
+  const rc = c.analysis.rankCorrelation;
   return `<table class="fits"><thead><tr><th>scale</th><th>slope [95% CI]</th><th>intercept [95% CI]</th><th>R²</th></tr></thead><tbody>${rows.join('')}</tbody></table>
 <p>Bootstrap: ${c.resamples.toLocaleString('en-US')} resamples of the models, seed ${escapeHtml(String(c.seed))}. Rank correlation between the two test sets: Spearman ${fixed(rc.spearman)}, Kendall τ-b ${fixed(rc.kendall)}.${report.fitExclude.length > 0 ? ` Kept out of the fit: ${escapeHtml(report.fitExclude.join(', '))}.` : ''}</p>`;
 }
@@ -68,7 +68,7 @@ figure{margin:1em 0}figure svg{max-width:100%;height:auto}.note,.files{color:#66
 details summary{cursor:pointer;margin:.6em 0}code{background:#f0f2f4;padding:0 .25em}`;
 
 const summaryRow = (slug: string, headline: PairHeadline): string =>
-  `<tr><td><a href="#${escapeHtml(slug)}">${escapeHtml(headline.title)}</a></td><td>${headline.models}</td><td>${headline.yourModels}</td><td>${headline.meanDropPoints === null ? '—' : headline.meanDropPoints.toFixed(1)}</td><td>${headline.linear ? `${headline.linear.slope.toFixed(2)} <small>${interval(headline.linear.slope_ci95, 2)}</small>` : '—'}</td><td>${headline.probit ? `${headline.probit.slope.toFixed(2)} <small>${interval(headline.probit.slope_ci95, 2)}</small>` : '—'}</td></tr>`;
+  `<tr><td><a href="#${escapeHtml(slug)}">${escapeHtml(headline.title)}</a></td><td>${headline.models}</td><td>${headline.yourModels}</td><td>${headline.meanDropPoints === null ? '—' : headline.meanDropPoints.toFixed(1)}</td><td>${headline.linear ? `${headline.linear.slope.toFixed(2)} <small>${interval(headline.linear.slopeCi95, 2)}</small>` : '—'}</td><td>${headline.probit ? `${headline.probit.slope.toFixed(2)} <small>${interval(headline.probit.slopeCi95, 2)}</small>` : '—'}</td></tr>`;
 
 const signed = (fraction: number | null): string => (fraction === null ? '—' : `${fraction >= 0 ? '+' : ''}${pct(fraction)}`);
 
@@ -91,7 +91,7 @@ function cloudFitsTable(panel: CloudPanel): string {
   ].flatMap(({ name, c }) =>
     SCALES.map((s) => {
       const f = c.analysis.fits[s];
-      return `<tr><td>${escapeHtml(name)}</td><td>${c.inFit.filter(Boolean).length}</td><td>${s}</td><td>${f ? `${fixed(f.slope)} <small>${interval(f.slope_ci95)}</small>` : '—'}</td><td>${f ? `${fixed(f.intercept)} <small>${interval(f.intercept_ci95)}</small>` : '—'}</td><td>${f ? fixed(f.r2, 4) : '—'}</td></tr>`;
+      return `<tr><td>${escapeHtml(name)}</td><td>${c.inFit.filter(Boolean).length}</td><td>${s}</td><td>${f ? `${fixed(f.slope)} <small>${interval(f.slopeCi95)}</small>` : '—'}</td><td>${f ? `${fixed(f.intercept)} <small>${interval(f.interceptCi95)}</small>` : '—'}</td><td>${f ? fixed(f.r2, 4) : '—'}</td></tr>`;
     }),
   );
   return `<table class="fits"><thead><tr><th>fitted over</th><th>models</th><th>scale</th><th>slope [95% CI]</th><th>intercept [95% CI]</th><th>R²</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;

@@ -61,8 +61,8 @@ export interface PairHeadline {
   modelsInFit: number;
   /** Mean of original − new accuracy over the models, in points (percent). */
   meanDropPoints: number | null;
-  linear: { slope: number; slope_ci95: [number, number] | null } | null;
-  probit: { slope: number; slope_ci95: [number, number] | null } | null;
+  linear: HeadlineSlope | null;
+  probit: HeadlineSlope | null;
   /** For a cloud panel: the collection fitted ('timm', an imported table); absent for the main panel. */
   collection?: string;
 }
@@ -76,4 +76,12 @@ export interface ReportSummary {
   pairs: PairHeadline[];
   /** Headlines of the cloud panels (your models and another published collection, fitted over it). */
   clouds: PairHeadline[];
+}
+
+/** A fitted slope with its bootstrap interval, for a headline. */
+export interface HeadlineSlope {
+  /** The fitted slope. */
+  slope: number;
+  /** Bootstrap percentile 95 % interval; null when fewer than 3 models. */
+  slopeCi95: [number, number] | null;
 }

@@ -1,7 +1,7 @@
 export * from './types.ts';
 export { sampleMigrations } from './schema.ts';
-export { roundHistogram, binOf, type HistogramRounding } from './largest-remainder.ts';
-export { matchedFrequency, matchedFrequencyStrategy, DEFAULT_BINS } from './matched-frequency.ts';
+export { roundHistogram, type HistogramRounding } from './largest-remainder.ts';
+export { matchedFrequency, matchedFrequencyStrategy } from './matched-frequency.ts';
 export { threshold, thresholdStrategy } from './threshold.ts';
 export { topImages, topImagesStrategy } from './top-images.ts';
 export { eligibility, readEligibilityInput, type EligibilityInput, type EligibilityOptions, type EligibilityReport } from './eligibility.ts';

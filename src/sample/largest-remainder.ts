@@ -36,8 +36,3 @@ export function roundHistogram(histogram: readonly number[], target: number, rou
   return floors;
 }
 
-/** Bin index of a frequency given the bins' upper edges: the first edge it is below, else the last bin. */
-export function binOf(frequency: number, edges: readonly number[]): number {
-  for (let i = 0; i < edges.length; i++) if (frequency < edges[i]!) return i;
-  return edges.length;
-}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareTestSets, errorRatio, pairModels } from '../../src/analyze/index.ts';
+import { analysisJson, compareTestSets, errorRatio, pairModels } from '../../src/analyze/index.ts';
 import type { CountRecord, ModelPair } from '../../src/analyze/index.ts';
 import { loadPublished } from '../../src/import/index.ts';
 
@@ -27,11 +27,11 @@ describe('the bundled published results (Recht et al. 2019)', () => {
     expect(linear.slope).toBeCloseTo(1.1098, 4);
     expect(c.meanGap! * 100).toBeCloseTo(12.0, 1);
     // the interval is the 100,000-resample bootstrap's and contains the estimate
-    expect(linear.slope_ci95![0]).toBeLessThan(linear.slope);
-    expect(linear.slope_ci95![1]).toBeGreaterThan(linear.slope);
+    expect(linear.slopeCi95![0]).toBeLessThan(linear.slope);
+    expect(linear.slopeCi95![1]).toBeGreaterThan(linear.slope);
     expect(linear.r2!).toBeGreaterThan(0.99);
     expect(c.analysis.fits.probit!.slope).toBeCloseTo(0.968, 3);
-    expect(c.analysis.rank_correlation.spearman!).toBeGreaterThan(0.99);
+    expect(c.analysis.rankCorrelation.spearman!).toBeGreaterThan(0.99);
   });
 
   it('ImageNet → Threshold0.7 drops ≈ 3 points and → TopImages ≈ −2 (models do better)', () => {
@@ -67,12 +67,18 @@ describe('compareTestSets', () => {
     expect(b.gap).toBeCloseTo(0.08, 12);
     // fit through (0.6,0.5),(0.7,0.62),(0.8,0.7): slope 1.0, intercept −0.0933…; at 0.7 → 0.60667
     expect(c.analysis.fits.linear!.slope).toBeCloseTo(1.0, 12);
-    expect(b.effective_robustness).toBeCloseTo(0.62 - (0.7 - 0.28 / 3), 12);
+    expect(b.effectiveRobustness).toBeCloseTo(0.62 - (0.7 - 0.28 / 3), 12);
     expect(c.sources).toEqual(['published', 'store', 'published']);
-    expect(Object.keys(c.analysis)).toEqual(['original', 'new', 'metric', 'models', 'fits', 'rank_correlation']);
-    expect(Object.keys(b)).toEqual(['model', 'original', 'new', 'gap', 'effective_robustness']);
+    expect(Object.keys(c.analysis)).toEqual(['original', 'new', 'metric', 'models', 'fits', 'rankCorrelation']);
+    expect(Object.keys(b)).toEqual(['model', 'original', 'new', 'gap', 'effectiveRobustness']);
     expect(Object.keys(b.original)).toEqual(['correct', 'n', 'accuracy', 'ci95']);
-    expect(Object.keys(c.analysis.fits.probit!)).toEqual(['slope', 'intercept', 'slope_ci95', 'intercept_ci95', 'r2']);
+    expect(Object.keys(c.analysis.fits.probit!)).toEqual(['slope', 'intercept', 'slopeCi95', 'interceptCi95', 'r2']);
+    // The wire form (retest analyze --json, the report's analysis files): snake_case, same values, same order.
+    const wire = analysisJson(c.analysis);
+    expect(Object.keys(wire)).toEqual(['original', 'new', 'metric', 'models', 'fits', 'rank_correlation']);
+    expect(Object.keys(wire.models[1]!)).toEqual(['model', 'original', 'new', 'gap', 'effective_robustness']);
+    expect(Object.keys(wire.fits.probit!)).toEqual(['slope', 'intercept', 'slope_ci95', 'intercept_ci95', 'r2']);
+    expect([wire.models[1]!.effective_robustness, wire.fits.linear!.slope_ci95, wire.rank_correlation]).toEqual([b.effectiveRobustness, c.analysis.fits.linear!.slopeCi95, c.analysis.rankCorrelation]);
   });
 
   it('keeps models out of the fit on request but still rates them', () => {
@@ -81,16 +87,16 @@ describe('compareTestSets', () => {
     });
     expect(c.inFit).toEqual([false, true, true, true]);
     expect(c.analysis.fits.linear!.slope).toBeCloseTo(1.0, 12);
-    expect(c.analysis.models[0]!.effective_robustness).toBeCloseTo(0.19 - (0.2 - 0.28 / 3), 12);
+    expect(c.analysis.models[0]!.effectiveRobustness).toBeCloseTo(0.19 - (0.2 - 0.28 / 3), 12);
   });
 
   it('answers degenerate input with nulls, not NaN', () => {
     const one = compareTestSets(pairs.slice(0, 1), { original: 'o', new: 'n', metric: 'top1', resamples: 10 });
     expect(one.analysis.fits).toEqual({ linear: null, probit: null, logit: null });
-    expect(one.analysis.models[0]!.effective_robustness).toBeNull();
-    expect(one.analysis.rank_correlation).toEqual({ spearman: null, kendall: null });
+    expect(one.analysis.models[0]!.effectiveRobustness).toBeNull();
+    expect(one.analysis.rankCorrelation).toEqual({ spearman: null, kendall: null });
     const two = compareTestSets(pairs.slice(0, 2), { original: 'o', new: 'n', metric: 'top1', resamples: 10 });
-    expect(two.analysis.fits.linear!.slope_ci95).toBeNull();
+    expect(two.analysis.fits.linear!.slopeCi95).toBeNull();
     expect(compareTestSets([], { original: 'o', new: 'n', metric: 'top1', resamples: 10 }).meanGap).toBeNull();
   });
 

@@ -38,7 +38,23 @@ describe('parseCustomClasses', () => {
     expect(err).toBeInstanceOf(RetestError);
     expect(err.kind).toBe('data');
     expect(err.file).toBe('birds.json');
-    expect(err.received).toMatch(/0\.names/);
+    expect(err.field).toBe('[0].names');
+    expect(err.received).toBe('[]');
+  });
+
+  it('reports every schema problem, not only the first, naming the file', () => {
+    const err = errorOf(() => parseCustomClasses({ classes: [{ id: 'a', names: [] }, { id: 3 }, 5, { id: 'b', urls: 'x' }] }, 'birds.json'));
+    expect(err.file).toBe('birds.json');
+    expect(err.message).toMatch(/^4 problems in the classes file: classes\[0\]\.names: /);
+    expect(err.issues.map((i) => [i.path, i.received])).toEqual([['classes[0].names', '[]'], ['classes[1].id', '3'], ['classes[2]', '5'], ['classes[3].urls', '"x"']]);
+  });
+
+  it('reports every duplicate id, misplaced index and unknown similar class at once', () => {
+    const err = errorOf(() => parseCustomClasses([{ id: 'a', index: 1 }, 'a', { id: 'c', similar: ['b', 'a', 'z'] }], 'f.json'));
+    expect(err.file).toBe('f.json');
+    expect(err.message).toBe('4 problems in the classes file: class indices must be 0…n−1 in file order');
+    expect(err.issues.map((i) => [i.path, i.received])).toEqual([['[0].index', '1'], ['[1].id', '"a"'], ['[2].similar', '"b"'], ['[2].similar', '"z"']]);
+    expect([err.record, err.field]).toEqual([0, 'index']);
   });
 
   it('refuses duplicate ids, out-of-order indices and unknown similar classes', () => {
@@ -55,7 +71,7 @@ describe('loadClasses', () => {
     writeFileSync(join(dir, 'ok.json'), JSON.stringify({ classes: [{ id: 'x', names: ['x', 'ex'] }] }));
     expect(loadClasses(join(dir, 'ok.json'))[0]?.names).toEqual(['x', 'ex']);
     writeFileSync(join(dir, 'bad.json'), '[');
-    expect(errorOf(() => loadClasses(join(dir, 'bad.json'))).message).toBe('the classes file is not valid JSON');
+    expect(errorOf(() => loadClasses(join(dir, 'bad.json'))).message).toBe('the classes file: not valid JSON');
   });
 
   it('treats an unknown name as a usage error', () => {

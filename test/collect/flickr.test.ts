@@ -215,11 +215,16 @@ describe('Flickr client against a local fake Flickr', () => {
     expect(page.photos).toHaveLength(3);
   });
 
-  it('reports an answer of the wrong shape', async () => {
-    flickr.script = [{ status: 200, body: JSON.stringify({ stat: 'ok', photos: { page: 1 } }) }];
-    await expect(client().search({ text: 'tench', perPage: 3, page: 1 })).rejects.toThrow(/unexpected shape/);
+  it('reports an answer of the wrong shape with every problem, naming the (redacted) URL', async () => {
+    flickr.script = [{ status: 200, body: JSON.stringify({ stat: 'ok', photos: { page: 1, pages: 'x', photo: [{ id: null }] } }) }];
+    const err = await client().search({ text: 'tench', perPage: 3, page: 1 }).then(() => null, (e: unknown) => e as RetestError);
+    expect(err).toBeInstanceOf(RetestError);
+    expect(err!.kind).toBe('io');
+    expect(err!.file).toMatch(/api_key=\[token\]/);
+    expect(err!.message).toMatch(/^\d+ problems in the Flickr answer: /);
+    expect(err!.issues.map((i) => i.path)).toEqual(expect.arrayContaining(['photos.pages', 'photos.perpage', 'photos.total', 'photos.photo[0].id']));
     flickr.script = [{ status: 200, body: 'jsonFlickrApi({})' }];
-    await expect(client().search({ text: 'tench', perPage: 3, page: 1 })).rejects.toThrow(/not JSON/);
+    await expect(client().search({ text: 'tench', perPage: 3, page: 1 })).rejects.toThrow('the Flickr answer: not valid JSON');
   });
 
   it('records photos without any downloadable size as failures and keeps filling the quota', async () => {

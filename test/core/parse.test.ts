@@ -63,6 +63,17 @@ describe('parseValue / parseJson / parseFile', () => {
     expect(missing).toMatchObject({ kind: 'io', file: join(dir, 'nope.json'), received: 'ENOENT' });
   });
 
+  it('a union reports the problems of the branch the value\'s type fits, else the types it could have', () => {
+    const entries = z.array(z.union([z.string(), z.strictObject({ id: z.string(), names: z.array(z.string()).min(1) })]));
+    const error = catchError(() => parseValue(['a', { id: 3, names: [] }, 5, { id: 'x', names: ['x'], extra: 1 }], entries, { what: 'the list' }));
+    expect(error.issues.map((i) => [i.path, i.expected ?? null, i.received ?? null])).toEqual([
+      ['[1].id', 'string', '3'],
+      ['[1].names', 'array ≥ 1', '[]'],
+      ['[2]', 'string | object', '5'],
+      ['[3].extra', null, null],
+    ]);
+  });
+
   it('formats paths like JavaScript', () => {
     expect(formatPath(['a', 0, 'b', 12])).toBe('a[0].b[12]');
     expect(formatPath([3])).toBe('[3]');

@@ -167,7 +167,7 @@ describeWithData('retest eval from the command line', () => {
       const r = retest(['eval', '--model', resnet20, '--dataset', bin1000, '--sidecar', sidecar, '--db', join(dir, 'sidecar.db')]);
       expect(r.code).toBe(1);
       expect(r.stderr).toContain('field:    input.layout');
-      expect(r.stderr).toContain('expected: one of "NCHW"|"NHWC"');
+      expect(r.stderr).toContain('expected: "NCHW" | "NHWC"');
       expect(r.stderr).toContain('received: "NCWH"');
       expect(r.stderr).toContain('docs/evaluation.md');
     });

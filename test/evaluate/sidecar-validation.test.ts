@@ -33,15 +33,15 @@ function sidecar(content: unknown): string {
 describe('sidecar fields are refused at load, naming the field', () => {
   it('a std of 0 or below', () => {
     let error = catchError(() => readSidecar(sidecar({ preprocess: { std: [0.2, 0, 0.2] } })));
-    expect(error.field).toBe('preprocess.std.1');
+    expect(error.field).toBe('preprocess.std[1]');
     error = catchError(() => readSidecar(sidecar({ std: [-1, 1, 1] })));
-    expect(error.field).toBe('std.0');
+    expect(error.field).toBe('std[0]');
     expect(error.received).toBe('-1');
   });
 
   it('unknown keys, listing the known names', () => {
     let error = catchError(() => readSidecar(sidecar({ preprocess: { resize_shorter: 256, crop: 224 } })));
-    expect(error.message).toMatch(/unknown field "preprocess.resize_shorter"/);
+    expect(error.message).toBe('a problem in the model sidecar: preprocess.resize_shorter: unknown field');
     expect(error.field).toBe('preprocess.resize_shorter');
     expect(error.expected).toContain('resize_shorter_to');
     expect(error.expected).toContain('interpolation');
@@ -53,9 +53,29 @@ describe('sidecar fields are refused at load, naming the field', () => {
     expect(error.expected).toContain('layout');
   });
 
+  it('reports every problem of a sidecar, not only the first, and names the file', () => {
+    const path = sidecar({ std: [-1, 1, 0], preprocess: { interp: 'bicubic', crop: 0 }, input: { layout: 'HWC', layuot: 'NCHW' } });
+    const error = catchError(() => readSidecar(path));
+    expect(error.file).toBe(path);
+    expect(error.message).toMatch(/^6 problems in the model sidecar: /);
+    expect(error.issues.map((i) => i.path).sort()).toEqual(['input.layout', 'input.layuot', 'preprocess.crop', 'preprocess.interp', 'std[0]', 'std[2]']);
+    const byPath = Object.fromEntries(error.issues.map((i) => [i.path, i]));
+    expect(byPath['input.layout']).toMatchObject({ expected: '"NCHW" | "NHWC"', received: '"HWC"' });
+    expect(byPath['std[2]']).toMatchObject({ received: '0' });
+    expect(byPath['input.layuot']!.expected).toMatch(/^the fields of "input": .*layout/);
+    expect(error.render()).toContain(`file:     ${path}`);
+  });
+
+  it('a sidecar that is not JSON names the file and keeps the syntax message', () => {
+    const path = join(dir, 'broken.json');
+    writeFileSync(path, '{"std": [1, 1');
+    const error = catchError(() => readSidecar(path));
+    expect([error.file, error.message]).toEqual([path, 'the model sidecar: not valid JSON']);
+  });
+
   it('a 0-channel (or 0-pixel) input shape', () => {
-    expect(catchError(() => readSidecar(sidecar({ input: { shape: ['batch', 0, 32, 32] } }))).field).toBe('input.shape.1');
-    expect(catchError(() => readSidecar(sidecar({ input: { shape: [1, 3, 0, 32] } }))).field).toBe('input.shape.2');
+    expect(catchError(() => readSidecar(sidecar({ input: { shape: ['batch', 0, 32, 32] } }))).field).toBe('input.shape[1]');
+    expect(catchError(() => readSidecar(sidecar({ input: { shape: [1, 3, 0, 32] } }))).field).toBe('input.shape[2]');
   });
 
   it('a class list whose length does not fit the model outputs', () => {

@@ -80,6 +80,19 @@ describe('export', () => {
     await expect(exportImageFolder(st, out, { workspaceDir: ws.dir, allowInvalid: true })).rejects.toThrow(/not empty/);
   });
 
+  // The manifest's whole shape, pinned: a change to a field (name, order, value) shows in the diff of
+  // __snapshots__/cifar10.1-manifest.json. Times the test does not fix (the revision's creation) are masked.
+  it('the CIFAR-10.1 manifest, snapshot', async () => {
+    const { dir, ws } = await setup();
+    const st = workspaceStores(ws);
+    await createRevision({ sample: st.sample, sources: st.sampling }, { strategy: { function: 'top-images' }, perClass: 2, seed: 1, requireDedup: false });
+    await exportNpy(st, join(dir, 'out', 'snap'), { workspaceDir: ws.dir, allowInvalid: true, now: '2026-03-01T00:00:00Z' });
+    const manifest = JSON.parse(readFileSync(join(dir, 'out', 'snap_manifest.json'), 'utf8')) as Manifest;
+    expect(manifest.revision.createdAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+    const masked = { ...manifest, revision: { ...manifest.revision, createdAt: '<createdAt>' } };
+    await expect(`${JSON.stringify(masked, null, 2)}\n`).toMatchFileSnapshot('__snapshots__/cifar10.1-manifest.json');
+  });
+
   it('copies the task images under their opaque tokens for an MTurk upload', async () => {
     const { dir, ws } = await setup();
     const out = join(dir, 'hits');

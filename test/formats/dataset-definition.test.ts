@@ -36,9 +36,20 @@ describe('ImageNetV2 dataset definitions', () => {
     const text = JSON.stringify({ image_filenames: [['a', 'n01440764'], ['b', 'tench']] });
     const error = catchError(() => parseDatasetDefinition(text, 'bad.json'));
     expect(error.file).toBe('bad.json');
-    expect(error.record).toBe(1);
-    expect(error.field).toBe('image_filenames.1.1');
+    expect(error.field).toBe('image_filenames[1][1]');
     expect(error.received).toBe('"tench"');
+  });
+
+  it('reports every bad entry and every repeated id, not only the first, naming the file', () => {
+    const text = JSON.stringify({ image_filenames: [['a', 'n01440764'], ['b', 'tench'], [3, 'n01440764'], ['d']], seed: 1.5 });
+    const error = catchError(() => parseDatasetDefinition(text, 'bad.json'));
+    expect(error.file).toBe('bad.json');
+    expect(error.message).toMatch(/^4 problems in the dataset definition: /);
+    expect(error.issues.map((i) => [i.path, i.received])).toEqual([['image_filenames[1][1]', '"tench"'], ['image_filenames[2][0]', '3'], ['image_filenames[3]', '["d"]'], ['seed', '1.5']]);
+    const repeated = JSON.stringify({ image_filenames: [['a', 'n01440764'], ['a', 'n01443537'], ['b', 'n01443537'], ['b', 'n01443537']] });
+    const dup = catchError(() => parseDatasetDefinition(repeated, 'dup.json'));
+    expect([dup.file, dup.record]).toEqual(['dup.json', 1]);
+    expect(dup.issues.map((i) => [i.path, i.received])).toEqual([['image_filenames[1][0]', 'also at 0'], ['image_filenames[3][0]', 'also at 2']]);
   });
 
   it('refuses non-JSON, a missing list and repeated ids', () => {

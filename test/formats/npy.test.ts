@@ -110,6 +110,15 @@ describe('parseNpy headers', () => {
     expect(structured.received).toBe('<structured>');
   });
 
+  it('reports every problem of a header, not only the first, naming the file', () => {
+    const error = catchError(() => parseNpy(handMade(1, `{'fortran_order': 0, 'shape': (3, x), }\n`, three), 'h.npy'));
+    expect(error.kind).toBe('data');
+    expect([error.file, error.record]).toEqual(['h.npy', 'header']);
+    expect(error.message).toMatch(/^3 problems in the NPY header: /);
+    expect(error.issues.map((i) => [i.path, i.received])).toEqual([['descr', 'nothing'], ['fortran_order', 'nothing'], ['shape[1]', 'NaN']]);
+    expect(error.hint).toContain("'shape': (3, x)");
+  });
+
   it('refuses files without the magic string', () => {
     const error = catchError(() => parseNpy(Buffer.from('PK\x03\x04 a zip file'), 'a.npz'));
     expect(error.message).toMatch(/not an NPY file/);

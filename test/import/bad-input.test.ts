@@ -129,7 +129,15 @@ describe('import of bad input: errors name the file and row; nothing is half-imp
     mkdirSync(join(croot, 'v6'), { recursive: true });
     writeFileSync(join(croot, 'v6', 'm_predictions.json'), JSON.stringify([1, 12, 3]));
     const error = await thrown(() => readCifar101Predictions(croot, { metadata: labelsDir }));
-    expect([error.file, error.record]).toEqual([join(croot, 'v6', 'm_predictions.json'), 'row 1']);
+    expect([error.file, error.field, error.received]).toEqual([join(croot, 'v6', 'm_predictions.json'), '[1]', '12']);
+    // Every bad row is reported, not only the first.
+    writeFileSync(join(croot, 'v6', 'm_predictions.json'), JSON.stringify([-1, 'cat', 2.5]));
+    const all = await thrown(() => readCifar101Predictions(croot, { metadata: labelsDir }));
+    expect(all.file).toBe(join(croot, 'v6', 'm_predictions.json'));
+    expect(all.message).toMatch(/^3 problems in the predictions file: /);
+    expect(all.issues.map((i) => [i.path, i.received])).toEqual([['[0]', '-1'], ['[1]', '"cat"'], ['[2]', '2.5']]);
+    writeFileSync(join(croot, 'v6', 'm_predictions.json'), JSON.stringify({ predictions: [1, 2, 3] }));
+    expect((await thrown(() => readCifar101Predictions(croot, { metadata: labelsDir }))).issues[0]).toMatchObject({ path: '', expected: 'array' });
     writeFileSync(join(croot, 'v6', 'm_predictions.json'), JSON.stringify([1, 2]));
     expect((await thrown(() => readCifar101Predictions(croot, { metadata: labelsDir }))).message).toMatch(/2 prediction rows but test set cifar10.1-v6 has 3 images/);
     writeFileSync(join(croot, 'v6', 'm_predictions.json'), JSON.stringify([1, 2, 0]));

@@ -129,8 +129,12 @@ describe('buildReport from the bundled published results alone', () => {
     expect(html.match(/<script>/g)).toHaveLength(2);
     expect(html.match(/<section class="pair"/g)).toHaveLength(5);
     expect(html).toContain('Recht, Roelofs, Schmidt, Shankar');
-    const analysis = JSON.parse(readFileSync(join(dir, 'report', 'analysis', 'cifar10-test__cifar10.1-v4.json'), 'utf8')) as { models: unknown[] };
+    const analysis = JSON.parse(readFileSync(join(dir, 'report', 'analysis', 'cifar10-test__cifar10.1-v4.json'), 'utf8')) as { models: Record<string, unknown>[]; fits: Record<string, Record<string, unknown>> };
     expect(analysis.models).toHaveLength(30);
+    // The analysis file is wire format (snake_case), like retest analyze --json.
+    expect(Object.keys(analysis)).toEqual(['original', 'new', 'metric', 'models', 'fits', 'rank_correlation']);
+    expect(Object.keys(analysis.models[0]!)).toEqual(['model', 'original', 'new', 'gap', 'effective_robustness']);
+    expect(Object.keys(analysis.fits.linear!)).toEqual(['slope', 'intercept', 'slope_ci95', 'intercept_ci95', 'r2']);
   });
 
   it('is byte-for-byte reproducible', async () => {

@@ -2,9 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../src/core/index.ts';
-import { binOf, matchedFrequency, roundHistogram, threshold, topImages, type SamplingCandidate, type SamplingInput } from '../../src/sample/index.ts';
+import { matchedFrequency, roundHistogram, threshold, topImages, type SamplingCandidate, type SamplingInput } from '../../src/sample/index.ts';
 
-const EDGES = [0.2, 0.4, 0.6, 0.8];
 const cand = (imageId: string, frequency: number, answers = 10, classIdx = 0): SamplingCandidate => ({ imageId, classIdx, frequency, answers });
 const ids = (o: { classes: { imageIds: string[] }[] }, k = 0) => [...o.classes[k]!.imageIds].sort();
 
@@ -46,12 +45,6 @@ describe("roundHistogram 'exact-integer' (named option, not the authors' rule)",
     const differ = authors.cases.filter(([hist, target, expected]) => JSON.stringify(roundHistogram(hist, target, 'exact-integer')) !== JSON.stringify(expected));
     expect(differ.length).toBeGreaterThanOrEqual(213);
     for (const [hist, target] of differ) expect(roundHistogram(hist, target, 'exact-integer').reduce((a, b) => a + b, 0)).toBe(target);
-  });
-});
-
-describe('binOf', () => {
-  it('bins frequencies with 1.0 in the last bin and edges in the upper bin', () => {
-    expect([0, 0.19, 0.2, 0.4, 0.6, 3 / 5, 0.79, 0.8, 1].map((f) => binOf(f, EDGES))).toEqual([0, 0, 1, 2, 3, 3, 3, 4, 4]);
   });
 });
 

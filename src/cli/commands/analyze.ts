@@ -4,14 +4,14 @@
  * correlation; optionally accuracy by selection frequency and per-class accuracy.
  */
 import { Command, Option } from 'commander';
-import { accuracyByFrequency, compareTestSets, errorRatio, pairModels, perClassAccuracy, SCALES } from '../../analyze/index.ts';
+import { accuracyByFrequency, analysisJson, compareTestSets, errorRatio, pairModels, perClassAccuracy, SCALES } from '../../analyze/index.ts';
 import type { Comparison, FrequencyBin, Scale } from '../../analyze/index.ts';
 import { dataError, usageError } from '../../core/errors.ts';
 import { loadPublishedTables, originalOf, PUBLISHED_TABLES, readFrequencies } from '../../import/index.ts';
 import type { CountRecord } from '../../import/index.ts';
 import type { ResultsStore } from '../../results/index.ts';
 import { sourceName } from '../../report/index.ts';
-import type { App } from '../types.ts';
+import type { AnalyzeJson, App, PerClassJson, SelectionFrequencyJson } from '../types.ts';
 import { dbOption, jsonOption, printJson } from '../options.ts';
 import { parseFrequencies, parseMetric, parseSeed, resamplesOption } from './analysis-options.ts';
 
@@ -34,7 +34,7 @@ interface AnalyzeOptions {
 const pct = (f: number) => (f * 100).toFixed(2);
 const ci = (c: readonly [number, number] | null, d = 3) => (c ? `[${c[0].toFixed(d)}, ${c[1].toFixed(d)}]` : '—');
 
-interface PerClassRow { class: number; original: { n: number; accuracy: number | null }; new: { n: number; accuracy: number | null }; gap: number | null }
+type PerClassRow = PerClassJson;
 
 /** Mean per-class accuracy of the user's models on both sets (needs per-image predictions: store models only). */
 async function perClass(store: ResultsStore, comparison: Comparison): Promise<{ models: string[]; classes: PerClassRow[] }> {
@@ -115,7 +115,7 @@ Examples:
         if (pairs.length === 0) throw dataError(`no model has ${opts.metric} results on both ${original} and ${opts.new}`, { file: opts.db, hint: 'check --include/--exclude and --metric (CIFAR-10 label files have no top-5)' });
         const comparison = compareTestSets(pairs, { original, new: opts.new, metric: opts.metric, scale: opts.scale, resamples: opts.resamples, seed: opts.seed });
         const freqFiles = parseFrequencies(opts.frequencies, original);
-        const frequency: { test_set: string; source: string; models: string[]; bins: FrequencyBin[] }[] = [];
+        const frequency: SelectionFrequencyJson[] = [];
         for (const [set, file] of Object.entries(freqFiles)) {
           const dataset = await store?.getDataset(set);
           if (!store || !dataset) throw usageError(`selection frequencies need per-image results on ${set} in the store`, { field: '--frequencies', file: opts.db });
@@ -131,10 +131,10 @@ Examples:
         const classes = opts.perClass && store ? await perClass(store, comparison) : null;
         if (opts.json) {
           printJson({
-            ...comparison.analysis,
+            ...analysisJson(comparison.analysis),
             ...(frequency.length > 0 ? { selection_frequency: frequency } : {}),
             ...(classes ? { per_class: classes } : {}),
-          });
+          } satisfies AnalyzeJson);
           return;
         }
         printText(comparison, frequency, classes);
@@ -154,15 +154,15 @@ function printText(c: Comparison, frequency: { test_set: string; models: string[
   a.models.forEach((m, i) => {
     const o = `${pct(m.original.accuracy)} [${pct(m.original.ci95[0])}, ${pct(m.original.ci95[1])}]`;
     const n = `${pct(m.new.accuracy)} [${pct(m.new.ci95[0])}, ${pct(m.new.ci95[1])}]`;
-    out.push(`${m.model.padEnd(w)}  ${sourceName(c.sources[i], c.collections[i]).padEnd(sw)}  ${o.padEnd(24)}  ${n.padEnd(24)}  ${pct(m.gap).padStart(6)}  ${(errorRatio(m)?.toFixed(2) ?? '—').padStart(9)}  ${m.effective_robustness === null ? '—' : pct(m.effective_robustness).padStart(6)}`);
+    out.push(`${m.model.padEnd(w)}  ${sourceName(c.sources[i], c.collections[i]).padEnd(sw)}  ${o.padEnd(24)}  ${n.padEnd(24)}  ${pct(m.gap).padStart(6)}  ${(errorRatio(m)?.toFixed(2) ?? '—').padStart(9)}  ${m.effectiveRobustness === null ? '—' : pct(m.effectiveRobustness).padStart(6)}`);
   });
   out.push('', `mean drop: ${c.meanGap === null ? '—' : (c.meanGap * 100).toFixed(2)} points`);
   out.push(`fit of new vs original accuracy (${c.resamples.toLocaleString('en-US')} bootstrap resamples, seed ${c.seed}; effective robustness in ${c.scale} scale):`);
   for (const s of SCALES) {
     const f = a.fits[s];
-    out.push(f ? `  ${s.padEnd(6)}  slope ${f.slope.toFixed(3)} ${ci(f.slope_ci95)}  intercept ${f.intercept.toFixed(3)} ${ci(f.intercept_ci95)}  R² ${f.r2 === null ? '—' : f.r2.toFixed(4)}` : `  ${s.padEnd(6)}  — (needs two models with different original accuracy)`);
+    out.push(f ? `  ${s.padEnd(6)}  slope ${f.slope.toFixed(3)} ${ci(f.slopeCi95)}  intercept ${f.intercept.toFixed(3)} ${ci(f.interceptCi95)}  R² ${f.r2 === null ? '—' : f.r2.toFixed(4)}` : `  ${s.padEnd(6)}  — (needs two models with different original accuracy)`);
   }
-  const rc = a.rank_correlation;
+  const rc = a.rankCorrelation;
   out.push(`rank correlation: Spearman ${rc.spearman === null ? '—' : rc.spearman.toFixed(3)}, Kendall τ-b ${rc.kendall === null ? '—' : rc.kendall.toFixed(3)}`);
   for (const f of frequency) {
     out.push('', `accuracy by selection frequency on ${f.test_set} (mean of ${f.models.length} models):`);

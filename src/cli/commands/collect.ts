@@ -79,7 +79,6 @@ async function run(app: App, options: CommonOptions, build: (workspace: Workspac
 
 const overridesSchema = z.record(z.string(), z.array(z.string().min(1)).min(1));
 
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: commander declarations: one subcommand and its flags per block
 export function register(program: Command, app: App): void {
   const collect = program
     .command('collect')
@@ -92,7 +91,17 @@ Every image is stored three times under blobs/: the original, a copy with the lo
 Re-running a command resumes: images already ingested are skipped; failures are recorded
 (retest collect failures) and retried on the next run.`,
     );
+  registerFlickr(collect, app);
+  registerFolder(collect, app);
+  registerUrls(collect, app);
+  registerArrays(collect, app);
+  registerStatus(collect, app);
+  registerFailures(collect, app);
+}
 
+type FlickrOptions = CommonOptions & { classes?: string; perClass: number; uploaded: string; taken?: string; widen?: string; perPage: number; rate: number; sort: string; appendHypernym?: boolean; concatCompounds?: boolean; keywords?: string; baseUrl?: string };
+
+function registerFlickr(collect: Command, app: App): void {
   common(
     collect
       .command('flickr')
@@ -117,35 +126,40 @@ Re-running a command resumes: images already ingested are skipped; failures are 
 The API key is read from FLICKR_API_KEY.
 Example:
   $ FLICKR_API_KEY=… retest collect flickr --per-class 200 --uploaded 2012-07-11..2013-07-11 --workspace my-v2`),
-  ).action(async (options: CommonOptions & { classes?: string; perClass: number; uploaded: string; taken?: string; widen?: string; perPage: number; rate: number; sort: string; appendHypernym?: boolean; concatCompounds?: boolean; keywords?: string; baseUrl?: string }) => {
-    if (options.perPage > 500) throw usageError('--per-page must be at most 500 (Flickr\'s limit)', { field: '--per-page', received: String(options.perPage) });
-    const uploaded = parseDateWindow(options.uploaded, '--uploaded');
-    const taken = options.taken === 'uploaded' || options.taken === 'any' ? (options.taken === 'any' ? undefined : 'uploaded') : parseDateWindow(options.taken ?? '', '--taken');
-    const widen = options.widen ? options.widen.split(',').map((w) => parseDateWindow(w.trim(), '--widen')) : [];
-    const overrides = options.keywords ? readOverrides(options.keywords) : undefined;
-    const client = new FlickrClient({ apiKey: process.env.FLICKR_API_KEY ?? '', requestsPerSecond: options.rate, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) });
-    await run(
-      app,
-      options,
-      (workspace) =>
-        flickrSource({
-          client,
-          classes: workspace.classes,
-          ...(options.classes ? { classIndices: options.classes.split(',').map((k) => resolveClass(workspace.classes, k.trim(), '--classes')) } : {}),
-          perClass: options.perClass,
-          uploaded,
-          ...(taken ? { taken } : {}),
-          widenUploaded: widen,
-          perPage: options.perPage,
-          sort: options.sort,
-          appendHypernym: options.appendHypernym === true,
-          concatenateCompounds: options.concatCompounds === true,
-          ...(overrides ? { overrides } : {}),
-        }),
-      () => ({ apiRequests: client.requests }),
-    );
-  });
+  ).action((options: FlickrOptions) => collectFlickr(app, options));
+}
 
+/** `collect flickr`: the flags checked, the Flickr source built per workspace, ingested. */
+async function collectFlickr(app: App, options: FlickrOptions): Promise<void> {
+  if (options.perPage > 500) throw usageError('--per-page must be at most 500 (Flickr\'s limit)', { field: '--per-page', received: String(options.perPage) });
+  const uploaded = parseDateWindow(options.uploaded, '--uploaded');
+  const taken = options.taken === 'uploaded' || options.taken === 'any' ? (options.taken === 'any' ? undefined : 'uploaded') : parseDateWindow(options.taken ?? '', '--taken');
+  const widen = options.widen ? options.widen.split(',').map((w) => parseDateWindow(w.trim(), '--widen')) : [];
+  const overrides = options.keywords ? readOverrides(options.keywords) : undefined;
+  const client = new FlickrClient({ apiKey: process.env.FLICKR_API_KEY ?? '', requestsPerSecond: options.rate, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) });
+  await run(
+    app,
+    options,
+    (workspace) =>
+      flickrSource({
+        client,
+        classes: workspace.classes,
+        ...(options.classes ? { classIndices: options.classes.split(',').map((k) => resolveClass(workspace.classes, k.trim(), '--classes')) } : {}),
+        perClass: options.perClass,
+        uploaded,
+        ...(taken ? { taken } : {}),
+        widenUploaded: widen,
+        perPage: options.perPage,
+        sort: options.sort,
+        appendHypernym: options.appendHypernym === true,
+        concatenateCompounds: options.concatCompounds === true,
+        ...(overrides ? { overrides } : {}),
+      }),
+    () => ({ apiRequests: client.requests }),
+  );
+}
+
+function registerFolder(collect: Command, app: App): void {
   common(
     collect
       .command('folder')
@@ -161,7 +175,9 @@ Examples:
       folderSource({ root: dir, classes: workspace.classes, ...(options.class !== undefined ? { classIdx: resolveClass(workspace.classes, options.class, '--class') } : {}) }),
     );
   });
+}
 
+function registerUrls(collect: Command, app: App): void {
   common(
     collect
       .command('urls')
@@ -177,7 +193,9 @@ Example list:
       urlListSource({ file, classes: workspace.classes, ...(options.class !== undefined ? { classIdx: resolveClass(workspace.classes, options.class, '--class') } : {}) }),
     );
   });
+}
 
+function registerArrays(collect: Command, app: App): void {
   common(
     collect
       .command('arrays')
@@ -203,7 +221,9 @@ Examples:
       }),
     );
   });
+}
 
+function registerStatus(collect: Command, app: App): void {
   collect
     .command('status')
     .description('how many images each class has, and how many failures are still open')
@@ -224,7 +244,9 @@ Examples:
         }
       });
     });
+}
 
+function registerFailures(collect: Command, app: App): void {
   collect
     .command('failures')
     .description('list recorded ingest failures, newest first')

@@ -2,31 +2,28 @@
  * `retest dedup search|review|resolve`: near-duplicate detection (DESIGN §1.5).
  */
 import type { Command } from 'commander';
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { usageError } from '../../core/errors.ts';
 import {
-  approximateSearchSources,
-  arraySource,
-  recallAtK,
   closestPairs,
-  dssimRerank,
   listTensors,
+  openArraySearchSources,
   openImageSource,
-  parseDescriptor,
   addKeepers,
   listKeepers,
   removeKeepers,
-  searchSources,
+  searchArraySources,
   searchWorkspace,
+  sourceLabel,
   updateDedupStatus,
-  writeContactSheet,
+  writeSearchSheets,
   formatDistance,
+  type ArraySearchSources,
+  type ArraySearchStep,
   type Descriptor,
   type ImageSource,
-  type KernelReport,
-  type Neighbour,
 } from '../../dedup/index.ts';
 import { workspaceOption } from '../../workspace/index.ts';
 import { cacheDir, dataDirOption, jsonOption, positiveInt, printJson } from '../options.ts';
@@ -241,108 +238,54 @@ function safeUserName(): string {
   }
 }
 
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: TODO(issue 13): array-mode search orchestration, to move into src/dedup
+/** `dedup search --queries … [--references …]`: the search runs in src/dedup (searchArraySources); this parses flags and prints. */
 async function searchArrays(flags: SearchFlags): Promise<void> {
   if (!flags.queries) throw usageError('give --queries (with --references) or --workspace', { field: '--queries', hint: 'e.g. retest dedup search --queries new.npy --references cifar10-test' });
-  const open = (name: string) => openImageSource(name, { cacheDir: cacheDir(), ...(flags.dataDir ? { dataDir: flags.dataDir } : {}) });
-  const queries = await open(flags.queries);
-  const refNames = flags.references?.length ? flags.references : [flags.queries];
-  const references: ImageSource[] = [];
-  for (const name of refNames) {
-    const source = await open(name);
-    references.push(source.key === queries.key ? queries : source);
-  }
-  const selfSets = references.flatMap((r, i) => (r.key === queries.key ? [i] : []));
+  const sources = await openArraySearchSources(flags.queries, flags.references ?? [], { cacheDir: cacheDir(), ...(flags.dataDir ? { dataDir: flags.dataDir } : {}) });
+  const { queries, references } = sources;
   const k = flags.k ?? 10;
   const specs = flags.descriptor?.length ? flags.descriptor : [DEFAULT_DESCRIPTOR];
-  const mixed = references.some((r) => r.width !== queries.width || r.height !== queries.height);
-  const minSide = Math.min(queries.width, ...references.map((r) => r.width));
-  const label = (source: ImageSource, index: number) => (source.ids ? source.ids[index] : index);
-  let shortLists: Neighbour[][] | null = null;
-  for (const spec of specs) {
-    let neighbours: Neighbour[][];
-    let name: string;
-    let seconds: number;
-    let kernel: KernelReport | null = null;
-    if (spec === 'dssim') {
-      // DSSIM re-ranks the short lists of the previous descriptor (or of pixels-std).
-      const started = performance.now();
-      if (!shortLists) {
-        const base = parseDescriptor(mixed ? `pixels-std@${minSide}` : 'pixels-std');
-        shortLists = (await searchSources(queries, references, base, { k: 30, ...(flags.workers ? { workers: flags.workers } : {}) })).neighbours;
-        await base.close();
-      }
-      neighbours = await dssimRerank(queries, references, shortLists, k);
-      name = 'dssim';
-      seconds = (performance.now() - started) / 1000;
-    } else if (flags.approximate) {
-      const descriptor = parseDescriptor(mixed && /^pixels(-std)?$/.test(spec) ? `${spec}@${minSide}` : spec);
-      const index = parseDescriptor(flags.indexDescriptor);
-      try {
-        const result = await approximateSearchSources(queries, references, descriptor, index, { k: Math.max(k, 30), shortList: flags.shortList });
-        shortLists = result.neighbours;
-        neighbours = result.neighbours.map((list) => list.slice(0, k));
-        name = descriptor.name;
-        seconds = result.describeSeconds + result.searchSeconds;
-        if (flags.recallSample > 0 && !flags.json) {
-          const recall = await sampleRecall(queries, references, selfSets, descriptor, neighbours, k, flags.recallSample);
-          process.stdout.write(`HNSW over ${index.name} (build ${result.buildSeconds.toFixed(1)} s, query ${result.querySeconds.toFixed(1)} s), short list ${flags.shortList} re-ranked on ${descriptor.name}: recall@${k} ${(recall.recall * 100).toFixed(1)} % on ${recall.sampled} queries checked against exact search\n`);
-        }
-      } finally {
-        await descriptor.close();
-        await index.close();
-      }
-    } else {
-      const descriptor = parseDescriptor(mixed && /^pixels(-std)?$/.test(spec) ? `${spec}@${minSide}` : spec);
-      try {
-        // --queue: the same exact search as jobs for `retest worker` processes (src/jobs).
-        const queued = flags.queue ? await (await import('../../jobs/index.ts')).searchFromCli({ queue: flags.queue, dataDir: flags.dataDir, queries, references, spec: descriptor.name, k: Math.max(k, 30), detach: !!flags.detach, quiet: !!flags.json }) : null;
-        if (queued === 'detached') continue;
-        const result = queued ?? (await searchSources(queries, references, descriptor, { k: Math.max(k, 30), ...(flags.workers ? { workers: flags.workers } : {}) }));
-        shortLists = result.neighbours;
-        neighbours = result.neighbours.map((list) => list.slice(0, k));
-        name = descriptor.name;
-        seconds = result.describeSeconds + result.searchSeconds;
-        kernel = result.kernel;
-      } finally {
-        await descriptor.close();
-      }
-    }
-    if (flags.json) {
-      const lines: string[] = [];
-      for (const [q, list] of neighbours.entries()) {
-        lines.push(
-          JSON.stringify({
-            query: label(queries, q),
-            ...(specs.length > 1 ? { descriptor: name } : {}),
-            neighbours: list.map((n) => ({ reference: label(references[n.set] as ImageSource, n.index), set: (references[n.set] as ImageSource).name, distance: n.distance })),
-            ...(kernel ? { kernel: kernel.name } : {}),
-          }),
-        );
-      }
-      process.stdout.write(`${lines.join('\n')}\n`);
-    } else {
-      const pairs = closestPairs(neighbours, selfSets, flags.top);
-      process.stdout.write(`${name}: ${queries.count} queries × ${references.map((r) => `${r.count} ${r.name}`).join(' + ')} in ${seconds.toFixed(1)} s${kernel ? ` (kernel ${kernel.name})` : ''}; closest pairs:\n`);
-      for (const skipped of kernel?.skipped ?? []) process.stderr.write(`note: kernel ${skipped.name} not used: ${skipped.reason}\n`);
-      for (const p of pairs) {
-        const ref = references[p.set] as ImageSource;
-        process.stdout.write(`  ${String(label(queries, p.query)).padStart(6)} ${queries.name}  ↔  ${String(label(ref, p.reference)).padStart(6)} ${ref.name}   ${formatDistance(p.distance)}\n`);
-      }
-    }
+  const queue = flags.queue;
+  const steps = searchArraySources(sources, {
+    descriptors: specs,
+    k,
+    ...(flags.workers ? { workers: flags.workers } : {}),
+    ...(flags.approximate ? { approximate: { indexDescriptor: flags.indexDescriptor, shortList: flags.shortList, recallSample: flags.json ? 0 : flags.recallSample } } : {}),
+    // --queue: the same exact search as jobs for `retest worker` processes (src/jobs).
+    ...(queue ? { exactSearch: async (descriptor: Descriptor, searchK: number) => (await import('../../jobs/index.ts')).searchFromCli({ queue, dataDir: flags.dataDir, queries, references, spec: descriptor.name, k: searchK, detach: !!flags.detach, quiet: !!flags.json }) } : {}),
+  });
+  for await (const step of steps) {
+    const a = step.approximate;
+    if (a?.recall) process.stdout.write(`HNSW over ${a.index} (build ${a.buildSeconds.toFixed(1)} s, query ${a.querySeconds.toFixed(1)} s), short list ${a.shortList} re-ranked on ${step.descriptor}: recall@${k} ${(a.recall.recall * 100).toFixed(1)} % on ${a.recall.sampled} queries checked against exact search\n`);
+    if (flags.json) printNeighbourLines(sources, step, specs.length > 1);
+    else printClosestPairs(sources, step, flags.top);
     if (flags.out) {
-      const dir = resolve(flags.out);
-      mkdirSync(dir, { recursive: true });
-      const safe = name.replace(/[^\w.@-]+/g, '_');
-      const pairs = closestPairs(neighbours, selfSets, flags.sheet);
-      const sheet = join(dir, `contact-sheet-${safe}.html`);
-      await writeContactSheet(sheet, `${pairs.length} closest pairs · ${name}`, `${queries.name} (${queries.count}) against ${references.map((r) => `${r.name} (${r.count})`).join(', ')}; distance ${name.startsWith('dssim') ? 'DSSIM' : 'squared L2'}`, queries, references, pairs);
-      writeFileSync(
-        join(dir, `pairs-${safe}.json`),
-        `${JSON.stringify({ descriptor: name, queries: queries.name, references: references.map((r) => r.name), pairs: pairs.map((p) => ({ query: label(queries, p.query), set: (references[p.set] as ImageSource).name, reference: label(references[p.set] as ImageSource, p.reference), distance: p.distance })) }, null, 1)}\n`,
-      );
+      const sheet = await writeSearchSheets(flags.out, sources, step, flags.sheet);
       if (!flags.json) process.stdout.write(`  contact sheet: ${sheet}\n`);
     }
+  }
+}
+
+/** --json: one line per query with its neighbours (documented in docs/dedup.md). */
+function printNeighbourLines({ queries, references }: ArraySearchSources, step: ArraySearchStep, withDescriptor: boolean): void {
+  const lines = step.neighbours.map((list, q) =>
+    JSON.stringify({
+      query: sourceLabel(queries, q),
+      ...(withDescriptor ? { descriptor: step.descriptor } : {}),
+      neighbours: list.map((n) => ({ reference: sourceLabel(references[n.set]!, n.index), set: references[n.set]!.name, distance: n.distance })),
+      ...(step.kernel ? { kernel: step.kernel.name } : {}),
+    }),
+  );
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function printClosestPairs({ queries, references, selfSets }: ArraySearchSources, step: ArraySearchStep, top: number): void {
+  const { kernel } = step;
+  process.stdout.write(`${step.descriptor}: ${queries.count} queries × ${references.map((r) => `${r.count} ${r.name}`).join(' + ')} in ${step.seconds.toFixed(1)} s${kernel ? ` (kernel ${kernel.name})` : ''}; closest pairs:\n`);
+  for (const skipped of kernel?.skipped ?? []) process.stderr.write(`note: kernel ${skipped.name} not used: ${skipped.reason}\n`);
+  for (const p of closestPairs(step.neighbours, selfSets, top)) {
+    const ref = references[p.set]!;
+    process.stdout.write(`  ${String(sourceLabel(queries, p.query)).padStart(6)} ${queries.name}  ↔  ${String(sourceLabel(ref, p.reference)).padStart(6)} ${ref.name}   ${formatDistance(p.distance)}\n`);
   }
 }
 
@@ -351,18 +294,6 @@ function portNumber(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw usageError('--port must be an integer 0–65535', { field: '--port', expected: '0 (any free port) … 65535', received: JSON.stringify(value) });
   return n;
-}
-
-/** Recall@k of approximate neighbours on evenly spaced sample queries, against exact search. */
-async function sampleRecall(queries: ImageSource, references: ImageSource[], selfSets: number[], descriptor: Descriptor, approximate: Neighbour[][], k: number, size: number): Promise<{ recall: number; sampled: number }> {
-  const n = Math.min(size, queries.count);
-  const picks = Array.from({ length: n }, (_, i) => Math.floor((i * queries.count) / n));
-  const pixels = new Uint8Array(n * queries.width * queries.height * 3);
-  for (const [i, q] of picks.entries()) pixels.set((await queries.read(q, 1)).pixels, i * queries.width * queries.height * 3);
-  const sample = arraySource('sample', `sample:${queries.key}`, { count: n, width: queries.width, height: queries.height, pixels });
-  const exact = await searchSources(sample, references, descriptor, { k: k + 1 });
-  const truth = exact.neighbours.map((list, i) => list.filter((nb) => !(selfSets.includes(nb.set) && nb.index === picks[i])).slice(0, k));
-  return { recall: recallAtK(picks.map((q) => approximate[q] ?? []), truth, k), sampled: n };
 }
 
 async function searchWorkspaceCommand(app: App, flags: SearchFlags): Promise<void> {

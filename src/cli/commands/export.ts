@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { exportImageFolder, exportNpy } from '../../export/index.ts';
 import { workspaceOption } from '../../workspace/index.ts';
-import type { App } from '../types.ts';
+import type { App, ExportFolderJson, ExportNpyJson } from '../types.ts';
 import { jsonOption, positiveInt, printJson } from '../options.ts';
 
 interface Options { workspace?: string; json?: boolean; revision?: number; allowInvalid?: boolean }
@@ -18,7 +18,7 @@ export function register(program: Command, app: App): void {
     .action(async (out: string, options: Options) => {
       await app.withWorkspaceStores(options.workspace, async ({ workspace: ws, sample, catalog }) => {
         const m = await exportImageFolder({ sample, catalog }, out, { workspaceDir: ws.dir, revision: options.revision ?? 'latest', allowInvalid: options.allowInvalid ?? false });
-        if (options.json) printJson({ out, count: m.count, revision: m.revision.id, manifest: `${out}/manifest.json` });
+        if (options.json) printJson({ out, count: m.count, revision: m.revision.id, manifest: `${out}/manifest.json` } satisfies ExportFolderJson);
         else process.stdout.write(`wrote ${m.count} images of revision ${m.revision.id} to ${out} (manifest.json)\n`);
       });
     });
@@ -26,7 +26,7 @@ export function register(program: Command, app: App): void {
     .action(async (prefix: string, options: Options) => {
       await app.withWorkspaceStores(options.workspace, async ({ workspace: ws, sample, catalog }) => {
         const m = await exportNpy({ sample, catalog }, prefix, { workspaceDir: ws.dir, revision: options.revision ?? 'latest', allowInvalid: options.allowInvalid ?? false });
-        if (options.json) printJson({ prefix, count: m.count, revision: m.revision.id, files: m.files });
+        if (options.json) printJson({ prefix, count: m.count, revision: m.revision.id, files: m.files } satisfies ExportNpyJson);
         else process.stdout.write(`wrote ${m.count} images of revision ${m.revision.id} to ${prefix}_data.npy / _labels.npy / _manifest.json\n`);
       });
     });

@@ -3,7 +3,8 @@
  * control accuracy per assignment and worker.
  */
 import { Option, type Command } from 'commander';
-import { frequencyBin, referenceHistograms } from '../../label/index.ts';
+import { frequencyBin } from '../../core/index.ts';
+import { referenceHistograms } from '../../label/index.ts';
 import { workspaceOption} from '../../workspace/index.ts';
 import { jsonOption, positiveInt, printJson } from '../options.ts';
 import type { App } from '../types.ts';

@@ -6,7 +6,7 @@ import { Option, type Command } from 'commander';
 import { usageError } from '../../core/errors.ts';
 import type { GroupStatus, JobRunner } from '../../jobs/index.ts';
 import { parseQueueUrl } from '../../jobs/queue-url.ts';
-import type { App } from '../types.ts';
+import type { App, JobsCancelJson, JobsRetryJson, JobsStatusJson } from '../types.ts';
 import { jsonOption, printJson } from '../options.ts';
 
 /** `--queue`: the Redis of the job queue; `RETEST_QUEUE` when not given. Checked as the command line is read. */
@@ -25,7 +25,7 @@ export function register(program: Command, _app: App): void {
     .action(async (group: string | undefined, opts) =>
       withRunner(opts.queue, async (runner) => {
         const groups = group === undefined ? await runner.list() : [await one(runner, group)];
-        if (opts.json) printJson({ groups });
+        if (opts.json) printJson({ groups } satisfies JobsStatusJson);
         else process.stdout.write(groups.length === 0 ? 'no job groups on this queue\n' : groups.map(formatStatus).join(''));
       }),
     );
@@ -38,7 +38,7 @@ export function register(program: Command, _app: App): void {
       withRunner(opts.queue, async (runner) => {
         await one(runner, group);
         const retried = await runner.retry(group);
-        if (opts.json) printJson({ group, retried });
+        if (opts.json) printJson({ group, retried } satisfies JobsRetryJson);
         else process.stdout.write(`${retried} parked job${retried === 1 ? '' : 's'} of ${group} back on the queue\n`);
       }),
     );
@@ -51,7 +51,7 @@ export function register(program: Command, _app: App): void {
       withRunner(opts.queue, async (runner) => {
         await one(runner, group);
         const removed = await runner.cancel(group);
-        if (opts.json) printJson({ group, removed });
+        if (opts.json) printJson({ group, removed } satisfies JobsCancelJson);
         else process.stdout.write(`${removed} job${removed === 1 ? '' : 's'} of ${group} removed\n`);
       }),
     );

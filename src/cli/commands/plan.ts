@@ -13,7 +13,7 @@ import { createRng, usageError } from '../../core/index.ts';
 import { loadPublishedTables, originalOf, PUBLISHED_TABLES } from '../../import/index.ts';
 import { accuracyPrecision, answersForError, answersForMeanError, dropSampleSize, imagesForHalfWidth, planFromPilot, readPilot, slopeByModelCount } from '../../plan/index.ts';
 import { CONFIG_FILE, resolveWorkspaceDir, workspaceOption} from '../../workspace/index.ts';
-import type { App } from '../types.ts';
+import type { App, PlanAccuracyTableJson, PlanAccuracyTargetJson, PlanAnswersJson, PlanDropJson, PlanTrendJson } from '../types.ts';
 import { dbOption, jsonOption, positiveInt, printJson } from '../options.ts';
 import { parseSeed } from './analysis-options.ts';
 import { parseClassList } from './tasks.ts';
@@ -71,12 +71,12 @@ Examples:
       if (o.halfWidth !== undefined) {
         const n = imagesForHalfWidth(o.halfWidth / 100, o.accuracy, o.level);
         const at = accuracyPrecision(n, o.accuracy, o.level);
-        if (o.json) { printJson({ half_width: o.halfWidth / 100, accuracy: o.accuracy, level: o.level, n, interval: at.interval, achieved_half_width: at.halfWidth }); return; }
+        if (o.json) { printJson({ half_width: o.halfWidth / 100, accuracy: o.accuracy, level: o.level, n, interval: at.interval, achieved_half_width: at.halfWidth } satisfies PlanAccuracyTargetJson); return; }
         process.stdout.write(`${n.toLocaleString('en-US')} images give a ${pct(o.level, 0)} interval of ±${points(at.halfWidth, 3)} points (≤ ${o.halfWidth}) at accuracy ${pct(o.accuracy)}: [${pct(at.interval[0])}, ${pct(at.interval[1])}]\n`);
         return;
       }
       const rows = o.n.map((n) => accuracyPrecision(n, o.accuracy, o.level));
-      if (o.json) { printJson({ accuracy: o.accuracy, level: o.level, rows: rows.map((r) => ({ n: r.n, correct: r.correct, interval: r.interval, half_width: r.halfWidth })) }); return; }
+      if (o.json) { printJson({ accuracy: o.accuracy, level: o.level, rows: rows.map((r) => ({ n: r.n, correct: r.correct, interval: r.interval, half_width: r.halfWidth })) } satisfies PlanAccuracyTableJson); return; }
       const out = [`accuracy ${pct(o.accuracy)}, exact ${pct(o.level, 0)} intervals (Clopper–Pearson):`, `${'images'.padStart(10)}  ${'correct'.padStart(9)}  ${'interval'.padEnd(20)}  half-width (points)`];
       for (const r of rows) out.push(`${r.n.toLocaleString('en-US').padStart(10)}  ${r.correct.toLocaleString('en-US').padStart(9)}  ${`[${pct(r.interval[0])}, ${pct(r.interval[1])}]`.padEnd(20)}  ±${points(r.halfWidth, 3)}`);
       process.stdout.write(`${out.join('\n')}\n`);
@@ -102,7 +102,7 @@ Examples:
     .action((o: { drop: number; accuracy: number; power: number; alpha: number; originalN?: number; json?: boolean }) => {
       if (!(o.accuracy - o.drop / 100 > 0)) throw usageError('the drop is larger than the accuracy', { field: '--drop', received: `${o.drop} points from ${pct(o.accuracy)}` });
       const r = dropSampleSize({ originalAccuracy: o.accuracy, drop: o.drop / 100, alpha: o.alpha, power: o.power, originalN: o.originalN ?? null });
-      if (o.json) { printJson({ original_accuracy: r.originalAccuracy, drop: r.drop, alpha: r.alpha, power: r.power, original_n: r.originalN, new_n: r.newN, achieved_power: r.achievedPower }); return; }
+      if (o.json) { printJson({ original_accuracy: r.originalAccuracy, drop: r.drop, alpha: r.alpha, power: r.power, original_n: r.originalN, new_n: r.newN, achieved_power: r.achievedPower } satisfies PlanDropJson); return; }
       const from = `from ${pct(o.accuracy)} to ${pct(o.accuracy - o.drop / 100)}`;
       if (r.newN === null) { process.stdout.write(`no new test set is large enough: with ${r.originalN?.toLocaleString('en-US')} original images the power stays below ${pct(o.power, 0)} for a ${o.drop}-point drop (${from})\n`); return; }
       process.stdout.write(`${r.newN.toLocaleString('en-US')} images ${r.originalN === null ? 'in each test set' : `in the new test set (original: ${r.originalN.toLocaleString('en-US')})`} detect a ${o.drop}-point drop (${from}) with power ${pct(r.achievedPower!, 1)} at α = ${o.alpha} (two-sided)\n`);
@@ -139,7 +139,7 @@ Example:
         if (pairs.length < 2) throw usageError(`${pairs.length} model(s) on both ${original} and ${o.new}: a trend needs at least 2`, { file: o.db, hint: tables.length > 0 ? 'check --include/--exclude' : 'evaluate or import models, or add --published' });
         const models = pairs.map((p) => ({ original: p.original.correct / p.original.n, new: p.new.correct / p.new.n }));
         const rows = slopeByModelCount(models, o.models, { resamples: o.resamples, rng: createRng(o.seed), scale: o.scale });
-        if (o.json) { printJson({ original, new: o.new, scale: o.scale, given_models: pairs.length, resamples: o.resamples, seed: o.seed, rows: rows.map((r) => ({ models: r.models, median: r.median, interval: r.interval, half_width: r.halfWidth, draws: r.draws })) }); return; }
+        if (o.json) { printJson({ original, new: o.new, scale: o.scale, given_models: pairs.length, resamples: o.resamples, seed: o.seed, rows: rows.map((r) => ({ models: r.models, median: r.median, interval: r.interval, half_width: r.halfWidth, draws: r.draws })) } satisfies PlanTrendJson); return; }
         const out = [`${original} → ${o.new}: ${o.scale} slope when fitting m of the ${pairs.length} given models (${o.resamples.toLocaleString('en-US')} draws each, seed ${o.seed}):`, `${'models'.padStart(7)}  ${'median'.padStart(7)}  ${'95% interval'.padEnd(16)}  half-width`];
         for (const r of rows) out.push(`${String(r.models).padStart(7)}  ${r.median === null ? '—'.padStart(7) : r.median.toFixed(3).padStart(7)}  ${(r.interval ? `[${r.interval[0].toFixed(3)}, ${r.interval[1].toFixed(3)}]` : '—').padEnd(16)}  ${r.halfWidth === null ? '—' : `±${r.halfWidth.toFixed(3)}`}`);
         process.stdout.write(`${out.join('\n')}\n`);
@@ -220,7 +220,7 @@ Examples:
         });
       }
       const p = pilot as { candidates: number; answers: number | null } | null;
-      if (o.json) { printJson({ standard_error: se, rows: rows.map((r) => ({ frequency: r.frequency, answers: r.answers })), pilot: p }); return; }
+      if (o.json) { printJson({ standard_error: se, rows: rows.map((r) => ({ frequency: r.frequency, answers: r.answers })), pilot: p } satisfies PlanAnswersJson); return; }
       const out = [`answers per image for a standard error of ${se} (${o.se} points):`, ...rows.map((r) => `  frequency ${r.frequency.toFixed(2)}: ${r.answers}`)];
       if (p) out.push(p.answers === null ? '  pilot: no candidate with enough answers yet' : `  pilot (${p.candidates.toLocaleString('en-US')} labelled candidates, root-mean-square): ${p.answers}`);
       process.stdout.write(`${out.join('\n')}\n`);

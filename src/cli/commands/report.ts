@@ -47,8 +47,8 @@ function headlineJson(p: PairHeadline): Record<string, unknown> {
     your_models: p.yourModels,
     models_in_fit: p.modelsInFit,
     mean_drop_points: p.meanDropPoints,
-    linear: p.linear,
-    probit: p.probit,
+    linear: p.linear && { slope: p.linear.slope, slope_ci95: p.linear.slopeCi95 },
+    probit: p.probit && { slope: p.probit.slope, slope_ci95: p.probit.slopeCi95 },
   };
 }
 
