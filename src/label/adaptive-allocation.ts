@@ -13,6 +13,7 @@
  *    misplaced first, until `budget` answers are scheduled.
  * Raw answers are never touched: the selection frequency stays selected / answers over all of them.
  */
+import { FREQUENCY_EDGES } from '../core/frequency-bins.ts';
 import { binAgainst, fitFrequencyPrior, misplacementProbability, type FrequencyPrior } from './frequency-prior.ts';
 
 /** One candidate's answers for the class it was collected for. */
@@ -35,7 +36,7 @@ export interface AdaptiveOptions {
   budget: number;
 }
 
-export const DEFAULT_ADAPTIVE: Omit<AdaptiveOptions, 'budget'> = { edges: [0.2, 0.4, 0.6, 0.8], minAnswers: 10, maxAnswers: 40, step: 5, epsilon: 0.01 };
+export const DEFAULT_ADAPTIVE: Omit<AdaptiveOptions, 'budget'> = { edges: FREQUENCY_EDGES, minAnswers: 10, maxAnswers: 40, step: 5, epsilon: 0.01 };
 
 /** A follow-up for one image. */
 export interface FollowUp {

@@ -1,5 +1,6 @@
 import type { Db } from '../store/index.ts';
-import { FREQUENCY_BINS, type FrequencyOptions, type ReferenceHistogram, type SelectionFrequency } from './types.ts';
+import { frequencyBin } from '../core/frequency-bins.ts';
+import { type FrequencyOptions, type ReferenceHistogram, type SelectionFrequency } from './types.ts';
 
 /** SQL condition: assignment `a` is valid (answered, not rejected, worker not rejected). Needs `LEFT JOIN label_workers w ON w.worker_hash = a.worker_hash`. */
 export const VALID_ASSIGNMENT_SQL = "a.status IN ('submitted', 'approved') AND (w.status IS NULL OR w.status <> 'rejected')";
@@ -41,14 +42,6 @@ export function selectionFrequencies(db: Db, options: FrequencyOptions = {}): Se
     out.push({ imageId: r.imageId, classIdx: r.classIdx, role, answers: r.answers, selected: r.selected, frequency: r.answers > 0 ? r.selected / r.answers : 0 });
   }
   return out;
-}
-
-/** Bin index 0…4 of a frequency: [0,.2) [.2,.4) [.4,.6) [.6,.8) [.8,1] (1.0 in the last bin). */
-export function frequencyBin(frequency: number): number {
-  for (let b = 1; b < FREQUENCY_BINS.length - 1; b++) {
-    if (frequency < FREQUENCY_BINS[b]!) return b - 1;
-  }
-  return FREQUENCY_BINS.length - 2;
 }
 
 /** Per-class histogram of the reference images' frequencies (rows with role 'reference'), for every class in `classes` (empty classes included). */

@@ -10,6 +10,7 @@
  * images it would declare an image settled merely because others had the same answers; a flat
  * floor (`floor` of the mass spread evenly, 10 % by default) keeps every frequency possible.
  */
+import { frequencyBin } from '../core/frequency-bins.ts';
 
 /** A fitted prior: weights over grid frequencies. */
 export interface FrequencyPrior {
@@ -66,9 +67,7 @@ export function fitFrequencyPrior(tallies: readonly { answers: number; selected:
 
 /** Bin of a frequency against increasing edges: the number of edges ≤ it. */
 export function binAgainst(frequency: number, edges: readonly number[]): number {
-  let b = 0;
-  while (b < edges.length && frequency >= edges[b]!) b++;
-  return b;
+  return frequencyBin(frequency, edges);
 }
 
 /**

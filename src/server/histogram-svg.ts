@@ -5,8 +5,7 @@
  */
 import { html, type SafeHtml } from '../core/html.ts';
 
-/** Bin edges' labels, in bin order. */
-export const FREQUENCY_BINS = ['0–.2', '.2–.4', '.4–.6', '.6–.8', '.8–1'] as const;
+import { FREQUENCY_BIN_LABELS as FREQUENCY_BINS } from '../core/frequency-bins.ts';
 
 /** Bars as fractions of each histogram's total (empty histogram → all zero). */
 function fractions(counts: readonly number[]): number[] {

@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FREQUENCY_BIN_COUNT, FREQUENCY_BIN_LABELS, FREQUENCY_BOUNDS, FREQUENCY_EDGES, frequencyBin } from '../../src/core/index.ts';
 import { accuracyByFrequency } from '../../src/analyze/index.ts';
-import { binAgainst, frequencyBin as labelFrequencyBin, FREQUENCY_BINS as LABEL_BINS, DEFAULT_ADAPTIVE } from '../../src/label/index.ts';
-import { FREQUENCY_BINS as SERVER_LABELS } from '../../src/server/histogram-svg.ts';
 
 describe('frequency bins (the paper\'s five)', () => {
   it('pins the edges, bounds, count and labels', () => {
@@ -33,15 +31,5 @@ describe('frequency bins (the paper\'s five)', () => {
     const freqs = [0, 0.2, 0.4, 0.6, 0.8, 1];
     const bins = accuracyByFrequency(freqs, [[1, 1, 1, 1, 1, 1]]);
     expect(bins.map((b) => [b.lower, b.upper, b.images])).toEqual([[0, 0.2, 1], [0.2, 0.4, 1], [0.4, 0.6, 1], [0.6, 0.8, 1], [0.8, 1, 2]]);
-  });
-
-  // The definitions still in label and server (issue 13: replaced by this module at merge) agree with it.
-  it('label and server definitions agree with core (until they are replaced by it)', () => {
-    expect(LABEL_BINS).toEqual(FREQUENCY_BOUNDS);
-    expect(SERVER_LABELS).toEqual(FREQUENCY_BIN_LABELS);
-    expect(DEFAULT_ADAPTIVE.edges).toEqual(FREQUENCY_EDGES);
-    const grid = Array.from({ length: 1001 }, (_, i) => i / 1000).concat([0.2 + 0.4, 0.1 * 3, -0.1, 1.1]);
-    expect(grid.filter((f) => labelFrequencyBin(f) !== frequencyBin(f))).toEqual([]);
-    expect(grid.filter((f) => binAgainst(f, FREQUENCY_EDGES) !== frequencyBin(f))).toEqual([]);
   });
 });

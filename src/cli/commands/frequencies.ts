@@ -34,7 +34,8 @@ as candidates, reference images as positive controls: their histogram over the b
         for (const f of freqs) if (f.role === 'candidate') { const h = candHist[f.classIdx]; if (h) { h.counts[frequencyBin(f.frequency)]! += 1; h.images += 1; } }
         const control = await label.controlAccuracy();
         const scored = control.assignments.filter((a) => a.accuracy !== null);
-        const meanAccuracy = scored.length ? scored.reduce((s, a) => s + a.accuracy!, 0) / scored.length : null;
+        // Summed in value order: assignment ids are random, so row order differs between workspaces (and backends) with the same answers.
+        const meanAccuracy = scored.length ? scored.map((a) => a.accuracy!).sort((x, y) => x - y).reduce((s, v) => s + v, 0) / scored.length : null;
         const perClass = classes.map((c) => ({ classIdx: c, id: ws.classes[c]!.id, candidates: candHist[c]!, reference: hist.find((h) => h.classIdx === c)! }));
         if (options.json) {
           printJson({
