@@ -17,7 +17,7 @@
 import { type FileHandle, open, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import { ioError } from '../core/errors.ts';
 import { onCommandEnd } from '../core/cleanup.ts';
 import type { CheckpointResult, CheckpointTask } from './checkpoint-worker.ts';
@@ -118,7 +118,8 @@ function workerFile(): string {
 
 /** Background checkpoints of one SQLite file (see the module comment). */
 export class Checkpointer {
-  readonly #pool: Piscina<CheckpointTask, CheckpointResult>;
+  /** piscina is loaded when a server asks for background checkpoints, not when a command opens a store. */
+  readonly #pool: Promise<Piscina<CheckpointTask, CheckpointResult>>;
   readonly #timer: NodeJS.Timeout;
   readonly #threshold: number;
   #running: Promise<void> | undefined;
@@ -134,7 +135,8 @@ export class Checkpointer {
     options: CheckpointOptions = {},
   ) {
     this.#threshold = options.thresholdBytes ?? 4 * 1024 * 1024;
-    this.#pool = new Piscina<CheckpointTask, CheckpointResult>({ filename: workerFile(), minThreads: 1, maxThreads: 1, idleTimeout: Number.POSITIVE_INFINITY });
+    this.#pool = import('piscina').then(({ Piscina }) => new Piscina<CheckpointTask, CheckpointResult>({ filename: workerFile(), minThreads: 1, maxThreads: 1, idleTimeout: Number.POSITIVE_INFINITY }));
+    this.#pool.catch(() => {}); // reported by the first checkpoint
     this.#timer = setInterval(() => void this.#maybeCheckpoint(), options.intervalMs ?? 1000);
     this.#timer.unref();
     onCommandEnd(() => this.close());
@@ -144,7 +146,7 @@ export class Checkpointer {
   async checkpoint(): Promise<CheckpointResult | undefined> {
     await this.#running;
     if (this.#closed) return undefined;
-    const result = this.#pool.run({ path: this.path }).then((r) => {
+    const result = this.#pool.then((pool) => pool.run({ path: this.path })).then((r) => {
       this.stats.checkpoints++;
       this.stats.last = r;
       return r;
@@ -168,8 +170,9 @@ export class Checkpointer {
     clearInterval(this.#timer);
     await this.#running;
     // The worker's connection is closed properly, so the last connection to close can remove the WAL.
-    await this.#pool.run({ path: this.path, close: true }).catch(() => undefined);
-    await this.#pool.destroy();
+    const pool = await this.#pool.catch(() => undefined);
+    await pool?.run({ path: this.path, close: true }).catch(() => undefined);
+    await pool?.destroy();
   }
 
   async #maybeCheckpoint(): Promise<void> {
