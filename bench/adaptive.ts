@@ -45,12 +45,18 @@ const { values } = parseArgs({
 const dataDir = resolve(values['data-dir'] ?? process.env.RETEST_SHARED_DATA ?? join(import.meta.dirname, '..', '..', 'shared', 'data'));
 const seeds = Array.from({ length: Number(values.seeds) }, (_, i) => i + 1);
 const budgets = values.budgets.split(',').map(Number);
-const step = Number(values.step), maxAnswers = Number(values.max), epsilon = Number(values.epsilon), perClass = Number(values['per-class']), mfDraws = Number(values['mf-draws']);
+const step = Number(values.step),
+  maxAnswers = Number(values.max),
+  epsilon = Number(values.epsilon),
+  perClass = Number(values['per-class']),
+  mfDraws = Number(values['mf-draws']);
 const EDGES = values.edges.split(',').map(Number);
 // The MatchedFrequency sample is scored only against its own bins; with other edges (τ alone: --edges 0.7) it is skipped.
 const mfBins = EDGES.join(',') === DEFAULT_ADAPTIVE.edges.join(',');
 const MIN = DEFAULT_ADAPTIVE.minAnswers;
-const log = (s: string) => { if (!values.json) process.stdout.write(`${s}\n`); };
+const log = (s: string) => {
+  if (!values.json) process.stdout.write(`${s}\n`);
+};
 
 // --- the votes -------------------------------------------------------------------------------
 const countsFile = join(dataDir, 'cifar10h', 'cifar10h-counts.npy');
@@ -58,7 +64,8 @@ const labelsFile = join(dataDir, 'cifar10', 'test_labels_official.npy');
 const counts = npyToNumbers(readNpy(countsFile), countsFile);
 const labels = npyToNumbers(readNpy(labelsFile), labelsFile);
 const N = labels.length;
-const votes = new Int32Array(N), yes = new Int32Array(N);
+const votes = new Int32Array(N),
+  yes = new Int32Array(N);
 for (let i = 0; i < N; i++) {
   for (let c = 0; c < 10; c++) votes[i] = votes[i]! + Math.round(counts[i * 10 + c]!);
   yes[i] = Math.round(counts[i * 10 + labels[i]!] as number);
@@ -69,41 +76,68 @@ const classOf = Int32Array.from(labels);
 /** Per seed: each image's votes in a random order (1 = chose the true class), and the 50/50 reference split per class. */
 function world(seed: number): { order: Uint8Array[]; reference: Uint8Array } {
   const rng = createRng(`adaptive-bench-${seed}`);
-  const order = Array.from({ length: N }, (_, i) => Uint8Array.from(shuffled(Array.from({ length: votes[i]! }, (_, v) => (v < yes[i]! ? 1 : 0)), rng)));
+  const order = Array.from({ length: N }, (_, i) =>
+    Uint8Array.from(
+      shuffled(
+        Array.from({ length: votes[i]! }, (_, v) => (v < yes[i]! ? 1 : 0)),
+        rng,
+      ),
+    ),
+  );
   const reference = new Uint8Array(N);
   for (let c = 0; c < 10; c++) {
-    const members = shuffled(Array.from({ length: N }, (_, i) => i).filter((i) => classOf[i] === c), rng);
+    const members = shuffled(
+      Array.from({ length: N }, (_, i) => i).filter((i) => classOf[i] === c),
+      rng,
+    );
     for (const i of members.slice(0, Math.floor(members.length / 2))) reference[i] = 1;
   }
   return { order, reference };
 }
 
-interface Outcome { answers: Int32Array; selected: Int32Array; spent: number; rounds: number }
+interface Outcome {
+  answers: Int32Array;
+  selected: Int32Array;
+  spent: number;
+  rounds: number;
+}
 
 function take(order: Uint8Array[], answers: Int32Array, selected: Int32Array, i: number, extra: number): number {
-  const from = answers[i]!, to = Math.min(from + extra, (order[i] as Uint8Array).length);
+  const from = answers[i]!,
+    to = Math.min(from + extra, (order[i] as Uint8Array).length);
   for (let v = from; v < to; v++) selected[i] = selected[i]! + ((order[i] as Uint8Array)[v] as number);
   answers[i] = to;
   return to - from;
 }
 
 function fixed(order: Uint8Array[], k: number): Outcome {
-  const answers = new Int32Array(N), selected = new Int32Array(N);
+  const answers = new Int32Array(N),
+    selected = new Int32Array(N);
   let spent = 0;
   for (let i = 0; i < N; i++) spent += take(order, answers, selected, i, k);
   return { answers, selected, spent, rounds: 1 };
 }
 
 function adaptive(order: Uint8Array[], budgetPerImage: number): Outcome {
-  const answers = new Int32Array(N), selected = new Int32Array(N);
+  const answers = new Int32Array(N),
+    selected = new Int32Array(N);
   let spent = 0;
   for (let i = 0; i < N; i++) spent += take(order, answers, selected, i, MIN);
   const total = Math.round(budgetPerImage * N);
   let rounds = 1;
   const ids = Array.from({ length: N }, (_, i) => String(i).padStart(5, '0'));
   for (; rounds < 100 && spent < total; rounds++) {
-    const tallies: ImageTally[] = Array.from({ length: N }, (_, i) => ({ imageId: ids[i] as string, classIdx: classOf[i]!, answers: answers[i]!, selected: selected[i]! }));
-    const allocation = allocateFollowUps(tallies, { edges: EDGES, minAnswers: MIN, maxAnswers, step, epsilon, budget: total - spent }, fitFrequencyPrior(tallies));
+    const tallies: ImageTally[] = Array.from({ length: N }, (_, i) => ({
+      imageId: ids[i] as string,
+      classIdx: classOf[i]!,
+      answers: answers[i]!,
+      selected: selected[i]!,
+    }));
+    const allocation = allocateFollowUps(
+      tallies,
+      { edges: EDGES, minAnswers: MIN, maxAnswers, step, epsilon, budget: total - spent },
+      fitFrequencyPrior(tallies),
+    );
     if (allocation.followUps.length === 0) break;
     for (const f of allocation.followUps) spent += take(order, answers, selected, Number(f.imageId), f.extra);
   }
@@ -122,7 +156,12 @@ function misplaced(o: Outcome): number {
  * another bin (an upward-sampled image fills a slot of the lower bin, so it counts as wrong there
  * unless it truly belongs); and the histogram error Σ_b |true-bin count − target| / images.
  */
-function sampleError(o: Outcome, reference: Uint8Array, seed: number, draws: number): { slots: number[]; wrong: number[]; perBin: number[]; targets: number[]; error: number } {
+function sampleError(
+  o: Outcome,
+  reference: Uint8Array,
+  seed: number,
+  draws: number,
+): { slots: number[]; wrong: number[]; perBin: number[]; targets: number[]; error: number } {
   const histograms = new Map<number, number[]>();
   for (let c = 0; c < 10; c++) histograms.set(c, [0, 0, 0, 0, 0]);
   const candidates = [];
@@ -130,10 +169,17 @@ function sampleError(o: Outcome, reference: Uint8Array, seed: number, draws: num
     if (reference[i]) (histograms.get(classOf[i]!) as number[])[trueBin[i]!]! += 1;
     else candidates.push({ imageId: String(i), classIdx: classOf[i]!, frequency: o.selected[i]! / o.answers[i]!, answers: o.answers[i]! });
   }
-  const slots = [0, 0, 0, 0, 0], wrong = [0, 0, 0, 0, 0], perBin = [0, 0, 0, 0, 0], targets = [0, 0, 0, 0, 0];
+  const slots = [0, 0, 0, 0, 0],
+    wrong = [0, 0, 0, 0, 0],
+    perBin = [0, 0, 0, 0, 0],
+    targets = [0, 0, 0, 0, 0];
   let error = 0;
   for (let d = 0; d < draws; d++) {
-    const outcome = matchedFrequency({ classes: Array.from({ length: 10 }, (_, c) => c), perClass, candidates, referenceHistograms: histograms }, {}, createRng(`mf-${seed}-${d}`));
+    const outcome = matchedFrequency(
+      { classes: Array.from({ length: 10 }, (_, c) => c), perClass, candidates, referenceHistograms: histograms },
+      {},
+      createRng(`mf-${seed}-${d}`),
+    );
     const drawBins = [0, 0, 0, 0, 0];
     for (const c of outcome.classes) {
       // imageIds are in slot order, bins low → high, binTargets[b] slots each (no CIFAR class runs short).
@@ -148,7 +194,9 @@ function sampleError(o: Outcome, reference: Uint8Array, seed: number, draws: num
         }
       });
     }
-    drawBins.forEach((v, b) => { perBin[b]! += v / draws; });
+    drawBins.forEach((v, b) => {
+      perBin[b]! += v / draws;
+    });
     error += drawBins.reduce((s, v, b) => s + Math.abs(v - targets[b]!), 0) / outcome.images.length / draws;
   }
   return { slots, wrong, perBin, targets, error };
@@ -158,12 +206,26 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const pct = (f: number, d = 2) => `${(100 * f).toFixed(d)}%`;
 
 const t0 = performance.now();
-log(`CIFAR-10H: ${N} images, ${Math.min(...votes)}–${Math.max(...votes)} votes each (mean ${mean(Array.from(votes)).toFixed(1)}); true bins against ${EDGES.join(', ')}: ${Array.from({ length: EDGES.length + 1 }, (_, b) => trueBin.filter((x) => x === b).length).join(' / ')}`);
-log(`adaptive: ${MIN} answers each first, then +${step} per round where P(wrong bin) > ${epsilon}, at most ${maxAnswers} per image; ${seeds.length} seeds (vote orders); baseline: fixed-K, same vote orders`);
+log(
+  `CIFAR-10H: ${N} images, ${Math.min(...votes)}–${Math.max(...votes)} votes each (mean ${mean(Array.from(votes)).toFixed(1)}); true bins against ${EDGES.join(', ')}: ${Array.from({ length: EDGES.length + 1 }, (_, b) => trueBin.filter((x) => x === b).length).join(' / ')}`,
+);
+log(
+  `adaptive: ${MIN} answers each first, then +${step} per round where P(wrong bin) > ${epsilon}, at most ${maxAnswers} per image; ${seeds.length} seeds (vote orders); baseline: fixed-K, same vote orders`,
+);
 const worlds = seeds.map(world);
 
-interface Side { misplaced: number; sampleWrong: number; perBinWrong: number[]; histogramError: number; perBin: number[] }
-interface Row { budget: number; fixed: Side; adaptive: Side & { spent: number; rounds: number } }
+interface Side {
+  misplaced: number;
+  sampleWrong: number;
+  perBinWrong: number[];
+  histogramError: number;
+  perBin: number[];
+}
+interface Row {
+  budget: number;
+  fixed: Side;
+  adaptive: Side & { spent: number; rounds: number };
+}
 const rows: Row[] = [];
 let targets: number[] = [];
 const adaptiveCache = new Map<number, { misplaced: number; spent: number }>();
@@ -192,7 +254,11 @@ function side(outcomes: Outcome[]): Side {
 }
 for (const budget of budgets) {
   const a = worlds.map((w) => adaptive(w.order, budget));
-  rows.push({ budget, fixed: side(worlds.map((w) => fixed(w.order, budget))), adaptive: { ...side(a), spent: mean(a.map((o) => o.spent / N)), rounds: mean(a.map((o) => o.rounds)) } });
+  rows.push({
+    budget,
+    fixed: side(worlds.map((w) => fixed(w.order, budget))),
+    adaptive: { ...side(a), spent: mean(a.map((o) => o.spent / N)), rounds: mean(a.map((o) => o.rounds)) },
+  });
   adaptiveCache.set(budget, { misplaced: rows.at(-1)!.adaptive.misplaced, spent: rows.at(-1)!.adaptive.spent });
 }
 
@@ -200,28 +266,54 @@ log('');
 log('answers/image  fixed-K misplaced  adaptive misplaced (answers used, rounds)  fewer misplaced');
 for (const r of rows) {
   const fewer = r.fixed.misplaced > 0 ? 1 - r.adaptive.misplaced / r.fixed.misplaced : 0;
-  log(`${String(r.budget).padStart(13)}  ${pct(r.fixed.misplaced).padStart(17)}  ${`${pct(r.adaptive.misplaced)} (${r.adaptive.spent.toFixed(2)}, ${r.adaptive.rounds.toFixed(1)})`.padStart(41)}  ${pct(fewer, 0).padStart(15)}`);
+  log(
+    `${String(r.budget).padStart(13)}  ${pct(r.fixed.misplaced).padStart(17)}  ${`${pct(r.adaptive.misplaced)} (${r.adaptive.spent.toFixed(2)}, ${r.adaptive.rounds.toFixed(1)})`.padStart(41)}  ${pct(fewer, 0).padStart(15)}`,
+  );
 }
 if (mfBins) log('');
-if (mfBins) log(`MatchedFrequency sample (${perClass}/class, ${mfDraws} draws per seed): slots filled by an image of another true bin, per bin [0,.2) [.2,.4) [.4,.6) [.6,.8) [.8,1] and overall; histogram error`);
+if (mfBins)
+  log(
+    `MatchedFrequency sample (${perClass}/class, ${mfDraws} draws per seed): slots filled by an image of another true bin, per bin [0,.2) [.2,.4) [.4,.6) [.6,.8) [.8,1] and overall; histogram error`,
+  );
 for (const r of mfBins ? rows : []) {
   const bins = (x: Side) => x.perBinWrong.map((w) => pct(w, 1).padStart(6)).join(' ');
-  log(`${String(r.budget).padStart(13)}  fixed    ${bins(r.fixed)}  overall ${pct(r.fixed.sampleWrong).padStart(6)}  histogram ${pct(r.fixed.histogramError).padStart(6)}`);
-  log(`${''.padStart(13)}  adaptive ${bins(r.adaptive)}  overall ${pct(r.adaptive.sampleWrong).padStart(6)}  histogram ${pct(r.adaptive.histogramError).padStart(6)}`);
+  log(
+    `${String(r.budget).padStart(13)}  fixed    ${bins(r.fixed)}  overall ${pct(r.fixed.sampleWrong).padStart(6)}  histogram ${pct(r.fixed.histogramError).padStart(6)}`,
+  );
+  log(
+    `${''.padStart(13)}  adaptive ${bins(r.adaptive)}  overall ${pct(r.adaptive.sampleWrong).padStart(6)}  histogram ${pct(r.adaptive.histogramError).padStart(6)}`,
+  );
 }
 
 // The same error with fewer answers: the smallest adaptive budget that is at least as good as fixed-K.
-const savings = rows.filter((r) => r.budget > MIN).map((r) => {
-  let found: number | null = null;
-  for (let b = MIN; b <= r.budget; b += 0.5) {
-    if (adaptiveAt(b).misplaced <= r.fixed.misplaced) { found = adaptiveAt(b).spent; break; }
-  }
-  return { budget: r.budget, fixedMisplaced: r.fixed.misplaced, adaptiveAnswers: found, fewerAnswers: found === null ? null : 1 - found / r.budget };
-});
+const savings = rows
+  .filter((r) => r.budget > MIN)
+  .map((r) => {
+    let found: number | null = null;
+    for (let b = MIN; b <= r.budget; b += 0.5) {
+      if (adaptiveAt(b).misplaced <= r.fixed.misplaced) {
+        found = adaptiveAt(b).spent;
+        break;
+      }
+    }
+    return { budget: r.budget, fixedMisplaced: r.fixed.misplaced, adaptiveAnswers: found, fewerAnswers: found === null ? null : 1 - found / r.budget };
+  });
 log('');
 log('same misplaced fraction as fixed-K with fewer answers:');
-for (const s of savings) log(`  fixed-${s.budget} (${pct(s.fixedMisplaced)} misplaced): adaptive needs ${s.adaptiveAnswers === null ? '> K' : `${s.adaptiveAnswers.toFixed(2)} answers/image`}${s.fewerAnswers === null ? '' : ` — ${pct(s.fewerAnswers, 0)} fewer`}`);
+for (const s of savings)
+  log(
+    `  fixed-${s.budget} (${pct(s.fixedMisplaced)} misplaced): adaptive needs ${s.adaptiveAnswers === null ? '> K' : `${s.adaptiveAnswers.toFixed(2)} answers/image`}${s.fewerAnswers === null ? '' : ` — ${pct(s.fewerAnswers, 0)} fewer`}`,
+  );
 if (mfBins) log('');
-if (mfBins) log(`MatchedFrequency targets per bin (${perClass}/class): ${targets.join(' / ')}; true-bin counts of the samples at ${rows.at(-1)?.budget ?? ''} answers/image: fixed ${rows.at(-1)?.fixed.perBin.map((v) => v.toFixed(1)).join(' / ')}, adaptive ${rows.at(-1)?.adaptive.perBin.map((v) => v.toFixed(1)).join(' / ')}`);
+if (mfBins)
+  log(
+    `MatchedFrequency targets per bin (${perClass}/class): ${targets.join(' / ')}; true-bin counts of the samples at ${rows.at(-1)?.budget ?? ''} answers/image: fixed ${rows
+      .at(-1)
+      ?.fixed.perBin.map((v) => v.toFixed(1))
+      .join(' / ')}, adaptive ${rows
+      .at(-1)
+      ?.adaptive.perBin.map((v) => v.toFixed(1))
+      .join(' / ')}`,
+  );
 log(`(${((performance.now() - t0) / 1000).toFixed(1)} s)`);
 if (values.json) process.stdout.write(`${JSON.stringify({ images: N, seeds, edges: EDGES, step, maxAnswers, epsilon, perClass, targets, rows, savings })}\n`);

@@ -18,16 +18,30 @@ import { createRng } from '../src/core/rng.ts';
 import { openResultsStore } from '../src/app/results.ts';
 import { loadPublished, readImagenetV2Predictions, writeImportBatch } from '../src/import/index.ts';
 
-const { values } = parseArgs({ options: { resamples: { type: 'string', default: '100000' }, rounds: { type: 'string', default: '5' }, json: { type: 'boolean', default: false }, 'no-write': { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    resamples: { type: 'string', default: '100000' },
+    rounds: { type: 'string', default: '5' },
+    json: { type: 'boolean', default: false },
+    'no-write': { type: 'boolean', default: false },
+  },
+});
 const R = Number(values.resamples);
 const rounds = Number(values.rounds);
-const log = (text: string) => { if (!values.json) console.log(text); };
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; };
+const log = (text: string) => {
+  if (!values.json) console.log(text);
+};
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+};
 
 const pairs = pairModels(loadPublished(), { original: 'imagenet-val', new: 'imagenetv2-matched-frequency', metric: 'top1' });
 const x = pairs.map((p) => p.original.correct / p.original.n);
 const y = pairs.map((p) => p.new.correct / p.new.n);
-log(`data: ${pairs.length} published ImageNet models (imagenet-val → imagenetv2-matched-frequency), ${R.toLocaleString('en-US')} resamples, median of ${rounds} rounds`);
+log(
+  `data: ${pairs.length} published ImageNet models (imagenet-val → imagenetv2-matched-frequency), ${R.toLocaleString('en-US')} resamples, median of ${rounds} rounds`,
+);
 
 // TypeScript
 bootstrapLines(x, y, 2000, createRng(1)); // warm-up (JIT)
@@ -40,7 +54,9 @@ for (let r = 0; r < rounds; r++) {
   if (r === 0) tsSlopeCi = lineIntervals(lines)?.slope;
 }
 const tsMs = median(tsTimes);
-log(`TypeScript  bootstrapLines: ${tsMs.toFixed(1)} ms  (${((R / tsMs) * 1000).toLocaleString('en-US', { maximumFractionDigits: 0 })} refits/s; slope 95% CI [${tsSlopeCi?.map((v) => v.toFixed(3)).join(', ')}])`);
+log(
+  `TypeScript  bootstrapLines: ${tsMs.toFixed(1)} ms  (${((R / tsMs) * 1000).toLocaleString('en-US', { maximumFractionDigits: 0 })} refits/s; slope 95% CI [${tsSlopeCi?.map((v) => v.toFixed(3)).join(', ')}])`,
+);
 
 // numpy, same data, same work
 const PY = `
@@ -65,7 +81,13 @@ for r in range(rounds):
 print(json.dumps({'ms': sorted(times)[len(times) // 2], 'slope_ci': ci, 'numpy': np.__version__, 'python': sys.version.split()[0], 'executable': sys.executable}))
 `;
 const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-interface NumpyResult { ms: number; slope_ci: [number, number]; numpy: string; python: string; executable: string }
+interface NumpyResult {
+  ms: number;
+  slope_ci: [number, number];
+  numpy: string;
+  python: string;
+  executable: string;
+}
 let numpy: NumpyResult | null = null;
 try {
   numpy = JSON.parse(execFileSync(python, ['-c', PY], { input: JSON.stringify({ x, y, R, rounds }), encoding: 'utf8', maxBuffer: 1 << 20 })) as NumpyResult;
@@ -84,7 +106,8 @@ log(`whole analysis of the pair (3 scales × ${R.toLocaleString('en-US')} resamp
 
 // Import: the authors' 13 ImageNet models × 4 sets (1.04 M prediction rows) into a fresh store, when ../shared is there.
 const shared = join(process.env.RETEST_SHARED ?? join(import.meta.dirname, '..', '..', 'shared'), 'data');
-let importMs: number | null = null, recountMs: number | null = null;
+let importMs: number | null = null,
+  recountMs: number | null = null;
 if (existsSync(join(shared, 'imagenetv2-predictions'))) {
   const dir = mkdtempSync(join(tmpdir(), 'retest-bench-import-'));
   try {
@@ -99,11 +122,26 @@ if (existsSync(join(shared, 'imagenetv2-predictions'))) {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  log(`import of 13 ImageNet models × 4 sets (1,040,000 rows, one transaction): ${(importMs / 1000).toFixed(1)} s; the counts of all 52 runs (kept as the rows were written): ${recountMs.toFixed(1)} ms`);
+  log(
+    `import of 13 ImageNet models × 4 sets (1,040,000 rows, one transaction): ${(importMs / 1000).toFixed(1)} s; the counts of all 52 runs (kept as the rows were written): ${recountMs.toFixed(1)} ms`,
+  );
 } else log('import timing skipped: ../shared/data/imagenetv2-predictions not found');
 
 const machine = `${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} logical cores), Node ${process.version}`;
-const result = { resamples: R, models: pairs.length, rounds, typescript_ms: tsMs, numpy_ms: numpy?.ms ?? null, ratio, numpy_version: numpy?.numpy ?? null, python: numpy?.executable ?? null, full_analysis_ms: fullMs, import_ms: importMs, recount_ms: recountMs, machine };
+const result = {
+  resamples: R,
+  models: pairs.length,
+  rounds,
+  typescript_ms: tsMs,
+  numpy_ms: numpy?.ms ?? null,
+  ratio,
+  numpy_version: numpy?.numpy ?? null,
+  python: numpy?.executable ?? null,
+  full_analysis_ms: fullMs,
+  import_ms: importMs,
+  recount_ms: recountMs,
+  machine,
+};
 if (values.json) console.log(JSON.stringify(result));
 
 if (!values['no-write']) {
@@ -130,12 +168,16 @@ Ratio: ${ratio === null ? 'n/a' : `TypeScript is **${ratio.toFixed(2)}× ${ratio
 Slope 95% interval from the first round: TypeScript [${tsSlopeCi?.map((v) => v.toFixed(3)).join(', ')}], numpy [${numpy?.slope_ci.map((v) => v.toFixed(3)).join(', ') ?? 'n/a'}]
 (different generators, same distribution). The whole analysis of one pair (three scales, intervals,
 rank correlation) takes ${fullMs.toFixed(0)} ms.
-${importMs === null ? '' : `
+${
+  importMs === null
+    ? ''
+    : `
 Import: \`retest import imagenetv2\` of the authors' 13 ImageNet models × 4 sets (1,040,000 prediction
 rows, multi-row inserts, one transaction) into a fresh store takes ${(importMs / 1000).toFixed(1)} s; reading the counts
 of all 52 runs, which the store keeps as the rows are written (what \`analyze\` and \`report\` read), takes
 ${recountMs!.toFixed(1)} ms (\`npm run bench:store\` compares it with recounting the rows, as retest did before).
-`}
+`
+}
 Machine: ${machine}; a shared machine, so absolute times vary between runs; the ratio is the figure to compare.
 
 Command:

@@ -25,16 +25,33 @@ import { initWorkspace } from '../src/app/workspace-stores.ts';
 import { folderSource, ingest } from '../src/collect/index.ts';
 import { createTasks, recordAssignments, type ImportedAssignment } from '../src/label/index.ts';
 import { workspaceStores } from '../src/app/workspace-stores.ts';
-import { createRevision, eligibility, readEligibilityInput, matchedFrequency, threshold, topImages, type SamplingCandidate, type SamplingInput } from '../src/sample/index.ts';
+import {
+  createRevision,
+  eligibility,
+  readEligibilityInput,
+  matchedFrequency,
+  threshold,
+  topImages,
+  type SamplingCandidate,
+  type SamplingInput,
+} from '../src/sample/index.ts';
 
-const { values } = parseArgs({ options: {
-  pool: { type: 'string', default: '200000' }, classes: { type: 'string', default: '1000' }, jpegs: { type: 'string', default: '1000' },
-  'skip-db': { type: 'boolean', default: false }, 'skip-ingest': { type: 'boolean', default: false }, json: { type: 'boolean', default: false },
-} });
+const { values } = parseArgs({
+  options: {
+    pool: { type: 'string', default: '200000' },
+    classes: { type: 'string', default: '1000' },
+    jpegs: { type: 'string', default: '1000' },
+    'skip-db': { type: 'boolean', default: false },
+    'skip-ingest': { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+  },
+});
 const POOL = Number(values.pool);
 const CLASSES = Number(values.classes);
 const JPEGS = Number(values.jpegs);
-const log = (text: string) => { if (!values.json) console.log(text); };
+const log = (text: string) => {
+  if (!values.json) console.log(text);
+};
 const results: Record<string, unknown> = { machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version } };
 
 function time<T>(fn: () => T): { value: T; ms: number } {
@@ -65,7 +82,10 @@ function generatePool(): SamplingInput {
   const histograms = new Map<number, number[]>();
   for (let c = 0; c < CLASSES; c++) {
     const h = [0, 0, 0, 0, 0];
-    for (let r = 0; r < 50; r++) { const f = answersFor(rng) / 10; h[f < 0.2 ? 0 : f < 0.4 ? 1 : f < 0.6 ? 2 : f < 0.8 ? 3 : 4]! += 1; }
+    for (let r = 0; r < 50; r++) {
+      const f = answersFor(rng) / 10;
+      h[f < 0.2 ? 0 : f < 0.4 ? 1 : f < 0.6 ? 2 : f < 0.8 ? 3 : 4]! += 1;
+    }
     histograms.set(c, h);
   }
   return { classes: Array.from({ length: CLASSES }, (_, c) => c), perClass: 10, candidates, referenceHistograms: histograms };
@@ -80,7 +100,13 @@ function samplingSection(): void {
   const top = time(() => topImages(input, {}, createRng(1)));
   const again = matchedFrequency(input, {}, createRng(1));
   const deterministic = JSON.stringify(again.images) === JSON.stringify(mf.value.images);
-  const row = (name: string, t: { ms: number; value: { images: unknown[]; valid: boolean } }) => ({ name, ms: Math.round(t.ms), images: t.value.images.length, valid: t.value.valid, vsSort: +(t.ms / baseline.ms).toFixed(2) });
+  const row = (name: string, t: { ms: number; value: { images: unknown[]; valid: boolean } }) => ({
+    name,
+    ms: Math.round(t.ms),
+    images: t.value.images.length,
+    valid: t.value.valid,
+    vsSort: +(t.ms / baseline.ms).toFixed(2),
+  });
   const rows = [row('matched-frequency', mf), row('threshold-0.7', th), row('top-images', top)];
   log(`baseline: sort the pool by (class, id): ${baseline.ms.toFixed(0)} ms`);
   for (const r of rows) log(`${r.name.padEnd(18)} ${String(r.ms).padStart(6)} ms  ${r.images} images  valid=${r.valid}  ${r.vsSort}× the sort`);
@@ -93,13 +119,23 @@ async function dbSection(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'retest-bench-build-db-'));
   try {
     const names = Array.from({ length: CLASSES }, (_, c) => `class${c}`);
-    const ws = initWorkspace(join(dir, 'ws'), { classes: names.map((n, i) => ({ index: i, id: n, names: [n], definition: '', urls: [], hypernyms: [], similar: [names[(i + 1) % CLASSES]!] })) });
+    const ws = initWorkspace(join(dir, 'ws'), {
+      classes: names.map((n, i) => ({ index: i, id: n, names: [n], definition: '', urls: [], hypernyms: [], similar: [names[(i + 1) % CLASSES]!] })),
+    });
     const rng = createRng('bench-build-db');
     const insertImages = time(() => {
-      const ins = ws.db.prepare("INSERT INTO images (id, role, class_idx, source, source_id, sha256, original_path, display_path, square_path, width, height, created_at) VALUES (?, ?, ?, 'bench', ?, ?, 'o', 'd', 's', 500, 375, '2026-01-01T00:00:00Z')");
+      const ins = ws.db.prepare(
+        "INSERT INTO images (id, role, class_idx, source, source_id, sha256, original_path, display_path, square_path, width, height, created_at) VALUES (?, ?, ?, 'bench', ?, ?, 'o', 'd', 's', 500, 375, '2026-01-01T00:00:00Z')",
+      );
       ws.db.transaction(() => {
-        for (let i = 0; i < POOL; i++) { const id = `c${i}`; ins.run(id, 'candidate', i % CLASSES, id, id); }
-        for (let i = 0; i < CLASSES * 20; i++) { const id = `r${i}`; ins.run(id, 'reference', i % CLASSES, id, id); }
+        for (let i = 0; i < POOL; i++) {
+          const id = `c${i}`;
+          ins.run(id, 'candidate', i % CLASSES, id, id);
+        }
+        for (let i = 0; i < CLASSES * 20; i++) {
+          const id = `r${i}`;
+          ins.run(id, 'reference', i % CLASSES, id, id);
+        }
       })();
     });
     const stores = workspaceStores(ws);
@@ -108,29 +144,65 @@ async function dbSection(): Promise<void> {
     const p = new Map<string, number>();
     const items = ws.db.prepare('SELECT task_id, image_id FROM task_items ORDER BY task_id').all() as { task_id: string; image_id: string }[];
     const byTask = new Map<string, string[]>();
-    for (const it of items) { let l = byTask.get(it.task_id); if (!l) { l = []; byTask.set(it.task_id, l); } l.push(it.image_id); if (!p.has(it.image_id)) p.set(it.image_id, answersFor(rng)); }
-    const records: ImportedAssignment[] = [];
-    for (const [taskId, ids] of byTask) for (let w = 0; w < 10; w++) {
-      records.push({ taskId, workerHash: `w${w}`.padEnd(64, '0'), source: 'import', externalId: `${taskId}:${w}`, status: 'submitted', selectedImageIds: ids.filter((id) => w < p.get(id)!) });
+    for (const it of items) {
+      let l = byTask.get(it.task_id);
+      if (!l) {
+        l = [];
+        byTask.set(it.task_id, l);
+      }
+      l.push(it.image_id);
+      if (!p.has(it.image_id)) p.set(it.image_id, answersFor(rng));
     }
+    const records: ImportedAssignment[] = [];
+    for (const [taskId, ids] of byTask)
+      for (let w = 0; w < 10; w++) {
+        records.push({
+          taskId,
+          workerHash: `w${w}`.padEnd(64, '0'),
+          source: 'import',
+          externalId: `${taskId}:${w}`,
+          status: 'submitted',
+          selectedImageIds: ids.filter((id) => w < p.get(id)!),
+        });
+      }
     // Baseline: the same number of answer rows inserted into a bare table, one transaction.
     const answerRows = items.length * 10;
     ws.db.exec('CREATE TABLE bench_answers (a TEXT, i TEXT, s INTEGER, PRIMARY KEY (a, i)) WITHOUT ROWID');
     const bare = time(() => {
       const ins = ws.db.prepare('INSERT INTO bench_answers VALUES (?, ?, ?)');
-      ws.db.transaction(() => { for (const [taskId, ids] of byTask) for (let w = 0; w < 10; w++) for (const id of ids) ins.run(`${taskId}:${w}`, id, 1); })();
+      ws.db.transaction(() => {
+        for (const [taskId, ids] of byTask) for (let w = 0; w < 10; w++) for (const id of ids) ins.run(`${taskId}:${w}`, id, 1);
+      })();
     });
     const imported = await timeAsync(() => recordAssignments(stores.label, records));
     const elig = await timeAsync(async () => eligibility(await readEligibilityInput(stores.sampling, stores.sample), { requireDedup: false }));
-    const revision = await timeAsync(() => createRevision({ sample: stores.sample, sources: stores.sampling }, { strategy: { function: 'matched-frequency' }, perClass: 10, seed: 1, requireDedup: false }));
+    const revision = await timeAsync(() =>
+      createRevision(
+        { sample: stores.sample, sources: stores.sampling },
+        { strategy: { function: 'matched-frequency' }, perClass: 10, seed: 1, requireDedup: false },
+      ),
+    );
     const rows = {
-      insertImagesMs: Math.round(insertImages.ms), createTasksMs: Math.round(tasks.ms), tasks: tasks.value.mainTasks + tasks.value.referenceTasks,
-      answerRows, bareInsertMs: Math.round(bare.ms), importAnswersMs: Math.round(imported.ms), importVsBare: +(imported.ms / bare.ms).toFixed(2),
-      eligibilityMs: Math.round(elig.ms), eligible: elig.value.eligible.length, revisionMs: Math.round(revision.ms), revisionImages: revision.value.revision.images.length, revisionValid: revision.value.revision.valid,
+      insertImagesMs: Math.round(insertImages.ms),
+      createTasksMs: Math.round(tasks.ms),
+      tasks: tasks.value.mainTasks + tasks.value.referenceTasks,
+      answerRows,
+      bareInsertMs: Math.round(bare.ms),
+      importAnswersMs: Math.round(imported.ms),
+      importVsBare: +(imported.ms / bare.ms).toFixed(2),
+      eligibilityMs: Math.round(elig.ms),
+      eligible: elig.value.eligible.length,
+      revisionMs: Math.round(revision.ms),
+      revisionImages: revision.value.revision.images.length,
+      revisionValid: revision.value.revision.valid,
     };
     log(`insert ${POOL + CLASSES * 20} image rows: ${rows.insertImagesMs} ms; createTasks: ${rows.createTasksMs} ms (${rows.tasks} tasks)`);
-    log(`import ${answerRows.toLocaleString()} answers: ${rows.importAnswersMs} ms (bare insert of as many rows: ${rows.bareInsertMs} ms, ${rows.importVsBare}×)`);
-    log(`eligibility (SQL frequencies): ${rows.eligibilityMs} ms, ${rows.eligible} eligible; createRevision(matched-frequency): ${rows.revisionMs} ms, ${rows.revisionImages} images, valid=${rows.revisionValid}`);
+    log(
+      `import ${answerRows.toLocaleString()} answers: ${rows.importAnswersMs} ms (bare insert of as many rows: ${rows.bareInsertMs} ms, ${rows.importVsBare}×)`,
+    );
+    log(
+      `eligibility (SQL frequencies): ${rows.eligibilityMs} ms, ${rows.eligible} eligible; createRevision(matched-frequency): ${rows.revisionMs} ms, ${rows.revisionImages} images, valid=${rows.revisionValid}`,
+    );
     results.workspace = rows;
     closeWorkspace(ws);
   } finally {
@@ -145,16 +217,22 @@ async function ingestSection(): Promise<void> {
     const folder = join(dir, 'photos', 'class0');
     mkdirSync(folder, { recursive: true });
     const rng = createRng('bench-build-jpegs');
-    const w = 640, h = 480;
+    const w = 640,
+      h = 480;
     const files: string[] = [];
     for (let k = 0; k < JPEGS; k++) {
       const data = new Uint8Array(w * h * 3);
-      const a = rng.int(256), b = rng.int(256), c = rng.int(256);
-      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-        const o = (y * w + x) * 3;
-        const n = rng.int(24);
-        data[o] = (a + x / 3 + n) & 255; data[o + 1] = (b + y / 2 + n) & 255; data[o + 2] = (c + ((x ^ y) & 63) + n) & 255;
-      }
+      const a = rng.int(256),
+        b = rng.int(256),
+        c = rng.int(256);
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++) {
+          const o = (y * w + x) * 3;
+          const n = rng.int(24);
+          data[o] = (a + x / 3 + n) & 255;
+          data[o + 1] = (b + y / 2 + n) & 255;
+          data[o + 2] = (c + ((x ^ y) & 63) + n) & 255;
+        }
       const file = join(folder, `img${String(k).padStart(5, '0')}.jpg`);
       writeFileSync(file, await encodeJpeg({ data, width: w, height: h }, 90));
       files.push(file);
@@ -162,13 +240,29 @@ async function ingestSection(): Promise<void> {
     const concurrency = 4;
     const bare = await timeAsync(async () => {
       let next = 0;
-      await Promise.all(Array.from({ length: concurrency }, async () => { while (next < files.length) await decodeRgb(files[next++]!); }));
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (next < files.length) await decodeRgb(files[next++]!);
+        }),
+      );
     });
     const ws = initWorkspace(join(dir, 'ws'), { classes: 'cifar10', squareSize: 256 }); // ImageNet-size copies, not CIFAR's 32² default
     const run = await timeAsync(() => ingest(ws, folderSource({ root: join(dir, 'photos'), classes: ws.classes, classIdx: 0 }), { concurrency }));
     closeWorkspace(ws);
-    const rows = { files: JPEGS, concurrency, bareDecodeMs: Math.round(bare.ms), bareDecodePerSecond: +(JPEGS / (bare.ms / 1000)).toFixed(1), ingestMs: Math.round(run.ms), ingestPerSecond: +(JPEGS / (run.ms / 1000)).toFixed(1), ingested: run.value.ingested, failed: run.value.failed, ingestVsDecode: +(run.ms / bare.ms).toFixed(2) };
-    log(`sharp bare decode: ${rows.bareDecodeMs} ms (${rows.bareDecodePerSecond} images/s); ingest: ${rows.ingestMs} ms (${rows.ingestPerSecond} images/s, ${rows.ingested} ingested, ${rows.failed} failed) = ${rows.ingestVsDecode}× the decode`);
+    const rows = {
+      files: JPEGS,
+      concurrency,
+      bareDecodeMs: Math.round(bare.ms),
+      bareDecodePerSecond: +(JPEGS / (bare.ms / 1000)).toFixed(1),
+      ingestMs: Math.round(run.ms),
+      ingestPerSecond: +(JPEGS / (run.ms / 1000)).toFixed(1),
+      ingested: run.value.ingested,
+      failed: run.value.failed,
+      ingestVsDecode: +(run.ms / bare.ms).toFixed(2),
+    };
+    log(
+      `sharp bare decode: ${rows.bareDecodeMs} ms (${rows.bareDecodePerSecond} images/s); ingest: ${rows.ingestMs} ms (${rows.ingestPerSecond} images/s, ${rows.ingested} ingested, ${rows.failed} failed) = ${rows.ingestVsDecode}× the decode`,
+    );
     results.ingest = rows;
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -139,9 +139,20 @@ interface NumpyBlas {
 /** Names numpy's BLAS from the library path; a reference BLAS (netlib `libblas.so.3`, no optimised kernels) is refused. */
 function classifyBlas(libraries: string[], config: string): { name: string; library: string; refused: string | null } {
   const lib = libraries.find((l) => /openblas|mkl|blis|atlas|accelerate|veclib/i.test(l)) ?? libraries.find((l) => /blas/i.test(l)) ?? '';
-  const known: [RegExp, string][] = [[/openblas/i, 'OpenBLAS'], [/mkl/i, 'Intel MKL'], [/blis/i, 'BLIS'], [/atlas/i, 'ATLAS'], [/accelerate|veclib/i, 'Apple Accelerate']];
+  const known: [RegExp, string][] = [
+    [/openblas/i, 'OpenBLAS'],
+    [/mkl/i, 'Intel MKL'],
+    [/blis/i, 'BLIS'],
+    [/atlas/i, 'ATLAS'],
+    [/accelerate|veclib/i, 'Apple Accelerate'],
+  ];
   for (const [re, name] of known) if (re.test(lib) || (!lib && re.test(config))) return { name, library: lib || `(build config: ${config})`, refused: null };
-  if (lib) return { name: 'reference BLAS (netlib)', library: lib, refused: `numpy uses the reference BLAS ${lib}: its GEMM is unoptimised, so a ratio against it says nothing (install an optimised one, e.g. Debian's libopenblas0-pthread, or a numpy wheel, which bundles OpenBLAS)` };
+  if (lib)
+    return {
+      name: 'reference BLAS (netlib)',
+      library: lib,
+      refused: `numpy uses the reference BLAS ${lib}: its GEMM is unoptimised, so a ratio against it says nothing (install an optimised one, e.g. Debian's libopenblas0-pthread, or a numpy wheel, which bundles OpenBLAS)`,
+    };
   return { name: 'unknown', library: '(none found)', refused: `cannot tell which BLAS numpy uses (no BLAS library mapped, build config "${config}")` };
 }
 
@@ -152,7 +163,13 @@ function numpyBlas(): NumpyBlas | { error: string } {
   for (const py of pythons) {
     const res = spawnSync(py, ['-c', NUMPY_BLAS], { encoding: 'utf8' });
     if (res.status === 0) {
-      const info = JSON.parse(res.stdout.trim().split('\n').pop() as string) as { numpy: string; python: string; libraries: string[]; config: string; gflops512: number };
+      const info = JSON.parse(res.stdout.trim().split('\n').pop() as string) as {
+        numpy: string;
+        python: string;
+        libraries: string[];
+        config: string;
+        gflops512: number;
+      };
       return { numpy: info.numpy, python: info.python, gflops512: info.gflops512, ...classifyBlas(info.libraries, info.config) };
     }
     tried.push(`${py}: ${(res.stderr || String(res.error ?? '')).trim().split('\n').slice(-1)[0]}`);
@@ -199,8 +216,13 @@ function agreement(ours: Neighbour[][], np: NumpyRun | null): string {
   let worst = 0;
   let same = 0;
   for (const [q, list] of ours.entries()) {
-    const a = list.map((n) => n.index % 4000).sort((x, y) => x - y).join(',');
-    const b = Array.from(np.idx.subarray(q * K, (q + 1) * K), (i) => i % 4000).sort((x, y) => x - y).join(',');
+    const a = list
+      .map((n) => n.index % 4000)
+      .sort((x, y) => x - y)
+      .join(',');
+    const b = Array.from(np.idx.subarray(q * K, (q + 1) * K), (i) => i % 4000)
+      .sort((x, y) => x - y)
+      .join(',');
     if (a === b) same++;
     const kth = list[K - 1]?.distance ?? NaN;
     worst = Math.max(worst, Math.abs(kth - np.dist[q * K + K - 1]!) / Math.max(1, kth));
@@ -215,7 +237,13 @@ function agreement(ours: Neighbour[][], np: NumpyRun | null): string {
  * reported distance must be the exact distance of the reported image, and the k distances must be
  * the k smallest. Returns the number of queries that fail.
  */
-function exactCheck(result: KnnResult, queries: Float32Array, base: Float32Array, nr: number, count: number): { checked: number; failed: number; example: string } {
+function exactCheck(
+  result: KnnResult,
+  queries: Float32Array,
+  base: Float32Array,
+  nr: number,
+  count: number,
+): { checked: number; failed: number; example: string } {
   const nq = result.neighbours.length;
   const picks = Array.from({ length: Math.min(count, nq) }, (_, i) => Math.floor((i * nq) / Math.min(count, nq)));
   const copies = (j: number) => Math.floor(nr / 4000) + (j < nr % 4000 ? 1 : 0);
@@ -246,7 +274,17 @@ function exactCheck(result: KnnResult, queries: Float32Array, base: Float32Array
   return { checked: picks.length, failed, example };
 }
 
-async function exactCase(label: string, queries: Float32Array, nq: number, base: Float32Array, refs: Float32Array, nr: number, dir: string, withFloat: boolean, blas: NumpyBlas | null): Promise<boolean> {
+async function exactCase(
+  label: string,
+  queries: Float32Array,
+  nq: number,
+  base: Float32Array,
+  refs: Float32Array,
+  nr: number,
+  dir: string,
+  withFloat: boolean,
+  blas: NumpyBlas | null,
+): Promise<boolean> {
   const ops = 2 * nq * nr * D;
   const np = runNumpy(nq, nr, dir, blas);
   const ours = await exactKnn(memoryVectors(queries, D), [memoryVectors(refs, D)], { k: K });
@@ -257,7 +295,9 @@ async function exactCase(label: string, queries: Float32Array, nq: number, base:
   const failed = check.failed > 0 || (floatCheck?.failed ?? 0) > 0;
   const ratio = failed ? '**FAILED** (kernel disagrees with the exact reference)' : np ? `${(np.seconds / ours.seconds).toFixed(2)}×` : 'n/a';
   log(`| ${label} | ${cell(ours.seconds)} [${ours.kernel.name}] | ${float ? cell(float.seconds) : 'not run'} | ${np ? cell(np.seconds) : 'n/a'} | ${ratio} |`);
-  log(`    exact check (${check.checked} queries, float64 brute force): ${ours.kernel.name} ${check.failed === 0 ? 'all exact' : `${check.failed} WRONG, e.g. ${check.example}`}${floatCheck ? `; float32 ${floatCheck.failed === 0 ? 'all exact' : `${floatCheck.failed} WRONG, e.g. ${floatCheck.example}`}` : ''}`);
+  log(
+    `    exact check (${check.checked} queries, float64 brute force): ${ours.kernel.name} ${check.failed === 0 ? 'all exact' : `${check.failed} WRONG, e.g. ${check.example}`}${floatCheck ? `; float32 ${floatCheck.failed === 0 ? 'all exact' : `${floatCheck.failed} WRONG, e.g. ${floatCheck.example}`}` : ''}`,
+  );
   for (const s of ours.kernel.skipped) log(`    kernel ${s.name} not used: ${s.reason}`);
   log(`    agreement with numpy: ${agreement(ours.neighbours, np)}`);
   return !failed;
@@ -275,6 +315,7 @@ function tieAwareRecall(found: Neighbour[][], exact: Neighbour[][]): number {
   return total ? hit / total : 1;
 }
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the benchmark's main sequence: each step prints its figures in order
 async function main() {
   if (!existsSync(testFile) || !existsSync(trainFile)) {
     log(`bench:dedup needs the CIFAR-10 files of ../shared/data/cifar10 (set RETEST_SHARED): ${testFile}, ${trainFile}`);
@@ -294,18 +335,26 @@ async function main() {
     else {
       const found = numpyBlas();
       if ('error' in found) log(`numpy baseline: not run: ${found.error}\n`);
-      else if (found.refused) log(`numpy baseline: REFUSED: ${found.refused} (numpy ${found.numpy}, ${found.python}; float32 GEMM ${found.gflops512.toFixed(1)} GFLOP/s at 512³, best of 5)\n`);
+      else if (found.refused)
+        log(
+          `numpy baseline: REFUSED: ${found.refused} (numpy ${found.numpy}, ${found.python}; float32 GEMM ${found.gflops512.toFixed(1)} GFLOP/s at 512³, best of 5)\n`,
+        );
       else {
         blas = found;
-        log(`numpy baseline: numpy ${found.numpy} (${found.python}) with ${found.name}: ${found.library}; float32 GEMM ${found.gflops512.toFixed(1)} GFLOP/s at 512³ (best of 5)\n`);
+        log(
+          `numpy baseline: numpy ${found.numpy} (${found.python}) with ${found.name}: ${found.library}; float32 GEMM ${found.gflops512.toFixed(1)} GFLOP/s at 512³ (best of 5)\n`,
+        );
       }
     }
     const choice = await chooseByteKernel();
-    log(`8-bit kernel self-check: ${choice.kind ? `int8-${choice.kind} is exact on this CPU` : 'no 8-bit formulation is exact on this CPU: raw pixels use float32'}${choice.rejected.map((r) => `; int8-${r.kind} rejected: ${r.reason}`).join('')}\n`);
+    log(
+      `8-bit kernel self-check: ${choice.kind ? `int8-${choice.kind} is exact on this CPU` : 'no 8-bit formulation is exact on this CPU: raw pixels use float32'}${choice.rejected.map((r) => `; int8-${r.kind} rejected: ${r.reason}`).join('')}\n`,
+    );
 
     // Kernel comparison on one block: MLAS SGEMM vs plain JavaScript loops.
     {
-      const m = 256, n = 1024;
+      const m = 256,
+        n = 1024;
       const norms = new Float32Array(n);
       const onnx = await onnxDotKernel(1);
       await onnx.scores(Q.slice(0, m * D), m, R4.slice(0, n * D), n, D, norms);
@@ -329,14 +378,18 @@ async function main() {
       }
       const gf = (s: number) => ((2 * m * n * D) / s / 1e9).toFixed(1);
       const mark = (kind: string) => (choice.kind === kind ? '' : ' (not used: failed the self-check)');
-      log(`dot kernels, one thread, ${m}×${n}×${D}: onnxruntime integer GEMM u8×s8 ${gf(rate.u8s8 as number)} Gop/s${mark('u8s8')}, u8×u8 ${gf(rate.u8u8 as number)} Gop/s${choice.kind === 'u8s8' ? ' (fallback)' : mark('u8u8')}, float32 SGEMM ${gf(onnxS)} GFLOP/s, JavaScript loops ${gf(jsS)} GFLOP/s (${(jsS / onnxS).toFixed(0)}× slower than SGEMM)\n`);
+      log(
+        `dot kernels, one thread, ${m}×${n}×${D}: onnxruntime integer GEMM u8×s8 ${gf(rate.u8s8 as number)} Gop/s${mark('u8s8')}, u8×u8 ${gf(rate.u8u8 as number)} Gop/s${choice.kind === 'u8s8' ? ' (fallback)' : mark('u8u8')}, float32 SGEMM ${gf(onnxS)} GFLOP/s, JavaScript loops ${gf(jsS)} GFLOP/s (${(jsS / onnxS).toFixed(0)}× slower than SGEMM)\n`,
+      );
     }
 
     // Warm-up: starts the pooled worker threads and loads onnxruntime (numpy's timing likewise
     // excludes interpreter start-up and data loading).
     await exactKnn(memoryVectors(Q.slice(0, 64 * D), D), [memoryVectors(R4.slice(0, 1024 * D), D)], { k: K, shardSize: 128 });
 
-    log(`| exact top-${K}, raw pixels (m × n × d) | retest (default kernel) | retest (float32 SGEMM) | numpy + ${blas?.name ?? 'BLAS'} (float32) | retest vs numpy |`);
+    log(
+      `| exact top-${K}, raw pixels (m × n × d) | retest (default kernel) | retest (float32 SGEMM) | numpy + ${blas?.name ?? 'BLAS'} (float32) | retest vs numpy |`,
+    );
     log('|---|---|---|---|---|');
     let ok = await exactCase(`${nq.toLocaleString('en')} × 4,000 × ${D}`, Q, nq, R4, R4, 4000, dir, true, blas);
     const nr = size === 'small' ? 12_000 : 50_000;
@@ -356,12 +409,27 @@ async function main() {
         const refPixels = new Uint8Array(refCount * D);
         for (let i = 0; i < refCount; i++) refPixels.set(train.pixels.subarray((i % 4000) * D, ((i % 4000) + 1) * D), i * D);
         const rs = arraySource('refs', `refs${refCount}`, { count: refCount, width: 32, height: 32, pixels: refPixels });
-        const [qFull, rFull, qSmall, rSmall] = [await describeSource(qs, full), await describeSource(rs, full), await describeSource(qs, reduced), await describeSource(rs, reduced)];
+        const [qFull, rFull, qSmall, rSmall] = [
+          await describeSource(qs, full),
+          await describeSource(rs, full),
+          await describeSource(qs, reduced),
+          await describeSource(rs, reduced),
+        ];
         const exact = await exactKnn(qFull, [rFull], { k: K });
         const view = (v: typeof qSmall) => new Float32Array((v.location as { buffer: SharedArrayBuffer }).buffer).slice();
-        const approx = await approximateKnn({ queries: view(qSmall), references: view(rSmall), dimension: 192, k: K, shortList: 100, exact: { queries: qFull, references: rFull, metric: 'l2' }, threads: availableParallelism() });
+        const approx = await approximateKnn({
+          queries: view(qSmall),
+          references: view(rSmall),
+          dimension: 192,
+          k: K,
+          shortList: 100,
+          exact: { queries: qFull, references: rFull, metric: 'l2' },
+          threads: availableParallelism(),
+        });
         const recall = tieAwareRecall(approx.neighbours, exact.neighbours);
-        log(`  ${nq.toLocaleString('en')} queries × ${refCount.toLocaleString('en')} refs: build ${approx.buildSeconds.toFixed(2)} s, query ${approx.querySeconds.toFixed(2)} s, re-rank ${approx.rerankSeconds.toFixed(2)} s; recall@10 ${(recall * 100).toFixed(1)} % (exact search on 3,072-d: ${exact.seconds.toFixed(2)} s)`);
+        log(
+          `  ${nq.toLocaleString('en')} queries × ${refCount.toLocaleString('en')} refs: build ${approx.buildSeconds.toFixed(2)} s, query ${approx.querySeconds.toFixed(2)} s, re-rank ${approx.rerankSeconds.toFixed(2)} s; recall@10 ${(recall * 100).toFixed(1)} % (exact search on 3,072-d: ${exact.seconds.toFixed(2)} s)`,
+        );
       }
     }
   } finally {

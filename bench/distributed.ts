@@ -52,7 +52,11 @@ const workers: ChildProcess[] = [];
 
 async function startRedis(): Promise<string> {
   const port = 20000 + Math.floor(Math.random() * 20000);
-  servers.redis = spawn('/usr/bin/redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '', '--daemonize', 'no'], { stdio: 'ignore' });
+  servers.redis = spawn(
+    '/usr/bin/redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '', '--daemonize', 'no'],
+    { stdio: 'ignore' },
+  );
   for (let i = 0; i < 100; i++) {
     if (spawnSync('/usr/bin/redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout?.trim() === 'PONG') return `redis://127.0.0.1:${port}`;
     await new Promise((r) => setTimeout(r, 50));
@@ -63,7 +67,10 @@ async function startRedis(): Promise<string> {
 /** Starts `n` workers and resolves once each is ready. */
 async function startWorkers(n: number, queue: string, db: string): Promise<ChildProcess[]> {
   const started = Array.from({ length: n }, () =>
-    spawn(process.execPath, [join(ROOT, 'bin', 'retest.js'), 'worker', '--queue', queue, '--db', db, '--data-dir', SHARED, '--threads', '1'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] }),
+    spawn(process.execPath, [join(ROOT, 'bin', 'retest.js'), 'worker', '--queue', queue, '--db', db, '--data-dir', SHARED, '--threads', '1'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    }),
   );
   workers.push(...started);
   await Promise.all(
@@ -138,7 +145,7 @@ const median = (xs: number[]) => {
 
 const quantile = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : (s[Math.min(s.length - 1, Math.floor(p * s.length))]!);
+  return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
 };
 
 // biome-ignore lint/complexity/noExcessiveLinesPerFunction: a benchmark's main: one linear sequence of measured steps
@@ -147,7 +154,11 @@ async function main() {
   if (!pgServer.url) throw new Error(pgServer.why);
   const redisUrl = await startRedis();
   const results: Record<string, unknown> = {};
-  log(`machine: ${cpus()[0]?.model} × ${cpus().length}, load ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  log(
+    `machine: ${cpus()[0]?.model} × ${cpus().length}, load ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
+  );
 
   // Rounds alternate in-process and 1-worker runs (the machine's load drifts); 2 workers run once.
   // CPU seconds: the in-process run's own process; for the queue, the workers' + redis-server's + the submitter's.
@@ -218,9 +229,25 @@ async function main() {
       const runner: JobRunner = await queueRunner(queue);
       // Warm-up (not timed): a long-lived worker has started its search thread and run the 8-bit
       // kernel's self-check once, as the in-process run's process has after round 1.
-      const warm = await runner.submit(planDedupSearch({ descriptor: 'pixels', k: K, queries: { ref: await fileRef(TEST, SHARED, 'queries'), count: 20 }, references: [{ ref: await fileRef(TRAIN, SHARED, 'references'), count: 40 }], queryChunk: 10, referenceShard: 20 }));
+      const warm = await runner.submit(
+        planDedupSearch({
+          descriptor: 'pixels',
+          k: K,
+          queries: { ref: await fileRef(TEST, SHARED, 'queries'), count: 20 },
+          references: [{ ref: await fileRef(TRAIN, SHARED, 'references'), count: 40 }],
+          queryChunk: 10,
+          referenceShard: 20,
+        }),
+      );
       await runner.wait(warm, { intervalMs: 50 });
-      const spec = planDedupSearch({ descriptor: 'pixels', k: K, queries: { ref: await fileRef(TEST, SHARED, 'queries'), count: 10_000 }, references: [{ ref: await fileRef(TRAIN, SHARED, 'references'), count: 4000 }], queryChunk: QUERY_CHUNK, referenceShard: REFERENCE_SHARD });
+      const spec = planDedupSearch({
+        descriptor: 'pixels',
+        k: K,
+        queries: { ref: await fileRef(TEST, SHARED, 'queries'), count: 10_000 },
+        references: [{ ref: await fileRef(TRAIN, SHARED, 'references'), count: 4000 }],
+        queryChunk: QUERY_CHUNK,
+        referenceShard: REFERENCE_SHARD,
+      });
       const pids = [...started.map((c) => c.pid as number), servers.redis?.pid as number];
       const before = pids.map(procCpu);
       const cpu0 = process.cpuUsage();
@@ -237,7 +264,9 @@ async function main() {
     const text = JSON.stringify(found);
     if (expected === '') expected = text;
     dedupRows.push({ setup, seconds, rate: 10_000 / seconds, cpu, check: text === expected ? 'yes' : 'NO' });
-    log(`dedup ${setup}: ${seconds.toFixed(1)} s, ${(10_000 / seconds).toFixed(0)} queries/s, ${cpu.toFixed(1)} CPU s, equal to the first run: ${text === expected}`);
+    log(
+      `dedup ${setup}: ${seconds.toFixed(1)} s, ${(10_000 / seconds).toFixed(0)} queries/s, ${cpu.toFixed(1)} CPU s, equal to the first run: ${text === expected}`,
+    );
   }
   results.dedup = dedupRows;
 
@@ -258,13 +287,20 @@ async function main() {
     evalJobs: { n: evalLatencies.length, p50: quantile(evalLatencies, 0.5), p99: quantile(evalLatencies, 0.99) },
   };
   log(`latency enqueue→start, no-op jobs: p50 ${quantile(pings, 0.5)} ms, p99 ${quantile(pings, 0.99)} ms`);
-  const machine = `${cpus()[0]?.model} × ${cpus().length}, Node ${process.version}, load after ${loadavg().map((x) => x.toFixed(1)).join(' ')}`;
+  const machine = `${cpus()[0]?.model} × ${cpus().length}, Node ${process.version}, load after ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`;
   results.machine = machine;
   if (values.json) console.log(JSON.stringify(results));
   if (!values['no-write']) writeDoc(evalRows, dedupRows, results.latency as never, machine);
 }
 
-function writeDoc(evalRows: Row[], dedupRows: Row[], latency: { noop: { n: number; p50: number; p99: number }; evalJobs: { n: number; p50: number; p99: number } }, machine: string) {
+function writeDoc(
+  evalRows: Row[],
+  dedupRows: Row[],
+  latency: { noop: { n: number; p50: number; p99: number }; evalJobs: { n: number; p50: number; p99: number } },
+  machine: string,
+) {
   const summary = (rows: Row[]) => {
     const inProcess = rows.filter((r) => r.setup === 'in-process');
     const one = rows.filter((r) => r.setup === '1 worker');
@@ -272,11 +308,12 @@ function writeDoc(evalRows: Row[], dedupRows: Row[], latency: { noop: { n: numbe
     const cpu = median(one.map((r) => r.cpu)) / median(inProcess.map((r) => r.cpu));
     return { rate, cpu };
   };
-  const table = (rows: Row[], unit: string, check: string) => [
-    `| round | setup | seconds | ${unit} | CPU seconds (all processes) | ${check} |`,
-    '|---:|---|---:|---:|---:|---|',
-    ...rows.map((r, i) => `| ${i + 1} | ${r.setup} | ${r.seconds.toFixed(1)} | ${r.rate.toFixed(0)} | ${r.cpu.toFixed(1)} | ${r.check} |`),
-  ].join('\n');
+  const table = (rows: Row[], unit: string, check: string) =>
+    [
+      `| round | setup | seconds | ${unit} | CPU seconds (all processes) | ${check} |`,
+      '|---:|---|---:|---:|---:|---|',
+      ...rows.map((r, i) => `| ${i + 1} | ${r.setup} | ${r.seconds.toFixed(1)} | ${r.rate.toFixed(0)} | ${r.cpu.toFixed(1)} | ${r.check} |`),
+    ].join('\n');
   const e = summary(evalRows);
   const d = summary(dedupRows);
   const text = `# Benchmark: jobs through the queue (\`npm run bench:distributed\`)

@@ -32,12 +32,24 @@ import { readCifarBin } from '../src/formats/cifar-bin.ts';
 import { encodeJpeg, resizeShorterCenterCrop, resizeExact } from '../src/formats/image-io.ts';
 import { openResultsStore } from '../src/app/results.ts';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, images: { type: 'string', default: '2000' }, repeat: { type: 'string', default: '10' }, 'batch-size': { type: 'string', default: '128' }, rounds: { type: 'string', default: '3' }, only: { type: 'string' }, json: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    images: { type: 'string', default: '2000' },
+    repeat: { type: 'string', default: '10' },
+    'batch-size': { type: 'string', default: '128' },
+    rounds: { type: 'string', default: '3' },
+    only: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  },
+});
 const runs = (section: string) => !values.only || values.only.split(',').includes(section);
 const shared = resolve(process.env.RETEST_SHARED ?? join(import.meta.dirname, '..', '..', 'shared'));
 const batchSize = Number(values['batch-size']);
 const threads = availableParallelism();
-const log = (text: string) => { if (!values.json) console.log(text); };
+const log = (text: string) => {
+  if (!values.json) console.log(text);
+};
 
 async function bareThroughput(modelPath: string, tensors: Float32Array[], dims: (n: number) => number[]): Promise<number> {
   const { spec, session } = await loadModel(modelPath, {}, threads);
@@ -59,9 +71,12 @@ async function cifarSection() {
   const modelPath = join(shared, 'models', 'cifar10', 'akamaster_resnet56.onnx');
   const arrays = readCifarBin(file);
   const dataset: EvalDataset = {
-    name: 'cifar10-test-jpeg', source: file, numClasses: 10,
+    name: 'cifar10-test-jpeg',
+    source: file,
+    numClasses: 10,
     images: Array.from(arrays.labels, (label, i) => ({ imageId: String(i), label })),
-    pixels: { height: 32, width: 32, data: arrays.pixels }, files: null,
+    pixels: { height: 32, width: 32, data: arrays.pixels },
+    files: null,
   };
   // Bare: tensors made before the clock starts.
   const { spec, session } = await loadModel(modelPath, {}, threads);
@@ -91,7 +106,14 @@ async function cifarSection() {
   }
   pairs.sort((a, b) => a.ours / a.bare - b.ours / b.bare);
   const median = pairs[Math.floor(pairs.length / 2)]!;
-  return { images: arrays.count, rounds: pairs.length, bare_images_per_s: median.bare, eval_images_per_s: median.ours, ratio: median.ours / median.bare, top1: median.top1 };
+  return {
+    images: arrays.count,
+    rounds: pairs.length,
+    bare_images_per_s: median.bare,
+    eval_images_per_s: median.ours,
+    ratio: median.ours / median.bare,
+    top1: median.top1,
+  };
 }
 
 /** Smooth random "photos" (blurred noise blobs) of varied sizes, as JPEG q90, in folders 0…9. */
@@ -101,7 +123,8 @@ async function makeJpegs(dir: string, count: number): Promise<void> {
     const cls = i % 10;
     const folder = join(dir, String(cls));
     mkdirSync(folder, { recursive: true });
-    const w = 400 + rng.int(240), h = 300 + rng.int(180);
+    const w = 400 + rng.int(240),
+      h = 300 + rng.int(180);
     const small = { data: new Uint8Array(16 * 12 * 3), width: 16, height: 12 };
     for (let j = 0; j < small.data.length; j++) small.data[j] = rng.int(256);
     const image = await resizeExact(small, w, h, 'bicubic');
@@ -136,13 +159,15 @@ async function bareLoop(files: string[], modelPath: string): Promise<Rate> {
     const batch = files.slice(b, b + batchSize);
     const tensor = new Float32Array(batch.length * size);
     let cursor = 0;
-    await Promise.all(Array.from({ length: 8 }, async () => {
-      while (cursor < batch.length) {
-        const i = cursor++;
-        const img = await resizeShorterCenterCrop(batch[i]!, { resize: 256, crop: 224, interpolation: 'bilinear' });
-        writeImageToTensor(img.data, 0, spec, tensor, i);
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (cursor < batch.length) {
+          const i = cursor++;
+          const img = await resizeShorterCenterCrop(batch[i]!, { resize: 256, crop: 224, interpolation: 'bilinear' });
+          writeImageToTensor(img.data, 0, spec, tensor, i);
+        }
+      }),
+    );
     await session.run({ [spec.inputName]: { data: tensor, dims: [batch.length, 3, spec.height, spec.width] } });
   }
   await session.release();
@@ -187,16 +212,29 @@ async function pipelineSection(files: string[], rounds: number) {
   await session.release();
   const sample = new Float32Array(3 * 224 * 224);
   writeImageToTensor((await resizeShorterCenterCrop(files[0]!, { ...crop })).data, 0, spec, sample, 0);
-  const tensors = Array.from({ length: 4 }, () => { const t = new Float32Array(batchSize * sample.length); for (let i = 0; i < batchSize; i++) t.set(sample, i * sample.length); return t; });
+  const tensors = Array.from({ length: 4 }, () => {
+    const t = new Float32Array(batchSize * sample.length);
+    for (let i = 0; i < batchSize; i++) t.set(sample, i * sample.length);
+    return t;
+  });
   const inference = await bareThroughput(modelPath, tensors, (n) => [n, 3, 224, 224]);
-  const dataset: EvalDataset = { name: `bench-${files.length}`, source: dirname(files[0]!), numClasses: 1000, images: files.map((_, i) => ({ imageId: String(i), label: i % 1000 })), pixels: null, files };
+  const dataset: EvalDataset = {
+    name: `bench-${files.length}`,
+    source: dirname(files[0]!),
+    numClasses: 1000,
+    images: files.map((_, i) => ({ imageId: String(i), label: i % 1000 })),
+    pixels: null,
+    files,
+  };
   const results: { bare: Rate; exact: Rate; libvips: Rate }[] = [];
   for (let round = 0; round < rounds; round++) {
     const bare = await bareLoop(files, modelPath);
     const exact = await evalRate(dataset, modelPath, 'pillow');
     const libvips = await evalRate(dataset, modelPath, 'libvips');
     results.push({ bare, exact, libvips });
-    log(`  round ${round + 1}: bare loop ${bare.perSecond.toFixed(0)} img/s (${bare.cpuMsPerImage.toFixed(1)} ms CPU/img), eval (Pillow-exact) ${exact.perSecond.toFixed(0)} img/s (${exact.cpuMsPerImage.toFixed(1)}), eval --resampler libvips ${libvips.perSecond.toFixed(0)} img/s (${libvips.cpuMsPerImage.toFixed(1)})`);
+    log(
+      `  round ${round + 1}: bare loop ${bare.perSecond.toFixed(0)} img/s (${bare.cpuMsPerImage.toFixed(1)} ms CPU/img), eval (Pillow-exact) ${exact.perSecond.toFixed(0)} img/s (${exact.cpuMsPerImage.toFixed(1)}), eval --resampler libvips ${libvips.perSecond.toFixed(0)} img/s (${libvips.cpuMsPerImage.toFixed(1)})`,
+    );
   }
   const median = (key: (r: (typeof results)[number]) => number) => [...results].sort((a, b) => key(a) - key(b))[Math.floor(results.length / 2)]!;
   const byExactVsLibvips = median((r) => r.exact.perSecond / r.libvips.perSecond);
@@ -267,23 +305,39 @@ async function matrixVsSeparate(label: string, dataset: EvalDataset, modelPaths:
   const predictions = dataset.images.length * modelPaths.length;
   const pairs: { matrix: number; separate: number; matrixCpu: number; separateCpu: number }[] = [];
   for (let round = 0; round < rounds; round++) {
-    const runSeparate = () => timed(async (store) => {
-      for (const modelPath of modelPaths) await evaluate({ store, dataset, modelPath, options: { batchSize, threads } });
-    });
-    const runMatrix = () => timed((store) => evaluateMatrix({ store, datasets: [dataset], models: modelPaths.map((path) => ({ path })), options: { batchSize, threads } }));
+    const runSeparate = () =>
+      timed(async (store) => {
+        for (const modelPath of modelPaths) await evaluate({ store, dataset, modelPath, options: { batchSize, threads } });
+      });
+    const runMatrix = () =>
+      timed((store) => evaluateMatrix({ store, datasets: [dataset], models: modelPaths.map((path) => ({ path })), options: { batchSize, threads } }));
     // Alternate which goes first, so that a drift in the machine's load favours neither.
-    const [separate, matrix] = round % 2 === 0 ? [await runSeparate(), await runMatrix()] : await runMatrix().then(async (m) => [await runSeparate(), m] as const);
-    const pair = { matrix: predictions / matrix.seconds, separate: predictions / separate.seconds, matrixCpu: (1000 * matrix.cpuSeconds) / predictions, separateCpu: (1000 * separate.cpuSeconds) / predictions };
+    const [separate, matrix] =
+      round % 2 === 0 ? [await runSeparate(), await runMatrix()] : await runMatrix().then(async (m) => [await runSeparate(), m] as const);
+    const pair = {
+      matrix: predictions / matrix.seconds,
+      separate: predictions / separate.seconds,
+      matrixCpu: (1000 * matrix.cpuSeconds) / predictions,
+      separateCpu: (1000 * separate.cpuSeconds) / predictions,
+    };
     pairs.push(pair);
-    log(`  ${label} round ${round + 1}: matrix ${pair.matrix.toFixed(0)} images·models/s (${pair.matrixCpu.toFixed(2)} ms CPU each), separate ${pair.separate.toFixed(0)} (${pair.separateCpu.toFixed(2)} ms) → ${(pair.matrix / pair.separate).toFixed(2)}× (CPU ${(pair.separateCpu / pair.matrixCpu).toFixed(2)}×)`);
+    log(
+      `  ${label} round ${round + 1}: matrix ${pair.matrix.toFixed(0)} images·models/s (${pair.matrixCpu.toFixed(2)} ms CPU each), separate ${pair.separate.toFixed(0)} (${pair.separateCpu.toFixed(2)} ms) → ${(pair.matrix / pair.separate).toFixed(2)}× (CPU ${(pair.separateCpu / pair.matrixCpu).toFixed(2)}×)`,
+    );
   }
   pairs.sort((a, b) => a.matrix / a.separate - b.matrix / b.separate);
   const median = pairs[Math.floor(pairs.length / 2)]!;
   return {
-    images: dataset.images.length, models: modelPaths.length, rounds,
-    matrix_images_models_per_s: median.matrix, separate_images_models_per_s: median.separate, ratio: median.matrix / median.separate,
+    images: dataset.images.length,
+    models: modelPaths.length,
+    rounds,
+    matrix_images_models_per_s: median.matrix,
+    separate_images_models_per_s: median.separate,
+    ratio: median.matrix / median.separate,
     // CPU time per prediction (all threads): steadier than the clock on a shared machine; separate ÷ matrix.
-    matrix_cpu_ms: median.matrixCpu, separate_cpu_ms: median.separateCpu, cpu_ratio: median.separateCpu / median.matrixCpu,
+    matrix_cpu_ms: median.matrixCpu,
+    separate_cpu_ms: median.separateCpu,
+    cpu_ratio: median.separateCpu / median.matrixCpu,
   };
 }
 
@@ -291,12 +345,18 @@ async function matrixCifarSection(count: number, rounds: number) {
   const file = join(shared, 'data', 'cifar10', 'test_batch_jpeg10000.bin');
   const arrays = readCifarBin(file);
   const dataset: EvalDataset = {
-    name: `cifar10-jpeg-${count}`, source: file, numClasses: 10,
+    name: `cifar10-jpeg-${count}`,
+    source: file,
+    numClasses: 10,
     images: Array.from(arrays.labels.subarray(0, count), (label, i) => ({ imageId: String(i), label })),
-    pixels: { height: 32, width: 32, data: arrays.pixels.subarray(0, count * 3072) }, files: null,
+    pixels: { height: 32, width: 32, data: arrays.pixels.subarray(0, count * 3072) },
+    files: null,
   };
   const dir = join(shared, 'models', 'cifar10');
-  const models = readdirSync(dir).filter((f) => f.endsWith('.onnx')).sort().map((f) => join(dir, f));
+  const models = readdirSync(dir)
+    .filter((f) => f.endsWith('.onnx'))
+    .sort()
+    .map((f) => join(dir, f));
   return matrixVsSeparate('CIFAR', dataset, models, rounds);
 }
 
@@ -320,7 +380,14 @@ async function matrixJpegSection(count: number, rounds: number) {
     writeFileSync(join(dir, `mobilenet_v2_${suffix}.json`), JSON.stringify({ ...sidecar, name: `mobilenet_v2_${suffix}` }));
     return path;
   });
-  const dataset: EvalDataset = { name: `bench-matrix-${files.length}`, source: jpegs, numClasses: 1000, images: files.map((_, i) => ({ imageId: String(i), label: i % 1000 })), pixels: null, files };
+  const dataset: EvalDataset = {
+    name: `bench-matrix-${files.length}`,
+    source: jpegs,
+    numClasses: 1000,
+    images: files.map((_, i) => ({ imageId: String(i), label: i % 1000 })),
+    pixels: null,
+    files,
+  };
   try {
     return await matrixVsSeparate('JPEG', dataset, models, rounds);
   } finally {
@@ -336,14 +403,23 @@ const describePipeline = (label: string, r: Awaited<ReturnType<typeof pipelineSe
 
 log(`machine: ${cpus()[0]?.model ?? '?'} × ${cpus().length}, onnxruntime threads ${threads}, batch ${batchSize}`);
 const cifar = runs('cifar') ? await cifarSection() : null;
-if (cifar) log(`CIFAR-10 (ResNet-56, ${cifar.images} images, median of ${cifar.rounds} paired rounds): bare ${cifar.bare_images_per_s.toFixed(0)} img/s, retest eval ${cifar.eval_images_per_s.toFixed(0)} img/s → ratio ${cifar.ratio.toFixed(3)} (goal ≥ 0.9); top-1 ${(100 * cifar.top1).toFixed(2)} %`);
+if (cifar)
+  log(
+    `CIFAR-10 (ResNet-56, ${cifar.images} images, median of ${cifar.rounds} paired rounds): bare ${cifar.bare_images_per_s.toFixed(0)} img/s, retest eval ${cifar.eval_images_per_s.toFixed(0)} img/s → ratio ${cifar.ratio.toFixed(3)} (goal ≥ 0.9); top-1 ${(100 * cifar.top1).toFixed(2)} %`,
+  );
 const files = runs('files') ? await generatedSection(Number(values.images)) : null;
 if (files) log(describePipeline(`Generated JPEGs (MobileNetV2 224², ${files.images} images)`, files));
 const photos = runs('photos') ? await photosSection(Number(values.repeat), Number(values.rounds)) : null;
 if (photos) log(describePipeline(`Real ImageNet photos (100 × ${values.repeat} = ${photos.images} images, MobileNetV2 224²)`, photos));
 const matrixRounds = Number(values.rounds);
 const matrixCifar = runs('matrix-cifar') ? await matrixCifarSection(values.quick ? 2000 : 10_000, matrixRounds) : null;
-if (matrixCifar) log(`Matrix, CIFAR (${matrixCifar.models} models × ${matrixCifar.images} images): one matrix ${matrixCifar.matrix_images_models_per_s.toFixed(0)} images·models/s vs ${matrixCifar.models} separate evals ${matrixCifar.separate_images_models_per_s.toFixed(0)} → ${matrixCifar.ratio.toFixed(2)}× (goal ≥ 1.0×); CPU per prediction ${matrixCifar.matrix_cpu_ms.toFixed(2)} vs ${matrixCifar.separate_cpu_ms.toFixed(2)} ms → ${matrixCifar.cpu_ratio.toFixed(2)}×`);
+if (matrixCifar)
+  log(
+    `Matrix, CIFAR (${matrixCifar.models} models × ${matrixCifar.images} images): one matrix ${matrixCifar.matrix_images_models_per_s.toFixed(0)} images·models/s vs ${matrixCifar.models} separate evals ${matrixCifar.separate_images_models_per_s.toFixed(0)} → ${matrixCifar.ratio.toFixed(2)}× (goal ≥ 1.0×); CPU per prediction ${matrixCifar.matrix_cpu_ms.toFixed(2)} vs ${matrixCifar.separate_cpu_ms.toFixed(2)} ms → ${matrixCifar.cpu_ratio.toFixed(2)}×`,
+  );
 const matrixJpeg = runs('matrix-jpeg') ? await matrixJpegSection(values.quick ? 300 : Number(values.images), matrixRounds) : null;
-if (matrixJpeg) log(`Matrix, JPEGs (${matrixJpeg.models} models sharing 256 → 224 × ${matrixJpeg.images} images): one matrix ${matrixJpeg.matrix_images_models_per_s.toFixed(0)} images·models/s vs ${matrixJpeg.models} separate evals ${matrixJpeg.separate_images_models_per_s.toFixed(0)} → ${matrixJpeg.ratio.toFixed(2)}× (goal ≥ 2×); CPU per prediction ${matrixJpeg.matrix_cpu_ms.toFixed(2)} vs ${matrixJpeg.separate_cpu_ms.toFixed(2)} ms → ${matrixJpeg.cpu_ratio.toFixed(2)}×`);
+if (matrixJpeg)
+  log(
+    `Matrix, JPEGs (${matrixJpeg.models} models sharing 256 → 224 × ${matrixJpeg.images} images): one matrix ${matrixJpeg.matrix_images_models_per_s.toFixed(0)} images·models/s vs ${matrixJpeg.models} separate evals ${matrixJpeg.separate_images_models_per_s.toFixed(0)} → ${matrixJpeg.ratio.toFixed(2)}× (goal ≥ 2×); CPU per prediction ${matrixJpeg.matrix_cpu_ms.toFixed(2)} vs ${matrixJpeg.separate_cpu_ms.toFixed(2)} ms → ${matrixJpeg.cpu_ratio.toFixed(2)}×`,
+  );
 if (values.json) console.log(JSON.stringify({ threads, batch_size: batchSize, cifar, files, photos, matrix_cifar: matrixCifar, matrix_jpeg: matrixJpeg }));

@@ -14,12 +14,19 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '9' }, json: { type: 'boolean', default: false }, 'no-write': { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '9' }, json: { type: 'boolean', default: false }, 'no-write': { type: 'boolean', default: false } },
+});
 const runs = Number(values.runs);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'bin', 'retest.js');
-const log = (text: string) => { if (!values.json) console.log(text); };
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; };
+const log = (text: string) => {
+  if (!values.json) console.log(text);
+};
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+};
 
 if (!existsSync(join(root, 'dist', '.build-stamp'))) {
   console.error('bench:startup: no compiled build in dist/ — run `npm run build` first');
@@ -42,7 +49,11 @@ function time(args: string[], fromSource: boolean): number {
 
 const cases = [
   { name: 'retest --help', args: ['--help'], goal: '< 0.3 s' },
-  { name: 'retest analyze --published (67 models, 100,000 bootstrap resamples)', args: ['analyze', '--original', 'imagenet-val', '--new', 'imagenetv2-matched-frequency', '--published', '--json'], goal: 'no slower than from sources' },
+  {
+    name: 'retest analyze --published (67 models, 100,000 bootstrap resamples)',
+    args: ['analyze', '--original', 'imagenet-val', '--new', 'imagenetv2-matched-frequency', '--published', '--json'],
+    goal: 'no slower than from sources',
+  },
 ];
 const results = cases.map((c) => {
   const compiled = time(c.args, false);
@@ -53,7 +64,14 @@ const results = cases.map((c) => {
 rmSync(cwd, { recursive: true, force: true });
 
 const machine = `${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} logical cores), Node ${process.version}`;
-if (values.json) console.log(JSON.stringify({ runs, machine, results: results.map(({ name, compiled, sources, ratio }) => ({ name, compiled_s: compiled, sources_s: sources, ratio })) }));
+if (values.json)
+  console.log(
+    JSON.stringify({
+      runs,
+      machine,
+      results: results.map(({ name, compiled, sources, ratio }) => ({ name, compiled_s: compiled, sources_s: sources, ratio })),
+    }),
+  );
 if (!values['no-write']) {
   const rows = results.map((r) => `| \`${r.name}\` | ${r.compiled.toFixed(3)} | ${r.sources.toFixed(3)} | **${r.ratio.toFixed(2)}×** | ${r.goal} |`).join('\n');
   writeFileSync(

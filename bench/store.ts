@@ -31,8 +31,17 @@ import { readImagenetV2Predictions, writeImportBatch } from '../src/import/index
 import type { PredictionRow, ResultsStore } from '../src/results/index.ts';
 import { startPostgres, stopStartedServers } from '../test/helpers/services.ts';
 
-const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, 'no-postgres': { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, 'no-write': { type: 'boolean', default: false } } });
-const log = (text: string) => { if (!values.json) console.log(text); };
+const { values } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '1000000' },
+    'no-postgres': { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    'no-write': { type: 'boolean', default: false },
+  },
+});
+const log = (text: string) => {
+  if (!values.json) console.log(text);
+};
 const IMAGES = 50_000;
 const ROWS = Number(values.rows);
 const RUNS = Math.max(1, Math.round(ROWS / IMAGES));
@@ -46,7 +55,12 @@ const CLASSES = 1000;
 function prediction(run: number, idx: number): PredictionRow {
   const label = idx % CLASSES;
   const first = (idx * 7 + run) % 4 === 0 ? (label + 1) % CLASSES : label;
-  return { idx, topk: [first, (label + 2) % CLASSES, (label + 3) % CLASSES, (label + 1) % CLASSES, (label + 4) % CLASSES], scores: [0.61, 0.17, 0.09, 0.08, 0.05], error: null };
+  return {
+    idx,
+    topk: [first, (label + 2) % CLASSES, (label + 3) % CLASSES, (label + 1) % CLASSES, (label + 4) % CLASSES],
+    scores: [0.61, 0.17, 0.09, 0.08, 0.05],
+    error: null,
+  };
 }
 
 function rowValues(runId: number, p: PredictionRow): (number | string | null)[] {
@@ -63,13 +77,26 @@ function expectedTop1(run: number): number {
 /** A fresh store with the 50,000-image set and RUNS runs, nothing predicted yet. */
 async function prepare(db: string): Promise<{ store: ResultsStore; runs: number[] }> {
   const store = await openResultsStore(db);
-  const dataset = await store.registerDataset({ name: 'bench-val', source: 'bench', numClasses: CLASSES, images: Array.from({ length: IMAGES }, (_, i) => ({ imageId: `img${i}`, label: i % CLASSES })) });
+  const dataset = await store.registerDataset({
+    name: 'bench-val',
+    source: 'bench',
+    numClasses: CLASSES,
+    images: Array.from({ length: IMAGES }, (_, i) => ({ imageId: `img${i}`, label: i % CLASSES })),
+  });
   const runs: number[] = [];
-  for (let r = 0; r < RUNS; r++) runs.push((await store.openRun(await store.registerModel({ name: `model-${r}`, kind: 'onnx', sha256: String(r) }), dataset.id, { r })).id);
+  for (let r = 0; r < RUNS; r++)
+    runs.push((await store.openRun(await store.registerModel({ name: `model-${r}`, kind: 'onnx', sha256: String(r) }), dataset.id, { r })).id);
   return { store, runs };
 }
 
-interface Writes { evalRowsPerSecond: number; importRowsPerSecond: number; bareRowsPerSecond: number; countsMs: number; bareCountMs: number; countsOk: boolean }
+interface Writes {
+  evalRowsPerSecond: number;
+  importRowsPerSecond: number;
+  bareRowsPerSecond: number;
+  countsMs: number;
+  bareCountMs: number;
+  countsOk: boolean;
+}
 
 /** Eval-style and import-style writes through the store, then the counts; every run's top-1 checked against the generator. */
 async function storeWrites(makeDb: (name: string) => string, bare: (db: string, runs: number[]) => Promise<{ ms: number; countMs: number }>): Promise<Writes> {
@@ -110,7 +137,14 @@ async function storeWrites(makeDb: (name: string) => string, bare: (db: string, 
   const bareDb = makeDb('bare');
   await c.store.close();
   const baseline = await bare(bareDb, c.runs);
-  return { evalRowsPerSecond: TOTAL / (evalMs / 1000), importRowsPerSecond: TOTAL / (importMs / 1000), bareRowsPerSecond: TOTAL / (baseline.ms / 1000), countsMs, bareCountMs: baseline.countMs, countsOk };
+  return {
+    evalRowsPerSecond: TOTAL / (evalMs / 1000),
+    importRowsPerSecond: TOTAL / (importMs / 1000),
+    bareRowsPerSecond: TOTAL / (baseline.ms / 1000),
+    countsMs,
+    bareCountMs: baseline.countMs,
+    countsOk,
+  };
 }
 
 /** The rows counted by the driver, one aggregate over every prediction (what a store without kept counts must do). */
@@ -148,7 +182,10 @@ async function barePostgres(url: string, runs: number[]): Promise<{ ms: number; 
       const n = Math.min(PG_ROWS_PER_STATEMENT, PER_RUN - start);
       const params: unknown[] = [];
       for (let idx = start; idx < start + n; idx++) params.push(...rowValues(runId, prediction(r, idx)));
-      await client.query(`INSERT INTO predictions (run_id, idx, top1, topk, scores, logits, error) VALUES ${Array.from({ length: n }, (_, k) => tuple(k)).join(', ')}`, params);
+      await client.query(
+        `INSERT INTO predictions (run_id, idx, top1, topk, scores, logits, error) VALUES ${Array.from({ length: n }, (_, k) => tuple(k)).join(', ')}`,
+        params,
+      );
     }
   }
   await client.query('COMMIT');
@@ -169,7 +206,13 @@ const OLD_SCORE_SQL = `SELECT r.id,
   (SELECT COUNT(*) FROM predictions p WHERE p.run_id = r.id AND p.error IS NULL AND json_array_length(p.topk) < 5) AS short
   FROM runs r WHERE r.id = ?`;
 
-interface Recount { importS: number; beforeMs: number[]; afterMs: number[]; same: boolean; runs: number }
+interface Recount {
+  importS: number;
+  beforeMs: number[];
+  afterMs: number[];
+  same: boolean;
+  runs: number;
+}
 
 /** The 52 imported runs: the old per-run recount (SQLite only) vs the kept counts. */
 async function recount52(db: string, sqlitePath: string | null): Promise<Recount | null> {
@@ -203,24 +246,38 @@ async function recount52(db: string, sqlitePath: string | null): Promise<Recount
   return { importS, beforeMs, afterMs, same, runs: kept.length };
 }
 
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] ?? Number.NaN; };
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? Number.NaN;
+};
 const rate = (x: number) => Math.round(x).toLocaleString('en-US');
 
 // ---- run
 const dir = mkdtempSync(join(tmpdir(), 'retest-bench-store-'));
 log(`${TOTAL.toLocaleString('en-US')} prediction rows (${RUNS} runs × ${PER_RUN.toLocaleString('en-US')} images), load ${loadavg()[0]!.toFixed(1)}`);
 const sqlite = await storeWrites((name) => join(dir, `${name}.db`), bareSqlite);
-log(`SQLite      eval-style ${rate(sqlite.evalRowsPerSecond)} rows/s, import-style ${rate(sqlite.importRowsPerSecond)} rows/s, bare better-sqlite3 ${rate(sqlite.bareRowsPerSecond)} rows/s; counts ${sqlite.countsMs.toFixed(1)} ms (kept) vs ${sqlite.bareCountMs.toFixed(0)} ms counting the rows${sqlite.countsOk ? '' : ' — COUNTS WRONG'}`);
+log(
+  `SQLite      eval-style ${rate(sqlite.evalRowsPerSecond)} rows/s, import-style ${rate(sqlite.importRowsPerSecond)} rows/s, bare better-sqlite3 ${rate(sqlite.bareRowsPerSecond)} rows/s; counts ${sqlite.countsMs.toFixed(1)} ms (kept) vs ${sqlite.bareCountMs.toFixed(0)} ms counting the rows${sqlite.countsOk ? '' : ' — COUNTS WRONG'}`,
+);
 const sqliteRecount = await recount52(join(dir, 'imported.db'), join(dir, 'imported.db'));
-if (sqliteRecount) log(`SQLite      52 imported runs: import ${sqliteRecount.importS.toFixed(1)} s; recount before ${median(sqliteRecount.beforeMs).toFixed(0)} ms, counts now ${median(sqliteRecount.afterMs).toFixed(2)} ms (${(median(sqliteRecount.beforeMs) / median(sqliteRecount.afterMs)).toFixed(0)}× faster)${sqliteRecount.same ? '' : ' — COUNTS DIFFER'}`);
+if (sqliteRecount)
+  log(
+    `SQLite      52 imported runs: import ${sqliteRecount.importS.toFixed(1)} s; recount before ${median(sqliteRecount.beforeMs).toFixed(0)} ms, counts now ${median(sqliteRecount.afterMs).toFixed(2)} ms (${(median(sqliteRecount.beforeMs) / median(sqliteRecount.afterMs)).toFixed(0)}× faster)${sqliteRecount.same ? '' : ' — COUNTS DIFFER'}`,
+  );
 else log('52-run recount skipped: ../shared/data/imagenetv2-predictions not found');
 
 let postgres: Writes | null = null;
 let postgresRecount: Recount | null = null;
 let postgresWhere = 'not run (--no-postgres)';
 if (!values['no-postgres']) {
-  const server = process.env.RETEST_BENCH_POSTGRES_URL ? { url: process.env.RETEST_BENCH_POSTGRES_URL, why: '' } : await startPostgres().catch((error: Error) => ({ url: '', why: error.message }));
-  postgresWhere = server.url ? (process.env.RETEST_BENCH_POSTGRES_URL ? 'RETEST_BENCH_POSTGRES_URL' : 'throwaway local server, fsync off as in the tests') : `unavailable: ${server.why}`;
+  const server = process.env.RETEST_BENCH_POSTGRES_URL
+    ? { url: process.env.RETEST_BENCH_POSTGRES_URL, why: '' }
+    : await startPostgres().catch((error: Error) => ({ url: '', why: error.message }));
+  postgresWhere = server.url
+    ? process.env.RETEST_BENCH_POSTGRES_URL
+      ? 'RETEST_BENCH_POSTGRES_URL'
+      : 'throwaway local server, fsync off as in the tests'
+    : `unavailable: ${server.why}`;
   if (server.url) {
     const schemas: string[] = [];
     const url = (name: string) => {
@@ -230,9 +287,12 @@ if (!values['no-postgres']) {
     };
     try {
       postgres = await storeWrites(url, barePostgres);
-      log(`PostgreSQL  eval-style ${rate(postgres.evalRowsPerSecond)} rows/s, import-style ${rate(postgres.importRowsPerSecond)} rows/s, bare pg ${rate(postgres.bareRowsPerSecond)} rows/s; counts ${postgres.countsMs.toFixed(1)} ms (kept) vs ${postgres.bareCountMs.toFixed(0)} ms counting the rows${postgres.countsOk ? '' : ' — COUNTS WRONG'}`);
+      log(
+        `PostgreSQL  eval-style ${rate(postgres.evalRowsPerSecond)} rows/s, import-style ${rate(postgres.importRowsPerSecond)} rows/s, bare pg ${rate(postgres.bareRowsPerSecond)} rows/s; counts ${postgres.countsMs.toFixed(1)} ms (kept) vs ${postgres.bareCountMs.toFixed(0)} ms counting the rows${postgres.countsOk ? '' : ' — COUNTS WRONG'}`,
+      );
       postgresRecount = await recount52(url('imported'), null);
-      if (postgresRecount) log(`PostgreSQL  52 imported runs: import ${postgresRecount.importS.toFixed(1)} s; counts ${median(postgresRecount.afterMs).toFixed(2)} ms`);
+      if (postgresRecount)
+        log(`PostgreSQL  52 imported runs: import ${postgresRecount.importS.toFixed(1)} s; counts ${median(postgresRecount.afterMs).toFixed(2)} ms`);
     } finally {
       const client = new pg.Client({ connectionString: server.url.replace(/\?.*$/, '') });
       await client.connect();
@@ -246,14 +306,30 @@ rmSync(dir, { recursive: true, force: true });
 
 const machine = `${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} logical cores), Node ${process.version}`;
 const speedup = sqliteRecount ? median(sqliteRecount.beforeMs) / median(sqliteRecount.afterMs) : null;
-const result = { rows: TOTAL, sqlite, postgres, recount: sqliteRecount && { before_ms: median(sqliteRecount.beforeMs), after_ms: median(sqliteRecount.afterMs), speedup, same: sqliteRecount.same, import_s: sqliteRecount.importS }, postgres_recount: postgresRecount && { after_ms: median(postgresRecount.afterMs), import_s: postgresRecount.importS }, postgres_server: postgresWhere, machine, load: loadavg()[0] };
+const result = {
+  rows: TOTAL,
+  sqlite,
+  postgres,
+  recount: sqliteRecount && {
+    before_ms: median(sqliteRecount.beforeMs),
+    after_ms: median(sqliteRecount.afterMs),
+    speedup,
+    same: sqliteRecount.same,
+    import_s: sqliteRecount.importS,
+  },
+  postgres_recount: postgresRecount && { after_ms: median(postgresRecount.afterMs), import_s: postgresRecount.importS },
+  postgres_server: postgresWhere,
+  machine,
+  load: loadavg()[0],
+};
 if (values.json) console.log(JSON.stringify(result));
 if (!(sqlite.countsOk && (postgres?.countsOk ?? true) && (sqliteRecount?.same ?? true))) process.exitCode = 1;
 
 if (!values['no-write']) {
-  const row = (backend: string, w: Writes | null, bare: string) => w === null
-    ? `| ${backend} | — | — | — | — | — |`
-    : `| ${backend} | ${rate(w.evalRowsPerSecond)} (${(w.evalRowsPerSecond / w.bareRowsPerSecond).toFixed(2)}×) | ${rate(w.importRowsPerSecond)} (${(w.importRowsPerSecond / w.bareRowsPerSecond).toFixed(2)}×) | ${rate(w.bareRowsPerSecond)} (${bare}) | ${w.countsMs.toFixed(1)} ms | ${w.bareCountMs.toFixed(0)} ms |`;
+  const row = (backend: string, w: Writes | null, bare: string) =>
+    w === null
+      ? `| ${backend} | — | — | — | — | — |`
+      : `| ${backend} | ${rate(w.evalRowsPerSecond)} (${(w.evalRowsPerSecond / w.bareRowsPerSecond).toFixed(2)}×) | ${rate(w.importRowsPerSecond)} (${(w.importRowsPerSecond / w.bareRowsPerSecond).toFixed(2)}×) | ${rate(w.bareRowsPerSecond)} (${bare}) | ${w.countsMs.toFixed(1)} ms | ${w.bareCountMs.toFixed(0)} ms |`;
   const file = join(import.meta.dirname, '..', 'docs', 'benchmarks', 'store.md');
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(
@@ -276,7 +352,10 @@ ${row('SQLite (WAL, synchronous=NORMAL)', sqlite, 'better-sqlite3, prepared')}
 ${row(`PostgreSQL (${postgresWhere})`, postgres, 'pg, multi-row')}
 
 Every run's top-1 count read back equals the count computed from the generator: ${sqlite.countsOk && (postgres?.countsOk ?? true) ? 'yes' : '**NO**'}.
-${sqliteRecount === null ? '\nThe 52-run recount needs ../shared/data/imagenetv2-predictions (not found in this run).\n' : `
+${
+  sqliteRecount === null
+    ? '\nThe 52-run recount needs ../shared/data/imagenetv2-predictions (not found in this run).\n'
+    : `
 ## The recount of 52 imported runs
 
 The authors' 13 ImageNet models × 4 sets (1,040,000 prediction rows) imported into a fresh store
@@ -295,7 +374,8 @@ The issue quoted 8 s for this recount on an earlier machine; on the machine of t
 code before issue 12 itself (\`storeCounts\` after dropping its cache, three rounds) took 1.7–2.1 s.
 A store written by an earlier retest is counted once, when it is first opened (migration
 \`results-003-run-counts\`, one aggregate over its rows).
-`}
+`
+}
 Machine: ${machine}, load average ${loadavg()[0]!.toFixed(1)} at the end; a shared machine, so absolute
 figures vary between runs — compare the ratios measured in the same run. The throwaway PostgreSQL
 server runs with fsync off (as in the tests); a durable server adds a flush per commit, which the

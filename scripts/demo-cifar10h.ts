@@ -46,13 +46,23 @@ const log = (msg: string) => process.stderr.write(`[demo ${((performance.now() -
 const t0 = performance.now();
 
 async function main(): Promise<void> {
-  for (const p of [join(dataDir, 'cifar10', 'test_batch_jpeg10000.bin'), join(dataDir, 'cifar10h', 'cifar10h-counts.npy'), join(dataDir, 'cifar10', 'test_labels_official.npy'), modelsDir]) {
+  for (const p of [
+    join(dataDir, 'cifar10', 'test_batch_jpeg10000.bin'),
+    join(dataDir, 'cifar10h', 'cifar10h-counts.npy'),
+    join(dataDir, 'cifar10', 'test_labels_official.npy'),
+    modelsDir,
+  ]) {
     if (!existsSync(p)) throw new Error(`missing ${p} (set RETEST_SHARED or --data-dir)`);
   }
   if (existsSync(out) && readdirSync(out).length > 0 && args.out) throw new Error(`--out ${out} is not empty`);
   try {
     const r = await runDemoPipeline({
-      dataDir, modelsDir, out, seed, perClass, log,
+      dataDir,
+      modelsDir,
+      out,
+      seed,
+      perClass,
+      log,
       onRow: (row) => process.stdout.write(`${JSON.stringify(row)}\n`),
       ...(args['limit-models'] !== undefined ? { limitModels: Number(args['limit-models']) } : {}),
       ...(args['pool-per-class'] !== undefined ? { poolPerClass: Number(args['pool-per-class']) } : {}),
@@ -70,25 +80,30 @@ async function main(): Promise<void> {
     const checks = {
       top_images_above_matched_frequency: (mean['top-images'] ?? 0) > (mean['matched-frequency'] ?? 0),
       // Bins with fewer than 50 candidates are too noisy to order (their counts are printed above).
-      accuracy_rises_with_selection_frequency: accuracyByBin.filter((b) => b.images >= 50 && b.mean_accuracy !== null).every((b, i, a) => i === 0 || b.mean_accuracy! > a[i - 1]!.mean_accuracy!),
+      accuracy_rises_with_selection_frequency: accuracyByBin
+        .filter((b) => b.images >= 50 && b.mean_accuracy !== null)
+        .every((b, i, a) => i === 0 || b.mean_accuracy! > a[i - 1]!.mean_accuracy!),
       accuracy_rises_with_mean_frequency_of_strategy: STRATEGIES.map((s) => ({ f: r.revisions[s.key]!.mean_selection_frequency, a: mean[s.key]! }))
-        .sort((x, y) => x.f - y.f).every((x, i, a) => i === 0 || x.a >= a[i - 1]!.a),
+        .sort((x, y) => x.f - y.f)
+        .every((x, i, a) => i === 0 || x.a >= a[i - 1]!.a),
       frequencies_match_cifar10h: r.maxError < 1e-12,
     };
     const revisions = Object.fromEntries(Object.entries(r.revisions).map(([k, { imageIds: _ids, ...info }]) => [k, info]));
-    process.stdout.write(`${JSON.stringify({
-      demo: 'cifar10h',
-      seed,
-      per_class: perClass,
-      pool: r.pool,
-      tasks: { main: r.tasks.main, reference: r.tasks.reference },
-      answers: r.imported.answers,
-      revisions,
-      original_accuracy_reference_half: { per_model: original, mean: meanOriginal },
-      mean_accuracy: mean,
-      checks,
-      seconds: round((performance.now() - t0) / 1000, 1),
-    })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({
+        demo: 'cifar10h',
+        seed,
+        per_class: perClass,
+        pool: r.pool,
+        tasks: { main: r.tasks.main, reference: r.tasks.reference },
+        answers: r.imported.answers,
+        revisions,
+        original_accuracy_reference_half: { per_model: original, mean: meanOriginal },
+        mean_accuracy: mean,
+        checks,
+        seconds: round((performance.now() - t0) / 1000, 1),
+      })}\n`,
+    );
   } finally {
     if (!keep && !args.out) rmSync(out, { recursive: true, force: true });
     else log(`kept ${out}`);

@@ -50,7 +50,14 @@ export interface DemoOptions {
   onRow?: (row: DemoRow) => void;
 }
 
-export interface DemoRow { model: string; strategy: string; n: number; correct: number; accuracy: number; ci95: [number, number] }
+export interface DemoRow {
+  model: string;
+  strategy: string;
+  n: number;
+  correct: number;
+  accuracy: number;
+  ci95: [number, number];
+}
 
 export interface DemoResult {
   pool: { reference: number; candidates: number; left_out: number[] };
@@ -61,7 +68,19 @@ export interface DemoResult {
   /** Largest |frequency − CIFAR-10H's share| (0 up to rounding). */
   maxError: number;
   /** Per strategy: the revision and its image ids in revision order. */
-  revisions: Record<string, { revision: number; valid: boolean; size: number; imageIds: string[]; short_classes: unknown; mean_selection_frequency: number; upward_sampled: number; data_sha256: string }>;
+  revisions: Record<
+    string,
+    {
+      revision: number;
+      valid: boolean;
+      size: number;
+      imageIds: string[];
+      short_classes: unknown;
+      mean_selection_frequency: number;
+      upward_sampled: number;
+      data_sha256: string;
+    }
+  >;
   rows: DemoRow[];
   accuracyByBin: { bin: string | undefined; images: number; mean_accuracy: number | null }[] | null;
   original: Record<string, number> | null;
@@ -111,13 +130,20 @@ export async function runDemoPipeline(o: DemoOptions): Promise<DemoResult> {
       expected: indices.length,
       async *candidates(): AsyncIterable<Candidate> {
         for (const i of indices) {
-          yield { source: 'cifar10-test', sourceId: `${sourceName}#${i}`, classIdx: cifar.labels[i]!, pixels: { data: cifar.pixels.subarray(i * 3072, (i + 1) * 3072), width: 32, height: 32 } };
+          yield {
+            source: 'cifar10-test',
+            sourceId: `${sourceName}#${i}`,
+            classIdx: cifar.labels[i]!,
+            pixels: { data: cifar.pixels.subarray(i * 3072, (i + 1) * 3072), width: 32, height: 32 },
+          };
         }
       },
     });
     const refSummary = await ingest(ws, source(reference), { role: 'reference', concurrency: 4 });
     const candSummary = await ingest(ws, source(candidates), { role: 'candidate', concurrency: 4 });
-    log(`ingested references ${refSummary.ingested} (exact duplicates ${refSummary.exactDuplicates}), candidates ${candSummary.ingested} (exact duplicates ${candSummary.exactDuplicates}); failures ${refSummary.failed + candSummary.failed}`);
+    log(
+      `ingested references ${refSummary.ingested} (exact duplicates ${refSummary.exactDuplicates}), candidates ${candSummary.ingested} (exact duplicates ${candSummary.exactDuplicates}); failures ${refSummary.failed + candSummary.failed}`,
+    );
     const stores = workspaceStores(ws);
     const indexOf = new Map<string, number>((await stores.catalog.list()).map((r) => [r.id, Number(r.sourceId.slice(r.sourceId.indexOf('#') + 1))]));
 
@@ -126,7 +152,14 @@ export async function runDemoPipeline(o: DemoOptions): Promise<DemoResult> {
     log(`tasks: ${tasks.mainTasks} main + ${tasks.referenceTasks} reference, ${tasks.items} items`);
 
     // 4. CIFAR-10H votes as answers.
-    const votes = await importVoteCounts(stores.label, { votes: (id) => { const i = indexOf.get(id)!; return counts.subarray(i * 10, i * 10 + 10); }, seed: o.seed, prefix: 'cifar10h' });
+    const votes = await importVoteCounts(stores.label, {
+      votes: (id) => {
+        const i = indexOf.get(id)!;
+        return counts.subarray(i * 10, i * 10 + 10);
+      },
+      seed: o.seed,
+      prefix: 'cifar10h',
+    });
     const imported = { assignments: votes.inserted, answers: votes.answers };
     log(`imported ${imported.assignments} assignments, ${imported.answers} answers from CIFAR-10H`);
 
@@ -140,39 +173,77 @@ export async function runDemoPipeline(o: DemoOptions): Promise<DemoResult> {
       maxError = Math.max(maxError, Math.abs(expected - f.frequency));
     }
     const candFreqs = freqs.filter((f) => f.role === 'candidate');
-    log(`frequencies: ${candFreqs.length} candidates, ${freqs.length - candFreqs.length} reference images with ≥ 10 answers; max |freq − CIFAR-10H| = ${maxError}`);
+    log(
+      `frequencies: ${candFreqs.length} candidates, ${freqs.length - candFreqs.length} reference images with ≥ 10 answers; max |freq − CIFAR-10H| = ${maxError}`,
+    );
 
     // 5. Revisions, 6. export, evaluation.
     const store = await openResultsStore(join(o.out, 'results.db'));
-    const models = readdirSync(o.modelsDir).filter((n) => n.endsWith('.onnx')).sort().slice(0, o.limitModels ?? 99);
+    const models = readdirSync(o.modelsDir)
+      .filter((n) => n.endsWith('.onnx'))
+      .sort()
+      .slice(0, o.limitModels ?? 99);
     const rows: DemoRow[] = [];
     const revisions: DemoResult['revisions'] = {};
     const cacheDir = join(o.out, 'cache');
     try {
       for (const s of STRATEGIES) {
-        const { revision, outcome } = await createRevision({ sample: stores.sample, sources: stores.sampling }, { strategy: s.strategy, perClass: o.perClass, seed: o.seed, requireDedup: false });
+        const { revision, outcome } = await createRevision(
+          { sample: stores.sample, sources: stores.sampling },
+          { strategy: s.strategy, perClass: o.perClass, seed: o.seed, requireDedup: false },
+        );
         const prefix = join(o.out, 'export', s.key, `cifar10h-demo-${s.key}`);
         const manifest = await exportNpy(stores, prefix, { workspaceDir: ws.dir, revision: revision.id, allowInvalid: true });
         const meanFreq = revision.images.reduce((a, im) => a + im.frequency, 0) / revision.images.length;
         revisions[s.key] = {
-          revision: revision.id, valid: revision.valid, size: revision.images.length, imageIds: revision.images.map((im) => im.imageId), short_classes: outcome.shortClasses,
-          mean_selection_frequency: round(meanFreq), upward_sampled: outcome.classes.reduce((a, c) => a + (c.upward?.length ?? 0), 0), data_sha256: manifest.files[0]!.sha256,
+          revision: revision.id,
+          valid: revision.valid,
+          size: revision.images.length,
+          imageIds: revision.images.map((im) => im.imageId),
+          short_classes: outcome.shortClasses,
+          mean_selection_frequency: round(meanFreq),
+          upward_sampled: outcome.classes.reduce((a, c) => a + (c.upward?.length ?? 0), 0),
+          data_sha256: manifest.files[0]!.sha256,
         };
         log(`${s.key}: revision ${revision.id}, ${revision.images.length} images, valid ${revision.valid}, mean frequency ${meanFreq.toFixed(3)}`);
         const dataset = await resolveDataset(`${prefix}_data.npy`, { cacheDir });
         for (const model of models) {
           const summary: EvalSummary = await evaluate({ store, dataset, modelPath: join(o.modelsDir, model), options: { threads: 2 } });
-          const row: DemoRow = { model: summary.model, strategy: s.key, n: summary.n, correct: summary.top1.correct, accuracy: round(summary.top1.accuracy ?? Number.NaN), ci95: [round(summary.top1.ci95[0]), round(summary.top1.ci95[1])] };
+          const row: DemoRow = {
+            model: summary.model,
+            strategy: s.key,
+            n: summary.n,
+            correct: summary.top1.correct,
+            accuracy: round(summary.top1.accuracy ?? Number.NaN),
+            ci95: [round(summary.top1.ci95[0]), round(summary.top1.ci95[1])],
+          };
           rows.push(row);
           o.onRow?.(row);
         }
       }
-      if (o.byBin === false) return { pool: { reference: reference.length, candidates: candidates.length, left_out: mismatched }, tasks: { main: tasks.mainTasks, reference: tasks.referenceTasks, items: tasks.items }, imported, frequencies: freqs, maxError, revisions, rows, accuracyByBin: null, original: null, models: models.length, backend: ws.backend };
+      if (o.byBin === false)
+        return {
+          pool: { reference: reference.length, candidates: candidates.length, left_out: mismatched },
+          tasks: { main: tasks.mainTasks, reference: tasks.referenceTasks, items: tasks.items },
+          imported,
+          frequencies: freqs,
+          maxError,
+          revisions,
+          rows,
+          accuracyByBin: null,
+          original: null,
+          models: models.length,
+          backend: ws.backend,
+        };
 
       // Accuracy by selection-frequency bin over the whole candidate pool (and the reference half as "original").
       const freqOf = new Map(candFreqs.map((f) => [f.imageId, f.frequency]));
       const poolIds = candFreqs.map((f) => f.imageId).sort();
-      const poolDataset = inMemoryDataset('cifar10h-demo-candidate-pool', poolIds.map((id) => indexOf.get(id)!), cifar);
+      const poolDataset = inMemoryDataset(
+        'cifar10h-demo-candidate-pool',
+        poolIds.map((id) => indexOf.get(id)!),
+        cifar,
+      );
       const refDataset = inMemoryDataset('cifar10h-demo-reference-half', reference, cifar);
       const byBin = Array.from({ length: FREQUENCY_BIN_COUNT }, () => ({ images: 0, correct: 0, total: 0 }));
       for (const id of poolIds) byBin[frequencyBin(freqOf.get(id)!)]!.images += 1;
@@ -191,7 +262,19 @@ export async function runDemoPipeline(o: DemoOptions): Promise<DemoResult> {
       }
       const binLabels = ['[0,0.2)', '[0.2,0.4)', '[0.4,0.6)', '[0.6,0.8)', '[0.8,1]'];
       const accuracyByBin = byBin.map((b, i) => ({ bin: binLabels[i], images: b.images, mean_accuracy: b.total > 0 ? round(b.correct / b.total) : null }));
-      return { pool: { reference: reference.length, candidates: candidates.length, left_out: mismatched }, tasks: { main: tasks.mainTasks, reference: tasks.referenceTasks, items: tasks.items }, imported, frequencies: freqs, maxError, revisions, rows, accuracyByBin, original, models: models.length, backend: ws.backend };
+      return {
+        pool: { reference: reference.length, candidates: candidates.length, left_out: mismatched },
+        tasks: { main: tasks.mainTasks, reference: tasks.referenceTasks, items: tasks.items },
+        imported,
+        frequencies: freqs,
+        maxError,
+        revisions,
+        rows,
+        accuracyByBin,
+        original,
+        models: models.length,
+        backend: ws.backend,
+      };
     } finally {
       await store.close();
     }

@@ -23,30 +23,55 @@ export function bootstrapLines(x: ArrayLike<number>, y: ArrayLike<number>, resam
   const n = x.length;
   if (y.length !== n) throw new RangeError(`bootstrapLines: x has ${n} values, y has ${y.length}`);
   if (!Number.isInteger(resamples) || resamples < 1) throw new RangeError(`bootstrapLines: resamples must be a positive integer, got ${resamples}`);
-  const xs = Float64Array.from(x), ys = Float64Array.from(y);
-  const slopes = new Float64Array(resamples), intercepts = new Float64Array(resamples);
+  const xs = Float64Array.from(x),
+    ys = Float64Array.from(y);
+  const slopes = new Float64Array(resamples),
+    intercepts = new Float64Array(resamples);
   let kept = 0;
   if (n >= 2) {
     // Centre once so the sums stay well conditioned (x and y are about 0.5 ± 0.3 in linear scale, up to ±4 in probit).
-    let cx = 0, cy = 0;
-    for (let i = 0; i < n; i++) { cx += xs[i]!; cy += ys[i]!; }
-    cx /= n; cy /= n;
-    for (let i = 0; i < n; i++) { xs[i] = xs[i]! - cx; ys[i] = ys[i]! - cy; }
+    let cx = 0,
+      cy = 0;
+    for (let i = 0; i < n; i++) {
+      cx += xs[i]!;
+      cy += ys[i]!;
+    }
+    cx /= n;
+    cy /= n;
+    for (let i = 0; i < n; i++) {
+      xs[i] = xs[i]! - cx;
+      ys[i] = ys[i]! - cy;
+    }
     // The resample indices come from a xoshiro128** stream seeded with four words of `rng`, kept in
     // local variables so the hot loop stays in registers (the same generator as core/rng.ts).
-    let s0 = rng.int(4294967296) | 0, s1 = rng.int(4294967296) | 0, s2 = rng.int(4294967296) | 0, s3 = rng.int(4294967296) | 0;
+    let s0 = rng.int(4294967296) | 0,
+      s1 = rng.int(4294967296) | 0,
+      s2 = rng.int(4294967296) | 0,
+      s3 = rng.int(4294967296) | 0;
     if ((s0 | s1 | s2 | s3) === 0) s0 = 1;
     const scale = n / 4294967296;
     for (let r = 0; r < resamples; r++) {
-      let sx = 0, sy = 0, sxx = 0, sxy = 0;
+      let sx = 0,
+        sy = 0,
+        sxx = 0,
+        sxy = 0;
       for (let j = 0; j < n; j++) {
         const m = Math.imul(s1, 5);
         const out = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
         const t = s1 << 9;
-        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = (s3 << 11) | (s3 >>> 21);
         const i = (out * scale) | 0; // floor(u·n) with u = out / 2^32 (exact: a power-of-two scale); bias ≤ n / 2^32
-        const xi = xs[i]!, yi = ys[i]!;
-        sx += xi; sy += yi; sxx += xi * xi; sxy += xi * yi;
+        const xi = xs[i]!,
+          yi = ys[i]!;
+        sx += xi;
+        sy += yi;
+        sxx += xi * xi;
+        sxy += xi * yi;
       }
       const vxx = sxx - (sx * sx) / n;
       if (!(vxx > 1e-12 * (sxx + 1e-300))) continue;

@@ -11,10 +11,7 @@ import type { CountRecord, CountSource, ModelPair } from './types.ts';
 /** Which source's pair a model gets when several have one, first wins. */
 export const SOURCE_PRECEDENCE: readonly CountSource[] = ['store', 'table', 'published'];
 
-export function pairModels(
-  records: readonly CountRecord[],
-  options: { original: string; new: string; metric: 'top1' | 'top5' } & ModelFilter,
-): ModelPair[] {
+export function pairModels(records: readonly CountRecord[], options: { original: string; new: string; metric: 'top1' | 'top5' } & ModelFilter): ModelPair[] {
   const keep = modelMatcher(options);
   const value = (r: CountRecord | undefined) => (r === undefined ? null : options.metric === 'top1' ? r.top1Correct : r.top5Correct);
   const bySource = new Map<CountSource, Map<string, CountRecord>>(SOURCE_PRECEDENCE.map((s) => [s, new Map()]));
@@ -28,7 +25,8 @@ export function pairModels(
     for (const source of SOURCE_PRECEDENCE) {
       const o = bySource.get(source)?.get(`${model}\u0000${options.original}`);
       const n = bySource.get(source)?.get(`${model}\u0000${options.new}`);
-      const oc = value(o), nc = value(n);
+      const oc = value(o),
+        nc = value(n);
       if (o && n && oc !== null && nc !== null) {
         const collection = o.collection === n.collection ? o.collection : [o.collection, n.collection].filter(Boolean).join(' / ');
         pairs.push({ model, source, ...(collection ? { collection } : {}), original: { correct: oc, n: o.n }, new: { correct: nc, n: n.n } });

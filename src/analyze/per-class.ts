@@ -15,7 +15,8 @@ export interface ClassAccuracy {
 
 export function perClassAccuracy(labels: ArrayLike<number>, correct: ArrayLike<number>, numClasses: number): ClassAccuracy[] {
   if (labels.length !== correct.length) throw new RangeError(`perClassAccuracy: ${labels.length} labels but ${correct.length} results`);
-  const n = new Array<number>(numClasses).fill(0), hits = new Array<number>(numClasses).fill(0);
+  const n = new Array<number>(numClasses).fill(0),
+    hits = new Array<number>(numClasses).fill(0);
   for (let i = 0; i < labels.length; i++) {
     const c = labels[i]!;
     if (!Number.isInteger(c) || c < 0 || c >= numClasses) throw new RangeError(`perClassAccuracy: label ${c} at ${i} is outside 0..${numClasses - 1}`);

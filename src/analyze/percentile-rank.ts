@@ -5,7 +5,8 @@
  */
 export function percentileRank(values: ArrayLike<number>, x: number): number | undefined {
   if (values.length === 0 || !Number.isFinite(x)) return undefined;
-  let below = 0, equal = 0;
+  let below = 0,
+    equal = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     if (v < x) below++;

@@ -28,10 +28,14 @@ export function percentileInterval(values: Float64Array, level = 0.95): [number,
 function select(a: Float64Array, k: number, left: number, right: number): number {
   while (right > left) {
     const mid = (left + right) >>> 1;
-    const x = a[left]!, y = a[mid]!, z = a[right]!;
+    const x = a[left]!,
+      y = a[mid]!,
+      z = a[right]!;
     const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
     // a[left..lt-1] < pivot, a[lt..i-1] == pivot, a[gt+1..right] > pivot
-    let lt = left, i = left, gt = right;
+    let lt = left,
+      i = left,
+      gt = right;
     while (i <= gt) {
       const v = a[i]!;
       if (v < pivot) swap(a, lt++, i++);

@@ -23,13 +23,23 @@ export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number | un
   const n = x.length;
   if (y.length !== n) throw new RangeError(`pearson: x has ${n} values, y has ${y.length}`);
   if (n < 2) return undefined;
-  let mx = 0, my = 0;
-  for (let i = 0; i < n; i++) { mx += x[i]!; my += y[i]!; }
-  mx /= n; my /= n;
-  let sxx = 0, syy = 0, sxy = 0;
+  let mx = 0,
+    my = 0;
   for (let i = 0; i < n; i++) {
-    const dx = x[i]! - mx, dy = y[i]! - my;
-    sxx += dx * dx; syy += dy * dy; sxy += dx * dy;
+    mx += x[i]!;
+    my += y[i]!;
+  }
+  mx /= n;
+  my /= n;
+  let sxx = 0,
+    syy = 0,
+    sxy = 0;
+  for (let i = 0; i < n; i++) {
+    const dx = x[i]! - mx,
+      dy = y[i]! - my;
+    sxx += dx * dx;
+    syy += dy * dy;
+    sxy += dx * dy;
   }
   return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : undefined;
 }
@@ -44,7 +54,10 @@ export function kendallTauB(x: ArrayLike<number>, y: ArrayLike<number>): number 
   const n = x.length;
   if (y.length !== n) throw new RangeError(`kendallTauB: x has ${n} values, y has ${y.length}`);
   if (n < 2) return undefined;
-  let concordant = 0, discordant = 0, tiesX = 0, tiesY = 0;
+  let concordant = 0,
+    discordant = 0,
+    tiesX = 0,
+    tiesY = 0;
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
       const dx = Math.sign(x[i]! - x[j]!);

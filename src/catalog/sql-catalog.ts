@@ -14,7 +14,16 @@ const IMAGE_COLUMNS = `id, role, class_idx AS "classIdx", source, source_id AS "
 /** Most ids bound in one `IN (…)` list. */
 const IDS_PER_QUERY = 500;
 
-interface ClassRow extends SqlRow { idx: number; id: string; names: string; definition: string; urls: string; similar: string; hypernyms: string; hypernym_names: string }
+interface ClassRow extends SqlRow {
+  idx: number;
+  id: string;
+  names: string;
+  definition: string;
+  urls: string;
+  similar: string;
+  hypernyms: string;
+  hypernym_names: string;
+}
 
 /** The catalog on a migrated workspace database (the database stays open: the workspace owns it). */
 export function createImageCatalog(db: SqlDatabase): ImageCatalog {
@@ -36,16 +45,41 @@ class SqlImageCatalog implements ImageCatalog {
     await this.db.insertMany(
       'classes',
       ['idx', 'id', 'names', 'definition', 'urls', '"similar"', 'hypernyms', 'hypernym_names'],
-      classes.map((c) => [c.index, c.id, JSON.stringify(c.names), c.definition, JSON.stringify(c.urls), JSON.stringify(c.similar), JSON.stringify(c.hypernyms), JSON.stringify(c.hypernymNames ?? [])]),
+      classes.map((c) => [
+        c.index,
+        c.id,
+        JSON.stringify(c.names),
+        c.definition,
+        JSON.stringify(c.urls),
+        JSON.stringify(c.similar),
+        JSON.stringify(c.hypernyms),
+        JSON.stringify(c.hypernymNames ?? []),
+      ]),
     );
   }
 
   async classes(): Promise<ClassDef[]> {
     const rows = await this.db.all<ClassRow>('SELECT idx, id, names, definition, urls, "similar", hypernyms, hypernym_names FROM classes ORDER BY idx');
     return rows.map((r, i) => {
-      if (r.idx !== i) throw dataError('the classes table has a gap in its indices', { file: this.db.location, record: i, field: 'idx', expected: String(i), received: String(r.idx) });
+      if (r.idx !== i)
+        throw dataError('the classes table has a gap in its indices', {
+          file: this.db.location,
+          record: i,
+          field: 'idx',
+          expected: String(i),
+          received: String(r.idx),
+        });
       const json = (field: keyof ClassRow) => decodeClassColumn(r, field, this.db.location);
-      return { index: r.idx, id: r.id, names: json('names'), definition: r.definition, urls: json('urls'), similar: json('similar'), hypernyms: json('hypernyms'), hypernymNames: json('hypernym_names') };
+      return {
+        index: r.idx,
+        id: r.id,
+        names: json('names'),
+        definition: r.definition,
+        urls: json('urls'),
+        similar: json('similar'),
+        hypernyms: json('hypernyms'),
+        hypernymNames: json('hypernym_names'),
+      };
     });
   }
 
@@ -61,7 +95,7 @@ class SqlImageCatalog implements ImageCatalog {
     const unique = [...new Set(ids)];
     for (let start = 0; start < unique.length; start += IDS_PER_QUERY) {
       const chunk = unique.slice(start, start + IDS_PER_QUERY);
-      out.push(...await this.db.all<CatalogImage & SqlRow>(`SELECT ${IMAGE_COLUMNS} FROM images WHERE id IN (${chunk.map(() => '?').join(', ')})`, chunk));
+      out.push(...(await this.db.all<CatalogImage & SqlRow>(`SELECT ${IMAGE_COLUMNS} FROM images WHERE id IN (${chunk.map(() => '?').join(', ')})`, chunk)));
     }
     return out.sort((a, b) => byCodeUnit(a.id, b.id));
   }
@@ -84,9 +118,13 @@ class SqlImageCatalog implements ImageCatalog {
   }
 
   async counts(): Promise<CatalogCounts> {
-    const byRoleAndClass = await this.db.all<CatalogCounts['byRoleAndClass'][number] & SqlRow>('SELECT role, class_idx AS "classIdx", COUNT(*) AS n FROM images GROUP BY role, class_idx');
+    const byRoleAndClass = await this.db.all<CatalogCounts['byRoleAndClass'][number] & SqlRow>(
+      'SELECT role, class_idx AS "classIdx", COUNT(*) AS n FROM images GROUP BY role, class_idx',
+    );
     const distinct = await this.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM images WHERE role = 'candidate' AND exact_duplicate_of IS NULL");
-    const open = await this.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM (SELECT DISTINCT source, source_id FROM ingest_failures f WHERE NOT EXISTS (SELECT 1 FROM images i WHERE i.source = f.source AND i.source_id = f.source_id)) open_failures');
+    const open = await this.db.get<{ n: number }>(
+      'SELECT COUNT(*) AS n FROM (SELECT DISTINCT source, source_id FROM ingest_failures f WHERE NOT EXISTS (SELECT 1 FROM images i WHERE i.source = f.source AND i.source_id = f.source_id)) open_failures',
+    );
     return {
       byRoleAndClass: byRoleAndClass.sort((a, b) => byCodeUnit(a.role, b.role) || a.classIdx - b.classIdx),
       distinctCandidates: distinct?.n ?? 0,
@@ -111,27 +149,59 @@ class SqlImageCatalog implements ImageCatalog {
     return this.db.all<IngestedImage & SqlRow>(
       `SELECT id, class_idx AS "classIdx", exact_duplicate_of AS "exactDuplicateOf", sha256, original_path AS "originalPath", display_path AS "displayPath",
               square_path AS "squarePath", width, height, format, bytes
-       FROM images WHERE source = ? AND source_id = ? ORDER BY created_at, id`, [source, sourceId]);
+       FROM images WHERE source = ? AND source_id = ? ORDER BY created_at, id`,
+      [source, sourceId],
+    );
   }
 
   async contentRoot(sha256: string): Promise<string | undefined> {
     // Every row with this content is the root or points at it: any one gives the root.
-    const row = await this.db.get<{ id: string; exact_duplicate_of: string | null }>('SELECT id, exact_duplicate_of FROM images WHERE sha256 = ? ORDER BY created_at, id LIMIT 1', [sha256]);
-    return row ? row.exact_duplicate_of ?? row.id : undefined;
+    const row = await this.db.get<{ id: string; exact_duplicate_of: string | null }>(
+      'SELECT id, exact_duplicate_of FROM images WHERE sha256 = ? ORDER BY created_at, id LIMIT 1',
+      [sha256],
+    );
+    return row ? (row.exact_duplicate_of ?? row.id) : undefined;
   }
 
   async addImage(im: NewImage): Promise<boolean> {
     const { changes } = await this.db.run(
       `INSERT INTO images (id, role, class_idx, source, source_id, url, keyword, sha256, exact_duplicate_of, original_path, display_path, square_path, width, height, uploaded_at, taken_at, created_at, format, bytes)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, source_id, class_idx) DO NOTHING`,
-      [im.id, im.role, im.classIdx, im.source, im.sourceId, im.url, im.keyword, im.sha256, im.exactDuplicateOf, im.originalPath, im.displayPath, im.squarePath, im.width, im.height, im.uploadedAt, im.takenAt, im.createdAt, im.format, im.bytes]);
+      [
+        im.id,
+        im.role,
+        im.classIdx,
+        im.source,
+        im.sourceId,
+        im.url,
+        im.keyword,
+        im.sha256,
+        im.exactDuplicateOf,
+        im.originalPath,
+        im.displayPath,
+        im.squarePath,
+        im.width,
+        im.height,
+        im.uploadedAt,
+        im.takenAt,
+        im.createdAt,
+        im.format,
+        im.bytes,
+      ],
+    );
     return changes > 0;
   }
 
   async addIngestFailure(f: IngestFailure): Promise<void> {
-    await this.db.run('INSERT INTO ingest_failures (source, source_id, class_idx, url_or_path, reason, at) VALUES (?, ?, ?, ?, ?, ?)', [f.source, f.sourceId, f.classIdx, f.urlOrPath, f.reason, f.at]);
+    await this.db.run('INSERT INTO ingest_failures (source, source_id, class_idx, url_or_path, reason, at) VALUES (?, ?, ?, ?, ?, ?)', [
+      f.source,
+      f.sourceId,
+      f.classIdx,
+      f.urlOrPath,
+      f.reason,
+      f.at,
+    ]);
   }
-
 }
 
 function byCodeUnit(a: string, b: string): number {

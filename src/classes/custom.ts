@@ -45,7 +45,16 @@ export function parseCustomClasses(raw: unknown, file: string): ClassDef[] {
     if (typeof e === 'string') return { index: i, id: e, names: [e], definition: '', urls: [], hypernyms: [], similar: [] };
     const names = e.names ?? e.lemmas ?? [e.name ?? e.id ?? e.wnid ?? ''];
     const id = e.id ?? e.wnid ?? e.name ?? names[0] ?? '';
-    return { index: i, id, names, definition: e.definition ?? e.gloss ?? '', urls: e.urls ?? [], hypernyms: e.hypernyms ?? [], ...(e.hypernymNames ? { hypernymNames: e.hypernymNames } : {}), similar: e.similar ?? [] };
+    return {
+      index: i,
+      id,
+      names,
+      definition: e.definition ?? e.gloss ?? '',
+      urls: e.urls ?? [],
+      hypernyms: e.hypernyms ?? [],
+      ...(e.hypernymNames ? { hypernymNames: e.hypernymNames } : {}),
+      similar: e.similar ?? [],
+    };
   });
   const problems = listProblems(entries, classes);
   if (problems.length > 0) {
@@ -63,7 +72,13 @@ export function parseCustomClasses(raw: unknown, file: string): ClassDef[] {
   return classes;
 }
 
-interface ClassProblem { message: string; record: number; field: string; hint?: string; issue: ProblemIssue }
+interface ClassProblem {
+  message: string;
+  record: number;
+  field: string;
+  hint?: string;
+  issue: ProblemIssue;
+}
 
 /** Out-of-order indices, duplicate ids and unknown `similar` names, all of them, in file order. */
 function listProblems(entries: readonly (string | { index?: number | undefined })[], classes: readonly ClassDef[]): ClassProblem[] {
@@ -71,7 +86,8 @@ function listProblems(entries: readonly (string | { index?: number | undefined }
   const add = (message: string, record: number, field: string, issue: Omit<ProblemIssue, 'path' | 'message'>, hint?: string) =>
     problems.push({ message, record, field, ...(hint ? { hint } : {}), issue: { path: `[${record}].${field}`, message, ...issue } });
   entries.forEach((e, i) => {
-    if (typeof e !== 'string' && e.index !== undefined && e.index !== i) add('class indices must be 0…n−1 in file order', i, 'index', { expected: String(i), received: String(e.index) });
+    if (typeof e !== 'string' && e.index !== undefined && e.index !== i)
+      add('class indices must be 0…n−1 in file order', i, 'index', { expected: String(i), received: String(e.index) });
   });
   const ids = new Map<string, number>();
   for (const c of classes) {
@@ -80,7 +96,9 @@ function listProblems(entries: readonly (string | { index?: number | undefined }
     else ids.set(c.id, c.index);
   }
   for (const c of classes) {
-    for (const s of c.similar) if (!ids.has(s)) add('a "similar" entry names an unknown class', c.index, 'similar', { expected: 'the id of another class in this file', received: JSON.stringify(s) });
+    for (const s of c.similar)
+      if (!ids.has(s))
+        add('a "similar" entry names an unknown class', c.index, 'similar', { expected: 'the id of another class in this file', received: JSON.stringify(s) });
   }
   return problems;
 }

@@ -33,8 +33,27 @@ let cache: ClassDef[] | undefined;
 /** The 1,000 ImageNet classes in index order. */
 export function imagenetClasses(): ClassDef[] {
   if (!cache) {
-    const file = parseFile(IMAGENET_CLASSES_FILE, imagenetClassFile, { what: 'the generated ImageNet class file', hint: 'regenerate it: npx tsx scripts/generate-imagenet-classes.ts' });
-    cache = file.classes.map((c) => ({ index: c.index, id: c.wnid, names: c.lemmas, definition: c.gloss, urls: c.urls, hypernyms: c.hypernyms, hypernymNames: c.hypernymNames, similar: c.similar }));
+    const file = parseFile(IMAGENET_CLASSES_FILE, imagenetClassFile, {
+      what: 'the generated ImageNet class file',
+      hint: 'regenerate it: npx tsx scripts/generate-imagenet-classes.ts',
+    });
+    cache = file.classes.map((c) => ({
+      index: c.index,
+      id: c.wnid,
+      names: c.lemmas,
+      definition: c.gloss,
+      urls: c.urls,
+      hypernyms: c.hypernyms,
+      hypernymNames: c.hypernymNames,
+      similar: c.similar,
+    }));
   }
-  return cache.map((c) => ({ ...c, names: [...c.names], urls: [...c.urls], hypernyms: [...c.hypernyms], hypernymNames: [...(c.hypernymNames ?? [])], similar: [...c.similar] }));
+  return cache.map((c) => ({
+    ...c,
+    names: [...c.names],
+    urls: [...c.urls],
+    hypernyms: [...c.hypernyms],
+    hypernymNames: [...(c.hypernymNames ?? [])],
+    similar: [...c.similar],
+  }));
 }

@@ -10,7 +10,11 @@ export function loadClasses(spec: string): ClassDef[] {
   if (spec === 'imagenet') return imagenetClasses();
   if (spec === 'cifar10') return cifar10Classes();
   if (!existsSync(spec)) {
-    throw usageError('unknown class list', { field: '--classes', received: JSON.stringify(spec), expected: 'imagenet, cifar10, or the path of a classes JSON file' });
+    throw usageError('unknown class list', {
+      field: '--classes',
+      received: JSON.stringify(spec),
+      expected: 'imagenet, cifar10, or the path of a classes JSON file',
+    });
   }
   return readCustomClasses(spec);
 }

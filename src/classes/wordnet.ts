@@ -29,7 +29,10 @@ export interface NounSynset {
 /** Reads noun synsets from the bytes of data.noun by offset, caching parsed lines. */
 export class NounDatabase {
   private readonly cache = new Map<string, NounSynset>();
-  constructor(private readonly bytes: Uint8Array, private readonly file = 'data.noun') {}
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly file = 'data.noun',
+  ) {}
 
   synset(wnid: string): NounSynset {
     const cached = this.cache.get(wnid);

@@ -27,7 +27,12 @@ export async function buildProgram(app: App, options: BuildOptions = {}): Promis
     .showHelpAfterError('(run with --help for usage)')
     // Descriptions are source-wrapped: rejoin a sentence broken mid-way before commander wraps to the
     // terminal width. A break stays after '.' or ':', around indented lines and blank lines.
-    .configureHelp({ minWidthToWrap: 30, boxWrap(this: Help, str: string, width: number) { return Help.prototype.boxWrap.call(this, unwrapSentences(str), width); } })
+    .configureHelp({
+      minWidthToWrap: 30,
+      boxWrap(this: Help, str: string, width: number) {
+        return Help.prototype.boxWrap.call(this, unwrapSentences(str), width);
+      },
+    })
     .exitOverride();
   // The App learns which command runs (a stage not yet on PostgreSQL names it when it refuses).
   program.hook('preAction', (_program, action) => app.startCommand?.(commandPath(action)));

@@ -25,8 +25,7 @@ export function storeName(store: ResultsStore): string {
   return store.backend === 'sqlite' ? resolve(store.location) : store.location;
 }
 export const jsonOption = () => new Option('--json', 'print one JSON object instead of tables (no progress bar)');
-export const dataDirOption = () =>
-  new Option('--data-dir <dir>', 'folder searched first for datasets').env('RETEST_DATA_DIR');
+export const dataDirOption = () => new Option('--data-dir <dir>', 'folder searched first for datasets').env('RETEST_DATA_DIR');
 
 /** The download cache: $RETEST_CACHE, else $XDG_CACHE_HOME/retest, else ~/.cache/retest. */
 export function cacheDir(): string {
@@ -39,7 +38,8 @@ export function cacheDir(): string {
 export function positiveInt(name: string): (value: string) => number {
   return (value: string) => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n <= 0) throw usageError(`${name} must be a positive integer`, { field: name, received: JSON.stringify(value), expected: 'an integer ≥ 1' });
+    if (!Number.isInteger(n) || n <= 0)
+      throw usageError(`${name} must be a positive integer`, { field: name, received: JSON.stringify(value), expected: 'an integer ≥ 1' });
     return n;
   };
 }

@@ -35,7 +35,11 @@ export function arrayCandidateSource(options: ArrayCandidateSourceOptions): Cand
     const labelArray = readNpy(resolve(options.labelsFile));
     const values = npyToNumbers(labelArray, options.labelsFile);
     if (values.length !== count) {
-      throw dataError('the labels do not match the images', { file: options.labelsFile, expected: `${count} labels (one per image of ${basename(file)})`, received: `${values.length}` });
+      throw dataError('the labels do not match the images', {
+        file: options.labelsFile,
+        expected: `${count} labels (one per image of ${basename(file)})`,
+        received: `${values.length}`,
+      });
     }
     labels = values;
   }
@@ -46,7 +50,12 @@ export function arrayCandidateSource(options: ArrayCandidateSourceOptions): Cand
     for (let i = 0; i < count; i++) {
       const l = labels[i]!;
       if (!Number.isInteger(l) || l < 0 || l >= options.classes.length) {
-        throw dataError('a label is not a class index of the workspace', { file: options.labelsFile ?? file, record: i, expected: `an integer 0…${options.classes.length - 1}`, received: String(l) });
+        throw dataError('a label is not a class index of the workspace', {
+          file: options.labelsFile ?? file,
+          record: i,
+          expected: `an integer 0…${options.classes.length - 1}`,
+          received: String(l),
+        });
       }
     }
   }
@@ -81,7 +90,11 @@ function readPixels(file: string): { count: number; height: number; width: numbe
     const array = readNpy(file);
     const [count, height, width, channels] = array.shape;
     if (array.dtype !== '|u1' || array.shape.length !== 4 || channels !== 3 || !count || !height || !width) {
-      throw dataError('the NPY array is not uint8 images', { file, expected: 'dtype uint8, shape (N, H, W, 3) HWC RGB', received: `dtype ${array.dtype}, shape (${array.shape.join(', ')})` });
+      throw dataError('the NPY array is not uint8 images', {
+        file,
+        expected: 'dtype uint8, shape (N, H, W, 3) HWC RGB',
+        received: `dtype ${array.dtype}, shape (${array.shape.join(', ')})`,
+      });
     }
     return { count, height, width, pixels: array.data as Uint8Array };
   }

@@ -13,9 +13,14 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
 /** Parses "2012-07-11..2013-07-11" (both days inclusive); `option` names the flag in errors. */
 export function parseDateWindow(text: string, option: string): DateWindow {
   const [from, to, extra] = text.split('..');
-  const ok = (d: string | undefined): d is string => d !== undefined && DAY.test(d) && !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d);
+  const ok = (d: string | undefined): d is string =>
+    d !== undefined && DAY.test(d) && !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d);
   if (extra !== undefined || !ok(from) || !ok(to)) {
-    throw usageError(`${option} must be a date range`, { field: option, expected: 'FIRST..LAST as YYYY-MM-DD..YYYY-MM-DD, e.g. 2012-07-11..2013-07-11', received: JSON.stringify(text) });
+    throw usageError(`${option} must be a date range`, {
+      field: option,
+      expected: 'FIRST..LAST as YYYY-MM-DD..YYYY-MM-DD, e.g. 2012-07-11..2013-07-11',
+      received: JSON.stringify(text),
+    });
   }
   if (from > to) throw usageError(`${option} ends before it starts`, { field: option, received: JSON.stringify(text) });
   return { from, to };

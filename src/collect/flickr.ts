@@ -35,10 +35,18 @@ const flickrPhoto = z
     dateupload: str.optional(),
     datetaken: z.string().optional(),
     ownername: z.string().optional(),
-    url_o: z.string().optional(), width_o: num.optional(), height_o: num.optional(),
-    url_l: z.string().optional(), width_l: num.optional(), height_l: num.optional(),
-    url_c: z.string().optional(), width_c: num.optional(), height_c: num.optional(),
-    url_z: z.string().optional(), width_z: num.optional(), height_z: num.optional(),
+    url_o: z.string().optional(),
+    width_o: num.optional(),
+    height_o: num.optional(),
+    url_l: z.string().optional(),
+    width_l: num.optional(),
+    height_l: num.optional(),
+    url_c: z.string().optional(),
+    width_c: num.optional(),
+    height_c: num.optional(),
+    url_z: z.string().optional(),
+    width_z: num.optional(),
+    height_z: num.optional(),
   })
   .passthrough();
 export type FlickrPhoto = z.infer<typeof flickrPhoto>;
@@ -99,7 +107,10 @@ export class FlickrClient {
 
   constructor(private readonly options: FlickrClientOptions) {
     if (!options.apiKey) {
-      throw usageError('no Flickr API key', { field: 'FLICKR_API_KEY', hint: 'get a key at https://www.flickr.com/services/apps/create/ and set FLICKR_API_KEY' });
+      throw usageError('no Flickr API key', {
+        field: 'FLICKR_API_KEY',
+        hint: 'get a key at https://www.flickr.com/services/apps/create/ and set FLICKR_API_KEY',
+      });
     }
     this.baseUrl = options.baseUrl ?? FLICKR_REST_URL;
     this.limiter = new RateLimiter(options.requestsPerSecond ?? 1, options.sleep ?? realSleep);
@@ -157,7 +168,10 @@ export class FlickrClient {
       }
       const text = await response.text();
       if (!response.ok) {
-        throw ioError(`Flickr answered HTTP ${response.status}${retries > 0 ? ` after ${retries} retries` : ''}`, { file: redactUrl(url), received: text.slice(0, 200) });
+        throw ioError(`Flickr answered HTTP ${response.status}${retries > 0 ? ` after ${retries} retries` : ''}`, {
+          file: redactUrl(url),
+          received: text.slice(0, 200),
+        });
       }
       const answer = { what: 'the Flickr answer', file: redactUrl(url), kind: 'io', hint: 'is --base-url a Flickr REST endpoint?' } as const;
       const raw = parseJson(text, z.unknown(), answer);
@@ -180,7 +194,8 @@ export class FlickrClient {
 
 function flickrFailure(code: number, message: string, url: string): RetestError {
   const text = `Flickr error ${code}: ${message}`;
-  if (code === 100) return usageError(text, { field: 'FLICKR_API_KEY', file: redactUrl(url), hint: 'check FLICKR_API_KEY (https://www.flickr.com/services/apps/create/)' });
+  if (code === 100)
+    return usageError(text, { field: 'FLICKR_API_KEY', file: redactUrl(url), hint: 'check FLICKR_API_KEY (https://www.flickr.com/services/apps/create/)' });
   return ioError(text, { file: redactUrl(url) });
 }
 
@@ -266,7 +281,14 @@ async function* searchClass(options: FlickrSourceOptions, c: ClassDef, context: 
       for (let page = 1; remaining > 0 && page <= maxPages; page++) {
         context.signal?.throwIfAborted();
         const result = await options.client.search(
-          { text, perPage, page, ...(uploaded ? { uploaded } : {}), ...(taken(uploaded) ? { taken: taken(uploaded) as DateWindow } : {}), ...(options.sort ? { sort: options.sort } : {}) },
+          {
+            text,
+            perPage,
+            page,
+            ...(uploaded ? { uploaded } : {}),
+            ...(taken(uploaded) ? { taken: taken(uploaded) as DateWindow } : {}),
+            ...(options.sort ? { sort: options.sort } : {}),
+          },
           context.signal,
         );
         for (const photo of result.photos) {
@@ -275,7 +297,13 @@ async function* searchClass(options: FlickrSourceOptions, c: ClassDef, context: 
           seen.add(photo.id);
           const best = largestUrl(photo);
           if (!best) {
-            context.onFailure({ source: 'flickr', sourceId: photo.id, classIdx: c.index, urlOrPath: `https://www.flickr.com/photos/${photo.owner ?? '_'}/${photo.id}`, reason: 'no downloadable size in the search answer (url_o, url_l, url_c, url_z all missing)' });
+            context.onFailure({
+              source: 'flickr',
+              sourceId: photo.id,
+              classIdx: c.index,
+              urlOrPath: `https://www.flickr.com/photos/${photo.owner ?? '_'}/${photo.id}`,
+              reason: 'no downloadable size in the search answer (url_o, url_l, url_c, url_z all missing)',
+            });
             continue;
           }
           remaining--;

@@ -28,7 +28,6 @@ import type { Candidate, CandidateSource, IngestOptions, IngestSummary, SourceFa
 
 const EXTENSIONS: Record<string, string> = { jpeg: 'jpg', png: 'png', webp: 'webp', gif: 'gif', tiff: 'tif', avif: 'avif', heif: 'heic', svg: 'svg' };
 
-
 /** Stored files and facts of one image's content. */
 type Stored = StoredContent;
 
@@ -46,7 +45,14 @@ export async function ingest(workspace: Workspace, source: CandidateSource, opti
   // Failures reported by the source itself (outside the ordered writes) are written as they come; ingest waits for them at the end.
   const failureWrites: Promise<void>[] = [];
   const recordFailure = (f: SourceFailure): Promise<void> => {
-    const write = catalog.addIngestFailure({ source: f.source, sourceId: f.sourceId, classIdx: f.classIdx ?? null, urlOrPath: f.urlOrPath, reason: f.reason, at: now().toISOString() });
+    const write = catalog.addIngestFailure({
+      source: f.source,
+      sourceId: f.sourceId,
+      classIdx: f.classIdx ?? null,
+      urlOrPath: f.urlOrPath,
+      reason: f.reason,
+      at: now().toISOString(),
+    });
     summary.failed++;
     const key = f.reason.replace(/\d{5,}/g, 'N').slice(0, 120);
     reasons.set(key, (reasons.get(key) ?? 0) + 1);
@@ -106,7 +112,13 @@ export async function ingest(workspace: Workspace, source: CandidateSource, opti
     summary.seen++;
     const where = c.url ?? c.path ?? `${c.sourceId}`;
     if (!Number.isInteger(c.classIdx) || c.classIdx < 0 || c.classIdx >= workspace.classes.length) {
-      return () => recordFailure({ source: c.source, sourceId: c.sourceId, urlOrPath: where, reason: `class index ${c.classIdx} is not a class of the workspace (0…${workspace.classes.length - 1})` });
+      return () =>
+        recordFailure({
+          source: c.source,
+          sourceId: c.sourceId,
+          urlOrPath: where,
+          reason: `class index ${c.classIdx} is not a class of the workspace (0…${workspace.classes.length - 1})`,
+        });
     }
     // Resume and cross-class links need no download.
     const existing = await catalog.ingestedRows(c.source, c.sourceId);
@@ -123,7 +135,13 @@ export async function ingest(workspace: Workspace, source: CandidateSource, opti
   };
 
   progress.start(source.expected ?? 0, 0, role === 'reference' ? 'references' : 'candidates');
-  const iterator = source.candidates({ onFailure: (f) => { failureWrites.push(recordFailure(f)); } })[Symbol.asyncIterator]();
+  const iterator = source
+    .candidates({
+      onFailure: (f) => {
+        failureWrites.push(recordFailure(f));
+      },
+    })
+    [Symbol.asyncIterator]();
   // Pulls are serialised; each candidate gets its position in source order.
   let queue: Promise<unknown> = Promise.resolve();
   let pulled = 0;
@@ -158,19 +176,38 @@ export async function ingest(workspace: Workspace, source: CandidateSource, opti
   };
   try {
     // On an error, let the other workers finish their current image (their rows are written) before failing.
-    const settled = await Promise.allSettled(Array.from({ length: concurrency }, () => worker().catch((error: unknown) => { stop = true; throw error; })));
+    const settled = await Promise.allSettled(
+      Array.from({ length: concurrency }, () =>
+        worker().catch((error: unknown) => {
+          stop = true;
+          throw error;
+        }),
+      ),
+    );
     const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     await Promise.all(failureWrites);
     if (failure) throw failure.reason;
   } finally {
     progress.stop();
   }
-  summary.failureReasons = [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([reason, count]) => ({ reason, count }));
+  summary.failureReasons = [...reasons]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 10)
+    .map(([reason, count]) => ({ reason, count }));
   return summary;
 }
 
 function toStored(s: Stored | IngestedImage): Stored {
-  return { sha256: s.sha256, originalPath: s.originalPath, displayPath: s.displayPath, squarePath: s.squarePath, width: s.width, height: s.height, format: s.format ?? 'unknown', bytes: s.bytes ?? 0 };
+  return {
+    sha256: s.sha256,
+    originalPath: s.originalPath,
+    displayPath: s.displayPath,
+    squarePath: s.squarePath,
+    width: s.width,
+    height: s.height,
+    format: s.format ?? 'unknown',
+    bytes: s.bytes ?? 0,
+  };
 }
 
 /** The reason recorded for a candidate whose content could not be stored, or null when `error` is not such a failure (a bug, a full disk: it stops the ingest). */

@@ -58,8 +58,10 @@ export interface KeywordAllocationOptions {
 
 /** Allocates `perClass` images per class over its top-k keywords (see the file comment). */
 export function allocateKeywords(counts: OriginalKeywordCounts, options: KeywordAllocationOptions): ClassKeywordAllocation[] {
-  if (!Number.isInteger(options.perClass) || options.perClass < 0) throw usageError('--per-class must be a non-negative integer', { field: '--per-class', received: String(options.perClass) });
-  if (!Number.isInteger(options.topK) || options.topK < 1) throw usageError('--top must be a positive integer', { field: '--top', received: String(options.topK) });
+  if (!Number.isInteger(options.perClass) || options.perClass < 0)
+    throw usageError('--per-class must be a non-negative integer', { field: '--per-class', received: String(options.perClass) });
+  if (!Number.isInteger(options.topK) || options.topK < 1)
+    throw usageError('--top must be a positive integer', { field: '--top', received: String(options.topK) });
   const out: ClassKeywordAllocation[] = [];
   for (const [classKey, list] of counts) {
     // Array.prototype.sort is stable: equal counts keep their order (Python's sorted(reverse=True) too).
@@ -116,7 +118,8 @@ export interface PoolDraw {
  */
 export function drawFromPool(allocation: readonly ClassKeywordAllocation[], pool: readonly PoolImage[], rng: Rng): PoolDraw {
   const byKeyword = new Map<string, PoolImage[]>();
-  for (const p of [...pool].sort((a, b) => (a.image < b.image ? -1 : a.image > b.image ? 1 : 0))) byKeyword.set(p.keyword, [...(byKeyword.get(p.keyword) ?? []), p]);
+  for (const p of [...pool].sort((a, b) => (a.image < b.image ? -1 : a.image > b.image ? 1 : 0)))
+    byKeyword.set(p.keyword, [...(byKeyword.get(p.keyword) ?? []), p]);
   const taken = new Set<string>();
   const out: PoolDraw = { selection: [], keywords: [], short: [] };
   for (const c of allocation) {
@@ -144,7 +147,14 @@ const classKey = z.union([text, z.number().int().nonnegative().transform(String)
 const count = z.coerce.number().int('not an integer').nonnegative('negative');
 /** A JSON row of counts or of original images: {class | label | cifar10_label, keyword | nn_keyword, count?}. */
 const jsonRow = z
-  .object({ class: classKey.optional(), label: classKey.optional(), cifar10_label: classKey.optional(), keyword: text.optional(), nn_keyword: text.optional(), count: count.optional() })
+  .object({
+    class: classKey.optional(),
+    label: classKey.optional(),
+    cifar10_label: classKey.optional(),
+    keyword: text.optional(),
+    nn_keyword: text.optional(),
+    count: count.optional(),
+  })
   .transform((r, ctx) => {
     const c = r.class ?? r.label ?? r.cifar10_label;
     const k = r.keyword ?? r.nn_keyword;
@@ -164,7 +174,10 @@ function readText(file: string, what: string): string {
 
 function csvRecords(file: string, body: string, expected: string): Record<string, string>[] {
   try {
-    return parse(body, { columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()), skip_empty_lines: true, bom: true, trim: true }) as Record<string, string>[];
+    return parse(body, { columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()), skip_empty_lines: true, bom: true, trim: true }) as Record<
+      string,
+      string
+    >[];
   } catch (cause) {
     throw dataError(`not valid CSV: ${(cause as Error).message}`, { file, cause, expected });
   }
@@ -197,7 +210,11 @@ export function readKeywordCounts(path: string): OriginalKeywordCounts {
   const body = readText(file, 'keyword counts');
   const counts: OriginalKeywordCounts = new Map();
   if (extname(file).toLowerCase() === '.json') {
-    const data = parseJson(body, jsonCounts, { file, what: 'the keyword counts', expected: '{"<class>": {"<keyword>": <count>}} or [{"class", "keyword", "count"?}] (also {"cifar10_label", "nn_keyword"})' });
+    const data = parseJson(body, jsonCounts, {
+      file,
+      what: 'the keyword counts',
+      expected: '{"<class>": {"<keyword>": <count>}} or [{"class", "keyword", "count"?}] (also {"cifar10_label", "nn_keyword"})',
+    });
     if (Array.isArray(data)) for (const r of data) addCount(counts, r.classKey, r.keyword, r.count ?? 1);
     else for (const [c, keywords] of Object.entries(data)) for (const [k, n] of Object.entries(keywords)) addCount(counts, c, k, n);
     return counts;
@@ -214,7 +231,13 @@ export function readKeywordCounts(path: string): OriginalKeywordCounts {
     if (!Number.isInteger(n) || n < 0) problems.push(`line ${line}: count ${JSON.stringify(r.count)} is not a non-negative integer`);
     else addCount(counts, r.class, r.keyword, n);
   });
-  if (problems.length > 0) throw dataError(`${problems.length} bad row(s) in the keyword counts`, { file, record: problems[0]?.split(':')[0] ?? '', received: problems.slice(0, 5).join('; '), expected: 'class,keyword[,count] with a non-negative integer count' });
+  if (problems.length > 0)
+    throw dataError(`${problems.length} bad row(s) in the keyword counts`, {
+      file,
+      record: problems[0]?.split(':')[0] ?? '',
+      received: problems.slice(0, 5).join('; '),
+      expected: 'class,keyword[,count] with a non-negative integer count',
+    });
   if (counts.size === 0) throw dataError('the keyword counts are empty', { file, expected: 'at least one class,keyword row' });
   return counts;
 }
@@ -238,7 +261,11 @@ export function readKeywordPool(path: string): PoolImage[] {
     }
     rows = Array.isArray(raw) ? raw : raw !== null && typeof raw === 'object' ? Object.entries(raw).map(([image, keyword]) => ({ image, keyword })) : [raw];
   } else {
-    rows = csvRecords(file, body, 'a CSV file with a header: image,keyword[,class]').map((r) => ({ image: r.image ?? r.url ?? r.path, keyword: r.keyword, ...(r.class ? { class: r.class } : {}) }));
+    rows = csvRecords(file, body, 'a CSV file with a header: image,keyword[,class]').map((r) => ({
+      image: r.image ?? r.url ?? r.path,
+      keyword: r.keyword,
+      ...(r.class ? { class: r.class } : {}),
+    }));
   }
   const out: PoolImage[] = [];
   const problems: string[] = [];
@@ -247,10 +274,23 @@ export function readKeywordPool(path: string): PoolImage[] {
     if (parsed.success) out.push({ image: parsed.data.image, keyword: parsed.data.keyword, classKey: parsed.data.class ?? null });
     else problems.push(`record ${i}: ${issues(parsed.error)}`);
   });
-  if (problems.length > 0) throw dataError(`${problems.length} bad record(s) in the keyword pool`, { file, record: problems[0]?.split(':')[0] ?? '', received: problems.slice(0, 5).join('; '), expected: 'image (or url/path) and keyword, optionally class' });
+  if (problems.length > 0)
+    throw dataError(`${problems.length} bad record(s) in the keyword pool`, {
+      file,
+      record: problems[0]?.split(':')[0] ?? '',
+      received: problems.slice(0, 5).join('; '),
+      expected: 'image (or url/path) and keyword, optionally class',
+    });
   const seen = new Set<string>();
   for (const [i, p] of out.entries()) {
-    if (seen.has(p.image)) throw dataError('the same image appears twice in the keyword pool', { file, record: i, field: 'image', received: p.image, hint: 'give each image one keyword (and class)' });
+    if (seen.has(p.image))
+      throw dataError('the same image appears twice in the keyword pool', {
+        file,
+        record: i,
+        field: 'image',
+        received: p.image,
+        hint: 'give each image one keyword (and class)',
+      });
     seen.add(p.image);
   }
   return out;

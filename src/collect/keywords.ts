@@ -28,7 +28,9 @@ export function queriesForClass(c: ClassDef, options: KeywordOptions = {}): stri
   }
   const gloss = ` ${c.definition.toLowerCase()} `;
   const hypernym = options.appendHypernym
-    ? (c.hypernymNames ?? []).find((h) => gloss.includes(` ${h.toLowerCase()} `) || gloss.includes(` ${h.toLowerCase()};`) || gloss.includes(` ${h.toLowerCase()},`))
+    ? (c.hypernymNames ?? []).find(
+        (h) => gloss.includes(` ${h.toLowerCase()} `) || gloss.includes(` ${h.toLowerCase()};`) || gloss.includes(` ${h.toLowerCase()},`),
+      )
     : undefined;
   for (const lemma of c.names) {
     const base = hypernym && !lemma.toLowerCase().includes(hypernym.toLowerCase()) ? `${lemma} ${hypernym}` : lemma;

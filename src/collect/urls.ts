@@ -16,7 +16,11 @@ import { findClass } from '../classes/index.ts';
 import { dataError, ioError } from '../core/errors.ts';
 import type { Candidate, CandidateSource, SourceContext } from './types.ts';
 
-const optionalText = z.string().trim().transform((s) => (s === '' ? undefined : s)).optional();
+const optionalText = z
+  .string()
+  .trim()
+  .transform((s) => (s === '' ? undefined : s))
+  .optional();
 const rowSchema = z.object({
   url: z.string().trim().min(1, 'empty url'),
   class: optionalText,
@@ -48,7 +52,11 @@ export function urlListSource(options: UrlListSourceOptions): CandidateSource {
   let records: Record<string, string>[];
   try {
     records = parse(text, {
-      columns: (header: string[]) => header.map((h) => { const k = h.trim().toLowerCase(); return ALIASES[k] ?? k; }),
+      columns: (header: string[]) =>
+        header.map((h) => {
+          const k = h.trim().toLowerCase();
+          return ALIASES[k] ?? k;
+        }),
       skip_empty_lines: true,
       bom: true,
       relax_column_count: false,
@@ -96,10 +104,19 @@ export function urlListSource(options: UrlListSourceOptions): CandidateSource {
     } as Candidate);
   });
   if (records.length > 0 && !('url' in (records[0] as object))) {
-    throw dataError('the URL list has no url column', { file, received: Object.keys(records[0] as object).join(', '), expected: 'a header with url (and optionally class, keyword, uploaded_at, taken_at, source, source_id)' });
+    throw dataError('the URL list has no url column', {
+      file,
+      received: Object.keys(records[0] as object).join(', '),
+      expected: 'a header with url (and optionally class, keyword, uploaded_at, taken_at, source, source_id)',
+    });
   }
   if (problems.length > 0) {
-    throw dataError(`${problems.length} bad row${problems.length === 1 ? '' : 's'} in the URL list`, { file, record: problems[0]?.split(':')[0] ?? '', received: problems.slice(0, 5).join('; '), hint: 'fix the rows; nothing was downloaded' });
+    throw dataError(`${problems.length} bad row${problems.length === 1 ? '' : 's'} in the URL list`, {
+      file,
+      record: problems[0]?.split(':')[0] ?? '',
+      received: problems.slice(0, 5).join('; '),
+      hint: 'fix the rows; nothing was downloaded',
+    });
   }
   return {
     name: 'urls',

@@ -61,25 +61,44 @@ export function parseCsv(text: string, file: string, required: readonly string[]
     throw dataError(`unreadable CSV: ${problem}`, {
       file,
       ...(e.lines ? { record: `line ${e.lines}` } : {}),
-      expected: e.code === 'CSV_QUOTE_NOT_CLOSED' || e.code?.includes('QUOTE') ? 'every opening quote closed before the separator or the end of the line' : `${header.length} columns (${header.join(',')})`,
+      expected:
+        e.code === 'CSV_QUOTE_NOT_CLOSED' || e.code?.includes('QUOTE')
+          ? 'every opening quote closed before the separator or the end of the line'
+          : `${header.length} columns (${header.join(',')})`,
       ...(Array.isArray(e.record) ? { received: `${e.record.length} columns: ${preview((e.record as string[]).join(','), 100)}` } : {}),
       hint: 'fix the row (a missing or extra comma, or an unbalanced quote)',
       cause,
     });
   }
   const first = records[0];
-  if (!first) throw dataError('the CSV file is empty', { file, record: 'line 1', expected: `a header line${required.length ? ` with ${required.join(',')}` : ''}`, received: 'nothing' });
+  if (!first)
+    throw dataError('the CSV file is empty', {
+      file,
+      record: 'line 1',
+      expected: `a header line${required.length ? ` with ${required.join(',')}` : ''}`,
+      received: 'nothing',
+    });
   const header = first.record;
   for (const name of required) {
     if (!header.includes(name)) {
-      throw dataError(`the CSV header has no column "${name}"`, { file, record: 'line 1', field: name, expected: `columns ${required.join(',')}`, received: header.join(',') });
+      throw dataError(`the CSV header has no column "${name}"`, {
+        file,
+        record: 'line 1',
+        field: name,
+        expected: `columns ${required.join(',')}`,
+        received: header.join(','),
+      });
     }
   }
   return { file, header, rows: records.slice(1).map((r) => r.record), lines: records.slice(1).map((r) => r.info.lines) };
 }
 
 function firstLine(text: string): string[] {
-  const line = text.replace(/^\uFEFF/, '').split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
+  const line =
+    text
+      .replace(/^\uFEFF/, '')
+      .split(/\r?\n/)
+      .find((l) => l.trim() !== '') ?? '';
   return line.split(',').map((s) => s.trim());
 }
 
@@ -114,15 +133,25 @@ export function numberCell(text: string | undefined, at: CellRef, rule: NumberRu
   const where = { file: at.file, record: `line ${at.line}`, field: `column ${at.column}` };
   const range = rangeText(rule);
   const value = (text ?? '').trim();
-  if (value === '') throw dataError(`empty ${at.column} cell`, { ...where, expected: range, received: 'an empty cell', hint: 'every row needs a value in this column' });
+  if (value === '')
+    throw dataError(`empty ${at.column} cell`, { ...where, expected: range, received: 'an empty cell', hint: 'every row needs a value in this column' });
   if (/^[+-]?(?:inf|infinity|nan)$/i.test(value)) {
     throw dataError(`non-finite ${rule.what ?? 'number'} ${value} in the ${at.column} cell`, { ...where, expected: range, received: value });
   }
   if (!(rule.integer ? INTEGER : DECIMAL).test(value)) {
-    throw dataError(`the ${at.column} cell is not ${rule.integer ? 'an integer' : 'a number'} in decimal notation`, { ...where, expected: range, received: JSON.stringify(value) });
+    throw dataError(`the ${at.column} cell is not ${rule.integer ? 'an integer' : 'a number'} in decimal notation`, {
+      ...where,
+      expected: range,
+      received: JSON.stringify(value),
+    });
   }
   const n = Number(value);
-  if (!Number.isFinite(n) || (rule.integer && !Number.isSafeInteger(n)) || (rule.min !== undefined && n < rule.min) || (rule.max !== undefined && n > rule.max)) {
+  if (
+    !Number.isFinite(n) ||
+    (rule.integer && !Number.isSafeInteger(n)) ||
+    (rule.min !== undefined && n < rule.min) ||
+    (rule.max !== undefined && n > rule.max)
+  ) {
     throw dataError(`the ${at.column} cell ${value} is ${outside(rule)}`, { ...where, expected: range, received: value });
   }
   return n;

@@ -134,10 +134,26 @@ const ERRNO_MEANING: Record<string, { what: string; hint: string }> = {
 };
 
 const SQLITE_MEANING: Record<string, { kind: RetestErrorKind; what: string; hint: string }> = {
-  SQLITE_NOTADB: { kind: 'data', what: 'the file is not a SQLite database', hint: 'give the path of a retest store (or of a new file), not another kind of file' },
-  SQLITE_CORRUPT: { kind: 'data', what: 'the SQLite database is damaged (truncated or overwritten)', hint: 'restore it from a backup, or start a new one with another path' },
-  SQLITE_READONLY: { kind: 'io', what: 'the database is read-only', hint: 'make the file and its folder writable (SQLite writes a -wal and a -shm file beside it), or copy it somewhere writable' },
-  SQLITE_CANTOPEN: { kind: 'io', what: 'the database file cannot be opened', hint: 'check that its folder exists and is writable (SQLite writes a -wal and a -shm file beside it)' },
+  SQLITE_NOTADB: {
+    kind: 'data',
+    what: 'the file is not a SQLite database',
+    hint: 'give the path of a retest store (or of a new file), not another kind of file',
+  },
+  SQLITE_CORRUPT: {
+    kind: 'data',
+    what: 'the SQLite database is damaged (truncated or overwritten)',
+    hint: 'restore it from a backup, or start a new one with another path',
+  },
+  SQLITE_READONLY: {
+    kind: 'io',
+    what: 'the database is read-only',
+    hint: 'make the file and its folder writable (SQLite writes a -wal and a -shm file beside it), or copy it somewhere writable',
+  },
+  SQLITE_CANTOPEN: {
+    kind: 'io',
+    what: 'the database file cannot be opened',
+    hint: 'check that its folder exists and is writable (SQLite writes a -wal and a -shm file beside it)',
+  },
   SQLITE_IOERR: { kind: 'io', what: 'a disk error while reading or writing the database', hint: 'check the disk (space, permissions, a removed drive)' },
   SQLITE_FULL: { kind: 'io', what: 'the disk is full', hint: 'free some space' },
   SQLITE_PERM: { kind: 'io', what: 'permission denied', hint: 'check the permissions of the database file and its folder' },

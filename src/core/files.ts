@@ -49,20 +49,32 @@ export function parseJsonText(text: string, file: string, expected = 'valid JSON
  */
 export function jsonErrorOffset(text: string): number {
   let i = 0;
-  const fail = (): never => { throw i; };
-  const space = () => { while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++; };
-  const literal = (word: string) => { if (text.startsWith(word, i)) i += word.length; else fail(); };
+  const fail = (): never => {
+    throw i;
+  };
+  const space = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
+  };
+  const literal = (word: string) => {
+    if (text.startsWith(word, i)) i += word.length;
+    else fail();
+  };
   const string = () => {
     i++;
     for (;;) {
       if (i >= text.length) fail();
       const c = text[i]!;
-      if (c === '"') { i++; return; }
+      if (c === '"') {
+        i++;
+        return;
+      }
       if (c < ' ') fail();
       if (c === '\\') {
         i++;
-        if (text[i] === 'u') { if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) fail(); i += 5; }
-        else if ('"\\/bfnrt'.includes(text[i] ?? 'x')) i++;
+        if (text[i] === 'u') {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) fail();
+          i += 5;
+        } else if ('"\\/bfnrt'.includes(text[i] ?? 'x')) i++;
         else fail();
       } else i++;
     }
@@ -76,25 +88,49 @@ export function jsonErrorOffset(text: string): number {
     space();
     const c = text[i];
     if (c === '{') {
-      i++; space();
-      if (text[i] === '}') { i++; return; }
+      i++;
+      space();
+      if (text[i] === '}') {
+        i++;
+        return;
+      }
       for (;;) {
         space();
         if (text[i] !== '"') fail();
-        string(); space();
+        string();
+        space();
         if (text[i] !== ':') fail();
-        i++; value(); space();
-        if (text[i] === ',') { i++; continue; }
-        if (text[i] === '}') { i++; return; }
+        i++;
+        value();
+        space();
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        if (text[i] === '}') {
+          i++;
+          return;
+        }
         fail();
       }
     } else if (c === '[') {
-      i++; space();
-      if (text[i] === ']') { i++; return; }
+      i++;
+      space();
+      if (text[i] === ']') {
+        i++;
+        return;
+      }
       for (;;) {
-        value(); space();
-        if (text[i] === ',') { i++; continue; }
-        if (text[i] === ']') { i++; return; }
+        value();
+        space();
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        if (text[i] === ']') {
+          i++;
+          return;
+        }
         fail();
       }
     } else if (c === '"') string();
@@ -171,7 +207,11 @@ function folderError(target: string, at: string, cause: unknown, option: string 
   if (code === 'ENOENT' && (cause as { syscall?: string }).syscall === 'mkdir') {
     // The parent exists, yet mkdir says ENOENT: a virtual file system (/proc, /sys) that takes no folders.
     return ioError(`cannot create the folder ${target}: this file system does not allow creating folders in ${dirname(at)}`, {
-      file: at, ...(option ? { field: option } : {}), received: code, hint: 'choose a path on a normal, writable disk', cause,
+      file: at,
+      ...(option ? { field: option } : {}),
+      received: code,
+      hint: 'choose a path on a normal, writable disk',
+      cause,
     });
   }
   const fault = fromSystemError(cause, at);

@@ -26,4 +26,3 @@ export function frequencyBin(frequency: number, edges: readonly number[] = FREQU
   for (let i = 0; i < edges.length; i++) if (frequency < edges[i]!) return i;
   return edges.length;
 }
-

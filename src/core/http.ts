@@ -13,7 +13,11 @@ export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(reso
 /** Spaces request starts at least `1000 / perSecond` ms apart (shared by every caller). */
 export class RateLimiter {
   private next = 0;
-  constructor(private readonly perSecond: number, private readonly sleep: Sleep = realSleep, private readonly clock: () => number = Date.now) {
+  constructor(
+    private readonly perSecond: number,
+    private readonly sleep: Sleep = realSleep,
+    private readonly clock: () => number = Date.now,
+  ) {
     if (!(perSecond > 0)) throw new RangeError(`rate must be > 0 requests/s, got ${perSecond}`);
   }
 
@@ -135,12 +139,13 @@ export async function downloadBytes(url: string, options: DownloadOptions): Prom
     if (error instanceof DownloadFailure) throw error;
     const reason = controller.signal.reason;
     if (controller.signal.aborted && reason instanceof DownloadFailure) throw reason;
-    throw new DownloadFailure(`download failed: ${(error as Error).message}${(error as { cause?: Error }).cause ? ` (${(error as { cause: Error }).cause.message})` : ''}`);
+    throw new DownloadFailure(
+      `download failed: ${(error as Error).message}${(error as { cause?: Error }).cause ? ` (${(error as { cause: Error }).cause.message})` : ''}`,
+    );
   } finally {
     clearTimeout(timer);
   }
 }
-
 
 export interface FileDownloadOptions {
   /** Abort an attempt when no data arrives for this long. */
@@ -172,7 +177,12 @@ export interface FileDownload {
 
 /** Why a file download failed: the HTTP status when the server refused, else a network reason. */
 export class FileDownloadError extends Error {
-  constructor(message: string, readonly status: number | undefined, readonly statusText: string, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+    readonly statusText: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }
@@ -208,7 +218,13 @@ export async function downloadToFile(url: string, path: string, options: FileDow
   }
 }
 
-async function attemptFileDownload(doFetch: typeof fetch, url: string, path: string, have: number, options: FileDownloadOptions): Promise<{ bytes: number; restarted: boolean; alreadyComplete: boolean }> {
+async function attemptFileDownload(
+  doFetch: typeof fetch,
+  url: string,
+  path: string,
+  have: number,
+  options: FileDownloadOptions,
+): Promise<{ bytes: number; restarted: boolean; alreadyComplete: boolean }> {
   const controller = new AbortController();
   let idle: NodeJS.Timeout | undefined;
   const arm = () => {

@@ -135,7 +135,14 @@ function unionProblems(raw: unknown, issue: SchemaIssue, branches: readonly (rea
   if (best) return best.flatMap((i) => toProblems(raw, { ...i, path: [...issue.path, ...i.path] }));
   const types = [...new Set(branches.map((b) => b[0]?.expected).filter((e): e is string => typeof e === 'string'))];
   const value = valueAt(raw, issue.path);
-  return [{ path: formatPath(issue.path), message: types.length > 0 ? `expected ${types.join(' or ')}` : issue.message, ...(types.length > 0 ? { expected: types.join(' | ') } : {}), received: value === undefined ? 'nothing' : preview(value) }];
+  return [
+    {
+      path: formatPath(issue.path),
+      message: types.length > 0 ? `expected ${types.join(' or ')}` : issue.message,
+      ...(types.length > 0 ? { expected: types.join(' | ') } : {}),
+      received: value === undefined ? 'nothing' : preview(value),
+    },
+  ];
 }
 
 function expectedOf(issue: SchemaIssue): string | undefined {

@@ -50,7 +50,10 @@ export function terminalProgress(options: { quiet?: boolean; unit?: string } = {
     const seconds = (Date.now() - startedAt) / 1000;
     // Rate over the whole phase: steadier than an instantaneous one.
     const rate = seconds > 0 ? (value - startedDone) / seconds : 0;
-    return { shown: `${show(value)}/${show(total)}${bytes ? '' : ` ${unit}`}`, speed: bytes ? `${formatBytes(Math.round(rate))}/s` : `${rate.toFixed(0)} ${unit}/s` };
+    return {
+      shown: `${show(value)}/${show(total)}${bytes ? '' : ` ${unit}`}`,
+      speed: bytes ? `${formatBytes(Math.round(rate))}/s` : `${rate.toFixed(0)} ${unit}/s`,
+    };
   };
   return {
     start(newTotal, done = 0, label = '') {

@@ -33,7 +33,10 @@ const markerSchema = z.object({
     }),
   ),
   /** Content hash of the dataset as fetched (see identity.ts), after its download was verified. */
-  content: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  content: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
 });
 export type DatasetMarker = z.infer<typeof markerSchema>;
 
@@ -48,14 +51,20 @@ export function writeMarker(cacheDir: string, marker: DatasetMarker): void {
   writeFileAtomic(join(datasetCacheDir(cacheDir, marker.name), MARKER_FILE), `${JSON.stringify(marker, null, 2)}\n`);
 }
 
-const checksumsSchema = z.record(z.string(), z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: z.number().int().nonnegative(), recordedAt: z.string() }));
+const checksumsSchema = z.record(
+  z.string(),
+  z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: z.number().int().nonnegative(), recordedAt: z.string() }),
+);
 export type RecordedChecksums = z.infer<typeof checksumsSchema>;
 
 /** sha256 recorded on first download, by URL. */
 export function readRecordedChecksums(cacheDir: string): RecordedChecksums {
   const file = join(cacheDir, CHECKSUMS_FILE);
   if (!existsSync(file)) return {};
-  return parseFile(file, checksumsSchema, { what: 'the checksum record in the cache', hint: `Fix or delete ${file} (deleting it forgets the recorded checksums).` });
+  return parseFile(file, checksumsSchema, {
+    what: 'the checksum record in the cache',
+    hint: `Fix or delete ${file} (deleting it forgets the recorded checksums).`,
+  });
 }
 
 export function recordChecksum(cacheDir: string, url: string, sha256: string, bytes: number, now = new Date()): void {
@@ -63,4 +72,3 @@ export function recordChecksum(cacheDir: string, url: string, sha256: string, by
   all[url] = { sha256, bytes, recordedAt: now.toISOString() };
   writeFileAtomic(join(cacheDir, CHECKSUMS_FILE), `${JSON.stringify(all, null, 2)}\n`);
 }
-

@@ -73,7 +73,12 @@ const DOWNLOADS_DIR = '.downloads';
 export async function fetchDataset(nameOrSpec: string | DatasetSpec, options: FetchOptions): Promise<FetchResult> {
   const spec = typeof nameOrSpec === 'string' ? findDataset(nameOrSpec) : nameOrSpec;
   if (!spec) {
-    throw usageError(`unknown dataset ${String(nameOrSpec)}`, { field: 'NAME', expected: datasetNames().join(', '), received: JSON.stringify(nameOrSpec), hint: 'Run `retest datasets` for the list.' });
+    throw usageError(`unknown dataset ${String(nameOrSpec)}`, {
+      field: 'NAME',
+      expected: datasetNames().join(', '),
+      received: JSON.stringify(nameOrSpec),
+      hint: 'Run `retest datasets` for the list.',
+    });
   }
   const cacheDir = resolve(options.cacheDir);
   const folder = datasetCacheDir(cacheDir, spec.name);
@@ -93,7 +98,11 @@ export async function fetchDataset(nameOrSpec: string | DatasetSpec, options: Fe
   for (const download of spec.downloads) {
     const url = options.mirror ? `${options.mirror.replace(/\/+$/, '')}/${download.fileName}` : download.url;
     const partial = join(folder, DOWNLOADS_DIR, `${download.fileName}.part`);
-    const got = await downloadFile(url, partial, download, progress, { idleTimeoutMs: options.idleTimeoutMs ?? 60_000, retries: options.retries ?? 3, backoffMs: options.retryBackoffMs ?? 1_000 });
+    const got = await downloadFile(url, partial, download, progress, {
+      idleTimeoutMs: options.idleTimeoutMs ?? 60_000,
+      retries: options.retries ?? 3,
+      backoffMs: options.retryBackoffMs ?? 1_000,
+    });
     const verifiedBy = verify(download, url, partial, got, cacheDir);
     if (download.unpack) {
       await unpack(partial, folder, download.fileName, progress);
@@ -105,7 +114,16 @@ export async function fetchDataset(nameOrSpec: string | DatasetSpec, options: Fe
     }
     // Keyed by the official URL, so a mirror's copy is checked against the same record.
     if (verifiedBy === 'first-download') recordChecksum(cacheDir, download.url, got.sha256, got.bytes, now());
-    files.push({ url, fileName: download.fileName, bytes: got.bytes, sha256: got.sha256, md5: got.md5, verifiedBy, resumedFrom: got.resumedFrom, unpacked: download.unpack });
+    files.push({
+      url,
+      fileName: download.fileName,
+      bytes: got.bytes,
+      sha256: got.sha256,
+      md5: got.md5,
+      verifiedBy,
+      resumedFrom: got.resumedFrom,
+      unpacked: download.unpack,
+    });
   }
   rmSync(join(folder, DOWNLOADS_DIR), { recursive: true, force: true });
 
@@ -114,8 +132,11 @@ export async function fetchDataset(nameOrSpec: string | DatasetSpec, options: Fe
     throw dataError(`the download of ${spec.name} does not contain the expected files`, {
       file: folder,
       expected: spec.locations.join(' or '),
-      received: readdirSync(folder).filter((n) => !n.startsWith('.')).join(', ') || 'nothing',
-      hint: 'The release may have changed its layout; please report it, and pass the unpacked folder\'s path instead of the name meanwhile.',
+      received:
+        readdirSync(folder)
+          .filter((n) => !n.startsWith('.'))
+          .join(', ') || 'nothing',
+      hint: "The release may have changed its layout; please report it, and pass the unpacked folder's path instead of the name meanwhile.",
     });
   }
   // The content just verified (through its download's checksum) is what `retest datasets` later
@@ -151,7 +172,13 @@ interface Downloaded {
  * partial download is continued with a Range request, and a connection cut mid-file is retried
  * `retries` times, each retry continuing where the last stopped. Hashes cover the whole file.
  */
-async function downloadFile(url: string, partial: string, download: DatasetDownload, progress: Progress, options: { idleTimeoutMs: number; retries: number; backoffMs: number }): Promise<Downloaded> {
+async function downloadFile(
+  url: string,
+  partial: string,
+  download: DatasetDownload,
+  progress: Progress,
+  options: { idleTimeoutMs: number; retries: number; backoffMs: number },
+): Promise<Downloaded> {
   let sha256 = createHash('sha256');
   let md5 = createHash('md5');
   let started = false;
@@ -183,7 +210,10 @@ async function downloadFile(url: string, partial: string, download: DatasetDownl
         file: url,
         received: `HTTP ${error.status}`,
         expected: 'HTTP 200 or 206',
-        hint: error.status === 404 ? 'The file has moved: check the dataset\'s homepage (see `retest datasets`) and use --mirror or download it by hand.' : 'Try again later.',
+        hint:
+          error.status === 404
+            ? "The file has moved: check the dataset's homepage (see `retest datasets`) and use --mirror or download it by hand."
+            : 'Try again later.',
       });
     }
     throw unreachable(url, download, partial, error);
@@ -263,7 +293,11 @@ async function unpack(archive: string, folder: string, fileName: string, progres
     await pipeline(createReadStream(archive), counter, tar.x({ cwd: staging, strict: true }));
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
-    throw dataError(`cannot unpack ${fileName}: ${(error as Error).message}`, { file: archive, cause: error, hint: 'The archive is damaged: delete the dataset\'s cache folder and fetch it again.' });
+    throw dataError(`cannot unpack ${fileName}: ${(error as Error).message}`, {
+      file: archive,
+      cause: error,
+      hint: "The archive is damaged: delete the dataset's cache folder and fetch it again.",
+    });
   } finally {
     progress.stop();
   }

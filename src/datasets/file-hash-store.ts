@@ -64,7 +64,12 @@ export class FileHashCache {
     const now = signature(file);
     const key = `${fact}\0${file}`;
     const db = await this.db;
-    const known = this.memory.get(key) ?? (await db?.get<{ size: number; mtimeNs: string; value: string }>('SELECT size, mtime_ns AS "mtimeNs", value FROM file_facts WHERE path = ? AND fact = ?', [file, fact]));
+    const known =
+      this.memory.get(key) ??
+      (await db?.get<{ size: number; mtimeNs: string; value: string }>(
+        'SELECT size, mtime_ns AS "mtimeNs", value FROM file_facts WHERE path = ? AND fact = ?',
+        [file, fact],
+      ));
     if (known && known.size === now.size && known.mtimeNs === now.mtimeNs) return known.value;
     const value = await compute(file);
     // A file rewritten while it was read keeps no fact: the next call reads it again.
@@ -86,11 +91,15 @@ export class FileHashCache {
 
   /** The sha256 of each file, in order, reading up to `concurrency` at once. */
   async sha256Many(paths: readonly string[], progress: Progress = silentProgress, concurrency = 8): Promise<string[]> {
-    return pMap(paths, async (path) => {
-      const hash = await this.sha256(path);
-      progress.tick(1);
-      return hash;
-    }, { concurrency });
+    return pMap(
+      paths,
+      async (path) => {
+        const hash = await this.sha256(path);
+        progress.tick(1);
+        return hash;
+      },
+      { concurrency },
+    );
   }
 
   async close(): Promise<void> {

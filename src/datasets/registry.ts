@@ -7,10 +7,8 @@ import type { DatasetSpec } from './types.ts';
 
 const CIFAR101_BASE = 'https://github.com/modestyachts/CIFAR-10.1/raw/master/datasets';
 const IMAGENETV2_BASE = 'https://huggingface.co/datasets/vaishaal/ImageNetV2/resolve/main';
-const NO_CIFAR101_CHECKSUM =
-  'none published by the CIFAR-10.1 authors: the sha256 of the first download is recorded and later downloads must match it';
-const LABELS_CHECKSUM =
-  'not published by the authors; sha256 of the released file as kept in the project\'s reference data (../shared/data/SHA256SUMS)';
+const NO_CIFAR101_CHECKSUM = 'none published by the CIFAR-10.1 authors: the sha256 of the first download is recorded and later downloads must match it';
+const LABELS_CHECKSUM = "not published by the authors; sha256 of the released file as kept in the project's reference data (../shared/data/SHA256SUMS)";
 const TFDS_CHECKSUM =
   'not published by the ImageNetV2 authors; sha256 and size of the HuggingFace release as recorded by TensorFlow Datasets (tensorflow_datasets/datasets/imagenet_v2/checksums.tsv)';
 
@@ -25,7 +23,14 @@ function cifar101(version: 'v4' | 'v6', count: number, labelsSha256: string): Da
     locations: [prefix, `cifar10.1/${prefix}`, `CIFAR-10.1/datasets/${prefix}`],
     downloads: [
       { url: `${CIFAR101_BASE}/${prefix}_data.npy`, fileName: `${prefix}_data.npy`, checksumSource: NO_CIFAR101_CHECKSUM, unpack: false },
-      { url: `${CIFAR101_BASE}/${prefix}_labels.npy`, fileName: `${prefix}_labels.npy`, sha256: labelsSha256, bytes: 128 + 4 * count, checksumSource: LABELS_CHECKSUM, unpack: false },
+      {
+        url: `${CIFAR101_BASE}/${prefix}_labels.npy`,
+        fileName: `${prefix}_labels.npy`,
+        sha256: labelsSha256,
+        bytes: 128 + 4 * count,
+        checksumSource: LABELS_CHECKSUM,
+        unpack: false,
+      },
     ],
     homepage: 'https://github.com/modestyachts/CIFAR-10.1',
     license: 'code MIT; images under the Tiny Images terms (research use)',
@@ -43,7 +48,7 @@ function imagenetv2(name: string, file: string, title: string, sha256: string, b
     locations: [folder, file, `imagenetv2/${folder}`],
     downloads: [{ url: `${IMAGENETV2_BASE}/${file}.tar.gz`, fileName: `${file}.tar.gz`, sha256, bytes, checksumSource: TFDS_CHECKSUM, unpack: true }],
     homepage: 'https://github.com/modestyachts/ImageNetV2',
-    license: 'MIT (dataset release); images from Flickr under their owners\' terms',
+    license: "MIT (dataset release); images from Flickr under their owners' terms",
   };
 }
 
@@ -70,7 +75,7 @@ export const DATASETS: readonly DatasetSpec[] = [
       leadingRecords: 1000,
       leadingSha256: '8314c96d7cd65618193bab23acdd5d4c4af15bf6dd00a1781d55beedf3be1ef5',
       source:
-        'the official labels (test_labels_official.npy) and the first 1,000 records of the official test_batch.bin, pixel-exact (../shared/data/cifar10/test_batch_first1000.bin); the full file\'s checksum is not published',
+        "the official labels (test_labels_official.npy) and the first 1,000 records of the official test_batch.bin, pixel-exact (../shared/data/cifar10/test_batch_first1000.bin); the full file's checksum is not published",
     },
     homepage: 'https://www.cs.toronto.edu/~kriz/cifar.html',
     license: 'no explicit license; cite Krizhevsky 2009',

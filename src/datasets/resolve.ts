@@ -57,7 +57,8 @@ export function locateDataset(spec: DatasetSpec, options: ResolveOptions): Datas
 
 /** The error for a named dataset that is not there: what to download, from where, where to put it. */
 export function missingDatasetError(spec: DatasetSpec, options: ResolveOptions, looked: string[]) {
-  const places = looked.length > 4 ? `${looked.slice(0, 4).join(', ')} and ${looked.length - 4} more places (see \`retest datasets --json\`)` : looked.join(', ');
+  const places =
+    looked.length > 4 ? `${looked.slice(0, 4).join(', ')} and ${looked.length - 4} more places (see \`retest datasets --json\`)` : looked.join(', ');
   const cacheFolder = datasetCacheDir(resolve(options.cacheDir), spec.name);
   const where = options.dataDir ? `${cacheFolder} (or ${resolve(options.dataDir)})` : cacheFolder;
   if (spec.downloads.length === 0) {
@@ -132,14 +133,23 @@ export function loadNamed(spec: DatasetSpec, path: string): LoadedDataset {
     if (folder.classNames.length > 1000) {
       throw dataError(`${spec.name} has a class folder beyond 999`, { file: path, expected: 'folders 0…999', received: `${folder.classNames.length - 1}` });
     }
-    loaded = fromImageFolder(spec.name, path, folder, 1000, list ? list.names : folder.layout === 'wnid' && folder.classNames.length === 1000 ? folder.classNames : null);
+    loaded = fromImageFolder(
+      spec.name,
+      path,
+      folder,
+      1000,
+      list ? list.names : folder.layout === 'wnid' && folder.classNames.length === 1000 ? folder.classNames : null,
+    );
   }
   if (loaded.images.length !== spec.count) {
     throw dataError(`${spec.name} is incomplete: ${loaded.images.length} images instead of ${spec.count}`, {
       file: path,
       expected: `${spec.count} images`,
       received: `${loaded.images.length}`,
-      hint: spec.downloads.length > 0 ? `Delete it and run \`retest fetch ${spec.name}\` again, or pass the path itself to use a subset.` : 'Add the missing images, or pass the path itself to use a subset.',
+      hint:
+        spec.downloads.length > 0
+          ? `Delete it and run \`retest fetch ${spec.name}\` again, or pass the path itself to use a subset.`
+          : 'Add the missing images, or pass the path itself to use a subset.',
     });
   }
   return loaded;
@@ -167,11 +177,24 @@ function fromCifar101(name: string, prefix: string): LoadedDataset {
   const arrays = readCifar101(prefix);
   const files = cifar101Files(prefix);
   const bad = arrays.labels.findIndex((label) => label >= 10);
-  if (bad >= 0) throw dataError(`label ${arrays.labels[bad]} is not a CIFAR-10 class`, { file: files.labels, record: bad, expected: '0…9', received: String(arrays.labels[bad]) });
+  if (bad >= 0)
+    throw dataError(`label ${arrays.labels[bad]} is not a CIFAR-10 class`, {
+      file: files.labels,
+      record: bad,
+      expected: '0…9',
+      received: String(arrays.labels[bad]),
+    });
   return fromCifarArrays(name, resolve(files.prefix), arrays);
 }
 
-function fromImageFolder(name: string, path: string, folder: ImageFolder, numClasses: number, classNames: string[] | null, labelOrder: LoadedDataset['labelOrder'] = 'fixed'): LoadedDataset {
+function fromImageFolder(
+  name: string,
+  path: string,
+  folder: ImageFolder,
+  numClasses: number,
+  classNames: string[] | null,
+  labelOrder: LoadedDataset['labelOrder'] = 'fixed',
+): LoadedDataset {
   return {
     name,
     source: resolve(path),
@@ -195,7 +218,12 @@ export function loadPath(path: string): LoadedDataset {
     if (/\.bin$/i.test(name)) return fromCifarBin(name.replace(/\.bin$/i, ''), full);
     if (/_(data|labels)\.npy$/.test(name)) return fromCifar101(basename(cifar101Files(full).prefix), full);
     if (/\.(tar\.gz|tgz|tar|zip)$/i.test(name)) {
-      throw usageError('archives must be unpacked first', { file: full, expected: 'a .bin file, a <prefix>_data.npy file or a folder', received: name, hint: `Unpack it (tar -xzf ${name}) and pass the folder, or use \`retest fetch\` for named datasets.` });
+      throw usageError('archives must be unpacked first', {
+        file: full,
+        expected: 'a .bin file, a <prefix>_data.npy file or a folder',
+        received: name,
+        hint: `Unpack it (tar -xzf ${name}) and pass the folder, or use \`retest fetch\` for named datasets.`,
+      });
     }
     throw usageError(`unrecognised dataset file ${name}`, {
       file: full,
@@ -209,7 +237,12 @@ export function loadPath(path: string): LoadedDataset {
   const pairs = names.filter((n) => n.endsWith('_data.npy') && names.includes(n.replace(/_data\.npy$/, '_labels.npy')));
   if (pairs.length === 1) return fromCifar101(pairs[0]!.replace(/_data\.npy$/, ''), join(full, pairs[0]!));
   if (pairs.length > 1) {
-    throw usageError('the folder holds several <prefix>_data.npy pairs', { file: full, expected: 'one pair', received: pairs.join(', '), hint: 'Pass the _data.npy file you mean.' });
+    throw usageError('the folder holds several <prefix>_data.npy pairs', {
+      file: full,
+      expected: 'one pair',
+      received: pairs.join(', '),
+      hint: 'Pass the _data.npy file you mean.',
+    });
   }
   const dirs = names.filter((n) => {
     try {

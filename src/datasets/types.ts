@@ -123,6 +123,4 @@ export interface ResolveOptions {
 }
 
 /** Where a named dataset was found, or where it was looked for. */
-export type DatasetLocation =
-  | { present: true; path: string; where: 'data-dir' | 'cache' }
-  | { present: false; looked: string[] };
+export type DatasetLocation = { present: true; path: string; where: 'data-dir' | 'cache' } | { present: false; looked: string[] };

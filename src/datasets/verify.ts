@@ -21,7 +21,12 @@ import type { CifarBinReference, DatasetCheck, DatasetSpec } from './types.ts';
 const RECORD = 3073;
 
 /** Checks the dataset of `spec` found at `path` (`where` it was found). */
-export async function verifyDataset(spec: DatasetSpec, path: string, where: 'data-dir' | 'cache', options: { cacheDir: string; hashes: FileHashCache }): Promise<DatasetCheck> {
+export async function verifyDataset(
+  spec: DatasetSpec,
+  path: string,
+  where: 'data-dir' | 'cache',
+  options: { cacheDir: string; hashes: FileHashCache },
+): Promise<DatasetCheck> {
   const marker = where === 'cache' ? readMarker(options.cacheDir, spec.name) : null;
   if (marker?.content) {
     let content: string | null;
@@ -32,7 +37,10 @@ export async function verifyDataset(spec: DatasetSpec, path: string, where: 'dat
       throw error;
     }
     return content === marker.content
-      ? { status: 'verified', detail: `same content as when \`retest fetch\` downloaded it and checked its ${marker.files.map((f) => f.verifiedBy).join(', ')} (${marker.fetchedAt})` }
+      ? {
+          status: 'verified',
+          detail: `same content as when \`retest fetch\` downloaded it and checked its ${marker.files.map((f) => f.verifiedBy).join(', ')} (${marker.fetchedAt})`,
+        }
       : { status: 'modified', detail: 'its content differs from what `retest fetch` downloaded and checked' };
   }
   if (spec.layout === 'cifar101') return verifyCifar101(spec, path, options);
@@ -42,20 +50,30 @@ export async function verifyDataset(spec: DatasetSpec, path: string, where: 'dat
 
 async function verifyCifar101(spec: DatasetSpec, prefix: string, options: { cacheDir: string; hashes: FileHashCache }): Promise<DatasetCheck> {
   const files = cifar101Files(prefix);
-  const [dataDownload, labelsDownload] = [spec.downloads.find((d) => d.fileName.endsWith('_data.npy')), spec.downloads.find((d) => d.fileName.endsWith('_labels.npy'))];
+  const [dataDownload, labelsDownload] = [
+    spec.downloads.find((d) => d.fileName.endsWith('_data.npy')),
+    spec.downloads.find((d) => d.fileName.endsWith('_labels.npy')),
+  ];
   if (labelsDownload?.sha256) {
-    if ((await options.hashes.sha256(files.labels)) !== labelsDownload.sha256) return { status: 'modified', detail: `${files.labels} differs from the released labels file (sha256 ${labelsDownload.sha256.slice(0, 12)}…)` };
+    if ((await options.hashes.sha256(files.labels)) !== labelsDownload.sha256)
+      return { status: 'modified', detail: `${files.labels} differs from the released labels file (sha256 ${labelsDownload.sha256.slice(0, 12)}…)` };
   }
   const recorded = dataDownload ? readRecordedChecksums(options.cacheDir)[dataDownload.url] : undefined;
-  if (!recorded) return { status: 'unverified', detail: 'labels match the released file; the images have no published checksum and none was recorded by a download here' };
-  if ((await options.hashes.sha256(files.data)) !== recorded.sha256) return { status: 'modified', detail: `${files.data} differs from the sha256 recorded when it was first downloaded (${recorded.recordedAt})` };
+  if (!recorded)
+    return { status: 'unverified', detail: 'labels match the released file; the images have no published checksum and none was recorded by a download here' };
+  if ((await options.hashes.sha256(files.data)) !== recorded.sha256)
+    return { status: 'modified', detail: `${files.data} differs from the sha256 recorded when it was first downloaded (${recorded.recordedAt})` };
   return { status: 'verified', detail: 'labels match the released file, images the sha256 recorded at the first download' };
 }
 
 async function verifyCifarBin(file: string, reference: CifarBinReference, hashes: FileHashCache): Promise<DatasetCheck> {
   const fact = `cifar-bin-reference:${reference.labelsSha256.slice(0, 16)}:${reference.leadingSha256.slice(0, 16)}`;
   const verdict = await hashes.fact(file, fact, async (path) => cifarBinVerdict(path, reference));
-  if (verdict === 'ok') return { status: 'verified', detail: `size, labels and the first ${reference.leadingRecords.toLocaleString('en-US')} images match the official file (${reference.source})` };
+  if (verdict === 'ok')
+    return {
+      status: 'verified',
+      detail: `size, labels and the first ${reference.leadingRecords.toLocaleString('en-US')} images match the official file (${reference.source})`,
+    };
   return { status: 'modified', detail: verdict };
 }
 

@@ -62,7 +62,7 @@ export async function approximateKnn(options: ApproximateOptions): Promise<Appro
   const d = options.dimension;
   const nRefs = options.references.length / d;
   const nQueries = options.queries.length / d;
-  const shortList = Math.min(nRefs, options.shortList ?? Math.max(4 * options.k, 50)) ;
+  const shortList = Math.min(nRefs, options.shortList ?? Math.max(4 * options.k, 50));
   const threads = options.threads ?? 0;
   const t0 = performance.now();
   const index = new usearch.Index({
@@ -79,7 +79,12 @@ export async function approximateKnn(options: ApproximateOptions): Promise<Appro
   index.add(keys, options.references, threads);
   const t1 = performance.now();
   const wanted = Math.min(nRefs, shortList + (options.excludeSelf || options.exclude ? 1 : 0));
-  const batch = index.search(options.queries, wanted, threads) as unknown as { keys: BigUint64Array; distances: Float32Array; counts: BigUint64Array; k: number };
+  const batch = index.search(options.queries, wanted, threads) as unknown as {
+    keys: BigUint64Array;
+    distances: Float32Array;
+    counts: BigUint64Array;
+    k: number;
+  };
   const t2 = performance.now();
   const neighbours: Neighbour[][] = [];
   for (let q = 0; q < nQueries; q++) {

@@ -74,9 +74,16 @@ export async function* searchArraySources(sources: ArraySearchSources, options: 
       // DSSIM re-ranks the short lists of the previous descriptor (or of pixels-std).
       const started = performance.now();
       shortLists ??= await pixelsStdShortLists(sources, mixed ? `pixels-std@${minSide}` : 'pixels-std', options.workers);
-      step = { descriptor: 'dssim', neighbours: await dssimRerank(queries, references, shortLists, options.k), seconds: (performance.now() - started) / 1000, kernel: null };
+      step = {
+        descriptor: 'dssim',
+        neighbours: await dssimRerank(queries, references, shortLists, options.k),
+        seconds: (performance.now() - started) / 1000,
+        kernel: null,
+      };
     } else {
-      const result = options.approximate ? await approximateStep(sources, sized(spec), options.k, options.approximate) : await exactStep(sources, sized(spec), options);
+      const result = options.approximate
+        ? await approximateStep(sources, sized(spec), options.k, options.approximate)
+        : await exactStep(sources, sized(spec), options);
       if (result === null) continue;
       shortLists = result.shortLists;
       step = result.step;
@@ -102,25 +109,40 @@ async function exactStep(sources: ArraySearchSources, spec: string, options: Arr
     const k = Math.max(options.k, 30);
     const queued = options.exactSearch ? await options.exactSearch(descriptor, k) : null;
     if (queued === 'detached') return null;
-    const result = queued ?? (await searchSources(sources.queries, sources.references, descriptor, { k, ...(options.workers ? { workers: options.workers } : {}) }));
+    const result =
+      queued ?? (await searchSources(sources.queries, sources.references, descriptor, { k, ...(options.workers ? { workers: options.workers } : {}) }));
     const neighbours = result.neighbours.map((list) => list.slice(0, options.k));
-    return { shortLists: result.neighbours, step: { descriptor: descriptor.name, neighbours, seconds: result.describeSeconds + result.searchSeconds, kernel: result.kernel } };
+    return {
+      shortLists: result.neighbours,
+      step: { descriptor: descriptor.name, neighbours, seconds: result.describeSeconds + result.searchSeconds, kernel: result.kernel },
+    };
   } finally {
     await descriptor.close();
   }
 }
 
-async function approximateStep(sources: ArraySearchSources, spec: string, k: number, approximate: NonNullable<ArraySearchOptions['approximate']>): Promise<Searched> {
+async function approximateStep(
+  sources: ArraySearchSources,
+  spec: string,
+  k: number,
+  approximate: NonNullable<ArraySearchOptions['approximate']>,
+): Promise<Searched> {
   const descriptor = parseDescriptor(spec);
   const index = parseDescriptor(approximate.indexDescriptor);
   try {
-    const result = await approximateSearchSources(sources.queries, sources.references, descriptor, index, { k: Math.max(k, 30), shortList: approximate.shortList });
+    const result = await approximateSearchSources(sources.queries, sources.references, descriptor, index, {
+      k: Math.max(k, 30),
+      shortList: approximate.shortList,
+    });
     const neighbours = result.neighbours.map((list) => list.slice(0, k));
     const recall = approximate.recallSample > 0 ? await sampleRecall(sources, descriptor, neighbours, k, approximate.recallSample) : null;
     return {
       shortLists: result.neighbours,
       step: {
-        descriptor: descriptor.name, neighbours, seconds: result.describeSeconds + result.searchSeconds, kernel: null,
+        descriptor: descriptor.name,
+        neighbours,
+        seconds: result.describeSeconds + result.searchSeconds,
+        kernel: null,
         approximate: { index: index.name, buildSeconds: result.buildSeconds, querySeconds: result.querySeconds, shortList: approximate.shortList, recall },
       },
     };
@@ -131,7 +153,13 @@ async function approximateStep(sources: ArraySearchSources, spec: string, k: num
 }
 
 /** Recall@k of approximate neighbours on evenly spaced sample queries, against exact search. */
-export async function sampleRecall(sources: ArraySearchSources, descriptor: Descriptor, approximate: Neighbour[][], k: number, size: number): Promise<{ recall: number; sampled: number }> {
+export async function sampleRecall(
+  sources: ArraySearchSources,
+  descriptor: Descriptor,
+  approximate: Neighbour[][],
+  k: number,
+  size: number,
+): Promise<{ recall: number; sampled: number }> {
   const { queries, references, selfSets } = sources;
   const n = Math.min(size, queries.count);
   const picks = Array.from({ length: n }, (_, i) => Math.floor((i * queries.count) / n));
@@ -140,7 +168,14 @@ export async function sampleRecall(sources: ArraySearchSources, descriptor: Desc
   const sample = arraySource('sample', `sample:${queries.key}`, { count: n, width: queries.width, height: queries.height, pixels });
   const exact = await searchSources(sample, references, descriptor, { k: k + 1 });
   const truth = exact.neighbours.map((list, i) => list.filter((nb) => !(selfSets.includes(nb.set) && nb.index === picks[i])).slice(0, k));
-  return { recall: recallAtK(picks.map((q) => approximate[q] ?? []), truth, k), sampled: n };
+  return {
+    recall: recallAtK(
+      picks.map((q) => approximate[q] ?? []),
+      truth,
+      k,
+    ),
+    sampled: n,
+  };
 }
 
 /** An image's label in output: its id when the source has ids, else its index. */
@@ -160,8 +195,23 @@ export async function writeSearchSheets(out: string, sources: ArraySearchSources
   const safe = name.replace(/[^\w.@-]+/g, '_');
   const pairs = closestPairs(step.neighbours, sources.selfSets, pairsShown);
   const sheet = join(dir, `contact-sheet-${safe}.html`);
-  await writeContactSheet(sheet, `${pairs.length} closest pairs · ${name}`, `${queries.name} (${queries.count}) against ${references.map((r) => `${r.name} (${r.count})`).join(', ')}; distance ${name.startsWith('dssim') ? 'DSSIM' : 'squared L2'}`, queries, references, pairs);
-  const rows = pairs.map((p) => ({ query: sourceLabel(queries, p.query), set: references[p.set]!.name, reference: sourceLabel(references[p.set]!, p.reference), distance: p.distance }));
-  writeFileSync(join(dir, `pairs-${safe}.json`), `${JSON.stringify({ descriptor: name, queries: queries.name, references: references.map((r) => r.name), pairs: rows }, null, 1)}\n`);
+  await writeContactSheet(
+    sheet,
+    `${pairs.length} closest pairs · ${name}`,
+    `${queries.name} (${queries.count}) against ${references.map((r) => `${r.name} (${r.count})`).join(', ')}; distance ${name.startsWith('dssim') ? 'DSSIM' : 'squared L2'}`,
+    queries,
+    references,
+    pairs,
+  );
+  const rows = pairs.map((p) => ({
+    query: sourceLabel(queries, p.query),
+    set: references[p.set]!.name,
+    reference: sourceLabel(references[p.set]!, p.reference),
+    distance: p.distance,
+  }));
+  writeFileSync(
+    join(dir, `pairs-${safe}.json`),
+    `${JSON.stringify({ descriptor: name, queries: queries.name, references: references.map((r) => r.name), pairs: rows }, null, 1)}\n`,
+  );
   return sheet;
 }

@@ -17,9 +17,12 @@ export interface SheetPair {
   distance: number;
 }
 
-
 /** The sheet's HTML, given each image already as a PNG data URI. */
-export function renderContactSheet(input: { title: string; subtitle: string; pairs: { queryLabel: string; referenceLabel: string; distance: number; queryUri: string; referenceUri: string }[] }): string {
+export function renderContactSheet(input: {
+  title: string;
+  subtitle: string;
+  pairs: { queryLabel: string; referenceLabel: string; distance: number; queryUri: string; referenceUri: string }[];
+}): string {
   const cells = input.pairs
     .map(
       (p, i) => `<div class="pair"><div class="rank">#${i + 1} · ${formatDistance(p.distance)}</div>
@@ -38,7 +41,14 @@ ${cells}
 }
 
 /** Encodes the images of `pairs` and writes the sheet to `file`. */
-export async function writeContactSheet(file: string, title: string, subtitle: string, queries: ImageSource, references: ImageSource[], pairs: SheetPair[]): Promise<void> {
+export async function writeContactSheet(
+  file: string,
+  title: string,
+  subtitle: string,
+  queries: ImageSource,
+  references: ImageSource[],
+  pairs: SheetPair[],
+): Promise<void> {
   const uri = async (source: ImageSource, index: number) => {
     const b = await source.read(index, 1);
     const png = await encodePng({ data: b.pixels, width: b.width, height: b.height });
@@ -48,7 +58,13 @@ export async function writeContactSheet(file: string, title: string, subtitle: s
   const rendered = [];
   for (const p of pairs) {
     const ref = references[p.set] as ImageSource;
-    rendered.push({ queryLabel: label(queries, p.query), referenceLabel: label(ref, p.reference), distance: p.distance, queryUri: await uri(queries, p.query), referenceUri: await uri(ref, p.reference) });
+    rendered.push({
+      queryLabel: label(queries, p.query),
+      referenceLabel: label(ref, p.reference),
+      distance: p.distance,
+      queryUri: await uri(queries, p.query),
+      referenceUri: await uri(ref, p.reference),
+    });
   }
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, renderContactSheet({ title, subtitle, pairs: rendered }));

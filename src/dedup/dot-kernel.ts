@@ -84,8 +84,14 @@ export function jsDotKernel(): DotKernel {
         const qo = i * d;
         let j = 0;
         for (; j + 4 <= n; j += 4) {
-          const r0 = j * d, r1 = r0 + d, r2 = r1 + d, r3 = r2 + d;
-          let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+          const r0 = j * d,
+            r1 = r0 + d,
+            r2 = r1 + d,
+            r3 = r2 + d;
+          let s0 = 0,
+            s1 = 0,
+            s2 = 0,
+            s3 = 0;
           for (let t = 0; t < d; t++) {
             const q = queries[qo + t]!;
             s0 += q * refs[r0 + t]!;
@@ -198,7 +204,10 @@ export async function onnxByteKernel(threads = 1, kind: ByteKernelKind = 'u8s8')
     prepareShard: (refs, n, d) => prepareByteShard(refs, n, d, kind),
     async dots(queries, m, shard, n, d) {
       if (!session) throw new Error('byte kernel used after close()');
-      const out = await session.runTyped({ A: { data: queries.length === m * d ? queries : queries.subarray(0, m * d), dims: [m, d] }, B: { data: shard, dims: [d, n] } });
+      const out = await session.runTyped({
+        A: { data: queries.length === m * d ? queries : queries.subarray(0, m * d), dims: [m, d] },
+        B: { data: shard, dims: [d, n] },
+      });
       return out.Y!.data as Int32Array;
     },
     async close() {

@@ -35,7 +35,11 @@ export async function exactKnn(queries: VectorSource, references: VectorSource[]
   if (!Number.isInteger(k) || k < 0) throw usageError('k must be a non-negative integer', { field: 'k', received: String(k) });
   for (const [s, ref] of references.entries()) {
     if (ref.dimension !== queries.dimension) {
-      throw usageError('queries and references have different descriptor lengths', { field: `references[${s}]`, expected: String(queries.dimension), received: String(ref.dimension) });
+      throw usageError('queries and references have different descriptor lengths', {
+        field: `references[${s}]`,
+        expected: String(queries.dimension),
+        received: String(ref.dimension),
+      });
     }
   }
   const metric = options.metric ?? 'l2';
@@ -47,7 +51,8 @@ export async function exactKnn(queries: VectorSource, references: VectorSource[]
   const d = queries.dimension;
   const excluded = new Set(options.excludeSelfIn ?? []);
   for (const s of excluded) {
-    if (references[s]?.count !== queries.count) throw usageError('a set searched against itself must have as many references as queries', { field: `references[${s}]` });
+    if (references[s]?.count !== queries.count)
+      throw usageError('a set searched against itself must have as many references as queries', { field: `references[${s}]` });
   }
 
   const offsets: number[] = [];
@@ -75,14 +80,35 @@ export async function exactKnn(queries: VectorSource, references: VectorSource[]
   let done = 0;
   for (let queryStart = 0; queryStart < queries.count; queryStart += chunk) {
     const queryCount = Math.min(chunk, queries.count - queryStart);
-    const init: ScanInit = { queries, queryStart, queryCount, capacity, metric, kernel, byteKind, queryBlock, center, selfOffsets, threads: workers === 0 ? (options.threads ?? 1) : 1 };
+    const init: ScanInit = {
+      queries,
+      queryStart,
+      queryCount,
+      capacity,
+      metric,
+      kernel,
+      byteKind,
+      queryBlock,
+      center,
+      selfOffsets,
+      threads: workers === 0 ? (options.threads ?? 1) : 1,
+    };
     const onShard = (count: number) => {
       done += count;
       options.onProgress?.(done, total * Math.ceil(queries.count / chunk));
     };
-    const top = capacity === 0 ? new TopK(queryCount, 0) : workers === 0 ? await scanInline(init, shards, onShard, options) : await scanInWorkers(init, shards, Math.min(workers, shards.length), onShard);
+    const top =
+      capacity === 0
+        ? new TopK(queryCount, 0)
+        : workers === 0
+          ? await scanInline(init, shards, onShard, options)
+          : await scanInWorkers(init, shards, Math.min(workers, shards.length), onShard);
     for (let i = 0; i < queryCount; i++) {
-      neighbours.push(kernel === 'bytes' ? fromExactScores(queries, queryStart + i, top.sorted(i), offsets, k, byteKind === 'u8s8' ? 128 : 0) : rerank(queries, queryStart + i, top.sorted(i), references, offsets, metric, k));
+      neighbours.push(
+        kernel === 'bytes'
+          ? fromExactScores(queries, queryStart + i, top.sorted(i), offsets, k, byteKind === 'u8s8' ? 128 : 0)
+          : rerank(queries, queryStart + i, top.sorted(i), references, offsets, metric, k),
+      );
     }
   }
   return { neighbours, seconds: (performance.now() - started) / 1000, kernel: report };
@@ -149,7 +175,12 @@ let pool: Piscina<KnnTask, TopKData | WireFailure> | null = null;
 function knnPool(size: number): Piscina<KnnTask, TopKData | WireFailure> {
   if (!pool || pool.options.maxThreads < size) {
     void pool?.destroy();
-    const created = new Piscina<KnnTask, TopKData | WireFailure>({ filename: workerFile(), minThreads: 0, maxThreads: Math.max(size, defaultWorkers()), idleTimeout: 30_000 });
+    const created = new Piscina<KnnTask, TopKData | WireFailure>({
+      filename: workerFile(),
+      minThreads: 0,
+      maxThreads: Math.max(size, defaultWorkers()),
+      idleTimeout: 30_000,
+    });
     pool = created;
     // A command that searched ends with the pool stopped, so its process exits at once.
     onCommandEnd(async () => {
@@ -178,7 +209,14 @@ async function scanInWorkers(init: ScanInit, shards: ShardTask[], count: number,
   return top;
 }
 
-async function scanTasks(piscina: Piscina<KnnTask, TopKData | WireFailure>, init: ScanInit, shards: ShardTask[], tasks: number, onShard: (count: number) => void, top: TopK): Promise<void> {
+async function scanTasks(
+  piscina: Piscina<KnnTask, TopKData | WireFailure>,
+  init: ScanInit,
+  shards: ShardTask[],
+  tasks: number,
+  onShard: (count: number) => void,
+  top: TopK,
+): Promise<void> {
   await Promise.all(
     Array.from({ length: tasks }, async (_, t) => {
       const { port1, port2 } = new MessageChannel();
@@ -227,7 +265,14 @@ function meanValue(source: VectorSource): number {
  * Distances from the 8-bit kernel's exact scores s = ‖r‖² − 2 q·(r − offset):
  * ‖q − r‖² = s + ‖q‖² − 2·offset·Σq. Ties keep (set, index) order, as `rerank` does.
  */
-function fromExactScores(queries: VectorSource, q: number, candidates: { index: number; score: number }[], offsets: number[], k: number, offset: number): Neighbour[] {
+function fromExactScores(
+  queries: VectorSource,
+  q: number,
+  candidates: { index: number; score: number }[],
+  offsets: number[],
+  k: number,
+  offset: number,
+): Neighbour[] {
   const query = vectorRow(queries, q);
   let norm = 0;
   let sum = 0;
@@ -275,7 +320,9 @@ export function exactDistance(a: Float32Array, b: Float32Array, metric: 'l2' | '
     }
     return s;
   }
-  let dot = 0, na = 0, nb = 0;
+  let dot = 0,
+    na = 0,
+    nb = 0;
   for (let t = 0; t < a.length; t++) {
     dot += a[t]! * b[t]!;
     na += a[t]! * a[t]!;

@@ -108,7 +108,12 @@ export async function openImageSource(nameOrPath: string, options: OpenSourceOpt
       const array = readNpy(path);
       const [n, h, w, c] = array.shape;
       if (array.dtype !== '|u1' || array.shape.length !== 4 || c !== 3) {
-        throw dataError('expected uint8 images of shape (N, H, W, 3)', { file: path, expected: "dtype '|u1', shape (N, H, W, 3)", received: `dtype '${array.dtype}', shape (${array.shape.join(', ')})`, hint: 'CIFAR-10.1 style `_data.npy` files have this layout' });
+        throw dataError('expected uint8 images of shape (N, H, W, 3)', {
+          file: path,
+          expected: "dtype '|u1', shape (N, H, W, 3)",
+          received: `dtype '${array.dtype}', shape (${array.shape.join(', ')})`,
+          hint: 'CIFAR-10.1 style `_data.npy` files have this layout',
+        });
       }
       const name = basename(path, ext).replace(/_data$/, '');
       return arraySource(name, path, { count: n as number, width: w as number, height: h as number, pixels: array.data as Uint8Array });

@@ -46,12 +46,18 @@ export function worstCaseBlocks(): CheckBlock[] {
   };
   const pattern = (row: number, t: number): number => {
     switch (row % 6) {
-      case 0: return 255;
-      case 1: return 0;
-      case 2: return t % 2 === 0 ? 255 : 0;
-      case 3: return t % 4 < 2 ? 255 : 1;
-      case 4: return 128;
-      default: return random();
+      case 0:
+        return 255;
+      case 1:
+        return 0;
+      case 2:
+        return t % 2 === 0 ? 255 : 0;
+      case 3:
+        return t % 4 < 2 ? 255 : 1;
+      case 4:
+        return 128;
+      default:
+        return random();
     }
   };
   const block = (m: number, n: number, rowShift: number): CheckBlock => {

@@ -76,7 +76,10 @@ export function onnxFeaturesDescriptor(options: OnnxFeaturesOptions): Descriptor
     } catch (cause) {
       throw ioError('cannot read the ONNX model', { file: options.model, cause, hint: 'check the path given after "features:"' });
     }
-    const session = await createSession(withExtraOutput(bytes, options.tensor, options.model), options.threads === undefined ? {} : { threads: options.threads });
+    const session = await createSession(
+      withExtraOutput(bytes, options.tensor, options.model),
+      options.threads === undefined ? {} : { threads: options.threads },
+    );
     const spec = modelSpecFrom(options.model);
     const input = session.inputs[0];
     if (!input) throw dataError('the model has no input', { file: options.model });
@@ -85,11 +88,19 @@ export function onnxFeaturesDescriptor(options: OnnxFeaturesOptions): Descriptor
     if (!spec.height) spec.height = typeof dims[spec.layout === 'NCHW' ? 2 : 1] === 'number' ? (dims[spec.layout === 'NCHW' ? 2 : 1] as number) : 0;
     if (!spec.width) spec.width = typeof dims[spec.layout === 'NCHW' ? 3 : 2] === 'number' ? (dims[spec.layout === 'NCHW' ? 3 : 2] as number) : 0;
     if (!spec.height || !spec.width) {
-      throw dataError('cannot tell the model input size', { file: options.model, field: input.name, received: JSON.stringify(dims), hint: 'give the input shape in the sidecar JSON beside the model' });
+      throw dataError('cannot tell the model input size', {
+        file: options.model,
+        field: input.name,
+        received: JSON.stringify(dims),
+        hint: 'give the input shape in the sidecar JSON beside the model',
+      });
     }
     // One probe image tells the feature length.
     const probe = new Float32Array(3 * spec.height * spec.width);
-    const out = await session.run({ [spec.inputName]: { data: probe, dims: spec.layout === 'NCHW' ? [1, 3, spec.height, spec.width] : [1, spec.height, spec.width, 3] } }, [options.tensor]);
+    const out = await session.run(
+      { [spec.inputName]: { data: probe, dims: spec.layout === 'NCHW' ? [1, 3, spec.height, spec.width] : [1, spec.height, spec.width, 3] } },
+      [options.tensor],
+    );
     const feature = out[options.tensor];
     if (!feature) throw dataError(`the model did not return "${options.tensor}"`, { file: options.model });
     state = { session, spec, dimension: feature.data.length };
@@ -115,7 +126,11 @@ export function onnxFeaturesDescriptor(options: OnnxFeaturesOptions): Descriptor
         const result = await session.run({ [spec.inputName]: { data: tensor, dims } }, [options.tensor]);
         const data = result[options.tensor]?.data;
         if (!data || data.length !== n * dimension) {
-          throw dataError(`tensor "${options.tensor}" changed length between batches`, { file: options.model, expected: String(n * dimension), received: String(data?.length) });
+          throw dataError(`tensor "${options.tensor}" changed length between batches`, {
+            file: options.model,
+            expected: String(n * dimension),
+            received: String(data?.length),
+          });
         }
         out.set(data, start * dimension);
       }

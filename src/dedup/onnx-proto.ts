@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 
-type OnnxNamespace = (typeof import('onnx-proto'))['onnx'];
+type OnnxNamespace = typeof import('onnx-proto')['onnx'];
 let onnxNamespace: OnnxNamespace | undefined;
 
 export function loadOnnxProto(): OnnxNamespace {

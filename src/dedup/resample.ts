@@ -53,7 +53,9 @@ export function resampleToFloat(batch: ImageBatch, width: number, height: number
         const rowBase = base + (y.start + a) * w * 3;
         for (let ox = 0; ox < width; ox++) {
           const x = wx[ox] as { start: number; weights: number[] };
-          let r = 0, g = 0, b = 0;
+          let r = 0,
+            g = 0,
+            b = 0;
           for (let c = 0; c < x.weights.length; c++) {
             const p = rowBase + (x.start + c) * 3;
             const wv = x.weights[c]!;

@@ -54,7 +54,12 @@ interface KeeperChoice {
  * The authors' keeper of a candidates-only component (ids, not keys). Pure. Returns null keeper
  * when the component has more than one override (ambiguous: a person must fix the list).
  */
-export function chooseKeeper(members: readonly string[], input: ResolveInput, classOf: ReadonlyMap<string, number>, goodByClass: ReadonlyMap<number, number>): KeeperChoice {
+export function chooseKeeper(
+  members: readonly string[],
+  input: ResolveInput,
+  classOf: ReadonlyMap<string, number>,
+  goodByClass: ReadonlyMap<number, number>,
+): KeeperChoice {
   const overrides = members.filter((id) => input.overrides?.has(id));
   if (overrides.length > 1) return { keeper: null, why: `${overrides.length} overrides in one component (${overrides.join(', ')}): keep one` };
   if (overrides.length === 1) return { keeper: overrides[0] as string, why: 'kept: manual override' };
@@ -67,7 +72,8 @@ export function chooseKeeper(members: readonly string[], input: ResolveInput, cl
     byClass.set(c, [...(byClass.get(c) ?? []), id]);
   }
   const classScore = new Map<number, number>();
-  for (const [c, ids] of byClass) classScore.set(c, Math.max(0, ...ids.filter((id) => !blacklisted(id) && input.frequencies?.has(id)).map((id) => input.frequencies?.get(id) as number)));
+  for (const [c, ids] of byClass)
+    classScore.set(c, Math.max(0, ...ids.filter((id) => !blacklisted(id) && input.frequencies?.has(id)).map((id) => input.frequencies?.get(id) as number)));
   let chosenClasses = [...classScore].filter(([, s]) => s >= GOOD_FREQUENCY).map(([c]) => c);
   let level = `≥ ${GOOD_FREQUENCY}`;
   if (chosenClasses.length === 0) {
@@ -84,10 +90,14 @@ export function chooseKeeper(members: readonly string[], input: ResolveInput, cl
   const smallest = [...chosenClasses].sort((a, b) => (goodByClass.get(a) ?? 0) - (goodByClass.get(b) ?? 0) || byString(classId(a), classId(b)))[0] as number;
   // Highest frequency; ties to the highest id.
   const keeper = [...(byClass.get(smallest) as string[])].sort((a, b) => score(b) - score(a) || byString(b, a))[0] as string;
-  return { keeper, why: `kept: class ${smallest} (scoring ${level}, ${goodByClass.get(smallest) ?? 0} good candidates overall), highest frequency ${score(keeper)}` };
+  return {
+    keeper,
+    why: `kept: class ${smallest} (scoring ${level}, ${goodByClass.get(smallest) ?? 0} good candidates overall), highest frequency ${score(keeper)}`,
+  };
 }
 
 /** Resolution of every candidate, in the order of `input.images`. */
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: one pass over the pairs in the paper's order of rules; splitting it would hide that order
 export function resolveDuplicates(input: ResolveInput): Resolution[] {
   const nodes = new Map<string, GraphNode>();
   for (const image of input.images) nodes.set(workspaceKey(image.id), { key: workspaceKey(image.id), role: image.role });
@@ -140,13 +150,19 @@ export function resolveDuplicates(input: ResolveInput): Resolution[] {
     const candidates = members.filter((key) => nodes.get(key)?.role === 'candidate');
     if (originals.length > 0) {
       for (const key of candidates) {
-        verdict.set(key, { imageId: idOf(key), status: 'duplicate', reason: `component of ${members.length} touches original ${originals[0]}`, component: smallest });
+        verdict.set(key, {
+          imageId: idOf(key),
+          status: 'duplicate',
+          reason: `component of ${members.length} touches original ${originals[0]}`,
+          component: smallest,
+        });
       }
       continue;
     }
     const ids = candidates.map(idOf);
     const contenders = ids.filter((id) => !copyOf.has(id));
-    const { keeper, why } = contenders.length > 0 ? chooseKeeper(contenders, input, classOf, goodByClass) : { keeper: null, why: 'every member is a content copy of another image' };
+    const { keeper, why } =
+      contenders.length > 0 ? chooseKeeper(contenders, input, classOf, goodByClass) : { keeper: null, why: 'every member is a content copy of another image' };
     const anyPending = ids.some((id) => input.pending.has(id));
     for (const id of ids) {
       const key = workspaceKey(id);
@@ -155,9 +171,19 @@ export function resolveDuplicates(input: ResolveInput): Resolution[] {
       } else if (keeper === null) {
         verdict.set(key, { imageId: id, status: 'pending', reason: why, component: smallest });
       } else if (id === keeper) {
-        verdict.set(key, { imageId: id, status: anyPending ? 'pending' : 'clear', reason: `${why} (of ${members.length} duplicates)${anyPending ? '; a member still has unreviewed pairs' : ''}`, component: smallest });
+        verdict.set(key, {
+          imageId: id,
+          status: anyPending ? 'pending' : 'clear',
+          reason: `${why} (of ${members.length} duplicates)${anyPending ? '; a member still has unreviewed pairs' : ''}`,
+          component: smallest,
+        });
       } else {
-        verdict.set(key, { imageId: id, status: 'duplicate', reason: copyOf.has(id) ? `exact copy of ${copyOf.get(id)}` : `duplicate of kept ${keeper}`, component: smallest });
+        verdict.set(key, {
+          imageId: id,
+          status: 'duplicate',
+          reason: copyOf.has(id) ? `exact copy of ${copyOf.get(id)}` : `duplicate of kept ${keeper}`,
+          component: smallest,
+        });
       }
     }
   }
@@ -167,7 +193,13 @@ export function resolveDuplicates(input: ResolveInput): Resolution[] {
     const key = workspaceKey(image.id);
     const v = verdict.get(key);
     if (v) out.push(v);
-    else if (input.pending.has(image.id)) out.push({ imageId: image.id, status: 'pending', reason: input.pendingReasons?.get(image.id) ?? 'has unreviewed pairs closer than a threshold', component: null });
+    else if (input.pending.has(image.id))
+      out.push({
+        imageId: image.id,
+        status: 'pending',
+        reason: input.pendingReasons?.get(image.id) ?? 'has unreviewed pairs closer than a threshold',
+        component: null,
+      });
     else out.push({ imageId: image.id, status: 'clear', reason: 'no duplicate found', component: null });
   }
   return out;

@@ -13,12 +13,23 @@ import { REVIEW_TOP } from './thresholds.ts';
 import type { DecisionRecord, DedupContext, DedupStore, KeeperEntry, ReviewPair, Resolution } from './types.ts';
 
 /** The stored order of a pair: workspace pairs with the lower id first. */
-export function canonicalPair(candidateId: string, neighbourSet: string, neighbourId: string): { candidateId: string; neighbourSet: string; neighbourId: string } {
+export function canonicalPair(
+  candidateId: string,
+  neighbourSet: string,
+  neighbourId: string,
+): { candidateId: string; neighbourSet: string; neighbourId: string } {
   if (neighbourSet === 'workspace' && neighbourId < candidateId) return { candidateId: neighbourId, neighbourSet, neighbourId: candidateId };
   return { candidateId, neighbourSet, neighbourId };
 }
 
-type DecisionInput = { candidateId: string; neighbourSet: string; neighbourId: string; decision: 'duplicate' | 'not_duplicate'; reviewer: string; now?: string };
+type DecisionInput = {
+  candidateId: string;
+  neighbourSet: string;
+  neighbourId: string;
+  decision: 'duplicate' | 'not_duplicate';
+  reviewer: string;
+  now?: string;
+};
 
 /** Checks a decision and puts its pair in stored order. */
 function decisionRecord(input: DecisionInput): DecisionRecord {
@@ -26,7 +37,12 @@ function decisionRecord(input: DecisionInput): DecisionRecord {
     throw usageError('decision must be "duplicate" or "not_duplicate"', { field: 'decision', received: JSON.stringify(input.decision) });
   }
   if (!input.reviewer) throw usageError('a decision needs a reviewer name', { field: 'reviewer' });
-  return { ...canonicalPair(input.candidateId, input.neighbourSet, input.neighbourId), decision: input.decision, reviewer: input.reviewer, decidedAt: input.now ?? new Date().toISOString() };
+  return {
+    ...canonicalPair(input.candidateId, input.neighbourSet, input.neighbourId),
+    decision: input.decision,
+    reviewer: input.reviewer,
+    decidedAt: input.now ?? new Date().toISOString(),
+  };
 }
 
 /** Records decisions in one transaction (the latest one per pair is in force). */
@@ -55,7 +71,11 @@ export async function currentDecisions(store: DedupStore): Promise<Map<string, D
  * candidate id and rank.
  */
 export async function reviewPairs(ctx: DedupContext, options: { top?: number; undecidedOnly?: boolean } = {}): Promise<ReviewPair[]> {
-  const [rows, decisions, images] = await Promise.all([ctx.store.closeNeighbours(options.top ?? REVIEW_TOP), currentDecisions(ctx.store), ctx.sources.images()]);
+  const [rows, decisions, images] = await Promise.all([
+    ctx.store.closeNeighbours(options.top ?? REVIEW_TOP),
+    currentDecisions(ctx.store),
+    ctx.sources.images(),
+  ]);
   const square = new Map(images.map((im) => [im.id, im.squarePath]));
   const pairs = new Map<string, ReviewPair>();
   for (const r of rows) {
@@ -84,7 +104,11 @@ export async function reviewPairs(ctx: DedupContext, options: { top?: number; un
   let out = [...pairs.values()];
   if (options.undecidedOnly) out = out.filter((p) => p.decision === null);
   const minRank = (p: ReviewPair) => Math.min(...p.metrics.map((m) => m.rank));
-  return out.sort((a, b) => Number(a.decision !== null) - Number(b.decision !== null) || (a.candidateId < b.candidateId ? -1 : a.candidateId > b.candidateId ? 1 : minRank(a) - minRank(b)));
+  return out.sort(
+    (a, b) =>
+      Number(a.decision !== null) - Number(b.decision !== null) ||
+      (a.candidateId < b.candidateId ? -1 : a.candidateId > b.candidateId ? 1 : minRank(a) - minRank(b)),
+  );
 }
 
 /** Candidates with at least one undecided pair closer than a threshold (in either direction). */
@@ -114,7 +138,8 @@ export async function duplicateEdges(ctx: DedupContext): Promise<{ a: string; b:
   }
   for (const ids of bySource.values()) {
     const sorted = [...ids].sort();
-    for (let i = 0; i < sorted.length; i++) for (let j = i + 1; j < sorted.length; j++) edges.push({ a: workspaceKey(sorted[i]!), b: workspaceKey(sorted[j]!) });
+    for (let i = 0; i < sorted.length; i++)
+      for (let j = i + 1; j < sorted.length; j++) edges.push({ a: workspaceKey(sorted[i]!), b: workspaceKey(sorted[j]!) });
   }
   return edges;
 }
@@ -134,7 +159,10 @@ export async function unsearchedCandidates(ctx: DedupContext): Promise<Map<strin
     set.add(r.metric);
   }
   const out = new Map<string, string>();
-  const candidates = (await ctx.sources.images()).filter((im) => im.role === 'candidate').map((im) => im.id).sort();
+  const candidates = (await ctx.sources.images())
+    .filter((im) => im.role === 'candidate')
+    .map((im) => im.id)
+    .sort();
   for (const id of candidates) {
     if (metrics.length === 0) {
       out.set(id, 'not searched for near-duplicates yet (run `retest dedup search`)');
@@ -169,13 +197,36 @@ export function removeKeepers(ctx: DedupContext, imageIds: readonly string[]): P
 }
 
 /** Resolves the duplicate graph and writes the status of every image (one transaction). */
-export async function updateDedupStatus(ctx: DedupContext, now = new Date().toISOString()): Promise<{ resolutions: Resolution[]; counts: Record<'clear' | 'pending' | 'duplicate', number> }> {
-  const images = [...(await ctx.sources.images())].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((r) => ({ id: r.id, role: r.role, classIdx: r.classIdx, exactDuplicateOf: r.exactDuplicateOf }));
+export async function updateDedupStatus(
+  ctx: DedupContext,
+  now = new Date().toISOString(),
+): Promise<{ resolutions: Resolution[]; counts: Record<'clear' | 'pending' | 'duplicate', number> }> {
+  const images = [...(await ctx.sources.images())]
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map((r) => ({ id: r.id, role: r.role, classIdx: r.classIdx, exactDuplicateOf: r.exactDuplicateOf }));
   const pendingReasons = await unsearchedCandidates(ctx);
   for (const id of await pendingCandidates(ctx)) if (!pendingReasons.has(id)) pendingReasons.set(id, 'has unreviewed pairs closer than a threshold');
-  const [edges, frequencies, blacklist, keepers, classIds] = await Promise.all([duplicateEdges(ctx), ctx.sources.ownClassFrequencies(), ctx.sources.blacklist(), ctx.store.keepers(), ctx.sources.classIds()]);
-  const resolutions = resolveDuplicates({ images, edges, pending: new Set(pendingReasons.keys()), pendingReasons, frequencies, blacklist, overrides: new Set(keepers.map((k) => k.imageId)), classIds });
-  await ctx.store.writeStatus(resolutions.map((r) => ({ imageId: r.imageId, status: r.status, reason: r.reason, component: r.component })), now);
+  const [edges, frequencies, blacklist, keepers, classIds] = await Promise.all([
+    duplicateEdges(ctx),
+    ctx.sources.ownClassFrequencies(),
+    ctx.sources.blacklist(),
+    ctx.store.keepers(),
+    ctx.sources.classIds(),
+  ]);
+  const resolutions = resolveDuplicates({
+    images,
+    edges,
+    pending: new Set(pendingReasons.keys()),
+    pendingReasons,
+    frequencies,
+    blacklist,
+    overrides: new Set(keepers.map((k) => k.imageId)),
+    classIds,
+  });
+  await ctx.store.writeStatus(
+    resolutions.map((r) => ({ imageId: r.imageId, status: r.status, reason: r.reason, component: r.component })),
+    now,
+  );
   const counts = { clear: 0, pending: 0, duplicate: 0 };
   for (const r of resolutions) counts[r.status]++;
   return { resolutions, counts };

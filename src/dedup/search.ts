@@ -42,7 +42,11 @@ export interface SearchResult {
 }
 
 /** Describes a whole image source into a vector source (memory, or a file under `dir` when large). */
-export async function describeSource(source: ImageSource, descriptor: Descriptor, options: { batch?: number; memoryLimitBytes?: number; dir?: string; onProgress?: (done: number, total: number) => void } = {}): Promise<VectorSource> {
+export async function describeSource(
+  source: ImageSource,
+  descriptor: Descriptor,
+  options: { batch?: number; memoryLimitBytes?: number; dir?: string; onProgress?: (done: number, total: number) => void } = {},
+): Promise<VectorSource> {
   const d = await descriptor.dimension(source.width, source.height);
   const batch = options.batch ?? 256;
   const bytes = source.count * d * 4;
@@ -71,7 +75,11 @@ export async function searchSources(queries: ImageSource, references: ImageSourc
   const t0 = performance.now();
   const dir = mkdtempSync(join(tmpdir(), 'retest-dedup-'));
   try {
-    const common = { ...(options.batch !== undefined ? { batch: options.batch } : {}), ...(options.memoryLimitBytes !== undefined ? { memoryLimitBytes: options.memoryLimitBytes } : {}), dir };
+    const common = {
+      ...(options.batch !== undefined ? { batch: options.batch } : {}),
+      ...(options.memoryLimitBytes !== undefined ? { memoryLimitBytes: options.memoryLimitBytes } : {}),
+      dir,
+    };
     const queryVectors = await describeSource(queries, descriptor, { ...common, onProgress: (done, total) => options.onDescribe?.(queries.name, done, total) });
     const refVectors: VectorSource[] = [];
     const self: number[] = [];
@@ -92,7 +100,14 @@ export async function searchSources(queries: ImageSource, references: ImageSourc
       ...(options.kernel !== undefined ? { kernel: options.kernel } : {}),
       ...(options.onSearch ? { onProgress: options.onSearch } : {}),
     });
-    return { descriptor: descriptor.name, metric: descriptor.metric, neighbours: result.neighbours, describeSeconds: (t1 - t0) / 1000, searchSeconds: result.seconds, kernel: result.kernel };
+    return {
+      descriptor: descriptor.name,
+      metric: descriptor.metric,
+      neighbours: result.neighbours,
+      describeSeconds: (t1 - t0) / 1000,
+      searchSeconds: result.seconds,
+      kernel: result.kernel,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -26,7 +26,8 @@ class SqlDedupStore implements DedupStore {
 
   async replaceNeighbours(metric: string, threshold: number | null, rows: readonly NeighbourRow[], now: string): Promise<void> {
     await this.db.transaction(async (tx) => {
-      for (const id of new Set(rows.map((r) => r.candidateId))) await tx.run('DELETE FROM dedup_neighbours WHERE candidate_id = ? AND metric = ?', [id, metric]);
+      for (const id of new Set(rows.map((r) => r.candidateId)))
+        await tx.run('DELETE FROM dedup_neighbours WHERE candidate_id = ? AND metric = ?', [id, metric]);
       await tx.insertMany(
         'dedup_neighbours',
         ['candidate_id', 'metric', 'rank', 'neighbour_set', 'neighbour_id', 'neighbour_role', 'neighbour_path', 'distance', 'threshold', 'searched_at'],
@@ -36,7 +37,12 @@ class SqlDedupStore implements DedupStore {
   }
 
   async recordSearched(metric: string, candidateIds: readonly string[], now: string): Promise<void> {
-    await this.db.insertMany('dedup_searches', ['candidate_id', 'metric', 'searched_at'], [...new Set(candidateIds)].map((id) => [id, metric, now]), 'ON CONFLICT (candidate_id, metric) DO UPDATE SET searched_at = excluded.searched_at');
+    await this.db.insertMany(
+      'dedup_searches',
+      ['candidate_id', 'metric', 'searched_at'],
+      [...new Set(candidateIds)].map((id) => [id, metric, now]),
+      'ON CONFLICT (candidate_id, metric) DO UPDATE SET searched_at = excluded.searched_at',
+    );
   }
 
   async closeNeighbours(top: number): Promise<CloseNeighbour[]> {
@@ -55,7 +61,13 @@ class SqlDedupStore implements DedupStore {
        FROM dedup_neighbours WHERE metric <> 'dssim' AND rank < ?`,
       [top],
     );
-    return rows.sort((a, b) => byCodeUnit(a.candidateId, b.candidateId) || byCodeUnit(a.neighbourSet, b.neighbourSet) || byCodeUnit(a.neighbourId, b.neighbourId) || byCodeUnit(a.neighbourPath ?? '', b.neighbourPath ?? ''));
+    return rows.sort(
+      (a, b) =>
+        byCodeUnit(a.candidateId, b.candidateId) ||
+        byCodeUnit(a.neighbourSet, b.neighbourSet) ||
+        byCodeUnit(a.neighbourId, b.neighbourId) ||
+        byCodeUnit(a.neighbourPath ?? '', b.neighbourPath ?? ''),
+    );
   }
 
   async isNeighbourPath(path: string): Promise<boolean> {
@@ -71,7 +83,14 @@ class SqlDedupStore implements DedupStore {
     await this.db.transaction(async (tx) => {
       // One at a time: the id orders decisions, and the latest one per pair is in force.
       for (const d of decisions) {
-        await tx.run('INSERT INTO dedup_decisions (candidate_id, neighbour_set, neighbour_id, decision, reviewer, decided_at) VALUES (?, ?, ?, ?, ?, ?)', [d.candidateId, d.neighbourSet, d.neighbourId, d.decision, d.reviewer, d.decidedAt]);
+        await tx.run('INSERT INTO dedup_decisions (candidate_id, neighbour_set, neighbour_id, decision, reviewer, decided_at) VALUES (?, ?, ?, ?, ?, ?)', [
+          d.candidateId,
+          d.neighbourSet,
+          d.neighbourId,
+          d.decision,
+          d.reviewer,
+          d.decidedAt,
+        ]);
       }
     });
   }
@@ -93,7 +112,10 @@ class SqlDedupStore implements DedupStore {
     if (entries.length === 0) return 0;
     return this.db.transaction(async (tx) => {
       for (const e of entries) {
-        await tx.run('INSERT INTO dedup_keepers (image_id, reason, "by", at) VALUES (?, ?, ?, ?) ON CONFLICT (image_id) DO UPDATE SET reason = excluded.reason, "by" = excluded."by", at = excluded.at', [e.imageId, e.reason, e.by, e.at]);
+        await tx.run(
+          'INSERT INTO dedup_keepers (image_id, reason, "by", at) VALUES (?, ?, ?, ?) ON CONFLICT (image_id) DO UPDATE SET reason = excluded.reason, "by" = excluded."by", at = excluded.at',
+          [e.imageId, e.reason, e.by, e.at],
+        );
       }
       return entries.length;
     });

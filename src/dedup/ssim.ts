@@ -16,7 +16,15 @@ export function ssimWindow(side: number): number {
 }
 
 /** Mean SSIM of two same-sized RGB images (offsets into their pixel arrays). */
-export function ssim(a: Uint8Array, aOffset: number, b: Uint8Array, bOffset: number, width: number, height: number, window = ssimWindow(Math.min(width, height))): number {
+export function ssim(
+  a: Uint8Array,
+  aOffset: number,
+  b: Uint8Array,
+  bOffset: number,
+  width: number,
+  height: number,
+  window = ssimWindow(Math.min(width, height)),
+): number {
   const win = Math.min(window, width, height);
   const n = win * win;
   const cov = n / (n - 1);
@@ -31,12 +39,20 @@ export function ssim(a: Uint8Array, aOffset: number, b: Uint8Array, bOffset: num
   let total = 0;
   for (let c = 0; c < 3; c++) {
     for (let y = 0; y < height; y++) {
-      let ra = 0, rb = 0, raa = 0, rbb = 0, rab = 0;
+      let ra = 0,
+        rb = 0,
+        raa = 0,
+        rbb = 0,
+        rab = 0;
       for (let x = 0; x < width; x++) {
         const p = (y * width + x) * 3 + c;
         const va = a[aOffset + p]!;
         const vb = b[bOffset + p]!;
-        ra += va; rb += vb; raa += va * va; rbb += vb * vb; rab += va * vb;
+        ra += va;
+        rb += vb;
+        raa += va * va;
+        rbb += vb * vb;
+        rab += va * vb;
         const o = (y + 1) * W + x + 1;
         const up = y * W + x + 1;
         sa[o] = sa[up]! + ra;
@@ -48,7 +64,7 @@ export function ssim(a: Uint8Array, aOffset: number, b: Uint8Array, bOffset: num
     }
     let sum = 0;
     let count = 0;
-    const box = (t: Float64Array, x: number, y: number) => (t[(y + win) * W + x + win]!) - t[y * W + x + win]! - (t[(y + win) * W + x]!) + t[y * W + x]!;
+    const box = (t: Float64Array, x: number, y: number) => t[(y + win) * W + x + win]! - t[y * W + x + win]! - t[(y + win) * W + x]! + t[y * W + x]!;
     for (let y = 0; y + win <= height; y++) {
       for (let x = 0; x + win <= width; x++) {
         const ma = box(sa, x, y) / n;

@@ -99,7 +99,15 @@ export class TopK {
    * Like `pushBlock` for the 8-bit kernel: the score of (row, col) is norms[col] − 2·dots[row·n + col],
    * computed on the fly (no intermediate score array).
    */
-  pushDots(dots: Int32Array, norms: Float64Array, rowStart: number, m: number, colStart: number, n: number, skip: ((row: number, col: number) => boolean) | null): void {
+  pushDots(
+    dots: Int32Array,
+    norms: Float64Array,
+    rowStart: number,
+    m: number,
+    colStart: number,
+    n: number,
+    skip: ((row: number, col: number) => boolean) | null,
+  ): void {
     for (let i = 0; i < m; i++) {
       const row = rowStart + i;
       let bound = this.bound(row);

@@ -64,9 +64,7 @@ export interface VectorSource {
 }
 
 /** In memory (a SharedArrayBuffer every worker maps) or a raw little-endian float32 file, row-major. */
-export type VectorLocation =
-  | { kind: 'memory'; buffer: SharedArrayBuffer; byteOffset: number }
-  | { kind: 'file'; path: string; byteOffset: number };
+export type VectorLocation = { kind: 'memory'; buffer: SharedArrayBuffer; byteOffset: number } | { kind: 'file'; path: string; byteOffset: number };
 
 /** One neighbour of one query. */
 export interface Neighbour {

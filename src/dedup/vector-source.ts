@@ -30,7 +30,11 @@ export function writeVectorFile(path: string, data: Float32Array): void {
 export function fileVectors(path: string, dimension: number): VectorSource {
   const bytes = statSync(path).size;
   if (bytes % (dimension * 4) !== 0) {
-    throw dataError('vector file is not a whole number of float32 vectors', { file: path, expected: `a multiple of ${dimension * 4} bytes`, received: `${bytes} bytes` });
+    throw dataError('vector file is not a whole number of float32 vectors', {
+      file: path,
+      expected: `a multiple of ${dimension * 4} bytes`,
+      received: `${bytes} bytes`,
+    });
   }
   return { count: bytes / (dimension * 4), dimension, location: { kind: 'file', path, byteOffset: 0 } };
 }

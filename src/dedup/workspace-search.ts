@@ -27,7 +27,10 @@ import type { DedupContext, DedupImage, ImageBatch, NeighbourRow } from './types
 
 /** The workspace's images with `role` (of `images`, the catalog's), ordered by id, as a source over their square copies. */
 export function workspaceSource(workspace: Workspace, images: readonly DedupImage[], role: 'candidate' | 'reference'): ImageSource {
-  const rows = images.filter((im) => im.role === role).map((im) => ({ id: im.id, role: im.role, square_path: im.squarePath, class_idx: im.classIdx })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const rows = images
+    .filter((im) => im.role === role)
+    .map((im) => ({ id: im.id, role: im.role, square_path: im.squarePath, class_idx: im.classIdx }))
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const side = workspace.config.squareSize;
   return fileSource(
     role === 'candidate' ? 'candidates' : 'originals',
@@ -104,7 +107,13 @@ export async function searchWorkspace(workspace: Workspace, options: WorkspaceSe
     const threshold = given ?? fallback?.value ?? null;
     options.onProgress?.(`searching ${candidates.count} candidates with ${descriptor.name}`);
     try {
-      const result = await searchSources(candidates, references, descriptor, { k: Math.min(k, references.reduce((s, r) => s + r.count, 0)), ...(options.workers !== undefined ? { workers: options.workers } : {}) });
+      const result = await searchSources(candidates, references, descriptor, {
+        k: Math.min(
+          k,
+          references.reduce((s, r) => s + r.count, 0),
+        ),
+        ...(options.workers !== undefined ? { workers: options.workers } : {}),
+      });
       const rows: NeighbourRow[] = [];
       let under = 0;
       for (const [q, list] of result.neighbours.entries()) {
@@ -129,7 +138,14 @@ export async function searchWorkspace(workspace: Workspace, options: WorkspaceSe
       if (options.autoDuplicateBelow !== undefined && /^pixels(@\d+)?$/.test(descriptor.name)) {
         summary.autoDuplicates += await autoDecide(ctx, rows, options.autoDuplicateBelow, now);
       }
-      summary.metrics.push({ metric: descriptor.name, threshold, thresholdNote: fallback?.note ?? null, underThreshold: under, seconds: result.describeSeconds + result.searchSeconds, kernel: result.kernel?.name ?? null });
+      summary.metrics.push({
+        metric: descriptor.name,
+        threshold,
+        thresholdNote: fallback?.note ?? null,
+        underThreshold: under,
+        seconds: result.describeSeconds + result.searchSeconds,
+        kernel: result.kernel?.name ?? null,
+      });
     } finally {
       await descriptor.close();
     }
@@ -139,11 +155,22 @@ export async function searchWorkspace(workspace: Workspace, options: WorkspaceSe
     const threshold = options.thresholds?.dssim ?? reviewThreshold('dssim', candidates.width).value;
     const externals = [...options.references.map((source) => ({ source, train: false })), ...trainReferences.map((source) => ({ source, train: true }))];
     const shortList = options.dssim === 'short-list';
-    options.onProgress?.(shortList ? `re-scoring the short lists of ${candidates.count} candidates with dssim` : `searching ${candidates.count} candidates with dssim (class-restricted references)`);
+    options.onProgress?.(
+      shortList
+        ? `re-scoring the short lists of ${candidates.count} candidates with dssim`
+        : `searching ${candidates.count} candidates with dssim (class-restricted references)`,
+    );
     const under = shortList
       ? await dssimShortList(ctx, candidates, references, originals.count > 0 ? 2 : 1, threshold, now)
       : await dssimSearch(workspace, ctx, images, candidates, originals, externals, k, threshold, now);
-    summary.metrics.push({ metric: 'dssim', threshold, thresholdNote: shortList ? 'short list: only the first 30 neighbours of the vector metrics were re-scored (not the authors\' search)' : null, underThreshold: under, seconds: (performance.now() - started) / 1000, kernel: null });
+    summary.metrics.push({
+      metric: 'dssim',
+      threshold,
+      thresholdNote: shortList ? "short list: only the first 30 neighbours of the vector metrics were re-scored (not the authors' search)" : null,
+      underThreshold: under,
+      seconds: (performance.now() - started) / 1000,
+      kernel: null,
+    });
   }
   summary.status = (await updateDedupStatus(ctx, now)).counts;
   return summary;
@@ -162,7 +189,14 @@ async function saveExternal(workspace: Workspace, source: ImageSource, index: nu
 async function autoDecide(ctx: DedupContext, rows: NeighbourRow[], below: number, now: string): Promise<number> {
   const decisions = rows
     .filter((r) => Math.sqrt(r.distance) <= below)
-    .map((r) => ({ candidateId: r.candidateId, neighbourSet: r.neighbourSet, neighbourId: r.neighbourId, decision: 'duplicate' as const, reviewer: `auto:euclidean-l2<=${below}`, now }));
+    .map((r) => ({
+      candidateId: r.candidateId,
+      neighbourSet: r.neighbourSet,
+      neighbourId: r.neighbourId,
+      decision: 'duplicate' as const,
+      reviewer: `auto:euclidean-l2<=${below}`,
+      now,
+    }));
   await recordDecisions(ctx.store, decisions);
   return decisions.length;
 }
@@ -241,10 +275,20 @@ async function dssimSearch(
     };
     for (const i of poolCandidates) {
       if (i === q) continue;
-      await add(candidates, 'c', i, 0, { neighbourSet: 'workspace', neighbourId: ids[i] as string, neighbourRole: 'candidate', neighbourPath: (candidates.paths as string[])[i] as string });
+      await add(candidates, 'c', i, 0, {
+        neighbourSet: 'workspace',
+        neighbourId: ids[i] as string,
+        neighbourRole: 'candidate',
+        neighbourPath: (candidates.paths as string[])[i] as string,
+      });
     }
     for (let i = 0; i < originals.count; i++) {
-      await add(originals, 'o', i, 1, { neighbourSet: 'workspace', neighbourId: (originals.ids as string[])[i] as string, neighbourRole: 'reference', neighbourPath: (originals.paths as string[])[i] as string });
+      await add(originals, 'o', i, 1, {
+        neighbourSet: 'workspace',
+        neighbourId: (originals.ids as string[])[i] as string,
+        neighbourRole: 'reference',
+        neighbourPath: (originals.paths as string[])[i] as string,
+      });
     }
     for (const [e, { source, train }] of externals.entries()) {
       for (let i = 0; i < source.count; i++) {
@@ -252,12 +296,18 @@ async function dssimSearch(
         await add(source, `e${e}`, i, 2 + e, { neighbourSet: source.name, neighbourId: String(i), neighbourRole: 'reference', neighbourPath: null });
       }
     }
-    scored.sort((a, b) => a.distance - b.distance || a.order - b.order || (a.order >= 2 ? Number(a.neighbourId) - Number(b.neighbourId) : a.neighbourId < b.neighbourId ? -1 : a.neighbourId > b.neighbourId ? 1 : 0));
+    scored.sort(
+      (a, b) =>
+        a.distance - b.distance ||
+        a.order - b.order ||
+        (a.order >= 2 ? Number(a.neighbourId) - Number(b.neighbourId) : a.neighbourId < b.neighbourId ? -1 : a.neighbourId > b.neighbourId ? 1 : 0),
+    );
     for (const [rank, s] of scored.slice(0, k).entries()) {
       const close = threshold !== null && s.distance <= threshold && rank < REVIEW_TOP;
       if (close) under++;
       const { order, ...row } = s;
-      if (close && order >= 2) row.neighbourPath = await saveExternal(workspace, (externals[order - 2] as { source: ImageSource }).source, Number(row.neighbourId));
+      if (close && order >= 2)
+        row.neighbourPath = await saveExternal(workspace, (externals[order - 2] as { source: ImageSource }).source, Number(row.neighbourId));
       out.push({ ...row, rank });
     }
   }
@@ -271,9 +321,17 @@ async function dssimSearch(
  * vector metric stored within the first 30 is scored with DSSIM (35-px window at 256²,
  * proportionally smaller below) and stored as metric 'dssim'.
  */
-async function dssimShortList(ctx: DedupContext, candidates: ImageSource, references: ImageSource[], externalFrom: number, threshold: number | null, now: string): Promise<number> {
+async function dssimShortList(
+  ctx: DedupContext,
+  candidates: ImageSource,
+  references: ImageSource[],
+  externalFrom: number,
+  threshold: number | null,
+  now: string,
+): Promise<number> {
   const rows = await ctx.store.shortLists(REVIEW_TOP);
-  if (rows.length === 0) throw usageError('dssim re-ranks the short lists of another descriptor: search with pixels, pixels-std or features first', { field: '--descriptor' });
+  if (rows.length === 0)
+    throw usageError('dssim re-ranks the short lists of another descriptor: search with pixels, pixels-std or features first', { field: '--descriptor' });
   const candidateIndex = new Map((candidates.ids as string[]).map((id, i) => [id, i]));
   const workspaceIndex = new Map<string, { source: ImageSource; index: number }>();
   for (const ref of references.slice(0, externalFrom)) (ref.ids as string[]).forEach((id, i) => workspaceIndex.set(id, { source: ref, index: i }));
@@ -294,10 +352,23 @@ async function dssimShortList(ctx: DedupContext, candidates: ImageSource, refere
     const query = await load(candidates, ci);
     const scored: NeighbourRow[] = [];
     for (const r of list) {
-      const where = r.neighbourSet === 'workspace' ? workspaceIndex.get(r.neighbourId) : external.has(r.neighbourSet) ? { source: external.get(r.neighbourSet) as ImageSource, index: Number(r.neighbourId) } : undefined;
+      const where =
+        r.neighbourSet === 'workspace'
+          ? workspaceIndex.get(r.neighbourId)
+          : external.has(r.neighbourSet)
+            ? { source: external.get(r.neighbourSet) as ImageSource, index: Number(r.neighbourId) }
+            : undefined;
       if (!where) continue;
       const other = await load(where.source, where.index);
-      scored.push({ candidateId, rank: 0, neighbourSet: r.neighbourSet, neighbourId: r.neighbourId, neighbourRole: r.neighbourRole, neighbourPath: r.neighbourPath, distance: dssim(imageAt(query, 0), 0, imageAt(other, 0), 0, window) });
+      scored.push({
+        candidateId,
+        rank: 0,
+        neighbourSet: r.neighbourSet,
+        neighbourId: r.neighbourId,
+        neighbourRole: r.neighbourRole,
+        neighbourPath: r.neighbourPath,
+        distance: dssim(imageAt(query, 0), 0, imageAt(other, 0), 0, window),
+      });
     }
     scored.sort((a, b) => a.distance - b.distance);
     scored.forEach((s, rank) => {

@@ -58,13 +58,29 @@ export function startCropPool(options: Pick<BatchOptions, 'decodeConcurrency'>):
 /** The resize and crop a model spec asks for: `resize`, else floor(size / crop_pct), else the size. */
 export function cropSpecOf(spec: ModelSpec): CropSpec {
   if (spec.height !== spec.width) {
-    throw usageError(`the model input is ${spec.height}×${spec.width}; center crops are square`, { file: spec.path, field: 'input size', expected: 'height = width' });
+    throw usageError(`the model input is ${spec.height}×${spec.width}; center crops are square`, {
+      file: spec.path,
+      field: 'input size',
+      expected: 'height = width',
+    });
   }
   const resize = spec.resize ?? (spec.cropPct ? Math.floor(spec.height / spec.cropPct) : spec.height);
-  const crop: CropSpec = { resize, crop: spec.height, interpolation: spec.interpolation, resampler: spec.resampler, iccToSrgb: spec.iccToSrgb, exifRotate: spec.exifRotate };
+  const crop: CropSpec = {
+    resize,
+    crop: spec.height,
+    interpolation: spec.interpolation,
+    resampler: spec.resampler,
+    iccToSrgb: spec.iccToSrgb,
+    exifRotate: spec.exifRotate,
+  };
   if (spec.cropMode === 'center') return crop;
   if (spec.resampler === 'libvips') {
-    throw usageError(`crop mode ${spec.cropMode} (timm) needs the Pillow resampler`, { file: spec.path, field: '--resampler', expected: 'pillow', received: 'libvips' });
+    throw usageError(`crop mode ${spec.cropMode} (timm) needs the Pillow resampler`, {
+      file: spec.path,
+      field: '--resampler',
+      expected: 'pillow',
+      received: 'libvips',
+    });
   }
   // timm's border fill: [round(255 * v) for v in mean] (Python's round, half to even).
   const fill = (spec.mean ?? [0, 0, 0]).map((v) => roundHalfEven(255 * v)) as [number, number, number];
@@ -73,7 +89,12 @@ export function cropSpecOf(spec: ModelSpec): CropSpec {
 
 function checkResampler(spec: CropSpec): void {
   if (spec.resampler === 'libvips' && (spec.interpolation === 'box' || spec.interpolation === 'hamming')) {
-    throw usageError(`--resampler libvips has no ${spec.interpolation} filter`, { field: '--interpolation', expected: 'nearest, bilinear, bicubic or lanczos with libvips', received: spec.interpolation, hint: 'use the default Pillow resampler' });
+    throw usageError(`--resampler libvips has no ${spec.interpolation} filter`, {
+      field: '--interpolation',
+      expected: 'nearest, bilinear, bicubic or lanczos with libvips',
+      received: spec.interpolation,
+      hint: 'use the default Pillow resampler',
+    });
   }
 }
 
@@ -120,7 +141,14 @@ function sourceOf(dataset: BatchDataset, idx: number): CropSource {
   return dataset.files![idx]!;
 }
 
-async function prepareBatch(spec: ModelSpec, dataset: BatchDataset, indices: number[], crop: CropSpec | null, pool: () => Promise<CropPool>, options: BatchOptions): Promise<PreparedBatch> {
+async function prepareBatch(
+  spec: ModelSpec,
+  dataset: BatchDataset,
+  indices: number[],
+  crop: CropSpec | null,
+  pool: () => Promise<CropPool>,
+  options: BatchOptions,
+): Promise<PreparedBatch> {
   const rowBytes = spec.height * spec.width * 3;
   const crops = new Uint8Array(indices.length * rowBytes);
   const failures = new Map<number, string>();
@@ -140,7 +168,8 @@ async function prepareBatch(spec: ModelSpec, dataset: BatchDataset, indices: num
           // failed image; anything else is a bug or a dead worker, and stops the run.
           if (!isRetestError(error)) throw error;
           const where = dataset.files ? dataset.files[idx]! : `${dataset.source} record ${idx}`;
-          if (options.failFast) throw dataError(`cannot read image ${idx} (--fail-fast): ${(error as Error).message}`, { file: where, record: idx, cause: error });
+          if (options.failFast)
+            throw dataError(`cannot read image ${idx} (--fail-fast): ${(error as Error).message}`, { file: where, record: idx, cause: error });
           failures.set(row, `${where}: ${(error as Error).message}`);
         }
       }),

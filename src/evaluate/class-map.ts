@@ -27,18 +27,31 @@ export function mapClassesToModel<T extends NamedClasses>(dataset: T, classes: r
   if (!classes || dataset.labelOrder !== 'sorted-names' || !dataset.classNames) return dataset;
   const position = new Map<string, number>();
   classes.forEach((name, i) => {
-    if (position.has(name)) throw dataError(`the model's class list names "${name}" twice`, { file: sidecar, field: 'classes', record: i, expected: 'each class once', received: `also at ${position.get(name)}` });
+    if (position.has(name))
+      throw dataError(`the model's class list names "${name}" twice`, {
+        file: sidecar,
+        field: 'classes',
+        record: i,
+        expected: 'each class once',
+        received: `also at ${position.get(name)}`,
+      });
     position.set(name, i);
   });
   const missing = dataset.classNames.filter((name) => !position.has(name));
   if (missing.length > 0) {
-    throw dataError(`class folder${missing.length > 1 ? 's' : ''} ${missing.slice(0, 5).map((m) => `"${m}"`).join(', ')}${missing.length > 5 ? ', …' : ''} of test set "${dataset.name}" not in the model's class list`, {
-      file: sidecar,
-      field: 'classes',
-      expected: `folder names among the ${classes.length} classes: ${classes.slice(0, 10).join(', ')}${classes.length > 10 ? ', …' : ''}`,
-      received: `folders ${dataset.classNames.slice(0, 10).join(', ')}${dataset.classNames.length > 10 ? ', …' : ''} in ${dataset.source}`,
-      hint: 'rename the folders to the class names the sidecar lists (or fix the sidecar\'s "classes")',
-    });
+    throw dataError(
+      `class folder${missing.length > 1 ? 's' : ''} ${missing
+        .slice(0, 5)
+        .map((m) => `"${m}"`)
+        .join(', ')}${missing.length > 5 ? ', …' : ''} of test set "${dataset.name}" not in the model's class list`,
+      {
+        file: sidecar,
+        field: 'classes',
+        expected: `folder names among the ${classes.length} classes: ${classes.slice(0, 10).join(', ')}${classes.length > 10 ? ', …' : ''}`,
+        received: `folders ${dataset.classNames.slice(0, 10).join(', ')}${dataset.classNames.length > 10 ? ', …' : ''} in ${dataset.source}`,
+        hint: 'rename the folders to the class names the sidecar lists (or fix the sidecar\'s "classes")',
+      },
+    );
   }
   const toModel = dataset.classNames.map((name) => position.get(name)!);
   return {

@@ -1,5 +1,16 @@
 export * from './types.ts';
-export { evaluate, evaluateRun, registerEvalRun, summarize, toRows, type EvalRunIdentity, type RegisteredEvalRun, defaultEvalOptions, type EvalDataset, type EvaluateInput } from './run-eval.ts';
+export {
+  evaluate,
+  evaluateRun,
+  registerEvalRun,
+  summarize,
+  toRows,
+  type EvalRunIdentity,
+  type RegisteredEvalRun,
+  defaultEvalOptions,
+  type EvalDataset,
+  type EvaluateInput,
+} from './run-eval.ts';
 export { evaluateMatrix, evaluateShard, predictCells, type MatrixInput, type MatrixModel, type CellWork, type ShardResult } from './matrix.ts';
 export { terminalMatrixProgress } from './matrix-progress.ts';
 export { retestVersion } from './provenance.ts';

@@ -11,7 +11,12 @@ const require = createRequire(import.meta.url);
 export function terminalMatrixProgress(options: { quiet?: boolean } = {}): MatrixProgress {
   if (options.quiet || !process.stderr.isTTY) return { start() {}, tick() {}, cellDone() {}, stop() {} };
   let bar: cliProgress.SingleBar | undefined;
-  let cells = 0, done = 0, value = 0, total = 0, startedAt = 0, startedValue = 0;
+  let cells = 0,
+    done = 0,
+    value = 0,
+    total = 0,
+    startedAt = 0,
+    startedValue = 0;
   const payload = () => {
     const seconds = (Date.now() - startedAt) / 1000;
     const rate = seconds > 0 ? (value - startedValue) / seconds : 0;
@@ -24,7 +29,10 @@ export function terminalMatrixProgress(options: { quiet?: boolean } = {}): Matri
       total = matrix.images;
       value = startedValue = matrix.doneImages;
       startedAt = Date.now();
-      bar = new bars.SingleBar({ stream: process.stderr, format: '{cells} [{bar}] {shown} | {speed} | ETA {eta_formatted}', etaBuffer: 50, hideCursor: true, clearOnComplete: false }, bars.Presets.shades_classic);
+      bar = new bars.SingleBar(
+        { stream: process.stderr, format: '{cells} [{bar}] {shown} | {speed} | ETA {eta_formatted}', etaBuffer: 50, hideCursor: true, clearOnComplete: false },
+        bars.Presets.shades_classic,
+      );
       bar.start(total, value, payload());
     },
     tick(images) {

@@ -118,7 +118,13 @@ export async function evaluateMatrix(input: MatrixInput): Promise<MatrixSummary>
     const declared = modelSpecFrom(m.path, overrides);
     const other = names.get(declared.name);
     if (other !== undefined && other !== m.path) {
-      throw usageError(`two models of the matrix are named "${declared.name}"`, { file: m.path, field: '--model', expected: 'one name per model', received: `also ${other}`, hint: 'give them names in their sidecars (or evaluate them in separate commands with --name)' });
+      throw usageError(`two models of the matrix are named "${declared.name}"`, {
+        file: m.path,
+        field: '--model',
+        expected: 'one name per model',
+        received: `also ${other}`,
+        hint: 'give them names in their sidecars (or evaluate them in separate commands with --name)',
+      });
     }
     if (other !== undefined) continue; // the same file twice
     names.set(declared.name, m.path);
@@ -138,8 +144,25 @@ export async function evaluateMatrix(input: MatrixInput): Promise<MatrixSummary>
         contentHash = await datasetContentHash(dataset, fileHashes, silentProgress);
         hashes.set(dataset, contentHash);
       }
-      const { run, config, datasetVersion } = await registerEvalRun(store, { modelPath: model.path, declared: model.declared, sha256: model.sha256, dataset, contentHash, options, interrupted: { restart: input.restart ?? false } });
-      cells.push({ model, dataset, source, runId: run.id, config, datasetVersion, n: dataset.images.length, done: run.status === 'done' ? dataset.images.length : -1 });
+      const { run, config, datasetVersion } = await registerEvalRun(store, {
+        modelPath: model.path,
+        declared: model.declared,
+        sha256: model.sha256,
+        dataset,
+        contentHash,
+        options,
+        interrupted: { restart: input.restart ?? false },
+      });
+      cells.push({
+        model,
+        dataset,
+        source,
+        runId: run.id,
+        config,
+        datasetVersion,
+        n: dataset.images.length,
+        done: run.status === 'done' ? dataset.images.length : -1,
+      });
     }
   }
   // Positions already predicted, for the unfinished cells.
@@ -164,7 +187,14 @@ export async function evaluateMatrix(input: MatrixInput): Promise<MatrixSummary>
   let cellsDone = 0;
   const emit = async (cell: Cell, answeredFromStore: boolean, imagesPerSecond: number | null) => {
     const score = await store.score(cell.runId);
-    const summary: CellSummary = { ...summarize(score), images_per_second: imagesPerSecond ?? score.imagesPerSecond, run_id: cell.runId, from_store: answeredFromStore, provider: answeredFromStore ? null : providers.label, model_path: cell.model.path };
+    const summary: CellSummary = {
+      ...summarize(score),
+      images_per_second: imagesPerSecond ?? score.imagesPerSecond,
+      run_id: cell.runId,
+      from_store: answeredFromStore,
+      provider: answeredFromStore ? null : providers.label,
+      model_path: cell.model.path,
+    };
     cellsDone++;
     if (answeredFromStore) fromStore++;
     progress.cellDone(cellsDone);
@@ -208,7 +238,9 @@ export async function evaluateMatrix(input: MatrixInput): Promise<MatrixSummary>
         if (group.length === 0) continue;
         if (source.files && group.some((c) => todo.get(c)!.length > 0)) pool ??= startCropPool(options);
         const groupStarted = performance.now();
-        const works = group.map((cell): CellWork => ({ runId: cell.runId, model: sessions.get(cell.model)!, todo: todo.get(cell)!, dataset: cell.dataset, owner }));
+        const works = group.map(
+          (cell): CellWork => ({ runId: cell.runId, model: sessions.get(cell.model)!, todo: todo.get(cell)!, dataset: cell.dataset, owner }),
+        );
         await predictCells(store, source, works, { ...options, pool }, (images) => {
           predicted += images;
           progress.tick(images);
@@ -232,7 +264,15 @@ export async function evaluateMatrix(input: MatrixInput): Promise<MatrixSummary>
   // Cells another process held: wait for each (or take it over when that process is gone).
   for (const cell of deferred) {
     const { summary, fromStore: answered } = await evaluateRun({
-      store, dataset: cell.source, modelPath: cell.model.path, overrides: cell.model.overrides, options, fileHashes, owner, device: providers.device, restart: false,
+      store,
+      dataset: cell.source,
+      modelPath: cell.model.path,
+      overrides: cell.model.overrides,
+      options,
+      fileHashes,
+      owner,
+      device: providers.device,
+      restart: false,
     });
     cellsDone++;
     if (answered) fromStore++;
@@ -258,7 +298,14 @@ export async function evaluateMatrix(input: MatrixInput): Promise<MatrixSummary>
 
 function checkModelFile(path: string): void {
   if (!existsSync(path)) throw usageError('model file not found', { file: path, field: '--model', hint: 'give the path to an .onnx file' });
-  if (!statSync(path).isFile()) throw usageError('--model is a folder, not a model file', { file: path, field: '--model', expected: 'an .onnx file', received: 'a folder', hint: 'give the path to the .onnx file inside it' });
+  if (!statSync(path).isFile())
+    throw usageError('--model is a folder, not a model file', {
+      file: path,
+      field: '--model',
+      expected: 'an .onnx file',
+      received: 'a folder',
+      hint: 'give the path to the .onnx file inside it',
+    });
 }
 
 /** Models whose crops are the same on this test set share one decode and crop per image. */
@@ -298,24 +345,35 @@ export async function predictCells(
       const work = active[c]!;
       const spec = work.model.spec;
       const rows: number[] = [];
-      batch.indices.forEach((idx, row) => { if (wanted[c]!.has(idx)) rows.push(row); });
+      batch.indices.forEach((idx, row) => {
+        if (wanted[c]!.has(idx)) rows.push(row);
+      });
       if (rows.length === 0) continue;
       const whole = rows.length === batch.indices.length;
       let tensor = whole ? tensors.get(tensorKey(spec)) : undefined;
       if (!tensor) {
         tensor = new Float32Array(rows.length * rowBytes);
-        rows.forEach((row, slot) => { if (!batch.failures.has(row)) writeImageToTensor(batch.crops, row * rowBytes, spec, tensor!, slot); });
+        rows.forEach((row, slot) => {
+          if (!batch.failures.has(row)) writeImageToTensor(batch.crops, row * rowBytes, spec, tensor!, slot);
+        });
         if (whole) tensors.set(tensorKey(spec), tensor);
       }
       const part: PreparedBatch = whole
         ? { ...batch, tensor }
-        : { indices: rows.map((r) => batch.indices[r]!), crops: new Uint8Array(0), tensor, failures: new Map(rows.flatMap((r, slot) => (batch.failures.has(r) ? [[slot, batch.failures.get(r)!] as [number, string]] : []))) };
+        : {
+            indices: rows.map((r) => batch.indices[r]!),
+            crops: new Uint8Array(0),
+            tensor,
+            failures: new Map(rows.flatMap((r, slot) => (batch.failures.has(r) ? [[slot, batch.failures.get(r)!] as [number, string]] : []))),
+          };
       const dims = spec.layout === 'NCHW' ? [rows.length, 3, spec.height, spec.width] : [rows.length, spec.height, spec.width, 3];
       const result = await work.model.session.run({ [spec.inputName]: { data: tensor, dims } }, [spec.outputName]);
       const output = result[spec.outputName]!;
       const classes = output.dims[output.dims.length - 1]!;
       if (classes !== work.dataset.numClasses) {
-        throw dataError(`model "${spec.name}" returned ${classes} scores per image, test set "${work.dataset.name}" has ${work.dataset.numClasses} classes`, { file: spec.path });
+        throw dataError(`model "${spec.name}" returned ${classes} scores per image, test set "${work.dataset.name}" has ${work.dataset.numClasses} classes`, {
+          file: spec.path,
+        });
       }
       await store.writePredictions(work.runId, toRows(part, output.data, classes, options, work.dataset), work.owner);
       onImages(rows.length);
@@ -366,7 +424,12 @@ export async function evaluateShard(input: {
   const declared = modelSpecFrom(input.modelPath, overrides);
   const dataset = mapClassesToModel(input.dataset, declared.classLabels, overrides.sidecar ?? defaultSidecarPath(input.modelPath));
   for (const idx of input.indices) {
-    if (!Number.isInteger(idx) || idx < 0 || idx >= dataset.images.length) throw usageError(`image position ${idx} is not in test set "${dataset.name}"`, { field: 'indices', expected: `0 … ${dataset.images.length - 1}`, received: String(idx) });
+    if (!Number.isInteger(idx) || idx < 0 || idx >= dataset.images.length)
+      throw usageError(`image position ${idx} is not in test set "${dataset.name}"`, {
+        field: 'indices',
+        expected: `0 … ${dataset.images.length - 1}`,
+        received: String(idx),
+      });
   }
   const sha256 = await hashFile(input.modelPath);
   const contentHash = dataset.contentHash !== undefined ? dataset.contentHash : await datasetContentHash(dataset, input.fileHashes ?? new FileHashCache(null));
@@ -375,7 +438,8 @@ export async function evaluateShard(input: {
   const todo = [...new Set(input.indices)].filter((i) => !done.has(i)).sort((a, b) => a - b);
   const skipped = new Set(input.indices).size - todo.length;
   if (run.status === 'done' || todo.length === 0) return { runId: run.id, written: 0, skipped, finished: false, provider: providers.label };
-  const model = input.model ?? (await loadModel(input.modelPath, overrides, options.threads ?? (providers.usesThreads ? availableParallelism() : undefined), providers));
+  const model =
+    input.model ?? (await loadModel(input.modelPath, overrides, options.threads ?? (providers.usesThreads ? availableParallelism() : undefined), providers));
   let pool: Promise<CropPool> | undefined;
   try {
     checkCompatible(model.spec, dataset);

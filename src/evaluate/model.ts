@@ -20,26 +20,52 @@ export async function loadModel(path: string, overrides: ModelOverrides = {}, th
   const session = await createSession(path, { threads, providers });
   const input = spec.inputName ? session.inputs.find((i) => i.name === spec.inputName) : session.inputs[0];
   if (!input) {
-    throw dataError(`the model has no input named "${spec.inputName}"`, { file: path, field: 'input.name', expected: session.inputs.map((i) => i.name).join(', ') });
+    throw dataError(`the model has no input named "${spec.inputName}"`, {
+      file: path,
+      field: 'input.name',
+      expected: session.inputs.map((i) => i.name).join(', '),
+    });
   }
   const output = spec.outputName ? session.outputs.find((o) => o.name === spec.outputName) : session.outputs[0];
   if (!output) {
-    throw dataError(`the model has no output named "${spec.outputName}"`, { file: path, field: 'output.name', expected: session.outputs.map((o) => o.name).join(', ') });
+    throw dataError(`the model has no output named "${spec.outputName}"`, {
+      file: path,
+      field: 'output.name',
+      expected: session.outputs.map((o) => o.name).join(', '),
+    });
   }
   spec.inputName = input.name;
   spec.outputName = output.name;
 
   // The graph's own input shape is the authority; the sidecar/flags must agree with it.
   const shape = input.shape;
-  if (shape.length !== 4) throw dataError(`model input "${input.name}" has ${shape.length} dimensions`, { file: path, expected: '4 ([batch, 3, H, W] or [batch, H, W, 3])', received: JSON.stringify(shape) });
+  if (shape.length !== 4)
+    throw dataError(`model input "${input.name}" has ${shape.length} dimensions`, {
+      file: path,
+      expected: '4 ([batch, 3, H, W] or [batch, H, W, 3])',
+      received: JSON.stringify(shape),
+    });
   const [h, w, c] = spec.layout === 'NCHW' ? [shape[2], shape[3], shape[1]] : [shape[1], shape[2], shape[3]];
   if (typeof c === 'number' && c !== 3) {
-    throw dataError(`model input "${input.name}" has ${c} channels in ${spec.layout} layout`, { file: path, expected: '3 (RGB)', received: JSON.stringify(shape), hint: spec.layout === 'NCHW' ? 'try --layout NHWC' : 'try --layout NCHW' });
+    throw dataError(`model input "${input.name}" has ${c} channels in ${spec.layout} layout`, {
+      file: path,
+      expected: '3 (RGB)',
+      received: JSON.stringify(shape),
+      hint: spec.layout === 'NCHW' ? 'try --layout NHWC' : 'try --layout NCHW',
+    });
   }
-  for (const [axis, graphValue, key] of [['height', h, 'height'], ['width', w, 'width']] as const) {
+  for (const [axis, graphValue, key] of [
+    ['height', h, 'height'],
+    ['width', w, 'width'],
+  ] as const) {
     if (typeof graphValue === 'number') {
       if (spec[key] && spec[key] !== graphValue) {
-        throw dataError(`model input ${axis} is ${graphValue}, but the sidecar/flags say ${spec[key]}`, { file: path, field: `input.${axis}`, expected: String(graphValue), received: String(spec[key]) });
+        throw dataError(`model input ${axis} is ${graphValue}, but the sidecar/flags say ${spec[key]}`, {
+          file: path,
+          field: `input.${axis}`,
+          expected: String(graphValue),
+          received: String(spec[key]),
+        });
       }
       spec[key] = graphValue;
     }

@@ -61,7 +61,8 @@ export async function preprocessDataset(input: PreprocessInput): Promise<Preproc
   const { dataset, spec, format } = input;
   const progress = input.progress ?? silentProgress;
   const n = dataset.images.length;
-  const shape = format === 'uint8' ? [n, spec.height, spec.width, 3] : spec.layout === 'NCHW' ? [n, 3, spec.height, spec.width] : [n, spec.height, spec.width, 3];
+  const shape =
+    format === 'uint8' ? [n, spec.height, spec.width, 3] : spec.layout === 'NCHW' ? [n, 3, spec.height, spec.width] : [n, spec.height, spec.width, 3];
   const ids = rowIds(dataset);
   const sheetCount = input.contactSheet ? Math.min(n, input.contactSheetCount ?? 64) : 0;
   const sheet: Uint8Array[] = [];
@@ -69,7 +70,12 @@ export async function preprocessDataset(input: PreprocessInput): Promise<Preproc
   const writer = new NpyFileWriter(input.out, format === 'uint8' ? '|u1' : '<f4', shape);
   try {
     const todo = Array.from({ length: n }, (_, i) => i);
-    const options = { batchSize: input.batchSize ?? 128, decodeConcurrency: input.decodeConcurrency ?? 8, failFast: input.failFast ?? false, tensor: format === 'float32' };
+    const options = {
+      batchSize: input.batchSize ?? 128,
+      decodeConcurrency: input.decodeConcurrency ?? 8,
+      failFast: input.failFast ?? false,
+      tensor: format === 'float32',
+    };
     progress.start(n, 0, `preprocessing ${dataset.name}`);
     for await (const batch of prepareBatches(spec, dataset, todo, options)) {
       writer.write(format === 'uint8' ? batch.crops : batch.tensor!);

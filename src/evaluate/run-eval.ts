@@ -104,7 +104,13 @@ export async function registerEvalRun(store: ResultsStore, input: EvalRunIdentit
   const modelId = await store.registerModel({ name: input.declared.name, kind: 'onnx', path: input.modelPath, sha256: input.sha256 });
   const config = { model_sha256: input.sha256, preprocessing: preprocessingOf(input.declared), topK: input.options.topK, saveLogits: input.options.saveLogits };
   if (input.interrupted) await store.checkInterruptedRun({ name: dataset.name, contentHash, modelId, config, restart: input.interrupted.restart });
-  const record = await store.registerDataset({ name: dataset.name, source: dataset.source, numClasses: dataset.numClasses, images: dataset.images, contentHash });
+  const record = await store.registerDataset({
+    name: dataset.name,
+    source: dataset.source,
+    numClasses: dataset.numClasses,
+    images: dataset.images,
+    contentHash,
+  });
   return { run: await store.openRun(modelId, record.id, config), modelId, config, datasetVersion: record.version };
 }
 
@@ -133,13 +139,30 @@ export async function evaluateRun(input: EvaluateInput): Promise<{ summary: Eval
 
   // The run's identity comes from the file, the declared preprocessing and the test set's content,
   // so a finished run is found without loading the model, and a changed test set is run again.
-  if (!existsSync(input.modelPath)) throw usageError(`model file not found`, { file: input.modelPath, field: '--model', hint: 'give the path to an .onnx file' });
-  if (!statSync(input.modelPath).isFile()) throw usageError('--model is a folder, not a model file', { file: input.modelPath, field: '--model', expected: 'an .onnx file', received: 'a folder', hint: 'give the path to the .onnx file inside it' });
+  if (!existsSync(input.modelPath))
+    throw usageError(`model file not found`, { file: input.modelPath, field: '--model', hint: 'give the path to an .onnx file' });
+  if (!statSync(input.modelPath).isFile())
+    throw usageError('--model is a folder, not a model file', {
+      file: input.modelPath,
+      field: '--model',
+      expected: 'an .onnx file',
+      received: 'a folder',
+      hint: 'give the path to the .onnx file inside it',
+    });
   const declared = modelSpecFrom(input.modelPath, overrides);
   const dataset = mapClassesToModel(input.dataset, declared.classLabels, overrides.sidecar ?? defaultSidecarPath(input.modelPath));
   const sha256 = await hashFile(input.modelPath);
-  const contentHash = dataset.contentHash !== undefined ? dataset.contentHash : await datasetContentHash(dataset, input.fileHashes ?? new FileHashCache(null), progress);
-  const { run } = await registerEvalRun(store, { modelPath: input.modelPath, declared, sha256, dataset, contentHash, options, interrupted: { restart: input.restart ?? false } });
+  const contentHash =
+    dataset.contentHash !== undefined ? dataset.contentHash : await datasetContentHash(dataset, input.fileHashes ?? new FileHashCache(null), progress);
+  const { run } = await registerEvalRun(store, {
+    modelPath: input.modelPath,
+    declared,
+    sha256,
+    dataset,
+    contentHash,
+    options,
+    interrupted: { restart: input.restart ?? false },
+  });
   if (run.status === 'done') return { summary: summarize(await store.score(run.id)), fromStore: true };
 
   // One process per run: a second one waits for the first (and answers from the store when it
@@ -207,7 +230,11 @@ export function checkCompatible(spec: ModelSpec, dataset: EvalDataset): void {
       hint: 'evaluate the model on a test set with the same classes',
     });
   }
-  if (!dataset.pixels && !dataset.files) throw dataError(`test set "${dataset.name}" has no images, only labels`, { file: dataset.source, hint: 'point --dataset at the images (a .bin, .npy pair or image folder)' });
+  if (!dataset.pixels && !dataset.files)
+    throw dataError(`test set "${dataset.name}" has no images, only labels`, {
+      file: dataset.source,
+      hint: 'point --dataset at the images (a .bin, .npy pair or image folder)',
+    });
 }
 
 /** Feeds the prepared batches to the model in order. */
@@ -225,13 +252,21 @@ async function runBatches(
     const output = result[spec.outputName]!;
     const classes = output.dims[output.dims.length - 1]!;
     if (classes !== dataset.numClasses) {
-      throw dataError(`model "${spec.name}" returned ${classes} scores per image, test set "${dataset.name}" has ${dataset.numClasses} classes`, { file: spec.path });
+      throw dataError(`model "${spec.name}" returned ${classes} scores per image, test set "${dataset.name}" has ${dataset.numClasses} classes`, {
+        file: spec.path,
+      });
     }
     await consume(batch, output.data, classes);
   }
 }
 
-export function toRows(batch: PreparedBatch, output: Float32Array, classes: number, options: Pick<EvalOptions, 'topK' | 'saveLogits'>, dataset: EvalDataset): PredictionRow[] {
+export function toRows(
+  batch: PreparedBatch,
+  output: Float32Array,
+  classes: number,
+  options: Pick<EvalOptions, 'topK' | 'saveLogits'>,
+  dataset: EvalDataset,
+): PredictionRow[] {
   return batch.indices.map((idx, slot) => {
     const failure = batch.failures.get(slot);
     if (failure !== undefined) return { idx, topk: [], scores: null, logits: null, error: failure };

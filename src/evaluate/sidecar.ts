@@ -145,7 +145,11 @@ export function modelSpecFrom(modelPath: string, overrides: ModelOverrides = {})
   if (overrides.sidecar && !existsSync(overrides.sidecar)) throw usageError(`sidecar not found`, { file: overrides.sidecar, field: '--sidecar' });
   const sidecar: Sidecar = existsSync(sidecarPath) ? readSidecar(sidecarPath) : {};
   if (overrides.std && !overrides.std.every((v) => v > 0)) {
-    throw usageError('--std must be three positive numbers', { field: '--std', expected: 'e.g. 0.229,0.224,0.225 (each > 0)', received: overrides.std.join(',') });
+    throw usageError('--std must be three positive numbers', {
+      field: '--std',
+      expected: 'e.g. 0.229,0.224,0.225 (each > 0)',
+      received: overrides.std.join(','),
+    });
   }
   const pre = sidecar.preprocess ?? {};
   const timm: TimmPreprocessing | null = overrides.timmConfig ? readTimmConfig(overrides.timmConfig) : null;
@@ -157,13 +161,20 @@ export function modelSpecFrom(modelPath: string, overrides: ModelOverrides = {})
 
   // Normalisation: explicit `normalisation_inside_graph`, else the legacy "INSIDE the ONNX graph" note.
   // A timm config normalises outside the graph, as timm's transform does.
-  const insideGraph = overrides.noNormalize ?? (timm ? false : (pre.normalisation_inside_graph ?? /inside the onnx graph/i.test(sidecar.input?.value_range ?? '')));
+  const insideGraph =
+    overrides.noNormalize ?? (timm ? false : (pre.normalisation_inside_graph ?? /inside the onnx graph/i.test(sidecar.input?.value_range ?? '')));
   const mean = overrides.mean ?? (insideGraph ? undefined : (timm?.mean ?? pre.mean ?? sidecar.mean));
   const std = overrides.std ?? (insideGraph ? undefined : (timm?.std ?? pre.std ?? sidecar.std));
   const outShape = sidecar.output?.shape;
-  const sidecarClasses = outShape && typeof outShape[outShape.length - 1] === 'number' ? (outShape[outShape.length - 1] as number) : sidecar.classes?.length ?? null;
+  const sidecarClasses =
+    outShape && typeof outShape[outShape.length - 1] === 'number' ? (outShape[outShape.length - 1] as number) : (sidecar.classes?.length ?? null);
   if (sidecar.classes && sidecarClasses !== null && sidecar.classes.length !== sidecarClasses) {
-    throw dataError(`the sidecar lists ${sidecar.classes.length} classes but the model has ${sidecarClasses} outputs`, { file: sidecarPath, field: 'classes', expected: `${sidecarClasses} class names (output.shape)`, received: `${sidecar.classes.length}` });
+    throw dataError(`the sidecar lists ${sidecar.classes.length} classes but the model has ${sidecarClasses} outputs`, {
+      file: sidecarPath,
+      field: 'classes',
+      expected: `${sidecarClasses} class names (output.shape)`,
+      received: `${sidecar.classes.length}`,
+    });
   }
   const numClasses = timm?.numClasses ?? timm?.labelNames?.length ?? sidecarClasses;
 

@@ -36,7 +36,10 @@ export function topK(row: Float32Array, offset: number, length: number, k: numbe
     const v = row[offset + j]!;
     if (classes.length === kk && v <= scores[kk - 1]!) continue;
     let pos = classes.length === kk ? kk - 1 : classes.length;
-    if (classes.length < kk) { classes.push(j); scores.push(v); }
+    if (classes.length < kk) {
+      classes.push(j);
+      scores.push(v);
+    }
     while (pos > 0 && scores[pos - 1]! < v) {
       classes[pos] = classes[pos - 1]!;
       scores[pos] = scores[pos - 1]!;

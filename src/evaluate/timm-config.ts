@@ -59,10 +59,31 @@ export interface TimmPreprocessing {
 
 // Keys of timm's PretrainedCfg (timm/models/_pretrained.py) that do not change evaluation.
 const IGNORED_CFG_KEYS = [
-  'url', 'file', 'state_dict', 'hf_hub_id', 'hf_hub_filename', 'source', 'architecture', 'tag', 'custom_load',
-  'test_input_size', 'min_input_size', 'fixed_input_size', 'test_crop_pct', 'label_offset', 'label_descriptions',
-  'pool_size', 'test_pool_size', 'first_conv', 'classifier', 'license', 'description', 'origin_url', 'paper_name',
-  'paper_ids', 'notes',
+  'url',
+  'file',
+  'state_dict',
+  'hf_hub_id',
+  'hf_hub_filename',
+  'source',
+  'architecture',
+  'tag',
+  'custom_load',
+  'test_input_size',
+  'min_input_size',
+  'fixed_input_size',
+  'test_crop_pct',
+  'label_offset',
+  'label_descriptions',
+  'pool_size',
+  'test_pool_size',
+  'first_conv',
+  'classifier',
+  'license',
+  'description',
+  'origin_url',
+  'paper_name',
+  'paper_ids',
+  'notes',
 ] as const;
 // Keys of a Hugging Face timm config.json beside `pretrained_cfg`.
 const IGNORED_TOP_KEYS = ['architecture', 'num_features', 'global_pool', 'model_args', 'label_descriptions'] as const;
@@ -100,7 +121,12 @@ export function readTimmConfig(file: string): TimmPreprocessing {
     if ((cause as NodeJS.ErrnoException).code === 'ENOENT') throw usageError('timm config not found', { file, field: '--timm-config' });
     throw dataError(`timm config is not valid JSON: ${(cause as Error).message}`, { file, cause });
   }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw dataError('a timm config is a JSON object', { file, expected: '{"pretrained_cfg": {…}} or the pretrained_cfg object itself', received: JSON.stringify(raw)?.slice(0, 40) });
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw dataError('a timm config is a JSON object', {
+      file,
+      expected: '{"pretrained_cfg": {…}} or the pretrained_cfg object itself',
+      received: JSON.stringify(raw)?.slice(0, 40),
+    });
   const nested = 'pretrained_cfg' in raw;
   let top: z.infer<typeof fileSchema> | null = null;
   if (nested) top = parse(fileSchema, raw, file, '');
@@ -109,15 +135,30 @@ export function readTimmConfig(file: string): TimmPreprocessing {
   const prefix = nested ? 'pretrained_cfg.' : '';
   const [, height, width] = cfg.input_size ?? [3, TIMM_DEFAULTS.inputSize, TIMM_DEFAULTS.inputSize];
   if (height !== width) {
-    throw dataError(`timm config input_size ${height}×${width} is not square; retest crops square inputs only`, { file, field: `${prefix}input_size`, expected: '[3, N, N]', received: JSON.stringify(cfg.input_size) });
+    throw dataError(`timm config input_size ${height}×${width} is not square; retest crops square inputs only`, {
+      file,
+      field: `${prefix}input_size`,
+      expected: '[3, N, N]',
+      received: JSON.stringify(cfg.input_size),
+    });
   }
   const numClasses = cfg.num_classes ?? top?.num_classes ?? null;
   if (top?.num_classes !== undefined && cfg.num_classes !== undefined && top.num_classes !== cfg.num_classes) {
-    throw dataError('the timm config gives two numbers of classes', { file, field: 'num_classes', expected: `pretrained_cfg.num_classes = ${cfg.num_classes}`, received: String(top.num_classes) });
+    throw dataError('the timm config gives two numbers of classes', {
+      file,
+      field: 'num_classes',
+      expected: `pretrained_cfg.num_classes = ${cfg.num_classes}`,
+      received: String(top.num_classes),
+    });
   }
   const labelNames = cfg.label_names ?? top?.label_names ?? null;
   if (labelNames && numClasses !== null && labelNames.length !== numClasses) {
-    throw dataError(`the timm config lists ${labelNames.length} label names for ${numClasses} classes`, { file, field: cfg.label_names ? `${prefix}label_names` : 'label_names', expected: `${numClasses} names`, received: String(labelNames.length) });
+    throw dataError(`the timm config lists ${labelNames.length} label names for ${numClasses} classes`, {
+      file,
+      field: cfg.label_names ? `${prefix}label_names` : 'label_names',
+      expected: `${numClasses} names`,
+      received: String(labelNames.length),
+    });
   }
   return {
     file,
@@ -147,7 +188,10 @@ function parse<T extends z.ZodType>(schema: T, raw: unknown, file: string, prefi
       hint: 'remove the key, or evaluate with a sidecar and flags instead of --timm-config',
     });
   }
-  const value = issue.path.reduce<unknown>((v, key) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[key as PropertyKey] : undefined), raw);
+  const value = issue.path.reduce<unknown>(
+    (v, key) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[key as PropertyKey] : undefined),
+    raw,
+  );
   throw dataError('the timm config has a value retest cannot apply', {
     file,
     field: `${prefix}${issue.path.join('.')}`,

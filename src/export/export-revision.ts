@@ -26,10 +26,16 @@ export interface ExportOptions {
   now?: Date | string;
 }
 
-async function loadRevision(stores: ExportStores, options: ExportOptions): Promise<{ revision: Revision; meta: Map<string, CatalogImage>; classes: Manifest['classes'] }> {
+async function loadRevision(
+  stores: ExportStores,
+  options: ExportOptions,
+): Promise<{ revision: Revision; meta: Map<string, CatalogImage>; classes: Manifest['classes'] }> {
   const revision = await getRevision(stores.sample, options.revision ?? 'latest');
   if (!revision.valid && !options.allowInvalid) {
-    throw usageError(`revision ${revision.id} is not valid: classes ${revision.shortClasses.slice(0, 10).join(', ')}${revision.shortClasses.length > 10 ? ', …' : ''} are short`, { field: 'revision', hint: 'collect or label more candidates and sample again, or pass --allow-invalid' });
+    throw usageError(
+      `revision ${revision.id} is not valid: classes ${revision.shortClasses.slice(0, 10).join(', ')}${revision.shortClasses.length > 10 ? ', …' : ''} are short`,
+      { field: 'revision', hint: 'collect or label more candidates and sample again, or pass --allow-invalid' },
+    );
   }
   const rows = await stores.catalog.images(revision.images.map((im) => im.imageId));
   const meta = new Map(rows.map((r) => [r.id, r]));
@@ -42,7 +48,16 @@ function manifestHead(revision: Revision, classes: Manifest['classes'], layout: 
     format: 'retest-export/1',
     layout,
     exportedAt: now,
-    revision: { id: revision.id, function: revision.function, parameters: revision.parameters, seed: revision.seed, parentId: revision.parentId, valid: revision.valid, shortClasses: revision.shortClasses, createdAt: revision.createdAt },
+    revision: {
+      id: revision.id,
+      function: revision.function,
+      parameters: revision.parameters,
+      seed: revision.seed,
+      parentId: revision.parentId,
+      valid: revision.valid,
+      shortClasses: revision.shortClasses,
+      createdAt: revision.createdAt,
+    },
     classes,
   };
 }
@@ -51,7 +66,12 @@ function ensureEmptyDir(dir: string): void {
   if (existsSync(dir)) {
     if (!statSync(dir).isDirectory()) throw usageError('the export path exists and is not a folder', { file: dir });
     const visible = readdirSync(dir).filter((n) => !n.startsWith('.'));
-    if (visible.length > 0) throw usageError('the export folder is not empty', { file: dir, received: visible.slice(0, 5).join(', '), hint: 'export into a new folder so that files of an older release cannot mix in' });
+    if (visible.length > 0)
+      throw usageError('the export folder is not empty', {
+        file: dir,
+        received: visible.slice(0, 5).join(', '),
+        hint: 'export into a new folder so that files of an older release cannot mix in',
+      });
   }
   mkdirSync(dir, { recursive: true });
 }
@@ -69,18 +89,37 @@ export async function exportImageFolder(stores: ExportStores, outDir: string, op
   const files: Manifest['files'] = [];
   for (const im of revision.images) {
     const m = meta.get(im.imageId);
-    if (!m) throw dataError('a sampled image is missing from the images table', { record: im.imageId, hint: 'the workspace was edited after sampling; sample again' });
+    if (!m)
+      throw dataError('a sampled image is missing from the images table', {
+        record: im.imageId,
+        hint: 'the workspace was edited after sampling; sample again',
+      });
     const src = join(options.workspaceDir, m.displayPath);
-    if (!existsSync(src)) throw dataError('the display copy of a sampled image is missing', { file: src, record: im.imageId, hint: 'run `retest collect` again to re-ingest' });
+    if (!existsSync(src))
+      throw dataError('the display copy of a sampled image is missing', { file: src, record: im.imageId, hint: 'run `retest collect` again to re-ingest' });
     const rel = `${im.classIdx}/${im.imageId}.jpeg`;
     mkdirSync(join(out, String(im.classIdx)), { recursive: true });
     copyFileSync(src, join(out, rel));
     const bytes = readFileSync(join(out, rel));
     const sha256 = sha256Hex(bytes);
     files.push({ path: rel, sha256, bytes: bytes.length });
-    images.push({ path: rel, imageId: im.imageId, classIndex: im.classIdx, classId: classId.get(im.classIdx) ?? String(im.classIdx), selectionFrequency: im.frequency, answers: im.answers, sha256, source: { name: m.source, id: m.sourceId, url: m.url } });
+    images.push({
+      path: rel,
+      imageId: im.imageId,
+      classIndex: im.classIdx,
+      classId: classId.get(im.classIdx) ?? String(im.classIdx),
+      selectionFrequency: im.frequency,
+      answers: im.answers,
+      sha256,
+      source: { name: m.source, id: m.sourceId, url: m.url },
+    });
   }
-  const manifest: Manifest = { ...manifestHead(revision, classes, 'imagenetv2', new Date(options.now ?? Date.now()).toISOString()), count: images.length, files, images };
+  const manifest: Manifest = {
+    ...manifestHead(revision, classes, 'imagenetv2', new Date(options.now ?? Date.now()).toISOString()),
+    count: images.length,
+    files,
+    images,
+  };
   writeFileSync(join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
 }
@@ -97,7 +136,8 @@ export interface NpyExportOptions extends ExportOptions {
  */
 export async function exportNpy(stores: ExportStores, prefix: string, options: NpyExportOptions): Promise<Manifest> {
   const files0 = cifar101Files(resolve(prefix));
-  for (const f of [files0.data, files0.labels]) if (existsSync(f)) throw usageError('the export file already exists', { file: f, hint: 'choose a new prefix so that an older release is not overwritten' });
+  for (const f of [files0.data, files0.labels])
+    if (existsSync(f)) throw usageError('the export file already exists', { file: f, hint: 'choose a new prefix so that an older release is not overwritten' });
   mkdirSync(resolve(files0.prefix, '..'), { recursive: true });
   const { revision, meta, classes } = await loadRevision(stores, options);
   const n = revision.images.length;
@@ -109,11 +149,22 @@ export async function exportNpy(stores: ExportStores, prefix: string, options: N
     const im = revision.images[i]!;
     const m = meta.get(im.imageId);
     if (!m) throw dataError('a sampled image is missing from the images table', { record: im.imageId });
-    const px = options.pixelsOf ? await options.pixelsOf(im.imageId, { originalPath: m.originalPath }) : await tinyPixels(join(options.workspaceDir, m.originalPath));
+    const px = options.pixelsOf
+      ? await options.pixelsOf(im.imageId, { originalPath: m.originalPath })
+      : await tinyPixels(join(options.workspaceDir, m.originalPath));
     if (px.length !== 32 * 32 * 3) throw dataError('an image is not 32×32×3', { record: im.imageId, expected: '3072 bytes', received: `${px.length} bytes` });
     pixels.set(px, i * 3072);
     labels[i] = im.classIdx;
-    images.push({ path: String(i), imageId: im.imageId, classIndex: im.classIdx, classId: classId.get(im.classIdx) ?? String(im.classIdx), selectionFrequency: im.frequency, answers: im.answers, sha256: sha256Hex(px), source: { name: m.source, id: m.sourceId, url: m.url } });
+    images.push({
+      path: String(i),
+      imageId: im.imageId,
+      classIndex: im.classIdx,
+      classId: classId.get(im.classIdx) ?? String(im.classIdx),
+      selectionFrequency: im.frequency,
+      answers: im.answers,
+      sha256: sha256Hex(px),
+      source: { name: m.source, id: m.sourceId, url: m.url },
+    });
   }
   writeCifar101(files0.prefix, { count: n, pixels, labels });
   const files = [files0.data, files0.labels].map((f) => {

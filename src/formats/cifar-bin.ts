@@ -31,7 +31,11 @@ export interface ReadCifarBinOptions {
 
 /** The batch files `path` stands for: itself, or the split's files inside a batches folder. */
 export function cifarBatchFiles(path: string, split: 'test' | 'train' = 'test'): string[] {
-  if (!existsSync(path)) throw ioError(`no such file or folder: ${path}`, { file: path, hint: 'Check the path, or use a dataset name such as cifar10-test (see `retest datasets`).' });
+  if (!existsSync(path))
+    throw ioError(`no such file or folder: ${path}`, {
+      file: path,
+      hint: 'Check the path, or use a dataset name such as cifar10-test (see `retest datasets`).',
+    });
   if (!statSync(path).isDirectory()) return [path];
   const folder = existsSync(join(path, 'cifar-10-batches-bin')) ? join(path, 'cifar-10-batches-bin') : path;
   const files = CIFAR_BATCH_FILES[split].map((name) => join(folder, name));
@@ -53,7 +57,13 @@ export function parseCifarBin(bytes: Uint8Array, file: string): CifarArrays {
   const count = Math.floor(bytes.length / CIFAR_RECORD_BYTES);
   const rest = bytes.length - count * CIFAR_RECORD_BYTES;
   if (bytes.length === 0) {
-    throw dataError(`empty CIFAR-10 batch file`, { file, field: 'byte 0', expected: `records of ${CIFAR_RECORD_BYTES} bytes`, received: '0 bytes', hint: 'The file is empty: download or copy it again.' });
+    throw dataError(`empty CIFAR-10 batch file`, {
+      file,
+      field: 'byte 0',
+      expected: `records of ${CIFAR_RECORD_BYTES} bytes`,
+      received: '0 bytes',
+      hint: 'The file is empty: download or copy it again.',
+    });
   }
   if (rest !== 0) {
     const offset = count * CIFAR_RECORD_BYTES;
@@ -138,12 +148,14 @@ export function writeCifarBin(path: string, arrays: CifarArrays): void {
 function checkArrays({ count, labels, pixels }: CifarArrays): void {
   const where = { file: '<arrays>', hint: 'Pass count images: labels of length count and pixels of count×32×32×3 bytes.' };
   if (!Number.isInteger(count) || count < 0) throw dataError('count must be a whole number', { ...where, field: 'count', received: String(count) });
-  if (labels.length !== count) throw dataError('labels do not match count', { ...where, field: 'labels', expected: `${count} labels`, received: `${labels.length}` });
+  if (labels.length !== count)
+    throw dataError('labels do not match count', { ...where, field: 'labels', expected: `${count} labels`, received: `${labels.length}` });
   if (pixels.length !== count * CIFAR_PIXELS * 3) {
     throw dataError('pixels do not match count', { ...where, field: 'pixels', expected: `${count * CIFAR_PIXELS * 3} bytes`, received: `${pixels.length}` });
   }
   const bad = labels.findIndex((label) => label >= CIFAR10_CLASSES);
-  if (bad >= 0) throw dataError(`label ${labels[bad]} is not a CIFAR-10 class`, { ...where, record: bad, field: 'labels', expected: '0…9', received: String(labels[bad]) });
+  if (bad >= 0)
+    throw dataError(`label ${labels[bad]} is not a CIFAR-10 class`, { ...where, record: bad, field: 'labels', expected: '0…9', received: String(labels[bad]) });
 }
 
 /** `test_batch.bin` → `test_batch`: a dataset name for a path. */

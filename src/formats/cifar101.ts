@@ -58,12 +58,18 @@ export function readCifar101(pathOrPrefix: string): Cifar101Arrays {
 
 function integerLabels(array: NpyArray, file: string): Int32Array {
   if (array.shape.length !== 1 || array.dtype === '<f4' || array.dtype === '<f8') {
-    throw dataError('labels must be a 1-d integer array', { file, field: 'header', expected: 'an integer dtype of shape (N,)', received: `${array.dtype} of shape (${array.shape.join(', ')})` });
+    throw dataError('labels must be a 1-d integer array', {
+      file,
+      field: 'header',
+      expected: 'an integer dtype of shape (N,)',
+      received: `${array.dtype} of shape (${array.shape.join(', ')})`,
+    });
   }
   const out = new Int32Array(array.data.length);
   for (let i = 0; i < out.length; i++) {
     const value = Number(array.data[i]!);
-    if (value < 0 || value > 0x7fffffff) throw dataError(`label ${value} at row ${i} is not a class index`, { file, record: i, expected: 'an integer ≥ 0', received: String(value) });
+    if (value < 0 || value > 0x7fffffff)
+      throw dataError(`label ${value} at row ${i} is not a class index`, { file, record: i, expected: 'an integer ≥ 0', received: String(value) });
     out[i] = value;
   }
   return out;

@@ -18,7 +18,7 @@ const definitionSchema = z.looseObject({
   starting_from: z.string().optional(),
 });
 
-const HINT = 'This must be one of the ImageNetV2 authors\' datasets/<name>.json files.';
+const HINT = "This must be one of the ImageNetV2 authors' datasets/<name>.json files.";
 
 /** Parses the text of a definition file; `file` names it in errors, which carry every problem (`issues`). */
 export function parseDatasetDefinition(text: string, file: string): DatasetDefinition {
@@ -32,13 +32,27 @@ export function parseDatasetDefinition(text: string, file: string): DatasetDefin
   const repeats: ProblemIssue[] = [];
   image_filenames.forEach(([imageId], i) => {
     const first = seen.get(imageId);
-    if (first !== undefined) repeats.push({ path: `image_filenames[${i}][0]`, message: `image ${imageId} is listed twice`, expected: 'unique image ids', received: `also at ${first}` });
+    if (first !== undefined)
+      repeats.push({
+        path: `image_filenames[${i}][0]`,
+        message: `image ${imageId} is listed twice`,
+        expected: 'unique image ids',
+        received: `also at ${first}`,
+      });
     else seen.set(imageId, i);
   });
   if (repeats.length > 0) {
     const r = repeats[0]!;
     const record = Number(/\[(\d+)\]/.exec(r.path)![1]);
-    throw dataError(repeats.length > 1 ? `${repeats.length} images are listed twice in the dataset definition: ${r.message}` : r.message, { file, record, field: 'image_filenames', expected: 'unique image ids', received: r.received!, hint: HINT, issues: repeats });
+    throw dataError(repeats.length > 1 ? `${repeats.length} images are listed twice in the dataset definition: ${r.message}` : r.message, {
+      file,
+      record,
+      field: 'image_filenames',
+      expected: 'unique image ids',
+      received: r.received!,
+      hint: HINT,
+      issues: repeats,
+    });
   }
   return {
     path: file,

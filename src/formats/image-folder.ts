@@ -71,7 +71,14 @@ export function readImageFolder(root: string, options: ReadImageFolderOptions = 
       received: `${classes.length} class folders, ${images.skipped.length} other files`,
     });
   }
-  return { files: images.files, labels: Int32Array.from(images.labels), imageIds: imageIdsOf(base, images.stems, images.owners), classNames, layout, skipped: images.skipped };
+  return {
+    files: images.files,
+    labels: Int32Array.from(images.labels),
+    imageIds: imageIdsOf(base, images.stems, images.owners),
+    classNames,
+    layout,
+    skipped: images.skipped,
+  };
 }
 
 /** A class folder and the label its images get. */
@@ -122,9 +129,14 @@ function labelIndexFolders(base: string, folders: readonly string[], options: Re
   for (const folder of [...folders].sort((a, b) => Number(a) - Number(b))) {
     const label = Number(folder);
     const other = seen.get(label);
-    if (other !== undefined) throw dataError(`two folders name class ${label}`, { file: base, expected: 'one folder per class index', received: `${other} and ${folder}` });
+    if (other !== undefined)
+      throw dataError(`two folders name class ${label}`, { file: base, expected: 'one folder per class index', received: `${other} and ${folder}` });
     if (options.classIds && label >= options.classIds.length) {
-      throw dataError(`class folder ${folder} is beyond the ${options.classIds.length} classes`, { file: join(base, folder), expected: `0…${options.classIds.length - 1}`, received: folder });
+      throw dataError(`class folder ${folder} is beyond the ${options.classIds.length} classes`, {
+        file: join(base, folder),
+        expected: `0…${options.classIds.length - 1}`,
+        received: folder,
+      });
     }
     seen.set(label, folder);
     classes.push({ folder, label });
@@ -203,7 +215,11 @@ function imageIdsOf(base: string, stems: readonly string[], owners: readonly str
   if (new Set(imageIds).size !== imageIds.length) {
     const seen = new Set<string>();
     const dup = imageIds.find((id) => (seen.has(id) ? true : (seen.add(id), false)))!;
-    throw dataError(`two files in one class folder share the stem ${dup}`, { file: join(base, dup), expected: 'unique file names (ignoring the extension)', received: dup });
+    throw dataError(`two files in one class folder share the stem ${dup}`, {
+      file: join(base, dup),
+      expected: 'unique file names (ignoring the extension)',
+      received: dup,
+    });
   }
   return imageIds;
 }

@@ -12,7 +12,7 @@
 import { readFile } from 'node:fs/promises';
 import { dataError } from '../core/errors.ts';
 
-type Sharp = (typeof import('sharp'))['default'];
+type Sharp = typeof import('sharp')['default'];
 let sharpModule: Sharp | undefined;
 async function loadSharp(): Promise<Sharp> {
   if (!sharpModule) {
@@ -42,7 +42,12 @@ type LibvipsInterpolation = keyof typeof KERNEL;
 
 function kernel(interpolation: Interpolation): (typeof KERNEL)[LibvipsInterpolation] {
   if (interpolation in KERNEL) return KERNEL[interpolation as LibvipsInterpolation];
-  throw dataError(`libvips has no "${interpolation}" filter`, { field: 'interpolation', expected: Object.keys(KERNEL).join(', '), received: interpolation, hint: 'use the Pillow resampler (the default) for box and hamming' });
+  throw dataError(`libvips has no "${interpolation}" filter`, {
+    field: 'interpolation',
+    expected: Object.keys(KERNEL).join(', '),
+    received: interpolation,
+    hint: 'use the Pillow resampler (the default) for box and hamming',
+  });
 }
 
 /** Options of the libvips decode: both off by default, as in torchvision's `Image.open(f).convert('RGB')`. */
@@ -113,7 +118,9 @@ async function toRgb(input: ImageInput, build: (image: Pipeline) => Pipeline, op
     const rgb = new Uint8Array(info.width * info.height * 3);
     for (let i = 0, n = info.width * info.height; i < n; i++) {
       const v = data[i * info.channels]!;
-      rgb[i * 3] = v; rgb[i * 3 + 1] = v; rgb[i * 3 + 2] = v;
+      rgb[i * 3] = v;
+      rgb[i * 3 + 1] = v;
+      rgb[i * 3 + 2] = v;
     }
     return { data: rgb, width: info.width, height: info.height };
   } catch (cause) {
@@ -179,11 +186,24 @@ export async function decodeSamples(input: string | Buffer, options: { exifRotat
     const target = NATIVE_SPACES[space];
     // Without a CMYK pipeline libvips would convert CMYK to sRGB through a profile.
     if (space === 'cmyk') image = image.pipelineColourspace('cmyk');
-    const { data, info } = await image.toColourspace(space).raw({ depth: target.bits === 16 ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
-    const samples = target.bits === 16 ? new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const { data, info } = await image
+      .toColourspace(space)
+      .raw({ depth: target.bits === 16 ? 'ushort' : 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    const samples =
+      target.bits === 16 ? new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     // libvips may drop a grey image's alpha on the way out: the channel count says what is there.
     const colourChannels = target.colour === 'grey' ? 1 : target.colour === 'rgb' ? 3 : 4;
-    return { data: samples, width: info.width, height: info.height, channels: info.channels, colour: target.colour, hasAlpha: info.channels > colourChannels, bits: target.bits, format: meta.format ?? 'unknown' };
+    return {
+      data: samples,
+      width: info.width,
+      height: info.height,
+      channels: info.channels,
+      colour: target.colour,
+      hasAlpha: info.channels > colourChannels,
+      bits: target.bits,
+      format: meta.format ?? 'unknown',
+    };
   } catch (cause) {
     if ((cause as { kind?: string }).kind) throw cause;
     if ((cause as NodeJS.ErrnoException).code === 'ENOENT') throw dataError('image file not found', { file: where, cause });
@@ -241,7 +261,10 @@ export async function resizeShorterCenterCrop(
   const k = kernel(options.interpolation);
   return toRgb(
     input,
-    (image) => image.resize(g.resizedWidth, g.resizedHeight, { fit: 'fill', kernel: k }).extract({ left: g.left, top: g.top, width: options.crop, height: options.crop }),
+    (image) =>
+      image
+        .resize(g.resizedWidth, g.resizedHeight, { fit: 'fill', kernel: k })
+        .extract({ left: g.left, top: g.top, width: options.crop, height: options.crop }),
     { rotate, ignoreIcc: options.iccToSrgb !== true },
   );
 }

@@ -20,7 +20,11 @@ export class NpyFileWriter {
   private closed = false;
 
   /** Starts `path` as an array of `dtype` and `shape`; write exactly product(shape) elements, then `finish`. */
-  constructor(readonly path: string, readonly dtype: NpyDtype, readonly shape: readonly number[]) {
+  constructor(
+    readonly path: string,
+    readonly dtype: NpyDtype,
+    readonly shape: readonly number[],
+  ) {
     this.total = shape.reduce((a, b) => a * b, 1) * ITEM_BYTES[dtype];
     mkdirSync(dirname(path), { recursive: true });
     this.temporary = `${path}.partial-${process.pid}-${Date.now()}`;
@@ -38,7 +42,11 @@ export class NpyFileWriter {
   write(data: Uint8Array | Float32Array): void {
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     if (this.written + bytes.length > this.total) {
-      throw dataError('more data than the array shape holds', { file: this.path, expected: `${this.total} bytes for shape (${this.shape.join(', ')})`, received: `${this.written + bytes.length}` });
+      throw dataError('more data than the array shape holds', {
+        file: this.path,
+        expected: `${this.total} bytes for shape (${this.shape.join(', ')})`,
+        received: `${this.written + bytes.length}`,
+      });
     }
     let offset = 0;
     while (offset < bytes.length) offset += writeSync(this.fd, bytes, offset, bytes.length - offset);

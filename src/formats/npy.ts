@@ -80,7 +80,12 @@ export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
   const major = bytes[6]!;
   const minor = bytes[7]!;
   if (major < 1 || major > 3) {
-    throw dataError(`unsupported NPY format version ${major}.${minor}`, { file, field: 'byte 6', expected: 'format 1.0, 2.0 or 3.0', received: `${major}.${minor}` });
+    throw dataError(`unsupported NPY format version ${major}.${minor}`, {
+      file,
+      field: 'byte 6',
+      expected: 'format 1.0, 2.0 or 3.0',
+      received: `${major}.${minor}`,
+    });
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const lengthBytes = major === 1 ? 2 : 4;
@@ -105,7 +110,9 @@ export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
       field: 'header.descr',
       expected: NPY_DTYPES.map((d) => `${d} (${DTYPE_NAME[d]})`).join(', '),
       received: header.descr,
-      hint: header.descr.startsWith('>') ? 'The array is big-endian: re-save it with arr.astype(arr.dtype.newbyteorder("<")).' : 'Convert it in numpy first, e.g. np.save(path, arr.astype(np.int64)).',
+      hint: header.descr.startsWith('>')
+        ? 'The array is big-endian: re-save it with arr.astype(arr.dtype.newbyteorder("<")).'
+        : 'Convert it in numpy first, e.g. np.save(path, arr.astype(np.int64)).',
     });
   }
   if (header.fortran_order) {
@@ -123,16 +130,19 @@ export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
   const expectedBytes = count * itemSize;
   const available = bytes.length - dataStart;
   if (available < expectedBytes) {
-    const rowBytes = shape.length > 0 ? (expectedBytes / Math.max(shape[0]!, 1)) : expectedBytes;
+    const rowBytes = shape.length > 0 ? expectedBytes / Math.max(shape[0]!, 1) : expectedBytes;
     const row = rowBytes > 0 ? Math.floor(available / rowBytes) : 0;
-    throw dataError(`truncated NPY file: the data ends at byte ${bytes.length}, ${expectedBytes - available} bytes short; row ${row} of shape (${shape.join(', ')}) is incomplete`, {
-      file,
-      record: row,
-      field: `byte ${bytes.length}`,
-      expected: `${dataStart + expectedBytes} bytes (${dataStart} header + ${count} × ${itemSize})`,
-      received: `${bytes.length} bytes`,
-      hint: 'The file was cut short (interrupted download or copy): fetch it again.',
-    });
+    throw dataError(
+      `truncated NPY file: the data ends at byte ${bytes.length}, ${expectedBytes - available} bytes short; row ${row} of shape (${shape.join(', ')}) is incomplete`,
+      {
+        file,
+        record: row,
+        field: `byte ${bytes.length}`,
+        expected: `${dataStart + expectedBytes} bytes (${dataStart} header + ${count} × ${itemSize})`,
+        received: `${bytes.length} bytes`,
+        hint: 'The file was cut short (interrupted download or copy): fetch it again.',
+      },
+    );
   }
   if (available > expectedBytes) {
     throw dataError(`NPY file has ${available - expectedBytes} bytes after the data`, {
@@ -168,7 +178,11 @@ export function readNpy(path: string): NpyArray {
     bytes = readFileSync(path);
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-    throw ioError(missing ? `no such file: ${path}` : `cannot read ${path}`, { file: path, cause: error, hint: missing ? 'Check the path.' : 'Check the file permissions.' });
+    throw ioError(missing ? `no such file: ${path}` : `cannot read ${path}`, {
+      file: path,
+      cause: error,
+      hint: missing ? 'Check the path.' : 'Check the file permissions.',
+    });
   }
   return parseNpy(bytes, path);
 }
@@ -222,13 +236,31 @@ export function npyArray<D extends NpyDtype>(dtype: D, shape: number[], data: Np
 
 function checkArray(array: NpyArray): void {
   const where = { file: '<array>', hint: 'The typed array must match the dtype and hold product(shape) elements.' };
-  if (!NPY_DTYPES.includes(array.dtype)) throw dataError(`unsupported NPY dtype ${String(array.dtype)}`, { ...where, field: 'dtype', expected: NPY_DTYPES.join(', '), received: String(array.dtype) });
-  if (!array.shape.every((d) => Number.isInteger(d) && d >= 0)) throw dataError('shape must be whole numbers ≥ 0', { ...where, field: 'shape', received: JSON.stringify(array.shape) });
+  if (!NPY_DTYPES.includes(array.dtype))
+    throw dataError(`unsupported NPY dtype ${String(array.dtype)}`, {
+      ...where,
+      field: 'dtype',
+      expected: NPY_DTYPES.join(', '),
+      received: String(array.dtype),
+    });
+  if (!array.shape.every((d) => Number.isInteger(d) && d >= 0))
+    throw dataError('shape must be whole numbers ≥ 0', { ...where, field: 'shape', received: JSON.stringify(array.shape) });
   if (!(array.data instanceof CONSTRUCTOR[array.dtype])) {
-    throw dataError(`data is not a ${CONSTRUCTOR[array.dtype].name} for dtype ${array.dtype}`, { ...where, field: 'data', expected: CONSTRUCTOR[array.dtype].name, received: array.data.constructor.name });
+    throw dataError(`data is not a ${CONSTRUCTOR[array.dtype].name} for dtype ${array.dtype}`, {
+      ...where,
+      field: 'data',
+      expected: CONSTRUCTOR[array.dtype].name,
+      received: array.data.constructor.name,
+    });
   }
   const count = product(array.shape);
-  if (array.data.length !== count) throw dataError('data length does not match shape', { ...where, field: 'data', expected: `${count} elements for shape (${array.shape.join(', ')})`, received: String(array.data.length) });
+  if (array.data.length !== count)
+    throw dataError('data length does not match shape', {
+      ...where,
+      field: 'data',
+      expected: `${count} elements for shape (${array.shape.join(', ')})`,
+      received: String(array.data.length),
+    });
 }
 
 /** The elements as float64 numbers; int64 values must be safe integers (|x| < 2^53). */

@@ -135,7 +135,10 @@ export function testSetSize(testSet: string, given: Readonly<Record<string, numb
   });
 }
 
-interface Row { line: number; cells: string[] }
+interface Row {
+  line: number;
+  cells: string[];
+}
 
 function readRows(file: string): { header: string[]; rows: Row[] } {
   let text: string;
@@ -169,7 +172,12 @@ function requireColumn(header: readonly string[], column: string, file: string, 
   return at;
 }
 
-interface ColumnPlan { at: number; column: string; testSet: string; metric: 'top1' | 'top5' }
+interface ColumnPlan {
+  at: number;
+  column: string;
+  testSet: string;
+  metric: 'top1' | 'top5';
+}
 
 /** Reads a published accuracy table. */
 export function readAccuracyTable(file: string, options: AccuracyTableOptions): AccuracyTable {
@@ -191,7 +199,10 @@ function checkTableOptions(file: string, options: AccuracyTableOptions): void {
     throw usageError('--wide reads every numeric column as a test set: it does not take --test-set/--value/--top5', { field: '--wide' });
   }
   if (!options.wide && (!options.testSet || !options.value)) {
-    throw usageError('give --test-set NAME --value COLUMN (one test set per file), or --wide (one column per test set)', { file, field: options.testSet ? '--value' : '--test-set' });
+    throw usageError('give --test-set NAME --value COLUMN (one test set per file), or --wide (one column per test set)', {
+      file,
+      field: options.testSet ? '--value' : '--test-set',
+    });
   }
 }
 
@@ -205,19 +216,33 @@ function planWideColumns(file: string, header: readonly string[], rows: readonly
   for (const c of Object.keys(options.map ?? {})) requireColumn(header, c, file, '--map');
   header.forEach((column, at) => {
     if (keyAt.includes(at)) return;
-    if (options.skip?.includes(column)) { ignored.push({ column, reason: 'skipped (--skip)' }); return; }
+    if (options.skip?.includes(column)) {
+      ignored.push({ column, reason: 'skipped (--skip)' });
+      return;
+    }
     const bad = rows.find((r) => parseAccuracyCell(r.cells[at] ?? '') === 'not a number');
-    if (bad) { ignored.push({ column, reason: `not numeric (line ${bad.line}: ${JSON.stringify(bad.cells[at])})` }); return; }
+    if (bad) {
+      ignored.push({ column, reason: `not numeric (line ${bad.line}: ${JSON.stringify(bad.cells[at])})` });
+      return;
+    }
     plans.push({ at, column, testSet: options.map?.[column] ?? column, metric: 'top1' });
   });
-  if (plans.length === 0) throw dataError('no numeric columns besides the key', { file, record: 'line 1', received: header.join(','), hint: 'a wide table has one accuracy column per test set' });
+  if (plans.length === 0)
+    throw dataError('no numeric columns besides the key', {
+      file,
+      record: 'line 1',
+      received: header.join(','),
+      hint: 'a wide table has one accuracy column per test set',
+    });
   return { plans, ignored };
 }
 
 /** --test-set NAME --value COLUMN [--top5 COLUMN]: one test set per file. */
 function planNarrowColumns(file: string, header: readonly string[], options: AccuracyTableOptions): ColumnChoice {
   const testSet = options.testSet as string;
-  const plans: ColumnPlan[] = [{ at: requireColumn(header, options.value as string, file, '--value'), column: options.value as string, testSet, metric: 'top1' }];
+  const plans: ColumnPlan[] = [
+    { at: requireColumn(header, options.value as string, file, '--value'), column: options.value as string, testSet, metric: 'top1' },
+  ];
   if (options.top5) plans.push({ at: requireColumn(header, options.top5, file, '--top5'), column: options.top5, testSet, metric: 'top5' });
   return { plans, ignored: [] };
 }
@@ -227,7 +252,12 @@ function checkOneColumnPerTestSet(file: string, plans: readonly ColumnPlan[]): v
   for (const p of plans) {
     if (p.metric !== 'top1') continue;
     const other = setOwner.get(p.testSet);
-    if (other) throw usageError(`columns "${other}" and "${p.column}" both name test set "${p.testSet}"`, { file, field: '--map', hint: 'map each column to its own test set' });
+    if (other)
+      throw usageError(`columns "${other}" and "${p.column}" both name test set "${p.testSet}"`, {
+        file,
+        field: '--map',
+        hint: 'map each column to its own test set',
+      });
     setOwner.set(p.testSet, p.column);
   }
 }
@@ -238,7 +268,13 @@ function parseCells(file: string, plans: readonly ColumnPlan[], rows: readonly R
     rows.map((r) => {
       const parsed = parseAccuracyCell(r.cells[p.at] ?? '');
       if (parsed === 'not a number') {
-        throw dataError('not a number', { file, record: `line ${r.line}`, field: p.column, expected: 'an accuracy (76.13, 0.7613 or 76.13%), or an empty cell for "not measured"', received: JSON.stringify(r.cells[p.at]) });
+        throw dataError('not a number', {
+          file,
+          record: `line ${r.line}`,
+          field: p.column,
+          expected: 'an accuracy (76.13, 0.7613 or 76.13%), or an empty cell for "not measured"',
+          received: JSON.stringify(r.cells[p.at]),
+        });
       }
       return parsed;
     }),
@@ -250,38 +286,63 @@ function describeColumn(file: string, p: ColumnPlan, cells: readonly AccuracyCel
   const measured = cells.filter((v) => v !== null);
   const max = Math.max(...measured.map((v) => v.value));
   const [units, unitsReason]: [AccuracyColumn['units'], AccuracyColumn['unitsReason']] =
-    options.units && options.units !== 'auto' ? [options.units, 'forced']
-    : measured.some((v) => v.percentSign) ? ['percent', 'percent sign']
-    : max > 1 ? ['percent', 'value above 1']
-    : ['fraction', 'all values ≤ 1'];
+    options.units && options.units !== 'auto'
+      ? [options.units, 'forced']
+      : measured.some((v) => v.percentSign)
+        ? ['percent', 'percent sign']
+        : max > 1
+          ? ['percent', 'value above 1']
+          : ['fraction', 'all values ≤ 1'];
   const limit = units === 'percent' ? 100 : 1;
   cells.forEach((v, i) => {
     if (v && !(v.value >= 0 && v.value <= limit)) {
       throw dataError(`an accuracy outside [0, ${limit}]`, {
-        file, record: `line ${(rows[i] as Row).line}`, field: p.column, expected: `a ${units === 'percent' ? 'percentage in [0, 100]' : 'fraction in [0, 1]'}`, received: String(v.value),
+        file,
+        record: `line ${(rows[i] as Row).line}`,
+        field: p.column,
+        expected: `a ${units === 'percent' ? 'percentage in [0, 100]' : 'fraction in [0, 1]'}`,
+        received: String(v.value),
         hint: options.wide ? `if "${p.column}" is not an accuracy, leave it out with --skip ${p.column}` : 'check --value, or force the units with --units',
       });
     }
   });
   const size = testSetSize(p.testSet, options.n, file);
   return {
-    column: p.column, testSet: p.testSet, metric: p.metric, units, unitsReason, n: size.n, nSource: size.source,
-    measured: measured.length, empty: cells.length - measured.length,
+    column: p.column,
+    testSet: p.testSet,
+    metric: p.metric,
+    units,
+    unitsReason,
+    n: size.n,
+    nSource: size.source,
+    measured: measured.length,
+    empty: cells.length - measured.length,
     range: measured.length > 0 ? [Math.min(...measured.map((v) => v.value)), max] : null,
   };
 }
 
 /** The model of a row: its key cells joined by '@' (an empty key cell is an error). */
 function modelKey(file: string, row: Row, keyAt: readonly number[], options: AccuracyTableOptions): string {
-  return keyAt.map((at, k) => {
-    const cell = (row.cells[at] ?? '').trim();
-    if (cell === '') throw dataError('empty model key', { file, record: `line ${row.line}`, field: options.key[k] as string, expected: 'a value in every key column' });
-    return cell;
-  }).join('@');
+  return keyAt
+    .map((at, k) => {
+      const cell = (row.cells[at] ?? '').trim();
+      if (cell === '')
+        throw dataError('empty model key', { file, record: `line ${row.line}`, field: options.key[k] as string, expected: 'a value in every key column' });
+      return cell;
+    })
+    .join('@');
 }
 
 /** One entry per (model, test set) with a measured top-1; each model once. */
-function tableEntries(file: string, rows: readonly Row[], keyAt: readonly number[], plans: readonly ColumnPlan[], values: readonly AccuracyCell[][], columns: readonly AccuracyColumn[], options: AccuracyTableOptions): { models: string[]; entries: AccuracyEntry[] } {
+function tableEntries(
+  file: string,
+  rows: readonly Row[],
+  keyAt: readonly number[],
+  plans: readonly ColumnPlan[],
+  values: readonly AccuracyCell[][],
+  columns: readonly AccuracyColumn[],
+  options: AccuracyTableOptions,
+): { models: string[]; entries: AccuracyEntry[] } {
   const models: string[] = [];
   const lineOf = new Map<string, number>();
   const entries: AccuracyEntry[] = [];
@@ -297,7 +358,10 @@ function tableEntries(file: string, rows: readonly Row[], keyAt: readonly number
     const before = lineOf.get(model);
     if (before !== undefined) {
       throw dataError(`model "${model}" appears twice`, {
-        file, record: `line ${row.line}`, field: options.key.join(','), received: `also line ${before}`,
+        file,
+        record: `line ${row.line}`,
+        field: options.key.join(','),
+        received: `also line ${before}`,
         hint: `the key does not identify a model: add a column to --key${basename(file).startsWith('results-') ? ' (timm: --key model,img_size)' : ''}`,
       });
     }
@@ -310,10 +374,16 @@ function tableEntries(file: string, rows: readonly Row[], keyAt: readonly number
       const top5At = plans.findIndex((q) => q.metric === 'top5' && q.testSet === p.testSet);
       const top5 = top5At >= 0 ? read(top5At, i) : null;
       entries.push({
-        model, testSet: p.testSet, n: column.n,
-        top1Accuracy: top1.accuracy, top1Correct: top1.correct,
-        top5Accuracy: top5?.accuracy ?? null, top5Correct: top5?.correct ?? null,
-        line: row.line, column: p.column, units: column.units,
+        model,
+        testSet: p.testSet,
+        n: column.n,
+        top1Accuracy: top1.accuracy,
+        top1Correct: top1.correct,
+        top5Accuracy: top5?.accuracy ?? null,
+        top5Correct: top5?.correct ?? null,
+        line: row.line,
+        column: p.column,
+        units: column.units,
       });
     });
   });

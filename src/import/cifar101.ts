@@ -34,7 +34,13 @@ export function readCifarLabels(metadata: string, folder: string): ImportDataset
   }
   const values = npyToNumbers(readNpy(file), file);
   checkClassIds(file, values, 1, 10);
-  return { name: CIFAR_AUTHOR_NAMES[folder] as string, source: file, numClasses: 10, imageIds: Array.from(values, (_, i) => String(i)), labels: Int32Array.from(values) };
+  return {
+    name: CIFAR_AUTHOR_NAMES[folder] as string,
+    source: file,
+    numClasses: 10,
+    imageIds: Array.from(values, (_, i) => String(i)),
+    labels: Int32Array.from(values),
+  };
 }
 
 const predictionsSchema = z.array(z.number().int().min(0).max(9));
@@ -50,10 +56,12 @@ export function readCifarPredictionsJson(file: string, model: string, dataset: I
 }
 
 export function readCifar101Predictions(root: string, options: Cifar101Options): ImportBatch {
-  if (!existsSync(root) || !statSync(root).isDirectory()) throw usageError(`not a folder: ${root}`, { file: root, hint: 'give the folder that holds original/, v4/, v6/' });
+  if (!existsSync(root) || !statSync(root).isDirectory())
+    throw usageError(`not a folder: ${root}`, { file: root, hint: 'give the folder that holds original/, v4/, v6/' });
   const folders = listSubfolders(root);
   const unknown = folders.filter((f) => !(f in CIFAR_AUTHOR_NAMES));
-  if (unknown.length > 0) throw dataError(`unknown test set folder "${unknown[0]}"`, { file: join(root, unknown[0] as string), expected: 'original, v4 or v6' });
+  if (unknown.length > 0)
+    throw dataError(`unknown test set folder "${unknown[0]}"`, { file: join(root, unknown[0] as string), expected: 'original, v4 or v6' });
   if (folders.length === 0) throw dataError('no test-set folders found', { file: root, expected: 'original/, v4/, v6/' });
   const datasets: ImportDataset[] = [];
   const predictions: ImportedPredictions[] = [];

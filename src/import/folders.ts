@@ -12,7 +12,11 @@ export function listFolder(dir: string): string[] {
     return readdirSync(dir).sort();
   } catch (cause) {
     const fault = fromSystemError(cause, dir);
-    throw ioError(`cannot list the folder: ${fault?.message ?? (cause as Error).message}`, { file: dir, hint: fault?.hint ?? 'check the path and its permissions', cause });
+    throw ioError(`cannot list the folder: ${fault?.message ?? (cause as Error).message}`, {
+      file: dir,
+      hint: fault?.hint ?? 'check the path and its permissions',
+      cause,
+    });
   }
 }
 

@@ -18,7 +18,12 @@ export function readFrequencies(file: string, labels: Int32Array, imageIds: read
     const array = readNpy(file);
     const values = npyToNumbers(array, file);
     const rows = array.shape[0];
-    if (rows !== n) throw dataError(`${rows} rows of frequencies but the test set has ${n} images`, { file, expected: `${n} rows in test-set order`, received: `shape [${array.shape.join(', ')}]` });
+    if (rows !== n)
+      throw dataError(`${rows} rows of frequencies but the test set has ${n} images`, {
+        file,
+        expected: `${n} rows in test-set order`,
+        received: `shape [${array.shape.join(', ')}]`,
+      });
     if (array.shape.length === 1) {
       for (let i = 0; i < n; i++) {
         const f = values[i]!;
@@ -27,7 +32,8 @@ export function readFrequencies(file: string, labels: Int32Array, imageIds: read
       }
       return out;
     }
-    if (array.shape.length !== 2) throw dataError('frequencies must be [N] or per-class counts [N, C]', { file, received: `shape [${array.shape.join(', ')}]` });
+    if (array.shape.length !== 2)
+      throw dataError('frequencies must be [N] or per-class counts [N, C]', { file, received: `shape [${array.shape.join(', ')}]` });
     const c = array.shape[1]!;
     for (let i = 0; i < n; i++) {
       const label = labels[i]!;
@@ -50,7 +56,8 @@ export function readFrequencies(file: string, labels: Int32Array, imageIds: read
     table.rows.forEach((row, i) => {
       const line = table.lines[i]!;
       const at = where.get(row[idAt] ?? '');
-      if (at === undefined) throw dataError(`unknown image id "${row[idAt]}"`, { file, record: `line ${line}`, field: 'column image_id', expected: 'an image id of the test set' });
+      if (at === undefined)
+        throw dataError(`unknown image id "${row[idAt]}"`, { file, record: `line ${line}`, field: 'column image_id', expected: 'an image id of the test set' });
       out[at] = numberCell(row[frequencyAt], { file, line, column: 'frequency' }, { min: 0, max: 1 });
     });
     return out;

@@ -43,7 +43,13 @@ export async function readLabels(options: GenericOptions, store: ResultsStore, w
         hint: 'pass the labels with --labels (npy, json or csv image_id,label)',
       });
     }
-    return { name: existing.name, source: existing.source, numClasses: existing.numClasses, imageIds: await store.imageIds(existing.id), labels: await store.labels(existing.id) };
+    return {
+      name: existing.name,
+      source: existing.source,
+      numClasses: existing.numClasses,
+      imageIds: await store.imageIds(existing.id),
+      labels: await store.labels(existing.id),
+    };
   }
   const file = options.labels;
   let imageIds: string[] | null = null;
@@ -66,7 +72,8 @@ function labelsFromJson(file: string): Float64Array {
   const json = readJsonFile(file, 'labels file', 'a JSON array of class ids');
   if (!Array.isArray(json)) throw dataError('labels JSON must be an array of class ids', { file, expected: '[0, 3, 1, …]', received: preview(json) });
   return Float64Array.from(json, (v: unknown, i) => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw dataError('a label is not a class index', { file, record: `index ${i}`, expected: 'an integer ≥ 0', received: preview(v) });
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0)
+      throw dataError('a label is not a class index', { file, record: `index ${i}`, expected: 'an integer ≥ 0', received: preview(v) });
     return v;
   });
 }
@@ -79,18 +86,34 @@ function labelsFromCsv(file: string): { imageIds: string[]; values: Float64Array
   const imageIds = table.rows.map((row, i) => {
     const id = row[idAt] ?? '';
     const line = table.lines[i]!;
-    if (id === '') throw dataError('empty image_id cell', { file, record: `line ${line}`, field: 'column image_id', expected: 'an image id', received: 'an empty cell' });
+    if (id === '')
+      throw dataError('empty image_id cell', { file, record: `line ${line}`, field: 'column image_id', expected: 'an image id', received: 'an empty cell' });
     const other = firstLine.get(id);
-    if (other !== undefined) throw dataError(`image id "${id}" is listed twice in the labels`, { file, record: `line ${line}`, field: 'column image_id', expected: 'each image once', received: `also on line ${other}` });
+    if (other !== undefined)
+      throw dataError(`image id "${id}" is listed twice in the labels`, {
+        file,
+        record: `line ${line}`,
+        field: 'column image_id',
+        expected: 'each image once',
+        received: `also on line ${other}`,
+      });
     firstLine.set(id, line);
     return id;
   });
-  const values = Float64Array.from(table.rows, (row, i) => numberCell(row[labelAt], { file, line: table.lines[i]!, column: 'label' }, { integer: true, min: 0 }));
+  const values = Float64Array.from(table.rows, (row, i) =>
+    numberCell(row[labelAt], { file, line: table.lines[i]!, column: 'label' }, { integer: true, min: 0 }),
+  );
   return { imageIds, values };
 }
 
 /** Top-k (k = min(5, C)) of each logits row, best first; ties keep the lower class index. Non-finite values are errors. */
-export function topkFromLogits(logits: ArrayLike<number>, rows: number, classes: number, file: string, rowName: (row: number) => string): { k: number; topk: Int32Array } {
+export function topkFromLogits(
+  logits: ArrayLike<number>,
+  rows: number,
+  classes: number,
+  file: string,
+  rowName: (row: number) => string,
+): { k: number; topk: Int32Array } {
   const k = Math.min(5, classes);
   const topk = new Int32Array(rows * k);
   const bestV = new Float64Array(k);
@@ -98,12 +121,17 @@ export function topkFromLogits(logits: ArrayLike<number>, rows: number, classes:
     let filled = 0;
     for (let c = 0; c < classes; c++) {
       const v = logits[r * classes + c]!;
-      if (!Number.isFinite(v)) throw dataError(`non-finite logit ${v}`, { file, record: rowName(r), field: `class ${c}`, expected: 'a finite number', received: String(v) });
+      if (!Number.isFinite(v))
+        throw dataError(`non-finite logit ${v}`, { file, record: rowName(r), field: `class ${c}`, expected: 'a finite number', received: String(v) });
       // insertion into the sorted top-k of this row
       let j = filled < k ? filled++ : k;
       if (j === k && v <= bestV[k - 1]!) continue;
       if (j === k) j = k - 1;
-      while (j > 0 && v > bestV[j - 1]!) { bestV[j] = bestV[j - 1]!; topk[r * k + j] = topk[r * k + j - 1]!; j--; }
+      while (j > 0 && v > bestV[j - 1]!) {
+        bestV[j] = bestV[j - 1]!;
+        topk[r * k + j] = topk[r * k + j - 1]!;
+        j--;
+      }
       bestV[j] = v;
       topk[r * k + j] = c;
     }
@@ -128,10 +156,22 @@ export async function readGenericPredictions(file: string, options: GenericOptio
     const isFloat = array.dtype === '<f4' || array.dtype === '<f8';
     const dataset = await readLabels(options, store, isFloat && array.shape.length === 2 ? array.shape[1] : undefined);
     if (!isFloat) return { format: 'npy-topk', datasets: [dataset], predictions: [readTopkNpy(file, model, dataset, options.topkOrder ?? 'auto')] };
-    if (array.shape.length !== 2) throw dataError('logits must be a 2-D array', { file, field: 'shape', expected: '[N, C]', received: `[${array.shape.join(', ')}]` });
+    if (array.shape.length !== 2)
+      throw dataError('logits must be a 2-D array', { file, field: 'shape', expected: '[N, C]', received: `[${array.shape.join(', ')}]` });
     const [rows, classes] = array.shape as [number, number];
-    if (rows !== dataset.labels.length) throw dataError(`${rows} rows but test set ${dataset.name} has ${dataset.labels.length} images`, { file, expected: `${dataset.labels.length} rows`, received: `${rows} rows` });
-    if (classes !== dataset.numClasses) throw dataError(`${classes} logit columns but ${dataset.numClasses} classes`, { file, field: 'shape', expected: `[${rows}, ${dataset.numClasses}]`, received: `[${rows}, ${classes}]` });
+    if (rows !== dataset.labels.length)
+      throw dataError(`${rows} rows but test set ${dataset.name} has ${dataset.labels.length} images`, {
+        file,
+        expected: `${dataset.labels.length} rows`,
+        received: `${rows} rows`,
+      });
+    if (classes !== dataset.numClasses)
+      throw dataError(`${classes} logit columns but ${dataset.numClasses} classes`, {
+        file,
+        field: 'shape',
+        expected: `[${rows}, ${dataset.numClasses}]`,
+        received: `[${rows}, ${classes}]`,
+      });
     const { k, topk } = topkFromLogits(array.data as Float32Array | Float64Array, rows, classes, file, (r) => `row ${r}`);
     return { format: 'npy-logits', datasets: [dataset], predictions: [{ model, dataset: dataset.name, file, k, topk, notes: [] }] };
   }
@@ -139,15 +179,30 @@ export async function readGenericPredictions(file: string, options: GenericOptio
   const table = parseCsv(readTextFile(file, 'predictions file'), file);
   const header = table.header;
   if (header[0] !== 'image_id' || header.length < 2) {
-    throw dataError('predictions CSV must start with a header image_id,…', { file, record: 'line 1', expected: 'image_id,top1,… or image_id,<one column per class>', received: header.join(',') });
+    throw dataError('predictions CSV must start with a header image_id,…', {
+      file,
+      record: 'line 1',
+      expected: 'image_id,top1,… or image_id,<one column per class>',
+      received: header.join(','),
+    });
   }
   const columns = header.slice(1);
   const isTopk = columns.every((c) => /^(top|pred)_?\d*$/i.test(c));
   const dataset = await readLabels(options, store, isTopk ? undefined : columns.length);
   const rows = table.rows.length;
-  if (rows !== dataset.labels.length) throw dataError(`${rows} prediction rows but test set ${dataset.name} has ${dataset.labels.length} images`, { file, expected: `${dataset.labels.length} rows`, received: `${rows} rows` });
+  if (rows !== dataset.labels.length)
+    throw dataError(`${rows} prediction rows but test set ${dataset.name} has ${dataset.labels.length} images`, {
+      file,
+      expected: `${dataset.labels.length} rows`,
+      received: `${rows} rows`,
+    });
   if (!isTopk && columns.length !== dataset.numClasses) {
-    throw dataError(`${columns.length} score columns but ${dataset.numClasses} classes`, { file, record: 'line 1', expected: `${dataset.numClasses} columns after image_id, or top-k columns named top1, top2, …`, received: `${columns.length}` });
+    throw dataError(`${columns.length} score columns but ${dataset.numClasses} classes`, {
+      file,
+      record: 'line 1',
+      expected: `${dataset.numClasses} columns after image_id, or top-k columns named top1, top2, …`,
+      received: `${columns.length}`,
+    });
   }
   const where = new Map(dataset.imageIds.map((id, i) => [id, i]));
   const width = columns.length;
@@ -157,8 +212,10 @@ export async function readGenericPredictions(file: string, options: GenericOptio
   table.rows.forEach((record, r) => {
     const line = table.lines[r]!;
     const at = where.get(record[0] as string);
-    if (at === undefined) throw dataError(`unknown image id "${record[0]}"`, { file, record: `line ${line}`, field: 'image_id', expected: `an image of ${dataset.name}` });
-    if (seen[at]! >= 0) throw dataError(`image id "${record[0]}" appears twice`, { file, record: `line ${line}`, field: 'image_id', received: `also line ${seen[at]}` });
+    if (at === undefined)
+      throw dataError(`unknown image id "${record[0]}"`, { file, record: `line ${line}`, field: 'image_id', expected: `an image of ${dataset.name}` });
+    if (seen[at]! >= 0)
+      throw dataError(`image id "${record[0]}" appears twice`, { file, record: `line ${line}`, field: 'image_id', received: `also line ${seen[at]}` });
     seen[at] = line;
     for (let c = 0; c < width; c++) values[at * width + c] = numberCell(record[c + 1], { file, line, column: columns[c]! }, rule);
   });
@@ -166,7 +223,11 @@ export async function readGenericPredictions(file: string, options: GenericOptio
   if (isTopk) {
     const topk = Int32Array.from(values);
     const { order } = normalizeTopkOrder(topk, width, dataset.labels, options.topkOrder ?? 'best-first');
-    return { format: 'csv-topk', datasets: [dataset], predictions: [{ model, dataset: dataset.name, file, k: width, topk, notes: order === 'best-last' ? ['top-k stored best-last: reversed'] : [] }] };
+    return {
+      format: 'csv-topk',
+      datasets: [dataset],
+      predictions: [{ model, dataset: dataset.name, file, k: width, topk, notes: order === 'best-last' ? ['top-k stored best-last: reversed'] : [] }],
+    };
   }
   const { k, topk } = topkFromLogits(values, rows, width, file, lineOf);
   return { format: 'csv-logits', datasets: [dataset], predictions: [{ model, dataset: dataset.name, file, k, topk, notes: [] }] };

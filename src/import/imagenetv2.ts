@@ -56,7 +56,7 @@ export function readImagenetV2Dataset(metadata: string, folder: string, wnidToCl
       file: join(metadata, 'datasets'),
       expected: `a definition ${folder}.json (known: ${Object.keys(IMAGENET_AUTHOR_NAMES).join(', ')})`,
       received: 'no such file',
-      hint: 'predictions must sit in folders named after the authors\' datasets',
+      hint: "predictions must sit in folders named after the authors' datasets",
     });
   }
   const definition = readDatasetDefinition(file);
@@ -73,14 +73,31 @@ export function readImagenetV2Dataset(metadata: string, folder: string, wnidToCl
 export function readTopkNpy(file: string, model: string, dataset: ImportDataset, topkOrder: TopkOrder): ImportedPredictions {
   const array = readNpy(file);
   if (array.dtype === '<f4' || array.dtype === '<f8') {
-    throw dataError('top-k predictions must be integer class indices', { file, field: 'dtype', expected: 'an integer dtype', received: array.dtype, hint: 'logits (float [N, C]) are read by `retest import npy FILE --dataset NAME`; top-k files hold integer class indices' });
+    throw dataError('top-k predictions must be integer class indices', {
+      file,
+      field: 'dtype',
+      expected: 'an integer dtype',
+      received: array.dtype,
+      hint: 'logits (float [N, C]) are read by `retest import npy FILE --dataset NAME`; top-k files hold integer class indices',
+    });
   }
   const [rows, k = 1] = array.shape;
   if (array.shape.length < 1 || array.shape.length > 2 || rows === undefined) {
-    throw dataError('top-k predictions must be a 1-D or 2-D array', { file, field: 'shape', expected: '[N] or [N, k]', received: `[${array.shape.join(', ')}]` });
+    throw dataError('top-k predictions must be a 1-D or 2-D array', {
+      file,
+      field: 'shape',
+      expected: '[N] or [N, k]',
+      received: `[${array.shape.join(', ')}]`,
+    });
   }
   if (k === 0) {
-    throw dataError('top-k predictions with no class per row', { file, field: 'shape', expected: '[N] or [N, k] with k ≥ 1', received: `[${array.shape.join(', ')}]`, hint: 'the array holds no predictions: export at least the top-1 class of each image' });
+    throw dataError('top-k predictions with no class per row', {
+      file,
+      field: 'shape',
+      expected: '[N] or [N, k] with k ≥ 1',
+      received: `[${array.shape.join(', ')}]`,
+      hint: 'the array holds no predictions: export at least the top-1 class of each image',
+    });
   }
   checkRowCount(file, rows, dataset.labels.length, dataset.name);
   const values = npyToNumbers(array, file);
@@ -92,7 +109,8 @@ export function readTopkNpy(file: string, model: string, dataset: ImportDataset,
 }
 
 export function readImagenetV2Predictions(root: string, options: ImagenetV2Options): ImportBatch {
-  if (!existsSync(root) || !statSync(root).isDirectory()) throw usageError(`not a folder: ${root}`, { file: root, hint: 'give the folder that holds <dataset>/<model>.npy' });
+  if (!existsSync(root) || !statSync(root).isDirectory())
+    throw usageError(`not a folder: ${root}`, { file: root, hint: 'give the folder that holds <dataset>/<model>.npy' });
   const folders = listSubfolders(root);
   if (folders.length === 0) throw dataError('no dataset folders found', { file: root, expected: '<root>/<dataset>/<model>.npy' });
   const wnidToClass = readClassInfo(options.metadata);
@@ -112,7 +130,8 @@ export function readImagenetV2Predictions(root: string, options: ImagenetV2Optio
       const model = modelName(basename(name, '.npy'));
       const file = join(root, folder, name);
       const other = seen.get(model);
-      if (other) throw dataError(`two files give model "${model}" on ${dataset.name}`, { file, expected: 'one file per model and test set', received: `also ${other}` });
+      if (other)
+        throw dataError(`two files give model "${model}" on ${dataset.name}`, { file, expected: 'one file per model and test set', received: `also ${other}` });
       seen.set(model, file);
       predictions.push(readTopkNpy(file, model, dataset, options.topkOrder ?? 'auto'));
     }

@@ -50,7 +50,8 @@ function needMetadata(request: ImportRequest, format: string, what: string): str
 }
 
 function needDataset(request: ImportRequest, format: string): string {
-  if (!request.dataset) throw usageError(`${format} import needs --dataset`, { field: '--dataset', hint: 'the canonical test-set name, e.g. imagenetv2-matched-frequency' });
+  if (!request.dataset)
+    throw usageError(`${format} import needs --dataset`, { field: '--dataset', hint: 'the canonical test-set name, e.g. imagenetv2-matched-frequency' });
   return request.dataset;
 }
 
@@ -75,7 +76,7 @@ const generic = (format: 'csv' | 'npy', summary: string): PredictionImporter => 
 export const IMPORTERS: readonly PredictionImporter[] = [
   {
     format: 'imagenetv2',
-    summary: '<root>/<dataset>/<model>.npy top-k (the ImageNetV2 authors\' layout); --metadata: class_info.json + datasets/',
+    summary: "<root>/<dataset>/<model>.npy top-k (the ImageNetV2 authors' layout); --metadata: class_info.json + datasets/",
     read: async (request) =>
       readImagenetV2Predictions(resolve(request.path), {
         metadata: needMetadata(request, 'imagenetv2', 'the folder with class_info.json and datasets/<name>.json'),
@@ -98,6 +99,7 @@ export const IMPORTERS: readonly PredictionImporter[] = [
 
 export function importerFor(format: string): PredictionImporter {
   const importer = IMPORTERS.find((i) => i.format === format);
-  if (!importer) throw usageError(`unknown import format "${format}"`, { field: '<format>', expected: IMPORTERS.map((i) => i.format).join(', '), received: format });
+  if (!importer)
+    throw usageError(`unknown import format "${format}"`, { field: '<format>', expected: IMPORTERS.map((i) => i.format).join(', '), received: format });
   return importer;
 }

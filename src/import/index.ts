@@ -8,6 +8,15 @@ export { loadPublished, publishedCsvPath, PUBLISHED_CITATION } from './published
 export { readGenericPredictions, readLabels, topkFromLogits, type GenericOptions } from './generic.ts';
 export { readFrequencies } from './frequencies.ts';
 export { IMPORTERS, importerFor, type PredictionImporter, type ImportRequest } from './importers.ts';
-export { readAccuracyTable, parseAccuracyCell, testSetSize, type AccuracyTable, type AccuracyTableOptions, type AccuracyColumn, type AccuracyEntry, type AccuracyCell } from './accuracy-table.ts';
+export {
+  readAccuracyTable,
+  parseAccuracyCell,
+  testSetSize,
+  type AccuracyTable,
+  type AccuracyTableOptions,
+  type AccuracyColumn,
+  type AccuracyEntry,
+  type AccuracyCell,
+} from './accuracy-table.ts';
 export { writeAccuracyTables, type AccuracyWriteSummary } from './write-accuracies.ts';
 export { PUBLISHED_TABLES, publishedTable, loadPublishedTables, timmFiles, publishedDir, TIMM_SOURCE, type PublishedTable } from './published-tables.ts';

@@ -36,7 +36,8 @@ export const TIMM_SOURCE = 'huggingface/pytorch-image-models, results/ at commit
 export function timmFiles(): { imagenet: string; matchedFrequency: string } {
   const dir = join(publishedDir(), 'timm');
   const files = { imagenet: join(dir, 'results-imagenet.csv'), matchedFrequency: join(dir, 'results-imagenetv2-matched-frequency.csv') };
-  for (const f of Object.values(files)) if (!existsSync(f)) throw dataError('the bundled timm results are missing', { file: f, hint: 'reinstall retest; the package ships data/published/timm/' });
+  for (const f of Object.values(files))
+    if (!existsSync(f)) throw dataError('the bundled timm results are missing', { file: f, hint: 'reinstall retest; the package ships data/published/timm/' });
   return files;
 }
 
@@ -49,20 +50,30 @@ function loadTimm(): CountRecord[] {
     readAccuracyTable(files.imagenet, { key: ['model', 'img_size'], testSet: 'imagenet-val', value: 'top1', top5: 'top5' }),
     readAccuracyTable(files.matchedFrequency, { key: ['model', 'img_size'], testSet: 'imagenetv2-matched-frequency', value: 'top1', top5: 'top5' }),
   ];
-  timmCache = tables.flatMap((t) => t.entries.map((e) => ({ model: e.model, testSet: e.testSet, n: e.n, top1Correct: e.top1Correct, top5Correct: e.top5Correct, source: 'published' as const, collection: 'timm' })));
+  timmCache = tables.flatMap((t) =>
+    t.entries.map((e) => ({
+      model: e.model,
+      testSet: e.testSet,
+      n: e.n,
+      top1Correct: e.top1Correct,
+      top5Correct: e.top5Correct,
+      source: 'published' as const,
+      collection: 'timm',
+    })),
+  );
   return timmCache;
 }
 
 export const PUBLISHED_TABLES: readonly PublishedTable[] = [
   {
     name: 'recht2019',
-    title: 'the paper\'s 67 ImageNet and 30 CIFAR-10 models (Recht et al. 2019)',
+    title: "the paper's 67 ImageNet and 30 CIFAR-10 models (Recht et al. 2019)",
     citation: 'Recht, Roelofs, Schmidt, Shankar. "Do ImageNet Classifiers Generalize to ImageNet?" ICML 2019 (counts from the authors\' released predictions)',
     load: () => loadPublished().map((r) => ({ ...r, collection: 'recht2019' })),
   },
   {
     name: 'timm',
-    title: 'timm\'s 1,556 ImageNet models on ImageNet and ImageNetV2 MatchedFrequency',
+    title: "timm's 1,556 ImageNet models on ImageNet and ImageNetV2 MatchedFrequency",
     citation: `Ross Wightman, PyTorch Image Models (timm), ${TIMM_SOURCE}, Apache-2.0`,
     load: loadTimm,
   },
@@ -71,7 +82,12 @@ export const PUBLISHED_TABLES: readonly PublishedTable[] = [
 /** The bundled table of a name, or a usage error listing the names. */
 export function publishedTable(name: string): PublishedTable {
   const table = PUBLISHED_TABLES.find((t) => t.name === name);
-  if (!table) throw usageError(`no bundled published results named "${name}"`, { field: '--published', expected: PUBLISHED_TABLES.map((t) => t.name).join(', '), received: name });
+  if (!table)
+    throw usageError(`no bundled published results named "${name}"`, {
+      field: '--published',
+      expected: PUBLISHED_TABLES.map((t) => t.name).join(', '),
+      received: name,
+    });
   return table;
 }
 

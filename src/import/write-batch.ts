@@ -60,7 +60,15 @@ export function writeImportBatch(store: ResultsStore, batch: ImportBatch, option
       let run = await tx.openRun(modelId, target.id, config);
       const counts = countCorrect(p.topk, p.k, dataset.labels);
       if (run.status === 'done' && !options.replace) {
-        summary.runs.push({ model: p.model, dataset: p.dataset, runId: run.id, n: dataset.labels.length, ...counts, skipped: true, notes: [...p.notes, 'already imported (use --replace to overwrite)'] });
+        summary.runs.push({
+          model: p.model,
+          dataset: p.dataset,
+          runId: run.id,
+          n: dataset.labels.length,
+          ...counts,
+          skipped: true,
+          notes: [...p.notes, 'already imported (use --replace to overwrite)'],
+        });
         continue;
       }
       // A run replaced, or left half-written by an older retest, starts again from nothing.
@@ -82,12 +90,17 @@ export function writeImportBatch(store: ResultsStore, batch: ImportBatch, option
 
 /** Top-1 and top-5 correct counts of row-major top-k predictions (top-5 null when k < 5). */
 export function countCorrect(topk: Int32Array, k: number, labels: Int32Array): { top1Correct: number; top5Correct: number | null } {
-  let top1 = 0, top5 = 0;
+  let top1 = 0,
+    top5 = 0;
   const kk = Math.min(k, 5);
   for (let i = 0; i < labels.length; i++) {
     const label = labels[i]!;
     if (topk[i * k] === label) top1++;
-    for (let j = 0; j < kk; j++) if (topk[i * k + j] === label) { top5++; break; }
+    for (let j = 0; j < kk; j++)
+      if (topk[i * k + j] === label) {
+        top5++;
+        break;
+      }
   }
   return { top1Correct: top1, top5Correct: k >= 5 ? top5 : null };
 }

@@ -19,12 +19,20 @@ export interface DataRef {
 /** The path of `absolute` relative to `dataDir`; a usage error when it is not inside it (workers could not find it). */
 export function relativeToDataDir(absolute: string, dataDir: string | undefined, what: string): string {
   if (dataDir === undefined || dataDir === '') {
-    throw usageError(`--queue needs --data-dir: jobs name ${what} relative to the data folder every worker sees`, { field: '--data-dir', hint: 'give the shared data folder, the same one `retest worker --data-dir` is given (mounted where each machine mounts it)' });
+    throw usageError(`--queue needs --data-dir: jobs name ${what} relative to the data folder every worker sees`, {
+      field: '--data-dir',
+      hint: 'give the shared data folder, the same one `retest worker --data-dir` is given (mounted where each machine mounts it)',
+    });
   }
   const root = resolve(dataDir);
   const rel = relative(root, resolve(absolute));
   if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
-    throw usageError(`${what} is not inside the data folder, so workers cannot find it`, { file: resolve(absolute), field: '--data-dir', expected: `a path under ${root}`, hint: 'put the data in the shared folder, or give the folder that holds it as --data-dir' });
+    throw usageError(`${what} is not inside the data folder, so workers cannot find it`, {
+      file: resolve(absolute),
+      field: '--data-dir',
+      expected: `a path under ${root}`,
+      hint: 'put the data in the shared folder, or give the folder that holds it as --data-dir',
+    });
   }
   return rel.split(sep).join('/');
 }

@@ -7,7 +7,18 @@
  * 8-bit path, float64 re-rank on the float32 path), so the merged lists equal the single-machine
  * search's, distance for distance.
  */
-import { openImageSource, parseDescriptor, exactKnn, memoryVectors, type Descriptor, type ImageSource, type KernelReport, type Neighbour, type SearchResult, type VectorSource } from '../dedup/index.ts';
+import {
+  openImageSource,
+  parseDescriptor,
+  exactKnn,
+  memoryVectors,
+  type Descriptor,
+  type ImageSource,
+  type KernelReport,
+  type Neighbour,
+  type SearchResult,
+  type VectorSource,
+} from '../dedup/index.ts';
 import { dataError, usageError } from '../core/errors.ts';
 import { openFileRef, fileRef, type DataRef } from './data-ref.ts';
 import type { GroupSpec, JobContext, JobRunner, GroupStatus, JobSpec } from './types.ts';
@@ -73,7 +84,13 @@ export function planDedupSearch(input: DedupPlanInput, name = `dedup search ${in
     input.references.forEach((reference, set) => {
       for (let r = 0, start = 0; start < reference.count; r++, start += shard) {
         const count = Math.min(shard, reference.count - start);
-        const data: DedupSearchJob = { descriptor: input.descriptor, k: input.k, queries: { ref: input.queries.ref, start: queryStart, count: queryCount }, reference: { ref: reference.ref, start, count, set }, ...(input.threads ? { threads: input.threads } : {}) };
+        const data: DedupSearchJob = {
+          descriptor: input.descriptor,
+          k: input.k,
+          queries: { ref: input.queries.ref, start: queryStart, count: queryCount },
+          reference: { ref: reference.ref, start, count, set },
+          ...(input.threads ? { threads: input.threads } : {}),
+        };
         children.push({ kind: 'dedup-search', id: `search-q${c}-s${set}-r${r}`, data, units: count * queryCount });
       }
     });
@@ -110,7 +127,10 @@ export function descriptorOf(spec: string): Descriptor {
 
 export async function describeSlice(source: ImageSource, slice: Slice, descriptor: Descriptor): Promise<VectorSource> {
   if (slice.start < 0 || slice.start + slice.count > source.count) {
-    throw dataError(`the job asks for images ${slice.start}…${slice.start + slice.count} of a set of ${source.count}`, { file: slice.ref.path, hint: 're-submit: the set changed size' });
+    throw dataError(`the job asks for images ${slice.start}…${slice.start + slice.count} of a set of ${source.count}`, {
+      file: slice.ref.path,
+      hint: 're-submit: the set changed size',
+    });
   }
   const d = await descriptor.dimension(source.width, source.height);
   const out = new Float32Array(new SharedArrayBuffer(slice.count * d * 4));
@@ -202,32 +222,69 @@ export async function searchThroughRunner(input: QueuedSearchInput): Promise<(Se
   if (status.state !== 'done') throw jobsDidNotFinish(status);
   const { neighbours, kernel } = mergedNeighbours(await input.runner.results(id), input.queries.count);
   const report: KernelReport = { name: kernel as KernelReport['name'], skipped: [] };
-  return { group: id, descriptor: input.descriptor, metric: descriptorOf(input.descriptor).metric, neighbours, describeSeconds: 0, searchSeconds: (performance.now() - started) / 1000, kernel: report };
+  return {
+    group: id,
+    descriptor: input.descriptor,
+    metric: descriptorOf(input.descriptor).metric,
+    neighbours,
+    describeSeconds: 0,
+    searchSeconds: (performance.now() - started) / 1000,
+    kernel: report,
+  };
 }
 
 /** The error of a group that ended parked or cancelled. */
 export function jobsDidNotFinish(status: GroupStatus) {
   const first = status.parked[0];
-  return dataError(`job group ${status.id} ${status.state === 'cancelled' ? 'was cancelled' : `has ${status.parked.length} parked job${status.parked.length === 1 ? '' : 's'}`}${first ? `; ${first.id}: ${first.error}` : ''}`, {
-    field: 'jobs',
-    hint: `see \`retest jobs status ${status.id} --queue …\`; fix the cause and \`retest jobs retry ${status.id} --queue …\``,
-  });
+  return dataError(
+    `job group ${status.id} ${status.state === 'cancelled' ? 'was cancelled' : `has ${status.parked.length} parked job${status.parked.length === 1 ? '' : 's'}`}${first ? `; ${first.id}: ${first.error}` : ''}`,
+    {
+      field: 'jobs',
+      hint: `see \`retest jobs status ${status.id} --queue …\`; fix the cause and \`retest jobs retry ${status.id} --queue …\``,
+    },
+  );
 }
 
 /**
  * `retest dedup search --queue`: the search as jobs on the queue, with the progress line; the
  * result as `searchSources` gives it, or 'detached' after printing the group id (`--detach`).
  */
-export async function searchFromCli(input: { queue: string; dataDir: string | undefined; queries: ImageSource; references: ImageSource[]; spec: string; k: number; detach: boolean; quiet: boolean }): Promise<SearchResult | 'detached'> {
-  if (!/^pixels(-std)?(@\d+)?$/.test(input.spec)) throw usageError('--queue runs the pixels and pixels-std descriptors (feature models are not shipped to workers yet)', { field: '--descriptor', received: input.spec });
+export async function searchFromCli(input: {
+  queue: string;
+  dataDir: string | undefined;
+  queries: ImageSource;
+  references: ImageSource[];
+  spec: string;
+  k: number;
+  detach: boolean;
+  quiet: boolean;
+}): Promise<SearchResult | 'detached'> {
+  if (!/^pixels(-std)?(@\d+)?$/.test(input.spec))
+    throw usageError('--queue runs the pixels and pixels-std descriptors (feature models are not shipped to workers yet)', {
+      field: '--descriptor',
+      received: input.spec,
+    });
   const { queueRunner } = await import('./queue-runner.ts');
   const { terminalGroupProgress } = await import('./progress.ts');
   const runner = await queueRunner(input.queue);
   try {
     const onProgress = terminalGroupProgress({ quiet: input.quiet, unit: 'pairs' });
-    const result = await searchThroughRunner({ runner, dataDir: input.dataDir, queries: input.queries, references: input.references, descriptor: input.spec, k: input.k, detach: input.detach, ...(onProgress ? { onProgress } : {}) });
+    const result = await searchThroughRunner({
+      runner,
+      dataDir: input.dataDir,
+      queries: input.queries,
+      references: input.references,
+      descriptor: input.spec,
+      k: input.k,
+      detach: input.detach,
+      ...(onProgress ? { onProgress } : {}),
+    });
     if ('detached' in result) {
-      process.stdout.write(input.quiet ? `${JSON.stringify({ group: result.group, detached: true })}\n` : `submitted job group ${result.group}: \`retest jobs status ${result.group} --queue ${input.queue}\`\n`);
+      process.stdout.write(
+        input.quiet
+          ? `${JSON.stringify({ group: result.group, detached: true })}\n`
+          : `submitted job group ${result.group}: \`retest jobs status ${result.group} --queue ${input.queue}\`\n`,
+      );
       return 'detached';
     }
     return result;

@@ -54,7 +54,10 @@ export function planDescribe(input: { descriptor: string; set: DataRef; count: n
     children.push({ kind: 'describe-shard', id: `shard-${s}`, data, units: data.set.count });
   }
   const finish: DescribeFinishJob = { out, manifest: { set: input.set, descriptor: input.descriptor, dimension: input.dimension, count: input.count } };
-  return { name: `describe ${input.set.path} with ${input.descriptor} → ${input.out}`, jobs: [{ kind: 'describe-finish', id: 'finish', data: finish, children }] };
+  return {
+    name: `describe ${input.set.path} with ${input.descriptor} → ${input.out}`,
+    jobs: [{ kind: 'describe-finish', id: 'finish', data: finish, children }],
+  };
 }
 
 function outPath(out: VectorFile, dataDir: string): string {
@@ -66,12 +69,22 @@ export async function runDescribeShard(job: DescribeShardJob, context: Pick<JobC
   const descriptor = descriptorOf(job.descriptor);
   const source = await sourceOf(job.set.ref, context.dataDir);
   const d = await descriptor.dimension(source.width, source.height);
-  if (d !== job.out.dimension) throw dataError(`the descriptor gives ${d} values per image on this worker, ${job.out.dimension} were planned`, { field: 'descriptor', expected: String(job.out.dimension), received: String(d) });
+  if (d !== job.out.dimension)
+    throw dataError(`the descriptor gives ${d} values per image on this worker, ${job.out.dimension} were planned`, {
+      field: 'descriptor',
+      expected: String(job.out.dimension),
+      received: String(d),
+    });
   const vectors = await describeSlice(source, job.set, descriptor);
   if (vectors.location.kind !== 'memory') throw new Error('describeSlice returned file vectors (this is a bug)');
   const bytes = new Uint8Array(vectors.location.buffer, vectors.location.byteOffset, job.set.count * d * 4);
   const path = outPath(job.out, context.dataDir);
-  if (!existsSync(path)) throw dataError(`this worker cannot see the vector file ${job.out.path} in its data folder`, { file: path, field: '--data-dir', hint: 'the submitter creates it under the shared data folder; mount the same folder' });
+  if (!existsSync(path))
+    throw dataError(`this worker cannot see the vector file ${job.out.path} in its data folder`, {
+      file: path,
+      field: '--data-dir',
+      hint: 'the submitter creates it under the shared data folder; mount the same folder',
+    });
   const fd = openSync(path, 'r+');
   try {
     let written = 0;
@@ -89,7 +102,12 @@ export async function runDescribeFinish(job: DescribeFinishJob, context: Pick<Jo
   const path = outPath(job.out, context.dataDir);
   const expected = job.manifest.count * job.manifest.dimension * 4;
   const size = existsSync(path) ? statSync(path).size : -1;
-  if (size !== expected) throw dataError('the vector file does not have the planned size', { file: path, expected: `${expected} bytes`, received: size < 0 ? 'no file' : `${size} bytes` });
+  if (size !== expected)
+    throw dataError('the vector file does not have the planned size', {
+      file: path,
+      expected: `${expected} bytes`,
+      received: size < 0 ? 'no file' : `${size} bytes`,
+    });
   writeFileAtomic(`${path}.json`, `${JSON.stringify(job.manifest, null, 1)}\n`);
   return job.manifest;
 }
@@ -99,8 +117,20 @@ export function openVectorFile(path: string, expect: { set?: DataRef; descriptor
   const manifestPath = `${path}.json`;
   if (!existsSync(manifestPath)) throw dataError('the vector file has no manifest: its describe jobs have not all finished', { file: manifestPath });
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as VectorManifest;
-  if (expect.set && (manifest.set.identity !== expect.set.identity)) throw dataError('the vector file describes another image set', { file: manifestPath, field: 'set.identity', expected: expect.set.identity, received: manifest.set.identity });
-  if (expect.descriptor && manifest.descriptor !== expect.descriptor) throw dataError('the vector file was made with another descriptor', { file: manifestPath, field: 'descriptor', expected: expect.descriptor, received: manifest.descriptor });
+  if (expect.set && manifest.set.identity !== expect.set.identity)
+    throw dataError('the vector file describes another image set', {
+      file: manifestPath,
+      field: 'set.identity',
+      expected: expect.set.identity,
+      received: manifest.set.identity,
+    });
+  if (expect.descriptor && manifest.descriptor !== expect.descriptor)
+    throw dataError('the vector file was made with another descriptor', {
+      file: manifestPath,
+      field: 'descriptor',
+      expected: expect.descriptor,
+      received: manifest.descriptor,
+    });
   return { ...fileVectors(path, manifest.dimension), manifest };
 }
 
@@ -118,7 +148,11 @@ export interface QueuedDescribeInput {
 
 /** Describes `source` as jobs on `runner` into the vector file `out`; its vectors (read from the file). */
 export async function describeThroughRunner(input: QueuedDescribeInput): Promise<VectorSource & { manifest: VectorManifest }> {
-  if (!/^pixels(-std)?(@\d+)?$/.test(input.descriptor)) throw usageError('jobs describe with the pixels and pixels-std descriptors (feature models are not shipped to workers yet)', { field: '--descriptor', received: input.descriptor });
+  if (!/^pixels(-std)?(@\d+)?$/.test(input.descriptor))
+    throw usageError('jobs describe with the pixels and pixels-std descriptors (feature models are not shipped to workers yet)', {
+      field: '--descriptor',
+      received: input.descriptor,
+    });
   const set = await fileRef(input.source.key, input.dataDir, `image set ${input.source.name}`);
   const out = relativeToDataDir(input.out, input.dataDir, 'the vector file');
   const descriptor = parseDescriptor(input.descriptor);
@@ -132,7 +166,14 @@ export async function describeThroughRunner(input: QueuedDescribeInput): Promise
   } finally {
     closeSync(fd);
   }
-  const group = planDescribe({ descriptor: input.descriptor, set, count: input.source.count, dimension, out, ...(input.shardSize ? { shardSize: input.shardSize } : {}) });
+  const group = planDescribe({
+    descriptor: input.descriptor,
+    set,
+    count: input.source.count,
+    dimension,
+    out,
+    ...(input.shardSize ? { shardSize: input.shardSize } : {}),
+  });
   const id = await input.runner.submit(group);
   const status = await input.runner.wait(id, input.onProgress ? { onProgress: input.onProgress } : {});
   if (status.state !== 'done') throw jobsDidNotFinish(status);

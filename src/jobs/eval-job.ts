@@ -13,7 +13,19 @@ import { existsSync, statSync } from 'node:fs';
 import { dataError, usageError } from '../core/errors.ts';
 import { hashFile } from '../core/hash.ts';
 import { datasetContentHash, FileHashCache, resolveDataset, type LoadedDataset } from '../datasets/index.ts';
-import { loadModel, modelSpecFrom, preprocessingOf, prepareBatches, registerEvalRun, summarize, toRows, type EvalDataset, type EvalSummary, type LoadedModel, type ModelOverrides } from '../evaluate/index.ts';
+import {
+  loadModel,
+  modelSpecFrom,
+  preprocessingOf,
+  prepareBatches,
+  registerEvalRun,
+  summarize,
+  toRows,
+  type EvalDataset,
+  type EvalSummary,
+  type LoadedModel,
+  type ModelOverrides,
+} from '../evaluate/index.ts';
 import type { ResultsStore } from '../results/index.ts';
 import { checkIdentity, fileRef, locateDataRef, openFileRef, relativeToDataDir, type DataRef } from './data-ref.ts';
 import type { GroupSpec, JobContext, JobSpec } from './types.ts';
@@ -84,18 +96,32 @@ export async function planEval(input: EvalPlanInput): Promise<EvalPlan> {
   const overrides = input.overrides ?? {};
   const topKCount = input.options?.topK ?? 5;
   const saveLogits = input.options?.saveLogits ?? false;
-  if (!existsSync(input.modelPath) || !statSync(input.modelPath).isFile()) throw usageError('model file not found', { file: input.modelPath, field: '--model', hint: 'give the path to an .onnx file' });
-  if (overrides.sidecar !== undefined) throw usageError('--sidecar is not sent to workers: put the sidecar beside the model (model.onnx → model.json)', { field: '--sidecar' });
+  if (!existsSync(input.modelPath) || !statSync(input.modelPath).isFile())
+    throw usageError('model file not found', { file: input.modelPath, field: '--model', hint: 'give the path to an .onnx file' });
+  if (overrides.sidecar !== undefined)
+    throw usageError('--sidecar is not sent to workers: put the sidecar beside the model (model.onnx → model.json)', { field: '--sidecar' });
   const declared = modelSpecFrom(input.modelPath, overrides);
   if (dataset.labelOrder === 'sorted-names' && declared.classLabels) {
-    throw usageError('--queue does not yet map class folders through a model\'s class list', { file: dataset.source, field: '--queue', hint: 'run this evaluation without --queue' });
+    throw usageError("--queue does not yet map class folders through a model's class list", {
+      file: dataset.source,
+      field: '--queue',
+      hint: 'run this evaluation without --queue',
+    });
   }
   const model = await fileRef(input.modelPath, input.dataDir, 'the model');
   const datasetPath = relativeToDataDir(dataset.source, input.dataDir, `test set ${dataset.name}`);
   const sha256 = await hashFile(input.modelPath);
   const contentHash = await datasetContentHash(dataset, input.fileHashes ?? new FileHashCache(null));
   if (contentHash === null) throw dataError('the test set has no images to identify it by', { file: dataset.source });
-  const { run } = await registerEvalRun(store, { modelPath: input.modelPath, declared, sha256, dataset, contentHash, options: { topK: topKCount, saveLogits }, interrupted: { restart: input.restart ?? false } });
+  const { run } = await registerEvalRun(store, {
+    modelPath: input.modelPath,
+    declared,
+    sha256,
+    dataset,
+    contentHash,
+    options: { topK: topKCount, saveLogits },
+    interrupted: { restart: input.restart ?? false },
+  });
   if (run.status === 'done') return { runId: run.id, summary: summarize(await store.score(run.id)), group: null };
 
   const shard = input.shardSize ?? 2500;
@@ -123,7 +149,11 @@ export async function planEval(input: EvalPlanInput): Promise<EvalPlan> {
     children.push({ kind: 'eval-shard', id: `shard-${s}`, data, units: count });
   }
   const finish: EvalFinishJob = { runId: run.id, run: identity, n };
-  return { runId: run.id, summary: null, group: { name: `eval ${declared.name} on ${dataset.name} (run ${run.id})`, jobs: [{ kind: 'eval-finish', id: 'finish', data: finish, children }] } };
+  return {
+    runId: run.id,
+    summary: null,
+    group: { name: `eval ${declared.name} on ${dataset.name} (run ${run.id})`, jobs: [{ kind: 'eval-finish', id: 'finish', data: finish, children }] },
+  };
 }
 
 /** Per-process caches: a worker runs many shards of the same model and set. */
@@ -159,40 +189,67 @@ async function modelOf(ref: DataRef, overrides: ModelOverrides, dataDir: string,
 }
 
 /** Runs one 'eval-shard' job. */
-export async function runEvalShard(job: EvalShardJob, context: Pick<JobContext, 'dataDir'>, services: { results(): Promise<ResultsStore>; threads: number }): Promise<EvalShardResult> {
+export async function runEvalShard(
+  job: EvalShardJob,
+  context: Pick<JobContext, 'dataDir'>,
+  services: { results(): Promise<ResultsStore>; threads: number },
+): Promise<EvalShardResult> {
   const started = performance.now();
   const [dataset, model] = await Promise.all([datasetOf(job.dataset, context.dataDir), modelOf(job.model, job.overrides, context.dataDir, services.threads)]);
   const { spec } = model;
   if (JSON.stringify(preprocessingOf(spec)) !== JSON.stringify(job.preprocessing)) {
-    throw dataError("the model's preprocessing on this worker differs from the submitter's (another sidecar?)", { file: spec.path, expected: JSON.stringify(job.preprocessing), received: JSON.stringify(preprocessingOf(spec)) });
+    throw dataError("the model's preprocessing on this worker differs from the submitter's (another sidecar?)", {
+      file: spec.path,
+      expected: JSON.stringify(job.preprocessing),
+      received: JSON.stringify(preprocessingOf(spec)),
+    });
   }
   if (spec.numClasses !== null && spec.numClasses !== job.numClasses) {
-    throw dataError(`model "${spec.name}" predicts ${spec.numClasses} classes but the test set has ${job.numClasses}`, { file: spec.path, expected: String(job.numClasses), received: String(spec.numClasses) });
+    throw dataError(`model "${spec.name}" predicts ${spec.numClasses} classes but the test set has ${job.numClasses}`, {
+      file: spec.path,
+      expected: String(job.numClasses),
+      received: String(spec.numClasses),
+    });
   }
-  if (job.start + job.count > dataset.images.length) throw dataError(`the job asks for images ${job.start}…${job.start + job.count} of a set of ${dataset.images.length}`, { file: dataset.source });
+  if (job.start + job.count > dataset.images.length)
+    throw dataError(`the job asks for images ${job.start}…${job.start + job.count} of a set of ${dataset.images.length}`, { file: dataset.source });
   const store = await services.results();
   await checkRun(store, job.runId, job.run);
   const done = await store.doneIndices(job.runId);
   const todo: number[] = [];
   for (let i = job.start; i < job.start + job.count; i++) if (!done.has(i)) todo.push(i);
   const evalDataset: EvalDataset = { ...dataset, contentHash: job.dataset.identity };
-  for await (const batch of prepareBatches(spec, evalDataset, todo, { batchSize: job.batchSize, decodeConcurrency: Math.max(1, services.threads), failFast: job.failFast, tensor: true })) {
+  for await (const batch of prepareBatches(spec, evalDataset, todo, {
+    batchSize: job.batchSize,
+    decodeConcurrency: Math.max(1, services.threads),
+    failFast: job.failFast,
+    tensor: true,
+  })) {
     const dims = spec.layout === 'NCHW' ? [batch.indices.length, 3, spec.height, spec.width] : [batch.indices.length, spec.height, spec.width, 3];
     const result = await model.session.run({ [spec.inputName]: { data: batch.tensor as Float32Array, dims } }, [spec.outputName]);
     const output = result[spec.outputName] as { data: Float32Array; dims: readonly number[] };
     const classes = output.dims[output.dims.length - 1]!;
-    if (classes !== job.numClasses) throw dataError(`model "${spec.name}" returned ${classes} scores per image, the test set has ${job.numClasses} classes`, { file: spec.path });
+    if (classes !== job.numClasses)
+      throw dataError(`model "${spec.name}" returned ${classes} scores per image, the test set has ${job.numClasses} classes`, { file: spec.path });
     await store.writePredictions(job.runId, toRows(batch, output.data, classes, { topK: job.topK, saveLogits: job.saveLogits }, evalDataset));
   }
   return { images: todo.length, seconds: (performance.now() - started) / 1000 };
 }
 
 /** Runs one 'eval-finish' job: every image predicted ⇒ the run is done. */
-export async function runEvalFinish(job: EvalFinishJob, context: Pick<JobContext, 'childrenValues'>, services: { results(): Promise<ResultsStore> }): Promise<EvalSummary> {
+export async function runEvalFinish(
+  job: EvalFinishJob,
+  context: Pick<JobContext, 'childrenValues'>,
+  services: { results(): Promise<ResultsStore> },
+): Promise<EvalSummary> {
   const store = await services.results();
   await checkRun(store, job.runId, job.run);
   const done = await store.doneIndices(job.runId);
-  if (done.size !== job.n) throw dataError(`run ${job.runId} has ${done.size} of ${job.n} predictions after all its shards completed`, { field: 'predictions', hint: 'retry the group: shards skip the images already stored' });
+  if (done.size !== job.n)
+    throw dataError(`run ${job.runId} has ${done.size} of ${job.n} predictions after all its shards completed`, {
+      field: 'predictions',
+      hint: 'retry the group: shards skip the images already stored',
+    });
   const shards = Object.values(await context.childrenValues()) as EvalShardResult[];
   const images = shards.reduce((s, r) => s + r.images, 0);
   const seconds = shards.reduce((s, r) => s + r.seconds, 0);
@@ -248,7 +305,11 @@ export async function evalFromCli(input: EvalFromCliInput): Promise<void> {
   try {
     const group = await runner.submit(plan.group);
     if (input.detach) {
-      process.stdout.write(input.quiet ? `${JSON.stringify({ group, run: plan.runId, detached: true })}\n` : `submitted job group ${group} (run ${plan.runId}): \`retest jobs status ${group} --queue ${input.queue}\`\n`);
+      process.stdout.write(
+        input.quiet
+          ? `${JSON.stringify({ group, run: plan.runId, detached: true })}\n`
+          : `submitted job group ${group} (run ${plan.runId}): \`retest jobs status ${group} --queue ${input.queue}\`\n`,
+      );
       return;
     }
     const onProgress = terminalGroupProgress({ quiet: input.quiet, unit: 'images' });

@@ -87,13 +87,16 @@ export function inProcessRunner(handlers: JobHandlers, options: InProcessOptions
       node.error = error instanceof Error ? error.message : String(error);
       if (node.attempts < group.attempts) {
         node.state = 'delayed';
-        const timer = setTimeout(() => {
-          timers.delete(timer);
-          if (node.state !== 'delayed') return;
-          node.state = 'waiting';
-          ready.push({ group, node });
-          pump();
-        }, group.backoffMs * 2 ** (node.attempts - 1));
+        const timer = setTimeout(
+          () => {
+            timers.delete(timer);
+            if (node.state !== 'delayed') return;
+            node.state = 'waiting';
+            ready.push({ group, node });
+            pump();
+          },
+          group.backoffMs * 2 ** (node.attempts - 1),
+        );
         timers.add(timer);
       } else {
         node.state = 'failed';
@@ -103,7 +106,9 @@ export function inProcessRunner(handlers: JobHandlers, options: InProcessOptions
 
   const statusOf = (group: Group): GroupStatus => {
     const count = (state: Node['state']) => group.nodes.filter((n) => n.state === state).length;
-    const parked: ParkedJob[] = group.nodes.filter((n) => n.state === 'failed').map((n) => ({ id: n.spec.id, kind: n.spec.kind, attempts: n.attempts, error: n.error }));
+    const parked: ParkedJob[] = group.nodes
+      .filter((n) => n.state === 'failed')
+      .map((n) => ({ id: n.spec.id, kind: n.spec.kind, attempts: n.attempts, error: n.error }));
     const completed = count('completed');
     const active = count('active');
     const runnable = active + count('waiting') + count('delayed');
@@ -128,7 +133,16 @@ export function inProcessRunner(handlers: JobHandlers, options: InProcessOptions
     kind: 'in-process',
     async submit(spec: GroupSpec) {
       checkGroup(spec);
-      const group: Group = { id: newGroupId(), name: spec.name, submitted: new Date().toISOString(), attempts: spec.attempts ?? 3, backoffMs: spec.backoffMs ?? 1000, nodes: [], top: [], cancelled: false };
+      const group: Group = {
+        id: newGroupId(),
+        name: spec.name,
+        submitted: new Date().toISOString(),
+        attempts: spec.attempts ?? 3,
+        backoffMs: spec.backoffMs ?? 1000,
+        nodes: [],
+        top: [],
+        cancelled: false,
+      };
       const add = (job: JobSpec, parent: Node | null): Node => {
         const node: Node = { spec: job, parent, children: [], pending: 0, state: 'waiting', attempts: 0, error: '', value: undefined };
         group.nodes.push(node);

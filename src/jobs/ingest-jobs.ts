@@ -8,7 +8,17 @@
  * their content, so a batch run twice writes the same files.
  */
 import { DownloadFailure } from '../core/http.ts';
-import { ingest, ingestFailureReason, isIngested, storeCandidate, type Candidate, type CandidateSource, type IngestOptions, type IngestSummary, type StoredContent } from '../collect/index.ts';
+import {
+  ingest,
+  ingestFailureReason,
+  isIngested,
+  storeCandidate,
+  type Candidate,
+  type CandidateSource,
+  type IngestOptions,
+  type IngestSummary,
+  type StoredContent,
+} from '../collect/index.ts';
 import { usageError } from '../core/errors.ts';
 import type { Workspace } from '../workspace/index.ts';
 import { join, resolve } from 'node:path';
@@ -39,7 +49,9 @@ export async function runIngestBatch(job: IngestBatchJob, context: Pick<JobConte
   const out: IngestBatchResult = [];
   for (const q of job.candidates) {
     const { relativePath, url, ...rest } = q;
-    const candidate = (url !== undefined ? { ...rest, url } : { ...rest, path: join(resolve(context.dataDir), ...(relativePath as string).split('/')) }) as Candidate;
+    const candidate = (
+      url !== undefined ? { ...rest, url } : { ...rest, path: join(resolve(context.dataDir), ...(relativePath as string).split('/')) }
+    ) as Candidate;
     try {
       out.push(await storeCandidate({ dir, config: job.config }, candidate, job.options));
     } catch (error) {
@@ -71,16 +83,29 @@ export async function ingestThroughRunner(input: QueuedIngestInput): Promise<Ing
   for await (const c of input.source().candidates({ onFailure: () => {} })) {
     if (!Number.isInteger(c.classIdx) || c.classIdx < 0 || c.classIdx >= input.workspace.classes.length) continue;
     if (await isIngested(input.workspace, c.source, c.sourceId)) continue;
-    if (c.pixels) throw usageError('candidates given as pixel arrays are ingested in this process (they would travel through Redis)', { field: '--queue', hint: 'run `retest collect arrays` without --queue' });
+    if (c.pixels)
+      throw usageError('candidates given as pixel arrays are ingested in this process (they would travel through Redis)', {
+        field: '--queue',
+        hint: 'run `retest collect arrays` without --queue',
+      });
     const { path, url, pixels: _pixels, ...rest } = c;
     todo.push(url !== undefined ? { ...rest, url } : { ...rest, relativePath: relativeToDataDir(path as string, input.dataDir, `candidate ${c.sourceId}`) });
   }
   const size = input.batchSize ?? 50;
   const { displayLongerSide, displayJpegQuality, squareSize } = input.workspace.config;
-  const options = { ...(input.options?.maxBytes !== undefined ? { maxBytes: input.options.maxBytes } : {}), ...(input.options?.timeoutMs !== undefined ? { timeoutMs: input.options.timeoutMs } : {}), ...(input.options?.downloadRetries !== undefined ? { downloadRetries: input.options.downloadRetries } : {}) };
+  const options = {
+    ...(input.options?.maxBytes !== undefined ? { maxBytes: input.options.maxBytes } : {}),
+    ...(input.options?.timeoutMs !== undefined ? { timeoutMs: input.options.timeoutMs } : {}),
+    ...(input.options?.downloadRetries !== undefined ? { downloadRetries: input.options.downloadRetries } : {}),
+  };
   const group: GroupSpec = { name: `ingest ${todo.length} candidates into ${workspace}`, jobs: [] };
   for (let start = 0, b = 0; start < todo.length; start += size, b++) {
-    const data: IngestBatchJob = { workspace, config: { displayLongerSide, displayJpegQuality, squareSize }, candidates: todo.slice(start, start + size), options };
+    const data: IngestBatchJob = {
+      workspace,
+      config: { displayLongerSide, displayJpegQuality, squareSize },
+      candidates: todo.slice(start, start + size),
+      options,
+    };
     group.jobs.push({ kind: 'ingest-batch', id: `batch-${b}`, data, units: data.candidates.length });
   }
   const id = await input.runner.submit(group);
@@ -106,16 +131,29 @@ export async function ingestThroughRunner(input: QueuedIngestInput): Promise<Ing
   return { ...summary, group: id };
 }
 
-
 /** `retest collect … --queue`: `ingestThroughRunner` on the queue, with the progress line. */
-export async function ingestFromCli(input: { queue: string; dataDir: string | undefined; workspace: Workspace; source: () => CandidateSource; options: IngestOptions; quiet: boolean }): Promise<IngestSummary> {
+export async function ingestFromCli(input: {
+  queue: string;
+  dataDir: string | undefined;
+  workspace: Workspace;
+  source: () => CandidateSource;
+  options: IngestOptions;
+  quiet: boolean;
+}): Promise<IngestSummary> {
   const { queueRunner } = await import('./queue-runner.ts');
   const { terminalGroupProgress } = await import('./progress.ts');
   const runner = await queueRunner(input.queue);
   try {
     const onProgress = terminalGroupProgress({ quiet: input.quiet, unit: 'images' });
     const { progress: _progress, ...options } = input.options;
-    const { group: _group, ...summary } = await ingestThroughRunner({ runner, dataDir: input.dataDir, workspace: input.workspace, source: input.source, options, ...(onProgress ? { onProgress } : {}) });
+    const { group: _group, ...summary } = await ingestThroughRunner({
+      runner,
+      dataDir: input.dataDir,
+      workspace: input.workspace,
+      source: input.source,
+      options,
+      ...(onProgress ? { onProgress } : {}),
+    });
     return summary;
   } finally {
     await runner.close();

@@ -26,6 +26,8 @@ export function terminalGroupProgress(options: { quiet?: boolean; unit?: string 
   return (status) => {
     first ??= status.unitsDone;
     const line = progressLine(status, (Date.now() - started) / 1000, first, options.unit);
-    process.stderr.write(`\r${line.slice(0, (process.stderr.columns ?? 120) - 1).padEnd((process.stderr.columns ?? 120) - 1)}${status.state === 'running' ? '' : '\n'}`);
+    process.stderr.write(
+      `\r${line.slice(0, (process.stderr.columns ?? 120) - 1).padEnd((process.stderr.columns ?? 120) - 1)}${status.state === 'running' ? '' : '\n'}`,
+    );
   };
 }

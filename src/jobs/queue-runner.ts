@@ -41,7 +41,13 @@ function toFlow(queueName: string, group: string, job: JobSpec, opts: { attempts
     name: job.kind,
     queueName,
     data,
-    opts: { jobId: jobKey(group, job.id), attempts: opts.attempts, backoff: { type: 'exponential', delay: opts.backoffMs }, removeOnComplete: false, removeOnFail: false },
+    opts: {
+      jobId: jobKey(group, job.id),
+      attempts: opts.attempts,
+      backoff: { type: 'exponential', delay: opts.backoffMs },
+      removeOnComplete: false,
+      removeOnFail: false,
+    },
     ...(job.children && job.children.length > 0 ? { children: job.children.map((c) => toFlow(queueName, group, c, opts)) } : {}),
   };
 }
@@ -70,7 +76,10 @@ export async function queueRunner(url: string): Promise<JobRunner> {
   const statusOf = async (group: GroupRecord): Promise<GroupStatus> => {
     const states = await Promise.all(group.jobs.map((j) => queue.getJobState(jobKey(group.id, j.id))));
     const parked: ParkedJob[] = [];
-    let completed = 0, active = 0, runnable = 0, unitsDone = 0;
+    let completed = 0,
+      active = 0,
+      runnable = 0,
+      unitsDone = 0;
     await Promise.all(
       group.jobs.map(async (j, i) => {
         const state = states[i];
@@ -120,7 +129,8 @@ export async function queueRunner(url: string): Promise<JobRunner> {
       await redis.hset(groupsKey, id, JSON.stringify(group));
       const opts = { attempts: spec.attempts ?? 3, backoffMs: spec.backoffMs ?? 1000 };
       // Flows in bulk: one Redis transaction per call.
-      for (let start = 0; start < spec.jobs.length; start += 500) await flows.addBulk(spec.jobs.slice(start, start + 500).map((j) => toFlow(queueName, id, j, opts)));
+      for (let start = 0; start < spec.jobs.length; start += 500)
+        await flows.addBulk(spec.jobs.slice(start, start + 500).map((j) => toFlow(queueName, id, j, opts)));
       return id;
     },
     async status(id) {

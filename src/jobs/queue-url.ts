@@ -21,11 +21,13 @@ export function parseQueueUrl(url: string): QueueLocation {
   } catch {
     throw usageError('--queue must be a Redis URL', { field: '--queue', expected: 'redis://host[:port][/db]', received: JSON.stringify(url) });
   }
-  if (parsed.protocol !== 'redis:') throw usageError('--queue must be a Redis URL', { field: '--queue', expected: 'redis://host[:port][/db]', received: JSON.stringify(url) });
+  if (parsed.protocol !== 'redis:')
+    throw usageError('--queue must be a Redis URL', { field: '--queue', expected: 'redis://host[:port][/db]', received: JSON.stringify(url) });
   const db = parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : 0;
   if (!Number.isInteger(db) || db < 0) throw usageError('the Redis database in --queue must be a number', { field: '--queue', received: parsed.pathname });
   const queue = parsed.searchParams.get('queue') ?? QUEUE_NAME;
-  if (!/^[A-Za-z0-9_.-]+$/.test(queue)) throw usageError('the queue name in --queue is letters, digits, "-", "_" and "."', { field: '--queue', received: JSON.stringify(queue) });
+  if (!/^[A-Za-z0-9_.-]+$/.test(queue))
+    throw usageError('the queue name in --queue is letters, digits, "-", "_" and "."', { field: '--queue', received: JSON.stringify(queue) });
   return {
     connection: {
       host: parsed.hostname || '127.0.0.1',
@@ -39,4 +41,3 @@ export function parseQueueUrl(url: string): QueueLocation {
     queue,
   };
 }
-

@@ -64,7 +64,12 @@ export async function createSession(model: string | Uint8Array, options: Session
   } catch (cause) {
     const message = (cause as Error).message ?? String(cause);
     if (providers && providers.label !== 'cpu' && /provider|cuda|tensorrt|dml|coreml|webgpu|cudnn|libcu/i.test(message)) {
-      throw ioError(`cannot start the ${providers.label} execution provider: ${message}`, { file: where, field: '--device', cause, hint: 'check the driver and libraries the provider needs (CUDA 12 + cuDNN 9 for cuda), or run with --device cpu' });
+      throw ioError(`cannot start the ${providers.label} execution provider: ${message}`, {
+        file: where,
+        field: '--device',
+        cause,
+        hint: 'check the driver and libraries the provider needs (CUDA 12 + cuDNN 9 for cuda), or run with --device cpu',
+      });
     }
     if (/No such file|not exist|ENOENT|Load model from .* failed/i.test(message) && typeof model === 'string') {
       throw ioError(`cannot load the ONNX model: ${message}`, { file: where, cause, hint: 'check the path to the .onnx file' });
@@ -85,7 +90,11 @@ export async function createSession(model: string | Uint8Array, options: Session
     for (const [name, tensor] of Object.entries(result)) {
       const data = tensor.data;
       if (!(data instanceof Float32Array || data instanceof Uint8Array || data instanceof Int8Array || data instanceof Int32Array)) {
-        throw dataError(`model output "${name}" has element type ${tensor.type}, which retest does not read`, { file: where, field: name, expected: 'float32, uint8, int8 or int32' });
+        throw dataError(`model output "${name}" has element type ${tensor.type}, which retest does not read`, {
+          file: where,
+          field: name,
+          expected: 'float32, uint8, int8 or int32',
+        });
       }
       out[name] = { data, dims: [...tensor.dims] };
     }
@@ -99,7 +108,8 @@ export async function createSession(model: string | Uint8Array, options: Session
     async run(feeds, outputNames) {
       const result = await runTyped(feeds, outputNames);
       for (const [name, tensor] of Object.entries(result)) {
-        if (!(tensor.data instanceof Float32Array)) throw dataError(`model output "${name}" is ${elementType(tensor.data)}, expected float32`, { file: where, field: name });
+        if (!(tensor.data instanceof Float32Array))
+          throw dataError(`model output "${name}" is ${elementType(tensor.data)}, expected float32`, { file: where, field: name });
       }
       return result as Record<string, TensorValue<Float32Array>>;
     },

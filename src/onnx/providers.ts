@@ -38,7 +38,17 @@ export interface ProviderChoice {
   usesThreads: boolean;
 }
 
-const ALIASES: Record<string, DeviceKind> = { cpu: 'cpu', cuda: 'cuda', gpu: 'cuda', tensorrt: 'tensorrt', trt: 'tensorrt', dml: 'dml', directml: 'dml', coreml: 'coreml', webgpu: 'webgpu' };
+const ALIASES: Record<string, DeviceKind> = {
+  cpu: 'cpu',
+  cuda: 'cuda',
+  gpu: 'cuda',
+  tensorrt: 'tensorrt',
+  trt: 'tensorrt',
+  dml: 'dml',
+  directml: 'dml',
+  coreml: 'coreml',
+  webgpu: 'webgpu',
+};
 const WITH_DEVICE_ID = new Set<DeviceKind>(['cuda', 'tensorrt', 'dml']);
 
 /** Parses `--device`: `cpu`, `cuda`, `cuda:N` (also `gpu`), `tensorrt[:N]`, `dml[:N]` (`directml`), `coreml`, `webgpu`. */
@@ -46,7 +56,11 @@ export function parseDevice(text: string): DeviceSpec {
   const match = /^\s*([a-z]+)(?::(\d+))?\s*$/i.exec(text);
   const kind = match ? ALIASES[match[1]!.toLowerCase()] : undefined;
   if (!match || !kind) {
-    throw usageError(`unknown device ${JSON.stringify(text)}`, { field: '--device', received: JSON.stringify(text), expected: 'cpu, cuda, cuda:N, tensorrt[:N], dml[:N], coreml or webgpu' });
+    throw usageError(`unknown device ${JSON.stringify(text)}`, {
+      field: '--device',
+      received: JSON.stringify(text),
+      expected: 'cpu, cuda, cuda:N, tensorrt[:N], dml[:N], coreml or webgpu',
+    });
   }
   if (match[2] !== undefined && !WITH_DEVICE_ID.has(kind)) {
     throw usageError(`--device ${kind} takes no device index`, { field: '--device', received: JSON.stringify(text), expected: kind });
@@ -71,12 +85,18 @@ export function installHint(kind: DeviceKind, platform: NodeJS.Platform): string
     case 'cuda':
     case 'tensorrt':
       return platform === 'linux' || platform === 'win32'
-        ? 'this project\'s .npmrc skips the CUDA download (onnxruntime-node-install=skip); install it with `npm rebuild onnxruntime-node --onnxruntime-node-install=cuda12` (needs CUDA 12 and cuDNN 9 on the machine' + (kind === 'tensorrt' ? ', and TensorRT' : '') + ')'
+        ? "this project's .npmrc skips the CUDA download (onnxruntime-node-install=skip); install it with `npm rebuild onnxruntime-node --onnxruntime-node-install=cuda12` (needs CUDA 12 and cuDNN 9 on the machine" +
+            (kind === 'tensorrt' ? ', and TensorRT' : '') +
+            ')'
         : `onnxruntime-node publishes no ${kind} build for ${platform}; use --device cpu${platform === 'darwin' ? ' or coreml' : ''}`;
     case 'dml':
-      return platform === 'win32' ? 'DirectML ships with onnxruntime-node on Windows: reinstall it with `npm rebuild onnxruntime-node`' : 'DirectML exists only on Windows; use --device cpu or cuda';
+      return platform === 'win32'
+        ? 'DirectML ships with onnxruntime-node on Windows: reinstall it with `npm rebuild onnxruntime-node`'
+        : 'DirectML exists only on Windows; use --device cpu or cuda';
     case 'coreml':
-      return platform === 'darwin' ? 'CoreML ships with onnxruntime-node on macOS: reinstall it with `npm rebuild onnxruntime-node`' : 'CoreML exists only on macOS; use --device cpu or cuda';
+      return platform === 'darwin'
+        ? 'CoreML ships with onnxruntime-node on macOS: reinstall it with `npm rebuild onnxruntime-node`'
+        : 'CoreML exists only on macOS; use --device cpu or cuda';
     case 'webgpu':
       return 'reinstall onnxruntime-node (`npm rebuild onnxruntime-node`); its WebGPU provider is bundled on Windows, macOS and Linux x64';
     default:
@@ -90,7 +110,12 @@ export function installHint(kind: DeviceKind, platform: NodeJS.Platform): string
  * beside the binding (the CUDA and TensorRT providers are downloaded separately). A provider that
  * is not there is a usage error saying how to install it.
  */
-export function selectProviders(device: DeviceSpec, backends: readonly BackendInfo[], hasLibrary: (file: string) => boolean, platform: NodeJS.Platform): ProviderChoice {
+export function selectProviders(
+  device: DeviceSpec,
+  backends: readonly BackendInfo[],
+  hasLibrary: (file: string) => boolean,
+  platform: NodeJS.Platform,
+): ProviderChoice {
   if (device.kind === 'cpu') return { device, executionProviders: ['cpu'], label: 'cpu', usesThreads: true };
   const backend = backends.find((b) => b.name === device.kind);
   const library = providerLibrary(device.kind, platform);

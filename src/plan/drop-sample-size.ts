@@ -18,7 +18,8 @@ import type { DropSampleSize } from './types.ts';
 
 function check(p1: number, drop: number, alpha: number, power: number): void {
   if (!(p1 > 0 && p1 < 1)) throw new RangeError(`dropSampleSize: the original accuracy must be in (0, 1), got ${p1}`);
-  if (!(drop !== 0 && p1 - drop > 0 && p1 - drop < 1)) throw new RangeError(`dropSampleSize: the drop must be non-zero and leave an accuracy in (0, 1), got ${drop}`);
+  if (!(drop !== 0 && p1 - drop > 0 && p1 - drop < 1))
+    throw new RangeError(`dropSampleSize: the drop must be non-zero and leave an accuracy in (0, 1), got ${drop}`);
   if (!(alpha > 0 && alpha < 1)) throw new RangeError(`dropSampleSize: alpha must be in (0, 1), got ${alpha}`);
   if (!(power > 0 && power < 1)) throw new RangeError(`dropSampleSize: power must be in (0, 1), got ${power}`);
 }
@@ -37,15 +38,18 @@ export function equalSizeForDrop(p1: number, drop: number, alpha = 0.05, power =
   check(p1, drop, alpha, power);
   const p2 = p1 - drop;
   const pBar = (p1 + p2) / 2;
-  const za = normalQuantile(1 - alpha / 2, 0, 1), zb = normalQuantile(power, 0, 1);
+  const za = normalQuantile(1 - alpha / 2, 0, 1),
+    zb = normalQuantile(power, 0, 1);
   return (za * Math.sqrt(2 * pBar * (1 - pBar)) + zb * Math.sqrt(p1 * (1 - p1) + p2 * (1 - p2))) ** 2 / drop ** 2;
 }
 
 const LIMIT = 1e9;
 
 export function dropSampleSize(options: { originalAccuracy: number; drop: number; alpha?: number; power?: number; originalN?: number | null }): DropSampleSize {
-  const alpha = options.alpha ?? 0.05, power = options.power ?? 0.8;
-  const p1 = options.originalAccuracy, d = options.drop;
+  const alpha = options.alpha ?? 0.05,
+    power = options.power ?? 0.8;
+  const p1 = options.originalAccuracy,
+    d = options.drop;
   check(p1, d, alpha, power);
   const originalN = options.originalN ?? null;
   if (originalN === null) {
@@ -55,7 +59,8 @@ export function dropSampleSize(options: { originalAccuracy: number; drop: number
   if (!Number.isInteger(originalN) || originalN < 1) throw new RangeError(`dropSampleSize: originalN must be a positive integer, got ${originalN}`);
   const ok = (n2: number) => dropTestPower(p1, d, originalN, n2, alpha) >= power;
   if (!ok(LIMIT)) return { originalAccuracy: p1, drop: d, alpha, power, originalN, newN: null, achievedPower: null };
-  let lo = 1, hi = LIMIT;
+  let lo = 1,
+    hi = LIMIT;
   while (lo < hi) {
     const mid = Math.floor((lo + hi) / 2);
     if (ok(mid)) hi = mid;

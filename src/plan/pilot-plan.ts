@@ -41,12 +41,19 @@ export interface PilotPlanOptions {
 }
 
 /** Mean MatchedFrequency shortfall and the share of draws that are short, over multinomial draws of `candidates` bins. */
-function simulateShortfall(targets: readonly number[], share: readonly number[], candidates: number, draws: number, rng: Rng): { mean: number; shortProbability: number } {
+function simulateShortfall(
+  targets: readonly number[],
+  share: readonly number[],
+  candidates: number,
+  draws: number,
+  rng: Rng,
+): { mean: number; shortProbability: number } {
   const cumulative: number[] = [];
   let acc = 0;
   for (const s of share) cumulative.push((acc += s));
   const counts = new Array<number>(share.length);
-  let total = 0, short = 0;
+  let total = 0,
+    short = 0;
   for (let d = 0; d < draws; d++) {
     counts.fill(0);
     for (let c = 0; c < candidates; c++) {
@@ -67,7 +74,8 @@ export function planFromPilot(classes: readonly PilotClass[], options: PilotPlan
   const tau = options.tau ?? 0.7;
   const draws = options.draws ?? 1000;
   const bins = edges.length + 1;
-  if (!Number.isInteger(options.perClass) || options.perClass < 1) throw new RangeError(`planFromPilot: perClass must be a positive integer, got ${options.perClass}`);
+  if (!Number.isInteger(options.perClass) || options.perClass < 1)
+    throw new RangeError(`planFromPilot: perClass must be a positive integer, got ${options.perClass}`);
   const plans: ClassPlan[] = classes.map((c) => {
     const notes: string[] = [];
     const labelled = c.frequencies.length;
@@ -76,9 +84,14 @@ export function planFromPilot(classes: readonly PilotClass[], options: PilotPlan
     const binShare = labelled > 0 ? binCounts.map((k) => k / labelled) : null;
     const aboveTau = labelled > 0 ? c.frequencies.filter((f) => f >= tau).length / labelled : null;
     if (labelled === 0) notes.push('no candidate with enough answers yet: label some first');
-    const binTargets = c.referenceHistogram && c.referenceHistogram.reduce((a, b) => a + b, 0) > 0 ? roundHistogram(c.referenceHistogram, options.perClass) : null;
+    const binTargets =
+      c.referenceHistogram && c.referenceHistogram.reduce((a, b) => a + b, 0) > 0 ? roundHistogram(c.referenceHistogram, options.perClass) : null;
     if (!binTargets) notes.push('no reference histogram: MatchedFrequency has nothing to match');
-    let expectedPerBin: number[] | null = null, shortfallAtExpected: number | null = null, expectedShortfall: number | null = null, shortProbability: number | null = null, moreCandidates: number | null = null;
+    let expectedPerBin: number[] | null = null,
+      shortfallAtExpected: number | null = null,
+      expectedShortfall: number | null = null,
+      shortProbability: number | null = null,
+      moreCandidates: number | null = null;
     if (binShare && binTargets) {
       expectedPerBin = binShare.map((s) => s * c.candidates);
       shortfallAtExpected = upwardFillShortfall(binTargets, expectedPerBin);
@@ -96,7 +109,22 @@ export function planFromPilot(classes: readonly PilotClass[], options: PilotPlan
       if (aboveTau > 0) thresholdMoreCandidates = Math.max(0, Math.ceil(options.perClass / aboveTau - 1e-9) - c.candidates);
       else notes.push(`no pilot candidate reaches τ = ${tau}: more candidates of the same kind cannot fill Threshold`);
     }
-    return { classIdx: c.classIdx, candidates: c.candidates, labelled, binShare, binTargets, expectedPerBin, shortfallAtExpected, expectedShortfall, shortProbability, moreCandidates, expectedAboveTau, thresholdShortfall, thresholdMoreCandidates, notes };
+    return {
+      classIdx: c.classIdx,
+      candidates: c.candidates,
+      labelled,
+      binShare,
+      binTargets,
+      expectedPerBin,
+      shortfallAtExpected,
+      expectedShortfall,
+      shortProbability,
+      moreCandidates,
+      expectedAboveTau,
+      thresholdShortfall,
+      thresholdMoreCandidates,
+      notes,
+    };
   });
   return {
     perClass: options.perClass,

@@ -23,12 +23,20 @@ export async function readPilot(sources: PilotSources, classes: readonly number[
   for (const f of frequencies) {
     if (f.role !== 'candidate') continue;
     let list = byClass.get(f.classIdx);
-    if (!list) { list = []; byClass.set(f.classIdx, list); }
+    if (!list) {
+      list = [];
+      byClass.set(f.classIdx, list);
+    }
     list.push(f.frequency);
   }
   const histograms = new Map(referenceHistograms(frequencies, classes).map((h) => [h.classIdx, h]));
   return classes.map((classIdx) => {
     const h = histograms.get(classIdx);
-    return { classIdx, candidates: collected.get(classIdx) ?? 0, frequencies: byClass.get(classIdx) ?? [], referenceHistogram: h && h.images > 0 ? h.counts : null };
+    return {
+      classIdx,
+      candidates: collected.get(classIdx) ?? 0,
+      frequencies: byClass.get(classIdx) ?? [],
+      referenceHistogram: h && h.images > 0 ? h.counts : null,
+    };
   });
 }

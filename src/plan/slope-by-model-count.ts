@@ -16,7 +16,8 @@ export function slopeByModelCount(
 ): SlopeAtModelCount[] {
   const scale = options.scale ?? 'linear';
   const level = options.level ?? 0.95;
-  if (!Number.isInteger(options.resamples) || options.resamples < 1) throw new RangeError(`slopeByModelCount: resamples must be a positive integer, got ${options.resamples}`);
+  if (!Number.isInteger(options.resamples) || options.resamples < 1)
+    throw new RangeError(`slopeByModelCount: resamples must be a positive integer, got ${options.resamples}`);
   const x = models.map((m) => toScale(scale, m.original));
   const y = models.map((m) => toScale(scale, m.new));
   const n = models.length;
@@ -24,7 +25,8 @@ export function slopeByModelCount(
     if (!Number.isInteger(m) || m < 2) throw new RangeError(`slopeByModelCount: a model count must be an integer ≥ 2, got ${m}`);
     const slopes = new Float64Array(options.resamples);
     let kept = 0;
-    const xs = new Float64Array(m), ys = new Float64Array(m);
+    const xs = new Float64Array(m),
+      ys = new Float64Array(m);
     if (n >= 1) {
       for (let r = 0; r < options.resamples; r++) {
         for (let j = 0; j < m; j++) {

@@ -29,7 +29,8 @@ export function upwardFillShortfall(targets: readonly number[], available: reado
  */
 export function candidatesToFill(targets: readonly number[], share: readonly number[]): number | null {
   let need = 0;
-  let demand = 0, supply = 0;
+  let demand = 0,
+    supply = 0;
   for (let b = targets.length - 1; b >= 0; b--) {
     demand += targets[b]!;
     supply += share[b]!;

@@ -49,8 +49,10 @@ async function timmCrop(source: CropSource, spec: CropSpec): Promise<RgbImage> {
   if (spec.resampler === 'libvips') throw new RangeError(`crop mode ${spec.mode} needs the Pillow resampler`);
   const rgb = isPixels(source) ? source : await openRgb(source, spec);
   const g = cropGeometry(rgb.width, rgb.height, spec.mode!, spec.resize, spec.crop);
-  const x0 = Math.max(0, g.left), y0 = Math.max(0, g.top);
-  const x1 = Math.min(g.resizedWidth, g.left + g.crop), y1 = Math.min(g.resizedHeight, g.top + g.crop);
+  const x0 = Math.max(0, g.left),
+    y0 = Math.max(0, g.top);
+  const x1 = Math.min(g.resizedWidth, g.left + g.crop),
+    y1 = Math.min(g.resizedHeight, g.top + g.crop);
   if (x0 === g.left && y0 === g.top && x1 === g.left + g.crop && y1 === g.top + g.crop) {
     return pillowResizeCrop(rgb, g.resizedWidth, g.resizedHeight, { left: g.left, top: g.top, width: g.crop, height: g.crop }, spec.interpolation);
   }

@@ -40,7 +40,13 @@ export async function createCropPool(options: CropPoolOptions = {}): Promise<Cro
   // Worker threads that use sharp need it loaded in the main thread first (glibc would unload it).
   await preloadImageCodec();
   // Two tasks per worker: one resamples while the other waits for libvips to decode.
-  const piscina = new Piscina<CropTask, Uint8Array | CropTaskFailure>({ filename: workerFile(), minThreads: threads, maxThreads: threads, concurrentTasksPerWorker: 2, idleTimeout: 60_000 });
+  const piscina = new Piscina<CropTask, Uint8Array | CropTaskFailure>({
+    filename: workerFile(),
+    minThreads: threads,
+    maxThreads: threads,
+    concurrentTasksPerWorker: 2,
+    idleTimeout: 60_000,
+  });
   return {
     threads,
     async crop(source, spec) {

@@ -88,7 +88,12 @@ function horizontalPass(image: RgbImage, firstRow: number, rows: number, cols: A
       const n = count[xx]!;
       const kb = xx * taps;
       let p = rowBase + start[xx]! * 3;
-      let a0 = HALF, a1 = HALF, a2 = HALF, b0 = HALF, b1 = HALF, b2 = HALF;
+      let a0 = HALF,
+        a1 = HALF,
+        a2 = HALF,
+        b0 = HALF,
+        b1 = HALF,
+        b2 = HALF;
       for (let x = 0; x < n; x++, p += 3) {
         const k = weights[kb + x]!;
         const q = p + stride;
@@ -114,7 +119,9 @@ function horizontalPass(image: RgbImage, firstRow: number, rows: number, cols: A
       const n = count[xx]!;
       const kb = xx * taps;
       let p = rowBase + start[xx]! * 3;
-      let a0 = HALF, a1 = HALF, a2 = HALF;
+      let a0 = HALF,
+        a1 = HALF,
+        a2 = HALF;
       for (let x = 0; x < n; x++, p += 3) {
         const k = weights[kb + x]!;
         a0 = (a0 + Math.imul(src[p]!, k)) | 0;
@@ -146,7 +153,10 @@ function verticalPass(src: Uint8Array, stride: number, left: number, width: numb
     const o = yy * line;
     let i = 0;
     for (; i + 4 <= line; i += 4) {
-      let a0 = HALF, a1 = HALF, a2 = HALF, a3 = HALF;
+      let a0 = HALF,
+        a1 = HALF,
+        a2 = HALF,
+        a3 = HALF;
       let p = base + i;
       for (let y = 0; y < n; y++, p += step) {
         const k = weights[kb + y]!;

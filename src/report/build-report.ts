@@ -79,7 +79,13 @@ export async function gatherCounts(store: ResultsStore | null, published: boolea
   return [...stored, ...loadPublishedTables(publishedNames(published))];
 }
 
-async function frequencySections(store: ResultsStore | null, files: Record<string, string>, testSets: string[], models: string[], sources: readonly string[]): Promise<FrequencySection[]> {
+async function frequencySections(
+  store: ResultsStore | null,
+  files: Record<string, string>,
+  testSets: string[],
+  models: string[],
+  sources: readonly string[],
+): Promise<FrequencySection[]> {
   if (!store) return [];
   const out: FrequencySection[] = [];
   for (const testSet of testSets) {
@@ -101,6 +107,7 @@ async function frequencySections(store: ResultsStore | null, files: Record<strin
   return out;
 }
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the report's sections written in page order; each is a call
 export async function buildReport(options: ReportOptions): Promise<ReportSummary> {
   const out = makeDirectory(options.out, 'out'); // fails fast on a path that cannot be a writable folder
   const metric = options.metric ?? 'top1';
@@ -121,7 +128,13 @@ export async function buildReport(options: ReportOptions): Promise<ReportSummary
     const clouds: CloudReport[] = [];
     for (const collection of cloudCollections(counts, pair, [PAPER])) {
       const panel = cloudPanel(counts, {
-        original: pair.original, new: pair.new, metric, scale: axes, collection, keep, outOfFit,
+        original: pair.original,
+        new: pair.new,
+        metric,
+        scale: axes,
+        collection,
+        keep,
+        outOfFit,
         ...(options.resamples !== undefined ? { resamples: options.resamples } : {}),
         ...(options.seed !== undefined ? { seed: options.seed } : {}),
       });
@@ -130,13 +143,23 @@ export async function buildReport(options: ReportOptions): Promise<ReportSummary
       const spec = cloudSpec(panel, { title: `${title}: against ${collectionLabel(collection)}`, originalLabel: pair.original, newLabel: pair.new, axes });
       const interactive = interactiveCloudSpec(spec);
       const headline = { ...headlineOf(panel.cloud, `${title} · ${collectionLabel(collection)}`), collection };
-      const cloud: CloudReport = { title, slug: cloudSlug, panel, headline, svg: await renderSvg(spec, cloudSlug.replace(/\./g, '-')), vega: await compileToVega(interactive) };
+      const cloud: CloudReport = {
+        title,
+        slug: cloudSlug,
+        panel,
+        headline,
+        svg: await renderSvg(spec, cloudSlug.replace(/\./g, '-')),
+        vega: await compileToVega(interactive),
+      };
       files.set(`specs/${cloudSlug}.vl.json`, `${JSON.stringify(spec, null, 2)}\n`);
       files.set(`specs/${cloudSlug}.interactive.vl.json`, `${JSON.stringify(interactive, null, 2)}\n`);
       files.set(`plots/${cloudSlug}.svg`, cloud.svg);
       files.set(`tables/${cloudSlug}.csv`, csvTable(panel.cloud));
       files.set(`tables/${cloudSlug}.yours.csv`, cloudCsv(panel));
-      files.set(`analysis/${cloudSlug}.json`, `${JSON.stringify({ collection, reference_collection: panel.referenceCollection, ...analysisJson(panel.cloud.analysis), reference_fits: panel.reference ? fitsJson(panel.reference.analysis.fits) : null, yours: panel.yours }, null, 2)}\n`);
+      files.set(
+        `analysis/${cloudSlug}.json`,
+        `${JSON.stringify({ collection, reference_collection: panel.referenceCollection, ...analysisJson(panel.cloud.analysis), reference_fits: panel.reference ? fitsJson(panel.reference.analysis.fits) : null, yours: panel.yours }, null, 2)}\n`,
+      );
       clouds.push(cloud);
     }
     const modelPairs = pairModels(mainCounts, { original: pair.original, new: pair.new, metric }).filter((p) => keep(p.model));
@@ -169,13 +192,21 @@ export async function buildReport(options: ReportOptions): Promise<ReportSummary
     files.set(`plots/${slug}.scatter.svg`, scatterSvg);
     files.set(`tables/${slug}.md`, `## ${title}\n\n${headlineText(headline)}\n\n${markdownTable(comparison)}\n${fitsMarkdown(comparison)}`);
     files.set(`tables/${slug}.csv`, csvTable(comparison));
-    files.set(`tables/${slug}.tex`, latexTable(comparison, `${title}: accuracy on the original and new test set (${metric === 'top1' ? 'top-1' : 'top-5'}), 95\\% Clopper--Pearson intervals.`));
+    files.set(
+      `tables/${slug}.tex`,
+      latexTable(
+        comparison,
+        `${title}: accuracy on the original and new test set (${metric === 'top1' ? 'top-1' : 'top-5'}), 95\\% Clopper--Pearson intervals.`,
+      ),
+    );
     files.set(`analysis/${slug}.json`, `${JSON.stringify(analysisJson(comparison.analysis), null, 2)}\n`);
     pairs.push({ report, headline, scatterSvg, frequencySvgs, clouds });
   }
   // Cite every bundled collection drawn (imported tables carry their own provenance).
   const drawn = new Set(pairs.flatMap((p) => [...(p.report?.comparison.collections ?? []), ...p.clouds.flatMap((c) => c.panel.cloud.collections)]));
-  const citations = publishedNames(options.published).filter((n) => drawn.has(n)).map((n) => publishedTable(n).citation);
+  const citations = publishedNames(options.published)
+    .filter((n) => drawn.has(n))
+    .map((n) => publishedTable(n).citation);
   const headlines = pairs.flatMap((p) => [...(p.headline ? [p.headline] : []), ...p.clouds.map((c) => c.headline)]);
   const scripts = pairs.some((p) => p.clouds.length > 0) ? [vegaRuntime().script, STARTER_SCRIPT] : [];
   files.set('index.html', reportHtml({ pairs, citations, scripts, metric, axes }));

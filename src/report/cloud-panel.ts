@@ -62,8 +62,9 @@ export interface CloudPanelOptions {
 
 function comparisonFor(records: readonly CountRecord[], collection: string, options: CloudPanelOptions): Comparison | null {
   const chosen = records.filter((r) => r.source === 'store' || r.collection === collection);
-  const pairs = pairModels(chosen, { original: options.original, new: options.new, metric: options.metric })
-    .filter((p) => options.keep(p.model) && (p.source === 'store' || p.collection === collection));
+  const pairs = pairModels(chosen, { original: options.original, new: options.new, metric: options.metric }).filter(
+    (p) => options.keep(p.model) && (p.source === 'store' || p.collection === collection),
+  );
   if (!pairs.some((p) => p.source !== 'store')) return null;
   const cloudModels = new Set(pairs.filter((p) => p.source !== 'store').map((p) => p.model));
   return compareTestSets(pairs, {
@@ -82,7 +83,7 @@ function positionUnder(c: Comparison, collection: string, model: string): Positi
   const mine = c.analysis.models.find((m) => m.model === model);
   const er = mine?.effectiveRobustness ?? null;
   const cloudEr = fitted.map((m) => m.effectiveRobustness).filter((v): v is number => v !== null);
-  return { collection, fitModels: fitted.length, effectiveRobustness: er, percentile: er === null ? null : percentileRank(cloudEr, er) ?? null };
+  return { collection, fitModels: fitted.length, effectiveRobustness: er, percentile: er === null ? null : (percentileRank(cloudEr, er) ?? null) };
 }
 
 /** The panel of `collection` on a pair; null when the collection has no model on both sets. */
@@ -107,8 +108,14 @@ export function cloudCollections(records: readonly CountRecord[], pair: { origin
     if (r.source === 'store' || !r.collection || except.includes(r.collection)) continue;
     if (r.testSet !== pair.original && r.testSet !== pair.new) continue;
     let s = sides.get(r.collection);
-    if (!s) { s = new Set(); sides.set(r.collection, s); }
+    if (!s) {
+      s = new Set();
+      sides.set(r.collection, s);
+    }
     s.add(r.testSet);
   }
-  return [...sides].filter(([, s]) => s.size === 2).map(([c]) => c).sort();
+  return [...sides]
+    .filter(([, s]) => s.size === 2)
+    .map(([c]) => c)
+    .sort();
 }

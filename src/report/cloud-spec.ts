@@ -30,12 +30,30 @@ export interface CloudSpecOptions {
   height?: number;
 }
 
-interface Point { model: string; group: string; inFit: boolean; x: number; y: number; description: string }
+interface Point {
+  model: string;
+  group: string;
+  inFit: boolean;
+  x: number;
+  y: number;
+  description: string;
+}
 
 function pointsOf(c: Comparison, axes: Axes, group: (i: number) => string | null, describe: (i: number) => string): Point[] {
   return c.analysis.models.flatMap((m, i) => {
     const g = group(i);
-    return g === null ? [] : [{ model: m.model, group: g, inFit: c.inFit[i] ?? true, x: round(position(axes, m.original.accuracy)), y: round(position(axes, m.new.accuracy)), description: describe(i) }];
+    return g === null
+      ? []
+      : [
+          {
+            model: m.model,
+            group: g,
+            inFit: c.inFit[i] ?? true,
+            x: round(position(axes, m.original.accuracy)),
+            y: round(position(axes, m.new.accuracy)),
+            description: describe(i),
+          },
+        ];
   });
 }
 
@@ -44,29 +62,53 @@ function fitLine(c: Comparison | null, axes: Axes, grid: number[], fromFitUnits:
   return fit ? grid.map((x) => ({ x: round(fromFitUnits(x)), y: round(fromFitUnits(fit.slope * x + fit.intercept)) })) : [];
 }
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a declarative Vega-Lite spec (one object literal)
 export function cloudSpec(panel: CloudPanel, options: CloudSpecOptions): VegaLiteSpec {
   const axes = options.axes;
   const cloudName = collectionLabel(panel.collection);
   const referenceName = panel.referenceCollection ? collectionLabel(panel.referenceCollection) : null;
-  const labels = { cloud: `${cloudName} (${panel.cloud.inFit.filter(Boolean).length} in fit)`, reference: referenceName ? `${referenceName} (${panel.reference?.inFit.filter(Boolean).length ?? 0} in fit)` : '', yours: 'yours' };
+  const labels = {
+    cloud: `${cloudName} (${panel.cloud.inFit.filter(Boolean).length} in fit)`,
+    reference: referenceName ? `${referenceName} (${panel.reference?.inFit.filter(Boolean).length ?? 0} in fit)` : '',
+    yours: 'yours',
+  };
   const c = panel.cloud;
   const describe = (comparison: Comparison, who: string) => (i: number) => {
     const m = comparison.analysis.models[i]!;
     return `${m.model} (${who}${comparison.inFit[i] ? '' : ', not in fit'}): original ${pct(m.original.accuracy)}%, new ${pct(m.new.accuracy)}%, drop ${pct(m.gap)} points`;
   };
   const cloudPoints = pointsOf(c, axes, (i) => (c.sources[i] === 'store' ? null : labels.cloud), describe(c, cloudName));
-  const referencePoints = panel.reference ? pointsOf(panel.reference, axes, (i) => (panel.reference!.sources[i] === 'store' ? null : labels.reference), describe(panel.reference, referenceName ?? '')) : [];
+  const referencePoints = panel.reference
+    ? pointsOf(
+        panel.reference,
+        axes,
+        (i) => (panel.reference!.sources[i] === 'store' ? null : labels.reference),
+        describe(panel.reference, referenceName ?? ''),
+      )
+    : [];
   const yours = c.analysis.models.flatMap((m, i) => {
     if (c.sources[i] !== 'store') return [];
     const pos = panel.yours.find((y) => y.model === m.model);
-    const under = (pos?.under ?? []).map((u) => `effective robustness ${u.effectiveRobustness === null ? '—' : pct(u.effectiveRobustness)} points vs ${collectionLabel(u.collection)} (above ${u.percentile === null ? '—' : u.percentile.toFixed(1)}% of its models)`).join('; ');
-    return [{
-      model: m.model, group: labels.yours, inFit: false,
-      x: round(position(axes, m.original.accuracy)), y: round(position(axes, m.new.accuracy)),
-      xlo: round(position(axes, m.original.ci95[0])), xhi: round(position(axes, m.original.ci95[1])),
-      ylo: round(position(axes, m.new.ci95[0])), yhi: round(position(axes, m.new.ci95[1])),
-      description: `${m.model} (yours): original ${pct(m.original.accuracy)}% [${pct(m.original.ci95[0])}, ${pct(m.original.ci95[1])}], new ${pct(m.new.accuracy)}% [${pct(m.new.ci95[0])}, ${pct(m.new.ci95[1])}]; ${under}`,
-    }];
+    const under = (pos?.under ?? [])
+      .map(
+        (u) =>
+          `effective robustness ${u.effectiveRobustness === null ? '—' : pct(u.effectiveRobustness)} points vs ${collectionLabel(u.collection)} (above ${u.percentile === null ? '—' : u.percentile.toFixed(1)}% of its models)`,
+      )
+      .join('; ');
+    return [
+      {
+        model: m.model,
+        group: labels.yours,
+        inFit: false,
+        x: round(position(axes, m.original.accuracy)),
+        y: round(position(axes, m.new.accuracy)),
+        xlo: round(position(axes, m.original.ci95[0])),
+        xhi: round(position(axes, m.original.ci95[1])),
+        ylo: round(position(axes, m.new.ci95[0])),
+        yhi: round(position(axes, m.new.ci95[1])),
+        description: `${m.model} (yours): original ${pct(m.original.accuracy)}% [${pct(m.original.ci95[0])}, ${pct(m.original.ci95[1])}], new ${pct(m.new.accuracy)}% [${pct(m.new.ci95[0])}, ${pct(m.new.ci95[1])}]; ${under}`,
+      },
+    ];
   });
   const all = [...cloudPoints, ...referencePoints];
   const xs = [...all.map((p) => p.x), ...yours.flatMap((p) => [p.xlo, p.xhi])];
@@ -78,14 +120,38 @@ export function cloudSpec(panel: CloudPanel, options: CloudSpecOptions): VegaLit
   const fromFitUnits = (v: number): number => (axes === 'linear' ? v * 100 : v);
   const grid = Array.from({ length: n }, (_, i) => toFitUnits(xDomain[0] + ((xDomain[1] - xDomain[0]) * i) / (n - 1)));
   const lines = c.bootstrap[axes];
-  const band = lines ? lineBand(lines, grid).map((b) => ({ x: round(fromFitUnits(b.x)), lower: round(fromFitUnits(b.lower)), upper: round(fromFitUnits(b.upper)) })) : [];
-  const lo = Math.max(xDomain[0], yDomain[0]), hi = Math.min(xDomain[1], yDomain[1]);
-  const diagonal = lo < hi ? [{ x: round(lo), y: round(lo) }, { x: round(hi), y: round(hi) }] : [];
-  const x = { field: 'x', type: 'quantitative', scale: { domain: xDomain, zero: false, nice: false }, axis: axisFor(axes, `${options.originalLabel} accuracy (%)`, xDomain[0], xDomain[1]) };
-  const y = { field: 'y', type: 'quantitative', scale: { domain: yDomain, zero: false, nice: false }, axis: axisFor(axes, `${options.newLabel} accuracy (%)`, yDomain[0], yDomain[1]) };
+  const band = lines
+    ? lineBand(lines, grid).map((b) => ({ x: round(fromFitUnits(b.x)), lower: round(fromFitUnits(b.lower)), upper: round(fromFitUnits(b.upper)) }))
+    : [];
+  const lo = Math.max(xDomain[0], yDomain[0]),
+    hi = Math.min(xDomain[1], yDomain[1]);
+  const diagonal =
+    lo < hi
+      ? [
+          { x: round(lo), y: round(lo) },
+          { x: round(hi), y: round(hi) },
+        ]
+      : [];
+  const x = {
+    field: 'x',
+    type: 'quantitative',
+    scale: { domain: xDomain, zero: false, nice: false },
+    axis: axisFor(axes, `${options.originalLabel} accuracy (%)`, xDomain[0], xDomain[1]),
+  };
+  const y = {
+    field: 'y',
+    type: 'quantitative',
+    scale: { domain: yDomain, zero: false, nice: false },
+    axis: axisFor(axes, `${options.newLabel} accuracy (%)`, yDomain[0], yDomain[1]),
+  };
   const groups = [labels.cloud, ...(referenceName ? [labels.reference] : []), labels.yours];
   const colors = [CLOUD_COLORS.cloud, ...(referenceName ? [CLOUD_COLORS.reference] : []), COLORS.store];
-  const color = { field: 'group', type: 'nominal', scale: { domain: groups, range: colors }, legend: { title: null, orient: 'bottom-right', symbolType: 'circle', labelLimit: 320 } };
+  const color = {
+    field: 'group',
+    type: 'nominal',
+    scale: { domain: groups, range: colors },
+    legend: { title: null, orient: 'bottom-right', symbolType: 'circle', labelLimit: 320 },
+  };
   const cloudFit = c.analysis.fits[axes];
   const referenceFit = panel.reference?.analysis.fits[axes] ?? null;
   const subtitle = [`${cloudPoints.length} ${cloudName} models${cloudFit ? ` · fit slope ${cloudFit.slope.toFixed(2)}` : ''}`];
@@ -98,16 +164,73 @@ export function cloudSpec(panel: CloudPanel, options: CloudSpecOptions): VegaLit
     height: options.height ?? 460,
     config: { font: 'sans-serif', axis: { labelFontSize: 11, titleFontSize: 12 }, legend: { orient: 'bottom-right', fillColor: '#ffffffcc', padding: 6 } },
     layer: [
-      { name: 'cloudband', data: { values: band }, mark: { type: 'area', clip: true, color: CLOUD_COLORS.cloudBand, opacity: 0.5 }, encoding: { x: { ...x }, y: { field: 'lower', type: 'quantitative', scale: y.scale }, y2: { field: 'upper' } } },
-      { name: 'diagonal', data: { values: diagonal }, mark: { type: 'line', clip: true, color: '#000000', strokeDash: [5, 4], strokeWidth: 1 }, encoding: { x: { ...x }, y: { ...y } } },
-      { name: 'cloud', data: { values: cloudPoints }, mark: { type: 'circle', clip: true, size: 14, opacity: 0.55 }, encoding: { x: { ...x }, y: { ...y }, color, description: { field: 'description' }, tooltip: { field: 'description' } } },
-      { name: 'reference', data: { values: referencePoints }, mark: { type: 'point', clip: true, size: 40, strokeWidth: 1.5, opacity: 1 }, encoding: { x: { ...x }, y: { ...y }, color, fill: { condition: { test: 'datum.inFit', ...color }, value: '#ffffff' }, description: { field: 'description' }, tooltip: { field: 'description' } } },
-      { name: 'referencefit', data: { values: fitLine(panel.reference, axes, grid, fromFitUnits) }, mark: { type: 'line', clip: true, color: CLOUD_COLORS.referenceFit, strokeDash: [8, 3], strokeWidth: 2 }, encoding: { x: { ...x }, y: { ...y } } },
-      { name: 'cloudfit', data: { values: fitLine(c, axes, grid, fromFitUnits) }, mark: { type: 'line', clip: true, color: CLOUD_COLORS.cloudFit, strokeWidth: 2.5 }, encoding: { x: { ...x }, y: { ...y } } },
-      { name: 'yourxerr', data: { values: yours }, mark: { type: 'rule', clip: true, strokeWidth: 1.2, color: COLORS.store }, encoding: { x: { field: 'xlo', type: 'quantitative', scale: x.scale }, x2: { field: 'xhi' }, y: { field: 'y', type: 'quantitative', scale: y.scale } } },
-      { name: 'youryerr', data: { values: yours }, mark: { type: 'rule', clip: true, strokeWidth: 1.2, color: COLORS.store }, encoding: { x: { field: 'x', type: 'quantitative', scale: x.scale }, y: { field: 'ylo', type: 'quantitative', scale: y.scale }, y2: { field: 'yhi' } } },
-      { name: 'yours', data: { values: yours }, mark: { type: 'point', clip: true, size: 70, strokeWidth: 2, filled: true }, encoding: { x: { ...x }, y: { ...y }, color, description: { field: 'description' }, tooltip: { field: 'description' } } },
-      { name: 'yourlabels', data: { values: yours }, mark: { type: 'text', align: 'left', dx: 6, dy: -6, fontSize: 11, fontWeight: 'bold', color: COLORS.store }, encoding: { x: { ...x }, y: { ...y }, text: { field: 'model' } } },
+      {
+        name: 'cloudband',
+        data: { values: band },
+        mark: { type: 'area', clip: true, color: CLOUD_COLORS.cloudBand, opacity: 0.5 },
+        encoding: { x: { ...x }, y: { field: 'lower', type: 'quantitative', scale: y.scale }, y2: { field: 'upper' } },
+      },
+      {
+        name: 'diagonal',
+        data: { values: diagonal },
+        mark: { type: 'line', clip: true, color: '#000000', strokeDash: [5, 4], strokeWidth: 1 },
+        encoding: { x: { ...x }, y: { ...y } },
+      },
+      {
+        name: 'cloud',
+        data: { values: cloudPoints },
+        mark: { type: 'circle', clip: true, size: 14, opacity: 0.55 },
+        encoding: { x: { ...x }, y: { ...y }, color, description: { field: 'description' }, tooltip: { field: 'description' } },
+      },
+      {
+        name: 'reference',
+        data: { values: referencePoints },
+        mark: { type: 'point', clip: true, size: 40, strokeWidth: 1.5, opacity: 1 },
+        encoding: {
+          x: { ...x },
+          y: { ...y },
+          color,
+          fill: { condition: { test: 'datum.inFit', ...color }, value: '#ffffff' },
+          description: { field: 'description' },
+          tooltip: { field: 'description' },
+        },
+      },
+      {
+        name: 'referencefit',
+        data: { values: fitLine(panel.reference, axes, grid, fromFitUnits) },
+        mark: { type: 'line', clip: true, color: CLOUD_COLORS.referenceFit, strokeDash: [8, 3], strokeWidth: 2 },
+        encoding: { x: { ...x }, y: { ...y } },
+      },
+      {
+        name: 'cloudfit',
+        data: { values: fitLine(c, axes, grid, fromFitUnits) },
+        mark: { type: 'line', clip: true, color: CLOUD_COLORS.cloudFit, strokeWidth: 2.5 },
+        encoding: { x: { ...x }, y: { ...y } },
+      },
+      {
+        name: 'yourxerr',
+        data: { values: yours },
+        mark: { type: 'rule', clip: true, strokeWidth: 1.2, color: COLORS.store },
+        encoding: { x: { field: 'xlo', type: 'quantitative', scale: x.scale }, x2: { field: 'xhi' }, y: { field: 'y', type: 'quantitative', scale: y.scale } },
+      },
+      {
+        name: 'youryerr',
+        data: { values: yours },
+        mark: { type: 'rule', clip: true, strokeWidth: 1.2, color: COLORS.store },
+        encoding: { x: { field: 'x', type: 'quantitative', scale: x.scale }, y: { field: 'ylo', type: 'quantitative', scale: y.scale }, y2: { field: 'yhi' } },
+      },
+      {
+        name: 'yours',
+        data: { values: yours },
+        mark: { type: 'point', clip: true, size: 70, strokeWidth: 2, filled: true },
+        encoding: { x: { ...x }, y: { ...y }, color, description: { field: 'description' }, tooltip: { field: 'description' } },
+      },
+      {
+        name: 'yourlabels',
+        data: { values: yours },
+        mark: { type: 'text', align: 'left', dx: 6, dy: -6, fontSize: 11, fontWeight: 'bold', color: COLORS.store },
+        encoding: { x: { ...x }, y: { ...y }, text: { field: 'model' } },
+      },
     ],
   };
 }

@@ -12,7 +12,6 @@ import { jsonForScript, scriptHash } from './interactive.ts';
 import type { CloudReport, PairHeadline, PairReport } from './types.ts';
 import { escapeHtml } from '../core/html.ts';
 
-
 /** How a model's source reads in tables: yours, published (the paper's), or its collection. */
 export function sourceName(source: string | undefined, collection: string | null | undefined): string {
   if (source === 'store') return 'yours';
@@ -52,7 +51,9 @@ function fitsTable(report: PairReport): string {
   const c = report.comparison;
   const rows = SCALES.map((s) => {
     const f = c.analysis.fits[s];
-    return f ? `<tr><td>${s}</td><td>${fixed(f.slope)} <small>${interval(f.slopeCi95)}</small></td><td>${fixed(f.intercept)} <small>${interval(f.interceptCi95)}</small></td><td>${fixed(f.r2, 4)}</td></tr>` : `<tr><td>${s}</td><td>—</td><td>—</td><td>—</td></tr>`;
+    return f
+      ? `<tr><td>${s}</td><td>${fixed(f.slope)} <small>${interval(f.slopeCi95)}</small></td><td>${fixed(f.intercept)} <small>${interval(f.interceptCi95)}</small></td><td>${fixed(f.r2, 4)}</td></tr>`
+      : `<tr><td>${s}</td><td>—</td><td>—</td><td>—</td></tr>`;
   });
   const rc = c.analysis.rankCorrelation;
   return `<table class="fits"><thead><tr><th>scale</th><th>slope [95% CI]</th><th>intercept [95% CI]</th><th>R²</th></tr></thead><tbody>${rows.join('')}</tbody></table>
@@ -78,8 +79,16 @@ function yoursTable(panel: CloudPanel): string {
     return `<p class="note">No models of yours on this pair yet: evaluate (<code>retest eval</code>) or import (<code>retest import</code>) one on both test sets and it is placed here, with its effective robustness under each fit and its percentile among ${escapeHtml(collectionLabel(panel.collection))}'s models.</p>`;
   }
   const fits = panel.yours[0]!.under;
-  const head = fits.map((u) => `<th>eff. rob. vs ${escapeHtml(collectionLabel(u.collection))} fit (points)</th><th>percentile among ${escapeHtml(collectionLabel(u.collection))}'s ${u.fitModels}</th>`).join('');
-  const rows = panel.yours.map((y) => `<tr class="yours"><td>${escapeHtml(y.model)}</td><td>${pct(y.original.accuracy)}</td><td>${pct(y.new.accuracy)}</td>${y.under.map((u) => `<td>${signed(u.effectiveRobustness)}</td><td>${u.percentile === null ? '—' : u.percentile.toFixed(1)}</td>`).join('')}</tr>`);
+  const head = fits
+    .map(
+      (u) =>
+        `<th>eff. rob. vs ${escapeHtml(collectionLabel(u.collection))} fit (points)</th><th>percentile among ${escapeHtml(collectionLabel(u.collection))}'s ${u.fitModels}</th>`,
+    )
+    .join('');
+  const rows = panel.yours.map(
+    (y) =>
+      `<tr class="yours"><td>${escapeHtml(y.model)}</td><td>${pct(y.original.accuracy)}</td><td>${pct(y.new.accuracy)}</td>${y.under.map((u) => `<td>${signed(u.effectiveRobustness)}</td><td>${u.percentile === null ? '—' : u.percentile.toFixed(1)}</td>`).join('')}</tr>`,
+  );
   return `<table class="yours-vs-cloud"><thead><tr><th>your model</th><th>original %</th><th>new %</th>${head}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>
 <p class="note">Effective robustness = your new accuracy minus a fit at your original accuracy (in the plot's scale); the percentile is the share of that collection's fitted models with a lower effective robustness under the same fit (ties count half).</p>`;
 }
@@ -116,7 +125,19 @@ ${cloudFitsTable(panel)}
 /** Your models' positions as CSV: effective robustness (fraction) and percentile under each fit. */
 export function cloudCsv(panel: CloudPanel): string {
   const head = 'model,original_accuracy,new_accuracy,fit_collection,fit_models,effective_robustness,percentile';
-  const body = panel.yours.flatMap((y) => y.under.map((u) => [/[",\n]/.test(y.model) ? `"${y.model.replace(/"/g, '""')}"` : y.model, y.original.accuracy.toFixed(6), y.new.accuracy.toFixed(6), u.collection, u.fitModels, u.effectiveRobustness === null ? '' : u.effectiveRobustness.toFixed(6), u.percentile === null ? '' : u.percentile.toFixed(2)].join(',')));
+  const body = panel.yours.flatMap((y) =>
+    y.under.map((u) =>
+      [
+        /[",\n]/.test(y.model) ? `"${y.model.replace(/"/g, '""')}"` : y.model,
+        y.original.accuracy.toFixed(6),
+        y.new.accuracy.toFixed(6),
+        u.collection,
+        u.fitModels,
+        u.effectiveRobustness === null ? '' : u.effectiveRobustness.toFixed(6),
+        u.percentile === null ? '' : u.percentile.toFixed(2),
+      ].join(','),
+    ),
+  );
   return `${head}\n${body.map((l) => `${l}\n`).join('')}`;
 }
 
@@ -136,9 +157,10 @@ ${cloudHtml}
 </section>`;
     }
     const c = report.comparison;
-    const freq = report.frequencies.length > 0
-      ? `<h3>Accuracy by selection frequency</h3>\n${report.frequencies.map((f, i) => `<figure class="frequency" data-test-set="${escapeHtml(f.testSet)}">${frequencySvgs[i] ?? ''}<figcaption class="note">${escapeHtml(f.testSet)}: frequencies from ${escapeHtml(f.source)}; bins of the fraction of annotators who chose the true class; images per bin: ${f.bins.map((b) => b.images).join(', ')}.</figcaption></figure>`).join('\n')}`
-      : '';
+    const freq =
+      report.frequencies.length > 0
+        ? `<h3>Accuracy by selection frequency</h3>\n${report.frequencies.map((f, i) => `<figure class="frequency" data-test-set="${escapeHtml(f.testSet)}">${frequencySvgs[i] ?? ''}<figcaption class="note">${escapeHtml(f.testSet)}: frequencies from ${escapeHtml(f.source)}; bins of the fraction of annotators who chose the true class; images per bin: ${f.bins.map((b) => b.images).join(', ')}.</figcaption></figure>`).join('\n')}`
+        : '';
     return `<section class="pair" id="${escapeHtml(report.slug)}" data-original="${escapeHtml(c.analysis.original)}" data-new="${escapeHtml(c.analysis.new)}" data-models="${c.analysis.models.length}">
 <h2>${escapeHtml(headline.title)}</h2>
 <p class="headline">${escapeHtml(headlineText(headline))}</p>

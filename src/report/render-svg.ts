@@ -33,5 +33,9 @@ export function tidySvg(svg: string, idPrefix: string): string {
       const v = Number(Number(m).toFixed(2));
       return String(Object.is(v, -0) ? 0 : v);
     })
-    .replace(/<path aria-label="([^"]*)" role="graphics-symbol" aria-roledescription="(point|circle|symbol)"([^>]*?)\/>/g, (_m, label: string, role: string, rest: string) => `<path aria-label="${label}" role="graphics-symbol" aria-roledescription="${role}"${rest}><title>${escapeXml(label)}</title></path>`);
+    .replace(
+      /<path aria-label="([^"]*)" role="graphics-symbol" aria-roledescription="(point|circle|symbol)"([^>]*?)\/>/g,
+      (_m, label: string, role: string, rest: string) =>
+        `<path aria-label="${label}" role="graphics-symbol" aria-roledescription="${role}"${rest}><title>${escapeXml(label)}</title></path>`,
+    );
 }

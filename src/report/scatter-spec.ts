@@ -32,7 +32,8 @@ export function axisFor(axes: Axes, title: string, lo: number, hi: number): Reco
 }
 
 export function paddedDomain(values: number[], axes: Axes): [number, number] {
-  const lo = Math.min(...values), hi = Math.max(...values);
+  const lo = Math.min(...values),
+    hi = Math.max(...values);
   const pad = Math.max((hi - lo) * 0.04, axes === 'linear' ? 0.5 : 0.02);
   if (axes === 'linear') return [Math.max(0, Math.floor(lo - pad)), Math.min(100, Math.ceil(hi + pad))];
   return [round(lo - pad, 3), round(hi + pad, 3)];
@@ -49,6 +50,7 @@ export interface ScatterOptions {
   height?: number;
 }
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: a declarative Vega-Lite spec (one object literal)
 export function scatterSpec(comparison: Comparison, options: ScatterOptions): VegaLiteSpec {
   const { analysis } = comparison;
   const axes = options.axes;
@@ -72,8 +74,22 @@ export function scatterSpec(comparison: Comparison, options: ScatterOptions): Ve
         `new ${pct(m.new.accuracy)}% [${pct(m.new.ci95[0])}, ${pct(m.new.ci95[1])}], drop ${pct(m.gap)} points`,
     };
   });
-  const xDomain = points.length > 0 ? paddedDomain(points.flatMap((p) => [p.xlo, p.xhi]), axes) : axes === 'linear' ? ([0, 100] as [number, number]) : ([-3, 3] as [number, number]);
-  const yDomain = points.length > 0 ? paddedDomain(points.flatMap((p) => [p.ylo, p.yhi]), axes) : xDomain;
+  const xDomain =
+    points.length > 0
+      ? paddedDomain(
+          points.flatMap((p) => [p.xlo, p.xhi]),
+          axes,
+        )
+      : axes === 'linear'
+        ? ([0, 100] as [number, number])
+        : ([-3, 3] as [number, number]);
+  const yDomain =
+    points.length > 0
+      ? paddedDomain(
+          points.flatMap((p) => [p.ylo, p.yhi]),
+          axes,
+        )
+      : xDomain;
   const n = options.gridPoints ?? 60;
   const toFitUnits = (v: number): number => (axes === 'linear' ? v / 100 : v);
   const fromFitUnits = (v: number): number => (axes === 'linear' ? v * 100 : v);
@@ -81,11 +97,30 @@ export function scatterSpec(comparison: Comparison, options: ScatterOptions): Ve
   const fit = analysis.fits[fitScale];
   const lines = comparison.bootstrap[fitScale];
   const fitData = fit ? grid.map((x) => ({ x: round(fromFitUnits(x)), y: round(fromFitUnits(fit.slope * x + fit.intercept)) })) : [];
-  const bandData = lines ? lineBand(lines, grid).map((b) => ({ x: round(fromFitUnits(b.x)), lower: round(fromFitUnits(b.lower)), upper: round(fromFitUnits(b.upper)) })) : [];
-  const lo = Math.max(xDomain[0], yDomain[0]), hi = Math.min(xDomain[1], yDomain[1]);
-  const diagonal = lo < hi ? [{ x: round(lo), y: round(lo) }, { x: round(hi), y: round(hi) }] : [];
-  const x = { field: 'x', type: 'quantitative', scale: { domain: xDomain, zero: false, nice: false }, axis: axisFor(axes, `${options.originalLabel} accuracy (%)`, xDomain[0], xDomain[1]) };
-  const y = { field: 'y', type: 'quantitative', scale: { domain: yDomain, zero: false, nice: false }, axis: axisFor(axes, `${options.newLabel} accuracy (%)`, yDomain[0], yDomain[1]) };
+  const bandData = lines
+    ? lineBand(lines, grid).map((b) => ({ x: round(fromFitUnits(b.x)), lower: round(fromFitUnits(b.lower)), upper: round(fromFitUnits(b.upper)) }))
+    : [];
+  const lo = Math.max(xDomain[0], yDomain[0]),
+    hi = Math.min(xDomain[1], yDomain[1]);
+  const diagonal =
+    lo < hi
+      ? [
+          { x: round(lo), y: round(lo) },
+          { x: round(hi), y: round(hi) },
+        ]
+      : [];
+  const x = {
+    field: 'x',
+    type: 'quantitative',
+    scale: { domain: xDomain, zero: false, nice: false },
+    axis: axisFor(axes, `${options.originalLabel} accuracy (%)`, xDomain[0], xDomain[1]),
+  };
+  const y = {
+    field: 'y',
+    type: 'quantitative',
+    scale: { domain: yDomain, zero: false, nice: false },
+    axis: axisFor(axes, `${options.newLabel} accuracy (%)`, yDomain[0], yDomain[1]),
+  };
   const fitLabel = fit ? `${axes === 'linear' ? 'linear' : 'probit'} fit: slope ${fit.slope.toFixed(2)}` : 'no fit';
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -94,20 +129,40 @@ export function scatterSpec(comparison: Comparison, options: ScatterOptions): Ve
     height: options.height ?? 400,
     config: { font: 'sans-serif', axis: { labelFontSize: 11, titleFontSize: 12 }, legend: { orient: 'bottom-right', fillColor: '#ffffffcc', padding: 6 } },
     layer: [
-      { name: 'band', data: { values: bandData }, mark: { type: 'area', clip: true, color: COLORS.band, opacity: 0.45 }, encoding: { x: { ...x }, y: { field: 'lower', type: 'quantitative', scale: y.scale }, y2: { field: 'upper' } } },
-      { name: 'diagonal', data: { values: diagonal }, mark: { type: 'line', clip: true, color: '#000000', strokeDash: [5, 4], strokeWidth: 1 }, encoding: { x: { ...x }, y: { ...y } } },
+      {
+        name: 'band',
+        data: { values: bandData },
+        mark: { type: 'area', clip: true, color: COLORS.band, opacity: 0.45 },
+        encoding: { x: { ...x }, y: { field: 'lower', type: 'quantitative', scale: y.scale }, y2: { field: 'upper' } },
+      },
+      {
+        name: 'diagonal',
+        data: { values: diagonal },
+        mark: { type: 'line', clip: true, color: '#000000', strokeDash: [5, 4], strokeWidth: 1 },
+        encoding: { x: { ...x }, y: { ...y } },
+      },
       { name: 'fit', data: { values: fitData }, mark: { type: 'line', clip: true, color: COLORS.fit, strokeWidth: 2 }, encoding: { x: { ...x }, y: { ...y } } },
       {
         name: 'xerr',
         data: { values: points },
         mark: { type: 'rule', clip: true, strokeWidth: 1, opacity: 0.6 },
-        encoding: { x: { field: 'xlo', type: 'quantitative', scale: x.scale }, x2: { field: 'xhi' }, y: { field: 'y', type: 'quantitative', scale: y.scale }, color: { field: 'source', type: 'nominal', scale: { domain: [SOURCE_LABEL.published, SOURCE_LABEL.store], range: [COLORS.published, COLORS.store] } } },
+        encoding: {
+          x: { field: 'xlo', type: 'quantitative', scale: x.scale },
+          x2: { field: 'xhi' },
+          y: { field: 'y', type: 'quantitative', scale: y.scale },
+          color: { field: 'source', type: 'nominal', scale: { domain: [SOURCE_LABEL.published, SOURCE_LABEL.store], range: [COLORS.published, COLORS.store] } },
+        },
       },
       {
         name: 'yerr',
         data: { values: points },
         mark: { type: 'rule', clip: true, strokeWidth: 1, opacity: 0.6 },
-        encoding: { x: { field: 'x', type: 'quantitative', scale: x.scale }, y: { field: 'ylo', type: 'quantitative', scale: y.scale }, y2: { field: 'yhi' }, color: { field: 'source', type: 'nominal', scale: { domain: [SOURCE_LABEL.published, SOURCE_LABEL.store], range: [COLORS.published, COLORS.store] } } },
+        encoding: {
+          x: { field: 'x', type: 'quantitative', scale: x.scale },
+          y: { field: 'ylo', type: 'quantitative', scale: y.scale },
+          y2: { field: 'yhi' },
+          color: { field: 'source', type: 'nominal', scale: { domain: [SOURCE_LABEL.published, SOURCE_LABEL.store], range: [COLORS.published, COLORS.store] } },
+        },
       },
       {
         name: 'points',
@@ -116,8 +171,22 @@ export function scatterSpec(comparison: Comparison, options: ScatterOptions): Ve
         encoding: {
           x: { ...x },
           y: { ...y },
-          color: { field: 'source', type: 'nominal', legend: { title: null, orient: 'bottom-right', symbolType: 'circle', labelLimit: 320 }, scale: { domain: [SOURCE_LABEL.published, SOURCE_LABEL.store], range: [COLORS.published, COLORS.store] } },
-          fill: { condition: { test: 'datum.inFit', field: 'source', type: 'nominal', legend: { title: null, orient: 'bottom-right', symbolType: 'circle', labelLimit: 320 }, scale: { domain: [SOURCE_LABEL.published, SOURCE_LABEL.store], range: [COLORS.published, COLORS.store] } }, value: '#ffffff' },
+          color: {
+            field: 'source',
+            type: 'nominal',
+            legend: { title: null, orient: 'bottom-right', symbolType: 'circle', labelLimit: 320 },
+            scale: { domain: [SOURCE_LABEL.published, SOURCE_LABEL.store], range: [COLORS.published, COLORS.store] },
+          },
+          fill: {
+            condition: {
+              test: 'datum.inFit',
+              field: 'source',
+              type: 'nominal',
+              legend: { title: null, orient: 'bottom-right', symbolType: 'circle', labelLimit: 320 },
+              scale: { domain: [SOURCE_LABEL.published, SOURCE_LABEL.store], range: [COLORS.published, COLORS.store] },
+            },
+            value: '#ffffff',
+          },
           description: { field: 'description' },
           tooltip: { field: 'description' },
         },

@@ -47,7 +47,21 @@ const SCORE_SELECT = `SELECT r.id AS "runId", m.name AS model, d.base_name AS da
 
 const PREDICTION_COLUMNS = ['run_id', 'idx', 'top1', 'topk', 'scores', 'logits', 'error'] as const;
 
-const PUBLISHED_COLUMNS = ['model', 'test_set', 'n', 'top1_correct', 'top5_correct', 'top1_accuracy', 'top5_accuracy', 'collection', 'source_file', 'source_line', 'source_column', 'units', 'imported_at'] as const;
+const PUBLISHED_COLUMNS = [
+  'model',
+  'test_set',
+  'n',
+  'top1_correct',
+  'top5_correct',
+  'top1_accuracy',
+  'top5_accuracy',
+  'collection',
+  'source_file',
+  'source_line',
+  'source_column',
+  'units',
+  'imported_at',
+] as const;
 const PUBLISHED_UPSERT = `ON CONFLICT (model, test_set) DO UPDATE SET n = excluded.n, top1_correct = excluded.top1_correct,
   top5_correct = excluded.top5_correct, top1_accuracy = excluded.top1_accuracy, top5_accuracy = excluded.top5_accuracy,
   collection = excluded.collection, source_file = excluded.source_file, source_line = excluded.source_line,
@@ -145,17 +159,34 @@ class SqlResultsStore implements ResultsStore {
     });
   }
 
-  private async insertDataset(sql: SqlExecutor, input: DatasetInput, fingerprint: string, contentHash: string | null, version: number, now: string): Promise<DatasetRecord> {
+  private async insertDataset(
+    sql: SqlExecutor,
+    input: DatasetInput,
+    fingerprint: string,
+    contentHash: string | null,
+    version: number,
+    now: string,
+  ): Promise<DatasetRecord> {
     const row = await sql.get<{ id: number }>(
       'INSERT INTO datasets (name, base_name, size, num_classes, source, fingerprint, content_hash, version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id',
       [input.name, input.name, input.images.length, input.numClasses, input.source, fingerprint, contentHash, version, now],
     );
     const id = row!.id;
-    await sql.insertMany('images', ['dataset_id', 'idx', 'image_id', 'label'], input.images.map((image, idx) => [id, idx, image.imageId, image.label]));
+    await sql.insertMany(
+      'images',
+      ['dataset_id', 'idx', 'image_id', 'label'],
+      input.images.map((image, idx) => [id, idx, image.imageId, image.label]),
+    );
     return { id, name: input.name, size: input.images.length, numClasses: input.numClasses, source: input.source, fingerprint, contentHash, version };
   }
 
-  async checkInterruptedRun(input: { name: string; contentHash: string | null; modelId: number; config: Record<string, unknown>; restart?: boolean }): Promise<void> {
+  async checkInterruptedRun(input: {
+    name: string;
+    contentHash: string | null;
+    modelId: number;
+    config: Record<string, unknown>;
+    restart?: boolean;
+  }): Promise<void> {
     const current = await this.getDataset(input.name);
     if (!current || input.contentHash === null || current.contentHash === null || current.contentHash === input.contentHash) return;
     const row = await this.sql.get<{ id: number; done: number }>(
@@ -200,7 +231,10 @@ class SqlResultsStore implements ResultsStore {
   async registerModel(input: { name: string; kind: 'onnx' | 'imported'; path?: string; sha256?: string }): Promise<number> {
     // Twice at most: a name registered by another process between the look-up and the insert is found the second time.
     for (let attempt = 1; attempt <= 2; attempt++) {
-      const existing = await this.sql.get<{ id: number; kind: string; sha256: string | null; path: string | null }>('SELECT id, kind, sha256, path FROM models WHERE name = ?', [input.name]);
+      const existing = await this.sql.get<{ id: number; kind: string; sha256: string | null; path: string | null }>(
+        'SELECT id, kind, sha256, path FROM models WHERE name = ?',
+        [input.name],
+      );
       if (existing) {
         if (existing.kind !== input.kind || (input.sha256 !== undefined && existing.sha256 !== null && existing.sha256 !== input.sha256)) {
           throw dataError(`a different model named "${input.name}" is already in the store`, {
@@ -225,10 +259,11 @@ class SqlResultsStore implements ResultsStore {
   async openRun(modelId: number, datasetId: number, config: Record<string, unknown>): Promise<RunRecord> {
     const json = canonicalJson(config);
     const hash = configHash(config);
-    const find = () => this.sql.get<{ id: number; modelId: number; datasetId: number; status: 'running' | 'done'; config: string }>(
-      'SELECT id, model_id AS "modelId", dataset_id AS "datasetId", status, config FROM runs WHERE model_id = ? AND dataset_id = ? AND config_hash = ?',
-      [modelId, datasetId, hash],
-    );
+    const find = () =>
+      this.sql.get<{ id: number; modelId: number; datasetId: number; status: 'running' | 'done'; config: string }>(
+        'SELECT id, model_id AS "modelId", dataset_id AS "datasetId", status, config FROM runs WHERE model_id = ? AND dataset_id = ? AND config_hash = ?',
+        [modelId, datasetId, hash],
+      );
     let row = await find();
     if (!row) {
       // Looked up first: on PostgreSQL an INSERT that meets a conflict still uses up an id.
@@ -254,11 +289,23 @@ class SqlResultsStore implements ResultsStore {
       // Compare-and-set on the holder and lease just read: a process that claimed or renewed the
       // run in between (another machine, on PostgreSQL) makes this change nothing.
       const until = leaseEnd(now, owner);
-      const changed = row.owner === null
-        ? await sql.run('UPDATE runs SET owner = ?, lease_until = ? WHERE id = ? AND owner IS NULL', [owner.id, until, runId])
-        : row.leaseUntil === null
-          ? await sql.run('UPDATE runs SET owner = ?, lease_until = ? WHERE id = ? AND owner = ? AND lease_until IS NULL', [owner.id, until, runId, row.owner])
-          : await sql.run('UPDATE runs SET owner = ?, lease_until = ? WHERE id = ? AND owner = ? AND lease_until = ?', [owner.id, until, runId, row.owner, row.leaseUntil]);
+      const changed =
+        row.owner === null
+          ? await sql.run('UPDATE runs SET owner = ?, lease_until = ? WHERE id = ? AND owner IS NULL', [owner.id, until, runId])
+          : row.leaseUntil === null
+            ? await sql.run('UPDATE runs SET owner = ?, lease_until = ? WHERE id = ? AND owner = ? AND lease_until IS NULL', [
+                owner.id,
+                until,
+                runId,
+                row.owner,
+              ])
+            : await sql.run('UPDATE runs SET owner = ?, lease_until = ? WHERE id = ? AND owner = ? AND lease_until = ?', [
+                owner.id,
+                until,
+                runId,
+                row.owner,
+                row.leaseUntil,
+              ]);
       if (changed.changes === 1) return { acquired: true };
       const holder = await holderOf(sql, runId);
       return { acquired: false, owner: holder?.owner ?? 'another process', leaseUntil: holder?.leaseUntil ?? until };
@@ -281,12 +328,21 @@ class SqlResultsStore implements ResultsStore {
         const renewed = await sql.run('UPDATE runs SET lease_until = ? WHERE id = ? AND owner = ?', [until, runId, owner.id]);
         if (renewed.changes === 0) {
           const holder = await holderOf(sql, runId);
-          throw ioError(`another process took over run ${runId}`, { file: this.location, record: `run ${runId}`, received: holder?.owner ?? 'nobody', hint: 'this process stalled longer than its lease; the run goes on in the other process' });
+          throw ioError(`another process took over run ${runId}`, {
+            file: this.location,
+            record: `run ${runId}`,
+            received: holder?.owner ?? 'nobody',
+            hint: 'this process stalled longer than its lease; the run goes on in the other process',
+          });
         }
       }
       const counts = countBatch(rows, await this.labelsOfRun(sql, runId));
       // The rows first: a position written before fails the batch before its counts are added.
-      await sql.insertMany('predictions', PREDICTION_COLUMNS, rows.map((row) => predictionValues(runId, row)));
+      await sql.insertMany(
+        'predictions',
+        PREDICTION_COLUMNS,
+        rows.map((row) => predictionValues(runId, row)),
+      );
       await sql.run(
         'UPDATE runs SET predicted = predicted + ?, failed = failed + ?, top1_correct = top1_correct + ?, top5_correct = top5_correct + ?, short_topk = short_topk + ? WHERE id = ?',
         [rows.length, counts.failed, counts.top1, counts.top5, counts.short, runId],
@@ -296,7 +352,10 @@ class SqlResultsStore implements ResultsStore {
 
   /** The labels of a run's dataset version, from the cache or read once. */
   private async labelsOfRun(sql: SqlExecutor, runId: number): Promise<Int32Array> {
-    const run = await sql.get<{ datasetId: number; fingerprint: string }>('SELECT r.dataset_id AS "datasetId", d.fingerprint FROM runs r JOIN datasets d ON d.id = r.dataset_id WHERE r.id = ?', [runId]);
+    const run = await sql.get<{ datasetId: number; fingerprint: string }>(
+      'SELECT r.dataset_id AS "datasetId", d.fingerprint FROM runs r JOIN datasets d ON d.id = r.dataset_id WHERE r.id = ?',
+      [runId],
+    );
     if (!run) throw new RangeError(`no run ${runId} in ${this.location}`);
     const key = `${run.datasetId}:${run.fingerprint}`;
     let labels = this.labelCache.get(key);
@@ -312,7 +371,11 @@ class SqlResultsStore implements ResultsStore {
   }
 
   async finishRun(runId: number, imagesPerSecond: number | null): Promise<void> {
-    await this.sql.run("UPDATE runs SET status = 'done', finished_at = ?, images_per_second = ?, owner = NULL, lease_until = NULL WHERE id = ?", [new Date().toISOString(), imagesPerSecond, runId]);
+    await this.sql.run("UPDATE runs SET status = 'done', finished_at = ?, images_per_second = ?, owner = NULL, lease_until = NULL WHERE id = ?", [
+      new Date().toISOString(),
+      imagesPerSecond,
+      runId,
+    ]);
   }
 
   async runStatus(runId: number): Promise<'running' | 'done' | undefined> {
@@ -325,7 +388,9 @@ class SqlResultsStore implements ResultsStore {
 
   async recordProvenance(runId: number, input: RunProvenanceInput): Promise<void> {
     await this.atomically(async (sql) => {
-      const row = await sql.get<{ providers: string | null; versions: string | null }>('SELECT providers, retest_versions AS versions FROM runs WHERE id = ?', [runId]);
+      const row = await sql.get<{ providers: string | null; versions: string | null }>('SELECT providers, retest_versions AS versions FROM runs WHERE id = ?', [
+        runId,
+      ]);
       if (!row) throw new RangeError(`no run ${runId} in ${this.location}`);
       const add = (json: string | null, value: string) => {
         const list = json ? (JSON.parse(json) as string[]) : [];
@@ -340,9 +405,24 @@ class SqlResultsStore implements ResultsStore {
 
   async listRuns(filter: { model?: string; dataset?: string } = {}): Promise<RunInfo[]> {
     const rows = await this.sql.all<{
-      runId: number; status: 'running' | 'done'; model: string; modelPath: string | null; modelSha256: string | null; dataset: string; baseName: string;
-      datasetVersion: number; datasetContentHash: string | null; n: number; predicted: number; top1Correct: number; config: string;
-      providers: string | null; retestVersions: string | null; startedAt: string; finishedAt: string | null; imagesPerSecond: number | null;
+      runId: number;
+      status: 'running' | 'done';
+      model: string;
+      modelPath: string | null;
+      modelSha256: string | null;
+      dataset: string;
+      baseName: string;
+      datasetVersion: number;
+      datasetContentHash: string | null;
+      n: number;
+      predicted: number;
+      top1Correct: number;
+      config: string;
+      providers: string | null;
+      retestVersions: string | null;
+      startedAt: string;
+      finishedAt: string | null;
+      imagesPerSecond: number | null;
     }>(
       `SELECT r.id AS "runId", r.status, m.name AS model, m.path AS "modelPath", m.sha256 AS "modelSha256", d.name AS dataset, d.base_name AS "baseName",
          d.version AS "datasetVersion", d.content_hash AS "datasetContentHash", d.size AS n, r.predicted, r.top1_correct AS "top1Correct", r.config,
@@ -350,11 +430,21 @@ class SqlResultsStore implements ResultsStore {
        FROM runs r JOIN models m ON m.id = r.model_id JOIN datasets d ON d.id = r.dataset_id ORDER BY r.id`,
     );
     return rows
-      .filter((r) => (filter.model === undefined || r.model === filter.model) && (filter.dataset === undefined || r.baseName === filter.dataset || r.dataset === filter.dataset))
+      .filter(
+        (r) =>
+          (filter.model === undefined || r.model === filter.model) &&
+          (filter.dataset === undefined || r.baseName === filter.dataset || r.dataset === filter.dataset),
+      )
       .map(({ baseName: _base, config, providers, retestVersions, ...r }) => {
         const parsed = JSON.parse(config) as Record<string, unknown>;
         const preprocessing = parsed.preprocessing && typeof parsed.preprocessing === 'object' ? (parsed.preprocessing as Record<string, unknown>) : null;
-        return { ...r, config: parsed, preprocessing, providers: providers ? (JSON.parse(providers) as string[]) : [], retestVersions: retestVersions ? (JSON.parse(retestVersions) as string[]) : [] };
+        return {
+          ...r,
+          config: parsed,
+          preprocessing,
+          providers: providers ? (JSON.parse(providers) as string[]) : [],
+          retestVersions: retestVersions ? (JSON.parse(retestVersions) as string[]) : [],
+        };
       });
   }
 
@@ -412,7 +502,15 @@ class SqlResultsStore implements ResultsStore {
     return rows
       .filter((r) => !testSets || testSets.includes(r.testSet))
       .sort((a, b) => byText(a.testSet, b.testSet) || byText(a.model, b.model))
-      .map((r) => ({ model: r.model, testSet: r.testSet, n: r.n, top1Correct: r.top1Correct, top5Correct: r.shortTopk > 0 ? null : r.top5Correct, source: 'store' as const, runId: r.runId }));
+      .map((r) => ({
+        model: r.model,
+        testSet: r.testSet,
+        n: r.n,
+        top1Correct: r.top1Correct,
+        top5Correct: r.shortTopk > 0 ? null : r.top5Correct,
+        source: 'store' as const,
+        runId: r.runId,
+      }));
   }
 
   async latestRun(model: string, testSet: string): Promise<number | undefined> {
@@ -429,7 +527,9 @@ class SqlResultsStore implements ResultsStore {
   async writePublishedAccuracies(rows: readonly PublishedAccuracy[], options: { replace?: boolean; now?: string } = {}): Promise<PublishedWriteSummary> {
     const now = options.now ?? new Date().toISOString();
     return this.atomically(async (sql) => {
-      const stored = new Set((await sql.all<{ model: string; testSet: string }>('SELECT model, test_set AS "testSet" FROM published_accuracies')).map((r) => keyOf(r)));
+      const stored = new Set(
+        (await sql.all<{ model: string; testSet: string }>('SELECT model, test_set AS "testSet" FROM published_accuracies')).map((r) => keyOf(r)),
+      );
       // One row per (model, test set): the first of the call without `replace`, the last with it.
       const write = new Map<string, PublishedAccuracy>();
       const skipped: PublishedAccuracy[] = [];
@@ -438,9 +538,27 @@ class SqlResultsStore implements ResultsStore {
         if (!options.replace && (stored.has(key) || write.has(key))) skipped.push(row);
         else write.set(key, row);
       }
-      const values = [...write.values()].map((r): SqlValue[] => [r.model, r.testSet, r.n, r.top1Correct, r.top5Correct, r.top1Accuracy, r.top5Accuracy, r.collection, r.sourceFile, r.sourceLine, r.sourceColumn, r.units, now]);
+      const values = [...write.values()].map((r): SqlValue[] => [
+        r.model,
+        r.testSet,
+        r.n,
+        r.top1Correct,
+        r.top5Correct,
+        r.top1Accuracy,
+        r.top5Accuracy,
+        r.collection,
+        r.sourceFile,
+        r.sourceLine,
+        r.sourceColumn,
+        r.units,
+        now,
+      ]);
       await sql.insertMany('published_accuracies', PUBLISHED_COLUMNS, values, PUBLISHED_UPSERT);
-      const perImage = new Set((await sql.all<{ name: string }>("SELECT DISTINCT m.name AS name FROM runs r JOIN models m ON m.id = r.model_id WHERE r.status = 'done'")).map((r) => r.name));
+      const perImage = new Set(
+        (await sql.all<{ name: string }>("SELECT DISTINCT m.name AS name FROM runs r JOIN models m ON m.id = r.model_id WHERE r.status = 'done'")).map(
+          (r) => r.name,
+        ),
+      );
       const shadowed = [...new Set(rows.map((r) => r.model))].filter((m) => perImage.has(m)).sort(byText);
       return { imported: values.length, skipped, shadowed };
     });
@@ -492,7 +610,10 @@ function leaseEnd(nowMs: number, owner: RunOwner): string {
  * stored classes leaves top-5 unknown for the run.
  */
 export function countBatch(rows: readonly PredictionRow[], labels: Int32Array): { failed: number; top1: number; top5: number; short: number } {
-  let failed = 0, top1 = 0, top5 = 0, short = 0;
+  let failed = 0,
+    top1 = 0,
+    top5 = 0,
+    short = 0;
   for (const row of rows) {
     if (row.error !== null) {
       failed++;

@@ -49,7 +49,11 @@ export function eligibility(input: EligibilityInput, options: EligibilityOptions
   for (const f of input.frequencies) {
     if (f.role === 'candidate') freq.set(`${f.classIdx}\u0000${f.imageId}`, { frequency: f.frequency, answers: f.answers });
   }
-  const report: EligibilityReport = { eligible: [], excluded: [], counts: { blacklisted: 0, exact_duplicate: 0, near_duplicate: 0, unreviewed: 0, few_answers: 0 } };
+  const report: EligibilityReport = {
+    eligible: [],
+    excluded: [],
+    counts: { blacklisted: 0, exact_duplicate: 0, near_duplicate: 0, unreviewed: 0, few_answers: 0 },
+  };
   const exclude = (imageId: string, classIdx: number, reason: ExclusionReason, detail?: string) => {
     report.excluded.push(detail === undefined ? { imageId, classIdx, reason } : { imageId, classIdx, reason, detail });
     report.counts[reason] += 1;
@@ -70,7 +74,11 @@ export function eligibility(input: EligibilityInput, options: EligibilityOptions
 }
 
 /** Reads what `eligibility` needs (frequencies given when the caller already has them). */
-export async function readEligibilityInput(sources: SamplingSources, store: SampleStore, frequencies?: readonly SelectionFrequency[]): Promise<EligibilityInput> {
+export async function readEligibilityInput(
+  sources: SamplingSources,
+  store: SampleStore,
+  frequencies?: readonly SelectionFrequency[],
+): Promise<EligibilityInput> {
   const [candidates, blacklist, nearDuplicates, freq] = await Promise.all([
     sources.candidates(),
     store.listBlacklist(),

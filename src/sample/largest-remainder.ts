@@ -35,4 +35,3 @@ export function roundHistogram(histogram: readonly number[], target: number, rou
   }
   return floors;
 }
-

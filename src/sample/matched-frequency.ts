@@ -21,7 +21,8 @@ export function matchedFrequency(input: SamplingInput, params: MatchedFrequencyP
   const upwardSampling = params.upwardSampling ?? true;
   const minReferenceImages = params.minReferenceImages ?? 20;
   const rounding = params.rounding ?? 'authors-float64';
-  if (rounding !== 'authors-float64' && rounding !== 'exact-integer') throw new RangeError(`rounding must be 'authors-float64' or 'exact-integer', got ${String(rounding)}`);
+  if (rounding !== 'authors-float64' && rounding !== 'exact-integer')
+    throw new RangeError(`rounding must be 'authors-float64' or 'exact-integer', got ${String(rounding)}`);
   const settings: ClassSettings = { edges, upwardSampling, minReferenceImages, rounding };
   const byClass = candidatesByClass(input);
   const outcomes: ClassOutcome[] = [];
@@ -42,7 +43,13 @@ interface ClassSettings {
 }
 
 /** Steps 1–5 for one class; `valid` is false without a histogram or with too few reference images. */
-function sampleClass(input: SamplingInput, classIdx: number, cands: readonly SamplingCandidate[], settings: ClassSettings, rng: Rng): { outcome: ClassOutcome; valid: boolean } {
+function sampleClass(
+  input: SamplingInput,
+  classIdx: number,
+  cands: readonly SamplingCandidate[],
+  settings: ClassSettings,
+  rng: Rng,
+): { outcome: ClassOutcome; valid: boolean } {
   const numBins = settings.edges.length + 1;
   const eligible = new Map(cands.map((c) => [c.imageId, c]));
   const { kept, dropped } = splitPrevious(input, classIdx, eligible);
@@ -50,7 +57,20 @@ function sampleClass(input: SamplingInput, classIdx: number, cands: readonly Sam
   const histTotal = hist ? hist.reduce((a, b) => a + b, 0) : 0;
   if (!hist || histTotal === 0) {
     const notes = ['no reference images with enough answers: no histogram to match'];
-    return { valid: false, outcome: { classIdx, imageIds: [], target: input.perClass, short: input.perClass, carriedOver: [], dropped, binTargets: new Array(numBins).fill(0), upward: [], notes } };
+    return {
+      valid: false,
+      outcome: {
+        classIdx,
+        imageIds: [],
+        target: input.perClass,
+        short: input.perClass,
+        carriedOver: [],
+        dropped,
+        binTargets: new Array(numBins).fill(0),
+        upward: [],
+        notes,
+      },
+    };
   }
   if (hist.length !== numBins) throw new RangeError(`reference histogram of class ${classIdx} has ${hist.length} bins, expected ${numBins}`);
   const notes: string[] = [];
@@ -62,7 +82,10 @@ function sampleClass(input: SamplingInput, classIdx: number, cands: readonly Sam
   const carriedOver = chosen.flat();
   const pools = fillBins(cands, new Set(carriedOver), settings.edges, target, chosen, rng);
   const { upward, short } = sampleUpward(target, chosen, pools, new Set(kept), settings.upwardSampling, rng);
-  if (short > 0) notes.push(`${short} of ${input.perClass} slots could not be filled: no eligible candidates left in the bin${settings.upwardSampling ? ' or any higher bin' : ''}`);
+  if (short > 0)
+    notes.push(
+      `${short} of ${input.perClass} slots could not be filled: no eligible candidates left in the bin${settings.upwardSampling ? ' or any higher bin' : ''}`,
+    );
   return { valid, outcome: { classIdx, imageIds: chosen.flat(), target: input.perClass, short, carriedOver, dropped, binTargets: target, upward, notes } };
 }
 
@@ -79,7 +102,14 @@ function carryOver(kept: readonly string[], binOfId: (id: string) => number, tar
 }
 
 /** 3. Each bin filled at random from its own candidates (not carried over); answers what is left per bin. */
-function fillBins(cands: readonly SamplingCandidate[], carried: ReadonlySet<string>, edges: readonly number[], target: readonly number[], chosen: string[][], rng: Rng): string[][] {
+function fillBins(
+  cands: readonly SamplingCandidate[],
+  carried: ReadonlySet<string>,
+  edges: readonly number[],
+  target: readonly number[],
+  chosen: string[][],
+  rng: Rng,
+): string[][] {
   const pools: string[][] = target.map(() => []);
   for (const c of cands) if (!carried.has(c.imageId)) pools[frequencyBin(c.frequency, edges)]!.push(c.imageId);
   for (let b = 0; b < target.length; b++) {
@@ -100,7 +130,14 @@ function fillBins(cands: readonly SamplingCandidate[], carried: ReadonlySet<stri
 }
 
 /** 4–5. Each open slot (lowest bin first) takes one candidate from the next higher bin with any left, a parent image first; else it stays short. */
-function sampleUpward(target: readonly number[], chosen: string[][], pools: string[][], previous: ReadonlySet<string>, upwardSampling: boolean, rng: Rng): { upward: UpwardSample[]; short: number } {
+function sampleUpward(
+  target: readonly number[],
+  chosen: string[][],
+  pools: string[][],
+  previous: ReadonlySet<string>,
+  upwardSampling: boolean,
+  rng: Rng,
+): { upward: UpwardSample[]; short: number } {
   const upward: UpwardSample[] = [];
   let short = 0;
   for (let b = 0; b < target.length; b++) {

@@ -16,7 +16,14 @@ export function splitPrevious(input: SamplingInput, classIdx: number, eligible: 
 }
 
 /** Assembles the outcome: shuffles all chosen images with `rng` (after all per-class draws). */
-export function finish(strategy: string, parameters: Record<string, unknown>, input: SamplingInput, classes: ClassOutcome[], rng: Rng, invalidClasses: readonly number[] = []): SamplingOutcome {
+export function finish(
+  strategy: string,
+  parameters: Record<string, unknown>,
+  input: SamplingInput,
+  classes: ClassOutcome[],
+  rng: Rng,
+  invalidClasses: readonly number[] = [],
+): SamplingOutcome {
   const images = classes.flatMap((c) => c.imageIds.map((imageId) => ({ imageId, classIdx: c.classIdx })));
   const shortClasses = classes.filter((c) => c.short > 0 || invalidClasses.includes(c.classIdx)).map((c) => c.classIdx);
   return {

@@ -4,7 +4,16 @@ import { eligibility, readEligibilityInput, type EligibilityReport } from './eli
 import { matchedFrequency } from './matched-frequency.ts';
 import { threshold } from './threshold.ts';
 import { topImages } from './top-images.ts';
-import type { MatchedFrequencyParams, Revision, RevisionSummary, SampleStore, SamplingInput, SamplingOutcome, SamplingSources, ThresholdParams } from './types.ts';
+import type {
+  MatchedFrequencyParams,
+  Revision,
+  RevisionSummary,
+  SampleStore,
+  SamplingInput,
+  SamplingOutcome,
+  SamplingSources,
+  ThresholdParams,
+} from './types.ts';
 
 /** Which strategy a revision runs, with its parameters. */
 export type StrategyChoice =
@@ -41,9 +50,15 @@ export interface SamplingStores {
 }
 
 /** The strategy input from the workspace: eligible candidates, reference histograms, the parent's images. */
-export async function samplingInput(stores: SamplingStores, options: Pick<CreateRevisionOptions, 'perClass' | 'parent' | 'minAnswers' | 'minReferenceAnswers' | 'requireDedup'>): Promise<{ input: SamplingInput; eligibility: EligibilityReport }> {
+export async function samplingInput(
+  stores: SamplingStores,
+  options: Pick<CreateRevisionOptions, 'perClass' | 'parent' | 'minAnswers' | 'minReferenceAnswers' | 'requireDedup'>,
+): Promise<{ input: SamplingInput; eligibility: EligibilityReport }> {
   const [classes, all] = await Promise.all([stores.sources.classes(), stores.sources.frequencies()]);
-  const elig = eligibility(await readEligibilityInput(stores.sources, stores.sample, all), { minAnswers: options.minAnswers ?? 10, requireDedup: options.requireDedup ?? true });
+  const elig = eligibility(await readEligibilityInput(stores.sources, stores.sample, all), {
+    minAnswers: options.minAnswers ?? 10,
+    requireDedup: options.requireDedup ?? true,
+  });
   const minRef = options.minReferenceAnswers ?? 10;
   const refs = all.filter((f) => f.role === 'reference' && f.answers >= minRef);
   const histograms = new Map(referenceHistograms(refs, classes).map((h) => [h.classIdx, h.counts]));
@@ -53,7 +68,10 @@ export async function samplingInput(stores: SamplingStores, options: Pick<Create
     const previous = new Map<number, string[]>();
     for (const im of parent.images) {
       let list = previous.get(im.classIdx);
-      if (!list) { list = []; previous.set(im.classIdx, list); }
+      if (!list) {
+        list = [];
+        previous.set(im.classIdx, list);
+      }
       list.push(im.imageId);
     }
     input.previous = previous;
@@ -65,9 +83,12 @@ export async function samplingInput(stores: SamplingStores, options: Pick<Create
 export function runStrategy(input: SamplingInput, strategy: StrategyChoice, seed: number): SamplingOutcome {
   const rng = createRng(seed);
   switch (strategy.function) {
-    case 'matched-frequency': return matchedFrequency(input, strategy.params ?? {}, rng);
-    case 'threshold': return threshold(input, strategy.params, rng);
-    case 'top-images': return topImages(input, {}, rng);
+    case 'matched-frequency':
+      return matchedFrequency(input, strategy.params ?? {}, rng);
+    case 'threshold':
+      return threshold(input, strategy.params, rng);
+    case 'top-images':
+      return topImages(input, {}, rng);
   }
 }
 
@@ -76,13 +97,21 @@ export function runStrategy(input: SamplingInput, strategy: StrategyChoice, seed
  * validity and time, in one transaction. With a parent, the parent's still-eligible images are kept
  * and only the gaps are re-sampled.
  */
-export async function createRevision(stores: SamplingStores, options: CreateRevisionOptions): Promise<{ revision: Revision; outcome: SamplingOutcome; eligibility: EligibilityReport }> {
+export async function createRevision(
+  stores: SamplingStores,
+  options: CreateRevisionOptions,
+): Promise<{ revision: Revision; outcome: SamplingOutcome; eligibility: EligibilityReport }> {
   if (!Number.isInteger(options.seed)) throw usageError('--seed must be an integer', { field: 'seed', received: String(options.seed) });
   const { input, eligibility: elig } = await samplingInput(stores, options);
   const outcome = runStrategy(input, options.strategy, options.seed);
   const freq = new Map(elig.eligible.map((c) => [c.imageId, c]));
   const carried = new Set(outcome.classes.flatMap((c) => c.carriedOver));
-  const parameters = { ...outcome.parameters, minAnswers: options.minAnswers ?? 10, minReferenceAnswers: options.minReferenceAnswers ?? 10, requireDedup: options.requireDedup ?? true };
+  const parameters = {
+    ...outcome.parameters,
+    minAnswers: options.minAnswers ?? 10,
+    minReferenceAnswers: options.minReferenceAnswers ?? 10,
+    requireDedup: options.requireDedup ?? true,
+  };
   const report = { classes: outcome.classes, exclusions: elig.counts };
   const createdAt = new Date(options.now ?? Date.now()).toISOString();
   const revision = await stores.sample.addRevision({
@@ -105,7 +134,11 @@ export async function createRevision(stores: SamplingStores, options: CreateRevi
 /** A stored revision by id, or the latest (optionally of one function); a usage error when there is none. */
 export async function getRevision(store: SampleStore, which: number | 'latest', options: { function?: string } = {}): Promise<Revision> {
   const revision = await store.getRevision(which, options);
-  if (!revision) throw usageError(which === 'latest' ? 'no sample revision yet' : `no sample revision ${which}`, { field: 'revision', hint: 'create one with `retest sample matched-frequency|threshold|top-images`' });
+  if (!revision)
+    throw usageError(which === 'latest' ? 'no sample revision yet' : `no sample revision ${which}`, {
+      field: 'revision',
+      hint: 'create one with `retest sample matched-frequency|threshold|top-images`',
+    });
   return revision;
 }
 

@@ -6,7 +6,17 @@
 import type { SqlDatabase, SqlExecutor, SqlRow } from '../store/index.ts';
 import type { BlacklistEntry, NewRevision, Revision, RevisionImage, RevisionSummary, SampleStore } from './types.ts';
 
-interface RevisionRow extends SqlRow { id: number; function: string; parameters: string; seed: number; parent_id: number | null; valid: number; short_classes: string; created_at: string; size: number }
+interface RevisionRow extends SqlRow {
+  id: number;
+  function: string;
+  parameters: string;
+  seed: number;
+  parent_id: number | null;
+  valid: number;
+  short_classes: string;
+  created_at: string;
+  size: number;
+}
 
 const REVISION_COLUMNS = 'id, function, parameters, seed, parent_id, valid, short_classes, created_at, size';
 
@@ -30,7 +40,10 @@ class SqlSampleStore implements SampleStore {
     if (entries.length === 0) return 0;
     return this.db.transaction(async (tx) => {
       for (const e of entries) {
-        await tx.run('INSERT INTO blacklist (image_id, reason, "by", at) VALUES (?, ?, ?, ?) ON CONFLICT (image_id) DO UPDATE SET reason = excluded.reason, "by" = excluded."by", at = excluded.at', [e.imageId, e.reason, e.by, e.at]);
+        await tx.run(
+          'INSERT INTO blacklist (image_id, reason, "by", at) VALUES (?, ?, ?, ?) ON CONFLICT (image_id) DO UPDATE SET reason = excluded.reason, "by" = excluded."by", at = excluded.at',
+          [e.imageId, e.reason, e.by, e.at],
+        );
       }
       return entries.length;
     });
@@ -54,7 +67,17 @@ class SqlSampleStore implements SampleStore {
     const id = await this.db.transaction(async (tx) => {
       const row = await tx.get<{ id: number }>(
         'INSERT INTO sample_revisions (function, parameters, seed, parent_id, valid, short_classes, size, report, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id',
-        [revision.function, JSON.stringify(revision.parameters), revision.seed, revision.parentId, revision.valid ? 1 : 0, JSON.stringify(revision.shortClasses), revision.images.length, JSON.stringify(revision.report), revision.createdAt],
+        [
+          revision.function,
+          JSON.stringify(revision.parameters),
+          revision.seed,
+          revision.parentId,
+          revision.valid ? 1 : 0,
+          JSON.stringify(revision.shortClasses),
+          revision.images.length,
+          JSON.stringify(revision.report),
+          revision.createdAt,
+        ],
       );
       const revisionId = row!.id;
       await tx.insertMany(
@@ -68,14 +91,21 @@ class SqlSampleStore implements SampleStore {
   }
 
   async getRevision(which: number | 'latest', options: { function?: string } = {}): Promise<Revision | undefined> {
-    return this.db.transaction(async (tx) => {
-      const row = which === 'latest'
-        ? await tx.get<RevisionRow>(`SELECT ${REVISION_COLUMNS} FROM sample_revisions ${options.function ? 'WHERE function = ?' : ''} ORDER BY id DESC LIMIT 1`, options.function ? [options.function] : [])
-        : await tx.get<RevisionRow>(`SELECT ${REVISION_COLUMNS} FROM sample_revisions WHERE id = ?`, [which]);
-      if (!row) return undefined;
-      const { size: _size, ...summary } = toSummary(row);
-      return { ...summary, images: await revisionImages(tx, row.id) };
-    }, { mode: 'read' });
+    return this.db.transaction(
+      async (tx) => {
+        const row =
+          which === 'latest'
+            ? await tx.get<RevisionRow>(
+                `SELECT ${REVISION_COLUMNS} FROM sample_revisions ${options.function ? 'WHERE function = ?' : ''} ORDER BY id DESC LIMIT 1`,
+                options.function ? [options.function] : [],
+              )
+            : await tx.get<RevisionRow>(`SELECT ${REVISION_COLUMNS} FROM sample_revisions WHERE id = ?`, [which]);
+        if (!row) return undefined;
+        const { size: _size, ...summary } = toSummary(row);
+        return { ...summary, images: await revisionImages(tx, row.id) };
+      },
+      { mode: 'read' },
+    );
   }
 
   async listRevisions(): Promise<RevisionSummary[]> {
@@ -92,5 +122,15 @@ async function revisionImages(tx: SqlExecutor, revisionId: number): Promise<Revi
 }
 
 function toSummary(r: RevisionRow): RevisionSummary {
-  return { id: r.id, function: r.function, parameters: JSON.parse(r.parameters), seed: r.seed, parentId: r.parent_id, valid: r.valid === 1, shortClasses: JSON.parse(r.short_classes), createdAt: r.created_at, size: r.size };
+  return {
+    id: r.id,
+    function: r.function,
+    parameters: JSON.parse(r.parameters),
+    seed: r.seed,
+    parentId: r.parent_id,
+    valid: r.valid === 1,
+    shortClasses: JSON.parse(r.short_classes),
+    createdAt: r.created_at,
+    size: r.size,
+  };
 }

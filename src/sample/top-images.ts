@@ -27,7 +27,12 @@ export function topImages(input: SamplingInput, _params: Record<string, never>, 
 
 /** Ascending order by (frequency, answers, in parent, id). */
 function compare(a: SamplingCandidate, b: SamplingCandidate, inPrev: ReadonlySet<string>): number {
-  return (a.frequency - b.frequency) || (a.answers - b.answers) || (Number(inPrev.has(a.imageId)) - Number(inPrev.has(b.imageId))) || (a.imageId < b.imageId ? -1 : a.imageId > b.imageId ? 1 : 0);
+  return (
+    a.frequency - b.frequency ||
+    a.answers - b.answers ||
+    Number(inPrev.has(a.imageId)) - Number(inPrev.has(b.imageId)) ||
+    (a.imageId < b.imageId ? -1 : a.imageId > b.imageId ? 1 : 0)
+  );
 }
 
 export const topImagesStrategy: SamplingStrategy<Record<string, never>> = { name: 'top-images', sample: topImages };

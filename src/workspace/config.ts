@@ -15,7 +15,10 @@ export const workspaceConfigSchema = z.object({
   displayJpegQuality: z.number().int().min(1).max(100).default(90),
   squareSize: z.number().int().positive().default(256),
   createdAt: z.string(),
-  database: z.string().regex(/^postgres(ql)?:\/\/[^?]*\?(.*&)?schema=[a-z_][a-z0-9_]*(&.*)?$/, 'a postgres:// URL with ?schema=NAME').optional(),
+  database: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/[^?]*\?(.*&)?schema=[a-z_][a-z0-9_]*(&.*)?$/, 'a postgres:// URL with ?schema=NAME')
+    .optional(),
 });
 
 export function readConfig(path: string): WorkspaceConfig {

@@ -1,5 +1,14 @@
 export type { Workspace, WorkspaceConfig, InitWorkspaceOptions, OpenWorkspaceOptions, ImageRow } from './types.ts';
-export { initWorkspace, createWorkspace, openWorkspace, connectWorkspace, closeWorkspace, assertWorkspaceFolder, workspaceDatabase, workspaceDatabaseUrl } from './workspace.ts';
+export {
+  initWorkspace,
+  createWorkspace,
+  openWorkspace,
+  connectWorkspace,
+  closeWorkspace,
+  assertWorkspaceFolder,
+  workspaceDatabase,
+  workspaceDatabaseUrl,
+} from './workspace.ts';
 export { CONFIG_FILE, DB_FILE, BLOB_DIR } from './config.ts';
 export { workspacePath, resolveWorkspaceDir } from './paths.ts';
 export { workspaceOption } from './option.ts';

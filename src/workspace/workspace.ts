@@ -51,7 +51,7 @@ export async function createWorkspace(dir: string, options: InitWorkspaceOptions
   const { root, classes, config } = prepareFolder(dir, options);
   const sql = await connectStore(database, { defaultSchema: 'unused' });
   try {
-    const tables = await sql.get<{ n: number }>("SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = current_schema()");
+    const tables = await sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = current_schema()');
     if ((tables?.n ?? 0) > 0) {
       throw usageError('the PostgreSQL schema already holds tables (another workspace?)', {
         file: sql.location,
@@ -90,7 +90,11 @@ export function workspaceDatabaseUrl(value: string, folderName: string): string 
   try {
     url = new URL(location.url);
   } catch {
-    throw usageError('the workspace database URL is malformed', { field: '--workspace-db', received: redactUrl(value), expected: 'postgres://user@host[:port]/database' });
+    throw usageError('the workspace database URL is malformed', {
+      field: '--workspace-db',
+      received: redactUrl(value),
+      expected: 'postgres://user@host[:port]/database',
+    });
   }
   if (url.password !== '') {
     throw usageError('the workspace database URL holds a password, which retest.json would keep in plain text', {
@@ -105,7 +109,11 @@ export function workspaceDatabaseUrl(value: string, folderName: string): string 
   }
   const schema = url.searchParams.get('schema')!;
   if (!/^[a-z_][a-z0-9_]*$/.test(schema)) {
-    throw usageError('the PostgreSQL schema name is not a plain identifier', { field: '--workspace-db', received: JSON.stringify(schema), expected: 'lower-case letters, digits and _ (not starting with a digit)' });
+    throw usageError('the PostgreSQL schema name is not a plain identifier', {
+      field: '--workspace-db',
+      received: JSON.stringify(schema),
+      expected: 'lower-case letters, digits and _ (not starting with a digit)',
+    });
   }
   return url.toString();
 }
@@ -124,9 +132,12 @@ function prepareFolder(dir: string, options: InitWorkspaceOptions): { root: stri
     }
   }
   const classes: ClassDef[] = typeof options.classes === 'string' ? loadClasses(options.classes) : options.classes;
-  const classSource = typeof options.classes === 'string'
-    ? (options.classes === 'imagenet' || options.classes === 'cifar10' ? options.classes : resolve(options.classes))
-    : 'inline';
+  const classSource =
+    typeof options.classes === 'string'
+      ? options.classes === 'imagenet' || options.classes === 'cifar10'
+        ? options.classes
+        : resolve(options.classes)
+      : 'inline';
   mkdirSync(join(root, BLOB_DIR), { recursive: true });
   const config: WorkspaceConfig = {
     version: 1,

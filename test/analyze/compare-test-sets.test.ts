@@ -78,12 +78,20 @@ describe('compareTestSets', () => {
     expect(Object.keys(wire)).toEqual(['original', 'new', 'metric', 'models', 'fits', 'rank_correlation']);
     expect(Object.keys(wire.models[1]!)).toEqual(['model', 'original', 'new', 'gap', 'effective_robustness']);
     expect(Object.keys(wire.fits.probit!)).toEqual(['slope', 'intercept', 'slope_ci95', 'intercept_ci95', 'r2']);
-    expect([wire.models[1]!.effective_robustness, wire.fits.linear!.slope_ci95, wire.rank_correlation]).toEqual([b.effectiveRobustness, c.analysis.fits.linear!.slopeCi95, c.analysis.rankCorrelation]);
+    expect([wire.models[1]!.effective_robustness, wire.fits.linear!.slope_ci95, wire.rank_correlation]).toEqual([
+      b.effectiveRobustness,
+      c.analysis.fits.linear!.slopeCi95,
+      c.analysis.rankCorrelation,
+    ]);
   });
 
   it('keeps models out of the fit on request but still rates them', () => {
     const c = compareTestSets([...pairs, { model: 'fv', source: 'published', original: { correct: 20, n: 100 }, new: { correct: 19, n: 100 } }], {
-      original: 'o', new: 'n', metric: 'top1', resamples: 200, inFit: (m) => m !== 'fv',
+      original: 'o',
+      new: 'n',
+      metric: 'top1',
+      resamples: 200,
+      inFit: (m) => m !== 'fv',
     });
     expect(c.inFit).toEqual([false, true, true, true]);
     expect(c.analysis.fits.linear!.slope).toBeCloseTo(1.0, 12);
@@ -111,11 +119,26 @@ describe('compareTestSets', () => {
 });
 
 describe('pairModels', () => {
-  const rec = (model: string, testSet: string, top1Correct: number, source: 'store' | 'published', top5Correct: number | null = null): CountRecord => ({ model, testSet, n: 100, top1Correct, top5Correct, source });
+  const rec = (model: string, testSet: string, top1Correct: number, source: 'store' | 'published', top5Correct: number | null = null): CountRecord => ({
+    model,
+    testSet,
+    n: 100,
+    top1Correct,
+    top5Correct,
+    source,
+  });
 
-  it('prefers the user\'s complete pair and never mixes sources', () => {
+  it("prefers the user's complete pair and never mixes sources", () => {
     const pairs = pairModels(
-      [rec('m', 'o', 70, 'published'), rec('m', 'n', 60, 'published'), rec('m', 'o', 71, 'store'), rec('m', 'n', 61, 'store'), rec('half', 'o', 50, 'store'), rec('half', 'o', 52, 'published'), rec('half', 'n', 40, 'published')],
+      [
+        rec('m', 'o', 70, 'published'),
+        rec('m', 'n', 60, 'published'),
+        rec('m', 'o', 71, 'store'),
+        rec('m', 'n', 61, 'store'),
+        rec('half', 'o', 50, 'store'),
+        rec('half', 'o', 52, 'published'),
+        rec('half', 'n', 40, 'published'),
+      ],
       { original: 'o', new: 'n', metric: 'top1' },
     );
     expect(pairs).toEqual([

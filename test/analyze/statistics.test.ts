@@ -120,7 +120,8 @@ describe('scales', () => {
 describe('rank correlation', () => {
   // scipy.stats.spearmanr / kendalltau (tau-b), with ties
   it('matches scipy with ties', () => {
-    const x = [0.5, 0.7, 0.7, 0.9, 0.2, 0.6], y = [0.4, 0.65, 0.6, 0.85, 0.25, 0.6];
+    const x = [0.5, 0.7, 0.7, 0.9, 0.2, 0.6],
+      y = [0.4, 0.65, 0.6, 0.85, 0.25, 0.6];
     expect(spearman(x, y)).toBeCloseTo(0.9558823529411764, 12);
     expect(kendallTauB(x, y)).toBeCloseTo(0.9285714285714286, 12);
     expect(spearman([1, 2, 3, 4, 5], [5, 6, 7, 8, 7])).toBeCloseTo(0.8207826816681233, 12);

@@ -10,7 +10,16 @@ import type { SqlDatabase } from '../../src/store/index.ts';
 import { onBothBackends } from '../helpers/workspace-backends.ts';
 
 const classes: ClassDef[] = [
-  { index: 0, id: 'n1', names: ['cat', 'moggy'], definition: 'a small feline', urls: ['https://example.org/cat'], similar: ['n2'], hypernyms: ['n0'], hypernymNames: ['feline'] },
+  {
+    index: 0,
+    id: 'n1',
+    names: ['cat', 'moggy'],
+    definition: 'a small feline',
+    urls: ['https://example.org/cat'],
+    similar: ['n2'],
+    hypernyms: ['n0'],
+    hypernymNames: ['feline'],
+  },
   { index: 1, id: 'n2', names: ['dog'], definition: '', urls: [], similar: [], hypernyms: [] },
 ];
 
@@ -35,7 +44,14 @@ onBothBackends('ImageCatalog', catalogMigrations, (fresh) => {
     const catalog = createImageCatalog(db);
     await catalog.addClasses(classes);
     // Ids whose order differs between a locale collation and code units.
-    for (const [id, role, c, dup] of [['b-2', 'candidate', 1, null], ['B1', 'candidate', 0, null], ['a_1', 'candidate', 0, 'B1'], ['r2', 'reference', 0, null], ['r1', 'reference', 0, null], ['r3', 'reference', 1, null]] as const) {
+    for (const [id, role, c, dup] of [
+      ['b-2', 'candidate', 1, null],
+      ['B1', 'candidate', 0, null],
+      ['a_1', 'candidate', 0, 'B1'],
+      ['r2', 'reference', 0, null],
+      ['r1', 'reference', 0, null],
+      ['r3', 'reference', 1, null],
+    ] as const) {
       await addImage(db, id, role, c, dup);
     }
     expect(await catalog.candidates()).toEqual([
@@ -44,8 +60,21 @@ onBothBackends('ImageCatalog', catalogMigrations, (fresh) => {
       { imageId: 'b-2', classIdx: 1, exactDuplicateOf: null },
     ]);
     expect(await catalog.image('b-2')).toEqual({
-      id: 'b-2', role: 'candidate', classIdx: 1, source: 'test', sourceId: 'src-b-2', url: 'https://example.org/b-2', keyword: 'kw', sha256: 'sha-b-2',
-      exactDuplicateOf: null, originalPath: 'o/b-2', displayPath: 'd/b-2', squarePath: 's/b-2', width: 32, height: 24, createdAt: '2026-01-01T00:00:00Z',
+      id: 'b-2',
+      role: 'candidate',
+      classIdx: 1,
+      source: 'test',
+      sourceId: 'src-b-2',
+      url: 'https://example.org/b-2',
+      keyword: 'kw',
+      sha256: 'sha-b-2',
+      exactDuplicateOf: null,
+      originalPath: 'o/b-2',
+      displayPath: 'd/b-2',
+      squarePath: 's/b-2',
+      width: 32,
+      height: 24,
+      createdAt: '2026-01-01T00:00:00Z',
     });
     expect(await catalog.image('nope')).toBeUndefined();
     expect((await catalog.images(['r1', 'B1', 'nope', 'r1'])).map((im) => im.id)).toEqual(['B1', 'r1']);
@@ -61,8 +90,11 @@ onBothBackends('ImageCatalog', catalogMigrations, (fresh) => {
     await catalog.addClasses(classes);
     const ids = Array.from({ length: 1203 }, (_, i) => `c${String(i).padStart(4, '0')}`);
     await db.transaction(async (tx) => {
-      await tx.insertMany('images', ['id', 'role', 'class_idx', 'source', 'source_id', 'sha256', 'original_path', 'display_path', 'square_path', 'width', 'height', 'created_at'],
-        ids.map((id) => [id, 'candidate', 0, 't', id, 'x', 'o', 'd', 's', 1, 1, 'now']));
+      await tx.insertMany(
+        'images',
+        ['id', 'role', 'class_idx', 'source', 'source_id', 'sha256', 'original_path', 'display_path', 'square_path', 'width', 'height', 'created_at'],
+        ids.map((id) => [id, 'candidate', 0, 't', id, 'x', 'o', 'd', 's', 1, 1, 'now']),
+      );
     });
     expect((await catalog.images(ids)).map((im) => im.id)).toEqual(ids);
     expect(await catalog.missing([...ids, 'extra'])).toEqual(['extra']);
@@ -72,18 +104,43 @@ onBothBackends('ImageCatalog', catalogMigrations, (fresh) => {
     const db = await fresh();
     const catalog = createImageCatalog(db);
     await catalog.addClasses(classes);
-    for (const [id, role, c, dup] of [['a', 'candidate', 0, null], ['b', 'candidate', 0, 'a'], ['c', 'candidate', 1, null], ['r', 'reference', 1, null]] as const) await addImage(db, id, role, c, dup);
-    const fail = (sourceId: string, at: string) => db.run("INSERT INTO ingest_failures (source, source_id, class_idx, url_or_path, reason, at) VALUES ('test', ?, 0, ?, 'HTTP 404', ?)", [sourceId, `https://example.org/${sourceId}`, at]);
+    for (const [id, role, c, dup] of [
+      ['a', 'candidate', 0, null],
+      ['b', 'candidate', 0, 'a'],
+      ['c', 'candidate', 1, null],
+      ['r', 'reference', 1, null],
+    ] as const)
+      await addImage(db, id, role, c, dup);
+    const fail = (sourceId: string, at: string) =>
+      db.run("INSERT INTO ingest_failures (source, source_id, class_idx, url_or_path, reason, at) VALUES ('test', ?, 0, ?, 'HTTP 404', ?)", [
+        sourceId,
+        `https://example.org/${sourceId}`,
+        at,
+      ]);
     await fail('src-a', 't1'); // later ingested: not open
     await fail('gone', 't2');
     await fail('gone', 't3');
     expect(await catalog.counts()).toEqual({
-      byRoleAndClass: [{ role: 'candidate', classIdx: 0, n: 2 }, { role: 'candidate', classIdx: 1, n: 1 }, { role: 'reference', classIdx: 1, n: 1 }],
+      byRoleAndClass: [
+        { role: 'candidate', classIdx: 0, n: 2 },
+        { role: 'candidate', classIdx: 1, n: 1 },
+        { role: 'reference', classIdx: 1, n: 1 },
+      ],
       distinctCandidates: 2,
       openFailures: 1,
     });
-    expect((await catalog.ingestFailures(2)).map((f) => [f.sourceId, f.at])).toEqual([['gone', 't3'], ['gone', 't2']]);
-    expect((await catalog.ingestFailures(10))[2]).toEqual({ source: 'test', sourceId: 'src-a', classIdx: 0, urlOrPath: 'https://example.org/src-a', reason: 'HTTP 404', at: 't1' });
+    expect((await catalog.ingestFailures(2)).map((f) => [f.sourceId, f.at])).toEqual([
+      ['gone', 't3'],
+      ['gone', 't2'],
+    ]);
+    expect((await catalog.ingestFailures(10))[2]).toEqual({
+      source: 'test',
+      sourceId: 'src-a',
+      classIdx: 0,
+      urlOrPath: 'https://example.org/src-a',
+      reason: 'HTTP 404',
+      at: 't1',
+    });
     expect((await catalog.list()).map((im) => im.id)).toEqual(['a', 'b', 'c', 'r']);
     expect([await catalog.hasPath('s/a'), await catalog.hasPath('d/r'), await catalog.hasPath('o/a')]).toEqual([true, true, false]);
   });

@@ -17,13 +17,30 @@ const classes: ClassDef[] = [
 
 function image(id: string, classIdx: number, sha: string, at: string, duplicateOf: string | null = null, sourceId = 'photo-1'): NewImage {
   return {
-    id, role: 'candidate', classIdx, source: 'flickr', sourceId, url: `https://example.org/${sourceId}`, keyword: null, sha256: sha, exactDuplicateOf: duplicateOf,
-    originalPath: `o/${sha}`, displayPath: `d/${sha}`, squarePath: `s/${sha}`, width: 40, height: 30, uploadedAt: null, takenAt: '2012-01-01T00:00:00Z', createdAt: at, format: 'jpeg', bytes: 1234,
+    id,
+    role: 'candidate',
+    classIdx,
+    source: 'flickr',
+    sourceId,
+    url: `https://example.org/${sourceId}`,
+    keyword: null,
+    sha256: sha,
+    exactDuplicateOf: duplicateOf,
+    originalPath: `o/${sha}`,
+    displayPath: `d/${sha}`,
+    squarePath: `s/${sha}`,
+    width: 40,
+    height: 30,
+    uploadedAt: null,
+    takenAt: '2012-01-01T00:00:00Z',
+    createdAt: at,
+    format: 'jpeg',
+    bytes: 1234,
   };
 }
 
 onBothBackends('ImageCatalog ingest', catalogMigrations, (fresh) => {
-  it('stores rows once per (source, source id, class), lists a photo\'s rows oldest first and finds a content\'s root', async () => {
+  it("stores rows once per (source, source id, class), lists a photo's rows oldest first and finds a content's root", async () => {
     const catalog = createImageCatalog(await fresh());
     await catalog.addClasses(classes);
     expect(await catalog.ingestedRows('flickr', 'photo-1')).toEqual([]);
@@ -33,8 +50,23 @@ onBothBackends('ImageCatalog ingest', catalogMigrations, (fresh) => {
     expect(await catalog.addImage(image('again', 0, 'aa', '2026-01-01T00:00:02.000Z'))).toBe(false);
     expect(await catalog.addImage(image('copy', 0, 'aa', '2026-01-01T00:00:03.000Z', 'z-first', 'photo-2'))).toBe(true);
     const rows = await catalog.ingestedRows('flickr', 'photo-1');
-    expect(rows.map((r) => [r.id, r.classIdx, r.exactDuplicateOf])).toEqual([['z-first', 0, null], ['a-linked', 1, 'z-first']]);
-    expect(rows[0]).toEqual({ id: 'z-first', classIdx: 0, exactDuplicateOf: null, sha256: 'aa', originalPath: 'o/aa', displayPath: 'd/aa', squarePath: 's/aa', width: 40, height: 30, format: 'jpeg', bytes: 1234 });
+    expect(rows.map((r) => [r.id, r.classIdx, r.exactDuplicateOf])).toEqual([
+      ['z-first', 0, null],
+      ['a-linked', 1, 'z-first'],
+    ]);
+    expect(rows[0]).toEqual({
+      id: 'z-first',
+      classIdx: 0,
+      exactDuplicateOf: null,
+      sha256: 'aa',
+      originalPath: 'o/aa',
+      displayPath: 'd/aa',
+      squarePath: 's/aa',
+      width: 40,
+      height: 30,
+      format: 'jpeg',
+      bytes: 1234,
+    });
     expect(await catalog.contentRoot('aa')).toBe('z-first');
     expect((await catalog.counts()).distinctCandidates).toBe(1);
   });
@@ -42,10 +74,20 @@ onBothBackends('ImageCatalog ingest', catalogMigrations, (fresh) => {
   it('keeps ingest failures, newest first, open while the source id has no image', async () => {
     const catalog = createImageCatalog(await fresh());
     await catalog.addClasses(classes);
-    await catalog.addIngestFailure({ source: 'flickr', sourceId: 'p9', classIdx: 0, urlOrPath: 'https://example.org/p9', reason: 'HTTP 404', at: '2026-01-01T00:00:00Z' });
+    await catalog.addIngestFailure({
+      source: 'flickr',
+      sourceId: 'p9',
+      classIdx: 0,
+      urlOrPath: 'https://example.org/p9',
+      reason: 'HTTP 404',
+      at: '2026-01-01T00:00:00Z',
+    });
     await catalog.addIngestFailure({ source: 'flickr', sourceId: 'photo-1', classIdx: null, urlOrPath: 'x', reason: 'timeout', at: '2026-01-01T00:00:05Z' });
     await catalog.addImage(image('ok', 0, 'bb', '2026-01-01T00:00:06Z'));
-    expect((await catalog.ingestFailures(10)).map((f) => [f.sourceId, f.classIdx, f.reason])).toEqual([['photo-1', null, 'timeout'], ['p9', 0, 'HTTP 404']]);
+    expect((await catalog.ingestFailures(10)).map((f) => [f.sourceId, f.classIdx, f.reason])).toEqual([
+      ['photo-1', null, 'timeout'],
+      ['p9', 0, 'HTTP 404'],
+    ]);
     expect((await catalog.counts()).openFailures).toBe(1);
   });
 
@@ -54,7 +96,10 @@ onBothBackends('ImageCatalog ingest', catalogMigrations, (fresh) => {
     const catalog = createImageCatalog(db);
     await catalog.addClasses(classes);
     await db.run(`UPDATE classes SET "similar" = '["n2"' WHERE idx = 0`);
-    const error = await catalog.classes().then(() => undefined, (e: unknown) => e);
+    const error = await catalog.classes().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(RetestError);
     expect(error).toMatchObject({ kind: 'data', record: 'class 0 (n1)', field: 'similar' });
   });

@@ -6,7 +6,11 @@ import { cifar10Classes, findClass, loadClasses, parseCustomClasses, toClassRow 
 import { RetestError } from '../../src/core/errors.ts';
 
 const errorOf = (fn: () => unknown): RetestError => {
-  try { fn(); } catch (e) { return e as RetestError; }
+  try {
+    fn();
+  } catch (e) {
+    return e as RetestError;
+  }
   throw new Error('expected an error');
 };
 
@@ -46,14 +50,24 @@ describe('parseCustomClasses', () => {
     const err = errorOf(() => parseCustomClasses({ classes: [{ id: 'a', names: [] }, { id: 3 }, 5, { id: 'b', urls: 'x' }] }, 'birds.json'));
     expect(err.file).toBe('birds.json');
     expect(err.message).toMatch(/^4 problems in the classes file: classes\[0\]\.names: /);
-    expect(err.issues.map((i) => [i.path, i.received])).toEqual([['classes[0].names', '[]'], ['classes[1].id', '3'], ['classes[2]', '5'], ['classes[3].urls', '"x"']]);
+    expect(err.issues.map((i) => [i.path, i.received])).toEqual([
+      ['classes[0].names', '[]'],
+      ['classes[1].id', '3'],
+      ['classes[2]', '5'],
+      ['classes[3].urls', '"x"'],
+    ]);
   });
 
   it('reports every duplicate id, misplaced index and unknown similar class at once', () => {
     const err = errorOf(() => parseCustomClasses([{ id: 'a', index: 1 }, 'a', { id: 'c', similar: ['b', 'a', 'z'] }], 'f.json'));
     expect(err.file).toBe('f.json');
     expect(err.message).toBe('4 problems in the classes file: class indices must be 0…n−1 in file order');
-    expect(err.issues.map((i) => [i.path, i.received])).toEqual([['[0].index', '1'], ['[1].id', '"a"'], ['[2].similar', '"b"'], ['[2].similar', '"z"']]);
+    expect(err.issues.map((i) => [i.path, i.received])).toEqual([
+      ['[0].index', '1'],
+      ['[1].id', '"a"'],
+      ['[2].similar', '"b"'],
+      ['[2].similar', '"z"'],
+    ]);
     expect([err.record, err.field]).toEqual([0, 'index']);
   });
 

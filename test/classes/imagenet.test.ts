@@ -36,9 +36,14 @@ describe('imagenetClasses (the committed, generated file)', () => {
   });
 });
 
-describeWithData('imagenetClasses against the ImageNetV2 authors\' metadata', () => {
+describeWithData("imagenetClasses against the ImageNetV2 authors' metadata", () => {
   const classes = imagenetClasses();
-  const info = JSON.parse(readFileSync(join(SHARED_DATA, 'imagenet', 'class_info.json'), 'utf8')) as { cid: number; wnid: string; synset: string[]; gloss: string }[];
+  const info = JSON.parse(readFileSync(join(SHARED_DATA, 'imagenet', 'class_info.json'), 'utf8')) as {
+    cid: number;
+    wnid: string;
+    synset: string[];
+    gloss: string;
+  }[];
   const similar = JSON.parse(readFileSync(join(SHARED_DATA, 'imagenet', 'wnid_to_most_similar_wnids.json'), 'utf8')) as Record<string, string[]>;
 
   it('matches class_info.json (index, wnid, lemmas, gloss) for all 1,000 classes', () => {
@@ -52,7 +57,9 @@ describeWithData('imagenetClasses against the ImageNetV2 authors\' metadata', ()
 
   it('keeps glosses with their quoted examples as the authors did', () => {
     const barnSpider = classes.find((c) => c.id === 'n01773549');
-    expect(barnSpider?.definition).toBe('an orange and tan spider with darkly banded legs that spins an orb web daily; "the barn spider was made famous in E. B. White\'s book `Charlotte\'s Web\'"');
+    expect(barnSpider?.definition).toBe(
+      "an orange and tan spider with darkly banded legs that spins an orb web daily; \"the barn spider was made famous in E. B. White's book `Charlotte's Web'\"",
+    );
   });
 
   it('matches the first 6 entries of wnid_to_most_similar_wnids.json for ≥ 95 % of classes', () => {
@@ -68,7 +75,10 @@ describeWithData('imagenetClasses against the ImageNetV2 authors\' metadata', ()
     }
     const dir = join(REPO_ROOT, 'artifacts');
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'similar-mismatches.json'), `${JSON.stringify({ classes: classes.length, mismatches: mismatches.length, fullListMatches: all21, list: mismatches }, null, 2)}\n`);
+    writeFileSync(
+      join(dir, 'similar-mismatches.json'),
+      `${JSON.stringify({ classes: classes.length, mismatches: mismatches.length, fullListMatches: all21, list: mismatches }, null, 2)}\n`,
+    );
     expect(mismatches.length / classes.length).toBeLessThanOrEqual(0.05);
     // Measured: all 1,000 match, and all 21 entries (ties broken by class index) match too.
     expect(mismatches).toEqual([]);

@@ -23,7 +23,8 @@ function tinyDataNoun(synsets: { key: string; words: string[]; hypernyms: string
 
 describe('parseDataLine', () => {
   it('reads lemmas (underscores → spaces), pointers and gloss of a real data.noun line', () => {
-    const line = '01484850 05 n 05 great_white_shark 0 white_shark 0 man-eater 0 man-eating_shark 0 Carcharodon_carcharias 0 002 @ 01483522 n 0000 #m 01484717 n 0000 | large aggressive shark widespread in warm seas; known to attack humans  ';
+    const line =
+      '01484850 05 n 05 great_white_shark 0 white_shark 0 man-eater 0 man-eating_shark 0 Carcharodon_carcharias 0 002 @ 01483522 n 0000 #m 01484717 n 0000 | large aggressive shark widespread in warm seas; known to attack humans  ';
     expect(parseDataLine(line)).toEqual({
       wnid: 'n01484850',
       lemmas: ['great white shark', 'white shark', 'man-eater', 'man-eating shark', 'Carcharodon carcharias'],
@@ -73,7 +74,12 @@ describe('NounDatabase and pathSimilarity', () => {
   it('records the shortest depth of every ancestor (breadth first, two parents)', () => {
     const depths = db.ancestorDepths(id('petfish'));
     expect(Object.fromEntries([...depths].map(([k, v]) => [Object.keys(wnid).find((n) => wnid[n] === k), v]))).toEqual({
-      petfish: 0, pet: 1, goldfish: 1, entity: 2, fish: 2, animal: 3,
+      petfish: 0,
+      pet: 1,
+      goldfish: 1,
+      entity: 2,
+      fish: 2,
+      animal: 3,
     });
   });
 

@@ -17,7 +17,11 @@ const BIN = join(REPO_ROOT, 'bin', 'retest.js');
 function retest(args: string[], options: { unprivileged?: boolean; timeoutMs?: number } = {}) {
   const prefix = options.unprivileged ? (unprivilegedPrefix() ?? []) : [];
   const [command, ...rest] = [...prefix, process.execPath, BIN, ...args];
-  const r = spawnSync(command!, rest, { encoding: 'utf8', timeout: options.timeoutMs ?? 60_000, env: { ...process.env, RETEST_CACHE: join(tmpdir(), 'retest-empty-cache') } });
+  const r = spawnSync(command!, rest, {
+    encoding: 'utf8',
+    timeout: options.timeoutMs ?? 60_000,
+    env: { ...process.env, RETEST_CACHE: join(tmpdir(), 'retest-empty-cache') },
+  });
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -45,7 +49,12 @@ describe('a broken --db', () => {
   it('a truncated store is a data error naming it', async () => {
     const db = join(dir, 'truncated.db');
     const store = await openResultsStore(db);
-    await store.registerDataset({ name: 'set', source: 's', numClasses: 2, images: Array.from({ length: 2000 }, (_, i) => ({ imageId: `image-${i}`, label: i % 2 })) });
+    await store.registerDataset({
+      name: 'set',
+      source: 's',
+      numClasses: 2,
+      images: Array.from({ length: 2000 }, (_, i) => ({ imageId: `image-${i}`, label: i % 2 })),
+    });
     const raw = openSqliteDatabase(db);
     await raw.exec('PRAGMA wal_checkpoint(TRUNCATE)');
     await raw.close();
@@ -58,7 +67,11 @@ describe('a broken --db', () => {
   it('a store under a file, or in a folder that cannot be written, is an io error', () => {
     const file = join(dir, 'plain-file');
     writeFileSync(file, 'x');
-    expectCleanError(retest(['import', 'csv', predictions, '--dataset', 'set', '--labels', labels, '--db', join(file, 'r.db')]), file, /is a file, not a folder/);
+    expectCleanError(
+      retest(['import', 'csv', predictions, '--dataset', 'set', '--labels', labels, '--db', join(file, 'r.db')]),
+      file,
+      /is a file, not a folder/,
+    );
     const sys = retest(['import', 'csv', predictions, '--dataset', 'set', '--labels', labels, '--db', '/sys/retest-test.db']);
     expect(sys.stderr).not.toMatch(/this is a bug/);
     expect(sys.code).toBe(1);

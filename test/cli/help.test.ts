@@ -4,8 +4,12 @@ import { unwrapSentences } from '../../src/cli/main.ts';
 
 describe('help text wrapping', () => {
   it('rejoins a sentence broken in the source, keeps breaks after . and : and around indented lines', () => {
-    expect(unwrapSentences('Runs a model on a .bin file, an NPY\npair or a folder.\nResumes.')).toBe('Runs a model on a .bin file, an NPY pair or a folder.\nResumes.');
-    expect(unwrapSentences('Formats:\n  csv  one\n  npy  two\nEverything in one\ntransaction.')).toBe('Formats:\n  csv  one\n  npy  two\nEverything in one transaction.');
+    expect(unwrapSentences('Runs a model on a .bin file, an NPY\npair or a folder.\nResumes.')).toBe(
+      'Runs a model on a .bin file, an NPY pair or a folder.\nResumes.',
+    );
+    expect(unwrapSentences('Formats:\n  csv  one\n  npy  two\nEverything in one\ntransaction.')).toBe(
+      'Formats:\n  csv  one\n  npy  two\nEverything in one transaction.',
+    );
     expect(unwrapSentences('a\n\nb')).toBe('a\n\nb');
   });
 

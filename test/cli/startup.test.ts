@@ -14,7 +14,24 @@ import { commands } from '../../src/cli/commands/index.ts';
 import { buildProgram } from '../../src/cli/main.ts';
 import { REPO_ROOT } from '../helpers/shared.ts';
 
-const HEAVY = ['fastify', 'better-sqlite3', 'onnxruntime-node', 'sharp', 'pg', 'bullmq', 'ioredis', 'zod', 'tar', 'csv-parse', 'csv-stringify', 'vega', 'vega-lite', 'piscina', 'usearch', 'cli-progress'];
+const HEAVY = [
+  'fastify',
+  'better-sqlite3',
+  'onnxruntime-node',
+  'sharp',
+  'pg',
+  'bullmq',
+  'ioredis',
+  'zod',
+  'tar',
+  'csv-parse',
+  'csv-stringify',
+  'vega',
+  'vega-lite',
+  'piscina',
+  'usearch',
+  'cli-progress',
+];
 
 const dir = mkdtempSync(join(tmpdir(), 'retest-startup-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -31,16 +31,43 @@ describe('retest collect', () => {
     const ws = await newWorkspace();
     process.env.FLICKR_API_KEY = GOOD_KEY;
     try {
-      const { code, stdout } = await cli(['collect', 'flickr', '--workspace', ws, '--classes', 'airplane,cat', '--per-class', '4', '--per-page', '2', '--rate', '1000', '--base-url', flickr.restUrl, '--json']);
+      const { code, stdout } = await cli([
+        'collect',
+        'flickr',
+        '--workspace',
+        ws,
+        '--classes',
+        'airplane,cat',
+        '--per-class',
+        '4',
+        '--per-page',
+        '2',
+        '--rate',
+        '1000',
+        '--base-url',
+        flickr.restUrl,
+        '--json',
+      ]);
       expect(code).toBe(0);
       const out = JSON.parse(stdout);
-      expect(out).toMatchObject({ workspace: ws, source: 'flickr', role: 'candidate', seen: 8, ingested: 7, failed: 1, apiRequests: 4, failureReasons: [{ reason: 'HTTP 404 Not Found', count: 1 }] });
+      expect(out).toMatchObject({
+        workspace: ws,
+        source: 'flickr',
+        role: 'candidate',
+        seen: 8,
+        ingested: 7,
+        failed: 1,
+        apiRequests: 4,
+        failureReasons: [{ reason: 'HTTP 404 Not Found', count: 1 }],
+      });
       expect(flickr.requests.at(-1)).toMatchObject({ min_taken_date: '2012-07-11 00:00:00', max_taken_date: '2013-07-11 23:59:59', per_page: '2' });
       const status = JSON.parse((await cli(['collect', 'status', '--workspace', ws, '--json'])).stdout);
       expect(status).toMatchObject({ images: { candidate: 7, reference: 0 }, openFailures: 1 });
       expect(status.perClass).toEqual([4, 0, 0, 3, 0, 0, 0, 0, 0, 0]);
       const failures = JSON.parse((await cli(['collect', 'failures', '--workspace', ws, '--json'])).stdout).failures;
-      expect(failures).toEqual([expect.objectContaining({ source: 'flickr', sourceId: '22', classIdx: 3, urlOrPath: `${flickr.imageBase}22_o.jpg`, reason: 'HTTP 404 Not Found' })]);
+      expect(failures).toEqual([
+        expect.objectContaining({ source: 'flickr', sourceId: '22', classIdx: 3, urlOrPath: `${flickr.imageBase}22_o.jpg`, reason: 'HTTP 404 Not Found' }),
+      ]);
     } finally {
       delete process.env.FLICKR_API_KEY;
     }
@@ -95,7 +122,23 @@ describeWithPostgres('retest collect on a PostgreSQL workspace', () => {
       expect((await cli(['init', dir, '--classes', 'cifar10', ...(workspaceDb ? ['--workspace-db', workspaceDb] : []), '--json'])).code).toBe(0);
       process.env.FLICKR_API_KEY = GOOD_KEY;
       try {
-        const args = ['collect', 'flickr', '--workspace', dir, '--classes', 'airplane,cat', '--per-class', '4', '--per-page', '2', '--rate', '1000', '--base-url', flickr.restUrl, '--json'];
+        const args = [
+          'collect',
+          'flickr',
+          '--workspace',
+          dir,
+          '--classes',
+          'airplane,cat',
+          '--per-class',
+          '4',
+          '--per-page',
+          '2',
+          '--rate',
+          '1000',
+          '--base-url',
+          flickr.restUrl,
+          '--json',
+        ];
         const first = JSON.parse((await cli(args)).stdout);
         const again = JSON.parse((await cli(args)).stdout);
         const status = JSON.parse((await cli(['collect', 'status', '--workspace', dir, '--json'])).stdout);

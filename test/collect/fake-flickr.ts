@@ -46,7 +46,13 @@ export interface FakeFlickr {
 export const GOOD_KEY = '0123456789abcdef0123456789abcdef';
 
 export async function startFakeFlickr(photos: FakePhoto[]): Promise<FakeFlickr> {
-  const state = { requests: [] as Record<string, string>[], requestTimes: [] as number[], script: [] as Scripted[], images: new Map<string, Buffer>(), imageRequests: [] as string[] };
+  const state = {
+    requests: [] as Record<string, string>[],
+    requestTimes: [] as number[],
+    script: [] as Scripted[],
+    images: new Map<string, Buffer>(),
+    imageRequests: [] as string[],
+  };
   let base = '';
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -74,9 +80,18 @@ export async function startFakeFlickr(photos: FakePhoto[]): Promise<FakeFlickr> 
       return;
     }
     const json = (body: unknown) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-    if (q.method !== 'flickr.photos.search') { json({ stat: 'fail', code: 112, message: `Method "${q.method}" not found` }); return; }
-    if (q.api_key !== GOOD_KEY) { json({ stat: 'fail', code: 100, message: 'Invalid API Key (Key has invalid format)' }); return; }
-    if (q.format !== 'json' || q.nojsoncallback !== '1') { json({ stat: 'fail', code: 111, message: 'Format "xml" not found' }); return; }
+    if (q.method !== 'flickr.photos.search') {
+      json({ stat: 'fail', code: 112, message: `Method "${q.method}" not found` });
+      return;
+    }
+    if (q.api_key !== GOOD_KEY) {
+      json({ stat: 'fail', code: 100, message: 'Invalid API Key (Key has invalid format)' });
+      return;
+    }
+    if (q.format !== 'json' || q.nojsoncallback !== '1') {
+      json({ stat: 'fail', code: 111, message: 'Format "xml" not found' });
+      return;
+    }
     const text = (q.text ?? '').toLowerCase();
     let matches = photos.filter((p) => text !== '' && p.text.toLowerCase().includes(text));
     if (q.min_upload_date) matches = matches.filter((p) => p.dateupload >= Number(q.min_upload_date));
@@ -90,7 +105,17 @@ export async function startFakeFlickr(photos: FakePhoto[]): Promise<FakeFlickr> 
     const pages = Math.ceil(matches.length / perpage);
     const extras = new Set((q.extras ?? '').split(','));
     const photo = matches.slice((page - 1) * perpage, page * perpage).map((p) => {
-      const out: Record<string, unknown> = { id: p.id, owner: '12345678@N00', secret: 'abcdef0123', server: '65535', farm: 66, title: p.text, ispublic: 1, isfriend: 0, isfamily: 0 };
+      const out: Record<string, unknown> = {
+        id: p.id,
+        owner: '12345678@N00',
+        secret: 'abcdef0123',
+        server: '65535',
+        farm: 66,
+        title: p.text,
+        ispublic: 1,
+        isfriend: 0,
+        isfamily: 0,
+      };
       if (extras.has('license')) out.license = '4';
       if (extras.has('date_upload')) out.dateupload = String(p.dateupload);
       if (extras.has('date_taken')) Object.assign(out, { datetaken: p.datetaken, datetakengranularity: '0', datetakenunknown: '0' });
@@ -111,13 +136,29 @@ export async function startFakeFlickr(photos: FakePhoto[]): Promise<FakeFlickr> 
   return {
     restUrl: `${base}services/rest/`,
     imageBase: `${base}img/`,
-    get requests() { return state.requests; },
-    get requestTimes() { return state.requestTimes; },
-    get script() { return state.script; },
-    set script(s: Scripted[]) { state.script = s; },
-    get images() { return state.images; },
-    get imageRequests() { return state.imageRequests; },
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    get requests() {
+      return state.requests;
+    },
+    get requestTimes() {
+      return state.requestTimes;
+    },
+    get script() {
+      return state.script;
+    },
+    set script(s: Scripted[]) {
+      state.script = s;
+    },
+    get images() {
+      return state.images;
+    },
+    get imageRequests() {
+      return state.imageRequests;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -127,6 +168,12 @@ export function photosFor(word: string, n: number, startDay: string, idBase: num
   return Array.from({ length: n }, (_, i) => {
     const up = start + i * 86400;
     const taken = new Date((up - 86400) * 1000).toISOString().slice(0, 19).replace('T', ' ');
-    return { id: String(idBase + i), text: `${word} photo ${i}`, dateupload: up, datetaken: taken, sizes: { o: [1200, 900], l: [1024, 768], c: [800, 600], z: [640, 480] } };
+    return {
+      id: String(idBase + i),
+      text: `${word} photo ${i}`,
+      dateupload: up,
+      datetaken: taken,
+      sizes: { o: [1200, 900], l: [1024, 768], c: [800, 600], z: [640, 480] },
+    };
   });
 }

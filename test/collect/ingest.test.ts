@@ -3,7 +3,16 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { candidateId, folderSource, ingest, linkedCandidateId, urlListSource, collectStatus, type Candidate, type CandidateSource } from '../../src/collect/index.ts';
+import {
+  candidateId,
+  folderSource,
+  ingest,
+  linkedCandidateId,
+  urlListSource,
+  collectStatus,
+  type Candidate,
+  type CandidateSource,
+} from '../../src/collect/index.ts';
 import { sha256Hex } from '../../src/core/hash.ts';
 import type { Progress } from '../../src/core/progress.ts';
 import { decodeRgb, imageInfo } from '../../src/formats/index.ts';
@@ -12,11 +21,30 @@ import { fishWorkspace, jpeg, jpegComponents, png, tmp, withExifOrientation } fr
 import { createImageCatalog } from '../../src/catalog/index.ts';
 
 const open: Workspace[] = [];
-afterEach(() => { for (const w of open.splice(0)) closeWorkspace(w); });
-const workspace = () => { const w = fishWorkspace(); open.push(w); return w; };
+afterEach(() => {
+  for (const w of open.splice(0)) closeWorkspace(w);
+});
+const workspace = () => {
+  const w = fishWorkspace();
+  open.push(w);
+  return w;
+};
 const rows = (w: Workspace) => w.db.prepare('SELECT * FROM images ORDER BY rowid').all() as ImageRow[];
-const failures = (w: Workspace) => w.db.prepare('SELECT source, source_id, class_idx, url_or_path, reason FROM ingest_failures ORDER BY id').all() as { source: string; source_id: string; class_idx: number | null; url_or_path: string; reason: string }[];
-const listSource = (items: Candidate[]): CandidateSource => ({ name: 'list', expected: items.length, async *candidates() { yield* items; } });
+const failures = (w: Workspace) =>
+  w.db.prepare('SELECT source, source_id, class_idx, url_or_path, reason FROM ingest_failures ORDER BY id').all() as {
+    source: string;
+    source_id: string;
+    class_idx: number | null;
+    url_or_path: string;
+    reason: string;
+  }[];
+const listSource = (items: Candidate[]): CandidateSource => ({
+  name: 'list',
+  expected: items.length,
+  async *candidates() {
+    yield* items;
+  },
+});
 
 /** A local image host: /ok/<name> serves registered bytes, /hang never answers, /big declares a huge body, /slow/<ms>/<name> waits first. */
 let host: Server;
@@ -54,7 +82,13 @@ beforeAll(async () => {
   await new Promise<void>((r) => host.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(host.address() as AddressInfo).port}`;
 });
-afterAll(() => new Promise<void>((r) => { host.closeAllConnections(); host.close(() => r()); }));
+afterAll(
+  () =>
+    new Promise<void>((r) => {
+      host.closeAllConnections();
+      host.close(() => r());
+    }),
+);
 
 describe('ingest: stored copies', () => {
   it('stores the original, a longer-side-500 JPEG q90 and a 256×256 square, with sizes and hashes', async () => {
@@ -67,10 +101,22 @@ describe('ingest: stored copies', () => {
     const [row] = rows(w);
     const sha = sha256Hex(bytes);
     expect(row).toMatchObject({
-      id: candidateId(join(dir, 'a.jpg'), 'folder'), role: 'candidate', class_idx: 1, source: 'folder', source_id: join(dir, 'a.jpg'),
-      url: null, sha256: sha, exact_duplicate_of: null, width: 800, height: 600, format: 'jpeg', bytes: bytes.length,
-      original_path: `blobs/original/${sha.slice(0, 2)}/${sha}.jpg`, display_path: `blobs/display/${sha.slice(0, 2)}/${sha}.jpg`,
-      square_path: `blobs/square/${sha.slice(0, 2)}/${sha}.png`, created_at: '2026-01-02T03:04:05.000Z',
+      id: candidateId(join(dir, 'a.jpg'), 'folder'),
+      role: 'candidate',
+      class_idx: 1,
+      source: 'folder',
+      source_id: join(dir, 'a.jpg'),
+      url: null,
+      sha256: sha,
+      exact_duplicate_of: null,
+      width: 800,
+      height: 600,
+      format: 'jpeg',
+      bytes: bytes.length,
+      original_path: `blobs/original/${sha.slice(0, 2)}/${sha}.jpg`,
+      display_path: `blobs/display/${sha.slice(0, 2)}/${sha}.jpg`,
+      square_path: `blobs/square/${sha.slice(0, 2)}/${sha}.png`,
+      created_at: '2026-01-02T03:04:05.000Z',
     });
     expect(readFileSync(join(w.dir, row!.original_path)).equals(bytes)).toBe(true);
     expect(await imageInfo(join(w.dir, row!.display_path))).toEqual({ width: 500, height: 375, format: 'jpeg' });
@@ -108,8 +154,16 @@ describe('ingest: stored copies', () => {
       return out;
     };
     const ihdr = Buffer.alloc(13);
-    ihdr.writeUInt32BE(4, 0); ihdr.writeUInt32BE(2, 4); ihdr[8] = 8; ihdr[9] = 0;
-    const grey = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+    ihdr.writeUInt32BE(4, 0);
+    ihdr.writeUInt32BE(2, 4);
+    ihdr[8] = 8;
+    ihdr[9] = 0;
+    const grey = Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      chunk('IHDR', ihdr),
+      chunk('IDAT', zlib.deflateSync(raw)),
+      chunk('IEND', Buffer.alloc(0)),
+    ]);
     writeFileSync(join(dir, 'grey.png'), grey);
     await ingest(w, folderSource({ root: dir, classes: w.classes, classIdx: 0 }));
     const [row] = rows(w);
@@ -133,7 +187,13 @@ describe('ingest: identity and duplicates', () => {
     expect(copy!.exact_duplicate_of).toBe(a!.id);
     expect(copy!.display_path).toBe(a!.display_path);
     expect(b!.exact_duplicate_of).toBeNull();
-    expect((await collectStatus(createImageCatalog(w.sql), 2))).toEqual({ images: { candidate: 3, reference: 0 }, distinctCandidates: 2, perClass: [3, 0], referencePerClass: [0, 0], openFailures: 0 });
+    expect(await collectStatus(createImageCatalog(w.sql), 2)).toEqual({
+      images: { candidate: 3, reference: 0 },
+      distinctCandidates: 2,
+      perClass: [3, 0],
+      referencePerClass: [0, 0],
+      openFailures: 0,
+    });
   });
 
   it('gives the same photo found under two classes two linked rows, downloading it once', async () => {
@@ -145,7 +205,13 @@ describe('ingest: identity and duplicates', () => {
     expect(summary).toMatchObject({ ingested: 2, otherClassLinks: 1, exactDuplicates: 0 });
     const [first, second] = rows(w);
     expect(first).toMatchObject({ id: candidateId('42', 'flickr'), class_idx: 0, keyword: 'tench', exact_duplicate_of: null });
-    expect(second).toMatchObject({ id: linkedCandidateId('42', 'flickr', 'goldfish'), class_idx: 1, keyword: 'goldfish', exact_duplicate_of: first!.id, sha256: first!.sha256 });
+    expect(second).toMatchObject({
+      id: linkedCandidateId('42', 'flickr', 'goldfish'),
+      class_idx: 1,
+      keyword: 'goldfish',
+      exact_duplicate_of: first!.id,
+      sha256: first!.sha256,
+    });
     expect(first!.id).toMatch(/^[0-9a-f]{40}$/);
   });
 
@@ -261,7 +327,8 @@ describe('ingest: concurrency, progress, roles', () => {
     const dir = tmp();
     writeFileSync(join(dir, 'a.jpg'), await jpeg(20, 20, 1));
     const failing: CandidateSource = {
-      name: 'failing', expected: undefined,
+      name: 'failing',
+      expected: undefined,
       async *candidates() {
         yield { source: 's', sourceId: 'a', classIdx: 0, path: join(dir, 'a.jpg') };
         throw new Error('search broke');

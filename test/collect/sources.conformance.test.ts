@@ -4,7 +4,17 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FlickrClient, arrayCandidateSource, flickrSource, folderSource, ingest, urlListSource, type Candidate, type CandidateSource, type SourceFailure } from '../../src/collect/index.ts';
+import {
+  FlickrClient,
+  arrayCandidateSource,
+  flickrSource,
+  folderSource,
+  ingest,
+  urlListSource,
+  type Candidate,
+  type CandidateSource,
+  type SourceFailure,
+} from '../../src/collect/index.ts';
 import { writeNpy, npyArray } from '../../src/formats/index.ts';
 import { closeWorkspace } from '../../src/workspace/index.ts';
 import { FISH, fishWorkspace, jpeg, tmp, twoTone, RED, BLUE } from './fixtures.ts';
@@ -21,7 +31,10 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'folder', 'tench', 'b.jpg'), await jpeg(50, 30, 2));
   writeFileSync(join(dir, 'folder', '1', 'c.jpg'), await jpeg(50, 30, 3));
   writeFileSync(join(dir, 'folder', '1', 'notes.txt'), 'ignored');
-  writeFileSync(join(dir, 'list.csv'), `url,class,keyword,uploaded_at\n${join(dir, 'folder', 'tench', 'a.jpg')},tench,tench,2013-01-01T00:00:00Z\n${flickr.imageBase}200_o.jpg,goldfish,goldfish,\n`);
+  writeFileSync(
+    join(dir, 'list.csv'),
+    `url,class,keyword,uploaded_at\n${join(dir, 'folder', 'tench', 'a.jpg')},tench,tench,2013-01-01T00:00:00Z\n${flickr.imageBase}200_o.jpg,goldfish,goldfish,\n`,
+  );
   const n = 4;
   const pixels = new Uint8Array(n * 8 * 6 * 3);
   for (let i = 0; i < n; i++) pixels.set(twoTone(6, 8, RED, BLUE, i).data, i * 8 * 6 * 3);
@@ -32,7 +45,8 @@ beforeAll(async () => {
 afterAll(() => flickr.close());
 
 const factories: Record<string, () => CandidateSource> = {
-  flickr: () => flickrSource({ client: new FlickrClient({ apiKey: GOOD_KEY, baseUrl: flickr.restUrl, requestsPerSecond: 1000 }), classes: FISH, perClass: 4, perPage: 3 }),
+  flickr: () =>
+    flickrSource({ client: new FlickrClient({ apiKey: GOOD_KEY, baseUrl: flickr.restUrl, requestsPerSecond: 1000 }), classes: FISH, perClass: 4, perPage: 3 }),
   folder: () => folderSource({ root: join(dir, 'folder'), classes: FISH }),
   urls: () => urlListSource({ file: join(dir, 'list.csv'), classes: FISH }),
   arrays: () => arrayCandidateSource({ file: join(dir, 'x.npy'), labelsFile: join(dir, 'y.npy'), keywordsFile: join(dir, 'k.json'), classes: FISH }),
@@ -98,7 +112,11 @@ describe.each(Object.keys(factories))('CandidateSource conformance: %s', (name) 
 describe('source specifics', () => {
   it('folder: sub-folders name classes by id or index; non-images are ignored', async () => {
     const { items } = await drain(factories.folder!());
-    expect(items.map((c) => [c.classIdx, c.path?.slice(dir.length)])).toEqual([[1, '/folder/1/c.jpg'], [0, '/folder/tench/a.jpg'], [0, '/folder/tench/b.jpg']]);
+    expect(items.map((c) => [c.classIdx, c.path?.slice(dir.length)])).toEqual([
+      [1, '/folder/1/c.jpg'],
+      [0, '/folder/tench/a.jpg'],
+      [0, '/folder/tench/b.jpg'],
+    ]);
   });
 
   it('folder: an unknown class folder is a usage error before anything is read', () => {
@@ -110,17 +128,36 @@ describe('source specifics', () => {
 
   it('urls: keeps keyword and dates, and reads local paths too', async () => {
     const { items } = await drain(factories.urls!());
-    expect(items[0]).toEqual({ path: join(dir, 'folder', 'tench', 'a.jpg'), source: 'urls', sourceId: join(dir, 'folder', 'tench', 'a.jpg'), classIdx: 0, keyword: 'tench', uploadedAt: '2013-01-01T00:00:00Z' });
-    expect(items[1]).toEqual({ url: `${flickr.imageBase}200_o.jpg`, source: 'urls', sourceId: `${flickr.imageBase}200_o.jpg`, classIdx: 1, keyword: 'goldfish' });
+    expect(items[0]).toEqual({
+      path: join(dir, 'folder', 'tench', 'a.jpg'),
+      source: 'urls',
+      sourceId: join(dir, 'folder', 'tench', 'a.jpg'),
+      classIdx: 0,
+      keyword: 'tench',
+      uploadedAt: '2013-01-01T00:00:00Z',
+    });
+    expect(items[1]).toEqual({
+      url: `${flickr.imageBase}200_o.jpg`,
+      source: 'urls',
+      sourceId: `${flickr.imageBase}200_o.jpg`,
+      classIdx: 1,
+      keyword: 'goldfish',
+    });
   });
 
   it('urls: reports every bad row at once, with line numbers, before downloading', () => {
     const file = join(tmp(), 'bad.csv');
     writeFileSync(file, 'url,class\nhttp://a/x.jpg,tench\n,tench\nhttp://a/y.jpg,shark\nhttp://a/z.jpg,\nftp://a/w.jpg,tench\n');
     let error: Error & { received?: string } = new Error('none');
-    try { urlListSource({ file, classes: FISH }); } catch (e) { error = e as Error & { received?: string }; }
+    try {
+      urlListSource({ file, classes: FISH });
+    } catch (e) {
+      error = e as Error & { received?: string };
+    }
     expect(error.message).toBe('4 bad rows in the URL list');
-    expect(error.received).toBe('line 3: url: empty url; line 4: class "shark" is not a class of the workspace; line 5: no class (add a class column or give --class); line 6: url: only http(s) URLs and local paths are supported, not "ftp://a/w.jpg"');
+    expect(error.received).toBe(
+      'line 3: url: empty url; line 4: class "shark" is not a class of the workspace; line 5: no class (add a class column or give --class); line 6: url: only http(s) URLs and local paths are supported, not "ftp://a/w.jpg"',
+    );
   });
 
   it('urls: a list without a url column is refused', () => {
@@ -131,7 +168,12 @@ describe('source specifics', () => {
 
   it('arrays: labels, keywords (empty = none), ids by file and record', async () => {
     const { items } = await drain(factories.arrays!());
-    expect(items.map((c) => [c.sourceId, c.classIdx, c.keyword])).toEqual([['x.npy#0', 0, 'tench'], ['x.npy#1', 1, 'goldfish'], ['x.npy#2', 1, 'carp'], ['x.npy#3', 0, undefined]]);
+    expect(items.map((c) => [c.sourceId, c.classIdx, c.keyword])).toEqual([
+      ['x.npy#0', 0, 'tench'],
+      ['x.npy#1', 1, 'goldfish'],
+      ['x.npy#2', 1, 'carp'],
+      ['x.npy#3', 0, undefined],
+    ]);
     expect(items[2]?.pixels).toMatchObject({ width: 6, height: 8 });
   });
 
@@ -139,7 +181,9 @@ describe('source specifics', () => {
     writeNpy(join(dir, 'short.npy'), npyArray('<i4', [2], Int32Array.from([0, 1])));
     writeNpy(join(dir, 'bad.npy'), npyArray('<i4', [4], Int32Array.from([0, 1, 5, 0])));
     writeNpy(join(dir, 'flat.npy'), npyArray('<f4', [4, 3], new Float32Array(12)));
-    expect(() => arrayCandidateSource({ file: join(dir, 'x.npy'), labelsFile: join(dir, 'short.npy'), classes: FISH })).toThrow(/labels do not match the images/);
+    expect(() => arrayCandidateSource({ file: join(dir, 'x.npy'), labelsFile: join(dir, 'short.npy'), classes: FISH })).toThrow(
+      /labels do not match the images/,
+    );
     expect(() => arrayCandidateSource({ file: join(dir, 'x.npy'), labelsFile: join(dir, 'bad.npy'), classes: FISH })).toThrow(/not a class index/);
     expect(() => arrayCandidateSource({ file: join(dir, 'flat.npy'), classIdx: 0, classes: FISH })).toThrow(/not uint8 images/);
     expect(() => arrayCandidateSource({ file: join(dir, 'x.npy'), classes: FISH })).toThrow(/no labels/);

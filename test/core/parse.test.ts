@@ -13,14 +13,24 @@ const schema = z.strictObject({
   classes: z.array(z.object({ id: z.string() })),
 });
 
-
 describe('parseValue / parseJson / parseFile', () => {
   it('returns the parsed value', () => {
-    expect(parseValue({ name: 'a', size: 2, mode: 'center', classes: [] }, schema, { what: 'the config' })).toEqual({ name: 'a', size: 2, mode: 'center', classes: [] });
+    expect(parseValue({ name: 'a', size: 2, mode: 'center', classes: [] }, schema, { what: 'the config' })).toEqual({
+      name: 'a',
+      size: 2,
+      mode: 'center',
+      classes: [],
+    });
   });
 
   it('carries every problem, each with its path, expected and received, and names the first at the top', () => {
-    const error = catchError(() => parseValue({ name: 42, size: 0, mode: 'border', classes: [{ id: 'x' }, { id: 7 }], extra: 1, other: 2 }, schema, { what: 'the config', file: 'c.json', hint: 'see the docs' }));
+    const error = catchError(() =>
+      parseValue({ name: 42, size: 0, mode: 'border', classes: [{ id: 'x' }, { id: 7 }], extra: 1, other: 2 }, schema, {
+        what: 'the config',
+        file: 'c.json',
+        hint: 'see the docs',
+      }),
+    );
     expect(error.kind).toBe('data');
     expect(error.file).toBe('c.json');
     expect(error.hint).toBe('see the docs');
@@ -63,7 +73,7 @@ describe('parseValue / parseJson / parseFile', () => {
     expect(missing).toMatchObject({ kind: 'io', file: join(dir, 'nope.json'), received: 'ENOENT' });
   });
 
-  it('a union reports the problems of the branch the value\'s type fits, else the types it could have', () => {
+  it("a union reports the problems of the branch the value's type fits, else the types it could have", () => {
     const entries = z.array(z.union([z.string(), z.strictObject({ id: z.string(), names: z.array(z.string()).min(1) })]));
     const error = catchError(() => parseValue(['a', { id: 3, names: [] }, 5, { id: 'x', names: ['x'], extra: 1 }], entries, { what: 'the list' }));
     expect(error.issues.map((i) => [i.path, i.expected ?? null, i.received ?? null])).toEqual([

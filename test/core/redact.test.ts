@@ -8,7 +8,9 @@ describe('redactUrl', () => {
   });
 
   it('hides secret query parameters, invite links and worker ids', () => {
-    expect(redactUrl('https://api.flickr.com/services/rest/?method=flickr.photos.search&api_key=abc123&text=cat')).toBe('https://api.flickr.com/services/rest/?method=flickr.photos.search&api_key=[token]&text=cat');
+    expect(redactUrl('https://api.flickr.com/services/rest/?method=flickr.photos.search&api_key=abc123&text=cat')).toBe(
+      'https://api.flickr.com/services/rest/?method=flickr.photos.search&api_key=[token]&text=cat',
+    );
     expect(redactUrl('/l/abcDEF123_-xyz')).toBe('/l/[token]');
     expect(redactUrl('https://label.example/l/abcDEF?x=1')).toBe('https://label.example/l/[token]?x=1');
     expect(redactUrl('/admin/login?token=secret&x=1')).toBe('/admin/login?token=[token]&x=1');

@@ -3,7 +3,9 @@ import { createRng, sampleWithoutReplacement, seedFromString, shuffled } from '.
 
 describe('createRng', () => {
   it('is deterministic per seed and differs across seeds', () => {
-    const a = createRng(1), b = createRng(1), c = createRng(2);
+    const a = createRng(1),
+      b = createRng(1),
+      c = createRng(2);
     const xs = Array.from({ length: 5 }, () => a.next());
     expect(Array.from({ length: 5 }, () => b.next())).toEqual(xs);
     expect(Array.from({ length: 5 }, () => c.next())).not.toEqual(xs);

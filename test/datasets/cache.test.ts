@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest';
 import { readMarker, readRecordedChecksums } from '../../src/datasets/index.ts';
 import { catchError } from '../helpers/errors.ts';
 
-
 describe('the download cache records', () => {
   it('a marker with a JSON syntax error says where, instead of losing the message', () => {
     const cache = mkdtempSync(join(tmpdir(), 'retest-cache-'));
@@ -21,7 +20,13 @@ describe('the download cache records', () => {
 
   it('a checksum record of the wrong shape names every bad entry', () => {
     const cache = mkdtempSync(join(tmpdir(), 'retest-cache-'));
-    writeFileSync(join(cache, 'checksums.json'), JSON.stringify({ 'http://a/x': { sha256: 'nothex', bytes: 1, recordedAt: 'now' }, 'http://a/y': { sha256: 'a'.repeat(64), bytes: -1, recordedAt: 'now' } }));
+    writeFileSync(
+      join(cache, 'checksums.json'),
+      JSON.stringify({
+        'http://a/x': { sha256: 'nothex', bytes: 1, recordedAt: 'now' },
+        'http://a/y': { sha256: 'a'.repeat(64), bytes: -1, recordedAt: 'now' },
+      }),
+    );
     const error = catchError(() => readRecordedChecksums(cache));
     expect(error.issues.map((i) => i.path).sort()).toEqual(['http://a/x.sha256', 'http://a/y.bytes']);
   });

@@ -7,7 +7,17 @@ import { join } from 'node:path';
 import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Progress } from '../../src/core/progress.ts';
-import { datasetContentHash, fetchDataset, FileHashCache, loadNamed, locateDataset, readMarker, readRecordedChecksums, resolveDataset, type DatasetSpec } from '../../src/datasets/index.ts';
+import {
+  datasetContentHash,
+  fetchDataset,
+  FileHashCache,
+  loadNamed,
+  locateDataset,
+  readMarker,
+  readRecordedChecksums,
+  resolveDataset,
+  type DatasetSpec,
+} from '../../src/datasets/index.ts';
 import { encodeCifarBin, encodeNpy, npyArray, readNpy, writeCifarBin } from '../../src/formats/index.ts';
 import { describeWithData, SHARED_DATA } from '../helpers/shared.ts';
 import { rejection } from '../helpers/errors.ts';
@@ -91,7 +101,15 @@ function listFiles(root: string): string[] {
 function toyPair(name: string, count: number, options: { checksum: boolean; seed: number }): { spec: DatasetSpec; data: Buffer; labels: Buffer } {
   const pixels = Uint8Array.from({ length: count * 3072 }, (_, i) => (i * options.seed) % 251);
   const data = Buffer.from(encodeNpy(npyArray('|u1', [count, 32, 32, 3], pixels)));
-  const labels = Buffer.from(encodeNpy(npyArray('<i4', [count], Int32Array.from({ length: count }, (_, i) => i % 10))));
+  const labels = Buffer.from(
+    encodeNpy(
+      npyArray(
+        '<i4',
+        [count],
+        Int32Array.from({ length: count }, (_, i) => i % 10),
+      ),
+    ),
+  );
   files.set(`/${name}/toy_data.npy`, data);
   files.set(`/${name}/toy_labels.npy`, labels);
   const spec: DatasetSpec = {
@@ -102,8 +120,20 @@ function toyPair(name: string, count: number, options: { checksum: boolean; seed
     count,
     locations: ['toy'],
     downloads: [
-      { url: `${base}/${name}/toy_data.npy`, fileName: 'toy_data.npy', ...(options.checksum ? { sha256: sha256(data) } : {}), checksumSource: 'test', unpack: false },
-      { url: `${base}/${name}/toy_labels.npy`, fileName: 'toy_labels.npy', ...(options.checksum ? { sha256: sha256(labels), bytes: labels.length } : {}), checksumSource: 'test', unpack: false },
+      {
+        url: `${base}/${name}/toy_data.npy`,
+        fileName: 'toy_data.npy',
+        ...(options.checksum ? { sha256: sha256(data) } : {}),
+        checksumSource: 'test',
+        unpack: false,
+      },
+      {
+        url: `${base}/${name}/toy_labels.npy`,
+        fileName: 'toy_labels.npy',
+        ...(options.checksum ? { sha256: sha256(labels), bytes: labels.length } : {}),
+        checksumSource: 'test',
+        unpack: false,
+      },
     ],
     homepage: 'http://127.0.0.1',
     license: 'test',
@@ -212,7 +242,10 @@ describe('fetchDataset against a local server', () => {
     expect(requests.filter((r) => r.path === '/toy-d2/toy_data.npy').map((r) => r.range)).toEqual([undefined, 'bytes=250000-']);
     // Nothing was on disk when the run started; the second attempt kept the first one's 250,000 bytes.
     expect(result.files[0]).toMatchObject({ resumedFrom: 0, bytes: data.length, verifiedBy: 'sha256' });
-    expect(progress.starts.filter((s) => s[2] === 'toy_data.npy')).toEqual([[data.length, 0, 'toy_data.npy'], [data.length, 250_000, 'toy_data.npy']]);
+    expect(progress.starts.filter((s) => s[2] === 'toy_data.npy')).toEqual([
+      [data.length, 0, 'toy_data.npy'],
+      [data.length, 250_000, 'toy_data.npy'],
+    ]);
     expect(Buffer.compare(readFileSync(join(cacheDir, 'toy-d2', 'toy_data.npy')), data)).toBe(0);
   });
 
@@ -247,7 +280,9 @@ describe('fetchDataset against a local server', () => {
       classes: 'cifar10',
       count: 6,
       locations: ['cifar-10-batches-bin/test_batch.bin'],
-      downloads: [{ url: `${base}/toy.tar.gz`, fileName: 'toy.tar.gz', md5: createHash('md5').update(bytes).digest('hex'), checksumSource: 'test', unpack: true }],
+      downloads: [
+        { url: `${base}/toy.tar.gz`, fileName: 'toy.tar.gz', md5: createHash('md5').update(bytes).digest('hex'), checksumSource: 'test', unpack: true },
+      ],
       homepage: '',
       license: '',
     };
@@ -272,7 +307,9 @@ describe('fetchDataset against a local server', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const offline = await rejection(fetchDataset({ ...spec, downloads: [{ ...spec.downloads[1]!, url: `http://127.0.0.1:${port}/x.npy` }] }, { cacheDir, retryBackoffMs: 1 }));
+    const offline = await rejection(
+      fetchDataset({ ...spec, downloads: [{ ...spec.downloads[1]!, url: `http://127.0.0.1:${port}/x.npy` }] }, { cacheDir, retryBackoffMs: 1 }),
+    );
     expect(offline.kind).toBe('io');
     expect(offline.message).toMatch(/ECONNREFUSED/);
     expect(offline.hint).toMatch(/download http:\/\/127\.0\.0\.1:\d+\/x\.npy yourself and put it in .*toy-f/);

@@ -32,7 +32,10 @@ describe('the registry', () => {
       }
       if (spec.downloads.length === 0) expect(spec.manual).toMatch(/image-net\.org/);
     }
-    expect(DATASETS[0]!.downloads[0]).toMatchObject({ url: 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz', md5: 'c32a1d4ab5d03f1284b67883e8d87530' });
+    expect(DATASETS[0]!.downloads[0]).toMatchObject({
+      url: 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz',
+      md5: 'c32a1d4ab5d03f1284b67883e8d87530',
+    });
     expect(DATASETS.find((d) => d.name === 'cifar10.1-v6')!.downloads.map((d) => d.url)).toEqual([
       'https://github.com/modestyachts/CIFAR-10.1/raw/master/datasets/cifar10.1_v6_data.npy',
       'https://github.com/modestyachts/CIFAR-10.1/raw/master/datasets/cifar10.1_v6_labels.npy',
@@ -46,7 +49,10 @@ describe('the registry', () => {
 describe('paths work wherever names do', () => {
   it('a .bin file', async () => {
     const file = join(dir, 'mine.bin');
-    writeCifarBin(file, cifar(4, (i) => i));
+    writeCifarBin(
+      file,
+      cifar(4, (i) => i),
+    );
     const dataset = await resolveDataset(file, { cacheDir: join(dir, 'cache') });
     expect(dataset).toMatchObject({ name: 'mine', source: file, numClasses: 10, files: null });
     expect(dataset.images).toEqual([0, 1, 2, 3].map((i) => ({ imageId: String(i), label: i })));
@@ -57,7 +63,10 @@ describe('paths work wherever names do', () => {
   it('a cifar-10-batches-bin folder', async () => {
     const batches = join(dir, 'official', 'cifar-10-batches-bin');
     mkdirSync(batches, { recursive: true });
-    writeCifarBin(join(batches, 'test_batch.bin'), cifar(3, () => 7));
+    writeCifarBin(
+      join(batches, 'test_batch.bin'),
+      cifar(3, () => 7),
+    );
     const dataset = await resolveDataset(join(dir, 'official'), { cacheDir: join(dir, 'cache') });
     expect(dataset.images.map((i) => i.label)).toEqual([7, 7, 7]);
   });
@@ -152,12 +161,18 @@ describe('named datasets', () => {
 
   it('cifar10-test in the official layout; an incomplete copy is an error', async () => {
     const dataDir = join(dir, 'data10');
-    writeCifarBin(join(dataDir, 'cifar-10-batches-bin', 'test_batch.bin'), cifar(10000, (i) => i % 10));
+    writeCifarBin(
+      join(dataDir, 'cifar-10-batches-bin', 'test_batch.bin'),
+      cifar(10000, (i) => i % 10),
+    );
     const dataset = await resolveDataset('cifar10-test', { dataDir, cacheDir: join(dir, 'none') });
     expect(dataset.images.length).toBe(10000);
     expect(dataset.images[9999]).toEqual({ imageId: '9999', label: 9 });
     const partial = join(dir, 'partial10');
-    writeCifarBin(join(partial, 'test_batch.bin'), cifar(10, () => 0));
+    writeCifarBin(
+      join(partial, 'test_batch.bin'),
+      cifar(10, () => 0),
+    );
     const error = await rejection(resolveDataset('cifar10-test', { dataDir: partial, cacheDir: join(dir, 'none') }));
     expect(error.message).toMatch(/incomplete: 10 images instead of 10000/);
   });

@@ -53,7 +53,10 @@ describe('verifyDataset', () => {
     const changed = bytes.slice();
     changed[2 * 3073 + 100] = (changed[2 * 3073 + 100]! + 1) % 256;
     writeFileSync(file, changed);
-    expect(await verifyDataset(spec, file, 'data-dir', { cacheDir: dir, hashes })).toEqual({ status: 'modified', detail: 'its images differ from the official ones (checked: the first 5)' });
+    expect(await verifyDataset(spec, file, 'data-dir', { cacheDir: dir, hashes })).toEqual({
+      status: 'modified',
+      detail: 'its images differ from the official ones (checked: the first 5)',
+    });
     // A changed label.
     const relabelled = bytes.slice();
     relabelled[7 * 3073] = 9;
@@ -76,7 +79,12 @@ describe('verifyDataset', () => {
     mkdirSync(join(cache, 'cifar10-test', 'cifar-10-batches-bin'), { recursive: true });
     writeCifarBin(file, { count: 3, labels: Uint8Array.from([1, 2, 3]), pixels: new Uint8Array(3 * 3072).fill(9) });
     const content = (await datasetContentHash(loadNamed(spec, file), hashes))!;
-    writeMarker(cache, { name: 'cifar10-test', fetchedAt: '2026-01-01T00:00:00Z', files: [{ url: 'u', fileName: 'f', bytes: 1, sha256: 'x', md5: 'y', verifiedBy: 'md5', unpacked: true }], content });
+    writeMarker(cache, {
+      name: 'cifar10-test',
+      fetchedAt: '2026-01-01T00:00:00Z',
+      files: [{ url: 'u', fileName: 'f', bytes: 1, sha256: 'x', md5: 'y', verifiedBy: 'md5', unpacked: true }],
+      content,
+    });
     expect((await verifyDataset(spec, file, 'cache', { cacheDir: cache, hashes })).status).toBe('verified');
     writeCifarBin(file, { count: 3, labels: Uint8Array.from([1, 2, 3]), pixels: new Uint8Array(3 * 3072).fill(8) });
     expect(await verifyDataset(spec, file, 'cache', { cacheDir: cache, hashes })).toMatchObject({ status: 'modified' });
@@ -105,7 +113,10 @@ describeWithData('retest datasets on real copies', () => {
     const json = await run(['datasets', '--data-dir', dataDir, '--cache', cache, '--json']);
     expect(json.code).toBe(0);
     const rows = JSON.parse(json.stdout).datasets as { name: string; present: boolean; check: { status: string; detail: string } | null }[];
-    expect(rows.find((r) => r.name === 'cifar10-test')).toMatchObject({ present: true, check: { status: 'modified', detail: 'its labels differ from the official test labels' } });
+    expect(rows.find((r) => r.name === 'cifar10-test')).toMatchObject({
+      present: true,
+      check: { status: 'modified', detail: 'its labels differ from the official test labels' },
+    });
     expect(rows.find((r) => r.name === 'cifar10.1-v6')).toMatchObject({ present: true, check: { status: 'unverified' } });
     expect(rows.find((r) => r.name === 'imagenet-val')).toMatchObject({ present: false, check: null });
     const text = await run(['datasets', '--data-dir', dataDir, '--cache', cache]);

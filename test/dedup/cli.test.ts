@@ -17,12 +17,21 @@ import { createApp } from '../../src/app/main.ts';
 async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const program = new Command('retest').exitOverride();
   register(program, createApp());
-  const walk = (c: Command) => { c.exitOverride(); c.commands.forEach(walk); };
+  const walk = (c: Command) => {
+    c.exitOverride();
+    c.commands.forEach(walk);
+  };
   walk(program);
   let stdout = '';
   let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => { stdout += String(chunk); return true; });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => { stderr += String(chunk); return true; });
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    stderr += String(chunk);
+    return true;
+  });
   try {
     await program.parseAsync(args, { from: 'user' });
     return { code: 0, stdout, stderr };
@@ -48,9 +57,26 @@ writeNpy(join(dir, 'new_data.npy'), npyArray('|u1', [3, 32, 32, 3], queries));
 
 describe('retest dedup search (arrays)', () => {
   it('--json prints one object per query with 0-based record indices, set names and distances', async () => {
-    const { code, stdout } = await run(['dedup', 'search', '--queries', join(dir, 'new_data.npy'), '--references', join(dir, 'refs.npy'), '--k', '2', '--descriptor', 'pixels', '--workers', '1', '--json']);
+    const { code, stdout } = await run([
+      'dedup',
+      'search',
+      '--queries',
+      join(dir, 'new_data.npy'),
+      '--references',
+      join(dir, 'refs.npy'),
+      '--k',
+      '2',
+      '--descriptor',
+      'pixels',
+      '--workers',
+      '1',
+      '--json',
+    ]);
     expect(code).toBe(0);
-    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { query: number; neighbours: { reference: number; set: string; distance: number }[] });
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { query: number; neighbours: { reference: number; set: string; distance: number }[] });
     expect(lines.map((l) => l.query)).toEqual([0, 1, 2]);
     expect(lines[0]?.neighbours[0]).toEqual({ reference: 7, set: 'refs', distance: 0 });
     expect(lines[1]?.neighbours[0]?.reference).toBe(21);
@@ -59,15 +85,49 @@ describe('retest dedup search (arrays)', () => {
   });
 
   it('a set searched against itself never matches an image with itself', async () => {
-    const { stdout } = await run(['dedup', 'search', '--queries', join(dir, 'refs.npy'), '--references', join(dir, 'refs.npy'), '--k', '3', '--workers', '1', '--json']);
-    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { query: number; neighbours: { reference: number }[] });
+    const { stdout } = await run([
+      'dedup',
+      'search',
+      '--queries',
+      join(dir, 'refs.npy'),
+      '--references',
+      join(dir, 'refs.npy'),
+      '--k',
+      '3',
+      '--workers',
+      '1',
+      '--json',
+    ]);
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { query: number; neighbours: { reference: number }[] });
     expect(lines).toHaveLength(40);
     for (const l of lines) expect(l.neighbours.map((n) => n.reference)).not.toContain(l.query);
   });
 
   it('lists the closest pairs and writes a contact sheet and pairs JSON per descriptor', async () => {
     const out = join(dir, 'sheets');
-    const { code, stdout } = await run(['dedup', 'search', '--queries', join(dir, 'new_data.npy'), '--references', join(dir, 'refs.npy'), '--descriptor', 'pixels-std', '--descriptor', 'dssim', '--top', '2', '--sheet', '3', '--out', out, '--workers', '1']);
+    const { code, stdout } = await run([
+      'dedup',
+      'search',
+      '--queries',
+      join(dir, 'new_data.npy'),
+      '--references',
+      join(dir, 'refs.npy'),
+      '--descriptor',
+      'pixels-std',
+      '--descriptor',
+      'dssim',
+      '--top',
+      '2',
+      '--sheet',
+      '3',
+      '--out',
+      out,
+      '--workers',
+      '1',
+    ]);
     expect(code).toBe(0);
     expect(stdout).toMatch(/pixels-std: 3 queries × 40 refs/);
     expect(stdout).toMatch(/\b0 new\s+↔\s+7 refs\s+0\n/);
@@ -79,11 +139,37 @@ describe('retest dedup search (arrays)', () => {
   });
 
   it('--approximate (HNSW + exact re-rank) finds the same first neighbours and reports recall on a sample', async () => {
-    const json = await run(['dedup', 'search', '--queries', join(dir, 'new_data.npy'), '--references', join(dir, 'refs.npy'), '--k', '2', '--approximate', '--json']);
-    const lines = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { neighbours: { reference: number; distance: number }[] });
+    const json = await run([
+      'dedup',
+      'search',
+      '--queries',
+      join(dir, 'new_data.npy'),
+      '--references',
+      join(dir, 'refs.npy'),
+      '--k',
+      '2',
+      '--approximate',
+      '--json',
+    ]);
+    const lines = json.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { neighbours: { reference: number; distance: number }[] });
     expect(lines[0]?.neighbours[0]).toMatchObject({ reference: 7, distance: 0 });
     expect(lines[1]?.neighbours[0]?.reference).toBe(21);
-    const text = await run(['dedup', 'search', '--queries', join(dir, 'refs.npy'), '--references', join(dir, 'refs.npy'), '--approximate', '--recall-sample', '10', '--top', '1']);
+    const text = await run([
+      'dedup',
+      'search',
+      '--queries',
+      join(dir, 'refs.npy'),
+      '--references',
+      join(dir, 'refs.npy'),
+      '--approximate',
+      '--recall-sample',
+      '10',
+      '--top',
+      '1',
+    ]);
     // HNSW is built on two threads, so its graph (and, rarely, a 10th neighbour) can vary from run to run.
     const recall = /HNSW over pixels-std@8 .* recall@10 ([\d.]+) % on 10 queries/.exec(text.stdout);
     expect(recall, text.stdout + text.stderr).not.toBeNull();
@@ -91,7 +177,16 @@ describe('retest dedup search (arrays)', () => {
   });
 
   it('an unknown descriptor is a usage error (exit 2)', async () => {
-    const { code, stderr } = await run(['dedup', 'search', '--queries', join(dir, 'new_data.npy'), '--references', join(dir, 'refs.npy'), '--descriptor', 'sift']);
+    const { code, stderr } = await run([
+      'dedup',
+      'search',
+      '--queries',
+      join(dir, 'new_data.npy'),
+      '--references',
+      join(dir, 'refs.npy'),
+      '--descriptor',
+      'sift',
+    ]);
     expect(code).toBe(2);
     expect(stderr).toMatch(/unknown descriptor/);
   });
@@ -181,7 +276,10 @@ describeWithData('retest dedup search on real CIFAR-10 files', () => {
     const file = join(SHARED_DATA, 'cifar10', 'test_batch_first1000.bin');
     expect(existsSync(file)).toBe(true);
     const { stdout } = await run(['dedup', 'search', '--queries', file, '--references', file, '--k', '3', '--workers', '2', '--json']);
-    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { query: number; neighbours: { reference: number; set: string; distance: number }[] });
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { query: number; neighbours: { reference: number; set: string; distance: number }[] });
     expect(lines).toHaveLength(1000);
     for (const l of lines) {
       expect(l.neighbours.map((n) => n.reference)).not.toContain(l.query);

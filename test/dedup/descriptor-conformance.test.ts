@@ -4,7 +4,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseDescriptor, pixelsDescriptor, standardizedPixelsDescriptor, onnxFeaturesDescriptor, type Descriptor, type ImageBatch } from '../../src/dedup/index.ts';
+import {
+  parseDescriptor,
+  pixelsDescriptor,
+  standardizedPixelsDescriptor,
+  onnxFeaturesDescriptor,
+  type Descriptor,
+  type ImageBatch,
+} from '../../src/dedup/index.ts';
 import { SHARED_MODELS } from '../helpers/shared.ts';
 
 const resnet = join(SHARED_MODELS, 'cifar10', 'akamaster_resnet20.onnx');
@@ -14,7 +21,8 @@ const factories: [string, () => Descriptor][] = [
   ['pixels-std', () => standardizedPixelsDescriptor({ size: null })],
   ['pixels-std@8', () => standardizedPixelsDescriptor({ size: 8 })],
 ];
-if (existsSync(resnet)) factories.push(['features resnet20 pooled', () => onnxFeaturesDescriptor({ model: resnet, tensor: '/net/Flatten_output_0', threads: 1 })]);
+if (existsSync(resnet))
+  factories.push(['features resnet20 pooled', () => onnxFeaturesDescriptor({ model: resnet, tensor: '/net/Flatten_output_0', threads: 1 })]);
 else console.warn(`[skip] ONNX feature descriptor conformance: ${resnet} not found`);
 
 function images(count: number, seed: number, side = 32): ImageBatch {

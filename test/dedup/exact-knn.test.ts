@@ -37,10 +37,17 @@ function bruteForce(q: Float32Array, refs: Float32Array[], d: number, k: number,
     refs.forEach((r, s) => {
       for (let j = 0; j < r.length / d; j++) {
         if (self.includes(s) && i === j) continue;
-        let dist = 0, dot = 0, na = 0, nb = 0;
+        let dist = 0,
+          dot = 0,
+          na = 0,
+          nb = 0;
         for (let t = 0; t < d; t++) {
-          const a = q[i * d + t]!, b = r[j * d + t]!;
-          dist += (a - b) ** 2; dot += a * b; na += a * a; nb += b * b;
+          const a = q[i * d + t]!,
+            b = r[j * d + t]!;
+          dist += (a - b) ** 2;
+          dot += a * b;
+          na += a * a;
+          nb += b * b;
         }
         all.push({ set: s, index: j, distance: metric === 'l2' ? dist : 1 - dot / Math.sqrt(na * nb) });
       }
@@ -65,7 +72,11 @@ describe('TopK', () => {
   it('keeps the k smallest scores, ties by lower index', () => {
     const top = new TopK(1, 3);
     [5, 1, 4, 1, 3, 9, 0].forEach((s, i) => top.push(0, s, i));
-    expect(top.sorted(0)).toEqual([{ index: 6, score: 0 }, { index: 1, score: 1 }, { index: 3, score: 1 }]);
+    expect(top.sorted(0)).toEqual([
+      { index: 6, score: 0 },
+      { index: 1, score: 1 },
+      { index: 3, score: 1 },
+    ]);
   });
   it('k = 0 keeps nothing', () => {
     const top = new TopK(2, 0);
@@ -78,7 +89,9 @@ describe('dot kernels', () => {
   it('the 8-bit kernel chosen on this CPU computes q·(r − offset) exactly', async () => {
     const choice = await chooseByteKernel();
     expect(choice.kind).not.toBeNull();
-    const d = 70, m = 3, n = 5;
+    const d = 70,
+      m = 3,
+      n = 5;
     const q = Uint8Array.from({ length: m * d }, (_, i) => (i * 41) % 256);
     const r = Float32Array.from({ length: n * d }, (_, i) => (i * 13 + 5) % 256);
     const kernel = await onnxByteKernel(1, choice.kind as ByteKernelKind);
@@ -108,7 +121,9 @@ describe('dot kernels', () => {
   });
 
   it('onnx (MLAS Gemm) and js agree with ‖r‖² − 2 q·r, including sub-array views', async () => {
-    const d = 37, m = 5, n = 9;
+    const d = 37,
+      m = 5,
+      n = 9;
     const q = randomVectors(m + 2, d, 1, false);
     const r = randomVectors(n, d, 2, false);
     const norms = new Float32Array(n);
@@ -146,7 +161,7 @@ function saturatingU8s8Kernel(): ByteDotKernel {
           let acc = 0;
           for (let t = 0; t < d; t += 2) {
             let pair = queries[i * d + t]! * shard[t * n + j]!;
-            if (t + 1 < d) pair += queries[i * d + t + 1]! * (shard[(t + 1) * n + j]!);
+            if (t + 1 < d) pair += queries[i * d + t + 1]! * shard[(t + 1) * n + j]!;
             acc += Math.max(-32768, Math.min(32767, pair));
           }
           out[i * n + j] = acc;
@@ -170,7 +185,9 @@ function avx2Factory(alsoBreakU8u8 = false): ByteKernelFactory {
 
 describe('8-bit kernel self-check and fallback (an AVX2 CPU without VNNI, emulated)', () => {
   it('the saturating kernel reproduces the reported failure: −67121 instead of −63162 on the old test block', async () => {
-    const d = 70, m = 3, n = 5;
+    const d = 70,
+      m = 3,
+      n = 5;
     const q = Uint8Array.from({ length: m * d }, (_, i) => (i * 41) % 256);
     const r = Float32Array.from({ length: n * d }, (_, i) => (i * 13 + 5) % 256);
     const kernel = saturatingU8s8Kernel();
@@ -235,7 +252,13 @@ describe('exactKnn', () => {
     let exact = 0;
     for (let t = 0; t < d; t++) exact += bright[t]! * (refs[17 * d + t]! - 128);
     expect(wrong[17]).not.toBe(exact);
-    const result = await exactKnn(memoryVectors(bright, d), [memoryVectors(refs, d)], { k: 5, workers, shardSize: 32, queryBlock: 16, byteKernelFactory: avx2Factory() });
+    const result = await exactKnn(memoryVectors(bright, d), [memoryVectors(refs, d)], {
+      k: 5,
+      workers,
+      shardSize: 32,
+      queryBlock: 16,
+      byteKernelFactory: avx2Factory(),
+    });
     expect(result.kernel.name).toBe('int8-u8u8');
     expect(result.kernel.skipped).toEqual([{ name: 'int8-u8s8', reason: expect.stringMatching(/failed the self-check: .*saturation/) }]);
     expectSame(result.neighbours, bruteForce(bright, [refs], d, 5, 'l2'));
@@ -243,7 +266,12 @@ describe('exactKnn', () => {
   });
 
   it('when no 8-bit formulation is exact, falls back to float32 with the exact re-rank', async () => {
-    const result = await exactKnn(memoryVectors(Q, d), [memoryVectors(R1, d), memoryVectors(R2, d)], { k: 7, workers: 0, shardSize: 32, byteKernelFactory: avx2Factory(true) });
+    const result = await exactKnn(memoryVectors(Q, d), [memoryVectors(R1, d), memoryVectors(R2, d)], {
+      k: 7,
+      workers: 0,
+      shardSize: 32,
+      byteKernelFactory: avx2Factory(true),
+    });
     expect(result.kernel.name).toBe('float32');
     expect(result.kernel.skipped.map((s) => s.name)).toEqual(['int8-u8s8', 'int8-u8u8']);
     expectSame(result.neighbours, bruteForce(Q, [R1, R2], d, 7, 'l2'));
@@ -257,7 +285,10 @@ describe('exactKnn', () => {
     const result = await exactKnn(memoryVectors(q, long), [memoryVectors(r, long)], { k: 2, workers: 0 });
     expect(result.kernel.name).toBe('float32');
     expect(result.kernel.skipped.at(-1)?.reason).toMatch(/overflow its int32 accumulators/);
-    expect(result.neighbours[0]?.map((n) => [n.index, n.distance])).toEqual([[0, 0], [2, 0]]);
+    expect(result.neighbours[0]?.map((n) => [n.index, n.distance])).toEqual([
+      [0, 0],
+      [2, 0],
+    ]);
   });
 
   it('excludes self-matches when a set is searched against itself', async () => {
@@ -298,6 +329,8 @@ describe('exactKnn', () => {
   });
 
   it('rejects references of another length', async () => {
-    await expect(exactKnn(memoryVectors(Q, d), [memoryVectors(randomVectors(3, 5, 1), 5)], { k: 1, workers: 0 })).rejects.toThrow(/different descriptor lengths/);
+    await expect(exactKnn(memoryVectors(Q, d), [memoryVectors(randomVectors(3, 5, 1), 5)], { k: 1, workers: 0 })).rejects.toThrow(
+      /different descriptor lengths/,
+    );
   });
 });

@@ -47,7 +47,10 @@ describeWithData('features from a named tensor of an ONNX model (ResNet-56, CIFA
     const input = await d.input!();
     await d.close();
     expect(input).toMatchObject({ width: 32, height: 32, scale: 1 / 255, normalisedInsideGraph: true });
-    expect(reviewThreshold(`features:${model}#fc7`, 32, input)).toMatchObject({ value: null, note: expect.stringMatching(/the input is 32×32, values are scaled by 1\/255, the graph normalises its input itself, so it does not transfer/) });
+    expect(reviewThreshold(`features:${model}#fc7`, 32, input)).toMatchObject({
+      value: null,
+      note: expect.stringMatching(/the input is 32×32, values are scaled by 1\/255, the graph normalises its input itself, so it does not transfer/),
+    });
   });
 
   it('an unknown tensor is a usage error naming pooled-feature candidates', () => {

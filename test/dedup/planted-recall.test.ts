@@ -6,7 +6,16 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { arraySource, describeSource, exactKnn, parseDescriptor, type Descriptor, type ImageBatch, type ImageSource, type VectorSource } from '../../src/dedup/index.ts';
+import {
+  arraySource,
+  describeSource,
+  exactKnn,
+  parseDescriptor,
+  type Descriptor,
+  type ImageBatch,
+  type ImageSource,
+  type VectorSource,
+} from '../../src/dedup/index.ts';
 import { readCifarBin } from '../../src/formats/index.ts';
 import { describeWithData, SHARED_DATA, SHARED_MODELS } from '../helpers/shared.ts';
 import { PLANTED } from './planted.ts';
@@ -31,7 +40,9 @@ describeWithData('planted near-duplicates on CIFAR-10', () => {
   afterAll(() => {
     const rows = Object.entries(table).map(([transform, byDescriptor]) => ({
       transform,
-      ...Object.fromEntries(Object.entries(byDescriptor).map(([d, v]) => [d.replace(/^features:.*#/, 'resnet56#'), `${(v.r1 * 100).toFixed(0)} / ${(v.r10 * 100).toFixed(0)}`])),
+      ...Object.fromEntries(
+        Object.entries(byDescriptor).map(([d, v]) => [d.replace(/^features:.*#/, 'resnet56#'), `${(v.r1 * 100).toFixed(0)} / ${(v.r10 * 100).toFixed(0)}`]),
+      ),
     }));
     console.log('recall@1 / recall@10 (%) of 100 planted duplicates among 5,000 CIFAR images');
     console.table(rows);
@@ -50,7 +61,8 @@ describeWithData('planted near-duplicates on CIFAR-10', () => {
   async function recall(descriptor: Descriptor, refs: VectorSource[], queries: ImageSource) {
     const vectors = await describeSource(queries, descriptor);
     const result = await exactKnn(vectors, refs, { k: 10, metric: descriptor.metric, workers: 1 });
-    let r1 = 0, r10 = 0;
+    let r1 = 0,
+      r10 = 0;
     for (const [i, list] of result.neighbours.entries()) {
       const rank = list.findIndex((n) => n.set === 0 && n.index === queryIndices[i]);
       if (rank === 0) r1++;
@@ -67,22 +79,26 @@ describeWithData('planted near-duplicates on CIFAR-10', () => {
     'resnet56#/net/Flatten_output_0': { 'jpeg q90': 85, 'shift 2,1px': 90, 'brightness +25': 95 },
   };
 
-  it.each(DESCRIPTORS)('exact copies rank first at distance 0, and recall per transformation: %s', async (spec) => {
-    const descriptor = parseDescriptor(spec);
-    try {
-      const refs = [await describeSource(test, descriptor), await describeSource(train, descriptor)];
-      const exact = await recall(descriptor, refs, await plantedQueries(null));
-      expect(exact.r1).toBe(1);
-      for (const list of exact.result.neighbours) expect(list[0]?.distance).toBe(0);
-      (table['exact copy'] ??= {})[spec] = { r1: exact.r1, r10: exact.r10 };
-      for (const transform of PLANTED) {
-        const { r1, r10 } = await recall(descriptor, refs, await plantedQueries(transform));
-        (table[transform.name] ??= {})[spec] = { r1, r10 };
-        const floor = FLOORS[spec.replace(/^features:.*#/, 'resnet56#')]?.[transform.name];
-        if (floor !== undefined) expect(r10 * 100, transform.name).toBeGreaterThanOrEqual(floor);
+  it.each(DESCRIPTORS)(
+    'exact copies rank first at distance 0, and recall per transformation: %s',
+    async (spec) => {
+      const descriptor = parseDescriptor(spec);
+      try {
+        const refs = [await describeSource(test, descriptor), await describeSource(train, descriptor)];
+        const exact = await recall(descriptor, refs, await plantedQueries(null));
+        expect(exact.r1).toBe(1);
+        for (const list of exact.result.neighbours) expect(list[0]?.distance).toBe(0);
+        (table['exact copy'] ??= {})[spec] = { r1: exact.r1, r10: exact.r10 };
+        for (const transform of PLANTED) {
+          const { r1, r10 } = await recall(descriptor, refs, await plantedQueries(transform));
+          (table[transform.name] ??= {})[spec] = { r1, r10 };
+          const floor = FLOORS[spec.replace(/^features:.*#/, 'resnet56#')]?.[transform.name];
+          if (floor !== undefined) expect(r10 * 100, transform.name).toBeGreaterThanOrEqual(floor);
+        }
+      } finally {
+        await descriptor.close();
       }
-    } finally {
-      await descriptor.close();
-    }
-  }, 600_000);
+    },
+    600_000,
+  );
 });

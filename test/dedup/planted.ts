@@ -17,7 +17,8 @@ function clamp(v: number): number {
 
 function map(image: ImageBatch, f: (x: number, y: number, c: number) => number): ImageBatch {
   const out = new Uint8Array(image.width * image.height * 3);
-  for (let y = 0; y < image.height; y++) for (let x = 0; x < image.width; x++) for (let c = 0; c < 3; c++) out[(y * image.width + x) * 3 + c] = clamp(f(x, y, c));
+  for (let y = 0; y < image.height; y++)
+    for (let x = 0; x < image.width; x++) for (let c = 0; c < 3; c++) out[(y * image.width + x) * 3 + c] = clamp(f(x, y, c));
   return { count: 1, width: image.width, height: image.height, pixels: out };
 }
 
@@ -82,10 +83,17 @@ export const crop = (border: number): Planted => ({
 });
 
 export const PLANTED: Planted[] = [
-  jpeg(90), jpeg(60), jpeg(30),
-  shift(1, 0), shift(2, 1), shift(3, 3),
-  rescale(1.1), rescale(0.9),
-  brightness(25), brightness(-25),
+  jpeg(90),
+  jpeg(60),
+  jpeg(30),
+  shift(1, 0),
+  shift(2, 1),
+  shift(3, 3),
+  rescale(1.1),
+  rescale(0.9),
+  brightness(25),
+  brightness(-25),
   colour([1.1, 1, 0.9], [0, 10, -10]),
-  crop(1), crop(2),
+  crop(1),
+  crop(2),
 ];

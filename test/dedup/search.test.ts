@@ -27,7 +27,7 @@ describe('searchSources', () => {
     expect(inMemory.descriptor).toBe('pixels-std');
   });
 
-  it('a reference set with the query set\'s key is described once and searched without self-matches', async () => {
+  it("a reference set with the query set's key is described once and searched without self-matches", async () => {
     const result = await searchSources(r, [r], parseDescriptor('pixels'), { k: 2, workers: 0 });
     result.neighbours.forEach((list, i) => expect(list.map((n) => n.index)).not.toContain(i));
   });
@@ -37,10 +37,18 @@ describe('approximateKnn (HNSW + exact re-rank)', () => {
   it('finds the exact top-k on a small set, with recall reported against exact search', async () => {
     const d = 16;
     const n = 500;
-    const refs = new Float32Array(n * d).map((_, i) => Math.sin(i * 12.9898) * 43758.5453 % 1);
+    const refs = new Float32Array(n * d).map((_, i) => (Math.sin(i * 12.9898) * 43758.5453) % 1);
     const queries = refs.slice(0, 50 * d).map((v, i) => v + 0.001 * Math.cos(i));
     const exact = await exactKnn(memoryVectors(queries, d), [memoryVectors(refs, d)], { k: 5, workers: 0 });
-    const approx = await approximateKnn({ queries, references: refs, dimension: d, k: 5, shortList: 50, exact: { queries: memoryVectors(queries, d), references: memoryVectors(refs, d), metric: 'l2' }, threads: 1 });
+    const approx = await approximateKnn({
+      queries,
+      references: refs,
+      dimension: d,
+      k: 5,
+      shortList: 50,
+      exact: { queries: memoryVectors(queries, d), references: memoryVectors(refs, d), metric: 'l2' },
+      threads: 1,
+    });
     expect(approx.neighbours.map((l) => l[0]?.index)).toEqual(Array.from({ length: 50 }, (_, i) => i));
     expect(recallAtK(approx.neighbours, exact.neighbours, 5)).toBeGreaterThanOrEqual(0.98);
     expect(approx.buildSeconds).toBeGreaterThan(0);

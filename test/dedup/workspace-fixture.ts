@@ -33,7 +33,19 @@ export async function makeWorkspace(images: FixtureImage[]): Promise<Workspace> 
     const png = await encodePng({ data: image.pixels, width: 32, height: 32 });
     const rel = join('blobs', 'square', `${image.id}.png`);
     writeFileSync(join(workspace.dir, rel), png);
-    insert.run(image.id, image.role, image.classIdx ?? 0, image.source ?? 'arrays', image.sourceId ?? `fixture#${i}`, sha256Hex(png), image.exactDuplicateOf ?? null, rel, rel, rel, image.createdAt ?? `2026-01-01T00:00:${String(i).padStart(2, '0')}Z`);
+    insert.run(
+      image.id,
+      image.role,
+      image.classIdx ?? 0,
+      image.source ?? 'arrays',
+      image.sourceId ?? `fixture#${i}`,
+      sha256Hex(png),
+      image.exactDuplicateOf ?? null,
+      rel,
+      rel,
+      rel,
+      image.createdAt ?? `2026-01-01T00:00:${String(i).padStart(2, '0')}Z`,
+    );
   }
   return workspace;
 }

@@ -19,9 +19,13 @@ describe('workspace search → review → resolve', () => {
   // The review is a page of the one server: /admin/dedup, behind the admin token.
   let app: FastifyInstance;
   const TOKEN = 'review-admin-token';
-  const inject = (o: InjectOptions & { url: string }) => app.inject({ ...o, url: o.url.replace(/^\/dedup/, '/admin/dedup'), headers: { authorization: `Bearer ${TOKEN}`, ...(o.headers ?? {}) } });
+  const inject = (o: InjectOptions & { url: string }) =>
+    app.inject({ ...o, url: o.url.replace(/^\/dedup/, '/admin/dedup'), headers: { authorization: `Bearer ${TOKEN}`, ...(o.headers ?? {}) } });
   const external = noiseImage(99);
-  const status = () => Object.fromEntries((workspace.db.prepare('SELECT image_id, status FROM dedup_status').all() as { image_id: string; status: string }[]).map((r) => [r.image_id, r.status]));
+  const status = () =>
+    Object.fromEntries(
+      (workspace.db.prepare('SELECT image_id, status FROM dedup_status').all() as { image_id: string; status: string }[]).map((r) => [r.image_id, r.status]),
+    );
 
   beforeAll(async () => {
     const r0 = noiseImage(1);
@@ -45,7 +49,8 @@ describe('workspace search → review → resolve', () => {
   });
 
   it('search stores top-k neighbours per metric and marks candidates with close pairs pending', async () => {
-    const summary = await searchWorkspace(workspace, { stores: dd(workspace),
+    const summary = await searchWorkspace(workspace, {
+      stores: dd(workspace),
       descriptors: ['pixels', 'dssim'],
       references: [arraySource('cifar10-train', 'ext', { count: 1, width: 32, height: 32, pixels: external })],
       k: 5,
@@ -103,28 +108,68 @@ describe('workspace search → review → resolve', () => {
     const page = await inject({ method: 'GET', url: '/dedup/' });
     expect(page.headers['content-security-policy']).toMatch(/default-src 'none'/);
     expect(page.headers['x-frame-options']).toBe('DENY');
-    const form = await inject({ method: 'POST', url: '/dedup/decide', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'decision=duplicate' });
+    const form = await inject({
+      method: 'POST',
+      url: '/dedup/decide',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'decision=duplicate',
+    });
     expect(form.json()).toEqual({ error: 'usage', status: 415, message: 'send the decision as application/json' });
-    const unknown = await inject({ method: 'POST', url: '/dedup/decide', payload: { candidateId: 'nope', neighbourSet: 'workspace', neighbourId: 'r1', decision: 'duplicate' } });
+    const unknown = await inject({
+      method: 'POST',
+      url: '/dedup/decide',
+      payload: { candidateId: 'nope', neighbourSet: 'workspace', neighbourId: 'r1', decision: 'duplicate' },
+    });
     expect(unknown.json()).toEqual({ error: 'not-found', status: 404, message: 'no such pair in the review queue' });
     // A cross-site POST is refused by the server's origin check before the route.
-    const crossSite = await inject({ method: 'POST', url: '/dedup/decide', headers: { origin: 'https://evil.example' }, payload: { candidateId: 'c-alone', neighbourSet: 'workspace', neighbourId: 'r1', decision: 'duplicate' } });
+    const crossSite = await inject({
+      method: 'POST',
+      url: '/dedup/decide',
+      headers: { origin: 'https://evil.example' },
+      payload: { candidateId: 'c-alone', neighbourSet: 'workspace', neighbourId: 'r1', decision: 'duplicate' },
+    });
     expect(crossSite.statusCode).toBe(403);
   });
 
   it('records decisions with reviewer and time, rejects unknown pairs and bad bodies', async () => {
-    const ok = await inject({ method: 'POST', url: '/dedup/decide', payload: { candidateId: 'c-copy-of-r0', neighbourSet: 'workspace', neighbourId: 'r0', decision: 'duplicate' } });
+    const ok = await inject({
+      method: 'POST',
+      url: '/dedup/decide',
+      payload: { candidateId: 'c-copy-of-r0', neighbourSet: 'workspace', neighbourId: 'r0', decision: 'duplicate' },
+    });
     expect(ok.statusCode).toBe(200);
     expect(ok.json()).toMatchObject({ reviewer: 'ada', decision: 'duplicate' });
     // The pair b→a is the same pair as a→b.
-    const reversed = await inject({ method: 'POST', url: '/dedup/decide', payload: { candidateId: 'c-pair-b', neighbourSet: 'workspace', neighbourId: 'c-pair-a', decision: 'duplicate' } });
+    const reversed = await inject({
+      method: 'POST',
+      url: '/dedup/decide',
+      payload: { candidateId: 'c-pair-b', neighbourSet: 'workspace', neighbourId: 'c-pair-a', decision: 'duplicate' },
+    });
     expect(reversed.statusCode).toBe(200);
-    expect((await inject({ method: 'POST', url: '/dedup/decide', payload: { candidateId: 'c-alone', neighbourSet: 'workspace', neighbourId: 'r1', decision: 'duplicate' } })).statusCode).toBe(404);
+    expect(
+      (
+        await inject({
+          method: 'POST',
+          url: '/dedup/decide',
+          payload: { candidateId: 'c-alone', neighbourSet: 'workspace', neighbourId: 'r1', decision: 'duplicate' },
+        })
+      ).statusCode,
+    ).toBe(404);
     expect((await inject({ method: 'POST', url: '/dedup/decide', payload: { candidateId: 'c-alone', decision: 'maybe' } })).statusCode).toBe(400);
     // A cross-site form post (urlencoded) is refused whatever its fields.
-    const form = await inject({ method: 'POST', url: '/dedup/decide', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'candidateId=c-alone&neighbourSet=workspace&neighbourId=r1&decision=duplicate' });
+    const form = await inject({
+      method: 'POST',
+      url: '/dedup/decide',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'candidateId=c-alone&neighbourSet=workspace&neighbourId=r1&decision=duplicate',
+    });
     expect(form.statusCode).toBe(415);
-    const rows = workspace.db.prepare('SELECT candidate_id, neighbour_id, decision, reviewer, decided_at FROM dedup_decisions ORDER BY id').all() as { candidate_id: string; neighbour_id: string; reviewer: string; decided_at: string }[];
+    const rows = workspace.db.prepare('SELECT candidate_id, neighbour_id, decision, reviewer, decided_at FROM dedup_decisions ORDER BY id').all() as {
+      candidate_id: string;
+      neighbour_id: string;
+      reviewer: string;
+      decided_at: string;
+    }[];
     expect(rows.map((r) => [r.candidate_id, r.neighbour_id, r.reviewer])).toEqual([
       ['c-copy-of-r0', 'r0', 'ada'],
       ['c-pair-a', 'c-pair-b', 'ada'],
@@ -147,8 +192,16 @@ describe('workspace search → review → resolve', () => {
   });
 
   it('the latest decision wins; not-duplicate clears a candidate', async () => {
-    await inject({ method: 'POST', url: '/dedup/decide', payload: { candidateId: 'c-external', neighbourSet: 'cifar10-train', neighbourId: '0', decision: 'duplicate' } });
-    await inject({ method: 'POST', url: '/dedup/decide', payload: { candidateId: 'c-external', neighbourSet: 'cifar10-train', neighbourId: '0', decision: 'not_duplicate' } });
+    await inject({
+      method: 'POST',
+      url: '/dedup/decide',
+      payload: { candidateId: 'c-external', neighbourSet: 'cifar10-train', neighbourId: '0', decision: 'duplicate' },
+    });
+    await inject({
+      method: 'POST',
+      url: '/dedup/decide',
+      payload: { candidateId: 'c-external', neighbourSet: 'cifar10-train', neighbourId: '0', decision: 'not_duplicate' },
+    });
     await updateDedupStatus(dd(workspace));
     expect(status()['c-external']).toBe('clear');
     expect(await reviewPairs(dd(workspace), { undecidedOnly: true })).toEqual([]);

@@ -4,7 +4,16 @@
  * keepers, and the fc7 threshold's input condition.
  */
 import { describe, expect, it } from 'vitest';
-import { addKeepers, arraySource, listKeepers, removeKeepers, reviewThreshold, searchWorkspace, updateDedupStatus, type DescriptorInput } from '../../src/dedup/index.ts';
+import {
+  addKeepers,
+  arraySource,
+  listKeepers,
+  removeKeepers,
+  reviewThreshold,
+  searchWorkspace,
+  updateDedupStatus,
+  type DescriptorInput,
+} from '../../src/dedup/index.ts';
 import { sha256Hex } from '../../src/core/index.ts';
 import { eligibility, readEligibilityInput } from '../../src/sample/index.ts';
 import { workspaceStores } from '../../src/app/workspace-stores.ts';
@@ -15,7 +24,12 @@ import type { Workspace as DedupWorkspace } from '../../src/workspace/index.ts';
 const dd = (w: DedupWorkspace) => workspaceStores(w).dedup;
 
 const status = (db: import('../../src/store/index.ts').Db) =>
-  Object.fromEntries((db.prepare('SELECT image_id, status, reason FROM dedup_status').all() as { image_id: string; status: string; reason: string }[]).map((r) => [r.image_id, r.status]));
+  Object.fromEntries(
+    (db.prepare('SELECT image_id, status, reason FROM dedup_status').all() as { image_id: string; status: string; reason: string }[]).map((r) => [
+      r.image_id,
+      r.status,
+    ]),
+  );
 
 /** `pixels` plus uniform integer noise in [−amplitude, amplitude] (clamped to 0…255). */
 function noisy(pixels: Uint8Array, amplitude: number, seed: number): Uint8Array {
@@ -41,7 +55,13 @@ describe("CIFAR-10.1's automatic removal: Euclidean L2 ≤ 1000 on 0–255 pixel
       { id: 'other', role: 'candidate', pixels: noiseImage(12) },
     ]);
     try {
-      const summary = await searchWorkspace(workspace, { stores: dd(workspace), descriptors: ['pixels'], references: [], autoDuplicateBelow: 1000, workers: 0 });
+      const summary = await searchWorkspace(workspace, {
+        stores: dd(workspace),
+        descriptors: ['pixels'],
+        references: [],
+        autoDuplicateBelow: 1000,
+        workers: 0,
+      });
       expect(summary.autoDuplicates).toBe(1);
       const decision = workspace.db.prepare('SELECT candidate_id, neighbour_id, decision, reviewer FROM dedup_decisions').all();
       expect(decision).toEqual([{ candidate_id: 'noisy-copy', neighbour_id: 'ref', decision: 'duplicate', reviewer: 'auto:euclidean-l2<=1000' }]);
@@ -65,19 +85,27 @@ describe('never searched ⇒ not eligible', () => {
     try {
       await updateDedupStatus(dd(workspace));
       expect(status(workspace.db)).toEqual({ a: 'pending', b: 'pending' });
-      expect((workspace.db.prepare("SELECT reason FROM dedup_status WHERE image_id = 'a'").get() as { reason: string }).reason).toMatch(/not searched for near-duplicates yet/);
+      expect((workspace.db.prepare("SELECT reason FROM dedup_status WHERE image_id = 'a'").get() as { reason: string }).reason).toMatch(
+        /not searched for near-duplicates yet/,
+      );
       await searchWorkspace(workspace, { stores: dd(workspace), descriptors: ['pixels', 'pixels-std'], references: [], workers: 0 });
       expect(status(workspace.db)).toEqual({ a: 'clear', b: 'clear' });
       // A late candidate: a 'pixels' search alone does not make it eligible, because 'pixels-std' also ran here.
       const png = sha256Hex(noiseImage(24));
       workspace.db
-        .prepare("INSERT INTO images (id, role, class_idx, source, source_id, sha256, original_path, display_path, square_path, width, height, created_at) VALUES ('late', 'candidate', 0, 'arrays', 'late', ?, 'blobs/square/a.png', 'blobs/square/a.png', 'blobs/square/a.png', 32, 32, '2026-01-02')")
+        .prepare(
+          "INSERT INTO images (id, role, class_idx, source, source_id, sha256, original_path, display_path, square_path, width, height, created_at) VALUES ('late', 'candidate', 0, 'arrays', 'late', ?, 'blobs/square/a.png', 'blobs/square/a.png', 'blobs/square/a.png', 32, 32, '2026-01-02')",
+        )
         .run(png);
       await updateDedupStatus(dd(workspace));
       expect(status(workspace.db).late).toBe('pending');
-      expect((workspace.db.prepare("SELECT reason FROM dedup_status WHERE image_id = 'late'").get() as { reason: string }).reason).toMatch(/not searched with pixels, pixels-std/);
+      expect((workspace.db.prepare("SELECT reason FROM dedup_status WHERE image_id = 'late'").get() as { reason: string }).reason).toMatch(
+        /not searched with pixels, pixels-std/,
+      );
       const st = workspaceStores(workspace);
-      expect(eligibility(await readEligibilityInput(st.sampling, st.sample)).excluded.find((x) => x.imageId === 'late')).toMatchObject({ reason: 'unreviewed' });
+      expect(eligibility(await readEligibilityInput(st.sampling, st.sample)).excluded.find((x) => x.imageId === 'late')).toMatchObject({
+        reason: 'unreviewed',
+      });
     } finally {
       closeWorkspace(workspace);
     }
@@ -103,25 +131,61 @@ describe('DSSIM searches the class-restricted reference set (top-k), not a short
       trainPixels.set(noiseImage(33), 3 * 3072); // truck: outside
       const train = arraySource('cifar10-train', 'train', { count: 4, width: 32, height: 32, pixels: trainPixels }, null, [0, 5, 3, 9]);
       const test = arraySource('cifar10-test', 'test', { count: 1, width: 32, height: 32, pixels: nudged(q, 12) }, null, [8]);
-      const summary = await searchWorkspace(workspace, { stores: dd(workspace), descriptors: ['pixels', 'dssim'], references: [test], trainReferences: [train], k: 100, workers: 0 });
+      const summary = await searchWorkspace(workspace, {
+        stores: dd(workspace),
+        descriptors: ['pixels', 'dssim'],
+        references: [test],
+        trainReferences: [train],
+        k: 100,
+        workers: 0,
+      });
       expect(summary.metrics.map((m) => m.metric)).toEqual(['pixels', 'dssim']);
       const neighbours = (candidate: string, metric: string) =>
-        (workspace.db.prepare('SELECT neighbour_set AS s, neighbour_id AS id FROM dedup_neighbours WHERE candidate_id = ? AND metric = ? ORDER BY rank').all(candidate, metric) as { s: string; id: string }[]).map((r) => `${r.s}:${r.id}`);
+        (
+          workspace.db
+            .prepare('SELECT neighbour_set AS s, neighbour_id AS id FROM dedup_neighbours WHERE candidate_id = ? AND metric = ? ORDER BY rank')
+            .all(candidate, metric) as { s: string; id: string }[]
+        ).map((r) => `${r.s}:${r.id}`);
       // The vector metric searches everything: the airplane-labelled exact copy comes first.
       expect(neighbours('cat-cand', 'pixels')[0]).toBe('cifar10-train:0');
       // DSSIM: candidates (not blacklisted), the workspace original, the test set, train images of related classes only.
-      expect(neighbours('cat-cand', 'dssim').sort()).toEqual(['cifar10-test:0', 'cifar10-train:1', 'cifar10-train:2', 'workspace:other-cand', 'workspace:val-orig'].sort());
+      expect(neighbours('cat-cand', 'dssim').sort()).toEqual(
+        ['cifar10-test:0', 'cifar10-train:1', 'cifar10-train:2', 'workspace:other-cand', 'workspace:val-orig'].sort(),
+      );
       expect(neighbours('cat-cand', 'dssim')[0]).toBe('cifar10-train:1');
       // The airplane candidate's related classes are airplane, ship, bird, automobile, truck: train 0 (airplane) and 3 (truck).
       expect(neighbours('other-cand', 'dssim').filter((n) => n.startsWith('cifar10-train'))).toEqual(['cifar10-train:0', 'cifar10-train:3']);
       // The named cheaper mode re-scores the pixel metric's short list, which is not class-restricted.
-      const short = await searchWorkspace(workspace, { stores: dd(workspace), descriptors: ['pixels', 'dssim'], references: [test], trainReferences: [train], k: 100, workers: 0, dssim: 'short-list' });
+      const short = await searchWorkspace(workspace, {
+        stores: dd(workspace),
+        descriptors: ['pixels', 'dssim'],
+        references: [test],
+        trainReferences: [train],
+        k: 100,
+        workers: 0,
+        dssim: 'short-list',
+      });
       expect(short.metrics[1]?.thresholdNote).toMatch(/not the authors' search/);
       expect(neighbours('cat-cand', 'dssim')).toContain('cifar10-train:0');
-      const dssimOnly = await searchWorkspace(workspace, { stores: dd(workspace), descriptors: ['dssim'], references: [test], trainReferences: [train], k: 2, workers: 0 });
+      const dssimOnly = await searchWorkspace(workspace, {
+        stores: dd(workspace),
+        descriptors: ['dssim'],
+        references: [test],
+        trainReferences: [train],
+        k: 2,
+        workers: 0,
+      });
       expect(dssimOnly.metrics).toMatchObject([{ metric: 'dssim', threshold: 0.2205 }]);
       expect(neighbours('cat-cand', 'dssim')).toHaveLength(2);
-      await expect(searchWorkspace(workspace, { stores: dd(workspace), descriptors: ['dssim'], references: [], trainReferences: [arraySource('unlabelled', 'u', { count: 1, width: 32, height: 32, pixels: q })], workers: 0 })).rejects.toThrow(/training reference set needs labels/);
+      await expect(
+        searchWorkspace(workspace, {
+          stores: dd(workspace),
+          descriptors: ['dssim'],
+          references: [],
+          trainReferences: [arraySource('unlabelled', 'u', { count: 1, width: 32, height: 32, pixels: q })],
+          workers: 0,
+        }),
+      ).rejects.toThrow(/training reference set needs labels/);
     } finally {
       closeWorkspace(workspace);
     }
@@ -164,7 +228,9 @@ describe("the fc7 threshold 1.32e4 holds only for the paper's input", () => {
   it('does not transfer to normalised inputs, other sizes or unknown inputs, and says why', () => {
     const torchvision = reviewThreshold('features:vgg16.onnx#fc7', 256, { ...raw, scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] });
     expect(torchvision.value).toBeNull();
-    expect(torchvision.note).toMatch(/values are scaled by 1\/255, mean \[0\.485, 0\.456, 0\.406\] is subtracted, std \[0\.229, 0\.224, 0\.225\] divides, so it does not transfer: give --threshold/);
+    expect(torchvision.note).toMatch(
+      /values are scaled by 1\/255, mean \[0\.485, 0\.456, 0\.406\] is subtracted, std \[0\.229, 0\.224, 0\.225\] divides, so it does not transfer: give --threshold/,
+    );
     expect(reviewThreshold('features:vgg16.onnx#fc7', 256, { ...raw, width: 32, height: 32 }).note).toMatch(/the input is 32×32/);
     expect(reviewThreshold('features:vgg16.onnx#fc7', 256, { ...raw, normalisedInsideGraph: true }).note).toMatch(/normalises its input itself/);
     expect(reviewThreshold('features:vgg16.onnx#fc7', 256).value).toBeNull();

@@ -40,7 +40,10 @@ suite('dedup review page (browser)', () => {
     app = await buildApp({ workspace, stores: workspaceStores(workspace), adminToken: 'grace-admin-token', dedupReviewer: 'grace' });
     const address = await app.listen({ host: '127.0.0.1', port: 0 });
     url = `${address}/admin/login?token=grace-admin-token&next=/admin/dedup/`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+    });
   });
   afterAll(async () => {
     await browser?.close();
@@ -49,7 +52,12 @@ suite('dedup review page (browser)', () => {
   });
 
   const decisions = () =>
-    workspace.db.prepare('SELECT candidate_id, neighbour_id, decision, reviewer FROM dedup_decisions ORDER BY id').all() as { candidate_id: string; neighbour_id: string; decision: string; reviewer: string }[];
+    workspace.db.prepare('SELECT candidate_id, neighbour_id, decision, reviewer FROM dedup_decisions ORDER BY id').all() as {
+      candidate_id: string;
+      neighbour_id: string;
+      decision: string;
+      reviewer: string;
+    }[];
 
   it('shows both pairs side by side with their distances, d / n / arrows decide and move', async () => {
     const page = await browser.newPage();
@@ -58,7 +66,9 @@ suite('dedup review page (browser)', () => {
     expect(await page.locator('section.pair').first().locator('img').count()).toBe(2);
     expect(await page.locator('section.pair').first().textContent()).toContain('pixels');
     // Images load (the routes serve the squares).
-    const loaded = await page.locator('section.pair img').evaluateAll((imgs) => imgs.every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth === 32));
+    const loaded = await page
+      .locator('section.pair img')
+      .evaluateAll((imgs) => imgs.every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth === 32));
     expect(loaded).toBe(true);
 
     await page.keyboard.press('d');

@@ -24,8 +24,14 @@ describeWithData('the CIFAR-10H demo pipeline on both workspace backends', () =>
         context.skip();
       }
       const options = (name: string): DemoOptions => ({
-        dataDir: SHARED_DATA, modelsDir: join(SHARED_MODELS, 'cifar10'), out: join(mkdtempSync(join(tmpdir(), `retest-demo-${name}-`)), 'run'),
-        seed: 1, perClass: 10, poolPerClass: 100, referenceImages: 20, limitModels: 2,
+        dataDir: SHARED_DATA,
+        modelsDir: join(SHARED_MODELS, 'cifar10'),
+        out: join(mkdtempSync(join(tmpdir(), `retest-demo-${name}-`)), 'run'),
+        seed: 1,
+        perClass: 10,
+        poolPerClass: 100,
+        referenceImages: 20,
+        limitModels: 2,
       });
       const sqlite = await runDemoPipeline(options('sqlite'));
       const postgres = await runDemoPipeline({ ...options('pg'), database: `${postgresUrl()}?schema=demo_${process.pid}_${Date.now() % 100000}` });

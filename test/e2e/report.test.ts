@@ -12,10 +12,20 @@ import { REPO_ROOT } from '../helpers/shared.ts';
 import { runCli } from '../report/helpers.ts';
 
 const CHROMIUM = process.env.RETEST_CHROMIUM ?? '/usr/bin/chromium';
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const hasChromium = existsSync(CHROMIUM);
 /** timm rows whose name contains "resnet50.a1_in1k" (2: img_size 224 and 288). */
-const MATCHES = readFileSync(join(REPO_ROOT, 'data', 'published', 'timm', 'results-imagenet.csv'), 'utf8').split('\n').filter((l) => l.split(',')[0]!.includes('resnet50.a1_in1k')).length;
+const MATCHES = readFileSync(join(REPO_ROOT, 'data', 'published', 'timm', 'results-imagenet.csv'), 'utf8')
+  .split('\n')
+  .filter((l) => l.split(',')[0]!.includes('resnet50.a1_in1k')).length;
 if (!hasChromium) console.warn(`[skip] report e2e: no Chromium at ${CHROMIUM} (apt install chromium, or set RETEST_CHROMIUM)`);
 
 (hasChromium ? describe : describe.skip)('the default report in a browser', () => {
@@ -47,9 +57,13 @@ if (!hasChromium) console.warn(`[skip] report e2e: no Chromium at ${CHROMIUM} (a
       const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
       const errors: string[] = [];
       const requests: string[] = [];
-      page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
+      page.on('console', (message) => {
+        if (message.type() === 'error') errors.push(message.text());
+      });
       page.on('pageerror', (error) => errors.push(String(error)));
-      page.on('request', (request) => { if (!request.url().startsWith('file:')) requests.push(request.url()); });
+      page.on('request', (request) => {
+        if (!request.url().startsWith('file:')) requests.push(request.url());
+      });
       await page.goto(pathToFileURL(join(dir, 'report', 'index.html')).href, { waitUntil: 'load' });
 
       const sections = await page.$$eval('section.pair', (nodes) =>
@@ -60,7 +74,10 @@ if (!hasChromium) console.warn(`[skip] report e2e: no Chromium at ${CHROMIUM} (a
           fitPaths: Array.from(section.querySelectorAll('figure.scatter g.fit_marks > path'), (p) => p.getAttribute('d') ?? ''),
           band: section.querySelectorAll('figure.scatter g.band_marks > path').length,
           titles: section.querySelectorAll('figure.scatter g.points_marks > path > title').length,
-          svgBox: (() => { const r = section.querySelector('figure.scatter svg')!.getBoundingClientRect(); return [r.width, r.height]; })(),
+          svgBox: (() => {
+            const r = section.querySelector('figure.scatter svg')!.getBoundingClientRect();
+            return [r.width, r.height];
+          })(),
         })),
       );
       expect(sections.map((s) => [s.id, s.models])).toEqual([
@@ -99,7 +116,10 @@ if (!hasChromium) console.warn(`[skip] report e2e: no Chromium at ${CHROMIUM} (a
       await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
       await page.waitForFunction(() => !(document.querySelector('.vega-tip') as HTMLElement).hidden);
       expect(await page.locator('.vega-tip').textContent()).toMatch(/^\S+@\d+ \(timm\): original \d+\.\d\d%, new \d+\.\d\d%, drop -?\d+\.\d\d points$/);
-      const shapes = () => cloud.evaluate((f) => Array.from(f.querySelectorAll('.interactive g.cloud_marks > path'), (p) => `${p.getAttribute('d')}|${p.getAttribute('stroke-width')}`));
+      const shapes = () =>
+        cloud.evaluate((f) =>
+          Array.from(f.querySelectorAll('.interactive g.cloud_marks > path'), (p) => `${p.getAttribute('d')}|${p.getAttribute('stroke-width')}`),
+        );
       expect(new Set(await shapes()).size).toBe(1); // every point drawn alike
       await cloud.locator('.interactive input').fill('resnet50.a1_in1k');
       await page.waitForFunction(() => document.querySelectorAll('figure.cloud .interactive g.cloud_marks > path[stroke-width="1.5"]').length > 0);
@@ -113,7 +133,9 @@ if (!hasChromium) console.warn(`[skip] report e2e: no Chromium at ${CHROMIUM} (a
       mkdirSync(artifacts, { recursive: true });
       const shot = join(artifacts, 'report-default.png');
       await page.screenshot({ path: shot, fullPage: true });
-      await page.locator('#imagenet-val__imagenetv2-matched-frequency figure.scatter').screenshot({ path: join(artifacts, 'report-imagenet-matched-frequency.png') });
+      await page
+        .locator('#imagenet-val__imagenetv2-matched-frequency figure.scatter')
+        .screenshot({ path: join(artifacts, 'report-imagenet-matched-frequency.png') });
       await cloud.screenshot({ path: join(artifacts, 'report-imagenet-matched-frequency-timm.png') });
       expect(existsSync(shot)).toBe(true);
     } finally {

@@ -17,8 +17,12 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string; std
     const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, RETEST_CACHE: join(tmpdir(), 'retest-empty-cache') } });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
   });
 }
@@ -47,7 +51,20 @@ describe('run leases', () => {
 describeWithData('two `retest eval` of the same run at once', () => {
   it('both succeed with the same answer; every image is predicted once', async () => {
     const db = join(mkdtempSync(join(tmpdir(), 'retest-concurrent-')), 'r.db');
-    const args = ['eval', '--model', join(SHARED_MODELS, 'cifar10', 'akamaster_resnet20.onnx'), '--dataset', join(SHARED_DATA, 'cifar10', 'test_batch_first1000.bin'), '--db', db, '--batch-size', '50', '--threads', '1', '--json'];
+    const args = [
+      'eval',
+      '--model',
+      join(SHARED_MODELS, 'cifar10', 'akamaster_resnet20.onnx'),
+      '--dataset',
+      join(SHARED_DATA, 'cifar10', 'test_batch_first1000.bin'),
+      '--db',
+      db,
+      '--batch-size',
+      '50',
+      '--threads',
+      '1',
+      '--json',
+    ];
     const [first, second] = await Promise.all([run(args), run(args)]);
     for (const r of [first, second]) {
       expect(r.stderr).not.toMatch(/bug|UNIQUE/);

@@ -12,14 +12,18 @@ import { writeCifar101 } from '../../src/formats/index.ts';
 import { describeWithData, REPO_ROOT, SHARED_DATA, SHARED_MODELS } from '../helpers/shared.ts';
 
 const BIN = join(REPO_ROOT, 'bin', 'retest.js');
-const retest = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, RETEST_CACHE: join(tmpdir(), 'retest-empty-cache') } });
+const retest = (args: string[]) =>
+  spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, RETEST_CACHE: join(tmpdir(), 'retest-empty-cache') } });
 
 describe('summarize', () => {
   it('gives accuracy null for a set of 0 images, with the closed-form interval', () => {
     const s = summarize({ runId: 1, model: 'm', dataset: 'empty', n: 0, failed: 0, top1Correct: 0, top5Correct: 0, imagesPerSecond: null, datasetVersion: 1 });
     expect(s.top1).toEqual({ correct: 0, accuracy: null, ci95: [0, 1] });
     expect(s.top5!.accuracy).toBeNull();
-    expect(summarize({ runId: 1, model: 'm', dataset: 'x', n: 4, failed: 0, top1Correct: 1, top5Correct: null, imagesPerSecond: null, datasetVersion: null }).top1.accuracy).toBe(0.25);
+    expect(
+      summarize({ runId: 1, model: 'm', dataset: 'x', n: 4, failed: 0, top1Correct: 1, top5Correct: null, imagesPerSecond: null, datasetVersion: null }).top1
+        .accuracy,
+    ).toBe(0.25);
   });
 });
 

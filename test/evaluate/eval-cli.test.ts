@@ -21,7 +21,12 @@ function retest(args: string[]): { code: number; stdout: string; stderr: string 
 
 function predictions(db: string): { idx: number; top1: number | null; topk: string | null; scores: string | null }[] {
   const handle = new Database(db, { readonly: true });
-  const rows = handle.prepare('SELECT idx, top1, topk, scores FROM predictions ORDER BY idx').all() as { idx: number; top1: number | null; topk: string | null; scores: string | null }[];
+  const rows = handle.prepare('SELECT idx, top1, topk, scores FROM predictions ORDER BY idx').all() as {
+    idx: number;
+    top1: number | null;
+    topk: string | null;
+    scores: string | null;
+  }[];
   handle.close();
   return rows;
 }
@@ -105,7 +110,9 @@ describeWithData('retest eval from the command line', () => {
         const h = new Database(killed, { readonly: true, fileMustExist: true });
         written = (h.prepare('SELECT count(*) AS n FROM predictions').get() as { n: number }).n;
         h.close();
-      } catch { /* not created yet */ }
+      } catch {
+        /* not created yet */
+      }
     }
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
@@ -142,7 +149,21 @@ describeWithData('retest eval from the command line', () => {
     it('non-finite outputs are an error naming the image, and nothing of that batch is stored', () => {
       const db = join(dir, 'nan.db');
       // (x − 1e38) / 1e-38 overflows float32: the model sees −∞ and answers NaN. (A std of 0 is refused.)
-      const r = retest(['eval', '--model', resnet20, '--dataset', bin1000, '--db', db, '--mean', '1e38,1e38,1e38', '--std', '1e-38,1e-38,1e-38', '--batch-size', '100']);
+      const r = retest([
+        'eval',
+        '--model',
+        resnet20,
+        '--dataset',
+        bin1000,
+        '--db',
+        db,
+        '--mean',
+        '1e38,1e38,1e38',
+        '--std',
+        '1e-38,1e-38,1e-38',
+        '--batch-size',
+        '100',
+      ]);
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/image 0/);
       expect(predictions(db)).toHaveLength(0);

@@ -36,7 +36,10 @@ describeWithData('retest eval on the real CIFAR-10 models', () => {
   });
 
   it('has six models with sidecars', () => {
-    const models = readdirSync(join(SHARED_MODELS, 'cifar10')).filter((f) => f.endsWith('.onnx')).map((f) => f.replace('.onnx', '')).sort();
+    const models = readdirSync(join(SHARED_MODELS, 'cifar10'))
+      .filter((f) => f.endsWith('.onnx'))
+      .map((f) => f.replace('.onnx', ''))
+      .sort();
     expect(models).toEqual(Object.keys(expectedTop1).sort());
   });
 

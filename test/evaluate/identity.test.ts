@@ -34,7 +34,10 @@ describe('datasetContentHash and the file-hash cache', () => {
   it('changes with one pixel, one file byte, or one added file; a file is read once per size and mtime', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'retest-identity-unit-'));
     const cache = new FileHashCache(join(dir, 'hashes.db'));
-    const images = [{ imageId: '0', label: 1 }, { imageId: '1', label: 2 }];
+    const images = [
+      { imageId: '0', label: 1 },
+      { imageId: '1', label: 2 },
+    ];
     const pixels = new Uint8Array(2 * 4 * 4 * 3).fill(7);
     const a = await datasetContentHash({ images, pixels: { height: 4, width: 4, data: pixels }, files: null }, cache);
     const changed = pixels.slice();
@@ -85,7 +88,7 @@ describeWithData('a changed test set under the same name is evaluated again', ()
     return { ...r, summary: r.code === 0 ? JSON.parse(r.stdout.trim()) : null };
   };
 
-  it('CIFAR .bin: b/test_batch.bin with other pixels is not answered with a/test_batch.bin\'s accuracy', async () => {
+  it("CIFAR .bin: b/test_batch.bin with other pixels is not answered with a/test_batch.bin's accuracy", async () => {
     mkdirSync(join(dir, 'a'));
     mkdirSync(join(dir, 'b'));
     writeCifarBin(join(dir, 'a', 'test_batch.bin'), original);
@@ -143,11 +146,17 @@ describeWithData('a changed test set under the same name is evaluated again', ()
     const args = ['--size', '32', '--resize', '32'];
     expect(evalJson(tree, db, args).summary).toMatchObject({ n: 40, dataset_version: 1 });
     // Same name, other bytes: image 0 replaced by image 50.
-    writeFileSync(join(tree, String(original.labels[0]), 'img_0.png'), await encodePng({ data: original.pixels.subarray(50 * 3072, 51 * 3072), width: 32, height: 32 }));
+    writeFileSync(
+      join(tree, String(original.labels[0]), 'img_0.png'),
+      await encodePng({ data: original.pixels.subarray(50 * 3072, 51 * 3072), width: 32, height: 32 }),
+    );
     const changed = evalJson(tree, db, args);
     expect(changed.summary).toMatchObject({ n: 40, dataset_version: 2 });
     // An added file.
-    writeFileSync(join(tree, String(original.labels[60]), 'img_60.png'), await encodePng({ data: original.pixels.subarray(60 * 3072, 61 * 3072), width: 32, height: 32 }));
+    writeFileSync(
+      join(tree, String(original.labels[60]), 'img_60.png'),
+      await encodePng({ data: original.pixels.subarray(60 * 3072, 61 * 3072), width: 32, height: 32 }),
+    );
     expect(evalJson(tree, db, args).summary).toMatchObject({ n: 41, dataset_version: 3 });
     const store = await openResultsStore(db);
     expect((await store.listDatasets()).map((d) => [d.name, d.size, d.version])).toEqual([['tree', 41, 3]]);
@@ -161,8 +170,16 @@ describeWithData('a changed test set under the same name is evaluated again', ()
     const db = join(dir, 'interrupted.db');
     // Interrupt after the first batch: the progress callback throws once a batch is stored.
     const store = await openResultsStore(db);
-    const stop = { start() {}, stop() {}, tick() { throw new Error('interrupted'); } };
-    await expect(evaluateRun({ store, dataset: loadPath(file), modelPath: resnet20, options: { batchSize: 50 }, progress: stop })).rejects.toThrow('interrupted');
+    const stop = {
+      start() {},
+      stop() {},
+      tick() {
+        throw new Error('interrupted');
+      },
+    };
+    await expect(evaluateRun({ store, dataset: loadPath(file), modelPath: resnet20, options: { batchSize: 50 }, progress: stop })).rejects.toThrow(
+      'interrupted',
+    );
     expect(await countRows(db, 'predictions')).toBe(50);
     // The file changes, then the same evaluation is asked for.
     writeCifarBin(file, inverted(original));

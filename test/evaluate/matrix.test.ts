@@ -50,23 +50,49 @@ function countPredictions(db: string): number {
   }
 }
 
-const lines = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
+const lines = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, any>);
 
 describeWithData('a matrix of the six CIFAR-10 models × the .bin and its PNGs', () => {
   const dir = mkdtempSync(join(tmpdir(), 'retest-matrix-'));
   const bin = join(SHARED_DATA, 'cifar10', 'test_batch_first1000.bin');
   const tree = join(dir, 'test_png');
-  const models = readdirSync(join(SHARED_MODELS, 'cifar10')).filter((f) => f.endsWith('.onnx')).sort().map((f) => join(SHARED_MODELS, 'cifar10', f));
+  const models = readdirSync(join(SHARED_MODELS, 'cifar10'))
+    .filter((f) => f.endsWith('.onnx'))
+    .sort()
+    .map((f) => join(SHARED_MODELS, 'cifar10', f));
   const names = models.map((m) => m.split('/').pop()!.replace('.onnx', ''));
   const single = new Map<string, { top1: number; top5: number | null }>();
-  const args = (db: string) => ['eval', '--model', join(SHARED_MODELS, 'cifar10', '*.onnx'), '--dataset', bin, tree, '--db', db, '--batch-size', '50', '--threads', '1', '--decode-concurrency', '2', '--json'];
+  const args = (db: string) => [
+    'eval',
+    '--model',
+    join(SHARED_MODELS, 'cifar10', '*.onnx'),
+    '--dataset',
+    bin,
+    tree,
+    '--db',
+    db,
+    '--batch-size',
+    '50',
+    '--threads',
+    '1',
+    '--decode-concurrency',
+    '2',
+    '--json',
+  ];
 
   beforeAll(async () => {
     // The same 1,000 images as PNGs in folders named by class index (written with sharp).
     const arrays = readCifarBin(bin);
     for (let c = 0; c < 10; c++) mkdirSync(join(tree, String(c)), { recursive: true });
     for (let i = 0; i < arrays.count; i++) {
-      writeFileSync(join(tree, String(arrays.labels[i]), `test_${String(i).padStart(4, '0')}.png`), await encodePng({ data: arrays.pixels.subarray(i * 3072, (i + 1) * 3072), width: 32, height: 32 }));
+      writeFileSync(
+        join(tree, String(arrays.labels[i]), `test_${String(i).padStart(4, '0')}.png`),
+        await encodePng({ data: arrays.pixels.subarray(i * 3072, (i + 1) * 3072), width: 32, height: 32 }),
+      );
     }
     // Each model alone (one run each, in-process) on the .bin: the counts the matrix must give on both sets.
     const dataset = await resolveDataset(bin, { dataDir: undefined, cacheDir: dir });
@@ -78,9 +104,14 @@ describeWithData('a matrix of the six CIFAR-10 models × the .bin and its PNGs',
     }
   }, 240_000);
 
-  it('one command: 12 cells, each with its model\'s single-run counts; the PNG cells equal the .bin cells', () => {
+  it("one command: 12 cells, each with its model's single-run counts; the PNG cells equal the .bin cells", () => {
     expect([...single.entries()].map(([name, c]) => `${name} ${c.top1}`)).toEqual([
-      'akamaster_resnet20 915', 'akamaster_resnet32 928', 'akamaster_resnet44 933', 'akamaster_resnet56 926', 'convnetjs_cifar10_demo 756', 'mlperf_tiny_resnet8 881',
+      'akamaster_resnet20 915',
+      'akamaster_resnet32 928',
+      'akamaster_resnet44 933',
+      'akamaster_resnet56 926',
+      'convnetjs_cifar10_demo 756',
+      'mlperf_tiny_resnet8 881',
     ]);
     const db = join(dir, 'clean.db');
     const r = retest(args(db));
@@ -90,11 +121,28 @@ describeWithData('a matrix of the six CIFAR-10 models × the .bin and its PNGs',
     expect(out).toHaveLength(13);
     const cells = out.slice(0, 12);
     const summary = out[12]!;
-    expect(summary).toMatchObject({ summary: true, cells: 12, models: 6, datasets: 2, from_store: 0, evaluated: 12, predictions: 12_000, provider: 'cpu', batch_size: 50 });
+    expect(summary).toMatchObject({
+      summary: true,
+      cells: 12,
+      models: 6,
+      datasets: 2,
+      from_store: 0,
+      evaluated: 12,
+      predictions: 12_000,
+      provider: 'cpu',
+      batch_size: 50,
+    });
     for (const cell of cells) {
       const expected = single.get(cell.model)!;
-      expect({ model: cell.model, n: cell.n, failed: cell.failed, top1: cell.top1.correct, top5: cell.top5.correct, provider: cell.provider, from_store: cell.from_store })
-        .toEqual({ model: cell.model, n: 1000, failed: 0, top1: expected.top1, top5: expected.top5, provider: 'cpu', from_store: false });
+      expect({
+        model: cell.model,
+        n: cell.n,
+        failed: cell.failed,
+        top1: cell.top1.correct,
+        top5: cell.top5.correct,
+        provider: cell.provider,
+        from_store: cell.from_store,
+      }).toEqual({ model: cell.model, n: 1000, failed: 0, top1: expected.top1, top5: expected.top5, provider: 'cpu', from_store: false });
     }
     expect(new Set(cells.map((c) => c.dataset))).toEqual(new Set(['test_batch_first1000', 'test_png']));
     // Same pixels, same predictions: the PNG cells' rows equal the .bin cells' rows, model by model.
@@ -102,9 +150,17 @@ describeWithData('a matrix of the six CIFAR-10 models × the .bin and its PNGs',
     type Row = { model: string; dataset: string; imageId: string; topk: string; scores: string };
     const rows = allPredictions(db).map((r) => JSON.parse(r) as Row);
     const key = (r: Row) => `${r.model} ${Number(r.imageId.replace('test_', ''))} ${r.topk} ${r.scores}`;
-    const png = rows.filter((r) => r.dataset === 'test_png').map(key).sort();
+    const png = rows
+      .filter((r) => r.dataset === 'test_png')
+      .map(key)
+      .sort();
     expect(png).toHaveLength(6000);
-    expect(png).toEqual(rows.filter((r) => r.dataset === 'test_batch_first1000').map(key).sort());
+    expect(png).toEqual(
+      rows
+        .filter((r) => r.dataset === 'test_batch_first1000')
+        .map(key)
+        .sort(),
+    );
 
     // Provenance of every run: model hash, preprocessing, provider, retest version, content identity.
     const runs = JSON.parse(retest(['runs', '--db', db, '--json']).stdout).runs as Record<string, any>[];

@@ -23,26 +23,61 @@ describe('retest preprocess', () => {
   const tree = join(dir, 'tree');
   const sidecar = join(dir, 'model.json');
   // Flat colours: every crop pixel is the image's colour whatever the filter.
-  const colours = [[200, 10, 30], [5, 250, 128], [90, 90, 90]];
+  const colours = [
+    [200, 10, 30],
+    [5, 250, 128],
+    [90, 90, 90],
+  ];
 
   beforeAll(async () => {
     for (let c = 0; c < 2; c++) mkdirSync(join(tree, String(c)), { recursive: true });
     for (let i = 0; i < 3; i++) {
       const raw = Buffer.alloc(60 * 40 * 3);
       for (let p = 0; p < 60 * 40; p++) raw.set(colours[i]!, p * 3);
-      writeFileSync(join(tree, String(i % 2), `img${i}.png`), await sharp(raw, { raw: { width: 60, height: 40, channels: 3 } }).png().toBuffer());
+      writeFileSync(
+        join(tree, String(i % 2), `img${i}.png`),
+        await sharp(raw, { raw: { width: 60, height: 40, channels: 3 } })
+          .png()
+          .toBuffer(),
+      );
     }
     writeFileSync(join(tree, '1', 'broken.png'), 'not a png');
-    writeFileSync(sidecar, JSON.stringify({ input: { layout: 'NHWC', shape: ['batch', 16, 16, 3] }, preprocess: { resize_shorter_to: 20, interpolation: 'bicubic', mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] } }));
+    writeFileSync(
+      sidecar,
+      JSON.stringify({
+        input: { layout: 'NHWC', shape: ['batch', 16, 16, 3] },
+        preprocess: { resize_shorter_to: 20, interpolation: 'bicubic', mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] },
+      }),
+    );
   });
 
   it('--format uint8 writes (N, H, W, 3) crops in dataset order, ids relative to the root, zero rows for unreadable images', () => {
     const out = join(dir, 'crops.npy');
-    const r = retest(['preprocess', '--dataset', tree, '--sidecar', sidecar, '--format', 'uint8', '--out', out, '--json', '--contact-sheet', join(dir, 'sheet.png')]);
+    const r = retest([
+      'preprocess',
+      '--dataset',
+      tree,
+      '--sidecar',
+      sidecar,
+      '--format',
+      'uint8',
+      '--out',
+      out,
+      '--json',
+      '--contact-sheet',
+      join(dir, 'sheet.png'),
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const summary = JSON.parse(r.stdout);
-    expect(summary).toMatchObject({ n: 4, out, ids: join(dir, 'crops.ids.json'), format: 'uint8', shape: [4, 16, 16, 3], contact_sheet: join(dir, 'sheet.png') });
+    expect(summary).toMatchObject({
+      n: 4,
+      out,
+      ids: join(dir, 'crops.ids.json'),
+      format: 'uint8',
+      shape: [4, 16, 16, 3],
+      contact_sheet: join(dir, 'sheet.png'),
+    });
     const ids = JSON.parse(readFileSync(summary.ids, 'utf8')).ids;
     expect(ids).toEqual(['0/img0.png', '0/img2.png', '1/broken.png', '1/img1.png']);
     expect(summary.failed).toHaveLength(1);
@@ -61,7 +96,7 @@ describe('retest preprocess', () => {
     expect(Array.from(data.subarray((2 * 38 + 2) * 3, (2 * 38 + 2) * 3 + 3))).toEqual(colours[0]);
   });
 
-  it('--format float32 writes the model input in the sidecar\'s layout (NHWC), normalised', () => {
+  it("--format float32 writes the model input in the sidecar's layout (NHWC), normalised", () => {
     const out = join(dir, 'input.npy');
     const r = retest(['preprocess', '--dataset', tree, '--sidecar', sidecar, '--out', out, '--json']);
     expect(r.code).toBe(0);

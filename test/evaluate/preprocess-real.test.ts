@@ -66,7 +66,11 @@ describeWithData('torchvision-exact preprocessing on 100 real ImageNet photos', 
       expect(ids[0]).toBe(`photos/${order[0]}`);
       const array = readNpy(out);
       expect([array.dtype, array.shape]).toEqual(['|u1', [100, 224, 224, 3]]);
-      const result = compare(array.data as Uint8Array, ids.map((id) => basename(id)), filter);
+      const result = compare(
+        array.data as Uint8Array,
+        ids.map((id) => basename(id)),
+        filter,
+      );
       expect(result.different).toEqual([]);
       expect(result.equal).toBe(100);
     });
@@ -81,7 +85,11 @@ describeWithData('torchvision-exact preprocessing on 100 real ImageNet photos', 
     for await (const batch of prepareBatches(spec, dataset, todo, { batchSize: 32, decodeConcurrency: 2, failFast: true, tensor: false })) {
       batch.indices.forEach((idx, row) => crops.set(batch.crops.subarray(row * ROW, (row + 1) * ROW), idx * ROW));
     }
-    const result = compare(crops, dataset.files!.map((f) => basename(f)), 'bicubic');
+    const result = compare(
+      crops,
+      dataset.files!.map((f) => basename(f)),
+      'bicubic',
+    );
     expect(result.different).toEqual([]);
   });
 
@@ -91,7 +99,11 @@ describeWithData('torchvision-exact preprocessing on 100 real ImageNet photos', 
     expect(r.code).toBe(0);
     const crops = readNpy(out).data as Uint8Array;
     const ids = (JSON.parse(readFileSync(join(dir, 'libvips.ids.json'), 'utf8')) as { ids: string[] }).ids;
-    const result = compare(crops, ids.map((id) => basename(id)), 'bilinear');
+    const result = compare(
+      crops,
+      ids.map((id) => basename(id)),
+      'bilinear',
+    );
     expect(result.equal).toBeLessThan(50);
     let sum = 0;
     ids.forEach((id, row) => {
@@ -114,11 +126,16 @@ describeWithData('torchvision-exact preprocessing on 100 real ImageNet photos', 
       }
     });
 
-    it('eval\'s stored logits equal onnxruntime run on `retest preprocess --format float32`', async () => {
+    it("eval's stored logits equal onnxruntime run on `retest preprocess --format float32`", async () => {
       const db = join(dir, 'eval.db');
       const store = await openResultsStore(db);
       try {
-        const summary = await evaluate({ store, dataset: await resolveDataset(tree, { cacheDir: join(dir, 'cache') }), modelPath: model, options: { saveLogits: true } });
+        const summary = await evaluate({
+          store,
+          dataset: await resolveDataset(tree, { cacheDir: join(dir, 'cache') }),
+          modelPath: model,
+          options: { saveLogits: true },
+        });
         expect([summary.n, summary.failed]).toEqual([100, 0]);
       } finally {
         await store.close();
@@ -154,12 +171,16 @@ describeWithData('torchvision-exact preprocessing on 100 real ImageNet photos', 
       }
     });
 
-    it('the float32 tensor is the uint8 crop scaled and normalised with the sidecar\'s mean and std', () => {
+    it("the float32 tensor is the uint8 crop scaled and normalised with the sidecar's mean and std", () => {
       const tensor = readNpy(join(dir, 'tensor.npy')).data as Float32Array;
       const crops = readNpy(join(dir, 'crops-bilinear.npy')).data as Uint8Array;
       // Row 0 of both is the same photo (the tree and the folder list the photos in the same order).
       const plane = 224 * 224;
-      for (const [c, p] of [[0, 0], [1, 5000], [2, 50175]] as const) {
+      for (const [c, p] of [
+        [0, 0],
+        [1, 5000],
+        [2, 50175],
+      ] as const) {
         const mean = [0.485, 0.456, 0.406][c]!;
         const std = [0.229, 0.224, 0.225][c]!;
         expect(tensor[c * plane + p]).toBeCloseTo((crops[p * 3 + c]! / 255 - mean) / std, 5);

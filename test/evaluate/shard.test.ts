@@ -18,7 +18,14 @@ describeWithData('evaluateShard', () => {
   beforeAll(() => {
     const file = join(SHARED_DATA, 'cifar10', 'test_batch_first1000.bin');
     const arrays = readCifarBin(file);
-    dataset = { name: 'first1000', source: file, numClasses: 10, images: Array.from(arrays.labels, (label, i) => ({ imageId: String(i), label })), pixels: { height: 32, width: 32, data: arrays.pixels }, files: null };
+    dataset = {
+      name: 'first1000',
+      source: file,
+      numClasses: 10,
+      images: Array.from(arrays.labels, (label, i) => ({ imageId: String(i), label })),
+      pixels: { height: 32, width: 32, data: arrays.pixels },
+      files: null,
+    };
   });
 
   it('two shards at once make the same run as one evaluation', async () => {
@@ -37,13 +44,20 @@ describeWithData('evaluateShard', () => {
     const score = await store.score(a.runId);
     expect([score.n, score.top1Correct]).toEqual([1000, 915]);
     // A retried shard writes nothing.
-    expect(await evaluateShard({ store, dataset, modelPath: model, indices: even.slice(0, 10), options: { threads: 1 } })).toMatchObject({ runId: a.runId, written: 0, skipped: 10, finished: false });
+    expect(await evaluateShard({ store, dataset, modelPath: model, indices: even.slice(0, 10), options: { threads: 1 } })).toMatchObject({
+      runId: a.runId,
+      written: 0,
+      skipped: 10,
+      finished: false,
+    });
     // retest eval of the same model and set answers from the shards' run, with their predictions.
     const whole = await openResultsStore(join(dir, 'whole.db'));
     await evaluate({ store: whole, dataset, modelPath: model, options: { batchSize: 100, threads: 1 } });
     const again = await evaluate({ store, dataset, modelPath: model, options: { threads: 1 } });
     expect(again.top1.correct).toBe(915);
-    expect((await store.predictions(a.runId)).map((p) => [p.idx, p.topk, p.scores])).toEqual((await whole.predictions(1)).map((p) => [p.idx, p.topk, p.scores]));
+    expect((await store.predictions(a.runId)).map((p) => [p.idx, p.topk, p.scores])).toEqual(
+      (await whole.predictions(1)).map((p) => [p.idx, p.topk, p.scores]),
+    );
     await expect(evaluateShard({ store, dataset, modelPath: model, indices: [1000] })).rejects.toThrow(/not in test set/);
     await whole.close();
     await store.close();

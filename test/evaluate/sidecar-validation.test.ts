@@ -92,7 +92,7 @@ describe('sidecar fields are refused at load, naming the field', () => {
   });
 });
 
-describeWithData('a sidecar\'s class names map the class folders', () => {
+describeWithData("a sidecar's class names map the class folders", () => {
   const resnet20 = join(SHARED_MODELS, 'cifar10', 'akamaster_resnet20.onnx');
   // CIFAR-10's classes under other names: sorted, they no longer follow the model's output order.
   const NAMES = ['plane', 'car', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
@@ -112,9 +112,24 @@ describeWithData('a sidecar\'s class names map the class folders', () => {
     withClasses = sidecar({ ...real, classes: NAMES });
   });
 
-  it('scores the folders in the model\'s class order (the same count as the .bin)', () => {
+  it("scores the folders in the model's class order (the same count as the .bin)", () => {
     const fromBin = JSON.parse(retest(['eval', '--model', resnet20, '--dataset', bin, '--db', join(dir, 'bin.db'), '--json']).stdout);
-    const r = retest(['eval', '--model', resnet20, '--sidecar', withClasses, '--dataset', tree, '--db', join(dir, 'tree.db'), '--size', '32', '--resize', '32', '--json']);
+    const r = retest([
+      'eval',
+      '--model',
+      resnet20,
+      '--sidecar',
+      withClasses,
+      '--dataset',
+      tree,
+      '--db',
+      join(dir, 'tree.db'),
+      '--size',
+      '32',
+      '--resize',
+      '32',
+      '--json',
+    ]);
     expect(r.stderr).not.toMatch(/bug/);
     expect(r.code).toBe(0);
     const summary = JSON.parse(r.stdout);

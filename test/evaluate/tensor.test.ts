@@ -3,10 +3,28 @@ import { firstNonFinite, topK, writeImageToTensor } from '../../src/evaluate/ten
 import type { ModelSpec } from '../../src/evaluate/types.ts';
 
 const spec = (over: Partial<ModelSpec> = {}): ModelSpec => ({
-  name: 'm', path: 'm.onnx', inputName: 'input', outputName: 'logits', layout: 'NCHW', height: 1, width: 2,
-  channelOrder: 'RGB', scale: 1 / 255, mean: null, std: null, resize: null, cropPct: null, cropMode: 'center', interpolation: 'bilinear',
-  resampler: 'pillow', iccToSrgb: false, exifRotate: false,
-  numClasses: 10, classLabels: null, referenceLogits: null, ...over,
+  name: 'm',
+  path: 'm.onnx',
+  inputName: 'input',
+  outputName: 'logits',
+  layout: 'NCHW',
+  height: 1,
+  width: 2,
+  channelOrder: 'RGB',
+  scale: 1 / 255,
+  mean: null,
+  std: null,
+  resize: null,
+  cropPct: null,
+  cropMode: 'center',
+  interpolation: 'bilinear',
+  resampler: 'pillow',
+  iccToSrgb: false,
+  exifRotate: false,
+  numClasses: 10,
+  classLabels: null,
+  referenceLogits: null,
+  ...over,
 });
 
 describe('writeImageToTensor', () => {

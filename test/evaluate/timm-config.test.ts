@@ -19,8 +19,20 @@ function config(name: string, value: unknown): string {
   return file;
 }
 /** A Hugging Face timm config.json with these pretrained_cfg values. */
-const hf = (cfg: Record<string, unknown>) => ({ architecture: 'convnext_tiny', num_classes: 1000, num_features: 768, pretrained_cfg: { tag: 'in1k', custom_load: false, license: 'apache-2.0', first_conv: 'stem.0', classifier: 'head.fc', fixed_input_size: false, ...cfg } });
-const BASE = { input_size: [3, 288, 288], interpolation: 'bicubic', crop_pct: 0.95, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], num_classes: 1000 };
+const hf = (cfg: Record<string, unknown>) => ({
+  architecture: 'convnext_tiny',
+  num_classes: 1000,
+  num_features: 768,
+  pretrained_cfg: { tag: 'in1k', custom_load: false, license: 'apache-2.0', first_conv: 'stem.0', classifier: 'head.fc', fixed_input_size: false, ...cfg },
+});
+const BASE = {
+  input_size: [3, 288, 288],
+  interpolation: 'bicubic',
+  crop_pct: 0.95,
+  mean: [0.485, 0.456, 0.406],
+  std: [0.229, 0.224, 0.225],
+  num_classes: 1000,
+};
 
 function thrown(fn: () => unknown): RetestError {
   try {
@@ -35,7 +47,18 @@ function thrown(fn: () => unknown): RetestError {
 describe('timm configs → the model spec', () => {
   it('center, bicubic, crop_pct 0.95, 288²: resize floor(288 / 0.95) = 303', () => {
     const spec = modelSpecFrom(join(dir, 'm.onnx'), { timmConfig: config('center', hf({ ...BASE, crop_mode: 'center' })) });
-    expect(spec).toMatchObject({ height: 288, width: 288, cropPct: 0.95, resize: null, cropMode: 'center', interpolation: 'bicubic', scale: 1 / 255, mean: BASE.mean, std: BASE.std, numClasses: 1000 });
+    expect(spec).toMatchObject({
+      height: 288,
+      width: 288,
+      cropPct: 0.95,
+      resize: null,
+      cropMode: 'center',
+      interpolation: 'bicubic',
+      scale: 1 / 255,
+      mean: BASE.mean,
+      std: BASE.std,
+      numClasses: 1000,
+    });
     // 288 / 0.95 = 303.157…; floor → 303.
     expect(cropSpecOf(spec)).toEqual({ resize: 303, crop: 288, interpolation: 'bicubic', resampler: 'pillow', iccToSrgb: false, exifRotate: false });
     // The center mode keeps the identity runs had before crop modes existed.
@@ -51,7 +74,7 @@ describe('timm configs → the model spec', () => {
     expect(cropSpecOf(border)).toMatchObject({ resize: 303, crop: 288, mode: 'border', fill: [124, 116, 104] });
   });
 
-  it('timm\'s defaults when keys are absent; a bare pretrained_cfg works too; flags still win', () => {
+  it("timm's defaults when keys are absent; a bare pretrained_cfg works too; flags still win", () => {
     const spec = modelSpecFrom(join(dir, 'm.onnx'), { timmConfig: config('bare', { input_size: [3, 224, 224] }) });
     // crop_pct 0.875 → floor(224 / 0.875) = floor(256) = 256; bicubic; ImageNet mean/std; center.
     expect(cropSpecOf(spec)).toMatchObject({ resize: 256, crop: 224, interpolation: 'bicubic' });
@@ -109,8 +132,14 @@ describe('crop geometry by hand (a 500×375 photo, crop 288, resize 303)', () =>
     const base = { resize: 303, crop: 288, interpolation: 'bicubic', resampler: 'pillow', iccToSrgb: false, exifRotate: false } as const;
     const squash = await cropImage(image, { ...base, mode: 'squash' });
     const full = pillowResize(image, 303, 303, 'bicubic');
-    const at = (img: { data: Uint8Array; width: number }, x: number, y: number) => Array.from(img.data.subarray((y * img.width + x) * 3, (y * img.width + x) * 3 + 3));
-    for (const [x, y] of [[0, 0], [287, 287], [100, 17]] as const) expect(at(squash, x, y)).toEqual(at(full, x + 8, y + 8));
+    const at = (img: { data: Uint8Array; width: number }, x: number, y: number) =>
+      Array.from(img.data.subarray((y * img.width + x) * 3, (y * img.width + x) * 3 + 3));
+    for (const [x, y] of [
+      [0, 0],
+      [287, 287],
+      [100, 17],
+    ] as const)
+      expect(at(squash, x, y)).toEqual(at(full, x + 8, y + 8));
     const border = await cropImage(image, { ...base, mode: 'border', fill: [124, 116, 104] });
     const kept = pillowResize(image, 303, 227, 'bicubic');
     expect(border.width).toBe(288);

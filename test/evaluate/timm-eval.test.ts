@@ -29,11 +29,32 @@ describeWithData('retest eval --timm-config', () => {
     const arrays = readCifarBin(join(SHARED_DATA, 'cifar10', 'test_batch_first1000.bin'));
     writeCifarBin(subset, { count: 200, labels: arrays.labels.slice(0, 200), pixels: arrays.pixels.slice(0, 200 * 3072) });
     for (let c = 0; c < 10; c++) mkdirSync(join(tree, String(c)), { recursive: true });
-    for (let i = 0; i < 200; i++) writeFileSync(join(tree, String(arrays.labels[i]), `${i}.png`), await encodePng({ data: arrays.pixels.subarray(i * 3072, (i + 1) * 3072), width: 32, height: 32 }));
-    writeFileSync(config, JSON.stringify({ architecture: 'resnet20', num_classes: 10, pretrained_cfg: { input_size: [3, 32, 32], crop_pct: 1.0, crop_mode: 'squash', interpolation: 'bilinear', mean: [0, 0, 0], std: [1, 1, 1], num_classes: 10, first_conv: 'conv1', classifier: 'linear' } }));
+    for (let i = 0; i < 200; i++)
+      writeFileSync(
+        join(tree, String(arrays.labels[i]), `${i}.png`),
+        await encodePng({ data: arrays.pixels.subarray(i * 3072, (i + 1) * 3072), width: 32, height: 32 }),
+      );
+    writeFileSync(
+      config,
+      JSON.stringify({
+        architecture: 'resnet20',
+        num_classes: 10,
+        pretrained_cfg: {
+          input_size: [3, 32, 32],
+          crop_pct: 1.0,
+          crop_mode: 'squash',
+          interpolation: 'bilinear',
+          mean: [0, 0, 0],
+          std: [1, 1, 1],
+          num_classes: 10,
+          first_conv: 'conv1',
+          classifier: 'linear',
+        },
+      }),
+    );
   });
 
-  it('gives the sidecar\'s counts, and the squash mode is in the run\'s preprocessing', () => {
+  it("gives the sidecar's counts, and the squash mode is in the run's preprocessing", () => {
     const db = join(dir, 'r.db');
     const sidecar = retest(['eval', '--model', model, '--dataset', subset, '--db', db, '--json', '--threads', '1']);
     expect(sidecar.code).toBe(0);
@@ -46,7 +67,15 @@ describeWithData('retest eval --timm-config', () => {
     expect(b.top5.correct).toBe(a.top5.correct);
     const runs = JSON.parse(retest(['runs', '--db', db, '--json']).stdout).runs as { dataset: string; preprocessing: Record<string, unknown> }[];
     const run = runs.find((r) => r.dataset === 'first200_png')!;
-    expect(run.preprocessing).toMatchObject({ cropMode: 'squash', cropPct: 1, resize: null, mean: [0, 0, 0], std: [1, 1, 1], interpolation: 'bilinear', size: [32, 32] });
+    expect(run.preprocessing).toMatchObject({
+      cropMode: 'squash',
+      cropPct: 1,
+      resize: null,
+      mean: [0, 0, 0],
+      std: [1, 1, 1],
+      interpolation: 'bilinear',
+      size: [32, 32],
+    });
   }, 120_000);
 
   it('a key retest does not know is an error naming it (exit 1)', () => {

@@ -25,12 +25,13 @@ async function setup() {
     name: 'arrays',
     expected: perClass * 2,
     async *candidates(): AsyncIterable<Candidate> {
-      for (const c of [0, 1]) for (let i = 0; i < perClass; i++) {
-        const data = Uint8Array.from({ length: 3072 }, () => rng.int(256));
-        const sourceId = `${role}-${c}-${i}`;
-        pixels.set(sourceId, data);
-        yield { source: 'test', sourceId, classIdx: c, pixels: { data, width: 32, height: 32 } };
-      }
+      for (const c of [0, 1])
+        for (let i = 0; i < perClass; i++) {
+          const data = Uint8Array.from({ length: 3072 }, () => rng.int(256));
+          const sourceId = `${role}-${c}-${i}`;
+          pixels.set(sourceId, data);
+          yield { source: 'test', sourceId, classIdx: c, pixels: { data, width: 32, height: 32 } };
+        }
     },
   });
   await ingest(ws, source('ref', 3), { role: 'reference' });
@@ -44,20 +45,39 @@ describe('export', () => {
   it('writes the CIFAR-10.1 layout that eval reads back, with a manifest', async () => {
     const { dir, ws, pixels } = await setup();
     const st = workspaceStores(ws);
-    const rev = await createRevision({ sample: st.sample, sources: st.sampling }, { strategy: { function: 'top-images' }, perClass: 2, seed: 1, requireDedup: false });
+    const rev = await createRevision(
+      { sample: st.sample, sources: st.sampling },
+      { strategy: { function: 'top-images' }, perClass: 2, seed: 1, requireDedup: false },
+    );
     await expect(exportNpy(st, join(dir, 'out', 'x'), { workspaceDir: ws.dir })).rejects.toThrow(/not valid/); // classes 2–9 are short
     const m = await exportNpy(st, join(dir, 'out', 'new'), { workspaceDir: ws.dir, allowInvalid: true, now: '2026-03-01T00:00:00Z' });
     const back = readCifar101(join(dir, 'out', 'new'));
     expect(back.count).toBe(4);
     expect([...back.labels]).toEqual(rev.revision.images.map((i) => i.classIdx));
-    const sourceIdOf = new Map((ws.db.prepare('SELECT id, source_id FROM images').all() as { id: string; source_id: string }[]).map((r) => [r.id, r.source_id]));
+    const sourceIdOf = new Map(
+      (ws.db.prepare('SELECT id, source_id FROM images').all() as { id: string; source_id: string }[]).map((r) => [r.id, r.source_id]),
+    );
     rev.revision.images.forEach((im, k) => {
       expect(Buffer.from(back.pixels.subarray(k * 3072, (k + 1) * 3072)).equals(Buffer.from(pixels.get(sourceIdOf.get(im.imageId)!)!))).toBe(true);
     });
     const manifest = JSON.parse(readFileSync(join(dir, 'out', 'new_manifest.json'), 'utf8')) as Manifest;
-    expect(manifest).toMatchObject({ format: 'retest-export/1', layout: 'cifar10.1', count: 4, exportedAt: '2026-03-01T00:00:00.000Z', revision: { id: rev.revision.id, function: 'top-images', seed: 1 } });
-    expect(manifest.files.map((f) => f.sha256)).toEqual([sha256Hex(readFileSync(join(dir, 'out', 'new_data.npy'))), sha256Hex(readFileSync(join(dir, 'out', 'new_labels.npy')))]);
-    expect(manifest.images[0]).toMatchObject({ imageId: rev.revision.images[0]!.imageId, selectionFrequency: rev.revision.images[0]!.frequency, answers: rev.revision.images[0]!.answers, source: { name: 'test' } });
+    expect(manifest).toMatchObject({
+      format: 'retest-export/1',
+      layout: 'cifar10.1',
+      count: 4,
+      exportedAt: '2026-03-01T00:00:00.000Z',
+      revision: { id: rev.revision.id, function: 'top-images', seed: 1 },
+    });
+    expect(manifest.files.map((f) => f.sha256)).toEqual([
+      sha256Hex(readFileSync(join(dir, 'out', 'new_data.npy'))),
+      sha256Hex(readFileSync(join(dir, 'out', 'new_labels.npy'))),
+    ]);
+    expect(manifest.images[0]).toMatchObject({
+      imageId: rev.revision.images[0]!.imageId,
+      selectionFrequency: rev.revision.images[0]!.frequency,
+      answers: rev.revision.images[0]!.answers,
+      source: { name: 'test' },
+    });
     expect(m.count).toBe(4);
     const loaded = await resolveDataset(join(dir, 'out', 'new_data.npy'), { cacheDir: join(dir, 'cache') });
     expect(loaded.images.map((i) => i.label)).toEqual([...back.labels]);
@@ -67,7 +87,10 @@ describe('export', () => {
   it('writes the ImageNetV2 layout (<class_index>/<image_id>.jpeg + manifest) that eval reads back', async () => {
     const { dir, ws } = await setup();
     const st = workspaceStores(ws);
-    const rev = await createRevision({ sample: st.sample, sources: st.sampling }, { strategy: { function: 'top-images' }, perClass: 2, seed: 1, requireDedup: false });
+    const rev = await createRevision(
+      { sample: st.sample, sources: st.sampling },
+      { strategy: { function: 'top-images' }, perClass: 2, seed: 1, requireDedup: false },
+    );
     const out = join(dir, 'v2');
     const m = await exportImageFolder(st, out, { workspaceDir: ws.dir, allowInvalid: true });
     expect(readdirSync(out).sort()).toEqual(['0', '1', 'manifest.json']);

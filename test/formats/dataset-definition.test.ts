@@ -33,7 +33,12 @@ describe('ImageNetV2 dataset definitions', () => {
   });
 
   it('names the record and field of a bad entry', () => {
-    const text = JSON.stringify({ image_filenames: [['a', 'n01440764'], ['b', 'tench']] });
+    const text = JSON.stringify({
+      image_filenames: [
+        ['a', 'n01440764'],
+        ['b', 'tench'],
+      ],
+    });
     const error = catchError(() => parseDatasetDefinition(text, 'bad.json'));
     expect(error.file).toBe('bad.json');
     expect(error.field).toBe('image_filenames[1][1]');
@@ -45,17 +50,37 @@ describe('ImageNetV2 dataset definitions', () => {
     const error = catchError(() => parseDatasetDefinition(text, 'bad.json'));
     expect(error.file).toBe('bad.json');
     expect(error.message).toMatch(/^4 problems in the dataset definition: /);
-    expect(error.issues.map((i) => [i.path, i.received])).toEqual([['image_filenames[1][1]', '"tench"'], ['image_filenames[2][0]', '3'], ['image_filenames[3]', '["d"]'], ['seed', '1.5']]);
-    const repeated = JSON.stringify({ image_filenames: [['a', 'n01440764'], ['a', 'n01443537'], ['b', 'n01443537'], ['b', 'n01443537']] });
+    expect(error.issues.map((i) => [i.path, i.received])).toEqual([
+      ['image_filenames[1][1]', '"tench"'],
+      ['image_filenames[2][0]', '3'],
+      ['image_filenames[3]', '["d"]'],
+      ['seed', '1.5'],
+    ]);
+    const repeated = JSON.stringify({
+      image_filenames: [
+        ['a', 'n01440764'],
+        ['a', 'n01443537'],
+        ['b', 'n01443537'],
+        ['b', 'n01443537'],
+      ],
+    });
     const dup = catchError(() => parseDatasetDefinition(repeated, 'dup.json'));
     expect([dup.file, dup.record]).toEqual(['dup.json', 1]);
-    expect(dup.issues.map((i) => [i.path, i.received])).toEqual([['image_filenames[1][0]', 'also at 0'], ['image_filenames[3][0]', 'also at 2']]);
+    expect(dup.issues.map((i) => [i.path, i.received])).toEqual([
+      ['image_filenames[1][0]', 'also at 0'],
+      ['image_filenames[3][0]', 'also at 2'],
+    ]);
   });
 
   it('refuses non-JSON, a missing list and repeated ids', () => {
     expect(catchError(() => parseDatasetDefinition('{"image_filenames": [', 'cut.json')).message).toMatch(/not valid JSON/);
     expect(catchError(() => parseDatasetDefinition('{"seed": 1}', 'empty.json')).field).toBe('image_filenames');
-    const repeated = JSON.stringify({ image_filenames: [['a', 'n01440764'], ['a', 'n01443537']] });
+    const repeated = JSON.stringify({
+      image_filenames: [
+        ['a', 'n01440764'],
+        ['a', 'n01443537'],
+      ],
+    });
     expect(catchError(() => parseDatasetDefinition(repeated, 'dup.json')).record).toBe(1);
     const file = join(dir, 'ok.json');
     writeFileSync(file, JSON.stringify({ image_filenames: [] }));
@@ -64,7 +89,7 @@ describe('ImageNetV2 dataset definitions', () => {
   });
 });
 
-describeWithData('the authors\' dataset definitions', () => {
+describeWithData("the authors' dataset definitions", () => {
   const datasets = join(SHARED_DATA, 'imagenet/datasets');
 
   it('reads all four with their sizes and sampling functions', () => {
@@ -91,7 +116,10 @@ describeWithData('the authors\' dataset definitions', () => {
     // Class index = position of the wnid in sorted order.
     const wnids = [...new Set(readDatasetDefinition(join(datasets, 'imagenet-validation-original.json')).images.map((i) => i.wnid))].sort();
     const index = new Map(wnids.map((w, i) => [w, i]));
-    for (const [name, correct] of [['imagenet-validation-original', 38065], ['imagenetv2-b-33', 6333]] as const) {
+    for (const [name, correct] of [
+      ['imagenet-validation-original', 38065],
+      ['imagenetv2-b-33', 6333],
+    ] as const) {
       const labels = readDatasetDefinition(join(datasets, `${name}.json`)).images.map((i) => index.get(i.wnid)!);
       const top5 = npyToNumbers(readNpy(join(SHARED_DATA, 'imagenetv2-predictions', name, 'resnet50.npy')));
       let hits = 0;

@@ -41,7 +41,10 @@ describe('class folders named by index', () => {
     expect(folder.imageIds).toEqual(['x', 'z', 'y']);
     expect(Array.from(folder.labels)).toEqual([3, 20, 100]);
     expect(folder.classNames.length).toBe(101);
-    const named = readImageFolder(sparse, { classIds: Array.from({ length: 1000 }, (_, i) => `c${i}`), classNames: Array.from({ length: 1000 }, (_, i) => `name ${i}`) });
+    const named = readImageFolder(sparse, {
+      classIds: Array.from({ length: 1000 }, (_, i) => `c${i}`),
+      classNames: Array.from({ length: 1000 }, (_, i) => `name ${i}`),
+    });
     expect(named.classNames.length).toBe(1000);
     expect(named.classNames[20]).toBe('name 20');
     expect(catchError(() => readImageFolder(sparse, { classIds: ['a', 'b'] })).received).toBe('3');

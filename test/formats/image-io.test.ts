@@ -5,7 +5,18 @@
  *   img.resize((int(256*W/H), 256), BILINEAR).crop((round((w-224)/2), round((h-224)/2), …))
  */
 import { describe, expect, it } from 'vitest';
-import { decodeRgb, encodeJpeg, encodePng, imageInfo, resizeCropGeometry, resizeExact, resizeLongerSide, resizeShorterCenterCrop, roundHalfEven, type RgbImage } from '../../src/formats/image-io.ts';
+import {
+  decodeRgb,
+  encodeJpeg,
+  encodePng,
+  imageInfo,
+  resizeCropGeometry,
+  resizeExact,
+  resizeLongerSide,
+  resizeShorterCenterCrop,
+  roundHalfEven,
+  type RgbImage,
+} from '../../src/formats/image-io.ts';
 import { RetestError } from '../../src/core/errors.ts';
 
 /** The test pattern, same formula as the Python reference script. */
@@ -48,7 +59,12 @@ describe('resizeShorterCenterCrop (libvips) against Pillow', () => {
     // Pillow: pixel sum 19296277 and these pixels (indices 0, 1000, 25000, 50175).
     const sum = ours.data.reduce((a, b) => a + b, 0);
     expect(Math.abs(sum - 19_296_277) / ours.data.length).toBeLessThan(0.2);
-    const pillow = [[83, 32, 200], [13, 141, 224], [27, 183, 228], [2, 241, 14]];
+    const pillow = [
+      [83, 32, 200],
+      [13, 141, 224],
+      [27, 183, 228],
+      [2, 241, 14],
+    ];
     [0, 1000, 25000, 50175].forEach((p, i) => {
       for (let c = 0; c < 3; c++) expect(Math.abs(ours.data[p * 3 + c]! - pillow[i]![c]!)).toBeLessThanOrEqual(3);
     });
@@ -93,7 +109,10 @@ describe('decode, encode and resize', () => {
   it('applies EXIF orientation (6 = rotate 90° clockwise)', async () => {
     const sharp = (await import('sharp')).default;
     const image = pattern(40, 20);
-    const rotatedJpeg = await sharp(Buffer.from(image.data), { raw: { width: 40, height: 20, channels: 3 } }).jpeg().withMetadata({ orientation: 6 }).toBuffer();
+    const rotatedJpeg = await sharp(Buffer.from(image.data), { raw: { width: 40, height: 20, channels: 3 } })
+      .jpeg()
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
     const decoded = await decodeRgb(rotatedJpeg);
     expect([decoded.width, decoded.height]).toEqual([20, 40]);
     expect(await imageInfo(rotatedJpeg)).toMatchObject({ width: 20, height: 40 });
@@ -101,7 +120,9 @@ describe('decode, encode and resize', () => {
 
   it('expands greyscale to RGB and turns garbage into a data error naming the input', async () => {
     const sharp = (await import('sharp')).default;
-    const grey = await sharp(Buffer.alloc(16 * 8, 77), { raw: { width: 16, height: 8, channels: 1 } }).png().toBuffer();
+    const grey = await sharp(Buffer.alloc(16 * 8, 77), { raw: { width: 16, height: 8, channels: 1 } })
+      .png()
+      .toBuffer();
     const decoded = await decodeRgb(grey);
     expect(decoded.data.length).toBe(16 * 8 * 3);
     expect([decoded.data[0], decoded.data[1], decoded.data[2]]).toEqual([77, 77, 77]);

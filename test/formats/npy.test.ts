@@ -62,7 +62,9 @@ describe('writeNpy / readNpy round trip', () => {
     expect(bytes.length).toBe(140);
     expect(Buffer.from(bytes.subarray(10, 128)).toString('latin1')).toBe(expected);
     const matrix = encodeNpy(npyArray('|u1', [2, 32, 32, 3], new Uint8Array(6144)));
-    expect(Buffer.from(matrix.subarray(10, 128)).toString('latin1')).toBe(`{'descr': '|u1', 'fortran_order': False, 'shape': (2, 32, 32, 3), }${' '.repeat(50)}\n`);
+    expect(Buffer.from(matrix.subarray(10, 128)).toString('latin1')).toBe(
+      `{'descr': '|u1', 'fortran_order': False, 'shape': (2, 32, 32, 3), }${' '.repeat(50)}\n`,
+    );
     expect(matrix.length).toBe(6272);
   });
 
@@ -115,7 +117,11 @@ describe('parseNpy headers', () => {
     expect(error.kind).toBe('data');
     expect([error.file, error.record]).toEqual(['h.npy', 'header']);
     expect(error.message).toMatch(/^3 problems in the NPY header: /);
-    expect(error.issues.map((i) => [i.path, i.received])).toEqual([['descr', 'nothing'], ['fortran_order', 'nothing'], ['shape[1]', 'NaN']]);
+    expect(error.issues.map((i) => [i.path, i.received])).toEqual([
+      ['descr', 'nothing'],
+      ['fortran_order', 'nothing'],
+      ['shape[1]', 'NaN'],
+    ]);
     expect(error.hint).toContain("'shape': (3, x)");
   });
 

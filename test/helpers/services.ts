@@ -63,7 +63,7 @@ export async function startPostgres(): Promise<Started> {
     chmodSync(dir, 0o700);
   }
   const run = (cmd: string, args: string[]) => {
-    const full = asRoot ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] as const : [cmd, args] as const;
+    const full = asRoot ? (['runuser', ['-u', 'postgres', '--', cmd, ...args]] as const) : ([cmd, args] as const);
     return spawnSync(full[0], [...full[1]], { encoding: 'utf8' });
   };
   const init = run(join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', user, '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync']);
@@ -71,7 +71,9 @@ export async function startPostgres(): Promise<Started> {
   writeFileSync(join(data, 'postgresql.auto.conf'), 'fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = 200\n');
   const port = await freePort();
   const server = asRoot
-    ? spawn('runuser', ['-u', 'postgres', '--', join(bin, 'postgres'), '-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1'], { stdio: 'ignore' })
+    ? spawn('runuser', ['-u', 'postgres', '--', join(bin, 'postgres'), '-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1'], {
+        stdio: 'ignore',
+      })
     : spawn(join(bin, 'postgres'), ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1'], { stdio: 'ignore' });
   stops.push(() => stopProcess(server, dir));
   const ready = join(bin, 'pg_isready');
@@ -89,7 +91,11 @@ async function startRedis(): Promise<Started> {
   if (!existsSync('/usr/bin/redis-server')) return { url: '', why: 'Redis is not installed (apt install redis-server, or set RETEST_TEST_REDIS_URL)' };
   const dir = mkdtempSync(join(tmpdir(), 'retest-redis-'));
   const port = await freePort();
-  const server = spawn('/usr/bin/redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '', '--daemonize', 'no'], { stdio: 'ignore' });
+  const server = spawn(
+    '/usr/bin/redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '', '--daemonize', 'no'],
+    { stdio: 'ignore' },
+  );
   stops.push(() => stopProcess(server, dir));
   for (let i = 0; i < 100; i++) {
     if (spawnSync('/usr/bin/redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout?.trim() === 'PONG') break;
@@ -101,7 +107,9 @@ async function startRedis(): Promise<Started> {
 function postgresBin(): string | undefined {
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return undefined;
-  const versions = readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a));
+  const versions = readdirSync(root)
+    .filter((v) => existsSync(join(root, v, 'bin', 'initdb')))
+    .sort((a, b) => Number(b) - Number(a));
   return versions[0] === undefined ? undefined : join(root, versions[0], 'bin');
 }
 

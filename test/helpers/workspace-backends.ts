@@ -23,8 +23,14 @@ export function onBothBackends(name: string, migrations: readonly SqlMigration[]
       return db;
     });
   };
-  describe(`${name} on SQLite`, make((n) => openStore(join(mkdtempSync(join(tmpdir(), 'retest-conf-')), `w${n}.db`), { migrations, defaultSchema: 'unused' })));
+  describe(
+    `${name} on SQLite`,
+    make((n) => openStore(join(mkdtempSync(join(tmpdir(), 'retest-conf-')), `w${n}.db`), { migrations, defaultSchema: 'unused' })),
+  );
   const run = `${process.pid}_${Date.now() % 100000}`;
   const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '_');
-  describeWithPostgres(`${name} on PostgreSQL`, make((n) => openStore(`${postgresUrl()}?schema=${slug}_${run}_${n}`, { migrations, defaultSchema: 'unused' })));
+  describeWithPostgres(
+    `${name} on PostgreSQL`,
+    make((n) => openStore(`${postgresUrl()}?schema=${slug}_${run}_${n}`, { migrations, defaultSchema: 'unused' })),
+  );
 }

@@ -16,7 +16,9 @@ import { catchError, rejection } from '../helpers/errors.ts';
 import { runCli } from '../report/helpers.ts';
 
 let dir: string;
-beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'retest-accuracies-')); });
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'retest-accuracies-'));
+});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** model@img_size → top-1 percent, read with nothing but split(','): the first three columns are never quoted. */
@@ -31,7 +33,7 @@ function top1ByHand(file: string): Map<string, number> {
   return out;
 }
 
-describe('timm\'s results tables', () => {
+describe("timm's results tables", () => {
   const db = () => join(dir, 'timm.db');
   const files = timmFiles();
 
@@ -42,24 +44,112 @@ describe('timm\'s results tables', () => {
   });
 
   it('import as 1,556 models by model + img_size, percent detected, n from the known sizes', async () => {
-    const a = JSON.parse(await runCli(['import', 'accuracies', files.imagenet, '--key', 'model,img_size', '--test-set', 'imagenet-val', '--value', 'top1', '--top5', 'top5', '--collection', 'timm', '--db', db(), '--json'])) as Record<string, any>;
-    expect(a).toMatchObject({ format: 'accuracies', collection: 'timm', kind: 'published accuracy', models: 1556, imported: 1556, skipped: 0, test_sets: { 'imagenet-val': 1556 } });
+    const a = JSON.parse(
+      await runCli([
+        'import',
+        'accuracies',
+        files.imagenet,
+        '--key',
+        'model,img_size',
+        '--test-set',
+        'imagenet-val',
+        '--value',
+        'top1',
+        '--top5',
+        'top5',
+        '--collection',
+        'timm',
+        '--db',
+        db(),
+        '--json',
+      ]),
+    ) as Record<string, any>;
+    expect(a).toMatchObject({
+      format: 'accuracies',
+      collection: 'timm',
+      kind: 'published accuracy',
+      models: 1556,
+      imported: 1556,
+      skipped: 0,
+      test_sets: { 'imagenet-val': 1556 },
+    });
     expect(a.columns).toEqual([
-      { column: 'top1', test_set: 'imagenet-val', metric: 'top1', units: 'percent', units_reason: 'value above 1', n: 50000, n_source: 'known', measured: 1556, empty: 0, range: [a.columns[0].range[0], 90.056] },
-      { column: 'top5', test_set: 'imagenet-val', metric: 'top5', units: 'percent', units_reason: 'value above 1', n: 50000, n_source: 'known', measured: 1556, empty: 0, range: [a.columns[1].range[0], a.columns[1].range[1]] },
+      {
+        column: 'top1',
+        test_set: 'imagenet-val',
+        metric: 'top1',
+        units: 'percent',
+        units_reason: 'value above 1',
+        n: 50000,
+        n_source: 'known',
+        measured: 1556,
+        empty: 0,
+        range: [a.columns[0].range[0], 90.056],
+      },
+      {
+        column: 'top5',
+        test_set: 'imagenet-val',
+        metric: 'top5',
+        units: 'percent',
+        units_reason: 'value above 1',
+        n: 50000,
+        n_source: 'known',
+        measured: 1556,
+        empty: 0,
+        range: [a.columns[1].range[0], a.columns[1].range[1]],
+      },
     ]);
-    const b = JSON.parse(await runCli(['import', 'accuracies', files.matchedFrequency, '--key', 'model,img_size', '--test-set', 'imagenetv2-matched-frequency', '--value', 'top1', '--top5', 'top5', '--collection', 'timm', '--db', db(), '--json'])) as Record<string, any>;
+    const b = JSON.parse(
+      await runCli([
+        'import',
+        'accuracies',
+        files.matchedFrequency,
+        '--key',
+        'model,img_size',
+        '--test-set',
+        'imagenetv2-matched-frequency',
+        '--value',
+        'top1',
+        '--top5',
+        'top5',
+        '--collection',
+        'timm',
+        '--db',
+        db(),
+        '--json',
+      ]),
+    ) as Record<string, any>;
     expect(b).toMatchObject({ models: 1556, imported: 1556, test_sets: { 'imagenetv2-matched-frequency': 1556 } });
     expect(b.columns[0]).toMatchObject({ n: 10000, n_source: 'known', units: 'percent' });
     // Only 1,266 distinct names: the key needs img_size.
     expect(new Set([...top1ByHand(files.imagenet).keys()].map((k) => k.split('@')[0])).size).toBe(1266);
     // A second import is skipped, not doubled.
-    const again = JSON.parse(await runCli(['import', 'accuracies', files.matchedFrequency, '--key', 'model,img_size', '--test-set', 'imagenetv2-matched-frequency', '--value', 'top1', '--collection', 'timm', '--db', db(), '--json'])) as Record<string, any>;
+    const again = JSON.parse(
+      await runCli([
+        'import',
+        'accuracies',
+        files.matchedFrequency,
+        '--key',
+        'model,img_size',
+        '--test-set',
+        'imagenetv2-matched-frequency',
+        '--value',
+        'top1',
+        '--collection',
+        'timm',
+        '--db',
+        db(),
+        '--json',
+      ]),
+    ) as Record<string, any>;
     expect([again.imported, again.skipped]).toEqual([0, 1556]);
   }, 60_000);
 
   it('are stored as "published accuracy" with counts round(accuracy × n), and no per-image run', async () => {
-    const row = await queryRow(db(), "SELECT n, top1_correct AS c, top5_correct AS c5, top1_accuracy AS a, kind, units, source_line AS line FROM published_accuracies WHERE model = 'eva02_large_patch14_448.mim_m38m_ft_in22k_in1k@448' AND test_set = 'imagenet-val'");
+    const row = await queryRow(
+      db(),
+      "SELECT n, top1_correct AS c, top5_correct AS c5, top1_accuracy AS a, kind, units, source_line AS line FROM published_accuracies WHERE model = 'eva02_large_patch14_448.mim_m38m_ft_in22k_in1k@448' AND test_set = 'imagenet-val'",
+    );
     // 90.056 % of 50,000 = 45,028; 99.054 % = 49,527
     expect(row).toEqual({ n: 50000, c: 45028, c5: 49527, a: 0.90056, kind: 'published accuracy', units: 'percent', line: 2 });
     expect(await countRows(db(), 'published_accuracies')).toBe(2 * 1556);
@@ -73,17 +163,35 @@ describe('timm\'s results tables', () => {
   });
 
   it('analyze fits ImageNet → MatchedFrequency over the 1,556 exactly as a fit computed from the files', async () => {
-    const json = JSON.parse(await runCli(['analyze', '--original', 'imagenet-val', '--new', 'imagenetv2-matched-frequency', '--resamples', '200', '--json', '--db', db()])) as { models: { model: string; original: { correct: number; n: number }; new: { correct: number } }[]; fits: { linear: { slope: number; intercept: number; r2: number } } };
+    const json = JSON.parse(
+      await runCli(['analyze', '--original', 'imagenet-val', '--new', 'imagenetv2-matched-frequency', '--resamples', '200', '--json', '--db', db()]),
+    ) as {
+      models: { model: string; original: { correct: number; n: number }; new: { correct: number } }[];
+      fits: { linear: { slope: number; intercept: number; r2: number } };
+    };
     expect(json.models).toHaveLength(1556);
-    const val = top1ByHand(files.imagenet), v2 = top1ByHand(files.matchedFrequency);
+    const val = top1ByHand(files.imagenet),
+      v2 = top1ByHand(files.matchedFrequency);
     expect([...val.keys()].sort()).toEqual([...v2.keys()].sort());
-    let sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0, n = 0;
+    let sx = 0,
+      sy = 0,
+      sxx = 0,
+      sxy = 0,
+      syy = 0,
+      n = 0;
     for (const [model, top1] of val) {
       const x = Math.round((top1 * 50000) / 100) / 50000;
       const y = Math.round((v2.get(model)! * 10000) / 100) / 10000;
-      sx += x; sy += y; sxx += x * x; sxy += x * y; syy += y * y; n++;
+      sx += x;
+      sy += y;
+      sxx += x * x;
+      sxy += x * y;
+      syy += y * y;
+      n++;
     }
-    const vxx = sxx - (sx * sx) / n, vxy = sxy - (sx * sy) / n, vyy = syy - (sy * sy) / n;
+    const vxx = sxx - (sx * sx) / n,
+      vxy = sxy - (sx * sy) / n,
+      vyy = syy - (sy * sy) / n;
     const slope = vxy / vxx;
     expect(n).toBe(1556);
     expect(json.fits.linear.slope).toBeCloseTo(slope, 9);
@@ -91,14 +199,31 @@ describe('timm\'s results tables', () => {
     expect(json.fits.linear.r2).toBeCloseTo((vxy * vxy) / (vxx * vyy), 9);
     expect(json.fits.linear.slope).toBeGreaterThan(1.1); // timm's cloud: steeper than 1, as the paper found
     const resnet = json.models.find((m) => m.model === 'resnet50.a1_in1k@224')!;
-    expect([resnet.original.correct, resnet.new.correct]).toEqual([Math.round(val.get('resnet50.a1_in1k@224')! * 500), Math.round(v2.get('resnet50.a1_in1k@224')! * 100)]);
+    expect([resnet.original.correct, resnet.new.correct]).toEqual([
+      Math.round(val.get('resnet50.a1_in1k@224')! * 500),
+      Math.round(v2.get('resnet50.a1_in1k@224')! * 100),
+    ]);
     const text = await runCli(['analyze', '--new', 'imagenetv2-matched-frequency', '--resamples', '200', '--db', db(), '--include', 'resnet50.*']);
     expect(text).toMatch(/models \(0 yours, \d+ from imported accuracy tables, 0 published\)/);
     expect(text).toMatch(/resnet50\.a1_in1k@224\s+timm\s+/);
   }, 60_000);
 
   it('claim no per-image metric: --per-class finds no per-image model', async () => {
-    const json = JSON.parse(await runCli(['analyze', '--new', 'imagenetv2-matched-frequency', '--resamples', '100', '--per-class', '--json', '--db', db(), '--include', 'resnet50.a1_in1k@224'])) as { models: unknown[]; per_class: { models: string[]; classes: unknown[] } };
+    const json = JSON.parse(
+      await runCli([
+        'analyze',
+        '--new',
+        'imagenetv2-matched-frequency',
+        '--resamples',
+        '100',
+        '--per-class',
+        '--json',
+        '--db',
+        db(),
+        '--include',
+        'resnet50.a1_in1k@224',
+      ]),
+    ) as { models: unknown[]; per_class: { models: string[]; classes: unknown[] } };
     expect(json.models).toHaveLength(1);
     expect(json.per_class).toEqual({ models: [], classes: [] });
   });
@@ -114,26 +239,37 @@ describe('timm\'s results tables', () => {
 describe('a wide table with empty cells', () => {
   const table = () => {
     const file = join(dir, 'wide.csv');
-    writeFileSync(file, [
-      'model,val,v2,a44,params,notes',
-      'alpha,76.13,63.33,,25.6,first',
-      'beta,80.00,,77.00,11.7,',
-      'gamma,70.5%,58.10,68.20,5.0,x',
-      'delta,-,50.00,60.00,1.0,y',
-      'eps,65.00,52.00,62.50,2.0,z',
-    ].join('\n'));
+    writeFileSync(
+      file,
+      [
+        'model,val,v2,a44,params,notes',
+        'alpha,76.13,63.33,,25.6,first',
+        'beta,80.00,,77.00,11.7,',
+        'gamma,70.5%,58.10,68.20,5.0,x',
+        'delta,-,50.00,60.00,1.0,y',
+        'eps,65.00,52.00,62.50,2.0,z',
+      ].join('\n'),
+    );
     return file;
   };
 
   it('reads each numeric column as a test set, percent per column, empty cells as not measured', () => {
-    const t = readAccuracyTable(table(), { key: ['model'], wide: true, map: { val: 'imagenet-val', v2: 'imagenetv2-matched-frequency', a44: 'imagenetv2-threshold0.7' }, skip: ['params'] });
+    const t = readAccuracyTable(table(), {
+      key: ['model'],
+      wide: true,
+      map: { val: 'imagenet-val', v2: 'imagenetv2-matched-frequency', a44: 'imagenetv2-threshold0.7' },
+      skip: ['params'],
+    });
     expect(t.models).toEqual(['alpha', 'beta', 'gamma', 'delta', 'eps']);
     expect(t.columns.map((c) => [c.column, c.testSet, c.units, c.unitsReason, c.n, c.measured, c.empty])).toEqual([
       ['val', 'imagenet-val', 'percent', 'percent sign', 50000, 4, 1],
       ['v2', 'imagenetv2-matched-frequency', 'percent', 'value above 1', 10000, 4, 1],
       ['a44', 'imagenetv2-threshold0.7', 'percent', 'value above 1', 10000, 4, 1],
     ]);
-    expect(t.ignored).toEqual([{ column: 'params', reason: 'skipped (--skip)' }, { column: 'notes', reason: 'not numeric (line 2: "first")' }]);
+    expect(t.ignored).toEqual([
+      { column: 'params', reason: 'skipped (--skip)' },
+      { column: 'notes', reason: 'not numeric (line 2: "first")' },
+    ]);
     const byKey = new Map(t.entries.map((e) => [`${e.model}|${e.testSet}`, e]));
     expect(byKey.get('alpha|imagenet-val')).toMatchObject({ top1Correct: 38065, top1Accuracy: 0.7613, top5Correct: null, line: 2, column: 'val' });
     expect(byKey.get('gamma|imagenet-val')).toMatchObject({ top1Correct: 35250 });
@@ -144,11 +280,35 @@ describe('a wide table with empty cells', () => {
 
   it('imports, and leaves models out of exactly the pairs that lack them', async () => {
     const db = join(dir, 'wide.db');
-    const out = await runCli(['import', 'accuracies', table(), '--key', 'model', '--wide', '--map', 'val=imagenet-val', '--map', 'v2=imagenetv2-matched-frequency', '--map', 'a44=imagenetv2-threshold0.7', '--skip', 'params', '--db', db]);
-    expect(out).toContain('column "val" → imagenet-val top-1: percent (percent sign; values 65…80), n = 50,000 (known size), 4 measured, 1 empty (not measured)');
+    const out = await runCli([
+      'import',
+      'accuracies',
+      table(),
+      '--key',
+      'model',
+      '--wide',
+      '--map',
+      'val=imagenet-val',
+      '--map',
+      'v2=imagenetv2-matched-frequency',
+      '--map',
+      'a44=imagenetv2-threshold0.7',
+      '--skip',
+      'params',
+      '--db',
+      db,
+    ]);
+    expect(out).toContain(
+      'column "val" → imagenet-val top-1: percent (percent sign; values 65…80), n = 50,000 (known size), 4 measured, 1 empty (not measured)',
+    );
     expect(out).toContain('column "notes" not read: not numeric');
-    expect(out).toContain('12 published accuracies imported (4 on imagenet-val, 4 on imagenetv2-matched-frequency, 4 on imagenetv2-threshold0.7), 0 already present, as collection "imported"');
-    const pairOf = async (newSet: string) => (JSON.parse(await runCli(['analyze', '--new', newSet, '--resamples', '100', '--json', '--db', db])) as { models: { model: string }[] }).models.map((m) => m.model).sort();
+    expect(out).toContain(
+      '12 published accuracies imported (4 on imagenet-val, 4 on imagenetv2-matched-frequency, 4 on imagenetv2-threshold0.7), 0 already present, as collection "imported"',
+    );
+    const pairOf = async (newSet: string) =>
+      (JSON.parse(await runCli(['analyze', '--new', newSet, '--resamples', '100', '--json', '--db', db])) as { models: { model: string }[] }).models
+        .map((m) => m.model)
+        .sort();
     expect(await pairOf('imagenetv2-matched-frequency')).toEqual(['alpha', 'eps', 'gamma']); // beta: no v2; delta: no val
     expect(await pairOf('imagenetv2-threshold0.7')).toEqual(['beta', 'eps', 'gamma']); // alpha: no a44
   });
@@ -162,8 +322,10 @@ describe('a wide table with empty cells', () => {
       ['my-v2', 'percent', 'value above 1', 2000, 'given'],
     ]);
     expect(t.entries.map((e) => [e.model, e.testSet, e.top1Correct])).toEqual([
-      ['m1@224', 'imagenet-val', 38065], ['m1@224', 'my-v2', 1220],
-      ['m2@224', 'imagenet-val', 40000], ['m2@224', 'my-v2', 1290],
+      ['m1@224', 'imagenet-val', 38065],
+      ['m1@224', 'my-v2', 1220],
+      ['m2@224', 'imagenet-val', 40000],
+      ['m2@224', 'my-v2', 1290],
     ]);
     const forced = readAccuracyTable(file, { key: ['name'], wide: true, skip: ['size', 'my-v2'], units: 'percent' });
     expect(forced.entries.map((e) => e.top1Correct)).toEqual([381, 400]); // 0.7613 % of 50,000
@@ -178,13 +340,19 @@ describe('bad accuracy tables', () => {
   };
 
   it('name the line and column of a bad value', () => {
-    const e1 = catchError(() => readAccuracyTable(write('nan.csv', 'model,top1\na,76.1\nb,seventy\n'), { key: ['model'], testSet: 'imagenet-val', value: 'top1' }));
+    const e1 = catchError(() =>
+      readAccuracyTable(write('nan.csv', 'model,top1\na,76.1\nb,seventy\n'), { key: ['model'], testSet: 'imagenet-val', value: 'top1' }),
+    );
     expect([e1.message, e1.record, e1.field, e1.received]).toEqual(['not a number', 'line 3', 'top1', '"seventy"']);
-    const e2 = catchError(() => readAccuracyTable(write('range.csv', 'model,top1\na,76.1\nb,101\n'), { key: ['model'], testSet: 'imagenet-val', value: 'top1' }));
+    const e2 = catchError(() =>
+      readAccuracyTable(write('range.csv', 'model,top1\na,76.1\nb,101\n'), { key: ['model'], testSet: 'imagenet-val', value: 'top1' }),
+    );
     expect([e2.message, e2.record, e2.field, e2.received]).toEqual(['an accuracy outside [0, 100]', 'line 3', 'top1', '101']);
     const e3 = catchError(() => readAccuracyTable(write('neg.csv', 'model,top1\na,0.5\nb,-0.1\n'), { key: ['model'], testSet: 'imagenet-val', value: 'top1' }));
     expect([e3.message, e3.record]).toEqual(['an accuracy outside [0, 1]', 'line 3']);
-    const e4 = catchError(() => readAccuracyTable(write('wide-range.csv', 'model,imagenet-val,param_count\na,76.1,25557.03\n'), { key: ['model'], wide: true }));
+    const e4 = catchError(() =>
+      readAccuracyTable(write('wide-range.csv', 'model,imagenet-val,param_count\na,76.1,25557.03\n'), { key: ['model'], wide: true }),
+    );
     expect(e4.field).toBe('param_count');
     expect(e4.hint).toContain('--skip param_count');
   });
@@ -202,13 +370,29 @@ describe('bad accuracy tables', () => {
     expect(both.kind).toBe('usage');
     const e = await rejection(runCli(['import', 'accuracies', file, '--test-set', 'imagenet-val', '--value', 'top1', '--db', join(dir, 'bad.db')]));
     expect(e.field).toBe('--key');
-    const n = await rejection(runCli(['import', 'accuracies', file, '--key', 'model', '--test-set', 'x', '--value', 'top1', '--n', 'x=ten', '--db', join(dir, 'bad.db')]));
+    const n = await rejection(
+      runCli(['import', 'accuracies', file, '--key', 'model', '--test-set', 'x', '--value', 'top1', '--n', 'x=ten', '--db', join(dir, 'bad.db')]),
+    );
     expect([n.field, n.received]).toEqual(['--n', '"x=ten"']);
   });
 
   it('leave the store untouched when any value is bad', async () => {
     const db = join(dir, 'atomic.db');
-    await expect(runCli(['import', 'accuracies', write('half.csv', 'model,top1\na,76.1\nb,x\n'), '--key', 'model', '--test-set', 'imagenet-val', '--value', 'top1', '--db', db])).rejects.toThrow(/not a number/);
+    await expect(
+      runCli([
+        'import',
+        'accuracies',
+        write('half.csv', 'model,top1\na,76.1\nb,x\n'),
+        '--key',
+        'model',
+        '--test-set',
+        'imagenet-val',
+        '--value',
+        'top1',
+        '--db',
+        db,
+      ]),
+    ).rejects.toThrow(/not a number/);
     await (await openResultsStore(db)).close();
     const t = await queryRow(db, "SELECT name FROM sqlite_master WHERE name = 'published_accuracies'");
     expect(t === undefined || (await countRows(db, 'published_accuracies')) === 0).toBe(true);

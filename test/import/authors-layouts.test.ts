@@ -13,7 +13,7 @@ import type { ResultsStore } from '../../src/results/index.ts';
 import { openResultsStore } from '../helpers/results.ts';
 import { describeWithData, SHARED_DATA } from '../helpers/shared.ts';
 
-describeWithData('import of the authors\' published predictions', () => {
+describeWithData("import of the authors' published predictions", () => {
   let dir: string;
   let store: ResultsStore;
   let imagenet: ImportSummary;
@@ -31,7 +31,10 @@ describeWithData('import of the authors\' published predictions', () => {
     dir = mkdtempSync(join(tmpdir(), 'retest-import-'));
     store = await openResultsStore(join(dir, 'results.db'));
     const started = performance.now();
-    imagenet = await writeImportBatch(store, readImagenetV2Predictions(join(SHARED_DATA, 'imagenetv2-predictions'), { metadata: join(SHARED_DATA, 'imagenet') }));
+    imagenet = await writeImportBatch(
+      store,
+      readImagenetV2Predictions(join(SHARED_DATA, 'imagenetv2-predictions'), { metadata: join(SHARED_DATA, 'imagenet') }),
+    );
     importSeconds = (performance.now() - started) / 1000;
     cifar = await writeImportBatch(store, readCifar101Predictions(join(SHARED_DATA, 'cifar10.1-predictions'), { metadata: SHARED_DATA }));
   }, 300_000);
@@ -43,7 +46,9 @@ describeWithData('import of the authors\' published predictions', () => {
 
   it('imports 13 ImageNet models × 4 sets under canonical names, fast', () => {
     expect(imagenet.runs).toHaveLength(52);
-    expect(new Set(imagenet.runs.map((r) => r.dataset))).toEqual(new Set(['imagenet-val', 'imagenetv2-matched-frequency', 'imagenetv2-threshold0.7', 'imagenetv2-top-images']));
+    expect(new Set(imagenet.runs.map((r) => r.dataset))).toEqual(
+      new Set(['imagenet-val', 'imagenetv2-matched-frequency', 'imagenetv2-threshold0.7', 'imagenetv2-top-images']),
+    );
     expect(new Set(imagenet.runs.map((r) => r.model)).size).toBe(13);
     // the a-44 file fv_64k_model.npy is the model fv_64k
     expect(imagenet.runs.filter((r) => r.model === 'fv_64k')).toHaveLength(4);
@@ -66,7 +71,7 @@ describeWithData('import of the authors\' published predictions', () => {
     expect(resnet50('imagenetv2-matched-frequency')).toMatchObject({ n: 10000, top1Correct: 6333 });
   });
 
-  it('agrees with the store\'s own scoring', async () => {
+  it("agrees with the store's own scoring", async () => {
     const run = (await store.latestRun('resnet50', 'imagenetv2-matched-frequency'))!;
     expect(await store.score(run)).toMatchObject({ n: 10000, failed: 0, top1Correct: 6333, top5Correct: 8465 });
   });
@@ -86,9 +91,16 @@ describeWithData('import of the authors\' published predictions', () => {
   });
 
   it('skips runs already imported (and replaces them only when asked)', async () => {
-    const again = await writeImportBatch(store, readCifar101Predictions(join(SHARED_DATA, 'cifar10.1-predictions'), { metadata: SHARED_DATA, selectModel: (m) => m === 'nas' }));
+    const again = await writeImportBatch(
+      store,
+      readCifar101Predictions(join(SHARED_DATA, 'cifar10.1-predictions'), { metadata: SHARED_DATA, selectModel: (m) => m === 'nas' }),
+    );
     expect(again.runs.map((r) => r.skipped)).toEqual([true, true, true]);
-    const replaced = await writeImportBatch(store, readCifar101Predictions(join(SHARED_DATA, 'cifar10.1-predictions'), { metadata: SHARED_DATA, selectModel: (m) => m === 'nas' }), { replace: true });
+    const replaced = await writeImportBatch(
+      store,
+      readCifar101Predictions(join(SHARED_DATA, 'cifar10.1-predictions'), { metadata: SHARED_DATA, selectModel: (m) => m === 'nas' }),
+      { replace: true },
+    );
     expect(replaced.runs.map((r) => r.skipped)).toEqual([false, false, false]);
     const nas = (await store.counts()).filter((r) => r.model === 'nas');
     expect(nas.map((r) => r.top1Correct)).toEqual(['cifar10-test', 'cifar10.1-v4', 'cifar10.1-v6'].map((s) => published.get(`nas|${s}`)!.top1Correct));
@@ -102,11 +114,14 @@ describeWithData('import of the authors\' published predictions', () => {
     for (const m of models) correct.push(await store.correctness(m.runId, 1));
     const bins = accuracyByFrequency(frequencies, correct);
     const populated = bins.filter((b) => b.images >= 20);
-    console.log(`[cifar10h] bins ${bins.map((b) => `${b.lower}-${b.upper}: ${b.images} images, ${b.meanAccuracy === null ? '—' : (b.meanAccuracy * 100).toFixed(1)}%`).join('; ')}`);
+    console.log(
+      `[cifar10h] bins ${bins.map((b) => `${b.lower}-${b.upper}: ${b.images} images, ${b.meanAccuracy === null ? '—' : (b.meanAccuracy * 100).toFixed(1)}%`).join('; ')}`,
+    );
     expect(populated.length).toBeGreaterThanOrEqual(3);
     for (let i = 1; i < populated.length; i++) expect(populated[i]!.meanAccuracy!).toBeGreaterThan(populated[i - 1]!.meanAccuracy!);
     // every single model is more accurate in the top bin than in the lowest populated one
-    const first = populated[0]!, last = populated[populated.length - 1]!;
+    const first = populated[0]!,
+      last = populated[populated.length - 1]!;
     first.accuracy.forEach((a, m) => expect(last.accuracy[m]!).toBeGreaterThan(a!));
   });
 });

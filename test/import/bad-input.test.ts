@@ -36,10 +36,14 @@ async function thrown(fn: () => unknown): Promise<RetestError> {
   throw new Error('expected a RetestError');
 }
 
-const tables = async () => { const out: number[] = []; for (const t of ['datasets', 'models', 'runs', 'predictions']) out.push(await countRows(join(dir, 'r.db'), t)); return out; };
+const tables = async () => {
+  const out: number[] = [];
+  for (const t of ['datasets', 'models', 'runs', 'predictions']) out.push(await countRows(join(dir, 'r.db'), t));
+  return out;
+};
 
 describe('import of bad input: errors name the file and row; nothing is half-imported', () => {
-  it('imports a good fixture and maps the authors\' names', async () => {
+  it("imports a good fixture and maps the authors' names", async () => {
     writeTopk(root, 'imagenet-validation-original', 'net', rowsFrom([0, 1, 1, 2, 3, 0]));
     writeTopk(root, 'imagenetv2-b-33', 'net', rowsFrom([1, 2, 0, 0]));
     const summary = await writeImportBatch(store, readImagenetV2Predictions(root, { metadata: meta }));
@@ -58,7 +62,12 @@ describe('import of bad input: errors name the file and row; nothing is half-imp
   });
 
   it('class id out of range, naming the row and column', async () => {
-    const file = writeTopk(root, 'imagenetv2-b-33', 'net', [[1, 0], [2, 0], [3, 7], [0, 1]]);
+    const file = writeTopk(root, 'imagenetv2-b-33', 'net', [
+      [1, 0],
+      [2, 0],
+      [3, 7],
+      [0, 1],
+    ]);
     const error = await thrown(() => readImagenetV2Predictions(root, { metadata: meta }));
     expect([error.file, error.record, error.field, error.received]).toEqual([file, 'row 2', 'column 1', '7']);
   });
@@ -104,10 +113,22 @@ describe('import of bad input: errors name the file and row; nothing is half-imp
   });
 
   it('a test set already in the store with other labels is refused; the same set in another order is matched by image id', async () => {
-    const ids = ['ILSVRC2012_val_00000001', 'ILSVRC2012_val_00000002', 'ILSVRC2012_val_00000003', 'ILSVRC2012_val_00000004', 'ILSVRC2012_val_00000005', 'ILSVRC2012_val_00000006'];
+    const ids = [
+      'ILSVRC2012_val_00000001',
+      'ILSVRC2012_val_00000002',
+      'ILSVRC2012_val_00000003',
+      'ILSVRC2012_val_00000004',
+      'ILSVRC2012_val_00000005',
+      'ILSVRC2012_val_00000006',
+    ];
     const labels = [0, 0, 1, 2, 3, 3];
     // registered by eval in reverse order
-    await store.registerDataset({ name: 'imagenet-val', source: 'folder', numClasses: 4, images: ids.map((imageId, i) => ({ imageId, label: labels[i]! })).reverse() });
+    await store.registerDataset({
+      name: 'imagenet-val',
+      source: 'folder',
+      numClasses: 4,
+      images: ids.map((imageId, i) => ({ imageId, label: labels[i]! })).reverse(),
+    });
     writeTopk(root, 'imagenet-validation-original', 'net', rowsFrom([0, 1, 1, 2, 3, 0]));
     const summary = await writeImportBatch(store, readImagenetV2Predictions(root, { metadata: meta }));
     expect(summary.runs[0]!.top1Correct).toBe(4);
@@ -116,8 +137,15 @@ describe('import of bad input: errors name the file and row; nothing is half-imp
     expect(Array.from(await store.correctness(run))).toEqual([0, 1, 1, 1, 0, 1]); // store order (reversed)
 
     const other = await openResultsStore(join(dir, 'other.db'));
-    await other.registerDataset({ name: 'imagenet-val', source: 'folder', numClasses: 4, images: ids.map((imageId, i) => ({ imageId, label: i === 2 ? 3 : labels[i]! })) });
-    expect((await thrown(() => writeImportBatch(other, readImagenetV2Predictions(root, { metadata: meta })))).message).toMatch(/already in the store with other images or labels/);
+    await other.registerDataset({
+      name: 'imagenet-val',
+      source: 'folder',
+      numClasses: 4,
+      images: ids.map((imageId, i) => ({ imageId, label: i === 2 ? 3 : labels[i]! })),
+    });
+    expect((await thrown(() => writeImportBatch(other, readImagenetV2Predictions(root, { metadata: meta })))).message).toMatch(
+      /already in the store with other images or labels/,
+    );
     await other.close();
   });
 
@@ -135,13 +163,23 @@ describe('import of bad input: errors name the file and row; nothing is half-imp
     const all = await thrown(() => readCifar101Predictions(croot, { metadata: labelsDir }));
     expect(all.file).toBe(join(croot, 'v6', 'm_predictions.json'));
     expect(all.message).toMatch(/^3 problems in the predictions file: /);
-    expect(all.issues.map((i) => [i.path, i.received])).toEqual([['[0]', '-1'], ['[1]', '"cat"'], ['[2]', '2.5']]);
+    expect(all.issues.map((i) => [i.path, i.received])).toEqual([
+      ['[0]', '-1'],
+      ['[1]', '"cat"'],
+      ['[2]', '2.5'],
+    ]);
     writeFileSync(join(croot, 'v6', 'm_predictions.json'), JSON.stringify({ predictions: [1, 2, 3] }));
     expect((await thrown(() => readCifar101Predictions(croot, { metadata: labelsDir }))).issues[0]).toMatchObject({ path: '', expected: 'array' });
     writeFileSync(join(croot, 'v6', 'm_predictions.json'), JSON.stringify([1, 2]));
-    expect((await thrown(() => readCifar101Predictions(croot, { metadata: labelsDir }))).message).toMatch(/2 prediction rows but test set cifar10.1-v6 has 3 images/);
+    expect((await thrown(() => readCifar101Predictions(croot, { metadata: labelsDir }))).message).toMatch(
+      /2 prediction rows but test set cifar10.1-v6 has 3 images/,
+    );
     writeFileSync(join(croot, 'v6', 'm_predictions.json'), JSON.stringify([1, 2, 0]));
-    expect((await writeImportBatch(store, readCifar101Predictions(croot, { metadata: labelsDir }))).runs[0]).toMatchObject({ dataset: 'cifar10.1-v6', top1Correct: 2, top5Correct: null });
+    expect((await writeImportBatch(store, readCifar101Predictions(croot, { metadata: labelsDir }))).runs[0]).toMatchObject({
+      dataset: 'cifar10.1-v6',
+      top1Correct: 2,
+      top5Correct: null,
+    });
     mkdirSync(join(croot, 'v7'));
     expect((await thrown(() => readCifar101Predictions(croot, { metadata: labelsDir }))).message).toMatch(/unknown test set folder "v7"/);
   });

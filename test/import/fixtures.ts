@@ -11,8 +11,14 @@ export function writeImagenetMetadata(dir: string): { val: number[]; v2: number[
   writeFileSync(join(dir, 'class_info.json'), JSON.stringify(WNIDS.map((wnid, cid) => ({ cid, wnid, synset: [wnid], gloss: '' }))));
   const val = [0, 0, 1, 2, 3, 3];
   const v2 = [1, 2, 3, 0];
-  writeFileSync(join(dir, 'datasets', 'imagenet-validation-original.json'), JSON.stringify({ image_filenames: val.map((c, i) => [`ILSVRC2012_val_0000000${i + 1}.JPEG`, WNIDS[c]]) }));
-  writeFileSync(join(dir, 'datasets', 'imagenetv2-b-33.json'), JSON.stringify({ image_filenames: v2.map((c, i) => [`${'abcdef'[i]}${'0'.repeat(39)}`, WNIDS[c]]), seed: 1 }));
+  writeFileSync(
+    join(dir, 'datasets', 'imagenet-validation-original.json'),
+    JSON.stringify({ image_filenames: val.map((c, i) => [`ILSVRC2012_val_0000000${i + 1}.JPEG`, WNIDS[c]]) }),
+  );
+  writeFileSync(
+    join(dir, 'datasets', 'imagenetv2-b-33.json'),
+    JSON.stringify({ image_filenames: v2.map((c, i) => [`${'abcdef'[i]}${'0'.repeat(39)}`, WNIDS[c]]), seed: 1 }),
+  );
   return { val, v2 };
 }
 

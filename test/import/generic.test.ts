@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { npyArray, writeNpy } from '../../src/formats/index.ts';
-import { normalizeTopkOrder, readFrequencies, readGenericPredictions, readImagenetV2Predictions, topkFromLogits, writeImportBatch } from '../../src/import/index.ts';
+import {
+  normalizeTopkOrder,
+  readFrequencies,
+  readGenericPredictions,
+  readImagenetV2Predictions,
+  topkFromLogits,
+  writeImportBatch,
+} from '../../src/import/index.ts';
 import type { ResultsStore } from '../../src/results/index.ts';
 import { openResultsStore } from '../helpers/results.ts';
 import { rowsFrom, writeImagenetMetadata, writeTopk } from './fixtures.ts';
@@ -44,7 +51,12 @@ describe('normalizeTopkOrder', () => {
   it('is noted by the importer', async () => {
     const meta = join(dir, 'meta');
     writeImagenetMetadata(meta);
-    writeTopk(join(dir, 'p'), 'imagenetv2-b-33', 'fv_16k', rowsFrom([1, 2, 3, 0]).map((r) => r.slice().reverse()));
+    writeTopk(
+      join(dir, 'p'),
+      'imagenetv2-b-33',
+      'fv_16k',
+      rowsFrom([1, 2, 3, 0]).map((r) => r.slice().reverse()),
+    );
     const batch = readImagenetV2Predictions(join(dir, 'p'), { metadata: meta });
     expect(batch.predictions[0]!.notes[0]).toMatch(/best-last/);
     expect((await writeImportBatch(store, batch)).runs[0]!.top1Correct).toBe(4);
@@ -67,8 +79,14 @@ describe('generic CSV and NPY predictions', () => {
   it('imports CSV logits against a set already in the store', async () => {
     const labels = join(dir, 'labels.npy');
     writeNpy(labels, npyArray('<i4', [3], Int32Array.from([0, 1, 2])));
-    await writeImportBatch(store, await readGenericPredictions(writeCsv('first.csv', 'image_id,top1\n0,0\n1,1\n2,0\n'), { dataset: 'toy', labels, numClasses: 3 }, store));
-    const summary = await writeImportBatch(store, await readGenericPredictions(writeCsv('second.csv', 'image_id,a,b,c\n0,9,1,1\n1,0,1,2\n2,0,0,1\n'), { dataset: 'toy', model: 'logit-model' }, store));
+    await writeImportBatch(
+      store,
+      await readGenericPredictions(writeCsv('first.csv', 'image_id,top1\n0,0\n1,1\n2,0\n'), { dataset: 'toy', labels, numClasses: 3 }, store),
+    );
+    const summary = await writeImportBatch(
+      store,
+      await readGenericPredictions(writeCsv('second.csv', 'image_id,a,b,c\n0,9,1,1\n1,0,1,2\n2,0,0,1\n'), { dataset: 'toy', model: 'logit-model' }, store),
+    );
     expect(summary.runs[0]).toMatchObject({ model: 'logit-model', top1Correct: 2, top5Correct: null });
   });
 
@@ -80,7 +98,10 @@ describe('generic CSV and NPY predictions', () => {
     logits.set([6, 5, 4, 3, 2, 1], 0); // label 0 top-1
     logits.set([6, 5, 4, 3, 2, 1], 6); // label 5 last: not in top-5
     logits.set([1, 5, 4, 3, 2, 6], 12); // label 3: 4th
-    const summary = await writeImportBatch(store, await readGenericPredictions(npy, { dataset: 'six', labels }, (writeNpy(npy, npyArray('<f4', [3, 6], logits)), store)));
+    const summary = await writeImportBatch(
+      store,
+      await readGenericPredictions(npy, { dataset: 'six', labels }, (writeNpy(npy, npyArray('<f4', [3, 6], logits)), store)),
+    );
     expect(summary.runs[0]).toMatchObject({ model: 'logits', top1Correct: 1, top5Correct: 2 });
   });
 

@@ -39,7 +39,10 @@ const FIXTURES: Record<string, () => { request: Omit<ImportRequest, 'store'>; ex
     mkdirSync(join(dir, 'labels'));
     writeNpy(join(dir, 'labels', 'test_labels_official.npy'), npyArray('<u2', [4], Uint16Array.from([3, 8, 8, 0])));
     writeNpy(join(dir, 'labels', 'cifar10.1_v4_labels.npy'), npyArray('<i4', [3], Int32Array.from([1, 2, 3])));
-    for (const [folder, preds] of [['original', [3, 8, 1, 0]], ['v4', [1, 0, 0]]] as const) {
+    for (const [folder, preds] of [
+      ['original', [3, 8, 1, 0]],
+      ['v4', [1, 0, 0]],
+    ] as const) {
       mkdirSync(join(dir, 'c', folder), { recursive: true });
       writeFileSync(join(dir, 'c', folder, 'm_predictions.json'), JSON.stringify(preds));
     }

@@ -90,7 +90,12 @@ describe('numeric CSV cells', () => {
 
   it('an empty, non-decimal or out-of-range frequency is an error naming the line', async () => {
     const labels = Int32Array.from([0, 1]);
-    for (const [cell, message] of [['', /empty frequency/], ['0x1', /not a number/], ['1.5', /outside \[0, 1\]/], ['-0.1', /outside \[0, 1\]/]] as const) {
+    for (const [cell, message] of [
+      ['', /empty frequency/],
+      ['0x1', /not a number/],
+      ['1.5', /outside \[0, 1\]/],
+      ['-0.1', /outside \[0, 1\]/],
+    ] as const) {
       const csv = file('f.csv', `image_id,frequency\n0,0.5\n1,${cell}\n`);
       const error = await thrown(() => readFrequencies(csv, labels, ['0', '1']));
       expect([error.file, error.record, error.field]).toEqual([csv, 'line 3', 'column frequency']);

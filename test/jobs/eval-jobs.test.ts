@@ -83,14 +83,16 @@ describeWithData('eval as jobs (ResNet-20 on the 1,000 exact CIFAR-10 test image
       const group = await runner.submit({ ...plan.group, attempts: 1 });
       const status = await runner.wait(group, { intervalMs: 50 });
       expect(status.state).toBe('parked');
-      expect(status.parked[0]?.error).toMatch(/this worker cannot see the job's data: (data\/cifar10\/test_batch_first1000\.bin|models\/cifar10\/akamaster_resnet20\.onnx) is not in its data folder/);
+      expect(status.parked[0]?.error).toMatch(
+        /this worker cannot see the job's data: (data\/cifar10\/test_batch_first1000\.bin|models\/cifar10\/akamaster_resnet20\.onnx) is not in its data folder/,
+      );
     } finally {
       await runner.close();
       await store.close();
     }
   });
 
-  it("a worker whose --db is another store refuses the job instead of writing into another run", async () => {
+  it('a worker whose --db is another store refuses the job instead of writing into another run', async () => {
     const store = await openResultsStore(join(dir, 'submitter.db'));
     const other = await openResultsStore(join(dir, 'other.db'));
     const runner = inProcessRunner(jobHandlers({ results: async () => other }), { dataDir: SHARED });
@@ -110,8 +112,12 @@ describeWithData('eval as jobs (ResNet-20 on the 1,000 exact CIFAR-10 test image
   it('planning refuses data outside --data-dir (workers could not find it)', async () => {
     const store = await openResultsStore(join(dir, 'outside.db'));
     try {
-      await expect(planEval({ store, dataset: await resolveDataset(DATASET, { cacheDir: dir }), modelPath: MODEL, dataDir: join(SHARED, 'data') })).rejects.toThrow(/the model is not inside the data folder/);
-      await expect(planEval({ store, dataset: await resolveDataset(DATASET, { cacheDir: dir }), modelPath: MODEL, dataDir: undefined })).rejects.toThrow(/--queue needs --data-dir/);
+      await expect(
+        planEval({ store, dataset: await resolveDataset(DATASET, { cacheDir: dir }), modelPath: MODEL, dataDir: join(SHARED, 'data') }),
+      ).rejects.toThrow(/the model is not inside the data folder/);
+      await expect(planEval({ store, dataset: await resolveDataset(DATASET, { cacheDir: dir }), modelPath: MODEL, dataDir: undefined })).rejects.toThrow(
+        /--queue needs --data-dir/,
+      );
     } finally {
       await store.close();
     }

@@ -70,16 +70,22 @@ describeWithData('queue faults', () => {
   });
 
   // A throwaway redis-server of this test's own (it is killed and restarted): needs the binary.
-  const withRedisBinary = existsSync('/usr/bin/redis-server') ? describe : (name: string, fn: () => void) => {
-    console.warn(`[skip] ${name}: /usr/bin/redis-server is not installed (apt install redis-server)`);
-    describe.skip(name, fn);
-  };
+  const withRedisBinary = existsSync('/usr/bin/redis-server')
+    ? describe
+    : (name: string, fn: () => void) => {
+        console.warn(`[skip] ${name}: /usr/bin/redis-server is not installed (apt install redis-server)`);
+        describe.skip(name, fn);
+      };
   withRedisBinary('Redis restart', () => {
     let port: number;
     let redisDir: string;
     let server: ChildProcess | null = null;
     const startRedis = async () => {
-      server = spawn('/usr/bin/redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', redisDir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--daemonize', 'no'], { stdio: 'ignore' });
+      server = spawn(
+        '/usr/bin/redis-server',
+        ['--port', String(port), '--bind', '127.0.0.1', '--dir', redisDir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--daemonize', 'no'],
+        { stdio: 'ignore' },
+      );
       for (let i = 0; i < 100; i++) {
         if (spawnSync('/usr/bin/redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout?.trim() === 'PONG') return;
         await new Promise((r) => setTimeout(r, 50));
@@ -153,14 +159,23 @@ describeWithData('queue faults', () => {
         const admin = new pg.Client({ connectionString: postgresUrl() });
         await admin.connect();
         try {
-          const plan = await planEval({ store, dataset: await resolveDataset(DATASET, { cacheDir: dir }), modelPath: MODEL, dataDir: SHARED, shardSize: 100, options: { batchSize: 25 } });
+          const plan = await planEval({
+            store,
+            dataset: await resolveDataset(DATASET, { cacheDir: dir }),
+            modelPath: MODEL,
+            dataDir: SHARED,
+            shardSize: 100,
+            options: { batchSize: 25 },
+          });
           if (plan.group === null) throw new Error('already done');
           const worker = spawnWorker(['--queue', url, '--db', db, '--data-dir', SHARED]);
           workers.push(worker);
           const group = await runner.submit(plan.group);
           await worker.waitFor(/done \S+shard-0 /);
           // Every other session on the database, the worker's pool included, is cut.
-          const cut = await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+          const cut = await admin.query(
+            'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+          );
           expect(cut.rowCount).toBeGreaterThan(0);
           const status = await runner.wait(group, { intervalMs: 200 });
           expect(status.state).toBe('done');

@@ -22,7 +22,11 @@ const now = () => new Date('2026-12-02T00:00:00Z');
 
 function rows(w: Workspace) {
   return {
-    images: w.db.prepare('SELECT id, role, class_idx, source, source_id, url, sha256, exact_duplicate_of, original_path, display_path, square_path, width, height, format, bytes, created_at FROM images ORDER BY rowid').all(),
+    images: w.db
+      .prepare(
+        'SELECT id, role, class_idx, source, source_id, url, sha256, exact_duplicate_of, original_path, display_path, square_path, width, height, format, bytes, created_at FROM images ORDER BY rowid',
+      )
+      .all(),
     failures: w.db.prepare('SELECT source, source_id, class_idx, url_or_path, reason, at FROM ingest_failures ORDER BY rowid').all(),
   };
 }
@@ -51,7 +55,8 @@ describe('ingest as jobs (a generated folder)', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'retest-ingest-jobs-'));
     photos = join(dataDir, 'photos');
     mkdirSync(photos);
-    for (let i = 0; i < 20; i++) writeFileSync(join(photos, `p${String(i).padStart(2, '0')}.jpg`), await jpeg(i % 3 === 0 ? 640 : 120 + i, i % 3 === 0 ? 480 : 90 + i, i));
+    for (let i = 0; i < 20; i++)
+      writeFileSync(join(photos, `p${String(i).padStart(2, '0')}.jpg`), await jpeg(i % 3 === 0 ? 640 : 120 + i, i % 3 === 0 ? 480 : 90 + i, i));
     writeFileSync(join(photos, 'p20-copy-of-p01.jpg'), readFileSync(join(photos, 'p01.jpg')));
     writeFileSync(join(photos, 'p21-copy-of-p03.jpg'), readFileSync(join(photos, 'p03.jpg')));
     writeFileSync(join(photos, 'p22.png'), await encodePng(twoTone(64, 48, BLUE, RED, 5)));
@@ -75,7 +80,14 @@ describe('ingest as jobs (a generated folder)', () => {
   async function viaJobs(runner: JobRunner, name: string) {
     const w = initWorkspace(join(dataDir, name), { classes: 'cifar10' });
     try {
-      const summary = await ingestThroughRunner({ runner, dataDir, workspace: w, source: () => folderSource({ root: photos, classes: w.classes, classIdx: 3 }), options: { now }, batchSize: 5 });
+      const summary = await ingestThroughRunner({
+        runner,
+        dataDir,
+        workspace: w,
+        source: () => folderSource({ root: photos, classes: w.classes, classIdx: 3 }),
+        options: { now },
+        batchSize: 5,
+      });
       expect(summary).toMatchObject({ seen: 24, ingested: 23, exactDuplicates: 2, failed: 1 });
       expect(rows(w)).toEqual(expected);
       expect(blobs(w.dir)).toEqual(expectedBlobs);

@@ -14,13 +14,29 @@ import { describeWithData, REPO_ROOT, SHARED, SHARED_DATA, SHARED_MODELS } from 
 import { describe } from 'vitest';
 
 function retest(args: string[]) {
-  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'retest.js'), ...args], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, RETEST_FROM_SOURCE: '1' } });
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'retest.js'), ...args], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, RETEST_FROM_SOURCE: '1' },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 describe('progress line', () => {
   it('shows jobs, images, rate, ETA, workers and parked jobs', () => {
-    const status: GroupStatus = { id: 'g1', name: 'eval', submitted: '', state: 'running', jobs: 5, completed: 2, active: 2, units: 10_000, unitsDone: 4000, parked: [{ id: 'shard-3', kind: 'eval-shard', attempts: 3, error: 'x' }], workers: 3 };
+    const status: GroupStatus = {
+      id: 'g1',
+      name: 'eval',
+      submitted: '',
+      state: 'running',
+      jobs: 5,
+      completed: 2,
+      active: 2,
+      units: 10_000,
+      unitsDone: 4000,
+      parked: [{ id: 'shard-3', kind: 'eval-shard', attempts: 3, error: 'x' }],
+      workers: 3,
+    };
     expect(progressLine(status, 10, 0)).toBe('running · jobs 2/5 · 4000/10000 images · 400 images/s · ETA 15 s · workers 3 · 1 parked');
     expect(progressLine({ ...status, unitsDone: 1000 }, 10, 1000)).toContain('ETA —');
   });
@@ -45,7 +61,21 @@ describeWithData('retest eval --queue --detach, retest jobs status|cancel', () =
     it('submits, reports the waiting group, cancels it', () => {
       const queue = `${redisUrl()}?queue=cli-${randomBytes(4).toString('hex')}`;
       const db = join(dir, 'r.db');
-      const submitted = retest(['eval', '--model', join(SHARED_MODELS, 'cifar10', 'akamaster_resnet20.onnx'), '--dataset', join(SHARED_DATA, 'cifar10', 'test_batch_first1000.bin'), '--db', db, '--data-dir', SHARED, '--queue', queue, '--detach', '--json']);
+      const submitted = retest([
+        'eval',
+        '--model',
+        join(SHARED_MODELS, 'cifar10', 'akamaster_resnet20.onnx'),
+        '--dataset',
+        join(SHARED_DATA, 'cifar10', 'test_batch_first1000.bin'),
+        '--db',
+        db,
+        '--data-dir',
+        SHARED,
+        '--queue',
+        queue,
+        '--detach',
+        '--json',
+      ]);
       expect(submitted.stderr).toBe('');
       expect(submitted.code).toBe(0);
       const { group, detached } = JSON.parse(submitted.stdout) as { group: string; detached: boolean };

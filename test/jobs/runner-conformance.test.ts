@@ -57,7 +57,10 @@ function conformance(name: string, make: () => Promise<{ runner: JobRunner; stop
     });
 
     it('runs a parent after its children, with their values', async () => {
-      const id = await runner.submit({ name: 'merge', jobs: [{ kind: 'sum', id: 'total', data: null, children: [2, 3, 4].map((x) => ({ kind: 'square', id: `c${x}`, data: { x } })) }] });
+      const id = await runner.submit({
+        name: 'merge',
+        jobs: [{ kind: 'sum', id: 'total', data: null, children: [2, 3, 4].map((x) => ({ kind: 'square', id: `c${x}`, data: { x } })) }],
+      });
       const status = await runner.wait(id, { intervalMs: 50 });
       expect(status.state).toBe('done');
       expect(status.jobs).toBe(4);
@@ -76,7 +79,17 @@ function conformance(name: string, make: () => Promise<{ runner: JobRunner; stop
         name: 'parks',
         attempts: 2,
         backoffMs: 20,
-        jobs: [{ kind: 'sum', id: 'top', data: null, children: [{ kind: 'broken', id: 'bad', data: null }, { kind: 'square', id: 'ok', data: { x: 5 } }] }],
+        jobs: [
+          {
+            kind: 'sum',
+            id: 'top',
+            data: null,
+            children: [
+              { kind: 'broken', id: 'bad', data: null },
+              { kind: 'square', id: 'ok', data: { x: 5 } },
+            ],
+          },
+        ],
       });
       const status = await runner.wait(id, { intervalMs: 50 });
       expect(status.state).toBe('parked');
@@ -111,7 +124,15 @@ function conformance(name: string, make: () => Promise<{ runner: JobRunner; stop
 
     it('refuses bad job ids', async () => {
       await expect(runner.submit({ name: 'bad', jobs: [{ kind: 'square', id: 'a:b', data: { x: 1 } }] })).rejects.toThrow(/job ids/);
-      await expect(runner.submit({ name: 'dup', jobs: [{ kind: 'square', id: 'a', data: { x: 1 } }, { kind: 'square', id: 'a', data: { x: 1 } }] })).rejects.toThrow(/twice/);
+      await expect(
+        runner.submit({
+          name: 'dup',
+          jobs: [
+            { kind: 'square', id: 'a', data: { x: 1 } },
+            { kind: 'square', id: 'a', data: { x: 1 } },
+          ],
+        }),
+      ).rejects.toThrow(/twice/);
     });
 
     it('gives handlers the data folder', async () => {

@@ -11,8 +11,17 @@ import { describe, expect, it, vi } from 'vitest';
 import { register } from '../../src/cli/commands/tasks.ts';
 import { createRng } from '../../src/core/index.ts';
 import {
-  allocateFollowUps, canChangeBin, createAdaptiveTasks, createTasks, DEFAULT_ADAPTIVE, fitFrequencyPrior, misplacementProbability, readTallies, selectionFrequencies,
-  type FrequencyPrior, type ImageTally,
+  allocateFollowUps,
+  canChangeBin,
+  createAdaptiveTasks,
+  createTasks,
+  DEFAULT_ADAPTIVE,
+  fitFrequencyPrior,
+  misplacementProbability,
+  readTallies,
+  selectionFrequencies,
+  type FrequencyPrior,
+  type ImageTally,
 } from '../../src/label/index.ts';
 import { closeWorkspace, type Workspace } from '../../src/workspace/index.ts';
 import { rejection } from '../helpers/errors.ts';
@@ -20,7 +29,10 @@ import { answerAll, workspaceWithImages, on, labelOf } from './fixtures.ts';
 import { createApp } from '../../src/app/main.ts';
 
 const EDGES = [0.2, 0.4, 0.6, 0.8];
-const uniform = (cells = 200): FrequencyPrior => ({ grid: Float64Array.from({ length: cells }, (_, g) => (g + 0.5) / cells), weights: new Float64Array(cells).fill(1 / cells) });
+const uniform = (cells = 200): FrequencyPrior => ({
+  grid: Float64Array.from({ length: cells }, (_, g) => (g + 0.5) / cells),
+  weights: new Float64Array(cells).fill(1 / cells),
+});
 
 describe('canChangeBin', () => {
   it('asks whether any answers up to the cap could move selected/answers to another bin', async () => {
@@ -72,7 +84,14 @@ describe('the frequency prior', () => {
 describe('allocateFollowUps', () => {
   const t = (imageId: string, answers: number, selected: number, waiting = false): ImageTally => ({ imageId, classIdx: 0, answers, selected, waiting });
   // A pool mostly at 10/10, so 10/10 is settled and 5/10 straddles.
-  const pool = [...Array.from({ length: 200 }, (_, i) => t(`top${String(i).padStart(3, '0')}`, 10, 10)), t('half', 10, 5), t('eight', 10, 8), t('low', 6, 3), t('busy', 10, 5, true), t('done', 38, 38)];
+  const pool = [
+    ...Array.from({ length: 200 }, (_, i) => t(`top${String(i).padStart(3, '0')}`, 10, 10)),
+    t('half', 10, 5),
+    t('eight', 10, 8),
+    t('low', 6, 3),
+    t('busy', 10, 5, true),
+    t('done', 38, 38),
+  ];
   const options = { ...DEFAULT_ADAPTIVE, budget: 1000 };
 
   it('waits, reaches the minimum first, leaves settled and fixed images, follows up the straddling ones most likely misplaced first', async () => {
@@ -85,12 +104,22 @@ describe('allocateFollowUps', () => {
     ]);
     expect(a.followUps[1]!.misplacement!).toBeGreaterThan(a.followUps[2]!.misplacement!);
     expect(a.followUps[2]!.misplacement!).toBeGreaterThan(DEFAULT_ADAPTIVE.epsilon);
-    expect({ waiting: a.waiting, fixed: a.fixed, settled: a.settled, straddling: a.straddling, unfunded: a.unfunded, scheduled: a.scheduled }).toEqual({ waiting: 1, fixed: 1, settled: 200, straddling: 2, unfunded: 0, scheduled: 14 });
+    expect({ waiting: a.waiting, fixed: a.fixed, settled: a.settled, straddling: a.straddling, unfunded: a.unfunded, scheduled: a.scheduled }).toEqual({
+      waiting: 1,
+      fixed: 1,
+      settled: 200,
+      straddling: 2,
+      unfunded: 0,
+      scheduled: 14,
+    });
   });
 
   it('stops at the budget and at the cap', async () => {
     const tight = allocateFollowUps(pool, { ...options, budget: 7 });
-    expect(tight.followUps.map((f) => [f.imageId, f.extra])).toEqual([['low', 4], ['eight', 3]]);
+    expect(tight.followUps.map((f) => [f.imageId, f.extra])).toEqual([
+      ['low', 4],
+      ['eight', 3],
+    ]);
     expect([tight.scheduled, tight.unfunded]).toEqual([7, 1]);
     // 15 of 38 = 0.395, just under 0.4: two more answers can cross it, and the cap allows two.
     const capped = allocateFollowUps([...pool.slice(0, 200), t('near', 38, 15), t('stuck', 38, 19)], options);
@@ -109,7 +138,10 @@ async function tasksCli(args: string[]): Promise<string> {
   const program = new Command('retest').exitOverride();
   register(program, createApp());
   const chunks: string[] = [];
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { chunks.push(String(chunk)); return true; });
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    chunks.push(String(chunk));
+    return true;
+  });
   try {
     await program.parseAsync(['tasks', ...args], { from: 'user' });
   } finally {
@@ -140,7 +172,7 @@ describe('an adaptive round on a workspace', () => {
       expect(before.allocation.waiting).toBe(42);
 
       await answerAll(ws, (id, role) => (role === 'negative' ? 0 : halfChosen(id) ? 5 : 10));
-      const tallies = (await readTallies(labelOf(ws)));
+      const tallies = await readTallies(labelOf(ws));
       expect(tallies).toHaveLength(42);
       expect(tallies.filter((x) => x.waiting)).toEqual([]);
       expect(tallies.find((x) => x.imageId === 'c0-000')).toMatchObject({ answers: 10, selected: 5 });
@@ -148,10 +180,15 @@ describe('an adaptive round on a workspace', () => {
       const r1 = await createAdaptiveTasks(...on(ws), { budget: 100, seed: 2 });
       expect(r1).toMatchObject({ round: 1, budget: 100, spentBefore: 0, scheduled: 30, remaining: 70, tasks: 1, followUps: { minAnswers: 0, straddling: 6 } });
       expect(r1.allocation).toMatchObject({ waiting: 0, settled: 36, straddling: 6, unfunded: 0 });
-      const task = ws.db.prepare("SELECT t.id, t.kind, t.assignments_wanted AS n, t.batch FROM tasks t JOIN label_adaptive_tasks a ON a.task_id = t.id").get() as { id: string; kind: string; n: number; batch: string };
+      const task = ws.db
+        .prepare('SELECT t.id, t.kind, t.assignments_wanted AS n, t.batch FROM tasks t JOIN label_adaptive_tasks a ON a.task_id = t.id')
+        .get() as { id: string; kind: string; n: number; batch: string };
       expect([task.kind, task.n]).toEqual(['main', 5]);
       expect(task.batch).toMatch(/^adaptive round=1 seed=2 /);
-      const items = ws.db.prepare('SELECT image_id, role FROM task_items WHERE task_id = ? ORDER BY image_id').all(task.id) as { image_id: string; role: string }[];
+      const items = ws.db.prepare('SELECT image_id, role FROM task_items WHERE task_id = ? ORDER BY image_id').all(task.id) as {
+        image_id: string;
+        role: string;
+      }[];
       expect(items.filter((i) => i.role === 'candidate').map((i) => i.image_id)).toEqual(['c0-000', 'c0-001', 'c0-002', 'c0-003', 'c0-004', 'c0-005']);
       expect(items.filter((i) => i.role === 'positive')).toHaveLength(3);
       expect(items.filter((i) => i.role === 'negative')).toHaveLength(3);
@@ -173,7 +210,10 @@ describe('an adaptive round on a workspace', () => {
       expect((await readTallies(labelOf(ws))).find((x) => x.imageId === 'c0-002')).toMatchObject({ answers: 35, selected: 17 });
       expect(r2.allocation).toMatchObject({ fixed: 1, straddling: 5, unfunded: 3 });
       const rounds = ws.db.prepare('SELECT round, budget, scheduled FROM label_adaptive_rounds ORDER BY round').all();
-      expect(rounds).toEqual([{ round: 1, budget: 100, scheduled: 30 }, { round: 2, budget: 40, scheduled: 10 }]);
+      expect(rounds).toEqual([
+        { round: 1, budget: 100, scheduled: 30 },
+        { round: 2, budget: 40, scheduled: 10 },
+      ]);
     });
   });
 
@@ -181,12 +221,20 @@ describe('an adaptive round on a workspace', () => {
     await withWorkspace(async (ws) => {
       await answerAll(ws, (id, role) => (role === 'negative' ? 0 : halfChosen(id) ? 5 : 10));
       const text = await tasksCli(['create', '--adaptive', '--budget', '1,000', '--workspace', ws.dir]);
-      expect(text).toContain('adaptive round 1: 30 candidate answers scheduled in 1 follow-up tasks (6 images straddling an edge, 0 below 10 answers); budget 1,000: 0 spent before, 970 left');
+      expect(text).toContain(
+        'adaptive round 1: 30 candidate answers scheduled in 1 follow-up tasks (6 images straddling an edge, 0 below 10 answers); budget 1,000: 0 spent before, 970 left',
+      );
       expect(text).toContain('36 settled');
-      const json = JSON.parse(await tasksCli(['create', '--adaptive', '--budget', '1000', '--tau', '0.7', '--json', '--workspace', ws.dir])) as { round: number | null; params: { edges: number[] } };
+      const json = JSON.parse(await tasksCli(['create', '--adaptive', '--budget', '1000', '--tau', '0.7', '--json', '--workspace', ws.dir])) as {
+        round: number | null;
+        params: { edges: number[] };
+      };
       expect(json.params.edges).toEqual([0.2, 0.4, 0.6, 0.7, 0.8]);
       expect(json.round).toBeNull(); // the follow-ups of round 1 are still waiting for answers
-      const other = JSON.parse(await tasksCli(['create', '--adaptive', '--budget', '1000', '--classes', '3', '--json', '--workspace', ws.dir])) as { candidates: number; round: number | null };
+      const other = JSON.parse(await tasksCli(['create', '--adaptive', '--budget', '1000', '--classes', '3', '--json', '--workspace', ws.dir])) as {
+        candidates: number;
+        round: number | null;
+      };
       expect([other.candidates, other.round]).toEqual([0, null]); // class 3 has no candidates
       const e = await rejection(tasksCli(['create', '--adaptive', '--workspace', ws.dir]));
       expect(e.field).toBe('--budget');

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { migrate, openDatabase, openSqliteDatabase, sqliteConnection, type Db } from '../../src/store/index.ts';
 import {
-  claimNextAssignment, createLabelStore, labelMigrations, recordAssignments, setAssignmentStatus, setWorkerStatus, submitAssignment,
+  claimNextAssignment,
+  createLabelStore,
+  labelMigrations,
+  recordAssignments,
+  setAssignmentStatus,
+  setWorkerStatus,
+  submitAssignment,
 } from '../../src/label/index.ts';
 import { LIVE_ASSIGNMENTS_SQL } from '../../src/label/claim.ts';
 
@@ -19,7 +25,11 @@ function addTasks(db: Db, count: number, wanted: number, from = 0): void {
 
 /** Tasks whose stored live count differs from the count recomputed from the assignments. */
 function drift(db: Db): { id: string; live_count: number; actual: number }[] {
-  return db.prepare(`SELECT t.id, t.live_count, ${LIVE_ASSIGNMENTS_SQL} AS actual FROM tasks t WHERE t.live_count <> ${LIVE_ASSIGNMENTS_SQL}`).all() as { id: string; live_count: number; actual: number }[];
+  return db.prepare(`SELECT t.id, t.live_count, ${LIVE_ASSIGNMENTS_SQL} AS actual FROM tasks t WHERE t.live_count <> ${LIVE_ASSIGNMENTS_SQL}`).all() as {
+    id: string;
+    live_count: number;
+    actual: number;
+  }[];
 }
 
 /**
@@ -68,7 +78,9 @@ describe('claim cost does not depend on how many tasks are full', () => {
       // The partial index holds only the 5 tasks that need answers, not the K full ones.
       expect(db.prepare('SELECT COUNT(*) AS n FROM tasks INDEXED BY tasks_needing_answers WHERE live_count < assignments_wanted').get()).toEqual({ n: 5 });
       let claim: ReturnType<typeof claimNextAssignment> = null;
-      const plan = plansOf(db, () => { claim = claimNextAssignment(db, { workerHash: 'newcomer', now: at(10_000), ttlSeconds: 600 }); });
+      const plan = plansOf(db, () => {
+        claim = claimNextAssignment(db, { workerHash: 'newcomer', now: at(10_000), ttlSeconds: 600 });
+      });
       expect(claim!.taskId).toBe(`t${k}`);
       plans.push(plan);
     }
@@ -81,7 +93,7 @@ describe('claim cost does not depend on how many tasks are full', () => {
     const scans = plan.filter((line) => /\bSCAN\b/.test(line));
     expect(scans).toEqual(['SELECT t.id, t.seq,: SCAN t USING INDEX tasks_needing_answers']);
     expect(plan.filter((line) => /TEMP B-TREE/.test(line) && /tasks t/.test(line))).toEqual([]);
-    expect(plan).toContain("UPDATE assignments SET: SEARCH assignments USING COVERING INDEX assignments_open_expiry (expires_at>? AND expires_at<?)");
+    expect(plan).toContain('UPDATE assignments SET: SEARCH assignments USING COVERING INDEX assignments_open_expiry (expires_at>? AND expires_at<?)');
     expect(plan.some((line) => /assignments_open_worker \(worker_hash=\?\)/.test(line))).toBe(true);
   });
 
@@ -89,7 +101,9 @@ describe('claim cost does not depend on how many tasks are full', () => {
     for (const k of [0, 300]) {
       const db = queueWithFullFront(k);
       let claim: ReturnType<typeof claimNextAssignment> = null;
-      const plan = plansOf(db, () => { claim = claimNextAssignment(db, { workerHash: 'newcomer', now: at(10_000), ttlSeconds: 600, assignmentsPerTask: 2 }); });
+      const plan = plansOf(db, () => {
+        claim = claimNextAssignment(db, { workerHash: 'newcomer', now: at(10_000), ttlSeconds: 600, assignmentsPerTask: 2 });
+      });
       expect(claim!.taskId).toBe(`t${k}`);
       expect(plan.filter((line) => /\bSCAN\b/.test(line))).toEqual([]);
       expect(plan).toContain('SELECT t.id, t.seq,: SEARCH t USING INDEX tasks_live_count (live_count=?)');
@@ -139,10 +153,14 @@ describe('tasks.live_count', () => {
     expect(db.prepare("SELECT live_count FROM tasks WHERE id = 't0'").get()).toEqual({ live_count: 4 });
     expect(drift(db)).toEqual([]);
     // Imports, a later status change from the same source, and deleting a task's rows.
-    await recordAssignments(label, [
-      { taskId: 't3', workerHash: 'm1', source: 'mturk', externalId: 'A1', status: 'submitted', selectedTokens: [] },
-      { taskId: 't3', workerHash: 'm2', source: 'mturk', externalId: 'A2', status: 'rejected', selectedTokens: [] },
-    ], at(80));
+    await recordAssignments(
+      label,
+      [
+        { taskId: 't3', workerHash: 'm1', source: 'mturk', externalId: 'A1', status: 'submitted', selectedTokens: [] },
+        { taskId: 't3', workerHash: 'm2', source: 'mturk', externalId: 'A2', status: 'rejected', selectedTokens: [] },
+      ],
+      at(80),
+    );
     expect(db.prepare("SELECT live_count FROM tasks WHERE id = 't3'").get()).toEqual({ live_count: 1 });
     await recordAssignments(label, [{ taskId: 't3', workerHash: 'm1', source: 'mturk', externalId: 'A1', status: 'rejected', selectedTokens: [] }], at(81));
     expect(db.prepare("SELECT live_count FROM tasks WHERE id = 't3'").get()).toEqual({ live_count: 0 });
@@ -166,7 +184,9 @@ describe('tasks.live_count', () => {
     db.prepare("INSERT INTO label_workers (worker_hash, status, updated_at) VALUES ('w6', 'rejected', ?)").run(T0);
     migrate(db, labelMigrations);
     expect(db.prepare('SELECT id, live_count FROM tasks ORDER BY seq').all()).toEqual([
-      { id: 't0', live_count: 3 }, { id: 't1', live_count: 1 }, { id: 't2', live_count: 0 },
+      { id: 't0', live_count: 3 },
+      { id: 't1', live_count: 1 },
+      { id: 't2', live_count: 0 },
     ]);
     expect(drift(db)).toEqual([]);
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'answers_image'").get()).toBeUndefined();

@@ -2,24 +2,51 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/store/index.ts';
 import {
-  claimNextAssignment, controlAccuracy, hashWorkerId, isLabelError, labelMigrations, selectionFrequencies,
-  setAssignmentStatus, setWorkerStatus, submitAssignment, taskItemByToken, workerSalt,
+  claimNextAssignment,
+  controlAccuracy,
+  hashWorkerId,
+  isLabelError,
+  labelMigrations,
+  selectionFrequencies,
+  setAssignmentStatus,
+  setWorkerStatus,
+  submitAssignment,
+  taskItemByToken,
+  workerSalt,
 } from '../../src/label/index.ts';
 
 /** A database with `tasks` tasks of 4 items each: c0, c1 (candidates), p0 (positive), n0 (negative). */
 function fixture(tasks = 1, wanted = 3): Db {
   const db = openDatabase(':memory:', labelMigrations);
   for (let t = 0; t < tasks; t++) {
-    db.prepare("INSERT INTO tasks (id, seq, class_idx, kind, assignments_wanted, batch, created_at) VALUES (?, ?, 0, 'main', ?, 'b', '2026-01-01T00:00:00.000Z')").run(`t${t}`, t, wanted);
-    const items: [string, string][] = [[`c${t}a`, 'candidate'], [`c${t}b`, 'candidate'], ['p0', 'positive'], ['n0', 'negative']];
-    items.forEach(([id, role], position) => db.prepare('INSERT INTO task_items (task_id, position, image_id, role, token) VALUES (?, ?, ?, ?, ?)').run(`t${t}`, position, id, role, `tok-${t}-${position}`));
+    db.prepare(
+      "INSERT INTO tasks (id, seq, class_idx, kind, assignments_wanted, batch, created_at) VALUES (?, ?, 0, 'main', ?, 'b', '2026-01-01T00:00:00.000Z')",
+    ).run(`t${t}`, t, wanted);
+    const items: [string, string][] = [
+      [`c${t}a`, 'candidate'],
+      [`c${t}b`, 'candidate'],
+      ['p0', 'positive'],
+      ['n0', 'negative'],
+    ];
+    items.forEach(([id, role], position) =>
+      db
+        .prepare('INSERT INTO task_items (task_id, position, image_id, role, token) VALUES (?, ?, ?, ?, ?)')
+        .run(`t${t}`, position, id, role, `tok-${t}-${position}`),
+    );
   }
   return db;
 }
 
 const T0 = '2026-01-01T10:00:00.000Z';
 const at = (seconds: number) => new Date(Date.parse(T0) + seconds * 1000).toISOString();
-const reason = (fn: () => unknown) => { try { fn(); } catch (e) { return isLabelError(e) ? e.reason : String(e); } return 'no error'; };
+const reason = (fn: () => unknown) => {
+  try {
+    fn();
+  } catch (e) {
+    return isLabelError(e) ? e.reason : String(e);
+  }
+  return 'no error';
+};
 
 describe('claimNextAssignment', () => {
   it('gives N distinct workers the same task, then the next task, then nothing', () => {
@@ -47,7 +74,10 @@ describe('claimNextAssignment', () => {
     const late = claimNextAssignment(db, { workerHash: 'w3', now: at(60), ttlSeconds: 60 });
     expect(late?.taskId).toBe('t0');
     const counts = db.prepare('SELECT status, COUNT(*) AS n FROM assignments GROUP BY status ORDER BY status').all();
-    expect(counts).toEqual([{ status: 'expired', n: 2 }, { status: 'open', n: 1 }]);
+    expect(counts).toEqual([
+      { status: 'expired', n: 2 },
+      { status: 'open', n: 1 },
+    ]);
     // the worker whose claim lapsed can claim the task again (same row reopened)
     expect(claimNextAssignment(db, { workerHash: 'w1', now: at(61), ttlSeconds: 60 })?.taskId).toBe('t0');
     expect(claimNextAssignment(db, { workerHash: 'w2', now: at(61), ttlSeconds: 60 })).toBeNull();
@@ -83,7 +113,10 @@ describe('submitAssignment', () => {
     const second = submitAssignment(db, { assignmentId: a.assignmentId, workerHash: 'w1', selectedTokens: ['tok-0-1'], now: at(3) });
     expect(second).toEqual({ assignmentId: a.assignmentId, status: 'submitted', answers: 4, selected: 2, repeated: true });
     expect(db.prepare('SELECT image_id, selected FROM answers ORDER BY image_id').all()).toEqual([
-      { image_id: 'c0a', selected: 1 }, { image_id: 'c0b', selected: 0 }, { image_id: 'n0', selected: 0 }, { image_id: 'p0', selected: 1 },
+      { image_id: 'c0a', selected: 1 },
+      { image_id: 'c0b', selected: 0 },
+      { image_id: 'n0', selected: 0 },
+      { image_id: 'p0', selected: 1 },
     ]);
     const b = claimNextAssignment(db, { workerHash: 'w2', now: at(10), ttlSeconds: 60 })!;
     expect(reason(() => submitAssignment(db, { assignmentId: b.assignmentId, workerHash: 'w2', selectedTokens: [], now: at(70) }))).toBe('expired');
@@ -105,11 +138,19 @@ describe('frequencies, control accuracy and worker rejection', () => {
   it('computes the fraction of valid assignments that selected each image', () => {
     const db = answered();
     const f = selectionFrequencies(db, { minAnswers: 3 });
-    expect(f.map((r) => [r.imageId, r.role, r.selected, r.answers])).toEqual([['c0a', 'candidate', 2, 3], ['c0b', 'candidate', 0, 3], ['p0', 'reference', 2, 3]]);
+    expect(f.map((r) => [r.imageId, r.role, r.selected, r.answers])).toEqual([
+      ['c0a', 'candidate', 2, 3],
+      ['c0b', 'candidate', 0, 3],
+      ['p0', 'reference', 2, 3],
+    ]);
     expect(selectionFrequencies(db, { minAnswers: 4 })).toEqual([]);
     expect(selectionFrequencies(db, { minAnswers: 3, classIdx: 0 })).toHaveLength(3);
     expect(selectionFrequencies(db, { minAnswers: 0, classIdx: 1 })).toEqual([]);
-    expect(selectionFrequencies(db, { minAnswers: 0, includeNegatives: true }).find((r) => r.imageId === 'n0')).toMatchObject({ role: 'negative', selected: 1, answers: 3 });
+    expect(selectionFrequencies(db, { minAnswers: 0, includeNegatives: true }).find((r) => r.imageId === 'n0')).toMatchObject({
+      role: 'negative',
+      selected: 1,
+      answers: 3,
+    });
   });
 
   it('removes a rejected worker at once and restores them on approval', () => {
@@ -123,8 +164,16 @@ describe('frequencies, control accuracy and worker rejection', () => {
   it('scores controls per assignment and per worker', () => {
     const db = answered();
     const report = controlAccuracy(db);
-    expect(report.workers.map((w) => [w.workerHash, w.correct, w.controls, w.accuracy])).toEqual([['w1', 2, 2, 1], ['w2', 0, 2, 0], ['w3', 2, 2, 1]]);
-    expect(report.assignments.map((a) => [a.positivesSelected, a.negativesSelected])).toEqual([[1, 0], [0, 1], [1, 0]]);
+    expect(report.workers.map((w) => [w.workerHash, w.correct, w.controls, w.accuracy])).toEqual([
+      ['w1', 2, 2, 1],
+      ['w2', 0, 2, 0],
+      ['w3', 2, 2, 1],
+    ]);
+    expect(report.assignments.map((a) => [a.positivesSelected, a.negativesSelected])).toEqual([
+      [1, 0],
+      [0, 1],
+      [1, 0],
+    ]);
   });
 });
 

@@ -7,8 +7,14 @@ import { workspaceWithImages } from './fixtures.ts';
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { out += String(chunk); return true; });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => { err += String(chunk); return true; });
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  });
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    err += String(chunk);
+    return true;
+  });
   try {
     const code = await main(args);
     return { code, out, err };
@@ -17,7 +23,9 @@ async function run(args: string[]): Promise<{ code: number; out: string; err: st
     e.mockRestore();
   }
 }
-afterEach(() => { process.exitCode = undefined; });
+afterEach(() => {
+  process.exitCode = undefined;
+});
 
 describe('retest tasks | answers | frequencies | sample | blacklist', () => {
   it('runs the labelling and sampling stages on a workspace with --json', async () => {
@@ -53,15 +61,21 @@ describe('retest tasks | answers | frequencies | sample | blacklist', () => {
     expect(freq.controlAccuracy.meanPerAssignment).toBe(1);
 
     // No near-duplicate search has run: no candidate is eligible (the authors' rule) unless --skip-dedup.
-    const s0 = JSON.parse((await run(['sample', 'threshold', '--tau', '0.5', '--per-class', '3', '--seed', '1', '--min-answers', '3', '-w', dir, '--json'])).out);
+    const s0 = JSON.parse(
+      (await run(['sample', 'threshold', '--tau', '0.5', '--per-class', '3', '--seed', '1', '--min-answers', '3', '-w', dir, '--json'])).out,
+    );
     expect(s0).toMatchObject({ revision: 1, size: 0, eligible: 0, parameters: { requireDedup: true } });
     expect(s0.exclusions.unreviewed).toBeGreaterThanOrEqual(42);
-    const s1 = JSON.parse((await run(['sample', 'top-images', '--per-class', '3', '--seed', '1', '--min-answers', '3', '--skip-dedup', '-w', dir, '--json'])).out);
+    const s1 = JSON.parse(
+      (await run(['sample', 'top-images', '--per-class', '3', '--seed', '1', '--min-answers', '3', '--skip-dedup', '-w', dir, '--json'])).out,
+    );
     expect(s1).toMatchObject({ revision: 2, function: 'top-images', parent: null, size: 6, valid: false, parameters: { requireDedup: false } });
     const show = JSON.parse((await run(['sample', 'show', '2', '-w', dir, '--json'])).out);
     const victim = show.images[0].imageId as string;
     expect((await run(['blacklist', 'add', victim, '--reason', 'a drawing', '-w', dir])).code).toBe(0);
-    const s2 = JSON.parse((await run(['sample', 'top-images', '--per-class', '3', '--seed', '2', '--min-answers', '3', '--skip-dedup', '-w', dir, '--json'])).out);
+    const s2 = JSON.parse(
+      (await run(['sample', 'top-images', '--per-class', '3', '--seed', '2', '--min-answers', '3', '--skip-dedup', '-w', dir, '--json'])).out,
+    );
     expect(s2).toMatchObject({ revision: 3, parent: 2, size: 6, carriedOver: 5 });
     expect(s2.exclusions.blacklisted).toBe(1);
 

@@ -5,7 +5,16 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { describe, expect, it } from 'vitest';
 import { isRetestError } from '../../src/core/index.ts';
-import { createTasks, exportMturk, hashWorkerId, importAnswersJsonl, importMturkResults, mturkTime, selectionFrequencies, workerSalt } from '../../src/label/index.ts';
+import {
+  createTasks,
+  exportMturk,
+  hashWorkerId,
+  importAnswersJsonl,
+  importMturkResults,
+  mturkTime,
+  selectionFrequencies,
+  workerSalt,
+} from '../../src/label/index.ts';
 import { workspaceWithImages, on, labelOf } from './fixtures.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'retest-mturk-'));
@@ -14,7 +23,12 @@ async function setup() {
   const ws = workspaceWithImages({ candidates: { 0: 42 }, references: { 0: 3, 8: 3 } });
   await createTasks(...on(ws), { seed: 1, shape: { referenceImages: 1, assignmentsPerTask: 2 } });
   const task = ws.db.prepare("SELECT id FROM tasks WHERE kind = 'main'").get() as { id: string };
-  const items = ws.db.prepare('SELECT position, image_id, role, token FROM task_items WHERE task_id = ? ORDER BY position').all(task.id) as { position: number; image_id: string; role: string; token: string }[];
+  const items = ws.db.prepare('SELECT position, image_id, role, token FROM task_items WHERE task_id = ? ORDER BY position').all(task.id) as {
+    position: number;
+    image_id: string;
+    role: string;
+    token: string;
+  }[];
   return { ws, taskId: task.id, items };
 }
 
@@ -40,9 +54,32 @@ describe('MTurk export', () => {
 });
 
 describe('MTurk batch results import', () => {
-  const header = ['HITId', 'HITTypeId', 'Title', 'AssignmentId', 'WorkerId', 'AssignmentStatus', 'AcceptTime', 'SubmitTime', 'WorkTimeInSeconds', 'Input.task_id', ...Array.from({ length: 48 }, (_, i) => `Answer.item_${i + 1}.on`)];
-  const row = (taskId: string, assignmentId: string, worker: string, status: string, selected: number[]) =>
-    ['3HIT', '3TYPE', 'Select images', assignmentId, worker, status, 'Wed Mar 04 10:12:31 PST 2020', 'Wed Mar 04 10:14:01 PST 2020', '90', taskId, ...Array.from({ length: 48 }, (_, i) => (selected.includes(i + 1) ? 'true' : 'false'))];
+  const header = [
+    'HITId',
+    'HITTypeId',
+    'Title',
+    'AssignmentId',
+    'WorkerId',
+    'AssignmentStatus',
+    'AcceptTime',
+    'SubmitTime',
+    'WorkTimeInSeconds',
+    'Input.task_id',
+    ...Array.from({ length: 48 }, (_, i) => `Answer.item_${i + 1}.on`),
+  ];
+  const row = (taskId: string, assignmentId: string, worker: string, status: string, selected: number[]) => [
+    '3HIT',
+    '3TYPE',
+    'Select images',
+    assignmentId,
+    worker,
+    status,
+    'Wed Mar 04 10:12:31 PST 2020',
+    'Wed Mar 04 10:14:01 PST 2020',
+    '90',
+    taskId,
+    ...Array.from({ length: 48 }, (_, i) => (selected.includes(i + 1) ? 'true' : 'false')),
+  ];
 
   it('stores hashed workers, times, selections; re-import only updates statuses', async () => {
     const { ws, taskId, items } = await setup();
@@ -52,7 +89,13 @@ describe('MTurk batch results import', () => {
     const r = await importMturkResults(labelOf(ws), file, { salt });
     expect(r).toMatchObject({ rows: 2, inserted: 2, answers: 96, statusChanged: 0 });
     const a = ws.db.prepare("SELECT * FROM assignments WHERE id = 'mturk:ASSIGN1'").get() as Record<string, unknown>;
-    expect(a).toMatchObject({ worker_hash: hashWorkerId(salt, 'mturk:A1WORKER'), status: 'submitted', source: 'mturk', claimed_at: '2020-03-04T18:12:31.000Z', submitted_at: '2020-03-04T18:14:01.000Z' });
+    expect(a).toMatchObject({
+      worker_hash: hashWorkerId(salt, 'mturk:A1WORKER'),
+      status: 'submitted',
+      source: 'mturk',
+      claimed_at: '2020-03-04T18:12:31.000Z',
+      submitted_at: '2020-03-04T18:14:01.000Z',
+    });
     expect(JSON.stringify(ws.db.prepare('SELECT * FROM assignments').all())).not.toContain('A1WORKER');
     const f = selectionFrequencies(ws.db, { minAnswers: 2, includeNegatives: true });
     expect(f.find((x) => x.imageId === items[0]!.image_id)).toMatchObject({ selected: 2, answers: 2 });
@@ -89,11 +132,21 @@ describe('JSONL answers import', () => {
   it('imports by token or image id, hashes raw worker ids and validates every line', async () => {
     const { ws, taskId, items } = await setup();
     const file = join(tmp(), 'answers.jsonl');
-    writeFileSync(file, [
-      JSON.stringify({ task_id: taskId, worker_id: 'alice', assignment_id: 'x1', selected: [items[0]!.token] }),
-      JSON.stringify({ task_id: taskId, worker_id: 'bob', assignment_id: 'x2', status: 'approved', selected_image_ids: [items[0]!.image_id, items[3]!.image_id], answered_image_ids: [items[0]!.image_id, items[3]!.image_id] }),
-      '',
-    ].join('\n'));
+    writeFileSync(
+      file,
+      [
+        JSON.stringify({ task_id: taskId, worker_id: 'alice', assignment_id: 'x1', selected: [items[0]!.token] }),
+        JSON.stringify({
+          task_id: taskId,
+          worker_id: 'bob',
+          assignment_id: 'x2',
+          status: 'approved',
+          selected_image_ids: [items[0]!.image_id, items[3]!.image_id],
+          answered_image_ids: [items[0]!.image_id, items[3]!.image_id],
+        }),
+        '',
+      ].join('\n'),
+    );
     const r = await importAnswersJsonl(labelOf(ws), file, { salt: workerSalt(ws.db) });
     expect(r).toMatchObject({ rows: 2, inserted: 2, answers: 50 });
     const f = selectionFrequencies(ws.db, { minAnswers: 0, includeNegatives: true });

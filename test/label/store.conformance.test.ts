@@ -17,7 +17,13 @@ const at = (seconds: number) => new Date(Date.parse(T0) + seconds * 1000).toISOS
 /** `count` tasks of 4 items each (c*a, c*b candidates, p0 positive, n0 negative), N = `wanted`. */
 function tasks(count: number, wanted: number): NewTask[] {
   return Array.from({ length: count }, (_, t) => ({
-    id: `t${t}`, seq: t, classIdx: t % 3, kind: 'main' as const, assignmentsWanted: wanted, batch: 'b', createdAt: T0,
+    id: `t${t}`,
+    seq: t,
+    classIdx: t % 3,
+    kind: 'main' as const,
+    assignmentsWanted: wanted,
+    batch: 'b',
+    createdAt: T0,
     items: [
       { imageId: `c${t}a`, role: 'candidate' as const, token: `tok-${t}-0` },
       { imageId: `c${t}b`, role: 'candidate' as const, token: `tok-${t}-1` },
@@ -28,7 +34,11 @@ function tasks(count: number, wanted: number): NewTask[] {
 }
 
 async function reason(promise: Promise<unknown>): Promise<string> {
-  try { await promise; } catch (e) { return isLabelError(e) ? e.reason : String(e); }
+  try {
+    await promise;
+  } catch (e) {
+    return isLabelError(e) ? e.reason : String(e);
+  }
   return 'no error';
 }
 
@@ -49,7 +59,7 @@ onBothBackends('LabelStore', labelMigrations, (fresh) => {
     await expectCountsExact(store);
   });
 
-  it('honours filters and an N that overrides the tasks\' own', async () => {
+  it("honours filters and an N that overrides the tasks' own", async () => {
     const store = createLabelStore(await fresh());
     await store.addTasks(tasks(3, 3));
     expect((await store.claim({ workerHash: 'w1', now: T0, ttlSeconds: 600, classIdx: 2 }))!.taskId).toBe('t2');
@@ -59,7 +69,7 @@ onBothBackends('LabelStore', labelMigrations, (fresh) => {
     expect(await store.claim({ ...one, workerHash: 'w4' })).toBeNull();
   });
 
-  it('expires lapsed claims (slots return), reopens the worker\'s own lapsed row and refuses a late submission', async () => {
+  it("expires lapsed claims (slots return), reopens the worker's own lapsed row and refuses a late submission", async () => {
     const store = createLabelStore(await fresh());
     await store.addTasks(tasks(1, 1));
     const a = (await store.claim({ workerHash: 'w1', now: T0, ttlSeconds: 60 }))!;
@@ -126,7 +136,12 @@ onBothBackends('LabelStore', labelMigrations, (fresh) => {
     ]);
     await store.setAssignmentStatus([rejected], 'rejected');
     const f = await store.frequencies({ minAnswers: 2, includeNegatives: true, classIdx: 0 });
-    expect(f.map((r) => [r.imageId, r.role, r.answers, r.selected])).toEqual([['c0a', 'candidate', 2, 2], ['c0b', 'candidate', 2, 1], ['n0', 'negative', 2, 0], ['p0', 'reference', 2, 2]]);
+    expect(f.map((r) => [r.imageId, r.role, r.answers, r.selected])).toEqual([
+      ['c0a', 'candidate', 2, 2],
+      ['c0b', 'candidate', 2, 1],
+      ['n0', 'negative', 2, 0],
+      ['p0', 'reference', 2, 2],
+    ]);
     expect(await store.frequencies({ minAnswers: 3 })).toEqual([]);
     expect(await store.frequencies({ classIdx: 1, minAnswers: 0 })).toEqual([]);
   });
@@ -136,7 +151,8 @@ onBothBackends('LabelStore', labelMigrations, (fresh) => {
     await store.addTasks(tasks(2, 3));
     const answer = async (worker: string, picks: number[]) => {
       const c = (await store.claim({ workerHash: worker, now: T0, ttlSeconds: 600 }))!;
-      return (await store.submit({ assignmentId: c.assignmentId, workerHash: worker, selectedTokens: picks.map((p) => c.items[p]!.token), now: at(1) })).assignmentId;
+      return (await store.submit({ assignmentId: c.assignmentId, workerHash: worker, selectedTokens: picks.map((p) => c.items[p]!.token), now: at(1) }))
+        .assignmentId;
     };
     for (let round = 0; round < 2; round++) {
       await answer('good', [0, 2]); // positive selected, negative not: 2/2
@@ -145,10 +161,14 @@ onBothBackends('LabelStore', labelMigrations, (fresh) => {
     await answer('half', [2, 3]); // 1/2
     const report = await store.controlAccuracy();
     expect(report.workers.map((w) => [w.workerHash, w.status, w.assignments, w.controls, w.correct, w.accuracy])).toEqual([
-      ['bad', 'active', 2, 4, 0, 0], ['good', 'active', 2, 4, 4, 1], ['half', 'active', 1, 2, 1, 0.5],
+      ['bad', 'active', 2, 4, 0, 0],
+      ['good', 'active', 2, 4, 4, 1],
+      ['half', 'active', 1, 2, 1, 0.5],
     ]);
     expect(report.assignments).toHaveLength(5);
-    expect(report.assignments.filter((a) => a.workerHash === 'half').map((a) => [a.positives, a.positivesSelected, a.negatives, a.negativesSelected, a.accuracy])).toEqual([[1, 1, 1, 1, 0.5]]);
+    expect(
+      report.assignments.filter((a) => a.workerHash === 'half').map((a) => [a.positives, a.positivesSelected, a.negatives, a.negativesSelected, a.accuracy]),
+    ).toEqual([[1, 1, 1, 1, 0.5]]);
     expect(await store.rejectLowAccuracyWorkers({ minAccuracy: 0.6, minControls: 3, now: at(2) })).toEqual(['bad']);
     expect(await store.rejectLowAccuracyWorkers({ minAccuracy: 0.6, minControls: 3, now: at(3) })).toEqual([]);
     expect((await store.controlAccuracy()).workers.map((w) => w.status)).toEqual(['rejected', 'active', 'active']);
@@ -175,15 +195,17 @@ describeWithPostgres('LabelStore on PostgreSQL: concurrent claims from two pools
       await a.addTasks(tasks(25, 3));
       // 100 workers, each claiming (and submitting) until no task is left for them, half on each pool.
       const taken: string[] = [];
-      await Promise.all(Array.from({ length: 100 }, async (_, w) => {
-        const store = w % 2 === 0 ? a : b;
-        for (;;) {
-          const c = await store.claim({ workerHash: `w${w}`, now: T0, ttlSeconds: 600 });
-          if (c === null) return;
-          taken.push(`${c.taskId}/w${w}`);
-          await store.submit({ assignmentId: c.assignmentId, workerHash: `w${w}`, selectedTokens: [c.items[0]!.token], now: at(1) });
-        }
-      }));
+      await Promise.all(
+        Array.from({ length: 100 }, async (_, w) => {
+          const store = w % 2 === 0 ? a : b;
+          for (;;) {
+            const c = await store.claim({ workerHash: `w${w}`, now: T0, ttlSeconds: 600 });
+            if (c === null) return;
+            taken.push(`${c.taskId}/w${w}`);
+            await store.submit({ assignmentId: c.assignmentId, workerHash: `w${w}`, selectedTokens: [c.items[0]!.token], now: at(1) });
+          }
+        }),
+      );
       expect(taken).toHaveLength(75);
       expect(new Set(taken).size).toBe(75);
       expect([...(await a.liveCounts()).values()]).toEqual(Array(25).fill(3));

@@ -3,8 +3,21 @@ import { createTasks } from '../../src/label/index.ts';
 import type { Db } from '../../src/store/index.ts';
 import { workspaceWithImages, on } from './fixtures.ts';
 
-interface Item { task_id: string; kind: string; class_idx: number; position: number; image_id: string; role: string; token: string }
-const itemsOf = (db: Db) => db.prepare('SELECT ti.task_id, t.kind, t.class_idx, ti.position, ti.image_id, ti.role, ti.token FROM task_items ti JOIN tasks t ON t.id = ti.task_id ORDER BY t.seq, ti.position').all() as Item[];
+interface Item {
+  task_id: string;
+  kind: string;
+  class_idx: number;
+  position: number;
+  image_id: string;
+  role: string;
+  token: string;
+}
+const itemsOf = (db: Db) =>
+  db
+    .prepare(
+      'SELECT ti.task_id, t.kind, t.class_idx, ti.position, ti.image_id, ti.role, ti.token FROM task_items ti JOIN tasks t ON t.id = ti.task_id ORDER BY t.seq, ti.position',
+    )
+    .all() as Item[];
 const byTask = (items: Item[]) => {
   const m = new Map<string, Item[]>();
   for (const it of items) m.set(it.task_id, [...(m.get(it.task_id) ?? []), it]);
@@ -56,7 +69,11 @@ describe('createTasks (DESIGN §1.3)', () => {
     expect(['candidate', 'positive', 'negative'].map((r) => ref[0]!.filter((i) => i.role === r).length)).toEqual([16, 16, 16]);
     expect(ref[0]!.filter((i) => i.role === 'negative').every((i) => i.image_id.startsWith('r8-'))).toBe(true);
     // the reference task takes reference images that were not yet positives first
-    const mainPositives = new Set(itemsOf(ws.db).filter((i) => i.kind === 'main' && i.role === 'positive').map((i) => i.image_id));
+    const mainPositives = new Set(
+      itemsOf(ws.db)
+        .filter((i) => i.kind === 'main' && i.role === 'positive')
+        .map((i) => i.image_id),
+    );
     expect(ref[0]!.filter((i) => i.role === 'positive' && mainPositives.has(i.image_id))).toHaveLength(0);
   });
 
@@ -68,9 +85,12 @@ describe('createTasks (DESIGN §1.3)', () => {
   });
 
   it('composes the same tasks from the same workspace and seed', async () => {
-    const a = setup(); await createTasks(...on(a), { seed: 9 });
-    const b = setup(); await createTasks(...on(b), { seed: 9 });
-    const c = setup(); await createTasks(...on(c), { seed: 10 });
+    const a = setup();
+    await createTasks(...on(a), { seed: 9 });
+    const b = setup();
+    await createTasks(...on(b), { seed: 9 });
+    const c = setup();
+    await createTasks(...on(c), { seed: 10 });
     const shape = (db: Db) => byTask(itemsOf(db)).map((t) => t.map((i) => `${i.role}:${i.image_id}`));
     expect(shape(b.db)).toEqual(shape(a.db));
     expect(shape(c.db)).not.toEqual(shape(a.db));
@@ -90,7 +110,11 @@ describe('createTasks (DESIGN §1.3)', () => {
 
   it('a class with fewer than 42 new candidates gets one task padded to 48 with extra controls, half positive rounded up', async () => {
     // 1 candidate → 1 / 24 / 23; 10 → 10 / 19 / 19; 41 → 41 / 4 / 3.
-    for (const [n, expected] of [[1, [1, 24, 23]], [10, [10, 19, 19]], [41, [41, 4, 3]]] as const) {
+    for (const [n, expected] of [
+      [1, [1, 24, 23]],
+      [10, [10, 19, 19]],
+      [41, [41, 4, 3]],
+    ] as const) {
       const ws = workspaceWithImages({ candidates: { 0: n }, references: { 0: 30, 8: 30 } });
       const report = await createTasks(...on(ws), { seed: 3, classes: [0], shape: { referenceImages: 0 } });
       const main = byTask(itemsOf(ws.db)).filter((t) => t[0]!.kind === 'main');
@@ -106,10 +130,18 @@ describe('createTasks (DESIGN §1.3)', () => {
   it('never tops a task up with candidates labelled before: only new candidates of earlier chunks', async () => {
     const ws = workspaceWithImages({ candidates: { 0: 84 }, references: { 0: 30, 8: 30 } });
     await createTasks(...on(ws), { seed: 1, classes: [0], shape: { referenceImages: 0 } });
-    const labelled = new Set(itemsOf(ws.db).filter((i) => i.role === 'candidate').map((i) => i.image_id));
+    const labelled = new Set(
+      itemsOf(ws.db)
+        .filter((i) => i.role === 'candidate')
+        .map((i) => i.image_id),
+    );
     expect(labelled.size).toBe(84);
     // 43 new candidates arrive: one full chunk, and a last chunk of 1 topped up with 41 of the first 42 new ones.
-    ws.db.prepare("INSERT INTO images (id, role, class_idx, source, source_id, sha256, original_path, display_path, square_path, width, height, created_at) SELECT 'n0-' || substr(id, 4), role, class_idx, source, 'new-' || source_id, sha256, original_path, display_path, square_path, width, height, created_at FROM images WHERE role = 'candidate' AND id < 'c0-043'").run();
+    ws.db
+      .prepare(
+        "INSERT INTO images (id, role, class_idx, source, source_id, sha256, original_path, display_path, square_path, width, height, created_at) SELECT 'n0-' || substr(id, 4), role, class_idx, source, 'new-' || source_id, sha256, original_path, display_path, square_path, width, height, created_at FROM images WHERE role = 'candidate' AND id < 'c0-043'",
+      )
+      .run();
     const report = await createTasks(...on(ws), { seed: 2, classes: [0], shape: { referenceImages: 0 } });
     expect(report.classes[0]).toMatchObject({ candidates: 43, mainTasks: 2, toppedUp: 41, extraControls: 0 });
     const fresh = byTask(itemsOf(ws.db)).filter((t) => t[0]!.kind === 'main' && t.some((i) => i.image_id.startsWith('n0-')));
@@ -133,7 +165,12 @@ describe('createTasks (DESIGN §1.3)', () => {
   it('a class whose similar list is broken is an error naming the class, not tasks without negative controls', async () => {
     const ws = setup();
     ws.db.prepare("UPDATE classes SET similar = '[8]' WHERE idx = 0").run();
-    await expect(createTasks(...on(ws), { seed: 1 })).rejects.toMatchObject({ kind: 'data', record: 'class 0 (airplane)', field: 'similar', message: expect.stringMatching(/not a list of class ids/) });
+    await expect(createTasks(...on(ws), { seed: 1 })).rejects.toMatchObject({
+      kind: 'data',
+      record: 'class 0 (airplane)',
+      field: 'similar',
+      message: expect.stringMatching(/not a list of class ids/),
+    });
     ws.db.prepare("UPDATE classes SET similar = 'ship' WHERE idx = 0").run();
     await expect(createTasks(...on(ws), { seed: 1 })).rejects.toMatchObject({ kind: 'data', record: 'class 0 (airplane)', field: 'similar' });
     expect(ws.db.prepare('SELECT COUNT(*) AS n FROM tasks').get()).toEqual({ n: 0 });

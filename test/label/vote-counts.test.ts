@@ -14,7 +14,10 @@ describe('importVoteCounts', () => {
   it('reproduces votes[i][c] / Σ votes[i] exactly, whatever the number of appearances', async () => {
     const ws = workspaceWithImages({ candidates: { 0: 50 }, references: { 0: 25, 8: 25 } });
     await createTasks(...on(ws), { seed: 2 });
-    const votes = (id: string) => { const k = Number(id.slice(3)); return id.startsWith('r8') ? [3, 0, 0, 0, 0, 0, 0, 0, 47, 0] : [50 - (k % 7), 0, 0, 0, 0, 0, 0, 0, k % 7, 0]; };
+    const votes = (id: string) => {
+      const k = Number(id.slice(3));
+      return id.startsWith('r8') ? [3, 0, 0, 0, 0, 0, 0, 0, 47, 0] : [50 - (k % 7), 0, 0, 0, 0, 0, 0, 0, k % 7, 0];
+    };
     const r = await importVoteCounts(labelOf(ws), { votes, seed: 1 });
     expect(r.conflicts).toEqual([]);
     const f = selectionFrequencies(ws.db, { minAnswers: 1, includeNegatives: true });
@@ -34,10 +37,19 @@ describeWithData('importVoteCounts on real CIFAR-10H votes', () => {
     const cifar = readCifarBin(join(SHARED_DATA, 'cifar10', 'test_batch_first1000.bin'));
     const counts = npyToNumbers(readNpy(join(SHARED_DATA, 'cifar10h', 'cifar10h-counts.npy')));
     const ws = initWorkspace(join(mkdtempSync(join(tmpdir(), 'retest-c10h-')), 'ws'), { classes: 'cifar10' });
-    const insert = ws.db.prepare("INSERT INTO images (id, role, class_idx, source, source_id, sha256, original_path, display_path, square_path, width, height, created_at) VALUES (?, ?, ?, 'cifar10-test', ?, ?, 'o', 'd', 's', 32, 32, 'now')");
+    const insert = ws.db.prepare(
+      "INSERT INTO images (id, role, class_idx, source, source_id, sha256, original_path, display_path, square_path, width, height, created_at) VALUES (?, ?, ?, 'cifar10-test', ?, ?, 'o', 'd', 's', 32, 32, 'now')",
+    );
     for (let i = 0; i < 400; i++) insert.run(`i${i}`, i % 2 ? 'candidate' : 'reference', cifar.labels[i], String(i), String(i));
     await createTasks(...on(ws), { seed: 1, shape: { referenceImages: 15 } });
-    await importVoteCounts(labelOf(ws), { votes: (id) => { const i = Number(id.slice(1)); return counts.subarray(i * 10, i * 10 + 10); }, seed: 1, prefix: 'cifar10h' });
+    await importVoteCounts(labelOf(ws), {
+      votes: (id) => {
+        const i = Number(id.slice(1));
+        return counts.subarray(i * 10, i * 10 + 10);
+      },
+      seed: 1,
+      prefix: 'cifar10h',
+    });
     const f = selectionFrequencies(ws.db, { minAnswers: 10 });
     const candidates = f.filter((x) => x.role === 'candidate');
     expect(candidates).toHaveLength(200);
@@ -51,8 +63,15 @@ describeWithData('importVoteCounts on real CIFAR-10H votes', () => {
     const control = controlAccuracy(ws.db).assignments.filter((a) => a.accuracy !== null);
     expect(control.reduce((a, x) => a + x.accuracy!, 0) / control.length).toBeGreaterThan(0.9);
     const st = workspaceStores(ws);
-    const top = (await createRevision({ sample: st.sample, sources: st.sampling }, { strategy: { function: 'top-images' }, perClass: 5, seed: 1, requireDedup: false })).revision.images;
-    const thr = (await createRevision({ sample: st.sample, sources: st.sampling }, { strategy: { function: 'threshold', params: { tau: 0 } }, perClass: 5, seed: 1, requireDedup: false })).revision.images;
+    const top = (
+      await createRevision({ sample: st.sample, sources: st.sampling }, { strategy: { function: 'top-images' }, perClass: 5, seed: 1, requireDedup: false })
+    ).revision.images;
+    const thr = (
+      await createRevision(
+        { sample: st.sample, sources: st.sampling },
+        { strategy: { function: 'threshold', params: { tau: 0 } }, perClass: 5, seed: 1, requireDedup: false },
+      )
+    ).revision.images;
     const avg = (xs: { frequency: number }[]) => xs.reduce((a, x) => a + x.frequency, 0) / xs.length;
     expect(avg(top)).toBeGreaterThanOrEqual(avg(thr));
   });

@@ -56,7 +56,12 @@ describe('parseDevice', () => {
 
 describe('selectProviders', () => {
   it('cpu: the CPU provider, which uses --threads', () => {
-    expect(selectProviders(parseDevice('cpu'), LINUX_1_30, none, 'linux')).toEqual({ device: { kind: 'cpu', deviceId: 0 }, executionProviders: ['cpu'], label: 'cpu', usesThreads: true });
+    expect(selectProviders(parseDevice('cpu'), LINUX_1_30, none, 'linux')).toEqual({
+      device: { kind: 'cpu', deviceId: 0 },
+      executionProviders: ['cpu'],
+      label: 'cpu',
+      usesThreads: true,
+    });
   });
 
   it('cuda without its library: an error saying how to install it, not the CPU', () => {
@@ -82,14 +87,24 @@ describe('selectProviders', () => {
     expect(thrown(() => selectProviders(parseDevice('tensorrt'), LINUX_1_30, has, 'linux')).hint).toContain('libonnxruntime_providers_tensorrt.so');
   });
 
-  it('bundled providers need no library; providers the build does not list are refused with the platform\'s advice', () => {
+  it("bundled providers need no library; providers the build does not list are refused with the platform's advice", () => {
     expect(selectProviders(parseDevice('webgpu'), LINUX_1_30, none, 'linux')).toMatchObject({ executionProviders: ['webgpu'], label: 'webgpu' });
     expect(thrown(() => selectProviders(parseDevice('coreml'), LINUX_1_30, none, 'linux')).hint).toBe('CoreML exists only on macOS; use --device cpu or cuda');
     expect(thrown(() => selectProviders(parseDevice('dml'), LINUX_1_30, none, 'linux')).hint).toContain('only on Windows');
-    const mac: BackendInfo[] = [{ name: 'cpu', bundled: true }, { name: 'coreml', bundled: true }, { name: 'webgpu', bundled: true }];
+    const mac: BackendInfo[] = [
+      { name: 'cpu', bundled: true },
+      { name: 'coreml', bundled: true },
+      { name: 'webgpu', bundled: true },
+    ];
     expect(selectProviders(parseDevice('coreml'), mac, none, 'darwin').label).toBe('coreml');
-    expect(thrown(() => selectProviders(parseDevice('cuda'), mac, none, 'darwin')).hint).toBe('onnxruntime-node publishes no cuda build for darwin; use --device cpu or coreml');
-    const windows: BackendInfo[] = [{ name: 'cpu', bundled: true }, { name: 'dml', bundled: true }, { name: 'cuda', bundled: false }];
+    expect(thrown(() => selectProviders(parseDevice('cuda'), mac, none, 'darwin')).hint).toBe(
+      'onnxruntime-node publishes no cuda build for darwin; use --device cpu or coreml',
+    );
+    const windows: BackendInfo[] = [
+      { name: 'cpu', bundled: true },
+      { name: 'dml', bundled: true },
+      { name: 'cuda', bundled: false },
+    ];
     expect(selectProviders(parseDevice('dml:1'), windows, none, 'win32')).toMatchObject({ executionProviders: [{ name: 'dml', deviceId: 1 }], label: 'dml:1' });
     expect(thrown(() => selectProviders(parseDevice('cuda'), windows, none, 'win32')).hint).toContain('onnxruntime_providers_cuda.dll is not installed');
   });
@@ -112,7 +127,8 @@ describe('the installed build', () => {
 
 /** A minimal ONNX model: y = Identity(x), float [1]. */
 function identityGraph(): Uint8Array {
-  const info = (name: string) => onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimValue: 1 }] } } } });
+  const info = (name: string) =>
+    onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimValue: 1 }] } } } });
   const model = onnx.ModelProto.create({
     irVersion: 7,
     opsetImport: [{ domain: '', version: 13 }],

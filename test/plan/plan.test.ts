@@ -13,8 +13,17 @@ import { loadPublishedTables } from '../../src/import/index.ts';
 import { pairModels } from '../../src/analyze/index.ts';
 import { createTasks } from '../../src/label/index.ts';
 import {
-  accuracyPrecision, answersForError, answersForMeanError, candidatesToFill, dropSampleSize, dropTestPower, equalSizeForDrop,
-  imagesForHalfWidth, planFromPilot, slopeByModelCount, upwardFillShortfall,
+  accuracyPrecision,
+  answersForError,
+  answersForMeanError,
+  candidatesToFill,
+  dropSampleSize,
+  dropTestPower,
+  equalSizeForDrop,
+  imagesForHalfWidth,
+  planFromPilot,
+  slopeByModelCount,
+  upwardFillShortfall,
 } from '../../src/plan/index.ts';
 import { createApp } from '../../src/app/main.ts';
 import { matchedFrequency } from '../../src/sample/index.ts';
@@ -25,7 +34,10 @@ async function plan(args: string[]): Promise<string> {
   const program = new Command('retest').exitOverride();
   register(program, createApp());
   const chunks: string[] = [];
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { chunks.push(String(chunk)); return true; });
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    chunks.push(String(chunk));
+    return true;
+  });
   try {
     await program.parseAsync(['plan', ...args], { from: 'user' });
   } finally {
@@ -35,7 +47,7 @@ async function plan(args: string[]): Promise<string> {
 }
 
 describe('accuracy precision (Clopper–Pearson)', () => {
-  it('matches scipy\'s beta.ppf', () => {
+  it("matches scipy's beta.ppf", () => {
     const a = accuracyPrecision(10000, 0.76);
     expect(a.correct).toBe(7600);
     expect(a.interval[0]).toBeCloseTo(0.751504315015599, 10);
@@ -66,7 +78,8 @@ describe('accuracy precision (Clopper–Pearson)', () => {
 describe('images to detect a drop', () => {
   it('equal sizes: the closed form, 3,313 for 76 % → 73 % at α = 0.05, power 0.8', async () => {
     // by hand: p̄ = 0.745; (1.959964·√(2·0.745·0.255) + 0.841621·√(0.76·0.24 + 0.73·0.27))² / 0.03² = 3312.36
-    const za = 1.959963984540054, zb = 0.8416212335729143;
+    const za = 1.959963984540054,
+      zb = 0.8416212335729143;
     const byHand = (za * Math.sqrt(2 * 0.745 * 0.255) + zb * Math.sqrt(0.76 * 0.24 + 0.73 * 0.27)) ** 2 / 0.03 ** 2;
     expect(equalSizeForDrop(0.76, 0.03)).toBeCloseTo(byHand, 6);
     expect(byHand).toBeCloseTo(3312.3562133608198, 6);
@@ -76,7 +89,7 @@ describe('images to detect a drop', () => {
     expect(dropTestPower(0.76, 0.03, 3312, 3312)).toBeLessThan(0.8);
   });
 
-  it('a fixed original set: the smallest new set that reaches the power (20,391 beside ImageNet\'s 50,000 for 1 point)', () => {
+  it("a fixed original set: the smallest new set that reaches the power (20,391 beside ImageNet's 50,000 for 1 point)", () => {
     const r = dropSampleSize({ originalAccuracy: 0.76, drop: 0.01, originalN: 50000 });
     expect(r.newN).toBe(20391);
     expect(r.achievedPower!).toBeCloseTo(0.8000045944401486, 8);
@@ -98,8 +111,13 @@ describe('the slope by model count', () => {
     expect(r!.draws).toBeLessThan(500); // draws of one model three times have no line
   });
 
-  it('narrows with more models; at all 64 of the paper\'s CNNs it is the paper\'s bootstrap interval', () => {
-    const pairs = pairModels(loadPublishedTables(['recht2019']), { original: 'imagenet-val', new: 'imagenetv2-matched-frequency', metric: 'top1', exclude: ['fv_*'] });
+  it("narrows with more models; at all 64 of the paper's CNNs it is the paper's bootstrap interval", () => {
+    const pairs = pairModels(loadPublishedTables(['recht2019']), {
+      original: 'imagenet-val',
+      new: 'imagenetv2-matched-frequency',
+      metric: 'top1',
+      exclude: ['fv_*'],
+    });
     expect(pairs).toHaveLength(64);
     const models = pairs.map((p) => ({ original: p.original.correct / p.original.n, new: p.new.correct / p.new.n }));
     const rows = slopeByModelCount(models, [5, 10, 20, 64], { resamples: 4000, rng: createRng(0) });
@@ -138,13 +156,19 @@ describe('MatchedFrequency on counts', () => {
       expect(short).toBe(suffix);
       const perClass = targets.reduce((a, b) => a + b, 0);
       if (perClass === 0) continue;
-      const candidates = available.flatMap((k, b) => Array.from({ length: k }, (_, i) => ({ imageId: `b${b}-${i}`, classIdx: 0, frequency: 0.1 + 0.2 * b, answers: 10 })));
-      const outcome = matchedFrequency({ classes: [0], perClass, candidates, referenceHistograms: new Map([[0, targets]]) }, { minReferenceImages: 0 }, createRng(t));
+      const candidates = available.flatMap((k, b) =>
+        Array.from({ length: k }, (_, i) => ({ imageId: `b${b}-${i}`, classIdx: 0, frequency: 0.1 + 0.2 * b, answers: 10 })),
+      );
+      const outcome = matchedFrequency(
+        { classes: [0], perClass, candidates, referenceHistograms: new Map([[0, targets]]) },
+        { minReferenceImages: 0 },
+        createRng(t),
+      );
       expect(outcome.classes[0]!.short).toBe(short);
     }
   });
 
-  it('counts the candidates that fill every slot at the pilot\'s shares', () => {
+  it("counts the candidates that fill every slot at the pilot's shares", () => {
     // by hand: suffix demand / suffix share from the top: 2/.4 = 5, 4/.7, 7/.85, 9/.95, 10/1 → 10
     expect(candidatesToFill([1, 2, 3, 2, 2], [0.05, 0.1, 0.15, 0.3, 0.4])).toBe(10);
     expect(candidatesToFill([0, 0, 0, 2, 8], [0.5, 0, 0, 0, 0.5])).toBe(20); // only the top half counts
@@ -175,10 +199,18 @@ describe('planFromPilot', () => {
   });
 
   it('is not short with plenty of candidates, and says why a number is missing', async () => {
-    const p = planFromPilot([pilot(400), { classIdx: 4, candidates: 30, frequencies: [], referenceHistogram: null }], { perClass: 10, minAnswers: 10, rng: createRng(0), draws: 200 });
+    const p = planFromPilot([pilot(400), { classIdx: 4, candidates: 30, frequencies: [], referenceHistogram: null }], {
+      perClass: 10,
+      minAnswers: 10,
+      rng: createRng(0),
+      draws: 200,
+    });
     expect(p.classes[0]).toMatchObject({ shortfallAtExpected: 0, moreCandidates: 0, shortProbability: 0, expectedShortfall: 0, thresholdMoreCandidates: 0 });
     expect(p.classes[1]).toMatchObject({ labelled: 0, binShare: null, moreCandidates: null, thresholdMoreCandidates: null });
-    expect(p.classes[1]!.notes).toEqual(['no candidate with enough answers yet: label some first', 'no reference histogram: MatchedFrequency has nothing to match']);
+    expect(p.classes[1]!.notes).toEqual([
+      'no candidate with enough answers yet: label some first',
+      'no reference histogram: MatchedFrequency has nothing to match',
+    ]);
   });
 
   it('is reproducible from its seed', async () => {
@@ -193,13 +225,35 @@ describe('retest plan (command line)', () => {
     expect(await plan(['accuracy', '--n', '10000', '--accuracy', '76'])).toContain('10,000      7,600  [75.15%, 76.83%]      ±0.842');
     expect(JSON.parse(await plan(['accuracy', '--half-width', '1', '--accuracy', '0.76', '--json']))).toMatchObject({ n: 7105 });
     expect(await plan(['drop', '--drop', '3', '--accuracy', '0.76'])).toContain('3,313 images in each test set detect a 3-point drop (from 76.00% to 73.00%)');
-    expect(JSON.parse(await plan(['drop', '--drop', '1', '--accuracy', '76', '--original-n', '50000', '--json']))).toMatchObject({ original_n: 50000, new_n: 20391 });
-    expect(JSON.parse(await plan(['answers', '--se', '5', '--frequency', '0.8', '--json']))).toMatchObject({ standard_error: 0.05, rows: [{ frequency: 0.8, answers: 64 }] });
+    expect(JSON.parse(await plan(['drop', '--drop', '1', '--accuracy', '76', '--original-n', '50000', '--json']))).toMatchObject({
+      original_n: 50000,
+      new_n: 20391,
+    });
+    expect(JSON.parse(await plan(['answers', '--se', '5', '--frequency', '0.8', '--json']))).toMatchObject({
+      standard_error: 0.05,
+      rows: [{ frequency: 0.8, answers: 64 }],
+    });
     await expect(plan(['accuracy', '--accuracy', '140'])).rejects.toThrow(/--accuracy must be a fraction/);
   });
 
   it('trend uses the store and the bundled tables', async () => {
-    const json = JSON.parse(await plan(['trend', '--published', '--new', 'imagenetv2-matched-frequency', '--exclude', 'fv_*', '--models', '10,64', '--resamples', '500', '--db', '/nonexistent/none.db', '--json'])) as { given_models: number; rows: { models: number; half_width: number }[] };
+    const json = JSON.parse(
+      await plan([
+        'trend',
+        '--published',
+        '--new',
+        'imagenetv2-matched-frequency',
+        '--exclude',
+        'fv_*',
+        '--models',
+        '10,64',
+        '--resamples',
+        '500',
+        '--db',
+        '/nonexistent/none.db',
+        '--json',
+      ]),
+    ) as { given_models: number; rows: { models: number; half_width: number }[] };
     expect(json.given_models).toBe(64);
     expect(json.rows.map((r) => r.models)).toEqual([10, 64]);
     expect(json.rows[0]!.half_width).toBeGreaterThan(json.rows[1]!.half_width);
@@ -212,11 +266,37 @@ describe('retest plan (command line)', () => {
     try {
       await createTasks(...on(ws), { seed: 1 });
       await answerAll(ws, (id, role) => (role === 'negative' ? 0 : id.startsWith('c1-00') && Number(id.slice(-1)) < 5 ? 3 : 10));
-      const json = JSON.parse(await plan(['pilot', '--workspace', ws.dir, '--per-class', '10', '--classes', '0,1', '--draws', '200', '--json'])) as { classes: { classIdx: number; candidates: number; labelled: number; binTargets: number[]; shortfallAtExpected: number; moreCandidates: number; thresholdMoreCandidates: number }[] };
+      const json = JSON.parse(await plan(['pilot', '--workspace', ws.dir, '--per-class', '10', '--classes', '0,1', '--draws', '200', '--json'])) as {
+        classes: {
+          classIdx: number;
+          candidates: number;
+          labelled: number;
+          binTargets: number[];
+          shortfallAtExpected: number;
+          moreCandidates: number;
+          thresholdMoreCandidates: number;
+        }[];
+      };
       const [c0, c1] = json.classes;
-      expect(c0).toMatchObject({ classIdx: 0, candidates: 42, labelled: 42, binTargets: [0, 0, 0, 0, 10], shortfallAtExpected: 0, moreCandidates: 0, thresholdMoreCandidates: 0 });
+      expect(c0).toMatchObject({
+        classIdx: 0,
+        candidates: 42,
+        labelled: 42,
+        binTargets: [0, 0, 0, 0, 10],
+        shortfallAtExpected: 0,
+        moreCandidates: 0,
+        thresholdMoreCandidates: 0,
+      });
       // half of class 1's 10 candidates reach the top bin: 5 expected there, 10 wanted → 10 more candidates
-      expect(c1).toMatchObject({ classIdx: 1, candidates: 10, labelled: 10, binTargets: [0, 0, 0, 0, 10], shortfallAtExpected: 5, moreCandidates: 10, thresholdMoreCandidates: 10 });
+      expect(c1).toMatchObject({
+        classIdx: 1,
+        candidates: 10,
+        labelled: 10,
+        binTargets: [0, 0, 0, 0, 10],
+        shortfallAtExpected: 5,
+        moreCandidates: 10,
+        thresholdMoreCandidates: 10,
+      });
       const text = await plan(['pilot', '--workspace', ws.dir, '--per-class', '10', '--classes', '0,1', '--draws', '200']);
       expect(text).toContain('MatchedFrequency: 1 classes short, 10 more candidates needed');
       expect(text).toMatch(/^1 automobile\s+10\s+10\s+5\.0\s+/m);

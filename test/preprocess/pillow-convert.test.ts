@@ -23,16 +23,26 @@ describe('pillowConvertRgb', () => {
 
   it('grey and grey + alpha: the value three times, alpha ignored', () => {
     expect(Array.from(pillowConvertRgb(samples({ data: Uint8Array.from([7, 200]), channels: 1, colour: 'grey' })).data)).toEqual([7, 7, 7, 200, 200, 200]);
-    expect(Array.from(pillowConvertRgb(samples({ data: Uint8Array.from([7, 0, 200, 255]), channels: 2, colour: 'grey', hasAlpha: true })).data)).toEqual([7, 7, 7, 200, 200, 200]);
+    expect(Array.from(pillowConvertRgb(samples({ data: Uint8Array.from([7, 0, 200, 255]), channels: 2, colour: 'grey', hasAlpha: true })).data)).toEqual([
+      7, 7, 7, 200, 200, 200,
+    ]);
   });
 
   it('RGBA: alpha dropped, colour kept even where fully transparent', () => {
-    expect(Array.from(pillowConvertRgb(samples({ data: Uint8Array.from([1, 2, 3, 0, 250, 251, 252, 128]), channels: 4, colour: 'rgb', hasAlpha: true })).data)).toEqual([1, 2, 3, 250, 251, 252]);
+    expect(
+      Array.from(pillowConvertRgb(samples({ data: Uint8Array.from([1, 2, 3, 0, 250, 251, 252, 128]), channels: 4, colour: 'rgb', hasAlpha: true })).data),
+    ).toEqual([1, 2, 3, 250, 251, 252]);
   });
 
   it('16 bits: grey alone clips at 255 (I;16 → RGB), everything else keeps the high byte', () => {
-    expect(Array.from(pillowConvertRgb(samples({ data: Uint16Array.from([254, 255, 256, 65535]), channels: 1, colour: 'grey' })).data.filter((_, i) => i % 3 === 0))).toEqual([254, 255, 255, 255]);
-    expect(Array.from(pillowConvertRgb(samples({ data: Uint16Array.from([0x12ff, 0xffff]), channels: 2, colour: 'grey', hasAlpha: true })).data)).toEqual([0x12, 0x12, 0x12]);
-    expect(Array.from(pillowConvertRgb(samples({ data: Uint16Array.from([0x0100, 0x00ff, 0xfedc, 0x8000]), channels: 4, colour: 'rgb', hasAlpha: true })).data)).toEqual([1, 0, 0xfe]);
+    expect(
+      Array.from(pillowConvertRgb(samples({ data: Uint16Array.from([254, 255, 256, 65535]), channels: 1, colour: 'grey' })).data.filter((_, i) => i % 3 === 0)),
+    ).toEqual([254, 255, 255, 255]);
+    expect(Array.from(pillowConvertRgb(samples({ data: Uint16Array.from([0x12ff, 0xffff]), channels: 2, colour: 'grey', hasAlpha: true })).data)).toEqual([
+      0x12, 0x12, 0x12,
+    ]);
+    expect(
+      Array.from(pillowConvertRgb(samples({ data: Uint16Array.from([0x0100, 0x00ff, 0xfedc, 0x8000]), channels: 4, colour: 'rgb', hasAlpha: true })).data),
+    ).toEqual([1, 0, 0xfe]);
   });
 });

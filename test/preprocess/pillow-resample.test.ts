@@ -44,7 +44,9 @@ describe('axisCoefficients (precompute_coeffs + normalize_coeffs_8bpc)', () => {
     const c = axisCoefficients(2, 4, PILLOW_FILTERS.bilinear);
     expect(Array.from(c.start)).toEqual([0, 0, 0, 1]);
     expect(Array.from(c.count)).toEqual([1, 2, 2, 1]);
-    expect([c.weights[0], c.weights[3], c.weights[4], c.weights[6], c.weights[7], c.weights[9]]).toEqual([4194304, 3145728, 1048576, 1048576, 3145728, 4194304]);
+    expect([c.weights[0], c.weights[3], c.weights[4], c.weights[6], c.weights[7], c.weights[9]]).toEqual([
+      4194304, 3145728, 1048576, 1048576, 3145728, 4194304,
+    ]);
   });
 
   it('a window of output positions has the same weights as the whole axis', () => {
@@ -96,14 +98,21 @@ describe('pillowResize', () => {
 
   it('a crop equals cropping the full resize, for every filter, down and up, one axis or both', () => {
     const image = pattern(97, 61);
-    const cases: [number, number][] = [[40, 25], [150, 90], [97, 30], [50, 61], [200, 40]];
+    const cases: [number, number][] = [
+      [40, 25],
+      [150, 90],
+      [97, 30],
+      [50, 61],
+      [200, 40],
+    ];
     for (const filter of ['nearest', 'box', 'bilinear', 'hamming', 'bicubic', 'lanczos'] as Interpolation[]) {
       for (const [w, h] of cases) {
         const full = pillowResize(image, w, h, filter);
         const box = { left: 3, top: 2, width: w - 7, height: h - 5 };
         const crop = pillowResizeCrop(image, w, h, box, filter);
         const expected = new Uint8Array(box.width * box.height * 3);
-        for (let y = 0; y < box.height; y++) expected.set(full.data.subarray(((box.top + y) * w + box.left) * 3, ((box.top + y) * w + box.left + box.width) * 3), y * box.width * 3);
+        for (let y = 0; y < box.height; y++)
+          expected.set(full.data.subarray(((box.top + y) * w + box.left) * 3, ((box.top + y) * w + box.left + box.width) * 3), y * box.width * 3);
         expect(Buffer.from(crop.data).equals(Buffer.from(expected)), `${filter} ${w}×${h}`).toBe(true);
       }
     }
@@ -123,7 +132,12 @@ describe('pillowResizeCrop against Pillow 9.4 on a generated image', () => {
     const out = pillowResizeCrop(image, g.resizedWidth, g.resizedHeight, box, 'bilinear');
     expect(out.data.reduce((a, b) => a + b, 0)).toBe(19_296_277);
     const pixels = [0, 1000, 25000, 50175].map((p) => Array.from(out.data.subarray(p * 3, p * 3 + 3)));
-    expect(pixels).toEqual([[83, 32, 200], [13, 141, 224], [27, 183, 228], [2, 241, 14]]);
+    expect(pixels).toEqual([
+      [83, 32, 200],
+      [13, 141, 224],
+      [27, 183, 228],
+      [2, 241, 14],
+    ]);
   });
 
   it('BICUBIC: pixel sum 19,296,243, exactly', () => {

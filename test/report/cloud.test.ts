@@ -20,9 +20,14 @@ const rec = (model: string, source: CountRecord['source'], collection: string | 
   { model, testSet: 'new', n: 1000, top1Correct: n, top5Correct: null, source, ...(collection ? { collection } : {}) },
 ];
 const records: CountRecord[] = [
-  ...rec('t1', 'published', 'timm', 600, 500), ...rec('t2', 'published', 'timm', 700, 610), ...rec('t3', 'published', 'timm', 800, 720),
-  ...rec('t4', 'published', 'timm', 650, 540), ...rec('t5', 'published', 'timm', 750, 670),
-  ...rec('r1', 'published', 'recht2019', 550, 440), ...rec('r2', 'published', 'recht2019', 720, 600), ...rec('r3', 'published', 'recht2019', 810, 700),
+  ...rec('t1', 'published', 'timm', 600, 500),
+  ...rec('t2', 'published', 'timm', 700, 610),
+  ...rec('t3', 'published', 'timm', 800, 720),
+  ...rec('t4', 'published', 'timm', 650, 540),
+  ...rec('t5', 'published', 'timm', 750, 670),
+  ...rec('r1', 'published', 'recht2019', 550, 440),
+  ...rec('r2', 'published', 'recht2019', 720, 600),
+  ...rec('r3', 'published', 'recht2019', 810, 700),
   ...rec('fv_a', 'published', 'recht2019', 300, 200),
   ...rec('mine', 'store', undefined, 760, 690),
   { model: 'half', testSet: 'orig', n: 1000, top1Correct: 500, top5Correct: null, source: 'table', collection: 'other' },
@@ -31,18 +36,39 @@ const records: CountRecord[] = [
 /** Least squares by hand: y = a + b·x. */
 function line(points: [number, number][]): { a: number; b: number } {
   const n = points.length;
-  const mx = points.reduce((s, p) => s + p[0], 0) / n, my = points.reduce((s, p) => s + p[1], 0) / n;
+  const mx = points.reduce((s, p) => s + p[0], 0) / n,
+    my = points.reduce((s, p) => s + p[1], 0) / n;
   const b = points.reduce((s, p) => s + (p[0] - mx) * (p[1] - my), 0) / points.reduce((s, p) => s + (p[0] - mx) ** 2, 0);
   return { a: my - b * mx, b };
 }
 
 describe('cloudPanel', () => {
-  const panel = cloudPanel(records, { original: 'orig', new: 'new', metric: 'top1', scale: 'linear', collection: 'timm', keep: () => true, outOfFit: (m) => m.startsWith('fv_'), resamples: 500 })!;
-  const timm: [number, number][] = [[0.6, 0.5], [0.7, 0.61], [0.8, 0.72], [0.65, 0.54], [0.75, 0.67]];
-  const paper: [number, number][] = [[0.55, 0.44], [0.72, 0.6], [0.81, 0.7]];
+  const panel = cloudPanel(records, {
+    original: 'orig',
+    new: 'new',
+    metric: 'top1',
+    scale: 'linear',
+    collection: 'timm',
+    keep: () => true,
+    outOfFit: (m) => m.startsWith('fv_'),
+    resamples: 500,
+  })!;
+  const timm: [number, number][] = [
+    [0.6, 0.5],
+    [0.7, 0.61],
+    [0.8, 0.72],
+    [0.65, 0.54],
+    [0.75, 0.67],
+  ];
+  const paper: [number, number][] = [
+    [0.55, 0.44],
+    [0.72, 0.6],
+    [0.81, 0.7],
+  ];
 
-  it('fits the cloud over its own models only, and the paper over the paper\'s (fv_* out)', () => {
-    const t = line(timm), r = line(paper);
+  it("fits the cloud over its own models only, and the paper over the paper's (fv_* out)", () => {
+    const t = line(timm),
+      r = line(paper);
     expect(panel.cloud.analysis.fits.linear!.slope).toBeCloseTo(t.b, 12);
     expect(panel.cloud.analysis.fits.linear!.intercept).toBeCloseTo(t.a, 12);
     expect(panel.cloud.inFit.filter(Boolean)).toHaveLength(5);
@@ -52,7 +78,8 @@ describe('cloudPanel', () => {
   });
 
   it('places your model under each fit: effective robustness and percentile among the fitted models', () => {
-    const t = line(timm), r = line(paper);
+    const t = line(timm),
+      r = line(paper);
     expect(panel.yours).toHaveLength(1);
     const [underTimm, underPaper] = panel.yours[0]!.under;
     const erMine = 0.69 - (t.a + t.b * 0.76);
@@ -67,7 +94,9 @@ describe('cloudPanel', () => {
 
   it('finds the collections with both sets of a pair (not a table with one side only)', () => {
     expect(cloudCollections(records, { original: 'orig', new: 'new' }, ['recht2019'])).toEqual(['timm']);
-    expect(cloudPanel(records, { original: 'orig', new: 'new', metric: 'top1', scale: 'linear', collection: 'other', keep: () => true, outOfFit: () => false })).toBeNull();
+    expect(
+      cloudPanel(records, { original: 'orig', new: 'new', metric: 'top1', scale: 'linear', collection: 'other', keep: () => true, outOfFit: () => false }),
+    ).toBeNull();
   });
 
   it('percentileRank counts ties half and has no rank among nothing', () => {
@@ -76,10 +105,21 @@ describe('cloudPanel', () => {
     expect(percentileRank([], 1)).toBeUndefined();
   });
 
-  it('draws the cloud, the paper\'s models, both fits and your model; the browser spec adds zoom and a find box', () => {
+  it("draws the cloud, the paper's models, both fits and your model; the browser spec adds zoom and a find box", () => {
     const spec = cloudSpec(panel, { title: 't', originalLabel: 'orig', newLabel: 'new', axes: 'linear' });
     const layers = spec.layer as { name: string; data: { values: { model?: string }[] }; params?: unknown[] }[];
-    expect(layers.map((l) => l.name)).toEqual(['cloudband', 'diagonal', 'cloud', 'reference', 'referencefit', 'cloudfit', 'yourxerr', 'youryerr', 'yours', 'yourlabels']);
+    expect(layers.map((l) => l.name)).toEqual([
+      'cloudband',
+      'diagonal',
+      'cloud',
+      'reference',
+      'referencefit',
+      'cloudfit',
+      'yourxerr',
+      'youryerr',
+      'yours',
+      'yourlabels',
+    ]);
     const of = (name: string) => layers.find((l) => l.name === name)!.data.values;
     expect(of('cloud').map((p) => p.model)).toEqual(['t1', 't4', 't2', 't5', 't3']);
     expect(of('reference').map((p) => p.model)).toEqual(['fv_a', 'r1', 'r2', 'r3']);
@@ -93,7 +133,7 @@ describe('cloudPanel', () => {
   });
 });
 
-describe('the default report\'s timm panel', () => {
+describe("the default report's timm panel", () => {
   let dir: string;
   let summary: Awaited<ReturnType<typeof buildReport>>;
   let html: string;
@@ -106,14 +146,35 @@ describe('the default report\'s timm panel', () => {
 
   const slug = 'imagenet-val__imagenetv2-matched-frequency.cloud-timm';
 
-  it('adds one cloud panel, on ImageNet → MatchedFrequency, fitted over timm\'s 1,556 models', () => {
+  it("adds one cloud panel, on ImageNet → MatchedFrequency, fitted over timm's 1,556 models", () => {
     expect(summary.pairs).toHaveLength(5);
-    expect(summary.clouds.map((c) => [c.original, c.new, c.collection, c.models, c.yourModels, c.modelsInFit])).toEqual([['imagenet-val', 'imagenetv2-matched-frequency', 'timm', 1556, 0, 1556]]);
-    const timm = compareTestSets(pairModels(loadPublishedTables(['timm']), { original: 'imagenet-val', new: 'imagenetv2-matched-frequency', metric: 'top1' }), { original: 'imagenet-val', new: 'imagenetv2-matched-frequency', metric: 'top1', resamples: 500 });
+    expect(summary.clouds.map((c) => [c.original, c.new, c.collection, c.models, c.yourModels, c.modelsInFit])).toEqual([
+      ['imagenet-val', 'imagenetv2-matched-frequency', 'timm', 1556, 0, 1556],
+    ]);
+    const timm = compareTestSets(pairModels(loadPublishedTables(['timm']), { original: 'imagenet-val', new: 'imagenetv2-matched-frequency', metric: 'top1' }), {
+      original: 'imagenet-val',
+      new: 'imagenetv2-matched-frequency',
+      metric: 'top1',
+      resamples: 500,
+    });
     expect(summary.clouds[0]!.linear!.slope).toBe(timm.analysis.fits.linear!.slope);
     expect(summary.clouds[0]!.probit!.slope).toBe(timm.analysis.fits.probit!.slope);
-    for (const f of [`plots/${slug}.svg`, `specs/${slug}.vl.json`, `specs/${slug}.interactive.vl.json`, `tables/${slug}.csv`, `tables/${slug}.yours.csv`, `analysis/${slug}.json`]) expect(summary.files).toContain(f);
-    const analysis = JSON.parse(readFileSync(join(dir, 'a', 'analysis', `${slug}.json`), 'utf8')) as { collection: string; reference_collection: string; models: unknown[]; reference_fits: { linear: { slope: number } }; yours: unknown[] };
+    for (const f of [
+      `plots/${slug}.svg`,
+      `specs/${slug}.vl.json`,
+      `specs/${slug}.interactive.vl.json`,
+      `tables/${slug}.csv`,
+      `tables/${slug}.yours.csv`,
+      `analysis/${slug}.json`,
+    ])
+      expect(summary.files).toContain(f);
+    const analysis = JSON.parse(readFileSync(join(dir, 'a', 'analysis', `${slug}.json`), 'utf8')) as {
+      collection: string;
+      reference_collection: string;
+      models: unknown[];
+      reference_fits: { linear: { slope: number } };
+      yours: unknown[];
+    };
     expect([analysis.collection, analysis.reference_collection, analysis.models.length, analysis.yours.length]).toEqual(['timm', 'recht2019', 1556, 0]);
     expect(analysis.reference_fits.linear.slope).toBeCloseTo(1.1098, 4); // the paper's 64 CNNs
   });
@@ -154,7 +215,7 @@ describe('the default report\'s timm panel', () => {
     expect(paperOnly.clouds).toEqual([]);
     const plain = readFileSync(join(dir, 'c', 'index.html'), 'utf8');
     expect(plain).not.toContain('<script');
-    expect(plain).toContain('content="default-src \'none\'; style-src \'unsafe-inline\'; img-src data:"');
+    expect(plain).toContain("content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\"");
   }, 120_000);
 
   it('shows timm alone as a cloud-only section with --published timm', async () => {
@@ -169,18 +230,36 @@ describe('the default report\'s timm panel', () => {
 });
 
 describe('an imported accuracy table as its own cloud', () => {
-  it('gets a cloud panel of its collection beside the paper\'s models', async () => {
+  it("gets a cloud panel of its collection beside the paper's models", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'retest-cloud-table-'));
     try {
       const file = join(dir, 'board.csv');
       writeFileSync(file, 'model,val,v2\nm1,70.0,57.0\nm2,75.0,62.5\nm3,80.0,68.0\nm4,85.0,\n');
       const store = await openResultsStore(join(dir, 'r.db'));
       try {
-        await writeAccuracyTables(store, [readAccuracyTable(file, { key: ['model'], wide: true, map: { val: 'imagenet-val', v2: 'imagenetv2-matched-frequency' } })], { collection: 'board' });
-        const summary = await buildReport({ out: join(dir, 'out'), store, published: ['recht2019'], resamples: 200, pairs: [{ original: 'imagenet-val', new: 'imagenetv2-matched-frequency' }], fitExclude: ['fv_*'] });
+        await writeAccuracyTables(
+          store,
+          [readAccuracyTable(file, { key: ['model'], wide: true, map: { val: 'imagenet-val', v2: 'imagenetv2-matched-frequency' } })],
+          { collection: 'board' },
+        );
+        const summary = await buildReport({
+          out: join(dir, 'out'),
+          store,
+          published: ['recht2019'],
+          resamples: 200,
+          pairs: [{ original: 'imagenet-val', new: 'imagenetv2-matched-frequency' }],
+          fitExclude: ['fv_*'],
+        });
         expect(summary.pairs.map((p) => p.models)).toEqual([67]); // the main panel: the paper's models only
         expect(summary.clouds.map((c) => [c.collection, c.models, c.modelsInFit])).toEqual([['board', 3, 3]]); // m4 has no v2: left out
-        expect(summary.clouds[0]!.linear!.slope).toBeCloseTo(line([[0.7, 0.57], [0.75, 0.625], [0.8, 0.68]]).b, 12);
+        expect(summary.clouds[0]!.linear!.slope).toBeCloseTo(
+          line([
+            [0.7, 0.57],
+            [0.75, 0.625],
+            [0.8, 0.68],
+          ]).b,
+          12,
+        );
       } finally {
         await store.close();
       }

@@ -64,10 +64,15 @@ describe('rendered SVG', () => {
 
   it('renders accuracy by selection frequency', async () => {
     const spec = frequencySpec(
-      { testSet: 'orig', source: 'f.npy', models: ['a', 'b'], bins: [
-        { lower: 0, upper: 0.5, images: 10, accuracy: [0.5, 0.6], meanAccuracy: 0.55 },
-        { lower: 0.5, upper: 1, images: 90, accuracy: [0.9, 0.95], meanAccuracy: 0.925 },
-      ] },
+      {
+        testSet: 'orig',
+        source: 'f.npy',
+        models: ['a', 'b'],
+        bins: [
+          { lower: 0, upper: 0.5, images: 10, accuracy: [0.5, 0.6], meanAccuracy: 0.55 },
+          { lower: 0.5, upper: 1, images: 90, accuracy: [0.9, 0.95], meanAccuracy: 0.925 },
+        ],
+      },
       'Accuracy by selection frequency',
     );
     const svg = await renderSvg(spec, 'f');
@@ -82,7 +87,9 @@ describe('tables', () => {
     expect(md).toContain('| gamma_1 | yours | 76.00 [');
     expect(md).toContain('| fv_x † | published |');
     const csv = csvTable(comparison);
-    expect(csv.split('\n')[0]).toBe('model,source,in_fit,original_correct,original_n,original_accuracy,original_ci_low,original_ci_high,new_correct,new_n,new_accuracy,new_ci_low,new_ci_high,gap,error_ratio,effective_robustness');
+    expect(csv.split('\n')[0]).toBe(
+      'model,source,in_fit,original_correct,original_n,original_accuracy,original_ci_low,original_ci_high,new_correct,new_n,new_accuracy,new_ci_low,new_ci_high,gap,error_ratio,effective_robustness',
+    );
     expect(csv.trim().split('\n')).toHaveLength(6);
     const tex = latexTable(comparison, 'Toy: 95% intervals');
     expect(tex).toContain('gamma\\_1 & yours & 76.00');
@@ -117,19 +124,29 @@ describe('buildReport from the bundled published results alone', () => {
   });
 
   it('writes the page, tables, specs, plots and analyses', () => {
-    for (const f of ['index.html', 'summary.md', 'tables/imagenet-val__imagenetv2-matched-frequency.tex', 'specs/cifar10-test__cifar10.1-v4.scatter.vl.json', 'plots/cifar10-test__cifar10.1-v6.scatter.svg', 'analysis/imagenet-val__imagenetv2-top-images.json']) {
+    for (const f of [
+      'index.html',
+      'summary.md',
+      'tables/imagenet-val__imagenetv2-matched-frequency.tex',
+      'specs/cifar10-test__cifar10.1-v4.scatter.vl.json',
+      'plots/cifar10-test__cifar10.1-v6.scatter.svg',
+      'analysis/imagenet-val__imagenetv2-top-images.json',
+    ]) {
       expect(summary.files).toContain(f);
       expect(existsSync(join(dir, 'report', f))).toBe(true);
     }
     const html = readFileSync(join(dir, 'report', 'index.html'), 'utf8');
-    expect(html).toContain("Content-Security-Policy\" content=\"default-src 'none'");
+    expect(html).toContain('Content-Security-Policy" content="default-src \'none\'');
     // Since the timm cloud panel: the only scripts are inline (the bundled Vega runtime, its starter)
     // and JSON data blocks; nothing is fetched (test/report/cloud.test.ts checks the scripts' hashes).
     expect(html).not.toMatch(/<script[^>]* src=|<link |src="http|href="http/);
     expect(html.match(/<script>/g)).toHaveLength(2);
     expect(html.match(/<section class="pair"/g)).toHaveLength(5);
     expect(html).toContain('Recht, Roelofs, Schmidt, Shankar');
-    const analysis = JSON.parse(readFileSync(join(dir, 'report', 'analysis', 'cifar10-test__cifar10.1-v4.json'), 'utf8')) as { models: Record<string, unknown>[]; fits: Record<string, Record<string, unknown>> };
+    const analysis = JSON.parse(readFileSync(join(dir, 'report', 'analysis', 'cifar10-test__cifar10.1-v4.json'), 'utf8')) as {
+      models: Record<string, unknown>[];
+      fits: Record<string, Record<string, unknown>>;
+    };
     expect(analysis.models).toHaveLength(30);
     // The analysis file is wire format (snake_case), like retest analyze --json.
     expect(Object.keys(analysis)).toEqual(['original', 'new', 'metric', 'models', 'fits', 'rank_correlation']);

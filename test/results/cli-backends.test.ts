@@ -22,8 +22,12 @@ function retest(args: string[], env: Record<string, string> = {}): Promise<{ cod
     const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, RETEST_CACHE: join(dir, 'cache'), ...env } });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
   });
 }
@@ -41,12 +45,44 @@ async function pipeline(db: string, env: Record<string, string> = {}) {
   const images = join(SHARED_DATA, 'cifar10', 'test_batch_first1000.bin');
   const evals = [];
   for (const name of ['akamaster_resnet20', 'mlperf_tiny_resnet8']) {
-    const { images_per_second: _speed, ...summary } = await json(['eval', '--model', model(name), '--dataset', images, '--db', db, '--batch-size', '100', '--threads', '1'], env);
+    const { images_per_second: _speed, ...summary } = await json(
+      ['eval', '--model', model(name), '--dataset', images, '--db', db, '--batch-size', '100', '--threads', '1'],
+      env,
+    );
     evals.push(summary);
   }
   const { images_per_second: _then, ...again } = await json(['eval', '--model', model('akamaster_resnet20'), '--dataset', images, '--db', db], env); // finished: from the store
-  const { db: _where, ...imported } = await json(['import', 'cifar10.1', join(SHARED_DATA, 'cifar10.1-predictions'), '--metadata', SHARED_DATA, '--include', 'wrn_28_10', 'resnet_basic_32', 'vgg_15_BN_64', '--db', db], env);
-  const analysis = await json(['analyze', '--new', 'cifar10.1-v6', '--resamples', '300', '--per-class', '--frequencies', join(SHARED_DATA, 'cifar10h', 'cifar10h-counts.npy'), '--db', db], env);
+  const { db: _where, ...imported } = await json(
+    [
+      'import',
+      'cifar10.1',
+      join(SHARED_DATA, 'cifar10.1-predictions'),
+      '--metadata',
+      SHARED_DATA,
+      '--include',
+      'wrn_28_10',
+      'resnet_basic_32',
+      'vgg_15_BN_64',
+      '--db',
+      db,
+    ],
+    env,
+  );
+  const analysis = await json(
+    [
+      'analyze',
+      '--new',
+      'cifar10.1-v6',
+      '--resamples',
+      '300',
+      '--per-class',
+      '--frequencies',
+      join(SHARED_DATA, 'cifar10h', 'cifar10h-counts.npy'),
+      '--db',
+      db,
+    ],
+    env,
+  );
   const out = join(dir, `report-${Math.random().toString(36).slice(2)}`);
   const { out: _out, index: _index, ...report } = await json(['report', '--out', out, '--published', 'recht2019', '--resamples', '300', '--db', db], env);
   const status = await json(['db', 'status', '--db', db], env);
@@ -92,7 +128,20 @@ describeWithData('the results commands on SQLite and on PostgreSQL', () => {
   describeWithPostgres('two `retest eval` of one run at once on PostgreSQL', () => {
     it('both succeed with the same answer; every image is predicted once', async () => {
       const pg = `${postgresUrl()}?schema=results_e2e_race_${process.pid}`;
-      const args = ['eval', '--model', join(SHARED_MODELS, 'cifar10', 'akamaster_resnet20.onnx'), '--dataset', join(SHARED_DATA, 'cifar10', 'test_batch_first1000.bin'), '--db', pg, '--batch-size', '50', '--threads', '1', '--json'];
+      const args = [
+        'eval',
+        '--model',
+        join(SHARED_MODELS, 'cifar10', 'akamaster_resnet20.onnx'),
+        '--dataset',
+        join(SHARED_DATA, 'cifar10', 'test_batch_first1000.bin'),
+        '--db',
+        pg,
+        '--batch-size',
+        '50',
+        '--threads',
+        '1',
+        '--json',
+      ];
       const [first, second] = await Promise.all([retest(args), retest(args)]);
       for (const r of [first, second]) {
         expect(r.stderr).not.toMatch(/bug|duplicate key/);
@@ -103,7 +152,11 @@ describeWithData('the results commands on SQLite and on PostgreSQL', () => {
       const raw = await connectStore(pg, { defaultSchema: RESULTS_SCHEMA });
       try {
         expect(await raw.get('SELECT COUNT(*) AS n, COUNT(DISTINCT idx) AS d FROM predictions')).toEqual({ n: 1000, d: 1000 });
-        expect(await raw.get('SELECT COUNT(*) AS n, MAX(predicted) AS predicted, MAX(top1_correct) AS top1 FROM runs')).toEqual({ n: 1, predicted: 1000, top1: 915 });
+        expect(await raw.get('SELECT COUNT(*) AS n, MAX(predicted) AS predicted, MAX(top1_correct) AS top1 FROM runs')).toEqual({
+          n: 1,
+          predicted: 1000,
+          top1: 915,
+        });
       } finally {
         await raw.close();
       }
@@ -113,7 +166,13 @@ describeWithData('the results commands on SQLite and on PostgreSQL', () => {
 
 describe('--db values', () => {
   it('a URL of another scheme is a usage error naming --db (exit 2), for every command that takes it', async () => {
-    for (const args of [['eval', '--model', 'm.onnx', '--dataset', 'x'], ['import', 'csv', 'p.csv', '--dataset', 'x'], ['analyze', '--new', 'cifar10.1-v6'], ['report', '--out', join(dir, 'r')], ['db', 'status']]) {
+    for (const args of [
+      ['eval', '--model', 'm.onnx', '--dataset', 'x'],
+      ['import', 'csv', 'p.csv', '--dataset', 'x'],
+      ['analyze', '--new', 'cifar10.1-v6'],
+      ['report', '--out', join(dir, 'r')],
+      ['db', 'status'],
+    ]) {
       const r = await retest([...args, '--db', 'mysql://user:secret@host/db']);
       expect(r.code, args[0]).toBe(2);
       expect(r.stderr).toMatch(/unsupported store URL scheme "mysql:"/);

@@ -19,8 +19,14 @@ const ALL = RESULTS_MIGRATIONS.map((m) => m.name);
 async function retest(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { out.push(String(chunk)); return true; });
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => { err.push(String(chunk)); return true; });
+  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out.push(String(chunk));
+    return true;
+  });
+  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    err.push(String(chunk));
+    return true;
+  });
   try {
     const code = await main(args);
     return { code, stdout: out.join(''), stderr: err.join('') };
@@ -44,7 +50,9 @@ function dbCommand(store: () => string, dialect: 'sqlite' | 'postgres'): void {
     expect(after.applied.map((a: { name: string }) => a.name).sort()).toEqual([...ALL].sort());
     expect(after.applied.every((a: { applied_at: string }) => /^\d{4}-\d\d-\d\dT/.test(a.applied_at))).toBe(true);
     const text = await retest(['db', 'status', '--db', db]);
-    expect(text.stdout).toMatch(new RegExp(`results store  .* \\(${dialect === 'sqlite' ? 'SQLite' : 'PostgreSQL'}\\)\\n  ${ALL.length} applied, 0 pending\\n`));
+    expect(text.stdout).toMatch(
+      new RegExp(`results store  .* \\(${dialect === 'sqlite' ? 'SQLite' : 'PostgreSQL'}\\)\\n  ${ALL.length} applied, 0 pending\\n`),
+    );
     expect(text.stdout).toMatch(/applied {2}results-003-run-counts +\d{4}-/);
   });
 
@@ -58,7 +66,11 @@ function dbCommand(store: () => string, dialect: 'sqlite' | 'postgres'): void {
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/1 unknown\n/);
     expect(status.stdout).toMatch(/unknown {2}results-999-from-the-future\n {2}written by a newer retest: this one refuses to open it/);
-    for (const args of [['db', 'migrate'], ['analyze', '--new', 'cifar10.1-v6'], ['report', '--out', join(tmpdir(), 'retest-never')]]) {
+    for (const args of [
+      ['db', 'migrate'],
+      ['analyze', '--new', 'cifar10.1-v6'],
+      ['report', '--out', join(tmpdir(), 'retest-never')],
+    ]) {
       const refused = await retest([...args, '--db', db]);
       expect(refused.code, args.join(' ')).toBe(1);
       expect(refused.stderr).toMatch(/this store was written by a newer retest/);

@@ -41,12 +41,24 @@ describe('a results store written before issue 12', () => {
       expect(predictions).toEqual(expected.firstRunPredictions);
       expect(Array.from(await store.correctness(1, 5))).toEqual(expected.correctnessTop5);
       // The run on the archived version, counted once from its rows: image 2 failed, image 4's label is not in its top-5.
-      expect(await store.score(1)).toMatchObject({ dataset: 'six', datasetVersion: 1, n: 6, failed: 1, top1Correct: 3, top5Correct: 4, imagesPerSecond: 123.5 });
+      expect(await store.score(1)).toMatchObject({
+        dataset: 'six',
+        datasetVersion: 1,
+        n: 6,
+        failed: 1,
+        top1Correct: 3,
+        top5Correct: 4,
+        imagesPerSecond: 123.5,
+      });
       // The interrupted run resumes where it stopped; the other machine's lease (2026-01-01) has lapsed.
       const { runId, done, status: runStatus } = expected.interrupted as { runId: number; done: number[]; status: string };
       expect([[...(await store.doneIndices(runId))], await store.runStatus(runId)]).toEqual([done, runStatus]);
       expect(await store.leaseRun(runId, { id: 'here:1', leaseSeconds: 60 })).toEqual({ acquired: true });
-      await store.writePredictions(runId, [1, 2, 3, 4, 5].map((idx) => ({ idx, topk: [idx, 0, 1, 2, 3], scores: null, error: null })), { id: 'here:1', leaseSeconds: 60 });
+      await store.writePredictions(
+        runId,
+        [1, 2, 3, 4, 5].map((idx) => ({ idx, topk: [idx, 0, 1, 2, 3], scores: null, error: null })),
+        { id: 'here:1', leaseSeconds: 60 },
+      );
       await store.finishRun(runId, 10);
       expect(await store.score(runId)).toMatchObject({ model: 'slow', n: 6, failed: 0, top1Correct: 6, top5Correct: 6 });
     } finally {

@@ -20,7 +20,11 @@ interface Backend {
   open(name: string): Promise<{ store: ResultsStore; raw: SqlDatabase; value: string }>;
 }
 
-const images = [{ imageId: 'a', label: 0 }, { imageId: 'b', label: 1 }, { imageId: 'c', label: 2 }];
+const images = [
+  { imageId: 'a', label: 0 },
+  { imageId: 'b', label: 1 },
+  { imageId: 'c', label: 2 },
+];
 const six = Array.from({ length: 6 }, (_, i) => ({ imageId: `i${i}`, label: i }));
 const hash = (c: string) => c.repeat(64);
 
@@ -43,7 +47,9 @@ function conformance(backend: Backend): void {
     const { store } = await fresh();
     const first = await store.registerDataset({ name: 'set', source: 's', numClasses: 3, images });
     expect((await store.registerDataset({ name: 'set', source: 's2', numClasses: 3, images })).id).toBe(first.id);
-    const error = await rejection(store.registerDataset({ name: 'set', source: 'other', numClasses: 3, images: [...images.slice(0, 2), { imageId: 'c', label: 0 }] }));
+    const error = await rejection(
+      store.registerDataset({ name: 'set', source: 'other', numClasses: 3, images: [...images.slice(0, 2), { imageId: 'c', label: 0 }] }),
+    );
     expect(error.hint).toMatch(/--name/);
     expect(error.file).toBe(store.location);
     expect(Array.from(await store.labels(first.id))).toEqual([0, 1, 2]);
@@ -91,7 +97,17 @@ function conformance(backend: Backend): void {
     expect(await store.score(run.id)).toMatchObject({ n: 3, failed: 0, top1Correct: 1, top5Correct: 2 });
     await store.writePredictions(run.id, [{ idx: 2, topk: [], scores: null, error: 'c.png: unreadable' }]);
     await store.finishRun(run.id, 100);
-    expect(await store.score(run.id)).toEqual({ runId: run.id, model: 'm', dataset: 'set', n: 3, failed: 1, top1Correct: 1, top5Correct: 2, imagesPerSecond: 100, datasetVersion: null });
+    expect(await store.score(run.id)).toEqual({
+      runId: run.id,
+      model: 'm',
+      dataset: 'set',
+      n: 3,
+      failed: 1,
+      top1Correct: 1,
+      top5Correct: 2,
+      imagesPerSecond: 100,
+      datasetVersion: null,
+    });
     expect(Array.from(await store.correctness(run.id))).toEqual([1, 0, 0]);
     expect(Array.from(await store.correctness(run.id, 5))).toEqual([1, 1, 0]);
     expect(await store.runStatus(run.id)).toBe('done');
@@ -100,7 +116,10 @@ function conformance(backend: Backend): void {
     expect((await store.openRun(model, d.id, { a: 2 })).id).not.toBe(run.id);
     // Fewer than 5 stored classes for one image: top-5 is unknown for the run.
     const short = await store.openRun(model, d.id, { a: 3 });
-    await store.writePredictions(short.id, [{ idx: 0, topk: [0, 1, 2, 3, 4], scores: null, error: null }, { idx: 1, topk: [1], scores: null, error: null }]);
+    await store.writePredictions(short.id, [
+      { idx: 0, topk: [0, 1, 2, 3, 4], scores: null, error: null },
+      { idx: 1, topk: [1], scores: null, error: null },
+    ]);
     expect(await store.score(short.id)).toMatchObject({ top1Correct: 2, top5Correct: null, failed: 0 });
     await expect(store.score(999_999)).rejects.toThrow(RangeError);
   });
@@ -110,7 +129,12 @@ function conformance(backend: Backend): void {
     const d = await store.registerDataset({ name: 'set', source: 's', numClasses: 3, images });
     const run = await store.openRun(await store.registerModel({ name: 'm', kind: 'onnx' }), d.id, {});
     await store.writePredictions(run.id, [{ idx: 0, topk: [0], scores: [1], error: null }]);
-    await expect(store.writePredictions(run.id, [{ idx: 1, topk: [1], scores: [1], error: null }, { idx: 0, topk: [0], scores: [1], error: null }])).rejects.toThrow();
+    await expect(
+      store.writePredictions(run.id, [
+        { idx: 1, topk: [1], scores: [1], error: null },
+        { idx: 0, topk: [0], scores: [1], error: null },
+      ]),
+    ).rejects.toThrow();
     expect([...(await store.doneIndices(run.id))]).toEqual([0]);
     expect(await store.score(run.id)).toMatchObject({ top1Correct: 1, failed: 0 });
   });
@@ -128,7 +152,10 @@ function conformance(backend: Backend): void {
     const { store } = await fresh();
     const d = await store.registerDataset({ name: 'set', source: 's', numClasses: 3, images });
     const run = await store.openRun(await store.registerModel({ name: 'm', kind: 'onnx' }), d.id, {});
-    await store.writePredictions(run.id, [{ idx: 0, topk: [1], scores: [0.1], logits: new Float32Array([0.5, 2.5, -1]), error: null }, { idx: 1, topk: [1, 0], scores: null, error: null }]);
+    await store.writePredictions(run.id, [
+      { idx: 0, topk: [1], scores: [0.1], logits: new Float32Array([0.5, 2.5, -1]), error: null },
+      { idx: 1, topk: [1, 0], scores: null, error: null },
+    ]);
     const [first, second] = await store.predictions(run.id);
     expect(Array.from(first!.logits!)).toEqual([0.5, 2.5, -1]);
     expect(first).toMatchObject({ idx: 0, topk: [1], scores: [Math.fround(0.1)], error: null });
@@ -137,7 +164,15 @@ function conformance(backend: Backend): void {
 
   it('leases: a live holder is refused to others, a lapsed or released lease is taken, writing needs the lease', async () => {
     const { store } = await fresh();
-    const d = await store.registerDataset({ name: 'set', source: 's', numClasses: 2, images: [{ imageId: 'a', label: 0 }, { imageId: 'b', label: 1 }] });
+    const d = await store.registerDataset({
+      name: 'set',
+      source: 's',
+      numClasses: 2,
+      images: [
+        { imageId: 'a', label: 0 },
+        { imageId: 'b', label: 1 },
+      ],
+    });
     const run = await store.openRun(await store.registerModel({ name: 'm', kind: 'onnx', sha256: 'x' }), d.id, {});
     // Owners on other machines: only their leases speak for them.
     const a = { id: 'machine-a:100', leaseSeconds: 60 };
@@ -176,7 +211,10 @@ function conformance(backend: Backend): void {
       const model = await store.registerModel({ name: 'm', kind: 'onnx' });
       for (let round = 0; round < 10; round++) {
         const run = await store.openRun(model, d.id, { round });
-        const answers = await Promise.all([store.leaseRun(run.id, { id: 'machine-a:1', leaseSeconds: 60 }), other.leaseRun(run.id, { id: 'machine-b:1', leaseSeconds: 60 })]);
+        const answers = await Promise.all([
+          store.leaseRun(run.id, { id: 'machine-a:1', leaseSeconds: 60 }),
+          other.leaseRun(run.id, { id: 'machine-b:1', leaseSeconds: 60 }),
+        ]);
         expect(answers.filter((x) => x.acquired).length).toBe(1);
       }
     } finally {
@@ -194,7 +232,10 @@ function conformance(backend: Backend): void {
       ]);
       expect(x.id).toBe(y.id);
       expect(await store.imageIds(x.id)).toHaveLength(6);
-      const [m1, m2] = await Promise.all([store.registerModel({ name: 'racer', kind: 'onnx', sha256: 'z' }), other.registerModel({ name: 'racer', kind: 'onnx', sha256: 'z' })]);
+      const [m1, m2] = await Promise.all([
+        store.registerModel({ name: 'racer', kind: 'onnx', sha256: 'z' }),
+        other.registerModel({ name: 'racer', kind: 'onnx', sha256: 'z' }),
+      ]);
       expect(m1).toBe(m2);
     } finally {
       await other.close();
@@ -227,7 +268,10 @@ function conformance(backend: Backend): void {
     const preprocessing = { size: [32, 32], interpolation: 'bicubic', cropMode: 'squash' };
     const run = await store.openRun(model, v1.id, { model_sha256: hash('f'), preprocessing, topK: 5 });
     await store.recordProvenance(run.id, { provider: 'cpu', retestVersion: '0.1.0' });
-    await store.writePredictions(run.id, [{ idx: 0, topk: [0, 1, 2, 3, 4], scores: null, error: null }, { idx: 1, topk: [0, 1, 2, 3, 4], scores: null, error: null }]);
+    await store.writePredictions(run.id, [
+      { idx: 0, topk: [0, 1, 2, 3, 4], scores: null, error: null },
+      { idx: 1, topk: [0, 1, 2, 3, 4], scores: null, error: null },
+    ]);
     // Resumed on a GPU by a newer retest, then once more on the CPU: each value once, first-seen order.
     await store.recordProvenance(run.id, { provider: 'cuda:0', retestVersion: '0.2.0' });
     await store.recordProvenance(run.id, { provider: 'cpu', retestVersion: '0.2.0' });
@@ -238,14 +282,44 @@ function conformance(backend: Backend): void {
     const runs = await store.listRuns();
     expect(runs.map((r) => ({ ...r, startedAt: typeof r.startedAt, finishedAt: r.finishedAt === null ? null : typeof r.finishedAt }))).toEqual([
       {
-        runId: run.id, status: 'running', model: 'm', modelPath: '/models/m.onnx', modelSha256: hash('f'), dataset: 'set@v1', datasetVersion: 1, datasetContentHash: hash('1'),
-        n: 6, predicted: 2, top1Correct: 1, preprocessing, config: { model_sha256: hash('f'), preprocessing, topK: 5 }, providers: ['cpu', 'cuda:0'], retestVersions: ['0.1.0', '0.2.0'],
-        startedAt: 'string', finishedAt: null, imagesPerSecond: null,
+        runId: run.id,
+        status: 'running',
+        model: 'm',
+        modelPath: '/models/m.onnx',
+        modelSha256: hash('f'),
+        dataset: 'set@v1',
+        datasetVersion: 1,
+        datasetContentHash: hash('1'),
+        n: 6,
+        predicted: 2,
+        top1Correct: 1,
+        preprocessing,
+        config: { model_sha256: hash('f'), preprocessing, topK: 5 },
+        providers: ['cpu', 'cuda:0'],
+        retestVersions: ['0.1.0', '0.2.0'],
+        startedAt: 'string',
+        finishedAt: null,
+        imagesPerSecond: null,
       },
       {
-        runId: other.id, status: 'done', model: 'm', modelPath: '/models/m.onnx', modelSha256: hash('f'), dataset: 'set', datasetVersion: 2, datasetContentHash: hash('2'),
-        n: 6, predicted: 0, top1Correct: 0, preprocessing: null, config: { topK: 5 }, providers: [], retestVersions: [],
-        startedAt: 'string', finishedAt: 'string', imagesPerSecond: 50,
+        runId: other.id,
+        status: 'done',
+        model: 'm',
+        modelPath: '/models/m.onnx',
+        modelSha256: hash('f'),
+        dataset: 'set',
+        datasetVersion: 2,
+        datasetContentHash: hash('2'),
+        n: 6,
+        predicted: 0,
+        top1Correct: 0,
+        preprocessing: null,
+        config: { topK: 5 },
+        providers: [],
+        retestVersions: [],
+        startedAt: 'string',
+        finishedAt: 'string',
+        imagesPerSecond: 50,
       },
     ]);
     expect((await store.listRuns({ dataset: 'set' })).map((r) => r.runId)).toEqual([run.id, other.id]);
@@ -260,14 +334,32 @@ function conformance(backend: Backend): void {
     const imp = await store.registerDataset({ name: 'imp', source: 's', numClasses: 3, images });
     const finished = async (model: string, datasetId: number, config: Record<string, unknown>, topk: number[][]) => {
       const run = await store.openRun(await store.registerModel({ name: model, kind: 'imported' }), datasetId, config);
-      await store.writePredictions(run.id, topk.map((t, idx) => ({ idx, topk: t, scores: null, error: null })));
+      await store.writePredictions(
+        run.id,
+        topk.map((t, idx) => ({ idx, topk: t, scores: null, error: null })),
+      );
       await store.finishRun(run.id, null);
       return run.id;
     };
-    await finished('zeta', oldSix.id, {}, six.map((im) => [im.label]));
+    await finished(
+      'zeta',
+      oldSix.id,
+      {},
+      six.map((im) => [im.label]),
+    );
     const newSix = await store.registerDataset({ name: 'six', source: 's', numClasses: 6, images: six, contentHash: hash('2') });
-    const early = await finished('zeta', newSix.id, { v: 1 }, six.map(() => [0]));
-    const late = await finished('zeta', newSix.id, { v: 2 }, six.map((im, i) => [i < 4 ? im.label : 0, 0, 0, 0, im.label]));
+    const early = await finished(
+      'zeta',
+      newSix.id,
+      { v: 1 },
+      six.map(() => [0]),
+    );
+    const late = await finished(
+      'zeta',
+      newSix.id,
+      { v: 2 },
+      six.map((im, i) => [i < 4 ? im.label : 0, 0, 0, 0, im.label]),
+    );
     const alpha = await finished('alpha', imp.id, {}, [[0], [0], [2]]);
     const running = await store.openRun(await store.registerModel({ name: 'beta', kind: 'imported' }), imp.id, {});
     await store.writePredictions(running.id, [{ idx: 0, topk: [0], scores: null, error: null }]);
@@ -277,7 +369,11 @@ function conformance(backend: Backend): void {
     ]);
     expect((await store.counts(['six'])).map((c) => c.runId)).toEqual([late]);
     expect(await store.counts(['nothing'])).toEqual([]);
-    expect((await store.listScores()).map((s) => [s.runId, s.dataset, s.datasetVersion, s.top1Correct])).toEqual([[early, 'six', 2, 1], [late, 'six', 2, 4], [alpha, 'imp', null, 2]]);
+    expect((await store.listScores()).map((s) => [s.runId, s.dataset, s.datasetVersion, s.top1Correct])).toEqual([
+      [early, 'six', 2, 1],
+      [late, 'six', 2, 4],
+      [alpha, 'imp', null, 2],
+    ]);
     expect(await store.latestRun('zeta', 'six')).toBe(late);
     expect(await store.latestRun('beta', 'imp')).toBeUndefined();
     expect(await store.latestRun('zeta', 'six@v1')).toBeDefined();
@@ -285,14 +381,16 @@ function conformance(backend: Backend): void {
 
   it('a transaction is all or nothing, and calls inside it join it', async () => {
     const { store } = await fresh();
-    await expect(store.transaction(async (tx) => {
-      const d = await tx.registerDataset({ name: 'set', source: 's', numClasses: 3, images });
-      const run = await tx.openRun(await tx.registerModel({ name: 'm', kind: 'imported' }), d.id, {});
-      await tx.transaction((inner) => inner.writePredictions(run.id, [{ idx: 0, topk: [0], scores: null, error: null }]));
-      await tx.finishRun(run.id, null);
-      expect(await tx.counts()).toHaveLength(1); // its own writes are visible inside
-      throw new Error('changed my mind');
-    })).rejects.toThrow('changed my mind');
+    await expect(
+      store.transaction(async (tx) => {
+        const d = await tx.registerDataset({ name: 'set', source: 's', numClasses: 3, images });
+        const run = await tx.openRun(await tx.registerModel({ name: 'm', kind: 'imported' }), d.id, {});
+        await tx.transaction((inner) => inner.writePredictions(run.id, [{ idx: 0, topk: [0], scores: null, error: null }]));
+        await tx.finishRun(run.id, null);
+        expect(await tx.counts()).toHaveLength(1); // its own writes are visible inside
+        throw new Error('changed my mind');
+      }),
+    ).rejects.toThrow('changed my mind');
     expect(await store.listDatasets()).toEqual([]);
     expect(await store.counts()).toEqual([]);
     const id = await store.transaction(async (tx) => (await tx.registerDataset({ name: 'set', source: 's', numClasses: 3, images })).id);
@@ -302,18 +400,38 @@ function conformance(backend: Backend): void {
   it('published accuracies: stored apart from runs, skipped when present unless replaced, shadowed by per-image results', async () => {
     const { store, raw } = await fresh();
     const row = (model: string, testSet: string, top1: number, extra: Partial<{ top5Correct: number | null; collection: string }> = {}) => ({
-      model, testSet, n: 1000, top1Correct: Math.round(top1 * 1000), top5Correct: extra.top5Correct ?? null, top1Accuracy: top1, top5Accuracy: null,
-      collection: extra.collection ?? 'board', sourceFile: '/t.csv', sourceLine: 2, sourceColumn: 'top1', units: 'percent' as const,
+      model,
+      testSet,
+      n: 1000,
+      top1Correct: Math.round(top1 * 1000),
+      top5Correct: extra.top5Correct ?? null,
+      top1Accuracy: top1,
+      top5Accuracy: null,
+      collection: extra.collection ?? 'board',
+      sourceFile: '/t.csv',
+      sourceLine: 2,
+      sourceColumn: 'top1',
+      units: 'percent' as const,
     });
-    const first = await store.writePublishedAccuracies([row('p1', 'imagenet-val', 0.7613, { top5Correct: 929 }), row('p1', 'imagenetv2-matched-frequency', 0.6333), row('mine', 'imagenet-val', 0.5)], { now: '2026-01-02T00:00:00.000Z' });
+    const first = await store.writePublishedAccuracies(
+      [row('p1', 'imagenet-val', 0.7613, { top5Correct: 929 }), row('p1', 'imagenetv2-matched-frequency', 0.6333), row('mine', 'imagenet-val', 0.5)],
+      { now: '2026-01-02T00:00:00.000Z' },
+    );
     expect(first).toEqual({ imported: 3, skipped: [], shadowed: [] });
-    expect(await raw.get("SELECT n, top1_correct AS c, top5_correct AS c5, top1_accuracy AS a, kind, units, source_line AS line, imported_at AS at FROM published_accuracies WHERE model = 'p1' AND test_set = 'imagenet-val'"))
-      .toEqual({ n: 1000, c: 761, c5: 929, a: 0.7613, kind: 'published accuracy', units: 'percent', line: 2, at: '2026-01-02T00:00:00.000Z' });
+    expect(
+      await raw.get(
+        "SELECT n, top1_correct AS c, top5_correct AS c5, top1_accuracy AS a, kind, units, source_line AS line, imported_at AS at FROM published_accuracies WHERE model = 'p1' AND test_set = 'imagenet-val'",
+      ),
+    ).toEqual({ n: 1000, c: 761, c5: 929, a: 0.7613, kind: 'published accuracy', units: 'percent', line: 2, at: '2026-01-02T00:00:00.000Z' });
     // A per-image run of "mine" shadows its published row.
     const d = await store.registerDataset({ name: 'imagenet-val', source: 's', numClasses: 3, images });
     const run = await store.openRun(await store.registerModel({ name: 'mine', kind: 'imported' }), d.id, {});
     await store.finishRun(run.id, null);
-    const again = await store.writePublishedAccuracies([row('p1', 'imagenet-val', 0.8), row('mine', 'imagenet-val', 0.6), row('p2', 'imagenet-val', 0.7, { collection: 'other' })]);
+    const again = await store.writePublishedAccuracies([
+      row('p1', 'imagenet-val', 0.8),
+      row('mine', 'imagenet-val', 0.6),
+      row('p2', 'imagenet-val', 0.7, { collection: 'other' }),
+    ]);
     expect([again.imported, again.skipped.map((s) => s.model), again.shadowed]).toEqual([1, ['p1', 'mine'], ['mine']]);
     const replaced = await store.writePublishedAccuracies([row('p1', 'imagenet-val', 0.8)], { replace: true });
     expect(replaced.imported).toBe(1);
@@ -332,14 +450,24 @@ function conformance(backend: Backend): void {
     opened.pop();
     await store.close();
     // The same database, rebuilt as the previous retest left it: the migrations before results-003, rows by hand.
-    const before = RESULTS_MIGRATIONS.slice(0, RESULTS_MIGRATIONS.findIndex((m) => m.name === 'results-003-run-counts'));
+    const before = RESULTS_MIGRATIONS.slice(
+      0,
+      RESULTS_MIGRATIONS.findIndex((m) => m.name === 'results-003-run-counts'),
+    );
     expect(before.map((m) => m.name)).toEqual(['results-001-initial', 'results-002-content-identity', 'analysis-001-run-counts', 'import-accuracies-001']);
     await raw.exec('DROP TABLE IF EXISTS schema_migrations');
     for (const table of ['published_accuracies', 'predictions', 'runs', 'images', 'models', 'datasets']) await raw.exec(`DROP TABLE IF EXISTS ${table}`);
     await migrateDatabase(raw, before);
     const now = '2026-01-01T00:00:00.000Z';
-    await raw.run("INSERT INTO datasets (name, base_name, size, num_classes, source, fingerprint, content_hash, version, created_at) VALUES ('six', 'six', 6, 6, 's', 'f', NULL, 1, ?)", [now]);
-    await raw.insertMany('images', ['dataset_id', 'idx', 'image_id', 'label'], six.map((im, idx) => [1, idx, im.imageId, im.label]));
+    await raw.run(
+      "INSERT INTO datasets (name, base_name, size, num_classes, source, fingerprint, content_hash, version, created_at) VALUES ('six', 'six', 6, 6, 's', 'f', NULL, 1, ?)",
+      [now],
+    );
+    await raw.insertMany(
+      'images',
+      ['dataset_id', 'idx', 'image_id', 'label'],
+      six.map((im, idx) => [1, idx, im.imageId, im.label]),
+    );
     await raw.run("INSERT INTO models (name, kind, created_at) VALUES ('m', 'imported', ?)", [now]);
     await raw.run("INSERT INTO runs (model_id, dataset_id, config_hash, config, status, started_at) VALUES (1, 1, 'h', '{}', 'done', ?)", [now]);
     await raw.run("INSERT INTO runs (model_id, dataset_id, config_hash, config, status, started_at) VALUES (1, 1, 'h2', '{}', 'running', ?)", [now]);
@@ -352,13 +480,23 @@ function conformance(backend: Backend): void {
       [1, 5, 1, '[1,2,3,4,0]', null],
       [2, 0, 0, '[0,1]', null], // short: top-5 unknown
     ];
-    await raw.insertMany('predictions', ['run_id', 'idx', 'top1', 'topk', 'error'], rows.map(([run, idx, top1, topk, error]) => [run, idx, top1, topk, error]));
+    await raw.insertMany(
+      'predictions',
+      ['run_id', 'idx', 'top1', 'topk', 'error'],
+      rows.map(([run, idx, top1, topk, error]) => [run, idx, top1, topk, error]),
+    );
     await raw.run('INSERT INTO analysis_run_counts (run_id, n, top1_correct, top5_correct, computed_at) VALUES (1, 6, 2, 3, ?)', [now]);
     const reopened = await openResultsStore(value);
     try {
       expect(await reopened.score(1)).toMatchObject({ n: 6, failed: 1, top1Correct: 2, top5Correct: 3 });
       expect(await reopened.score(2)).toMatchObject({ failed: 0, top1Correct: 1, top5Correct: null });
-      expect(await raw.get('SELECT predicted, failed, top1_correct AS t1, top5_correct AS t5, short_topk AS s FROM runs WHERE id = 2')).toEqual({ predicted: 1, failed: 0, t1: 1, t5: 1, s: 1 });
+      expect(await raw.get('SELECT predicted, failed, top1_correct AS t1, top5_correct AS t5, short_topk AS s FROM runs WHERE id = 2')).toEqual({
+        predicted: 1,
+        failed: 0,
+        t1: 1,
+        t5: 1,
+        s: 1,
+      });
       // The run goes on from its kept counts.
       await reopened.writePredictions(2, [{ idx: 1, topk: [1, 0, 2, 3, 4], scores: null, error: null }]);
       expect(await reopened.score(2)).toMatchObject({ top1Correct: 2, top5Correct: null });

@@ -16,7 +16,9 @@ function pool(seed: number): SamplingInput {
     const answers = 10 + rng.int(5);
     candidates.push({ imageId: `im${i}`, classIdx: rng.int(8), frequency: rng.int(answers + 1) / answers, answers });
   }
-  const histograms = new Map(Array.from({ length: 8 }, (_, c) => [c, [rng.int(3), rng.int(4), rng.int(5), rng.int(8), 20 + rng.int(20)]] as [number, number[]]));
+  const histograms = new Map(
+    Array.from({ length: 8 }, (_, c) => [c, [rng.int(3), rng.int(4), rng.int(5), rng.int(8), 20 + rng.int(20)]] as [number, number[]]),
+  );
   return { classes: [0, 1, 2, 3, 4, 5, 6, 7], perClass: 12, candidates, referenceHistograms: histograms };
 }
 
@@ -52,7 +54,18 @@ for (const s of strategies) {
       for (const c of child.classes) for (const id of parent.get(c.classIdx) ?? []) expect(c.imageIds).toContain(id);
     });
     it('answers an empty pool with short classes, not an error', () => {
-      const o = s.run({ classes: [0, 1], perClass: 3, candidates: [], referenceHistograms: new Map([[0, [0, 0, 0, 0, 25]], [1, [0, 0, 0, 0, 25]]]) }, 1);
+      const o = s.run(
+        {
+          classes: [0, 1],
+          perClass: 3,
+          candidates: [],
+          referenceHistograms: new Map([
+            [0, [0, 0, 0, 0, 25]],
+            [1, [0, 0, 0, 0, 25]],
+          ]),
+        },
+        1,
+      );
       expect(o.images).toEqual([]);
       expect(o.shortClasses).toEqual([0, 1]);
       expect(o.classes.map((c) => c.short)).toEqual([3, 3]);

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { workspaceStores } from '../../src/app/workspace-stores.ts';
-import { addToBlacklist as addEntries, createRevision as create, eligibility as decide, getRevision, listBlacklist, listRevisions, readEligibilityInput, type CreateRevisionOptions, type EligibilityOptions } from '../../src/sample/index.ts';
+import {
+  addToBlacklist as addEntries,
+  createRevision as create,
+  eligibility as decide,
+  getRevision,
+  listBlacklist,
+  listRevisions,
+  readEligibilityInput,
+  type CreateRevisionOptions,
+  type EligibilityOptions,
+} from '../../src/sample/index.ts';
 import type { Workspace } from '../../src/workspace/index.ts';
 import { createTasks } from '../../src/label/index.ts';
 import { answerAll, workspaceWithImages, on } from '../label/fixtures.ts';
@@ -40,13 +50,23 @@ describe('eligibility', () => {
     ws.db.prepare("UPDATE dedup_status SET status = 'pending' WHERE image_id = 'c0-003'").run();
     await addToBlacklist(ws, ['c0-005'], { reason: 'a drawing', by: 'test' });
     // Ingested after the near-duplicate search: never searched.
-    ws.db.prepare("INSERT INTO images (id, role, class_idx, source, source_id, sha256, original_path, display_path, square_path, width, height, created_at) VALUES ('c0-new', 'candidate', 0, 't', 'n', 'x', 'o', 'd', 's', 1, 1, 'now')").run();
+    ws.db
+      .prepare(
+        "INSERT INTO images (id, role, class_idx, source, source_id, sha256, original_path, display_path, square_path, width, height, created_at) VALUES ('c0-new', 'candidate', 0, 't', 'n', 'x', 'o', 'd', 's', 1, 1, 'now')",
+      )
+      .run();
     const e = await eligibility(ws);
     expect(e.counts).toEqual({ blacklisted: 1, exact_duplicate: 1, near_duplicate: 1, unreviewed: 2, few_answers: 0 });
     expect(e.excluded.find((x) => x.imageId === 'c0-new')).toMatchObject({ reason: 'unreviewed', detail: 'never searched for near-duplicates' });
     expect(e.excluded.find((x) => x.imageId === 'c0-003')).toMatchObject({ reason: 'unreviewed', detail: 'near-duplicate review or search pending' });
     // Without the near-duplicate requirement, the unsearched candidate is only short of answers.
-    expect((await eligibility(ws, { requireDedup: false })).counts).toEqual({ blacklisted: 1, exact_duplicate: 1, near_duplicate: 1, unreviewed: 1, few_answers: 1 });
+    expect((await eligibility(ws, { requireDedup: false })).counts).toEqual({
+      blacklisted: 1,
+      exact_duplicate: 1,
+      near_duplicate: 1,
+      unreviewed: 1,
+      few_answers: 1,
+    });
     expect(e.excluded.find((x) => x.imageId === 'c0-005')).toMatchObject({ reason: 'blacklisted', detail: 'a drawing' });
     expect(e.eligible.map((c) => c.imageId)).not.toContain('c0-003');
     // c0-009: every worker selects it; it may appear in several tasks (top-up, reference tasks), 10 answers each
@@ -78,7 +98,7 @@ describe('revisions', () => {
     expect((await listRevisions(stores(ws).sample)).map((r) => r.id)).toEqual([2, 1]);
   });
 
-  it('a child revision keeps the parent\'s still-eligible images and re-samples only the gaps', async () => {
+  it("a child revision keeps the parent's still-eligible images and re-samples only the gaps", async () => {
     const ws = await setup();
     const parent = await createRevision(ws, { strategy: { function: 'threshold', params: { tau: 0.7 } }, perClass: 5, seed: 1 });
     const kept = parent.revision.images.map((i) => i.imageId);
@@ -89,7 +109,12 @@ describe('revisions', () => {
     expect(childIds).toHaveLength(5);
     expect(childIds).not.toContain(kept[0]);
     for (const id of kept.slice(1)) expect(childIds).toContain(id);
-    expect(child.revision.images.filter((i) => i.carriedOver).map((i) => i.imageId).sort()).toEqual(kept.slice(1).sort());
+    expect(
+      child.revision.images
+        .filter((i) => i.carriedOver)
+        .map((i) => i.imageId)
+        .sort(),
+    ).toEqual(kept.slice(1).sort());
     expect(child.outcome.classes[0]!.dropped).toEqual([kept[0]]);
   });
 

@@ -7,7 +7,9 @@ import { matchedFrequency, roundHistogram, threshold, topImages, type SamplingCa
 const cand = (imageId: string, frequency: number, answers = 10, classIdx = 0): SamplingCandidate => ({ imageId, classIdx, frequency, answers });
 const ids = (o: { classes: { imageIds: string[] }[] }, k = 0) => [...o.classes[k]!.imageIds].sort();
 
-const authors = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'authors-round-histogram.json'), 'utf8')) as { cases: [number[], number, number[]][] };
+const authors = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'authors-round-histogram.json'), 'utf8')) as {
+  cases: [number[], number, number[]][];
+};
 
 describe("roundHistogram: the authors' float64 arithmetic by default", () => {
   it('reproduces the issue examples: [4,1,1,0,0] → [7,1,2,0,0] and [0,0,1,9,12] → [0,0,1,4,5]', () => {
@@ -42,7 +44,9 @@ describe("roundHistogram 'exact-integer' (named option, not the authors' rule)",
     expect(roundHistogram([1, 2, 3, 4, 10], 7, 'exact-integer')).toEqual([0, 1, 1, 1, 4]);
   });
   it('differs from the authors on the recorded disagreements only', () => {
-    const differ = authors.cases.filter(([hist, target, expected]) => JSON.stringify(roundHistogram(hist, target, 'exact-integer')) !== JSON.stringify(expected));
+    const differ = authors.cases.filter(
+      ([hist, target, expected]) => JSON.stringify(roundHistogram(hist, target, 'exact-integer')) !== JSON.stringify(expected),
+    );
     expect(differ.length).toBeGreaterThanOrEqual(213);
     for (const [hist, target] of differ) expect(roundHistogram(hist, target, 'exact-integer').reduce((a, b) => a + b, 0)).toBe(target);
   });
@@ -50,7 +54,11 @@ describe("roundHistogram 'exact-integer' (named option, not the authors' rule)",
 
 describe('matchedFrequency', () => {
   const base = (candidates: SamplingCandidate[], hist: number[], perClass: number, previous?: string[]): SamplingInput => ({
-    classes: [0], perClass, candidates, referenceHistograms: new Map([[0, hist]]), ...(previous ? { previous: new Map([[0, previous]]) } : {}),
+    classes: [0],
+    perClass,
+    candidates,
+    referenceHistograms: new Map([[0, hist]]),
+    ...(previous ? { previous: new Map([[0, previous]]) } : {}),
   });
 
   it('fills each bin from its own candidates', () => {
@@ -105,18 +113,26 @@ describe('matchedFrequency', () => {
     expect(o.classes[0]).toMatchObject({ imageIds: [], short: 1 });
     expect(o.shortClasses).toEqual([0]);
     expect(o.valid).toBe(false);
-    const noUpward = matchedFrequency(base([cand('d', 0.7), cand('e', 0.9)], [0, 1, 0, 0, 1], 2), { minReferenceImages: 0, upwardSampling: false }, createRng(1));
+    const noUpward = matchedFrequency(
+      base([cand('d', 0.7), cand('e', 0.9)], [0, 1, 0, 0, 1], 2),
+      { minReferenceImages: 0, upwardSampling: false },
+      createRng(1),
+    );
     expect(noUpward.classes[0]).toMatchObject({ imageIds: ['e'], short: 1 });
   });
 
   it('reports a class without a reference histogram', () => {
-    const o = matchedFrequency({ classes: [0, 1], perClass: 1, candidates: [cand('a', 0.9), cand('b', 0.9, 10, 1)], referenceHistograms: new Map([[0, [0, 0, 0, 0, 30]]]) }, {}, createRng(1));
+    const o = matchedFrequency(
+      { classes: [0, 1], perClass: 1, candidates: [cand('a', 0.9), cand('b', 0.9, 10, 1)], referenceHistograms: new Map([[0, [0, 0, 0, 0, 30]]]) },
+      {},
+      createRng(1),
+    );
     expect(o.classes.map((c) => c.short)).toEqual([0, 1]);
     expect(o.shortClasses).toEqual([1]);
     expect(o.classes[1]!.notes[0]).toMatch(/no reference/);
   });
 
-  it('keeps the parent\'s still-eligible images and re-samples only the gaps', () => {
+  it("keeps the parent's still-eligible images and re-samples only the gaps", () => {
     const cands = [cand('x', 0.9), cand('y', 0.9), cand('z', 0.9), cand('q', 0.9)];
     for (let seed = 0; seed < 10; seed++) {
       const o = matchedFrequency(base(cands, [0, 0, 0, 0, 25], 2, ['x', 'gone']), {}, createRng(seed));

@@ -67,9 +67,16 @@ describe('WalSync', () => {
 
   it('reports a failed sync as an io error naming the WAL file', async () => {
     const path = tempFile('b.db');
-    const db = openSqliteDatabase(path, { syncFile: async () => { throw Object.assign(new Error('EIO: i/o error'), { code: 'EIO' }); } });
+    const db = openSqliteDatabase(path, {
+      syncFile: async () => {
+        throw Object.assign(new Error('EIO: i/o error'), { code: 'EIO' });
+      },
+    });
     await db.exec('CREATE TABLE t (x INTEGER)');
-    const error = await db.sync().then(() => undefined, (e: unknown) => e);
+    const error = await db.sync().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(RetestError);
     expect((error as RetestError).kind).toBe('io');
     expect((error as RetestError).file).toBe(`${path}-wal`);
@@ -116,7 +123,7 @@ describe('background checkpoints', () => {
     await again.close();
   }, 30_000);
 
-  it('are off by default: the connection checkpoints at SQLite\'s own threshold', async () => {
+  it("are off by default: the connection checkpoints at SQLite's own threshold", async () => {
     const db = openSqliteDatabase(tempFile('d.db'));
     expect(await db.get('PRAGMA wal_autocheckpoint')).toEqual({ wal_autocheckpoint: 1000 });
     await db.close();

@@ -10,11 +10,19 @@ describe('retest init', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'retest-init-')), 'my-v2');
     const { code, stdout } = await runCli([register], ['init', dir, '--classes', 'imagenet', '--json']);
     expect(code).toBe(0);
-    expect(JSON.parse(stdout)).toEqual({ workspace: dir, backend: 'sqlite', database: join(dir, 'workspace.db'), classes: 1000, classSource: 'imagenet', squareSize: 256, displayLongerSide: 500 });
+    expect(JSON.parse(stdout)).toEqual({
+      workspace: dir,
+      backend: 'sqlite',
+      database: join(dir, 'workspace.db'),
+      classes: 1000,
+      classSource: 'imagenet',
+      squareSize: 256,
+      displayLongerSide: 500,
+    });
     expect(existsSync(join(dir, 'workspace.db'))).toBe(true);
   });
 
-  it('takes the stored copies\' sizes', async () => {
+  it("takes the stored copies' sizes", async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'retest-init-')), 'c');
     const { stdout } = await runCli([register], ['init', dir, '--classes', 'cifar10', '--square-size', '64', '--display-size', '256', '--json']);
     expect(JSON.parse(stdout)).toMatchObject({ classes: 10, squareSize: 64, displayLongerSide: 256 });

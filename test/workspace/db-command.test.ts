@@ -17,8 +17,14 @@ const ALL = workspaceMigrations().map((m) => m.name);
 async function retest(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { out.push(String(chunk)); return true; });
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => { err.push(String(chunk)); return true; });
+  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out.push(String(chunk));
+    return true;
+  });
+  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    err.push(String(chunk));
+    return true;
+  });
   try {
     const code = await main(args);
     return { code, stdout: out.join(''), stderr: err.join('') };
@@ -36,7 +42,7 @@ function newWorkspace(): string {
 }
 
 describe('retest db --workspace', () => {
-  it('status lists every stage\'s migrations applied at init, nothing pending', async () => {
+  it("status lists every stage's migrations applied at init, nothing pending", async () => {
     const dir = newWorkspace();
     const r = await retest(['db', 'status', '--workspace', dir, '--json']);
     expect(r.code).toBe(0);

@@ -26,8 +26,14 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'retest-pgws-'));
 async function retest(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { out.push(String(chunk)); return true; });
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => { err.push(String(chunk)); return true; });
+  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out.push(String(chunk));
+    return true;
+  });
+  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    err.push(String(chunk));
+    return true;
+  });
   try {
     const code = await main(args);
     return { code, stdout: out.join(''), stderr: err.join('') };
@@ -51,7 +57,14 @@ describe('workspaceDatabaseUrl', () => {
   it('adds the default schema ws_<folder name>, keeps a given one, refuses a password and other schemes', () => {
     expect(workspaceDatabaseUrl('postgres://retest@db.lab/retest', 'My-v2')).toBe('postgres://retest@db.lab/retest?schema=ws_my_v2');
     expect(workspaceDatabaseUrl('postgresql://retest@db.lab:5433/retest?schema=lab_a', 'x')).toBe('postgresql://retest@db.lab:5433/retest?schema=lab_a');
-    const password = (() => { try { workspaceDatabaseUrl('postgres://retest:hunter2@db.lab/retest', 'x'); } catch (e) { return e as RetestError; } throw new Error('expected'); })();
+    const password = (() => {
+      try {
+        workspaceDatabaseUrl('postgres://retest:hunter2@db.lab/retest', 'x');
+      } catch (e) {
+        return e as RetestError;
+      }
+      throw new Error('expected');
+    })();
     expect(password).toBeInstanceOf(RetestError);
     expect(password.kind).toBe('usage');
     expect(password.message).toMatch(/password/);
@@ -83,7 +96,14 @@ describeWithPostgres('a PostgreSQL workspace', () => {
       const stores = workspaceStores(ws);
       expect((await stores.catalog.classes()).length).toBe(10);
       expect((await stores.catalog.counts()).distinctCandidates).toBe(0);
-      const refusal = (() => { try { void ws.db; } catch (e) { return e as RetestError; } throw new Error('expected'); })();
+      const refusal = (() => {
+        try {
+          void ws.db;
+        } catch (e) {
+          return e as RetestError;
+        }
+        throw new Error('expected');
+      })();
       expect(refusal).toBeInstanceOf(RetestError);
       expect(refusal.kind).toBe('usage');
       expect(refusal.message).toBe('retest tasks create does not run on a PostgreSQL workspace yet');

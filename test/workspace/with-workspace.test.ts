@@ -14,17 +14,34 @@ describe('withWorkspace', () => {
 
   it('returns the callback value and closes the database', async () => {
     let seen: Workspace | undefined;
-    expect(withWorkspace(dir, (ws) => { seen = ws; return ws.classes.length; })).toBe(10);
+    expect(
+      withWorkspace(dir, (ws) => {
+        seen = ws;
+        return ws.classes.length;
+      }),
+    ).toBe(10);
     await settled();
     expect(seen!.db.open).toBe(false);
   });
 
   it('closes after a throw and after an async rejection, passing the error on', async () => {
     let seen: Workspace | undefined;
-    expect(() => withWorkspace(dir, (ws) => { seen = ws; throw new Error('boom'); })).toThrow('boom');
+    expect(() =>
+      withWorkspace(dir, (ws) => {
+        seen = ws;
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
     await settled();
     expect(seen!.db.open).toBe(false);
-    await expect(withWorkspace(dir, async (ws) => { seen = ws; await Promise.resolve(); expect(ws.db.open).toBe(true); throw new Error('later'); })).rejects.toThrow('later');
+    await expect(
+      withWorkspace(dir, async (ws) => {
+        seen = ws;
+        await Promise.resolve();
+        expect(ws.db.open).toBe(true);
+        throw new Error('later');
+      }),
+    ).rejects.toThrow('later');
     expect(seen!.db.open).toBe(false);
   });
 });

@@ -12,7 +12,11 @@ afterEach(() => {
 });
 const tmp = () => mkdtempSync(join(tmpdir(), 'retest-ws-'));
 const errorOf = (fn: () => unknown): RetestError => {
-  try { fn(); } catch (e) { return e as RetestError; }
+  try {
+    fn();
+  } catch (e) {
+    return e as RetestError;
+  }
   throw new Error('expected an error');
 };
 
@@ -43,7 +47,16 @@ describe('initWorkspace', () => {
     expect(ws.config.numClasses).toBe(2);
     expect(ws.config.classSource).toBe(classesFile);
     expect(ws.classes).toEqual([
-      { index: 0, id: 'sparrow', names: ['sparrow', 'house sparrow'], definition: 'a small bird', urls: [], hypernyms: [], hypernymNames: [], similar: ['crow'] },
+      {
+        index: 0,
+        id: 'sparrow',
+        names: ['sparrow', 'house sparrow'],
+        definition: 'a small bird',
+        urls: [],
+        hypernyms: [],
+        hypernymNames: [],
+        similar: ['crow'],
+      },
       { index: 1, id: 'crow', names: ['crow'], definition: '', urls: [], hypernyms: [], hypernymNames: [], similar: [] },
     ]);
   });
@@ -90,7 +103,7 @@ describe('openWorkspace', () => {
 });
 
 describe('workspaceMigrations', () => {
-  it('composes every stage\'s migrations with unique names, workspace tables first, all applied on init', async () => {
+  it("composes every stage's migrations with unique names, workspace tables first, all applied on init", async () => {
     const { workspaceMigrations } = await import('../../src/app/migrations.ts');
     const all = workspaceMigrations();
     expect(all[0]?.name).toBe('workspace-001-core');

@@ -20,7 +20,11 @@ export function parseFrequencies(values: readonly string[] | undefined, defaultS
     const set = eq > 0 ? value.slice(0, eq) : defaultSet;
     const file = eq > 0 ? value.slice(eq + 1) : value;
     if (!set || !file) {
-      throw usageError('--frequencies needs SET=FILE', { field: '--frequencies', received: JSON.stringify(value), expected: 'e.g. cifar10-test=cifar10h-counts.npy' });
+      throw usageError('--frequencies needs SET=FILE', {
+        field: '--frequencies',
+        received: JSON.stringify(value),
+        expected: 'e.g. cifar10-test=cifar10h-counts.npy',
+      });
     }
     out[set] = file;
   }

@@ -36,7 +36,9 @@ interface CommonOptions {
 function common(command: Command): Command {
   return command
     .addOption(workspaceOption())
-    .addOption(new Option('--role <role>', 'candidate (collected) or reference (original test-set images)').choices(['candidate', 'reference']).default('candidate'))
+    .addOption(
+      new Option('--role <role>', 'candidate (collected) or reference (original test-set images)').choices(['candidate', 'reference']).default('candidate'),
+    )
     .option('--concurrency <n>', 'images processed at once', positiveInt('--concurrency'), 4)
     .option('--max-mb <n>', 'largest image accepted, in MiB (larger ones are recorded as failures)', positiveInt('--max-mb'), 25)
     .option('--timeout <seconds>', 'per-download timeout', positiveInt('--timeout'), 30)
@@ -47,11 +49,21 @@ function common(command: Command): Command {
 
 function resolveClass(classes: readonly ClassDef[], key: string, option: string): number {
   const c = findClass(classes, key);
-  if (!c) throw usageError(`${option}: no such class in the workspace`, { field: option, received: JSON.stringify(key), expected: 'a class id (wnid), index or name; see retest classes' });
+  if (!c)
+    throw usageError(`${option}: no such class in the workspace`, {
+      field: option,
+      received: JSON.stringify(key),
+      expected: 'a class id (wnid), index or name; see retest classes',
+    });
   return c.index;
 }
 
-async function run(app: App, options: CommonOptions, build: (workspace: Workspace) => CandidateSource, extra: (s: CandidateSource) => Record<string, unknown> = () => ({})): Promise<void> {
+async function run(
+  app: App,
+  options: CommonOptions,
+  build: (workspace: Workspace) => CandidateSource,
+  extra: (s: CandidateSource) => Record<string, unknown> = () => ({}),
+): Promise<void> {
   await app.withWorkspace(options.workspace, async (workspace) => {
     let source = build(workspace);
     const ingestOptions = {
@@ -63,7 +75,14 @@ async function run(app: App, options: CommonOptions, build: (workspace: Workspac
     };
     // --queue: the files are made by `retest worker` processes (src/jobs/ingest-jobs.ts); the rows here, as always.
     const summary: IngestSummary = options.queue
-      ? await (await import('../../jobs/index.ts')).ingestFromCli({ queue: options.queue, dataDir: options.dataDir, workspace, source: () => (source = build(workspace)), options: ingestOptions, quiet: options.json === true })
+      ? await (await import('../../jobs/index.ts')).ingestFromCli({
+          queue: options.queue,
+          dataDir: options.dataDir,
+          workspace,
+          source: () => (source = build(workspace)),
+          options: ingestOptions,
+          quiet: options.json === true,
+        })
       : await ingest(workspace, source, ingestOptions);
     const out = { workspace: workspace.dir, source: source.name, role: options.role, ...summary, ...extra(source) };
     if (options.json) printJson(out);
@@ -99,7 +118,20 @@ Re-running a command resumes: images already ingested are skipped; failures are 
   registerFailures(collect, app);
 }
 
-type FlickrOptions = CommonOptions & { classes?: string; perClass: number; uploaded: string; taken?: string; widen?: string; perPage: number; rate: number; sort: string; appendHypernym?: boolean; concatCompounds?: boolean; keywords?: string; baseUrl?: string };
+type FlickrOptions = CommonOptions & {
+  classes?: string;
+  perClass: number;
+  uploaded: string;
+  taken?: string;
+  widen?: string;
+  perPage: number;
+  rate: number;
+  sort: string;
+  appendHypernym?: boolean;
+  concatCompounds?: boolean;
+  keywords?: string;
+  baseUrl?: string;
+};
 
 function registerFlickr(collect: Command, app: App): void {
   common(
@@ -112,31 +144,48 @@ function registerFlickr(collect: Command, app: App): void {
       .option('--taken <from..to>', 'taken-date window; "uploaded": the upload window (also when widened); "any": no filter', 'uploaded')
       .option('--widen <windows>', 'comma-separated further upload windows for queries that ran short (e.g. 2013-07-12..2014-07-11)')
       .option('--per-page <n>', 'results per search page (≤ 500)', positiveInt('--per-page'), 100)
-      .option('--rate <requests-per-second>', 'API request rate limit', (v) => {
-        const n = Number(v);
-        if (!(n > 0)) throw usageError('--rate must be a positive number', { field: '--rate', received: JSON.stringify(v) });
-        return n;
-      }, 1)
+      .option(
+        '--rate <requests-per-second>',
+        'API request rate limit',
+        (v) => {
+          const n = Number(v);
+          if (!(n > 0)) throw usageError('--rate must be a positive number', { field: '--rate', received: JSON.stringify(v) });
+          return n;
+        },
+        1,
+      )
       .option('--sort <order>', 'Flickr sort order', 'date-posted-asc')
       .option('--append-hypernym', 'append the hypernym name to each lemma when it occurs in the gloss')
       .option('--concat-compounds', 'also search multi-word lemmas with the words joined')
       .option('--keywords <file.json>', 'hand-written queries per class: {"n01440764": ["tench fish"], …}')
       .addOption(new Option('--base-url <url>', 'Flickr REST endpoint').env('FLICKR_API_URL'))
-      .addHelpText('after', `
+      .addHelpText(
+        'after',
+        `
 The API key is read from FLICKR_API_KEY.
 Example:
-  $ FLICKR_API_KEY=… retest collect flickr --per-class 200 --uploaded 2012-07-11..2013-07-11 --workspace my-v2`),
+  $ FLICKR_API_KEY=… retest collect flickr --per-class 200 --uploaded 2012-07-11..2013-07-11 --workspace my-v2`,
+      ),
   ).action((options: FlickrOptions) => collectFlickr(app, options));
 }
 
 /** `collect flickr`: the flags checked, the Flickr source built per workspace, ingested. */
 async function collectFlickr(app: App, options: FlickrOptions): Promise<void> {
-  if (options.perPage > 500) throw usageError('--per-page must be at most 500 (Flickr\'s limit)', { field: '--per-page', received: String(options.perPage) });
+  if (options.perPage > 500) throw usageError("--per-page must be at most 500 (Flickr's limit)", { field: '--per-page', received: String(options.perPage) });
   const uploaded = parseDateWindow(options.uploaded, '--uploaded');
-  const taken = options.taken === 'uploaded' || options.taken === 'any' ? (options.taken === 'any' ? undefined : 'uploaded') : parseDateWindow(options.taken ?? '', '--taken');
+  const taken =
+    options.taken === 'uploaded' || options.taken === 'any'
+      ? options.taken === 'any'
+        ? undefined
+        : 'uploaded'
+      : parseDateWindow(options.taken ?? '', '--taken');
   const widen = options.widen ? options.widen.split(',').map((w) => parseDateWindow(w.trim(), '--widen')) : [];
   const overrides = options.keywords ? readOverrides(options.keywords) : undefined;
-  const client = new FlickrClient({ apiKey: process.env.FLICKR_API_KEY ?? '', requestsPerSecond: options.rate, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) });
+  const client = new FlickrClient({
+    apiKey: process.env.FLICKR_API_KEY ?? '',
+    requestsPerSecond: options.rate,
+    ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
+  });
   await run(
     app,
     options,
@@ -166,13 +215,20 @@ function registerFolder(collect: Command, app: App): void {
       .description('ingest every image file under a folder')
       .argument('<dir>', 'folder of images (JPEG, PNG, WebP, …), searched recursively')
       .option('--class <id>', 'class of every image; without it, each top-level sub-folder names a class')
-      .addHelpText('after', `
+      .addHelpText(
+        'after',
+        `
 Examples:
   $ retest collect folder ./photos/tench --class n01440764
-  $ retest collect folder ./val --role reference     # ./val/n01440764/*.JPEG, …`),
+  $ retest collect folder ./val --role reference     # ./val/n01440764/*.JPEG, …`,
+      ),
   ).action(async (dir: string, options: CommonOptions & { class?: string }) => {
     await run(app, options, (workspace) =>
-      folderSource({ root: dir, classes: workspace.classes, ...(options.class !== undefined ? { classIdx: resolveClass(workspace.classes, options.class, '--class') } : {}) }),
+      folderSource({
+        root: dir,
+        classes: workspace.classes,
+        ...(options.class !== undefined ? { classIdx: resolveClass(workspace.classes, options.class, '--class') } : {}),
+      }),
     );
   });
 }
@@ -184,13 +240,20 @@ function registerUrls(collect: Command, app: App): void {
       .description('download and ingest the images of a URL list (CSV)')
       .argument('<file.csv>', 'CSV with a header: url, and optionally class, keyword, uploaded_at, taken_at, source, source_id')
       .option('--class <id>', 'class of rows without a class column')
-      .addHelpText('after', `
+      .addHelpText(
+        'after',
+        `
 Example list:
   url,class,keyword,uploaded_at
-  https://example.org/a.jpg,n01440764,tench,2013-01-02T10:00:00Z`),
+  https://example.org/a.jpg,n01440764,tench,2013-01-02T10:00:00Z`,
+      ),
   ).action(async (file: string, options: CommonOptions & { class?: string }) => {
     await run(app, options, (workspace) =>
-      urlListSource({ file, classes: workspace.classes, ...(options.class !== undefined ? { classIdx: resolveClass(workspace.classes, options.class, '--class') } : {}) }),
+      urlListSource({
+        file,
+        classes: workspace.classes,
+        ...(options.class !== undefined ? { classIdx: resolveClass(workspace.classes, options.class, '--class') } : {}),
+      }),
     );
   });
 }
@@ -205,10 +268,13 @@ function registerArrays(collect: Command, app: App): void {
       .option('--class <id>', 'class of every image')
       .option('--keywords <file>', 'one keyword per image: JSON array of strings, or one line per image')
       .option('--limit <n>', 'only the first n images', positiveInt('--limit'))
-      .addHelpText('after', `
+      .addHelpText(
+        'after',
+        `
 Examples:
   $ retest collect arrays test_batch.bin --role reference
-  $ retest collect arrays pool_data.npy --labels pool_labels.npy --keywords pool_keywords.json`),
+  $ retest collect arrays pool_data.npy --labels pool_labels.npy --keywords pool_keywords.json`,
+      ),
   ).action(async (file: string, options: CommonOptions & { labels?: string; class?: string; keywords?: string; limit?: number }) => {
     await run(app, options, (workspace) =>
       arrayCandidateSource({
@@ -236,7 +302,11 @@ function registerStatus(collect: Command, app: App): void {
         else {
           const counts = status.perClass;
           const min = Math.min(...counts);
-          const short = counts.map((n, i) => ({ n, i })).filter((x) => x.n === min).slice(0, 5).map((x) => workspace.classes[x.i]?.id);
+          const short = counts
+            .map((n, i) => ({ n, i }))
+            .filter((x) => x.n === min)
+            .slice(0, 5)
+            .map((x) => workspace.classes[x.i]?.id);
           process.stdout.write(
             `${status.images.candidate} candidates (${status.distinctCandidates} distinct), ${status.images.reference} references (per class ${Math.min(...status.referencePerClass)}…${Math.max(...status.referencePerClass)}); ` +
               `candidates per class min ${min} (${short.join(', ')}${counts.filter((n) => n === min).length > 5 ? ', …' : ''}), max ${Math.max(...counts)}; ${status.openFailures} open failures\n`,

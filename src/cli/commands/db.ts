@@ -19,12 +19,15 @@ export function register(program: Command, app: App): void {
     .summary('schema version of a store: applied, pending and unknown migrations')
     .description(
       'Shows or applies the named migrations of a store: the results store (--db, a SQLite file or\n' +
-        'postgres://…; RETEST_DB) or a workspace\'s (--workspace). Every command that opens a store applies its\n' +
+        "postgres://…; RETEST_DB) or a workspace's (--workspace). Every command that opens a store applies its\n" +
         'pending migrations itself; `db migrate` does it ahead of time (e.g. before starting servers on a\n' +
         'shared PostgreSQL database). A store written by a newer retest is listed with its unknown\n' +
         'migrations and refused by every other command.',
     );
-  for (const [verb, summary] of [['status', 'list applied, pending and unknown migrations (changes nothing)'], ['migrate', 'apply the pending migrations']] as const) {
+  for (const [verb, summary] of [
+    ['status', 'list applied, pending and unknown migrations (changes nothing)'],
+    ['migrate', 'apply the pending migrations'],
+  ] as const) {
     group
       .command(verb)
       .description(summary)
@@ -36,7 +39,8 @@ export function register(program: Command, app: App): void {
         // --workspace alone means only the workspace; --db (or RETEST_DB) given as well means both.
         const results = opts.workspace === undefined || command.getOptionValueSource('db') !== 'default';
         if (results) statuses.push(verb === 'status' ? await app.resultsStatus(opts.db) : await app.migrateResults(opts.db));
-        if (opts.workspace !== undefined) statuses.push(verb === 'status' ? await app.workspaceStatus(opts.workspace) : await app.migrateWorkspace(opts.workspace));
+        if (opts.workspace !== undefined)
+          statuses.push(verb === 'status' ? await app.workspaceStatus(opts.workspace) : await app.migrateWorkspace(opts.workspace));
         if (opts.json) {
           printJson({ stores: statuses.map(statusJson) });
           return;

@@ -42,7 +42,11 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 function thresholdPair(value: string, previous: Record<string, number> = {}): Record<string, number> {
   const m = /^(.+)=([0-9.eE+-]+)$/.exec(value);
   if (!m || !Number.isFinite(Number(m[2]))) {
-    throw usageError('--threshold takes DESCRIPTOR=VALUE', { field: '--threshold', received: JSON.stringify(value), expected: 'e.g. pixels=1.2e8 or pixels-std=0.15' });
+    throw usageError('--threshold takes DESCRIPTOR=VALUE', {
+      field: '--threshold',
+      received: JSON.stringify(value),
+      expected: 'e.g. pixels=1.2e8 or pixels-std=0.15',
+    });
   }
   return { ...previous, [m[1] as string]: Number(m[2]) };
 }
@@ -87,11 +91,15 @@ export function register(program: Command, app: App): void {
         'and --train-references; neighbours are stored for `retest dedup review` and dedup_status is updated.\n' +
         'Descriptors: pixels[@SIZE], pixels-std[@SIZE] (default pixels-std@32), features:MODEL.onnx#TENSOR, dssim.\n' +
         'dssim: in a workspace, searched (top --k) against the training images of the class and its 5 most similar classes,\n' +
-        'all other originals and the candidates (as ImageNetV2); in array mode it re-ranks the previous descriptor\'s top 30.',
+        "all other originals and the candidates (as ImageNetV2); in array mode it re-ranks the previous descriptor's top 30.",
     )
     .option('--queries <name|path>', 'query images (array mode)')
     .option('--references <name|path>', 'reference set (repeatable; in a workspace: validation/test originals)', collect)
-    .option('--train-references <name|path>', 'workspace mode: a labelled training set of originals (repeatable); dssim searches only its images of related classes', collect)
+    .option(
+      '--train-references <name|path>',
+      'workspace mode: a labelled training set of originals (repeatable); dssim searches only its images of related classes',
+      collect,
+    )
     .addOption(workspaceOption())
     .option('-k, --k <n>', 'neighbours per query (default 10; 100 in workspace mode)', positiveInt('--k'))
     .option('--descriptor <spec>', 'descriptor (repeatable): pixels[@S] | pixels-std[@S] | features:M.onnx#T | dssim', collect)
@@ -99,7 +107,11 @@ export function register(program: Command, app: App): void {
     .option('--top <n>', 'closest pairs listed on the terminal', positiveInt('--top'), 20)
     .option('--sheet <n>', 'pairs on each contact sheet', positiveInt('--sheet'), 100)
     .option('--threshold <descriptor=value>', 'review threshold (workspace mode; repeatable)', thresholdPair)
-    .option('--auto-duplicate-below <l2>', 'workspace mode: mark raw-pixel pairs at or below this Euclidean (not squared) L2 as duplicates (CIFAR-10.1: 1000 at 32²)', Number)
+    .option(
+      '--auto-duplicate-below <l2>',
+      'workspace mode: mark raw-pixel pairs at or below this Euclidean (not squared) L2 as duplicates (CIFAR-10.1: 1000 at 32²)',
+      Number,
+    )
     .option('--dssim-short-list', "workspace mode: dssim re-scores only the other metrics' first 30 neighbours (fast; not the authors' search)")
     .option('--workers <n>', 'worker threads (default: all cores)', positiveInt('--workers'))
     .option('--approximate', 'array mode: HNSW index (usearch) over --index-descriptor, short list re-ranked exactly')
@@ -119,7 +131,8 @@ export function register(program: Command, app: App): void {
         return;
       }
       // Without --queries, the workspace is --workspace, else $RETEST_WORKSPACE, else the current folder (as every command).
-      const inWorkspace = flags.workspace !== undefined || (!flags.queries && (process.env.RETEST_WORKSPACE !== undefined || existsSync(join(process.cwd(), 'retest.json'))));
+      const inWorkspace =
+        flags.workspace !== undefined || (!flags.queries && (process.env.RETEST_WORKSPACE !== undefined || existsSync(join(process.cwd(), 'retest.json'))));
       if (inWorkspace) await searchWorkspaceCommand(app, flags);
       else await searchArrays(flags);
     });
@@ -173,12 +186,19 @@ export function register(program: Command, app: App): void {
       await app.withWorkspaceStores(flags.workspace, async ({ dedup: stores }) => {
         const { resolutions, counts } = await updateDedupStatus(stores);
         if (flags.json) {
-          printJson({ counts, duplicates: resolutions.filter((r) => r.status === 'duplicate'), pending: resolutions.filter((r) => r.status === 'pending').map((r) => r.imageId) });
+          printJson({
+            counts,
+            duplicates: resolutions.filter((r) => r.status === 'duplicate'),
+            pending: resolutions.filter((r) => r.status === 'pending').map((r) => r.imageId),
+          });
           return;
         }
         process.stdout.write(`candidates: ${resolutions.length}  clear: ${counts.clear}  pending review: ${counts.pending}  duplicate: ${counts.duplicate}\n`);
         for (const r of resolutions.filter((x) => x.status === 'duplicate').slice(0, 20)) process.stdout.write(`  duplicate ${r.imageId}: ${r.reason}\n`);
-        if (counts.pending > 0) process.stdout.write('pending candidates stay ineligible until they are searched with every metric and every pair closer than a threshold is decided (`retest dedup review`).\n');
+        if (counts.pending > 0)
+          process.stdout.write(
+            'pending candidates stay ineligible until they are searched with every metric and every pair closer than a threshold is decided (`retest dedup review`).\n',
+          );
       });
     });
 
@@ -205,7 +225,8 @@ function keepCommand(dedup: Command, app: App): void {
       const all = [...ids, ...(flags.file ? keeperFile(flags.file) : [])];
       await app.withWorkspaceStores(flags.workspace, async ({ dedup: stores }) => {
         if (!flags.list) {
-          if (all.length === 0) throw usageError('give candidate ids or --file', { field: 'ids', hint: 'e.g. retest dedup keep 3f2a… --reason "sharper copy"' });
+          if (all.length === 0)
+            throw usageError('give candidate ids or --file', { field: 'ids', hint: 'e.g. retest dedup keep 3f2a… --reason "sharper copy"' });
           if (flags.remove) await removeKeepers(stores, all);
           else await addKeepers(stores, all, { reason: flags.reason, by: safeUserName() });
         }
@@ -225,7 +246,12 @@ function keeperFile(path: string): string[] {
     throw usageError('cannot read the keeper file as JSON', { file: path, field: '--file', cause, expected: 'a JSON array of image ids' });
   }
   if (!Array.isArray(parsed) || !parsed.every((x) => typeof x === 'string')) {
-    throw usageError('the keeper file must be a JSON array of image ids', { file: path, field: '--file', expected: '["<image id>", …]', received: JSON.stringify(parsed).slice(0, 80) });
+    throw usageError('the keeper file must be a JSON array of image ids', {
+      file: path,
+      field: '--file',
+      expected: '["<image id>", …]',
+      received: JSON.stringify(parsed).slice(0, 80),
+    });
   }
   return parsed as string[];
 }
@@ -240,8 +266,15 @@ function safeUserName(): string {
 
 /** `dedup search --queries … [--references …]`: the search runs in src/dedup (searchArraySources); this parses flags and prints. */
 async function searchArrays(flags: SearchFlags): Promise<void> {
-  if (!flags.queries) throw usageError('give --queries (with --references) or --workspace', { field: '--queries', hint: 'e.g. retest dedup search --queries new.npy --references cifar10-test' });
-  const sources = await openArraySearchSources(flags.queries, flags.references ?? [], { cacheDir: cacheDir(), ...(flags.dataDir ? { dataDir: flags.dataDir } : {}) });
+  if (!flags.queries)
+    throw usageError('give --queries (with --references) or --workspace', {
+      field: '--queries',
+      hint: 'e.g. retest dedup search --queries new.npy --references cifar10-test',
+    });
+  const sources = await openArraySearchSources(flags.queries, flags.references ?? [], {
+    cacheDir: cacheDir(),
+    ...(flags.dataDir ? { dataDir: flags.dataDir } : {}),
+  });
   const { queries, references } = sources;
   const k = flags.k ?? 10;
   const specs = flags.descriptor?.length ? flags.descriptor : [DEFAULT_DESCRIPTOR];
@@ -250,13 +283,32 @@ async function searchArrays(flags: SearchFlags): Promise<void> {
     descriptors: specs,
     k,
     ...(flags.workers ? { workers: flags.workers } : {}),
-    ...(flags.approximate ? { approximate: { indexDescriptor: flags.indexDescriptor, shortList: flags.shortList, recallSample: flags.json ? 0 : flags.recallSample } } : {}),
+    ...(flags.approximate
+      ? { approximate: { indexDescriptor: flags.indexDescriptor, shortList: flags.shortList, recallSample: flags.json ? 0 : flags.recallSample } }
+      : {}),
     // --queue: the same exact search as jobs for `retest worker` processes (src/jobs).
-    ...(queue ? { exactSearch: async (descriptor: Descriptor, searchK: number) => (await import('../../jobs/index.ts')).searchFromCli({ queue, dataDir: flags.dataDir, queries, references, spec: descriptor.name, k: searchK, detach: !!flags.detach, quiet: !!flags.json }) } : {}),
+    ...(queue
+      ? {
+          exactSearch: async (descriptor: Descriptor, searchK: number) =>
+            (await import('../../jobs/index.ts')).searchFromCli({
+              queue,
+              dataDir: flags.dataDir,
+              queries,
+              references,
+              spec: descriptor.name,
+              k: searchK,
+              detach: !!flags.detach,
+              quiet: !!flags.json,
+            }),
+        }
+      : {}),
   });
   for await (const step of steps) {
     const a = step.approximate;
-    if (a?.recall) process.stdout.write(`HNSW over ${a.index} (build ${a.buildSeconds.toFixed(1)} s, query ${a.querySeconds.toFixed(1)} s), short list ${a.shortList} re-ranked on ${step.descriptor}: recall@${k} ${(a.recall.recall * 100).toFixed(1)} % on ${a.recall.sampled} queries checked against exact search\n`);
+    if (a?.recall)
+      process.stdout.write(
+        `HNSW over ${a.index} (build ${a.buildSeconds.toFixed(1)} s, query ${a.querySeconds.toFixed(1)} s), short list ${a.shortList} re-ranked on ${step.descriptor}: recall@${k} ${(a.recall.recall * 100).toFixed(1)} % on ${a.recall.sampled} queries checked against exact search\n`,
+      );
     if (flags.json) printNeighbourLines(sources, step, specs.length > 1);
     else printClosestPairs(sources, step, flags.top);
     if (flags.out) {
@@ -281,18 +333,23 @@ function printNeighbourLines({ queries, references }: ArraySearchSources, step: 
 
 function printClosestPairs({ queries, references, selfSets }: ArraySearchSources, step: ArraySearchStep, top: number): void {
   const { kernel } = step;
-  process.stdout.write(`${step.descriptor}: ${queries.count} queries × ${references.map((r) => `${r.count} ${r.name}`).join(' + ')} in ${step.seconds.toFixed(1)} s${kernel ? ` (kernel ${kernel.name})` : ''}; closest pairs:\n`);
+  process.stdout.write(
+    `${step.descriptor}: ${queries.count} queries × ${references.map((r) => `${r.count} ${r.name}`).join(' + ')} in ${step.seconds.toFixed(1)} s${kernel ? ` (kernel ${kernel.name})` : ''}; closest pairs:\n`,
+  );
   for (const skipped of kernel?.skipped ?? []) process.stderr.write(`note: kernel ${skipped.name} not used: ${skipped.reason}\n`);
   for (const p of closestPairs(step.neighbours, selfSets, top)) {
     const ref = references[p.set]!;
-    process.stdout.write(`  ${String(sourceLabel(queries, p.query)).padStart(6)} ${queries.name}  ↔  ${String(sourceLabel(ref, p.reference)).padStart(6)} ${ref.name}   ${formatDistance(p.distance)}\n`);
+    process.stdout.write(
+      `  ${String(sourceLabel(queries, p.query)).padStart(6)} ${queries.name}  ↔  ${String(sourceLabel(ref, p.reference)).padStart(6)} ${ref.name}   ${formatDistance(p.distance)}\n`,
+    );
   }
 }
 
 /** `--port`: an integer 0–65535 (0 = any free port), else a usage error naming the option. */
 function portNumber(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw usageError('--port must be an integer 0–65535', { field: '--port', expected: '0 (any free port) … 65535', received: JSON.stringify(value) });
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw usageError('--port must be an integer 0–65535', { field: '--port', expected: '0 (any free port) … 65535', received: JSON.stringify(value) });
   return n;
 }
 
@@ -307,7 +364,8 @@ async function searchWorkspaceCommand(app: App, flags: SearchFlags): Promise<voi
     });
   }
   await app.withWorkspaceStores(flags.workspace, async ({ workspace, dedup: stores }) => {
-    const open = (name: string) => openImageSource(name, { cacheDir: cacheDir(), side: workspace.config.squareSize, ...(flags.dataDir ? { dataDir: flags.dataDir } : {}) });
+    const open = (name: string) =>
+      openImageSource(name, { cacheDir: cacheDir(), side: workspace.config.squareSize, ...(flags.dataDir ? { dataDir: flags.dataDir } : {}) });
     const references: ImageSource[] = [];
     for (const name of flags.references ?? []) references.push(await open(name));
     const trainReferences: ImageSource[] = [];
@@ -330,7 +388,9 @@ async function searchWorkspaceCommand(app: App, flags: SearchFlags): Promise<voi
     }
     process.stdout.write(`${summary.candidates} candidates searched\n`);
     for (const m of summary.metrics) {
-      process.stdout.write(`  ${m.metric}: ${m.underThreshold} pairs ≤ ${m.threshold === null ? '(no threshold: give --threshold)' : formatDistance(m.threshold)} among the first 30, ${m.seconds.toFixed(1)} s${m.kernel ? ` (kernel ${m.kernel})` : ''}\n`);
+      process.stdout.write(
+        `  ${m.metric}: ${m.underThreshold} pairs ≤ ${m.threshold === null ? '(no threshold: give --threshold)' : formatDistance(m.threshold)} among the first 30, ${m.seconds.toFixed(1)} s${m.kernel ? ` (kernel ${m.kernel})` : ''}\n`,
+      );
       if (m.thresholdNote) process.stderr.write(`note: ${m.metric}: ${m.thresholdNote}\n`);
     }
     if (summary.autoDuplicates) process.stdout.write(`  ${summary.autoDuplicates} pairs marked duplicate automatically\n`);
@@ -338,4 +398,3 @@ async function searchWorkspaceCommand(app: App, flags: SearchFlags): Promise<voi
     if (summary.status.pending) process.stdout.write('next: retest dedup review, then retest dedup resolve\n');
   });
 }
-

@@ -28,7 +28,7 @@ export function register(program: Command, app: App): void {
         'Several --model and --dataset values (globs too) make a matrix: each (model, test set) is its own\n' +
         'run, and models that crop alike share one decode and crop per image.\n' +
         'Interrupted runs resume where they stopped; a finished run answers at once from the store.\n' +
-        'Preprocessing comes from the model\'s JSON sidecar (model.onnx → model.json) or --timm-config;\n' +
+        "Preprocessing comes from the model's JSON sidecar (model.onnx → model.json) or --timm-config;\n" +
         'flags override it. Image files are read and cropped as torchvision does on Pillow, byte for byte\n' +
         '(`retest preprocess` writes those tensors to a file).',
     )
@@ -46,31 +46,64 @@ export function register(program: Command, app: App): void {
     .option('--restart', 'discard an interrupted run of this model whose test-set files have changed since, and start again')
     .addOption(queueOption())
     .option('--detach', 'with --queue: submit the jobs and return at once (see `retest jobs status`)');
+  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: the eval action dispatches to one run, a matrix or the queue; each branch is a call
   addModelOptions(command).action(async (opts) => {
     const device = parseDevice(opts.device as string);
     if (opts.threads !== undefined && device.kind !== 'cpu') {
-      throw usageError('--threads applies to the CPU provider only', { field: '--threads', received: `--device ${opts.device}`, hint: 'leave --threads out, or use --device cpu' });
+      throw usageError('--threads applies to the CPU provider only', {
+        field: '--threads',
+        received: `--device ${opts.device}`,
+        hint: 'leave --threads out, or use --device cpu',
+      });
     }
     const modelPaths = expandGlobs(opts.model as string[], '--model');
     const timm = (opts.timmConfig as string[] | undefined) ?? [];
     if (timm.length > 1 && timm.length !== modelPaths.length) {
-      throw usageError(`--timm-config gives ${timm.length} files for ${modelPaths.length} models`, { field: '--timm-config', expected: `one file for all models, or ${modelPaths.length} (one per model, in order)`, received: timm.join(' ') });
+      throw usageError(`--timm-config gives ${timm.length} files for ${modelPaths.length} models`, {
+        field: '--timm-config',
+        expected: `one file for all models, or ${modelPaths.length} (one per model, in order)`,
+        received: timm.join(' '),
+      });
     }
     const models = modelPaths.map((path, i) => ({ path, overrides: modelOverridesFrom(opts, timm.length > 1 ? timm[i] : timm[0]) }));
     const datasetArgs = expandGlobs(opts.dataset as string[], '--dataset', true);
-    if (models.length > 1 && opts.name !== undefined) throw usageError('--name names one model; with several --model, name them in their sidecars', { field: '--name', received: opts.name as string });
+    if (models.length > 1 && opts.name !== undefined)
+      throw usageError('--name names one model; with several --model, name them in their sidecars', { field: '--name', received: opts.name as string });
     const datasets: LoadedDataset[] = [];
     for (const value of datasetArgs) datasets.push(await resolveDataset(value, { dataDir: opts.dataDir, cacheDir: cacheDir() }));
-    const options = { batchSize: opts.batchSize, threads: opts.threads, decodeConcurrency: opts.decodeConcurrency, saveLogits: !!opts.saveLogits, failFast: !!opts.failFast };
+    const options = {
+      batchSize: opts.batchSize,
+      threads: opts.threads,
+      decodeConcurrency: opts.decodeConcurrency,
+      saveLogits: !!opts.saveLogits,
+      failFast: !!opts.failFast,
+    };
     const store = await app.openResults(opts.db);
     const fileHashes = await openFileHashCache(cacheDir());
     try {
       // --queue: the same run as jobs for `retest worker` processes (src/jobs/eval-job.ts).
       if (opts.queue) {
         if (models.length !== 1 || datasets.length !== 1) {
-          throw usageError('--queue evaluates one model on one test set per command', { field: '--queue', received: `${models.length} models × ${datasets.length} test sets`, hint: 'run one `retest eval --queue` per cell; the workers share the queue' });
+          throw usageError('--queue evaluates one model on one test set per command', {
+            field: '--queue',
+            received: `${models.length} models × ${datasets.length} test sets`,
+            hint: 'run one `retest eval --queue` per cell; the workers share the queue',
+          });
         }
-        return await (await import('../../jobs/index.ts')).evalFromCli({ store, dataset: datasets[0]!, modelPath: models[0]!.path, overrides: models[0]!.overrides, options: { batchSize: opts.batchSize, saveLogits: !!opts.saveLogits, failFast: !!opts.failFast }, dataDir: opts.dataDir, fileHashes, restart: !!opts.restart, queue: opts.queue, detach: !!opts.detach, quiet: !!opts.json, print: (s, fromStore) => process.stdout.write(opts.json ? `${JSON.stringify(s)}\n` : formatSummary(s, fromStore)) });
+        return await (await import('../../jobs/index.ts')).evalFromCli({
+          store,
+          dataset: datasets[0]!,
+          modelPath: models[0]!.path,
+          overrides: models[0]!.overrides,
+          options: { batchSize: opts.batchSize, saveLogits: !!opts.saveLogits, failFast: !!opts.failFast },
+          dataDir: opts.dataDir,
+          fileHashes,
+          restart: !!opts.restart,
+          queue: opts.queue,
+          detach: !!opts.detach,
+          quiet: !!opts.json,
+          print: (s, fromStore) => process.stdout.write(opts.json ? `${JSON.stringify(s)}\n` : formatSummary(s, fromStore)),
+        });
       }
       if (models.length === 1 && datasets.length === 1) {
         const { summary, fromStore } = await evaluateRun({
@@ -103,7 +136,8 @@ export function register(program: Command, app: App): void {
           if (opts.json) printJson(cell);
           cells.push(cell);
         },
-        onWait: (holder, cell) => process.stderr.write(`retest eval: ${cell.model} on ${cell.dataset} is in progress in process ${holder}; it is waited for at the end…\n`),
+        onWait: (holder, cell) =>
+          process.stderr.write(`retest eval: ${cell.model} on ${cell.dataset} is in progress in process ${holder}; it is waited for at the end…\n`),
       });
       if (opts.json) printJson(summary);
       else process.stdout.write(formatMatrix(cells, summary));
@@ -140,9 +174,17 @@ export function expandGlobs(values: readonly string[], option: string, folders =
     const found = entries
       .filter((e) => match(e))
       .map((e) => join(base, e))
-      .filter((p) => { const s = statSync(p); return s.isFile() || (folders && s.isDirectory()); })
+      .filter((p) => {
+        const s = statSync(p);
+        return s.isFile() || (folders && s.isDirectory());
+      })
       .sort();
-    if (found.length === 0) throw usageError(`${option} ${JSON.stringify(value)} matches no file`, { field: option, received: value, hint: 'check the pattern (quote it so that retest, not the shell, expands it)' });
+    if (found.length === 0)
+      throw usageError(`${option} ${JSON.stringify(value)} matches no file`, {
+        field: option,
+        received: value,
+        hint: 'check the pattern (quote it so that retest, not the shell, expands it)',
+      });
     out.push(...found);
   }
   return [...new Set(out)];
@@ -166,10 +208,17 @@ export function formatSummary(s: EvalSummary, fromStore = false): string {
 /** The matrix as a table, one row per cell, then the totals. */
 export function formatMatrix(cells: readonly CellSummary[], m: MatrixSummary): string {
   const width = (values: string[], min: number) => Math.max(min, ...values.map((v) => v.length));
-  const mw = width(cells.map((c) => c.model), 5);
-  const dw = width(cells.map((c) => `${c.dataset}${c.dataset_version !== null && c.dataset_version > 1 ? ` (v${c.dataset_version})` : ''}`), 7);
-  const rows = cells.map((c) =>
-    `${c.model.padEnd(mw)}  ${`${c.dataset}${c.dataset_version !== null && c.dataset_version > 1 ? ` (v${c.dataset_version})` : ''}`.padEnd(dw)}  ${String(c.n).padStart(6)}  ${pct(c.top1.accuracy).padStart(6)}  ${(c.top5 ? pct(c.top5.accuracy) : '—').padStart(6)}  ${c.failed ? `${c.failed} unreadable ` : ''}${c.from_store ? 'from the store' : `${c.images_per_second === null ? '—' : c.images_per_second.toFixed(0)} images/s`}\n`,
+  const mw = width(
+    cells.map((c) => c.model),
+    5,
+  );
+  const dw = width(
+    cells.map((c) => `${c.dataset}${c.dataset_version !== null && c.dataset_version > 1 ? ` (v${c.dataset_version})` : ''}`),
+    7,
+  );
+  const rows = cells.map(
+    (c) =>
+      `${c.model.padEnd(mw)}  ${`${c.dataset}${c.dataset_version !== null && c.dataset_version > 1 ? ` (v${c.dataset_version})` : ''}`.padEnd(dw)}  ${String(c.n).padStart(6)}  ${pct(c.top1.accuracy).padStart(6)}  ${(c.top5 ? pct(c.top5.accuracy) : '—').padStart(6)}  ${c.failed ? `${c.failed} unreadable ` : ''}${c.from_store ? 'from the store' : `${c.images_per_second === null ? '—' : c.images_per_second.toFixed(0)} images/s`}\n`,
   );
   return (
     `${'model'.padEnd(mw)}  ${'dataset'.padEnd(dw)}  ${'images'.padStart(6)}  ${'top-1%'.padStart(6)}  ${'top-5%'.padStart(6)}\n` +

@@ -39,8 +39,15 @@ export function register(program: Command): void {
         return;
       }
       for (const file of result.files) {
-        const how = { md5: 'md5 verified', sha256: 'sha256 verified', 'recorded-sha256': 'sha256 matches the first download', 'first-download': 'no published checksum: sha256 recorded' }[file.verifiedBy];
-        process.stdout.write(`${file.fileName}  ${formatBytes(file.bytes)}  ${how}${file.resumedFrom > 0 ? `, resumed at ${formatBytes(file.resumedFrom)}` : ''}${file.unpacked ? ', unpacked' : ''}\n  sha256 ${file.sha256}\n`);
+        const how = {
+          md5: 'md5 verified',
+          sha256: 'sha256 verified',
+          'recorded-sha256': 'sha256 matches the first download',
+          'first-download': 'no published checksum: sha256 recorded',
+        }[file.verifiedBy];
+        process.stdout.write(
+          `${file.fileName}  ${formatBytes(file.bytes)}  ${how}${file.resumedFrom > 0 ? `, resumed at ${formatBytes(file.resumedFrom)}` : ''}${file.unpacked ? ', unpacked' : ''}\n  sha256 ${file.sha256}\n`,
+        );
       }
       process.stdout.write(`${result.name} is ready: ${result.path}\n`);
     });

@@ -37,10 +37,16 @@ export function parseAssignments(values: readonly string[] | undefined, option: 
     const eq = value.indexOf('=');
     const name = value.slice(0, eq).trim();
     const rhs = value.slice(eq + 1).trim();
-    if (eq <= 0 || rhs === '') throw usageError(`${option} takes NAME=VALUE`, { field: option, received: JSON.stringify(value), expected: `e.g. ${option} ${example}` });
+    if (eq <= 0 || rhs === '')
+      throw usageError(`${option} takes NAME=VALUE`, { field: option, received: JSON.stringify(value), expected: `e.g. ${option} ${example}` });
     if (number) {
       const n = Number(rhs.replace(/[_,]/g, ''));
-      if (!Number.isInteger(n) || n <= 0) throw usageError(`${option}: the image count must be a positive integer`, { field: option, received: JSON.stringify(value), expected: `e.g. ${option} ${example}` });
+      if (!Number.isInteger(n) || n <= 0)
+        throw usageError(`${option}: the image count must be a positive integer`, {
+          field: option,
+          received: JSON.stringify(value),
+          expected: `e.g. ${option} ${example}`,
+        });
       out[name] = n;
     } else out[name] = rhs;
   }
@@ -51,18 +57,27 @@ function describeTable(table: AccuracyTable): string[] {
   const lines = [`${table.file}: ${table.models.length} models`];
   for (const c of table.columns) {
     const range = c.range ? `values ${c.range[0]}…${c.range[1]}` : 'no values';
-    lines.push(`  column ${JSON.stringify(c.column)} → ${c.testSet} ${c.metric === 'top1' ? 'top-1' : 'top-5'}: ${c.units} (${c.unitsReason}; ${range}), n = ${c.n.toLocaleString('en-US')} (${c.nSource === 'known' ? 'known size' : '--n'}), ${c.measured} measured, ${c.empty} empty (not measured)`);
+    lines.push(
+      `  column ${JSON.stringify(c.column)} → ${c.testSet} ${c.metric === 'top1' ? 'top-1' : 'top-5'}: ${c.units} (${c.unitsReason}; ${range}), n = ${c.n.toLocaleString('en-US')} (${c.nSource === 'known' ? 'known size' : '--n'}), ${c.measured} measured, ${c.empty} empty (not measured)`,
+    );
   }
   for (const i of table.ignored) lines.push(`  column ${JSON.stringify(i.column)} not read: ${i.reason}`);
   return lines;
 }
 
 export async function importAccuracies(app: App, path: string, opts: AccuracyCliOptions): Promise<void> {
-  if (!opts.key) throw usageError('import accuracies needs --key COLUMN[,COLUMN]', { field: '--key', hint: 'the column(s) naming a model, e.g. --key model (timm: --key model,img_size)' });
+  if (!opts.key)
+    throw usageError('import accuracies needs --key COLUMN[,COLUMN]', {
+      field: '--key',
+      hint: 'the column(s) naming a model, e.g. --key model (timm: --key model,img_size)',
+    });
   const file = resolve(path);
   const keep = modelMatcher({ ...(opts.include ? { include: opts.include } : {}), ...(opts.exclude ? { exclude: opts.exclude } : {}) });
   const read = readAccuracyTable(file, {
-    key: opts.key.split(',').map((s) => s.trim()).filter(Boolean),
+    key: opts.key
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     wide: opts.wide ?? false,
     map: parseAssignments(opts.map, '--map', 'val=imagenet-val'),
     n: parseAssignments(opts.n, '--n', 'my-v2=2000', true),
@@ -70,10 +85,21 @@ export async function importAccuracies(app: App, path: string, opts: AccuracyCli
     ...(opts.testSet ? { testSet: opts.testSet } : {}),
     ...(opts.value ? { value: opts.value } : {}),
     ...(opts.top5 ? { top5: opts.top5 } : {}),
-    ...(opts.skip ? { skip: opts.skip.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
+    ...(opts.skip
+      ? {
+          skip: opts.skip
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+        }
+      : {}),
   });
   const table: AccuracyTable = { ...read, models: read.models.filter(keep), entries: read.entries.filter((e) => keep(e.model)) };
-  if (table.entries.length === 0) throw usageError('no accuracies to import', { file, hint: opts.include || opts.exclude ? 'check --include/--exclude' : 'every cell of the accuracy columns is empty' });
+  if (table.entries.length === 0)
+    throw usageError('no accuracies to import', {
+      file,
+      hint: opts.include || opts.exclude ? 'check --include/--exclude' : 'every cell of the accuracy columns is empty',
+    });
   const collection = opts.collection ?? 'imported';
   await app.withResults(opts.db, async (store) => {
     const summary = await writeAccuracyTables(store, [table], { collection, replace: opts.replace ?? false });
@@ -87,7 +113,18 @@ export async function importAccuracies(app: App, path: string, opts: AccuracyCli
         collection,
         kind: 'published accuracy',
         models: table.models.length,
-        columns: table.columns.map((c) => ({ column: c.column, test_set: c.testSet, metric: c.metric, units: c.units, units_reason: c.unitsReason, n: c.n, n_source: c.nSource, measured: c.measured, empty: c.empty, range: c.range })),
+        columns: table.columns.map((c) => ({
+          column: c.column,
+          test_set: c.testSet,
+          metric: c.metric,
+          units: c.units,
+          units_reason: c.unitsReason,
+          n: c.n,
+          n_source: c.nSource,
+          measured: c.measured,
+          empty: c.empty,
+          range: c.range,
+        })),
         ignored: table.ignored,
         test_sets: Object.fromEntries(perSet),
         imported: summary.imported,
@@ -97,9 +134,17 @@ export async function importAccuracies(app: App, path: string, opts: AccuracyCli
       return;
     }
     const out = describeTable(table);
-    out.push('', `${summary.imported} published accuracies imported (${[...perSet].map(([s, k]) => `${k} on ${s}`).join(', ')}), ${summary.skipped.length} already present${summary.skipped.length > 0 ? ' (use --replace to overwrite)' : ''}, as collection "${collection}" into ${storeName(store)}`);
-    out.push('  stored as "published accuracy": counts round(accuracy × n), no per-image results (no per-class or selection-frequency analysis for these models)');
-    if (summary.shadowed.length > 0) out.push(`  note: ${summary.shadowed.length} of these models also have per-image results in the store, which analyses use instead (${summary.shadowed.slice(0, 5).join(', ')}${summary.shadowed.length > 5 ? ', …' : ''})`);
+    out.push(
+      '',
+      `${summary.imported} published accuracies imported (${[...perSet].map(([s, k]) => `${k} on ${s}`).join(', ')}), ${summary.skipped.length} already present${summary.skipped.length > 0 ? ' (use --replace to overwrite)' : ''}, as collection "${collection}" into ${storeName(store)}`,
+    );
+    out.push(
+      '  stored as "published accuracy": counts round(accuracy × n), no per-image results (no per-class or selection-frequency analysis for these models)',
+    );
+    if (summary.shadowed.length > 0)
+      out.push(
+        `  note: ${summary.shadowed.length} of these models also have per-image results in the store, which analyses use instead (${summary.shadowed.slice(0, 5).join(', ')}${summary.shadowed.length > 5 ? ', …' : ''})`,
+      );
     process.stdout.write(`${out.join('\n')}\n`);
   });
 }

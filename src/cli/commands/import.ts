@@ -25,10 +25,11 @@ interface ImportOptions extends Omit<AccuracyCliOptions, 'db' | 'json' | 'includ
   numClasses?: number;
 }
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: commander option declarations, one per line; the actions call the importers
 export function register(program: Command, app: App): void {
   program
     .command('import')
-    .summary('import predictions made elsewhere (ImageNetV2 / CIFAR-10.1 authors\' files, CSV, NPY) or published accuracy tables')
+    .summary("import predictions made elsewhere (ImageNetV2 / CIFAR-10.1 authors' files, CSV, NPY) or published accuracy tables")
     .description(
       'Imports per-image predictions into the results store that `retest eval` writes, under canonical\n' +
         'test-set names, so `retest analyze` and `retest report` can use them. Formats:\n' +
@@ -42,7 +43,11 @@ export function register(program: Command, app: App): void {
     .option('--metadata <dir>', 'labels/metadata folder (imagenetv2, cifar10.1)')
     .option('--include <pattern...>', 'import only models matching these names or globs')
     .option('--exclude <pattern...>', 'skip models matching these names or globs')
-    .addOption(new Option('--topk-order <order>', 'order of stored top-k rows; auto reverses best-last files').choices(['auto', 'best-first', 'best-last']).default('auto'))
+    .addOption(
+      new Option('--topk-order <order>', 'order of stored top-k rows; auto reverses best-last files')
+        .choices(['auto', 'best-first', 'best-last'])
+        .default('auto'),
+    )
     .option('--replace', 'overwrite runs already imported for the same model and test set')
     .option('--dataset <name>', 'test set name (csv, npy)')
     .option('--model <name>', 'model name (csv, npy; default: the file stem)')
@@ -56,7 +61,11 @@ export function register(program: Command, app: App): void {
     .option('--map <column=test-set...>', 'accuracies: rename a column to a test set (--map val=imagenet-val)')
     .option('--skip <columns>', 'accuracies (--wide): numeric columns that are not accuracies, comma-separated')
     .option('--n <test-set=n...>', 'accuracies: images in a test set (known sets default to their size)')
-    .addOption(new Option('--units <units>', 'accuracies: percent or fraction; auto decides per column (percent when a value exceeds 1 or has a % sign)').choices(['auto', 'percent', 'fraction']).default('auto'))
+    .addOption(
+      new Option('--units <units>', 'accuracies: percent or fraction; auto decides per column (percent when a value exceeds 1 or has a % sign)')
+        .choices(['auto', 'percent', 'fraction'])
+        .default('auto'),
+    )
     .option('--collection <name>', 'accuracies: the collection the table belongs to, drawn as one cloud in reports (default: imported)')
     .addOption(dbOption())
     .addOption(jsonOption())
@@ -71,7 +80,10 @@ Examples:
   $ retest import accuracies table.csv --key model --wide --map val=imagenet-val --map v2=imagenetv2-matched-frequency`,
     )
     .action(async (format: string, path: string, opts: ImportOptions) => {
-      if (format === 'accuracies') { await importAccuracies(app, path, opts); return; }
+      if (format === 'accuracies') {
+        await importAccuracies(app, path, opts);
+        return;
+      }
       const importer = importerFor(format);
       const selectModel = modelMatcher({ ...(opts.include ? { include: opts.include } : {}), ...(opts.exclude ? { exclude: opts.exclude } : {}) });
       await app.withResults(opts.db, async (store) => {
@@ -86,13 +98,26 @@ Examples:
           ...(opts.labels ? { labels: opts.labels } : {}),
           ...(opts.numClasses ? { numClasses: opts.numClasses } : {}),
         });
-        if (batch.predictions.length === 0) throw usageError('no prediction files matched', { file: path, hint: opts.include || opts.exclude ? 'check --include/--exclude' : 'check the folder layout (see --help)' });
+        if (batch.predictions.length === 0)
+          throw usageError('no prediction files matched', {
+            file: path,
+            hint: opts.include || opts.exclude ? 'check --include/--exclude' : 'check the folder layout (see --help)',
+          });
         const summary = await writeImportBatch(store, batch, { replace: opts.replace ?? false });
         if (opts.json) {
           printJson({
             format: summary.format,
             db: storeName(store),
-            runs: summary.runs.map((r) => ({ model: r.model, dataset: r.dataset, run: r.runId, n: r.n, top1_correct: r.top1Correct, top5_correct: r.top5Correct, skipped: r.skipped, notes: r.notes })),
+            runs: summary.runs.map((r) => ({
+              model: r.model,
+              dataset: r.dataset,
+              run: r.runId,
+              n: r.n,
+              top1_correct: r.top1Correct,
+              top5_correct: r.top5Correct,
+              skipped: r.skipped,
+              notes: r.notes,
+            })),
           });
           return;
         }
@@ -101,7 +126,9 @@ Examples:
           const pct = (correct: number) => (r.n > 0 ? `${((100 * correct) / r.n).toFixed(2)}%` : '—'); // 0 images: no accuracy
           const top5 = r.top5Correct === null ? '' : `  top-5 ${r.top5Correct}/${r.n} (${pct(r.top5Correct)})`;
           const note = r.notes.length > 0 ? `  [${r.notes.join('; ')}]` : '';
-          process.stdout.write(`${r.skipped ? 'skipped ' : 'imported'} ${r.model.padEnd(width)}  ${r.dataset.padEnd(28)}  top-1 ${r.top1Correct}/${r.n} (${pct(r.top1Correct)})${top5}${note}\n`);
+          process.stdout.write(
+            `${r.skipped ? 'skipped ' : 'imported'} ${r.model.padEnd(width)}  ${r.dataset.padEnd(28)}  top-1 ${r.top1Correct}/${r.n} (${pct(r.top1Correct)})${top5}${note}\n`,
+          );
         }
         const imported = summary.runs.filter((r) => !r.skipped).length;
         process.stdout.write(`\n${imported} run(s) imported, ${summary.runs.length - imported} already present, into ${storeName(store)}\n`);

@@ -12,7 +12,10 @@ export function register(program: Command, app: App): void {
     .requiredOption('--classes <list>', 'imagenet (1,000 WordNet classes), cifar10, or a classes JSON file')
     .option('--square-size <px>', 'side of the squashed copy used for near-duplicate search (default 256; 32 for cifar10)', positiveInt('--square-size'))
     .option('--display-size <px>', 'longer side of the copy shown to labellers and exported (default 500)', positiveInt('--display-size'))
-    .option('--workspace-db <url>', 'keep the workspace\'s tables in PostgreSQL (postgres://user@host/db[?schema=NAME]; default schema ws_<folder name>) instead of workspace.db in the folder')
+    .option(
+      '--workspace-db <url>',
+      "keep the workspace's tables in PostgreSQL (postgres://user@host/db[?schema=NAME]; default schema ws_<folder name>) instead of workspace.db in the folder",
+    )
     .addOption(jsonOption())
     .addHelpText(
       'after',
@@ -34,9 +37,20 @@ Every later command (collect, tasks, sample, export, …) acts on the workspace 
         ...(options.displaySize ? { displayLongerSide: options.displaySize } : {}),
         ...(options.workspaceDb === undefined ? {} : { database: options.workspaceDb }),
       });
-      const summary = { workspace: workspace.dir, database: workspace.sql.location, backend: workspace.backend, classes: workspace.classes.length, classSource: workspace.config.classSource, squareSize: workspace.config.squareSize, displayLongerSide: workspace.config.displayLongerSide };
+      const summary = {
+        workspace: workspace.dir,
+        database: workspace.sql.location,
+        backend: workspace.backend,
+        classes: workspace.classes.length,
+        classSource: workspace.config.classSource,
+        squareSize: workspace.config.squareSize,
+        displayLongerSide: workspace.config.displayLongerSide,
+      };
       await closeWorkspace(workspace);
       if (options.json) printJson(summary);
-      else process.stdout.write(`created workspace ${summary.workspace} with ${summary.classes} classes (${summary.classSource})${workspace.backend === 'postgres' ? `, tables in ${summary.database}` : ''}\n`);
+      else
+        process.stdout.write(
+          `created workspace ${summary.workspace} with ${summary.classes} classes (${summary.classSource})${workspace.backend === 'postgres' ? `, tables in ${summary.database}` : ''}\n`,
+        );
     });
 }

@@ -69,7 +69,8 @@ async function withRunner(url: string, fn: (runner: JobRunner) => Promise<void>)
 
 async function one(runner: JobRunner, group: string): Promise<GroupStatus> {
   const status = await runner.status(group);
-  if (status === undefined) throw usageError(`no job group ${group} on this queue`, { field: 'group', received: group, hint: '`retest jobs status --queue …` lists the groups' });
+  if (status === undefined)
+    throw usageError(`no job group ${group} on this queue`, { field: 'group', received: group, hint: '`retest jobs status --queue …` lists the groups' });
   return status;
 }
 

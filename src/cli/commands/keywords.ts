@@ -23,7 +23,9 @@ interface AllocateFlags {
 }
 
 export function register(program: Command): void {
-  const group = program.command('keywords').description("CIFAR-10.1's keyword allocation: images per keyword in proportion to the original dataset's keyword counts");
+  const group = program
+    .command('keywords')
+    .description("CIFAR-10.1's keyword allocation: images per keyword in proportion to the original dataset's keyword counts");
   group
     .command('allocate')
     .description(
@@ -39,27 +41,44 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed of the draw from the pool', intArg('--seed'))
     .option('--out <file.csv>', 'write the drawn images as url,class,keyword (needs --pool)')
     .addOption(jsonOption())
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Example:
   $ retest keywords allocate --counts cifar10_keyword_counts.csv --per-class 200 --top 50
   $ retest keywords allocate --counts counts.csv --pool tinyimages_pool.csv --seed 1 --out selection.csv
-  $ retest collect urls selection.csv --workspace my-cifar`)
+  $ retest collect urls selection.csv --workspace my-cifar`,
+    )
     .action((flags: AllocateFlags) => {
       if (flags.out && !flags.pool) throw usageError('--out writes the images drawn from --pool', { field: '--out', hint: 'add --pool FILE (and --seed N)' });
-      if (flags.pool && flags.seed === undefined) throw usageError('drawing from --pool needs --seed', { field: '--seed', hint: 'e.g. --seed 1 (recorded so the draw can be repeated)' });
+      if (flags.pool && flags.seed === undefined)
+        throw usageError('drawing from --pool needs --seed', { field: '--seed', hint: 'e.g. --seed 1 (recorded so the draw can be repeated)' });
       const allocation = allocateKeywords(readKeywordCounts(flags.counts), { perClass: flags.perClass, topK: flags.top });
       const shared = sharedKeywords(allocation);
       const draw = flags.pool ? drawFromPool(allocation, readKeywordPool(flags.pool), createRng(flags.seed as number)) : null;
       if (flags.out && draw) {
-        writeFileSync(resolve(flags.out), stringify(draw.selection.map((s) => [s.image, s.classKey, s.keyword]), { header: true, columns: ['url', 'class', 'keyword'] }));
+        writeFileSync(
+          resolve(flags.out),
+          stringify(
+            draw.selection.map((s) => [s.image, s.classKey, s.keyword]),
+            { header: true, columns: ['url', 'class', 'keyword'] },
+          ),
+        );
       }
       if (flags.json) {
         printJson({
           perClass: flags.perClass,
           topK: flags.top,
-          classes: allocation.map((c) => ({ class: c.classKey, topKCount: c.topKCount, totalCount: c.totalCount, keywords: Object.fromEntries(c.keywords.filter((k) => k.allocated > 0).map((k) => [k.keyword, k.allocated])) })),
+          classes: allocation.map((c) => ({
+            class: c.classKey,
+            topKCount: c.topKCount,
+            totalCount: c.totalCount,
+            keywords: Object.fromEntries(c.keywords.filter((k) => k.allocated > 0).map((k) => [k.keyword, k.allocated])),
+          })),
           sharedKeywords: shared,
-          ...(draw ? { seed: flags.seed, drawn: draw.selection.length, short: draw.short, keywordsShort: draw.keywords.filter((k) => k.drawn < k.allocated) } : {}),
+          ...(draw
+            ? { seed: flags.seed, drawn: draw.selection.length, short: draw.short, keywordsShort: draw.keywords.filter((k) => k.drawn < k.allocated) }
+            : {}),
           ...(flags.out ? { out: resolve(flags.out) } : {}),
         });
         return;
@@ -67,9 +86,12 @@ Example:
       for (const c of allocation) {
         const given = c.keywords.filter((k) => k.allocated > 0);
         const cover = c.totalCount > 0 ? ` (top ${c.keywords.length} cover ${((100 * c.topKCount) / c.totalCount).toFixed(1)} % of the class)` : '';
-        process.stdout.write(`${c.classKey}: ${given.reduce((s, k) => s + k.allocated, 0)} images over ${given.length} keywords${cover}: ${given.map((k) => `${k.keyword} ${k.allocated}`).join(', ')}\n`);
+        process.stdout.write(
+          `${c.classKey}: ${given.reduce((s, k) => s + k.allocated, 0)} images over ${given.length} keywords${cover}: ${given.map((k) => `${k.keyword} ${k.allocated}`).join(', ')}\n`,
+        );
       }
-      for (const s of shared) process.stderr.write(`warning: keyword "${s.keyword}" is allocated in ${s.classKeys.join(' and ')}; its pool images are split between them\n`);
+      for (const s of shared)
+        process.stderr.write(`warning: keyword "${s.keyword}" is allocated in ${s.classKeys.join(' and ')}; its pool images are split between them\n`);
       if (draw) {
         process.stdout.write(`drew ${draw.selection.length} images (seed ${flags.seed})${flags.out ? ` → ${resolve(flags.out)}` : ''}\n`);
         for (const s of draw.short.filter((x) => x.short > 0)) {

@@ -12,7 +12,11 @@ function triple(name: string, positive = false) {
   return (value: string): [number, number, number] => {
     const parts = value.split(',').map((p) => (/^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(p) ? Number(p) : Number.NaN));
     if (parts.length !== 3 || parts.some((p) => !Number.isFinite(p) || (positive && p <= 0))) {
-      throw usageError(`${name} takes three comma-separated ${positive ? 'positive ' : ''}numbers`, { field: name, received: JSON.stringify(value), expected: positive ? 'e.g. 0.229,0.224,0.225 (each > 0)' : 'e.g. 0.485,0.456,0.406' });
+      throw usageError(`${name} takes three comma-separated ${positive ? 'positive ' : ''}numbers`, {
+        field: name,
+        received: JSON.stringify(value),
+        expected: positive ? 'e.g. 0.229,0.224,0.225 (each > 0)' : 'e.g. 0.485,0.456,0.406',
+      });
     }
     return parts as [number, number, number];
   };
@@ -38,14 +42,21 @@ export function addModelOptions(command: Command): Command {
     .option('--resize <n>', 'shorter side after resizing, before the center crop', positiveInt('--resize'))
     .option('--crop-pct <f>', 'crop fraction; resize = floor(size / crop_pct)', fraction('--crop-pct'))
     .addOption(new Option('--interpolation <kind>', 'resampling filter (Pillow names)').choices(INTERPOLATIONS))
-    .addOption(new Option('--resampler <which>', 'pillow: byte-identical to torchvision on Pillow; libvips: sharp\'s resize, a few grey levels off').choices(['pillow', 'libvips']).default('pillow'))
+    .addOption(
+      new Option('--resampler <which>', "pillow: byte-identical to torchvision on Pillow; libvips: sharp's resize, a few grey levels off")
+        .choices(['pillow', 'libvips'])
+        .default('pillow'),
+    )
     .option('--icc-to-srgb', 'convert embedded ICC profiles to sRGB (torchvision ignores them)')
     .option('--exif-rotate', 'rotate images by their EXIF orientation (torchvision does not)')
     .option('--mean <r,g,b>', 'per-channel mean (after scaling)', triple('--mean'))
     .option('--std <r,g,b>', 'per-channel std (after scaling), each > 0', triple('--std', true))
     .addOption(new Option('--scale <kind>', 'pixel scaling before mean/std').choices(['uint8/255', 'uint8']))
     .option('--no-normalize', 'do not apply mean/std outside the graph')
-    .option('--timm-config <config.json...>', 'timm / Hugging Face config.json: its pretrained_cfg sets size, crop_pct, crop_mode, interpolation, mean, std, classes (flags still win); with several --model, one for all or one per model in order');
+    .option(
+      '--timm-config <config.json...>',
+      'timm / Hugging Face config.json: its pretrained_cfg sets size, crop_pct, crop_mode, interpolation, mean, std, classes (flags still win); with several --model, one for all or one per model in order',
+    );
 }
 
 /** The overrides those options give (undefined: not given, the sidecar decides). `timmConfig`: the one `--timm-config` of a single model. */
@@ -73,6 +84,7 @@ export function modelOverridesFrom(opts: Record<string, unknown>, timmConfig: st
 
 function singleTimmConfig(opts: Record<string, unknown>): string | undefined {
   const files = opts.timmConfig as string[] | undefined;
-  if (files && files.length > 1) throw usageError('--timm-config takes one file here', { field: '--timm-config', received: files.join(' '), expected: 'one config.json' });
+  if (files && files.length > 1)
+    throw usageError('--timm-config takes one file here', { field: '--timm-config', received: files.join(' '), expected: 'one config.json' });
   return files?.[0];
 }

@@ -19,7 +19,10 @@ async function specFor(model: string | undefined, overrides: ModelOverrides): Pr
   }
   const spec = modelSpecFrom(overrides.sidecar ? resolve(overrides.sidecar) : '<flags>', overrides);
   if (!spec.height || !spec.width) {
-    throw usageError('the input size is not known', { field: '--size', hint: 'pass --model M.onnx, a --sidecar with input.shape or preprocess.crop, or --size N' });
+    throw usageError('the input size is not known', {
+      field: '--size',
+      hint: 'pass --model M.onnx, a --sidecar with input.shape or preprocess.crop, or --size N',
+    });
   }
   return spec;
 }
@@ -47,7 +50,8 @@ export function register(program: Command): void {
     .addOption(dataDirOption())
     .addOption(jsonOption());
   addModelOptions(command).action(async (opts) => {
-    if (!/\.npy$/i.test(opts.out)) throw usageError('--out must name a .npy file', { field: '--out', received: JSON.stringify(opts.out), expected: 'e.g. crops.npy' });
+    if (!/\.npy$/i.test(opts.out))
+      throw usageError('--out must name a .npy file', { field: '--out', received: JSON.stringify(opts.out), expected: 'e.g. crops.npy' });
     const overrides = modelOverridesFrom(opts);
     const spec = await specFor(opts.model, overrides);
     const dataset = await resolveDataset(opts.dataset, { dataDir: opts.dataDir, cacheDir: cacheDir() });
@@ -71,7 +75,12 @@ export function register(program: Command): void {
       `wrote    ${summary.out}  (${summary.format}, shape (${summary.shape.join(', ')}))\n` +
         `ids      ${summary.ids}\n` +
         (summary.contact_sheet ? `sheet    ${summary.contact_sheet}\n` : '') +
-        (summary.failed.length ? `failed   ${summary.failed.length} unreadable images (zero rows): ${summary.failed.slice(0, 3).map((f) => f.id).join(', ')}${summary.failed.length > 3 ? ', …' : ''}\n` : ''),
+        (summary.failed.length
+          ? `failed   ${summary.failed.length} unreadable images (zero rows): ${summary.failed
+              .slice(0, 3)
+              .map((f) => f.id)
+              .join(', ')}${summary.failed.length > 3 ? ', …' : ''}\n`
+          : ''),
     );
   });
 }

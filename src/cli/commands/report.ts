@@ -33,7 +33,8 @@ interface ReportCliOptions {
 
 function parsePair(value: string): { original: string; new: string } {
   const [original, newSet, ...rest] = value.split(':');
-  if (!original || !newSet || rest.length > 0) throw usageError('--pair takes ORIGINAL:NEW', { field: '--pair', received: JSON.stringify(value), expected: 'e.g. cifar10-test:my-cifar10-v2' });
+  if (!original || !newSet || rest.length > 0)
+    throw usageError('--pair takes ORIGINAL:NEW', { field: '--pair', received: JSON.stringify(value), expected: 'e.g. cifar10-test:my-cifar10-v2' });
   return { original, new: newSet };
 }
 
@@ -55,15 +56,15 @@ function headlineJson(p: PairHeadline): Record<string, unknown> {
 export function register(program: Command, app: App): void {
   program
     .command('report')
-    .summary('HTML report with plots and tables (offline; the paper\'s figures by default)')
+    .summary("HTML report with plots and tables (offline; the paper's figures by default)")
     .description(
       'Writes OUT/index.html — one self-contained page, inline SVG, no network — with, for each pair of\n' +
         'test sets, new vs original accuracy per model (95% Clopper–Pearson error bars, y = x, least-squares\n' +
         'trend with its 95% bootstrap band), the trend in three scales, the per-model table and accuracy by\n' +
         'selection frequency; plus tables/*.md|csv|tex, specs/*.vl.json (Vega-Lite), plots/*.svg and\n' +
-        'analysis/*.json. The paper\'s published results are included (grey); models you evaluated or\n' +
-        'imported are drawn in red. With an empty or missing store this reproduces the paper\'s figures.\n' +
-        'Where another published collection has both sets of a pair (timm\'s 1,556 models on ImageNet →\n' +
+        "analysis/*.json. The paper's published results are included (grey); models you evaluated or\n" +
+        "imported are drawn in red. With an empty or missing store this reproduces the paper's figures.\n" +
+        "Where another published collection has both sets of a pair (timm's 1,556 models on ImageNet →\n" +
         'MatchedFrequency, bundled; or a table from `retest import accuracies`), a second, interactive plot\n' +
         'places your models in that cloud: both fits, your effective robustness under each and your\n' +
         'percentile among the cloud, model names on hover (the renderer is inside the page: no network).',
@@ -76,7 +77,11 @@ export function register(program: Command, app: App): void {
     .addOption(new Option('--axes <axes>', 'linear axes, or probit-spaced axes with a probit fit').choices(['linear', 'probit']).default('linear'))
     .option('--include <pattern...>', 'only models matching these names or globs')
     .option('--exclude <pattern...>', 'leave out models matching these names or globs')
-    .option('--fit-exclude <pattern...>', 'plot these models but keep them out of the fit (default: the Fisher-vector baselines fv_*, as the paper fits the CNNs); give "" to fit all', ['fv_*'])
+    .option(
+      '--fit-exclude <pattern...>',
+      'plot these models but keep them out of the fit (default: the Fisher-vector baselines fv_*, as the paper fits the CNNs); give "" to fit all',
+      ['fv_*'],
+    )
     .option('--resamples <n>', 'bootstrap resamples', resamplesOption, 100_000)
     .option('--seed <seed>', 'bootstrap seed', parseSeed, 0)
     .option('--frequencies <set=file...>', 'per-image selection frequencies of a test set (e.g. cifar10-test=cifar10h-counts.npy)')
@@ -112,7 +117,10 @@ Examples:
           ...(opts.exclude ? { exclude: opts.exclude } : {}),
         });
         if (summary.pairs.length === 0 && summary.clouds.length === 0) {
-          throw usageError('nothing to report: no model has results on both sets of any pair', { file: opts.db, hint: opts.published ? 'check --pair/--include/--exclude' : 'drop --no-published, or evaluate/import models first' });
+          throw usageError('nothing to report: no model has results on both sets of any pair', {
+            file: opts.db,
+            hint: opts.published ? 'check --pair/--include/--exclude' : 'drop --no-published, or evaluate/import models first',
+          });
         }
         if (opts.json) {
           printJson({

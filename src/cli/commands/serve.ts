@@ -25,8 +25,21 @@ function port(value: string): number {
 }
 
 interface ServeOptions {
-  workspace?: string; host: string; port: number; ttl: number; assignments?: number; minAnswers: number; rateLimit: number; concurrency: number; queueDeadline: number;
-  adminToken?: string; publicUrl?: string; mturkOrigin?: string[]; trustProxy?: boolean; quiet?: boolean; json?: boolean;
+  workspace?: string;
+  host: string;
+  port: number;
+  ttl: number;
+  assignments?: number;
+  minAnswers: number;
+  rateLimit: number;
+  concurrency: number;
+  queueDeadline: number;
+  adminToken?: string;
+  publicUrl?: string;
+  mturkOrigin?: string[];
+  trustProxy?: boolean;
+  quiet?: boolean;
+  json?: boolean;
 }
 
 export function register(program: Command, app: App): void {
@@ -40,8 +53,18 @@ export function register(program: Command, app: App): void {
     .option('--assignments <n>', 'answers wanted per task (default: each task’s own N)', positiveInt('--assignments'))
     .option('--min-answers <n>', 'valid answers an image needs to enter the dashboard histograms', positiveInt('--min-answers'), 10)
     .option('--rate-limit <n>', 'requests per minute per token', positiveInt('--rate-limit'), 1200)
-    .option('--concurrency <n>', 'labeller requests worked on at once; the rest wait their turn in arrival order (0: no limit)', nonNegativeInt('--concurrency'), 64)
-    .option('--queue-deadline <ms>', 'a task page that waited this long is refused with 503 + Retry-After (submissions: 5×)', positiveInt('--queue-deadline'), 1000)
+    .option(
+      '--concurrency <n>',
+      'labeller requests worked on at once; the rest wait their turn in arrival order (0: no limit)',
+      nonNegativeInt('--concurrency'),
+      64,
+    )
+    .option(
+      '--queue-deadline <ms>',
+      'a task page that waited this long is refused with 503 + Retry-After (submissions: 5×)',
+      positiveInt('--queue-deadline'),
+      1000,
+    )
     .addOption(new Option('--admin-token <token>', 'admin token (default: a new random one per start)').env('RETEST_ADMIN_TOKEN'))
     .option('--public-url <url>', 'base URL printed in links (when behind a reverse proxy)')
     .option('--mturk-origin <origin...>', 'extra origins turkSubmitTo may name (default: MTurk and its sandbox)')
@@ -59,16 +82,24 @@ export function register(program: Command, app: App): void {
         assignmentTtlSeconds: options.ttl,
         minAnswers: options.minAnswers,
         rateLimitPerMinute: options.rateLimit,
-        queue: { concurrency: options.concurrency === 0 ? Number.POSITIVE_INFINITY : options.concurrency, pageDeadlineMs: options.queueDeadline, submitDeadlineMs: 5 * options.queueDeadline },
+        queue: {
+          concurrency: options.concurrency === 0 ? Number.POSITIVE_INFINITY : options.concurrency,
+          pageDeadlineMs: options.queueDeadline,
+          submitDeadlineMs: 5 * options.queueDeadline,
+        },
         logger: options.quiet ? false : { level: 'info', stream: process.stderr },
         trustProxy: options.trustProxy === true,
         ...(options.assignments !== undefined ? { assignmentsPerTask: options.assignments } : {}),
         ...(options.adminToken !== undefined ? { adminToken: options.adminToken } : {}),
         ...(options.publicUrl !== undefined ? { publicUrl: options.publicUrl } : {}),
-        ...(options.mturkOrigin !== undefined ? { mturkSubmitOrigins: ['https://www.mturk.com', 'https://workersandbox.mturk.com', ...options.mturkOrigin] } : {}),
+        ...(options.mturkOrigin !== undefined
+          ? { mturkSubmitOrigins: ['https://www.mturk.com', 'https://workersandbox.mturk.com', ...options.mturkOrigin] }
+          : {}),
       });
       if (!/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(options.host) && !options.trustProxy) {
-        process.stderr.write(`retest serve: warning: serving plain HTTP on ${options.host}; tokens travel in cookies and links — put a TLS reverse proxy in front (and pass --trust-proxy)\n`);
+        process.stderr.write(
+          `retest serve: warning: serving plain HTTP on ${options.host}; tokens travel in cookies and links — put a TLS reverse proxy in front (and pass --trust-proxy)\n`,
+        );
       }
       if (options.json) printJson({ url: server.url, admin_url: server.adminUrl, admin_token: server.adminToken, pid: process.pid });
       else {

@@ -28,7 +28,11 @@ export function register(program: Command, app: App): void {
     .option('--concurrency <n>', 'jobs run at once by this process', positiveInt('--concurrency'), 1)
     .option('--threads <n>', 'onnxruntime / search threads per job', positiveInt('--threads'), 1)
     .action(async (opts) => {
-      if (!opts.dataDir) throw usageError('retest worker needs --data-dir: jobs name their data relative to it', { field: '--data-dir', hint: 'give the shared data folder as this machine mounts it' });
+      if (!opts.dataDir)
+        throw usageError('retest worker needs --data-dir: jobs name their data relative to it', {
+          field: '--data-dir',
+          hint: 'give the shared data folder as this machine mounts it',
+        });
       const dataDir = resolve(opts.dataDir);
       let store: Promise<ResultsStore> | undefined;
       const handlers = jobHandlers({ results: () => (store ??= app.openResults(opts.db)), threads: opts.threads });
@@ -38,7 +42,14 @@ export function register(program: Command, app: App): void {
         handlers,
         dataDir,
         concurrency: opts.concurrency,
-        onEvent: (e) => log(e.type === 'failed' ? `failed ${e.group}/${e.id} (${e.kind}): ${e.error}` : e.type === 'done' ? `done ${e.group}/${e.id} in ${e.seconds?.toFixed(2)} s` : `start ${e.group}/${e.id} (${e.kind})`),
+        onEvent: (e) =>
+          log(
+            e.type === 'failed'
+              ? `failed ${e.group}/${e.id} (${e.kind}): ${e.error}`
+              : e.type === 'done'
+                ? `done ${e.group}/${e.id} in ${e.seconds?.toFixed(2)} s`
+                : `start ${e.group}/${e.id} (${e.kind})`,
+          ),
       });
       await worker.ready;
       log(`worker ${process.pid} ready on ${opts.queue} (data ${dataDir}, ${opts.concurrency} at a time)`);
