@@ -64,6 +64,7 @@ const DEEP_IMPORTS: Record<string, string> = {
   'app -> cli/types.ts': 'the App contract the composition root implements',
   'app -> cli/app-results.ts': 'the App contract (results half)',
   'app -> cli/app-workspace.ts': 'the App contract (workspace half)',
+  'app -> server/sql-server-store.ts': 'the composition root builds the server\'s store for every workspace command without loading Fastify (server/index.ts loads the app)',
   'cli/commands/jobs.ts -> jobs/queue-url.ts': 'the --queue option is declared by eval/dedup/collect without loading BullMQ (jobs/index.ts loads it)',
 };
 

@@ -8,6 +8,7 @@ import { createImageCatalog } from '../catalog/index.ts';
 import { createDedupStore, type DedupContext } from '../dedup/index.ts';
 import { createLabelStore } from '../label/index.ts';
 import { createSampleStore, type SamplingSources } from '../sample/index.ts';
+import { createServerStore } from '../server/sql-server-store.ts';
 import { join } from 'node:path';
 import type { StoreStatus } from '../cli/app-results.ts';
 import { connectStore, migrationStatus, refuseNewer } from '../store/index.ts';
@@ -88,7 +89,7 @@ export function workspaceStores(workspace: Workspace): WorkspaceStores {
     nearDuplicateStatus: () => dedupStore.statuses(),
     frequencies: () => label.frequencies({ minAnswers: 0 }),
   };
-  return { workspace, catalog, sample, label, sampling, dedup };
+  return { workspace, catalog, sample, label, server: createServerStore(workspace.sql), sampling, dedup };
 }
 
 /** Opens the workspace at a `--workspace` value with its stores, runs `fn`, closes it. */

@@ -5,5 +5,7 @@ export type { Migration as SqlMigration } from './types.ts';
 export { migrate as migrateDatabase, migrationStatus, migrationSql, refuseNewer, translateDdl } from './migrate.ts';
 export { openStore, connectStore, parseStoreLocation, type StoreLocation, type OpenStoreOptions, type ConnectOptions } from './open.ts';
 export { openSqliteDatabase, sqliteConnection } from './sqlite-database.ts';
+export { isTransientFailure } from './postgres-database.ts';
+export { savepointDatabase, withSavepoint } from './savepoint.ts';
 // The old synchronous better-sqlite3 adapter, still used by the workspace stages until they move to the port.
 export { openDatabase, migrate, prepareConnection, type Db, type Migration } from './sqlite.ts';
