@@ -17,12 +17,12 @@ import { inviteLabellers } from '../src/server/index.ts';
 import { openDatabase } from '../src/store/index.ts';
 import { closeWorkspace, DB_FILE } from '../src/workspace/index.ts';
 import { workspaceMigrations } from '../src/app/migrations.ts';
-import { initWorkspace } from '../src/app/workspace-stores.ts';
+import { initWorkspace, workspaceStores } from '../src/app/workspace-stores.ts';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** A workspace of `tasks` tasks × `itemsPerTask` items (drawn from a small pool of image rows; no files). */
-export function buildLoadWorkspace(options: { tasks: number; itemsPerTask?: number; assignmentsWanted: number; labellers: number }): { dir: string; tokens: string[] } {
+export async function buildLoadWorkspace(options: { tasks: number; itemsPerTask?: number; assignmentsWanted: number; labellers: number }): Promise<{ dir: string; tokens: string[] }> {
   const items = options.itemsPerTask ?? 48;
   const dir = join(mkdtempSync(join(tmpdir(), 'retest-bench-label-')), 'ws');
   const classes = Array.from({ length: 10 }, (_, i) => ({ index: i, id: `class${i}`, names: [`thing ${i}`], definition: `the ${i}th thing`, urls: [], hypernyms: [], similar: [] }));
@@ -51,8 +51,8 @@ export function buildLoadWorkspace(options: { tasks: number; itemsPerTask?: numb
       pool[cls]!.forEach((image, position) => insertItem.run(id, position, image, position < items - 6 ? 'candidate' : position < items - 3 ? 'positive' : 'negative', randomBytes(16).toString('base64url')));
     }
   })();
-  const tokens = inviteLabellers(db, Array.from({ length: options.labellers }, (_, i) => `bench${i}`)).map((i) => i.token);
-  closeWorkspace(ws);
+  const tokens = (await inviteLabellers(workspaceStores(ws), Array.from({ length: options.labellers }, (_, i) => `bench${i}`))).map((i) => i.token);
+  await closeWorkspace(ws);
   return { dir, tokens };
 }
 

@@ -48,7 +48,7 @@ const tasks = values.tasks ? Number(values.tasks) : Math.ceil((Math.max(duration
 const log = (s: string) => { if (!values.json) process.stderr.write(`${s}\n`); };
 
 log(`building a workspace: ${tasks} tasks × 48 images, N = ${wanted}, ${labellers} labellers…`);
-const { dir, tokens } = buildLoadWorkspace({ tasks, assignmentsWanted: wanted, labellers });
+const { dir, tokens } = await buildLoadWorkspace({ tasks, assignmentsWanted: wanted, labellers });
 
 const server = await spawnServer(dir);
 log(`server at ${server.url}; ${labellers} labellers for ${duration} s…`);
@@ -131,7 +131,7 @@ async function openLoop(): Promise<void> {
   const labellers = Number(values.labellers ?? Math.ceil(maxRate * (think[1] + 4) * 1.2));
   const tasks = Number(values.tasks ?? Math.ceil(([...rates, ...ramp].reduce((a, b) => a + b, 0) * step * 1.3) / wanted));
   log(`building a workspace: ${tasks} tasks × 48 images, N = ${wanted}, ${labellers} labellers…`);
-  const { dir, tokens } = buildLoadWorkspace({ tasks, assignmentsWanted: wanted, labellers });
+  const { dir, tokens } = await buildLoadWorkspace({ tasks, assignmentsWanted: wanted, labellers });
   let server = await spawnServer(dir);
   const steps: ReturnType<typeof summary>[] = [];
   const all: OpenLoopResult[] = [];
@@ -187,7 +187,7 @@ async function openLoop(): Promise<void> {
   let baseline: ReturnType<typeof summary> | null = null;
   let baselineCheck: ReturnType<typeof checkAnswers> | null = null;
   if (saturated) {
-    const fresh = buildLoadWorkspace({ tasks: Math.ceil(((rates[0]! + saturated.offered_per_s) * step * 1.3) / wanted), assignmentsWanted: wanted, labellers });
+    const fresh = await buildLoadWorkspace({ tasks: Math.ceil(((rates[0]! + saturated.offered_per_s) * step * 1.3) / wanted), assignmentsWanted: wanted, labellers });
     server = await spawnServer(fresh.dir, ['--concurrency', '0']);
     const runs: OpenLoopResult[] = [];
     await runStep(rates[0]!, 'baseline warm-up (fair queueing off)', false, runs, fresh.tokens);

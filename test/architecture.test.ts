@@ -64,6 +64,7 @@ const DEEP_IMPORTS: Record<string, string> = {
   'app -> cli/types.ts': 'the App contract the composition root implements',
   'app -> cli/app-results.ts': 'the App contract (results half)',
   'app -> cli/app-workspace.ts': 'the App contract (workspace half)',
+  'app -> server/sql-server-store.ts': 'the composition root builds the server\'s store for every workspace command without loading Fastify (server/index.ts loads the app)',
   'cli/commands/jobs.ts -> jobs/queue-url.ts': 'the --queue option is declared by eval/dedup/collect without loading BullMQ (jobs/index.ts loads it)',
 };
 
@@ -237,7 +238,7 @@ describe('the test layout', () => {
 const UNDOCUMENTED_FIELDS: Record<string, number> = {
   'analyze/types.ts': 9, 'catalog/types.ts': 6, 'collect/types.ts': 9, 'datasets/types.ts': 10, 'dedup/types.ts': 26,
   'evaluate/types.ts': 1, 'formats/types.ts': 6, 'import/types.ts': 1, 'jobs/types.ts': 1, 'label/types.ts': 15,
-  'report/types.ts': 12, 'results/types.ts': 2, 'sample/types.ts': 2, 'server/types.ts': 3, 'store/types.ts': 4,
+  'report/types.ts': 12, 'results/types.ts': 2, 'sample/types.ts': 2, 'store/types.ts': 4,
 };
 
 async function undocumentedFields(file: string): Promise<string[]> {

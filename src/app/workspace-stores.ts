@@ -8,6 +8,7 @@ import { createImageCatalog } from '../catalog/index.ts';
 import { createDedupStore, type DedupContext } from '../dedup/index.ts';
 import { createLabelStore, type LabelSources } from '../label/index.ts';
 import { createSampleStore, type SamplingSources } from '../sample/index.ts';
+import { createServerStore } from '../server/sql-server-store.ts';
 import type { StoreStatus } from '../cli/app-results.ts';
 import { connectStore, migrationStatus, refuseNewer } from '../store/index.ts';
 import {
@@ -109,7 +110,7 @@ export function workspaceStores(workspace: Workspace): WorkspaceStores {
       return (await catalog.list()).map((im) => ({ id: im.id, role: im.role, classIdx: im.classIdx, exactDuplicateOf: im.exactDuplicateOf, displayPath: im.displayPath }));
     },
   };
-  return { workspace, catalog, sample, label, labelSources, sampling, dedup };
+  return { workspace, catalog, sample, label, labelSources, server: createServerStore(workspace.sql), sampling, dedup };
 }
 
 /** Opens the workspace at a `--workspace` value (either backend), runs `fn`, closes it. */

@@ -7,6 +7,7 @@
 import type { ImageCatalog } from '../catalog/index.ts';
 import type { DedupContext } from '../dedup/index.ts';
 import type { LabelSources, LabelStore } from '../label/index.ts';
+import type { ServerStore } from '../server/index.ts';
 import type { SampleStore, SamplingSources } from '../sample/index.ts';
 import type { InitWorkspaceOptions, Workspace } from '../workspace/index.ts';
 import type { StoreStatus } from './app-results.ts';
@@ -23,6 +24,8 @@ export interface WorkspaceStores {
   label: LabelStore;
   /** What task creation and the MTurk export read from the catalog (classes, images). */
   labelSources: LabelSources;
+  /** The labelling server's own tables (labellers, secrets, MTurk mode). */
+  server: ServerStore;
   /** What sampling reads from the stages before it (catalog, near-duplicate review, answers). */
   sampling: SamplingSources;
   /** The near-duplicate store with what it reads from the catalog, the answers and the blacklist. */

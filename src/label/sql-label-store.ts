@@ -14,6 +14,7 @@ import { randomToken } from '../core/tokens.ts';
 import { addSeconds, toIso } from './time.ts';
 import { randomBytes } from 'node:crypto';
 import type {
+  AssignmentView, BatchSummary, ClassTaskCounts, TaskView,
   AssignmentControlAccuracy, AssignmentSource, AssignmentStatus, ClaimOptions, ControlAccuracyReport, ExportedTask, FrequencyOptions, ImageTally, ImportedAssignment, ItemRole, NewAdaptiveRound, PlannedItems, RecordReport,
   SelectionFrequency, ClaimedAssignment, ClaimedItem, Instant, LabelProgress, LabelStore, NewTask, SubmitOptions, SubmitResult, TaskKind, TaskSummary,
 } from './types.ts';
@@ -242,6 +243,84 @@ class SqlLabelStore implements LabelStore {
       return { tasks: tasks!.n, fullTasks: tasks!.full_tasks, assignments, answers: answers!.n, workers };
     }, { mode: 'read' });
   }
+  // ---- What the labelling server reads and writes besides claims and submissions (LabelServerReads;
+  // issue 12, branch issue-12s). Kept together so that other additions merge beside it. ----
+
+  // workerSalt: in the block below (task creation and imports use it too).
+
+  async assignment(id: string): Promise<AssignmentView | undefined> {
+    const a = await this.db.get<{ id: string; worker_hash: string; status: AssignmentStatus; source: AssignmentSource; claimed_at: string | null; expires_at: string | null; task_id: string }>(
+      'SELECT id, worker_hash, status, source, claimed_at, expires_at, task_id FROM assignments WHERE id = ?', [id]);
+    if (!a) return undefined;
+    const task = await this.task(a.task_id);
+    return { id: a.id, workerHash: a.worker_hash, status: a.status, source: a.source, claimedAt: a.claimed_at, expiresAt: a.expires_at, task: task! };
+  }
+
+  async task(id: string): Promise<TaskView | undefined> {
+    const t = await this.db.get<{ id: string; class_idx: number; kind: TaskKind; batch: string }>('SELECT id, class_idx, kind, batch FROM tasks WHERE id = ?', [id]);
+    if (!t) return undefined;
+    const items = await this.db.all<{ position: number; image_id: string; token: string }>('SELECT position, image_id, token FROM task_items WHERE task_id = ? ORDER BY position', [id]);
+    return { id: t.id, classIdx: t.class_idx, kind: t.kind, batch: t.batch, items: items.map((i) => ({ position: i.position, imageId: i.image_id, token: i.token })) };
+  }
+
+  async previewTask(batch: string, hitId: string): Promise<TaskView | undefined> {
+    const row = await this.db.get<{ id: string }>('SELECT id FROM tasks WHERE external_id = ? AND batch = ?', [hitId, batch])
+      ?? await this.db.get<{ id: string }>('SELECT id FROM tasks WHERE batch = ? ORDER BY CASE WHEN live_count >= assignments_wanted THEN 1 ELSE 0 END, seq LIMIT 1', [batch]);
+    return row ? this.task(row.id) : undefined;
+  }
+
+  async workerStatus(workerHash: string): Promise<'approved' | 'rejected' | null> {
+    return (await this.db.get<{ status: 'approved' | 'rejected' }>('SELECT status FROM label_workers WHERE worker_hash = ?', [workerHash]))?.status ?? null;
+  }
+
+  async releaseOpenClaims(workerHashes: readonly string[]): Promise<number> {
+    if (workerHashes.length === 0) return 0;
+    return this.db.transaction(async (tx) => {
+      let n = 0;
+      for (const hash of workerHashes) n += (await tx.run("UPDATE assignments SET status = 'expired' WHERE status = 'open' AND worker_hash = ?", [hash])).changes;
+      return n;
+    });
+  }
+
+  async batches(): Promise<BatchSummary[]> {
+    const rows = await this.db.all<{ batch: string; tasks: number; created_at: string; last_seq: number }>('SELECT batch, COUNT(*) AS tasks, MAX(created_at) AS created_at, MAX(seq) AS last_seq FROM tasks GROUP BY batch');
+    rows.sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : b.last_seq - a.last_seq));
+    return rows.map((r) => ({ batch: r.batch, tasks: r.tasks, createdAt: r.created_at }));
+  }
+
+  async classCounts(options: { now: Instant; classIdx?: number }): Promise<ClassTaskCounts[]> {
+    const one = options.classIdx === undefined ? '' : 'AND t.class_idx = ?';
+    const classParam = options.classIdx === undefined ? [] : [options.classIdx];
+    return this.db.transaction(async (tx) => {
+      const rows = await tx.all<{ class_idx: number; tasks: number; needed: number; done: number }>(
+        `SELECT t.class_idx, COUNT(*) AS tasks, COALESCE(SUM(t.assignments_wanted), 0) AS needed,
+                COALESCE(SUM(CASE WHEN COALESCE(v.n, 0) < t.assignments_wanted THEN COALESCE(v.n, 0) ELSE t.assignments_wanted END), 0) AS done
+         FROM tasks t
+         LEFT JOIN (SELECT a.task_id AS task_id, COUNT(*) AS n FROM assignments a LEFT JOIN label_workers w ON w.worker_hash = a.worker_hash
+                    WHERE a.status IN ('submitted', 'approved') AND (w.status IS NULL OR w.status <> 'rejected') GROUP BY a.task_id) v ON v.task_id = t.id
+         WHERE 1 = 1 ${one}
+         GROUP BY t.class_idx`, classParam);
+      const open = new Map((await tx.all<{ class_idx: number; n: number }>(
+        `SELECT t.class_idx, COUNT(*) AS n FROM assignments a JOIN tasks t ON t.id = a.task_id
+         WHERE a.status = 'open' AND (a.expires_at IS NULL OR a.expires_at > ?) ${one} GROUP BY t.class_idx`, [toIso(options.now), ...classParam])).map((r) => [r.class_idx, r.n]));
+      return rows.sort((a, b) => a.class_idx - b.class_idx)
+        .map((r) => ({ classIdx: r.class_idx, tasks: r.tasks, needed: r.needed, done: r.done, open: open.get(r.class_idx) ?? 0 }));
+    }, { mode: 'read' });
+  }
+
+  async answerSeconds(): Promise<Map<string, number[]>> {
+    const out = new Map<string, number[]>();
+    for (const r of await this.db.all<{ worker_hash: string; claimed_at: string | null; submitted_at: string }>(
+      "SELECT worker_hash, claimed_at, submitted_at FROM assignments WHERE submitted_at IS NOT NULL AND status IN ('submitted', 'approved', 'rejected')")) {
+      const seconds = (Date.parse(r.submitted_at) - Date.parse(r.claimed_at ?? '')) / 1000;
+      if (!Number.isFinite(seconds)) continue;
+      let list = out.get(r.worker_hash);
+      if (!list) out.set(r.worker_hash, (list = []));
+      list.push(Math.max(0, seconds));
+    }
+    return out;
+  }
+
   // ── Task creation, imports and exports (see the block of the same name in ./types.ts). ──
 
   async plannedItems(): Promise<PlannedItems> {

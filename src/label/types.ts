@@ -178,8 +178,6 @@ export interface ControlAccuracyReport {
   workers: WorkerControlAccuracy[];
 }
 
-/** Bins of the reference histogram and of MatchedFrequency: [0,.2) [.2,.4) [.4,.6) [.6,.8) [.8,1]. */
-export const FREQUENCY_BINS = [0, 0.2, 0.4, 0.6, 0.8, 1.0] as const;
 
 /** Per-class reference histogram (DESIGN §1.4): counts of reference images per frequency bin. */
 export interface ReferenceHistogram {
@@ -225,6 +223,102 @@ export interface LabelProgress {
   workers: { approved: number; rejected: number };
 }
 
+// ---- What the labelling server reads and writes besides claims and submissions (issue 12, branch
+// issue-12s: the server on the stores). Kept together so that other additions to LabelStore merge
+// beside it. ----
+
+/** One item of a task as the server handles it (never shown to a labeller as such). */
+export interface TaskItemView {
+  /** 0-based display position. */
+  position: number;
+  /** `images.id`. */
+  imageId: string;
+  /** The item's opaque token (what `submit` takes in `selectedTokens`). */
+  token: string;
+}
+
+/** A task with its items (`LabelStore.task`, `LabelStore.previewTask`). */
+export interface TaskView {
+  /** Task id. */
+  id: string;
+  /** The class asked about. */
+  classIdx: number;
+  /** 'main' or 'reference'. */
+  kind: TaskKind;
+  /** The `retest tasks create` run that made it (`tasks.batch`). */
+  batch: string;
+  /** The items in display order. */
+  items: TaskItemView[];
+}
+
+/** An assignment with its task (`LabelStore.assignment`), whatever its status. */
+export interface AssignmentView {
+  /** Assignment id. */
+  id: string;
+  /** The claiming worker's salted hash. */
+  workerHash: string;
+  /** Current status. */
+  status: AssignmentStatus;
+  /** Where it came from ('web', 'mturk', 'import'). */
+  source: AssignmentSource;
+  /** ISO time it was claimed (null for some imports). */
+  claimedAt: string | null;
+  /** ISO time an open claim lapses, or null. */
+  expiresAt: string | null;
+  /** Its task (class, batch, items). */
+  task: TaskView;
+}
+
+/** One batch of tasks (`LabelStore.batches`). */
+export interface BatchSummary {
+  /** `tasks.batch`. */
+  batch: string;
+  /** Tasks in it. */
+  tasks: number;
+  /** ISO creation time of its newest task. */
+  createdAt: string;
+}
+
+/** Per-class task counts of the dashboard (`LabelStore.classCounts`); classes without tasks are absent. */
+export interface ClassTaskCounts {
+  /** Class index. */
+  classIdx: number;
+  /** Tasks of the class (main and reference). */
+  tasks: number;
+  /** Answers wanted: Σ over its tasks of N (`assignments_wanted`). */
+  needed: number;
+  /** Valid answers (submitted or approved, worker not rejected), at most N per task. */
+  done: number;
+  /** Assignments open at `now` (claimed, not submitted, not lapsed). */
+  open: number;
+}
+
+/** The part of `LabelStore` the labelling server uses besides claims, submissions and reviews. */
+export interface LabelServerReads {
+  /** The workspace's worker-id salt (`label_settings.worker_salt`), created (256 random bits) on first use; safe under concurrent first use. */
+  workerSalt(): Promise<string>;
+  /** An assignment with its task and items, or undefined when there is none with this id. */
+  assignment(id: string): Promise<AssignmentView | undefined>;
+  /** A task with its items, or undefined. */
+  task(id: string): Promise<TaskView | undefined>;
+  /**
+   * The task an MTurk preview of a HIT of `batch` shows: the task whose `external_id` is the HIT id
+   * when there is one in the batch, else the batch's first task (by seq) that still needs answers,
+   * else its first task; undefined for an empty batch.
+   */
+  previewTask(batch: string, hitId: string): Promise<TaskView | undefined>;
+  /** A worker's review status, or null when never reviewed. */
+  workerStatus(workerHash: string): Promise<'approved' | 'rejected' | null>;
+  /** The workers' open claims become 'expired' (their slots return to the pool; e.g. a revoked invitation). Returns how many. */
+  releaseOpenClaims(workerHashes: readonly string[]): Promise<number>;
+  /** Every batch with its task count, newest first (by its newest task; ties: the later-created task first). */
+  batches(): Promise<BatchSummary[]>;
+  /** Per class that has tasks (by class index): tasks, answers wanted and done, claims open at `now`; one class with `classIdx`. */
+  classCounts(options: { now: Instant; classIdx?: number }): Promise<ClassTaskCounts[]>;
+  /** Seconds from claim to submission of every answered assignment (submitted, approved or rejected), per worker hash. */
+  answerSeconds(): Promise<Map<string, number[]>>;
+}
+
 /**
  * The labelling stage's store (DESIGN §1.3–1.4) on the database port: the same calls on SQLite and
  * PostgreSQL (src/label/sql-label-store.ts, the only file with SQL on the label tables that runs on
@@ -234,7 +328,7 @@ export interface LabelProgress {
  * row only when every candidate is held, so it never answers "no work" while a slot is left), so concurrent
  * claimers (processes behind a load balancer) never put more than N live assignments on a task.
  */
-export interface LabelStore {
+export interface LabelStore extends LabelServerReads {
   /** 'sqlite' or 'postgres'. */
   readonly backend: 'sqlite' | 'postgres';
   /** Where the database is (password removed), for messages. */

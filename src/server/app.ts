@@ -22,10 +22,9 @@ import { adminGuard, registerAdminRoutes } from './routes/admin.ts';
 import { registerLabellerRoutes } from './routes/labeller.ts';
 import { registerMturkRoutes } from './routes/mturk.ts';
 import { randomToken } from '../core/tokens.ts';
-import { setSecret } from './secrets.ts';
 import type { ServerOptions } from './types.ts';
-import { prepared } from './statements.ts';
 import { redactUrl } from '../core/redact.ts';
+import { startBackgroundCheckpoints } from '../store/index.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -50,8 +49,8 @@ export function inlineHashes(html: string): { script: string; style: string } {
 
 
 /** Rate-limit key: the token behind the request (labeller, admin, image scope), else the address. */
-function rateKey(ctx: ServerContext, request: FastifyRequest): string {
-  const who = principalOf(ctx, request);
+async function rateKey(ctx: ServerContext, request: FastifyRequest): Promise<string> {
+  const who = await principalOf(ctx, request);
   if (who?.kind === 'admin') return 'admin';
   if (who?.kind === 'labeller') return `labeller:${who.labeller.id}`;
   const img = /^\/img\/([^/]+)\//.exec(request.url);
@@ -64,11 +63,6 @@ function rateKey(ctx: ServerContext, request: FastifyRequest): string {
 // biome-ignore lint/complexity/noExcessiveLinesPerFunction: the server's hooks and route registration, in the order Fastify applies them
 export async function buildApp(options: ServerOptions): Promise<FastifyInstance> {
   const adminToken = options.adminToken ?? randomToken(24);
-  const ctx = createContext(options, adminToken);
-  setSecret(ctx.db, 'admin_token_sha256', ctx.adminSha);
-  // An acknowledged answer must survive a crash of the machine, not only of the process.
-  ctx.db.pragma('synchronous = FULL');
-
   const app = Fastify({
     logger: options.logger === undefined || options.logger === false ? false : {
       ...(options.logger === true ? {} : options.logger),
@@ -79,6 +73,13 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
     bodyLimit: 64 * 1024,
     trustProxy: options.trustProxy ?? false,
   });
+  const ctx = await createContext(options, adminToken, (error, message) => app.log.warn({ err: error }, message));
+  await options.stores.server.setSecret('admin_token_sha256', ctx.adminSha);
+  // An acknowledged answer must survive a crash of the machine, not only of the process (PostgreSQL's
+  // COMMIT waits for its WAL flush with the default synchronous_commit = on). SQLite: commits do not fsync (synchronous = NORMAL); the group commit awaits sql.sync() (one
+  // fdatasync of the WAL in the thread pool) before it acknowledges, and the checkpoints run in a
+  // worker thread, so a slow disk never stops the event loop from reading and timing requests.
+  startBackgroundCheckpoints(options.workspace.sql);
   app.decorate('retest', { adminToken, context: ctx });
   // A person typing `/admin/` means the dashboard (the route table is strict about trailing slashes).
   app.get('/admin/', (_request, reply) => reply.redirect('/admin'));
@@ -155,7 +156,7 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
   app.setNotFoundHandler((request, reply) => refuse(request, reply, 404, 'There is no such page.', renderMessagePage));
 
   app.get('/health', async (_request, reply) => {
-    const ok = (prepared(ctx.db, 'SELECT 1 AS ok').get() as { ok: number }).ok === 1;
+    const ok = await ctx.server.ping();
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'error', workspace: ctx.workspace.dir.split('/').pop() });
   });
 
@@ -167,7 +168,7 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
   });
 
   app.get('/', async (request, reply) => {
-    const who = principalOf(ctx, request);
+    const who = await principalOf(ctx, request);
     if (who?.kind === 'labeller') return reply.code(303).header('Location', '/label').send();
     return reply.type('text/html; charset=utf-8').send(renderMessagePage('retest labelling', 'Open your personal labelling link to start labelling. Builders: open the admin link printed by `retest serve`.'));
   });

@@ -8,8 +8,7 @@ import type { DedupContext } from '../dedup/index.ts';
 import type { ClassDef } from '../classes/index.ts';
 import { sha256Hex } from '../core/index.ts';
 import type { SampleStore } from '../sample/index.ts';
-import type { LabelStore } from '../label/index.ts';
-import type { Db } from '../store/index.ts';
+import { createLabelStore, type LabelStore } from '../label/index.ts';
 import type { Workspace } from '../workspace/index.ts';
 import { checkOrigin } from './addresses.ts';
 import { errorJson } from './http-errors.ts';
@@ -18,9 +17,10 @@ import { DashboardSnapshots } from './dashboard-snapshots.ts';
 import { GroupCommit } from './group-commit.ts';
 import { ShownItemsCache } from './image-tokens.ts';
 import { labellerByToken } from './labellers.ts';
-import { hmacToken, safeEqual, secret } from './secrets.ts';
+import { hmacToken, safeEqual } from './secrets.ts';
+import { createServerStore } from './sql-server-store.ts';
 import { Thumbnails } from './thumbnails.ts';
-import { MTURK_ORIGINS, type Labeller, type ServerOptions } from './types.ts';
+import { MTURK_ORIGINS, type Labeller, type ServerOptions, type ServerStore } from './types.ts';
 
 export const ADMIN_COOKIE = 'retest_admin';
 export const LABELLER_COOKIE = 'retest_labeller';
@@ -30,13 +30,14 @@ export type Principal = { kind: 'admin' } | { kind: 'labeller'; labeller: Labell
 
 export interface ServerContext {
   workspace: Workspace;
-  db: Db;
   /** The workspace's images and classes. */
   catalog: ImageCatalog;
   /** The workspace's blacklist and sample revisions. */
   sample: SampleStore;
-  /** The label stage's store (worker reviews; see ServerStores.label). */
+  /** The label stage's store (reads and reviews; claims and submissions go through `writes`). */
   label: LabelStore;
+  /** The server's own tables (labellers, secrets, MTurk mode). */
+  server: ServerStore;
   /** The near-duplicate review's store and sources. */
   dedup: DedupContext;
   classes: Map<number, ClassDef>;
@@ -56,8 +57,8 @@ export interface ServerContext {
   shown: ShownItemsCache;
   /** Dashboard tables, computed off the event loop. */
   dashboard: DashboardSnapshots;
-  /** Group commit of claims and submissions. */
-  writes: GroupCommit;
+  /** Group commit of claims and submissions: a job gets the label and server stores of its savepoint. */
+  writes: GroupCommit<{ label: LabelStore; server: ServerStore }>;
   /** Mount point of the near-duplicate review, or null when not mounted. */
   dedupPrefix: string | null;
   /** Fair queueing of labeller requests, and the deadlines of a page and of a submission. */
@@ -65,19 +66,26 @@ export interface ServerContext {
   deadlines: { page: number; submit: number };
 }
 
-export function createContext(options: ServerOptions, adminToken: string): ServerContext {
-  const db = options.workspace.db;
+/** Builds the context (reads the server's keys, creating them on first use). */
+export async function createContext(options: ServerOptions, adminToken: string, warn: (error: unknown, message: string) => void): Promise<ServerContext> {
+  const { workspace, stores } = options;
   const thumbnailSize = options.thumbnailSize ?? 320;
+  const imageKey = await stores.server.secret('image_key');
+  const classes = workspace.classes.map((c) => ({ index: c.index, id: c.id, names: c.names }));
+  const sql = workspace.sql;
+  // The worker opens the workspace's location itself (on PostgreSQL without `database`, the URL
+  // without its password: PGPASSWORD or ~/.pgpass then apply); a failure is a warning, not silent.
+  const source = options.dashboardWorker === false ? null : options.database ?? { location: sql.location.replace(/^([a-z]+:\/\/[^/?#@:]*):\*\*\*@/i, '$1@'), defaultSchema: 'retest_workspace' };
   return {
-    workspace: options.workspace,
-    db,
-    catalog: options.stores.catalog,
-    sample: options.stores.sample,
-    label: options.stores.label,
-    dedup: options.stores.dedup,
-    classes: new Map(options.workspace.classes.map((c) => [c.index, c])),
-    imageKey: secret(db, 'image_key'),
-    csrfKey: secret(db, 'csrf_key'),
+    workspace,
+    catalog: stores.catalog,
+    sample: stores.sample,
+    label: stores.label,
+    server: stores.server,
+    dedup: stores.dedup,
+    classes: new Map(workspace.classes.map((c) => [c.index, c])),
+    imageKey,
+    csrfKey: await stores.server.secret('csrf_key'),
     adminToken,
     adminSha: sha256Hex(adminToken),
     ttlSeconds: options.assignmentTtlSeconds ?? 600,
@@ -86,11 +94,11 @@ export function createContext(options: ServerOptions, adminToken: string): Serve
     rateLimitPerMinute: options.rateLimitPerMinute ?? 1200,
     mturkOrigins: (options.mturkSubmitOrigins ?? [...MTURK_ORIGINS]).map((o) => checkOrigin(o, 'mturkSubmitOrigins')),
     thumbnailSize,
-    thumbnails: new Thumbnails(options.workspace.dir, thumbnailSize),
+    thumbnails: new Thumbnails(workspace.dir, thumbnailSize),
     now: options.now ?? (() => new Date()),
-    writes: new GroupCommit(db),
-    dashboard: new DashboardSnapshots(db, options.dashboardWorker ?? true),
-    shown: new ShownItemsCache(secret(db, 'image_key')),
+    writes: new GroupCommit(sql, (db) => ({ label: createLabelStore(db), server: createServerStore(db) })),
+    dashboard: new DashboardSnapshots({ label: stores.label, server: stores.server }, classes, source, warn),
+    shown: new ShownItemsCache(imageKey),
     dedupPrefix: null,
     queue: new FairQueue(options.queue?.concurrency ?? 64),
     deadlines: { page: options.queue?.pageDeadlineMs ?? 1000, submit: options.queue?.submitDeadlineMs ?? 5000 },
@@ -103,20 +111,23 @@ function bearer(request: FastifyRequest): string | undefined {
   return m?.[1];
 }
 
-const principals = new WeakMap<FastifyRequest, Principal>();
+const principals = new WeakMap<FastifyRequest, Promise<Principal>>();
 
-/** The admin or labeller behind a request (Bearer header first, then cookies), cached per request. */
-export function principalOf(ctx: ServerContext, request: FastifyRequest): Principal {
-  if (principals.has(request)) return principals.get(request)!;
-  let found: Principal = null;
+/** The admin or labeller behind a request (Bearer header first, then cookies), looked up once per request. */
+export function principalOf(ctx: ServerContext, request: FastifyRequest): Promise<Principal> {
+  let found = principals.get(request);
+  if (!found) principals.set(request, (found = lookUpPrincipal(ctx, request)));
+  return found;
+}
+
+async function lookUpPrincipal(ctx: ServerContext, request: FastifyRequest): Promise<Principal> {
   const candidates = [bearer(request), request.cookies?.[ADMIN_COOKIE], request.cookies?.[LABELLER_COOKIE]].filter((t): t is string => typeof t === 'string' && t.length > 0);
   for (const token of candidates) {
-    if (safeEqual(sha256Hex(token), ctx.adminSha)) { found = { kind: 'admin' }; break; }
-    const labeller = labellerByToken(ctx.db, token);
-    if (labeller) { found = { kind: 'labeller', labeller }; break; }
+    if (safeEqual(sha256Hex(token), ctx.adminSha)) return { kind: 'admin' };
+    const labeller = await labellerByToken(ctx.server, token);
+    if (labeller) return { kind: 'labeller', labeller };
   }
-  principals.set(request, found);
-  return found;
+  return null;
 }
 
 /** CSRF token of a form, bound to who may post it and to what. */

@@ -1,44 +1,63 @@
 /**
  * The dashboard's tables computed off the event loop. Selection frequencies and control accuracy
- * aggregate every answer (millions of rows for an ImageNet-size build: seconds of SQLite work), so
- * they run in a worker thread with its own read connection (WAL lets it read while the server
- * writes); labellers' requests are never stalled by an admin opening the dashboard. Concurrent
- * requests for the same view share one computation. When the worker cannot start, the work runs
- * inline (correct, only not concurrent).
+ * aggregate every answer (millions of rows for an ImageNet-size build: seconds of database work),
+ * so they run as a piscina task (./dashboard-worker.ts) on a thread with its own stores, opened
+ * from the workspace's database location (SQLite path or PostgreSQL URL); labellers' requests are
+ * never stalled by an admin opening the dashboard. Concurrent requests for the same view share one
+ * computation. When the worker cannot run (it failed to start, or the database location cannot be
+ * opened from another thread, such as `:memory:`), the failure is logged as a warning and the
+ * tables are computed on the main thread; the dashboard says so (`DashboardSnapshot.warning`).
  */
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import type { Db } from '../store/index.ts';
-import { classProgress, workerRows } from './dashboard-data.ts';
-import type { ClassProgress, WorkerRow } from './types.ts';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import type { LabelStore } from '../label/index.ts';
+import { classProgress, workerRows, type DashboardClass } from './dashboard-data.ts';
+import type { DashboardTables, DashboardTask } from './dashboard-worker.ts';
+import type { ServerStore } from './types.ts';
 
-export interface DashboardTables {
-  classes: ClassProgress[];
-  workers: WorkerRow[];
+export type { DashboardTables } from './dashboard-worker.ts';
+
+/** The tables, and where they were computed. */
+export interface DashboardSnapshot extends DashboardTables {
+  /** 'worker' (the dashboard thread) or 'main' (this thread, after a worker failure or with the worker off). */
+  computedOn: 'worker' | 'main';
+  /** Set when the worker failed and the tables were computed on the main thread. */
+  warning?: string;
 }
 
-/** Starts the worker: the compiled file directly, or through a tsx bootstrap when running from sources. */
-function startWorker(): Worker {
-  if (!fileURLToPath(import.meta.url).endsWith('.ts')) return new Worker(new URL('./dashboard-worker.js', import.meta.url));
-  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
-  const entry = new URL('./dashboard-worker.ts', import.meta.url).href;
-  return new Worker(`import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`, { eval: true });
+/** Where the worker opens its own stores; null runs everything on the main thread. */
+export interface DashboardSource {
+  /** A SQLite path or a PostgreSQL URL (with its password: it stays in the process). */
+  location: string;
+  /** PostgreSQL schema when the URL names none. */
+  defaultSchema: string;
+}
+
+/** The worker entry: the compiled file, or a bootstrap that registers tsx when running from sources. */
+function workerFile(): string {
+  const fromSources = fileURLToPath(import.meta.url).endsWith('.ts');
+  return fileURLToPath(new URL(fromSources ? './dashboard-worker-tsx.mjs' : './dashboard-worker.js', import.meta.url));
 }
 
 export class DashboardSnapshots {
-  private worker: Worker | null = null;
-  private failed = false;
-  private nextId = 1;
-  private readonly waiting = new Map<number, { resolve: (t: DashboardTables) => void; reject: (e: Error) => void }>();
-  private readonly inFlight = new Map<string, Promise<DashboardTables>>();
-  /** Where the last tables were computed ('worker' or 'inline'), for tests and logs. */
-  lastMode: 'worker' | 'inline' | null = null;
+  private pool: Piscina<DashboardTask, DashboardTables> | null = null;
+  private readonly inFlight = new Map<string, Promise<DashboardSnapshot>>();
+  /** Where the last tables were computed, for tests and logs. */
+  lastMode: 'worker' | 'main' | null = null;
 
-  constructor(private readonly db: Db, private readonly useWorker: boolean) {}
+  /**
+   * `source` null computes on the main thread (no warning: asked for). `warn` logs a worker
+   * failure (the server's logger).
+   */
+  constructor(
+    private readonly stores: { label: LabelStore; server: ServerStore },
+    private readonly classes: readonly DashboardClass[],
+    private readonly source: DashboardSource | null,
+    private readonly warn: (error: unknown, message: string) => void,
+  ) {}
 
   /** The tables for every class (or one class, without the worker table), computed now. */
-  get(options: { minAnswers: number; now: Date; classIdx?: number }): Promise<DashboardTables> {
+  get(options: { minAnswers: number; now: Date; classIdx?: number }): Promise<DashboardSnapshot> {
     const key = `${options.minAnswers}:${options.classIdx ?? '*'}`;
     const running = this.inFlight.get(key);
     if (running) return running;
@@ -47,67 +66,32 @@ export class DashboardSnapshots {
     return work;
   }
 
-  private inline(options: { minAnswers: number; now: Date; classIdx?: number }): DashboardTables {
-    this.lastMode = 'inline';
+  private async onMain(options: { minAnswers: number; now: Date; classIdx?: number }): Promise<DashboardTables> {
+    this.lastMode = 'main';
     const o = { now: options.now, minAnswers: options.minAnswers, ...(options.classIdx === undefined ? {} : { classIdx: options.classIdx }) };
-    return { classes: classProgress(this.db, o), workers: options.classIdx === undefined ? workerRows(this.db) : [] };
+    return { classes: await classProgress(this.stores.label, this.classes, o), workers: options.classIdx === undefined ? await workerRows(this.stores) : [] };
   }
 
-  private async compute(options: { minAnswers: number; now: Date; classIdx?: number }): Promise<DashboardTables> {
-    const worker = this.useWorker && !this.failed && this.db.name !== ':memory:' ? this.ensureWorker() : null;
-    if (!worker) return this.inline(options);
+  private async compute(options: { minAnswers: number; now: Date; classIdx?: number }): Promise<DashboardSnapshot> {
+    if (this.source === null) return { ...(await this.onMain(options)), computedOn: 'main' };
     try {
-      const tables = await this.viaWorker(worker, options);
-      this.lastMode = 'worker';
-      return tables;
-    } catch {
-      // The worker failed (or could not load): answer from this thread rather than not at all.
-      return this.inline(options);
-    }
-  }
-
-  private viaWorker(worker: Worker, options: { minAnswers: number; now: Date; classIdx?: number }): Promise<DashboardTables> {
-    return new Promise<DashboardTables>((resolve, reject) => {
-      const id = this.nextId++;
-      this.waiting.set(id, { resolve, reject });
-      worker.ref();
-      worker.postMessage({ id, dbPath: this.db.name, minAnswers: options.minAnswers, now: options.now.toISOString(), ...(options.classIdx === undefined ? {} : { classIdx: options.classIdx }) });
-    });
-  }
-
-  private ensureWorker(): Worker | null {
-    if (this.worker) return this.worker;
-    try {
-      const worker = startWorker();
-      worker.on('message', (m: { id: number; error?: string } & Partial<DashboardTables>) => {
-        const waiter = this.waiting.get(m.id);
-        if (!waiter) return;
-        this.waiting.delete(m.id);
-        if (this.waiting.size === 0) worker.unref();
-        if (m.error !== undefined) waiter.reject(new Error(`dashboard worker: ${m.error}`));
-        else waiter.resolve({ classes: m.classes!, workers: m.workers! });
+      const pool = (this.pool ??= new Piscina<DashboardTask, DashboardTables>({ filename: workerFile(), minThreads: 0, maxThreads: 1, idleTimeout: 60_000 }));
+      const tables = await pool.run({
+        location: this.source.location, defaultSchema: this.source.defaultSchema, classes: [...this.classes],
+        minAnswers: options.minAnswers, now: options.now.toISOString(), ...(options.classIdx === undefined ? {} : { classIdx: options.classIdx }),
       });
-      const fail = (error: Error) => {
-        this.worker = null;
-        this.failed = true;
-        for (const w of this.waiting.values()) w.reject(error);
-        this.waiting.clear();
-      };
-      worker.on('error', fail);
-      worker.on('exit', (code) => { if (this.worker === worker) fail(new Error(`dashboard worker exited with code ${code}`)); });
-      worker.unref();
-      this.worker = worker;
-      return worker;
-    } catch {
-      this.failed = true;
-      return null;
+      this.lastMode = 'worker';
+      return { ...tables, computedOn: 'worker' };
+    } catch (error) {
+      this.warn(error, 'dashboard worker failed; computing the dashboard on the main thread');
+      return { ...(await this.onMain(options)), computedOn: 'main', warning: `The dashboard worker failed (${(error as Error).message ?? String(error)}); these tables were computed on the main thread, which slows labellers' requests while it runs.` };
     }
   }
 
   /** Stops the worker (server shutdown). */
   async close(): Promise<void> {
-    const worker = this.worker;
-    this.worker = null;
-    if (worker) await worker.terminate();
+    const pool = this.pool;
+    this.pool = null;
+    if (pool) await pool.destroy();
   }
 }

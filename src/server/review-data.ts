@@ -3,10 +3,9 @@
  * to the class's reference images, with their selection frequencies and blacklist state; and the
  * blacklist write.
  */
-import { selectionFrequencies } from '../label/index.ts';
+import type { LabelStore } from '../label/index.ts';
 import type { ImageCatalog } from '../catalog/index.ts';
 import type { SampleStore } from '../sample/index.ts';
-import type { Db } from '../store/index.ts';
 
 /** One image on the review page. */
 export interface ReviewImage {
@@ -37,9 +36,9 @@ async function currentSample(sample: SampleStore, classIdx: number): Promise<{ i
   return { ids: revision.images.filter((i) => i.classIdx === classIdx).map((i) => i.imageId), label: `revision ${revision.id} (${revision.function}, seed ${revision.seed}${revision.valid ? '' : ', not valid'})` };
 }
 
-/** The review page's images of a class; `db` is read for the answers (until LABEL has its store). */
-export async function reviewImages(stores: { db: Db; catalog: ImageCatalog; sample: SampleStore }, classIdx: number, options: { minAnswers: number }): Promise<ReviewImages> {
-  const freq = new Map(selectionFrequencies(stores.db, { classIdx, minAnswers: 0 }).map((f) => [f.imageId, f]));
+/** The review page's images of a class. */
+export async function reviewImages(stores: { label: LabelStore; catalog: ImageCatalog; sample: SampleStore }, classIdx: number, options: { minAnswers: number }): Promise<ReviewImages> {
+  const freq = new Map((await stores.label.frequencies({ classIdx, minAnswers: 0 })).map((f) => [f.imageId, f]));
   const black = new Map((await stores.sample.listBlacklist()).map((b) => [b.imageId, b.reason]));
   const view = (imageId: string): ReviewImage => {
     const f = freq.get(imageId);

@@ -14,10 +14,97 @@ export interface ServerStores {
   catalog: ImageCatalog;
   /** Blacklist and sample revisions. */
   sample: SampleStore;
-  /** The label stage (so far the admin's worker decisions go through it; claims and submits still use the workspace's `Db` for group commit). */
+  /** The label stage: claims, submissions, reviews, dashboard counts. */
   label: LabelStore;
+  /** The server's own tables (labellers, secrets, MTurk mode). */
+  server: ServerStore;
   /** The near-duplicate review (mounted under /admin/dedup). */
   dedup: DedupContext;
+}
+
+/** Named secrets in `server_secrets` (src/server/schema.ts). */
+export type SecretName = 'image_key' | 'csrf_key' | 'worker_salt' | 'admin_token_sha256';
+
+/** An MTurk ExternalQuestion assignment the server has seen (`server_mturk`). */
+export interface MturkLink {
+  /** MTurk's assignmentId. */
+  mturkAssignmentId: string;
+  /** Our `assignments.id` claimed for it. */
+  assignmentId: string;
+  /** MTurk's HITId. */
+  hitId: string;
+  /** Salted hash of MTurk's workerId (the raw id is never stored). */
+  workerHash: string;
+  /** The origin MTurk named in `turkSubmitTo` (an allowed one). */
+  turkSubmitTo: string;
+  /** ISO time first seen. */
+  createdAt: string;
+}
+
+/** MTurk mode of one batch (`server_mturk_batches`, with its HIT count). */
+export interface MturkBatchRow {
+  /** `tasks.batch`. */
+  batch: string;
+  /** ISO time it was (last) turned on. */
+  enabledAt: string;
+  /** ISO time it was turned off, or null while it is on. */
+  disabledAt: string | null;
+  /** HITs recorded for it. */
+  hits: number;
+}
+
+/**
+ * The labelling server's own tables (`server_*`, src/server/schema.ts) on the database port: the
+ * same calls on SQLite and PostgreSQL (src/server/sql-server-store.ts; conformance suite
+ * test/server/store.conformance.test.ts). No database handle in a signature. Checks of what a
+ * person typed (names, HIT ids) are the callers' (labellers.ts, mturk-mode.ts); this store only
+ * keeps rows.
+ */
+export interface ServerStore {
+  /** 'sqlite' or 'postgres'. */
+  readonly backend: 'sqlite' | 'postgres';
+  /** Where the database is (password removed), for messages. */
+  readonly location: string;
+  /** True when the database answers a trivial query (`/health`). */
+  ping(): Promise<boolean>;
+  /** A secret, created at random (32 bytes, hex) on first use; concurrent first uses (two processes) agree on one value. */
+  secret(name: SecretName): Promise<string>;
+  /** Overwrites a secret (the admin token's hash at each `retest serve`). */
+  setSecret(name: SecretName, value: string, now?: Date): Promise<void>;
+  /**
+   * Stores invitations, all or none: a new name gets a row; a name already invited gets the new
+   * token hash and time and is no longer revoked (its id and worker hash stay, so its answers stay
+   * one worker's).
+   */
+  putLabellers(rows: readonly { name: string; tokenSha256: string; workerHash: string }[], now: Date): Promise<void>;
+  /** The labeller whose token has this sha256 (hex), unless revoked; null when none. */
+  labellerByTokenSha(tokenSha256: string): Promise<Labeller | null>;
+  /** True when an invited labeller with this worker hash has a revoked link. */
+  isRevoked(workerHash: string): Promise<boolean>;
+  /** Every invited labeller, ordered by name (code point order). */
+  listLabellers(): Promise<Labeller[]>;
+  /** Revokes the named labellers' links (names not invited, or already revoked, are left alone); returns the worker hashes revoked now. */
+  revokeLabellers(names: readonly string[], now: Date): Promise<string[]>;
+  /** The MTurk assignment seen under this MTurk assignmentId, or undefined. */
+  mturkLink(mturkAssignmentId: string): Promise<MturkLink | undefined>;
+  /** Records an MTurk assignment (a second record of the same MTurk assignmentId is ignored: the first stays). */
+  linkMturk(link: MturkLink): Promise<void>;
+  /**
+   * Turns MTurk mode on for `batch` (again, when it was off) and records HIT ids for it, all or
+   * none. A HIT id already recorded for another batch is a usage error naming it. Returns how many
+   * ids were new and the batch's HIT count after.
+   */
+  enableMturk(batch: string, hitIds: readonly string[], now: Date): Promise<{ added: number; hits: number }>;
+  /** Turns MTurk mode off for `batch`, or for every batch when undefined; returns the batches turned off (that were on). */
+  disableMturk(batch: string | undefined, now: Date): Promise<string[]>;
+  /** Every batch MTurk mode was ever turned on for, by batch name. */
+  mturkBatches(): Promise<MturkBatchRow[]>;
+  /** The batch a HIT was recorded for, when MTurk mode is on for it; else null. */
+  servedBatch(hitId: string): Promise<string | null>;
+  /** Whether MTurk mode is on for this batch. */
+  mturkOn(batch: string): Promise<boolean>;
+  /** Whether MTurk mode is on for any batch. */
+  mturkModeOn(): Promise<boolean>;
 }
 
 /** Options of `buildApp`. */
@@ -46,11 +133,30 @@ export interface ServerOptions {
    * gets 503 + Retry-After — `pageDeadlineMs` for a new task (default 1000), `submitDeadlineMs` for a
    * submission (default 5000). `concurrency: Infinity` turns the queue off (every request at once).
    */
-  queue?: { concurrency?: number; pageDeadlineMs?: number; submitDeadlineMs?: number };
+  queue?: {
+    /** Requests worked on at once (default 64; Infinity: no queue). */
+    concurrency?: number;
+    /** Longest wait for a new task page before 503 (ms, default 1000). */
+    pageDeadlineMs?: number;
+    /** Longest wait for a submission before 503 (ms, default 5000). */
+    submitDeadlineMs?: number;
+  };
   /** Side in pixels of the square thumbnails served to labellers (default 320). */
   thumbnailSize?: number;
-  /** Compute the dashboard's tables in a worker thread (default true; false computes them inline). */
+  /** Compute the dashboard's tables in a worker thread (default true; false computes them on the main thread). */
   dashboardWorker?: boolean;
+  /**
+   * Where the dashboard worker opens its own stores: the workspace database's location with what
+   * the worker needs to connect (a PostgreSQL URL with its password, which `SqlDatabase.location`
+   * leaves out). Default: the workspace's SQLite file; on PostgreSQL without it, the dashboard is
+   * computed on the main thread.
+   */
+  database?: {
+    /** The SQLite path or the PostgreSQL URL (with its password, if any). */
+    location: string;
+    /** The PostgreSQL schema when the URL names none. */
+    defaultSchema: string;
+  };
   /** Trust X-Forwarded-* from a reverse proxy (client address, https for Secure cookies); default false. */
   trustProxy?: boolean;
   /** Fastify logger: false (default, quiet for tests) or pino options such as `{ level: 'info' }`. */

@@ -6,5 +6,7 @@ export { migrate as migrateDatabase, migrationStatus, migrationSql, refuseNewer,
 export { openStore, connectStore, parseStoreLocation, type StoreLocation, type OpenStoreOptions, type ConnectOptions } from './open.ts';
 export { openSqliteDatabase, sqliteConnection, startBackgroundCheckpoints, type SqliteOptions } from './sqlite-database.ts';
 export type { CheckpointOptions, SyncFile } from './sqlite-durability.ts';
+export { isTransientFailure } from './postgres-database.ts';
+export { savepointDatabase, withSavepoint } from './savepoint.ts';
 // The old synchronous better-sqlite3 adapter, still used by the workspace stages until they move to the port.
 export { openDatabase, migrate, prepareConnection, type Db, type Migration } from './sqlite.ts';

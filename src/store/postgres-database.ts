@@ -220,6 +220,17 @@ class PostgresDatabase extends PostgresExecutor implements SqlDatabase {
   }
 }
 
+/**
+ * Whether a failure inside a PostgreSQL transaction is one that `transaction` retries (a dropped
+ * connection, a serialization conflict, a deadlock): code that catches errors inside a transaction
+ * (a savepoint per job, src/server/group-commit.ts) rethrows these so the whole transaction runs
+ * again. Always false for SQLite's errors.
+ */
+export function isTransientFailure(error: unknown): boolean {
+  const cause = causeOf(error);
+  return isConnectionLoss(cause) || isRetryableConflict(cause);
+}
+
 function causeOf(error: unknown): unknown {
   return error instanceof RetestError && error.cause !== undefined ? error.cause : error;
 }

@@ -73,7 +73,7 @@ describe.skipIf(!HAS_CHROMIUM)('labelling app in chromium', () => {
   });
 
   it('runs the whole loop: keyboard labeller, mouse labeller, dashboard, rejection, token scope', async () => {
-    const [alice, bob] = inviteLabellers(fx.workspace.db, ['alice', 'bob']);
+    const [alice, bob] = await inviteLabellers(workspaceStores(fx.workspace), ['alice', 'bob']);
 
     // The dashboard before any answer.
     const adminCtx = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
@@ -201,7 +201,7 @@ describe.skipIf(!HAS_CHROMIUM)('labelling app in chromium', () => {
   it('runs an MTurk ExternalQuestion HIT: preview read-only, then select, submit and post back to turkSubmitTo', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await ctx.newPage();
-    enableMturk(fx.workspace.db, { batch: 'fixture', hitIds: ['HITX'] }); // MTurk mode is off until the builder turns it on
+    await enableMturk(workspaceStores(fx.workspace), { batch: 'fixture', hitIds: ['HITX'] }); // MTurk mode is off until the builder turns it on
     await page.goto(`${base}/mturk?assignmentId=ASSIGNMENT_ID_NOT_AVAILABLE&hitId=HITX`);
     expect(await page.locator('.banner').first().innerText()).toContain('Preview');
     expect(await page.locator('input[name="sel"]:enabled').count()).toBe(0);

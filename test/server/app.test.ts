@@ -11,7 +11,7 @@ let app: FastifyInstance;
 let clock: Date;
 
 async function labeller(name: string): Promise<Client> {
-  const [inv] = inviteLabellers(fx.workspace.db, [name]);
+  const [inv] = await inviteLabellers(workspaceStores(fx.workspace), [name]);
   const c = new Client(app);
   const res = await c.get(`/l/${inv!.token}`);
   expect(res.statusCode).toBe(303);
@@ -293,8 +293,8 @@ describe('dashboard', () => {
 describe('MTurk ExternalQuestion mode', () => {
   const q = (o: Record<string, string>) => `/mturk?${new URLSearchParams(o).toString()}`;
   // Off by default (test/server/mturk-mode.test.ts): these tests turn it on for the fixture's batch.
-  beforeEach(() => {
-    enableMturk(fx.workspace.db, { batch: 'fixture', hitIds: ['HIT1'] });
+  beforeEach(async () => {
+    await enableMturk(workspaceStores(fx.workspace), { batch: 'fixture', hitIds: ['HIT1'] });
   });
 
   it('shows the task read-only in preview', async () => {

@@ -13,7 +13,7 @@ afterAll(() => {
 
 describe('crash safety', () => {
   it('keeps every acknowledged answer, once, across a SIGKILL during load', async () => {
-    const { dir, tokens } = buildLoadWorkspace({ tasks: 400, assignmentsWanted: 3, labellers: 12 });
+    const { dir, tokens } = await buildLoadWorkspace({ tasks: 400, assignmentsWanted: 3, labellers: 12 });
     const first = await spawnServer(dir);
     children.push(first);
     let url = first.url;

@@ -48,7 +48,7 @@ describe('the labelling routes behind the fair queue', () => {
   it('refuse a new task at once (503) once it waited past its deadline; a submission waits longer and is served', async () => {
     fx = await buildFixture({ tasksPerClass: 1, assignmentsWanted: 2, candidates: 6, controls: 1 });
     app = await buildApp({ workspace: fx.workspace, stores: workspaceStores(fx.workspace), adminToken: 'admin-secret-token', queue: { concurrency: 1, pageDeadlineMs: 50, submitDeadlineMs: 2000 } });
-    const [inv] = inviteLabellers(fx.workspace.db, ['alice']);
+    const [inv] = await inviteLabellers(workspaceStores(fx.workspace), ['alice']);
     const alice = new Client(app);
     await alice.get(`/l/${inv!.token}`);
     const page = await alice.get('/label');

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp, disableMturk, enableMturk, inviteLabellers, mturkStatus, revokeLabellers } from '../../src/server/index.ts';
-import { catchError } from '../helpers/errors.ts';
+import { rejection } from '../helpers/errors.ts';
 import { REPO_ROOT } from '../helpers/shared.ts';
 import { Client, hidden, imageTokens, imageUrls } from './client.ts';
 import { buildFixture, type Fixture } from './fixture.ts';
@@ -58,7 +58,7 @@ describe('MTurk mode is off unless turned on for a batch', () => {
   });
 
   it('when on, serves only published HITs: an invented HIT gets nothing, neither a task nor a preview', async () => {
-    enableMturk(fx.workspace.db, { batch: 'fixture', hitIds: ['HIT1', 'HIT2'] });
+    await enableMturk(workspaceStores(fx.workspace), { batch: 'fixture', hitIds: ['HIT1', 'HIT2'] });
     await start();
     for (const url of [accepted('ASGN1', 'W1', 'FORGED'), q({ assignmentId: 'ASSIGNMENT_ID_NOT_AVAILABLE', hitId: 'FORGED' }), q({ assignmentId: 'ASSIGNMENT_ID_NOT_AVAILABLE' })]) {
       const res = await app.inject(url);
@@ -72,7 +72,7 @@ describe('MTurk mode is off unless turned on for a batch', () => {
     const img = imageUrls(preview.body)[0]!;
     expect((await app.inject(img)).statusCode).toBe(200);
     // Turned off again: the preview's image links stop working too.
-    disableMturk(fx.workspace.db, { batch: 'fixture' });
+    await disableMturk(workspaceStores(fx.workspace), { batch: 'fixture' });
     expect((await app.inject(img)).statusCode).toBe(404);
     expect((await app.inject(q({ assignmentId: 'ASSIGNMENT_ID_NOT_AVAILABLE', hitId: 'HIT2' }))).statusCode).toBe(404);
   });
@@ -84,7 +84,7 @@ describe('MTurk mode is off unless turned on for a batch', () => {
     db.prepare("INSERT INTO tasks (id, seq, class_idx, kind, assignments_wanted, batch, created_at) VALUES (?, -1, 0, 'main', 5, 'unpublished', ?)").run(other, new Date().toISOString());
     const firstItems = db.prepare('SELECT position, image_id, role FROM task_items WHERE task_id = ?').all(fx.tasks[0]!) as { position: number; image_id: string; role: string }[];
     for (const item of firstItems) db.prepare('INSERT INTO task_items (task_id, position, image_id, role, token) VALUES (?, ?, ?, ?, ?)').run(other, item.position, item.image_id, item.role, randomBytes(16).toString('base64url'));
-    enableMturk(db, { batch: 'fixture', hitIds: ['HIT1', 'HIT2'] });
+    await enableMturk(workspaceStores(fx.workspace), { batch: 'fixture', hitIds: ['HIT1', 'HIT2'] });
     await start();
     for (let w = 0; w < 4; w++) expect((await app.inject(accepted(`ASGN${w}`, `WORKER${w}`))).statusCode).toBe(200);
     const batches = db.prepare('SELECT DISTINCT t.batch FROM assignments a JOIN tasks t ON t.id = a.task_id').all();
@@ -95,7 +95,7 @@ describe('MTurk mode is off unless turned on for a batch', () => {
   });
 
   it('limits requests per client address, whatever workerId they claim', async () => {
-    enableMturk(fx.workspace.db, { batch: 'fixture', hitIds: ['HIT1'] });
+    await enableMturk(workspaceStores(fx.workspace), { batch: 'fixture', hitIds: ['HIT1'] });
     await start({ rateLimitPerMinute: 5 });
     const codes: number[] = [];
     for (let i = 0; i < 8; i++) codes.push((await app.inject(accepted(`ASGN${i}`, `INVENTED${i}`))).statusCode);
@@ -124,7 +124,7 @@ describe('MTurk mode is off unless turned on for a batch', () => {
 
 describe('hardening of the labeller routes', () => {
   async function labeller(name: string): Promise<Client> {
-    const [inv] = inviteLabellers(fx.workspace.db, [name]);
+    const [inv] = await inviteLabellers(workspaceStores(fx.workspace), [name]);
     const c = new Client(app);
     await c.get(`/l/${inv!.token}`);
     return c;
@@ -153,7 +153,7 @@ describe('hardening of the labeller routes', () => {
     const pa = await a.get('/label');
     const urlA = imageUrls(pa.body)[0]!;
     expect((await app.inject(urlA)).statusCode).toBe(200);
-    expect(revokeLabellers(fx.workspace.db, ['alice'])).toBe(1);
+    expect(await revokeLabellers(workspaceStores(fx.workspace), ['alice'])).toBe(1);
     expect((await app.inject(urlA)).statusCode).toBe(404);
     // The revoked labeller's claim went back to the pool.
     expect(count("SELECT COUNT(*) AS n FROM assignments WHERE status = 'open'")).toBe(0);
@@ -173,11 +173,11 @@ describe('hardening of the labeller routes', () => {
   });
 
   it('refuses to revoke a name that was never invited (nothing revoked)', async () => {
-    inviteLabellers(fx.workspace.db, ['alice']);
-    const error = catchError(() => revokeLabellers(fx.workspace.db, ['alice', 'mallory']));
+    await inviteLabellers(workspaceStores(fx.workspace), ['alice']);
+    const error = await rejection(revokeLabellers(workspaceStores(fx.workspace), ['alice', 'mallory']));
     expect([error.kind, error.received]).toEqual(['usage', 'mallory']);
     expect(error.expected).toContain('alice');
-    expect(mturkStatus(fx.workspace.db)[0]!.batch).toBe('fixture');
+    expect((await mturkStatus(workspaceStores(fx.workspace)))[0]!.batch).toBe('fixture');
     expect((fx.workspace.db.prepare('SELECT revoked_at FROM server_labellers WHERE name = ?').get('alice') as { revoked_at: string | null }).revoked_at).toBeNull();
   });
 });

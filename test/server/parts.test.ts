@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/store/index.ts';
+import { openSqliteDatabase } from '../../src/store/index.ts';
 import { inlineHashes } from '../../src/server/app.ts';
 import { median } from '../../src/server/dashboard-data.ts';
 import { GroupCommit } from '../../src/server/group-commit.ts';
@@ -83,20 +83,20 @@ describe('small helpers', () => {
 
 describe('GroupCommit', () => {
   it('commits writes of one event-loop turn together; a failing write undoes only itself', async () => {
-    const db = openDatabase(':memory:');
-    db.exec('CREATE TABLE t (x INTEGER PRIMARY KEY)');
-    const gc = new GroupCommit(db);
+    const db = openSqliteDatabase(':memory:');
+    await db.exec('CREATE TABLE t (x INTEGER PRIMARY KEY)');
+    const gc = new GroupCommit(db, (view) => view);
     const results = await Promise.allSettled([
-      gc.run(() => db.prepare('INSERT INTO t VALUES (1)').run().changes),
-      gc.run(() => { db.prepare('INSERT INTO t VALUES (2)').run(); throw new Error('boom'); }),
-      gc.run(() => db.prepare('INSERT INTO t VALUES (3)').run().changes),
+      gc.run(async (v) => (await v.run('INSERT INTO t VALUES (1)')).changes),
+      gc.run(async (v) => { await v.run('INSERT INTO t VALUES (2)'); throw new Error('boom'); }),
+      gc.run(async (v) => (await v.run('INSERT INTO t VALUES (3)')).changes),
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((results[1] as PromiseRejectedResult).reason.message).toBe('boom');
-    expect(db.prepare('SELECT x FROM t ORDER BY x').all()).toEqual([{ x: 1 }, { x: 3 }]);
+    expect(await db.all('SELECT x FROM t ORDER BY x')).toEqual([{ x: 1 }, { x: 3 }]);
     expect(gc.stats).toEqual({ batches: 1, jobs: 3, largest: 3 });
-    await gc.run(() => db.prepare('INSERT INTO t VALUES (4)').run());
+    await gc.run((v) => v.run('INSERT INTO t VALUES (4)'));
     expect(gc.stats.batches).toBe(2);
-    db.close();
+    await db.close();
   });
 });

@@ -64,7 +64,7 @@ describeWithData('labelling server on real CIFAR-10 images', () => {
     const app = await buildApp({ workspace: ws, stores: workspaceStores(ws), adminToken: 'real-admin', minAnswers: 3 });
     try {
       const names = ['ann', 'ben', 'cy'];
-      for (const inv of inviteLabellers(ws.db, names)) {
+      for (const inv of await inviteLabellers(workspaceStores(ws), names)) {
         const c = new Client(app);
         await c.get(`/l/${inv.token}`);
         const page = await c.get('/label');

@@ -18,7 +18,7 @@ let fx: Fixture;
 let app: FastifyInstance;
 
 async function labeller(name: string): Promise<{ client: Client; token: string }> {
-  const [inv] = inviteLabellers(fx.workspace.db, [name]);
+  const [inv] = await inviteLabellers(workspaceStores(fx.workspace), [name]);
   const client = new Client(app);
   await client.get(`/l/${inv!.token}`);
   return { client, token: inv!.token };
@@ -125,8 +125,8 @@ describe('token scope', () => {
 
   it('refuses unknown and revoked invite links', async () => {
     expect((await app.inject('/l/not-a-real-token-at-all-000000')).statusCode).toBe(401);
-    const first = inviteLabellers(fx.workspace.db, ['alice'])[0]!;
-    const second = inviteLabellers(fx.workspace.db, ['alice'])[0]!;
+    const first = (await inviteLabellers(workspaceStores(fx.workspace), ['alice']))[0]!;
+    const second = (await inviteLabellers(workspaceStores(fx.workspace), ['alice']))[0]!;
     expect((await app.inject(`/l/${first.token}`)).statusCode).toBe(401);
     expect((await app.inject(`/l/${second.token}`)).statusCode).toBe(303);
     expect(second.workerHash).toBe(first.workerHash);
@@ -190,7 +190,7 @@ describe('CSRF', () => {
   });
 
   it('sets the session cookies HttpOnly with SameSite', async () => {
-    const [inv] = inviteLabellers(fx.workspace.db, ['carol']);
+    const [inv] = await inviteLabellers(workspaceStores(fx.workspace), ['carol']);
     const l = await app.inject(`/l/${inv!.token}`);
     expect(String(l.headers['set-cookie'])).toMatch(/retest_labeller=.*HttpOnly.*SameSite=Lax/);
     const a = await app.inject('/admin/login?token=admin-secret-token');

@@ -20,9 +20,9 @@ export function register(program: Command, app: App): void {
     .option('--url <base>', 'base URL of `retest serve`', 'http://127.0.0.1:8080')
     .addOption(jsonOption())
     .action(async (names: string[], options: Common & { url: string }) => {
-      await app.withWorkspace(options.workspace, (workspace) => {
+      await app.withWorkspaceStores(options.workspace, async (stores) => {
         const base = checkPublicUrl(options.url, '--url');
-        const invitations = inviteLabellers(workspace.db, names).map((i) => ({ name: i.name, link: `${base}/l/${i.token}` }));
+        const invitations = (await inviteLabellers(stores, names)).map((i) => ({ name: i.name, link: `${base}/l/${i.token}` }));
         if (options.json) printJson({ labellers: invitations });
         else for (const i of invitations) process.stdout.write(`${i.name}\t${i.link}\n`);
       });
@@ -33,8 +33,8 @@ export function register(program: Command, app: App): void {
     .addOption(workspaceOption())
     .addOption(jsonOption())
     .action(async (options: Common) => {
-      await app.withWorkspace(options.workspace, (workspace) => {
-        const rows = listLabellers(workspace.db);
+      await app.withWorkspaceStores(options.workspace, async (stores) => {
+        const rows = await listLabellers(stores);
         if (options.json) printJson({ labellers: rows });
         else for (const r of rows) process.stdout.write(`${r.name}\t${r.revokedAt ? `revoked ${r.revokedAt}` : `invited ${r.createdAt}`}\t${r.workerHash.slice(0, 12)}\n`);
       });
@@ -46,8 +46,8 @@ export function register(program: Command, app: App): void {
     .addOption(workspaceOption())
     .addOption(jsonOption())
     .action(async (names: string[], options: Common) => {
-      await app.withWorkspace(options.workspace, (workspace) => {
-        const revoked = revokeLabellers(workspace.db, names);
+      await app.withWorkspaceStores(options.workspace, async (stores) => {
+        const revoked = await revokeLabellers(stores, names);
         if (options.json) printJson({ revoked });
         else process.stdout.write(`revoked ${revoked} link(s)\n`);
       });

@@ -34,11 +34,11 @@ export function register(program: Command, app: App): void {
     .addOption(workspaceOption())
     .addOption(jsonOption())
     .action(async (options: Common & { batch?: string; hit?: string[]; hits?: string }) => {
-      await app.withWorkspace(options.workspace, (ws) => {
-        const batch = options.batch ?? latestBatch(ws.db);
+      await app.withWorkspaceStores(options.workspace, async (stores) => {
+        const batch = options.batch ?? await latestBatch(stores);
         if (batch === null) throw usageError('the workspace has no tasks yet', { hint: 'run `retest tasks create` first' });
         const hitIds = [...(options.hit ?? []), ...(options.hits ? readHitIds(options.hits) : [])];
-        const result = enableMturk(ws.db, { batch, hitIds });
+        const result = await enableMturk(stores, { batch, hitIds });
         if (options.json) printJson(result);
         else process.stdout.write(`MTurk mode on for batch "${result.batch}": ${result.hits} HIT(s) served (${result.added} new)\n`);
       });
@@ -50,8 +50,8 @@ export function register(program: Command, app: App): void {
     .addOption(workspaceOption())
     .addOption(jsonOption())
     .action(async (options: Common & { batch?: string }) => {
-      await app.withWorkspace(options.workspace, (ws) => {
-        const off = disableMturk(ws.db, options.batch === undefined ? {} : { batch: options.batch });
+      await app.withWorkspaceStores(options.workspace, async (stores) => {
+        const off = await disableMturk(stores, options.batch === undefined ? {} : { batch: options.batch });
         if (options.json) printJson({ disabled: off });
         else process.stdout.write(off.length ? `MTurk mode off for ${off.map((b) => `"${b}"`).join(', ')}\n` : 'MTurk mode was not on for any batch\n');
       });
@@ -62,8 +62,8 @@ export function register(program: Command, app: App): void {
     .addOption(workspaceOption())
     .addOption(jsonOption())
     .action(async (options: Common) => {
-      await app.withWorkspace(options.workspace, (ws) => {
-        const rows = mturkStatus(ws.db);
+      await app.withWorkspaceStores(options.workspace, async (stores) => {
+        const rows = await mturkStatus(stores);
         if (options.json) { printJson({ batches: rows }); return; }
         if (rows.length === 0) process.stdout.write('no tasks yet (retest tasks create)\n');
         for (const r of rows) process.stdout.write(`${r.enabled ? 'on ' : 'off'}  ${r.batch}  (${r.tasks} tasks, ${r.hits} HITs)\n`);

@@ -17,6 +17,8 @@ export interface DashboardInput {
   dedupReview: string | null;
   /** A one-line notice (after an action). */
   notice?: string;
+  /** A warning about how the tables were computed (the dashboard worker failed: computed on the main thread). */
+  warning?: string;
 }
 
 const pct = (x: number | null) => (x === null ? '–' : `${(100 * x).toFixed(1)}%`);
@@ -48,6 +50,7 @@ export function renderDashboard(input: DashboardInput): string {
 ${nav(input.dedupReview)}
 <h1>Labelling dashboard</h1>
 ${input.notice ? html`<p class="banner" role="status">${input.notice}</p>` : ''}
+${input.warning ? html`<p class="banner warning" role="status">${input.warning}</p>` : ''}
 <p>Answers: <strong id="total-done">${String(totals.done)}</strong> of ${String(totals.needed)} needed. Histograms count images with at least ${String(input.minAnswers)} valid answers: candidates <span class="key-candidate">■</span>, reference <span class="key-reference">■</span>, bins [0,.2) … [.8,1].</p>
 <h2 id="classes">Classes</h2>
 <table class="classes"><thead><tr><th class="num">#</th><th>Class</th><th class="num">Tasks</th><th class="num">Answers</th><th class="num">Open</th><th>Selection frequency: candidates vs reference</th></tr></thead>

@@ -16,7 +16,7 @@ import { storedImagePath } from '../thumbnails.ts';
 export function adminGuard(ctx: ServerContext) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     if (request.routeOptions.url === '/admin/login') return;
-    const who = principalOf(ctx, request);
+    const who = await principalOf(ctx, request);
     if (who?.kind === 'admin') return;
     return refuse(request, reply, who ? 403 : 401, who ? 'A labeller token cannot open admin pages.' : 'Admin pages need the admin token: open the admin link printed by `retest serve`.', renderMessagePage);
   };
@@ -50,6 +50,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): v
       minAnswers: ctx.minAnswers,
       dedupReview: ctx.dedupPrefix,
       ...(notice ? { notice } : {}),
+      ...(tables.warning ? { warning: tables.warning } : {}),
     });
     return reply.header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(html);
   });

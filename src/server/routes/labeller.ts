@@ -3,7 +3,7 @@
  * Only a labeller token (cookie set by the invite link, or a Bearer header) reaches /label.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { claimNextAssignment, isLabelError, submitAssignment } from '../../label/index.ts';
+import { isLabelError } from '../../label/index.ts';
 import { type Principal, type ServerContext, LABELLER_COOKIE, checkCsrf, csrfToken, field, fieldList, principalOf, refuse, wantsJson } from '../context.ts';
 import { IMAGE_TOKEN, parsePreviewScope } from '../image-tokens.ts';
 import { labellerByToken } from '../labellers.ts';
@@ -11,7 +11,6 @@ import { taskServedToMturk } from '../mturk-mode.ts';
 import { renderMessagePage, renderTaskPage } from '../pages/task-page.ts';
 import { storedImagePath } from '../thumbnails.ts';
 import type { Labeller } from '../types.ts';
-import { prepared } from '../statements.ts';
 
 const NOTICES: Record<string, string> = {
   done: 'Thank you, your answer was saved. Here is the next task.',
@@ -24,17 +23,18 @@ export interface AssignmentState {
   status: string;
   source: string;
   taskId: string;
+  /** The task's class. */
+  classIdx: number;
   /** ISO time an open claim lapses, or null. */
   expiresAt: string | null;
   items: { imageId: string; itemToken: string }[];
 }
 
 /** Item tokens of an assignment's task, whatever the assignment's status (null when unknown). */
-export function assignmentItems(ctx: ServerContext, assignmentId: string): AssignmentState | null {
-  const a = prepared(ctx.db, 'SELECT worker_hash, status, source, task_id, expires_at FROM assignments WHERE id = ?').get(assignmentId) as { worker_hash: string; status: string; source: string; task_id: string; expires_at: string | null } | undefined;
+export async function assignmentItems(ctx: ServerContext, assignmentId: string): Promise<AssignmentState | null> {
+  const a = await ctx.label.assignment(assignmentId);
   if (!a) return null;
-  const items = prepared(ctx.db, 'SELECT image_id AS imageId, token AS itemToken FROM task_items WHERE task_id = ? ORDER BY position').all(a.task_id) as { imageId: string; itemToken: string }[];
-  return { workerHash: a.worker_hash, status: a.status, source: a.source, taskId: a.task_id, expiresAt: a.expires_at, items };
+  return { workerHash: a.workerHash, status: a.status, source: a.source, taskId: a.task.id, classIdx: a.task.classIdx, expiresAt: a.expiresAt, items: a.task.items.map((i) => ({ imageId: i.imageId, itemToken: i.token })) };
 }
 
 /**
@@ -42,11 +42,11 @@ export function assignmentItems(ctx: ServerContext, assignmentId: string): Assig
  * submitted, not lapsed — and only while its worker may label (not a revoked invitation, not a
  * rejected worker; for MTurk, while MTurk mode is on for the task's batch).
  */
-export function imageLinksLive(ctx: ServerContext, a: AssignmentState): boolean {
+export async function imageLinksLive(ctx: ServerContext, a: AssignmentState): Promise<boolean> {
   if (a.status !== 'open' || (a.expiresAt !== null && a.expiresAt <= ctx.now().toISOString())) return false;
-  if (prepared(ctx.db, "SELECT 1 AS x FROM label_workers WHERE worker_hash = ? AND status = 'rejected'").get(a.workerHash)) return false;
-  if (prepared(ctx.db, 'SELECT 1 AS x FROM server_labellers WHERE worker_hash = ? AND revoked_at IS NOT NULL').get(a.workerHash)) return false;
-  return a.source !== 'mturk' || taskServedToMturk(ctx.db, a.taskId);
+  if ((await ctx.label.workerStatus(a.workerHash)) === 'rejected') return false;
+  if (await ctx.server.isRevoked(a.workerHash)) return false;
+  return a.source !== 'mturk' || taskServedToMturk(ctx, a.taskId);
 }
 
 /** Maps shown (per-assignment) tokens back to the label stage's item tokens; null if any is foreign. */
@@ -61,8 +61,8 @@ export function toItemTokens(ctx: ServerContext, scope: string, itemTokens: read
   return out;
 }
 
-function labellerOnly(ctx: ServerContext, request: FastifyRequest, reply: FastifyReply): Labeller | null {
-  const who: Principal = principalOf(ctx, request);
+async function labellerOnly(ctx: ServerContext, request: FastifyRequest, reply: FastifyReply): Promise<Labeller | null> {
+  const who: Principal = await principalOf(ctx, request);
   if (who?.kind === 'labeller') return who.labeller;
   refuse(request, reply, who?.kind === 'admin' ? 403 : 401, who?.kind === 'admin' ? 'The admin token is not a labeller token: open a personal labelling link.' : 'Open your personal labelling link to start.', renderMessagePage);
   return null;
@@ -70,19 +70,19 @@ function labellerOnly(ctx: ServerContext, request: FastifyRequest, reply: Fastif
 
 export function registerLabellerRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.get<{ Params: { token: string } }>('/l/:token', async (request, reply) => {
-    const labeller = labellerByToken(ctx.db, request.params.token);
+    const labeller = await labellerByToken(ctx.server, request.params.token);
     if (!labeller) return refuse(request, reply, 401, 'This labelling link is not valid (it may have been replaced by a newer one).', renderMessagePage);
     reply.setCookie(LABELLER_COOKIE, request.params.token, { path: '/', httpOnly: true, sameSite: 'lax', secure: request.protocol === 'https', maxAge: 60 * 60 * 24 * 90 });
     return reply.code(303).header('Location', '/label').send();
   });
 
   app.get<{ Querystring: { notice?: string } }>('/label', async (request, reply) => {
-    const labeller = labellerOnly(ctx, request, reply);
+    const labeller = await labellerOnly(ctx, request, reply);
     if (!labeller) return reply;
     const claimOptions = { workerHash: labeller.workerHash, now: ctx.now(), ttlSeconds: ctx.ttlSeconds, source: 'web' as const };
     let claim;
     try {
-      claim = await ctx.writes.run(() => claimNextAssignment(ctx.db, ctx.assignmentsPerTask === undefined ? claimOptions : { ...claimOptions, assignmentsPerTask: ctx.assignmentsPerTask }));
+      claim = await ctx.writes.run((stores) => stores.label.claim(ctx.assignmentsPerTask === undefined ? claimOptions : { ...claimOptions, assignmentsPerTask: ctx.assignmentsPerTask }));
     } catch (error) {
       if (isLabelError(error) && error.reason === 'worker-rejected') return refuse(request, reply, 403, 'Your answers are no longer being collected. Thank you for your help.', renderMessagePage);
       throw error;
@@ -106,11 +106,11 @@ export function registerLabellerRoutes(app: FastifyInstance, ctx: ServerContext)
   });
 
   app.post('/label/submit', async (request, reply) => {
-    const labeller = labellerOnly(ctx, request, reply);
+    const labeller = await labellerOnly(ctx, request, reply);
     if (!labeller) return reply;
     const assignmentId = field(request.body, 'assignment') ?? '';
     if (!checkCsrf(ctx, request.body, 'label', labeller.workerHash, assignmentId)) return refuse(request, reply, 403, 'The form has expired or did not come from this site (CSRF check failed). Reload the page.', renderMessagePage);
-    const found = assignmentItems(ctx, assignmentId);
+    const found = await assignmentItems(ctx, assignmentId);
     if (!found || found.workerHash !== labeller.workerHash) return refuse(request, reply, 404, 'No such task for you.', renderMessagePage);
     const selection = fieldList(request.body, 'sel');
     if (selection === null) return refuse(request, reply, 400, 'sel must be a list of image tokens.', renderMessagePage);
@@ -118,7 +118,7 @@ export function registerLabellerRoutes(app: FastifyInstance, ctx: ServerContext)
     if (!itemTokens) return refuse(request, reply, 400, 'The submission names an image that is not in this task.', renderMessagePage);
     try {
       const now = ctx.now();
-      const result = await ctx.writes.run(() => submitAssignment(ctx.db, { assignmentId, workerHash: labeller.workerHash, selectedTokens: itemTokens, now }));
+      const result = await ctx.writes.run((stores) => stores.label.submit({ assignmentId, workerHash: labeller.workerHash, selectedTokens: itemTokens, now }));
       if (wantsJson(request)) return reply.send({ ok: true, assignment: assignmentId, selected: result.selected, repeated: result.repeated });
       return reply.code(303).header('Location', '/label?notice=done').send();
     } catch (error) {
@@ -138,11 +138,12 @@ export function registerLabellerRoutes(app: FastifyInstance, ctx: ServerContext)
     const previewTask = scope.startsWith('p.') ? parsePreviewScope(ctx.imageKey, scope) : null;
     if (previewTask) {
       // Preview images exist only for a batch whose MTurk mode is on (see routes/mturk.ts).
-      if (!taskServedToMturk(ctx.db, previewTask)) return notFound();
-      items = prepared(ctx.db, 'SELECT image_id AS imageId, token AS itemToken FROM task_items WHERE task_id = ?').all(previewTask) as typeof items;
+      const task = await ctx.label.task(previewTask);
+      if (!task || !(await ctx.server.mturkOn(task.batch))) return notFound();
+      items = task.items.map((i) => ({ imageId: i.imageId, itemToken: i.token }));
     } else {
-      const found = assignmentItems(ctx, scope);
-      if (!found || !imageLinksLive(ctx, found)) return notFound();
+      const found = await assignmentItems(ctx, scope);
+      if (!found || !(await imageLinksLive(ctx, found))) return notFound();
       items = found.items;
     }
     const byItem = new Map(items.map((i) => [i.itemToken, i.imageId]));
