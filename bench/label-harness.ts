@@ -22,13 +22,27 @@ import { initWorkspace, workspaceStores } from '../src/app/workspace-stores.ts';
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** A workspace of `tasks` tasks × `itemsPerTask` items (drawn from a small pool of image rows; no files). */
-export async function buildLoadWorkspace(options: { tasks: number; itemsPerTask?: number; assignmentsWanted: number; labellers: number }): Promise<{ dir: string; tokens: string[] }> {
+export async function buildLoadWorkspace(options: {
+  tasks: number;
+  itemsPerTask?: number;
+  assignmentsWanted: number;
+  labellers: number;
+}): Promise<{ dir: string; tokens: string[] }> {
   const items = options.itemsPerTask ?? 48;
   const dir = join(mkdtempSync(join(tmpdir(), 'retest-bench-label-')), 'ws');
-  const classes = Array.from({ length: 10 }, (_, i) => ({ index: i, id: `class${i}`, names: [`thing ${i}`], definition: `the ${i}th thing`, urls: [], hypernyms: [], similar: [] }));
+  const classes = Array.from({ length: 10 }, (_, i) => ({
+    index: i,
+    id: `class${i}`,
+    names: [`thing ${i}`],
+    definition: `the ${i}th thing`,
+    urls: [],
+    hypernyms: [],
+    similar: [],
+  }));
   const ws = initWorkspace(dir, { classes });
   const db = ws.db;
-  const insertImage = db.prepare(`INSERT INTO images (id, role, class_idx, source, source_id, sha256, original_path, display_path, square_path, width, height, created_at)
+  const insertImage =
+    db.prepare(`INSERT INTO images (id, role, class_idx, source, source_id, sha256, original_path, display_path, square_path, width, height, created_at)
     VALUES (?, ?, ?, 'bench', ?, ?, ?, ?, ?, 500, 375, ?)`);
   const insertTask = db.prepare("INSERT INTO tasks (id, seq, class_idx, kind, assignments_wanted, batch, created_at) VALUES (?, ?, ?, 'main', ?, 'bench', ?)");
   const insertItem = db.prepare('INSERT INTO task_items (task_id, position, image_id, role, token) VALUES (?, ?, ?, ?, ?)');
@@ -48,10 +62,23 @@ export async function buildLoadWorkspace(options: { tasks: number; itemsPerTask?
       const id = randomBytes(8).toString('hex');
       const cls = t % classes.length;
       insertTask.run(id, t, cls, options.assignmentsWanted, now);
-      pool[cls]!.forEach((image, position) => insertItem.run(id, position, image, position < items - 6 ? 'candidate' : position < items - 3 ? 'positive' : 'negative', randomBytes(16).toString('base64url')));
+      pool[cls]!.forEach((image, position) =>
+        insertItem.run(
+          id,
+          position,
+          image,
+          position < items - 6 ? 'candidate' : position < items - 3 ? 'positive' : 'negative',
+          randomBytes(16).toString('base64url'),
+        ),
+      );
     }
   })();
-  const tokens = (await inviteLabellers(workspaceStores(ws), Array.from({ length: options.labellers }, (_, i) => `bench${i}`))).map((i) => i.token);
+  const tokens = (
+    await inviteLabellers(
+      workspaceStores(ws),
+      Array.from({ length: options.labellers }, (_, i) => `bench${i}`),
+    )
+  ).map((i) => i.token);
   await closeWorkspace(ws);
   return { dir, tokens };
 }
@@ -66,17 +93,50 @@ export interface ServerProcess {
 /** Starts `retest serve` as a child on 127.0.0.1 (a free port) and waits for its URL. */
 export async function spawnServer(workspaceDir: string, extra: string[] = []): Promise<ServerProcess> {
   const nodeArgs = process.env.RETEST_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeArgs, join(REPO, 'bin', 'retest.js'), 'serve', '--workspace', workspaceDir, '--host', '127.0.0.1', '--port', '0', '--json', '--quiet', '--rate-limit', '1000000', ...extra], {
-    cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RETEST_ADMIN_TOKEN: 'bench-admin-token' },
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      ...nodeArgs,
+      join(REPO, 'bin', 'retest.js'),
+      'serve',
+      '--workspace',
+      workspaceDir,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--json',
+      '--quiet',
+      '--rate-limit',
+      '1000000',
+      ...extra,
+    ],
+    {
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, RETEST_ADMIN_TOKEN: 'bench-admin-token' },
+    },
+  );
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   const exited = new Promise<string>((res) => child.on('exit', (code, signal) => res(signal ?? String(code))));
   const lines = createInterface({ input: child.stdout! });
   const url = await new Promise<string>((res, rej) => {
     const timer = setTimeout(() => rej(new Error(`retest serve did not start within 60 s: ${stderr}`)), 60_000);
-    lines.once('line', (line) => { clearTimeout(timer); try { res((JSON.parse(line) as { url: string }).url); } catch { rej(new Error(`unexpected output: ${line} ${stderr}`)); } });
-    void exited.then((how) => { clearTimeout(timer); rej(new Error(`retest serve exited (${how}): ${stderr}`)); });
+    lines.once('line', (line) => {
+      clearTimeout(timer);
+      try {
+        res((JSON.parse(line) as { url: string }).url);
+      } catch {
+        rej(new Error(`unexpected output: ${line} ${stderr}`));
+      }
+    });
+    void exited.then((how) => {
+      clearTimeout(timer);
+      rej(new Error(`retest serve exited (${how}): ${stderr}`));
+    });
   });
   if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(url)) throw new Error(`the server must listen on 127.0.0.1 only, got ${url}`);
   return { child, url, exited };
@@ -117,7 +177,13 @@ export function emptyLoadResult(): LoadResult {
 }
 
 /** `result` is filled as the load runs (watch it live) and returned at the end. */
-export async function runLabellers(url: string | (() => string), tokens: readonly string[], stop: () => boolean, seed = 1, result: LoadResult = emptyLoadResult()): Promise<LoadResult> {
+export async function runLabellers(
+  url: string | (() => string),
+  tokens: readonly string[],
+  stop: () => boolean,
+  seed = 1,
+  result: LoadResult = emptyLoadResult(),
+): Promise<LoadResult> {
   const base = typeof url === 'string' ? () => url : url;
   const rng = createRng(seed);
   const one = async (token: string) => {
@@ -127,22 +193,43 @@ export async function runLabellers(url: string | (() => string), tokens: readonl
         const t0 = performance.now();
         const page = await fetch(`${base()}/label`, { headers: { cookie } });
         const html = await page.text();
-        if (page.status === 503) { result.shed++; await new Promise((r) => setTimeout(r, 1000)); continue; } // Retry-After
-        if (page.status !== 200) { result.errors++; continue; }
+        if (page.status === 503) {
+          result.shed++;
+          await new Promise((r) => setTimeout(r, 1000));
+          continue;
+        } // Retry-After
+        if (page.status !== 200) {
+          result.errors++;
+          continue;
+        }
         result.pageLatencies.push(performance.now() - t0);
-        if (html.includes('No tasks left')) { result.exhausted++; return; }
+        if (html.includes('No tasks left')) {
+          result.exhausted++;
+          return;
+        }
         const assignment = /name="assignment" value="([^"]+)"/.exec(html)![1]!;
         const csrf = /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
         const shown = [...html.matchAll(/name="sel" value="([^"]+)"/g)].map((m) => m[1]!);
         const selected = shown.filter(() => rng.next() < 0.3);
         const body = new URLSearchParams({ assignment, _csrf: csrf });
         for (const s of selected) body.append('sel', s);
-        const send = () => fetch(`${base()}/label/submit`, { method: 'POST', body, headers: { cookie, accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' } });
+        const send = () =>
+          fetch(`${base()}/label/submit`, {
+            method: 'POST',
+            body,
+            headers: { cookie, accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
+          });
         const t1 = performance.now();
         const res = await send();
         const json = (await res.json()) as { ok?: boolean; repeated?: boolean };
-        if (res.status === 503) { result.shed++; continue; }
-        if (res.status !== 200 || !json.ok) { result.errors++; continue; }
+        if (res.status === 503) {
+          result.shed++;
+          continue;
+        }
+        if (res.status !== 200 || !json.ok) {
+          result.errors++;
+          continue;
+        }
         result.latencies.push(performance.now() - t1);
         result.acks.push({ assignment, selected });
         if (rng.next() < 0.1) {
@@ -204,9 +291,16 @@ export async function runOpenLoop(url: string, tokens: readonly string[], option
       await sleepUntil(due);
       const page = await fetch(`${url}/label`, { headers: { cookie } });
       const html = await page.text();
-      if (page.status !== 200) { if (page.status === 503) result.shed++; else result.errors++; return; }
+      if (page.status !== 200) {
+        if (page.status === 503) result.shed++;
+        else result.errors++;
+        return;
+      }
       result.pageLatencies.push(performance.now() - due);
-      if (html.includes('No tasks left')) { result.exhausted++; return; }
+      if (html.includes('No tasks left')) {
+        result.exhausted++;
+        return;
+      }
       const assignment = /name="assignment" value="([^"]+)"/.exec(html)![1]!;
       const csrf = /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
       const shown = [...html.matchAll(/name="sel" value="([^"]+)"/g)].map((m) => m[1]!);
@@ -216,11 +310,22 @@ export async function runOpenLoop(url: string, tokens: readonly string[], option
       await sleepUntil(submitDue);
       const body = new URLSearchParams({ assignment, _csrf: csrf });
       for (const s of selected) body.append('sel', s);
-      const send = () => fetch(`${url}/label/submit`, { method: 'POST', body, headers: { cookie, accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' } });
+      const send = () =>
+        fetch(`${url}/label/submit`, {
+          method: 'POST',
+          body,
+          headers: { cookie, accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
+        });
       const res = await send();
       const json = (await res.json()) as { ok?: boolean; repeated?: boolean };
-      if (res.status === 503) { result.shed++; return; }
-      if (res.status !== 200 || !json.ok) { result.errors++; return; }
+      if (res.status === 503) {
+        result.shed++;
+        return;
+      }
+      if (res.status !== 200 || !json.ok) {
+        result.errors++;
+        return;
+      }
       result.latencies.push(performance.now() - submitDue);
       result.acks.push({ assignment, selected });
       if (rng.next() < (options.retryFraction ?? 0.1)) {
@@ -243,7 +348,10 @@ export async function runOpenLoop(url: string, tokens: readonly string[], option
     if (due >= end) break;
     await sleepUntil(due);
     const token = free.shift();
-    if (token === undefined) { result.noLabeller++; continue; }
+    if (token === undefined) {
+      result.noLabeller++;
+      continue;
+    }
     result.sessions++;
     sessions.push(session(token, due));
   }
@@ -274,16 +382,39 @@ export function checkAnswers(workspaceDir: string, acks: readonly Ack[], duplica
     for (const ack of acks) seen.set(ack.assignment, (seen.get(ack.assignment) ?? 0) + 1);
     for (const ack of acks) {
       const a = statusOf.get(ack.assignment) as { status: string; task_id: string } | undefined;
-      if (!a || !['submitted', 'approved'].includes(a.status)) { lost++; continue; }
+      if (!a || !['submitted', 'approved'].includes(a.status)) {
+        lost++;
+        continue;
+      }
       const items = itemsOf.all(a.task_id) as { image_id: string; token: string }[];
       const byItem = new Map(items.map((i) => [i.token, i.image_id]));
-      const expected = new Set(shownItems(key, ack.assignment, items.map((i) => i.token)).filter((s) => ack.selected.includes(s.token)).map((s) => byItem.get(s.itemToken)!));
+      const expected = new Set(
+        shownItems(
+          key,
+          ack.assignment,
+          items.map((i) => i.token),
+        )
+          .filter((s) => ack.selected.includes(s.token))
+          .map((s) => byItem.get(s.itemToken)!),
+      );
       const stored = answersOf.all(ack.assignment) as { image_id: string; selected: number }[];
       const got = new Set(stored.filter((r) => r.selected === 1).map((r) => r.image_id));
       if (stored.length !== items.length || got.size !== expected.size || [...expected].some((id) => !got.has(id))) lost++;
     }
-    const overfull = (db.prepare(`SELECT COALESCE(SUM(n - wanted), 0) AS x FROM (SELECT t.assignments_wanted AS wanted, COUNT(a.id) AS n FROM tasks t JOIN assignments a ON a.task_id = t.id AND a.status IN ('submitted', 'approved') GROUP BY t.id) WHERE n > wanted`).get() as { x: number }).x;
-    const twice = (db.prepare("SELECT COUNT(*) AS x FROM (SELECT task_id, worker_hash FROM assignments WHERE status IN ('submitted', 'approved') GROUP BY task_id, worker_hash HAVING COUNT(*) > 1)").get() as { x: number }).x;
+    const overfull = (
+      db
+        .prepare(
+          `SELECT COALESCE(SUM(n - wanted), 0) AS x FROM (SELECT t.assignments_wanted AS wanted, COUNT(a.id) AS n FROM tasks t JOIN assignments a ON a.task_id = t.id AND a.status IN ('submitted', 'approved') GROUP BY t.id) WHERE n > wanted`,
+        )
+        .get() as { x: number }
+    ).x;
+    const twice = (
+      db
+        .prepare(
+          "SELECT COUNT(*) AS x FROM (SELECT task_id, worker_hash FROM assignments WHERE status IN ('submitted', 'approved') GROUP BY task_id, worker_hash HAVING COUNT(*) > 1)",
+        )
+        .get() as { x: number }
+    ).x;
     const ackedTwice = [...seen.values()].filter((n) => n > 1).length;
     const stored = (db.prepare("SELECT COUNT(*) AS n FROM assignments WHERE status IN ('submitted', 'approved')").get() as { n: number }).n;
     return { lost, duplicated: duplicateAcks + overfull + twice + ackedTwice, stored };

@@ -45,7 +45,9 @@ if (!(duration > 0) || !Number.isInteger(labellers) || labellers < 1 || !Number.
 }
 // Enough tasks that labellers never run out at ~1000 submits/s.
 const tasks = values.tasks ? Number(values.tasks) : Math.ceil((Math.max(duration, 5) * 1000) / wanted);
-const log = (s: string) => { if (!values.json) process.stderr.write(`${s}\n`); };
+const log = (s: string) => {
+  if (!values.json) process.stderr.write(`${s}\n`);
+};
 
 log(`building a workspace: ${tasks} tasks × 48 images, N = ${wanted}, ${labellers} labellers…`);
 const { dir, tokens } = await buildLoadWorkspace({ tasks, assignmentsWanted: wanted, labellers });
@@ -72,7 +74,12 @@ const baseline = (() => {
     while (performance.now() < until) {
       const claim = claimNextAssignment(ws.db, { workerHash: pseudo[n % pseudo.length]!, now: new Date(), ttlSeconds: 600 });
       if (!claim) break;
-      submitAssignment(ws.db, { assignmentId: claim.assignmentId, workerHash: pseudo[n % pseudo.length]!, selectedTokens: claim.items.slice(0, 10).map((i) => i.token), now: new Date() });
+      submitAssignment(ws.db, {
+        assignmentId: claim.assignmentId,
+        workerHash: pseudo[n % pseudo.length]!,
+        selectedTokens: claim.items.slice(0, 10).map((i) => i.token),
+        now: new Date(),
+      });
       n++;
     }
     return n / 3;
@@ -103,7 +110,9 @@ const out = {
 };
 if (values.json) process.stdout.write(`${JSON.stringify(out)}\n`);
 else {
-  process.stdout.write(`submits/s        ${out.submits_per_s}  (${out.ratio_to_baseline}× the in-process baseline of ${out.baseline_in_process_submits_per_s}/s)\n`);
+  process.stdout.write(
+    `submits/s        ${out.submits_per_s}  (${out.ratio_to_baseline}× the in-process baseline of ${out.baseline_in_process_submits_per_s}/s)\n`,
+  );
   process.stdout.write(`submit latency   p50 ${out.p50_ms} ms, p99 ${out.p99_ms} ms   (task page p50 ${out.page_p50_ms} ms, p99 ${out.page_p99_ms} ms)\n`);
   process.stdout.write(`answers          ${out.acknowledged} acknowledged, ${out.stored} stored, ${out.retries} retried\n`);
   process.stdout.write(`lost             ${out.lost}\nduplicated       ${out.duplicated}\n`);
@@ -124,7 +133,9 @@ async function openLoop(): Promise<void> {
     process.stderr.write('usage: bench/label.ts --open [--rates 50,150] [--step S] [--think MIN,MAX] [--max-rate R] [--json]\n');
     process.exit(2);
   }
-  const log = (line: string) => { if (!values.json) process.stderr.write(`${line}\n`); };
+  const log = (line: string) => {
+    if (!values.json) process.stderr.write(`${line}\n`);
+  };
   // Enough labellers that sessions never wait for one (rate × (think + slack)), enough tasks for every step.
   const ramp: number[] = [];
   for (let r = Math.max(...rates) * 1.5; r <= maxRate; r *= 1.5) ramp.push(Math.round(r));
@@ -165,7 +176,9 @@ async function openLoop(): Promise<void> {
     into.push(r);
     const s = summary(r);
     if (record) steps.push(s);
-    log(`  achieved ${s.achieved_per_s}/s  submit p50 ${s.p50_ms} ms  p99 ${s.p99_ms} ms  max ${s.max_ms} ms (${s.max_over_median}× median)  page p99 ${s.page_p99_ms} ms  shed ${s.shed}  errors ${s.errors}`);
+    log(
+      `  achieved ${s.achieved_per_s}/s  submit p50 ${s.p50_ms} ms  p99 ${s.p99_ms} ms  max ${s.max_ms} ms (${s.max_over_median}× median)  page p99 ${s.page_p99_ms} ms  shed ${s.shed}  errors ${s.errors}`,
+    );
     return s;
   };
   // Keeping up: nearly every session answered, and both the page and the submit p99 within a second.
@@ -176,25 +189,40 @@ async function openLoop(): Promise<void> {
   let saturated: ReturnType<typeof summary> | null = null;
   for (const rate of ramp) {
     const s = await runStep(rate, 'ramp');
-    if (!keepsUp(s)) { saturated = s; break; }
+    if (!keepsUp(s)) {
+      saturated = s;
+      break;
+    }
   }
   server.child.kill('SIGTERM');
   await server.exited;
   const acks = all.flatMap((r) => r.acks);
-  const check = checkAnswers(dir, acks, all.reduce((n, r) => n + r.duplicateAcks, 0));
+  const check = checkAnswers(
+    dir,
+    acks,
+    all.reduce((n, r) => n + r.duplicateAcks, 0),
+  );
   // Baseline in the same run: the saturated rate again, on a fresh copy with fair queueing off
   // (every request worked on at once, nothing refused).
   let baseline: ReturnType<typeof summary> | null = null;
   let baselineCheck: ReturnType<typeof checkAnswers> | null = null;
   if (saturated) {
-    const fresh = await buildLoadWorkspace({ tasks: Math.ceil(((rates[0]! + saturated.offered_per_s) * step * 1.3) / wanted), assignmentsWanted: wanted, labellers });
+    const fresh = await buildLoadWorkspace({
+      tasks: Math.ceil(((rates[0]! + saturated.offered_per_s) * step * 1.3) / wanted),
+      assignmentsWanted: wanted,
+      labellers,
+    });
     server = await spawnServer(fresh.dir, ['--concurrency', '0']);
     const runs: OpenLoopResult[] = [];
     await runStep(rates[0]!, 'baseline warm-up (fair queueing off)', false, runs, fresh.tokens);
     baseline = await runStep(saturated.offered_per_s, 'baseline: the saturated rate with fair queueing off', false, runs, fresh.tokens);
     server.child.kill('SIGTERM');
     await server.exited;
-    baselineCheck = checkAnswers(fresh.dir, runs.flatMap((r) => r.acks), runs.reduce((n, r) => n + r.duplicateAcks, 0));
+    baselineCheck = checkAnswers(
+      fresh.dir,
+      runs.flatMap((r) => r.acks),
+      runs.reduce((n, r) => n + r.duplicateAcks, 0),
+    );
   }
   const sustained = steps.filter(keepsUp);
   const out = {
@@ -214,12 +242,17 @@ async function openLoop(): Promise<void> {
   };
   if (values.json) process.stdout.write(`${JSON.stringify(out)}\n`);
   else {
-    const line = (label: string, s: ReturnType<typeof summary>) => `${label.padEnd(9)}  ${String(s.offered_per_s).padStart(9)}  ${String(s.achieved_per_s).padStart(10)}  ${String(s.p50_ms).padStart(6)}  ${String(s.p99_ms).padStart(7)}  ${String(s.max_ms).padStart(7)}  ${String(s.max_over_median).padStart(10)}  ${String(s.page_p99_ms).padStart(11)}  ${String(s.shed).padStart(5)}  ${String(s.errors).padStart(6)}\n`;
+    const line = (label: string, s: ReturnType<typeof summary>) =>
+      `${label.padEnd(9)}  ${String(s.offered_per_s).padStart(9)}  ${String(s.achieved_per_s).padStart(10)}  ${String(s.p50_ms).padStart(6)}  ${String(s.p99_ms).padStart(7)}  ${String(s.max_ms).padStart(7)}  ${String(s.max_over_median).padStart(10)}  ${String(s.page_p99_ms).padStart(11)}  ${String(s.shed).padStart(5)}  ${String(s.errors).padStart(6)}\n`;
     process.stdout.write('step       offered/s  achieved/s  p50 ms   p99 ms   max ms  max/median  page p99 ms   shed  errors\n');
     steps.forEach((s, i) => process.stdout.write(line(i < rates.length ? 'rate' : 'ramp', s)));
     if (baseline) process.stdout.write(line('no queue', baseline));
-    process.stdout.write(`saturation       ${out.saturation_per_s === null ? `not reached up to ${maxRate}/s` : `${out.saturation_per_s} submits/s (highest offered rate sustained: ${out.highest_sustained_offered_per_s}/s)`}\n`);
-    process.stdout.write(`answers          ${out.acknowledged} acknowledged, ${out.stored} stored\nlost             ${out.lost}\nduplicated       ${out.duplicated}\n`);
+    process.stdout.write(
+      `saturation       ${out.saturation_per_s === null ? `not reached up to ${maxRate}/s` : `${out.saturation_per_s} submits/s (highest offered rate sustained: ${out.highest_sustained_offered_per_s}/s)`}\n`,
+    );
+    process.stdout.write(
+      `answers          ${out.acknowledged} acknowledged, ${out.stored} stored\nlost             ${out.lost}\nduplicated       ${out.duplicated}\n`,
+    );
   }
   process.exitCode = out.lost === 0 && out.duplicated === 0 && (baselineCheck === null || (baselineCheck.lost === 0 && baselineCheck.duplicated === 0)) ? 0 : 1;
 }

@@ -24,30 +24,66 @@ const MAY_IMPORT: Record<string, { imports: string[]; why?: string }> = {
   preprocess: { imports: ['formats'] },
   datasets: { imports: ['classes', 'formats', 'store'], why: 'store: the content-hash cache is a small store of its own (file-hash-store.ts)' },
   results: { imports: ['store'] },
-  evaluate: { imports: ['analyze', 'datasets', 'formats', 'onnx', 'preprocess', 'results'], why: 'analyze: accuracy intervals in the summary; preprocess: the tensors a model is fed (issue 15 owns evaluate)' },
+  evaluate: {
+    imports: ['analyze', 'datasets', 'formats', 'onnx', 'preprocess', 'results'],
+    why: 'analyze: accuracy intervals in the summary; preprocess: the tensors a model is fed (issue 15 owns evaluate)',
+  },
   import: { imports: ['analyze', 'datasets', 'formats', 'results'], why: 'analyze: import/types re-exports CountRecord (known; a candidate for results)' },
-  report: { imports: ['analyze', 'import', 'results'], why: 'import: the published accuracy tables and the frequency files the report draws (known; they belong in a data folder)' },
+  report: {
+    imports: ['analyze', 'import', 'results'],
+    why: 'import: the published accuracy tables and the frequency files the report draws (known; they belong in a data folder)',
+  },
   catalog: { imports: ['classes', 'store'] },
-  workspace: { imports: ['catalog', 'classes', 'store'], why: 'catalog: the class list is written and read at init/open (legacy-sync.ts, until opening is async)' },
+  workspace: {
+    imports: ['catalog', 'classes', 'store'],
+    why: 'catalog: the class list is written and read at init/open (legacy-sync.ts, until opening is async)',
+  },
   label: { imports: ['store'] },
-  collect: { imports: ['catalog', 'classes', 'formats', 'workspace'], why: 'catalog: ingest writes its rows and failures through ImageCatalog; workspace: the folder, its config and its database' },
+  collect: {
+    imports: ['catalog', 'classes', 'formats', 'workspace'],
+    why: 'catalog: ingest writes its rows and failures through ImageCatalog; workspace: the folder, its config and its database',
+  },
   dedup: {
     imports: ['datasets', 'evaluate', 'formats', 'label', 'onnx', 'store', 'workspace'],
     why: 'evaluate: model sidecars and image→tensor for CNN-feature descriptors (known; they belong in onnx/preprocess); label: selection frequencies choose the keeper of a duplicate group',
   },
   sample: { imports: ['label', 'store'], why: 'label: the SelectionFrequency type and reference histograms' },
   export: { imports: ['catalog', 'formats', 'sample'] },
-  plan: { imports: ['analyze', 'label', 'sample'], why: 'sample: the histogram rounding a plan simulates; label: the SelectionFrequency type and reference histograms of a pilot (read through PilotSources)' },
+  plan: {
+    imports: ['analyze', 'label', 'sample'],
+    why: 'sample: the histogram rounding a plan simulates; label: the SelectionFrequency type and reference histograms of a pilot (read through PilotSources)',
+  },
   server: {
     imports: ['catalog', 'classes', 'dedup', 'formats', 'label', 'sample', 'store', 'workspace'],
     why: 'the only web layer: labelling app, dashboard, sample review and the near-duplicate review pages over their stages',
   },
   jobs: {
     imports: ['collect', 'datasets', 'dedup', 'evaluate', 'formats', 'results', 'workspace'],
-    why: 'the job kinds run the stages\' own functions on shards (eval, describe, dedup search, ingest) through BullMQ or in-process',
+    why: "the job kinds run the stages' own functions on shards (eval, describe, dedup search, ingest) through BullMQ or in-process",
   },
   cli: {
-    imports: ['analyze', 'catalog', 'classes', 'collect', 'datasets', 'dedup', 'evaluate', 'export', 'formats', 'import', 'jobs', 'label', 'onnx', 'plan', 'report', 'results', 'sample', 'server', 'store', 'workspace'],
+    imports: [
+      'analyze',
+      'catalog',
+      'classes',
+      'collect',
+      'datasets',
+      'dedup',
+      'evaluate',
+      'export',
+      'formats',
+      'import',
+      'jobs',
+      'label',
+      'onnx',
+      'plan',
+      'report',
+      'results',
+      'sample',
+      'server',
+      'store',
+      'workspace',
+    ],
     why: 'one command per stage; never src/app (the App is passed in)',
   },
   app: { imports: ['*'], why: 'the composition root: the one place that knows every stage' },
@@ -59,16 +95,23 @@ const MAY_IMPORT: Record<string, { imports: string[]; why?: string }> = {
  */
 const DEEP_IMPORTS: Record<string, string> = {
   '* -> core/*': 'core imports nothing outside itself, so a deep import cannot form a cycle; many stages import core/errors.ts directly',
-  'app -> */schema.ts': 'the composition root composes every stage\'s migrations without loading the stages (start-up stays light)',
+  'app -> */schema.ts': "the composition root composes every stage's migrations without loading the stages (start-up stays light)",
   'app -> cli/main.ts': 'the composition root builds and runs the CLI (cli has no index.ts: commands load lazily)',
   'app -> cli/types.ts': 'the App contract the composition root implements',
   'app -> cli/app-results.ts': 'the App contract (results half)',
   'app -> cli/app-workspace.ts': 'the App contract (workspace half)',
-  'app -> server/sql-server-store.ts': 'the composition root builds the server\'s store for every workspace command without loading Fastify (server/index.ts loads the app)',
+  'app -> server/sql-server-store.ts':
+    "the composition root builds the server's store for every workspace command without loading Fastify (server/index.ts loads the app)",
   'cli/commands/jobs.ts -> jobs/queue-url.ts': 'the --queue option is declared by eval/dedup/collect without loading BullMQ (jobs/index.ts loads it)',
 };
 
-interface Edge { fromFile: string; toFile: string; from: string; to: string; names: string }
+interface Edge {
+  fromFile: string;
+  toFile: string;
+  from: string;
+  to: string;
+  names: string;
+}
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -129,7 +172,10 @@ describe('the folder layout', () => {
     const cycles: string[] = [];
     const visit = (f: string, path: string[]) => {
       if (state.get(f) === 'done') return;
-      if (state.get(f) === 'open') { cycles.push([...path.slice(path.indexOf(f)), f].join(' → ')); return; }
+      if (state.get(f) === 'open') {
+        cycles.push([...path.slice(path.indexOf(f)), f].join(' → '));
+        return;
+      }
       state.set(f, 'open');
       for (const g of graph.get(f) ?? []) visit(g, [...path, f]);
       state.set(f, 'done');
@@ -144,7 +190,7 @@ describe('the folder layout', () => {
     expect([...new Set(deep)]).toEqual([]);
   });
 
-  it('no folder but src/app imports another folder\'s schema or migrations', () => {
+  it("no folder but src/app imports another folder's schema or migrations", () => {
     const schema = all
       .filter((e) => e.from !== 'app' && e.to !== 'store')
       .filter((e) => /\/(schema|tables|migrations)\.ts$/.test(e.toFile) || /\b\w*(?:Migrations|MIGRATIONS)\b/.test(e.names))
@@ -196,7 +242,8 @@ function stemFolders(): Map<string, Set<string>> {
 /** The problems of one test path (relative to test/) under the layout rule. */
 function layoutProblems(path: string, srcFolders: readonly string[], stems: Map<string, Set<string>>): string[] {
   const parts = path.split('/');
-  if (parts.length === 1) return ROOT_TESTS.includes(path) ? [] : [`test/${path}: a test at test/ itself (only ${ROOT_TESTS.join(', ')}): move it to test/<src folder>/`];
+  if (parts.length === 1)
+    return ROOT_TESTS.includes(path) ? [] : [`test/${path}: a test at test/ itself (only ${ROOT_TESTS.join(', ')}): move it to test/<src folder>/`];
   const [folder, name] = [parts[0]!, parts[parts.length - 1]!];
   if (folder === 'e2e') return [];
   if (parts.length > 2) return [`test/${path}: tests are not nested below test/<src folder>/: move it to test/${folder}/${name}`];
@@ -206,7 +253,9 @@ function layoutProblems(path: string, srcFolders: readonly string[], stems: Map<
   if (stem === folder || path in FEATURE_TESTS || [...stems].some(([s, fs]) => fs.has(folder) && named(s))) return [];
   // Named after a file of exactly one other folder: it belongs beside that file's tests.
   const elsewhere = [...stems].filter(([s, fs]) => fs.size === 1 && named(s)).map(([s, fs]) => `src/${[...fs][0]}/${s}.ts`);
-  return elsewhere.length > 0 ? [`test/${path}: named after ${elsewhere.join(', ')}: move it to test/${elsewhere[0]!.split('/')[1]}/ (or name the feature it tests)`] : [];
+  return elsewhere.length > 0
+    ? [`test/${path}: named after ${elsewhere.join(', ')}: move it to test/${elsewhere[0]!.split('/')[1]}/ (or name the feature it tests)`]
+    : [];
 }
 
 describe('the test layout', () => {
@@ -217,14 +266,25 @@ describe('the test layout', () => {
   });
 
   it('no test files inside src/', () => {
-    expect(sourceFiles(SRC).filter((f) => /\.(test|spec)\.ts$/.test(f)).map((f) => relative(SRC, f))).toEqual([]);
+    expect(
+      sourceFiles(SRC)
+        .filter((f) => /\.(test|spec)\.ts$/.test(f))
+        .map((f) => relative(SRC, f)),
+    ).toEqual([]);
   });
 
   it('the rule refuses misplaced tests (and accepts the layouts it should)', () => {
     const bad = ['frequency-bins.test.ts', 'core/deep/rng.test.ts', 'nowhere/x.test.ts', 'server/npy.test.ts'];
     expect(bad.map((p) => layoutProblems(p, folders, stems).length)).toEqual([1, 1, 1, 1]);
     expect(layoutProblems('server/npy.test.ts', folders, stems)[0]).toMatch(/named after src\/formats\/npy\.ts: move it to test\/formats\//);
-    const good = ['formats/npy.test.ts', 'formats/npy-header.test.ts', 'plan/plan.test.ts', 'dedup/cli.test.ts', 'e2e/labelling.test.ts', 'architecture.test.ts'];
+    const good = [
+      'formats/npy.test.ts',
+      'formats/npy-header.test.ts',
+      'plan/plan.test.ts',
+      'dedup/cli.test.ts',
+      'e2e/labelling.test.ts',
+      'architecture.test.ts',
+    ];
     expect(good.flatMap((p) => layoutProblems(p, folders, stems))).toEqual([]);
   });
 });
@@ -236,9 +296,20 @@ describe('the test layout', () => {
  * the count may only go down (lower it here when you document one), and a new types.ts starts at 0.
  */
 const UNDOCUMENTED_FIELDS: Record<string, number> = {
-  'analyze/types.ts': 9, 'catalog/types.ts': 6, 'collect/types.ts': 9, 'datasets/types.ts': 10, 'dedup/types.ts': 26,
-  'evaluate/types.ts': 1, 'formats/types.ts': 6, 'import/types.ts': 1, 'jobs/types.ts': 1, 'label/types.ts': 15,
-  'report/types.ts': 12, 'results/types.ts': 2, 'sample/types.ts': 2, 'store/types.ts': 4,
+  'analyze/types.ts': 9,
+  'catalog/types.ts': 6,
+  'collect/types.ts': 9,
+  'datasets/types.ts': 10,
+  'dedup/types.ts': 26,
+  'evaluate/types.ts': 1,
+  'formats/types.ts': 6,
+  'import/types.ts': 1,
+  'jobs/types.ts': 1,
+  'label/types.ts': 15,
+  'report/types.ts': 12,
+  'results/types.ts': 2,
+  'sample/types.ts': 2,
+  'store/types.ts': 4,
 };
 
 async function undocumentedFields(file: string): Promise<string[]> {

@@ -30,7 +30,15 @@ export async function openResultsStoreIfPresent(value: string): Promise<ResultsS
 export async function resultsStoreStatus(value: string): Promise<StoreStatus> {
   const migrations = resultsMigrations();
   if (isMissingSqliteFile(value)) {
-    return { store: 'results', exists: false, location: sqlitePath(value), dialect: 'sqlite', applied: [], pending: migrations.map((m) => m.name), unknown: [] };
+    return {
+      store: 'results',
+      exists: false,
+      location: sqlitePath(value),
+      dialect: 'sqlite',
+      applied: [],
+      pending: migrations.map((m) => m.name),
+      unknown: [],
+    };
   }
   const db = await connectStore(value, { defaultSchema: RESULTS_SCHEMA });
   try {

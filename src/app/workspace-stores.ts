@@ -77,7 +77,15 @@ export function workspaceStores(workspace: Workspace): WorkspaceStores {
     store: dedupStore,
     sources: {
       async images() {
-        return (await catalog.list()).map((im) => ({ id: im.id, role: im.role, classIdx: im.classIdx, exactDuplicateOf: im.exactDuplicateOf, source: im.source, sourceId: im.sourceId, squarePath: im.squarePath }));
+        return (await catalog.list()).map((im) => ({
+          id: im.id,
+          role: im.role,
+          classIdx: im.classIdx,
+          exactDuplicateOf: im.exactDuplicateOf,
+          source: im.source,
+          sourceId: im.sourceId,
+          squarePath: im.squarePath,
+        }));
       },
       async classIds() {
         return new Map((await catalog.classes()).map((c) => [c.index, c.id]));
@@ -107,7 +115,13 @@ export function workspaceStores(workspace: Workspace): WorkspaceStores {
   const labelSources: LabelSources = {
     classes: () => catalog.classes(),
     async images() {
-      return (await catalog.list()).map((im) => ({ id: im.id, role: im.role, classIdx: im.classIdx, exactDuplicateOf: im.exactDuplicateOf, displayPath: im.displayPath }));
+      return (await catalog.list()).map((im) => ({
+        id: im.id,
+        role: im.role,
+        classIdx: im.classIdx,
+        exactDuplicateOf: im.exactDuplicateOf,
+        displayPath: im.displayPath,
+      }));
     },
   };
   return { workspace, catalog, sample, label, labelSources, server: createServerStore(workspace.sql), sampling, dedup };
@@ -132,7 +146,6 @@ export async function withWorkspaceStores<T>(option: string | undefined, fn: (st
     await closeWorkspace(workspace);
   }
 }
-
 
 /** Applied, pending and unknown migrations of the workspace's store; changes nothing (the folder must be a workspace). */
 export async function workspaceStatus(option: string | undefined): Promise<StoreStatus> {

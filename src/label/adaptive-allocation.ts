@@ -82,7 +82,8 @@ function validate(o: AdaptiveOptions): void {
   if (!Number.isInteger(o.step) || o.step < 1) throw bad('step', o.step);
   if (!(o.epsilon > 0 && o.epsilon < 1)) throw bad('epsilon', o.epsilon);
   if (!(o.budget >= 0)) throw bad('budget', o.budget);
-  for (let i = 0; i < o.edges.length; i++) if (!(o.edges[i]! > 0 && o.edges[i]! < 1 && (i === 0 || o.edges[i]! > o.edges[i - 1]!))) throw bad('edges (increasing, inside (0, 1))', o.edges.join(','));
+  for (let i = 0; i < o.edges.length; i++)
+    if (!(o.edges[i]! > 0 && o.edges[i]! < 1 && (i === 0 || o.edges[i]! > o.edges[i - 1]!))) throw bad('edges (increasing, inside (0, 1))', o.edges.join(','));
 }
 
 export function allocateFollowUps(images: readonly ImageTally[], options: AdaptiveOptions, prior: FrequencyPrior = fitFrequencyPrior(images)): Allocation {
@@ -91,34 +92,58 @@ export function allocateFollowUps(images: readonly ImageTally[], options: Adapti
   const misplaced = (n: number, k: number) => {
     const key = `${n}/${k}`;
     let v = cache.get(key);
-    if (v === undefined) { v = misplacementProbability(prior, n, k, options.edges); cache.set(key, v); }
+    if (v === undefined) {
+      v = misplacementProbability(prior, n, k, options.edges);
+      cache.set(key, v);
+    }
     return v;
   };
   const below: ImageTally[] = [];
   const straddle: { image: ImageTally; p: number }[] = [];
-  let waiting = 0, fixed = 0, settled = 0;
+  let waiting = 0,
+    fixed = 0,
+    settled = 0;
   for (const image of images) {
-    if (image.waiting) { waiting++; continue; }
-    if (image.answers < options.minAnswers) { below.push(image); continue; }
-    if (!canChangeBin(image.answers, image.selected, options.maxAnswers, options.edges)) { fixed++; continue; }
+    if (image.waiting) {
+      waiting++;
+      continue;
+    }
+    if (image.answers < options.minAnswers) {
+      below.push(image);
+      continue;
+    }
+    if (!canChangeBin(image.answers, image.selected, options.maxAnswers, options.edges)) {
+      fixed++;
+      continue;
+    }
     const p = misplaced(image.answers, image.selected);
-    if (p <= options.epsilon) { settled++; continue; }
+    if (p <= options.epsilon) {
+      settled++;
+      continue;
+    }
     straddle.push({ image, p });
   }
   const byId = (a: ImageTally, b: ImageTally) => a.classIdx - b.classIdx || (a.imageId < b.imageId ? -1 : a.imageId > b.imageId ? 1 : 0);
   below.sort(byId);
   straddle.sort((a, b) => b.p - a.p || byId(a.image, b.image));
   const followUps: FollowUp[] = [];
-  let left = options.budget, unfunded = 0;
+  let left = options.budget,
+    unfunded = 0;
   for (const image of below) {
     const extra = options.minAnswers - image.answers;
-    if (extra > left) { unfunded++; continue; }
+    if (extra > left) {
+      unfunded++;
+      continue;
+    }
     followUps.push({ imageId: image.imageId, classIdx: image.classIdx, extra, reason: 'min-answers', misplacement: null });
     left -= extra;
   }
   for (const { image, p } of straddle) {
     const extra = Math.min(options.step, options.maxAnswers - image.answers, left);
-    if (extra <= 0) { unfunded++; continue; }
+    if (extra <= 0) {
+      unfunded++;
+      continue;
+    }
     followUps.push({ imageId: image.imageId, classIdx: image.classIdx, extra, reason: 'straddles', misplacement: p });
     left -= extra;
   }

@@ -70,14 +70,26 @@ export function readTallies(label: LabelStore): Promise<ImageTally[]> {
   return label.tallies();
 }
 
-interface PlannedFollowUp { classIdx: number; assignments: number; items: { imageId: string; role: ItemRole }[] }
+interface PlannedFollowUp {
+  classIdx: number;
+  assignments: number;
+  items: { imageId: string; role: ItemRole }[];
+}
 
 /** Follow-up tasks of one class: images grouped by extra answers, shuffled, cut into chunks, each with controls. */
-export function composeFollowUps(pool: ClassPool, followUps: readonly FollowUp[], shape: { candidates: number; positives: number; negatives: number }, rng: Rng): PlannedFollowUp[] {
+export function composeFollowUps(
+  pool: ClassPool,
+  followUps: readonly FollowUp[],
+  shape: { candidates: number; positives: number; negatives: number },
+  rng: Rng,
+): PlannedFollowUp[] {
   const byExtra = new Map<number, string[]>();
   for (const f of followUps) {
     let list = byExtra.get(f.extra);
-    if (!list) { list = []; byExtra.set(f.extra, list); }
+    if (!list) {
+      list = [];
+      byExtra.set(f.extra, list);
+    }
     list.push(f.imageId);
   }
   const tasks: PlannedFollowUp[] = [];
@@ -87,11 +99,14 @@ export function composeFollowUps(pool: ClassPool, followUps: readonly FollowUp[]
       const chunk = order.slice(start, start + shape.candidates);
       const positives = sampleWithoutReplacement(pool.references, Math.min(shape.positives, pool.references.length), rng);
       const negatives = sampleWithoutReplacement(pool.negatives, Math.min(shape.negatives, pool.negatives.length), rng);
-      const items = shuffled([
-        ...chunk.map((imageId) => ({ imageId, role: 'candidate' as const })),
-        ...positives.map((imageId) => ({ imageId, role: 'positive' as const })),
-        ...negatives.map((imageId) => ({ imageId, role: 'negative' as const })),
-      ], rng);
+      const items = shuffled(
+        [
+          ...chunk.map((imageId) => ({ imageId, role: 'candidate' as const })),
+          ...positives.map((imageId) => ({ imageId, role: 'positive' as const })),
+          ...negatives.map((imageId) => ({ imageId, role: 'negative' as const })),
+        ],
+        rng,
+      );
       tasks.push({ classIdx: pool.classIdx, assignments: extra, items });
     }
   }
@@ -100,7 +115,8 @@ export function composeFollowUps(pool: ClassPool, followUps: readonly FollowUp[]
 
 /** Runs one adaptive round: reads the answers, schedules follow-ups within the budget, writes their tasks in one transaction. */
 export async function createAdaptiveTasks(label: LabelStore, sources: LabelSources, options: AdaptiveTasksOptions): Promise<AdaptiveRoundReport> {
-  if (!Number.isInteger(options.budget) || options.budget < 0) throw usageError('--budget must be a non-negative integer (candidate answers)', { field: '--budget', received: String(options.budget) });
+  if (!Number.isInteger(options.budget) || options.budget < 0)
+    throw usageError('--budget must be a non-negative integer (candidate answers)', { field: '--budget', received: String(options.budget) });
   const params = {
     edges: options.edges ?? DEFAULT_ADAPTIVE.edges,
     minAnswers: options.minAnswers ?? DEFAULT_ADAPTIVE.minAnswers,
@@ -109,8 +125,17 @@ export async function createAdaptiveTasks(label: LabelStore, sources: LabelSourc
     epsilon: options.epsilon ?? DEFAULT_ADAPTIVE.epsilon,
     seed: options.seed ?? 0,
   };
-  if (!(params.maxAnswers >= params.minAnswers)) throw usageError('--max-answers must be at least --min-answers', { field: '--max-answers', received: String(params.maxAnswers), expected: `≥ ${params.minAnswers}` });
-  const shape = { candidates: options.shape?.candidates ?? DEFAULT_TASK_SHAPE.candidates, positives: options.shape?.positives ?? DEFAULT_TASK_SHAPE.positives, negatives: options.shape?.negatives ?? DEFAULT_TASK_SHAPE.negatives };
+  if (!(params.maxAnswers >= params.minAnswers))
+    throw usageError('--max-answers must be at least --min-answers', {
+      field: '--max-answers',
+      received: String(params.maxAnswers),
+      expected: `≥ ${params.minAnswers}`,
+    });
+  const shape = {
+    candidates: options.shape?.candidates ?? DEFAULT_TASK_SHAPE.candidates,
+    positives: options.shape?.positives ?? DEFAULT_TASK_SHAPE.positives,
+    negatives: options.shape?.negatives ?? DEFAULT_TASK_SHAPE.negatives,
+  };
   const now = toIso(options.now ?? new Date());
   const spentBefore = await label.adaptiveSpent();
   const left = Math.max(0, options.budget - spentBefore);
@@ -120,9 +145,16 @@ export async function createAdaptiveTasks(label: LabelStore, sources: LabelSourc
   const allocation = allocateFollowUps(tallies, { ...params, budget: left }, fitFrequencyPrior(all.filter((t) => !t.waiting)));
   const { followUps, scheduled, ...counts } = allocation;
   const report: AdaptiveRoundReport = {
-    round: null, budget: options.budget, spentBefore, scheduled, remaining: left - scheduled, tasks: 0,
+    round: null,
+    budget: options.budget,
+    spentBefore,
+    scheduled,
+    remaining: left - scheduled,
+    tasks: 0,
     followUps: { minAnswers: followUps.filter((f) => f.reason === 'min-answers').length, straddling: followUps.filter((f) => f.reason === 'straddles').length },
-    candidates: tallies.length, allocation: counts, params,
+    candidates: tallies.length,
+    allocation: counts,
+    params,
   };
   if (followUps.length === 0) return report;
 
@@ -130,19 +162,35 @@ export async function createAdaptiveTasks(label: LabelStore, sources: LabelSourc
   const byClass = new Map<number, FollowUp[]>();
   for (const f of followUps) {
     let list = byClass.get(f.classIdx);
-    if (!list) { list = []; byClass.set(f.classIdx, list); }
+    if (!list) {
+      list = [];
+      byClass.set(f.classIdx, list);
+    }
     list.push(f);
   }
   const pools = new Map((await readPools(label, sources, [...byClass.keys()])).map((p) => [p.classIdx, p]));
-  const planned = [...byClass.keys()].sort((a, b) => a - b).flatMap((c) => composeFollowUps(pools.get(c) as ClassPool, byClass.get(c) as FollowUp[], shape, rng));
+  const planned = [...byClass.keys()]
+    .sort((a, b) => a - b)
+    .flatMap((c) => composeFollowUps(pools.get(c) as ClassPool, byClass.get(c) as FollowUp[], shape, rng));
   const tokens = randomTokens(planned.reduce((n, t) => n + t.items.length, 0));
   let used = 0;
   const tasks: Omit<NewTask, 'seq' | 'batch'>[] = planned.map((task) => {
-    const row = { id: randomHexId(), classIdx: task.classIdx, kind: 'main' as const, assignmentsWanted: task.assignments, createdAt: now, items: task.items.map((item, position) => ({ imageId: item.imageId, role: item.role, token: tokens[used + position]! })) };
+    const row = {
+      id: randomHexId(),
+      classIdx: task.classIdx,
+      kind: 'main' as const,
+      assignmentsWanted: task.assignments,
+      createdAt: now,
+      items: task.items.map((item, position) => ({ imageId: item.imageId, role: item.role, token: tokens[used + position]! })),
+    };
     used += task.items.length;
     return row;
   });
-  report.round = await label.addAdaptiveRound({ createdAt: now, budget: options.budget, scheduled, params: JSON.stringify(params) }, tasks, (round) => `adaptive round=${round} seed=${params.seed} ${now}`);
+  report.round = await label.addAdaptiveRound(
+    { createdAt: now, budget: options.budget, scheduled, params: JSON.stringify(params) },
+    tasks,
+    (round) => `adaptive round=${round} seed=${params.seed} ${now}`,
+  );
   report.tasks = planned.length;
   return report;
 }

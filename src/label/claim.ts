@@ -10,9 +10,7 @@ import type { ClaimOptions, ClaimedAssignment, ClaimedItem, TaskKind } from './t
  * back to the pool. Returns the number of rows changed.
  */
 export function expireLapsedAssignments(db: Db, nowIso: string): number {
-  return db
-    .prepare("UPDATE assignments SET status = 'expired' WHERE status = 'open' AND expires_at IS NOT NULL AND expires_at <= ?")
-    .run(nowIso).changes;
+  return db.prepare("UPDATE assignments SET status = 'expired' WHERE status = 'open' AND expires_at IS NOT NULL AND expires_at <= ?").run(nowIso).changes;
 }
 
 /**
@@ -36,6 +34,7 @@ export const LIVE_ASSIGNMENTS_SQL = `(SELECT COUNT(*) FROM assignments la
  * Returns null when no task needs this worker. One IMMEDIATE transaction: concurrent claimers
  * (threads or processes) never exceed N.
  */
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the synchronous claim kept for the in-process benchmark baseline and tests; goes with src/store/sqlite.ts
 export function claimNextAssignment(db: Db, options: ClaimOptions): ClaimedAssignment | null {
   if (!Number.isFinite(options.ttlSeconds) || options.ttlSeconds <= 0) {
     throw usageError('ttlSeconds must be a positive number', { field: 'ttlSeconds', received: String(options.ttlSeconds) });
@@ -45,62 +44,107 @@ export function claimNextAssignment(db: Db, options: ClaimOptions): ClaimedAssig
   }
   const now = toIso(options.now);
   const source = options.source ?? 'web';
-  return db.transaction((): ClaimedAssignment | null => {
-    const worker = db.prepare('SELECT status FROM label_workers WHERE worker_hash = ?').get(options.workerHash) as { status: string } | undefined;
-    if (worker?.status === 'rejected') throw new LabelError('worker-rejected', 'this worker was rejected and gets no more tasks', { record: options.workerHash });
-    expireLapsedAssignments(db, now);
+  return db
+    .transaction((): ClaimedAssignment | null => {
+      const worker = db.prepare('SELECT status FROM label_workers WHERE worker_hash = ?').get(options.workerHash) as { status: string } | undefined;
+      if (worker?.status === 'rejected')
+        throw new LabelError('worker-rejected', 'this worker was rejected and gets no more tasks', { record: options.workerHash });
+      expireLapsedAssignments(db, now);
 
-    const filters: string[] = [];
-    const params: unknown[] = [];
-    if (options.kind !== undefined) { filters.push('t.kind = ?'); params.push(options.kind); }
-    if (options.classIdx !== undefined) { filters.push('t.class_idx = ?'); params.push(options.classIdx); }
-    if (options.batch !== undefined) { filters.push('t.batch = ?'); params.push(options.batch); }
-    const where = filters.length ? `AND ${filters.join(' AND ')}` : '';
+      const filters: string[] = [];
+      const params: unknown[] = [];
+      if (options.kind !== undefined) {
+        filters.push('t.kind = ?');
+        params.push(options.kind);
+      }
+      if (options.classIdx !== undefined) {
+        filters.push('t.class_idx = ?');
+        params.push(options.classIdx);
+      }
+      if (options.batch !== undefined) {
+        filters.push('t.batch = ?');
+        params.push(options.batch);
+      }
+      const where = filters.length ? `AND ${filters.join(' AND ')}` : '';
 
-    const own = db
-      .prepare(`SELECT a.id, a.task_id, a.claimed_at, a.expires_at, t.class_idx, t.kind FROM assignments a JOIN tasks t ON t.id = a.task_id
+      const own = db
+        .prepare(`SELECT a.id, a.task_id, a.claimed_at, a.expires_at, t.class_idx, t.kind FROM assignments a JOIN tasks t ON t.id = a.task_id
                 WHERE a.worker_hash = ? AND a.status = 'open' ${where} ORDER BY a.claimed_at, t.seq LIMIT 1`)
-      .get(options.workerHash, ...params) as { id: string; task_id: string; claimed_at: string; expires_at: string; class_idx: number; kind: TaskKind } | undefined;
-    if (own) {
-      return { assignmentId: own.id, taskId: own.task_id, classIdx: own.class_idx, kind: own.kind, claimedAt: own.claimed_at, expiresAt: own.expires_at, resumed: true, items: itemsOf(db, own.task_id) };
-    }
+        .get(options.workerHash, ...params) as
+        | { id: string; task_id: string; claimed_at: string; expires_at: string; class_idx: number; kind: TaskKind }
+        | undefined;
+      if (own) {
+        return {
+          assignmentId: own.id,
+          taskId: own.task_id,
+          classIdx: own.class_idx,
+          kind: own.kind,
+          claimedAt: own.claimed_at,
+          expiresAt: own.expires_at,
+          resumed: true,
+          items: itemsOf(db, own.task_id),
+        };
+      }
 
-    const mine = "NOT EXISTS (SELECT 1 FROM assignments mine WHERE mine.task_id = t.id AND mine.worker_hash = ? AND mine.status <> 'expired')";
-    type TaskRow = { id: string; seq: number; class_idx: number; kind: TaskKind };
-    let task: TaskRow | undefined;
-    if (options.assignmentsPerTask === undefined) {
-      // `live_count < assignments_wanted` is the partial index's condition: the scan starts at the first task that needs answers.
-      task = db
-        .prepare(`SELECT t.id, t.seq, t.class_idx, t.kind FROM tasks t INDEXED BY tasks_needing_answers
+      const mine = "NOT EXISTS (SELECT 1 FROM assignments mine WHERE mine.task_id = t.id AND mine.worker_hash = ? AND mine.status <> 'expired')";
+      type TaskRow = { id: string; seq: number; class_idx: number; kind: TaskKind };
+      let task: TaskRow | undefined;
+      if (options.assignmentsPerTask === undefined) {
+        // `live_count < assignments_wanted` is the partial index's condition: the scan starts at the first task that needs answers.
+        task = db
+          .prepare(`SELECT t.id, t.seq, t.class_idx, t.kind FROM tasks t INDEXED BY tasks_needing_answers
                   WHERE t.live_count < t.assignments_wanted AND ${mine} ${where}
                   ORDER BY t.seq LIMIT 1`)
-        .get(options.workerHash, ...params) as TaskRow | undefined;
-    } else {
-      // N overrides the tasks' own: the first task of each live count below N, the earliest of those.
-      const probe = db.prepare(`SELECT t.id, t.seq, t.class_idx, t.kind FROM tasks t INDEXED BY tasks_live_count
+          .get(options.workerHash, ...params) as TaskRow | undefined;
+      } else {
+        // N overrides the tasks' own: the first task of each live count below N, the earliest of those.
+        const probe = db.prepare(`SELECT t.id, t.seq, t.class_idx, t.kind FROM tasks t INDEXED BY tasks_live_count
                                 WHERE t.live_count = ? AND ${mine} ${where}
                                 ORDER BY t.seq LIMIT 1`);
-      for (let count = 0; count < options.assignmentsPerTask; count++) {
-        const row = probe.get(count, options.workerHash, ...params) as TaskRow | undefined;
-        if (row && (!task || row.seq < task.seq)) task = row;
+        for (let count = 0; count < options.assignmentsPerTask; count++) {
+          const row = probe.get(count, options.workerHash, ...params) as TaskRow | undefined;
+          if (row && (!task || row.seq < task.seq)) task = row;
+        }
       }
-    }
-    if (!task) return null;
+      if (!task) return null;
 
-    const expiresAt = addSeconds(now, options.ttlSeconds);
-    const lapsed = db.prepare("SELECT id FROM assignments WHERE task_id = ? AND worker_hash = ? AND status = 'expired'").get(task.id, options.workerHash) as { id: string } | undefined;
-    let assignmentId: string;
-    if (lapsed) {
-      // The worker let an earlier claim on this task lapse: reopen that row (UNIQUE(task, worker)).
-      assignmentId = lapsed.id;
-      db.prepare("UPDATE assignments SET status = 'open', source = ?, claimed_at = ?, expires_at = ?, submitted_at = NULL WHERE id = ?").run(source, now, expiresAt, assignmentId);
-    } else {
-      assignmentId = randomToken();
-      db.prepare("INSERT INTO assignments (id, task_id, worker_hash, status, source, claimed_at, expires_at) VALUES (?, ?, ?, 'open', ?, ?, ?)")
-        .run(assignmentId, task.id, options.workerHash, source, now, expiresAt);
-    }
-    return { assignmentId, taskId: task.id, classIdx: task.class_idx, kind: task.kind, claimedAt: now, expiresAt, resumed: false, items: itemsOf(db, task.id) };
-  }).immediate();
+      const expiresAt = addSeconds(now, options.ttlSeconds);
+      const lapsed = db.prepare("SELECT id FROM assignments WHERE task_id = ? AND worker_hash = ? AND status = 'expired'").get(task.id, options.workerHash) as
+        | { id: string }
+        | undefined;
+      let assignmentId: string;
+      if (lapsed) {
+        // The worker let an earlier claim on this task lapse: reopen that row (UNIQUE(task, worker)).
+        assignmentId = lapsed.id;
+        db.prepare("UPDATE assignments SET status = 'open', source = ?, claimed_at = ?, expires_at = ?, submitted_at = NULL WHERE id = ?").run(
+          source,
+          now,
+          expiresAt,
+          assignmentId,
+        );
+      } else {
+        assignmentId = randomToken();
+        db.prepare("INSERT INTO assignments (id, task_id, worker_hash, status, source, claimed_at, expires_at) VALUES (?, ?, ?, 'open', ?, ?, ?)").run(
+          assignmentId,
+          task.id,
+          options.workerHash,
+          source,
+          now,
+          expiresAt,
+        );
+      }
+      return {
+        assignmentId,
+        taskId: task.id,
+        classIdx: task.class_idx,
+        kind: task.kind,
+        claimedAt: now,
+        expiresAt,
+        resumed: false,
+        items: itemsOf(db, task.id),
+      };
+    })
+    .immediate();
 }
 
 function itemsOf(db: Db, taskId: string): ClaimedItem[] {
@@ -109,6 +153,8 @@ function itemsOf(db: Db, taskId: string): ClaimedItem[] {
 
 /** Resolves an opaque item token to its task and image (for serving the image). Undefined when unknown. */
 export function taskItemByToken(db: Db, token: string): { taskId: string; imageId: string; position: number } | undefined {
-  const row = db.prepare('SELECT task_id, image_id, position FROM task_items WHERE token = ?').get(token) as { task_id: string; image_id: string; position: number } | undefined;
+  const row = db.prepare('SELECT task_id, image_id, position FROM task_items WHERE token = ?').get(token) as
+    | { task_id: string; image_id: string; position: number }
+    | undefined;
   return row ? { taskId: row.task_id, imageId: row.image_id, position: row.position } : undefined;
 }

@@ -121,12 +121,17 @@ export function planClassTasks(pool: ClassPool, shape: TaskShape, rng: Rng): { t
     }
     const { positives, negatives } = drawControls(pool, wantPositives, wantNegatives, rng);
     if (positives.length + negatives.length < wantPositives + wantNegatives) {
-      warnings.push(`only ${positives.length} positive and ${negatives.length} negative controls available: a task has ${chunk.length + positives.length + negatives.length} items instead of ${chunk.length + wantPositives + wantNegatives}`);
+      warnings.push(
+        `only ${positives.length} positive and ${negatives.length} negative controls available: a task has ${chunk.length + positives.length + negatives.length} items instead of ${chunk.length + wantPositives + wantNegatives}`,
+      );
     }
     for (const p of positives) planned.set(p, (planned.get(p) ?? 0) + shape.assignmentsPerTask);
     tasks.push({ classIdx: pool.classIdx, kind: 'main', items: arrange(chunk, positives, negatives, rng) });
   }
-  if (single) warnings.push(`only ${order.length} new candidates in the class: one task padded to ${shape.candidates + shape.positives + shape.negatives} with ${extraControls} extra controls`);
+  if (single)
+    warnings.push(
+      `only ${order.length} new candidates in the class: one task padded to ${shape.candidates + shape.positives + shape.negatives} with ${extraControls} extra controls`,
+    );
   const mainTasks = tasks.length;
 
   const covered = () => pool.references.filter((id) => (planned.get(id) ?? 0) >= shape.referenceAnswers).length;

@@ -20,12 +20,20 @@ export function controlAccuracy(db: Db): ControlAccuracyReport {
               GROUP BY a.id
               ORDER BY a.worker_hash, a.id`)
     .all() as Omit<AssignmentControlAccuracy, 'accuracy'>[];
-  const statuses = new Map((db.prepare('SELECT worker_hash, status FROM label_workers').all() as { worker_hash: string; status: 'approved' | 'rejected' }[]).map((r) => [r.worker_hash, r.status]));
+  const statuses = new Map(
+    (db.prepare('SELECT worker_hash, status FROM label_workers').all() as { worker_hash: string; status: 'approved' | 'rejected' }[]).map((r) => [
+      r.worker_hash,
+      r.status,
+    ]),
+  );
   return summarizeControls(rows, statuses);
 }
 
 /** The report from per-assignment control counts (ordered by worker, then assignment id) and the workers' review statuses. */
-export function summarizeControls(rows: readonly Omit<AssignmentControlAccuracy, 'accuracy'>[], statuses: ReadonlyMap<string, 'approved' | 'rejected'>): ControlAccuracyReport {
+export function summarizeControls(
+  rows: readonly Omit<AssignmentControlAccuracy, 'accuracy'>[],
+  statuses: ReadonlyMap<string, 'approved' | 'rejected'>,
+): ControlAccuracyReport {
   const assignments: AssignmentControlAccuracy[] = [];
   const workers = new Map<string, WorkerControlAccuracy>();
   for (const r of rows) {

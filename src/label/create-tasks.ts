@@ -59,7 +59,15 @@ export async function createTasks(label: LabelStore, sources: LabelSources, opti
   const tokens = randomTokens(planned.reduce((n, t) => n + t.items.length, 0));
   let items = 0;
   const rows: Omit<NewTask, 'seq'>[] = planned.map((task) => {
-    const row = { id: randomHexId(), classIdx: task.classIdx, kind: task.kind, assignmentsWanted: shape.assignmentsPerTask, batch, createdAt: now, items: task.items.map((item, position) => ({ imageId: item.imageId, role: item.role, token: tokens[items + position]! })) };
+    const row = {
+      id: randomHexId(),
+      classIdx: task.classIdx,
+      kind: task.kind,
+      assignmentsWanted: shape.assignmentsPerTask,
+      batch,
+      createdAt: now,
+      items: task.items.map((item, position) => ({ imageId: item.imageId, role: item.role, token: tokens[items + position]! })),
+    };
     items += task.items.length;
     return row;
   });
@@ -89,7 +97,10 @@ export async function readPools(label: LabelStore, sources: LabelSources, only?:
   for (const im of images) {
     const target = im.role === 'candidate' ? candidates : references;
     let list = target.get(im.classIdx);
-    if (!list) { list = []; target.set(im.classIdx, list); }
+    if (!list) {
+      list = [];
+      target.set(im.classIdx, list);
+    }
     list.push(im.id);
   }
   const { taskedCandidates, plannedReferenceAnswers } = await label.plannedItems();
@@ -98,7 +109,7 @@ export async function readPools(label: LabelStore, sources: LabelSources, only?:
   for (const c of classes) {
     if (wanted && !wanted.has(c.index)) continue;
     if (!Array.isArray(c.similar) || c.similar.some((id) => typeof id !== 'string')) {
-      throw dataError('a class\'s list of similar classes is not a list of class ids', {
+      throw dataError("a class's list of similar classes is not a list of class ids", {
         record: `class ${c.index} (${c.id})`,
         field: 'similar',
         expected: 'a JSON array of class ids, e.g. ["n02121808"]',
@@ -109,7 +120,10 @@ export async function readPools(label: LabelStore, sources: LabelSources, only?:
     let negativeClassIdx: number | null = null;
     for (const id of c.similar as string[]) {
       const idx = idxById.get(id);
-      if (idx !== undefined && idx !== c.index && (references.get(idx)?.length ?? 0) > 0) { negativeClassIdx = idx; break; }
+      if (idx !== undefined && idx !== c.index && (references.get(idx)?.length ?? 0) > 0) {
+        negativeClassIdx = idx;
+        break;
+      }
     }
     const all = candidates.get(c.index) ?? [];
     pools.push({
@@ -117,7 +131,7 @@ export async function readPools(label: LabelStore, sources: LabelSources, only?:
       newCandidates: all.filter((id) => !taskedCandidates.has(id)),
       allCandidates: all,
       references: references.get(c.index) ?? [],
-      negatives: negativeClassIdx === null ? [] : references.get(negativeClassIdx) ?? [],
+      negatives: negativeClassIdx === null ? [] : (references.get(negativeClassIdx) ?? []),
       negativeClassIdx,
       plannedReferenceAnswers: plannedReferenceAnswers.get(c.index) ?? new Map(),
     });

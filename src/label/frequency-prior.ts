@@ -21,7 +21,10 @@ export interface FrequencyPrior {
 }
 
 /** Fits the prior to (answers, selected) tallies; images without answers are ignored. */
-export function fitFrequencyPrior(tallies: readonly { answers: number; selected: number }[], options: { cells?: number; iterations?: number; floor?: number } = {}): FrequencyPrior {
+export function fitFrequencyPrior(
+  tallies: readonly { answers: number; selected: number }[],
+  options: { cells?: number; iterations?: number; floor?: number } = {},
+): FrequencyPrior {
   const cells = options.cells ?? 200;
   const iterations = options.iterations ?? 50;
   const floor = options.floor ?? 0.1;
@@ -39,12 +42,16 @@ export function fitFrequencyPrior(tallies: readonly { answers: number; selected:
   const list = [...groups.values()];
   const total = list.reduce((s, g) => s + g.count, 0);
   if (total === 0) return { grid, weights };
-  const logP = Float64Array.from(grid, Math.log), logQ = Float64Array.from(grid, (p) => Math.log(1 - p));
+  const logP = Float64Array.from(grid, Math.log),
+    logQ = Float64Array.from(grid, (p) => Math.log(1 - p));
   // Likelihood of each group at each cell, scaled per group (the scale cancels in the posterior).
   const like = list.map((g) => {
     const l = new Float64Array(cells);
     let max = -Infinity;
-    for (let c = 0; c < cells; c++) { l[c] = g.k * logP[c]! + (g.n - g.k) * logQ[c]!; if (l[c]! > max) max = l[c]!; }
+    for (let c = 0; c < cells; c++) {
+      l[c] = g.k * logP[c]! + (g.n - g.k) * logQ[c]!;
+      if (l[c]! > max) max = l[c]!;
+    }
     for (let c = 0; c < cells; c++) l[c] = Math.exp(l[c]! - max);
     return l;
   });
@@ -81,11 +88,13 @@ export function misplacementProbability(prior: FrequencyPrior, answers: number, 
   const cells = prior.grid.length;
   const log = new Float64Array(cells);
   for (let c = 0; c < cells; c++) {
-    const p = prior.grid[c]!, w = prior.weights[c]!;
+    const p = prior.grid[c]!,
+      w = prior.weights[c]!;
     log[c] = w > 0 ? Math.log(w) + selected * Math.log(p) + (answers - selected) * Math.log(1 - p) : -Infinity;
     if (log[c]! > max) max = log[c]!;
   }
-  let all = 0, away = 0;
+  let all = 0,
+    away = 0;
   for (let c = 0; c < cells; c++) {
     const v = Math.exp(log[c]! - max);
     all += v;

@@ -17,5 +17,13 @@ export { exportMturk, importMturkResults, externalQuestionXml, imageUrl, mturkTi
 export { importAnswersJsonl, answerLineSchema, type AnswerLine } from './jsonl.ts';
 export { importVoteCounts, type VoteCountOptions } from './vote-counts.ts';
 export { fitFrequencyPrior, misplacementProbability, binAgainst, type FrequencyPrior } from './frequency-prior.ts';
-export { allocateFollowUps, canChangeBin, DEFAULT_ADAPTIVE, type ImageTally, type AdaptiveOptions, type FollowUp, type Allocation } from './adaptive-allocation.ts';
+export {
+  allocateFollowUps,
+  canChangeBin,
+  DEFAULT_ADAPTIVE,
+  type ImageTally,
+  type AdaptiveOptions,
+  type FollowUp,
+  type Allocation,
+} from './adaptive-allocation.ts';
 export { createAdaptiveTasks, readTallies, composeFollowUps, type AdaptiveTasksOptions, type AdaptiveRoundReport } from './adaptive-tasks.ts';

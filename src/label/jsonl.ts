@@ -18,7 +18,10 @@ export const answerLineSchema = z
   .object({
     task_id: z.string().min(1),
     worker_id: z.string().min(1).optional(),
-    worker_hash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+    worker_hash: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
     assignment_id: z.string().min(1),
     status: z.enum(['submitted', 'approved', 'rejected']).default('submitted'),
     accepted_at: z.iso.datetime({ offset: true }).optional(),
@@ -37,14 +40,23 @@ export type AnswerLine = z.infer<typeof answerLineSchema>;
  * src/core/parse.ts: one error naming the file, the line and every problem found) and every task
  * looked up before anything is written.
  */
-export async function importAnswersJsonl(label: LabelStore, file: string, options: { salt: string; now?: Date | string }): Promise<RecordReport & { rows: number }> {
+export async function importAnswersJsonl(
+  label: LabelStore,
+  file: string,
+  options: { salt: string; now?: Date | string },
+): Promise<RecordReport & { rows: number }> {
   const lines = readFileSync(file, 'utf8').split(/\r?\n/);
   const parsed: { line: number; value: AnswerLine }[] = [];
   lines.forEach((text, i) => {
     if (text.trim() === '') return;
     parsed.push({
       line: i + 1,
-      value: parseJson(text, answerLineSchema, { file, record: `line ${i + 1}`, what: 'an answer line', hint: 'see docs/labelling-and-sampling.md for the JSONL fields' }),
+      value: parseJson(text, answerLineSchema, {
+        file,
+        record: `line ${i + 1}`,
+        what: 'an answer line',
+        hint: 'see docs/labelling-and-sampling.md for the JSONL fields',
+      }),
     });
   });
   const known = await label.taskTokens(parsed.map((p) => p.value.task_id));

@@ -50,9 +50,18 @@ export function externalQuestionXml(serverUrl: string, frameHeight = 0): string 
  * `item_1…item_K` come back as `Answer.item_N.on`), `external-question.xml`, and with
  * `workspaceDir` the images as `images/<token>.jpg`. Returns the number of tasks and images written.
  */
-export async function exportMturk(label: LabelStore, sources: LabelSources, outDir: string, options: MturkExportOptions): Promise<{ tasks: number; images: number; files: string[] }> {
+export async function exportMturk(
+  label: LabelStore,
+  sources: LabelSources,
+  outDir: string,
+  options: MturkExportOptions,
+): Promise<{ tasks: number; images: number; files: string[] }> {
   if (!/^https:\/\//.test(options.baseUrl) && !/^http:\/\/(localhost|127\.0\.0\.1)/.test(options.baseUrl)) {
-    throw usageError('--base-url must be an https URL (MTurk shows HITs over https)', { field: 'base-url', received: options.baseUrl, expected: 'https://my-bucket.s3.amazonaws.com/hits' });
+    throw usageError('--base-url must be an https URL (MTurk shows HITs over https)', {
+      field: 'base-url',
+      received: options.baseUrl,
+      expected: 'https://my-bucket.s3.amazonaws.com/hits',
+    });
   }
   const tasks = await label.exportTasks({ ...(options.kind ? { kind: options.kind } : {}), onlyOpen: options.onlyOpen ?? true });
   const classes = new Map((await sources.classes()).map((c) => [c.index, c]));
@@ -66,19 +75,44 @@ export async function exportMturk(label: LabelStore, sources: LabelSources, outD
     const items = t.items;
     width = Math.max(width, items.length);
     const c = classes.get(t.classIdx);
-    rows.push([t.id, t.kind, String(t.classIdx), c?.id ?? '', (c?.names ?? []).join(' or '), c?.definition ?? '', (c?.urls ?? []).join(' '), String(items.length), ...items.map((it) => imageUrl(options.baseUrl, it.token))]);
+    rows.push([
+      t.id,
+      t.kind,
+      String(t.classIdx),
+      c?.id ?? '',
+      (c?.names ?? []).join(' or '),
+      c?.definition ?? '',
+      (c?.urls ?? []).join(' '),
+      String(items.length),
+      ...items.map((it) => imageUrl(options.baseUrl, it.token)),
+    ]);
     if (options.workspaceDir) {
       for (const it of items) {
         const display = displayPaths.get(it.imageId);
         const src = display ? join(options.workspaceDir, display) : '';
-        if (!src || !existsSync(src)) throw dataError('the display copy of a task image is missing', { file: src || '(no images row)', record: it.token, hint: 'run `retest collect` again to re-ingest' });
+        if (!src || !existsSync(src))
+          throw dataError('the display copy of a task image is missing', {
+            file: src || '(no images row)',
+            record: it.token,
+            hint: 'run `retest collect` again to re-ingest',
+          });
         if (extname(src).toLowerCase() !== '.jpg' && extname(src).toLowerCase() !== '.jpeg') throw dataError('display copies must be JPEG', { file: src });
         copyFileSync(src, join(outDir, 'images', `${it.token}.jpg`));
         images++;
       }
     }
   }
-  const header = ['task_id', 'kind', 'class_index', 'class_id', 'names', 'definition', 'urls', 'items', ...Array.from({ length: width }, (_, i) => `image_${i + 1}`)];
+  const header = [
+    'task_id',
+    'kind',
+    'class_index',
+    'class_id',
+    'names',
+    'definition',
+    'urls',
+    'items',
+    ...Array.from({ length: width }, (_, i) => `image_${i + 1}`),
+  ];
   writeFileSync(join(outDir, 'hits.csv'), stringify([header, ...rows.map((r) => [...r, ...Array(header.length - r.length).fill('')])]));
   writeFileSync(join(outDir, 'hit-layout.html'), hitLayout(width));
   writeFileSync(join(outDir, 'external-question.xml'), externalQuestionXml(options.serverUrl ?? new URL(options.baseUrl).origin));
@@ -86,7 +120,10 @@ export async function exportMturk(label: LabelStore, sources: LabelSources, outD
 }
 
 function hitLayout(width: number): string {
-  const cells = Array.from({ length: width }, (_, i) => `    <label class="cell"><img src="\${image_${i + 1}}" alt="image ${i + 1}"><crowd-checkbox name="item_${i + 1}">select</crowd-checkbox></label>`).join('\n');
+  const cells = Array.from(
+    { length: width },
+    (_, i) => `    <label class="cell"><img src="\${image_${i + 1}}" alt="image ${i + 1}"><crowd-checkbox name="item_${i + 1}">select</crowd-checkbox></label>`,
+  ).join('\n');
   return `<!-- retest HIT layout for the MTurk requester UI. Columns come from hits.csv. -->
 <script src="https://assets.crowd.aws/crowd-html-elements.js"></script>
 <crowd-form>
@@ -128,14 +165,22 @@ export async function importMturkResults(label: LabelStore, file: string, option
   const table = parseCsv(readTextFile(file, 'MTurk batch results CSV'), file);
   const columns = table.header;
   for (const required of ['HITId', 'AssignmentId', 'WorkerId', 'AssignmentStatus']) {
-    if (!columns.includes(required)) throw dataError(`the batch results CSV has no ${required} column`, { file, record: 'line 1', field: required, expected: 'MTurk batch results columns HITId, AssignmentId, WorkerId, AssignmentStatus, AcceptTime, SubmitTime, Input.*, Answer.*', received: columns.slice(0, 8).join(', '), hint: 'download it from the requester UI: Manage → Results → Download CSV' });
+    if (!columns.includes(required))
+      throw dataError(`the batch results CSV has no ${required} column`, {
+        file,
+        record: 'line 1',
+        field: required,
+        expected: 'MTurk batch results columns HITId, AssignmentId, WorkerId, AssignmentStatus, AcceptTime, SubmitTime, Input.*, Answer.*',
+        received: columns.slice(0, 8).join(', '),
+        hint: 'download it from the requester UI: Manage → Results → Download CSV',
+      });
   }
   const rows = table.rows.map((cells) => Object.fromEntries(columns.map((name, c) => [name, cells[c] ?? ''])) as Record<string, string>);
   if (rows.length === 0) return { rows: 0, inserted: 0, statusChanged: 0, unchanged: 0, answers: 0, conflicts: [] };
   const byHit = await label.tasksByExternalId(rows.map((row) => (row.HITId ?? '').trim()));
   const taskIdOf = (row: Record<string, string>) => {
     const given = (row['Input.task_id'] ?? row['Answer.task_id'] ?? '').trim();
-    return given !== '' ? given : byHit.get((row.HITId ?? '').trim()) ?? '';
+    return given !== '' ? given : (byHit.get((row.HITId ?? '').trim()) ?? '');
   };
   const tokens = await label.taskTokens(rows.map(taskIdOf).filter((id) => id !== ''));
   const links: { taskId: string; externalId: string }[] = [];
@@ -146,18 +191,38 @@ export async function importMturkResults(label: LabelStore, file: string, option
     const taskId = taskIdOf(row);
     const taskTokens = tokens.get(taskId);
     if (taskId === '' || taskTokens === undefined) {
-      throw dataError('the row names no task of this workspace', { file, record: line, field: 'Input.task_id', received: JSON.stringify(taskId || hitId), hint: 'publish HITs from the hits.csv written by `retest tasks export mturk` (it has a task_id column)' });
+      throw dataError('the row names no task of this workspace', {
+        file,
+        record: line,
+        field: 'Input.task_id',
+        received: JSON.stringify(taskId || hitId),
+        hint: 'publish HITs from the hits.csv written by `retest tasks export mturk` (it has a task_id column)',
+      });
     }
     if (hitId) links.push({ taskId, externalId: hitId });
     const statusText = (row.AssignmentStatus ?? '').trim().toLowerCase();
     const status = STATUS[statusText];
-    if (!status) throw dataError('unknown AssignmentStatus', { file, record: line, field: 'AssignmentStatus', expected: 'Submitted, Approved or Rejected', received: JSON.stringify(row.AssignmentStatus) });
+    if (!status)
+      throw dataError('unknown AssignmentStatus', {
+        file,
+        record: line,
+        field: 'AssignmentStatus',
+        expected: 'Submitted, Approved or Rejected',
+        received: JSON.stringify(row.AssignmentStatus),
+      });
     const workerId = (row.WorkerId ?? '').trim();
     if (!workerId) throw dataError('empty WorkerId', { file, record: line, field: 'WorkerId' });
     const assignmentId = (row.AssignmentId ?? '').trim();
     if (!assignmentId) throw dataError('empty AssignmentId', { file, record: line, field: 'AssignmentId' });
     const selectedTokens = readSelection(row, taskTokens, file, line);
-    const record: ImportedAssignment = { taskId, workerHash: hashWorkerId(options.salt, `mturk:${workerId}`), source: 'mturk', externalId: assignmentId, status, selectedTokens };
+    const record: ImportedAssignment = {
+      taskId,
+      workerHash: hashWorkerId(options.salt, `mturk:${workerId}`),
+      source: 'mturk',
+      externalId: assignmentId,
+      status,
+      selectedTokens,
+    };
     const accept = mturkTime(row.AcceptTime, file, line, 'AcceptTime');
     const submit = mturkTime(row.SubmitTime, file, line, 'SubmitTime');
     if (accept) record.claimedAt = accept;
@@ -170,13 +235,12 @@ export async function importMturkResults(label: LabelStore, file: string, option
 
 /** One answer of a crowd-form `Answer.taskAnswers` cell: `item_N` as true/false or {"on": true|false}, or `selected` as a list of tokens; other keys are ignored. */
 const itemAnswer = z.union([z.boolean(), z.looseObject({ on: z.boolean() })]);
-const taskAnswerEntry = z
-  .looseObject({ selected: z.array(z.union([z.string(), z.number()])).optional() })
-  .superRefine((entry, ctx) => {
-    for (const [key, value] of Object.entries(entry)) {
-      if (/^item_\d+$/.test(key) && !itemAnswer.safeParse(value).success) ctx.addIssue({ code: 'custom', path: [key], message: 'expected true/false or {"on": true|false}' });
-    }
-  });
+const taskAnswerEntry = z.looseObject({ selected: z.array(z.union([z.string(), z.number()])).optional() }).superRefine((entry, ctx) => {
+  for (const [key, value] of Object.entries(entry)) {
+    if (/^item_\d+$/.test(key) && !itemAnswer.safeParse(value).success)
+      ctx.addIssue({ code: 'custom', path: [key], message: 'expected true/false or {"on": true|false}' });
+  }
+});
 /** The `Answer.taskAnswers` cell MTurk's crowd-form writes: one answer object, or a list of them. */
 export const taskAnswersSchema = z.union([z.array(taskAnswerEntry), taskAnswerEntry]);
 
@@ -190,7 +254,8 @@ function readSelection(row: Record<string, string>, tokens: string[], file: stri
     const position = Number(m[1]) - 1;
     if (!TRUE.has(String(raw).trim().toLowerCase())) continue;
     const token = tokens[position];
-    if (token === undefined) throw dataError('a selected item position is beyond the task', { file, record: line, field: key, expected: `item_1…item_${tokens.length}` });
+    if (token === undefined)
+      throw dataError('a selected item position is beyond the task', { file, record: line, field: key, expected: `item_1…item_${tokens.length}` });
     selected.add(token);
   }
   const list = row['Answer.selected'];
@@ -201,17 +266,31 @@ function readSelection(row: Record<string, string>, tokens: string[], file: stri
   const json = row['Answer.taskAnswers'];
   if (json !== undefined && json.trim() !== '') {
     found = true;
-    const parsed = parseJson(json, taskAnswersSchema, { file, record: line, what: 'Answer.taskAnswers', expected: 'crowd-form JSON: [{"item_1": {"on": true}, …}]' });
+    const parsed = parseJson(json, taskAnswersSchema, {
+      file,
+      record: line,
+      what: 'Answer.taskAnswers',
+      expected: 'crowd-form JSON: [{"item_1": {"on": true}, …}]',
+    });
     for (const entry of Array.isArray(parsed) ? parsed : [parsed]) {
       for (const [key, value] of Object.entries(entry)) {
         const on = value === true || (typeof value === 'object' && value !== null && (value as { on?: unknown }).on === true);
         const m = /^item_(\d+)$/.exec(key);
-        if (on && m) { const t = tokens[Number(m[1]) - 1]; if (t) selected.add(t); }
+        if (on && m) {
+          const t = tokens[Number(m[1]) - 1];
+          if (t) selected.add(t);
+        }
         if (key === 'selected' && Array.isArray(value)) for (const t of value) selected.add(String(t));
       }
     }
   }
-  if (!found) throw dataError('the row has no answer columns', { file, record: line, expected: 'Answer.item_N.on columns (hit-layout.html), Answer.selected or Answer.taskAnswers', hint: 'use the layout written by `retest tasks export mturk`' });
+  if (!found)
+    throw dataError('the row has no answer columns', {
+      file,
+      record: line,
+      expected: 'Answer.item_N.on columns (hit-layout.html), Answer.selected or Answer.taskAnswers',
+      hint: 'use the layout written by `retest tasks export mturk`',
+    });
   return [...selected];
 }
 
@@ -230,7 +309,8 @@ export function mturkTime(text: string | undefined, file = '', record = '', fiel
     }
   }
   const t = Date.parse(text);
-  if (Number.isNaN(t)) throw dataError('not a time', { file, record, field, expected: 'e.g. "Wed Mar 04 10:12:31 PST 2020" or ISO-8601', received: JSON.stringify(text) });
+  if (Number.isNaN(t))
+    throw dataError('not a time', { file, record, field, expected: 'e.g. "Wed Mar 04 10:12:31 PST 2020" or ISO-8601', received: JSON.stringify(text) });
   return new Date(t).toISOString();
 }
 

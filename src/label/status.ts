@@ -10,16 +10,18 @@ import { toIso } from './time.ts';
 export function setAssignmentStatus(db: Db, ids: readonly string[], status: 'approved' | 'rejected'): { changed: number; skipped: string[] } {
   if (status !== 'approved' && status !== 'rejected') throw usageError('status must be approved or rejected', { field: 'status', received: String(status) });
   const update = db.prepare("UPDATE assignments SET status = ? WHERE id = ? AND status IN ('submitted', 'approved', 'rejected')");
-  return db.transaction(() => {
-    let changed = 0;
-    const skipped: string[] = [];
-    for (const id of ids) {
-      const n = update.run(status, id).changes;
-      if (n === 0) skipped.push(id);
-      changed += n;
-    }
-    return { changed, skipped };
-  }).immediate();
+  return db
+    .transaction(() => {
+      let changed = 0;
+      const skipped: string[] = [];
+      for (const id of ids) {
+        const n = update.run(status, id).changes;
+        if (n === 0) skipped.push(id);
+        changed += n;
+      }
+      return { changed, skipped };
+    })
+    .immediate();
 }
 
 /**
@@ -31,6 +33,10 @@ export function setWorkerStatus(db: Db, workerHash: string, status: 'approved' |
   if (status !== 'approved' && status !== 'rejected') throw usageError('status must be approved or rejected', { field: 'status', received: String(status) });
   const now = toIso(options.now ?? new Date());
   db.prepare(`INSERT INTO label_workers (worker_hash, status, reason, updated_at) VALUES (?, ?, ?, ?)
-              ON CONFLICT (worker_hash) DO UPDATE SET status = excluded.status, reason = excluded.reason, updated_at = excluded.updated_at`)
-    .run(workerHash, status, options.reason ?? null, now);
+              ON CONFLICT (worker_hash) DO UPDATE SET status = excluded.status, reason = excluded.reason, updated_at = excluded.updated_at`).run(
+    workerHash,
+    status,
+    options.reason ?? null,
+    now,
+  );
 }

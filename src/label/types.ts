@@ -178,7 +178,6 @@ export interface ControlAccuracyReport {
   workers: WorkerControlAccuracy[];
 }
 
-
 /** Per-class reference histogram (DESIGN §1.4): counts of reference images per frequency bin. */
 export interface ReferenceHistogram {
   /** Class index. */

@@ -45,7 +45,10 @@ export async function importVoteCounts(label: LabelStore, options: VoteCountOpti
   for (const it of items) {
     const key = `${it.imageId}\u0000${it.classIdx}`;
     let list = appearances.get(key);
-    if (!list) { list = []; appearances.set(key, list); }
+    if (!list) {
+      list = [];
+      appearances.set(key, list);
+    }
     list.push(it);
   }
   const slots = new Map<string, Map<number, { imageId: string; selected: boolean }[]>>();
@@ -56,10 +59,16 @@ export async function importVoteCounts(label: LabelStore, options: VoteCountOpti
       const start = Math.floor((g * annotators.length) / list.length);
       const end = Math.floor(((g + 1) * annotators.length) / list.length);
       let bySlot = slots.get(app.taskId);
-      if (!bySlot) { bySlot = new Map(); slots.set(app.taskId, bySlot); }
+      if (!bySlot) {
+        bySlot = new Map();
+        slots.set(app.taskId, bySlot);
+      }
       for (let a = start; a < end; a++) {
         let answers = bySlot.get(a - start);
-        if (!answers) { answers = []; bySlot.set(a - start, answers); }
+        if (!answers) {
+          answers = [];
+          bySlot.set(a - start, answers);
+        }
         answers.push({ imageId: app.imageId, selected: annotators[a] === app.classIdx });
       }
     });
@@ -69,7 +78,15 @@ export async function importVoteCounts(label: LabelStore, options: VoteCountOpti
   for (const [taskId, bySlot] of slots) {
     for (const [s, answers] of [...bySlot].sort((a, b) => a[0] - b[0])) {
       const id = `${prefix}:${taskId}:${s}`;
-      records.push({ taskId, workerHash: hashWorkerId(salt, id), source: 'import', externalId: id, status: 'submitted', selectedImageIds: answers.filter((x) => x.selected).map((x) => x.imageId), answeredImageIds: answers.map((x) => x.imageId) });
+      records.push({
+        taskId,
+        workerHash: hashWorkerId(salt, id),
+        source: 'import',
+        externalId: id,
+        status: 'submitted',
+        selectedImageIds: answers.filter((x) => x.selected).map((x) => x.imageId),
+        answeredImageIds: answers.map((x) => x.imageId),
+      });
     }
   }
   return label.recordAssignments(records);

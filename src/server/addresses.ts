@@ -11,7 +11,11 @@ export function checkHost(host: string): string {
   const dotted = /^[\d.]+$/.test(host);
   const hostname = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(host);
   if (isIP(host) === 0 && (dotted || !hostname)) {
-    throw usageError('--host is not an address this machine can listen on', { field: '--host', expected: 'an IPv4 or IPv6 address (127.0.0.1, 0.0.0.0, ::1) or a host name', received: JSON.stringify(host) });
+    throw usageError('--host is not an address this machine can listen on', {
+      field: '--host',
+      expected: 'an IPv4 or IPv6 address (127.0.0.1, 0.0.0.0, ::1) or a host name',
+      received: JSON.stringify(host),
+    });
   }
   return host;
 }
@@ -21,9 +25,15 @@ export function checkPublicUrl(url: string, field = '--public-url'): string {
   let parsed: URL | null = null;
   try {
     parsed = new URL(url);
-  } catch { /* refused below */ }
+  } catch {
+    /* refused below */
+  }
   if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || !parsed.hostname || parsed.search || parsed.hash) {
-    throw usageError(`${field} must be an http(s) URL`, { field, expected: 'e.g. https://label.example.org or https://example.org/retest', received: JSON.stringify(url) });
+    throw usageError(`${field} must be an http(s) URL`, {
+      field,
+      expected: 'e.g. https://label.example.org or https://example.org/retest',
+      received: JSON.stringify(url),
+    });
   }
   return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
 }
@@ -33,11 +43,16 @@ export function checkOrigin(origin: string, field = '--mturk-origin'): string {
   let parsed: URL | null = null;
   try {
     parsed = new URL(origin);
-  } catch { /* refused below */ }
+  } catch {
+    /* refused below */
+  }
   const local = parsed !== null && parsed.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(parsed.hostname);
   if (!parsed || (parsed.protocol !== 'https:' && !local) || (parsed.pathname !== '/' && parsed.pathname !== '') || parsed.search || parsed.hash) {
-    throw usageError(`${field} must be an https origin`, { field, expected: 'e.g. https://workersandbox.mturk.com (scheme and host, no path)', received: JSON.stringify(origin) });
+    throw usageError(`${field} must be an https origin`, {
+      field,
+      expected: 'e.g. https://workersandbox.mturk.com (scheme and host, no path)',
+      received: JSON.stringify(origin),
+    });
   }
   return parsed.origin;
 }
-

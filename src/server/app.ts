@@ -34,19 +34,23 @@ declare module 'fastify' {
 }
 
 const ASSET_DIR = join(dirname(fileURLToPath(import.meta.url)), 'assets');
-const ASSETS: Record<string, string> = { 'app.css': 'text/css; charset=utf-8', 'label.js': 'text/javascript; charset=utf-8', 'mturk-submit.js': 'text/javascript; charset=utf-8' };
+const ASSETS: Record<string, string> = {
+  'app.css': 'text/css; charset=utf-8',
+  'label.js': 'text/javascript; charset=utf-8',
+  'mturk-submit.js': 'text/javascript; charset=utf-8',
+};
 
 /** Where the near-duplicate review (DEDUP's Fastify plugin) is mounted, behind the admin token. */
 export const DEDUP_PREFIX = '/admin/dedup';
 
 /** CSP source lists allowing exactly the inline <script> and <style> blocks of a page. */
 export function inlineHashes(html: string): { script: string; style: string } {
-  const hashes = (tag: string) => [...html.matchAll(new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`, 'g'))]
-    .map((m) => ` 'sha256-${createHash('sha256').update(m[1]!).digest('base64')}'`).join('');
+  const hashes = (tag: string) =>
+    [...html.matchAll(new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`, 'g'))]
+      .map((m) => ` 'sha256-${createHash('sha256').update(m[1]!).digest('base64')}'`)
+      .join('');
   return { script: hashes('script'), style: hashes('style') };
 }
-
-
 
 /** Rate-limit key: the token behind the request (labeller, admin, image scope), else the address. */
 async function rateKey(ctx: ServerContext, request: FastifyRequest): Promise<string> {
@@ -64,12 +68,15 @@ async function rateKey(ctx: ServerContext, request: FastifyRequest): Promise<str
 export async function buildApp(options: ServerOptions): Promise<FastifyInstance> {
   const adminToken = options.adminToken ?? randomToken(24);
   const app = Fastify({
-    logger: options.logger === undefined || options.logger === false ? false : {
-      ...(options.logger === true ? {} : options.logger),
-      serializers: {
-        req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactUrl(req.url), ip: req.ip }),
-      },
-    },
+    logger:
+      options.logger === undefined || options.logger === false
+        ? false
+        : {
+            ...(options.logger === true ? {} : options.logger),
+            serializers: {
+              req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactUrl(req.url), ip: req.ip }),
+            },
+          },
     bodyLimit: 64 * 1024,
     trustProxy: options.trustProxy ?? false,
   });
@@ -100,8 +107,12 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
     const formTargets = framed ? ` ${ctx.mturkOrigins.join(' ')}` : '';
     // Our pages have no inline script or style. The mounted near-duplicate review page has inline
     // blocks: those exact blocks (and nothing injected later) are allowed by their hashes.
-    const inline = ctx.dedupPrefix && request.url.startsWith(ctx.dedupPrefix) && typeof payload === 'string' ? inlineHashes(payload) : { script: '', style: '' };
-    reply.header('Content-Security-Policy', `default-src 'none'; img-src 'self'; style-src 'self'${inline.style}; script-src 'self'${inline.script}; connect-src 'self'; form-action 'self'${formTargets}; frame-ancestors ${framed ? ctx.mturkOrigins.join(' ') : "'none'"}; base-uri 'none'`);
+    const inline =
+      ctx.dedupPrefix && request.url.startsWith(ctx.dedupPrefix) && typeof payload === 'string' ? inlineHashes(payload) : { script: '', style: '' };
+    reply.header(
+      'Content-Security-Policy',
+      `default-src 'none'; img-src 'self'; style-src 'self'${inline.style}; script-src 'self'${inline.script}; connect-src 'self'; form-action 'self'${formTargets}; frame-ancestors ${framed ? ctx.mturkOrigins.join(' ') : "'none'"}; base-uri 'none'`,
+    );
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('Referrer-Policy', 'no-referrer');
     if (!framed) reply.header('X-Frame-Options', 'DENY');
@@ -114,8 +125,12 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
   const slots = new WeakMap<FastifyRequest, Release>();
   app.addHook('onRequest', async (request, reply) => {
     const path = request.url.split('?')[0];
-    const deadline = request.method === 'GET' && (path === '/label' || path === '/mturk') ? ctx.deadlines.page
-      : request.method === 'POST' && (path === '/label/submit' || path === '/mturk/submit') ? ctx.deadlines.submit : null;
+    const deadline =
+      request.method === 'GET' && (path === '/label' || path === '/mturk')
+        ? ctx.deadlines.page
+        : request.method === 'POST' && (path === '/label/submit' || path === '/mturk/submit')
+          ? ctx.deadlines.submit
+          : null;
     if (deadline === null) return;
     const release = await ctx.queue.enter(deadline);
     if (release === null) {
@@ -137,7 +152,9 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
       try {
         const from = new URL(origin);
         same = from.host === new URL(`${from.protocol}//${request.headers.host ?? ''}`).host;
-      } catch { /* malformed: refused below */ }
+      } catch {
+        /* malformed: refused below */
+      }
       if (!same) return refuse(request, reply, 403, 'Cross-site form posts are refused.', renderMessagePage);
     }
   });
@@ -150,7 +167,12 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
       return refuse(request, reply, status, 'Something went wrong on the server; the error was logged.', renderMessagePage);
     }
     if (status >= 500) request.log.error({ err: error }, 'store unavailable');
-    const message = status === 429 ? 'Too many requests: slow down a little.' : status === 503 ? 'The workspace store is not available right now; try again shortly.' : (error as Error).message;
+    const message =
+      status === 429
+        ? 'Too many requests: slow down a little.'
+        : status === 503
+          ? 'The workspace store is not available right now; try again shortly.'
+          : (error as Error).message;
     return refuse(request, reply, status, message, renderMessagePage);
   });
   app.setNotFoundHandler((request, reply) => refuse(request, reply, 404, 'There is no such page.', renderMessagePage));
@@ -170,7 +192,11 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
   app.get('/', async (request, reply) => {
     const who = await principalOf(ctx, request);
     if (who?.kind === 'labeller') return reply.code(303).header('Location', '/label').send();
-    return reply.type('text/html; charset=utf-8').send(renderMessagePage('retest labelling', 'Open your personal labelling link to start labelling. Builders: open the admin link printed by `retest serve`.'));
+    return reply
+      .type('text/html; charset=utf-8')
+      .send(
+        renderMessagePage('retest labelling', 'Open your personal labelling link to start labelling. Builders: open the admin link printed by `retest serve`.'),
+      );
   });
 
   registerLabellerRoutes(app, ctx);
@@ -179,7 +205,12 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
     admin.addHook('onRequest', adminGuard(ctx));
     registerAdminRoutes(admin, ctx);
     ctx.dedupPrefix = DEDUP_PREFIX;
-    await registerDedupReview(admin, { workspace: ctx.workspace, stores: ctx.dedup, prefix: DEDUP_PREFIX, reviewerName: options.dedupReviewer ?? 'admin (dashboard)' });
+    await registerDedupReview(admin, {
+      workspace: ctx.workspace,
+      stores: ctx.dedup,
+      prefix: DEDUP_PREFIX,
+      reviewerName: options.dedupReviewer ?? 'admin (dashboard)',
+    });
   });
   return app;
 }

@@ -75,7 +75,10 @@ export async function createContext(options: ServerOptions, adminToken: string, 
   const sql = workspace.sql;
   // The worker opens the workspace's location itself (on PostgreSQL without `database`, the URL
   // without its password: PGPASSWORD or ~/.pgpass then apply); a failure is a warning, not silent.
-  const source = options.dashboardWorker === false ? null : options.database ?? { location: sql.location.replace(/^([a-z]+:\/\/[^/?#@:]*):\*\*\*@/i, '$1@'), defaultSchema: 'retest_workspace' };
+  const source =
+    options.dashboardWorker === false
+      ? null
+      : (options.database ?? { location: sql.location.replace(/^([a-z]+:\/\/[^/?#@:]*):\*\*\*@/i, '$1@'), defaultSchema: 'retest_workspace' });
   return {
     workspace,
     catalog: stores.catalog,
@@ -121,7 +124,9 @@ export function principalOf(ctx: ServerContext, request: FastifyRequest): Promis
 }
 
 async function lookUpPrincipal(ctx: ServerContext, request: FastifyRequest): Promise<Principal> {
-  const candidates = [bearer(request), request.cookies?.[ADMIN_COOKIE], request.cookies?.[LABELLER_COOKIE]].filter((t): t is string => typeof t === 'string' && t.length > 0);
+  const candidates = [bearer(request), request.cookies?.[ADMIN_COOKIE], request.cookies?.[LABELLER_COOKIE]].filter(
+    (t): t is string => typeof t === 'string' && t.length > 0,
+  );
   for (const token of candidates) {
     if (safeEqual(sha256Hex(token), ctx.adminSha)) return { kind: 'admin' };
     const labeller = await labellerByToken(ctx.server, token);
@@ -142,10 +147,18 @@ export function checkCsrf(ctx: ServerContext, body: unknown, ...binding: string[
 }
 
 /** A refusal as an HTML page or JSON, by what the client accepts. */
-export function refuse(request: FastifyRequest, reply: FastifyReply, status: number, message: string, render: (title: string, message: string) => string): FastifyReply {
+export function refuse(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  message: string,
+  render: (title: string, message: string) => string,
+): FastifyReply {
   reply.code(status).header('Cache-Control', 'no-store');
   if (wantsJson(request)) return reply.send(errorJson(status, message));
-  return reply.type('text/html; charset=utf-8').send(render(status === 401 ? 'Sign-in needed' : status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'Cannot do that', message));
+  return reply
+    .type('text/html; charset=utf-8')
+    .send(render(status === 401 ? 'Sign-in needed' : status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'Cannot do that', message));
 }
 
 export function wantsJson(request: FastifyRequest): boolean {

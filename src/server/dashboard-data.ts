@@ -22,7 +22,11 @@ export function median(values: readonly number[]): number | null {
 }
 
 /** Per-class progress and histograms, every class of `classes` (classes without tasks included), by index. */
-export async function classProgress(label: LabelStore, classes: readonly DashboardClass[], options: { now: Date; minAnswers: number; classIdx?: number }): Promise<ClassProgress[]> {
+export async function classProgress(
+  label: LabelStore,
+  classes: readonly DashboardClass[],
+  options: { now: Date; minAnswers: number; classIdx?: number },
+): Promise<ClassProgress[]> {
   const one = options.classIdx === undefined ? {} : { classIdx: options.classIdx };
   const counts = new Map((await label.classCounts({ now: options.now, ...one })).map((c) => [c.classIdx, c]));
   const hist = new Map<number, { candidate: number[]; reference: number[] }>();

@@ -77,14 +77,22 @@ export class DashboardSnapshots {
     try {
       const pool = (this.pool ??= new Piscina<DashboardTask, DashboardTables>({ filename: workerFile(), minThreads: 0, maxThreads: 1, idleTimeout: 60_000 }));
       const tables = await pool.run({
-        location: this.source.location, defaultSchema: this.source.defaultSchema, classes: [...this.classes],
-        minAnswers: options.minAnswers, now: options.now.toISOString(), ...(options.classIdx === undefined ? {} : { classIdx: options.classIdx }),
+        location: this.source.location,
+        defaultSchema: this.source.defaultSchema,
+        classes: [...this.classes],
+        minAnswers: options.minAnswers,
+        now: options.now.toISOString(),
+        ...(options.classIdx === undefined ? {} : { classIdx: options.classIdx }),
       });
       this.lastMode = 'worker';
       return { ...tables, computedOn: 'worker' };
     } catch (error) {
       this.warn(error, 'dashboard worker failed; computing the dashboard on the main thread');
-      return { ...(await this.onMain(options)), computedOn: 'main', warning: `The dashboard worker failed (${(error as Error).message ?? String(error)}); these tables were computed on the main thread, which slows labellers' requests while it runs.` };
+      return {
+        ...(await this.onMain(options)),
+        computedOn: 'main',
+        warning: `The dashboard worker failed (${(error as Error).message ?? String(error)}); these tables were computed on the main thread, which slows labellers' requests while it runs.`,
+      };
     }
   }
 

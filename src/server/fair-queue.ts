@@ -43,17 +43,20 @@ export class FairQueue {
             resolve(null);
           }, deadlineMs)
         : undefined;
-      void this.limit(() => new Promise<void>((done) => {
-        if (settled) return done(); // refused while it waited: the slot goes to the next at once
-        settled = true;
-        clearTimeout(timer);
-        let released = false;
-        resolve(() => {
-          if (released) return;
-          released = true;
-          done();
-        });
-      }));
+      void this.limit(
+        () =>
+          new Promise<void>((done) => {
+            if (settled) return done(); // refused while it waited: the slot goes to the next at once
+            settled = true;
+            clearTimeout(timer);
+            let released = false;
+            resolve(() => {
+              if (released) return;
+              released = true;
+              done();
+            });
+          }),
+      );
     });
   }
 }

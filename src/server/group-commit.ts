@@ -32,7 +32,10 @@ export class GroupCommit<S> {
    * `sql` is the database the batches commit to; `bind` builds the stores a job uses on a database
    * (called with the savepoint view of the batch's transaction, once per job).
    */
-  constructor(private readonly sql: SqlDatabase, private readonly bind: (db: SqlDatabase) => S) {}
+  constructor(
+    private readonly sql: SqlDatabase,
+    private readonly bind: (db: SqlDatabase) => S,
+  ) {}
 
   /** Runs `write` inside the next batch's transaction; resolves with its result after COMMIT. */
   run<T>(write: (stores: S) => Promise<T>): Promise<T> {

@@ -8,7 +8,14 @@ import { isRetestError } from '../core/index.ts';
 import { isLabelError } from '../label/index.ts';
 
 /** What a refused claim or submission answers. */
-export const LABEL_STATUS: Record<string, number> = { 'not-found': 404, 'not-owner': 403, expired: 409, rejected: 409, 'worker-rejected': 403, 'bad-item': 400 };
+export const LABEL_STATUS: Record<string, number> = {
+  'not-found': 404,
+  'not-owner': 403,
+  expired: 409,
+  rejected: 409,
+  'worker-rejected': 403,
+  'bad-item': 400,
+};
 
 /** The JSON body of every error answer. */
 export interface ErrorJson {

@@ -39,7 +39,10 @@ export function parsePreviewScope(key: string, scope: string): string | null {
 /** `shownItems` memoised per scope (the 48 HMACs are computed once per assignment, not per image request). */
 export class ShownItemsCache {
   private readonly entries = new Map<string, { items: string; shown: ShownItem[] }>();
-  constructor(private readonly key: string, private readonly capacity = 4096) {}
+  constructor(
+    private readonly key: string,
+    private readonly capacity = 4096,
+  ) {}
 
   get(scope: string, itemTokens: readonly string[]): ShownItem[] {
     const items = itemTokens.join(',');

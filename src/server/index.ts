@@ -1,4 +1,15 @@
-export type { ServerOptions, ServerStores, ServerStore, Labeller, Invitation, ClassProgress, WorkerRow, MturkLink, MturkBatchRow, SecretName } from './types.ts';
+export type {
+  ServerOptions,
+  ServerStores,
+  ServerStore,
+  Labeller,
+  Invitation,
+  ClassProgress,
+  WorkerRow,
+  MturkLink,
+  MturkBatchRow,
+  SecretName,
+} from './types.ts';
 export { createServerStore } from './sql-server-store.ts';
 export { MTURK_ORIGINS } from './types.ts';
 export { serverMigrations } from './schema.ts';

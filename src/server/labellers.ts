@@ -21,12 +21,19 @@ export interface LabellerStores {
  */
 export async function inviteLabellers(stores: LabellerStores, names: readonly string[], now: Date = new Date()): Promise<Invitation[]> {
   for (const name of names) {
-    if (!NAME.test(name)) throw usageError('a labeller name must be 1–64 letters, digits or . _ @ + - (starting with a letter or digit)', { field: 'name', received: JSON.stringify(name) });
+    if (!NAME.test(name))
+      throw usageError('a labeller name must be 1–64 letters, digits or . _ @ + - (starting with a letter or digit)', {
+        field: 'name',
+        received: JSON.stringify(name),
+      });
   }
   if (new Set(names).size !== names.length) throw usageError('a labeller name is given twice', { received: names.join(' ') });
   const salt = await stores.label.workerSalt();
   const invitations = names.map((name) => ({ name, token: randomToken(24), workerHash: hashWorkerId(salt, `invite:${name}`) }));
-  await stores.server.putLabellers(invitations.map((i) => ({ name: i.name, tokenSha256: sha256Hex(i.token), workerHash: i.workerHash })), now);
+  await stores.server.putLabellers(
+    invitations.map((i) => ({ name: i.name, tokenSha256: sha256Hex(i.token), workerHash: i.workerHash })),
+    now,
+  );
   return invitations;
 }
 

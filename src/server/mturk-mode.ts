@@ -37,7 +37,13 @@ export async function mturkStatus(stores: MturkStores): Promise<MturkBatchState[
   const modes = new Map((await stores.server.mturkBatches()).map((b) => [b.batch, b]));
   return (await stores.label.batches()).map((b) => {
     const mode = modes.get(b.batch);
-    return { batch: b.batch, tasks: b.tasks, enabled: mode !== undefined && mode.disabledAt === null, hits: mode?.hits ?? 0, enabledAt: mode?.enabledAt ?? null };
+    return {
+      batch: b.batch,
+      tasks: b.tasks,
+      enabled: mode !== undefined && mode.disabledAt === null,
+      hits: mode?.hits ?? 0,
+      enabledAt: mode?.enabledAt ?? null,
+    };
   });
 }
 
@@ -51,13 +57,27 @@ export async function latestBatch(stores: Pick<MturkStores, 'label'>): Promise<s
  * before). A HIT id already recorded for another batch, a malformed id or an unknown batch is a
  * usage error. Returns how many HIT ids were new.
  */
-export async function enableMturk(stores: MturkStores, options: { batch: string; hitIds: readonly string[]; now?: Date }): Promise<{ batch: string; added: number; hits: number }> {
+export async function enableMturk(
+  stores: MturkStores,
+  options: { batch: string; hitIds: readonly string[]; now?: Date },
+): Promise<{ batch: string; added: number; hits: number }> {
   const batches = await stores.label.batches();
   if (!batches.some((b) => b.batch === options.batch)) {
     const names = batches.map((b) => b.batch);
-    throw usageError(`no tasks in batch "${options.batch}"`, { field: '--batch', expected: names.length ? `one of: ${names.slice(0, 5).map((b) => JSON.stringify(b)).join(', ')}` : 'a batch made by `retest tasks create`', received: JSON.stringify(options.batch), hint: 'run `retest mturk status` for the batches' });
+    throw usageError(`no tasks in batch "${options.batch}"`, {
+      field: '--batch',
+      expected: names.length
+        ? `one of: ${names
+            .slice(0, 5)
+            .map((b) => JSON.stringify(b))
+            .join(', ')}`
+        : 'a batch made by `retest tasks create`',
+      received: JSON.stringify(options.batch),
+      hint: 'run `retest mturk status` for the batches',
+    });
   }
-  if (options.hitIds.length === 0) throw usageError('no HIT ids given', { field: '--hits', hint: 'give the HITIds MTurk returned when you published the HITs (--hit ID…, or --hits FILE)' });
+  if (options.hitIds.length === 0)
+    throw usageError('no HIT ids given', { field: '--hits', hint: 'give the HITIds MTurk returned when you published the HITs (--hit ID…, or --hits FILE)' });
   for (const id of options.hitIds) {
     if (!MTURK_ID.test(id)) throw usageError('a HIT id must be letters, digits, _ and - (at most 128)', { field: '--hits', received: JSON.stringify(id) });
   }
@@ -68,7 +88,12 @@ export async function enableMturk(stores: MturkStores, options: { batch: string;
 /** Turns MTurk mode off for `batch` (or for every batch). Returns the batches turned off. */
 export async function disableMturk(stores: Pick<MturkStores, 'server'>, options: { batch?: string; now?: Date } = {}): Promise<string[]> {
   const off = await stores.server.disableMturk(options.batch, options.now ?? new Date());
-  if (options.batch !== undefined && off.length === 0) throw usageError(`MTurk mode is not on for batch "${options.batch}"`, { field: '--batch', received: JSON.stringify(options.batch), hint: 'run `retest mturk status`' });
+  if (options.batch !== undefined && off.length === 0)
+    throw usageError(`MTurk mode is not on for batch "${options.batch}"`, {
+      field: '--batch',
+      received: JSON.stringify(options.batch),
+      hint: 'run `retest mturk status`',
+    });
   return off;
 }
 

@@ -33,11 +33,18 @@ export interface ReviewImages {
 async function currentSample(sample: SampleStore, classIdx: number): Promise<{ ids: string[]; label: string } | null> {
   const revision = await sample.getRevision('latest');
   if (!revision) return null;
-  return { ids: revision.images.filter((i) => i.classIdx === classIdx).map((i) => i.imageId), label: `revision ${revision.id} (${revision.function}, seed ${revision.seed}${revision.valid ? '' : ', not valid'})` };
+  return {
+    ids: revision.images.filter((i) => i.classIdx === classIdx).map((i) => i.imageId),
+    label: `revision ${revision.id} (${revision.function}, seed ${revision.seed}${revision.valid ? '' : ', not valid'})`,
+  };
 }
 
 /** The review page's images of a class. */
-export async function reviewImages(stores: { label: LabelStore; catalog: ImageCatalog; sample: SampleStore }, classIdx: number, options: { minAnswers: number }): Promise<ReviewImages> {
+export async function reviewImages(
+  stores: { label: LabelStore; catalog: ImageCatalog; sample: SampleStore },
+  classIdx: number,
+  options: { minAnswers: number },
+): Promise<ReviewImages> {
   const freq = new Map((await stores.label.frequencies({ classIdx, minAnswers: 0 })).map((f) => [f.imageId, f]));
   const black = new Map((await stores.sample.listBlacklist()).map((b) => [b.imageId, b.reason]));
   const view = (imageId: string): ReviewImage => {

@@ -43,7 +43,8 @@ const LISTEN_ERRORS: Record<string, (host: string, port: number) => string> = {
 export async function startServer(options: StartOptions): Promise<RunningServer> {
   const host = checkHost(options.host ?? '127.0.0.1');
   const port = options.port ?? 8080;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw usageError('--port must be an integer 0–65535', { field: '--port', received: String(options.port) });
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw usageError('--port must be an integer 0–65535', { field: '--port', received: String(options.port) });
   const publicUrl = options.publicUrl === undefined ? undefined : checkPublicUrl(options.publicUrl);
   for (const origin of options.mturkSubmitOrigins ?? []) checkOrigin(origin);
   const { workspace, stores } = await options.openWorkspace();
@@ -58,7 +59,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     const explain = LISTEN_ERRORS[code];
     if (explain) {
       const field = code === 'EADDRINUSE' || code === 'EACCES' ? '--port' : '--host';
-      throw usageError(explain(host, port), { field, received: code, hint: field === '--port' ? 'choose another --port, or stop the other server' : 'use 127.0.0.1 (behind a reverse proxy) or an address of this machine' });
+      throw usageError(explain(host, port), {
+        field,
+        received: code,
+        hint: field === '--port' ? 'choose another --port, or stop the other server' : 'use 127.0.0.1 (behind a reverse proxy) or an address of this machine',
+      });
     }
     throw error;
   }
@@ -66,9 +71,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const boundPort = typeof address === 'object' && address ? address.port : port;
   const url = publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
   let closing: Promise<void> | null = null;
-  const close = () => (closing ??= (async () => {
-    await app.close();
-    await closeWorkspace(workspace);
-  })());
+  const close = () =>
+    (closing ??= (async () => {
+      await app.close();
+      await closeWorkspace(workspace);
+    })());
   return { app, url, adminUrl: `${url}/admin/login?token=${app.retest.adminToken}`, adminToken: app.retest.adminToken, close };
 }

@@ -38,7 +38,10 @@ export class Thumbnails {
   private readonly pending = new Map<string, Promise<Buffer>>();
   private readonly dir: string;
 
-  constructor(workspaceDir: string, private readonly size: number) {
+  constructor(
+    workspaceDir: string,
+    private readonly size: number,
+  ) {
     this.dir = join(workspaceDir, '.cache', 'thumbs', String(size));
   }
 

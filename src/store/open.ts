@@ -44,7 +44,10 @@ export async function connectStore(value: string, options: ConnectOptions): Prom
   const location = parseStoreLocation(value);
   return location.backend === 'sqlite'
     ? openSqliteDatabase(location.path)
-    : openPostgresDatabase(location.url, { defaultSchema: options.defaultSchema, ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }) });
+    : openPostgresDatabase(location.url, {
+        defaultSchema: options.defaultSchema,
+        ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
+      });
 }
 
 /** Opens the store at `value` and applies its pending migrations. */

@@ -45,7 +45,12 @@ export async function openPostgresDatabase(url: string, options: PostgresOptions
   const parsed = new URL(url);
   const schema = parsed.searchParams.get('schema') ?? options.defaultSchema;
   if (!/^[a-z_][a-z0-9_]*$/.test(schema)) {
-    throw usageError('the PostgreSQL schema name is not a plain identifier', { file: redactUrl(url), field: 'schema', received: JSON.stringify(schema), expected: 'lower-case letters, digits and _ (not starting with a digit)' });
+    throw usageError('the PostgreSQL schema name is not a plain identifier', {
+      file: redactUrl(url),
+      field: 'schema',
+      received: JSON.stringify(schema),
+      expected: 'lower-case letters, digits and _ (not starting with a digit)',
+    });
   }
   parsed.searchParams.delete('schema');
   const location = redactUrl(url);
@@ -83,7 +88,6 @@ export async function openPostgresDatabase(url: string, options: PostgresOptions
   }
   return database;
 }
-
 
 /** `?` → `$1, $2, …`, outside quoted strings and identifiers. */
 export function numberParameters(sql: string): string {
@@ -239,8 +243,10 @@ function causeOf(error: unknown): unknown {
 function isConnectionLoss(error: unknown): boolean {
   const code = (error as { code?: string })?.code ?? '';
   const message = String((error as Error)?.message ?? '');
-  return ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08003', '08006'].includes(code)
-    || /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message);
+  return (
+    ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08003', '08006'].includes(code) ||
+    /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message)
+  );
 }
 
 /** Serialization failure or deadlock: the transaction can simply run again. */
@@ -257,16 +263,31 @@ function postgresError(location: string, cause: unknown): unknown {
   if (cause instanceof RetestError) return cause;
   const code = (cause as { code?: string })?.code ?? '';
   if (isConnectionLoss(cause) || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-    return ioError('cannot reach the PostgreSQL store', { file: location, cause, received: code || String((cause as Error)?.message), hint: 'check the host, port and that the server is running' });
+    return ioError('cannot reach the PostgreSQL store', {
+      file: location,
+      cause,
+      received: code || String((cause as Error)?.message),
+      hint: 'check the host, port and that the server is running',
+    });
   }
   if (code === '28P01' || code === '28000') {
-    return ioError('PostgreSQL refused the login', { file: location, cause, received: String((cause as Error).message), hint: 'check the user in the URL and the password (PGPASSWORD or ~/.pgpass)' });
+    return ioError('PostgreSQL refused the login', {
+      file: location,
+      cause,
+      received: String((cause as Error).message),
+      hint: 'check the user in the URL and the password (PGPASSWORD or ~/.pgpass)',
+    });
   }
   if (code === '3D000') {
     return ioError('the PostgreSQL database does not exist', { file: location, cause, hint: 'create it first (createdb NAME)' });
   }
   if (code === '42501') {
-    return ioError('PostgreSQL denied the access', { file: location, cause, received: String((cause as Error).message), hint: 'grant the user the rights on the database and schema' });
+    return ioError('PostgreSQL denied the access', {
+      file: location,
+      cause,
+      received: String((cause as Error).message),
+      hint: 'grant the user the rights on the database and schema',
+    });
   }
   return cause;
 }

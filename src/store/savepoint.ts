@@ -50,7 +50,10 @@ class SavepointDatabase implements SqlDatabase {
   readonly #queue = pLimit(1);
   #closed = false;
 
-  constructor(private readonly tx: SqlExecutor, readonly location: string) {}
+  constructor(
+    private readonly tx: SqlExecutor,
+    readonly location: string,
+  ) {}
 
   get dialect() {
     return this.tx.dialect;

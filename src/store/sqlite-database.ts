@@ -320,12 +320,23 @@ function sqliteOpenError(path: string, cause: unknown): RetestError {
 function sqliteRunError(path: string, cause: unknown): unknown {
   const code = (cause as { code?: string }).code ?? '';
   if (code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_IOERR' || code.startsWith('SQLITE_IOERR_') || code === 'SQLITE_FULL') {
-    const what = code === 'SQLITE_READONLY' ? 'cannot write the store: it is read-only (the file, its -wal/-shm files or its folder)' : 'cannot write the store';
-    return ioError(what, { file: path, cause, received: code, hint: code === 'SQLITE_FULL' ? 'free some disk space' : 'check that the file and its folder are writable' });
+    const what =
+      code === 'SQLITE_READONLY' ? 'cannot write the store: it is read-only (the file, its -wal/-shm files or its folder)' : 'cannot write the store';
+    return ioError(what, {
+      file: path,
+      cause,
+      received: code,
+      hint: code === 'SQLITE_FULL' ? 'free some disk space' : 'check that the file and its folder are writable',
+    });
   }
   if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') return sqliteOpenError(path, cause);
   if (code === 'SQLITE_BUSY') {
-    return ioError('the store is busy: another process has held its write lock for over 10 s', { file: path, cause, received: code, hint: 'wait for the other retest command to finish, then run this one again' });
+    return ioError('the store is busy: another process has held its write lock for over 10 s', {
+      file: path,
+      cause,
+      received: code,
+      hint: 'wait for the other retest command to finish, then run this one again',
+    });
   }
   return cause;
 }

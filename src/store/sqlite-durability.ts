@@ -88,7 +88,11 @@ export class WalSync {
       this.syncs++;
       await this.syncFile(this.#file);
     } catch (cause) {
-      throw ioError('cannot make the store durable: syncing its write-ahead log failed', { file: this.walPath, cause, hint: 'check the disk; answers acknowledged before this error are safe, this one was not acknowledged' });
+      throw ioError('cannot make the store durable: syncing its write-ahead log failed', {
+        file: this.walPath,
+        cause,
+        hint: 'check the disk; answers acknowledged before this error are safe, this one was not acknowledged',
+      });
     }
   }
 }
@@ -135,7 +139,10 @@ export class Checkpointer {
     options: CheckpointOptions = {},
   ) {
     this.#threshold = options.thresholdBytes ?? 4 * 1024 * 1024;
-    this.#pool = import('piscina').then(({ Piscina }) => new Piscina<CheckpointTask, CheckpointResult>({ filename: workerFile(), minThreads: 1, maxThreads: 1, idleTimeout: Number.POSITIVE_INFINITY }));
+    this.#pool = import('piscina').then(
+      ({ Piscina }) =>
+        new Piscina<CheckpointTask, CheckpointResult>({ filename: workerFile(), minThreads: 1, maxThreads: 1, idleTimeout: Number.POSITIVE_INFINITY }),
+    );
     this.#pool.catch(() => {}); // reported by the first checkpoint
     this.#timer = setInterval(() => void this.#maybeCheckpoint(), options.intervalMs ?? 1000);
     this.#timer.unref();
@@ -146,11 +153,13 @@ export class Checkpointer {
   async checkpoint(): Promise<CheckpointResult | undefined> {
     await this.#running;
     if (this.#closed) return undefined;
-    const result = this.#pool.then((pool) => pool.run({ path: this.path })).then((r) => {
-      this.stats.checkpoints++;
-      this.stats.last = r;
-      return r;
-    });
+    const result = this.#pool
+      .then((pool) => pool.run({ path: this.path }))
+      .then((r) => {
+        this.stats.checkpoints++;
+        this.stats.last = r;
+        return r;
+      });
     const running = result.then(
       () => undefined,
       () => {

@@ -29,7 +29,12 @@ export type Migration = PortMigration;
 export function openDatabase(path: string, migrations: readonly Migration[] = []): Db {
   if (path !== ':memory:') {
     if (existsSync(path) && statSync(path).isDirectory()) {
-      throw ioError('the store path is a folder', { file: path, expected: 'a SQLite file (or a path where one can be created)', received: 'a folder', hint: 'give a file name, e.g. retest.db' });
+      throw ioError('the store path is a folder', {
+        file: path,
+        expected: 'a SQLite file (or a path where one can be created)',
+        received: 'a folder',
+        hint: 'give a file name, e.g. retest.db',
+      });
     }
     makeDirectory(dirname(path));
   }
@@ -74,7 +79,10 @@ export function prepareConnection(db: Db, path: string, migrations: readonly Mig
 /** A store written by a newer retest (migrations this build does not know) is refused, as on the port. */
 function refuseNewerSync(db: Db, path: string, migrations: readonly Migration[]): void {
   if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get() === undefined) return;
-  const rows = db.prepare('SELECT name, applied_at AS appliedAt FROM schema_migrations ORDER BY applied_at, name').all() as { name: string; appliedAt: string }[];
+  const rows = db.prepare('SELECT name, applied_at AS appliedAt FROM schema_migrations ORDER BY applied_at, name').all() as {
+    name: string;
+    appliedAt: string;
+  }[];
   const known = new Set(migrations.map((m) => m.name));
   const applied = new Set(rows.map((r) => r.name));
   refuseNewer({

@@ -34,9 +34,11 @@ const histogram = async (page: Page, classIdx: number) =>
 
 /** Candidate selections of one worker's submitted assignments, by image id. */
 function selectionsOf(name: string): Map<string, number> {
-  const rows = fx.workspace.db.prepare(`SELECT an.image_id, an.selected FROM answers an JOIN assignments a ON a.id = an.assignment_id
+  const rows = fx.workspace.db
+    .prepare(`SELECT an.image_id, an.selected FROM answers an JOIN assignments a ON a.id = an.assignment_id
     JOIN server_labellers l ON l.worker_hash = a.worker_hash JOIN task_items ti ON ti.task_id = a.task_id AND ti.image_id = an.image_id
-    WHERE l.name = ? AND ti.role = 'candidate'`).all(name) as { image_id: string; selected: number }[];
+    WHERE l.name = ? AND ti.role = 'candidate'`)
+    .all(name) as { image_id: string; selected: number }[];
   return new Map(rows.map((r) => [r.image_id, r.selected]));
 }
 
@@ -53,7 +55,9 @@ describe.skipIf(!HAS_CHROMIUM)('labelling app in chromium', () => {
     // A stand-in for MTurk's externalSubmit endpoint, on 127.0.0.1.
     turk = createServer((req, res) => {
       let body = '';
-      req.on('data', (d: Buffer) => { body += d.toString(); });
+      req.on('data', (d: Buffer) => {
+        body += d.toString();
+      });
       req.on('end', () => {
         turkPosts.push({ url: req.url ?? '', method: req.method ?? '', body: new URLSearchParams(body) });
         res.writeHead(200, { 'content-type': 'text/html' }).end('<h1>MTurk got it</h1>');
@@ -61,7 +65,13 @@ describe.skipIf(!HAS_CHROMIUM)('labelling app in chromium', () => {
     });
     await new Promise<void>((r) => turk.listen(0, '127.0.0.1', r));
     turkOrigin = `http://127.0.0.1:${(turk.address() as AddressInfo).port}`;
-    app = await buildApp({ workspace: fx.workspace, stores: workspaceStores(fx.workspace), adminToken: ADMIN, minAnswers: 1, mturkSubmitOrigins: [turkOrigin] });
+    app = await buildApp({
+      workspace: fx.workspace,
+      stores: workspaceStores(fx.workspace),
+      adminToken: ADMIN,
+      minAnswers: 1,
+      mturkSubmitOrigins: [turkOrigin],
+    });
     base = await app.listen({ host: '127.0.0.1', port: 0 });
     browser = await launchChromium();
   });
@@ -95,23 +105,30 @@ describe.skipIf(!HAS_CHROMIUM)('labelling app in chromium', () => {
     const tokens = await a.locator('input[name="sel"]').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value));
     // The first checkbox has focus on load; its cell shows a focus ring.
     expect(await a.evaluate(() => (document.activeElement as HTMLInputElement).value)).toBe(tokens[0]);
-    const ring = await a.locator('.cell').first().evaluate((c) => getComputedStyle(c).outlineStyle + ' ' + getComputedStyle(c).outlineWidth);
+    const ring = await a
+      .locator('.cell')
+      .first()
+      .evaluate((c) => getComputedStyle(c).outlineStyle + ' ' + getComputedStyle(c).outlineWidth);
     expect(ring).toBe('solid 4px');
-    await a.keyboard.press('Space');            // select 0
+    await a.keyboard.press('Space'); // select 0
     await a.keyboard.press('ArrowRight');
     await a.keyboard.press('ArrowRight');
-    await a.keyboard.press('Space');            // select 2
-    await a.keyboard.press('ArrowDown');        // 2 + 3 columns = 5
-    await a.keyboard.press('Space');            // select 5
+    await a.keyboard.press('Space'); // select 2
+    await a.keyboard.press('ArrowDown'); // 2 + 3 columns = 5
+    await a.keyboard.press('Space'); // select 5
     await a.keyboard.press('ArrowLeft');
-    await a.keyboard.press('ArrowUp');          // 4 - 3 = 1
+    await a.keyboard.press('ArrowUp'); // 4 - 3 = 1
     expect(await a.evaluate(() => (document.activeElement as HTMLInputElement).value)).toBe(tokens[1]);
     expect(await a.locator('#selected-count').innerText()).toBe('3');
     const checked = await a.locator('input[name="sel"]:checked').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value));
     expect(checked).toEqual([tokens[0], tokens[2], tokens[5]]);
     await Promise.all([a.waitForURL(`${base}/label?notice=done`), a.keyboard.press('Enter')]);
     expect(await a.locator('.banner').innerText()).toContain('your answer was saved');
-    const aliceFirst = fx.workspace.db.prepare("SELECT a.id, SUM(an.selected) AS s, COUNT(*) AS n FROM assignments a JOIN answers an ON an.assignment_id = a.id JOIN server_labellers l ON l.worker_hash = a.worker_hash WHERE l.name = 'alice' GROUP BY a.id").all() as { s: number; n: number }[];
+    const aliceFirst = fx.workspace.db
+      .prepare(
+        "SELECT a.id, SUM(an.selected) AS s, COUNT(*) AS n FROM assignments a JOIN answers an ON an.assignment_id = a.id JOIN server_labellers l ON l.worker_hash = a.worker_hash WHERE l.name = 'alice' GROUP BY a.id",
+      )
+      .all() as { s: number; n: number }[];
     expect(aliceFirst.map((r) => [r.n, r.s])).toEqual([[48, 3]]);
 
     // The dashboard shows alice's answers.
@@ -135,7 +152,11 @@ describe.skipIf(!HAS_CHROMIUM)('labelling app in chromium', () => {
     expect(await b.locator('input[name="sel"]:checked').count()).toBe(3);
     expect(await b.locator('.cell.selected').count()).toBe(3);
     await Promise.all([b.waitForURL(`${base}/label?notice=done`), b.locator('button[type="submit"]').click()]);
-    const bobRows = fx.workspace.db.prepare("SELECT SUM(an.selected) AS s, COUNT(*) AS n FROM assignments a JOIN answers an ON an.assignment_id = a.id JOIN server_labellers l ON l.worker_hash = a.worker_hash WHERE l.name = 'bob' GROUP BY a.id").all();
+    const bobRows = fx.workspace.db
+      .prepare(
+        "SELECT SUM(an.selected) AS s, COUNT(*) AS n FROM assignments a JOIN answers an ON an.assignment_id = a.id JOIN server_labellers l ON l.worker_hash = a.worker_hash WHERE l.name = 'bob' GROUP BY a.id",
+      )
+      .all();
     expect(bobRows).toEqual([{ s: 3, n: 48 }]);
 
     // A tablet width gets two columns.
@@ -184,13 +205,17 @@ describe.skipIf(!HAS_CHROMIUM)('labelling app in chromium', () => {
     await page.goto(`${base}/admin/class/0`);
     expect(await page.locator('.thumbs.reference figure').count()).toBe(6);
     await page.locator('.thumbs.reference img').last().scrollIntoViewIfNeeded();
-    await page.waitForFunction(() => Array.from(document.querySelectorAll('.thumbs.reference img')).every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0));
+    await page.waitForFunction(() =>
+      Array.from(document.querySelectorAll('.thumbs.reference img')).every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0),
+    );
     const sizes = await page.locator('.thumbs.reference img').evaluateAll((els) => els.map((e) => (e as HTMLImageElement).naturalWidth));
     expect(sizes.every((w) => w === 320)).toBe(true);
     await page.screenshot({ path: join(ARTIFACTS, 'server-review.png'), fullPage: true });
     // The mounted near-duplicate review runs its inline script and style under our CSP (allowed by hash).
     const violations: string[] = [];
-    page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) violations.push(m.text()); });
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
+    });
     const res = await page.goto(`${base}/admin/dedup/`);
     expect(res!.status()).toBe(200);
     await page.waitForLoadState('load');
@@ -218,7 +243,11 @@ describe.skipIf(!HAS_CHROMIUM)('labelling app in chromium', () => {
     expect(posts.map((p) => p.url)).toEqual(['/mturk/externalSubmit']);
     expect(posts[0]!.body.get('assignmentId')).toBe('TURKASSIGN1');
     expect(posts[0]!.body.get('selected')).toBe('2');
-    const stored = fx.workspace.db.prepare("SELECT SUM(an.selected) AS s, COUNT(*) AS n FROM server_mturk m JOIN answers an ON an.assignment_id = m.assignment_id WHERE m.mturk_assignment_id = 'TURKASSIGN1'").get();
+    const stored = fx.workspace.db
+      .prepare(
+        "SELECT SUM(an.selected) AS s, COUNT(*) AS n FROM server_mturk m JOIN answers an ON an.assignment_id = m.assignment_id WHERE m.mturk_assignment_id = 'TURKASSIGN1'",
+      )
+      .get();
     expect(stored).toEqual({ s: 2, n: 48 });
     await ctx.close();
   });

@@ -71,7 +71,9 @@ describe('labeller flow', () => {
     const page = await c.get('/label');
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-type']).toContain('text/html');
-    expect(page.body).toContain('Which of these images contain at least one object of type <strong class="lemma">dog</strong> or <strong class="lemma">domestic dog</strong> or <strong class="lemma">Canis familiaris</strong>?');
+    expect(page.body).toContain(
+      'Which of these images contain at least one object of type <strong class="lemma">dog</strong> or <strong class="lemma">domestic dog</strong> or <strong class="lemma">Canis familiaris</strong>?',
+    );
     expect(page.body).toContain('a member of the genus Canis');
     expect(page.body).toContain('href="https://en.wikipedia.org/wiki/Dog"');
     expect(page.body).toContain('regardless of occlusion');
@@ -97,7 +99,13 @@ describe('labeller flow', () => {
       const res = await c.get(url);
       expect(res.statusCode).toBe(200);
       expect(res.headers['cache-control']).toBe('private, max-age=3600');
-      headerSets.add(JSON.stringify(Object.keys(res.headers).filter((h) => !['content-length', 'date', 'x-ratelimit-remaining', 'x-ratelimit-reset'].includes(h)).sort()));
+      headerSets.add(
+        JSON.stringify(
+          Object.keys(res.headers)
+            .filter((h) => !['content-length', 'date', 'x-ratelimit-remaining', 'x-ratelimit-reset'].includes(h))
+            .sort(),
+        ),
+      );
       const info = await imageInfo(res.rawPayload);
       sizes.add(`${info.format} ${info.width}x${info.height}`);
     }
@@ -122,7 +130,8 @@ describe('labeller flow', () => {
     expect(first.res.statusCode).toBe(303);
     expect(first.res.headers.location).toBe('/label?notice=done');
     const db = fx.workspace.db;
-    const count = () => (db.prepare('SELECT COUNT(*) AS n, SUM(selected) AS s FROM answers WHERE assignment_id = ?').get(first.assignment) as { n: number; s: number });
+    const count = () =>
+      db.prepare('SELECT COUNT(*) AS n, SUM(selected) AS s FROM answers WHERE assignment_id = ?').get(first.assignment) as { n: number; s: number };
     expect(count()).toEqual({ n: 48, s: 16 });
     // The same form posted again (double click, retry after a lost response): nothing changes.
     const again = await c.post('/label/submit', { assignment: first.assignment, _csrf: hidden(first.page.body, '_csrf'), sel: first.tokens.slice(0, 2) });
@@ -139,13 +148,21 @@ describe('labeller flow', () => {
     const tokens = imageTokens(page.body);
     const assignment = hidden(page.body, 'assignment');
     // Select exactly the images whose thumbnail bytes are those of the three positive controls.
-    const positives = new Set((fx.workspace.db.prepare("SELECT ti.image_id FROM task_items ti JOIN assignments a ON a.task_id = ti.task_id WHERE a.id = ? AND ti.role = 'positive'").all(assignment) as { image_id: string }[]).map((r) => r.image_id));
+    const positives = new Set(
+      (
+        fx.workspace.db
+          .prepare("SELECT ti.image_id FROM task_items ti JOIN assignments a ON a.task_id = ti.task_id WHERE a.id = ? AND ti.role = 'positive'")
+          .all(assignment) as { image_id: string }[]
+      ).map((r) => r.image_id),
+    );
     expect(positives.size).toBe(3);
     // The images as shown while the task is open (image links end with the assignment).
     const shown = new Map<string, Buffer>();
     for (const token of tokens.slice(5, 9)) shown.set(token, (await c.get(`/img/${assignment}/${token}`)).rawPayload);
     await c.post('/label/submit', { assignment, _csrf: hidden(page.body, '_csrf'), sel: tokens.slice(5, 9) });
-    const selected = (fx.workspace.db.prepare('SELECT image_id FROM answers WHERE assignment_id = ? AND selected = 1').all(assignment) as { image_id: string }[]).map((r) => r.image_id);
+    const selected = (
+      fx.workspace.db.prepare('SELECT image_id FROM answers WHERE assignment_id = ? AND selected = 1').all(assignment) as { image_id: string }[]
+    ).map((r) => r.image_id);
     expect(selected).toHaveLength(4);
     // Each selected image is served under the token that was selected.
     for (const token of tokens.slice(5, 9)) {
@@ -170,7 +187,9 @@ describe('labeller flow', () => {
     expect((await a.get('/label')).body).toContain('No tasks left');
     const c = await labeller('carol');
     expect((await c.get('/label')).body).toContain('No tasks left');
-    const perTask = fx.workspace.db.prepare("SELECT task_id, COUNT(*) AS n, COUNT(DISTINCT worker_hash) AS w FROM assignments WHERE status = 'submitted' GROUP BY task_id").all() as { n: number; w: number }[];
+    const perTask = fx.workspace.db
+      .prepare("SELECT task_id, COUNT(*) AS n, COUNT(DISTINCT worker_hash) AS w FROM assignments WHERE status = 'submitted' GROUP BY task_id")
+      .all() as { n: number; w: number }[];
     expect(perTask).toHaveLength(4);
     for (const t of perTask) expect(t).toEqual({ task_id: expect.any(String), n: 2, w: 2 });
   });
@@ -216,7 +235,11 @@ describe('labeller flow', () => {
   it('refuses tokens that are not in the task', async () => {
     const c = await labeller('alice');
     const page = await c.get('/label');
-    const res = await c.post('/label/submit', { assignment: hidden(page.body, 'assignment'), _csrf: hidden(page.body, '_csrf'), sel: ['AAAAAAAAAAAAAAAAAAAAAA'] });
+    const res = await c.post('/label/submit', {
+      assignment: hidden(page.body, 'assignment'),
+      _csrf: hidden(page.body, '_csrf'),
+      sel: ['AAAAAAAAAAAAAAAAAAAAAA'],
+    });
     expect(res.statusCode).toBe(400);
   });
 });
@@ -224,8 +247,13 @@ describe('labeller flow', () => {
 describe('dashboard', () => {
   it('shows progress and selection-frequency histograms that follow the answers, and rejection removes them', async () => {
     const adm = await admin();
-    const before = (await adm.get('/admin/api/summary')).json() as { classes: { done: number; needed: number; candidateHistogram: number[]; referenceHistogram: number[] }[] };
-    expect(before.classes.map((c) => [c.done, c.needed])).toEqual([[0, 4], [0, 4]]);
+    const before = (await adm.get('/admin/api/summary')).json() as {
+      classes: { done: number; needed: number; candidateHistogram: number[]; referenceHistogram: number[] }[];
+    };
+    expect(before.classes.map((c) => [c.done, c.needed])).toEqual([
+      [0, 4],
+      [0, 4],
+    ]);
     const a = await labeller('alice');
     const b = await labeller('bob');
     // alice selects everything on her first task (class 0), bob nothing on his first (class 0).
@@ -247,7 +275,9 @@ describe('dashboard', () => {
     const aliceHash = (fx.workspace.db.prepare("SELECT worker_hash FROM server_labellers WHERE name = 'alice'").get() as { worker_hash: string }).worker_hash;
     const res = await adm.post('/admin/workers/status', { _csrf: hidden(dash.body, '_csrf'), worker: aliceHash, status: 'rejected' });
     expect(res.statusCode).toBe(303);
-    const after = (await adm.get('/admin/api/summary')).json() as typeof before & { workers: { workerHash: string; status: string; tasks: number; controlAccuracy: number | null }[] };
+    const after = (await adm.get('/admin/api/summary')).json() as typeof before & {
+      workers: { workerHash: string; status: string; tasks: number; controlAccuracy: number | null }[];
+    };
     expect(after.classes[0]!.candidateHistogram).toEqual([42, 0, 0, 0, 0]);
     expect(after.classes[0]!.done).toBe(1);
     const alice = after.workers.find((w) => w.workerHash === aliceHash)!;
@@ -280,11 +310,18 @@ describe('dashboard', () => {
     const candidate = fx.images.find((i) => i.role === 'candidate' && i.classIdx === 0)!.id;
     const res = await adm.post('/admin/blacklist', { _csrf: hidden(dash.body, '_csrf'), image: candidate, reason: 'a drawing, not a photo' });
     expect(res.statusCode).toBe(303);
-    expect(fx.workspace.db.prepare('SELECT reason, by FROM blacklist WHERE image_id = ?').get(candidate)).toEqual({ reason: 'a drawing, not a photo', by: 'dashboard' });
+    expect(fx.workspace.db.prepare('SELECT reason, by FROM blacklist WHERE image_id = ?').get(candidate)).toEqual({
+      reason: 'a drawing, not a photo',
+      by: 'dashboard',
+    });
     const review = await adm.get('/admin/class/0');
     expect(review.statusCode).toBe(200);
     expect(review.body).toContain('Reference (original test set)');
-    const refs = fx.images.filter((i) => i.role === 'reference' && i.classIdx === 0).map((i) => i.id).sort().slice(0, 6);
+    const refs = fx.images
+      .filter((i) => i.role === 'reference' && i.classIdx === 0)
+      .map((i) => i.id)
+      .sort()
+      .slice(0, 6);
     for (const id of refs) expect(review.body).toContain(`/admin/image/${id}`);
     expect((await adm.get(`/admin/image/${refs[0]}`)).headers['content-type']).toBe('image/jpeg');
   });
@@ -323,14 +360,22 @@ describe('MTurk ExternalQuestion mode', () => {
     expect(hidden(again.body, 'assignment')).toBe(hidden(page.body, 'assignment'));
     const body = new URLSearchParams({ assignment: hidden(page.body, 'assignment'), mturkAssignmentId: 'ASGN123', _csrf: hidden(page.body, '_csrf') });
     for (const t of tokens.slice(0, 3)) body.append('sel', t);
-    const res = await app.inject({ method: 'POST', url: '/mturk/submit', payload: body.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/mturk/submit',
+      payload: body.toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('action="https://workersandbox.mturk.com/mturk/externalSubmit"');
     expect(res.body).toContain('name="assignmentId" value="ASGN123"');
-    const stored = fx.workspace.db.prepare("SELECT a.source, COUNT(*) AS n, SUM(selected) AS s FROM assignments a JOIN answers an ON an.assignment_id = a.id GROUP BY a.id").all();
+    const stored = fx.workspace.db
+      .prepare('SELECT a.source, COUNT(*) AS n, SUM(selected) AS s FROM assignments a JOIN answers an ON an.assignment_id = a.id GROUP BY a.id')
+      .all();
     expect(stored).toEqual([{ source: 'mturk', n: 48, s: 3 }]);
     // The raw worker id is nowhere in the database.
-    const dump = JSON.stringify(fx.workspace.db.prepare('SELECT * FROM server_mturk').all()) + JSON.stringify(fx.workspace.db.prepare('SELECT * FROM assignments').all());
+    const dump =
+      JSON.stringify(fx.workspace.db.prepare('SELECT * FROM server_mturk').all()) + JSON.stringify(fx.workspace.db.prepare('SELECT * FROM assignments').all());
     expect(dump).not.toContain('A1WORKERXYZ');
   });
 
@@ -358,9 +403,18 @@ describe('admin extras', () => {
 
   it('shows the latest revision’s sampled images on the class review page', async () => {
     const db = fx.workspace.db;
-    const sampled = fx.images.filter((i) => i.role === 'candidate' && i.classIdx === 1).slice(0, 3).map((i) => i.id);
-    db.prepare("INSERT INTO sample_revisions (id, function, parameters, seed, parent_id, valid, short_classes, size, report, created_at) VALUES (1, 'top-images', '{}', 7, NULL, 1, '[]', 3, '{}', '2026-01-01T00:00:00Z')").run();
-    sampled.forEach((id, position) => db.prepare('INSERT INTO sample_images (revision_id, position, image_id, class_idx, frequency, answers, carried_over) VALUES (1, ?, ?, 1, 0.9, 10, 0)').run(position, id));
+    const sampled = fx.images
+      .filter((i) => i.role === 'candidate' && i.classIdx === 1)
+      .slice(0, 3)
+      .map((i) => i.id);
+    db.prepare(
+      "INSERT INTO sample_revisions (id, function, parameters, seed, parent_id, valid, short_classes, size, report, created_at) VALUES (1, 'top-images', '{}', 7, NULL, 1, '[]', 3, '{}', '2026-01-01T00:00:00Z')",
+    ).run();
+    sampled.forEach((id, position) =>
+      db
+        .prepare('INSERT INTO sample_images (revision_id, position, image_id, class_idx, frequency, answers, carried_over) VALUES (1, ?, ?, 1, 0.9, 10, 0)')
+        .run(position, id),
+    );
     const adm = await admin();
     const page = await adm.get('/admin/class/1');
     expect(page.body).toContain('revision 1 (top-images, seed 7)');

@@ -31,7 +31,10 @@ describe('retest labellers', () => {
     const list = cli(['labellers', 'list', '--workspace', fx.workspace.dir, '--json']);
     expect(list.status).toBe(0);
     const parsed = JSON.parse(list.stdout) as { labellers: { name: string; revokedAt: string | null }[] };
-    expect(parsed.labellers.map((l) => [l.name, l.revokedAt])).toEqual([['alice', null], ['bob', null]]);
+    expect(parsed.labellers.map((l) => [l.name, l.revokedAt])).toEqual([
+      ['alice', null],
+      ['bob', null],
+    ]);
   });
 
   it('refuses a bad name with a usage error', () => {
@@ -46,14 +49,24 @@ describe('retest serve', () => {
     const invite = cli(['labellers', 'invite', 'carol', '--workspace', fx.workspace.dir, '--json']);
     const link = (JSON.parse(invite.stdout) as { labellers: { link: string }[] }).labellers[0]!.link;
     const token = link.split('/l/')[1]!;
-    const child = spawn(process.execPath, [BIN, 'serve', '--workspace', fx.workspace.dir, '--port', '0'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'serve', '--workspace', fx.workspace.dir, '--port', '0'], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
     try {
       const lines: string[] = [];
       const rl = createInterface({ input: child.stdout });
-      await new Promise<void>((res) => rl.on('line', (l) => { lines.push(l); if (l.startsWith('token:')) res(); }));
+      await new Promise<void>((res) =>
+        rl.on('line', (l) => {
+          lines.push(l);
+          if (l.startsWith('token:')) res();
+        }),
+      );
       const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(lines[0]!)![1]!;
       const adminUrl = /^admin:\s+(\S+)$/.exec(lines[1]!)![1]!;
       const adminToken = /^token:\s+(\S+)$/.exec(lines[2]!)![1]!;
@@ -74,7 +87,10 @@ describe('retest serve', () => {
     expect(await exited).toBe(0);
     expect(stderr).toContain('SIGINT, shutting down');
     // Structured request logs (pino JSON on stderr), tokens redacted.
-    const logs = stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg?: string; req?: { url: string } });
+    const logs = stderr
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { msg?: string; req?: { url: string } });
     expect(logs.some((l) => l.msg === 'incoming request' && l.req?.url === '/l/[token]')).toBe(true);
     expect(logs.some((l) => l.req?.url === '/admin/login?token=[token]')).toBe(true);
     expect(stderr).not.toContain(token);

@@ -3,7 +3,10 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 
 export class Client {
   readonly cookies = new Map<string, string>();
-  constructor(private readonly app: FastifyInstance, readonly headers: Record<string, string> = {}) {}
+  constructor(
+    private readonly app: FastifyInstance,
+    readonly headers: Record<string, string> = {},
+  ) {}
 
   private cookieHeader(): Record<string, string> {
     return this.cookies.size ? { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } : {};
@@ -22,7 +25,14 @@ export class Client {
   async post(url: string, fields: Record<string, string | string[]>, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
     const body = new URLSearchParams();
     for (const [k, v] of Object.entries(fields)) for (const x of Array.isArray(v) ? v : [v]) body.append(k, x);
-    return this.keep(await this.app.inject({ method: 'POST', url, payload: body.toString(), headers: { ...this.headers, ...this.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded', ...headers } }));
+    return this.keep(
+      await this.app.inject({
+        method: 'POST',
+        url,
+        payload: body.toString(),
+        headers: { ...this.headers, ...this.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      }),
+    );
   }
 }
 

@@ -19,7 +19,13 @@ describe('crash safety', () => {
     let url = first.url;
     let killed = false;
     const live = emptyLoadResult();
-    const phase1 = runLabellers(() => url, tokens, () => killed, 7, live);
+    const phase1 = runLabellers(
+      () => url,
+      tokens,
+      () => killed,
+      7,
+      live,
+    );
     // Kill mid-load, once some answers were acknowledged (and others are in flight).
     const started = Date.now();
     while (live.acks.length < 20 && Date.now() - started < 90_000) await new Promise((r) => setTimeout(r, 20));

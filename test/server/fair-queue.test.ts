@@ -17,7 +17,12 @@ describe('FairQueue', () => {
     const order: string[] = [];
     const first = await queue.enter(1000);
     expect(first).not.toBeNull();
-    const waiting = ['b', 'c', 'd'].map((name) => queue.enter(10_000).then((release) => { order.push(name); return release; }));
+    const waiting = ['b', 'c', 'd'].map((name) =>
+      queue.enter(10_000).then((release) => {
+        order.push(name);
+        return release;
+      }),
+    );
     const late = queue.enter(30);
     expect(queue.waiting).toBe(4);
     const started = performance.now();
@@ -47,7 +52,12 @@ describe('the labelling routes behind the fair queue', () => {
 
   it('refuse a new task at once (503) once it waited past its deadline; a submission waits longer and is served', async () => {
     fx = await buildFixture({ tasksPerClass: 1, assignmentsWanted: 2, candidates: 6, controls: 1 });
-    app = await buildApp({ workspace: fx.workspace, stores: workspaceStores(fx.workspace), adminToken: 'admin-secret-token', queue: { concurrency: 1, pageDeadlineMs: 50, submitDeadlineMs: 2000 } });
+    app = await buildApp({
+      workspace: fx.workspace,
+      stores: workspaceStores(fx.workspace),
+      adminToken: 'admin-secret-token',
+      queue: { concurrency: 1, pageDeadlineMs: 50, submitDeadlineMs: 2000 },
+    });
     const [inv] = await inviteLabellers(workspaceStores(fx.workspace), ['alice']);
     const alice = new Client(app);
     await alice.get(`/l/${inv!.token}`);
@@ -62,7 +72,11 @@ describe('the labelling routes behind the fair queue', () => {
     expect(refused.headers['retry-after']).toBe('2');
     expect(performance.now() - started).toBeLessThan(1500);
 
-    const submitted = alice.post('/label/submit', { assignment: hidden(page.body, 'assignment'), _csrf: hidden(page.body, '_csrf'), sel: imageTokens(page.body).slice(0, 2) }, { accept: 'application/json' });
+    const submitted = alice.post(
+      '/label/submit',
+      { assignment: hidden(page.body, 'assignment'), _csrf: hidden(page.body, '_csrf'), sel: imageTokens(page.body).slice(0, 2) },
+      { accept: 'application/json' },
+    );
     await new Promise((r) => setTimeout(r, 150)); // past the page deadline, within the submission's
     held!();
     const res = await submitted;

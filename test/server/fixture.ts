@@ -38,8 +38,24 @@ export interface Fixture {
 }
 
 export const PLAIN_CLASSES: ClassDef[] = [
-  { index: 0, id: 'n02084071', names: ['dog', 'domestic dog', 'Canis familiaris'], definition: 'a member of the genus Canis that has been domesticated by man since prehistoric times', urls: ['https://en.wikipedia.org/wiki/Dog'], hypernyms: [], similar: ['n02121808'] },
-  { index: 1, id: 'n02121808', names: ['domestic cat', 'house cat'], definition: 'any domesticated member of the genus Felis', urls: [], hypernyms: [], similar: ['n02084071'] },
+  {
+    index: 0,
+    id: 'n02084071',
+    names: ['dog', 'domestic dog', 'Canis familiaris'],
+    definition: 'a member of the genus Canis that has been domesticated by man since prehistoric times',
+    urls: ['https://en.wikipedia.org/wiki/Dog'],
+    hypernyms: [],
+    similar: ['n02121808'],
+  },
+  {
+    index: 1,
+    id: 'n02121808',
+    names: ['domestic cat', 'house cat'],
+    definition: 'any domesticated member of the genus Felis',
+    urls: [],
+    hypernyms: [],
+    similar: ['n02084071'],
+  },
 ];
 
 function colour(seed: number): [number, number, number] {
@@ -49,11 +65,14 @@ function colour(seed: number): [number, number, number] {
 async function jpeg(width: number, height: number, seed: number): Promise<Buffer> {
   const data = new Uint8Array(width * height * 3);
   const [r, g, b] = colour(seed);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
-    const i = (y * width + x) * 3;
-    const stripe = ((x >> 4) + (y >> 4) + seed) % 2 === 0;
-    data[i] = stripe ? r : 255 - r; data[i + 1] = g; data[i + 2] = stripe ? b : 255 - b;
-  }
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 3;
+      const stripe = ((x >> 4) + (y >> 4) + seed) % 2 === 0;
+      data[i] = stripe ? r : 255 - r;
+      data[i + 1] = g;
+      data[i + 2] = stripe ? b : 255 - b;
+    }
   return encodeJpeg({ data, width, height }, 90);
 }
 
@@ -68,7 +87,8 @@ export async function buildFixture(options: FixtureOptions = {}): Promise<Fixtur
   const workspace = initWorkspace(join(dir, 'ws'), { classes });
   const db = workspace.db;
   mkdirSync(join(workspace.dir, 'blobs', 'display'), { recursive: true });
-  const insertImage = db.prepare(`INSERT INTO images (id, role, class_idx, source, source_id, url, keyword, sha256, exact_duplicate_of, original_path, display_path, square_path, width, height, uploaded_at, taken_at, created_at)
+  const insertImage =
+    db.prepare(`INSERT INTO images (id, role, class_idx, source, source_id, url, keyword, sha256, exact_duplicate_of, original_path, display_path, square_path, width, height, uploaded_at, taken_at, created_at)
     VALUES (?, ?, ?, 'fixture', ?, NULL, NULL, ?, NULL, ?, ?, ?, ?, ?, NULL, NULL, ?)`);
   const images: Fixture['images'] = [];
   let seed = 0;
@@ -91,23 +111,37 @@ export async function buildFixture(options: FixtureOptions = {}): Promise<Fixtur
     candidates.set(c.index, cand);
     references.set(c.index, ref);
   }
-  const insertTask = db.prepare("INSERT INTO tasks (id, seq, class_idx, kind, assignments_wanted, batch, created_at) VALUES (?, ?, ?, 'main', ?, 'fixture', ?)");
+  const insertTask = db.prepare(
+    "INSERT INTO tasks (id, seq, class_idx, kind, assignments_wanted, batch, created_at) VALUES (?, ?, ?, 'main', ?, 'fixture', ?)",
+  );
   const insertItem = db.prepare('INSERT INTO task_items (task_id, position, image_id, role, token) VALUES (?, ?, ?, ?, ?)');
   const tasks: string[] = [];
   db.transaction(() => {
     let seq = 0;
-    for (let t = 0; t < tasksPerClass; t++) for (const c of classes) {
-      const id = randomBytes(8).toString('hex');
-      insertTask.run(id, seq++, c.index, wanted, new Date().toISOString());
-      const other = classes[(c.index + 1) % classes.length]!.index;
-      const items: [string, string][] = [
-        ...candidates.get(c.index)!.slice(t * nCand, (t + 1) * nCand).map((i): [string, string] => [i, 'candidate']),
-        ...references.get(c.index)!.slice(0, nCtl).map((i): [string, string] => [i, 'positive']),
-        ...(other === c.index ? [] : references.get(other)!.slice(nCtl, 2 * nCtl).map((i): [string, string] => [i, 'negative'])),
-      ];
-      items.forEach(([image, role], position) => insertItem.run(id, position, image, role, randomBytes(16).toString('base64url')));
-      tasks.push(id);
-    }
+    for (let t = 0; t < tasksPerClass; t++)
+      for (const c of classes) {
+        const id = randomBytes(8).toString('hex');
+        insertTask.run(id, seq++, c.index, wanted, new Date().toISOString());
+        const other = classes[(c.index + 1) % classes.length]!.index;
+        const items: [string, string][] = [
+          ...candidates
+            .get(c.index)!
+            .slice(t * nCand, (t + 1) * nCand)
+            .map((i): [string, string] => [i, 'candidate']),
+          ...references
+            .get(c.index)!
+            .slice(0, nCtl)
+            .map((i): [string, string] => [i, 'positive']),
+          ...(other === c.index
+            ? []
+            : references
+                .get(other)!
+                .slice(nCtl, 2 * nCtl)
+                .map((i): [string, string] => [i, 'negative'])),
+        ];
+        items.forEach(([image, role], position) => insertItem.run(id, position, image, role, randomBytes(16).toString('base64url')));
+        tasks.push(id);
+      }
   })();
   return { dir, workspace, images, tasks, close: () => closeWorkspace(workspace) };
 }

@@ -29,7 +29,14 @@ const accepted = (assignmentId: string, workerId: string, hitId = 'HIT1') => q({
 const count = (sql: string) => (fx.workspace.db.prepare(sql).get() as { n: number }).n;
 
 async function start(options: { rateLimitPerMinute?: number } = {}) {
-  app = await buildApp({ workspace: fx.workspace, stores: workspaceStores(fx.workspace), adminToken: 'admin-secret-token', minAnswers: 1, now: () => clock, ...options });
+  app = await buildApp({
+    workspace: fx.workspace,
+    stores: workspaceStores(fx.workspace),
+    adminToken: 'admin-secret-token',
+    minAnswers: 1,
+    now: () => clock,
+    ...options,
+  });
 }
 
 beforeEach(async () => {
@@ -51,7 +58,12 @@ describe('MTurk mode is off unless turned on for a batch', () => {
     const preview = await app.inject(q({ assignmentId: 'ASSIGNMENT_ID_NOT_AVAILABLE', hitId: 'HIT1' }));
     expect(preview.statusCode).toBe(404);
     expect(imageUrls(preview.body)).toEqual([]);
-    const submit = await app.inject({ method: 'POST', url: '/mturk/submit', payload: 'assignment=x&mturkAssignmentId=ASGN1&_csrf=y&sel=z', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const submit = await app.inject({
+      method: 'POST',
+      url: '/mturk/submit',
+      payload: 'assignment=x&mturkAssignmentId=ASGN1&_csrf=y&sel=z',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(submit.statusCode).toBe(403);
     expect(count('SELECT COUNT(*) AS n FROM assignments')).toBe(0);
     expect(count('SELECT COUNT(*) AS n FROM answers')).toBe(0);
@@ -60,7 +72,11 @@ describe('MTurk mode is off unless turned on for a batch', () => {
   it('when on, serves only published HITs: an invented HIT gets nothing, neither a task nor a preview', async () => {
     await enableMturk(workspaceStores(fx.workspace), { batch: 'fixture', hitIds: ['HIT1', 'HIT2'] });
     await start();
-    for (const url of [accepted('ASGN1', 'W1', 'FORGED'), q({ assignmentId: 'ASSIGNMENT_ID_NOT_AVAILABLE', hitId: 'FORGED' }), q({ assignmentId: 'ASSIGNMENT_ID_NOT_AVAILABLE' })]) {
+    for (const url of [
+      accepted('ASGN1', 'W1', 'FORGED'),
+      q({ assignmentId: 'ASSIGNMENT_ID_NOT_AVAILABLE', hitId: 'FORGED' }),
+      q({ assignmentId: 'ASSIGNMENT_ID_NOT_AVAILABLE' }),
+    ]) {
       const res = await app.inject(url);
       expect(res.statusCode, url).toBe(403);
       expect(imageUrls(res.body), url).toEqual([]);
@@ -81,9 +97,23 @@ describe('MTurk mode is off unless turned on for a batch', () => {
     // A second batch the builder did not publish.
     const db = fx.workspace.db;
     const other = randomBytes(8).toString('hex');
-    db.prepare("INSERT INTO tasks (id, seq, class_idx, kind, assignments_wanted, batch, created_at) VALUES (?, -1, 0, 'main', 5, 'unpublished', ?)").run(other, new Date().toISOString());
-    const firstItems = db.prepare('SELECT position, image_id, role FROM task_items WHERE task_id = ?').all(fx.tasks[0]!) as { position: number; image_id: string; role: string }[];
-    for (const item of firstItems) db.prepare('INSERT INTO task_items (task_id, position, image_id, role, token) VALUES (?, ?, ?, ?, ?)').run(other, item.position, item.image_id, item.role, randomBytes(16).toString('base64url'));
+    db.prepare("INSERT INTO tasks (id, seq, class_idx, kind, assignments_wanted, batch, created_at) VALUES (?, -1, 0, 'main', 5, 'unpublished', ?)").run(
+      other,
+      new Date().toISOString(),
+    );
+    const firstItems = db.prepare('SELECT position, image_id, role FROM task_items WHERE task_id = ?').all(fx.tasks[0]!) as {
+      position: number;
+      image_id: string;
+      role: string;
+    }[];
+    for (const item of firstItems)
+      db.prepare('INSERT INTO task_items (task_id, position, image_id, role, token) VALUES (?, ?, ?, ?, ?)').run(
+        other,
+        item.position,
+        item.image_id,
+        item.role,
+        randomBytes(16).toString('base64url'),
+      );
     await enableMturk(workspaceStores(fx.workspace), { batch: 'fixture', hitIds: ['HIT1', 'HIT2'] });
     await start();
     for (let w = 0; w < 4; w++) expect((await app.inject(accepted(`ASGN${w}`, `WORKER${w}`))).statusCode).toBe(200);
@@ -137,13 +167,23 @@ describe('hardening of the labeller routes', () => {
     const assignment = hidden(page.body, 'assignment');
     const csrf = hidden(page.body, '_csrf');
     for (const sel of [5, { a: 1 }, [1, 2], null, [imageTokens(page.body)[0], 7]]) {
-      const res = await app.inject({ method: 'POST', url: '/label/submit', payload: JSON.stringify({ assignment, _csrf: csrf, sel }), headers: { 'content-type': 'application/json', accept: 'application/json', cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
+      const res = await app.inject({
+        method: 'POST',
+        url: '/label/submit',
+        payload: JSON.stringify({ assignment, _csrf: csrf, sel }),
+        headers: { 'content-type': 'application/json', accept: 'application/json', cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+      });
       expect(res.statusCode, JSON.stringify(sel)).toBe(400);
       expect(res.json().message).toBe('sel must be a list of image tokens.');
     }
     expect(count('SELECT COUNT(*) AS n FROM answers')).toBe(0);
     // A real list still works.
-    const ok = await app.inject({ method: 'POST', url: '/label/submit', payload: JSON.stringify({ assignment, _csrf: csrf, sel: imageTokens(page.body).slice(0, 2) }), headers: { 'content-type': 'application/json', accept: 'application/json', cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
+    const ok = await app.inject({
+      method: 'POST',
+      url: '/label/submit',
+      payload: JSON.stringify({ assignment, _csrf: csrf, sel: imageTokens(page.body).slice(0, 2) }),
+      headers: { 'content-type': 'application/json', accept: 'application/json', cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+    });
     expect(ok.json()).toMatchObject({ ok: true, selected: 2 });
   });
 
@@ -178,7 +218,9 @@ describe('hardening of the labeller routes', () => {
     expect([error.kind, error.received]).toEqual(['usage', 'mallory']);
     expect(error.expected).toContain('alice');
     expect((await mturkStatus(workspaceStores(fx.workspace)))[0]!.batch).toBe('fixture');
-    expect((fx.workspace.db.prepare('SELECT revoked_at FROM server_labellers WHERE name = ?').get('alice') as { revoked_at: string | null }).revoked_at).toBeNull();
+    expect(
+      (fx.workspace.db.prepare('SELECT revoked_at FROM server_labellers WHERE name = ?').get('alice') as { revoked_at: string | null }).revoked_at,
+    ).toBeNull();
   });
 });
 

@@ -67,8 +67,13 @@ describe('small helpers', () => {
 
   it('links to the class’s own http(s) pages, else a Wikipedia search per lemma', () => {
     const base = { index: 0, id: 'x', definition: '', hypernyms: [], similar: [] };
-    expect(referenceLinks({ ...base, names: ['a'], urls: ['https://en.wikipedia.org/wiki/Golden_retriever', 'javascript:alert(1)'] })).toEqual([{ href: 'https://en.wikipedia.org/wiki/Golden_retriever', text: 'Golden retriever' }]);
-    expect(referenceLinks({ ...base, names: ['tench', 'Tinca tinca'], urls: [] }).map((l) => l.href)).toEqual(['https://en.wikipedia.org/w/index.php?search=tench', 'https://en.wikipedia.org/w/index.php?search=Tinca%20tinca']);
+    expect(referenceLinks({ ...base, names: ['a'], urls: ['https://en.wikipedia.org/wiki/Golden_retriever', 'javascript:alert(1)'] })).toEqual([
+      { href: 'https://en.wikipedia.org/wiki/Golden_retriever', text: 'Golden retriever' },
+    ]);
+    expect(referenceLinks({ ...base, names: ['tench', 'Tinca tinca'], urls: [] }).map((l) => l.href)).toEqual([
+      'https://en.wikipedia.org/w/index.php?search=tench',
+      'https://en.wikipedia.org/w/index.php?search=Tinca%20tinca',
+    ]);
   });
 
   it('allows exactly the inline blocks of a page by hash', () => {
@@ -88,7 +93,10 @@ describe('GroupCommit', () => {
     const gc = new GroupCommit(db, (view) => view);
     const results = await Promise.allSettled([
       gc.run(async (v) => (await v.run('INSERT INTO t VALUES (1)')).changes),
-      gc.run(async (v) => { await v.run('INSERT INTO t VALUES (2)'); throw new Error('boom'); }),
+      gc.run(async (v) => {
+        await v.run('INSERT INTO t VALUES (2)');
+        throw new Error('boom');
+      }),
       gc.run(async (v) => (await v.run('INSERT INTO t VALUES (3)')).changes),
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);

@@ -30,7 +30,8 @@ describeWithData('labelling server on real CIFAR-10 images', () => {
     const cifar = readCifarBin(join(SHARED_DATA, 'cifar10', 'test_batch_first1000.bin'));
     ws = initWorkspace(join(mkdtempSync(join(tmpdir(), 'retest-server-real-')), 'ws'), { classes: 'cifar10' });
     mkdirSync(join(ws.dir, 'blobs', 'display'), { recursive: true });
-    const insert = ws.db.prepare(`INSERT INTO images (id, role, class_idx, source, source_id, sha256, original_path, display_path, square_path, width, height, created_at)
+    const insert =
+      ws.db.prepare(`INSERT INTO images (id, role, class_idx, source, source_id, sha256, original_path, display_path, square_path, width, height, created_at)
       VALUES (?, ?, ?, 'cifar10-test', ?, ?, ?, ?, ?, 32, 32, ?)`);
     const add = async (index: number, role: 'candidate' | 'reference', classIdx: number) => {
       const pixels = cifar.pixels.subarray(index * 3072, (index + 1) * 3072);
@@ -53,10 +54,13 @@ describeWithData('labelling server on real CIFAR-10 images', () => {
     }
     const positives = await Promise.all(cats.map((i) => add(i, 'reference', CAT)));
     const negatives = await Promise.all(dogs.map((i) => add(i, 'reference', DOG)));
-    ws.db.prepare("INSERT INTO tasks (id, seq, class_idx, kind, assignments_wanted, batch, created_at) VALUES ('t-cat', 0, ?, 'main', 3, 'real', ?)").run(CAT, new Date().toISOString());
+    ws.db
+      .prepare("INSERT INTO tasks (id, seq, class_idx, kind, assignments_wanted, batch, created_at) VALUES ('t-cat', 0, ?, 'main', 3, 'real', ?)")
+      .run(CAT, new Date().toISOString());
     const item = ws.db.prepare("INSERT INTO task_items (task_id, position, image_id, role, token) VALUES ('t-cat', ?, ?, ?, ?)");
-    [...candidates.map((id) => [id, 'candidate']), ...positives.map((id) => [id, 'positive']), ...negatives.map((id) => [id, 'negative'])]
-      .forEach(([id, role], position) => item.run(position, id, role, randomBytes(16).toString('base64url')));
+    [...candidates.map((id) => [id, 'candidate']), ...positives.map((id) => [id, 'positive']), ...negatives.map((id) => [id, 'negative'])].forEach(
+      ([id, role], position) => item.run(position, id, role, randomBytes(16).toString('base64url')),
+    );
   });
   afterAll(() => closeWorkspace(ws));
 
@@ -73,7 +77,8 @@ describeWithData('labelling server on real CIFAR-10 images', () => {
         const tokens = imageTokens(page.body);
         // Find which token shows which image by comparing served bytes with the admin's copy of each image.
         const adminBytes = new Map<string, Buffer>();
-        for (const id of label.keys()) adminBytes.set(id, (await app.inject({ url: `/admin/image/${id}`, headers: { authorization: 'Bearer real-admin' } })).rawPayload);
+        for (const id of label.keys())
+          adminBytes.set(id, (await app.inject({ url: `/admin/image/${id}`, headers: { authorization: 'Bearer real-admin' } })).rawPayload);
         const selected: string[] = [];
         for (const [i, url] of imageUrls(page.body).entries()) {
           const bytes = (await c.get(url)).rawPayload;
@@ -96,7 +101,11 @@ describeWithData('labelling server on real CIFAR-10 images', () => {
       expect(cat.done).toBe(3);
       expect(cat.candidateHistogram).toEqual([42 - realCats, 0, 0, 0, realCats]);
       expect(cat.referenceHistogram).toEqual([0, 0, 0, 0, 3]);
-      expect(summary.workers.map((w) => [w.tasks, w.controlAccuracy])).toEqual([[1, 1], [1, 1], [1, 1]]);
+      expect(summary.workers.map((w) => [w.tasks, w.controlAccuracy])).toEqual([
+        [1, 1],
+        [1, 1],
+        [1, 1],
+      ]);
     } finally {
       await app.close();
     }

@@ -10,7 +10,15 @@ import { workspaceStores } from '../../src/app/workspace-stores.ts';
 
 const EVIL = '<script>alert("xss")</script>';
 const EVIL_CLASSES: ClassDef[] = [
-  { index: 0, id: 'evil"><img src=x onerror=alert(1)>', names: [EVIL, 'cat & "mouse"'], definition: '<img src=x onerror="alert(2)"> a gloss', urls: ['javascript:alert(3)', 'https://en.wikipedia.org/wiki/X"onmouseover="alert(4)'], hypernyms: [], similar: [] },
+  {
+    index: 0,
+    id: 'evil"><img src=x onerror=alert(1)>',
+    names: [EVIL, 'cat & "mouse"'],
+    definition: '<img src=x onerror="alert(2)"> a gloss',
+    urls: ['javascript:alert(3)', 'https://en.wikipedia.org/wiki/X"onmouseover="alert(4)'],
+    hypernyms: [],
+    similar: [],
+  },
   { index: 1, id: 'plain', names: ['plain'], definition: 'plain', urls: [], hypernyms: [], similar: [] },
 ];
 
@@ -173,7 +181,11 @@ describe('CSRF', () => {
     const cross = await client.post('/label/submit', { assignment, _csrf: hidden(page.body, '_csrf'), sel: [] }, { origin: 'https://evil.example' });
     expect(cross.statusCode).toBe(403);
     expect(fx.workspace.db.prepare('SELECT COUNT(*) AS n FROM answers').get()).toEqual({ n: 0 });
-    const ok = await client.post('/label/submit', { assignment, _csrf: hidden(page.body, '_csrf'), sel: [] }, { origin: 'http://localhost:80', host: 'localhost:80' });
+    const ok = await client.post(
+      '/label/submit',
+      { assignment, _csrf: hidden(page.body, '_csrf'), sel: [] },
+      { origin: 'http://localhost:80', host: 'localhost:80' },
+    );
     expect(ok.statusCode).toBe(303);
   });
 

@@ -17,10 +17,12 @@ onBothBackends('savepoints', migrations, (fresh) => {
     const db = await fresh();
     await db.transaction(async (tx) => {
       await tx.run('INSERT INTO t (x) VALUES (1)');
-      await expect(withSavepoint(tx, async (s) => {
-        await s.run('INSERT INTO t (x) VALUES (2)');
-        throw new Error('boom');
-      })).rejects.toThrow('boom');
+      await expect(
+        withSavepoint(tx, async (s) => {
+          await s.run('INSERT INTO t (x) VALUES (2)');
+          throw new Error('boom');
+        }),
+      ).rejects.toThrow('boom');
       // A statement error (duplicate key) inside a savepoint leaves the transaction usable, on PostgreSQL too.
       await expect(withSavepoint(tx, (s) => s.run('INSERT INTO t (x) VALUES (1)'))).rejects.toThrow();
       const view = savepointDatabase(tx, db.location);

@@ -4,11 +4,14 @@
  */
 import type { Command } from 'commander';
 import { checkPublicUrl, inviteLabellers, listLabellers, revokeLabellers } from '../../server/index.ts';
-import { workspaceOption} from '../../workspace/index.ts';
+import { workspaceOption } from '../../workspace/index.ts';
 import { jsonOption, printJson } from '../options.ts';
 import type { App } from '../types.ts';
 
-interface Common { workspace?: string; json?: boolean }
+interface Common {
+  workspace?: string;
+  json?: boolean;
+}
 
 export function register(program: Command, app: App): void {
   const group = program.command('labellers').description('invite labellers (personal links to the labelling app)');
@@ -36,7 +39,9 @@ export function register(program: Command, app: App): void {
       await app.withWorkspaceStores(options.workspace, async (stores) => {
         const rows = await listLabellers(stores);
         if (options.json) printJson({ labellers: rows });
-        else for (const r of rows) process.stdout.write(`${r.name}\t${r.revokedAt ? `revoked ${r.revokedAt}` : `invited ${r.createdAt}`}\t${r.workerHash.slice(0, 12)}\n`);
+        else
+          for (const r of rows)
+            process.stdout.write(`${r.name}\t${r.revokedAt ? `revoked ${r.revokedAt}` : `invited ${r.createdAt}`}\t${r.workerHash.slice(0, 12)}\n`);
       });
     });
   group

@@ -5,11 +5,14 @@
 import type { Command } from 'commander';
 import { parseCsv, readTextFile, usageError } from '../../core/index.ts';
 import { disableMturk, enableMturk, latestBatch, mturkStatus } from '../../server/index.ts';
-import { workspaceOption} from '../../workspace/index.ts';
+import { workspaceOption } from '../../workspace/index.ts';
 import { jsonOption, printJson } from '../options.ts';
 import type { App } from '../types.ts';
 
-interface Common { workspace?: string; json?: boolean }
+interface Common {
+  workspace?: string;
+  json?: boolean;
+}
 
 /** HIT ids from a file: one per line, or a CSV with a HITId column (MTurk's batch or HIT listing). */
 export function readHitIds(file: string): string[] {
@@ -20,11 +23,16 @@ export function readHitIds(file: string): string[] {
     const at = table.header.indexOf('HITId');
     return table.rows.map((row) => (row[at] ?? '').trim()).filter(Boolean);
   }
-  return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
 }
 
 export function register(program: Command, app: App): void {
-  const group = program.command('mturk').description('MTurk ExternalQuestion mode of `retest serve`: off unless turned on for a batch of tasks with its published HITs');
+  const group = program
+    .command('mturk')
+    .description('MTurk ExternalQuestion mode of `retest serve`: off unless turned on for a batch of tasks with its published HITs');
   group
     .command('enable')
     .description('serve the HITs published for a batch at /mturk (the HIT ids MTurk returned when you created them)')
@@ -35,7 +43,7 @@ export function register(program: Command, app: App): void {
     .addOption(jsonOption())
     .action(async (options: Common & { batch?: string; hit?: string[]; hits?: string }) => {
       await app.withWorkspaceStores(options.workspace, async (stores) => {
-        const batch = options.batch ?? await latestBatch(stores);
+        const batch = options.batch ?? (await latestBatch(stores));
         if (batch === null) throw usageError('the workspace has no tasks yet', { hint: 'run `retest tasks create` first' });
         const hitIds = [...(options.hit ?? []), ...(options.hits ? readHitIds(options.hits) : [])];
         const result = await enableMturk(stores, { batch, hitIds });
@@ -64,7 +72,10 @@ export function register(program: Command, app: App): void {
     .action(async (options: Common) => {
       await app.withWorkspaceStores(options.workspace, async (stores) => {
         const rows = await mturkStatus(stores);
-        if (options.json) { printJson({ batches: rows }); return; }
+        if (options.json) {
+          printJson({ batches: rows });
+          return;
+        }
         if (rows.length === 0) process.stdout.write('no tasks yet (retest tasks create)\n');
         for (const r of rows) process.stdout.write(`${r.enabled ? 'on ' : 'off'}  ${r.batch}  (${r.tasks} tasks, ${r.hits} HITs)\n`);
       });

@@ -30,22 +30,26 @@ export function nav(dedupReview: string | null): SafeHtml {
 
 export function renderDashboard(input: DashboardInput): string {
   const totals = input.classes.reduce((t, c) => ({ done: t.done + c.done, needed: t.needed + c.needed }), { done: 0, needed: 0 });
-  const classRows = input.classes.map((c) => html`<tr data-class="${String(c.classIdx)}">
+  const classRows = input.classes.map(
+    (c) => html`<tr data-class="${String(c.classIdx)}">
 <td class="num">${String(c.classIdx)}</td>
 <td><a href="${`/admin/class/${c.classIdx}`}">${c.names.join(', ')}</a><br><span class="muted">${c.id}</span></td>
 <td class="num">${String(c.tasks)}</td>
 <td class="num progress" data-done="${String(c.done)}" data-needed="${String(c.needed)}">${String(c.done)} / ${String(c.needed)}</td>
 <td class="num">${String(c.open)}</td>
 <td>${histogramSvg(c.names[0] ?? c.id, c.candidateHistogram, c.referenceHistogram)}</td>
-</tr>`);
-  const workerRows = input.workers.map((w) => html`<tr data-worker="${w.workerHash}">
+</tr>`,
+  );
+  const workerRows = input.workers.map(
+    (w) => html`<tr data-worker="${w.workerHash}">
 <td><code title="${w.workerHash}">${w.workerHash.slice(0, 12)}</code>${w.name ? html`<br>${w.name}` : ''}</td>
 <td class="${`status-${w.status}`}">${w.status}</td>
 <td class="num">${String(w.tasks)}</td>
 <td class="num">${pct(w.controlAccuracy)}</td>
 <td class="num">${secs(w.medianSeconds)}</td>
 <td>${(['approve', 'reject'] as const).map((action) => html`<form class="inline" method="post" action="/admin/workers/status"><input type="hidden" name="_csrf" value="${input.csrf}"><input type="hidden" name="worker" value="${w.workerHash}"><input type="hidden" name="status" value="${action === 'approve' ? 'approved' : 'rejected'}"><button type="submit" data-action="${action}"${(action === 'approve' ? w.status === 'approved' : w.status === 'rejected') ? html` disabled` : ''}>${action === 'approve' ? 'Approve' : 'Reject'}</button></form> `)}</td>
-</tr>`);
+</tr>`,
+  );
   const body = html`<main class="dashboard">
 ${nav(input.dedupReview)}
 <h1>Labelling dashboard</h1>

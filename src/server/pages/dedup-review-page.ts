@@ -7,7 +7,6 @@
 import { formatDistance, type ReviewPair } from '../../dedup/index.ts';
 import { escapeHtml } from '../../core/html.ts';
 
-
 export interface ReviewPageInput {
   /** URL prefix the routes are mounted under ('' or '/admin/dedup'). */
   prefix: string;
@@ -25,11 +24,15 @@ export interface ReviewPageInput {
 
 export function renderDedupReviewPage(input: ReviewPageInput): string {
   const p = escapeHtml(input.prefix);
-  const image = (path: string | null) => (path ? `<img src="${p}/image?path=${encodeURIComponent(path)}" width="192" height="192" alt="">` : '<div class="missing">no image</div>');
+  const image = (path: string | null) =>
+    path ? `<img src="${p}/image?path=${encodeURIComponent(path)}" width="192" height="192" alt="">` : '<div class="missing">no image</div>';
   const rows = input.pairs
     .map((pair, i) => {
       const metrics = pair.metrics
-        .map((m) => `<li><b>${escapeHtml(m.metric)}</b> ${formatDistance(m.distance)} <span class="dim">(≤ ${formatDistance(m.threshold)}, rank ${m.rank + 1})</span></li>`)
+        .map(
+          (m) =>
+            `<li><b>${escapeHtml(m.metric)}</b> ${formatDistance(m.distance)} <span class="dim">(≤ ${formatDistance(m.threshold)}, rank ${m.rank + 1})</span></li>`,
+        )
         .join('');
       const state = pair.decision === null ? 'undecided' : pair.decision;
       const who = pair.reviewer ? `<div class="dim">${escapeHtml(pair.reviewer)}, ${escapeHtml(pair.decidedAt ?? '')}</div>` : '';

@@ -30,7 +30,9 @@ export interface TaskPageInput {
 
 /** Links to reference pages: the class's own http(s) URLs, else a Wikipedia search per lemma. */
 export function referenceLinks(cls: ClassDef): { href: string; text: string }[] {
-  const own = cls.urls.filter((u) => /^https?:\/\//i.test(u)).map((href) => ({ href, text: decodeURIComponent(href.replace(/^https?:\/\/(?:[a-z]+\.)?wikipedia\.org\/wiki\//i, '').replace(/_/g, ' ')) || href }));
+  const own = cls.urls
+    .filter((u) => /^https?:\/\//i.test(u))
+    .map((href) => ({ href, text: decodeURIComponent(href.replace(/^https?:\/\/(?:[a-z]+\.)?wikipedia\.org\/wiki\//i, '').replace(/_/g, ' ')) || href }));
   if (own.length > 0) return own;
   return cls.names.map((name) => ({ href: `https://en.wikipedia.org/w/index.php?search=${encodeURIComponent(name)}`, text: name }));
 }
@@ -44,7 +46,10 @@ export function question(cls: ClassDef): SafeHtml {
 export function renderTaskPage(input: TaskPageInput): string {
   const readOnly = input.mode === 'preview';
   const links = referenceLinks(input.cls);
-  const cells = input.tokens.map((token, i) => html`<li class="cell"><label><input type="checkbox" name="sel" value="${token}"${readOnly ? html` disabled` : ''} aria-label="${`image ${i + 1} of ${input.tokens.length}`}"><img src="${`/img/${input.scope}/${token}`}" width="${input.thumbnailSize}" height="${input.thumbnailSize}" alt="${`image ${i + 1}`}" loading="${i < 9 ? 'eager' : 'lazy'}" decoding="async"></label></li>`);
+  const cells = input.tokens.map(
+    (token, i) =>
+      html`<li class="cell"><label><input type="checkbox" name="sel" value="${token}"${readOnly ? html` disabled` : ''} aria-label="${`image ${i + 1} of ${input.tokens.length}`}"><img src="${`/img/${input.scope}/${token}`}" width="${input.thumbnailSize}" height="${input.thumbnailSize}" alt="${`image ${i + 1}`}" loading="${i < 9 ? 'eager' : 'lazy'}" decoding="async"></label></li>`,
+  );
   const hidden = Object.entries(input.hidden).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`);
   const body = html`<main class="task" data-mode="${input.mode}">
 <header>

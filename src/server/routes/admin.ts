@@ -18,7 +18,13 @@ export function adminGuard(ctx: ServerContext) {
     if (request.routeOptions.url === '/admin/login') return;
     const who = await principalOf(ctx, request);
     if (who?.kind === 'admin') return;
-    return refuse(request, reply, who ? 403 : 401, who ? 'A labeller token cannot open admin pages.' : 'Admin pages need the admin token: open the admin link printed by `retest serve`.', renderMessagePage);
+    return refuse(
+      request,
+      reply,
+      who ? 403 : 401,
+      who ? 'A labeller token cannot open admin pages.' : 'Admin pages need the admin token: open the admin link printed by `retest serve`.',
+      renderMessagePage,
+    );
   };
 }
 
@@ -37,7 +43,10 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): v
     reply.setCookie(ADMIN_COOKIE, token, { path: '/admin', httpOnly: true, sameSite: 'strict', secure: request.protocol === 'https' });
     // `next` may name an admin page of this server only (e.g. /admin/dedup/ from `retest dedup review`).
     const next = field(request.query, 'next') ?? '';
-    return reply.code(303).header('Location', /^\/admin(\/[\w./-]*)?$/.test(next) && !next.includes('..') ? next : '/admin').send();
+    return reply
+      .code(303)
+      .header('Location', /^\/admin(\/[\w./-]*)?$/.test(next) && !next.includes('..') ? next : '/admin')
+      .send();
   });
 
   app.get('/admin', async (request, reply) => {
@@ -60,19 +69,23 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): v
   });
 
   app.post('/admin/workers/status', async (request, reply) => {
-    if (!checkCsrf(ctx, request.body, 'admin', ctx.adminSha)) return refuse(request, reply, 403, 'The form has expired or did not come from this site (CSRF check failed). Reload the dashboard.', renderMessagePage);
+    if (!checkCsrf(ctx, request.body, 'admin', ctx.adminSha))
+      return refuse(request, reply, 403, 'The form has expired or did not come from this site (CSRF check failed). Reload the dashboard.', renderMessagePage);
     const worker = field(request.body, 'worker') ?? '';
     const status = field(request.body, 'status');
-    if (!/^[0-9a-f]{64}$/.test(worker) || (status !== 'approved' && status !== 'rejected')) return refuse(request, reply, 400, 'Give a worker hash and a status (approved or rejected).', renderMessagePage);
+    if (!/^[0-9a-f]{64}$/.test(worker) || (status !== 'approved' && status !== 'rejected'))
+      return refuse(request, reply, 400, 'Give a worker hash and a status (approved or rejected).', renderMessagePage);
     await ctx.label.setWorkerStatus(worker, status, { reason: 'dashboard', now: ctx.now() });
     return reply.code(303).header('Location', `/admin?notice=${status}#workers`).send();
   });
 
   app.post('/admin/blacklist', async (request, reply) => {
-    if (!checkCsrf(ctx, request.body, 'admin', ctx.adminSha)) return refuse(request, reply, 403, 'The form has expired or did not come from this site (CSRF check failed). Reload the page.', renderMessagePage);
+    if (!checkCsrf(ctx, request.body, 'admin', ctx.adminSha))
+      return refuse(request, reply, 403, 'The form has expired or did not come from this site (CSRF check failed). Reload the page.', renderMessagePage);
     const image = (field(request.body, 'image') ?? '').trim();
     const reason = (field(request.body, 'reason') ?? '').trim();
-    if (image.length === 0 || image.length > 128 || reason.length === 0 || reason.length > 500) return refuse(request, reply, 400, 'Give an image id and a reason (at most 500 characters).', renderMessagePage);
+    if (image.length === 0 || image.length > 128 || reason.length === 0 || reason.length > 500)
+      return refuse(request, reply, 400, 'Give an image id and a reason (at most 500 characters).', renderMessagePage);
     const row = await ctx.catalog.image(image);
     if (!row) return refuse(request, reply, 404, 'No image with that id in this workspace.', renderMessagePage);
     await blacklistImage(ctx.sample, { imageId: image, reason, by: 'dashboard', now: ctx.now() });
@@ -86,10 +99,19 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): v
     if (!cls) return refuse(request, reply, 404, 'No such class.', renderMessagePage);
     const notice = NOTICES[field(request.query, 'notice') ?? ''];
     const progress = (await ctx.dashboard.get({ now: ctx.now(), minAnswers: ctx.minAnswers, classIdx: idx })).classes[0]!;
-    return reply.header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(renderReviewPage({
-      cls, progress, images: await reviewImages(ctx, idx, { minAnswers: ctx.minAnswers }), csrf: adminCsrf(), dedupReview: ctx.dedupPrefix,
-      ...(notice ? { notice } : {}),
-    }));
+    return reply
+      .header('Cache-Control', 'no-store')
+      .type('text/html; charset=utf-8')
+      .send(
+        renderReviewPage({
+          cls,
+          progress,
+          images: await reviewImages(ctx, idx, { minAnswers: ctx.minAnswers }),
+          csrf: adminCsrf(),
+          dedupReview: ctx.dedupPrefix,
+          ...(notice ? { notice } : {}),
+        }),
+      );
   });
 
   app.get<{ Params: { id: string } }>('/admin/image/:id', async (request, reply) => {
@@ -99,6 +121,9 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): v
     const row = await ctx.catalog.image(id);
     const path = row ? storedImagePath(ctx.workspace.dir, row.displayPath) : null;
     if (!path) return notFound();
-    return reply.header('Cache-Control', 'private, max-age=3600').type('image/jpeg').send(await ctx.thumbnails.get(id, path));
+    return reply
+      .header('Cache-Control', 'private, max-age=3600')
+      .type('image/jpeg')
+      .send(await ctx.thumbnails.get(id, path));
   });
 }

@@ -83,7 +83,10 @@ export async function registerDedupReview(app: FastifyInstance, options: DedupRe
     const known = (await reviewPairs(ctx, pairsOptions)).some(
       (p) =>
         (p.candidateId === parsed.data.candidateId && p.neighbourSet === parsed.data.neighbourSet && p.neighbourId === parsed.data.neighbourId) ||
-        (parsed.data.neighbourSet === 'workspace' && p.neighbourSet === 'workspace' && p.candidateId === parsed.data.neighbourId && p.neighbourId === parsed.data.candidateId),
+        (parsed.data.neighbourSet === 'workspace' &&
+          p.neighbourSet === 'workspace' &&
+          p.candidateId === parsed.data.neighbourId &&
+          p.neighbourId === parsed.data.candidateId),
     );
     if (!known) return reply.code(404).send(errorJson(404, 'no such pair in the review queue'));
     const decidedAt = new Date().toISOString();
@@ -98,7 +101,10 @@ export async function registerDedupReview(app: FastifyInstance, options: DedupRe
     if (!path || !listed) return reply.code(404).send(errorJson(404, 'no such image'));
     try {
       const bytes = readFileSync(workspacePath(options.workspace, path));
-      return reply.type(CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream').header('cache-control', 'private, max-age=3600').send(bytes);
+      return reply
+        .type(CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream')
+        .header('cache-control', 'private, max-age=3600')
+        .send(bytes);
     } catch (error) {
       // A missing file is a 404; any other read error (permissions, a disk fault) is the server's
       // and is reported as such (io → 503 through the one error mapping), not hidden as "missing".

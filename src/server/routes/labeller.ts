@@ -34,7 +34,15 @@ export interface AssignmentState {
 export async function assignmentItems(ctx: ServerContext, assignmentId: string): Promise<AssignmentState | null> {
   const a = await ctx.label.assignment(assignmentId);
   if (!a) return null;
-  return { workerHash: a.workerHash, status: a.status, source: a.source, taskId: a.task.id, classIdx: a.task.classIdx, expiresAt: a.expiresAt, items: a.task.items.map((i) => ({ imageId: i.imageId, itemToken: i.token })) };
+  return {
+    workerHash: a.workerHash,
+    status: a.status,
+    source: a.source,
+    taskId: a.task.id,
+    classIdx: a.task.classIdx,
+    expiresAt: a.expiresAt,
+    items: a.task.items.map((i) => ({ imageId: i.imageId, itemToken: i.token })),
+  };
 }
 
 /**
@@ -64,15 +72,28 @@ export function toItemTokens(ctx: ServerContext, scope: string, itemTokens: read
 async function labellerOnly(ctx: ServerContext, request: FastifyRequest, reply: FastifyReply): Promise<Labeller | null> {
   const who: Principal = await principalOf(ctx, request);
   if (who?.kind === 'labeller') return who.labeller;
-  refuse(request, reply, who?.kind === 'admin' ? 403 : 401, who?.kind === 'admin' ? 'The admin token is not a labeller token: open a personal labelling link.' : 'Open your personal labelling link to start.', renderMessagePage);
+  refuse(
+    request,
+    reply,
+    who?.kind === 'admin' ? 403 : 401,
+    who?.kind === 'admin' ? 'The admin token is not a labeller token: open a personal labelling link.' : 'Open your personal labelling link to start.',
+    renderMessagePage,
+  );
   return null;
 }
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the labeller routes registered in one place (each handler is short); TODO(issue 13): one function per route
 export function registerLabellerRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.get<{ Params: { token: string } }>('/l/:token', async (request, reply) => {
     const labeller = await labellerByToken(ctx.server, request.params.token);
     if (!labeller) return refuse(request, reply, 401, 'This labelling link is not valid (it may have been replaced by a newer one).', renderMessagePage);
-    reply.setCookie(LABELLER_COOKIE, request.params.token, { path: '/', httpOnly: true, sameSite: 'lax', secure: request.protocol === 'https', maxAge: 60 * 60 * 24 * 90 });
+    reply.setCookie(LABELLER_COOKIE, request.params.token, {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: request.protocol === 'https',
+      maxAge: 60 * 60 * 24 * 90,
+    });
     return reply.code(303).header('Location', '/label').send();
   });
 
@@ -82,39 +103,76 @@ export function registerLabellerRoutes(app: FastifyInstance, ctx: ServerContext)
     const claimOptions = { workerHash: labeller.workerHash, now: ctx.now(), ttlSeconds: ctx.ttlSeconds, source: 'web' as const };
     let claim;
     try {
-      claim = await ctx.writes.run((stores) => stores.label.claim(ctx.assignmentsPerTask === undefined ? claimOptions : { ...claimOptions, assignmentsPerTask: ctx.assignmentsPerTask }));
+      claim = await ctx.writes.run((stores) =>
+        stores.label.claim(ctx.assignmentsPerTask === undefined ? claimOptions : { ...claimOptions, assignmentsPerTask: ctx.assignmentsPerTask }),
+      );
     } catch (error) {
-      if (isLabelError(error) && error.reason === 'worker-rejected') return refuse(request, reply, 403, 'Your answers are no longer being collected. Thank you for your help.', renderMessagePage);
+      if (isLabelError(error) && error.reason === 'worker-rejected')
+        return refuse(request, reply, 403, 'Your answers are no longer being collected. Thank you for your help.', renderMessagePage);
       throw error;
     }
     reply.header('Cache-Control', 'no-store');
     if (!claim) {
       if (wantsJson(request)) return reply.send({ assignment: null });
-      return reply.type('text/html; charset=utf-8').send(renderMessagePage('No tasks left', 'There is no task that still needs your answer. Thank you! Come back later: tasks freed by expired claims return to the pool.'));
+      return reply
+        .type('text/html; charset=utf-8')
+        .send(
+          renderMessagePage(
+            'No tasks left',
+            'There is no task that still needs your answer. Thank you! Come back later: tasks freed by expired claims return to the pool.',
+          ),
+        );
     }
     const cls = ctx.classes.get(claim.classIdx);
     if (!cls) throw new Error(`task ${claim.taskId} names class ${claim.classIdx}, which is not in the workspace`);
-    const tokens = ctx.shown.get(claim.assignmentId, claim.items.map((i) => i.token)).map((s) => s.token);
+    const tokens = ctx.shown
+      .get(
+        claim.assignmentId,
+        claim.items.map((i) => i.token),
+      )
+      .map((s) => s.token);
     const csrf = csrfToken(ctx, 'label', labeller.workerHash, claim.assignmentId);
-    if (wantsJson(request)) return reply.send({ assignment: claim.assignmentId, expiresAt: claim.expiresAt, classIdx: claim.classIdx, names: cls.names, images: tokens.map((t) => ({ token: t, url: `/img/${claim.assignmentId}/${t}` })), csrf });
+    if (wantsJson(request))
+      return reply.send({
+        assignment: claim.assignmentId,
+        expiresAt: claim.expiresAt,
+        classIdx: claim.classIdx,
+        names: cls.names,
+        images: tokens.map((t) => ({ token: t, url: `/img/${claim.assignmentId}/${t}` })),
+        csrf,
+      });
     const notice = NOTICES[request.query.notice ?? ''];
-    return reply.type('text/html; charset=utf-8').send(renderTaskPage({
-      cls, scope: claim.assignmentId, tokens, mode: 'web', action: '/label/submit',
-      hidden: { assignment: claim.assignmentId, _csrf: csrf }, expiresAt: claim.expiresAt, thumbnailSize: ctx.thumbnailSize,
-      ...(notice ? { notice } : {}),
-    }));
+    return reply.type('text/html; charset=utf-8').send(
+      renderTaskPage({
+        cls,
+        scope: claim.assignmentId,
+        tokens,
+        mode: 'web',
+        action: '/label/submit',
+        hidden: { assignment: claim.assignmentId, _csrf: csrf },
+        expiresAt: claim.expiresAt,
+        thumbnailSize: ctx.thumbnailSize,
+        ...(notice ? { notice } : {}),
+      }),
+    );
   });
 
   app.post('/label/submit', async (request, reply) => {
     const labeller = await labellerOnly(ctx, request, reply);
     if (!labeller) return reply;
     const assignmentId = field(request.body, 'assignment') ?? '';
-    if (!checkCsrf(ctx, request.body, 'label', labeller.workerHash, assignmentId)) return refuse(request, reply, 403, 'The form has expired or did not come from this site (CSRF check failed). Reload the page.', renderMessagePage);
+    if (!checkCsrf(ctx, request.body, 'label', labeller.workerHash, assignmentId))
+      return refuse(request, reply, 403, 'The form has expired or did not come from this site (CSRF check failed). Reload the page.', renderMessagePage);
     const found = await assignmentItems(ctx, assignmentId);
     if (!found || found.workerHash !== labeller.workerHash) return refuse(request, reply, 404, 'No such task for you.', renderMessagePage);
     const selection = fieldList(request.body, 'sel');
     if (selection === null) return refuse(request, reply, 400, 'sel must be a list of image tokens.', renderMessagePage);
-    const itemTokens = toItemTokens(ctx, assignmentId, found.items.map((i) => i.itemToken), selection);
+    const itemTokens = toItemTokens(
+      ctx,
+      assignmentId,
+      found.items.map((i) => i.itemToken),
+      selection,
+    );
     if (!itemTokens) return refuse(request, reply, 400, 'The submission names an image that is not in this task.', renderMessagePage);
     try {
       const now = ctx.now();
@@ -147,7 +205,12 @@ export function registerLabellerRoutes(app: FastifyInstance, ctx: ServerContext)
       items = found.items;
     }
     const byItem = new Map(items.map((i) => [i.itemToken, i.imageId]));
-    const match = ctx.shown.get(scope, items.map((i) => i.itemToken)).find((s) => s.token === token);
+    const match = ctx.shown
+      .get(
+        scope,
+        items.map((i) => i.itemToken),
+      )
+      .find((s) => s.token === token);
     const imageId = match ? byItem.get(match.itemToken) : undefined;
     if (!imageId) return notFound();
     const row = await ctx.catalog.image(imageId);
