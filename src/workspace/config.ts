@@ -1,6 +1,6 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { z } from 'zod';
-import { dataError } from '../core/errors.ts';
+import { parseFile } from '../core/parse.ts';
 import type { WorkspaceConfig } from './types.ts';
 
 export const CONFIG_FILE = 'retest.json';
@@ -22,21 +22,10 @@ export const workspaceConfigSchema = z.object({
 });
 
 export function readConfig(path: string): WorkspaceConfig {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (cause) {
-    throw dataError('cannot read the workspace config', { file: path, cause, received: (cause as Error).message });
-  }
-  const parsed = workspaceConfigSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw dataError('the workspace config is malformed', {
-      file: path,
-      received: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '),
-      hint: 'fix retest.json by hand or re-create the workspace with retest init',
-    });
-  }
-  return parsed.data as WorkspaceConfig;
+  return parseFile(path, workspaceConfigSchema, {
+    what: 'the workspace config',
+    hint: 'fix retest.json by hand or re-create the workspace with retest init',
+  }) as WorkspaceConfig;
 }
 
 export function writeConfig(path: string, config: WorkspaceConfig): void {

@@ -98,7 +98,7 @@ describe('openWorkspace', () => {
     const dir = tmp();
     closeWorkspace(initWorkspace(dir, { classes: 'cifar10' }));
     writeFileSync(join(dir, 'retest.json'), JSON.stringify({ version: 2 }));
-    expect(() => openWorkspace(dir)).toThrow(/config is malformed/);
+    expect(() => openWorkspace(dir)).toThrow(/problems in the workspace config/);
   });
 });
 
