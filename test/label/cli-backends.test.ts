@@ -7,29 +7,15 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, expect, it, vi } from 'vitest';
-import { main } from '../../src/app/main.ts';
+import { afterEach, expect, it } from 'vitest';
+import { runMain } from '../helpers/main.ts';
 import { createWorkspace, workspaceStores } from '../../src/app/workspace-stores.ts';
 import { closeWorkspace } from '../../src/workspace/index.ts';
 import { describeWithPostgres, postgresUrl } from '../helpers/servers.ts';
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
-  try {
-    return { code: await main(args), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
+  const r = await runMain(args);
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 afterEach(() => {
   process.exitCode = undefined;

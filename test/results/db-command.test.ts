@@ -6,36 +6,17 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/app/main.ts';
+import { describe, expect, it } from 'vitest';
 import { RESULTS_SCHEMA } from '../../src/app/results.ts';
 import { RESULTS_MIGRATIONS } from '../../src/results/index.ts';
 import { connectStore } from '../../src/store/index.ts';
+import { runMain } from '../helpers/main.ts';
 import { describeWithPostgres, postgresUrl } from '../helpers/servers.ts';
 
 const ALL = RESULTS_MIGRATIONS.map((m) => m.name);
 
 /** Runs `retest ARGS` in this process; its exit code, stdout and stderr. */
-async function retest(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out.push(String(chunk));
-    return true;
-  });
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err.push(String(chunk));
-    return true;
-  });
-  try {
-    const code = await main(args);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-    process.exitCode = undefined;
-  }
-}
+const retest = runMain;
 
 function dbCommand(store: () => string, dialect: 'sqlite' | 'postgres'): void {
   it('status shows every migration pending on a new store, migrate applies them all', async () => {

@@ -6,34 +6,15 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/app/main.ts';
+import { runMain } from '../helpers/main.ts';
+import { describe, expect, it } from 'vitest';
 import { workspaceMigrations } from '../../src/app/migrations.ts';
 import { initWorkspace, openWorkspace } from '../../src/app/workspace-stores.ts';
 import { closeWorkspace } from '../../src/workspace/index.ts';
 
 const ALL = workspaceMigrations().map((m) => m.name);
 
-async function retest(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out.push(String(chunk));
-    return true;
-  });
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err.push(String(chunk));
-    return true;
-  });
-  try {
-    const code = await main(args);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-    process.exitCode = undefined;
-  }
-}
+const retest = runMain;
 
 function newWorkspace(): string {
   const dir = join(mkdtempSync(join(tmpdir(), 'retest-db-ws-')), 'ws');

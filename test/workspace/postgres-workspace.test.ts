@@ -8,12 +8,12 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/app/main.ts';
+import { describe, expect, it } from 'vitest';
 import { workspaceMigrations } from '../../src/app/migrations.ts';
 import { connectWorkspace, createWorkspace, workspaceStores } from '../../src/app/workspace-stores.ts';
 import { RetestError } from '../../src/core/errors.ts';
 import { closeWorkspace, workspaceDatabaseUrl } from '../../src/workspace/index.ts';
+import { runMain } from '../helpers/main.ts';
 import { describeWithPostgres, postgresUrl } from '../helpers/servers.ts';
 
 const ALL = workspaceMigrations().map((m) => m.name);
@@ -23,26 +23,7 @@ let counter = 0;
 const freshUrl = () => `${postgresUrl()}?schema=wstest_${run}_${++counter}`;
 const tmp = () => mkdtempSync(join(tmpdir(), 'retest-pgws-'));
 
-async function retest(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out.push(String(chunk));
-    return true;
-  });
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err.push(String(chunk));
-    return true;
-  });
-  try {
-    const code = await main(args);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-    process.exitCode = undefined;
-  }
-}
+const retest = runMain;
 
 async function rejection(promise: Promise<unknown>): Promise<RetestError> {
   try {
