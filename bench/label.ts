@@ -4,7 +4,7 @@
  * picking images and submitting the form; 10% of submissions are retried. Prints submits/s,
  * p50/p99 submit latency, and the lost and duplicated answers found by comparing every
  * acknowledged answer with the database afterwards (both must be 0).
- * Baseline in the same run: the same submissions made in-process (`submitAssignment` with no HTTP).
+ * Baseline in the same run: the same submissions made in-process (the LabelStore's claim + submit, no HTTP).
  *
  * `npm run bench:label -- --open [--rates 50,150] [--step 20] [--think 2,6] [--json]`: the open loop.
  * Sessions (page → think → submit) arrive at a fixed offered rate whatever the server does, one
@@ -13,7 +13,7 @@
  * median (fair queueing keeps it within 10×).
  */
 import { parseArgs } from 'node:util';
-import { claimNextAssignment, submitAssignment } from '../src/label/index.ts';
+import { createLabelStore } from '../src/label/index.ts';
 import { closeWorkspace } from '../src/workspace/index.ts';
 import { openWorkspace } from '../src/app/workspace-stores.ts';
 import { buildLoadWorkspace, checkAnswers, quantile, runLabellers, runOpenLoop, spawnServer, type OpenLoopResult } from './label-harness.ts';
@@ -62,29 +62,28 @@ server.child.kill('SIGTERM');
 await server.exited;
 const check = checkAnswers(dir, load.acks, load.duplicateAcks);
 
-// Baseline (after the check, on the same workspace): the label stage's own claim + submit,
-// in-process, no HTTP, one transaction each, synchronous = FULL as in the server, for 3 s.
-const baseline = (() => {
+// Baseline (after the check, on the same workspace): the label store's own claim + submit, as the
+// server runs them (async LabelStore on the port), in-process, no HTTP, one transaction each and
+// each made durable (sql.sync()) before the next, for 3 s.
+const baseline = await (async () => {
   const ws = openWorkspace(dir);
-  ws.db.pragma('synchronous = FULL'); // as the server runs
   try {
+    const label = createLabelStore(ws.sql);
     let n = 0;
     const until = performance.now() + 3000;
     const pseudo = Array.from({ length: 50 }, (_, i) => `baseline-worker-${i}`);
     while (performance.now() < until) {
-      const claim = claimNextAssignment(ws.db, { workerHash: pseudo[n % pseudo.length]!, now: new Date(), ttlSeconds: 600 });
+      const workerHash = pseudo[n % pseudo.length]!;
+      const claim = await label.claim({ workerHash, now: new Date(), ttlSeconds: 600 });
+      await ws.sql.sync();
       if (!claim) break;
-      submitAssignment(ws.db, {
-        assignmentId: claim.assignmentId,
-        workerHash: pseudo[n % pseudo.length]!,
-        selectedTokens: claim.items.slice(0, 10).map((i) => i.token),
-        now: new Date(),
-      });
+      await label.submit({ assignmentId: claim.assignmentId, workerHash, selectedTokens: claim.items.slice(0, 10).map((i) => i.token), now: new Date() });
+      await ws.sql.sync();
       n++;
     }
     return n / 3;
   } finally {
-    closeWorkspace(ws);
+    await closeWorkspace(ws);
   }
 })();
 log(`baseline (in-process claim + submit, no HTTP): ${baseline.toFixed(0)} submits/s`);
