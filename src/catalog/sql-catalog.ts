@@ -2,8 +2,8 @@
  * The image catalog (`ImageCatalog`, ./types.ts) in portable SQL over the database port: the only
  * file with SQL on the `classes`, `images` and `ingest_failures` tables (schema in ./schema.ts).
  */
+import { CLASS_COLUMNS, classesFromRows, classRowValues, type ClassRow } from './class-rows.ts';
 import type { ClassDef } from '../classes/index.ts';
-import { dataError } from '../core/index.ts';
 import type { SqlDatabase, SqlRow } from '../store/index.ts';
 import type { CandidateImage, CatalogCounts, CatalogImage, ImageCatalog, IngestedImage, IngestFailure, NewImage } from './types.ts';
 
@@ -13,17 +13,6 @@ const IMAGE_COLUMNS = `id, role, class_idx AS "classIdx", source, source_id AS "
 
 /** Most ids bound in one `IN (…)` list. */
 const IDS_PER_QUERY = 500;
-
-interface ClassRow extends SqlRow {
-  idx: number;
-  id: string;
-  names: string;
-  definition: string;
-  urls: string;
-  similar: string;
-  hypernyms: string;
-  hypernym_names: string;
-}
 
 /** The catalog on a migrated workspace database (the database stays open: the workspace owns it). */
 export function createImageCatalog(db: SqlDatabase): ImageCatalog {
@@ -42,45 +31,12 @@ class SqlImageCatalog implements ImageCatalog {
   }
 
   async addClasses(classes: readonly ClassDef[]): Promise<void> {
-    await this.db.insertMany(
-      'classes',
-      ['idx', 'id', 'names', 'definition', 'urls', '"similar"', 'hypernyms', 'hypernym_names'],
-      classes.map((c) => [
-        c.index,
-        c.id,
-        JSON.stringify(c.names),
-        c.definition,
-        JSON.stringify(c.urls),
-        JSON.stringify(c.similar),
-        JSON.stringify(c.hypernyms),
-        JSON.stringify(c.hypernymNames ?? []),
-      ]),
-    );
+    await this.db.insertMany('classes', CLASS_COLUMNS, classes.map(classRowValues));
   }
 
   async classes(): Promise<ClassDef[]> {
-    const rows = await this.db.all<ClassRow>('SELECT idx, id, names, definition, urls, "similar", hypernyms, hypernym_names FROM classes ORDER BY idx');
-    return rows.map((r, i) => {
-      if (r.idx !== i)
-        throw dataError('the classes table has a gap in its indices', {
-          file: this.db.location,
-          record: i,
-          field: 'idx',
-          expected: String(i),
-          received: String(r.idx),
-        });
-      const json = (field: keyof ClassRow) => decodeClassColumn(r, field, this.db.location);
-      return {
-        index: r.idx,
-        id: r.id,
-        names: json('names'),
-        definition: r.definition,
-        urls: json('urls'),
-        similar: json('similar'),
-        hypernyms: json('hypernyms'),
-        hypernymNames: json('hypernym_names'),
-      };
-    });
+    const rows = await this.db.all<ClassRow & SqlRow>(`SELECT ${CLASS_COLUMNS.join(', ')} FROM classes ORDER BY idx`);
+    return classesFromRows(rows, this.db.location);
   }
 
   async candidates(): Promise<CandidateImage[]> {
@@ -206,26 +162,4 @@ class SqlImageCatalog implements ImageCatalog {
 
 function byCodeUnit(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** A JSON column of a classes row: an array, else a data error naming the class and the column (never a bare SyntaxError). */
-function decodeClassColumn(row: ClassRow, field: keyof ClassRow, file: string): string[] {
-  const text = row[field];
-  let value: unknown;
-  try {
-    value = JSON.parse(String(text));
-  } catch {
-    value = undefined;
-  }
-  if (!Array.isArray(value)) {
-    throw dataError('a classes row holds a column that is not a JSON array', {
-      file,
-      record: `class ${row.idx} (${row.id})`,
-      field: String(field),
-      expected: 'a JSON array',
-      received: String(text).slice(0, 80),
-      hint: 'fix the row, or re-create the workspace from its class list',
-    });
-  }
-  return value as string[];
 }

@@ -94,6 +94,20 @@ describe('openWorkspace', () => {
     expect(err.received).toBe('no such folder');
   });
 
+  it('names a classes row whose JSON column is broken (as the async catalog does)', () => {
+    const dir = tmp();
+    const ws = initWorkspace(dir, { classes: 'cifar10' });
+    ws.db.prepare("UPDATE classes SET names = '{broken' WHERE idx = 3").run();
+    closeWorkspace(ws);
+    let error: unknown;
+    try {
+      openWorkspace(dir);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ kind: 'data', record: 'class 3 (cat)', field: 'names' });
+  });
+
   it('reports a malformed config with the file', () => {
     const dir = tmp();
     closeWorkspace(initWorkspace(dir, { classes: 'cifar10' }));
