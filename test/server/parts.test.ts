@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openSqliteDatabase } from '../../src/store/index.ts';
 import { inlineHashes } from '../../src/server/app.ts';
@@ -105,6 +108,47 @@ describe('GroupCommit', () => {
     expect(gc.stats).toEqual({ batches: 1, jobs: 3, largest: 3 });
     await gc.run((v) => v.run('INSERT INTO t VALUES (4)'));
     expect(gc.stats.batches).toBe(2);
+    await db.close();
+  });
+
+  it('acknowledges a batch only once its commit is synced, and runs the next batch meanwhile', async () => {
+    let release: () => void = () => {};
+    let syncs = 0;
+    const syncFile = () => {
+      syncs++;
+      return new Promise<void>((resolve) => {
+        release = resolve;
+      });
+    };
+    const db = openSqliteDatabase(join(mkdtempSync(join(tmpdir(), 'retest-gc-')), 'g.db'), { syncFile });
+    await db.exec('CREATE TABLE t (x INTEGER PRIMARY KEY)');
+    const gc = new GroupCommit(db, (view) => view);
+    let acknowledged = false;
+    const first = gc
+      .run((v) => v.run('INSERT INTO t VALUES (1)'))
+      .then(() => {
+        acknowledged = true;
+      });
+    const waitFor = async (condition: () => boolean) => {
+      for (let i = 0; i < 200 && !condition(); i++) await new Promise((r) => setTimeout(r, 5));
+    };
+    await waitFor(() => syncs > 0);
+    // Committed (another connection would see the row) but not acknowledged: the sync is pending.
+    expect(await db.all('SELECT x FROM t')).toEqual([{ x: 1 }]);
+    expect(acknowledged).toBe(false);
+    // The next batch commits while the first one's sync is on the disk.
+    const second = gc.run((v) => v.run('INSERT INTO t VALUES (2)'));
+    await waitFor(() => gc.stats.batches === 2);
+    expect(gc.stats.batches).toBe(2);
+    expect(acknowledged).toBe(false);
+    for (let i = 0; i < 4 && !acknowledged; i++) {
+      release();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await first;
+    release();
+    await second;
+    expect(acknowledged).toBe(true);
     await db.close();
   });
 });
