@@ -64,6 +64,14 @@ async function rateKey(ctx: ServerContext, request: FastifyRequest): Promise<str
   return `ip:${request.ip}`;
 }
 
+/**
+ * The Server-Timing header of a queued labeller request: `queue` is the wait for a slot of the fair
+ * queue, `total` everything from the first byte read to the response (queue included), both in ms.
+ */
+export function serverTiming(queueMs: number, totalMs: number): string {
+  return `queue;dur=${queueMs.toFixed(1)}, total;dur=${totalMs.toFixed(1)}`;
+}
+
 // biome-ignore lint/complexity/noExcessiveLinesPerFunction: the server's hooks and route registration, in the order Fastify applies them
 export async function buildApp(options: ServerOptions): Promise<FastifyInstance> {
   const adminToken = options.adminToken ?? randomToken(24);
@@ -123,6 +131,10 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
   // Fair queueing (src/server/fair-queue.ts): labeller requests wait their turn in arrival order; one
   // that waited past its deadline is refused at once (503) rather than served seconds late.
   const slots = new WeakMap<FastifyRequest, Release>();
+  // How long each queued request waited for its slot (ms), reported with the in-server time in a
+  // standard Server-Timing header, so a load test (or a browser's devtools) can tell a wait in the
+  // server from one in the network or in the client.
+  const queued = new WeakMap<FastifyRequest, number>();
   app.addHook('onRequest', async (request, reply) => {
     const path = request.url.split('?')[0];
     const deadline =
@@ -132,12 +144,19 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
           ? ctx.deadlines.submit
           : null;
     if (deadline === null) return;
+    const entered = performance.now();
     const release = await ctx.queue.enter(deadline);
+    queued.set(request, performance.now() - entered);
     if (release === null) {
       reply.header('Retry-After', '2');
       return refuse(request, reply, 503, 'Many people are labelling right now: please try again in a few seconds.', renderMessagePage);
     }
     slots.set(request, release);
+  });
+  app.addHook('onSend', async (request, reply, payload) => {
+    const wait = queued.get(request);
+    if (wait !== undefined) reply.header('Server-Timing', serverTiming(wait, reply.elapsedTime));
+    return payload;
   });
   const free = async (request: FastifyRequest) => slots.get(request)?.();
   app.addHook('onResponse', free);
