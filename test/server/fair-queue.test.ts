@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp, inviteLabellers } from '../../src/server/index.ts';
+import { serverTiming } from '../../src/server/app.ts';
 import { FairQueue } from '../../src/server/fair-queue.ts';
 import { Client, hidden, imageTokens } from './client.ts';
 import { buildFixture, type Fixture } from './fixture.ts';
@@ -70,6 +71,10 @@ describe('the labelling routes behind the fair queue', () => {
     const refused = await alice.get('/label');
     expect(refused.statusCode).toBe(503);
     expect(refused.headers['retry-after']).toBe('2');
+    // Server-Timing says how long it waited in the queue (its 50 ms deadline) out of its time in the server.
+    const refusedTiming = serverTimingOf(refused.headers['server-timing']);
+    expect(refusedTiming.queue).toBeGreaterThanOrEqual(45);
+    expect(refusedTiming.total).toBeGreaterThanOrEqual(refusedTiming.queue);
     expect(performance.now() - started).toBeLessThan(1500);
 
     const submitted = alice.post(
@@ -82,8 +87,29 @@ describe('the labelling routes behind the fair queue', () => {
     const res = await submitted;
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ ok: true, selected: 2 });
+    const submitTiming = serverTimingOf(res.headers['server-timing']);
+    expect(submitTiming.queue).toBeGreaterThanOrEqual(140); // held for 150 ms before its slot came
+    expect(submitTiming.total).toBeGreaterThanOrEqual(submitTiming.queue);
     expect(app.retest.context.queue.shed).toBe(1);
     // The slot is free again: pages are served.
-    expect((await alice.get('/label')).statusCode).toBe(200);
+    const served = await alice.get('/label');
+    expect(served.statusCode).toBe(200);
+    expect(serverTimingOf(served.headers['server-timing']).queue).toBeLessThan(50); // a free slot: no wait
+    // Routes outside the queue carry no Server-Timing.
+    expect((await alice.get('/health')).headers['server-timing']).toBeUndefined();
   });
 });
+
+describe('serverTiming', () => {
+  it('writes the queue wait and the in-server time as Server-Timing metrics in ms', () => {
+    expect(serverTiming(0.04, 12.345)).toBe('queue;dur=0.0, total;dur=12.3');
+    expect(serverTimingOf(serverTiming(3, 7))).toEqual({ queue: 3, total: 7 });
+  });
+});
+
+/** Parses `queue;dur=X, total;dur=Y`; throws when the header is missing or has another shape. */
+function serverTimingOf(header: string | string[] | number | undefined): { queue: number; total: number } {
+  const match = /^queue;dur=([\d.]+), total;dur=([\d.]+)$/.exec(String(header));
+  if (!match) throw new Error(`unexpected Server-Timing: ${String(header)}`);
+  return { queue: Number(match[1]), total: Number(match[2]) };
+}
