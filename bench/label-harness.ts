@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -262,6 +263,18 @@ export interface OpenLoopOptions {
   seed?: number;
 }
 
+/** Where the time of one kind of request (pages or submits) went, one entry per answered request, in ms. */
+export interface RequestTimes {
+  /** From the moment the request was due to its response: what a labeller waits (the open loop's latency). */
+  fromDue: number[];
+  /** How late the load generator sent it (its timers and event loop share the CPUs with the server). */
+  sendLag: number[];
+  /** From sending to the whole response read: the network, the kernel's queues, the server and the client's own reading. */
+  fromSend: number[];
+  /** The server's own time (Server-Timing `total`: fair-queue wait + handling), from the request's first byte read to the response. */
+  inServer: number[];
+}
+
 /** What one open-loop step measured. Latencies are from the moment a request was due (open loop: a slow server cannot slow the arrivals down). */
 export interface OpenLoopResult extends LoadResult {
   /** The rate offered. */
@@ -272,6 +285,62 @@ export interface OpenLoopResult extends LoadResult {
   achieved: number;
   /** Sessions that could not start because every labeller was busy (the pool is too small for rate × think). */
   noLabeller: number;
+  /** Acknowledged first submissions, split by where their time went. */
+  submits: RequestTimes;
+  /** Answered task pages, split the same way. */
+  pages: RequestTimes;
+}
+
+function emptyTimes(): RequestTimes {
+  return { fromDue: [], sendLag: [], fromSend: [], inServer: [] };
+}
+
+interface HttpResponse {
+  status: number;
+  text: string;
+  /** Server-Timing `total` in ms, NaN when absent. */
+  inServer: number;
+}
+
+/**
+ * One HTTP request on a keep-alive agent. The open loop uses node:http rather than fetch: at several
+ * hundred requests a second on a 2-core box, fetch's own CPU made the generator lag by seconds
+ * (requests sent late), which then read as server latency.
+ */
+function httpRequest(agent: Agent, url: string, options: { method?: string; headers: Record<string, string>; body?: string }): Promise<HttpResponse> {
+  return new Promise((resolvePromise, reject) => {
+    const req = request(url, { agent, method: options.method ?? 'GET', headers: options.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const timing = /total;dur=([\d.]+)/.exec(String(res.headers['server-timing'] ?? ''));
+        resolvePromise({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), inServer: timing ? Number(timing[1]) : Number.NaN });
+      });
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+/** Sends now (the request was due at `due`) and measures how late it was sent and how long its answer took. */
+async function timedRequest(
+  agent: Agent,
+  url: string,
+  due: number,
+  options: { method?: string; headers: Record<string, string>; body?: string },
+): Promise<HttpResponse & { times: { fromDue: number; sendLag: number; fromSend: number } }> {
+  const sent = performance.now();
+  const res = await httpRequest(agent, url, options);
+  const done = performance.now();
+  return { ...res, times: { fromDue: done - due, sendLag: sent - due, fromSend: done - sent } };
+}
+
+function record(into: RequestTimes, res: Awaited<ReturnType<typeof timedRequest>>): void {
+  into.fromDue.push(res.times.fromDue);
+  into.sendLag.push(res.times.sendLag);
+  into.fromSend.push(res.times.fromSend);
+  if (!Number.isNaN(res.inServer)) into.inServer.push(res.inServer);
 }
 
 /**
@@ -279,9 +348,19 @@ export interface OpenLoopResult extends LoadResult {
  * labellers do), each GET /label (the page) → think → POST /label/submit, on a free labeller of
  * `tokens` (one session per labeller at a time). Waits for every session to end.
  */
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: one labeller session, step by step, then the arrival loop that starts them
 export async function runOpenLoop(url: string, tokens: readonly string[], options: OpenLoopOptions): Promise<OpenLoopResult> {
   const rng = createRng(options.seed ?? 1);
-  const result: OpenLoopResult = { ...emptyLoadResult(), offered: options.rate, sessions: 0, achieved: 0, noLabeller: 0 };
+  const result: OpenLoopResult = {
+    ...emptyLoadResult(),
+    offered: options.rate,
+    sessions: 0,
+    achieved: 0,
+    noLabeller: 0,
+    submits: emptyTimes(),
+    pages: emptyTimes(),
+  };
+  const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
   const free = [...tokens];
   const sessions: Promise<void>[] = [];
   const sleepUntil = (t: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, t - performance.now())));
@@ -289,49 +368,49 @@ export async function runOpenLoop(url: string, tokens: readonly string[], option
     const cookie = `retest_labeller=${token}`;
     try {
       await sleepUntil(due);
-      const page = await fetch(`${url}/label`, { headers: { cookie } });
-      const html = await page.text();
+      const page = await timedRequest(agent, `${url}/label`, due, { headers: { cookie } });
       if (page.status !== 200) {
         if (page.status === 503) result.shed++;
         else result.errors++;
         return;
       }
-      result.pageLatencies.push(performance.now() - due);
-      if (html.includes('No tasks left')) {
+      result.pageLatencies.push(page.times.fromDue);
+      record(result.pages, page);
+      if (page.text.includes('No tasks left')) {
         result.exhausted++;
         return;
       }
-      const assignment = /name="assignment" value="([^"]+)"/.exec(html)![1]!;
-      const csrf = /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
-      const shown = [...html.matchAll(/name="sel" value="([^"]+)"/g)].map((m) => m[1]!);
+      const assignment = /name="assignment" value="([^"]+)"/.exec(page.text)![1]!;
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
+      const shown = [...page.text.matchAll(/name="sel" value="([^"]+)"/g)].map((m) => m[1]!);
       const selected = shown.filter(() => rng.next() < 0.3);
       const think = options.think[0] + rng.next() * (options.think[1] - options.think[0]);
       const submitDue = performance.now() + think * 1000;
       await sleepUntil(submitDue);
       const body = new URLSearchParams({ assignment, _csrf: csrf });
       for (const s of selected) body.append('sel', s);
-      const send = () =>
-        fetch(`${url}/label/submit`, {
-          method: 'POST',
-          body,
-          headers: { cookie, accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
-        });
-      const res = await send();
-      const json = (await res.json()) as { ok?: boolean; repeated?: boolean };
+      const submit = {
+        method: 'POST',
+        body: body.toString(),
+        headers: { cookie, accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
+      };
+      const res = await timedRequest(agent, `${url}/label/submit`, submitDue, submit);
       if (res.status === 503) {
         result.shed++;
         return;
       }
+      const json = JSON.parse(res.text) as { ok?: boolean; repeated?: boolean };
       if (res.status !== 200 || !json.ok) {
         result.errors++;
         return;
       }
-      result.latencies.push(performance.now() - submitDue);
+      result.latencies.push(res.times.fromDue);
+      record(result.submits, res);
       result.acks.push({ assignment, selected });
       if (rng.next() < (options.retryFraction ?? 0.1)) {
         result.retries++;
-        const again = await send();
-        const j = (await again.json()) as { ok?: boolean; repeated?: boolean };
+        const again = await httpRequest(agent, `${url}/label/submit`, submit);
+        const j = JSON.parse(again.text) as { ok?: boolean; repeated?: boolean };
         if (again.status === 200 && j.ok && !j.repeated) result.duplicateAcks++;
       }
     } catch {
@@ -356,6 +435,7 @@ export async function runOpenLoop(url: string, tokens: readonly string[], option
     sessions.push(session(token, due));
   }
   await Promise.all(sessions);
+  agent.destroy();
   result.achieved = result.acks.length / options.seconds;
   return result;
 }

@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { createLabelStore } from '../src/label/index.ts';
 import { closeWorkspace } from '../src/workspace/index.ts';
 import { openWorkspace } from '../src/app/workspace-stores.ts';
-import { buildLoadWorkspace, checkAnswers, quantile, runLabellers, runOpenLoop, spawnServer, type OpenLoopResult } from './label-harness.ts';
+import { buildLoadWorkspace, checkAnswers, quantile, runLabellers, runOpenLoop, spawnServer, type OpenLoopResult, type RequestTimes } from './label-harness.ts';
 
 const { values } = parseArgs({
   options: {
@@ -161,11 +161,29 @@ async function openLoop(): Promise<void> {
       page_max_ms: round(r.pageLatencies.length ? Math.max(...r.pageLatencies) : Number.NaN),
       page_p99_over_median: round(quantile(r.pageLatencies, 0.99) / quantile(r.pageLatencies, 0.5)),
       p99_over_median: round(quantile(r.latencies, 0.99) / p50),
+      submit_times: split(r.submits),
+      page_times: split(r.pages),
       sessions: r.sessions,
       acknowledged: r.acks.length,
       shed: r.shed,
       errors: r.errors,
       no_labeller: r.noLabeller,
+    };
+  };
+  // Where the time went (bench/label-harness.ts RequestTimes): the generator's lateness, and the
+  // server's own time from its Server-Timing header, whose max/median is the fair queue's to answer for.
+  const split = (t: RequestTimes) => {
+    const round = (x: number) => Math.round(x * 10) / 10;
+    const serverP50 = quantile(t.inServer, 0.5);
+    const serverMax = t.inServer.length ? Math.max(...t.inServer) : Number.NaN;
+    return {
+      sent_late_p99_ms: round(quantile(t.sendLag, 0.99)),
+      from_send_p50_ms: round(quantile(t.fromSend, 0.5)),
+      from_send_max_ms: round(t.fromSend.length ? Math.max(...t.fromSend) : Number.NaN),
+      server_p50_ms: round(serverP50),
+      server_p99_ms: round(quantile(t.inServer, 0.99)),
+      server_max_ms: round(serverMax),
+      server_max_over_median: round(serverMax / serverP50),
     };
   };
   let seed = 1;
@@ -177,6 +195,9 @@ async function openLoop(): Promise<void> {
     if (record) steps.push(s);
     log(
       `  achieved ${s.achieved_per_s}/s  submit p50 ${s.p50_ms} ms  p99 ${s.p99_ms} ms  max ${s.max_ms} ms (${s.max_over_median}× median)  page p99 ${s.page_p99_ms} ms  shed ${s.shed}  errors ${s.errors}`,
+    );
+    log(
+      `  in the server: submit p50 ${s.submit_times.server_p50_ms} ms  max ${s.submit_times.server_max_ms} ms (${s.submit_times.server_max_over_median}×)  page p50 ${s.page_times.server_p50_ms} ms  max ${s.page_times.server_max_ms} ms (${s.page_times.server_max_over_median}×)  generator sent late p99: submit ${s.submit_times.sent_late_p99_ms} ms, page ${s.page_times.sent_late_p99_ms} ms`,
     );
     return s;
   };
