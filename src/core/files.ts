@@ -48,103 +48,109 @@ export function parseJsonText(text: string, file: string, expected = 'valid JSON
  * exactly JSON's grammar); `text.length` when the text ends too early.
  */
 export function jsonErrorOffset(text: string): number {
-  let i = 0;
-  const fail = (): never => {
-    throw i;
-  };
-  const space = () => {
-    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
-  };
-  const literal = (word: string) => {
-    if (text.startsWith(word, i)) i += word.length;
-    else fail();
-  };
-  const string = () => {
-    i++;
-    for (;;) {
-      if (i >= text.length) fail();
-      const c = text[i]!;
-      if (c === '"') {
-        i++;
-        return;
-      }
-      if (c < ' ') fail();
-      if (c === '\\') {
-        i++;
-        if (text[i] === 'u') {
-          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) fail();
-          i += 5;
-        } else if ('"\\/bfnrt'.includes(text[i] ?? 'x')) i++;
-        else fail();
-      } else i++;
-    }
-  };
-  const number = () => {
-    const m = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(text.slice(i));
-    if (!m || m[0] === '-' || m[0] === '') fail();
-    i += m![0].length;
-  };
-  const value = (): void => {
-    space();
-    const c = text[i];
-    if (c === '{') {
-      i++;
-      space();
-      if (text[i] === '}') {
-        i++;
-        return;
-      }
-      for (;;) {
-        space();
-        if (text[i] !== '"') fail();
-        string();
-        space();
-        if (text[i] !== ':') fail();
-        i++;
-        value();
-        space();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === '}') {
-          i++;
-          return;
-        }
-        fail();
-      }
-    } else if (c === '[') {
-      i++;
-      space();
-      if (text[i] === ']') {
-        i++;
-        return;
-      }
-      for (;;) {
-        value();
-        space();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === ']') {
-          i++;
-          return;
-        }
-        fail();
-      }
-    } else if (c === '"') string();
-    else if (c === 't') literal('true');
-    else if (c === 'f') literal('false');
-    else if (c === 'n') literal('null');
-    else number();
-  };
+  const scanner = new JsonScanner(text);
   try {
-    value();
-    space();
-    return i < text.length ? i : text.length;
+    scanner.value();
+    scanner.space();
+    return Math.min(scanner.at, text.length);
   } catch (offset) {
-    return Math.min(offset as number, text.length);
+    if (typeof offset !== 'number') throw offset;
+    return Math.min(offset, text.length);
+  }
+}
+
+/** The scanner behind `jsonErrorOffset`: each method consumes one production and throws its offset on a mismatch. */
+class JsonScanner {
+  at = 0;
+  constructor(private readonly text: string) {}
+
+  private fail(): never {
+    throw this.at;
+  }
+
+  space(): void {
+    while (this.at < this.text.length && ' \t\n\r'.includes(this.text[this.at]!)) this.at++;
+  }
+
+  /** Consumes `char` when it is next (after white space) and says whether it was. */
+  private take(char: string): boolean {
+    this.space();
+    if (this.text[this.at] !== char) return false;
+    this.at++;
+    return true;
+  }
+
+  value(): void {
+    this.space();
+    const c = this.text[this.at];
+    if (c === '{') this.members();
+    else if (c === '[') this.elements();
+    else if (c === '"') this.string();
+    else if (c === 't') this.literal('true');
+    else if (c === 'f') this.literal('false');
+    else if (c === 'n') this.literal('null');
+    else this.number();
+  }
+
+  private members(): void {
+    this.at++;
+    if (this.take('}')) return;
+    for (;;) {
+      this.space();
+      if (this.text[this.at] !== '"') this.fail();
+      this.string();
+      if (!this.take(':')) this.fail();
+      this.value();
+      if (this.take(',')) continue;
+      if (this.take('}')) return;
+      this.fail();
+    }
+  }
+
+  private elements(): void {
+    this.at++;
+    if (this.take(']')) return;
+    for (;;) {
+      this.value();
+      if (this.take(',')) continue;
+      if (this.take(']')) return;
+      this.fail();
+    }
+  }
+
+  private literal(word: string): void {
+    if (this.text.startsWith(word, this.at)) this.at += word.length;
+    else this.fail();
+  }
+
+  private string(): void {
+    this.at++;
+    for (;;) {
+      if (this.at >= this.text.length) this.fail();
+      const c = this.text[this.at]!;
+      if (c === '"') {
+        this.at++;
+        return;
+      }
+      if (c < ' ') this.fail();
+      if (c === '\\') this.escape();
+      else this.at++;
+    }
+  }
+
+  private escape(): void {
+    this.at++;
+    if (this.text[this.at] === 'u') {
+      if (!/^[0-9a-fA-F]{4}$/.test(this.text.slice(this.at + 1, this.at + 5))) this.fail();
+      this.at += 5;
+    } else if ('"\\/bfnrt'.includes(this.text[this.at] ?? 'x')) this.at++;
+    else this.fail();
+  }
+
+  private number(): void {
+    const m = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(this.text.slice(this.at));
+    if (!m || m[0] === '-' || m[0] === '') this.fail();
+    this.at += m[0].length;
   }
 }
 
