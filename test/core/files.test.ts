@@ -39,13 +39,12 @@ describe('jsonErrorOffset', () => {
   it('gives readJsonFile the line and column of the error', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'retest-json-')), 'bad.json');
     writeFileSync(file, '{\n  "a": 1,\n  "b": [1 2]\n}\n');
-    const error = (() => {
-      try {
-        readJsonFile(file);
-      } catch (e) {
-        return e;
-      }
-    })();
+    let error: unknown = null;
+    try {
+      readJsonFile(file);
+    } catch (e) {
+      error = e;
+    }
     expect(error).toBeInstanceOf(RetestError);
     expect(error).toMatchObject({ file, record: 'line 3', field: 'column 11' });
   });
