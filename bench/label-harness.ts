@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -273,6 +274,10 @@ export interface RequestTimes {
   fromSend: number[];
   /** The server's own time (Server-Timing `total`: fair-queue wait + handling), from the request's first byte read to the response. */
   inServer: number[];
+  /** Of which the wait for a slot of the fair queue (Server-Timing `queue`). */
+  inQueue: number[];
+  /** `fromSend` of the requests that had to open a new connection (none was free in the keep-alive pool). */
+  fromSendNewConnection: number[];
 }
 
 /** What one open-loop step measured. Latencies are from the moment a request was due (open loop: a slow server cannot slow the arrivals down). */
@@ -289,10 +294,14 @@ export interface OpenLoopResult extends LoadResult {
   submits: RequestTimes;
   /** Answered task pages, split the same way. */
   pages: RequestTimes;
+  /** Pages and submits refused with 503 (their deadline in the fair queue passed): how long they took to be refused. */
+  refused: RequestTimes;
+  /** The load generator's own event-loop delay over the step (ms, perf_hooks): when it is high, the generator, not the server, was late. */
+  generatorDelay: { p99: number; max: number };
 }
 
 function emptyTimes(): RequestTimes {
-  return { fromDue: [], sendLag: [], fromSend: [], inServer: [] };
+  return { fromDue: [], sendLag: [], fromSend: [], inServer: [], inQueue: [], fromSendNewConnection: [] };
 }
 
 interface HttpResponse {
@@ -300,6 +309,10 @@ interface HttpResponse {
   text: string;
   /** Server-Timing `total` in ms, NaN when absent. */
   inServer: number;
+  /** Server-Timing `queue` in ms, NaN when absent. */
+  inQueue: number;
+  /** Whether the request went out on a new connection rather than a kept-alive one. */
+  newConnection: boolean;
 }
 
 /**
@@ -314,8 +327,14 @@ function httpRequest(agent: Agent, url: string, options: { method?: string; head
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', reject);
       res.on('end', () => {
-        const timing = /total;dur=([\d.]+)/.exec(String(res.headers['server-timing'] ?? ''));
-        resolvePromise({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), inServer: timing ? Number(timing[1]) : Number.NaN });
+        const timing = /queue;dur=([\d.]+), total;dur=([\d.]+)/.exec(String(res.headers['server-timing'] ?? ''));
+        resolvePromise({
+          status: res.statusCode ?? 0,
+          text: Buffer.concat(chunks).toString('utf8'),
+          inQueue: timing ? Number(timing[1]) : Number.NaN,
+          inServer: timing ? Number(timing[2]) : Number.NaN,
+          newConnection: !req.reusedSocket,
+        });
       });
     });
     req.on('error', reject);
@@ -341,6 +360,8 @@ function record(into: RequestTimes, res: Awaited<ReturnType<typeof timedRequest>
   into.sendLag.push(res.times.sendLag);
   into.fromSend.push(res.times.fromSend);
   if (!Number.isNaN(res.inServer)) into.inServer.push(res.inServer);
+  if (!Number.isNaN(res.inQueue)) into.inQueue.push(res.inQueue);
+  if (res.newConnection) into.fromSendNewConnection.push(res.times.fromSend);
 }
 
 /**
@@ -359,7 +380,11 @@ export async function runOpenLoop(url: string, tokens: readonly string[], option
     noLabeller: 0,
     submits: emptyTimes(),
     pages: emptyTimes(),
+    refused: emptyTimes(),
+    generatorDelay: { p99: Number.NaN, max: Number.NaN },
   };
+  const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+  loopDelay.enable();
   const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
   const free = [...tokens];
   const sessions: Promise<void>[] = [];
@@ -370,8 +395,10 @@ export async function runOpenLoop(url: string, tokens: readonly string[], option
       await sleepUntil(due);
       const page = await timedRequest(agent, `${url}/label`, due, { headers: { cookie } });
       if (page.status !== 200) {
-        if (page.status === 503) result.shed++;
-        else result.errors++;
+        if (page.status === 503) {
+          result.shed++;
+          record(result.refused, page);
+        } else result.errors++;
         return;
       }
       result.pageLatencies.push(page.times.fromDue);
@@ -397,6 +424,7 @@ export async function runOpenLoop(url: string, tokens: readonly string[], option
       const res = await timedRequest(agent, `${url}/label/submit`, submitDue, submit);
       if (res.status === 503) {
         result.shed++;
+        record(result.refused, res);
         return;
       }
       const json = JSON.parse(res.text) as { ok?: boolean; repeated?: boolean };
@@ -435,6 +463,8 @@ export async function runOpenLoop(url: string, tokens: readonly string[], option
     sessions.push(session(token, due));
   }
   await Promise.all(sessions);
+  loopDelay.disable();
+  result.generatorDelay = { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 };
   agent.destroy();
   result.achieved = result.acks.length / options.seconds;
   return result;

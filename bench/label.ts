@@ -163,6 +163,9 @@ async function openLoop(): Promise<void> {
       p99_over_median: round(quantile(r.latencies, 0.99) / p50),
       submit_times: split(r.submits),
       page_times: split(r.pages),
+      refused_max_ms: round(r.refused.fromDue.length ? Math.max(...r.refused.fromDue) : Number.NaN),
+      generator_delay_p99_ms: round(r.generatorDelay.p99),
+      generator_delay_max_ms: round(r.generatorDelay.max),
       sessions: r.sessions,
       acknowledged: r.acks.length,
       shed: r.shed,
@@ -184,6 +187,10 @@ async function openLoop(): Promise<void> {
       server_p99_ms: round(quantile(t.inServer, 0.99)),
       server_max_ms: round(serverMax),
       server_max_over_median: round(serverMax / serverP50),
+      queue_p50_ms: round(quantile(t.inQueue, 0.5)),
+      queue_max_ms: round(t.inQueue.length ? Math.max(...t.inQueue) : Number.NaN),
+      new_connections: t.fromSendNewConnection.length,
+      new_connection_from_send_max_ms: round(t.fromSendNewConnection.length ? Math.max(...t.fromSendNewConnection) : Number.NaN),
     };
   };
   let seed = 1;
@@ -197,7 +204,7 @@ async function openLoop(): Promise<void> {
       `  achieved ${s.achieved_per_s}/s  submit p50 ${s.p50_ms} ms  p99 ${s.p99_ms} ms  max ${s.max_ms} ms (${s.max_over_median}× median)  page p99 ${s.page_p99_ms} ms  shed ${s.shed}  errors ${s.errors}`,
     );
     log(
-      `  in the server: submit p50 ${s.submit_times.server_p50_ms} ms  max ${s.submit_times.server_max_ms} ms (${s.submit_times.server_max_over_median}×)  page p50 ${s.page_times.server_p50_ms} ms  max ${s.page_times.server_max_ms} ms (${s.page_times.server_max_over_median}×)  generator sent late p99: submit ${s.submit_times.sent_late_p99_ms} ms, page ${s.page_times.sent_late_p99_ms} ms`,
+      `  in the server: submit p50 ${s.submit_times.server_p50_ms} ms  max ${s.submit_times.server_max_ms} ms (${s.submit_times.server_max_over_median}×)  page p50 ${s.page_times.server_p50_ms} ms  max ${s.page_times.server_max_ms} ms (${s.page_times.server_max_over_median}×)  queue max ${s.submit_times.queue_max_ms}/${s.page_times.queue_max_ms} ms  refused ${s.shed} (slowest ${s.refused_max_ms} ms)  generator: sent late p99 ${s.submit_times.sent_late_p99_ms}/${s.page_times.sent_late_p99_ms} ms, event-loop delay p99 ${s.generator_delay_p99_ms} max ${s.generator_delay_max_ms} ms`,
     );
     return s;
   };
@@ -214,6 +221,9 @@ async function openLoop(): Promise<void> {
       break;
     }
   }
+  // Past saturation: half as much again as the server handles. The fair queue should keep the
+  // served requests' waits bounded and refuse the rest promptly (503) instead of letting them pile up.
+  const overload = saturated ? await runStep(Math.round(saturated.offered_per_s * 1.5), 'overload', false) : null;
   server.child.kill('SIGTERM');
   await server.exited;
   const acks = all.flatMap((r) => r.acks);
@@ -253,6 +263,7 @@ async function openLoop(): Promise<void> {
     saturation_per_s: saturated ? Math.max(...steps.map((s) => s.achieved_per_s)) : null,
     highest_sustained_offered_per_s: sustained.length ? Math.max(...sustained.map((s) => s.offered_per_s)) : null,
     saturated_step: saturated,
+    overload_step: overload,
     baseline_without_fair_queueing: baseline && baselineCheck ? { ...baseline, lost: baselineCheck.lost, duplicated: baselineCheck.duplicated } : null,
     lost: check.lost,
     duplicated: check.duplicated,
@@ -266,6 +277,7 @@ async function openLoop(): Promise<void> {
       `${label.padEnd(9)}  ${String(s.offered_per_s).padStart(9)}  ${String(s.achieved_per_s).padStart(10)}  ${String(s.p50_ms).padStart(6)}  ${String(s.p99_ms).padStart(7)}  ${String(s.max_ms).padStart(7)}  ${String(s.max_over_median).padStart(10)}  ${String(s.page_p99_ms).padStart(11)}  ${String(s.shed).padStart(5)}  ${String(s.errors).padStart(6)}\n`;
     process.stdout.write('step       offered/s  achieved/s  p50 ms   p99 ms   max ms  max/median  page p99 ms   shed  errors\n');
     steps.forEach((s, i) => process.stdout.write(line(i < rates.length ? 'rate' : 'ramp', s)));
+    if (overload) process.stdout.write(line('overload', overload));
     if (baseline) process.stdout.write(line('no queue', baseline));
     process.stdout.write(
       `saturation       ${out.saturation_per_s === null ? `not reached up to ${maxRate}/s` : `${out.saturation_per_s} submits/s (highest offered rate sustained: ${out.highest_sustained_offered_per_s}/s)`}\n`,

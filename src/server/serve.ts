@@ -40,6 +40,14 @@ const LISTEN_ERRORS: Record<string, (host: string, port: number) => string> = {
   EACCES: (_host, port) => `not allowed to listen on port ${port} (ports below 1024 need privileges)`,
 };
 
+/**
+ * The accept queue's length (the kernel caps it at net.core.somaxconn). Node's default, 511, fills
+ * when many labellers connect at once (or while a burst of slow requests grows a client's pool):
+ * past it the kernel drops the handshake's last packet and the client's connection only completes
+ * at the next SYN-ACK retransmission, 1 s or 3 s later — a wait no queue in the process can see.
+ */
+const LISTEN_BACKLOG = 4096;
+
 export async function startServer(options: StartOptions): Promise<RunningServer> {
   const host = checkHost(options.host ?? '127.0.0.1');
   const port = options.port ?? 8080;
@@ -52,7 +60,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   let app: FastifyInstance;
   try {
     app = await buildApp({ ...rest, workspace, stores });
-    await app.listen({ host, port });
+    await app.listen({ host, port, backlog: LISTEN_BACKLOG });
   } catch (error) {
     await closeWorkspace(workspace);
     const code = (error as NodeJS.ErrnoException).code ?? '';
