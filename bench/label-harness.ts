@@ -388,7 +388,12 @@ export async function runOpenLoop(url: string, tokens: readonly string[], option
   const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
   const free = [...tokens];
   const sessions: Promise<void>[] = [];
-  const sleepUntil = (t: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, t - performance.now())));
+  // No timer for a moment already past: a timer waits at least 1 ms, so above ~1,000 arrivals a second
+  // the arrival loop would fall further behind with every arrival (seconds by the end of a step).
+  const sleepUntil = async (t: number) => {
+    const wait = t - performance.now();
+    if (wait > 0) await new Promise<void>((r) => setTimeout(r, wait));
+  };
   const session = async (token: string, due: number) => {
     const cookie = `retest_labeller=${token}`;
     try {
