@@ -92,7 +92,7 @@ const SUBMISSION = z.strictObject({ assignment: z.string().min(1).max(128), _csr
 
 const SUBMISSION_INPUT = {
   what: 'the submission',
-  messages: { sel: 'sel must be a list of image tokens.', assignment: 'The form names no task (assignment): reload the page.' },
+  messages: { sel: 'sel must be a list of image tokens.', assignment: 'The form must name one task (assignment): reload the page.' },
 };
 
 /** The labeller's routes: the invite link, the task page, submission, and the opaque image route. */

@@ -84,8 +84,8 @@ const SUBMISSION_INPUT = {
   what: 'the MTurk submission',
   messages: {
     sel: 'sel must be a list of image tokens.',
-    assignment: 'The form names no assignment: reload the HIT.',
-    mturkAssignmentId: 'The form names no MTurk assignment: reload the HIT.',
+    assignment: 'The form must name one assignment and its MTurk assignment: reload the HIT.',
+    mturkAssignmentId: 'The form must name one assignment and its MTurk assignment: reload the HIT.',
   },
 };
 
