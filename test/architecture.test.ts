@@ -348,3 +348,75 @@ describe('contracts are documented', () => {
     expect((await undocumentedFields(join(SRC, 'evaluate', 'types.ts'))).filter((f) => /Summary|ci95|correct/.test(f))).toEqual([]);
   });
 });
+
+/**
+ * Where a server source reads a request's body or query string by hand: `request.body`,
+ * `request['query']`, `const { body } = request`, a `Body`/`Querystring` type argument (a cast in
+ * disguise), or a POST route whose handler does not call `parseBody`. Only src/server/request-input.ts
+ * (parseBody/parseQuery: a zod schema through parseValue) may read them.
+ */
+async function handReadInput(file: string, text: string): Promise<string[]> {
+  const ts = (await import('typescript')).default;
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+  const out: string[] = [];
+  const at = (node: import('typescript').Node, what: string) => out.push(`${file}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1} ${what}`);
+  const isRequest = (node: import('typescript').Node) => ts.isIdentifier(node) && /^(req|request)$/i.test(node.text);
+  const isPart = (name: string) => name === 'body' || name === 'query';
+  const visit = (node: import('typescript').Node) => {
+    if (ts.isPropertyAccessExpression(node) && isRequest(node.expression) && isPart(node.name.text)) at(node, node.getText());
+    if (ts.isElementAccessExpression(node) && isRequest(node.expression) && ts.isStringLiteral(node.argumentExpression) && isPart(node.argumentExpression.text))
+      at(node, node.getText());
+    if (ts.isVariableDeclaration(node) && ts.isObjectBindingPattern(node.name) && node.initializer && isRequest(node.initializer)) {
+      for (const element of node.name.elements) if (isPart((element.propertyName ?? element.name).getText())) at(node, node.getText());
+    }
+    if (ts.isPropertySignature(node) && ['Body', 'Querystring'].includes(node.name.getText()) && ts.isTypeLiteralNode(node.parent))
+      at(node, `a ${node.name.getText()} type argument`);
+    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && ['post', 'put', 'patch'].includes(node.expression.name.text)) {
+      const handler = node.arguments[node.arguments.length - 1];
+      if (handler && (ts.isArrowFunction(handler) || ts.isFunctionExpression(handler)) && !handler.getText().includes('parseBody('))
+        at(node, `a ${node.expression.name.text.toUpperCase()} route that does not parseBody`);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return out;
+}
+
+describe('request input', () => {
+  const SERVER = join(SRC, 'server');
+  it('no server source but request-input.ts reads a request body or query string without a schema (parseBody/parseQuery)', async () => {
+    const problems: string[] = [];
+    for (const file of sourceFiles(SERVER).filter((f) => !f.endsWith('/request-input.ts')))
+      problems.push(...(await handReadInput(relative(SRC, file), readFileSync(file, 'utf8'))));
+    expect(problems).toEqual([]);
+  });
+
+  it('every route file parses what it reads (the check sees the routes)', () => {
+    const routes = sourceFiles(join(SERVER, 'routes'));
+    expect(routes.length).toBeGreaterThanOrEqual(4);
+    for (const file of routes) expect(readFileSync(file, 'utf8'), relative(SRC, file)).toMatch(/\bparse(Body|Query)\(/);
+  });
+
+  it('the rule refuses hand-read input (and accepts the helper)', async () => {
+    const bad = `
+      app.get<{ Querystring: { notice?: string } }>('/a', async (request) => String(request.query.notice ?? ''));
+      app.post('/b', async (request) => (request.body as { x: string }).x);
+      app.post('/c', async (req) => req['body']);
+      app.get('/d', async (request) => { const { query } = request; return query; });
+    `;
+    expect((await handReadInput('x.ts', bad)).map((p) => p.replace(/^x\.ts:\d+ /, ''))).toEqual([
+      'a Querystring type argument',
+      'request.query',
+      'a POST route that does not parseBody',
+      'request.body',
+      'a POST route that does not parseBody',
+      "req['body']",
+      '{ query } = request',
+    ]);
+    const good = `
+      app.get('/a', async (request) => parseQuery(request, Q, { what: 'q' }).notice);
+      app.post('/b', async (request) => parseBody(request, B, { what: 'b' }).x);
+    `;
+    expect(await handReadInput('x.ts', good)).toEqual([]);
+  });
+});

@@ -20,7 +20,7 @@ import { isRetestError } from '../core/errors.ts';
 import { sha256Hex } from '../core/hash.ts';
 import { silentProgress } from '../core/progress.ts';
 import { encodeJpeg, encodePng, imageInfo, resizeExact, resizeLongerSide, writeFileAtomic, type RgbImage } from '../formats/index.ts';
-import { createImageCatalog, type IngestedImage } from '../catalog/index.ts';
+import { createImageCatalog, type ImageCatalog, type IngestedImage } from '../catalog/index.ts';
 import type { Workspace } from '../workspace/index.ts';
 import { DownloadFailure, downloadBytes } from '../core/http.ts';
 import { candidateId, linkedCandidateId } from './identity.ts';
@@ -32,53 +32,188 @@ const EXTENSIONS: Record<string, string> = { jpeg: 'jpg', png: 'png', webp: 'web
 type Stored = StoredContent;
 
 /** Ingests every candidate of `source` into the workspace. */
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: TODO(issue 13): the ingest loop (claim, download, decode, store, record) to split into steps
 export async function ingest(workspace: Workspace, source: CandidateSource, options: IngestOptions = {}): Promise<IngestSummary> {
-  const catalog = createImageCatalog(workspace.sql);
-  const role = options.role ?? 'candidate';
-  const concurrency = Math.max(1, options.concurrency ?? 4);
-  const now = options.now ?? (() => new Date());
+  const run = new IngestRun(workspace, options);
   const progress = options.progress ?? silentProgress;
-  const summary: IngestSummary = { seen: 0, ingested: 0, skipped: 0, exactDuplicates: 0, otherClassLinks: 0, failed: 0, failureReasons: [] };
-  const reasons = new Map<string, number>();
+  progress.start(source.expected ?? 0, 0, run.role === 'reference' ? 'references' : 'candidates');
+  try {
+    const candidates = source.candidates({ onFailure: (f) => run.sourceFailed(f) });
+    const failure = await prepareAndWriteInOrder(
+      candidates,
+      Math.max(1, options.concurrency ?? 4),
+      (c) => run.prepare(c),
+      () => progress.tick(),
+    );
+    await run.failuresWritten();
+    if (failure) throw failure.reason;
+  } finally {
+    progress.stop();
+  }
+  return run.summary();
+}
 
+/**
+ * Runs `prepare` on the candidates with `concurrency` workers (pulls serialised, each candidate
+ * numbered in source order) and runs the writes it returns one at a time in source order, whatever
+ * the order the preparations finish in: "first occurrence wins" and the rows are the same at any
+ * concurrency. On an error the other workers finish their current candidate (its row is written);
+ * the first error is returned.
+ */
+async function prepareAndWriteInOrder(
+  candidates: AsyncIterable<Candidate>,
+  concurrency: number,
+  prepare: (c: Candidate) => Promise<() => Promise<void>>,
+  written: () => void,
+): Promise<PromiseRejectedResult | undefined> {
+  const next = serialPuller(candidates[Symbol.asyncIterator]());
+  const writer = new OrderedWrites(written);
+  let stop = false;
+  const worker = async () => {
+    while (!stop) {
+      const { item, seq } = await next();
+      if (item.done) return;
+      await writer.add(seq, await prepare(item.value));
+    }
+  };
+  const settled = await Promise.allSettled(
+    Array.from({ length: concurrency }, () =>
+      worker().catch((error: unknown) => {
+        stop = true;
+        throw error;
+      }),
+    ),
+  );
+  return settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+}
+
+/** `next()` of an iterator, one pull at a time, each item with its position (-1 when done). */
+function serialPuller<T>(iterator: AsyncIterator<T>): () => Promise<{ item: IteratorResult<T>; seq: number }> {
+  let queue: Promise<unknown> = Promise.resolve();
+  let pulled = 0;
+  return () => {
+    const p = queue.then(() => iterator.next()).then((item) => ({ item, seq: item.done ? -1 : pulled++ }));
+    queue = p.catch(() => undefined);
+    return p;
+  };
+}
+
+/** Writes numbered 0, 1, 2, …, run one at a time in that order as they become available. */
+class OrderedWrites {
+  private readonly pending = new Map<number, () => Promise<void>>();
+  private written = 0;
+  // One drain at a time: the next waits for the one before (a failed write fails every later flush).
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly onWritten: () => void) {}
+
+  /** Adds write number `seq`; resolves once every write up to the last available one ran. */
+  add(seq: number, write: () => Promise<void>): Promise<void> {
+    this.pending.set(seq, write);
+    this.flushing = this.flushing.then(() => this.drain());
+    return this.flushing;
+  }
+
+  private async drain(): Promise<void> {
+    for (let write = this.pending.get(this.written); write; write = this.pending.get(this.written)) {
+      this.pending.delete(this.written);
+      await write();
+      this.written++;
+      this.onWritten();
+    }
+  }
+}
+
+/** One ingest's state: the catalog, the counts and the failures recorded. */
+class IngestRun {
+  readonly role: 'candidate' | 'reference';
+  private readonly catalog: ImageCatalog;
+  private readonly now: () => Date;
+  private readonly counts: IngestSummary = { seen: 0, ingested: 0, skipped: 0, exactDuplicates: 0, otherClassLinks: 0, failed: 0, failureReasons: [] };
+  private readonly reasons = new Map<string, number>();
   // Failures reported by the source itself (outside the ordered writes) are written as they come; ingest waits for them at the end.
-  const failureWrites: Promise<void>[] = [];
-  const recordFailure = (f: SourceFailure): Promise<void> => {
-    const write = catalog.addIngestFailure({
+  private readonly failureWrites: Promise<void>[] = [];
+
+  constructor(
+    private readonly workspace: Workspace,
+    private readonly options: IngestOptions,
+  ) {
+    this.catalog = createImageCatalog(workspace.sql);
+    this.role = options.role ?? 'candidate';
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** A failure the source reported (a listing that failed, a file it could not read). */
+  sourceFailed(f: SourceFailure): void {
+    this.failureWrites.push(this.recordFailure(f));
+  }
+
+  failuresWritten(): Promise<unknown> {
+    return Promise.all(this.failureWrites);
+  }
+
+  /** The counts, with the ten commonest failure reasons. */
+  summary(): IngestSummary {
+    const failureReasons = [...this.reasons]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 10)
+      .map(([reason, count]) => ({ reason, count }));
+    return { ...this.counts, failureReasons };
+  }
+
+  private recordFailure(f: SourceFailure): Promise<void> {
+    const write = this.catalog.addIngestFailure({
       source: f.source,
       sourceId: f.sourceId,
       classIdx: f.classIdx ?? null,
       urlOrPath: f.urlOrPath,
       reason: f.reason,
-      at: now().toISOString(),
+      at: this.now().toISOString(),
     });
-    summary.failed++;
+    this.counts.failed++;
     const key = f.reason.replace(/\d{5,}/g, 'N').slice(0, 120);
-    reasons.set(key, (reasons.get(key) ?? 0) + 1);
+    this.reasons.set(key, (this.reasons.get(key) ?? 0) + 1);
     return write;
-  };
+  }
+
+  /** Does the slow part (download, decode, files) and returns the database write, run later in source order. */
+  async prepare(c: Candidate): Promise<() => Promise<void>> {
+    this.counts.seen++;
+    const where = c.url ?? c.path ?? `${c.sourceId}`;
+    const classes = this.workspace.classes.length;
+    if (!Number.isInteger(c.classIdx) || c.classIdx < 0 || c.classIdx >= classes) {
+      const reason = `class index ${c.classIdx} is not a class of the workspace (0…${classes - 1})`;
+      return () => this.recordFailure({ source: c.source, sourceId: c.sourceId, urlOrPath: where, reason });
+    }
+    // Resume and cross-class links need no download.
+    const existing = await this.catalog.ingestedRows(c.source, c.sourceId);
+    if (existing.length > 0) return () => this.writeRow(c, existing[0]!);
+    let stored: Stored;
+    try {
+      stored = await (this.options.storeContent ? this.options.storeContent(c) : storeCandidate(this.workspace, c, this.options));
+    } catch (error) {
+      const reason = ingestFailureReason(error);
+      if (reason === null) throw error;
+      return () => this.recordFailure({ source: c.source, sourceId: c.sourceId, classIdx: c.classIdx, urlOrPath: where, reason });
+    }
+    return () => this.writeRow(c, stored);
+  }
 
   /** Writes the row (the writes run one at a time, in source order: check-and-insert never interleaves within this process). */
-  const writeRow = async (c: Candidate, stored: Stored | IngestedImage) => {
-    const existing = await catalog.ingestedRows(c.source, c.sourceId);
+  private async writeRow(c: Candidate, stored: Stored | IngestedImage): Promise<void> {
+    const existing = await this.catalog.ingestedRows(c.source, c.sourceId);
     if (existing.some((r) => r.classIdx === c.classIdx)) {
-      summary.skipped++;
+      this.counts.skipped++;
       return;
     }
     const first = existing[0];
-    const classId = workspace.classes[c.classIdx]?.id ?? String(c.classIdx);
+    const classId = this.workspace.classes[c.classIdx]?.id ?? String(c.classIdx);
     const id = first ? linkedCandidateId(c.sourceId, c.source, classId) : candidateId(c.sourceId, c.source);
     const s = toStored(stored);
-    let duplicateOf: string | null = null;
-    if (first) {
-      duplicateOf = first.exactDuplicateOf ?? first.id;
-    } else {
-      duplicateOf = (await catalog.contentRoot(s.sha256)) ?? null;
-    }
-    const added = await catalog.addImage({
+    // The same photo under another class links to its first row; other content equal to an earlier row's is its duplicate.
+    const duplicateOf = first ? (first.exactDuplicateOf ?? first.id) : ((await this.catalog.contentRoot(s.sha256)) ?? null);
+    const added = await this.catalog.addImage({
       id,
-      role,
+      role: this.role,
       classIdx: c.classIdx,
       source: c.source,
       sourceId: c.sourceId,
@@ -93,108 +228,19 @@ export async function ingest(workspace: Workspace, source: CandidateSource, opti
       height: s.height,
       uploadedAt: c.uploadedAt ?? null,
       takenAt: c.takenAt ?? null,
-      createdAt: now().toISOString(),
+      createdAt: this.now().toISOString(),
       format: s.format,
       bytes: s.bytes,
     });
     if (!added) {
       // Another process stored this (source, source id, class) between the check and the insert.
-      summary.skipped++;
+      this.counts.skipped++;
       return;
     }
-    summary.ingested++;
-    if (first) summary.otherClassLinks++;
-    else if (duplicateOf) summary.exactDuplicates++;
-  };
-
-  /** Does the slow part (download, decode, files) and returns the database write, run later in source order. */
-  const handle = async (c: Candidate): Promise<() => Promise<void>> => {
-    summary.seen++;
-    const where = c.url ?? c.path ?? `${c.sourceId}`;
-    if (!Number.isInteger(c.classIdx) || c.classIdx < 0 || c.classIdx >= workspace.classes.length) {
-      return () =>
-        recordFailure({
-          source: c.source,
-          sourceId: c.sourceId,
-          urlOrPath: where,
-          reason: `class index ${c.classIdx} is not a class of the workspace (0…${workspace.classes.length - 1})`,
-        });
-    }
-    // Resume and cross-class links need no download.
-    const existing = await catalog.ingestedRows(c.source, c.sourceId);
-    if (existing.length > 0) return () => writeRow(c, existing[0]!);
-    let stored: Stored;
-    try {
-      stored = await (options.storeContent ? options.storeContent(c) : storeCandidate(workspace, c, options));
-    } catch (error) {
-      const reason = ingestFailureReason(error);
-      if (reason === null) throw error;
-      return () => recordFailure({ source: c.source, sourceId: c.sourceId, classIdx: c.classIdx, urlOrPath: where, reason });
-    }
-    return () => writeRow(c, stored);
-  };
-
-  progress.start(source.expected ?? 0, 0, role === 'reference' ? 'references' : 'candidates');
-  const iterator = source
-    .candidates({
-      onFailure: (f) => {
-        failureWrites.push(recordFailure(f));
-      },
-    })
-    [Symbol.asyncIterator]();
-  // Pulls are serialised; each candidate gets its position in source order.
-  let queue: Promise<unknown> = Promise.resolve();
-  let pulled = 0;
-  const next = (): Promise<{ item: IteratorResult<Candidate>; seq: number }> => {
-    const p = queue.then(() => iterator.next()).then((item) => ({ item, seq: item.done ? -1 : pulled++ }));
-    queue = p.catch(() => undefined);
-    return p;
-  };
-  // Writes happen in source order whatever the download order, so "first occurrence wins" and the
-  // rows are the same at any concurrency.
-  const pending = new Map<number, () => Promise<void>>();
-  let written = 0;
-  const drain = async () => {
-    for (let write = pending.get(written); write; write = pending.get(written)) {
-      pending.delete(written);
-      await write();
-      written++;
-      progress.tick();
-    }
-  };
-  // One drain at a time: the next waits for the one before (a failed write fails every later flush).
-  let flushing: Promise<void> = Promise.resolve();
-  const flush = () => (flushing = flushing.then(drain));
-  let stop = false;
-  const worker = async () => {
-    while (!stop) {
-      const { item, seq } = await next();
-      if (item.done) return;
-      pending.set(seq, await handle(item.value));
-      await flush();
-    }
-  };
-  try {
-    // On an error, let the other workers finish their current image (their rows are written) before failing.
-    const settled = await Promise.allSettled(
-      Array.from({ length: concurrency }, () =>
-        worker().catch((error: unknown) => {
-          stop = true;
-          throw error;
-        }),
-      ),
-    );
-    const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    await Promise.all(failureWrites);
-    if (failure) throw failure.reason;
-  } finally {
-    progress.stop();
+    this.counts.ingested++;
+    if (first) this.counts.otherClassLinks++;
+    else if (duplicateOf) this.counts.exactDuplicates++;
   }
-  summary.failureReasons = [...reasons]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, 10)
-    .map(([reason, count]) => ({ reason, count }));
-  return summary;
 }
 
 function toStored(s: Stored | IngestedImage): Stored {
@@ -210,11 +256,12 @@ function toStored(s: Stored | IngestedImage): Stored {
   };
 }
 
-/** The reason recorded for a candidate whose content could not be stored, or null when `error` is not such a failure (a bug, a full disk: it stops the ingest). */
 /** Whether `ingest` already stored this source photo in the workspace (it would skip it). */
 export async function isIngested(workspace: Workspace, source: string, sourceId: string): Promise<boolean> {
   return (await createImageCatalog(workspace.sql).ingestedRows(source, sourceId)).length > 0;
 }
+
+/** The reason recorded for a candidate whose content could not be stored, or null when `error` is not such a failure (a bug, a full disk: it stops the ingest). */
 
 export function ingestFailureReason(error: unknown): string | null {
   return error instanceof DownloadFailure || isRetestError(error) || isFileError(error) ? (error as Error).message : null;

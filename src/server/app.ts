@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isRetestError, sha256Hex } from '../core/index.ts';
-import { httpStatusOf } from './http-errors.ts';
+import { errorIssues, httpStatusOf } from './http-errors.ts';
 import { registerDedupReview } from './routes/dedup-review.ts';
 import { type ServerContext, createContext, principalOf, refuse } from './context.ts';
 import type { Release } from './fair-queue.ts';
@@ -192,7 +192,7 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
         : status === 503
           ? 'The workspace store is not available right now; try again shortly.'
           : (error as Error).message;
-    return refuse(request, reply, status, message, renderMessagePage);
+    return refuse(request, reply, status, message, renderMessagePage, errorIssues(error));
   });
   app.setNotFoundHandler((request, reply) => refuse(request, reply, 404, 'There is no such page.', renderMessagePage));
 

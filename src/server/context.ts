@@ -11,7 +11,7 @@ import type { SampleStore } from '../sample/index.ts';
 import { createLabelStore, type LabelStore } from '../label/index.ts';
 import type { Workspace } from '../workspace/index.ts';
 import { checkOrigin } from './addresses.ts';
-import { errorJson } from './http-errors.ts';
+import { type ErrorJson, errorJson } from './http-errors.ts';
 import { FairQueue } from './fair-queue.ts';
 import { DashboardSnapshots } from './dashboard-snapshots.ts';
 import { GroupCommit } from './group-commit.ts';
@@ -140,46 +140,33 @@ export function csrfToken(ctx: ServerContext, ...binding: string[]): string {
   return hmacToken(ctx.csrfKey, 'csrf', ...binding);
 }
 
-/** True when the posted `_csrf` field equals the expected token. */
-export function checkCsrf(ctx: ServerContext, body: unknown, ...binding: string[]): boolean {
-  const posted = (body as Record<string, unknown> | undefined)?._csrf;
-  return typeof posted === 'string' && safeEqual(posted, csrfToken(ctx, ...binding));
+/** True when the posted `_csrf` field (parsed with the form's schema) equals the expected token. */
+export function checkCsrf(ctx: ServerContext, posted: string | undefined, ...binding: string[]): boolean {
+  return posted !== undefined && safeEqual(posted, csrfToken(ctx, ...binding));
 }
 
-/** A refusal as an HTML page or JSON, by what the client accepts. */
+/** A refusal as an HTML page or JSON (with the per-field `issues` of a malformed body or query, when given), by what the client accepts. */
 export function refuse(
   request: FastifyRequest,
   reply: FastifyReply,
   status: number,
   message: string,
   render: (title: string, message: string) => string,
+  extra: Pick<ErrorJson, 'issues'> = {},
 ): FastifyReply {
   reply.code(status).header('Cache-Control', 'no-store');
-  if (wantsJson(request)) return reply.send(errorJson(status, message));
+  if (wantsJson(request)) return reply.send(errorJson(status, message, extra));
   return reply
     .type('text/html; charset=utf-8')
     .send(render(status === 401 ? 'Sign-in needed' : status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'Cannot do that', message));
 }
 
+/** Whether a request is answered in JSON: the admin API, a client that accepts JSON (not HTML), or one that posted JSON. */
 export function wantsJson(request: FastifyRequest): boolean {
   const accept = request.headers.accept ?? '';
-  return request.url.startsWith('/admin/api/') || (accept.includes('application/json') && !accept.includes('text/html'));
-}
-
-/**
- * A form field as a list of strings: absent → [] (a form with nothing selected), one value → [it].
- * Null when it is there but is not a string or a list of strings (a JSON body with `"sel": 5`,
- * `{…}` or `[1, 2]`): the caller refuses it rather than storing it as an empty answer.
- */
-export function fieldList(body: unknown, name: string): string[] | null {
-  const value = (body as Record<string, unknown> | undefined)?.[name];
-  if (value === undefined) return [];
-  const list: unknown[] = Array.isArray(value) ? value : [value];
-  return list.every((v): v is string => typeof v === 'string') ? (list as string[]) : null;
-}
-
-/** A form or query field as one string, or undefined. */
-export function field(source: unknown, name: string): string | undefined {
-  const value = (source as Record<string, unknown> | undefined)?.[name];
-  return typeof value === 'string' ? value : undefined;
+  return (
+    request.url.startsWith('/admin/api/') ||
+    (accept.includes('application/json') && !accept.includes('text/html')) ||
+    /^application\/json\b/i.test(request.headers['content-type'] ?? '')
+  );
 }

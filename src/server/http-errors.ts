@@ -4,7 +4,7 @@
  * database that went away) is the server's (503); a refused claim or submission has its own status
  * (LABEL_STATUS); anything else is a bug (500, logged).
  */
-import { isRetestError } from '../core/index.ts';
+import { isRetestError, type ProblemIssue } from '../core/index.ts';
 import { isLabelError } from '../label/index.ts';
 
 /** What a refused claim or submission answers. */
@@ -25,8 +25,8 @@ export interface ErrorJson {
   status: number;
   /** For people. */
   message: string;
-  /** Per-field problems of a malformed body, when known. */
-  issues?: { path: string; message: string }[];
+  /** Every problem of a malformed body or query string (its schema's), when that is what was refused. */
+  issues?: ProblemIssue[];
 }
 
 /** The HTTP status of an error thrown while answering a request. */
@@ -50,4 +50,9 @@ export function errorKind(status: number): ErrorJson['error'] {
 /** The one JSON error body. */
 export function errorJson(status: number, message: string, extra: Pick<ErrorJson, 'issues'> = {}): ErrorJson {
   return { error: errorKind(status), status, message, ...extra };
+}
+
+/** The `issues` of an error's JSON answer: a RetestError's problems (a request part its schema refused), else none. */
+export function errorIssues(error: unknown): Pick<ErrorJson, 'issues'> {
+  return isRetestError(error) && error.issues.length > 0 ? { issues: [...error.issues] } : {};
 }

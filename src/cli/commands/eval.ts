@@ -3,7 +3,7 @@
  * one set is one run (one JSON object); several make a matrix of runs (one JSON line per cell,
  * then a summary line), decoding each image once for the models that crop alike.
  */
-import type { Command } from 'commander';
+import type { Command, OptionValues } from 'commander';
 import type { App } from '../types.ts';
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
@@ -17,7 +17,6 @@ import { cacheDir, dataDirOption, dbOption, jsonOption, positiveInt, printJson }
 import { addModelOptions, modelOverridesFrom } from './model-options.ts';
 import { queueOption } from './jobs.ts';
 
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: commander declarations and the single-run/matrix/queue dispatch of one command
 export function register(program: Command, app: App): void {
   const command = program
     .command('eval')
@@ -46,106 +45,138 @@ export function register(program: Command, app: App): void {
     .option('--restart', 'discard an interrupted run of this model whose test-set files have changed since, and start again')
     .addOption(queueOption())
     .option('--detach', 'with --queue: submit the jobs and return at once (see `retest jobs status`)');
-  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: the eval action dispatches to one run, a matrix or the queue; each branch is a call
-  addModelOptions(command).action(async (opts) => {
-    const device = parseDevice(opts.device as string);
-    if (opts.threads !== undefined && device.kind !== 'cpu') {
-      throw usageError('--threads applies to the CPU provider only', {
-        field: '--threads',
-        received: `--device ${opts.device}`,
-        hint: 'leave --threads out, or use --device cpu',
-      });
-    }
-    const modelPaths = expandGlobs(opts.model as string[], '--model');
-    const timm = (opts.timmConfig as string[] | undefined) ?? [];
-    if (timm.length > 1 && timm.length !== modelPaths.length) {
-      throw usageError(`--timm-config gives ${timm.length} files for ${modelPaths.length} models`, {
-        field: '--timm-config',
-        expected: `one file for all models, or ${modelPaths.length} (one per model, in order)`,
-        received: timm.join(' '),
-      });
-    }
-    const models = modelPaths.map((path, i) => ({ path, overrides: modelOverridesFrom(opts, timm.length > 1 ? timm[i] : timm[0]) }));
-    const datasetArgs = expandGlobs(opts.dataset as string[], '--dataset', true);
-    if (models.length > 1 && opts.name !== undefined)
-      throw usageError('--name names one model; with several --model, name them in their sidecars', { field: '--name', received: opts.name as string });
-    const datasets: LoadedDataset[] = [];
-    for (const value of datasetArgs) datasets.push(await resolveDataset(value, { dataDir: opts.dataDir, cacheDir: cacheDir() }));
-    const options = {
-      batchSize: opts.batchSize,
-      threads: opts.threads,
-      decodeConcurrency: opts.decodeConcurrency,
-      saveLogits: !!opts.saveLogits,
-      failFast: !!opts.failFast,
-    };
-    const store = await app.openResults(opts.db);
-    const fileHashes = await openFileHashCache(cacheDir());
-    try {
-      // --queue: the same run as jobs for `retest worker` processes (src/jobs/eval-job.ts).
-      if (opts.queue) {
-        if (models.length !== 1 || datasets.length !== 1) {
-          throw usageError('--queue evaluates one model on one test set per command', {
-            field: '--queue',
-            received: `${models.length} models × ${datasets.length} test sets`,
-            hint: 'run one `retest eval --queue` per cell; the workers share the queue',
-          });
-        }
-        return await (await import('../../jobs/index.ts')).evalFromCli({
-          store,
-          dataset: datasets[0]!,
-          modelPath: models[0]!.path,
-          overrides: models[0]!.overrides,
-          options: { batchSize: opts.batchSize, saveLogits: !!opts.saveLogits, failFast: !!opts.failFast },
-          dataDir: opts.dataDir,
-          fileHashes,
-          restart: !!opts.restart,
-          queue: opts.queue,
-          detach: !!opts.detach,
-          quiet: !!opts.json,
-          print: (s, fromStore) => process.stdout.write(opts.json ? `${JSON.stringify(s)}\n` : formatSummary(s, fromStore)),
-        });
-      }
-      if (models.length === 1 && datasets.length === 1) {
-        const { summary, fromStore } = await evaluateRun({
-          store,
-          dataset: datasets[0]!,
-          modelPath: models[0]!.path,
-          overrides: models[0]!.overrides,
-          options,
-          device,
-          progress: terminalProgress({ quiet: !!opts.json, unit: 'images' }),
-          fileHashes,
-          restart: !!opts.restart,
-          onWait: (holder) => process.stderr.write(`retest eval: the same run is in progress in process ${holder}; waiting for it to finish…\n`),
-        });
-        if (opts.json) printJson(summary);
-        else process.stdout.write(formatSummary(summary, fromStore));
-        return;
-      }
-      const cells: CellSummary[] = [];
-      const summary = await evaluateMatrix({
-        store,
-        datasets,
-        models,
-        options,
-        device,
-        progress: terminalMatrixProgress({ quiet: !!opts.json }),
-        fileHashes,
-        restart: !!opts.restart,
-        onCell: (cell) => {
-          if (opts.json) printJson(cell);
-          cells.push(cell);
-        },
-        onWait: (holder, cell) =>
-          process.stderr.write(`retest eval: ${cell.model} on ${cell.dataset} is in progress in process ${holder}; it is waited for at the end…\n`),
-      });
-      if (opts.json) printJson(summary);
-      else process.stdout.write(formatMatrix(cells, summary));
-    } finally {
-      await fileHashes.close();
-      await store.close();
-    }
+  addModelOptions(command).action((opts: OptionValues) => evalAction(app, opts));
+}
+
+/** The eval action: checks the flags, then one run, a matrix of runs, or one run queued for workers. */
+async function evalAction(app: App, opts: OptionValues): Promise<void> {
+  const { device, models, datasets } = await evalInputs(opts);
+  const options = {
+    batchSize: opts.batchSize,
+    threads: opts.threads,
+    decodeConcurrency: opts.decodeConcurrency,
+    saveLogits: !!opts.saveLogits,
+    failFast: !!opts.failFast,
+  };
+  const store = await app.openResults(opts.db);
+  const fileHashes = await openFileHashCache(cacheDir());
+  try {
+    const run = { opts, store, fileHashes, models, datasets };
+    // --queue: the same run as jobs for `retest worker` processes (src/jobs/eval-job.ts).
+    if (opts.queue) return await queueRun(run);
+    if (models.length === 1 && datasets.length === 1) return await singleRun(run, options, device);
+    await matrixRun(run, options, device);
+  } finally {
+    await fileHashes.close();
+    await store.close();
+  }
+}
+
+type Device = ReturnType<typeof parseDevice>;
+type ModelArg = { path: string; overrides: ReturnType<typeof modelOverridesFrom> };
+type RunOptions = { batchSize?: number; threads?: number; decodeConcurrency?: number; saveLogits: boolean; failFast: boolean };
+
+/** What every branch of the action needs. */
+interface EvalRun {
+  opts: OptionValues;
+  store: Awaited<ReturnType<App['openResults']>>;
+  fileHashes: Awaited<ReturnType<typeof openFileHashCache>>;
+  models: ModelArg[];
+  datasets: LoadedDataset[];
+}
+
+/** The device, models (with their overrides) and test sets the flags name, or a usage error for flags that do not fit together. */
+async function evalInputs(opts: OptionValues): Promise<{ device: Device; models: ModelArg[]; datasets: LoadedDataset[] }> {
+  const device = parseDevice(opts.device as string);
+  if (opts.threads !== undefined && device.kind !== 'cpu') {
+    throw usageError('--threads applies to the CPU provider only', {
+      field: '--threads',
+      received: `--device ${opts.device}`,
+      hint: 'leave --threads out, or use --device cpu',
+    });
+  }
+  const modelPaths = expandGlobs(opts.model as string[], '--model');
+  const timm = (opts.timmConfig as string[] | undefined) ?? [];
+  if (timm.length > 1 && timm.length !== modelPaths.length) {
+    throw usageError(`--timm-config gives ${timm.length} files for ${modelPaths.length} models`, {
+      field: '--timm-config',
+      expected: `one file for all models, or ${modelPaths.length} (one per model, in order)`,
+      received: timm.join(' '),
+    });
+  }
+  const models = modelPaths.map((path, i) => ({ path, overrides: modelOverridesFrom(opts, timm.length > 1 ? timm[i] : timm[0]) }));
+  const datasetArgs = expandGlobs(opts.dataset as string[], '--dataset', true);
+  if (models.length > 1 && opts.name !== undefined)
+    throw usageError('--name names one model; with several --model, name them in their sidecars', { field: '--name', received: opts.name as string });
+  const datasets: LoadedDataset[] = [];
+  for (const value of datasetArgs) datasets.push(await resolveDataset(value, { dataDir: opts.dataDir, cacheDir: cacheDir() }));
+  return { device, models, datasets };
+}
+
+/** --queue: one model on one test set, as jobs for `retest worker` processes. */
+async function queueRun({ opts, store, fileHashes, models, datasets }: EvalRun): Promise<void> {
+  if (models.length !== 1 || datasets.length !== 1) {
+    throw usageError('--queue evaluates one model on one test set per command', {
+      field: '--queue',
+      received: `${models.length} models × ${datasets.length} test sets`,
+      hint: 'run one `retest eval --queue` per cell; the workers share the queue',
+    });
+  }
+  return await (await import('../../jobs/index.ts')).evalFromCli({
+    store,
+    dataset: datasets[0]!,
+    modelPath: models[0]!.path,
+    overrides: models[0]!.overrides,
+    options: { batchSize: opts.batchSize, saveLogits: !!opts.saveLogits, failFast: !!opts.failFast },
+    dataDir: opts.dataDir,
+    fileHashes,
+    restart: !!opts.restart,
+    queue: opts.queue,
+    detach: !!opts.detach,
+    quiet: !!opts.json,
+    print: (s, fromStore) => process.stdout.write(opts.json ? `${JSON.stringify(s)}\n` : formatSummary(s, fromStore)),
   });
+}
+
+/** One model on one test set: one run, one JSON object. */
+async function singleRun({ opts, store, fileHashes, models, datasets }: EvalRun, options: RunOptions, device: Device): Promise<void> {
+  const { summary, fromStore } = await evaluateRun({
+    store,
+    dataset: datasets[0]!,
+    modelPath: models[0]!.path,
+    overrides: models[0]!.overrides,
+    options,
+    device,
+    progress: terminalProgress({ quiet: !!opts.json, unit: 'images' }),
+    fileHashes,
+    restart: !!opts.restart,
+    onWait: (holder) => process.stderr.write(`retest eval: the same run is in progress in process ${holder}; waiting for it to finish…\n`),
+  });
+  if (opts.json) printJson(summary);
+  else process.stdout.write(formatSummary(summary, fromStore));
+}
+
+/** Several models or test sets: a matrix of runs, one JSON line per cell, then the summary line. */
+async function matrixRun({ opts, store, fileHashes, models, datasets }: EvalRun, options: RunOptions, device: Device): Promise<void> {
+  const cells: CellSummary[] = [];
+  const summary = await evaluateMatrix({
+    store,
+    datasets,
+    models,
+    options,
+    device,
+    progress: terminalMatrixProgress({ quiet: !!opts.json }),
+    fileHashes,
+    restart: !!opts.restart,
+    onCell: (cell) => {
+      if (opts.json) printJson(cell);
+      cells.push(cell);
+    },
+    onWait: (holder, cell) =>
+      process.stderr.write(`retest eval: ${cell.model} on ${cell.dataset} is in progress in process ${holder}; it is waited for at the end…\n`),
+  });
+  if (opts.json) printJson(summary);
+  else process.stdout.write(formatMatrix(cells, summary));
 }
 
 /**

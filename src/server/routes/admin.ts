@@ -4,11 +4,13 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sha256Hex } from '../../core/index.ts';
-import { ADMIN_COOKIE, type ServerContext, checkCsrf, csrfToken, field, principalOf, refuse } from '../context.ts';
+import { z } from 'zod';
+import { ADMIN_COOKIE, type ServerContext, checkCsrf, csrfToken, principalOf, refuse } from '../context.ts';
 import { safeEqual } from '../secrets.ts';
 import { renderDashboard } from '../pages/dashboard-page.ts';
 import { renderReviewPage } from '../pages/review-page.ts';
 import { renderMessagePage } from '../pages/task-page.ts';
+import { optionalText, parseBody, parseQuery, textOrEmpty } from '../request-input.ts';
 import { blacklistImage, reviewImages } from '../review-data.ts';
 import { storedImagePath } from '../thumbnails.ts';
 
@@ -34,15 +36,36 @@ const NOTICES: Record<string, string> = {
   blacklisted: 'Image blacklisted.',
 };
 
+/** `/admin/login?token=…&next=…` (the link `retest serve` prints). */
+const LOGIN_QUERY = z.object({ token: textOrEmpty, next: textOrEmpty });
+
+/** A page's `?notice=` after a form post (unknown notices show nothing). */
+const NOTICE_QUERY = z.object({ notice: optionalText });
+const NOTICE_INPUT = { what: "the page's query" };
+
+const WORKER_STATUS_MESSAGE = 'Give a worker hash and a status (approved or rejected).';
+
+/** The dashboard's approve/reject form. */
+const WORKER_STATUS = z.strictObject({ _csrf: optionalText, worker: z.string().regex(/^[0-9a-f]{64}$/), status: z.enum(['approved', 'rejected']) });
+
+const BLACKLIST_MESSAGE = 'Give an image id and a reason (at most 500 characters).';
+
+/** The blacklist form of the dashboard (and of the class review page, with `back=class`). */
+const BLACKLIST = z.strictObject({
+  _csrf: optionalText,
+  image: z.string().trim().min(1).max(128),
+  reason: z.string().trim().min(1).max(500),
+  back: z.enum(['class']).optional(),
+});
+
 export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const adminCsrf = () => csrfToken(ctx, 'admin', ctx.adminSha);
 
   app.get('/admin/login', async (request, reply) => {
-    const token = field(request.query, 'token') ?? '';
+    const { token, next } = parseQuery(request, LOGIN_QUERY, { what: 'the sign-in link' });
     if (!safeEqual(sha256Hex(token), ctx.adminSha)) return refuse(request, reply, 401, 'That admin token is not valid for this server.', renderMessagePage);
     reply.setCookie(ADMIN_COOKIE, token, { path: '/admin', httpOnly: true, sameSite: 'strict', secure: request.protocol === 'https' });
     // `next` may name an admin page of this server only (e.g. /admin/dedup/ from `retest dedup review`).
-    const next = field(request.query, 'next') ?? '';
     return reply
       .code(303)
       .header('Location', /^\/admin(\/[\w./-]*)?$/.test(next) && !next.includes('..') ? next : '/admin')
@@ -50,7 +73,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): v
   });
 
   app.get('/admin', async (request, reply) => {
-    const notice = NOTICES[field(request.query, 'notice') ?? ''];
+    const notice = NOTICES[parseQuery(request, NOTICE_QUERY, NOTICE_INPUT).notice ?? ''];
     const tables = await ctx.dashboard.get({ now: ctx.now(), minAnswers: ctx.minAnswers });
     const html = renderDashboard({
       classes: tables.classes,
@@ -69,27 +92,26 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): v
   });
 
   app.post('/admin/workers/status', async (request, reply) => {
-    if (!checkCsrf(ctx, request.body, 'admin', ctx.adminSha))
+    const body = parseBody(request, WORKER_STATUS, {
+      what: 'the worker status form',
+      messages: { worker: WORKER_STATUS_MESSAGE, status: WORKER_STATUS_MESSAGE },
+    });
+    if (!checkCsrf(ctx, body._csrf, 'admin', ctx.adminSha))
       return refuse(request, reply, 403, 'The form has expired or did not come from this site (CSRF check failed). Reload the dashboard.', renderMessagePage);
-    const worker = field(request.body, 'worker') ?? '';
-    const status = field(request.body, 'status');
-    if (!/^[0-9a-f]{64}$/.test(worker) || (status !== 'approved' && status !== 'rejected'))
-      return refuse(request, reply, 400, 'Give a worker hash and a status (approved or rejected).', renderMessagePage);
+    const { worker, status } = body;
     await ctx.label.setWorkerStatus(worker, status, { reason: 'dashboard', now: ctx.now() });
     return reply.code(303).header('Location', `/admin?notice=${status}#workers`).send();
   });
 
   app.post('/admin/blacklist', async (request, reply) => {
-    if (!checkCsrf(ctx, request.body, 'admin', ctx.adminSha))
+    const body = parseBody(request, BLACKLIST, { what: 'the blacklist form', messages: { image: BLACKLIST_MESSAGE, reason: BLACKLIST_MESSAGE } });
+    if (!checkCsrf(ctx, body._csrf, 'admin', ctx.adminSha))
       return refuse(request, reply, 403, 'The form has expired or did not come from this site (CSRF check failed). Reload the page.', renderMessagePage);
-    const image = (field(request.body, 'image') ?? '').trim();
-    const reason = (field(request.body, 'reason') ?? '').trim();
-    if (image.length === 0 || image.length > 128 || reason.length === 0 || reason.length > 500)
-      return refuse(request, reply, 400, 'Give an image id and a reason (at most 500 characters).', renderMessagePage);
+    const { image, reason } = body;
     const row = await ctx.catalog.image(image);
     if (!row) return refuse(request, reply, 404, 'No image with that id in this workspace.', renderMessagePage);
     await blacklistImage(ctx.sample, { imageId: image, reason, by: 'dashboard', now: ctx.now() });
-    const back = field(request.body, 'back') === 'class' ? `/admin/class/${row.classIdx}?notice=blacklisted` : '/admin?notice=blacklisted#blacklist';
+    const back = body.back === 'class' ? `/admin/class/${row.classIdx}?notice=blacklisted` : '/admin?notice=blacklisted#blacklist';
     return reply.code(303).header('Location', back).send();
   });
 
@@ -97,7 +119,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): v
     const idx = Number(request.params.idx);
     const cls = Number.isInteger(idx) ? ctx.classes.get(idx) : undefined;
     if (!cls) return refuse(request, reply, 404, 'No such class.', renderMessagePage);
-    const notice = NOTICES[field(request.query, 'notice') ?? ''];
+    const notice = NOTICES[parseQuery(request, NOTICE_QUERY, NOTICE_INPUT).notice ?? ''];
     const progress = (await ctx.dashboard.get({ now: ctx.now(), minAnswers: ctx.minAnswers, classIdx: idx })).classes[0]!;
     return reply
       .header('Cache-Control', 'no-store')

@@ -17,6 +17,7 @@ import { workspacePath, type Workspace } from '../../workspace/index.ts';
 import { errorJson } from '../http-errors.ts';
 import { renderDedupReviewPage } from '../pages/dedup-review-page.ts';
 import { fromSystemError } from '../../core/errors.ts';
+import { parseBody, parseQuery, textOrEmpty, wholeNumber } from '../request-input.ts';
 
 export interface DedupReviewOptions {
   workspace: Workspace;
@@ -32,12 +33,19 @@ export interface DedupReviewOptions {
   top?: number;
 }
 
-const decisionSchema = z.object({
+/** A decision, as the review page posts it (JSON). */
+const decisionSchema = z.strictObject({
   candidateId: z.string().min(1),
   neighbourSet: z.string().min(1),
   neighbourId: z.string().min(1),
   decision: z.enum(['duplicate', 'not_duplicate']),
 });
+
+/** The page's `?offset=&limit=` (a page of at most 500 pairs). */
+const PAGE_QUERY = z.object({ offset: wholeNumber(0, 1e9, 0), limit: wholeNumber(1, 500, 100) });
+
+/** `?path=`: an image the queue names. */
+const IMAGE_QUERY = z.object({ path: textOrEmpty });
 
 const CONTENT_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.webp': 'image/webp' };
 
@@ -48,9 +56,7 @@ export async function registerDedupReview(app: FastifyInstance, options: DedupRe
   const pairsOptions = options.top === undefined ? {} : { top: options.top };
 
   app.get(`${prefix}/`, async (request, reply) => {
-    const query = request.query as { offset?: string; limit?: string };
-    const offset = Math.max(0, Number.parseInt(query.offset ?? '0', 10) || 0);
-    const limit = Math.min(500, Math.max(1, Number.parseInt(query.limit ?? '100', 10) || 100));
+    const { offset, limit } = parseQuery(request, PAGE_QUERY, { what: "the review page's query" });
     const pairs = await reviewPairs(ctx, pairsOptions);
     const html = renderDedupReviewPage({
       prefix,
@@ -76,27 +82,24 @@ export async function registerDedupReview(app: FastifyInstance, options: DedupRe
     if (!/^application\/json\b/i.test(request.headers['content-type'] ?? '')) {
       return reply.code(415).send(errorJson(415, 'send the decision as application/json'));
     }
-    const parsed = decisionSchema.safeParse(request.body);
-    if (!parsed.success) {
-      return reply.code(400).send(errorJson(400, 'bad decision', { issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) }));
-    }
+    const decision = parseBody(request, decisionSchema, { what: 'the decision' });
     const known = (await reviewPairs(ctx, pairsOptions)).some(
       (p) =>
-        (p.candidateId === parsed.data.candidateId && p.neighbourSet === parsed.data.neighbourSet && p.neighbourId === parsed.data.neighbourId) ||
-        (parsed.data.neighbourSet === 'workspace' &&
+        (p.candidateId === decision.candidateId && p.neighbourSet === decision.neighbourSet && p.neighbourId === decision.neighbourId) ||
+        (decision.neighbourSet === 'workspace' &&
           p.neighbourSet === 'workspace' &&
-          p.candidateId === parsed.data.neighbourId &&
-          p.neighbourId === parsed.data.candidateId),
+          p.candidateId === decision.neighbourId &&
+          p.neighbourId === decision.candidateId),
     );
     if (!known) return reply.code(404).send(errorJson(404, 'no such pair in the review queue'));
     const decidedAt = new Date().toISOString();
     const reviewer = reviewerOf(request);
-    await recordDecision(ctx.store, { ...parsed.data, reviewer, now: decidedAt });
-    return { ...parsed.data, reviewer, decidedAt };
+    await recordDecision(ctx.store, { ...decision, reviewer, now: decidedAt });
+    return { ...decision, reviewer, decidedAt };
   });
 
   app.get(`${prefix}/image`, async (request, reply) => {
-    const path = (request.query as { path?: string }).path ?? '';
+    const { path } = parseQuery(request, IMAGE_QUERY, { what: "the image's query" });
     const listed = path !== '' && ((await ctx.sources.isImagePath(path)) || (await ctx.store.isNeighbourPath(path)));
     if (!path || !listed) return reply.code(404).send(errorJson(404, 'no such image'));
     try {

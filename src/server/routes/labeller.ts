@@ -3,12 +3,14 @@
  * Only a labeller token (cookie set by the invite link, or a Bearer header) reaches /label.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isLabelError } from '../../label/index.ts';
-import { type Principal, type ServerContext, LABELLER_COOKIE, checkCsrf, csrfToken, field, fieldList, principalOf, refuse, wantsJson } from '../context.ts';
+import { z } from 'zod';
+import { type ClaimedAssignment, isLabelError } from '../../label/index.ts';
+import { type Principal, type ServerContext, LABELLER_COOKIE, checkCsrf, csrfToken, principalOf, refuse, wantsJson } from '../context.ts';
 import { IMAGE_TOKEN, parsePreviewScope } from '../image-tokens.ts';
 import { labellerByToken } from '../labellers.ts';
 import { taskServedToMturk } from '../mturk-mode.ts';
 import { renderMessagePage, renderTaskPage } from '../pages/task-page.ts';
+import { optionalText, parseBody, parseQuery, textList } from '../request-input.ts';
 import { storedImagePath } from '../thumbnails.ts';
 import type { Labeller } from '../types.ts';
 
@@ -82,8 +84,27 @@ async function labellerOnly(ctx: ServerContext, request: FastifyRequest, reply: 
   return null;
 }
 
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the labeller routes registered in one place (each handler is short); TODO(issue 13): one function per route
+/** The task page's query: `?notice=done|expired` after a submission (unknown notices show nothing). */
+const TASK_PAGE_QUERY = z.object({ notice: optionalText });
+
+/** A submission, from the task page's form or a JSON client. */
+const SUBMISSION = z.strictObject({ assignment: z.string().min(1).max(128), _csrf: optionalText, sel: textList });
+
+const SUBMISSION_INPUT = {
+  what: 'the submission',
+  messages: { sel: 'sel must be a list of image tokens.', assignment: 'The form must name one task (assignment): reload the page.' },
+};
+
+/** The labeller's routes: the invite link, the task page, submission, and the opaque image route. */
 export function registerLabellerRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  registerInviteLink(app, ctx);
+  registerTaskPage(app, ctx);
+  registerSubmission(app, ctx);
+  registerImages(app, ctx);
+}
+
+/** `GET /l/:token`: sets the labeller cookie and sends the labeller to the task page. */
+function registerInviteLink(app: FastifyInstance, ctx: ServerContext): void {
   app.get<{ Params: { token: string } }>('/l/:token', async (request, reply) => {
     const labeller = await labellerByToken(ctx.server, request.params.token);
     if (!labeller) return refuse(request, reply, 401, 'This labelling link is not valid (it may have been replaced by a newer one).', renderMessagePage);
@@ -96,21 +117,16 @@ export function registerLabellerRoutes(app: FastifyInstance, ctx: ServerContext)
     });
     return reply.code(303).header('Location', '/label').send();
   });
+}
 
-  app.get<{ Querystring: { notice?: string } }>('/label', async (request, reply) => {
+/** `GET /label`: claims a task for the labeller and shows it (HTML, or JSON for an API client). */
+function registerTaskPage(app: FastifyInstance, ctx: ServerContext): void {
+  app.get('/label', async (request, reply) => {
     const labeller = await labellerOnly(ctx, request, reply);
     if (!labeller) return reply;
-    const claimOptions = { workerHash: labeller.workerHash, now: ctx.now(), ttlSeconds: ctx.ttlSeconds, source: 'web' as const };
-    let claim;
-    try {
-      claim = await ctx.writes.run((stores) =>
-        stores.label.claim(ctx.assignmentsPerTask === undefined ? claimOptions : { ...claimOptions, assignmentsPerTask: ctx.assignmentsPerTask }),
-      );
-    } catch (error) {
-      if (isLabelError(error) && error.reason === 'worker-rejected')
-        return refuse(request, reply, 403, 'Your answers are no longer being collected. Thank you for your help.', renderMessagePage);
-      throw error;
-    }
+    const query = parseQuery(request, TASK_PAGE_QUERY, { what: "the task page's query" });
+    const claim = await claimWebTask(ctx, labeller, request, reply);
+    if (claim === 'refused') return reply;
     reply.header('Cache-Control', 'no-store');
     if (!claim) {
       if (wantsJson(request)) return reply.send({ assignment: null });
@@ -123,55 +139,80 @@ export function registerLabellerRoutes(app: FastifyInstance, ctx: ServerContext)
           ),
         );
     }
-    const cls = ctx.classes.get(claim.classIdx);
-    if (!cls) throw new Error(`task ${claim.taskId} names class ${claim.classIdx}, which is not in the workspace`);
-    const tokens = ctx.shown
-      .get(
-        claim.assignmentId,
-        claim.items.map((i) => i.token),
-      )
-      .map((s) => s.token);
-    const csrf = csrfToken(ctx, 'label', labeller.workerHash, claim.assignmentId);
-    if (wantsJson(request))
-      return reply.send({
-        assignment: claim.assignmentId,
-        expiresAt: claim.expiresAt,
-        classIdx: claim.classIdx,
-        names: cls.names,
-        images: tokens.map((t) => ({ token: t, url: `/img/${claim.assignmentId}/${t}` })),
-        csrf,
-      });
-    const notice = NOTICES[request.query.notice ?? ''];
-    return reply.type('text/html; charset=utf-8').send(
-      renderTaskPage({
-        cls,
-        scope: claim.assignmentId,
-        tokens,
-        mode: 'web',
-        action: '/label/submit',
-        hidden: { assignment: claim.assignmentId, _csrf: csrf },
-        expiresAt: claim.expiresAt,
-        thumbnailSize: ctx.thumbnailSize,
-        ...(notice ? { notice } : {}),
-      }),
-    );
+    return sendTask(ctx, request, reply, labeller, claim, NOTICES[query.notice ?? '']);
   });
+}
 
+/** The claim of a web labeller, null when no task needs them, 'refused' after answering a rejected worker. */
+async function claimWebTask(
+  ctx: ServerContext,
+  labeller: Labeller,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<ClaimedAssignment | null | 'refused'> {
+  const claimOptions = { workerHash: labeller.workerHash, now: ctx.now(), ttlSeconds: ctx.ttlSeconds, source: 'web' as const };
+  try {
+    return await ctx.writes.run((stores) =>
+      stores.label.claim(ctx.assignmentsPerTask === undefined ? claimOptions : { ...claimOptions, assignmentsPerTask: ctx.assignmentsPerTask }),
+    );
+  } catch (error) {
+    if (!isLabelError(error) || error.reason !== 'worker-rejected') throw error;
+    refuse(request, reply, 403, 'Your answers are no longer being collected. Thank you for your help.', renderMessagePage);
+    return 'refused';
+  }
+}
+
+/** The claimed task as the task page, or as JSON (its image URLs and CSRF token) for an API client. */
+function sendTask(ctx: ServerContext, request: FastifyRequest, reply: FastifyReply, labeller: Labeller, claim: ClaimedAssignment, notice: string | undefined) {
+  const cls = ctx.classes.get(claim.classIdx);
+  if (!cls) throw new Error(`task ${claim.taskId} names class ${claim.classIdx}, which is not in the workspace`);
+  const tokens = ctx.shown
+    .get(
+      claim.assignmentId,
+      claim.items.map((i) => i.token),
+    )
+    .map((s) => s.token);
+  const csrf = csrfToken(ctx, 'label', labeller.workerHash, claim.assignmentId);
+  if (wantsJson(request))
+    return reply.send({
+      assignment: claim.assignmentId,
+      expiresAt: claim.expiresAt,
+      classIdx: claim.classIdx,
+      names: cls.names,
+      images: tokens.map((t) => ({ token: t, url: `/img/${claim.assignmentId}/${t}` })),
+      csrf,
+    });
+  return reply.type('text/html; charset=utf-8').send(
+    renderTaskPage({
+      cls,
+      scope: claim.assignmentId,
+      tokens,
+      mode: 'web',
+      action: '/label/submit',
+      hidden: { assignment: claim.assignmentId, _csrf: csrf },
+      expiresAt: claim.expiresAt,
+      thumbnailSize: ctx.thumbnailSize,
+      ...(notice ? { notice } : {}),
+    }),
+  );
+}
+
+/** `POST /label/submit`: the labeller's answer to their open assignment, then the next task. */
+function registerSubmission(app: FastifyInstance, ctx: ServerContext): void {
   app.post('/label/submit', async (request, reply) => {
     const labeller = await labellerOnly(ctx, request, reply);
     if (!labeller) return reply;
-    const assignmentId = field(request.body, 'assignment') ?? '';
-    if (!checkCsrf(ctx, request.body, 'label', labeller.workerHash, assignmentId))
+    const body = parseBody(request, SUBMISSION, SUBMISSION_INPUT);
+    const assignmentId = body.assignment;
+    if (!checkCsrf(ctx, body._csrf, 'label', labeller.workerHash, assignmentId))
       return refuse(request, reply, 403, 'The form has expired or did not come from this site (CSRF check failed). Reload the page.', renderMessagePage);
     const found = await assignmentItems(ctx, assignmentId);
     if (!found || found.workerHash !== labeller.workerHash) return refuse(request, reply, 404, 'No such task for you.', renderMessagePage);
-    const selection = fieldList(request.body, 'sel');
-    if (selection === null) return refuse(request, reply, 400, 'sel must be a list of image tokens.', renderMessagePage);
     const itemTokens = toItemTokens(
       ctx,
       assignmentId,
       found.items.map((i) => i.itemToken),
-      selection,
+      body.sel,
     );
     if (!itemTokens) return refuse(request, reply, 400, 'The submission names an image that is not in this task.', renderMessagePage);
     try {
@@ -187,23 +228,16 @@ export function registerLabellerRoutes(app: FastifyInstance, ctx: ServerContext)
       throw error;
     }
   });
+}
 
+/** `GET /img/:scope/:token`: an image of a live assignment (or of an MTurk preview) by its shown token. */
+function registerImages(app: FastifyInstance, ctx: ServerContext): void {
   app.get<{ Params: { scope: string; token: string } }>('/img/:scope/:token', async (request, reply) => {
     const { scope, token } = request.params;
     const notFound = () => reply.code(404).header('Cache-Control', 'no-store').type('text/plain; charset=utf-8').send('not found');
     if (!IMAGE_TOKEN.test(token) || !/^[A-Za-z0-9._-]{1,128}$/.test(scope)) return notFound();
-    let items: { imageId: string; itemToken: string }[] = [];
-    const previewTask = scope.startsWith('p.') ? parsePreviewScope(ctx.imageKey, scope) : null;
-    if (previewTask) {
-      // Preview images exist only for a batch whose MTurk mode is on (see routes/mturk.ts).
-      const task = await ctx.label.task(previewTask);
-      if (!task || !(await ctx.server.mturkOn(task.batch))) return notFound();
-      items = task.items.map((i) => ({ imageId: i.imageId, itemToken: i.token }));
-    } else {
-      const found = await assignmentItems(ctx, scope);
-      if (!found || !(await imageLinksLive(ctx, found))) return notFound();
-      items = found.items;
-    }
+    const items = await scopeItems(ctx, scope);
+    if (!items) return notFound();
     const byItem = new Map(items.map((i) => [i.itemToken, i.imageId]));
     const match = ctx.shown
       .get(
@@ -219,4 +253,17 @@ export function registerLabellerRoutes(app: FastifyInstance, ctx: ServerContext)
     const bytes = await ctx.thumbnails.get(imageId, path);
     return reply.header('Cache-Control', 'private, max-age=3600').type('image/jpeg').send(bytes);
   });
+}
+
+/** The items an image scope may show: a preview's task (MTurk mode on), or an assignment whose links are live; null otherwise. */
+async function scopeItems(ctx: ServerContext, scope: string): Promise<{ imageId: string; itemToken: string }[] | null> {
+  const previewTask = scope.startsWith('p.') ? parsePreviewScope(ctx.imageKey, scope) : null;
+  if (previewTask) {
+    // Preview images exist only for a batch whose MTurk mode is on (see routes/mturk.ts).
+    const task = await ctx.label.task(previewTask);
+    if (!task || !(await ctx.server.mturkOn(task.batch))) return null;
+    return task.items.map((i) => ({ imageId: i.imageId, itemToken: i.token }));
+  }
+  const found = await assignmentItems(ctx, scope);
+  return found && (await imageLinksLive(ctx, found)) ? found.items : null;
 }
