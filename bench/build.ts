@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createRng, type Rng } from '../src/core/index.ts';
 import { decodeRgb, encodeJpeg } from '../src/formats/index.ts';
-import { closeWorkspace } from '../src/workspace/index.ts';
+import { closeWorkspace, type Workspace } from '../src/workspace/index.ts';
 import { initWorkspace } from '../src/app/workspace-stores.ts';
 import { folderSource, ingest } from '../src/collect/index.ts';
 import { createTasks, recordAssignments, type ImportedAssignment } from '../src/label/index.ts';
@@ -123,57 +123,15 @@ async function dbSection(): Promise<void> {
       classes: names.map((n, i) => ({ index: i, id: n, names: [n], definition: '', urls: [], hypernyms: [], similar: [names[(i + 1) % CLASSES]!] })),
     });
     const rng = createRng('bench-build-db');
-    const insertImages = time(() => {
-      const ins = ws.db.prepare(
-        "INSERT INTO images (id, role, class_idx, source, source_id, sha256, original_path, display_path, square_path, width, height, created_at) VALUES (?, ?, ?, 'bench', ?, ?, 'o', 'd', 's', 500, 375, '2026-01-01T00:00:00Z')",
-      );
-      ws.db.transaction(() => {
-        for (let i = 0; i < POOL; i++) {
-          const id = `c${i}`;
-          ins.run(id, 'candidate', i % CLASSES, id, id);
-        }
-        for (let i = 0; i < CLASSES * 20; i++) {
-          const id = `r${i}`;
-          ins.run(id, 'reference', i % CLASSES, id, id);
-        }
-      })();
-    });
+    const insertImages = time(() => insertBenchImages(ws));
     const stores = workspaceStores(ws);
     const tasks = await timeAsync(() => createTasks(stores.label, stores.labelSources, { seed: 1 }));
     // Answers: every item of every task gets 10 answers; image-level yes-probability from the pool model.
-    const p = new Map<string, number>();
-    const items = ws.db.prepare('SELECT task_id, image_id FROM task_items ORDER BY task_id').all() as { task_id: string; image_id: string }[];
-    const byTask = new Map<string, string[]>();
-    for (const it of items) {
-      let l = byTask.get(it.task_id);
-      if (!l) {
-        l = [];
-        byTask.set(it.task_id, l);
-      }
-      l.push(it.image_id);
-      if (!p.has(it.image_id)) p.set(it.image_id, answersFor(rng));
-    }
-    const records: ImportedAssignment[] = [];
-    for (const [taskId, ids] of byTask)
-      for (let w = 0; w < 10; w++) {
-        records.push({
-          taskId,
-          workerHash: `w${w}`.padEnd(64, '0'),
-          source: 'import',
-          externalId: `${taskId}:${w}`,
-          status: 'submitted',
-          selectedImageIds: ids.filter((id) => w < p.get(id)!),
-        });
-      }
+    const { items, byTask, records } = syntheticAnswers(ws, rng);
     // Baseline: the same number of answer rows inserted into a bare table, one transaction.
     const answerRows = items.length * 10;
     ws.db.exec('CREATE TABLE bench_answers (a TEXT, i TEXT, s INTEGER, PRIMARY KEY (a, i)) WITHOUT ROWID');
-    const bare = time(() => {
-      const ins = ws.db.prepare('INSERT INTO bench_answers VALUES (?, ?, ?)');
-      ws.db.transaction(() => {
-        for (const [taskId, ids] of byTask) for (let w = 0; w < 10; w++) for (const id of ids) ins.run(`${taskId}:${w}`, id, 1);
-      })();
-    });
+    const bare = time(() => bareAnswerInsert(ws, byTask));
     const imported = await timeAsync(() => recordAssignments(stores.label, records));
     const elig = await timeAsync(async () => eligibility(await readEligibilityInput(stores.sampling, stores.sample), { requireDedup: false }));
     const revision = await timeAsync(() =>
@@ -208,6 +166,63 @@ async function dbSection(): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The pool's candidate rows and 20 reference images per class, in one transaction. */
+function insertBenchImages(ws: Workspace): void {
+  const ins = ws.db.prepare(
+    "INSERT INTO images (id, role, class_idx, source, source_id, sha256, original_path, display_path, square_path, width, height, created_at) VALUES (?, ?, ?, 'bench', ?, ?, 'o', 'd', 's', 500, 375, '2026-01-01T00:00:00Z')",
+  );
+  ws.db.transaction(() => {
+    for (let i = 0; i < POOL; i++) {
+      const id = `c${i}`;
+      ins.run(id, 'candidate', i % CLASSES, id, id);
+    }
+    for (let i = 0; i < CLASSES * 20; i++) {
+      const id = `r${i}`;
+      ins.run(id, 'reference', i % CLASSES, id, id);
+    }
+  })();
+}
+
+/** 10 answers to every task (workers w0…w9); each image's yes-count drawn from the pool model. */
+function syntheticAnswers(
+  ws: Workspace,
+  rng: Rng,
+): { items: { task_id: string; image_id: string }[]; byTask: Map<string, string[]>; records: ImportedAssignment[] } {
+  const p = new Map<string, number>();
+  const items = ws.db.prepare('SELECT task_id, image_id FROM task_items ORDER BY task_id').all() as { task_id: string; image_id: string }[];
+  const byTask = new Map<string, string[]>();
+  for (const it of items) {
+    let l = byTask.get(it.task_id);
+    if (!l) {
+      l = [];
+      byTask.set(it.task_id, l);
+    }
+    l.push(it.image_id);
+    if (!p.has(it.image_id)) p.set(it.image_id, answersFor(rng));
+  }
+  const records: ImportedAssignment[] = [];
+  for (const [taskId, ids] of byTask)
+    for (let w = 0; w < 10; w++) {
+      records.push({
+        taskId,
+        workerHash: `w${w}`.padEnd(64, '0'),
+        source: 'import',
+        externalId: `${taskId}:${w}`,
+        status: 'submitted',
+        selectedImageIds: ids.filter((id) => w < p.get(id)!),
+      });
+    }
+  return { items, byTask, records };
+}
+
+/** The baseline: as many answer rows inserted into the bare table bench_answers, one transaction. */
+function bareAnswerInsert(ws: Workspace, byTask: Map<string, string[]>): void {
+  const ins = ws.db.prepare('INSERT INTO bench_answers VALUES (?, ?, ?)');
+  ws.db.transaction(() => {
+    for (const [taskId, ids] of byTask) for (let w = 0; w < 10; w++) for (const id of ids) ins.run(`${taskId}:${w}`, id, 1);
+  })();
 }
 
 async function ingestSection(): Promise<void> {

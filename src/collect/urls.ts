@@ -43,65 +43,13 @@ export interface UrlListSourceOptions {
 
 export function urlListSource(options: UrlListSourceOptions): CandidateSource {
   const file = resolve(options.file);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (cause) {
-    throw ioError('cannot read the URL list', { file, cause });
-  }
-  let records: Record<string, string>[];
-  try {
-    records = parse(text, {
-      columns: (header: string[]) =>
-        header.map((h) => {
-          const k = h.trim().toLowerCase();
-          return ALIASES[k] ?? k;
-        }),
-      skip_empty_lines: true,
-      bom: true,
-      relax_column_count: false,
-    }) as Record<string, string>[];
-  } catch (cause) {
-    throw dataError(`the URL list is not valid CSV: ${(cause as Error).message}`, { file, cause, expected: 'a CSV file with a header row and a url column' });
-  }
+  const records = readUrlRecords(file);
   const problems: string[] = [];
   const candidates: Candidate[] = [];
   records.forEach((record, i) => {
-    const line = `line ${i + 2}`;
-    const parsed = rowSchema.safeParse(record);
-    if (!parsed.success) {
-      problems.push(`${line}: ${parsed.error.issues.map((x) => `${x.path.join('.') || 'row'}: ${x.message}`).join(', ')}`);
-      return;
-    }
-    const row = parsed.data;
-    let classIdx = options.classIdx;
-    if (row.class !== undefined) {
-      const c = findClass(options.classes, row.class);
-      if (!c) {
-        problems.push(`${line}: class ${JSON.stringify(row.class)} is not a class of the workspace`);
-        return;
-      }
-      classIdx = c.index;
-    }
-    if (classIdx === undefined) {
-      problems.push(`${line}: no class (add a class column or give --class)`);
-      return;
-    }
-    const isUrl = /^https?:\/\//i.test(row.url);
-    if (!isUrl && /^[a-z][a-z0-9+.-]*:\/\//i.test(row.url)) {
-      problems.push(`${line}: url: only http(s) URLs and local paths are supported, not ${JSON.stringify(row.url)}`);
-      return;
-    }
-    const content = isUrl ? { url: row.url } : { path: resolve(row.url) };
-    candidates.push({
-      ...content,
-      source: row.source ?? 'urls',
-      sourceId: row.source_id ?? (isUrl ? row.url : resolve(row.url)),
-      classIdx,
-      ...(row.keyword !== undefined ? { keyword: row.keyword } : {}),
-      ...(row.uploaded_at !== undefined ? { uploadedAt: row.uploaded_at } : {}),
-      ...(row.taken_at !== undefined ? { takenAt: row.taken_at } : {}),
-    } as Candidate);
+    const result = rowCandidate(record, `line ${i + 2}`, options);
+    if (typeof result === 'string') problems.push(result);
+    else candidates.push(result);
   });
   if (records.length > 0 && !('url' in (records[0] as object))) {
     throw dataError('the URL list has no url column', {
@@ -128,4 +76,58 @@ export function urlListSource(options: UrlListSourceOptions): CandidateSource {
       }
     },
   };
+}
+
+/** Reads the CSV with its header row; column names are lower-cased and aliases mapped. */
+function readUrlRecords(file: string): Record<string, string>[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw ioError('cannot read the URL list', { file, cause });
+  }
+  try {
+    return parse(text, {
+      columns: (header: string[]) =>
+        header.map((h) => {
+          const k = h.trim().toLowerCase();
+          return ALIASES[k] ?? k;
+        }),
+      skip_empty_lines: true,
+      bom: true,
+      relax_column_count: false,
+    }) as Record<string, string>[];
+  } catch (cause) {
+    throw dataError(`the URL list is not valid CSV: ${(cause as Error).message}`, { file, cause, expected: 'a CSV file with a header row and a url column' });
+  }
+}
+
+/** One row as a candidate, or the problem with it (prefixed by `line`) so all rows can be reported at once. */
+function rowCandidate(record: Record<string, string>, line: string, options: UrlListSourceOptions): Candidate | string {
+  const parsed = rowSchema.safeParse(record);
+  if (!parsed.success) {
+    return `${line}: ${parsed.error.issues.map((x) => `${x.path.join('.') || 'row'}: ${x.message}`).join(', ')}`;
+  }
+  const row = parsed.data;
+  let classIdx = options.classIdx;
+  if (row.class !== undefined) {
+    const c = findClass(options.classes, row.class);
+    if (!c) return `${line}: class ${JSON.stringify(row.class)} is not a class of the workspace`;
+    classIdx = c.index;
+  }
+  if (classIdx === undefined) return `${line}: no class (add a class column or give --class)`;
+  const isUrl = /^https?:\/\//i.test(row.url);
+  if (!isUrl && /^[a-z][a-z0-9+.-]*:\/\//i.test(row.url)) {
+    return `${line}: url: only http(s) URLs and local paths are supported, not ${JSON.stringify(row.url)}`;
+  }
+  const content = isUrl ? { url: row.url } : { path: resolve(row.url) };
+  return {
+    ...content,
+    source: row.source ?? 'urls',
+    sourceId: row.source_id ?? (isUrl ? row.url : resolve(row.url)),
+    classIdx,
+    ...(row.keyword !== undefined ? { keyword: row.keyword } : {}),
+    ...(row.uploaded_at !== undefined ? { uploadedAt: row.uploaded_at } : {}),
+    ...(row.taken_at !== undefined ? { takenAt: row.taken_at } : {}),
+  } as Candidate;
 }

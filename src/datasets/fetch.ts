@@ -85,7 +85,6 @@ export async function fetchDataset(nameOrSpec: string | DatasetSpec, options: Fe
   if (spec.downloads.length === 0) {
     throw usageError(`${spec.name} cannot be downloaded by retest`, { field: 'NAME', received: spec.name, hint: spec.manual ?? 'Bring the files yourself.' });
   }
-  const progress = options.progress ?? silentProgress;
   const now = options.now ?? (() => new Date());
 
   const existing = locateDataset(spec, { cacheDir });
@@ -95,38 +94,60 @@ export async function fetchDataset(nameOrSpec: string | DatasetSpec, options: Fe
 
   mkdirSync(join(folder, DOWNLOADS_DIR), { recursive: true });
   const files: FetchedFile[] = [];
-  for (const download of spec.downloads) {
-    const url = options.mirror ? `${options.mirror.replace(/\/+$/, '')}/${download.fileName}` : download.url;
-    const partial = join(folder, DOWNLOADS_DIR, `${download.fileName}.part`);
-    const got = await downloadFile(url, partial, download, progress, {
-      idleTimeoutMs: options.idleTimeoutMs ?? 60_000,
-      retries: options.retries ?? 3,
-      backoffMs: options.retryBackoffMs ?? 1_000,
-    });
-    const verifiedBy = verify(download, url, partial, got, cacheDir);
-    if (download.unpack) {
-      await unpack(partial, folder, download.fileName, progress);
-      rmSync(partial, { force: true });
-    } else {
-      const target = join(folder, download.fileName);
-      rmSync(target, { force: true, recursive: true });
-      renameSync(partial, target);
-    }
-    // Keyed by the official URL, so a mirror's copy is checked against the same record.
-    if (verifiedBy === 'first-download') recordChecksum(cacheDir, download.url, got.sha256, got.bytes, now());
-    files.push({
-      url,
-      fileName: download.fileName,
-      bytes: got.bytes,
-      sha256: got.sha256,
-      md5: got.md5,
-      verifiedBy,
-      resumedFrom: got.resumedFrom,
-      unpacked: download.unpack,
-    });
-  }
+  for (const download of spec.downloads) files.push(await fetchFile(download, { folder, cacheDir, now }, options));
   rmSync(join(folder, DOWNLOADS_DIR), { recursive: true, force: true });
 
+  const path = locateDownloaded(spec, cacheDir, folder);
+  const content = await contentHashOrNull(spec, path, cacheDir);
+  const marker: DatasetMarker = {
+    name: spec.name,
+    fetchedAt: now().toISOString(),
+    files: files.map(({ url, fileName, bytes, sha256, md5, verifiedBy, unpacked }) => ({ url, fileName, bytes, sha256, md5, verifiedBy, unpacked })),
+    ...(content ? { content } : {}),
+  };
+  writeMarker(cacheDir, marker);
+  return { name: spec.name, path, cacheFolder: folder, alreadyPresent: false, files };
+}
+
+/** Downloads, verifies and puts in place (moved, or unpacked) one file of the dataset. */
+async function fetchFile(
+  download: DatasetDownload,
+  { folder, cacheDir, now }: { folder: string; cacheDir: string; now: () => Date },
+  options: FetchOptions,
+): Promise<FetchedFile> {
+  const progress = options.progress ?? silentProgress;
+  const url = options.mirror ? `${options.mirror.replace(/\/+$/, '')}/${download.fileName}` : download.url;
+  const partial = join(folder, DOWNLOADS_DIR, `${download.fileName}.part`);
+  const got = await downloadFile(url, partial, download, progress, {
+    idleTimeoutMs: options.idleTimeoutMs ?? 60_000,
+    retries: options.retries ?? 3,
+    backoffMs: options.retryBackoffMs ?? 1_000,
+  });
+  const verifiedBy = verify(download, url, partial, got, cacheDir);
+  if (download.unpack) {
+    await unpack(partial, folder, download.fileName, progress);
+    rmSync(partial, { force: true });
+  } else {
+    const target = join(folder, download.fileName);
+    rmSync(target, { force: true, recursive: true });
+    renameSync(partial, target);
+  }
+  // Keyed by the official URL, so a mirror's copy is checked against the same record.
+  if (verifiedBy === 'first-download') recordChecksum(cacheDir, download.url, got.sha256, got.bytes, now());
+  return {
+    url,
+    fileName: download.fileName,
+    bytes: got.bytes,
+    sha256: got.sha256,
+    md5: got.md5,
+    verifiedBy,
+    resumedFrom: got.resumedFrom,
+    unpacked: download.unpack,
+  };
+}
+
+/** The path of the downloaded dataset; an error listing what is there when its layout is not the expected one. */
+function locateDownloaded(spec: DatasetSpec, cacheDir: string, folder: string): string {
   const location = locateDataset(spec, { cacheDir });
   if (!location.present) {
     throw dataError(`the download of ${spec.name} does not contain the expected files`, {
@@ -139,25 +160,23 @@ export async function fetchDataset(nameOrSpec: string | DatasetSpec, options: Fe
       hint: "The release may have changed its layout; please report it, and pass the unpacked folder's path instead of the name meanwhile.",
     });
   }
-  // The content just verified (through its download's checksum) is what `retest datasets` later
-  // checks the copy against. A download that does not load is left for `retest eval` to explain.
-  let content: string | null = null;
+  return location.path;
+}
+
+/**
+ * The content just verified (through its download's checksum) is what `retest datasets` later
+ * checks the copy against. A download that does not load is left for `retest eval` to explain (null).
+ */
+async function contentHashOrNull(spec: DatasetSpec, path: string, cacheDir: string): Promise<string | null> {
   const hashes = await openFileHashCache(cacheDir);
   try {
-    content = await datasetContentHash(loadNamed(spec, location.path), hashes);
+    return await datasetContentHash(loadNamed(spec, path), hashes);
   } catch (error) {
     if (!isRetestError(error)) throw error;
+    return null;
   } finally {
     await hashes.close();
   }
-  const marker: DatasetMarker = {
-    name: spec.name,
-    fetchedAt: now().toISOString(),
-    files: files.map(({ url, fileName, bytes, sha256, md5, verifiedBy, unpacked }) => ({ url, fileName, bytes, sha256, md5, verifiedBy, unpacked })),
-    ...(content ? { content } : {}),
-  };
-  writeMarker(cacheDir, marker);
-  return { name: spec.name, path: location.path, cacheFolder: folder, alreadyPresent: false, files };
 }
 
 interface Downloaded {

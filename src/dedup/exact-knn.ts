@@ -32,16 +32,8 @@ export function defaultWorkers(): number {
 export async function exactKnn(queries: VectorSource, references: VectorSource[], options: KnnOptions): Promise<KnnResult> {
   const started = performance.now();
   const k = options.k;
-  if (!Number.isInteger(k) || k < 0) throw usageError('k must be a non-negative integer', { field: 'k', received: String(k) });
-  for (const [s, ref] of references.entries()) {
-    if (ref.dimension !== queries.dimension) {
-      throw usageError('queries and references have different descriptor lengths', {
-        field: `references[${s}]`,
-        expected: String(queries.dimension),
-        received: String(ref.dimension),
-      });
-    }
-  }
+  const excluded = new Set(options.excludeSelfIn ?? []);
+  checkInputs(queries, references, k, excluded);
   const metric = options.metric ?? 'l2';
   const queryBlock = options.queryBlock ?? 1024;
   const workers = options.workers ?? defaultWorkers();
@@ -49,24 +41,7 @@ export async function exactKnn(queries: VectorSource, references: VectorSource[]
   // At most 4,096 references per GEMM, and at least two shards per worker so that all are busy.
   const shardSize = options.shardSize ?? Math.max(256, Math.min(4096, Math.ceil(totalRefs / Math.max(1, 2 * workers))));
   const d = queries.dimension;
-  const excluded = new Set(options.excludeSelfIn ?? []);
-  for (const s of excluded) {
-    if (references[s]?.count !== queries.count)
-      throw usageError('a set searched against itself must have as many references as queries', { field: `references[${s}]` });
-  }
-
-  const offsets: number[] = [];
-  let total = 0;
-  for (const ref of references) {
-    offsets.push(total);
-    total += ref.count;
-  }
-  const shards: ShardTask[] = [];
-  references.forEach((source, s) => {
-    for (let start = 0; start < source.count; start += shardSize) {
-      shards.push({ source, start, count: Math.min(shardSize, source.count - start), globalStart: offsets[s]! + start });
-    }
-  });
+  const { offsets, total, shards } = planShards(references, shardSize);
   const selfOffsets = [...excluded].map((s) => offsets[s]!);
   const center = metric === 'l2' ? meanValue(queries) : 0;
   const requested = options.kernel ?? 'auto';
@@ -112,6 +87,41 @@ export async function exactKnn(queries: VectorSource, references: VectorSource[]
     }
   }
   return { neighbours, seconds: (performance.now() - started) / 1000, kernel: report };
+}
+
+/** Rejects a bad k, references of another descriptor length, and self-search sets of the wrong size. */
+function checkInputs(queries: VectorSource, references: VectorSource[], k: number, excluded: ReadonlySet<number>): void {
+  if (!Number.isInteger(k) || k < 0) throw usageError('k must be a non-negative integer', { field: 'k', received: String(k) });
+  for (const [s, ref] of references.entries()) {
+    if (ref.dimension !== queries.dimension) {
+      throw usageError('queries and references have different descriptor lengths', {
+        field: `references[${s}]`,
+        expected: String(queries.dimension),
+        received: String(ref.dimension),
+      });
+    }
+  }
+  for (const s of excluded) {
+    if (references[s]?.count !== queries.count)
+      throw usageError('a set searched against itself must have as many references as queries', { field: `references[${s}]` });
+  }
+}
+
+/** Each reference set's first global index, the total, and the sets cut into shards of `shardSize`. */
+function planShards(references: VectorSource[], shardSize: number): { offsets: number[]; total: number; shards: ShardTask[] } {
+  const offsets: number[] = [];
+  let total = 0;
+  for (const ref of references) {
+    offsets.push(total);
+    total += ref.count;
+  }
+  const shards: ShardTask[] = [];
+  references.forEach((source, s) => {
+    for (let start = 0; start < source.count; start += shardSize) {
+      shards.push({ source, start, count: Math.min(shardSize, source.count - start), globalStart: offsets[s]! + start });
+    }
+  });
+  return { offsets, total, shards };
 }
 
 /**

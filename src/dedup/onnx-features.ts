@@ -13,7 +13,7 @@ import { defaultSidecarPath, modelSpecFrom, readSidecar, writeImageToTensor, typ
 import { createSession, type OnnxSession } from '../onnx/index.ts';
 import { loadOnnxProto } from './onnx-proto.ts';
 import { resampleBatch } from './resample.ts';
-import type { Descriptor, DescriptorInput } from './types.ts';
+import type { Descriptor, DescriptorInput, ImageBatch } from './types.ts';
 
 export interface OnnxFeaturesOptions {
   /** The .onnx file. */
@@ -63,47 +63,16 @@ export function withExtraOutput(modelBytes: Uint8Array, tensor: string, file = '
   return onnx.ModelProto.encode(model).finish();
 }
 
+type FeatureSession = { session: OnnxSession; spec: ModelSpec; dimension: number };
+
 /** A descriptor reading `options.tensor` (flattened per image). */
 export function onnxFeaturesDescriptor(options: OnnxFeaturesOptions): Descriptor {
   const batchSize = options.batchSize ?? 64;
-  let state: { session: OnnxSession; spec: ModelSpec; dimension: number } | null = null;
+  let state: FeatureSession | null = null;
 
-  async function open(): Promise<{ session: OnnxSession; spec: ModelSpec; dimension: number }> {
+  async function open(): Promise<FeatureSession> {
     if (state) return state;
-    let bytes: Uint8Array;
-    try {
-      bytes = readFileSync(options.model);
-    } catch (cause) {
-      throw ioError('cannot read the ONNX model', { file: options.model, cause, hint: 'check the path given after "features:"' });
-    }
-    const session = await createSession(
-      withExtraOutput(bytes, options.tensor, options.model),
-      options.threads === undefined ? {} : { threads: options.threads },
-    );
-    const spec = modelSpecFrom(options.model);
-    const input = session.inputs[0];
-    if (!input) throw dataError('the model has no input', { file: options.model });
-    spec.inputName = spec.inputName || input.name;
-    const dims = input.shape;
-    if (!spec.height) spec.height = typeof dims[spec.layout === 'NCHW' ? 2 : 1] === 'number' ? (dims[spec.layout === 'NCHW' ? 2 : 1] as number) : 0;
-    if (!spec.width) spec.width = typeof dims[spec.layout === 'NCHW' ? 3 : 2] === 'number' ? (dims[spec.layout === 'NCHW' ? 3 : 2] as number) : 0;
-    if (!spec.height || !spec.width) {
-      throw dataError('cannot tell the model input size', {
-        file: options.model,
-        field: input.name,
-        received: JSON.stringify(dims),
-        hint: 'give the input shape in the sidecar JSON beside the model',
-      });
-    }
-    // One probe image tells the feature length.
-    const probe = new Float32Array(3 * spec.height * spec.width);
-    const out = await session.run(
-      { [spec.inputName]: { data: probe, dims: spec.layout === 'NCHW' ? [1, 3, spec.height, spec.width] : [1, spec.height, spec.width, 3] } },
-      [options.tensor],
-    );
-    const feature = out[options.tensor];
-    if (!feature) throw dataError(`the model did not return "${options.tensor}"`, { file: options.model });
-    state = { session, spec, dimension: feature.data.length };
+    state = await openFeatureSession(options);
     return state;
   }
 
@@ -114,27 +83,7 @@ export function onnxFeaturesDescriptor(options: OnnxFeaturesOptions): Descriptor
       return (await open()).dimension;
     },
     async describe(batch) {
-      const { session, spec, dimension } = await open();
-      const images = batch.width === spec.width && batch.height === spec.height ? batch : resampleBatch(batch, spec.width, spec.height);
-      const out = new Float32Array(batch.count * dimension);
-      const plane = spec.width * spec.height * 3;
-      for (let start = 0; start < batch.count; start += batchSize) {
-        const n = Math.min(batchSize, batch.count - start);
-        const tensor = new Float32Array(n * plane);
-        for (let i = 0; i < n; i++) writeImageToTensor(images.pixels, (start + i) * plane, spec, tensor, i);
-        const dims = spec.layout === 'NCHW' ? [n, 3, spec.height, spec.width] : [n, spec.height, spec.width, 3];
-        const result = await session.run({ [spec.inputName]: { data: tensor, dims } }, [options.tensor]);
-        const data = result[options.tensor]?.data;
-        if (!data || data.length !== n * dimension) {
-          throw dataError(`tensor "${options.tensor}" changed length between batches`, {
-            file: options.model,
-            expected: String(n * dimension),
-            received: String(data?.length),
-          });
-        }
-        out.set(data, start * dimension);
-      }
-      return out;
+      return describeInBatches(await open(), batch, batchSize, options);
     },
     async close() {
       await state?.session.release();
@@ -148,4 +97,68 @@ export function onnxFeaturesDescriptor(options: OnnxFeaturesOptions): Descriptor
       return { width: spec.width, height: spec.height, scale: spec.scale, mean: spec.mean, std: spec.std, normalisedInsideGraph: inside };
     },
   };
+}
+
+/** Creates the session with the tensor as an extra output, resolves the input size, and probes the feature length. */
+async function openFeatureSession(options: OnnxFeaturesOptions): Promise<FeatureSession> {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(options.model);
+  } catch (cause) {
+    throw ioError('cannot read the ONNX model', { file: options.model, cause, hint: 'check the path given after "features:"' });
+  }
+  const session = await createSession(withExtraOutput(bytes, options.tensor, options.model), options.threads === undefined ? {} : { threads: options.threads });
+  const spec = modelSpecFrom(options.model);
+  const input = session.inputs[0];
+  if (!input) throw dataError('the model has no input', { file: options.model });
+  spec.inputName = spec.inputName || input.name;
+  const dims = input.shape;
+  if (!spec.height) spec.height = typeof dims[spec.layout === 'NCHW' ? 2 : 1] === 'number' ? (dims[spec.layout === 'NCHW' ? 2 : 1] as number) : 0;
+  if (!spec.width) spec.width = typeof dims[spec.layout === 'NCHW' ? 3 : 2] === 'number' ? (dims[spec.layout === 'NCHW' ? 3 : 2] as number) : 0;
+  if (!spec.height || !spec.width) {
+    throw dataError('cannot tell the model input size', {
+      file: options.model,
+      field: input.name,
+      received: JSON.stringify(dims),
+      hint: 'give the input shape in the sidecar JSON beside the model',
+    });
+  }
+  // One probe image tells the feature length.
+  const probe = new Float32Array(3 * spec.height * spec.width);
+  const out = await session.run(
+    { [spec.inputName]: { data: probe, dims: spec.layout === 'NCHW' ? [1, 3, spec.height, spec.width] : [1, spec.height, spec.width, 3] } },
+    [options.tensor],
+  );
+  const feature = out[options.tensor];
+  if (!feature) throw dataError(`the model did not return "${options.tensor}"`, { file: options.model });
+  return { session, spec, dimension: feature.data.length };
+}
+
+/** Runs the images through the session `batchSize` at a time (resampled to the model's input size first). */
+async function describeInBatches(
+  { session, spec, dimension }: FeatureSession,
+  batch: ImageBatch,
+  batchSize: number,
+  options: OnnxFeaturesOptions,
+): Promise<Float32Array> {
+  const images = batch.width === spec.width && batch.height === spec.height ? batch : resampleBatch(batch, spec.width, spec.height);
+  const out = new Float32Array(batch.count * dimension);
+  const plane = spec.width * spec.height * 3;
+  for (let start = 0; start < batch.count; start += batchSize) {
+    const n = Math.min(batchSize, batch.count - start);
+    const tensor = new Float32Array(n * plane);
+    for (let i = 0; i < n; i++) writeImageToTensor(images.pixels, (start + i) * plane, spec, tensor, i);
+    const dims = spec.layout === 'NCHW' ? [n, 3, spec.height, spec.width] : [n, spec.height, spec.width, 3];
+    const result = await session.run({ [spec.inputName]: { data: tensor, dims } }, [options.tensor]);
+    const data = result[options.tensor]?.data;
+    if (!data || data.length !== n * dimension) {
+      throw dataError(`tensor "${options.tensor}" changed length between batches`, {
+        file: options.model,
+        expected: String(n * dimension),
+        received: String(data?.length),
+      });
+    }
+    out.set(data, start * dimension);
+  }
+  return out;
 }

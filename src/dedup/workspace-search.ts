@@ -23,7 +23,7 @@ import { imageAt, resampleBatch } from './resample.ts';
 import { recordDecisions, updateDedupStatus } from './review-store.ts';
 import { searchSources } from './search.ts';
 import { reviewThreshold, REVIEW_TOP } from './thresholds.ts';
-import type { DedupContext, DedupImage, ImageBatch, NeighbourRow } from './types.ts';
+import type { DedupContext, DedupImage, ImageBatch, Neighbour, NeighbourRow } from './types.ts';
 
 /** The workspace's images with `role` (of `images`, the catalog's), ordered by id, as a source over their square copies. */
 export function workspaceSource(workspace: Workspace, images: readonly DedupImage[], role: 'candidate' | 'reference'): ImageSource {
@@ -90,7 +90,6 @@ export async function searchWorkspace(workspace: Workspace, options: WorkspaceSe
   const k = options.k ?? 100;
   const trainReferences = options.trainReferences ?? [];
   const references: ImageSource[] = [candidates, ...(originals.count > 0 ? [originals] : []), ...options.references, ...trainReferences];
-  const minSide = Math.min(...references.map((r) => r.width));
   const summary: WorkspaceSearchSummary = { candidates: candidates.count, metrics: [], autoDuplicates: 0, status: { clear: 0, pending: 0, duplicate: 0 } };
   const now = new Date().toISOString();
   const vectorSpecs = options.descriptors.filter((d) => d !== 'dssim');
@@ -98,82 +97,121 @@ export async function searchWorkspace(workspace: Workspace, options: WorkspaceSe
     summary.status = (await updateDedupStatus(ctx, now)).counts;
     return summary;
   }
-  for (const spec of vectorSpecs) {
-    const mixed = references.some((r) => r.width !== candidates.width);
-    const descriptor = parseDescriptor(mixed && /^pixels(-std)?$/.test(spec) ? `${spec}@${minSide}` : spec);
-    const side = /^pixels/.test(descriptor.name) ? Number(/@(\d+)$/.exec(descriptor.name)?.[1] ?? candidates.width) : candidates.width;
-    const given = options.thresholds?.[spec] ?? options.thresholds?.[descriptor.name];
-    const fallback = given === undefined ? reviewThreshold(descriptor.name, side, descriptor.input ? await descriptor.input() : null) : null;
-    const threshold = given ?? fallback?.value ?? null;
-    options.onProgress?.(`searching ${candidates.count} candidates with ${descriptor.name}`);
-    try {
-      const result = await searchSources(candidates, references, descriptor, {
-        k: Math.min(
-          k,
-          references.reduce((s, r) => s + r.count, 0),
-        ),
-        ...(options.workers !== undefined ? { workers: options.workers } : {}),
-      });
-      const rows: NeighbourRow[] = [];
-      let under = 0;
-      for (const [q, list] of result.neighbours.entries()) {
-        for (const [rank, n] of list.entries()) {
-          const ref = references[n.set] as ImageSource;
-          const close = threshold !== null && n.distance <= threshold && rank < REVIEW_TOP;
-          if (close) under++;
-          const external = n.set >= (originals.count > 0 ? 2 : 1);
-          rows.push({
-            candidateId: (candidates.ids as string[])[q] as string,
-            rank,
-            neighbourSet: external ? ref.name : 'workspace',
-            neighbourId: external ? String(n.index) : ((ref.ids as string[])[n.index] as string),
-            neighbourRole: external ? 'reference' : ((ref.roles as ('candidate' | 'reference')[])[n.index] as 'candidate' | 'reference'),
-            neighbourPath: external ? (close ? await saveExternal(workspace, ref, n.index) : null) : ((ref.paths as string[])[n.index] as string),
-            distance: n.distance,
-          });
-        }
-      }
-      await ctx.store.replaceNeighbours(descriptor.name, threshold, rows, now);
-      await ctx.store.recordSearched(descriptor.name, candidates.ids as string[], now);
-      if (options.autoDuplicateBelow !== undefined && /^pixels(@\d+)?$/.test(descriptor.name)) {
-        summary.autoDuplicates += await autoDecide(ctx, rows, options.autoDuplicateBelow, now);
-      }
-      summary.metrics.push({
-        metric: descriptor.name,
-        threshold,
-        thresholdNote: fallback?.note ?? null,
-        underThreshold: under,
-        seconds: result.describeSeconds + result.searchSeconds,
-        kernel: result.kernel?.name ?? null,
-      });
-    } finally {
-      await descriptor.close();
-    }
-  }
-  if (options.descriptors.includes('dssim')) {
-    const started = performance.now();
-    const threshold = options.thresholds?.dssim ?? reviewThreshold('dssim', candidates.width).value;
-    const externals = [...options.references.map((source) => ({ source, train: false })), ...trainReferences.map((source) => ({ source, train: true }))];
-    const shortList = options.dssim === 'short-list';
-    options.onProgress?.(
-      shortList
-        ? `re-scoring the short lists of ${candidates.count} candidates with dssim`
-        : `searching ${candidates.count} candidates with dssim (class-restricted references)`,
-    );
-    const under = shortList
-      ? await dssimShortList(ctx, candidates, references, originals.count > 0 ? 2 : 1, threshold, now)
-      : await dssimSearch(workspace, ctx, images, candidates, originals, externals, k, threshold, now);
-    summary.metrics.push({
-      metric: 'dssim',
-      threshold,
-      thresholdNote: shortList ? "short list: only the first 30 neighbours of the vector metrics were re-scored (not the authors' search)" : null,
-      underThreshold: under,
-      seconds: (performance.now() - started) / 1000,
-      kernel: null,
-    });
-  }
+  const scope: SearchScope = { workspace, ctx, images, candidates, originals, references, k, now };
+  for (const spec of vectorSpecs) await searchVectorMetric(scope, spec, options, summary);
+  if (options.descriptors.includes('dssim')) summary.metrics.push(await searchDssimMetric(scope, options));
   summary.status = (await updateDedupStatus(ctx, now)).counts;
   return summary;
+}
+
+/** What every metric of one workspace search shares. */
+interface SearchScope {
+  workspace: Workspace;
+  ctx: DedupContext;
+  images: readonly DedupImage[];
+  candidates: ImageSource;
+  originals: ImageSource;
+  /** The candidates, the originals (when any), then the external and training sets. */
+  references: ImageSource[];
+  k: number;
+  now: string;
+}
+
+/** One vector metric: search, store the neighbours, record automatic decisions, and add its line to `summary`. */
+async function searchVectorMetric(scope: SearchScope, spec: string, options: WorkspaceSearchOptions, summary: WorkspaceSearchSummary): Promise<void> {
+  const { ctx, candidates, references, k, now } = scope;
+  const minSide = Math.min(...references.map((r) => r.width));
+  const mixed = references.some((r) => r.width !== candidates.width);
+  const descriptor = parseDescriptor(mixed && /^pixels(-std)?$/.test(spec) ? `${spec}@${minSide}` : spec);
+  const side = /^pixels/.test(descriptor.name) ? Number(/@(\d+)$/.exec(descriptor.name)?.[1] ?? candidates.width) : candidates.width;
+  const given = options.thresholds?.[spec] ?? options.thresholds?.[descriptor.name];
+  const fallback = given === undefined ? reviewThreshold(descriptor.name, side, descriptor.input ? await descriptor.input() : null) : null;
+  const threshold = given ?? fallback?.value ?? null;
+  options.onProgress?.(`searching ${candidates.count} candidates with ${descriptor.name}`);
+  try {
+    const result = await searchSources(candidates, references, descriptor, {
+      k: Math.min(
+        k,
+        references.reduce((s, r) => s + r.count, 0),
+      ),
+      ...(options.workers !== undefined ? { workers: options.workers } : {}),
+    });
+    const { rows, under } = await neighbourRows(scope, result.neighbours, threshold);
+    await ctx.store.replaceNeighbours(descriptor.name, threshold, rows, now);
+    await ctx.store.recordSearched(descriptor.name, candidates.ids as string[], now);
+    if (options.autoDuplicateBelow !== undefined && /^pixels(@\d+)?$/.test(descriptor.name)) {
+      summary.autoDuplicates += await autoDecide(ctx, rows, options.autoDuplicateBelow, now);
+    }
+    summary.metrics.push({
+      metric: descriptor.name,
+      threshold,
+      thresholdNote: fallback?.note ?? null,
+      underThreshold: under,
+      seconds: result.describeSeconds + result.searchSeconds,
+      kernel: result.kernel?.name ?? null,
+    });
+  } finally {
+    await descriptor.close();
+  }
+}
+
+/**
+ * The search's neighbours as stored rows (workspace images by id, external ones by set and index,
+ * saved as PNG when under the threshold among the first REVIEW_TOP), and how many are under it.
+ */
+async function neighbourRows(
+  { workspace, candidates, originals, references }: SearchScope,
+  neighbours: Neighbour[][],
+  threshold: number | null,
+): Promise<{ rows: NeighbourRow[]; under: number }> {
+  const rows: NeighbourRow[] = [];
+  let under = 0;
+  for (const [q, list] of neighbours.entries()) {
+    for (const [rank, n] of list.entries()) {
+      const ref = references[n.set] as ImageSource;
+      const close = threshold !== null && n.distance <= threshold && rank < REVIEW_TOP;
+      if (close) under++;
+      const external = n.set >= (originals.count > 0 ? 2 : 1);
+      rows.push({
+        candidateId: (candidates.ids as string[])[q] as string,
+        rank,
+        neighbourSet: external ? ref.name : 'workspace',
+        neighbourId: external ? String(n.index) : ((ref.ids as string[])[n.index] as string),
+        neighbourRole: external ? 'reference' : ((ref.roles as ('candidate' | 'reference')[])[n.index] as 'candidate' | 'reference'),
+        neighbourPath: external ? (close ? await saveExternal(workspace, ref, n.index) : null) : ((ref.paths as string[])[n.index] as string),
+        distance: n.distance,
+      });
+    }
+  }
+  return { rows, under };
+}
+
+/** The DSSIM metric, by the authors' class-restricted search or by re-scoring the short lists; returns its summary line. */
+async function searchDssimMetric(scope: SearchScope, options: WorkspaceSearchOptions): Promise<WorkspaceSearchSummary['metrics'][number]> {
+  const { workspace, ctx, images, candidates, originals, references, k, now } = scope;
+  const started = performance.now();
+  const threshold = options.thresholds?.dssim ?? reviewThreshold('dssim', candidates.width).value;
+  const externals = [
+    ...options.references.map((source) => ({ source, train: false })),
+    ...(options.trainReferences ?? []).map((source) => ({ source, train: true })),
+  ];
+  const shortList = options.dssim === 'short-list';
+  options.onProgress?.(
+    shortList
+      ? `re-scoring the short lists of ${candidates.count} candidates with dssim`
+      : `searching ${candidates.count} candidates with dssim (class-restricted references)`,
+  );
+  const under = shortList
+    ? await dssimShortList(ctx, candidates, references, originals.count > 0 ? 2 : 1, threshold, now)
+    : await dssimSearch(workspace, ctx, images, candidates, originals, externals, k, threshold, now);
+  return {
+    metric: 'dssim',
+    threshold,
+    thresholdNote: shortList ? "short list: only the first 30 neighbours of the vector metrics were re-scored (not the authors' search)" : null,
+    underThreshold: under,
+    seconds: (performance.now() - started) / 1000,
+    kernel: null,
+  };
 }
 
 /** Writes an external original as PNG under blobs/dedup/<set>/<index>.png; returns its workspace path. */
@@ -235,73 +273,19 @@ async function dssimSearch(
   threshold: number | null,
   now: string,
 ): Promise<number> {
-  for (const { source, train } of externals) {
-    if (train && !source.labels) {
-      throw usageError('a training reference set needs labels: DSSIM searches only its images of the class and its 5 most similar classes', {
-        field: '--train-references',
-        received: source.name,
-        hint: 'give a labelled set (CIFAR .bin, a named dataset, class folders), or pass it as --references to search all of it',
-      });
-    }
-  }
+  checkTrainLabels(externals);
   const related = relatedClasses(workspace);
   const blacklist = await ctx.sources.blacklist();
   const copies = new Set(images.filter((im) => im.exactDuplicateOf !== null).map((im) => im.id));
-  const side = candidates.width;
-  const window = ssimWindow(side);
-  const cache = new Map<string, ImageBatch>();
-  const load = async (source: ImageSource, index: number, tag: string): Promise<ImageBatch> => {
-    const key = `${tag}:${index}`;
-    let image = cache.get(key);
-    if (!image) {
-      const b = await source.read(index, 1);
-      image = b.width === side && b.height === side ? b : resampleBatch(b, side, side);
-      cache.set(key, image);
-    }
-    return image;
-  };
   const ids = candidates.ids as string[];
   const labels = candidates.labels as number[];
-  const poolCandidates = ids.map((_, i) => i).filter((i) => !blacklist.has(ids[i] as string) && !copies.has(ids[i] as string));
+  const pool = ids.map((_, i) => i).filter((i) => !blacklist.has(ids[i] as string) && !copies.has(ids[i] as string));
+  const scope: DssimScope = { candidates, originals, externals, pool, load: cachedSquareLoader(candidates.width), window: ssimWindow(candidates.width) };
   const out: NeighbourRow[] = [];
   let under = 0;
   for (const [q, candidateId] of ids.entries()) {
     const classes = related.get(labels[q]!) ?? new Set([labels[q]!]);
-    const query = imageAt(await load(candidates, q, 'c'), 0);
-    const scored: (NeighbourRow & { order: number })[] = [];
-    const add = async (source: ImageSource, tag: string, index: number, order: number, row: Omit<NeighbourRow, 'candidateId' | 'rank' | 'distance'>) => {
-      const other = imageAt(await load(source, index, tag), 0);
-      scored.push({ candidateId, rank: 0, distance: dssim(query, 0, other, 0, window), order, ...row });
-    };
-    for (const i of poolCandidates) {
-      if (i === q) continue;
-      await add(candidates, 'c', i, 0, {
-        neighbourSet: 'workspace',
-        neighbourId: ids[i] as string,
-        neighbourRole: 'candidate',
-        neighbourPath: (candidates.paths as string[])[i] as string,
-      });
-    }
-    for (let i = 0; i < originals.count; i++) {
-      await add(originals, 'o', i, 1, {
-        neighbourSet: 'workspace',
-        neighbourId: (originals.ids as string[])[i] as string,
-        neighbourRole: 'reference',
-        neighbourPath: (originals.paths as string[])[i] as string,
-      });
-    }
-    for (const [e, { source, train }] of externals.entries()) {
-      for (let i = 0; i < source.count; i++) {
-        if (train && !classes.has((source.labels as number[])[i] as number)) continue;
-        await add(source, `e${e}`, i, 2 + e, { neighbourSet: source.name, neighbourId: String(i), neighbourRole: 'reference', neighbourPath: null });
-      }
-    }
-    scored.sort(
-      (a, b) =>
-        a.distance - b.distance ||
-        a.order - b.order ||
-        (a.order >= 2 ? Number(a.neighbourId) - Number(b.neighbourId) : a.neighbourId < b.neighbourId ? -1 : a.neighbourId > b.neighbourId ? 1 : 0),
-    );
+    const scored = await scoreDssim(scope, q, candidateId, classes);
     for (const [rank, s] of scored.slice(0, k).entries()) {
       const close = threshold !== null && s.distance <= threshold && rank < REVIEW_TOP;
       if (close) under++;
@@ -314,6 +298,94 @@ async function dssimSearch(
   await ctx.store.replaceNeighbours('dssim', threshold, out, now);
   await ctx.store.recordSearched('dssim', ids, now);
   return under;
+}
+
+/** DSSIM restricts training sets to the candidate's related classes, so they need labels. */
+function checkTrainLabels(externals: { source: ImageSource; train: boolean }[]): void {
+  for (const { source, train } of externals) {
+    if (train && !source.labels) {
+      throw usageError('a training reference set needs labels: DSSIM searches only its images of the class and its 5 most similar classes', {
+        field: '--train-references',
+        received: source.name,
+        hint: 'give a labelled set (CIFAR .bin, a named dataset, class folders), or pass it as --references to search all of it',
+      });
+    }
+  }
+}
+
+/** Reads one image at `side`², resampled when needed; each (tag, index) is read once. */
+function cachedSquareLoader(side: number): (source: ImageSource, index: number, tag: string) => Promise<ImageBatch> {
+  const cache = new Map<string, ImageBatch>();
+  return async (source, index, tag) => {
+    const key = `${tag}:${index}`;
+    let image = cache.get(key);
+    if (!image) {
+      const b = await source.read(index, 1);
+      image = b.width === side && b.height === side ? b : resampleBatch(b, side, side);
+      cache.set(key, image);
+    }
+    return image;
+  };
+}
+
+/** What scoring one candidate by DSSIM reads. */
+interface DssimScope {
+  candidates: ImageSource;
+  originals: ImageSource;
+  externals: { source: ImageSource; train: boolean }[];
+  /** Candidate indices searched as references (not blacklisted, not content copies). */
+  pool: number[];
+  load: (source: ImageSource, index: number, tag: string) => Promise<ImageBatch>;
+  window: number;
+}
+
+/**
+ * Candidate `q` scored by DSSIM against its reference set, closest first; `order` (0 pool,
+ * 1 originals, 2 + e external set e) breaks ties, then the neighbour's id or index.
+ */
+async function scoreDssim(
+  { candidates, originals, externals, pool, load, window }: DssimScope,
+  q: number,
+  candidateId: string,
+  classes: Set<number>,
+): Promise<(NeighbourRow & { order: number })[]> {
+  const ids = candidates.ids as string[];
+  const query = imageAt(await load(candidates, q, 'c'), 0);
+  const scored: (NeighbourRow & { order: number })[] = [];
+  const add = async (source: ImageSource, tag: string, index: number, order: number, row: Omit<NeighbourRow, 'candidateId' | 'rank' | 'distance'>) => {
+    const other = imageAt(await load(source, index, tag), 0);
+    scored.push({ candidateId, rank: 0, distance: dssim(query, 0, other, 0, window), order, ...row });
+  };
+  for (const i of pool) {
+    if (i === q) continue;
+    await add(candidates, 'c', i, 0, {
+      neighbourSet: 'workspace',
+      neighbourId: ids[i] as string,
+      neighbourRole: 'candidate',
+      neighbourPath: (candidates.paths as string[])[i] as string,
+    });
+  }
+  for (let i = 0; i < originals.count; i++) {
+    await add(originals, 'o', i, 1, {
+      neighbourSet: 'workspace',
+      neighbourId: (originals.ids as string[])[i] as string,
+      neighbourRole: 'reference',
+      neighbourPath: (originals.paths as string[])[i] as string,
+    });
+  }
+  for (const [e, { source, train }] of externals.entries()) {
+    for (let i = 0; i < source.count; i++) {
+      if (train && !classes.has((source.labels as number[])[i] as number)) continue;
+      await add(source, `e${e}`, i, 2 + e, { neighbourSet: source.name, neighbourId: String(i), neighbourRole: 'reference', neighbourPath: null });
+    }
+  }
+  scored.sort(
+    (a, b) =>
+      a.distance - b.distance ||
+      a.order - b.order ||
+      (a.order >= 2 ? Number(a.neighbourId) - Number(b.neighbourId) : a.neighbourId < b.neighbourId ? -1 : a.neighbourId > b.neighbourId ? 1 : 0),
+  );
+  return scored;
 }
 
 /**

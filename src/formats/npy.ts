@@ -68,6 +68,20 @@ function product(shape: readonly number[]): number {
 
 /** Parses the bytes of a `.npy` file; `file` names it in errors. */
 export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
+  const { dataStart, text } = readPreamble(bytes, file);
+  const { dtype, shape } = parseHeader(text, file);
+  const count = product(shape);
+  const expectedBytes = count * ITEM_SIZE[dtype];
+  checkDataLength(bytes, file, { dataStart, dtype, shape, count });
+  // Copy into a fresh buffer: typed arrays need aligned offsets, and callers may keep the array.
+  // (Uint8Array's slice copies; a Buffer's `slice` would only be a view into a shared pool.)
+  const copy = Uint8Array.prototype.slice.call(bytes, dataStart, dataStart + expectedBytes);
+  const data = new CONSTRUCTOR[dtype](copy.buffer, 0, count);
+  return { dtype, shape: [...shape], data } as NpyArray;
+}
+
+/** Checks the magic string and version, and decodes the header text; returns where the data starts. */
+function readPreamble(bytes: Uint8Array, file: string): { dataStart: number; text: string } {
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) {
     throw dataError('not an NPY file (the magic string \\x93NUMPY is missing)', {
       file,
@@ -95,7 +109,11 @@ export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
   if (bytes.length < dataStart) throw truncated(file, 8 + lengthBytes, bytes.length, `the ${headerLength}-byte header`, 'header');
   const headerBytes = bytes.subarray(8 + lengthBytes, dataStart);
   const text = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(headerBytes);
+  return { dataStart, text };
+}
 
+/** Parses the header dict and accepts only the dtypes and the C order we can read. */
+function parseHeader(text: string, file: string): { dtype: NpyDtype; shape: number[] } {
   const header = parseValue(headerFields(text), headerSchema, {
     what: 'the NPY header',
     file,
@@ -124,8 +142,15 @@ export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
       hint: 'Re-save it in C order: np.save(path, np.ascontiguousarray(arr)).',
     });
   }
-  const shape = header.shape;
-  const count = product(shape);
+  return { dtype, shape: header.shape };
+}
+
+/** The data after the header must be exactly `count` items: short means cut off, long means corrupt. */
+function checkDataLength(
+  bytes: Uint8Array,
+  file: string,
+  { dataStart, dtype, shape, count }: { dataStart: number; dtype: NpyDtype; shape: readonly number[]; count: number },
+): void {
   const itemSize = ITEM_SIZE[dtype];
   const expectedBytes = count * itemSize;
   const available = bytes.length - dataStart;
@@ -153,11 +178,6 @@ export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
       hint: 'The header does not describe the data: the file is corrupt or was appended to.',
     });
   }
-  // Copy into a fresh buffer: typed arrays need aligned offsets, and callers may keep the array.
-  // (Uint8Array's slice copies; a Buffer's `slice` would only be a view into a shared pool.)
-  const copy = Uint8Array.prototype.slice.call(bytes, dataStart, dataStart + expectedBytes);
-  const data = new CONSTRUCTOR[dtype](copy.buffer, 0, count);
-  return { dtype, shape: [...shape], data } as NpyArray;
 }
 
 function truncated(file: string, offset: number, size: number, what: string, record: string) {

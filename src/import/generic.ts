@@ -7,7 +7,7 @@
  * or, when the set is already in the store, from the store.
  */
 import { basename, extname } from 'node:path';
-import { columnIndex, numberCell, parseCsv } from '../core/csv.ts';
+import { columnIndex, numberCell, parseCsv, type CsvTable } from '../core/csv.ts';
 import { dataError, preview, usageError } from '../core/errors.ts';
 import { readJsonFile, readTextFile } from '../core/files.ts';
 import { npyToNumbers, readNpy } from '../formats/index.ts';
@@ -151,31 +151,39 @@ export async function readGenericPredictions(file: string, options: GenericOptio
       hint: ext === '.csv' || ext === '.npy' ? `use \`retest import ${ext.slice(1)} ${basename(file)}\`` : 'predictions are .csv or .npy files',
     });
   }
-  if (ext === '.npy') {
-    const array = readNpy(file);
-    const isFloat = array.dtype === '<f4' || array.dtype === '<f8';
-    const dataset = await readLabels(options, store, isFloat && array.shape.length === 2 ? array.shape[1] : undefined);
-    if (!isFloat) return { format: 'npy-topk', datasets: [dataset], predictions: [readTopkNpy(file, model, dataset, options.topkOrder ?? 'auto')] };
-    if (array.shape.length !== 2)
-      throw dataError('logits must be a 2-D array', { file, field: 'shape', expected: '[N, C]', received: `[${array.shape.join(', ')}]` });
-    const [rows, classes] = array.shape as [number, number];
-    if (rows !== dataset.labels.length)
-      throw dataError(`${rows} rows but test set ${dataset.name} has ${dataset.labels.length} images`, {
-        file,
-        expected: `${dataset.labels.length} rows`,
-        received: `${rows} rows`,
-      });
-    if (classes !== dataset.numClasses)
-      throw dataError(`${classes} logit columns but ${dataset.numClasses} classes`, {
-        file,
-        field: 'shape',
-        expected: `[${rows}, ${dataset.numClasses}]`,
-        received: `[${rows}, ${classes}]`,
-      });
-    const { k, topk } = topkFromLogits(array.data as Float32Array | Float64Array, rows, classes, file, (r) => `row ${r}`);
-    return { format: 'npy-logits', datasets: [dataset], predictions: [{ model, dataset: dataset.name, file, k, topk, notes: [] }] };
-  }
+  if (ext === '.npy') return readNpyPredictions(file, model, options, store);
   if (ext !== '.csv') throw usageError('generic predictions must be .csv or .npy', { file, received: ext || '(no extension)' });
+  return readCsvPredictions(file, model, options, store);
+}
+
+/** A .npy of integer class ids (top-k) or of float logits [N, C]. */
+async function readNpyPredictions(file: string, model: string, options: GenericOptions, store: ResultsStore): Promise<ImportBatch> {
+  const array = readNpy(file);
+  const isFloat = array.dtype === '<f4' || array.dtype === '<f8';
+  const dataset = await readLabels(options, store, isFloat && array.shape.length === 2 ? array.shape[1] : undefined);
+  if (!isFloat) return { format: 'npy-topk', datasets: [dataset], predictions: [readTopkNpy(file, model, dataset, options.topkOrder ?? 'auto')] };
+  if (array.shape.length !== 2)
+    throw dataError('logits must be a 2-D array', { file, field: 'shape', expected: '[N, C]', received: `[${array.shape.join(', ')}]` });
+  const [rows, classes] = array.shape as [number, number];
+  if (rows !== dataset.labels.length)
+    throw dataError(`${rows} rows but test set ${dataset.name} has ${dataset.labels.length} images`, {
+      file,
+      expected: `${dataset.labels.length} rows`,
+      received: `${rows} rows`,
+    });
+  if (classes !== dataset.numClasses)
+    throw dataError(`${classes} logit columns but ${dataset.numClasses} classes`, {
+      file,
+      field: 'shape',
+      expected: `[${rows}, ${dataset.numClasses}]`,
+      received: `[${rows}, ${classes}]`,
+    });
+  const { k, topk } = topkFromLogits(array.data as Float32Array | Float64Array, rows, classes, file, (r) => `row ${r}`);
+  return { format: 'npy-logits', datasets: [dataset], predictions: [{ model, dataset: dataset.name, file, k, topk, notes: [] }] };
+}
+
+/** A CSV `image_id,top1,…` (class ids) or `image_id,<one score column per class>` (logits). */
+async function readCsvPredictions(file: string, model: string, options: GenericOptions, store: ResultsStore): Promise<ImportBatch> {
   const table = parseCsv(readTextFile(file, 'predictions file'), file);
   const header = table.header;
   if (header[0] !== 'image_id' || header.length < 2) {
@@ -204,6 +212,29 @@ export async function readGenericPredictions(file: string, options: GenericOptio
       received: `${columns.length}`,
     });
   }
+  const width = columns.length;
+  const { values, seen } = csvValues(table, file, dataset, isTopk);
+  const lineOf = (row: number) => `line ${seen[row]}`;
+  if (isTopk) {
+    const topk = Int32Array.from(values);
+    const { order } = normalizeTopkOrder(topk, width, dataset.labels, options.topkOrder ?? 'best-first');
+    return {
+      format: 'csv-topk',
+      datasets: [dataset],
+      predictions: [{ model, dataset: dataset.name, file, k: width, topk, notes: order === 'best-last' ? ['top-k stored best-last: reversed'] : [] }],
+    };
+  }
+  const { k, topk } = topkFromLogits(values, rows, width, file, lineOf);
+  return { format: 'csv-logits', datasets: [dataset], predictions: [{ model, dataset: dataset.name, file, k, topk, notes: [] }] };
+}
+
+/**
+ * The CSV's cells in the test set's image order (row of image i at i × columns), checked as class
+ * ids or logits, and the CSV line each image came from (`seen`): unknown and repeated ids are errors.
+ */
+function csvValues(table: CsvTable, file: string, dataset: ImportDataset, isTopk: boolean): { values: Float64Array; seen: Int32Array } {
+  const columns = table.header.slice(1);
+  const rows = table.rows.length;
   const where = new Map(dataset.imageIds.map((id, i) => [id, i]));
   const width = columns.length;
   const values = new Float64Array(rows * width);
@@ -219,16 +250,5 @@ export async function readGenericPredictions(file: string, options: GenericOptio
     seen[at] = line;
     for (let c = 0; c < width; c++) values[at * width + c] = numberCell(record[c + 1], { file, line, column: columns[c]! }, rule);
   });
-  const lineOf = (row: number) => `line ${seen[row]}`;
-  if (isTopk) {
-    const topk = Int32Array.from(values);
-    const { order } = normalizeTopkOrder(topk, width, dataset.labels, options.topkOrder ?? 'best-first');
-    return {
-      format: 'csv-topk',
-      datasets: [dataset],
-      predictions: [{ model, dataset: dataset.name, file, k: width, topk, notes: order === 'best-last' ? ['top-k stored best-last: reversed'] : [] }],
-    };
-  }
-  const { k, topk } = topkFromLogits(values, rows, width, file, lineOf);
-  return { format: 'csv-logits', datasets: [dataset], predictions: [{ model, dataset: dataset.name, file, k, topk, notes: [] }] };
+  return { values, seen };
 }

@@ -73,59 +73,9 @@ export function planFromPilot(classes: readonly PilotClass[], options: PilotPlan
   const edges = [...(options.edges ?? FREQUENCY_EDGES)];
   const tau = options.tau ?? 0.7;
   const draws = options.draws ?? 1000;
-  const bins = edges.length + 1;
   if (!Number.isInteger(options.perClass) || options.perClass < 1)
     throw new RangeError(`planFromPilot: perClass must be a positive integer, got ${options.perClass}`);
-  const plans: ClassPlan[] = classes.map((c) => {
-    const notes: string[] = [];
-    const labelled = c.frequencies.length;
-    const binCounts = Array.from({ length: bins }, () => 0);
-    for (const f of c.frequencies) binCounts[frequencyBin(f, edges)]! += 1;
-    const binShare = labelled > 0 ? binCounts.map((k) => k / labelled) : null;
-    const aboveTau = labelled > 0 ? c.frequencies.filter((f) => f >= tau).length / labelled : null;
-    if (labelled === 0) notes.push('no candidate with enough answers yet: label some first');
-    const binTargets =
-      c.referenceHistogram && c.referenceHistogram.reduce((a, b) => a + b, 0) > 0 ? roundHistogram(c.referenceHistogram, options.perClass) : null;
-    if (!binTargets) notes.push('no reference histogram: MatchedFrequency has nothing to match');
-    let expectedPerBin: number[] | null = null,
-      shortfallAtExpected: number | null = null,
-      expectedShortfall: number | null = null,
-      shortProbability: number | null = null,
-      moreCandidates: number | null = null;
-    if (binShare && binTargets) {
-      expectedPerBin = binShare.map((s) => s * c.candidates);
-      shortfallAtExpected = upwardFillShortfall(binTargets, expectedPerBin);
-      const sim = simulateShortfall(binTargets, binShare, c.candidates, draws, options.rng);
-      expectedShortfall = sim.mean;
-      shortProbability = sim.shortProbability;
-      const total = candidatesToFill(binTargets, binShare);
-      if (total === null) notes.push('the pilot has no candidate in the bins a slot needs: more candidates of the same kind cannot fill it');
-      else moreCandidates = Math.max(0, total - c.candidates);
-    }
-    const expectedAboveTau = aboveTau === null ? null : aboveTau * c.candidates;
-    const thresholdShortfall = expectedAboveTau === null ? null : Math.max(0, options.perClass - expectedAboveTau);
-    let thresholdMoreCandidates: number | null = null;
-    if (aboveTau !== null) {
-      if (aboveTau > 0) thresholdMoreCandidates = Math.max(0, Math.ceil(options.perClass / aboveTau - 1e-9) - c.candidates);
-      else notes.push(`no pilot candidate reaches τ = ${tau}: more candidates of the same kind cannot fill Threshold`);
-    }
-    return {
-      classIdx: c.classIdx,
-      candidates: c.candidates,
-      labelled,
-      binShare,
-      binTargets,
-      expectedPerBin,
-      shortfallAtExpected,
-      expectedShortfall,
-      shortProbability,
-      moreCandidates,
-      expectedAboveTau,
-      thresholdShortfall,
-      thresholdMoreCandidates,
-      notes,
-    };
-  });
+  const plans: ClassPlan[] = classes.map((c) => planClass(c, { edges, tau, draws, perClass: options.perClass, rng: options.rng }));
   return {
     perClass: options.perClass,
     tau,
@@ -140,4 +90,73 @@ export function planFromPilot(classes: readonly PilotClass[], options: PilotPlan
       thresholdMoreCandidates: plans.reduce((s, p) => s + (p.thresholdMoreCandidates ?? 0), 0),
     },
   };
+}
+
+/** The settings every class is planned with (defaults applied). */
+interface ClassPlanSettings {
+  edges: readonly number[];
+  tau: number;
+  draws: number;
+  perClass: number;
+  rng: Rng;
+}
+
+/** One class's plan: its pilot's bin shares, then what MatchedFrequency and Threshold would be short of. */
+function planClass(c: PilotClass, { edges, tau, draws, perClass, rng }: ClassPlanSettings): ClassPlan {
+  const notes: string[] = [];
+  const labelled = c.frequencies.length;
+  const binCounts = Array.from({ length: edges.length + 1 }, () => 0);
+  for (const f of c.frequencies) binCounts[frequencyBin(f, edges)]! += 1;
+  const binShare = labelled > 0 ? binCounts.map((k) => k / labelled) : null;
+  const aboveTau = labelled > 0 ? c.frequencies.filter((f) => f >= tau).length / labelled : null;
+  if (labelled === 0) notes.push('no candidate with enough answers yet: label some first');
+  const binTargets = c.referenceHistogram && c.referenceHistogram.reduce((a, b) => a + b, 0) > 0 ? roundHistogram(c.referenceHistogram, perClass) : null;
+  if (!binTargets) notes.push('no reference histogram: MatchedFrequency has nothing to match');
+  const matched = binShare && binTargets ? matchedFrequencyShortfall(c.candidates, binShare, binTargets, draws, rng, notes) : null;
+  const expectedAboveTau = aboveTau === null ? null : aboveTau * c.candidates;
+  const thresholdShortfall = expectedAboveTau === null ? null : Math.max(0, perClass - expectedAboveTau);
+  let thresholdMoreCandidates: number | null = null;
+  if (aboveTau !== null) {
+    if (aboveTau > 0) thresholdMoreCandidates = Math.max(0, Math.ceil(perClass / aboveTau - 1e-9) - c.candidates);
+    else notes.push(`no pilot candidate reaches τ = ${tau}: more candidates of the same kind cannot fill Threshold`);
+  }
+  return {
+    classIdx: c.classIdx,
+    candidates: c.candidates,
+    labelled,
+    binShare,
+    binTargets,
+    expectedPerBin: matched?.expectedPerBin ?? null,
+    shortfallAtExpected: matched?.shortfallAtExpected ?? null,
+    expectedShortfall: matched?.expectedShortfall ?? null,
+    shortProbability: matched?.shortProbability ?? null,
+    moreCandidates: matched?.moreCandidates ?? null,
+    expectedAboveTau,
+    thresholdShortfall,
+    thresholdMoreCandidates,
+    notes,
+  };
+}
+
+/**
+ * MatchedFrequency's shortfall for a class whose candidates fall into the bins as the pilot's did:
+ * at the expected counts, simulated over `draws`, and how many more candidates would fill it
+ * (null, with a note added to `notes`, when no number of candidates can).
+ */
+function matchedFrequencyShortfall(
+  candidates: number,
+  binShare: number[],
+  binTargets: number[],
+  draws: number,
+  rng: Rng,
+  notes: string[],
+): Pick<ClassPlan, 'expectedPerBin' | 'shortfallAtExpected' | 'expectedShortfall' | 'shortProbability' | 'moreCandidates'> {
+  const expectedPerBin = binShare.map((s) => s * candidates);
+  const shortfallAtExpected = upwardFillShortfall(binTargets, expectedPerBin);
+  const sim = simulateShortfall(binTargets, binShare, candidates, draws, rng);
+  const total = candidatesToFill(binTargets, binShare);
+  let moreCandidates: number | null = null;
+  if (total === null) notes.push('the pilot has no candidate in the bins a slot needs: more candidates of the same kind cannot fill it');
+  else moreCandidates = Math.max(0, total - candidates);
+  return { expectedPerBin, shortfallAtExpected, expectedShortfall: sim.mean, shortProbability: sim.shortProbability, moreCandidates };
 }

@@ -6,7 +6,8 @@
 import { resolve } from 'node:path';
 import { modelMatcher } from '../../analyze/index.ts';
 import { usageError } from '../../core/errors.ts';
-import { readAccuracyTable, writeAccuracyTables, type AccuracyTable } from '../../import/index.ts';
+import { readAccuracyTable, writeAccuracyTables, type AccuracyTable, type AccuracyWriteSummary } from '../../import/index.ts';
+import type { ResultsStore } from '../../results/index.ts';
 import type { App } from '../types.ts';
 import { printJson, storeName } from '../options.ts';
 
@@ -66,12 +67,26 @@ function describeTable(table: AccuracyTable): string[] {
 }
 
 export async function importAccuracies(app: App, path: string, opts: AccuracyCliOptions): Promise<void> {
+  const file = resolve(path);
+  const table = readSelectedTable(file, opts);
+  const collection = opts.collection ?? 'imported';
+  await app.withResults(opts.db, async (store) => {
+    const summary = await writeAccuracyTables(store, [table], { collection, replace: opts.replace ?? false });
+    const perSet = new Map<string, number>();
+    for (const e of table.entries) perSet.set(e.testSet, (perSet.get(e.testSet) ?? 0) + 1);
+    const done: ImportDone = { store, file, collection, table, summary, perSet };
+    if (opts.json) printImportJson(done);
+    else printImportText(done);
+  });
+}
+
+/** The table as the options read it, keeping only the models --include/--exclude select; an error when nothing is left. */
+function readSelectedTable(file: string, opts: AccuracyCliOptions): AccuracyTable {
   if (!opts.key)
     throw usageError('import accuracies needs --key COLUMN[,COLUMN]', {
       field: '--key',
       hint: 'the column(s) naming a model, e.g. --key model (timm: --key model,img_size)',
     });
-  const file = resolve(path);
   const keep = modelMatcher({ ...(opts.include ? { include: opts.include } : {}), ...(opts.exclude ? { exclude: opts.exclude } : {}) });
   const read = readAccuracyTable(file, {
     key: opts.key
@@ -100,51 +115,62 @@ export async function importAccuracies(app: App, path: string, opts: AccuracyCli
       file,
       hint: opts.include || opts.exclude ? 'check --include/--exclude' : 'every cell of the accuracy columns is empty',
     });
-  const collection = opts.collection ?? 'imported';
-  await app.withResults(opts.db, async (store) => {
-    const summary = await writeAccuracyTables(store, [table], { collection, replace: opts.replace ?? false });
-    const perSet = new Map<string, number>();
-    for (const e of table.entries) perSet.set(e.testSet, (perSet.get(e.testSet) ?? 0) + 1);
-    if (opts.json) {
-      printJson({
-        format: 'accuracies',
-        db: storeName(store),
-        file,
-        collection,
-        kind: 'published accuracy',
-        models: table.models.length,
-        columns: table.columns.map((c) => ({
-          column: c.column,
-          test_set: c.testSet,
-          metric: c.metric,
-          units: c.units,
-          units_reason: c.unitsReason,
-          n: c.n,
-          n_source: c.nSource,
-          measured: c.measured,
-          empty: c.empty,
-          range: c.range,
-        })),
-        ignored: table.ignored,
-        test_sets: Object.fromEntries(perSet),
-        imported: summary.imported,
-        skipped: summary.skipped.length,
-        shadowed_by_per_image_results: summary.shadowed,
-      });
-      return;
-    }
-    const out = describeTable(table);
-    out.push(
-      '',
-      `${summary.imported} published accuracies imported (${[...perSet].map(([s, k]) => `${k} on ${s}`).join(', ')}), ${summary.skipped.length} already present${summary.skipped.length > 0 ? ' (use --replace to overwrite)' : ''}, as collection "${collection}" into ${storeName(store)}`,
-    );
-    out.push(
-      '  stored as "published accuracy": counts round(accuracy × n), no per-image results (no per-class or selection-frequency analysis for these models)',
-    );
-    if (summary.shadowed.length > 0)
-      out.push(
-        `  note: ${summary.shadowed.length} of these models also have per-image results in the store, which analyses use instead (${summary.shadowed.slice(0, 5).join(', ')}${summary.shadowed.length > 5 ? ', …' : ''})`,
-      );
-    process.stdout.write(`${out.join('\n')}\n`);
+  return table;
+}
+
+/** What one import read and wrote, for its report. */
+interface ImportDone {
+  store: ResultsStore;
+  file: string;
+  collection: string;
+  table: AccuracyTable;
+  summary: AccuracyWriteSummary;
+  /** Entries per test set. */
+  perSet: Map<string, number>;
+}
+
+/** The `--json` answer (wire casing). */
+function printImportJson({ store, file, collection, table, summary, perSet }: ImportDone): void {
+  printJson({
+    format: 'accuracies',
+    db: storeName(store),
+    file,
+    collection,
+    kind: 'published accuracy',
+    models: table.models.length,
+    columns: table.columns.map((c) => ({
+      column: c.column,
+      test_set: c.testSet,
+      metric: c.metric,
+      units: c.units,
+      units_reason: c.unitsReason,
+      n: c.n,
+      n_source: c.nSource,
+      measured: c.measured,
+      empty: c.empty,
+      range: c.range,
+    })),
+    ignored: table.ignored,
+    test_sets: Object.fromEntries(perSet),
+    imported: summary.imported,
+    skipped: summary.skipped.length,
+    shadowed_by_per_image_results: summary.shadowed,
   });
+}
+
+/** The columns read, and what was imported, skipped and shadowed. */
+function printImportText({ store, collection, table, summary, perSet }: ImportDone): void {
+  const out = describeTable(table);
+  out.push(
+    '',
+    `${summary.imported} published accuracies imported (${[...perSet].map(([s, k]) => `${k} on ${s}`).join(', ')}), ${summary.skipped.length} already present${summary.skipped.length > 0 ? ' (use --replace to overwrite)' : ''}, as collection "${collection}" into ${storeName(store)}`,
+  );
+  out.push(
+    '  stored as "published accuracy": counts round(accuracy × n), no per-image results (no per-class or selection-frequency analysis for these models)',
+  );
+  if (summary.shadowed.length > 0)
+    out.push(
+      `  note: ${summary.shadowed.length} of these models also have per-image results in the store, which analyses use instead (${summary.shadowed.slice(0, 5).join(', ')}${summary.shadowed.length > 5 ? ', …' : ''})`,
+    );
+  process.stdout.write(`${out.join('\n')}\n`);
 }

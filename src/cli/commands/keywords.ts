@@ -49,55 +49,66 @@ Example:
   $ retest keywords allocate --counts counts.csv --pool tinyimages_pool.csv --seed 1 --out selection.csv
   $ retest collect urls selection.csv --workspace my-cifar`,
     )
-    .action((flags: AllocateFlags) => {
-      if (flags.out && !flags.pool) throw usageError('--out writes the images drawn from --pool', { field: '--out', hint: 'add --pool FILE (and --seed N)' });
-      if (flags.pool && flags.seed === undefined)
-        throw usageError('drawing from --pool needs --seed', { field: '--seed', hint: 'e.g. --seed 1 (recorded so the draw can be repeated)' });
-      const allocation = allocateKeywords(readKeywordCounts(flags.counts), { perClass: flags.perClass, topK: flags.top });
-      const shared = sharedKeywords(allocation);
-      const draw = flags.pool ? drawFromPool(allocation, readKeywordPool(flags.pool), createRng(flags.seed as number)) : null;
-      if (flags.out && draw) {
-        writeFileSync(
-          resolve(flags.out),
-          stringify(
-            draw.selection.map((s) => [s.image, s.classKey, s.keyword]),
-            { header: true, columns: ['url', 'class', 'keyword'] },
-          ),
-        );
-      }
-      if (flags.json) {
-        printJson({
-          perClass: flags.perClass,
-          topK: flags.top,
-          classes: allocation.map((c) => ({
-            class: c.classKey,
-            topKCount: c.topKCount,
-            totalCount: c.totalCount,
-            keywords: Object.fromEntries(c.keywords.filter((k) => k.allocated > 0).map((k) => [k.keyword, k.allocated])),
-          })),
-          sharedKeywords: shared,
-          ...(draw
-            ? { seed: flags.seed, drawn: draw.selection.length, short: draw.short, keywordsShort: draw.keywords.filter((k) => k.drawn < k.allocated) }
-            : {}),
-          ...(flags.out ? { out: resolve(flags.out) } : {}),
-        });
-        return;
-      }
-      for (const c of allocation) {
-        const given = c.keywords.filter((k) => k.allocated > 0);
-        const cover = c.totalCount > 0 ? ` (top ${c.keywords.length} cover ${((100 * c.topKCount) / c.totalCount).toFixed(1)} % of the class)` : '';
-        process.stdout.write(
-          `${c.classKey}: ${given.reduce((s, k) => s + k.allocated, 0)} images over ${given.length} keywords${cover}: ${given.map((k) => `${k.keyword} ${k.allocated}`).join(', ')}\n`,
-        );
-      }
-      for (const s of shared)
-        process.stderr.write(`warning: keyword "${s.keyword}" is allocated in ${s.classKeys.join(' and ')}; its pool images are split between them\n`);
-      if (draw) {
-        process.stdout.write(`drew ${draw.selection.length} images (seed ${flags.seed})${flags.out ? ` → ${resolve(flags.out)}` : ''}\n`);
-        for (const s of draw.short.filter((x) => x.short > 0)) {
-          const missing = draw.keywords.filter((k) => k.classKey === s.classKey && k.drawn < k.allocated).map((k) => `${k.keyword} ${k.drawn}/${k.allocated}`);
-          process.stderr.write(`${s.classKey}: short ${s.short} (the pool has too few images for ${missing.join(', ')})\n`);
-        }
-      }
+    .action(runAllocate);
+}
+
+/** Allocates, optionally draws from the pool and writes the URL list, and reports (as JSON or text). */
+function runAllocate(flags: AllocateFlags): void {
+  if (flags.out && !flags.pool) throw usageError('--out writes the images drawn from --pool', { field: '--out', hint: 'add --pool FILE (and --seed N)' });
+  if (flags.pool && flags.seed === undefined)
+    throw usageError('drawing from --pool needs --seed', { field: '--seed', hint: 'e.g. --seed 1 (recorded so the draw can be repeated)' });
+  const allocation = allocateKeywords(readKeywordCounts(flags.counts), { perClass: flags.perClass, topK: flags.top });
+  const shared = sharedKeywords(allocation);
+  const draw = flags.pool ? drawFromPool(allocation, readKeywordPool(flags.pool), createRng(flags.seed as number)) : null;
+  if (flags.out && draw) {
+    writeFileSync(
+      resolve(flags.out),
+      stringify(
+        draw.selection.map((s) => [s.image, s.classKey, s.keyword]),
+        { header: true, columns: ['url', 'class', 'keyword'] },
+      ),
+    );
+  }
+  if (flags.json) {
+    printJson({
+      perClass: flags.perClass,
+      topK: flags.top,
+      classes: allocation.map((c) => ({
+        class: c.classKey,
+        topKCount: c.topKCount,
+        totalCount: c.totalCount,
+        keywords: Object.fromEntries(c.keywords.filter((k) => k.allocated > 0).map((k) => [k.keyword, k.allocated])),
+      })),
+      sharedKeywords: shared,
+      ...(draw ? { seed: flags.seed, drawn: draw.selection.length, short: draw.short, keywordsShort: draw.keywords.filter((k) => k.drawn < k.allocated) } : {}),
+      ...(flags.out ? { out: resolve(flags.out) } : {}),
     });
+    return;
+  }
+  printAllocation(allocation, shared, draw, flags);
+}
+
+/** The text report: per class the keywords given images, shared keywords, and what the draw was short of. */
+function printAllocation(
+  allocation: ReturnType<typeof allocateKeywords>,
+  shared: ReturnType<typeof sharedKeywords>,
+  draw: ReturnType<typeof drawFromPool> | null,
+  flags: AllocateFlags,
+): void {
+  for (const c of allocation) {
+    const given = c.keywords.filter((k) => k.allocated > 0);
+    const cover = c.totalCount > 0 ? ` (top ${c.keywords.length} cover ${((100 * c.topKCount) / c.totalCount).toFixed(1)} % of the class)` : '';
+    process.stdout.write(
+      `${c.classKey}: ${given.reduce((s, k) => s + k.allocated, 0)} images over ${given.length} keywords${cover}: ${given.map((k) => `${k.keyword} ${k.allocated}`).join(', ')}\n`,
+    );
+  }
+  for (const s of shared)
+    process.stderr.write(`warning: keyword "${s.keyword}" is allocated in ${s.classKeys.join(' and ')}; its pool images are split between them\n`);
+  if (draw) {
+    process.stdout.write(`drew ${draw.selection.length} images (seed ${flags.seed})${flags.out ? ` → ${resolve(flags.out)}` : ''}\n`);
+    for (const s of draw.short.filter((x) => x.short > 0)) {
+      const missing = draw.keywords.filter((k) => k.classKey === s.classKey && k.drawn < k.allocated).map((k) => `${k.keyword} ${k.drawn}/${k.allocated}`);
+      process.stderr.write(`${s.classKey}: short ${s.short} (the pool has too few images for ${missing.join(', ')})\n`);
+    }
+  }
 }

@@ -5,7 +5,7 @@
  */
 import { type Command, Option } from 'commander';
 import { usageError } from '../../core/index.ts';
-import { startServer } from '../../server/index.ts';
+import { startServer, type StartOptions } from '../../server/index.ts';
 import type { App } from '../types.ts';
 import { workspaceOption } from '../../workspace/index.ts';
 import { jsonOption, positiveInt, printJson } from '../options.ts';
@@ -71,52 +71,58 @@ export function register(program: Command, app: App): void {
     .option('--trust-proxy', 'trust X-Forwarded-* headers from a TLS reverse proxy in front')
     .option('--quiet', 'no request logs')
     .addOption(jsonOption())
-    .action(async (options: ServeOptions) => {
-      const server = await startServer({
-        openWorkspace: async () => {
-          const workspace = await app.openWorkspace(options.workspace);
-          return { workspace, stores: await app.storesOf(workspace) };
-        },
-        host: options.host,
-        port: options.port,
-        assignmentTtlSeconds: options.ttl,
-        minAnswers: options.minAnswers,
-        rateLimitPerMinute: options.rateLimit,
-        queue: {
-          concurrency: options.concurrency === 0 ? Number.POSITIVE_INFINITY : options.concurrency,
-          pageDeadlineMs: options.queueDeadline,
-          submitDeadlineMs: 5 * options.queueDeadline,
-        },
-        logger: options.quiet ? false : { level: 'info', stream: process.stderr },
-        trustProxy: options.trustProxy === true,
-        ...(options.assignments !== undefined ? { assignmentsPerTask: options.assignments } : {}),
-        ...(options.adminToken !== undefined ? { adminToken: options.adminToken } : {}),
-        ...(options.publicUrl !== undefined ? { publicUrl: options.publicUrl } : {}),
-        ...(options.mturkOrigin !== undefined
-          ? { mturkSubmitOrigins: ['https://www.mturk.com', 'https://workersandbox.mturk.com', ...options.mturkOrigin] }
-          : {}),
-      });
-      if (!/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(options.host) && !options.trustProxy) {
-        process.stderr.write(
-          `retest serve: warning: serving plain HTTP on ${options.host}; tokens travel in cookies and links — put a TLS reverse proxy in front (and pass --trust-proxy)\n`,
-        );
-      }
-      if (options.json) printJson({ url: server.url, admin_url: server.adminUrl, admin_token: server.adminToken, pid: process.pid });
-      else {
-        process.stdout.write(`retest serve: listening on ${server.url}\n`);
-        process.stdout.write(`admin:  ${server.adminUrl}\n`);
-        process.stdout.write(`token:  ${server.adminToken}\n`);
-        process.stdout.write(`labellers: retest labellers invite NAME… --url ${server.url}\n`);
-        process.stdout.write(`mturk:  ExternalQuestion URL ${server.url}/mturk\n`);
-      }
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string) => {
-          process.stderr.write(`retest serve: ${signal}, shutting down\n`);
-          resolve();
-        };
-        process.once('SIGINT', () => stop('SIGINT'));
-        process.once('SIGTERM', () => stop('SIGTERM'));
-      });
-      await server.close();
-    });
+    .action((options: ServeOptions) => runServe(options, app));
+}
+
+/** Starts the server, prints its links, and runs until SIGINT or SIGTERM. */
+async function runServe(options: ServeOptions, app: App): Promise<void> {
+  const server = await startServer(serverOptions(options, app));
+  if (!/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(options.host) && !options.trustProxy) {
+    process.stderr.write(
+      `retest serve: warning: serving plain HTTP on ${options.host}; tokens travel in cookies and links — put a TLS reverse proxy in front (and pass --trust-proxy)\n`,
+    );
+  }
+  if (options.json) printJson({ url: server.url, admin_url: server.adminUrl, admin_token: server.adminToken, pid: process.pid });
+  else {
+    process.stdout.write(`retest serve: listening on ${server.url}\n`);
+    process.stdout.write(`admin:  ${server.adminUrl}\n`);
+    process.stdout.write(`token:  ${server.adminToken}\n`);
+    process.stdout.write(`labellers: retest labellers invite NAME… --url ${server.url}\n`);
+    process.stdout.write(`mturk:  ExternalQuestion URL ${server.url}/mturk\n`);
+  }
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      process.stderr.write(`retest serve: ${signal}, shutting down\n`);
+      resolve();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  await server.close();
+}
+
+/** The server's options from the command line's. */
+function serverOptions(options: ServeOptions, app: App): StartOptions {
+  return {
+    openWorkspace: async () => {
+      const workspace = await app.openWorkspace(options.workspace);
+      return { workspace, stores: await app.storesOf(workspace) };
+    },
+    host: options.host,
+    port: options.port,
+    assignmentTtlSeconds: options.ttl,
+    minAnswers: options.minAnswers,
+    rateLimitPerMinute: options.rateLimit,
+    queue: {
+      concurrency: options.concurrency === 0 ? Number.POSITIVE_INFINITY : options.concurrency,
+      pageDeadlineMs: options.queueDeadline,
+      submitDeadlineMs: 5 * options.queueDeadline,
+    },
+    logger: options.quiet ? false : { level: 'info', stream: process.stderr },
+    trustProxy: options.trustProxy === true,
+    ...(options.assignments !== undefined ? { assignmentsPerTask: options.assignments } : {}),
+    ...(options.adminToken !== undefined ? { adminToken: options.adminToken } : {}),
+    ...(options.publicUrl !== undefined ? { publicUrl: options.publicUrl } : {}),
+    ...(options.mturkOrigin !== undefined ? { mturkSubmitOrigins: ['https://www.mturk.com', 'https://workersandbox.mturk.com', ...options.mturkOrigin] } : {}),
+  };
 }
