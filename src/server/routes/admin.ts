@@ -59,8 +59,18 @@ const BLACKLIST = z.strictObject({
 });
 
 export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  const adminCsrf = () => csrfToken(ctx, 'admin', ctx.adminSha);
+  registerSignIn(app, ctx);
+  registerDashboard(app, ctx);
+  registerAdminForms(app, ctx);
+  registerClassReview(app, ctx);
+}
 
+function adminCsrf(ctx: ServerContext): string {
+  return csrfToken(ctx, 'admin', ctx.adminSha);
+}
+
+/** `/admin/login?token=…`: the admin cookie, then the page `next` names (an admin page of this server only). */
+function registerSignIn(app: FastifyInstance, ctx: ServerContext): void {
   app.get('/admin/login', async (request, reply) => {
     const { token, next } = parseQuery(request, LOGIN_QUERY, { what: 'the sign-in link' });
     if (!safeEqual(sha256Hex(token), ctx.adminSha)) return refuse(request, reply, 401, 'That admin token is not valid for this server.', renderMessagePage);
@@ -71,14 +81,17 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): v
       .header('Location', /^\/admin(\/[\w./-]*)?$/.test(next) && !next.includes('..') ? next : '/admin')
       .send();
   });
+}
 
+/** The dashboard page and its JSON. */
+function registerDashboard(app: FastifyInstance, ctx: ServerContext): void {
   app.get('/admin', async (request, reply) => {
     const notice = NOTICES[parseQuery(request, NOTICE_QUERY, NOTICE_INPUT).notice ?? ''];
     const tables = await ctx.dashboard.get({ now: ctx.now(), minAnswers: ctx.minAnswers });
     const html = renderDashboard({
       classes: tables.classes,
       workers: tables.workers,
-      csrf: adminCsrf(),
+      csrf: adminCsrf(ctx),
       minAnswers: ctx.minAnswers,
       dedupReview: ctx.dedupPrefix,
       ...(notice ? { notice } : {}),
@@ -90,7 +103,10 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): v
   app.get('/admin/api/summary', async (_request, reply) => {
     return reply.header('Cache-Control', 'no-store').send(await ctx.dashboard.get({ now: ctx.now(), minAnswers: ctx.minAnswers }));
   });
+}
 
+/** The dashboard's forms: a worker approved or rejected, an image blacklisted. */
+function registerAdminForms(app: FastifyInstance, ctx: ServerContext): void {
   app.post('/admin/workers/status', async (request, reply) => {
     const body = parseBody(request, WORKER_STATUS, {
       what: 'the worker status form',
@@ -114,7 +130,10 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): v
     const back = body.back === 'class' ? `/admin/class/${row.classIdx}?notice=blacklisted` : '/admin?notice=blacklisted#blacklist';
     return reply.code(303).header('Location', back).send();
   });
+}
 
+/** A class's review page and the thumbnails it shows. */
+function registerClassReview(app: FastifyInstance, ctx: ServerContext): void {
   app.get<{ Params: { idx: string } }>('/admin/class/:idx', async (request, reply) => {
     const idx = Number(request.params.idx);
     const cls = Number.isInteger(idx) ? ctx.classes.get(idx) : undefined;
@@ -129,7 +148,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): v
           cls,
           progress,
           images: await reviewImages(ctx, idx, { minAnswers: ctx.minAnswers }),
-          csrf: adminCsrf(),
+          csrf: adminCsrf(ctx),
           dedupReview: ctx.dedupPrefix,
           ...(notice ? { notice } : {}),
         }),
