@@ -1,0 +1,64 @@
+/**
+ * Two `retest serve` processes (the real CLI, child processes on loopback) on one PostgreSQL
+ * workspace: labellers spread over both claim and submit under load (10% of submissions sent
+ * twice), one server is SIGKILLed mid-load, its labellers move to the survivor (their open claims
+ * resume there), and the load runs until every task has its N answers. Then the database, through
+ * SQL: every acknowledged answer stored exactly as sent, none acknowledged twice, no task over N,
+ * no worker answering a task twice, and exactly tasks × N answers.
+ */
+import { afterAll, expect, it } from 'vitest';
+import { emptyLoadResult, runLabellers, spawnServer, type ServerProcess } from '../../bench/label-harness.ts';
+import { buildPgLoadWorkspace, checkPgAnswers, dropPgSchema, type PgLoadWorkspace } from '../helpers/pg-load.ts';
+import { describeWithPostgres, postgresUrl } from '../helpers/servers.ts';
+
+const TASKS = 60;
+const N = 5;
+const LABELLERS = 200;
+
+const children: ServerProcess[] = [];
+let workspace: PgLoadWorkspace | undefined;
+afterAll(async () => {
+  for (const s of children) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
+  if (workspace) await dropPgSchema(postgresUrl(), workspace.schema);
+});
+
+describeWithPostgres('two servers on one PostgreSQL workspace', () => {
+  it('lose and double no answer when one is killed under load', async () => {
+    workspace = await buildPgLoadWorkspace(postgresUrl(), { tasks: TASKS, assignmentsWanted: N, labellers: LABELLERS });
+    // Both start at once: migrations, secrets and the admin token hash are written concurrently.
+    const [a, b] = await Promise.all([spawnServer(workspace.dir), spawnServer(workspace.dir)]);
+    children.push(a, b);
+    const half = LABELLERS / 2;
+    let killed = false;
+    const deadline = Date.now() + 150_000;
+    const stop = () => Date.now() > deadline;
+    const onA = emptyLoadResult();
+    const onB = emptyLoadResult();
+    const runA = runLabellers(() => (killed ? b.url : a.url), workspace.tokens.slice(0, half), stop, 3, onA);
+    const runB = runLabellers(b.url, workspace.tokens.slice(half), stop, 4, onB);
+
+    // Kill A once both servers acknowledged answers, while the others are in flight.
+    while ((onA.acks.length < 40 || onB.acks.length < 20) && !stop()) await new Promise((r) => setTimeout(r, 10));
+    a.child.kill('SIGKILL');
+    expect(await a.exited).toBe('SIGKILL');
+    const ackedBeforeKill = onA.acks.length + onB.acks.length;
+    const ackedByABeforeKill = onA.acks.length;
+    killed = true;
+    const [fromA, fromB] = await Promise.all([runA, runB]);
+    expect(stop()).toBe(false); // every labeller ran out of tasks: the load finished, not the clock
+
+    const acks = [...fromA.acks, ...fromB.acks];
+    expect(ackedByABeforeKill).toBeGreaterThanOrEqual(40);
+    expect(acks.length).toBeGreaterThan(ackedBeforeKill); // answers acknowledged after the kill…
+    expect(fromA.acks.length).toBeGreaterThan(ackedByABeforeKill); // …among them by A's labellers, on the survivor
+    expect(fromA.retries + fromB.retries).toBeGreaterThan(0);
+    const check = await checkPgAnswers(workspace.database, acks, fromA.duplicateAcks + fromB.duplicateAcks);
+    expect(check).toEqual({ lost: 0, ackedTwice: 0, overfull: 0, workerTwice: 0, stored: TASKS * N, perTask: { min: N, max: N }, tasks: TASKS });
+    // Every stored answer was acknowledged, but for those whose response the kill cut off.
+    expect(acks.length).toBeLessThanOrEqual(TASKS * N);
+    expect(acks.length).toBeGreaterThanOrEqual(TASKS * N - half);
+
+    b.child.kill('SIGTERM');
+    expect(await b.exited).toBe('0');
+  }, 240_000);
+});
