@@ -1,10 +1,11 @@
 /**
  * Two `retest serve` processes (the real CLI, child processes on loopback) on one PostgreSQL
  * workspace: labellers spread over both claim and submit under load (10% of submissions sent
- * twice), one server is SIGKILLed mid-load, its labellers move to the survivor (their open claims
- * resume there), and the load runs until every task has its N answers. Then the database, through
- * SQL: every acknowledged answer stored exactly as sent, none acknowledged twice, no task over N,
- * no worker answering a task twice, and exactly tasks × N answers.
+ * twice), one server is SIGKILLed mid-load, most of its labellers move to the survivor (their open
+ * claims resume there), a few never come back (their claims lapse after `--ttl` and return to the
+ * pool), and the load runs until every task has its N answers. Then the database, through SQL:
+ * every acknowledged answer stored exactly as sent, none acknowledged twice, no task over N, no
+ * worker answering a task twice, and exactly tasks × N answers.
  */
 import { afterAll, expect, it } from 'vitest';
 import { emptyLoadResult, runLabellers, spawnServer, type ServerProcess } from '../../bench/label-harness.ts';
@@ -14,6 +15,10 @@ import { describeWithPostgres, postgresUrl } from '../helpers/servers.ts';
 const TASKS = 60;
 const N = 5;
 const LABELLERS = 200;
+/** A's labellers that never come back after the kill. */
+const ABANDON = 10;
+/** Seconds a claim lasts (`retest serve --ttl`). */
+const TTL = 4;
 
 const children: ServerProcess[] = [];
 let workspace: PgLoadWorkspace | undefined;
@@ -25,8 +30,9 @@ afterAll(async () => {
 describeWithPostgres('two servers on one PostgreSQL workspace', () => {
   it('lose and double no answer when one is killed under load', async () => {
     workspace = await buildPgLoadWorkspace(postgresUrl(), { tasks: TASKS, assignmentsWanted: N, labellers: LABELLERS });
+    const { tokens } = workspace;
     // Both start at once: migrations, secrets and the admin token hash are written concurrently.
-    const [a, b] = await Promise.all([spawnServer(workspace.dir), spawnServer(workspace.dir)]);
+    const [a, b] = await Promise.all([spawnServer(workspace.dir, ['--ttl', String(TTL)]), spawnServer(workspace.dir, ['--ttl', String(TTL)])]);
     children.push(a, b);
     const half = LABELLERS / 2;
     let killed = false;
@@ -34,29 +40,51 @@ describeWithPostgres('two servers on one PostgreSQL workspace', () => {
     const stop = () => Date.now() > deadline;
     const onA = emptyLoadResult();
     const onB = emptyLoadResult();
-    const runA = runLabellers(() => (killed ? b.url : a.url), workspace.tokens.slice(0, half), stop, 3, onA);
-    const runB = runLabellers(b.url, workspace.tokens.slice(half), stop, 4, onB);
+    const gone = emptyLoadResult();
+    const runA = runLabellers(() => (killed ? b.url : a.url), tokens.slice(ABANDON, half), stop, 3, onA);
+    const runGone = runLabellers(a.url, tokens.slice(0, ABANDON), () => killed || stop(), 5, gone);
+    const runB = runLabellers(b.url, tokens.slice(half), stop, 4, onB);
 
     // Kill A once both servers acknowledged answers, while the others are in flight.
     while ((onA.acks.length < 40 || onB.acks.length < 20) && !stop()) await new Promise((r) => setTimeout(r, 10));
     a.child.kill('SIGKILL');
     expect(await a.exited).toBe('SIGKILL');
-    const ackedBeforeKill = onA.acks.length + onB.acks.length;
+    const ackedBeforeKill = onA.acks.length + onB.acks.length + gone.acks.length;
     const ackedByABeforeKill = onA.acks.length;
     killed = true;
-    const [fromA, fromB] = await Promise.all([runA, runB]);
+    const [fromA, fromB, fromGone] = await Promise.all([runA, runB, runGone]);
+    // The abandoned claims still count as live until they lapse; then their tasks return to the pool.
+    await new Promise((r) => setTimeout(r, (TTL + 1) * 1000));
+    const late = await runLabellers(b.url, tokens.slice(ABANDON), stop, 6);
     expect(stop()).toBe(false); // every labeller ran out of tasks: the load finished, not the clock
 
-    const acks = [...fromA.acks, ...fromB.acks];
+    const runs = [fromA, fromB, fromGone, late];
+    const acks = runs.flatMap((r) => r.acks);
     expect(ackedByABeforeKill).toBeGreaterThanOrEqual(40);
     expect(acks.length).toBeGreaterThan(ackedBeforeKill); // answers acknowledged after the kill…
     expect(fromA.acks.length).toBeGreaterThan(ackedByABeforeKill); // …among them by A's labellers, on the survivor
-    expect(fromA.retries + fromB.retries).toBeGreaterThan(0);
-    const check = await checkPgAnswers(workspace.database, acks, fromA.duplicateAcks + fromB.duplicateAcks);
-    expect(check).toEqual({ lost: 0, ackedTwice: 0, overfull: 0, workerTwice: 0, stored: TASKS * N, perTask: { min: N, max: N }, tasks: TASKS });
+    expect(runs.reduce((n, r) => n + r.retries, 0)).toBeGreaterThan(0);
+    const check = await checkPgAnswers(
+      workspace.database,
+      acks,
+      runs.reduce((n, r) => n + r.duplicateAcks, 0),
+    );
+    expect(check).toEqual({
+      lost: 0,
+      ackedTwice: 0,
+      overfull: 0,
+      workerTwice: 0,
+      stored: TASKS * N,
+      perTask: { min: N, max: N },
+      tasks: TASKS,
+      expired: check.expired,
+    });
     // Every stored answer was acknowledged, but for those whose response the kill cut off.
     expect(acks.length).toBeLessThanOrEqual(TASKS * N);
     expect(acks.length).toBeGreaterThanOrEqual(TASKS * N - half);
+    // The abandoned labellers' open claims lapsed and were answered by others (every task has N),
+    // during the load or in the late round.
+    expect(check.expired).toBeGreaterThan(0);
 
     b.child.kill('SIGTERM');
     expect(await b.exited).toBe('0');

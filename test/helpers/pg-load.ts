@@ -121,6 +121,8 @@ export interface PgCheck {
   perTask: { min: number; max: number };
   /** Tasks in the workspace. */
   tasks: number;
+  /** Assignments whose claim lapsed (status 'expired'). */
+  expired: number;
 }
 
 /** Compares acknowledged answers (`acks`; `duplicateAcks`: retries answered as new) with the workspace's tables, through SQL. */
@@ -162,6 +164,7 @@ export async function checkPgAnswers(database: string, acks: readonly Ack[], dup
       "SELECT COUNT(*) AS x FROM (SELECT task_id, worker_hash FROM assignments WHERE status IN ('submitted', 'approved') GROUP BY task_id, worker_hash HAVING COUNT(*) > 1) AS d",
     );
     const stored = await db.get<{ n: number }>("SELECT COUNT(*) AS n FROM assignments WHERE status IN ('submitted', 'approved')");
+    const expired = await db.get<{ n: number }>("SELECT COUNT(*) AS n FROM assignments WHERE status = 'expired'");
     const counts = perTask.map((r) => r.n);
     return {
       lost,
@@ -171,6 +174,7 @@ export async function checkPgAnswers(database: string, acks: readonly Ack[], dup
       stored: stored!.n,
       perTask: { min: Math.min(...counts), max: Math.max(...counts) },
       tasks: perTask.length,
+      expired: expired!.n,
     };
   } finally {
     await db.close();
