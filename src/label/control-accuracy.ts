@@ -52,25 +52,3 @@ export function summarizeControls(
   for (const w of workers.values()) w.accuracy = w.controls > 0 ? w.correct / w.controls : null;
   return { assignments, workers: [...workers.values()] };
 }
-
-/**
- * An automatic rule on top of the manual review the original relied on: rejects every worker whose
- * pooled control accuracy is below `minAccuracy` after at least `minControls` control answers.
- * Raw answers are kept. Returns the hashes rejected by this call.
- */
-export function rejectLowAccuracyWorkers(db: Db, options: { minAccuracy: number; minControls?: number; now?: Date | string }): string[] {
-  const minControls = options.minControls ?? 12;
-  const report = controlAccuracy(db);
-  const rejected: string[] = [];
-  const upsert = db.prepare(`INSERT INTO label_workers (worker_hash, status, reason, updated_at) VALUES (?, 'rejected', ?, ?)
-                             ON CONFLICT (worker_hash) DO UPDATE SET status = 'rejected', reason = excluded.reason, updated_at = excluded.updated_at`);
-  const now = new Date(options.now ?? Date.now()).toISOString();
-  db.transaction(() => {
-    for (const w of report.workers) {
-      if (w.status !== 'active' || w.accuracy === null || w.controls < minControls || w.accuracy >= options.minAccuracy) continue;
-      upsert.run(w.workerHash, `control accuracy ${w.accuracy.toFixed(3)} < ${options.minAccuracy} over ${w.controls} controls`, now);
-      rejected.push(w.workerHash);
-    }
-  }).immediate();
-  return rejected;
-}

@@ -864,7 +864,7 @@ async function itemsOf(ex: SqlExecutor, taskId: string): Promise<ClaimedItem[]> 
   return ex.all<ClaimedItem & SqlRow>('SELECT position, token FROM task_items WHERE task_id = ? ORDER BY position', [taskId]);
 }
 
-/** The selected image ids, checked against the task's items (as `resolveSelection`). */
+/** The selected image ids, checked against the task's items. */
 function selection(taskId: string, items: readonly { image_id: string; token: string }[], options: SubmitOptions): Set<string> {
   const selected = new Set<string>();
   if (options.selectedTokens !== undefined) {
