@@ -292,7 +292,7 @@ class SqlLabelStore implements LabelStore {
       classFilter = 'AND a.task_id IN (SELECT id FROM tasks WHERE class_idx = ?)';
       params.push(options.classIdx);
     }
-    // Counts per (task, image) first, then per (class, image), as selectionFrequencies; CASE instead of SQLite's boolean MAX, sums cast to integers.
+    // Counts per (task, image) first, then per (class, image); CASE instead of SQLite's boolean MAX, sums cast to integers.
     const rows = await this.db.all<{ imageId: string; classIdx: number; asCandidate: number; asPositive: number; answers: number; selected: number }>(
       `WITH per AS (
          SELECT a.task_id AS task_id, an.image_id AS image_id, COUNT(*) AS n, SUM(an.selected) AS s

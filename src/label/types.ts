@@ -122,7 +122,7 @@ export interface SelectionFrequency {
   frequency: number;
 }
 
-/** Options of `selectionFrequencies`. */
+/** Options of `LabelStore.frequencies`. */
 export interface FrequencyOptions {
   /** Keep only rows with at least this many valid answers (default 10; 0 keeps everything). */
   minAnswers?: number;
@@ -352,9 +352,13 @@ export interface LabelStore extends LabelServerReads {
   countLive(): Promise<Map<string, number>>;
   /** Counts of tasks, assignments per status, answers and reviewed workers. */
   progress(): Promise<LabelProgress>;
-  /** As `selectionFrequencies`: per (class, image), the fraction of valid answers that selected it; ordered by class, then image id. */
+  /**
+   * Selection frequencies (DESIGN §1.4): for image i and class c, among the valid assignments (answered, not rejected, worker not
+   * rejected) of the tasks for c that showed i, the fraction that selected i (candidates as candidates, reference images as
+   * positive controls); ordered by class, then image id; rows with fewer than `minAnswers` (default 10) answers left out.
+   */
   frequencies(options?: FrequencyOptions): Promise<SelectionFrequency[]>;
-  /** As `controlAccuracy`: per answered assignment (by worker, then id) and pooled per worker (by hash). */
+  /** Control accuracy (DESIGN §1.3: (positives selected + negatives not selected) / controls) per answered assignment (by worker, then id) and pooled per worker (by hash). */
   controlAccuracy(): Promise<ControlAccuracyReport>;
   /** Rejects unreviewed workers below `minAccuracy` over ≥ `minControls` (default 12) controls; returns their hashes. */
   rejectLowAccuracyWorkers(options: { minAccuracy: number; minControls?: number; now?: Instant }): Promise<string[]>;
