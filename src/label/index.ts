@@ -1,7 +1,7 @@
 export * from './types.ts';
 export { labelMigrations, adaptiveMigrations } from './schema.ts';
 export { LabelError, isLabelError } from './errors.ts';
-export { hashWorkerId, workerSalt } from './worker-hash.ts';
+export { hashWorkerId } from './worker-hash.ts';
 export { createLabelStore } from './sql-label-store.ts';
 export { referenceHistograms } from './reference-histograms.ts';
 // The paper's bins live in core (one definition for label, sample, plan and the server); re-exported for label's callers.
