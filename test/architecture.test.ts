@@ -301,7 +301,6 @@ const UNDOCUMENTED_FIELDS: Record<string, number> = {
   'collect/types.ts': 9,
   'datasets/types.ts': 10,
   'dedup/types.ts': 26,
-  'evaluate/types.ts': 1,
   'formats/types.ts': 6,
   'import/types.ts': 1,
   'jobs/types.ts': 1,

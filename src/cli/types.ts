@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { AnalysisJson, FrequencyBin } from '../analyze/index.ts';
+import type { AccuracySummary } from '../evaluate/index.ts';
 import type { ManifestFile } from '../export/index.ts';
 import type { GroupStatus } from '../jobs/index.ts';
 import type { ResultsApp } from './app-results.ts';
@@ -26,6 +27,67 @@ export type RegisterCommand = (program: Command, app: App) => void;
  * `EvalSummary` or `IngestSummary`, are documented in that stage's types.ts). Wire casing: the
  * snake_case names here are the output's, never used inside.
  */
+
+/**
+ * `retest eval --json` with one model and one test set: `EvalSummary` (src/evaluate/types.ts) in
+ * wire casing, keys in this order (src/cli/eval-json.ts converts).
+ */
+export interface EvalSummaryJson {
+  /** The model's name in the results store (the ONNX file's stem unless --name). */
+  model: string;
+  /** The test set's name (a registered dataset, or the path's name). */
+  dataset: string;
+  /** Images scored (the test set's size less `failed`). */
+  n: number;
+  /** Images that could not be read or decoded, recorded and left out of `n`. */
+  failed: number;
+  /** Top-1: `correct`, `accuracy` (null for 0 images), `ci95` (Clopper–Pearson). */
+  top1: AccuracySummary;
+  /** Top-5 likewise; null when the model has fewer than 5 classes. */
+  top5: AccuracySummary | null;
+  /** Throughput of the process that finished the run; null when answered from the store. */
+  images_per_second: number | null;
+  /** Version of the test set's content the run read (1, 2, … as its files changed); null when unknown. */
+  dataset_version: number | null;
+}
+
+/** One cell line of `retest eval --json` with several models or test sets: the single-run object plus where it came from. */
+export interface CellSummaryJson extends EvalSummaryJson {
+  /** Store id of the cell's run. */
+  run_id: number;
+  /** True when the run had finished before this command: nothing was run now. */
+  from_store: boolean;
+  /** Execution provider this command ran the cell on ("cpu", "cuda:0"); null when answered from the store. */
+  provider: string | null;
+  /** The model file. */
+  model_path: string;
+}
+
+/** The last line of `retest eval --json` with several cells (always printed after the cells). */
+export interface MatrixSummaryJson {
+  /** Always true: tells the summary line from the cell lines. */
+  summary: true;
+  /** Cells of the matrix (models × test sets). */
+  cells: number;
+  /** Distinct models. */
+  models: number;
+  /** Test sets. */
+  datasets: number;
+  /** Cells answered from the store (finished earlier). */
+  from_store: number;
+  /** Cells evaluated (wholly or resumed) now. */
+  evaluated: number;
+  /** Predictions written now (images × models). */
+  predictions: number;
+  /** Wall-clock seconds of the whole command's matrix work (hashing, loading, inference, writes). */
+  seconds: number;
+  /** predictions / seconds; null when nothing was predicted. */
+  predictions_per_second: number | null;
+  /** The execution provider ("cpu", "cuda:0", …). */
+  provider: string;
+  /** Images per inference call. */
+  batch_size: number;
+}
 
 /** `retest export imagenetv2 OUT --json`. */
 export interface ExportFolderJson {

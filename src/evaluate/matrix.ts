@@ -189,11 +189,11 @@ export async function evaluateMatrix(input: MatrixInput): Promise<MatrixSummary>
     const score = await store.score(cell.runId);
     const summary: CellSummary = {
       ...summarize(score),
-      images_per_second: imagesPerSecond ?? score.imagesPerSecond,
-      run_id: cell.runId,
-      from_store: answeredFromStore,
+      imagesPerSecond: imagesPerSecond ?? score.imagesPerSecond,
+      runId: cell.runId,
+      fromStore: answeredFromStore,
       provider: answeredFromStore ? null : providers.label,
-      model_path: cell.model.path,
+      modelPath: cell.model.path,
     };
     cellsDone++;
     if (answeredFromStore) fromStore++;
@@ -277,22 +277,21 @@ export async function evaluateMatrix(input: MatrixInput): Promise<MatrixSummary>
     cellsDone++;
     if (answered) fromStore++;
     progress.cellDone(cellsDone);
-    input.onCell?.({ ...summary, run_id: cell.runId, from_store: answered, provider: answered ? null : providers.label, model_path: cell.model.path });
+    input.onCell?.({ ...summary, runId: cell.runId, fromStore: answered, provider: answered ? null : providers.label, modelPath: cell.model.path });
   }
   progress.stop();
   const seconds = (performance.now() - started) / 1000;
   return {
-    summary: true,
     cells: cells.length,
     models: models.length,
     datasets: input.datasets.length,
-    from_store: fromStore,
+    fromStore,
     evaluated: cells.length - fromStore,
     predictions: predicted,
     seconds,
-    predictions_per_second: predicted > 0 && seconds > 0 ? predicted / seconds : null,
+    predictionsPerSecond: predicted > 0 && seconds > 0 ? predicted / seconds : null,
     provider: providers.label,
-    batch_size: options.batchSize,
+    batchSize: options.batchSize,
   };
 }
 

@@ -286,7 +286,7 @@ export function toRows(
   });
 }
 
-/** The `--json` object from a run's counts. */
+/** A run's summary from its counts. */
 export function summarize(score: RunScore): EvalSummary {
   // A set with no images has no accuracy (null), not 0.
   const accuracy = (correct: number) => ({ correct, accuracy: score.n > 0 ? correct / score.n : null, ci95: clopperPearson(correct, score.n) });
@@ -297,7 +297,7 @@ export function summarize(score: RunScore): EvalSummary {
     failed: score.failed,
     top1: accuracy(score.top1Correct),
     top5: score.top5Correct === null ? null : accuracy(score.top5Correct),
-    images_per_second: score.imagesPerSecond,
-    dataset_version: score.datasetVersion,
+    imagesPerSecond: score.imagesPerSecond,
+    datasetVersion: score.datasetVersion,
   };
 }

@@ -16,8 +16,9 @@ export interface ModelSpec {
   outputName: string;
   /** Tensor layout of the input. */
   layout: 'NCHW' | 'NHWC';
-  /** Input height and width in pixels. */
+  /** Input height in pixels. */
   height: number;
+  /** Input width in pixels. */
   width: number;
   /** Channel order the model expects. */
   channelOrder: 'RGB' | 'BGR';
@@ -75,7 +76,10 @@ export interface AccuracySummary {
   ci95: [number, number];
 }
 
-/** The `--json` answer of `retest eval`. */
+/**
+ * What one run scored (`evaluate`'s answer). The CLI prints it as `EvalSummaryJson`
+ * (src/cli/types.ts: the same fields in snake_case, in this order).
+ */
 export interface EvalSummary {
   /** The model's name in the results store (the ONNX file's stem unless --name). */
   model: string;
@@ -89,48 +93,46 @@ export interface EvalSummary {
   top1: AccuracySummary;
   /** Null when the model has fewer than 5 classes. */
   top5: AccuracySummary | null;
-  /** Throughput of the process that finished the run; null when answered from the store. */
-  images_per_second: number | null;
-  /** Version of the test set's content the run read (1, 2, … as its files changed); null when unknown. */
-  dataset_version: number | null;
+  /** Throughput of the process that finished the run, in images per second; null when answered from the store. Wire: `images_per_second`. */
+  imagesPerSecond: number | null;
+  /** Version of the test set's content the run read (1, 2, … as its files changed); null when unknown. Wire: `dataset_version`. */
+  datasetVersion: number | null;
 }
 
-/** One cell of a matrix as `retest eval --json` prints it (one line per cell): the single-run object plus where it came from. */
+/** One cell of a matrix: the single-run summary plus where it came from (printed as `CellSummaryJson`, one line per cell). */
 export interface CellSummary extends EvalSummary {
-  /** Store id of the cell's run. */
-  run_id: number;
-  /** True when the run had finished before this command: nothing was run now. */
-  from_store: boolean;
+  /** Store id of the cell's run. Wire: `run_id`. */
+  runId: number;
+  /** True when the run had finished before this command: nothing was run now. Wire: `from_store`. */
+  fromStore: boolean;
   /** Execution provider this command ran the cell on ("cpu", "cuda:0"); null when answered from the store. */
   provider: string | null;
-  /** The model file. */
-  model_path: string;
+  /** The model file. Wire: `model_path`. */
+  modelPath: string;
 }
 
-/** The last line of `retest eval --json` with several cells (always printed after the cells). */
+/** The totals of a matrix (`evaluateMatrix`'s answer; printed as `MatrixSummaryJson`, the last line, after the cells). */
 export interface MatrixSummary {
-  /** Always true: tells the summary line from the cell lines. */
-  summary: true;
   /** Cells of the matrix (models × test sets). */
   cells: number;
   /** Distinct models. */
   models: number;
   /** Test sets. */
   datasets: number;
-  /** Cells answered from the store (finished earlier). */
-  from_store: number;
+  /** Cells answered from the store (finished earlier). Wire: `from_store`. */
+  fromStore: number;
   /** Cells evaluated (wholly or resumed) now. */
   evaluated: number;
   /** Predictions written now (images × models). */
   predictions: number;
   /** Wall-clock seconds of the whole command's matrix work (hashing, loading, inference, writes). */
   seconds: number;
-  /** predictions / seconds; null when nothing was predicted. */
-  predictions_per_second: number | null;
+  /** predictions / seconds; null when nothing was predicted. Wire: `predictions_per_second`. */
+  predictionsPerSecond: number | null;
   /** The execution provider ("cpu", "cuda:0", …). */
   provider: string;
-  /** Images per inference call. */
-  batch_size: number;
+  /** Images per inference call. Wire: `batch_size`. */
+  batchSize: number;
 }
 
 /** One display for a matrix: cells done, images (predictions) per second, ETA. */

@@ -1,33 +1,4 @@
-import type { Db } from '../store/index.ts';
 import type { AssignmentControlAccuracy, AssignmentStatus, ControlAccuracyReport, WorkerControlAccuracy } from './types.ts';
-
-/**
- * Control accuracy (DESIGN §1.3) per answered assignment — (positives selected + negatives not
- * selected) / controls — and pooled per worker over all their answered assignments (any review
- * status, so a rejected worker's record stays visible).
- */
-export function controlAccuracy(db: Db): ControlAccuracyReport {
-  const rows = db
-    .prepare(`SELECT a.id AS assignmentId, a.task_id AS taskId, a.worker_hash AS workerHash, a.status AS status,
-                     COALESCE(SUM(ti.role = 'positive'), 0) AS positives,
-                     COALESCE(SUM(ti.role = 'positive' AND an.selected = 1), 0) AS positivesSelected,
-                     COALESCE(SUM(ti.role = 'negative'), 0) AS negatives,
-                     COALESCE(SUM(ti.role = 'negative' AND an.selected = 1), 0) AS negativesSelected
-              FROM assignments a
-              LEFT JOIN answers an ON an.assignment_id = a.id
-              LEFT JOIN task_items ti ON ti.task_id = a.task_id AND ti.image_id = an.image_id
-              WHERE a.status IN ('submitted', 'approved', 'rejected')
-              GROUP BY a.id
-              ORDER BY a.worker_hash, a.id`)
-    .all() as Omit<AssignmentControlAccuracy, 'accuracy'>[];
-  const statuses = new Map(
-    (db.prepare('SELECT worker_hash, status FROM label_workers').all() as { worker_hash: string; status: 'approved' | 'rejected' }[]).map((r) => [
-      r.worker_hash,
-      r.status,
-    ]),
-  );
-  return summarizeControls(rows, statuses);
-}
 
 /** The report from per-assignment control counts (ordered by worker, then assignment id) and the workers' review statuses. */
 export function summarizeControls(
@@ -51,26 +22,4 @@ export function summarizeControls(
   }
   for (const w of workers.values()) w.accuracy = w.controls > 0 ? w.correct / w.controls : null;
   return { assignments, workers: [...workers.values()] };
-}
-
-/**
- * An automatic rule on top of the manual review the original relied on: rejects every worker whose
- * pooled control accuracy is below `minAccuracy` after at least `minControls` control answers.
- * Raw answers are kept. Returns the hashes rejected by this call.
- */
-export function rejectLowAccuracyWorkers(db: Db, options: { minAccuracy: number; minControls?: number; now?: Date | string }): string[] {
-  const minControls = options.minControls ?? 12;
-  const report = controlAccuracy(db);
-  const rejected: string[] = [];
-  const upsert = db.prepare(`INSERT INTO label_workers (worker_hash, status, reason, updated_at) VALUES (?, 'rejected', ?, ?)
-                             ON CONFLICT (worker_hash) DO UPDATE SET status = 'rejected', reason = excluded.reason, updated_at = excluded.updated_at`);
-  const now = new Date(options.now ?? Date.now()).toISOString();
-  db.transaction(() => {
-    for (const w of report.workers) {
-      if (w.status !== 'active' || w.accuracy === null || w.controls < minControls || w.accuracy >= options.minAccuracy) continue;
-      upsert.run(w.workerHash, `control accuracy ${w.accuracy.toFixed(3)} < ${options.minAccuracy} over ${w.controls} controls`, now);
-      rejected.push(w.workerHash);
-    }
-  }).immediate();
-  return rejected;
 }

@@ -1,15 +1,11 @@
 export * from './types.ts';
 export { labelMigrations, adaptiveMigrations } from './schema.ts';
 export { LabelError, isLabelError } from './errors.ts';
-export { hashWorkerId, workerSalt } from './worker-hash.ts';
-export { claimNextAssignment, expireLapsedAssignments, taskItemByToken } from './claim.ts';
-export { submitAssignment } from './submit.ts';
+export { hashWorkerId } from './worker-hash.ts';
 export { createLabelStore } from './sql-label-store.ts';
-export { setAssignmentStatus, setWorkerStatus } from './status.ts';
-export { selectionFrequencies, referenceHistograms } from './frequencies.ts';
+export { referenceHistograms } from './reference-histograms.ts';
 // The paper's bins live in core (one definition for label, sample, plan and the server); re-exported for label's callers.
 export { frequencyBin } from '../core/frequency-bins.ts';
-export { controlAccuracy, rejectLowAccuracyWorkers } from './control-accuracy.ts';
 export { planClassTasks, DEFAULT_TASK_SHAPE, type TaskShape, type ClassPool, type PlannedTask, type ClassTaskReport } from './compose-tasks.ts';
 export { createTasks, readPools, type CreateTasksOptions, type CreateTasksReport } from './create-tasks.ts';
 export { recordAssignments, type ImportedAssignment, type RecordReport } from './record-assignments.ts';

@@ -142,7 +142,7 @@ ${cells}
 
 /** Options of `importMturkResults`. */
 export interface MturkImportOptions {
-  /** Salt for hashing WorkerIds (the workspace's `workerSalt(db)`). */
+  /** Salt for hashing WorkerIds (the workspace's `LabelStore.workerSalt()`). */
   salt: string;
   /** Used for rows without SubmitTime. */
   now?: Date | string;

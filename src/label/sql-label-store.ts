@@ -292,7 +292,7 @@ class SqlLabelStore implements LabelStore {
       classFilter = 'AND a.task_id IN (SELECT id FROM tasks WHERE class_idx = ?)';
       params.push(options.classIdx);
     }
-    // Counts per (task, image) first, then per (class, image), as selectionFrequencies; CASE instead of SQLite's boolean MAX, sums cast to integers.
+    // Counts per (task, image) first, then per (class, image); CASE instead of SQLite's boolean MAX, sums cast to integers.
     const rows = await this.db.all<{ imageId: string; classIdx: number; asCandidate: number; asPositive: number; answers: number; selected: number }>(
       `WITH per AS (
          SELECT a.task_id AS task_id, an.image_id AS image_id, COUNT(*) AS n, SUM(an.selected) AS s
@@ -864,7 +864,7 @@ async function itemsOf(ex: SqlExecutor, taskId: string): Promise<ClaimedItem[]> 
   return ex.all<ClaimedItem & SqlRow>('SELECT position, token FROM task_items WHERE task_id = ? ORDER BY position', [taskId]);
 }
 
-/** The selected image ids, checked against the task's items (as `resolveSelection`). */
+/** The selected image ids, checked against the task's items. */
 function selection(taskId: string, items: readonly { image_id: string; token: string }[], options: SubmitOptions): Set<string> {
   const selected = new Set<string>();
   if (options.selectedTokens !== undefined) {

@@ -21,7 +21,7 @@ export type AssignmentSource = 'web' | 'mturk' | 'import';
 /** A time given to the library: a Date or an ISO-8601 string. */
 export type Instant = Date | string;
 
-/** Options of `claimNextAssignment`. */
+/** Options of `LabelStore.claim`. */
 export interface ClaimOptions {
   /** The claiming worker's salted hash (`hashWorkerId`). */
   workerHash: string;
@@ -49,7 +49,7 @@ export interface ClaimedItem {
   token: string;
 }
 
-/** What `claimNextAssignment` returns: the assignment and what to show. */
+/** What `LabelStore.claim` returns: the assignment and what to show. */
 export interface ClaimedAssignment {
   /** The assignment id to submit to. */
   assignmentId: string;
@@ -69,7 +69,7 @@ export interface ClaimedAssignment {
   items: ClaimedItem[];
 }
 
-/** Options of `submitAssignment`. Give exactly one of `selectedTokens` / `selectedImageIds`. */
+/** Options of `LabelStore.submit`. Give exactly one of `selectedTokens` / `selectedImageIds`. */
 export interface SubmitOptions {
   /** The claimed assignment. */
   assignmentId: string;
@@ -83,7 +83,7 @@ export interface SubmitOptions {
   now: Instant;
 }
 
-/** What `submitAssignment` returns. */
+/** What `LabelStore.submit` returns. */
 export interface SubmitResult {
   /** The assignment id. */
   assignmentId: string;
@@ -122,7 +122,7 @@ export interface SelectionFrequency {
   frequency: number;
 }
 
-/** Options of `selectionFrequencies`. */
+/** Options of `LabelStore.frequencies`. */
 export interface FrequencyOptions {
   /** Keep only rows with at least this many valid answers (default 10; 0 keeps everything). */
   minAnswers?: number;
@@ -334,17 +334,17 @@ export interface LabelStore extends LabelServerReads {
   readonly location: string;
   /** Stores tasks and their items, all or none (one transaction). Returns the number of tasks stored. */
   addTasks(tasks: readonly NewTask[]): Promise<number>;
-  /** As `claimNextAssignment`: the next task this worker may do (or their open claim back), null when none. */
+  /** The next task this worker may do (or their open claim back), null when none. */
   claim(options: ClaimOptions): Promise<ClaimedAssignment | null>;
-  /** As `submitAssignment`: the worker's answers to their claim (idempotent; refusals are LabelErrors). */
+  /** The worker's answers to their claim (idempotent; refusals are LabelErrors). */
   submit(options: SubmitOptions): Promise<SubmitResult>;
   /** Open claims lapsed at `now` become 'expired' (their slots return to the pool). Returns how many. */
   expireLapsed(now: Instant): Promise<number>;
   /** Resolves an item token to its task, image and position; undefined when unknown. */
   itemByToken(token: string): Promise<{ taskId: string; imageId: string; position: number } | undefined>;
-  /** As `setWorkerStatus`: a worker's review status (rejection frees their slots and drops their answers from frequencies). */
+  /** Sets a worker's review status (rejection frees their slots and drops their answers from frequencies). */
   setWorkerStatus(workerHash: string, status: 'approved' | 'rejected', options?: { reason?: string; now?: Instant }): Promise<void>;
-  /** As `setAssignmentStatus`: review decisions on answered assignments; others are returned as skipped. */
+  /** Review decisions on answered assignments; others are returned as skipped. */
   setAssignmentStatus(ids: readonly string[], status: 'approved' | 'rejected'): Promise<{ changed: number; skipped: string[] }>;
   /** Live assignments per task id, from `tasks.live_count` (the counter the claims read). */
   liveCounts(): Promise<Map<string, number>>;
@@ -352,11 +352,15 @@ export interface LabelStore extends LabelServerReads {
   countLive(): Promise<Map<string, number>>;
   /** Counts of tasks, assignments per status, answers and reviewed workers. */
   progress(): Promise<LabelProgress>;
-  /** As `selectionFrequencies`: per (class, image), the fraction of valid answers that selected it; ordered by class, then image id. */
+  /**
+   * Selection frequencies (DESIGN §1.4): for image i and class c, among the valid assignments (answered, not rejected, worker not
+   * rejected) of the tasks for c that showed i, the fraction that selected i (candidates as candidates, reference images as
+   * positive controls); ordered by class, then image id; rows with fewer than `minAnswers` (default 10) answers left out.
+   */
   frequencies(options?: FrequencyOptions): Promise<SelectionFrequency[]>;
-  /** As `controlAccuracy`: per answered assignment (by worker, then id) and pooled per worker (by hash). */
+  /** Control accuracy (DESIGN §1.3: (positives selected + negatives not selected) / controls) per answered assignment (by worker, then id) and pooled per worker (by hash). */
   controlAccuracy(): Promise<ControlAccuracyReport>;
-  /** As `rejectLowAccuracyWorkers`: rejects unreviewed workers below `minAccuracy` over ≥ `minControls` (default 12) controls; returns their hashes. */
+  /** Rejects unreviewed workers below `minAccuracy` over ≥ `minControls` (default 12) controls; returns their hashes. */
   rejectLowAccuracyWorkers(options: { minAccuracy: number; minControls?: number; now?: Instant }): Promise<string[]>;
 
   // ── Task creation, imports and exports (the CLI's tasks, tasks --adaptive, answers import,

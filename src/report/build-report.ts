@@ -6,7 +6,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { makeDirectory } from '../core/index.ts';
-import { accuracyByFrequency, analysisJson, compareTestSets, fitsJson, modelMatcher, pairModels } from '../analyze/index.ts';
+import { accuracyByFrequency, analysisJson, compareTestSets, modelMatcher, pairModels } from '../analyze/index.ts';
+import { cloudAnalysisJson } from './cloud-analysis-json.ts';
 import type { Comparison, Scale } from '../analyze/index.ts';
 import { loadPublishedTables, PAPER_PAIRS, pairTitle, publishedTable, readFrequencies } from '../import/index.ts';
 import type { CountRecord } from '../import/index.ts';
@@ -156,10 +157,7 @@ export async function buildReport(options: ReportOptions): Promise<ReportSummary
       files.set(`plots/${cloudSlug}.svg`, cloud.svg);
       files.set(`tables/${cloudSlug}.csv`, csvTable(panel.cloud));
       files.set(`tables/${cloudSlug}.yours.csv`, cloudCsv(panel));
-      files.set(
-        `analysis/${cloudSlug}.json`,
-        `${JSON.stringify({ collection, reference_collection: panel.referenceCollection, ...analysisJson(panel.cloud.analysis), reference_fits: panel.reference ? fitsJson(panel.reference.analysis.fits) : null, yours: panel.yours }, null, 2)}\n`,
-      );
+      files.set(`analysis/${cloudSlug}.json`, `${JSON.stringify(cloudAnalysisJson(panel), null, 2)}\n`);
       clouds.push(cloud);
     }
     const modelPairs = pairModels(mainCounts, { original: pair.original, new: pair.new, metric }).filter((p) => keep(p.model));

@@ -6,6 +6,7 @@ export { markdownTable, fitsMarkdown, csvTable, latexTable } from './tables.ts';
 export { reportHtml, headlineText, sourceName, cloudCsv, type HtmlInput } from './html.ts';
 export { buildReport, headlineOf, gatherCounts, publishedNames, DEFAULT_REPORT_TABLES, type ReportOptions } from './build-report.ts';
 export { cloudPanel, cloudCollections, type CloudPanel, type CloudPanelOptions, type PositionUnderFit, type YourModelPosition } from './cloud-panel.ts';
+export { cloudAnalysisJson } from './cloud-analysis-json.ts';
 export { cloudSpec, interactiveCloudSpec, collectionLabel, CLOUD_COLORS, type CloudSpecOptions } from './cloud-spec.ts';
 export { compileToVega, vegaRuntime, STARTER_SCRIPT, scriptHash, jsonForScript } from './interactive.ts';
 export { slugOf } from './format.ts';

@@ -2,7 +2,7 @@
  * Contracts of the report stage. Specs are Vega-Lite (v6) objects; accuracies in plots and
  * tables are percentages.
  */
-import type { Comparison, FrequencyBin, Scale } from '../analyze/index.ts';
+import type { AccuracyEstimate, AnalysisJson, Comparison, FitJson, FrequencyBin, Scale } from '../analyze/index.ts';
 import type { CloudPanel } from './cloud-panel.ts';
 
 /** A Vega-Lite specification (plain JSON). */
@@ -84,4 +84,44 @@ export interface HeadlineSlope {
   slope: number;
   /** Bootstrap percentile 95 % interval; null when fewer than 3 models. */
   slopeCi95: [number, number] | null;
+}
+
+/**
+ * The report's `analysis/<pair>.cloud-<collection>.json`: `CloudPanel` in wire casing (snake_case
+ * throughout), keys in this order: collection, reference_collection, the cloud's analysis
+ * (`AnalysisJson`), reference_fits, yours.
+ */
+export interface CloudAnalysisJson extends AnalysisJson {
+  /** The cloud's collection ('timm', an imported table's name). */
+  collection: string;
+  /** The reference collection (the paper's) when it has models on this pair; else null. */
+  reference_collection: string | null;
+  /** The reference's fits per scale (over its own models); null without a reference. */
+  reference_fits: Record<Scale, FitJson | null> | null;
+  /** Your models, in the cloud analysis's order. */
+  yours: YourModelJson[];
+}
+
+/** One of your models in a cloud analysis file (`YourModelPosition` in wire casing). */
+export interface YourModelJson {
+  /** Model name. */
+  model: string;
+  /** Accuracy on the original test set: correct, n, accuracy, ci95. */
+  original: AccuracyEstimate;
+  /** Accuracy on the new test set. */
+  new: AccuracyEstimate;
+  /** One entry per fit: the cloud's first, then the reference collection's. */
+  under: PositionUnderFitJson[];
+}
+
+/** What one collection's fit says about one of your models (`PositionUnderFit` in wire casing). */
+export interface PositionUnderFitJson {
+  /** The collection whose models were fitted. */
+  collection: string;
+  /** Models in that fit. */
+  fit_models: number;
+  /** Your new accuracy minus that fit at your original accuracy (fraction); null without a fit. */
+  effective_robustness: number | null;
+  /** Percentage of the collection's fitted models whose effective robustness is below yours (ties count half); null without a fit. */
+  percentile: number | null;
 }

@@ -44,6 +44,23 @@ describeWithData('retest eval on degenerate input', () => {
     expect(text.stdout).toMatch(/top-1\s+— %/);
   });
 
+  it('--json prints the documented snake_case lines, byte for byte (one run; a matrix: cells, then the summary)', () => {
+    const prefix = join(dir, 'empty2');
+    writeCifar101(prefix, { count: 0, pixels: new Uint8Array(0), labels: [] });
+    const db = join(dir, 'bytes.db');
+    const resnet32 = join(SHARED_MODELS, 'cifar10', 'akamaster_resnet32.onnx');
+    const counts = '"n":0,"failed":0,"top1":{"correct":0,"accuracy":null,"ci95":[0,1]},"top5":{"correct":0,"accuracy":null,"ci95":[0,1]}';
+    const one = retest(['eval', '--model', resnet20, '--dataset', `${prefix}_data.npy`, '--db', db, '--json']);
+    expect(one.stdout).toBe(`{"model":"akamaster_resnet20","dataset":"empty2",${counts},"images_per_second":null,"dataset_version":1}\n`);
+    const matrix = retest(['eval', '--model', resnet20, resnet32, '--dataset', `${prefix}_data.npy`, '--db', db, '--json']);
+    expect(matrix.status).toBe(0);
+    expect(matrix.stdout.replace(/"seconds":[0-9.e-]+,/, '"seconds":S,')).toBe(
+      `{"model":"akamaster_resnet20","dataset":"empty2",${counts},"images_per_second":null,"dataset_version":1,"run_id":1,"from_store":true,"provider":null,"model_path":"${resnet20}"}\n` +
+        `{"model":"akamaster_resnet32","dataset":"empty2",${counts},"images_per_second":null,"dataset_version":1,"run_id":2,"from_store":false,"provider":"cpu","model_path":"${resnet32}"}\n` +
+        '{"summary":true,"cells":2,"models":2,"datasets":1,"from_store":1,"evaluated":1,"predictions":0,"seconds":S,"predictions_per_second":null,"provider":"cpu","batch_size":128}\n',
+    );
+  });
+
   it('--model a folder is a usage error naming it', () => {
     const folder = join(dir, 'models');
     mkdirSync(folder);

@@ -19,7 +19,6 @@ import {
   fitFrequencyPrior,
   misplacementProbability,
   readTallies,
-  selectionFrequencies,
   type FrequencyPrior,
   type ImageTally,
 } from '../../src/label/index.ts';
@@ -199,7 +198,7 @@ describe('an adaptive round on a workspace', () => {
 
       // Five more workers answer; every raw answer counts: 15 answers per followed-up image.
       await answerAll(ws, (id, role) => (role === 'negative' ? 0 : halfChosen(id) ? 2 : 5), 5);
-      const f = selectionFrequencies(ws.db).find((x) => x.imageId === 'c0-000')!;
+      const f = (await labelOf(ws).frequencies()).find((x) => x.imageId === 'c0-000')!;
       expect([f.answers, f.selected]).toEqual([15, 7]);
 
       // The next round spends only what is left of the budget.

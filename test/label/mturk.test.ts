@@ -5,16 +5,7 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { describe, expect, it } from 'vitest';
 import { isRetestError } from '../../src/core/index.ts';
-import {
-  createTasks,
-  exportMturk,
-  hashWorkerId,
-  importAnswersJsonl,
-  importMturkResults,
-  mturkTime,
-  selectionFrequencies,
-  workerSalt,
-} from '../../src/label/index.ts';
+import { createTasks, exportMturk, hashWorkerId, importAnswersJsonl, importMturkResults, mturkTime } from '../../src/label/index.ts';
 import { workspaceWithImages, on, labelOf } from './fixtures.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'retest-mturk-'));
@@ -85,7 +76,7 @@ describe('MTurk batch results import', () => {
     const { ws, taskId, items } = await setup();
     const file = join(tmp(), 'Batch_1_batch_results.csv');
     writeFileSync(file, stringify([header, row(taskId, 'ASSIGN1', 'A1WORKER', 'Submitted', [1, 2]), row(taskId, 'ASSIGN2', 'A2WORKER', 'Submitted', [1])]));
-    const salt = workerSalt(ws.db);
+    const salt = await labelOf(ws).workerSalt();
     const r = await importMturkResults(labelOf(ws), file, { salt });
     expect(r).toMatchObject({ rows: 2, inserted: 2, answers: 96, statusChanged: 0 });
     const a = ws.db.prepare("SELECT * FROM assignments WHERE id = 'mturk:ASSIGN1'").get() as Record<string, unknown>;
@@ -97,7 +88,7 @@ describe('MTurk batch results import', () => {
       submitted_at: '2020-03-04T18:14:01.000Z',
     });
     expect(JSON.stringify(ws.db.prepare('SELECT * FROM assignments').all())).not.toContain('A1WORKER');
-    const f = selectionFrequencies(ws.db, { minAnswers: 2, includeNegatives: true });
+    const f = await labelOf(ws).frequencies({ minAnswers: 2, includeNegatives: true });
     expect(f.find((x) => x.imageId === items[0]!.image_id)).toMatchObject({ selected: 2, answers: 2 });
     expect(f.find((x) => x.imageId === items[1]!.image_id)).toMatchObject({ selected: 1, answers: 2 });
     expect(f.find((x) => x.imageId === items[2]!.image_id)).toMatchObject({ selected: 0, answers: 2 });
@@ -105,7 +96,7 @@ describe('MTurk batch results import', () => {
 
     writeFileSync(file, stringify([header, row(taskId, 'ASSIGN1', 'A1WORKER', 'Approved', [1, 2]), row(taskId, 'ASSIGN2', 'A2WORKER', 'Rejected', [1])]));
     expect(await importMturkResults(labelOf(ws), file, { salt })).toMatchObject({ inserted: 0, statusChanged: 2, answers: 0 });
-    expect(selectionFrequencies(ws.db, { minAnswers: 1 }).find((x) => x.imageId === items[1]!.image_id)).toMatchObject({ selected: 1, answers: 1 });
+    expect((await labelOf(ws).frequencies({ minAnswers: 1 })).find((x) => x.imageId === items[1]!.image_id)).toMatchObject({ selected: 1, answers: 1 });
   });
 
   it('names the line and column of a bad row', async () => {
@@ -147,9 +138,9 @@ describe('JSONL answers import', () => {
         '',
       ].join('\n'),
     );
-    const r = await importAnswersJsonl(labelOf(ws), file, { salt: workerSalt(ws.db) });
+    const r = await importAnswersJsonl(labelOf(ws), file, { salt: await labelOf(ws).workerSalt() });
     expect(r).toMatchObject({ rows: 2, inserted: 2, answers: 50 });
-    const f = selectionFrequencies(ws.db, { minAnswers: 0, includeNegatives: true });
+    const f = await labelOf(ws).frequencies({ minAnswers: 0, includeNegatives: true });
     expect(f.find((x) => x.imageId === items[0]!.image_id)).toMatchObject({ selected: 2, answers: 2 });
     expect(f.find((x) => x.imageId === items[1]!.image_id)).toMatchObject({ selected: 0, answers: 1 });
 

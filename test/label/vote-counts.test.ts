@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { npyToNumbers, readCifarBin, readNpy } from '../../src/formats/index.ts';
-import { controlAccuracy, createTasks, importVoteCounts, selectionFrequencies } from '../../src/label/index.ts';
+import { createTasks, importVoteCounts } from '../../src/label/index.ts';
 import { createRevision } from '../../src/sample/index.ts';
 import { workspaceStores } from '../../src/app/workspace-stores.ts';
 import { initWorkspace } from '../../src/app/workspace-stores.ts';
@@ -20,7 +20,7 @@ describe('importVoteCounts', () => {
     };
     const r = await importVoteCounts(labelOf(ws), { votes, seed: 1 });
     expect(r.conflicts).toEqual([]);
-    const f = selectionFrequencies(ws.db, { minAnswers: 1, includeNegatives: true });
+    const f = await labelOf(ws).frequencies({ minAnswers: 1, includeNegatives: true });
     for (const row of f) {
       const v = votes(row.imageId);
       expect(row.answers).toBe(50);
@@ -50,7 +50,7 @@ describeWithData('importVoteCounts on real CIFAR-10H votes', () => {
       seed: 1,
       prefix: 'cifar10h',
     });
-    const f = selectionFrequencies(ws.db, { minAnswers: 10 });
+    const f = await labelOf(ws).frequencies({ minAnswers: 10 });
     const candidates = f.filter((x) => x.role === 'candidate');
     expect(candidates).toHaveLength(200);
     for (const row of candidates) {
@@ -60,7 +60,7 @@ describeWithData('importVoteCounts on real CIFAR-10H votes', () => {
     }
     const mean = candidates.reduce((a, x) => a + x.frequency, 0) / candidates.length;
     expect(mean).toBeGreaterThan(0.9); // CIFAR-10H: most test images are unambiguous
-    const control = controlAccuracy(ws.db).assignments.filter((a) => a.accuracy !== null);
+    const control = (await labelOf(ws).controlAccuracy()).assignments.filter((a) => a.accuracy !== null);
     expect(control.reduce((a, x) => a + x.accuracy!, 0) / control.length).toBeGreaterThan(0.9);
     const st = workspaceStores(ws);
     const top = (

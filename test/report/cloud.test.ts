@@ -13,7 +13,7 @@ import { compareTestSets, pairModels, percentileRank } from '../../src/analyze/i
 import type { CountRecord } from '../../src/analyze/index.ts';
 import { loadPublishedTables, readAccuracyTable, writeAccuracyTables } from '../../src/import/index.ts';
 import { openResultsStore } from '../helpers/results.ts';
-import { buildReport, cloudCollections, cloudPanel, cloudSpec, interactiveCloudSpec } from '../../src/report/index.ts';
+import { buildReport, cloudAnalysisJson, cloudCollections, cloudPanel, cloudSpec, interactiveCloudSpec } from '../../src/report/index.ts';
 
 const rec = (model: string, source: CountRecord['source'], collection: string | undefined, o: number, n: number): CountRecord[] => [
   { model, testSet: 'orig', n: 1000, top1Correct: o, top5Correct: null, source, ...(collection ? { collection } : {}) },
@@ -90,6 +90,36 @@ describe('cloudPanel', () => {
     expect(below).toBe(5); // 0.69 at 0.76 is above every timm model's residual
     expect(underPaper!.effectiveRobustness).toBeCloseTo(0.69 - (r.a + r.b * 0.76), 12);
     expect(underPaper).toMatchObject({ collection: 'recht2019', fitModels: 3 });
+  });
+
+  it("writes the panel's analysis file in snake_case throughout (collection, reference, the analysis, reference fits, yours)", () => {
+    const wire = cloudAnalysisJson(panel);
+    expect(Object.keys(wire)).toEqual([
+      'collection',
+      'reference_collection',
+      'original',
+      'new',
+      'metric',
+      'models',
+      'fits',
+      'rank_correlation',
+      'reference_fits',
+      'yours',
+    ]);
+    expect(wire.reference_fits!.linear!.slope).toBe(panel.reference!.analysis.fits.linear!.slope);
+    const [mine] = wire.yours;
+    expect(Object.keys(mine!)).toEqual(['model', 'original', 'new', 'under']);
+    expect(mine!.under.map((u) => Object.keys(u))).toEqual([
+      ['collection', 'fit_models', 'effective_robustness', 'percentile'],
+      ['collection', 'fit_models', 'effective_robustness', 'percentile'],
+    ]);
+    expect(mine!.under[0]).toEqual({
+      collection: 'timm',
+      fit_models: 5,
+      effective_robustness: panel.yours[0]!.under[0]!.effectiveRobustness,
+      percentile: panel.yours[0]!.under[0]!.percentile,
+    });
+    expect(JSON.stringify(wire)).not.toMatch(/"[a-z]+[A-Z][A-Za-z]*":/); // no camelCase key anywhere
   });
 
   it('finds the collections with both sets of a pair (not a table with one side only)', () => {

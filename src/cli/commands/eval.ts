@@ -13,6 +13,7 @@ import { terminalProgress } from '../../core/progress.ts';
 import { openFileHashCache, resolveDataset, type LoadedDataset } from '../../datasets/index.ts';
 import { evaluateMatrix, evaluateRun, terminalMatrixProgress, type CellSummary, type EvalSummary, type MatrixSummary } from '../../evaluate/index.ts';
 import { parseDevice } from '../../onnx/index.ts';
+import { cellSummaryJson, evalSummaryJson, matrixSummaryJson } from '../eval-json.ts';
 import { cacheDir, dataDirOption, dbOption, jsonOption, positiveInt, printJson } from '../options.ts';
 import { addModelOptions, modelOverridesFrom } from './model-options.ts';
 import { queueOption } from './jobs.ts';
@@ -134,7 +135,7 @@ async function queueRun({ opts, store, fileHashes, models, datasets }: EvalRun):
     queue: opts.queue,
     detach: !!opts.detach,
     quiet: !!opts.json,
-    print: (s, fromStore) => process.stdout.write(opts.json ? `${JSON.stringify(s)}\n` : formatSummary(s, fromStore)),
+    print: (s, fromStore) => (opts.json ? printJson(evalSummaryJson(s)) : process.stdout.write(formatSummary(s, fromStore))),
   });
 }
 
@@ -152,7 +153,7 @@ async function singleRun({ opts, store, fileHashes, models, datasets }: EvalRun,
     restart: !!opts.restart,
     onWait: (holder) => process.stderr.write(`retest eval: the same run is in progress in process ${holder}; waiting for it to finish…\n`),
   });
-  if (opts.json) printJson(summary);
+  if (opts.json) printJson(evalSummaryJson(summary));
   else process.stdout.write(formatSummary(summary, fromStore));
 }
 
@@ -169,13 +170,13 @@ async function matrixRun({ opts, store, fileHashes, models, datasets }: EvalRun,
     fileHashes,
     restart: !!opts.restart,
     onCell: (cell) => {
-      if (opts.json) printJson(cell);
+      if (opts.json) printJson(cellSummaryJson(cell));
       cells.push(cell);
     },
     onWait: (holder, cell) =>
       process.stderr.write(`retest eval: ${cell.model} on ${cell.dataset} is in progress in process ${holder}; it is waited for at the end…\n`),
   });
-  if (opts.json) printJson(summary);
+  if (opts.json) printJson(matrixSummaryJson(summary));
   else process.stdout.write(formatMatrix(cells, summary));
 }
 
@@ -228,10 +229,10 @@ export function formatSummary(s: EvalSummary, fromStore = false): string {
     `${label.padEnd(9)}${pct(a.accuracy).padStart(6)} %   95 % CI [${pct(a.ci95[0])}, ${pct(a.ci95[1])}]   (${a.correct}/${s.n})\n`;
   return (
     `model    ${s.model}\n` +
-    `dataset  ${s.dataset} (${s.n} images${s.failed ? `, ${s.failed} unreadable — counted wrong` : ''}${s.dataset_version !== null && s.dataset_version > 1 ? `; content version ${s.dataset_version}: its files changed since version 1` : ''})\n` +
+    `dataset  ${s.dataset} (${s.n} images${s.failed ? `, ${s.failed} unreadable — counted wrong` : ''}${s.datasetVersion !== null && s.datasetVersion > 1 ? `; content version ${s.datasetVersion}: its files changed since version 1` : ''})\n` +
     line('top-1', s.top1) +
     (s.top5 ? line('top-5', s.top5) : '') +
-    (s.images_per_second !== null ? `speed    ${s.images_per_second.toFixed(0)} images/s${fromStore ? ' (when the run was made)' : ''}\n` : '') +
+    (s.imagesPerSecond !== null ? `speed    ${s.imagesPerSecond.toFixed(0)} images/s${fromStore ? ' (when the run was made)' : ''}\n` : '') +
     (fromStore ? 'note     answered from the store: this run finished earlier, nothing was run now\n' : '')
   );
 }
@@ -244,17 +245,17 @@ export function formatMatrix(cells: readonly CellSummary[], m: MatrixSummary): s
     5,
   );
   const dw = width(
-    cells.map((c) => `${c.dataset}${c.dataset_version !== null && c.dataset_version > 1 ? ` (v${c.dataset_version})` : ''}`),
+    cells.map((c) => `${c.dataset}${c.datasetVersion !== null && c.datasetVersion > 1 ? ` (v${c.datasetVersion})` : ''}`),
     7,
   );
   const rows = cells.map(
     (c) =>
-      `${c.model.padEnd(mw)}  ${`${c.dataset}${c.dataset_version !== null && c.dataset_version > 1 ? ` (v${c.dataset_version})` : ''}`.padEnd(dw)}  ${String(c.n).padStart(6)}  ${pct(c.top1.accuracy).padStart(6)}  ${(c.top5 ? pct(c.top5.accuracy) : '—').padStart(6)}  ${c.failed ? `${c.failed} unreadable ` : ''}${c.from_store ? 'from the store' : `${c.images_per_second === null ? '—' : c.images_per_second.toFixed(0)} images/s`}\n`,
+      `${c.model.padEnd(mw)}  ${`${c.dataset}${c.datasetVersion !== null && c.datasetVersion > 1 ? ` (v${c.datasetVersion})` : ''}`.padEnd(dw)}  ${String(c.n).padStart(6)}  ${pct(c.top1.accuracy).padStart(6)}  ${(c.top5 ? pct(c.top5.accuracy) : '—').padStart(6)}  ${c.failed ? `${c.failed} unreadable ` : ''}${c.fromStore ? 'from the store' : `${c.imagesPerSecond === null ? '—' : c.imagesPerSecond.toFixed(0)} images/s`}\n`,
   );
   return (
     `${'model'.padEnd(mw)}  ${'dataset'.padEnd(dw)}  ${'images'.padStart(6)}  ${'top-1%'.padStart(6)}  ${'top-5%'.padStart(6)}\n` +
     rows.join('') +
-    `${m.cells} cells (${m.models} models × ${m.datasets} test sets): ${m.evaluated} evaluated now, ${m.from_store} from the store; ` +
-    `${m.predictions} predictions in ${m.seconds.toFixed(1)} s${m.predictions_per_second !== null ? ` (${m.predictions_per_second.toFixed(0)} images·models/s)` : ''} on ${m.provider}\n`
+    `${m.cells} cells (${m.models} models × ${m.datasets} test sets): ${m.evaluated} evaluated now, ${m.fromStore} from the store; ` +
+    `${m.predictions} predictions in ${m.seconds.toFixed(1)} s${m.predictionsPerSecond !== null ? ` (${m.predictionsPerSecond.toFixed(0)} images·models/s)` : ''} on ${m.provider}\n`
   );
 }
