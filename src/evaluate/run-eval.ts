@@ -139,16 +139,7 @@ export async function evaluateRun(input: EvaluateInput): Promise<{ summary: Eval
 
   // The run's identity comes from the file, the declared preprocessing and the test set's content,
   // so a finished run is found without loading the model, and a changed test set is run again.
-  if (!existsSync(input.modelPath))
-    throw usageError(`model file not found`, { file: input.modelPath, field: '--model', hint: 'give the path to an .onnx file' });
-  if (!statSync(input.modelPath).isFile())
-    throw usageError('--model is a folder, not a model file', {
-      file: input.modelPath,
-      field: '--model',
-      expected: 'an .onnx file',
-      received: 'a folder',
-      hint: 'give the path to the .onnx file inside it',
-    });
+  checkModelFile(input.modelPath);
   const declared = modelSpecFrom(input.modelPath, overrides);
   const dataset = mapClassesToModel(input.dataset, declared.classLabels, overrides.sidecar ?? defaultSidecarPath(input.modelPath));
   const sha256 = await hashFile(input.modelPath);
@@ -168,13 +159,7 @@ export async function evaluateRun(input: EvaluateInput): Promise<{ summary: Eval
   // One process per run: a second one waits for the first (and answers from the store when it
   // finishes), or takes over when the first is gone.
   const owner = input.owner ?? thisProcess();
-  for (let waited = false; ; waited = true) {
-    const lease = await store.leaseRun(run.id, owner);
-    if (lease.acquired) break;
-    if (!waited) input.onWait?.(lease.owner);
-    await sleep(250);
-    if ((await store.runStatus(run.id)) === 'done') return { summary: summarize(await store.score(run.id)), fromStore: true };
-  }
+  if ((await leaseOrWait(store, run.id, owner, input.onWait)) === 'done') return { summary: summarize(await store.score(run.id)), fromStore: true };
 
   // Image files need the crop workers: start them while the model loads (they take a moment).
   const pool = dataset.files ? startCropPool(options) : undefined;
@@ -190,18 +175,7 @@ export async function evaluateRun(input: EvaluateInput): Promise<{ summary: Eval
   }
   try {
     checkCompatible(model.spec, dataset);
-    const done = await store.doneIndices(run.id);
-    const todo: number[] = [];
-    for (let i = 0; i < dataset.images.length; i++) if (!done.has(i)) todo.push(i);
-    progress.start(dataset.images.length, done.size, `${model.spec.name} on ${dataset.name}`);
-    const started = performance.now();
-    await runBatches(model, dataset, todo, { ...options, pool }, async (batch, output, classes) => {
-      await store.writePredictions(run.id, toRows(batch, output, classes, options, dataset), owner);
-      progress.tick(batch.indices.length);
-    });
-    progress.stop();
-    const seconds = (performance.now() - started) / 1000;
-    await store.finishRun(run.id, todo.length > 0 && seconds > 0 ? todo.length / seconds : null);
+    await predictRemaining(store, run.id, owner, model, dataset, { ...options, pool }, progress);
   } finally {
     progress.stop();
     await store.releaseRun(run.id, owner);
@@ -209,6 +183,57 @@ export async function evaluateRun(input: EvaluateInput): Promise<{ summary: Eval
     await closePool(pool);
   }
   return { summary: summarize(await store.score(run.id)), fromStore: false };
+}
+
+/** A model path that is missing or a folder is a usage error naming `--model`. */
+function checkModelFile(path: string): void {
+  if (!existsSync(path)) throw usageError(`model file not found`, { file: path, field: '--model', hint: 'give the path to an .onnx file' });
+  if (!statSync(path).isFile())
+    throw usageError('--model is a folder, not a model file', {
+      file: path,
+      field: '--model',
+      expected: 'an .onnx file',
+      received: 'a folder',
+      hint: 'give the path to the .onnx file inside it',
+    });
+}
+
+/**
+ * Takes the run's lease, or waits for the process that holds it: 'done' when that one finished the
+ * run meanwhile (answer from the store), 'leased' once this process may work on it.
+ */
+async function leaseOrWait(store: ResultsStore, runId: number, owner: RunOwner, onWait: ((holder: string) => void) | undefined): Promise<'leased' | 'done'> {
+  for (let waited = false; ; waited = true) {
+    const lease = await store.leaseRun(runId, owner);
+    if (lease.acquired) return 'leased';
+    if (!waited) onWait?.(lease.owner);
+    await sleep(250);
+    if ((await store.runStatus(runId)) === 'done') return 'done';
+  }
+}
+
+/** Predicts the images the run has no prediction for yet, batch by batch, each batch written as it comes; then finishes the run. */
+async function predictRemaining(
+  store: ResultsStore,
+  runId: number,
+  owner: RunOwner,
+  model: LoadedModel,
+  dataset: EvalDataset,
+  options: Parameters<typeof runBatches>[3],
+  progress: Progress,
+): Promise<void> {
+  const done = await store.doneIndices(runId);
+  const todo: number[] = [];
+  for (let i = 0; i < dataset.images.length; i++) if (!done.has(i)) todo.push(i);
+  progress.start(dataset.images.length, done.size, `${model.spec.name} on ${dataset.name}`);
+  const started = performance.now();
+  await runBatches(model, dataset, todo, options, async (batch, output, classes) => {
+    await store.writePredictions(runId, toRows(batch, output, classes, options, dataset), owner);
+    progress.tick(batch.indices.length);
+  });
+  progress.stop();
+  const seconds = (performance.now() - started) / 1000;
+  await store.finishRun(runId, todo.length > 0 && seconds > 0 ? todo.length / seconds : null);
 }
 
 async function closePool(pool: Promise<CropPool> | undefined): Promise<void> {

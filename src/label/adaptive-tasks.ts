@@ -115,22 +115,7 @@ export function composeFollowUps(
 
 /** Runs one adaptive round: reads the answers, schedules follow-ups within the budget, writes their tasks in one transaction. */
 export async function createAdaptiveTasks(label: LabelStore, sources: LabelSources, options: AdaptiveTasksOptions): Promise<AdaptiveRoundReport> {
-  if (!Number.isInteger(options.budget) || options.budget < 0)
-    throw usageError('--budget must be a non-negative integer (candidate answers)', { field: '--budget', received: String(options.budget) });
-  const params = {
-    edges: options.edges ?? DEFAULT_ADAPTIVE.edges,
-    minAnswers: options.minAnswers ?? DEFAULT_ADAPTIVE.minAnswers,
-    maxAnswers: options.maxAnswers ?? DEFAULT_ADAPTIVE.maxAnswers,
-    step: options.step ?? DEFAULT_ADAPTIVE.step,
-    epsilon: options.epsilon ?? DEFAULT_ADAPTIVE.epsilon,
-    seed: options.seed ?? 0,
-  };
-  if (!(params.maxAnswers >= params.minAnswers))
-    throw usageError('--max-answers must be at least --min-answers', {
-      field: '--max-answers',
-      received: String(params.maxAnswers),
-      expected: `≥ ${params.minAnswers}`,
-    });
+  const params = adaptiveParams(options);
   const shape = {
     candidates: options.shape?.candidates ?? DEFAULT_TASK_SHAPE.candidates,
     positives: options.shape?.positives ?? DEFAULT_TASK_SHAPE.positives,
@@ -172,9 +157,20 @@ export async function createAdaptiveTasks(label: LabelStore, sources: LabelSourc
   const planned = [...byClass.keys()]
     .sort((a, b) => a - b)
     .flatMap((c) => composeFollowUps(pools.get(c) as ClassPool, byClass.get(c) as FollowUp[], shape, rng));
+  report.round = await label.addAdaptiveRound(
+    { createdAt: now, budget: options.budget, scheduled, params: JSON.stringify(params) },
+    newTaskRows(planned, now),
+    (round) => `adaptive round=${round} seed=${params.seed} ${now}`,
+  );
+  report.tasks = planned.length;
+  return report;
+}
+
+/** The planned follow-up tasks as rows to store: fresh ids and one random token per item. */
+function newTaskRows(planned: ReturnType<typeof composeFollowUps>, now: string): Omit<NewTask, 'seq' | 'batch'>[] {
   const tokens = randomTokens(planned.reduce((n, t) => n + t.items.length, 0));
   let used = 0;
-  const tasks: Omit<NewTask, 'seq' | 'batch'>[] = planned.map((task) => {
+  return planned.map((task) => {
     const row = {
       id: randomHexId(),
       classIdx: task.classIdx,
@@ -186,11 +182,25 @@ export async function createAdaptiveTasks(label: LabelStore, sources: LabelSourc
     used += task.items.length;
     return row;
   });
-  report.round = await label.addAdaptiveRound(
-    { createdAt: now, budget: options.budget, scheduled, params: JSON.stringify(params) },
-    tasks,
-    (round) => `adaptive round=${round} seed=${params.seed} ${now}`,
-  );
-  report.tasks = planned.length;
-  return report;
+}
+
+/** The round's parameters, defaults filled in; a negative budget or max < min answers is a usage error. */
+function adaptiveParams(options: AdaptiveTasksOptions) {
+  if (!Number.isInteger(options.budget) || options.budget < 0)
+    throw usageError('--budget must be a non-negative integer (candidate answers)', { field: '--budget', received: String(options.budget) });
+  const params = {
+    edges: options.edges ?? DEFAULT_ADAPTIVE.edges,
+    minAnswers: options.minAnswers ?? DEFAULT_ADAPTIVE.minAnswers,
+    maxAnswers: options.maxAnswers ?? DEFAULT_ADAPTIVE.maxAnswers,
+    step: options.step ?? DEFAULT_ADAPTIVE.step,
+    epsilon: options.epsilon ?? DEFAULT_ADAPTIVE.epsilon,
+    seed: options.seed ?? 0,
+  };
+  if (!(params.maxAnswers >= params.minAnswers))
+    throw usageError('--max-answers must be at least --min-answers', {
+      field: '--max-answers',
+      received: String(params.maxAnswers),
+      expected: `≥ ${params.minAnswers}`,
+    });
+  return params;
 }

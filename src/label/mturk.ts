@@ -164,17 +164,7 @@ const STATUS: Record<string, ImportedAssignment['status']> = { submitted: 'submi
 export async function importMturkResults(label: LabelStore, file: string, options: MturkImportOptions): Promise<RecordReport & { rows: number }> {
   const table = parseCsv(readTextFile(file, 'MTurk batch results CSV'), file);
   const columns = table.header;
-  for (const required of ['HITId', 'AssignmentId', 'WorkerId', 'AssignmentStatus']) {
-    if (!columns.includes(required))
-      throw dataError(`the batch results CSV has no ${required} column`, {
-        file,
-        record: 'line 1',
-        field: required,
-        expected: 'MTurk batch results columns HITId, AssignmentId, WorkerId, AssignmentStatus, AcceptTime, SubmitTime, Input.*, Answer.*',
-        received: columns.slice(0, 8).join(', '),
-        hint: 'download it from the requester UI: Manage → Results → Download CSV',
-      });
-  }
+  checkResultColumns(columns, file);
   const rows = table.rows.map((cells) => Object.fromEntries(columns.map((name, c) => [name, cells[c] ?? ''])) as Record<string, string>);
   if (rows.length === 0) return { rows: 0, inserted: 0, statusChanged: 0, unchanged: 0, answers: 0, conflicts: [] };
   const byHit = await label.tasksByExternalId(rows.map((row) => (row.HITId ?? '').trim()));
@@ -187,50 +177,76 @@ export async function importMturkResults(label: LabelStore, file: string, option
   const records: ImportedAssignment[] = [];
   rows.forEach((row, i) => {
     const line = `line ${table.lines[i]}`;
-    const hitId = (row.HITId ?? '').trim();
     const taskId = taskIdOf(row);
-    const taskTokens = tokens.get(taskId);
-    if (taskId === '' || taskTokens === undefined) {
-      throw dataError('the row names no task of this workspace', {
-        file,
-        record: line,
-        field: 'Input.task_id',
-        received: JSON.stringify(taskId || hitId),
-        hint: 'publish HITs from the hits.csv written by `retest tasks export mturk` (it has a task_id column)',
-      });
-    }
+    const hitId = (row.HITId ?? '').trim();
+    records.push(assignmentFromRow(row, taskId, tokens.get(taskId), { file, line, salt: options.salt }));
     if (hitId) links.push({ taskId, externalId: hitId });
-    const statusText = (row.AssignmentStatus ?? '').trim().toLowerCase();
-    const status = STATUS[statusText];
-    if (!status)
-      throw dataError('unknown AssignmentStatus', {
-        file,
-        record: line,
-        field: 'AssignmentStatus',
-        expected: 'Submitted, Approved or Rejected',
-        received: JSON.stringify(row.AssignmentStatus),
-      });
-    const workerId = (row.WorkerId ?? '').trim();
-    if (!workerId) throw dataError('empty WorkerId', { file, record: line, field: 'WorkerId' });
-    const assignmentId = (row.AssignmentId ?? '').trim();
-    if (!assignmentId) throw dataError('empty AssignmentId', { file, record: line, field: 'AssignmentId' });
-    const selectedTokens = readSelection(row, taskTokens, file, line);
-    const record: ImportedAssignment = {
-      taskId,
-      workerHash: hashWorkerId(options.salt, `mturk:${workerId}`),
-      source: 'mturk',
-      externalId: assignmentId,
-      status,
-      selectedTokens,
-    };
-    const accept = mturkTime(row.AcceptTime, file, line, 'AcceptTime');
-    const submit = mturkTime(row.SubmitTime, file, line, 'SubmitTime');
-    if (accept) record.claimedAt = accept;
-    if (submit) record.submittedAt = submit;
-    records.push(record);
   });
   await label.linkExternalIds(links);
   return { rows: rows.length, ...(await label.recordAssignments(records, options.now ?? new Date())) };
+}
+
+/** The columns MTurk's batch results always have; a file without one of them is not a batch results CSV. */
+function checkResultColumns(columns: readonly string[], file: string): void {
+  for (const required of ['HITId', 'AssignmentId', 'WorkerId', 'AssignmentStatus']) {
+    if (!columns.includes(required))
+      throw dataError(`the batch results CSV has no ${required} column`, {
+        file,
+        record: 'line 1',
+        field: required,
+        expected: 'MTurk batch results columns HITId, AssignmentId, WorkerId, AssignmentStatus, AcceptTime, SubmitTime, Input.*, Answer.*',
+        received: columns.slice(0, 8).join(', '),
+        hint: 'download it from the requester UI: Manage → Results → Download CSV',
+      });
+  }
+}
+
+/** One row of the results CSV as an assignment to record; every bad cell is a data error naming the line and column. */
+function assignmentFromRow(
+  row: Record<string, string>,
+  taskId: string,
+  taskTokens: string[] | undefined,
+  where: { file: string; line: string; salt: string },
+): ImportedAssignment {
+  const { file, line } = where;
+  const hitId = (row.HITId ?? '').trim();
+  if (taskId === '' || taskTokens === undefined) {
+    throw dataError('the row names no task of this workspace', {
+      file,
+      record: line,
+      field: 'Input.task_id',
+      received: JSON.stringify(taskId || hitId),
+      hint: 'publish HITs from the hits.csv written by `retest tasks export mturk` (it has a task_id column)',
+    });
+  }
+  const statusText = (row.AssignmentStatus ?? '').trim().toLowerCase();
+  const status = STATUS[statusText];
+  if (!status)
+    throw dataError('unknown AssignmentStatus', {
+      file,
+      record: line,
+      field: 'AssignmentStatus',
+      expected: 'Submitted, Approved or Rejected',
+      received: JSON.stringify(row.AssignmentStatus),
+    });
+  const workerId = (row.WorkerId ?? '').trim();
+  if (!workerId) throw dataError('empty WorkerId', { file, record: line, field: 'WorkerId' });
+  const assignmentId = (row.AssignmentId ?? '').trim();
+  if (!assignmentId) throw dataError('empty AssignmentId', { file, record: line, field: 'AssignmentId' });
+  const selectedTokens = readSelection(row, taskTokens, file, line);
+  const record: ImportedAssignment = {
+    taskId,
+    workerHash: hashWorkerId(where.salt, `mturk:${workerId}`),
+    source: 'mturk',
+    externalId: assignmentId,
+    status,
+    selectedTokens,
+  };
+  const accept = mturkTime(row.AcceptTime, file, line, 'AcceptTime');
+  const submit = mturkTime(row.SubmitTime, file, line, 'SubmitTime');
+  if (accept) record.claimedAt = accept;
+  if (submit) record.submittedAt = submit;
+  return record;
 }
 
 /** One answer of a crowd-form `Answer.taskAnswers` cell: `item_N` as true/false or {"on": true|false}, or `selected` as a list of tokens; other keys are ignored. */

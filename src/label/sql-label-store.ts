@@ -98,87 +98,25 @@ class SqlLabelStore implements LabelStore {
   }
 
   async claim(options: ClaimOptions): Promise<ClaimedAssignment | null> {
-    if (!Number.isFinite(options.ttlSeconds) || options.ttlSeconds <= 0) {
-      throw usageError('ttlSeconds must be a positive number', { field: 'ttlSeconds', received: String(options.ttlSeconds) });
-    }
-    if (options.assignmentsPerTask !== undefined && (!Number.isInteger(options.assignmentsPerTask) || options.assignmentsPerTask < 1)) {
-      throw usageError('assignmentsPerTask must be a positive integer', { field: 'assignmentsPerTask', received: String(options.assignmentsPerTask) });
-    }
+    checkClaimOptions(options);
     const now = toIso(options.now);
-    const source = options.source ?? 'web';
     return this.db.transaction(async (tx) => {
       const worker = await tx.get<{ status: string }>('SELECT status FROM label_workers WHERE worker_hash = ?', [options.workerHash]);
       if (worker?.status === 'rejected')
         throw new LabelError('worker-rejected', 'this worker was rejected and gets no more tasks', { record: options.workerHash });
       await expire(tx, now);
-
-      const filters: string[] = [];
-      const params: SqlValue[] = [];
-      if (options.kind !== undefined) {
-        filters.push('t.kind = ?');
-        params.push(options.kind);
-      }
-      if (options.classIdx !== undefined) {
-        filters.push('t.class_idx = ?');
-        params.push(options.classIdx);
-      }
-      if (options.batch !== undefined) {
-        filters.push('t.batch = ?');
-        params.push(options.batch);
-      }
-      const where = filters.length ? `AND ${filters.join(' AND ')}` : '';
-
-      const own = await tx.get<{ id: string; task_id: string; claimed_at: string; expires_at: string; class_idx: number; kind: TaskKind }>(
-        `SELECT a.id, a.task_id, a.claimed_at, a.expires_at, t.class_idx, t.kind FROM assignments a JOIN tasks t ON t.id = a.task_id
-         WHERE a.worker_hash = ? AND a.status = 'open' ${where} ORDER BY a.claimed_at, t.seq LIMIT 1`,
-        [options.workerHash, ...params],
-      );
-      if (own) {
-        return {
-          assignmentId: own.id,
-          taskId: own.task_id,
-          classIdx: own.class_idx,
-          kind: own.kind,
-          claimedAt: own.claimed_at,
-          expiresAt: own.expires_at,
-          resumed: true,
-          items: await itemsOf(tx, own.task_id),
-        };
-      }
+      const filter = claimFilter(options);
+      const own = await openClaimOf(tx, options.workerHash, filter);
+      if (own) return own;
 
       const mine = "NOT EXISTS (SELECT 1 FROM assignments mine WHERE mine.task_id = t.id AND mine.worker_hash = ? AND mine.status <> 'expired')";
       const full = options.assignmentsPerTask === undefined ? 't.live_count < t.assignments_wanted' : 't.live_count < ?';
-      const select = `SELECT t.id, t.seq, t.class_idx, t.kind FROM tasks t WHERE ${full} AND ${mine} ${where} ORDER BY t.seq LIMIT 1`;
-      const selectParams = [...(options.assignmentsPerTask === undefined ? [] : [options.assignmentsPerTask]), options.workerHash, ...params];
+      const select = `SELECT t.id, t.seq, t.class_idx, t.kind FROM tasks t WHERE ${full} AND ${mine} ${filter.where} ORDER BY t.seq LIMIT 1`;
+      const selectParams = [...(options.assignmentsPerTask === undefined ? [] : [options.assignmentsPerTask]), options.workerHash, ...filter.params];
       const task = await nextTask(tx, select, selectParams);
       if (!task) return null;
-
       const expiresAt = addSeconds(now, options.ttlSeconds);
-      const lapsed = await tx.get<{ id: string }>("SELECT id FROM assignments WHERE task_id = ? AND worker_hash = ? AND status = 'expired'", [
-        task.id,
-        options.workerHash,
-      ]);
-      let assignmentId: string;
-      if (lapsed) {
-        // The worker let an earlier claim on this task lapse: reopen that row (UNIQUE(task, worker)).
-        assignmentId = lapsed.id;
-        await tx.run("UPDATE assignments SET status = 'open', source = ?, claimed_at = ?, expires_at = ?, submitted_at = NULL WHERE id = ?", [
-          source,
-          now,
-          expiresAt,
-          assignmentId,
-        ]);
-      } else {
-        assignmentId = randomToken();
-        await tx.run("INSERT INTO assignments (id, task_id, worker_hash, status, source, claimed_at, expires_at) VALUES (?, ?, ?, 'open', ?, ?, ?)", [
-          assignmentId,
-          task.id,
-          options.workerHash,
-          source,
-          now,
-          expiresAt,
-        ]);
-      }
+      const assignmentId = await openAssignment(tx, task.id, options.workerHash, { source: options.source ?? 'web', now, expiresAt });
       return {
         assignmentId,
         taskId: task.id,
@@ -582,40 +520,8 @@ class SqlLabelStore implements LabelStore {
     return this.db.transaction(async (tx) => {
       const report: RecordReport = { inserted: 0, statusChanged: 0, unchanged: 0, answers: 0, conflicts: [] };
       const ids = records.map((r) => `${r.source}:${r.externalId}`);
-      const known = new Map<string, { id: string; status: AssignmentStatus }>();
-      for (const chunk of chunks([...new Set(ids)], 500)) {
-        for (const row of await tx.all<{ id: string; external_id: string; status: AssignmentStatus }>(
-          `SELECT id, external_id, status FROM assignments WHERE external_id IN (${chunk.map(() => '?').join(', ')})`,
-          chunk,
-        )) {
-          known.set(row.external_id, { id: row.id, status: row.status });
-        }
-      }
-      const taskIds = [...new Set(records.map((r) => r.taskId))];
-      const items = new Map<string, { ids: string[]; byToken: Map<string, string>; idSet: Set<string> }>();
-      const workers = new Map<string, string>(); // task + worker → assignment id
-      for (const chunk of chunks(taskIds, 500)) {
-        const marks = chunk.map(() => '?').join(', ');
-        for (const row of await tx.all<{ task_id: string; image_id: string; token: string }>(
-          `SELECT task_id, image_id, token FROM task_items WHERE task_id IN (${marks}) ORDER BY task_id, position`,
-          chunk,
-        )) {
-          let t = items.get(row.task_id);
-          if (!t) {
-            t = { ids: [], byToken: new Map(), idSet: new Set() };
-            items.set(row.task_id, t);
-          }
-          t.ids.push(row.image_id);
-          t.byToken.set(row.token, row.image_id);
-          t.idSet.add(row.image_id);
-        }
-        for (const row of await tx.all<{ id: string; task_id: string; worker_hash: string }>(
-          `SELECT id, task_id, worker_hash FROM assignments WHERE task_id IN (${marks})`,
-          chunk,
-        )) {
-          workers.set(`${row.task_id}\u0000${row.worker_hash}`, row.id);
-        }
-      }
+      const known = await knownAssignments(tx, ids);
+      const { items, workers } = await taskItemsAndWorkers(tx, [...new Set(records.map((r) => r.taskId))]);
       const newAssignments: SqlValue[][] = [];
       const newAnswers: SqlValue[][] = [];
       const statusChanges: { id: string; status: AssignmentStatus }[] = [];
@@ -813,6 +719,52 @@ async function appendTasks(tx: SqlExecutor, tasks: readonly Omit<NewTask, 'seq'>
   return first;
 }
 
+/** The assignments already stored under these external ids (an import run twice finds its rows). */
+async function knownAssignments(tx: SqlExecutor, ids: readonly string[]): Promise<Map<string, { id: string; status: AssignmentStatus }>> {
+  const known = new Map<string, { id: string; status: AssignmentStatus }>();
+  for (const chunk of chunks([...new Set(ids)], 500)) {
+    for (const row of await tx.all<{ id: string; external_id: string; status: AssignmentStatus }>(
+      `SELECT id, external_id, status FROM assignments WHERE external_id IN (${chunk.map(() => '?').join(', ')})`,
+      chunk,
+    )) {
+      known.set(row.external_id, { id: row.id, status: row.status });
+    }
+  }
+  return known;
+}
+
+/** The tasks' items (in position order, by token and as a set) and their assignments keyed by task + worker. */
+async function taskItemsAndWorkers(
+  tx: SqlExecutor,
+  taskIds: readonly string[],
+): Promise<{ items: Map<string, { ids: string[]; byToken: Map<string, string>; idSet: Set<string> }>; workers: Map<string, string> }> {
+  const items = new Map<string, { ids: string[]; byToken: Map<string, string>; idSet: Set<string> }>();
+  const workers = new Map<string, string>(); // task + worker → assignment id
+  for (const chunk of chunks(taskIds, 500)) {
+    const marks = chunk.map(() => '?').join(', ');
+    for (const row of await tx.all<{ task_id: string; image_id: string; token: string }>(
+      `SELECT task_id, image_id, token FROM task_items WHERE task_id IN (${marks}) ORDER BY task_id, position`,
+      chunk,
+    )) {
+      let t = items.get(row.task_id);
+      if (!t) {
+        t = { ids: [], byToken: new Map(), idSet: new Set() };
+        items.set(row.task_id, t);
+      }
+      t.ids.push(row.image_id);
+      t.byToken.set(row.token, row.image_id);
+      t.idSet.add(row.image_id);
+    }
+    for (const row of await tx.all<{ id: string; task_id: string; worker_hash: string }>(
+      `SELECT id, task_id, worker_hash FROM assignments WHERE task_id IN (${marks})`,
+      chunk,
+    )) {
+      workers.set(`${row.task_id}\u0000${row.worker_hash}`, row.id);
+    }
+  }
+  return { items, workers };
+}
+
 /**
  * The task a claim takes. SQLite: the first row (the write lock is held already). PostgreSQL: the
  * first row no other claimer holds (`SKIP LOCKED`); when every candidate is held, a claim must not
@@ -820,6 +772,79 @@ async function appendTasks(tx: SqlExecutor, tasks: readonly Omit<NewTask, 'seq'>
  * for the first candidate's lock (plain `FOR UPDATE`, which re-reads the row's live count), and
  * tries again while an unlocked read still sees a candidate.
  */
+/** A claim's TTL and N override must be positive; anything else is a usage error naming the field. */
+function checkClaimOptions(options: ClaimOptions): void {
+  if (!Number.isFinite(options.ttlSeconds) || options.ttlSeconds <= 0) {
+    throw usageError('ttlSeconds must be a positive number', { field: 'ttlSeconds', received: String(options.ttlSeconds) });
+  }
+  if (options.assignmentsPerTask !== undefined && (!Number.isInteger(options.assignmentsPerTask) || options.assignmentsPerTask < 1)) {
+    throw usageError('assignmentsPerTask must be a positive integer', { field: 'assignmentsPerTask', received: String(options.assignmentsPerTask) });
+  }
+}
+
+/** The claim's optional task filters (kind, class, batch) as an `AND …` clause on `t` and its parameters. */
+function claimFilter(options: ClaimOptions): { where: string; params: SqlValue[] } {
+  const filters: string[] = [];
+  const params: SqlValue[] = [];
+  if (options.kind !== undefined) {
+    filters.push('t.kind = ?');
+    params.push(options.kind);
+  }
+  if (options.classIdx !== undefined) {
+    filters.push('t.class_idx = ?');
+    params.push(options.classIdx);
+  }
+  if (options.batch !== undefined) {
+    filters.push('t.batch = ?');
+    params.push(options.batch);
+  }
+  return { where: filters.length ? `AND ${filters.join(' AND ')}` : '', params };
+}
+
+/** The worker's own open claim that fits the filters (oldest first), resumed rather than a second one opened. */
+async function openClaimOf(tx: SqlExecutor, workerHash: string, filter: { where: string; params: SqlValue[] }): Promise<ClaimedAssignment | null> {
+  const own = await tx.get<{ id: string; task_id: string; claimed_at: string; expires_at: string; class_idx: number; kind: TaskKind }>(
+    `SELECT a.id, a.task_id, a.claimed_at, a.expires_at, t.class_idx, t.kind FROM assignments a JOIN tasks t ON t.id = a.task_id
+     WHERE a.worker_hash = ? AND a.status = 'open' ${filter.where} ORDER BY a.claimed_at, t.seq LIMIT 1`,
+    [workerHash, ...filter.params],
+  );
+  if (!own) return null;
+  return {
+    assignmentId: own.id,
+    taskId: own.task_id,
+    classIdx: own.class_idx,
+    kind: own.kind,
+    claimedAt: own.claimed_at,
+    expiresAt: own.expires_at,
+    resumed: true,
+    items: await itemsOf(tx, own.task_id),
+  };
+}
+
+/** Opens the worker's assignment on `taskId`: a new row, or their lapsed one reopened (UNIQUE(task, worker)). */
+async function openAssignment(tx: SqlExecutor, taskId: string, workerHash: string, at: { source: string; now: string; expiresAt: string }): Promise<string> {
+  const lapsed = await tx.get<{ id: string }>("SELECT id FROM assignments WHERE task_id = ? AND worker_hash = ? AND status = 'expired'", [taskId, workerHash]);
+  if (lapsed) {
+    await tx.run("UPDATE assignments SET status = 'open', source = ?, claimed_at = ?, expires_at = ?, submitted_at = NULL WHERE id = ?", [
+      at.source,
+      at.now,
+      at.expiresAt,
+      lapsed.id,
+    ]);
+    return lapsed.id;
+  }
+  const assignmentId = randomToken();
+  await tx.run("INSERT INTO assignments (id, task_id, worker_hash, status, source, claimed_at, expires_at) VALUES (?, ?, ?, 'open', ?, ?, ?)", [
+    assignmentId,
+    taskId,
+    workerHash,
+    at.source,
+    at.now,
+    at.expiresAt,
+  ]);
+  return assignmentId;
+}
+
 async function nextTask(tx: SqlExecutor, select: string, params: readonly SqlValue[]): Promise<TaskRow | undefined> {
   if (tx.dialect !== 'postgres') return tx.get<TaskRow>(select, params);
   for (;;) {

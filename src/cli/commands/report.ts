@@ -96,47 +96,50 @@ Examples:
   $ retest import imagenetv2 PRED_DIR --metadata META && retest report --out report/
   $ retest report --axes probit --frequencies cifar10-test=../shared/data/cifar10h/cifar10h-counts.npy`,
     )
-    .action(async (opts: ReportCliOptions) => {
-      if (Array.isArray(opts.published)) for (const name of opts.published) publishedTable(name);
-      // Before any work: an --out that cannot be a writable folder fails at once, naming why.
-      makeDirectory(opts.out, '--out');
-      await app.withResultsIfPresent(opts.db, async (store) => {
-        const fitExclude = opts.fitExclude.filter((p) => p !== '');
-        const summary = await buildReport({
-          out: opts.out,
-          store,
-          published: opts.published,
-          metric: opts.metric,
-          axes: opts.axes,
-          fitExclude,
-          resamples: opts.resamples,
-          seed: opts.seed,
-          frequencies: parseFrequencies(opts.frequencies, undefined),
-          ...(opts.pair ? { pairs: opts.pair.map(parsePair) } : {}),
-          ...(opts.include ? { include: opts.include } : {}),
-          ...(opts.exclude ? { exclude: opts.exclude } : {}),
-        });
-        if (summary.pairs.length === 0 && summary.clouds.length === 0) {
-          throw usageError('nothing to report: no model has results on both sets of any pair', {
-            file: opts.db,
-            hint: opts.published ? 'check --pair/--include/--exclude' : 'drop --no-published, or evaluate/import models first',
-          });
-        }
-        if (opts.json) {
-          printJson({
-            out: summary.out,
-            index: join(summary.out, 'index.html'),
-            files: summary.files,
-            pairs: summary.pairs.map(headlineJson),
-            clouds: summary.clouds.map((p) => ({ ...headlineJson(p), collection: p.collection })),
-          });
-          return;
-        }
-        const all = [...summary.pairs, ...summary.clouds];
-        const w = Math.max(...all.map((p) => p.title.length));
-        for (const p of summary.pairs) process.stdout.write(`${p.title.padEnd(w)}  ${headlineText(p)}\n`);
-        for (const p of summary.clouds) process.stdout.write(`${p.title.padEnd(w)}  ${headlineText(p)}\n`);
-        process.stdout.write(`\nreport: ${join(summary.out, 'index.html')} (${summary.files.length} files)\n`);
-      });
+    .action((opts: ReportCliOptions) => runReport(opts, app));
+}
+
+/** `retest report`: the report written, then its headlines printed (or one JSON object). */
+async function runReport(opts: ReportCliOptions, app: App): Promise<void> {
+  if (Array.isArray(opts.published)) for (const name of opts.published) publishedTable(name);
+  // Before any work: an --out that cannot be a writable folder fails at once, naming why.
+  makeDirectory(opts.out, '--out');
+  await app.withResultsIfPresent(opts.db, async (store) => {
+    const fitExclude = opts.fitExclude.filter((p) => p !== '');
+    const summary = await buildReport({
+      out: opts.out,
+      store,
+      published: opts.published,
+      metric: opts.metric,
+      axes: opts.axes,
+      fitExclude,
+      resamples: opts.resamples,
+      seed: opts.seed,
+      frequencies: parseFrequencies(opts.frequencies, undefined),
+      ...(opts.pair ? { pairs: opts.pair.map(parsePair) } : {}),
+      ...(opts.include ? { include: opts.include } : {}),
+      ...(opts.exclude ? { exclude: opts.exclude } : {}),
     });
+    if (summary.pairs.length === 0 && summary.clouds.length === 0) {
+      throw usageError('nothing to report: no model has results on both sets of any pair', {
+        file: opts.db,
+        hint: opts.published ? 'check --pair/--include/--exclude' : 'drop --no-published, or evaluate/import models first',
+      });
+    }
+    if (opts.json) {
+      printJson({
+        out: summary.out,
+        index: join(summary.out, 'index.html'),
+        files: summary.files,
+        pairs: summary.pairs.map(headlineJson),
+        clouds: summary.clouds.map((p) => ({ ...headlineJson(p), collection: p.collection })),
+      });
+      return;
+    }
+    const all = [...summary.pairs, ...summary.clouds];
+    const w = Math.max(...all.map((p) => p.title.length));
+    for (const p of summary.pairs) process.stdout.write(`${p.title.padEnd(w)}  ${headlineText(p)}\n`);
+    for (const p of summary.clouds) process.stdout.write(`${p.title.padEnd(w)}  ${headlineText(p)}\n`);
+    process.stdout.write(`\nreport: ${join(summary.out, 'index.html')} (${summary.files.length} files)\n`);
+  });
 }
