@@ -419,3 +419,30 @@ describe('request input', () => {
     expect(await handReadInput('x.ts', good)).toEqual([]);
   });
 });
+
+/**
+ * One name, one thing (CONTRIBUTING, "One of each small concept"): no two source files export a
+ * function, class, constant or type of the same name, so an import never picks the wrong one.
+ * Re-exports (`export { x } from`) are the same thing and not counted; overloads count once.
+ */
+function exportedNames(): Map<string, string[]> {
+  const where = new Map<string, string[]>();
+  const declaration = /^export\s+(?:declare\s+)?(?:default\s+)?(?:async\s+)?(?:function\*?|const|let|class|interface|type|enum)\s+([A-Za-z_$][\w$]*)/gm;
+  for (const file of sourceFiles(SRC)) {
+    const names = new Set([...readFileSync(file, 'utf8').matchAll(declaration)].map((m) => m[1]!));
+    for (const name of names) where.set(name, [...(where.get(name) ?? []), relative(SRC, file)]);
+  }
+  return where;
+}
+
+/** Names every module of a kind exports by contract: `register(program, app)` of each lazily loaded command module (src/cli/commands/index.ts). */
+const CONTRACT_NAMES = new Set(['register']);
+
+describe('exported names', () => {
+  it('no two source files export different things under one name', () => {
+    const clashes = [...exportedNames()]
+      .filter(([name, files]) => files.length > 1 && !CONTRACT_NAMES.has(name))
+      .map(([name, files]) => `${name}: ${files.join(', ')}`);
+    expect(clashes).toEqual([]);
+  });
+});

@@ -20,7 +20,7 @@ export function createApp(): App {
 }
 
 /** The command line with the real App and every command loaded (for help tests and embedding). */
-export function buildProgram() {
+export function buildFullProgram() {
   return buildCli(createApp(), { all: true });
 }
 

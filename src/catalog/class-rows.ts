@@ -10,7 +10,7 @@ import { dataError } from '../core/index.ts';
 export const CLASS_COLUMNS = ['idx', 'id', 'names', 'definition', 'urls', '"similar"', 'hypernyms', 'hypernym_names'] as const;
 
 /** A `classes` row as stored. */
-export interface ClassRow {
+export interface ClassTableRow {
   /** Class index (0-based, no gaps). */
   idx: number;
   /** WordNet id or the custom id. */
@@ -44,11 +44,11 @@ export function classRowValues(c: ClassDef): [number, string, string, string, st
 }
 
 /** The class list from its rows ordered by index: a gap in the indices or a broken JSON column is a data error naming `file`. */
-export function classesFromRows(rows: readonly ClassRow[], file: string): ClassDef[] {
+export function classesFromRows(rows: readonly ClassTableRow[], file: string): ClassDef[] {
   return rows.map((r, i) => {
     if (r.idx !== i)
       throw dataError('the classes table has a gap in its indices', { file, record: i, field: 'idx', expected: String(i), received: String(r.idx) });
-    const json = (field: keyof ClassRow) => decodeClassColumn(r, field, file);
+    const json = (field: keyof ClassTableRow) => decodeClassColumn(r, field, file);
     return {
       index: r.idx,
       id: r.id,
@@ -62,7 +62,7 @@ export function classesFromRows(rows: readonly ClassRow[], file: string): ClassD
   });
 }
 
-function decodeClassColumn(row: ClassRow, field: keyof ClassRow, file: string): string[] {
+function decodeClassColumn(row: ClassTableRow, field: keyof ClassTableRow, file: string): string[] {
   const text = row[field];
   let value: unknown;
   try {

@@ -4,7 +4,7 @@
  * asynchronously through `ImageCatalog` (issue 12).
  */
 import type { ClassDef } from '../classes/index.ts';
-import { CLASS_COLUMNS, classesFromRows, classRowValues, type ClassRow } from './class-rows.ts';
+import { CLASS_COLUMNS, classesFromRows, classRowValues, type ClassTableRow } from './class-rows.ts';
 import type { Db } from '../store/index.ts';
 
 /** Writes the class list of a new workspace in one transaction. */
@@ -17,5 +17,5 @@ export function insertClassesSync(db: Db, classes: readonly ClassDef[]): void {
 
 /** The classes by index (as `ImageCatalog.classes`). */
 export function readClassesSync(db: Db, file: string): ClassDef[] {
-  return classesFromRows(db.prepare(`SELECT ${CLASS_COLUMNS.join(', ')} FROM classes ORDER BY idx`).all() as ClassRow[], file);
+  return classesFromRows(db.prepare(`SELECT ${CLASS_COLUMNS.join(', ')} FROM classes ORDER BY idx`).all() as ClassTableRow[], file);
 }

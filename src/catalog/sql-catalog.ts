@@ -2,7 +2,7 @@
  * The image catalog (`ImageCatalog`, ./types.ts) in portable SQL over the database port: the only
  * file with SQL on the `classes`, `images` and `ingest_failures` tables (schema in ./schema.ts).
  */
-import { CLASS_COLUMNS, classesFromRows, classRowValues, type ClassRow } from './class-rows.ts';
+import { CLASS_COLUMNS, classesFromRows, classRowValues, type ClassTableRow } from './class-rows.ts';
 import type { ClassDef } from '../classes/index.ts';
 import type { SqlDatabase, SqlRow } from '../store/index.ts';
 import type { CandidateImage, CatalogCounts, CatalogImage, ImageCatalog, IngestedImage, IngestFailure, NewImage } from './types.ts';
@@ -35,7 +35,7 @@ class SqlImageCatalog implements ImageCatalog {
   }
 
   async classes(): Promise<ClassDef[]> {
-    const rows = await this.db.all<ClassRow & SqlRow>(`SELECT ${CLASS_COLUMNS.join(', ')} FROM classes ORDER BY idx`);
+    const rows = await this.db.all<ClassTableRow & SqlRow>(`SELECT ${CLASS_COLUMNS.join(', ')} FROM classes ORDER BY idx`);
     return classesFromRows(rows, this.db.location);
   }
 

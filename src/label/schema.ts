@@ -24,9 +24,9 @@
  * Image ids are `images.id` (COLLECT's table); there is no foreign key so the label stage can be
  * used (and tested) on its own.
  */
-import type { Migration } from '../store/index.ts';
+import type { SqlMigration } from '../store/index.ts';
 
-export const labelMigrations: Migration[] = [
+export const labelMigrations: SqlMigration[] = [
   {
     name: 'label-001-initial',
     sql: `
@@ -217,7 +217,7 @@ export const labelMigrations: Migration[] = [
 ];
 
 /** The adaptive rounds' tables (`retest tasks create --adaptive`); applied with the other label migrations, and again (a no-op) before a round. */
-export const adaptiveMigrations: Migration[] = [
+export const adaptiveMigrations: SqlMigration[] = [
   {
     name: 'label-adaptive-001',
     sql: `

@@ -16,7 +16,7 @@ function isPixels(source: CropSource): source is RgbImage {
 }
 
 /** How errors name a source. */
-export function describeSource(source: CropSource): string {
+export function cropSourceName(source: CropSource): string {
   if (typeof source === 'string') return source;
   return isPixels(source) ? `<${source.width}×${source.height} pixels>` : `<${source.byteLength} bytes>`;
 }
@@ -37,7 +37,7 @@ export async function cropImage(source: CropSource, spec: CropSpec): Promise<Rgb
   }
   const rgb = isPixels(source) ? source : await openRgb(source, spec);
   const g = resizeCropGeometry(rgb.width, rgb.height, spec.resize, spec.crop);
-  if (g.resizedWidth < spec.crop || g.resizedHeight < spec.crop) throw cropTooLarge(describeSource(source), spec.crop, g.resizedWidth, g.resizedHeight);
+  if (g.resizedWidth < spec.crop || g.resizedHeight < spec.crop) throw cropTooLarge(cropSourceName(source), spec.crop, g.resizedWidth, g.resizedHeight);
   return pillowResizeCrop(rgb, g.resizedWidth, g.resizedHeight, { left: g.left, top: g.top, width: spec.crop, height: spec.crop }, spec.interpolation);
 }
 

@@ -10,7 +10,7 @@ import { hmacToken } from './secrets.ts';
 export interface ShownItem {
   /** Per-assignment token (URL and form value). */
   token: string;
-  /** The label stage's item token (what `submitAssignment` takes). */
+  /** The label stage's item token (what `LabelStore.submit` takes). */
   itemToken: string;
 }
 

@@ -13,7 +13,7 @@
  *   only HITs the builder published (`retest mturk enable --batch B --hits FILE`) for a batch whose
  *   mode is on; with no batch on, MTurk mode is off and `/mturk` shows nothing.
  */
-import { translateDdl, type Migration } from '../store/index.ts';
+import { translateDdl, type SqlMigration } from '../store/index.ts';
 
 const INITIAL = `
       CREATE TABLE server_labellers (
@@ -40,7 +40,7 @@ const INITIAL = `
       CREATE INDEX server_mturk_assignment ON server_mturk (assignment_id);
     `;
 
-export const serverMigrations: Migration[] = [
+export const serverMigrations: SqlMigration[] = [
   {
     name: 'server-001-initial',
     // PostgreSQL: an identity column where SQLite's INTEGER PRIMARY KEY numbers the labellers (a

@@ -1,7 +1,7 @@
 /**
  * The one adapter for better-sqlite3. Opens a database file in WAL mode with foreign keys on and
  * applies named, ordered migrations once each (recorded in `schema_migrations`), each in its own
- * transaction. Stages declare their schema as `Migration[]` and call `openDatabase` or `migrate`.
+ * transaction. Stages declare their schema as `Migration[]` and call `openDatabase` or `migrateSync`.
  */
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -13,12 +13,9 @@ import { dirname } from 'node:path';
 import { fromSystemError, ioError } from '../core/errors.ts';
 import { makeDirectory } from '../core/files.ts';
 import { migrationSql, refuseNewer } from './migrate.ts';
-import type { Migration as PortMigration } from './types.ts';
+import type { Migration } from './types.ts';
 
 export type Db = BetterSqlite3.Database;
-
-/** The port's named migration (./types.ts); the SQLite text is the one run here. */
-export type Migration = PortMigration;
 
 /**
  * Opens (creating if needed) a SQLite file; `:memory:` for tests. Every fault on the way — a folder
@@ -46,7 +43,7 @@ export function openDatabase(path: string, migrations: readonly Migration[] = []
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 10000');
-    migrate(db, migrations);
+    migrateSync(db, migrations);
     // SQLite falls back to read-only when the file or its folder is not writable, and says so only
     // at the first write, deep inside some command: take (and release) the write lock now instead.
     probeWritable(db);
@@ -67,7 +64,7 @@ export function openDatabase(path: string, migrations: readonly Migration[] = []
 export function prepareConnection(db: Db, path: string, migrations: readonly Migration[]): void {
   try {
     refuseNewerSync(db, path, migrations);
-    migrate(db, migrations);
+    migrateSync(db, migrations);
     probeWritable(db);
   } catch (cause) {
     const known = fromSystemError(cause, path);
@@ -105,7 +102,7 @@ function probeWritable(db: Db): void {
 }
 
 /** Applies the migrations not yet recorded in this database, in order. */
-export function migrate(db: Db, migrations: readonly Migration[]): void {
+export function migrateSync(db: Db, migrations: readonly Migration[]): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)');
   const applied = new Set((db.prepare('SELECT name FROM schema_migrations').all() as { name: string }[]).map((r) => r.name));
   const record = db.prepare('INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)');

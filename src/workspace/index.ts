@@ -1,9 +1,9 @@
 export type { Workspace, WorkspaceConfig, InitWorkspaceOptions, OpenWorkspaceOptions, ImageRow } from './types.ts';
 export {
-  initWorkspace,
-  createWorkspace,
-  openWorkspace,
-  connectWorkspace,
+  initWorkspaceWith,
+  createWorkspaceWith,
+  openWorkspaceWith,
+  connectWorkspaceWith,
   closeWorkspace,
   assertWorkspaceFolder,
   workspaceDatabase,

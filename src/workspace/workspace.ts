@@ -28,10 +28,10 @@ import type { InitWorkspaceOptions, OpenWorkspaceOptions, Workspace, WorkspaceCo
  * Creates a workspace in `dir` (created if missing; it must not already be a workspace and must be
  * empty apart from hidden files) and returns it open, with `migrations` applied (every stage's,
  * composed by the composition root: src/app/migrations.ts). SQLite only (synchronous): a
- * PostgreSQL workspace is created with `createWorkspace`.
+ * PostgreSQL workspace is created with `createWorkspaceWith`.
  */
-export function initWorkspace(dir: string, options: InitWorkspaceOptions, migrations: readonly SqlMigration[]): Workspace {
-  if (options.database !== undefined) throw new Error('initWorkspace is SQLite only: create a PostgreSQL workspace with createWorkspace (this is a bug)');
+export function initWorkspaceWith(dir: string, options: InitWorkspaceOptions, migrations: readonly SqlMigration[]): Workspace {
+  if (options.database !== undefined) throw new Error('initWorkspaceWith is SQLite only: create a PostgreSQL workspace with createWorkspaceWith (this is a bug)');
   const { root, classes, config } = prepareFolder(dir, options);
   const { db, sql } = openWorkspaceDatabase(join(root, DB_FILE), migrations);
   insertClassesSync(db, classes);
@@ -41,12 +41,12 @@ export function initWorkspace(dir: string, options: InitWorkspaceOptions, migrat
 }
 
 /**
- * Creates a workspace in `dir` (as `initWorkspace`), on SQLite or, with `options.database`, in a
+ * Creates a workspace in `dir` (as `initWorkspaceWith`), on SQLite or, with `options.database`, in a
  * new schema of a PostgreSQL database (the schema must hold no tables yet: one workspace per
  * schema). The URL is recorded in `retest.json` with its schema and without a password.
  */
-export async function createWorkspace(dir: string, options: InitWorkspaceOptions, open: OpenWorkspaceOptions): Promise<Workspace> {
-  if (options.database === undefined) return initWorkspace(dir, options, open.migrations);
+export async function createWorkspaceWith(dir: string, options: InitWorkspaceOptions, open: OpenWorkspaceOptions): Promise<Workspace> {
+  if (options.database === undefined) return initWorkspaceWith(dir, options, open.migrations);
   const database = workspaceDatabaseUrl(options.database, basename(resolve(dir)));
   const { root, classes, config } = prepareFolder(dir, options);
   const sql = await connectStore(database, { defaultSchema: 'unused' });
@@ -182,9 +182,9 @@ export function workspaceDatabase(root: string): string {
 
 /**
  * Opens the SQLite workspace in `dir`, applying those of `migrations` not yet applied
- * (synchronous). A PostgreSQL workspace is a usage error: open it with `connectWorkspace`.
+ * (synchronous). A PostgreSQL workspace is a usage error: open it with `connectWorkspaceWith`.
  */
-export function openWorkspace(dir: string, migrations: readonly SqlMigration[]): Workspace {
+export function openWorkspaceWith(dir: string, migrations: readonly SqlMigration[]): Workspace {
   const root = assertWorkspaceFolder(dir);
   const configPath = join(root, CONFIG_FILE);
   const config = readConfig(configPath);
@@ -192,7 +192,7 @@ export function openWorkspace(dir: string, migrations: readonly SqlMigration[]):
     throw usageError('this workspace is on PostgreSQL and this caller opens workspaces synchronously (SQLite only)', {
       file: root,
       received: redactUrl(config.database),
-      hint: 'open it with connectWorkspace (this is a bug when a retest command says so)',
+      hint: 'open it with connectWorkspaceWith (this is a bug when a retest command says so)',
     });
   }
   const { db, sql } = openWorkspaceDatabase(join(root, DB_FILE), migrations);
@@ -207,10 +207,10 @@ export function openWorkspace(dir: string, migrations: readonly SqlMigration[]):
 }
 
 /** Opens the workspace in `dir` on either backend, applying the pending migrations. */
-export async function connectWorkspace(dir: string, open: OpenWorkspaceOptions): Promise<Workspace> {
+export async function connectWorkspaceWith(dir: string, open: OpenWorkspaceOptions): Promise<Workspace> {
   const root = assertWorkspaceFolder(dir);
   const config = readConfig(join(root, CONFIG_FILE));
-  if (config.database === undefined) return openWorkspace(root, open.migrations);
+  if (config.database === undefined) return openWorkspaceWith(root, open.migrations);
   const sql = await connectStore(config.database, { defaultSchema: 'unused' });
   let classes: ClassDef[];
   try {

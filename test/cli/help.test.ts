@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildProgram } from '../../src/app/main.ts';
+import { buildFullProgram } from '../../src/app/main.ts';
 import { unwrapSentences } from '../../src/cli/main.ts';
 
 describe('help text wrapping', () => {
@@ -14,7 +14,7 @@ describe('help text wrapping', () => {
   });
 
   it('eval --help reflows its description to the width and names the env variable once', async () => {
-    const evalCommand = (await buildProgram()).commands.find((c) => c.name() === 'eval')!;
+    const evalCommand = (await buildFullProgram()).commands.find((c) => c.name() === 'eval')!;
     const help = evalCommand.helpInformation();
     const description = help.split('\n\n')[1]!.split('\n');
     expect(description[0]).toBe('Runs an ONNX classifier on a test set (a name like cifar10-test, or a path to a');

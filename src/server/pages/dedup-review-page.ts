@@ -7,7 +7,7 @@
 import { formatDistance, type ReviewPair } from '../../dedup/index.ts';
 import { escapeHtml } from '../../core/html.ts';
 
-export interface ReviewPageInput {
+export interface DedupReviewPageInput {
   /** URL prefix the routes are mounted under ('' or '/admin/dedup'). */
   prefix: string;
   /** The pairs on this page. */
@@ -22,7 +22,7 @@ export interface ReviewPageInput {
   limit: number;
 }
 
-export function renderDedupReviewPage(input: ReviewPageInput): string {
+export function renderDedupReviewPage(input: DedupReviewPageInput): string {
   const p = escapeHtml(input.prefix);
   const image = (path: string | null) =>
     path ? `<img src="${p}/image?path=${encodeURIComponent(path)}" width="192" height="192" alt="">` : '<div class="missing">no image</div>';
