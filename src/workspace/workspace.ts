@@ -31,7 +31,8 @@ import type { InitWorkspaceOptions, OpenWorkspaceOptions, Workspace, WorkspaceCo
  * PostgreSQL workspace is created with `createWorkspaceWith`.
  */
 export function initWorkspaceWith(dir: string, options: InitWorkspaceOptions, migrations: readonly SqlMigration[]): Workspace {
-  if (options.database !== undefined) throw new Error('initWorkspaceWith is SQLite only: create a PostgreSQL workspace with createWorkspaceWith (this is a bug)');
+  if (options.database !== undefined)
+    throw new Error('initWorkspaceWith is SQLite only: create a PostgreSQL workspace with createWorkspaceWith (this is a bug)');
   const { root, classes, config } = prepareFolder(dir, options);
   const { db, sql } = openWorkspaceDatabase(join(root, DB_FILE), migrations);
   insertClassesSync(db, classes);
