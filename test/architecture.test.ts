@@ -296,10 +296,6 @@ describe('the test layout', () => {
  * the count may only go down (lower it here when you document one), and a new types.ts starts at 0.
  */
 const UNDOCUMENTED_FIELDS: Record<string, number> = {
-  'analyze/types.ts': 9,
-  'catalog/types.ts': 6,
-  'collect/types.ts': 9,
-  'datasets/types.ts': 10,
   'dedup/types.ts': 26,
   'formats/types.ts': 6,
   'import/types.ts': 1,

@@ -24,7 +24,9 @@ export type Scale = 'linear' | 'probit' | 'logit';
 
 /** An ordinary least squares line y = slope · x + intercept. */
 export interface LineFit {
+  /** Change of y per unit of x (in the fit's scale). */
   slope: number;
+  /** y at x = 0 (in the fit's scale). */
   intercept: number;
   /** Coefficient of determination; null when y has no variance. */
   r2: number | null;
@@ -55,14 +57,19 @@ export interface ModelPair {
   source: CountSource;
   /** The published collection ('recht2019', 'timm', or an imported table's name); undefined for 'store'. */
   collection?: string;
+  /** Correct count and size on the original test set (for the chosen metric). */
   original: Count;
+  /** Correct count and size on the new test set (for the chosen metric). */
   new: Count;
 }
 
 /** Per-model row of an analysis. */
 export interface ModelComparison {
+  /** Model name. */
   model: string;
+  /** Accuracy and its interval on the original test set. */
   original: AccuracyEstimate;
+  /** Accuracy and its interval on the new test set. */
   new: AccuracyEstimate;
   /** original.accuracy − new.accuracy. */
   gap: number;
@@ -78,6 +85,7 @@ export interface Analysis {
   new: string;
   /** 'top1' or 'top5'. */
   metric: 'top1' | 'top5';
+  /** One row per model, sorted by original accuracy (then name). */
   models: ModelComparison[];
   /** Fits of new vs original accuracy across models; a scale is null when fewer than 2 distinct models. */
   fits: Record<Scale, FitWithIntervals | null>;
@@ -159,6 +167,7 @@ export interface CountRecord {
   testSet: string;
   /** Images in the test set (failed images count as wrong). */
   n: number;
+  /** Images whose top-1 prediction is the label. */
   top1Correct: number;
   /** Null when fewer than 5 classes were stored per image (CIFAR-10 label arrays). */
   top5Correct: number | null;

@@ -73,7 +73,14 @@ export interface IngestFailure {
 /** Image counts of the catalog. */
 export interface CatalogCounts {
   /** Images per (role, class index). */
-  byRoleAndClass: { role: ImageRole; classIdx: number; n: number }[];
+  byRoleAndClass: {
+    /** Candidate or reference image. */
+    role: ImageRole;
+    /** Class index the images were ingested for. */
+    classIdx: number;
+    /** Images with this role and class. */
+    n: number;
+  }[];
   /** Candidates that are not exact duplicates or cross-class links. */
   distinctCandidates: number;
   /** Failures whose (source, source id) has no image yet. */
@@ -140,10 +147,13 @@ export interface IngestedImage {
   sha256: string;
   /** Original, display and square copies, relative to the workspace folder. */
   originalPath: string;
+  /** Display copy (JPEG, longer side ≤ 500 px), relative to the workspace folder. */
   displayPath: string;
+  /** Square copy (PNG, squashed to the workspace's square size), relative to the workspace folder. */
   squarePath: string;
   /** Size of the original after EXIF orientation. */
   width: number;
+  /** Height of the original in pixels, after EXIF orientation. */
   height: number;
   /** Decoded format of the original, or null (rows from before the column). */
   format: string | null;

@@ -7,11 +7,32 @@ import type { RgbImage } from '../formats/index.ts';
 /** Where a candidate's image bytes come from: exactly one of these. */
 export type CandidateContent =
   /** An http(s) URL to download (size limit and timeout apply). */
-  | { url: string; path?: never; pixels?: never }
+  | {
+      /** The http(s) URL of the image. */
+      url: string;
+      /** Absent: a URL candidate has no local file. */
+      path?: never;
+      /** Absent: a URL candidate has no decoded pixels. */
+      pixels?: never;
+    }
   /** A local image file (JPEG, PNG, WebP, …). */
-  | { path: string; url?: never; pixels?: never }
+  | {
+      /** Path of the image file on this machine. */
+      path: string;
+      /** Absent: a file candidate is not downloaded. */
+      url?: never;
+      /** Absent: a file candidate is decoded at ingest. */
+      pixels?: never;
+    }
   /** Decoded pixels (CIFAR/NPY arrays); stored losslessly as PNG. */
-  | { pixels: RgbImage; url?: never; path?: never };
+  | {
+      /** The decoded RGB pixels. */
+      pixels: RgbImage;
+      /** Absent: pixel candidates are not downloaded. */
+      url?: never;
+      /** Absent: pixel candidates have no image file. */
+      path?: never;
+    };
 
 /** One candidate found by a source. */
 export type Candidate = CandidateContent & {

@@ -13,9 +13,21 @@ export interface LoadedDataset {
   /** Name of each class index (length numClasses), or null when unknown. */
   classNames: string[] | null;
   /** Every image in dataset order: a stable id and its class index. */
-  images: { imageId: string; label: number }[];
+  images: {
+    /** Stable id within the dataset: the record index for arrays; for image files the file stem, or `<class folder>/<stem>` when stems repeat. */
+    imageId: string;
+    /** Class index of the image (0 ≤ label < numClasses). */
+    label: number;
+  }[];
   /** All images' pixels (N×H×W×3 HWC RGB) when the format stores arrays (CIFAR), else null. */
-  pixels: { height: number; width: number; data: Uint8Array } | null;
+  pixels: {
+    /** Height of every image in pixels. */
+    height: number;
+    /** Width of every image in pixels. */
+    width: number;
+    /** N·H·W·3 bytes, image after image, HWC RGB. */
+    data: Uint8Array;
+  } | null;
   /** Absolute path per image when images are files (ImageNet), else null. */
   files: string[] | null;
   /**
@@ -123,4 +135,18 @@ export interface ResolveOptions {
 }
 
 /** Where a named dataset was found, or where it was looked for. */
-export type DatasetLocation = { present: true; path: string; where: 'data-dir' | 'cache' } | { present: false; looked: string[] };
+export type DatasetLocation =
+  | {
+      /** Found. */
+      present: true;
+      /** Path of the first match (file, npy prefix or folder). */
+      path: string;
+      /** Found under the data folder or in the download cache. */
+      where: 'data-dir' | 'cache';
+    }
+  | {
+      /** Not found anywhere. */
+      present: false;
+      /** Every path tried, in search order. */
+      looked: string[];
+    };
