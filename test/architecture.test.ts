@@ -296,11 +296,6 @@ describe('the test layout', () => {
  * the count may only go down (lower it here when you document one), and a new types.ts starts at 0.
  */
 const UNDOCUMENTED_FIELDS: Record<string, number> = {
-  'dedup/types.ts': 26,
-  'formats/types.ts': 6,
-  'import/types.ts': 1,
-  'jobs/types.ts': 1,
-  'label/types.ts': 15,
   'report/types.ts': 12,
   'results/types.ts': 2,
   'sample/types.ts': 2,

@@ -42,6 +42,7 @@ export interface Descriptor {
 export interface DescriptorInput {
   /** Model input size in pixels (images are squashed to it). */
   width: number;
+  /** Model input height in pixels. */
   height: number;
   /** Multiplier on the 0–255 values (1 = raw pixels, 1/255 = [0, 1]). */
   scale: number;
@@ -64,7 +65,23 @@ export interface VectorSource {
 }
 
 /** In memory (a SharedArrayBuffer every worker maps) or a raw little-endian float32 file, row-major. */
-export type VectorLocation = { kind: 'memory'; buffer: SharedArrayBuffer; byteOffset: number } | { kind: 'file'; path: string; byteOffset: number };
+export type VectorLocation =
+  | {
+      /** The vectors are in memory. */
+      kind: 'memory';
+      /** The shared memory holding the vectors (count × dimension float32s from byteOffset). */
+      buffer: SharedArrayBuffer;
+      /** Byte offset of the first vector in the buffer (a multiple of 4). */
+      byteOffset: number;
+    }
+  | {
+      /** The vectors are in a file. */
+      kind: 'file';
+      /** Path of the raw little-endian float32 file. */
+      path: string;
+      /** Byte offset of the first vector in the file. */
+      byteOffset: number;
+    };
 
 /** One neighbour of one query. */
 export interface Neighbour {
@@ -122,7 +139,12 @@ export interface KernelReport {
    */
   name: 'int8-u8s8' | 'int8-u8u8' | 'float32' | 'js';
   /** Faster kernels passed over, in order, with the reason (failed self-check, vector too long, …). */
-  skipped: { name: string; reason: string }[];
+  skipped: {
+    /** The kernel passed over (same names as `name`). */
+    name: string;
+    /** Why, in words. */
+    reason: string;
+  }[];
 }
 
 /** The k nearest neighbours of every query, closest first. */
@@ -152,13 +174,24 @@ export interface ReviewPair {
   neighbourRole: 'candidate' | 'reference';
   /** Image files to show, relative to the workspace (null: not available). */
   candidatePath: string | null;
+  /** The neighbour's image file, relative to the workspace (null: not available). */
   neighbourPath: string | null;
   /** Every metric under which the pair is closer than its threshold: metric → {distance, rank, threshold}. */
-  metrics: { metric: string; distance: number; rank: number; threshold: number }[];
+  metrics: {
+    /** Metric name (descriptor name). */
+    metric: string;
+    /** Distance in the metric's own units. */
+    distance: number;
+    /** The neighbour's rank among the candidate's neighbours under this metric (0-based, closest first). */
+    rank: number;
+    /** The review threshold in force when the pair was searched. */
+    threshold: number;
+  }[];
   /** The decision in force, if any. */
   decision: 'duplicate' | 'not_duplicate' | null;
   /** Who made it and when (ISO time). */
   reviewer: string | null;
+  /** ISO time of the decision in force (null: undecided). */
   decidedAt: string | null;
 }
 
@@ -174,6 +207,7 @@ export interface GraphNode {
 export interface Resolution {
   /** images.id */
   imageId: string;
+  /** 'clear': kept; 'duplicate': excluded (its component touches an original, it is a content copy, or another member is kept); 'pending': an unreviewed close pair or a missing search remains (in it or its component). */
   status: 'clear' | 'duplicate' | 'pending';
   /** Why, in words. */
   reason: string;
@@ -211,7 +245,9 @@ export interface CloseNeighbour extends NeighbourRow {
 export interface DecisionRecord {
   /** The pair in stored order (see `canonicalPair`): candidate, set, neighbour. */
   candidateId: string;
+  /** 'workspace' or an external reference set's name. */
   neighbourSet: string;
+  /** images.id, or the record index in the external set. */
   neighbourId: string;
   /** The judgement. */
   decision: 'duplicate' | 'not_duplicate';
@@ -285,11 +321,17 @@ export interface DedupStore {
 
 /** An image as near-duplicate resolution reads it from the catalog. */
 export interface DedupImage {
+  /** images.id */
   id: string;
+  /** Collected candidate or original test image. */
   role: 'candidate' | 'reference';
+  /** Class index it was ingested for. */
   classIdx: number;
+  /** The first image with the same content, or null. */
   exactDuplicateOf: string | null;
+  /** Source name ('flickr', 'folder', …). */
   source: string;
+  /** Id within the source. */
   sourceId: string;
   /** The square copy shown on the review page, relative to the workspace. */
   squarePath: string;
@@ -311,6 +353,8 @@ export interface DedupSources {
 
 /** The near-duplicate stage's store with its sources: what search, review and resolution take. */
 export interface DedupContext {
+  /** Neighbours, decisions and statuses of the stage. */
   store: DedupStore;
+  /** What it reads from the catalog and the labelling stage. */
   sources: DedupSources;
 }

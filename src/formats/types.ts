@@ -18,11 +18,17 @@ export type NpyDtype = '|u1' | '<u2' | '<i4' | '<i8' | '<f4' | '<f8';
 
 /** The typed array that holds the elements of each dtype. */
 export interface NpyDataByDtype {
+  /** Unsigned 8-bit integers (images, labels). */
   '|u1': Uint8Array;
+  /** Unsigned 16-bit integers. */
   '<u2': Uint16Array;
+  /** Signed 32-bit integers. */
   '<i4': Int32Array;
+  /** Signed 64-bit integers (NumPy's default int). */
   '<i8': BigInt64Array;
+  /** 32-bit floats. */
   '<f4': Float32Array;
+  /** 64-bit floats. */
   '<f8': Float64Array;
 }
 

@@ -12,6 +12,7 @@ export interface ImportDataset {
   name: string;
   /** Where the labels came from. */
   source: string;
+  /** Number of classes of the label space (10 for CIFAR-10, 1000 for ImageNet). */
   numClasses: number;
   /** Image ids in row order. */
   imageIds: string[];

@@ -85,6 +85,7 @@ export interface GroupStatus {
   active: number;
   /** Work units (images) of the group and of its completed jobs. */
   units: number;
+  /** Work units (images) of the group's completed jobs. */
   unitsDone: number;
   /** Jobs that failed every try, with their errors. */
   parked: ParkedJob[];

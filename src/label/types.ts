@@ -205,7 +205,14 @@ export interface NewTask {
   /** ISO creation time. */
   createdAt: string;
   /** The images shown, in display order (position = index). */
-  items: readonly { imageId: string; role: ItemRole; token: string }[];
+  items: readonly {
+    /** images.id of the item. */
+    imageId: string;
+    /** Candidate, or a positive/negative control. */
+    role: ItemRole;
+    /** Opaque token naming the item in URLs and submissions. */
+    token: string;
+  }[];
 }
 
 /** Counts of the label tables (`LabelStore.progress`). */
@@ -219,7 +226,12 @@ export interface LabelProgress {
   /** Answer rows (one per item of a submitted assignment). */
   answers: number;
   /** Workers with a review status, per status. */
-  workers: { approved: number; rejected: number };
+  workers: {
+    /** Workers marked approved. */
+    approved: number;
+    /** Workers marked rejected. */
+    rejected: number;
+  };
 }
 
 // ---- What the labelling server reads and writes besides claims and submissions (issue 12, branch
@@ -427,15 +439,34 @@ export interface ExportedTask {
   /** The class asked about. */
   classIdx: number;
   /** Items in display order. */
-  items: { token: string; imageId: string }[];
+  items: {
+    /** Opaque token naming the item in URLs and submissions. */
+    token: string;
+    /** images.id of the item. */
+    imageId: string;
+  }[];
 }
 
 /** `LabelStore.taskSummary`. */
 export interface TaskSummary {
   /** Per kind (sorted): tasks and Σ assignments wanted. */
-  tasks: { kind: TaskKind; n: number; wanted: number }[];
+  tasks: {
+    /** Task kind. */
+    kind: TaskKind;
+    /** Tasks of this kind. */
+    n: number;
+    /** Σ assignments wanted over those tasks. */
+    wanted: number;
+  }[];
   /** Per (status, source), sorted. */
-  assignments: { status: AssignmentStatus; source: AssignmentSource; n: number }[];
+  assignments: {
+    /** Assignment status. */
+    status: AssignmentStatus;
+    /** Where the assignments came from. */
+    source: AssignmentSource;
+    /** Assignments with this status and source. */
+    n: number;
+  }[];
   /** Tasks whose submitted/approved assignments reach their N. */
   complete: number;
 }
@@ -489,7 +520,12 @@ export interface RecordReport {
   /** Answer rows written. */
   answers: number;
   /** Records refused, with why: another assignment of the same worker on the same task. */
-  conflicts: { externalId: string; reason: string }[];
+  conflicts: {
+    /** The refused record's external id (MTurk AssignmentId). */
+    externalId: string;
+    /** Why it was refused, in words. */
+    reason: string;
+  }[];
 }
 
 /**
