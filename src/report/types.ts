@@ -19,6 +19,7 @@ export interface FrequencySection {
   source: string;
   /** Model names, in the order of each bin's `accuracy`. */
   models: string[];
+  /** The selection-frequency bins with each model's accuracy on the images in them. */
   bins: FrequencyBin[];
 }
 
@@ -28,9 +29,11 @@ export interface PairReport {
   title: string;
   /** File-name stem for this pair's outputs (`imagenet-val__imagenetv2-matched-frequency`). */
   slug: string;
+  /** The analysis of the pair with each model's source and whether it is in the fit. */
   comparison: Comparison;
   /** Patterns whose models were kept out of the fit. */
   fitExclude: string[];
+  /** Accuracy by selection frequency, one section per test set with frequencies (may be empty). */
   frequencies: FrequencySection[];
 }
 
@@ -40,6 +43,7 @@ export interface CloudReport {
   title: string;
   /** File-name stem of this panel's outputs (`imagenet-val__imagenetv2-matched-frequency.cloud-timm`). */
   slug: string;
+  /** The cloud's points and fits as the plot draws them. */
   panel: CloudPanel;
   /** Headline numbers of the cloud's comparison (your models + the cloud's, fitted over the cloud's). */
   headline: PairHeadline;
@@ -51,17 +55,25 @@ export interface CloudReport {
 
 /** Headline numbers of one pair, as `retest report` prints them. */
 export interface PairHeadline {
+  /** Original test-set name. */
   original: string;
+  /** New test-set name. */
   new: string;
+  /** Human title of the pair. */
   title: string;
+  /** The accuracy compared. */
   metric: 'top1' | 'top5';
+  /** Models compared. */
   models: number;
   /** Models from the user's store (evaluated or imported). */
   yourModels: number;
+  /** Models the fits use. */
   modelsInFit: number;
   /** Mean of original − new accuracy over the models, in points (percent). */
   meanDropPoints: number | null;
+  /** The fit in the linear scale; null without a fit. */
   linear: HeadlineSlope | null;
+  /** The fit in the probit scale; null without a fit. */
   probit: HeadlineSlope | null;
   /** For a cloud panel: the collection fitted ('timm', an imported table); absent for the main panel. */
   collection?: string;

@@ -68,8 +68,12 @@ export interface RunOwner {
 
 /** `leaseRun`'s answer. */
 export type LeaseAnswer =
-  | { acquired: true }
   | {
+      /** The run is now this process's. */
+      acquired: true;
+    }
+  | {
+      /** Another live process holds the run. */
       acquired: false;
       /** The process holding the run ("host:pid"). */
       owner: string;

@@ -75,7 +75,12 @@ export interface SamplingOutcome {
   /** The seed of the Rng. */
   seed: number;
   /** All chosen images, shuffled with the same Rng (the released order). */
-  images: { imageId: string; classIdx: number }[];
+  images: {
+    /** images.id of the chosen image. */
+    imageId: string;
+    /** Class index it was chosen for. */
+    classIdx: number;
+  }[];
   /** Per class, in input order. */
   classes: ClassOutcome[];
   /** True when every class got `perClass` images (and every MatchedFrequency class had a reference histogram). */

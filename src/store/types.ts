@@ -86,7 +86,14 @@ export interface Migration {
   /** Unique, stable name, `<stage>-NNN-<what>`, e.g. "results-001-initial". Never rename one that shipped. */
   name: string;
   /** The DDL, run once inside a transaction. */
-  sql: string | { sqlite: string; postgres: string };
+  sql:
+    | string
+    | {
+        /** The DDL for SQLite. */
+        sqlite: string;
+        /** The DDL for PostgreSQL. */
+        postgres: string;
+      };
 }
 
 /** What `migrationStatus` reports about a database. */
@@ -96,7 +103,12 @@ export interface MigrationStatus {
   /** Its dialect. */
   dialect: SqlDialect;
   /** Migrations recorded in the database, in the order they were applied, with their ISO time. */
-  applied: { name: string; appliedAt: string }[];
+  applied: {
+    /** The migration's name. */
+    name: string;
+    /** ISO time it was applied. */
+    appliedAt: string;
+  }[];
   /** Migrations this retest knows and the database has not applied yet. */
   pending: string[];
   /**
