@@ -71,9 +71,9 @@ export interface PairHeadline {
   modelsInFit: number;
   /** Mean of original − new accuracy over the models, in points (percent). */
   meanDropPoints: number | null;
-  /** The fit in the linear scale; null without a fit. */
+  /** Slope (with interval) of the fit in the linear scale; null when the models do not determine a line. */
   linear: HeadlineSlope | null;
-  /** The fit in the probit scale; null without a fit. */
+  /** Slope (with interval) of the fit in the probit scale; null when the models do not determine a line. */
   probit: HeadlineSlope | null;
   /** For a cloud panel: the collection fitted ('timm', an imported table); absent for the main panel. */
   collection?: string;
