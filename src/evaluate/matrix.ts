@@ -14,7 +14,6 @@
  * (`evaluateShard`, for a job queue).
  */
 import { availableParallelism } from 'node:os';
-import { existsSync, statSync } from 'node:fs';
 import { dataError, usageError } from '../core/errors.ts';
 import { hashFile } from '../core/hash.ts';
 import { silentProgress } from '../core/progress.ts';
@@ -26,7 +25,17 @@ import { cropSpecOf, prepareBatches, startCropPool, type PreparedBatch } from '.
 import { mapClassesToModel } from './class-map.ts';
 import { loadModel, type LoadedModel } from './model.ts';
 import { retestVersion } from './provenance.ts';
-import { checkCompatible, defaultEvalOptions, definedOptions, evaluateRun, registerEvalRun, summarize, toRows, type EvalDataset } from './run-eval.ts';
+import {
+  checkCompatible,
+  checkModelFile,
+  defaultEvalOptions,
+  definedOptions,
+  evaluateRun,
+  registerEvalRun,
+  summarize,
+  toRows,
+  type EvalDataset,
+} from './run-eval.ts';
 import { defaultSidecarPath, modelSpecFrom, type ModelOverrides } from './sidecar.ts';
 import { writeImageToTensor } from './tensor.ts';
 import type { CellSummary, EvalOptions, MatrixProgress, MatrixSummary, ModelSpec } from './types.ts';
@@ -293,18 +302,6 @@ export async function evaluateMatrix(input: MatrixInput): Promise<MatrixSummary>
     provider: providers.label,
     batchSize: options.batchSize,
   };
-}
-
-function checkModelFile(path: string): void {
-  if (!existsSync(path)) throw usageError('model file not found', { file: path, field: '--model', hint: 'give the path to an .onnx file' });
-  if (!statSync(path).isFile())
-    throw usageError('--model is a folder, not a model file', {
-      file: path,
-      field: '--model',
-      expected: 'an .onnx file',
-      received: 'a folder',
-      hint: 'give the path to the .onnx file inside it',
-    });
 }
 
 /** Models whose crops are the same on this test set share one decode and crop per image. */

@@ -186,7 +186,7 @@ export async function evaluateRun(input: EvaluateInput): Promise<{ summary: Eval
 }
 
 /** A model path that is missing or a folder is a usage error naming `--model`. */
-function checkModelFile(path: string): void {
+export function checkModelFile(path: string): void {
   if (!existsSync(path)) throw usageError(`model file not found`, { file: path, field: '--model', hint: 'give the path to an .onnx file' });
   if (!statSync(path).isFile())
     throw usageError('--model is a folder, not a model file', {
