@@ -96,15 +96,33 @@ function connect(path: string, readonly: boolean): Connection {
     const Database = loadDriver();
     connection = new Database(path, { readonly, fileMustExist: readonly });
     connection.pragma('busy_timeout = 10000');
-    if (!readonly) connection.pragma('journal_mode = WAL');
+    // Two processes creating one new store at once: switching it to WAL can answer SQLITE_BUSY at
+    // once, without SQLite's busy wait (the switch needs an exclusive lock), so it is retried here.
+    retryWhileBusy(() => {
+      if (!readonly) connection.pragma('journal_mode = WAL');
+      // Reading the schema makes a file that is not a SQLite database fail here, with its name.
+      connection.prepare('SELECT count(*) FROM sqlite_master').get();
+    });
     connection.pragma('synchronous = NORMAL');
     connection.pragma('foreign_keys = ON');
-    // Reading the schema makes a file that is not a SQLite database fail here, with its name.
-    connection.prepare('SELECT count(*) FROM sqlite_master').get();
   } catch (cause) {
     throw sqliteOpenError(path, cause);
   }
   return connection;
+}
+
+/** Runs `step` again while it fails with SQLITE_BUSY, for up to 10 s (as busy_timeout), 20 ms apart. */
+function retryWhileBusy(step: () => void): void {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      step();
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    }
+  }
 }
 
 class SqliteExecutor implements SqlExecutor {
