@@ -5,18 +5,11 @@
 import { buildProgram as buildCli, runCli } from '../cli/main.ts';
 import type { App } from '../cli/types.ts';
 import { resultsApp } from './results.ts';
-import { workspaceApp, type CommandContext } from './workspace.ts';
+import { workspaceApp } from './workspace.ts';
 
 /** The App of this process: how commands open stores and start servers. */
 export function createApp(): App {
-  const context: CommandContext = {};
-  return {
-    ...resultsApp(),
-    ...workspaceApp(context),
-    startCommand(name) {
-      context.command = name;
-    },
-  };
+  return { ...resultsApp(), ...workspaceApp() };
 }
 
 /** The command line with the real App and every command loaded (for help tests and embedding). */

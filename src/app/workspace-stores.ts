@@ -16,8 +16,6 @@ import {
   closeWorkspace,
   connectWorkspaceWith,
   createWorkspaceWith,
-  initWorkspaceWith,
-  openWorkspaceWith,
   resolveWorkspaceDir,
   workspaceDatabase,
   type InitWorkspaceOptions,
@@ -25,46 +23,14 @@ import {
 } from '../workspace/index.ts';
 import { workspaceMigrations } from './migrations.ts';
 
-/**
- * Creates a SQLite workspace in `dir` with every stage's tables (`initWorkspace` of src/workspace
- * with this retest's migrations). Synchronous, for tests and benchmarks that build fixtures on the
- * SQLite `Db`; the CLI uses `createWorkspace`.
- */
-export function initWorkspace(dir: string, options: InitWorkspaceOptions): Workspace {
-  return initWorkspaceWith(dir, options, workspaceMigrations());
-}
-
-/** Opens the SQLite workspace in `dir`, applying this retest's pending migrations (synchronous; a PostgreSQL workspace is refused). */
-export function openWorkspace(dir: string): Workspace {
-  return openWorkspaceWith(dir, workspaceMigrations());
-}
-
-/** Creates a workspace in `dir` on either backend (`options.database`: a PostgreSQL URL). `command` names the command in `Workspace.db`'s refusal. */
-export function createWorkspace(dir: string, options: InitWorkspaceOptions, command?: string): Promise<Workspace> {
-  return createWorkspaceWith(dir, options, { migrations: workspaceMigrations(), ...(command === undefined ? {} : { command }) });
+/** Creates a workspace in `dir` on either backend (`options.database`: a PostgreSQL URL), with this retest's migrations. */
+export function createWorkspace(dir: string, options: InitWorkspaceOptions): Promise<Workspace> {
+  return createWorkspaceWith(dir, options, { migrations: workspaceMigrations() });
 }
 
 /** Opens the workspace in `dir` on either backend, applying this retest's pending migrations. */
-export function connectWorkspace(dir: string, command?: string): Promise<Workspace> {
-  return connectWorkspaceWith(dir, { migrations: workspaceMigrations(), ...(command === undefined ? {} : { command }) });
-}
-
-/**
- * Opens the workspace of a `--workspace` value (default: $RETEST_WORKSPACE, else the current
- * folder), runs `fn` and closes it again, also when `fn` throws or its promise rejects.
- */
-export function withWorkspace<T>(option: string | undefined, fn: (workspace: Workspace) => T): T {
-  const workspace = openWorkspace(resolveWorkspaceDir(option));
-  let result: T;
-  try {
-    result = fn(workspace);
-  } catch (error) {
-    void closeWorkspace(workspace);
-    throw error;
-  }
-  if (result instanceof Promise) return result.finally(() => closeWorkspace(workspace)) as T;
-  void closeWorkspace(workspace);
-  return result;
+export function connectWorkspace(dir: string): Promise<Workspace> {
+  return connectWorkspaceWith(dir, { migrations: workspaceMigrations() });
 }
 
 /** The stores of an open workspace (closing the workspace closes them). */
@@ -127,9 +93,12 @@ export function workspaceStores(workspace: Workspace): WorkspaceStores {
   return { workspace, catalog, sample, label, labelSources, server: createServerStore(workspace.sql), sampling, dedup };
 }
 
-/** Opens the workspace at a `--workspace` value (either backend), runs `fn`, closes it. */
-export async function withWorkspaceAsync<T>(option: string | undefined, fn: (workspace: Workspace) => Promise<T> | T, command?: string): Promise<T> {
-  const workspace = await connectWorkspace(resolveWorkspaceDir(option), command);
+/**
+ * Opens the workspace at a `--workspace` value (default: $RETEST_WORKSPACE, else the current
+ * folder; either backend), runs `fn` and closes it again, also when `fn` fails.
+ */
+export async function withWorkspace<T>(option: string | undefined, fn: (workspace: Workspace) => Promise<T> | T): Promise<T> {
+  const workspace = await connectWorkspace(resolveWorkspaceDir(option));
   try {
     return await fn(workspace);
   } finally {
@@ -138,8 +107,8 @@ export async function withWorkspaceAsync<T>(option: string | undefined, fn: (wor
 }
 
 /** Opens the workspace at a `--workspace` value (either backend) with its stores, runs `fn`, closes it. */
-export async function withWorkspaceStores<T>(option: string | undefined, fn: (stores: WorkspaceStores) => Promise<T> | T, command?: string): Promise<T> {
-  const workspace = await connectWorkspace(resolveWorkspaceDir(option), command);
+export async function withWorkspaceStores<T>(option: string | undefined, fn: (stores: WorkspaceStores) => Promise<T> | T): Promise<T> {
+  const workspace = await connectWorkspace(resolveWorkspaceDir(option));
   try {
     return await fn(workspaceStores(workspace));
   } finally {

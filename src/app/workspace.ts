@@ -4,26 +4,20 @@
  */
 import type { WorkspaceApp } from '../cli/app-workspace.ts';
 
-/** What the App knows of the command being run (set by the CLI before the action). */
-export interface CommandContext {
-  /** The command's words, e.g. "tasks create"; named in the refusal of a stage not yet on PostgreSQL. */
-  command?: string;
-}
-
 /** The workspace half of the App. */
-export function workspaceApp(context: CommandContext = {}): WorkspaceApp {
+export function workspaceApp(): WorkspaceApp {
   const stores = () => import('./workspace-stores.ts');
   return {
     async initWorkspace(dir, options) {
-      return (await stores()).createWorkspace(dir, options, context.command);
+      return (await stores()).createWorkspace(dir, options);
     },
     async openWorkspace(option) {
       const { connectWorkspace } = await stores();
       const { resolveWorkspaceDir } = await import('../workspace/index.ts');
-      return connectWorkspace(resolveWorkspaceDir(option), context.command);
+      return connectWorkspace(resolveWorkspaceDir(option));
     },
     async withWorkspace(option, fn) {
-      return (await stores()).withWorkspaceAsync(option, fn, context.command);
+      return (await stores()).withWorkspace(option, fn);
     },
     async workspaceStatus(option) {
       return (await stores()).workspaceStatus(option);
@@ -35,7 +29,7 @@ export function workspaceApp(context: CommandContext = {}): WorkspaceApp {
       return (await stores()).workspaceStores(workspace);
     },
     async withWorkspaceStores(option, fn) {
-      return (await stores()).withWorkspaceStores(option, fn, context.command);
+      return (await stores()).withWorkspaceStores(option, fn);
     },
   };
 }

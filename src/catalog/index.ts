@@ -2,4 +2,3 @@
 export type { ImageCatalog, CatalogImage, CatalogCounts, CandidateImage, ImageRole, IngestFailure, IngestedImage, NewImage } from './types.ts';
 export { createImageCatalog } from './sql-catalog.ts';
 export { catalogMigrations } from './schema.ts';
-export { insertClassesSync, readClassesSync } from './legacy-sync.ts';

@@ -35,7 +35,6 @@ export async function buildProgram(app: App, options: BuildOptions = {}): Promis
     })
     .exitOverride();
   // The App learns which command runs (a stage not yet on PostgreSQL names it when it refuses).
-  program.hook('preAction', (_program, action) => app.startCommand?.(commandPath(action)));
   const wanted = options.all ? undefined : commandNamed(options.argv ?? []);
   for (const entry of commands) {
     if (options.all || entry.name === wanted) (await entry.load()).register(program, app);
@@ -48,13 +47,6 @@ export async function buildProgram(app: App, options: BuildOptions = {}): Promis
 export function commandNamed(argv: readonly string[]): string | undefined {
   const words = argv.filter((a) => !a.startsWith('-'));
   return words[0] === 'help' ? words[1] : words[0];
-}
-
-/** A command's words below `retest` ("tasks create"). */
-function commandPath(command: Command): string {
-  const words: string[] = [];
-  for (let c: Command | null = command; c?.parent; c = c.parent) words.unshift(c.name());
-  return words.join(' ');
 }
 
 /** Joins a line with the next when the sentence runs on (no '.'/':' at its end, neither line indented). */

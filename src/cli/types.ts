@@ -14,10 +14,8 @@ import type { WorkspaceApp } from './app-workspace.ts';
 export type { StoreStatus } from './app-results.ts';
 export type { WorkspaceStores } from './app-workspace.ts';
 
-export interface App extends ResultsApp, WorkspaceApp {
-  /** Told the command's words (e.g. "tasks create") just before its action runs. */
-  startCommand?(name: string): void;
-}
+/** What commands open stores and start servers with (built by the composition root, src/app). */
+export interface App extends ResultsApp, WorkspaceApp {}
 
 /** One sub-command (or group): adds itself to `program`, using `app` for stores and servers. */
 export type RegisterCommand = (program: Command, app: App) => void;

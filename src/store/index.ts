@@ -8,5 +8,3 @@ export { openSqliteDatabase, sqliteConnection, startBackgroundCheckpoints, type 
 export type { CheckpointOptions, SyncFile } from './sqlite-durability.ts';
 export { isTransientFailure } from './postgres-database.ts';
 export { savepointDatabase, withSavepoint } from './savepoint.ts';
-// The old synchronous better-sqlite3 adapter, still used by the workspace stages until they move to the port.
-export { openDatabase, migrateSync, prepareConnection, type Db } from './sqlite.ts';

@@ -1,8 +1,6 @@
 export type { Workspace, WorkspaceConfig, InitWorkspaceOptions, OpenWorkspaceOptions, ImageRow } from './types.ts';
 export {
-  initWorkspaceWith,
   createWorkspaceWith,
-  openWorkspaceWith,
   connectWorkspaceWith,
   closeWorkspace,
   assertWorkspaceFolder,

@@ -27,7 +27,7 @@
  *   source id that later succeeds stay recorded (history), `retest collect` reports the open ones.
  */
 import type { ClassDef } from '../classes/index.ts';
-import type { Db, SqlDatabase, SqlDialect, SqlMigration } from '../store/index.ts';
+import type { SqlDatabase, SqlDialect, SqlMigration } from '../store/index.ts';
 
 /** Contents of `retest.json`. */
 export interface WorkspaceConfig {
@@ -61,16 +61,9 @@ export interface WorkspaceConfig {
 export interface Workspace {
   /** Absolute path of the workspace folder. */
   dir: string;
-  /**
-   * The workspace database for the stages not yet moved onto the port (synchronous
-   * better-sqlite3), all stages' migrations applied. Same connection as `sql`. SQLite only: on a
-   * PostgreSQL workspace reading it throws a usage error naming the command ("… does not run on a
-   * PostgreSQL workspace yet"), so a stage not yet on the port fails plainly rather than obscurely.
-   */
-  readonly db: Db;
   /** 'sqlite' (`workspace.db` in the folder) or 'postgres' (`config.database`). */
   backend: SqlDialect;
-  /** The workspace database through the port: the stage stores (catalog, sample, …) are built on it. */
+  /** The workspace database (SQLite or PostgreSQL, through the port): the stage stores (catalog, sample, …) are built on it. */
   sql: SqlDatabase;
   /** The parsed `retest.json`. */
   config: WorkspaceConfig;
@@ -102,8 +95,6 @@ export interface InitWorkspaceOptions {
 export interface OpenWorkspaceOptions {
   /** Every stage's migrations (composed by src/app/migrations.ts); the pending ones are applied. */
   migrations: readonly SqlMigration[];
-  /** The command that opens it (`tasks create`), named by `Workspace.db` on a PostgreSQL workspace. */
-  command?: string;
 }
 
 /** A row of the `images` table as stored. */

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { loadClasses } from '../classes/index.ts';
 import type { ClassDef } from '../classes/index.ts';
-import { createImageCatalog, insertClassesSync, readClassesSync } from '../catalog/index.ts';
+import { createImageCatalog } from '../catalog/index.ts';
 import { fromSystemError, usageError } from '../core/errors.ts';
 import { redactUrl } from '../core/redact.ts';
 import {
@@ -15,9 +15,6 @@ import {
   migrateDatabase,
   openSqliteDatabase,
   parseStoreLocation,
-  prepareConnection,
-  sqliteConnection,
-  type Db,
   type SqlDatabase,
   type SqlMigration,
 } from '../store/index.ts';
@@ -26,28 +23,14 @@ import type { InitWorkspaceOptions, OpenWorkspaceOptions, Workspace, WorkspaceCo
 
 /**
  * Creates a workspace in `dir` (created if missing; it must not already be a workspace and must be
- * empty apart from hidden files) and returns it open, with `migrations` applied (every stage's,
- * composed by the composition root: src/app/migrations.ts). SQLite only (synchronous): a
- * PostgreSQL workspace is created with `createWorkspaceWith`.
- */
-export function initWorkspaceWith(dir: string, options: InitWorkspaceOptions, migrations: readonly SqlMigration[]): Workspace {
-  if (options.database !== undefined)
-    throw new Error('initWorkspaceWith is SQLite only: create a PostgreSQL workspace with createWorkspaceWith (this is a bug)');
-  const { root, classes, config } = prepareFolder(dir, options);
-  const { db, sql } = openWorkspaceDatabase(join(root, DB_FILE), migrations);
-  insertClassesSync(db, classes);
-  // The config is written last: a folder without it is not (yet) a workspace.
-  writeConfig(join(root, CONFIG_FILE), config);
-  return sqliteWorkspace(root, db, sql, config, classes);
-}
-
-/**
- * Creates a workspace in `dir` (as `initWorkspaceWith`), on SQLite or, with `options.database`, in a
- * new schema of a PostgreSQL database (the schema must hold no tables yet: one workspace per
- * schema). The URL is recorded in `retest.json` with its schema and without a password.
+ * empty apart from hidden files) and returns it open, with `open.migrations` applied (every
+ * stage's, composed by the composition root: src/app/migrations.ts). Its database is the SQLite
+ * file `workspace.db` in the folder or, with `options.database`, a new schema of a PostgreSQL
+ * database (the schema must hold no tables yet: one workspace per schema). The URL is recorded in
+ * `retest.json` with its schema and without a password.
  */
 export async function createWorkspaceWith(dir: string, options: InitWorkspaceOptions, open: OpenWorkspaceOptions): Promise<Workspace> {
-  if (options.database === undefined) return initWorkspaceWith(dir, options, open.migrations);
+  if (options.database === undefined) return createSqliteWorkspace(dir, options, open.migrations);
   const database = workspaceDatabaseUrl(options.database, basename(resolve(dir)));
   const { root, classes, config } = prepareFolder(dir, options);
   const sql = await connectStore(database, { defaultSchema: 'unused' });
@@ -70,7 +53,23 @@ export async function createWorkspaceWith(dir: string, options: InitWorkspaceOpt
   }
   const withDb = { ...config, database };
   writeConfig(join(root, CONFIG_FILE), withDb);
-  return postgresWorkspace(root, sql, withDb, classes, open.command);
+  return postgresWorkspace(root, sql, withDb, classes);
+}
+
+/** A new SQLite workspace: `workspace.db` in the folder, then its classes, then (last) `retest.json`. */
+async function createSqliteWorkspace(dir: string, options: InitWorkspaceOptions, migrations: readonly SqlMigration[]): Promise<Workspace> {
+  const { root, classes, config } = prepareFolder(dir, options);
+  const path = join(root, DB_FILE);
+  const sql = await openWorkspaceDatabase(path, migrations);
+  try {
+    await guardSqlite(path, () => createImageCatalog(sql).addClasses(classes));
+  } catch (error) {
+    await sql.close();
+    throw error;
+  }
+  // The config is written last: a folder without it is not (yet) a workspace.
+  writeConfig(join(root, CONFIG_FILE), config);
+  return sqliteWorkspace(root, sql, config, classes);
 }
 
 /**
@@ -181,37 +180,11 @@ export function workspaceDatabase(root: string): string {
   return readConfig(join(root, CONFIG_FILE)).database ?? join(root, DB_FILE);
 }
 
-/**
- * Opens the SQLite workspace in `dir`, applying those of `migrations` not yet applied
- * (synchronous). A PostgreSQL workspace is a usage error: open it with `connectWorkspaceWith`.
- */
-export function openWorkspaceWith(dir: string, migrations: readonly SqlMigration[]): Workspace {
-  const root = assertWorkspaceFolder(dir);
-  const configPath = join(root, CONFIG_FILE);
-  const config = readConfig(configPath);
-  if (config.database !== undefined) {
-    throw usageError('this workspace is on PostgreSQL and this caller opens workspaces synchronously (SQLite only)', {
-      file: root,
-      received: redactUrl(config.database),
-      hint: 'open it with connectWorkspaceWith (this is a bug when a retest command says so)',
-    });
-  }
-  const { db, sql } = openWorkspaceDatabase(join(root, DB_FILE), migrations);
-  let classes;
-  try {
-    classes = readClassesSync(db, join(root, DB_FILE));
-  } catch (error) {
-    void sql.close();
-    throw error;
-  }
-  return sqliteWorkspace(root, db, sql, config, classes);
-}
-
 /** Opens the workspace in `dir` on either backend, applying the pending migrations. */
 export async function connectWorkspaceWith(dir: string, open: OpenWorkspaceOptions): Promise<Workspace> {
   const root = assertWorkspaceFolder(dir);
   const config = readConfig(join(root, CONFIG_FILE));
-  if (config.database === undefined) return openWorkspaceWith(root, open.migrations);
+  if (config.database === undefined) return openSqliteWorkspace(root, config, open.migrations);
   const sql = await connectStore(config.database, { defaultSchema: 'unused' });
   let classes: ClassDef[];
   try {
@@ -221,52 +194,72 @@ export async function connectWorkspaceWith(dir: string, open: OpenWorkspaceOptio
     await sql.close();
     throw error;
   }
-  return postgresWorkspace(root, sql, config, classes, open.command);
+  return postgresWorkspace(root, sql, config, classes);
 }
 
-function sqliteWorkspace(root: string, db: Db, sql: SqlDatabase, config: WorkspaceConfig, classes: ClassDef[]): Workspace {
-  return { dir: root, db, sql, backend: 'sqlite', config, classes, blobDir: join(root, BLOB_DIR) };
+/** Opens the SQLite workspace in `root` (its `workspace.db`), applying the pending migrations. */
+async function openSqliteWorkspace(root: string, config: WorkspaceConfig, migrations: readonly SqlMigration[]): Promise<Workspace> {
+  const path = join(root, DB_FILE);
+  const sql = await openWorkspaceDatabase(path, migrations);
+  let classes: ClassDef[];
+  try {
+    classes = await guardSqlite(path, () => createImageCatalog(sql).classes());
+  } catch (error) {
+    await sql.close();
+    throw error;
+  }
+  return sqliteWorkspace(root, sql, config, classes);
 }
 
-/** A PostgreSQL workspace: `db` (the synchronous handle of the stages not yet on the port) refuses plainly. */
-function postgresWorkspace(root: string, sql: SqlDatabase, config: WorkspaceConfig, classes: ClassDef[], command: string | undefined): Workspace {
-  return {
-    dir: root,
-    sql,
-    backend: 'postgres',
-    config,
-    classes,
-    blobDir: join(root, BLOB_DIR),
-    get db(): Db {
-      throw usageError(`${command === undefined ? 'this command' : `retest ${command}`} does not run on a PostgreSQL workspace yet`, {
-        file: sql.location,
-        hint: 'its stage still reads the workspace through SQLite; use a SQLite workspace (retest init without --workspace-db) for it',
-      });
-    },
-  };
+function sqliteWorkspace(root: string, sql: SqlDatabase, config: WorkspaceConfig, classes: ClassDef[]): Workspace {
+  return { dir: root, sql, backend: 'sqlite', config, classes, blobDir: join(root, BLOB_DIR) };
+}
+
+function postgresWorkspace(root: string, sql: SqlDatabase, config: WorkspaceConfig, classes: ClassDef[]): Workspace {
+  return { dir: root, sql, backend: 'postgres', config, classes, blobDir: join(root, BLOB_DIR) };
 }
 
 /**
- * The workspace database: one SQLite connection shared by the async port (`sql`, which the stage
- * stores use) and the synchronous handle (`db`) of the stages not yet moved onto the port, so that
- * the two never wait on each other's write lock. Every stage's migrations applied.
+ * Opens the workspace's SQLite file with every stage's migrations applied, and checks that it can
+ * be written: SQLite falls back to read-only when the file or its folder is not writable and says
+ * so only at the first write, deep inside some command (`serve` would fail at its first answer).
+ * Every fault is a RetestError naming the file (read-only, full, not a database, …).
  */
-function openWorkspaceDatabase(path: string, migrations: readonly SqlMigration[]): { db: Db; sql: SqlDatabase } {
-  let sql: SqlDatabase;
+async function openWorkspaceDatabase(path: string, migrations: readonly SqlMigration[]): Promise<SqlDatabase> {
+  const sql = await guardSqlite(path, async () => openSqliteDatabase(path));
   try {
-    sql = openSqliteDatabase(path);
+    await guardSqlite(path, async () => {
+      await migrateDatabase(sql, migrations);
+      await probeWritable(sql);
+    });
   } catch (error) {
-    // The port names a SQLite fault by its code; the workspace says what it means (read-only, full, …).
-    throw fromSystemError((error as { cause?: unknown }).cause, path) ?? error;
-  }
-  const db = sqliteConnection(sql);
-  try {
-    prepareConnection(db, path, migrations);
-  } catch (error) {
-    void sql.close();
+    await sql.close();
     throw error;
   }
-  return { db, sql };
+  return sql;
+}
+
+/** Runs `step`; a SQLite or system fault it raises becomes the RetestError saying what it means for `path`. */
+async function guardSqlite<T>(path: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    const cause = (error as { cause?: unknown }).cause;
+    throw fromSystemError(cause, path) ?? fromSystemError(error, path) ?? error;
+  }
+}
+
+/** A write that is rolled back: SQLITE_READONLY (or another fault) now rather than mid-command. */
+async function probeWritable(sql: SqlDatabase): Promise<void> {
+  const rollBack = new Error('roll back the write probe');
+  try {
+    await sql.transaction(async (tx) => {
+      await tx.exec(`CREATE TABLE _retest_write_probe_${process.pid}_${Date.now()} (x INTEGER)`);
+      throw rollBack;
+    });
+  } catch (error) {
+    if (error !== rollBack) throw error;
+  }
 }
 
 /** Closes the workspace's database (its connection closes when the last handle on the file is closed). */
