@@ -20,11 +20,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createRng, type Rng } from '../src/core/index.ts';
 import { decodeRgb, encodeJpeg } from '../src/formats/index.ts';
+import { sqliteConnection } from '../src/store/index.ts';
 import { closeWorkspace, type Workspace } from '../src/workspace/index.ts';
-import { initWorkspace } from '../src/app/workspace-stores.ts';
 import { folderSource, ingest } from '../src/collect/index.ts';
 import { createTasks, recordAssignments, type ImportedAssignment } from '../src/label/index.ts';
-import { workspaceStores } from '../src/app/workspace-stores.ts';
+import { createWorkspace, workspaceStores } from '../src/app/workspace-stores.ts';
 import {
   createRevision,
   eligibility,
@@ -119,18 +119,18 @@ async function dbSection(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'retest-bench-build-db-'));
   try {
     const names = Array.from({ length: CLASSES }, (_, c) => `class${c}`);
-    const ws = initWorkspace(join(dir, 'ws'), {
+    const ws = await createWorkspace(join(dir, 'ws'), {
       classes: names.map((n, i) => ({ index: i, id: n, names: [n], definition: '', urls: [], hypernyms: [], similar: [names[(i + 1) % CLASSES]!] })),
     });
     const rng = createRng('bench-build-db');
-    const insertImages = time(() => insertBenchImages(ws));
+    const insertImages = await timeAsync(() => insertBenchImages(ws));
     const stores = workspaceStores(ws);
     const tasks = await timeAsync(() => createTasks(stores.label, stores.labelSources, { seed: 1 }));
     // Answers: every item of every task gets 10 answers; image-level yes-probability from the pool model.
-    const { items, byTask, records } = syntheticAnswers(ws, rng);
-    // Baseline: the same number of answer rows inserted into a bare table, one transaction.
+    const { items, byTask, records } = await syntheticAnswers(ws, rng);
+    // Baseline: the same number of answer rows inserted into a bare table by the bare driver, one transaction.
     const answerRows = items.length * 10;
-    ws.db.exec('CREATE TABLE bench_answers (a TEXT, i TEXT, s INTEGER, PRIMARY KEY (a, i)) WITHOUT ROWID');
+    await ws.sql.exec('CREATE TABLE bench_answers (a TEXT, i TEXT, s INTEGER, PRIMARY KEY (a, i)) WITHOUT ROWID');
     const bare = time(() => bareAnswerInsert(ws, byTask));
     const imported = await timeAsync(() => recordAssignments(stores.label, records));
     const elig = await timeAsync(async () => eligibility(await readEligibilityInput(stores.sampling, stores.sample), { requireDedup: false }));
@@ -162,36 +162,33 @@ async function dbSection(): Promise<void> {
       `eligibility (SQL frequencies): ${rows.eligibilityMs} ms, ${rows.eligible} eligible; createRevision(matched-frequency): ${rows.revisionMs} ms, ${rows.revisionImages} images, valid=${rows.revisionValid}`,
     );
     results.workspace = rows;
-    closeWorkspace(ws);
+    await closeWorkspace(ws);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 /** The pool's candidate rows and 20 reference images per class, in one transaction. */
-function insertBenchImages(ws: Workspace): void {
-  const ins = ws.db.prepare(
-    "INSERT INTO images (id, role, class_idx, source, source_id, sha256, original_path, display_path, square_path, width, height, created_at) VALUES (?, ?, ?, 'bench', ?, ?, 'o', 'd', 's', 500, 375, '2026-01-01T00:00:00Z')",
+async function insertBenchImages(ws: Workspace): Promise<void> {
+  const row = (id: string, role: string, classIdx: number) => [id, role, classIdx, 'bench', id, id, 'o', 'd', 's', 500, 375, '2026-01-01T00:00:00Z'];
+  const rows = [
+    ...Array.from({ length: POOL }, (_, i) => row(`c${i}`, 'candidate', i % CLASSES)),
+    ...Array.from({ length: CLASSES * 20 }, (_, i) => row(`r${i}`, 'reference', i % CLASSES)),
+  ];
+  await ws.sql.insertMany(
+    'images',
+    ['id', 'role', 'class_idx', 'source', 'source_id', 'sha256', 'original_path', 'display_path', 'square_path', 'width', 'height', 'created_at'],
+    rows,
   );
-  ws.db.transaction(() => {
-    for (let i = 0; i < POOL; i++) {
-      const id = `c${i}`;
-      ins.run(id, 'candidate', i % CLASSES, id, id);
-    }
-    for (let i = 0; i < CLASSES * 20; i++) {
-      const id = `r${i}`;
-      ins.run(id, 'reference', i % CLASSES, id, id);
-    }
-  })();
 }
 
 /** 10 answers to every task (workers w0…w9); each image's yes-count drawn from the pool model. */
-function syntheticAnswers(
+async function syntheticAnswers(
   ws: Workspace,
   rng: Rng,
-): { items: { task_id: string; image_id: string }[]; byTask: Map<string, string[]>; records: ImportedAssignment[] } {
+): Promise<{ items: { task_id: string; image_id: string }[]; byTask: Map<string, string[]>; records: ImportedAssignment[] }> {
   const p = new Map<string, number>();
-  const items = ws.db.prepare('SELECT task_id, image_id FROM task_items ORDER BY task_id').all() as { task_id: string; image_id: string }[];
+  const items = await ws.sql.all<{ task_id: string; image_id: string }>('SELECT task_id, image_id FROM task_items ORDER BY task_id');
   const byTask = new Map<string, string[]>();
   for (const it of items) {
     let l = byTask.get(it.task_id);
@@ -217,10 +214,11 @@ function syntheticAnswers(
   return { items, byTask, records };
 }
 
-/** The baseline: as many answer rows inserted into the bare table bench_answers, one transaction. */
+/** The baseline: as many answer rows inserted into the bare table bench_answers by the bare driver (better-sqlite3 prepared inserts, one transaction). */
 function bareAnswerInsert(ws: Workspace, byTask: Map<string, string[]>): void {
-  const ins = ws.db.prepare('INSERT INTO bench_answers VALUES (?, ?, ?)');
-  ws.db.transaction(() => {
+  const db = sqliteConnection(ws.sql);
+  const ins = db.prepare('INSERT INTO bench_answers VALUES (?, ?, ?)');
+  db.transaction(() => {
     for (const [taskId, ids] of byTask) for (let w = 0; w < 10; w++) for (const id of ids) ins.run(`${taskId}:${w}`, id, 1);
   })();
 }
@@ -261,9 +259,9 @@ async function ingestSection(): Promise<void> {
         }),
       );
     });
-    const ws = initWorkspace(join(dir, 'ws'), { classes: 'cifar10', squareSize: 256 }); // ImageNet-size copies, not CIFAR's 32² default
+    const ws = await createWorkspace(join(dir, 'ws'), { classes: 'cifar10', squareSize: 256 }); // ImageNet-size copies, not CIFAR's 32² default
     const run = await timeAsync(() => ingest(ws, folderSource({ root: join(dir, 'photos'), classes: ws.classes, classIdx: 0 }), { concurrency }));
-    closeWorkspace(ws);
+    await closeWorkspace(ws);
     const rows = {
       files: JPEGS,
       concurrency,

@@ -16,23 +16,34 @@ import { fileURLToPath } from 'node:url';
 import { createRng, sha1Hex } from '../src/core/index.ts';
 import { shownItems } from '../src/server/image-tokens.ts';
 import { inviteLabellers } from '../src/server/index.ts';
-import { openDatabase } from '../src/store/index.ts';
-import { closeWorkspace, DB_FILE } from '../src/workspace/index.ts';
-import { workspaceMigrations } from '../src/app/migrations.ts';
-import { initWorkspace, workspaceStores } from '../src/app/workspace-stores.ts';
+import type { ClassDef } from '../src/classes/index.ts';
+import type { NewImage } from '../src/catalog/index.ts';
+import type { NewTask } from '../src/label/index.ts';
+import { connectStore, type SqlDatabase } from '../src/store/index.ts';
+import { closeWorkspace, workspaceDatabase } from '../src/workspace/index.ts';
+import { createWorkspace, workspaceStores } from '../src/app/workspace-stores.ts';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** A workspace of `tasks` tasks × `itemsPerTask` items (drawn from a small pool of image rows; no files). */
-export async function buildLoadWorkspace(options: {
+/** What `buildLoadWorkspace` makes. */
+export interface LoadWorkspaceOptions {
+  /** Tasks, spread over the 10 classes in turn. */
   tasks: number;
+  /** Images per task (default 48), the last `referencesPerTask` of them references. */
   itemsPerTask?: number;
+  /** Reference images per task (default 6): half positive, half negative. */
+  referencesPerTask?: number;
+  /** Answers wanted per task (N). */
   assignmentsWanted: number;
+  /** Labellers invited, as `retest labellers invite` does. */
   labellers: number;
-}): Promise<{ dir: string; tokens: string[] }> {
-  const items = options.itemsPerTask ?? 48;
-  const dir = join(mkdtempSync(join(tmpdir(), 'retest-bench-label-')), 'ws');
-  const classes = Array.from({ length: 10 }, (_, i) => ({
+  /** A PostgreSQL URL (with `?schema=`) for the workspace's tables; absent: workspace.db in the folder. */
+  database?: string;
+}
+
+/** The 10 classes of a load workspace. */
+export function loadClasses(): ClassDef[] {
+  return Array.from({ length: 10 }, (_, i) => ({
     index: i,
     id: `class${i}`,
     names: [`thing ${i}`],
@@ -41,48 +52,71 @@ export async function buildLoadWorkspace(options: {
     hypernyms: [],
     similar: [],
   }));
-  const ws = initWorkspace(dir, { classes });
-  const db = ws.db;
-  const insertImage =
-    db.prepare(`INSERT INTO images (id, role, class_idx, source, source_id, sha256, original_path, display_path, square_path, width, height, created_at)
-    VALUES (?, ?, ?, 'bench', ?, ?, ?, ?, ?, 500, 375, ?)`);
-  const insertTask = db.prepare("INSERT INTO tasks (id, seq, class_idx, kind, assignments_wanted, batch, created_at) VALUES (?, ?, ?, 'main', ?, 'bench', ?)");
-  const insertItem = db.prepare('INSERT INTO task_items (task_id, position, image_id, role, token) VALUES (?, ?, ?, ?, ?)');
-  const now = new Date().toISOString();
-  db.transaction(() => {
-    const pool: string[][] = [];
-    for (const c of classes) {
-      const ids: string[] = [];
-      for (let i = 0; i < items; i++) {
-        const id = sha1Hex(`bench-${c.index}-${i}`);
-        insertImage.run(id, i < items - 6 ? 'candidate' : 'reference', c.index, id, id, `blobs/${id}.jpg`, `blobs/${id}.jpg`, `blobs/${id}.png`, now);
-        ids.push(id);
+}
+
+/**
+ * A workspace of `tasks` tasks × `itemsPerTask` items (drawn from a small pool of image rows; no
+ * files) with invited labellers, built through the product's stores, on SQLite or PostgreSQL.
+ */
+export async function buildLoadWorkspace(options: LoadWorkspaceOptions): Promise<{ dir: string; tokens: string[] }> {
+  const items = options.itemsPerTask ?? 48;
+  const references = options.referencesPerTask ?? 6;
+  const dir = join(mkdtempSync(join(tmpdir(), 'retest-bench-label-')), 'ws');
+  const classes = loadClasses();
+  const ws = await createWorkspace(dir, { classes, ...(options.database === undefined ? {} : { database: options.database }) });
+  try {
+    const stores = workspaceStores(ws);
+    const now = new Date().toISOString();
+    const pool = classes.map((c) => Array.from({ length: items }, (_, i) => sha1Hex(`bench-${c.index}-${i}`)));
+    for (const [classIdx, ids] of pool.entries()) {
+      for (const [i, id] of ids.entries()) {
+        await stores.catalog.addImage(loadImage(id, classIdx, i < items - references ? 'candidate' : 'reference', now));
       }
-      pool.push(ids);
     }
-    for (let t = 0; t < options.tasks; t++) {
-      const id = randomBytes(8).toString('hex');
-      const cls = t % classes.length;
-      insertTask.run(id, t, cls, options.assignmentsWanted, now);
-      pool[cls]!.forEach((image, position) =>
-        insertItem.run(
-          id,
-          position,
-          image,
-          position < items - 6 ? 'candidate' : position < items - 3 ? 'positive' : 'negative',
-          randomBytes(16).toString('base64url'),
-        ),
-      );
-    }
-  })();
-  const tokens = (
-    await inviteLabellers(
-      workspaceStores(ws),
-      Array.from({ length: options.labellers }, (_, i) => `bench${i}`),
-    )
-  ).map((i) => i.token);
-  await closeWorkspace(ws);
-  return { dir, tokens };
+    const roleAt = (position: number) => (position < items - references ? 'candidate' : position < items - references / 2 ? 'positive' : 'negative');
+    const tasks: NewTask[] = Array.from({ length: options.tasks }, (_, t) => ({
+      id: randomBytes(8).toString('hex'),
+      seq: t,
+      classIdx: t % classes.length,
+      kind: 'main',
+      assignmentsWanted: options.assignmentsWanted,
+      batch: 'bench',
+      createdAt: now,
+      items: pool[t % classes.length]!.map((imageId, position) => ({ imageId, role: roleAt(position), token: randomBytes(16).toString('base64url') })),
+    }));
+    // In slices: one transaction per slice keeps a 20,000-task workspace's memory small.
+    for (let start = 0; start < tasks.length; start += 2000) await stores.label.addTasks(tasks.slice(start, start + 2000));
+    const names = Array.from({ length: options.labellers }, (_, i) => `bench${i}`);
+    const tokens = (await inviteLabellers(stores, names)).map((i) => i.token);
+    return { dir, tokens };
+  } finally {
+    await closeWorkspace(ws);
+  }
+}
+
+/** The catalog row of a load image (no file behind it). */
+function loadImage(id: string, classIdx: number, role: 'candidate' | 'reference', now: string): NewImage {
+  return {
+    id,
+    role,
+    classIdx,
+    source: 'bench',
+    sourceId: id,
+    url: null,
+    keyword: null,
+    sha256: id,
+    exactDuplicateOf: null,
+    originalPath: `blobs/${id}.jpg`,
+    displayPath: `blobs/${id}.jpg`,
+    squarePath: `blobs/${id}.png`,
+    width: 500,
+    height: 375,
+    uploadedAt: null,
+    takenAt: null,
+    createdAt: now,
+    format: 'jpeg',
+    bytes: null,
+  };
 }
 
 export interface ServerProcess {
@@ -476,66 +510,85 @@ export async function runOpenLoop(url: string, tokens: readonly string[], option
 }
 
 export interface CheckResult {
-  /** Acknowledged answers missing from the database or stored differently. */
+  /** Acknowledged answers missing from the database or stored differently from what was sent. */
   lost: number;
-  /** Answers stored twice: acknowledged retries not seen as repeats, tasks over N, workers answering a task twice. */
+  /** Answers stored twice: `ackedTwice` + `overfull` + `workerTwice`. */
   duplicated: number;
-  /** Submitted assignments in the database. */
+  /** Assignments acknowledged more than once as a first submission (a retry not seen as a repeat counts too). */
+  ackedTwice: number;
+  /** Answers beyond N, summed over the tasks over N. */
+  overfull: number;
+  /** (task, worker) pairs with more than one answered assignment. */
+  workerTwice: number;
+  /** Answered (submitted or approved) assignments in the database. */
   stored: number;
+  /** Answered assignments per task, lowest and highest. */
+  perTask: { min: number; max: number };
+  /** Tasks in the workspace. */
+  tasks: number;
+  /** Assignments whose claim lapsed (status 'expired'). */
+  expired: number;
 }
 
-/** Compares acknowledged answers with the workspace database. */
-export function checkAnswers(workspaceDir: string, acks: readonly Ack[], duplicateAcks: number): CheckResult {
-  const db = openDatabase(join(workspaceDir, DB_FILE), workspaceMigrations());
+/**
+ * Compares acknowledged answers (`acks`; `duplicateAcks`: retries answered as new) with the
+ * workspace's tables, through SQL on the port: `location` is the workspace folder (its
+ * workspace.db or the PostgreSQL database its retest.json names).
+ */
+export async function checkAnswers(location: string, acks: readonly Ack[], duplicateAcks: number): Promise<CheckResult> {
+  const db = await connectStore(workspaceDatabase(location), { defaultSchema: 'unused' });
   try {
-    const key = (db.prepare("SELECT value FROM server_secrets WHERE key = 'image_key'").get() as { value: string }).value;
-    const statusOf = db.prepare('SELECT status, task_id FROM assignments WHERE id = ?');
-    const itemsOf = db.prepare('SELECT image_id, token FROM task_items WHERE task_id = ?');
-    const answersOf = db.prepare('SELECT image_id, selected FROM answers WHERE assignment_id = ?');
-    let lost = 0;
+    const key = (await db.get<{ value: string }>("SELECT value FROM server_secrets WHERE key = 'image_key'"))!.value;
     const seen = new Map<string, number>();
     for (const ack of acks) seen.set(ack.assignment, (seen.get(ack.assignment) ?? 0) + 1);
-    for (const ack of acks) {
-      const a = statusOf.get(ack.assignment) as { status: string; task_id: string } | undefined;
-      if (!a || !['submitted', 'approved'].includes(a.status)) {
-        lost++;
-        continue;
-      }
-      const items = itemsOf.all(a.task_id) as { image_id: string; token: string }[];
-      const byItem = new Map(items.map((i) => [i.token, i.image_id]));
-      const expected = new Set(
-        shownItems(
-          key,
-          ack.assignment,
-          items.map((i) => i.token),
-        )
-          .filter((s) => ack.selected.includes(s.token))
-          .map((s) => byItem.get(s.itemToken)!),
-      );
-      const stored = answersOf.all(ack.assignment) as { image_id: string; selected: number }[];
-      const got = new Set(stored.filter((r) => r.selected === 1).map((r) => r.image_id));
-      if (stored.length !== items.length || got.size !== expected.size || [...expected].some((id) => !got.has(id))) lost++;
-    }
-    const overfull = (
-      db
-        .prepare(
-          `SELECT COALESCE(SUM(n - wanted), 0) AS x FROM (SELECT t.assignments_wanted AS wanted, COUNT(a.id) AS n FROM tasks t JOIN assignments a ON a.task_id = t.id AND a.status IN ('submitted', 'approved') GROUP BY t.id) WHERE n > wanted`,
-        )
-        .get() as { x: number }
-    ).x;
-    const twice = (
-      db
-        .prepare(
-          "SELECT COUNT(*) AS x FROM (SELECT task_id, worker_hash FROM assignments WHERE status IN ('submitted', 'approved') GROUP BY task_id, worker_hash HAVING COUNT(*) > 1)",
-        )
-        .get() as { x: number }
-    ).x;
-    const ackedTwice = [...seen.values()].filter((n) => n > 1).length;
-    const stored = (db.prepare("SELECT COUNT(*) AS n FROM assignments WHERE status IN ('submitted', 'approved')").get() as { n: number }).n;
-    return { lost, duplicated: duplicateAcks + overfull + twice + ackedTwice, stored };
+    let lost = 0;
+    for (const ack of acks) if (!(await storedAsSent(db, key, ack))) lost++;
+    const perTask = await db.all<{ wanted: number; n: number }>(
+      `SELECT t.assignments_wanted AS wanted, COUNT(a.id) AS n FROM tasks t
+       LEFT JOIN assignments a ON a.task_id = t.id AND a.status IN ('submitted', 'approved') GROUP BY t.id, t.assignments_wanted`,
+    );
+    const workerTwice = await db.get<{ x: number }>(
+      "SELECT COUNT(*) AS x FROM (SELECT task_id, worker_hash FROM assignments WHERE status IN ('submitted', 'approved') GROUP BY task_id, worker_hash HAVING COUNT(*) > 1) AS d",
+    );
+    const stored = await db.get<{ n: number }>("SELECT COUNT(*) AS n FROM assignments WHERE status IN ('submitted', 'approved')");
+    const expired = await db.get<{ n: number }>("SELECT COUNT(*) AS n FROM assignments WHERE status = 'expired'");
+    const counts = perTask.map((r) => r.n);
+    const ackedTwice = duplicateAcks + [...seen.values()].filter((n) => n > 1).length;
+    const overfull = perTask.reduce((sum, r) => sum + Math.max(0, r.n - r.wanted), 0);
+    return {
+      lost,
+      duplicated: ackedTwice + overfull + workerTwice!.x,
+      ackedTwice,
+      overfull,
+      workerTwice: workerTwice!.x,
+      stored: stored!.n,
+      perTask: { min: Math.min(...counts), max: Math.max(...counts) },
+      tasks: perTask.length,
+      expired: expired!.n,
+    };
   } finally {
-    db.close();
+    await db.close();
   }
+}
+
+/** Whether an acknowledged answer is stored, as answered, with exactly the images that were selected. */
+async function storedAsSent(db: SqlDatabase, key: string, ack: Ack): Promise<boolean> {
+  const a = await db.get<{ status: string; task_id: string }>('SELECT status, task_id FROM assignments WHERE id = ?', [ack.assignment]);
+  if (!a || !['submitted', 'approved'].includes(a.status)) return false;
+  const items = await db.all<{ image_id: string; token: string }>('SELECT image_id, token FROM task_items WHERE task_id = ? ORDER BY position', [a.task_id]);
+  const byItem = new Map(items.map((i) => [i.token, i.image_id]));
+  const expected = new Set(
+    shownItems(
+      key,
+      ack.assignment,
+      items.map((i) => i.token),
+    )
+      .filter((s) => ack.selected.includes(s.token))
+      .map((s) => byItem.get(s.itemToken)!),
+  );
+  const stored = await db.all<{ image_id: string; selected: number }>('SELECT image_id, selected FROM answers WHERE assignment_id = ?', [ack.assignment]);
+  const got = new Set(stored.filter((r) => r.selected === 1).map((r) => r.image_id));
+  return stored.length === items.length && got.size === expected.size && [...expected].every((id) => got.has(id));
 }
 
 /** The q-quantile (0…1) of a list of numbers (nearest rank), NaN when empty. */

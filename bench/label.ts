@@ -15,7 +15,7 @@
 import { parseArgs } from 'node:util';
 import { createLabelStore } from '../src/label/index.ts';
 import { closeWorkspace } from '../src/workspace/index.ts';
-import { openWorkspace } from '../src/app/workspace-stores.ts';
+import { connectWorkspace } from '../src/app/workspace-stores.ts';
 import { buildLoadWorkspace, checkAnswers, quantile, runLabellers, runOpenLoop, spawnServer, type OpenLoopResult, type RequestTimes } from './label-harness.ts';
 
 const { values } = parseArgs({
@@ -60,13 +60,13 @@ const load = await runLabellers(server.url, tokens, () => performance.now() >= d
 const elapsed = (performance.now() - started) / 1000;
 server.child.kill('SIGTERM');
 await server.exited;
-const check = checkAnswers(dir, load.acks, load.duplicateAcks);
+const check = await checkAnswers(dir, load.acks, load.duplicateAcks);
 
 // Baseline (after the check, on the same workspace): the label store's own claim + submit, as the
 // server runs them (async LabelStore on the port), in-process, no HTTP, one transaction each and
 // each made durable (sql.sync()) before the next, for 3 s.
 const baseline = await (async () => {
-  const ws = openWorkspace(dir);
+  const ws = await connectWorkspace(dir);
   try {
     const label = createLabelStore(ws.sql);
     let n = 0;
@@ -227,7 +227,7 @@ async function openLoop(): Promise<void> {
   server.child.kill('SIGTERM');
   await server.exited;
   const acks = all.flatMap((r) => r.acks);
-  const check = checkAnswers(
+  const check = await checkAnswers(
     dir,
     acks,
     all.reduce((n, r) => n + r.duplicateAcks, 0),
@@ -235,7 +235,7 @@ async function openLoop(): Promise<void> {
   // Baseline in the same run: the saturated rate again, on a fresh copy with fair queueing off
   // (every request worked on at once, nothing refused).
   let baseline: ReturnType<typeof summary> | null = null;
-  let baselineCheck: ReturnType<typeof checkAnswers> | null = null;
+  let baselineCheck: Awaited<ReturnType<typeof checkAnswers>> | null = null;
   if (saturated) {
     const fresh = await buildLoadWorkspace({
       tasks: Math.ceil(((rates[0]! + saturated.offered_per_s) * step * 1.3) / wanted),
@@ -248,7 +248,7 @@ async function openLoop(): Promise<void> {
     baseline = await runStep(saturated.offered_per_s, 'baseline: the saturated rate with fair queueing off', false, runs, fresh.tokens);
     server.child.kill('SIGTERM');
     await server.exited;
-    baselineCheck = checkAnswers(
+    baselineCheck = await checkAnswers(
       fresh.dir,
       runs.flatMap((r) => r.acks),
       runs.reduce((n, r) => n + r.duplicateAcks, 0),

@@ -8,8 +8,8 @@
  * worker answering a task twice, and exactly tasks × N answers.
  */
 import { afterAll, expect, it } from 'vitest';
-import { emptyLoadResult, runLabellers, spawnServer, type ServerProcess } from '../../bench/label-harness.ts';
-import { buildPgLoadWorkspace, checkPgAnswers, dropPgSchema, type PgLoadWorkspace } from '../helpers/pg-load.ts';
+import { checkAnswers, emptyLoadResult, runLabellers, spawnServer, type ServerProcess } from '../../bench/label-harness.ts';
+import { buildPgLoadWorkspace, dropPgSchema, type PgLoadWorkspace } from '../helpers/pg-load.ts';
 import { describeWithPostgres, postgresUrl } from '../helpers/servers.ts';
 
 const TASKS = 100;
@@ -74,13 +74,14 @@ describeWithPostgres('two servers on one PostgreSQL workspace', () => {
     expect(acks.length).toBeGreaterThan(ackedBeforeKill); // answers acknowledged after the kill…
     expect(fromA.acks.length).toBeGreaterThan(ackedByABeforeKill); // …among them by A's labellers, on the survivor
     expect(runs.reduce((n, r) => n + r.retries, 0)).toBeGreaterThan(0);
-    const check = await checkPgAnswers(
-      workspace.database,
+    const check = await checkAnswers(
+      workspace.dir,
       acks,
       runs.reduce((n, r) => n + r.duplicateAcks, 0),
     );
     expect(check).toEqual({
       lost: 0,
+      duplicated: 0,
       ackedTwice: 0,
       overfull: 0,
       workerTwice: 0,

@@ -35,7 +35,7 @@ describe('crash safety', () => {
     const before = await phase1;
     expect(before.acks.length).toBeGreaterThanOrEqual(20);
     // Every submission acknowledged before the kill is on disk.
-    const afterKill = checkAnswers(dir, before.acks, before.duplicateAcks);
+    const afterKill = await checkAnswers(dir, before.acks, before.duplicateAcks);
     expect(afterKill.lost).toBe(0);
     expect(afterKill.duplicated).toBe(0);
 
@@ -48,8 +48,9 @@ describe('crash safety', () => {
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe('0');
     expect(after.acks.length).toBeGreaterThan(0);
-    const all = checkAnswers(dir, [...before.acks, ...after.acks], before.duplicateAcks + after.duplicateAcks);
-    expect(all).toEqual({ lost: 0, duplicated: 0, stored: all.stored });
+    const all = await checkAnswers(dir, [...before.acks, ...after.acks], before.duplicateAcks + after.duplicateAcks);
+    expect(all).toMatchObject({ lost: 0, duplicated: 0, ackedTwice: 0, overfull: 0, workerTwice: 0 });
+    expect(all.perTask.max).toBeLessThanOrEqual(3); // N = 3: no task over N
     expect(all.stored).toBeGreaterThanOrEqual(before.acks.length + after.acks.length);
   }, 180_000);
 });
