@@ -5,20 +5,19 @@ import { describe, expect, it } from 'vitest';
 import { createRng, sha256Hex } from '../../src/core/index.ts';
 import { readCifar101 } from '../../src/formats/index.ts';
 import { resolveDataset } from '../../src/datasets/index.ts';
-import { initWorkspace } from '../../src/app/workspace-stores.ts';
 import { ingest, type Candidate, type CandidateSource } from '../../src/collect/index.ts';
 import { createTasks, exportMturk } from '../../src/label/index.ts';
 import { createRevision } from '../../src/sample/index.ts';
 import { exportImageFolder, exportNpy, type Manifest } from '../../src/export/index.ts';
-import { workspaceStores } from '../../src/app/workspace-stores.ts';
+import { createWorkspace, workspaceStores } from '../../src/app/workspace-stores.ts';
 import { answerAll, on } from '../label/fixtures.ts';
 
 /** A CIFAR-10 workspace with real ingested 32×32 images: 4 candidates and 3 references for classes 0 and 1 (random pixels, seeded). */
 async function setup() {
   const dir = mkdtempSync(join(tmpdir(), 'retest-export-'));
-  const ws = initWorkspace(join(dir, 'ws'), { classes: 'cifar10' });
-  ws.db.prepare(`UPDATE classes SET similar = '["automobile"]' WHERE idx = 0`).run();
-  ws.db.prepare(`UPDATE classes SET similar = '["airplane"]' WHERE idx = 1`).run();
+  const ws = await createWorkspace(join(dir, 'ws'), { classes: 'cifar10' });
+  await ws.sql.run(`UPDATE classes SET similar = '["automobile"]' WHERE idx = 0`);
+  await ws.sql.run(`UPDATE classes SET similar = '["airplane"]' WHERE idx = 1`);
   const rng = createRng(5);
   const pixels = new Map<string, Uint8Array>();
   const source = (role: string, perClass: number): CandidateSource => ({
@@ -54,9 +53,7 @@ describe('export', () => {
     const back = readCifar101(join(dir, 'out', 'new'));
     expect(back.count).toBe(4);
     expect([...back.labels]).toEqual(rev.revision.images.map((i) => i.classIdx));
-    const sourceIdOf = new Map(
-      (ws.db.prepare('SELECT id, source_id FROM images').all() as { id: string; source_id: string }[]).map((r) => [r.id, r.source_id]),
-    );
+    const sourceIdOf = new Map((await ws.sql.all<{ id: string; source_id: string }>('SELECT id, source_id FROM images')).map((r) => [r.id, r.source_id]));
     rev.revision.images.forEach((im, k) => {
       expect(Buffer.from(back.pixels.subarray(k * 3072, (k + 1) * 3072)).equals(Buffer.from(pixels.get(sourceIdOf.get(im.imageId)!)!))).toBe(true);
     });
@@ -120,7 +117,7 @@ describe('export', () => {
     const { dir, ws } = await setup();
     const out = join(dir, 'hits');
     const r = await exportMturk(...on(ws), out, { baseUrl: 'https://bucket.example.org/x', workspaceDir: ws.dir, onlyOpen: false }); // all tasks are answered already
-    const tokens = (ws.db.prepare('SELECT token FROM task_items').all() as { token: string }[]).map((t) => `${t.token}.jpg`).sort();
+    const tokens = (await ws.sql.all<{ token: string }>('SELECT token FROM task_items')).map((t) => `${t.token}.jpg`).sort();
     expect(r.images).toBe(tokens.length);
     expect(readdirSync(join(out, 'images')).sort()).toEqual(tokens);
   });

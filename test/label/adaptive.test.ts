@@ -153,13 +153,13 @@ describe('an adaptive round on a workspace', () => {
   // Class 0: 42 candidates; 6 are chosen by half the workers (frequency 0.5), the rest by all.
   const halfChosen = (id: string) => /^c0-00[0-5]$/.test(id);
   const withWorkspace = async (fn: (ws: Workspace) => Promise<void>) => {
-    const ws = workspaceWithImages({ candidates: { 0: 42 }, references: { 0: 20, 1: 20, 8: 20 } });
+    const ws = await workspaceWithImages({ candidates: { 0: 42 }, references: { 0: 20, 1: 20, 8: 20 } });
     try {
       await createTasks(...on(ws), { seed: 1, classes: [0] });
       await fn(ws);
     } finally {
       const dir = ws.dir;
-      closeWorkspace(ws);
+      await closeWorkspace(ws);
       rmSync(dirname(dir), { recursive: true, force: true });
     }
   };
@@ -179,15 +179,15 @@ describe('an adaptive round on a workspace', () => {
       const r1 = await createAdaptiveTasks(...on(ws), { budget: 100, seed: 2 });
       expect(r1).toMatchObject({ round: 1, budget: 100, spentBefore: 0, scheduled: 30, remaining: 70, tasks: 1, followUps: { minAnswers: 0, straddling: 6 } });
       expect(r1.allocation).toMatchObject({ waiting: 0, settled: 36, straddling: 6, unfunded: 0 });
-      const task = ws.db
-        .prepare('SELECT t.id, t.kind, t.assignments_wanted AS n, t.batch FROM tasks t JOIN label_adaptive_tasks a ON a.task_id = t.id')
-        .get() as { id: string; kind: string; n: number; batch: string };
+      const task = (await ws.sql.get<{ id: string; kind: string; n: number; batch: string }>(
+        'SELECT t.id, t.kind, t.assignments_wanted AS n, t.batch FROM tasks t JOIN label_adaptive_tasks a ON a.task_id = t.id',
+      ))!;
       expect([task.kind, task.n]).toEqual(['main', 5]);
       expect(task.batch).toMatch(/^adaptive round=1 seed=2 /);
-      const items = ws.db.prepare('SELECT image_id, role FROM task_items WHERE task_id = ? ORDER BY image_id').all(task.id) as {
+      const items = await ws.sql.all<{
         image_id: string;
         role: string;
-      }[];
+      }>('SELECT image_id, role FROM task_items WHERE task_id = ? ORDER BY image_id', [task.id]);
       expect(items.filter((i) => i.role === 'candidate').map((i) => i.image_id)).toEqual(['c0-000', 'c0-001', 'c0-002', 'c0-003', 'c0-004', 'c0-005']);
       expect(items.filter((i) => i.role === 'positive')).toHaveLength(3);
       expect(items.filter((i) => i.role === 'negative')).toHaveLength(3);
@@ -208,7 +208,7 @@ describe('an adaptive round on a workspace', () => {
       // 35, and 17/40 … 22/40 stays in [0.4, 0.6): more answers cannot change its bin.
       expect((await readTallies(labelOf(ws))).find((x) => x.imageId === 'c0-002')).toMatchObject({ answers: 35, selected: 17 });
       expect(r2.allocation).toMatchObject({ fixed: 1, straddling: 5, unfunded: 3 });
-      const rounds = ws.db.prepare('SELECT round, budget, scheduled FROM label_adaptive_rounds ORDER BY round').all();
+      const rounds = await ws.sql.all('SELECT round, budget, scheduled FROM label_adaptive_rounds ORDER BY round');
       expect(rounds).toEqual([
         { round: 1, budget: 100, scheduled: 30 },
         { round: 2, budget: 40, scheduled: 10 },

@@ -5,7 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createLabelStore, labelMigrations, type LabelStore } from '../../src/label/index.ts';
-import { migrateDatabase, openSqliteDatabase, sqliteConnection, type Db, type SqlDatabase } from '../../src/store/index.ts';
+import { migrateDatabase, openSqliteDatabase, sqliteConnection, type SqlDatabase } from '../../src/store/index.ts';
+
+/** The better-sqlite3 connection under a SQLite store (fixtures written directly, query plans). */
+type Db = ReturnType<typeof sqliteConnection>;
 
 const T0 = '2026-01-01T10:00:00.000Z';
 const at = (seconds: number) => new Date(Date.parse(T0) + seconds * 1000).toISOString();

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/app/main.ts';
+import { closeWorkspace } from '../../src/workspace/index.ts';
 import { workspaceWithImages } from './fixtures.ts';
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -29,9 +30,9 @@ afterEach(() => {
 
 describe('retest tasks | answers | frequencies | sample | blacklist', () => {
   it('runs the labelling and sampling stages on a workspace with --json', async () => {
-    const ws = workspaceWithImages({ candidates: { 0: 42, 1: 42 }, references: { 0: 20, 1: 20, 8: 5, 9: 5 } });
+    const ws = await workspaceWithImages({ candidates: { 0: 42, 1: 42 }, references: { 0: 20, 1: 20, 8: 5, 9: 5 } });
     const dir = ws.dir;
-    ws.db.close();
+    await closeWorkspace(ws);
     const created = await run(['tasks', 'create', '--seed', '1', '--assignments', '3', '--reference-answers', '3', '-w', dir, '--json']);
     expect(created.code).toBe(0);
     const report = JSON.parse(created.out);
@@ -41,17 +42,16 @@ describe('retest tasks | answers | frequencies | sample | blacklist', () => {
     expect(JSON.parse(hits.out)).toMatchObject({ tasks: report.mainTasks + report.referenceTasks, images: 0 });
 
     // three workers answer every task: candidates whose id ends in 0–4 (22 of c0-000…041) are selected by all, others by nobody
-    const { openWorkspace } = await import('../../src/app/workspace-stores.ts');
-    const { closeWorkspace } = await import('../../src/workspace/index.ts');
-    const w2 = openWorkspace(dir);
-    const tasks = w2.db.prepare('SELECT id FROM tasks').all() as { id: string }[];
+    const { connectWorkspace } = await import('../../src/app/workspace-stores.ts');
+    const w2 = await connectWorkspace(dir);
+    const tasks = await w2.sql.all<{ id: string }>('SELECT id FROM tasks');
     const lines: string[] = [];
     for (const t of tasks) {
-      const items = w2.db.prepare('SELECT image_id, role FROM task_items WHERE task_id = ?').all(t.id) as { image_id: string; role: string }[];
+      const items = await w2.sql.all<{ image_id: string; role: string }>('SELECT image_id, role FROM task_items WHERE task_id = ?', [t.id]);
       const sel = items.filter((i) => i.role === 'positive' || (i.role === 'candidate' && Number(i.image_id.slice(-1)) < 5)).map((i) => i.image_id);
       for (const w of ['ann', 'bob', 'cy']) lines.push(JSON.stringify({ task_id: t.id, worker_id: w, assignment_id: `${t.id}-${w}`, selected_image_ids: sel }));
     }
-    closeWorkspace(w2);
+    await closeWorkspace(w2);
     writeFileSync(join(dir, 'answers.jsonl'), `${lines.join('\n')}\n`);
     const imported = await run(['answers', 'import', 'jsonl', join(dir, 'answers.jsonl'), '-w', dir, '--json']);
     expect(JSON.parse(imported.out)).toMatchObject({ rows: lines.length, inserted: lines.length });
@@ -89,9 +89,9 @@ describe('retest tasks | answers | frequencies | sample | blacklist', () => {
   });
 
   it('names the option or file on bad input instead of a stack trace', async () => {
-    const ws = workspaceWithImages({ candidates: { 0: 2 }, references: { 0: 2 } });
+    const ws = await workspaceWithImages({ candidates: { 0: 2 }, references: { 0: 2 } });
     const dir = ws.dir;
-    ws.db.close();
+    await closeWorkspace(ws);
     const missing = await run(['answers', 'import', 'jsonl', join(dir, 'nope.jsonl'), '-w', dir]);
     expect(missing.code).toBe(1);
     expect(missing.err).toContain(`error: no such file: ${join(dir, 'nope.jsonl')}`);

@@ -11,15 +11,15 @@ import { workspaceWithImages, on, labelOf } from './fixtures.ts';
 const tmp = () => mkdtempSync(join(tmpdir(), 'retest-mturk-'));
 
 async function setup() {
-  const ws = workspaceWithImages({ candidates: { 0: 42 }, references: { 0: 3, 8: 3 } });
+  const ws = await workspaceWithImages({ candidates: { 0: 42 }, references: { 0: 3, 8: 3 } });
   await createTasks(...on(ws), { seed: 1, shape: { referenceImages: 1, assignmentsPerTask: 2 } });
-  const task = ws.db.prepare("SELECT id FROM tasks WHERE kind = 'main'").get() as { id: string };
-  const items = ws.db.prepare('SELECT position, image_id, role, token FROM task_items WHERE task_id = ? ORDER BY position').all(task.id) as {
+  const task = (await ws.sql.get<{ id: string }>("SELECT id FROM tasks WHERE kind = 'main'"))!;
+  const items = await ws.sql.all<{
     position: number;
     image_id: string;
     role: string;
     token: string;
-  }[];
+  }>('SELECT position, image_id, role, token FROM task_items WHERE task_id = ? ORDER BY position', [task.id]);
   return { ws, taskId: task.id, items };
 }
 
@@ -79,7 +79,7 @@ describe('MTurk batch results import', () => {
     const salt = await labelOf(ws).workerSalt();
     const r = await importMturkResults(labelOf(ws), file, { salt });
     expect(r).toMatchObject({ rows: 2, inserted: 2, answers: 96, statusChanged: 0 });
-    const a = ws.db.prepare("SELECT * FROM assignments WHERE id = 'mturk:ASSIGN1'").get() as Record<string, unknown>;
+    const a = await ws.sql.get("SELECT * FROM assignments WHERE id = 'mturk:ASSIGN1'");
     expect(a).toMatchObject({
       worker_hash: hashWorkerId(salt, 'mturk:A1WORKER'),
       status: 'submitted',
@@ -87,12 +87,12 @@ describe('MTurk batch results import', () => {
       claimed_at: '2020-03-04T18:12:31.000Z',
       submitted_at: '2020-03-04T18:14:01.000Z',
     });
-    expect(JSON.stringify(ws.db.prepare('SELECT * FROM assignments').all())).not.toContain('A1WORKER');
+    expect(JSON.stringify(await ws.sql.all('SELECT * FROM assignments'))).not.toContain('A1WORKER');
     const f = await labelOf(ws).frequencies({ minAnswers: 2, includeNegatives: true });
     expect(f.find((x) => x.imageId === items[0]!.image_id)).toMatchObject({ selected: 2, answers: 2 });
     expect(f.find((x) => x.imageId === items[1]!.image_id)).toMatchObject({ selected: 1, answers: 2 });
     expect(f.find((x) => x.imageId === items[2]!.image_id)).toMatchObject({ selected: 0, answers: 2 });
-    expect(ws.db.prepare('SELECT external_id FROM tasks WHERE id = ?').get(taskId)).toEqual({ external_id: '3HIT' });
+    expect(await ws.sql.get('SELECT external_id FROM tasks WHERE id = ?', [taskId])).toEqual({ external_id: '3HIT' });
 
     writeFileSync(file, stringify([header, row(taskId, 'ASSIGN1', 'A1WORKER', 'Approved', [1, 2]), row(taskId, 'ASSIGN2', 'A2WORKER', 'Rejected', [1])]));
     expect(await importMturkResults(labelOf(ws), file, { salt })).toMatchObject({ inserted: 0, statusChanged: 2, answers: 0 });
@@ -109,7 +109,7 @@ describe('MTurk batch results import', () => {
     } catch (e) {
       expect(isRetestError(e) && e.record === 'line 3' && e.field === 'AssignmentStatus').toBe(true);
     }
-    expect(ws.db.prepare('SELECT COUNT(*) AS n FROM assignments').get()).toEqual({ n: 0 }); // nothing written
+    expect(await ws.sql.get('SELECT COUNT(*) AS n FROM assignments')).toEqual({ n: 0 }); // nothing written
   });
 
   it('parses MTurk times', async () => {

@@ -5,14 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { npyToNumbers, readCifarBin, readNpy } from '../../src/formats/index.ts';
 import { createTasks, importVoteCounts } from '../../src/label/index.ts';
 import { createRevision } from '../../src/sample/index.ts';
-import { workspaceStores } from '../../src/app/workspace-stores.ts';
-import { initWorkspace } from '../../src/app/workspace-stores.ts';
+import { createWorkspace, workspaceStores } from '../../src/app/workspace-stores.ts';
 import { describeWithData, SHARED_DATA } from '../helpers/shared.ts';
+import { addFixtureImages } from '../helpers/workspace-images.ts';
 import { workspaceWithImages, on, labelOf } from './fixtures.ts';
 
 describe('importVoteCounts', () => {
   it('reproduces votes[i][c] / Σ votes[i] exactly, whatever the number of appearances', async () => {
-    const ws = workspaceWithImages({ candidates: { 0: 50 }, references: { 0: 25, 8: 25 } });
+    const ws = await workspaceWithImages({ candidates: { 0: 50 }, references: { 0: 25, 8: 25 } });
     await createTasks(...on(ws), { seed: 2 });
     const votes = (id: string) => {
       const k = Number(id.slice(3));
@@ -36,11 +36,19 @@ describeWithData('importVoteCounts on real CIFAR-10H votes', () => {
   it('gives each of 400 exact CIFAR-10 test images its CIFAR-10H frequency, and TopImages beats the threshold draw', async () => {
     const cifar = readCifarBin(join(SHARED_DATA, 'cifar10', 'test_batch_first1000.bin'));
     const counts = npyToNumbers(readNpy(join(SHARED_DATA, 'cifar10h', 'cifar10h-counts.npy')));
-    const ws = initWorkspace(join(mkdtempSync(join(tmpdir(), 'retest-c10h-')), 'ws'), { classes: 'cifar10' });
-    const insert = ws.db.prepare(
-      "INSERT INTO images (id, role, class_idx, source, source_id, sha256, original_path, display_path, square_path, width, height, created_at) VALUES (?, ?, ?, 'cifar10-test', ?, ?, 'o', 'd', 's', 32, 32, 'now')",
+    const ws = await createWorkspace(join(mkdtempSync(join(tmpdir(), 'retest-c10h-')), 'ws'), { classes: 'cifar10' });
+    await addFixtureImages(
+      ws,
+      Array.from({ length: 400 }, (_, i) => ({
+        id: `i${i}`,
+        role: i % 2 ? ('candidate' as const) : ('reference' as const),
+        classIdx: cifar.labels[i]!,
+        source: 'cifar10-test',
+        sourceId: String(i),
+        sha256: String(i),
+        createdAt: 'now',
+      })),
     );
-    for (let i = 0; i < 400; i++) insert.run(`i${i}`, i % 2 ? 'candidate' : 'reference', cifar.labels[i], String(i), String(i));
     await createTasks(...on(ws), { seed: 1, shape: { referenceImages: 15 } });
     await importVoteCounts(labelOf(ws), {
       votes: (id) => {

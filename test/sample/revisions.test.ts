@@ -20,10 +20,10 @@ import { answerAll, workspaceWithImages, on } from '../label/fixtures.ts';
  * Near-duplicate search is done: every candidate's dedup_status is 'clear'.
  */
 async function setup() {
-  const ws = workspaceWithImages({ candidates: { 0: 30 }, references: { 0: 40, 8: 40 } });
+  const ws = await workspaceWithImages({ candidates: { 0: 30 }, references: { 0: 40, 8: 40 } });
   await createTasks(...on(ws), { seed: 1, classes: [0], shape: { referenceImages: 40 } });
   await answerAll(ws, (id, role) => (role === 'candidate' ? (Number(id.slice(3)) % 10) + 1 : role === 'positive' ? 9 : 0));
-  ws.db.prepare("INSERT INTO dedup_status (image_id, status, updated_at) SELECT id, 'clear', 'now' FROM images WHERE role = 'candidate'").run();
+  await ws.sql.run("INSERT INTO dedup_status (image_id, status, updated_at) SELECT id, 'clear', 'now' FROM images WHERE role = 'candidate'");
   return ws;
 }
 
@@ -45,16 +45,14 @@ const addToBlacklist = (ws: Workspace, ids: string[], options: { reason: string;
 describe('eligibility', () => {
   it('excludes blacklisted, exact duplicates, near-duplicates, unreviewed and under-answered candidates with reasons', async () => {
     const ws = await setup();
-    ws.db.prepare("UPDATE images SET exact_duplicate_of = 'c0-000' WHERE id = 'c0-001'").run();
-    ws.db.prepare("UPDATE dedup_status SET status = 'duplicate' WHERE image_id = 'c0-002'").run();
-    ws.db.prepare("UPDATE dedup_status SET status = 'pending' WHERE image_id = 'c0-003'").run();
+    await ws.sql.run("UPDATE images SET exact_duplicate_of = 'c0-000' WHERE id = 'c0-001'");
+    await ws.sql.run("UPDATE dedup_status SET status = 'duplicate' WHERE image_id = 'c0-002'");
+    await ws.sql.run("UPDATE dedup_status SET status = 'pending' WHERE image_id = 'c0-003'");
     await addToBlacklist(ws, ['c0-005'], { reason: 'a drawing', by: 'test' });
     // Ingested after the near-duplicate search: never searched.
-    ws.db
-      .prepare(
-        "INSERT INTO images (id, role, class_idx, source, source_id, sha256, original_path, display_path, square_path, width, height, created_at) VALUES ('c0-new', 'candidate', 0, 't', 'n', 'x', 'o', 'd', 's', 1, 1, 'now')",
-      )
-      .run();
+    await ws.sql.run(
+      "INSERT INTO images (id, role, class_idx, source, source_id, sha256, original_path, display_path, square_path, width, height, created_at) VALUES ('c0-new', 'candidate', 0, 't', 'n', 'x', 'o', 'd', 's', 1, 1, 'now')",
+    );
     const e = await eligibility(ws);
     expect(e.counts).toEqual({ blacklisted: 1, exact_duplicate: 1, near_duplicate: 1, unreviewed: 2, few_answers: 0 });
     expect(e.excluded.find((x) => x.imageId === 'c0-new')).toMatchObject({ reason: 'unreviewed', detail: 'never searched for near-duplicates' });
@@ -75,7 +73,7 @@ describe('eligibility', () => {
     expect(c9.answers % 10).toBe(0);
     expect(e.eligible.find((c) => c.imageId === 'c0-010')!.frequency).toBe(0.1);
     // No near-duplicate search at all: nobody is eligible.
-    ws.db.prepare('DELETE FROM dedup_status').run();
+    await ws.sql.run('DELETE FROM dedup_status');
     expect((await eligibility(ws)).eligible).toEqual([]);
     expect((await eligibility(ws)).counts.unreviewed).toBe(29); // 31 candidates − 1 blacklisted − 1 exact copy
     expect(await listBlacklist(stores(ws).sample)).toMatchObject([{ imageId: 'c0-005', reason: 'a drawing', by: 'test' }]);
