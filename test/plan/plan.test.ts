@@ -262,7 +262,7 @@ describe('retest plan (command line)', () => {
 
   it('pilot reads a workspace: the short class and the candidates it needs', async () => {
     // class 0: 42 candidates, all chosen by every worker; class 1: 10 candidates, half chosen by 3 of 10
-    const ws = workspaceWithImages({ candidates: { 0: 42, 1: 10 }, references: { 0: 20, 1: 20, 2: 20, 8: 20, 9: 20 } });
+    const ws = await workspaceWithImages({ candidates: { 0: 42, 1: 10 }, references: { 0: 20, 1: 20, 2: 20, 8: 20, 9: 20 } });
     try {
       await createTasks(...on(ws), { seed: 1 });
       await answerAll(ws, (id, role) => (role === 'negative' ? 0 : id.startsWith('c1-00') && Number(id.slice(-1)) < 5 ? 3 : 10));
