@@ -1,7 +1,7 @@
 /**
- * The `classes` table's rows ↔ ClassDef, in one place for the async catalog (./sql-catalog.ts) and
- * the synchronous workspace opening (./legacy-sync.ts): list columns are JSON arrays, and a row
- * that does not decode is a data error naming the class and the column (never a bare SyntaxError).
+ * The `classes` table's rows ↔ ClassDef for the catalog (./sql-catalog.ts): list columns are JSON
+ * arrays, and a row that does not decode is a data error naming the class and the column (never a
+ * bare SyntaxError).
  */
 import type { ClassDef } from '../classes/index.ts';
 import { dataError } from '../core/index.ts';

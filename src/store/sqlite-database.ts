@@ -264,7 +264,7 @@ class SqliteDatabase extends SqliteExecutor implements SqlDatabase {
   }
 
   /** See `sqliteConnection`. */
-  get connectionForLegacyCode(): Connection {
+  get driverConnection(): Connection {
     return this.connection;
   }
 
@@ -289,13 +289,13 @@ class SqliteDatabase extends SqliteExecutor implements SqlDatabase {
 }
 
 /**
- * The better-sqlite3 connection under a SQLite `SqlDatabase`: only for the workspace stages that
- * still run synchronous statements (src/store/sqlite.ts's `Db`) on the same connection as their
- * async stores, so that the two never wait on each other's write lock. Goes with sqlite.ts.
+ * The better-sqlite3 connection under a SQLite `SqlDatabase`, for what must see the driver itself:
+ * query-plan tests (`EXPLAIN QUERY PLAN` of a store's SQL) and benchmarks' bare-driver baselines.
+ * No stage uses it: stages go through the port.
  */
 export function sqliteConnection(db: SqlDatabase): Connection {
   if (!(db instanceof SqliteDatabase)) throw new Error(`${db.location} is not a SQLite database (this is a bug)`);
-  return db.connectionForLegacyCode;
+  return db.driverConnection;
 }
 
 /** The background checkpointer of a SQLite database opened with `backgroundCheckpoints` (tests, benchmarks). */
