@@ -48,7 +48,7 @@ suite('dedup review page (browser)', () => {
   afterAll(async () => {
     await browser?.close();
     await app?.close();
-    await closeWorkspace(workspace);
+    if (workspace) await closeWorkspace(workspace);
   });
 
   const decisions = () =>
