@@ -1,7 +1,7 @@
 /**
  * A small labelling workspace in a temp folder: classes, generated images (candidates of varied
- * sizes, reference images of another size), and tasks of 42 candidates + 3 positive + 3 negative
- * controls written straight into the label stage's tables.
+ * sizes, reference images of another size; rows written straight into the catalog's table), and
+ * tasks of 42 candidates + 3 positive + 3 negative controls stored through the LabelStore.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,8 @@ import { sha1Hex } from '../../src/core/index.ts';
 import { encodeJpeg } from '../../src/formats/image-io.ts';
 import { randomBytes } from 'node:crypto';
 import { closeWorkspace, type Workspace } from '../../src/workspace/index.ts';
-import { createWorkspace } from '../../src/app/workspace-stores.ts';
+import { createWorkspace, workspaceStores } from '../../src/app/workspace-stores.ts';
+import type { ItemRole, NewTask } from '../../src/label/index.ts';
 import { addFixtureImages, type FixtureImage } from '../helpers/workspace-images.ts';
 
 export interface FixtureOptions {
@@ -123,38 +124,41 @@ export async function buildFixture(options: FixtureOptions = {}): Promise<Fixtur
     references.set(c.index, ref);
   }
   await addFixtureImages(workspace, rows);
-  const taskRows: [string, number, number, string, number, string, string][] = [];
-  const itemRows: [string, number, string, string, string][] = [];
-  const tasks: string[] = [];
+  const newTasks: NewTask[] = [];
   let seq = 0;
   for (let t = 0; t < tasksPerClass; t++)
     for (const c of classes) {
       const id = randomBytes(8).toString('hex');
-      taskRows.push([id, seq++, c.index, 'main', wanted, 'fixture', new Date().toISOString()]);
       const other = classes[(c.index + 1) % classes.length]!.index;
-      const items: [string, string][] = [
+      const items: [string, ItemRole][] = [
         ...candidates
           .get(c.index)!
           .slice(t * nCand, (t + 1) * nCand)
-          .map((i): [string, string] => [i, 'candidate']),
+          .map((i): [string, ItemRole] => [i, 'candidate']),
         ...references
           .get(c.index)!
           .slice(0, nCtl)
-          .map((i): [string, string] => [i, 'positive']),
+          .map((i): [string, ItemRole] => [i, 'positive']),
         ...(other === c.index
           ? []
           : references
               .get(other)!
               .slice(nCtl, 2 * nCtl)
-              .map((i): [string, string] => [i, 'negative'])),
+              .map((i): [string, ItemRole] => [i, 'negative'])),
       ];
-      items.forEach(([image, role], position) => itemRows.push([id, position, image, role, randomBytes(16).toString('base64url')]));
-      tasks.push(id);
+      newTasks.push({
+        id,
+        seq: seq++,
+        classIdx: c.index,
+        kind: 'main',
+        assignmentsWanted: wanted,
+        batch: 'fixture',
+        createdAt: new Date().toISOString(),
+        items: items.map(([imageId, role]) => ({ imageId, role, token: randomBytes(16).toString('base64url') })),
+      });
     }
-  await workspace.sql.transaction(async (tx) => {
-    await tx.insertMany('tasks', ['id', 'seq', 'class_idx', 'kind', 'assignments_wanted', 'batch', 'created_at'], taskRows);
-    await tx.insertMany('task_items', ['task_id', 'position', 'image_id', 'role', 'token'], itemRows);
-  });
+  await workspaceStores(workspace).label.addTasks(newTasks);
+  const tasks = newTasks.map((t) => t.id);
   return { dir, workspace, images, tasks, close: () => closeWorkspace(workspace) };
 }
 

@@ -11,6 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ItemRole } from '../../src/label/index.ts';
 import { buildApp, disableMturk, enableMturk, inviteLabellers, mturkStatus, revokeLabellers } from '../../src/server/index.ts';
 import { rejection } from '../helpers/errors.ts';
 import { REPO_ROOT } from '../helpers/shared.ts';
@@ -96,22 +97,21 @@ describe('MTurk mode is off unless turned on for a batch', () => {
   it('gives MTurk workers tasks of the published batch only, and keeps an assignment on its HIT', async () => {
     // A second batch the builder did not publish.
     const db = fx.workspace.sql;
-    const other = randomBytes(8).toString('hex');
-    await db.run("INSERT INTO tasks (id, seq, class_idx, kind, assignments_wanted, batch, created_at) VALUES (?, -1, 0, 'main', 5, 'unpublished', ?)", [
-      other,
-      new Date().toISOString(),
-    ]);
-    const firstItems = await db.all<{ position: number; image_id: string; role: string }>('SELECT position, image_id, role FROM task_items WHERE task_id = ?', [
+    const firstItems = await db.all<{ image_id: string; role: ItemRole }>('SELECT image_id, role FROM task_items WHERE task_id = ? ORDER BY position', [
       fx.tasks[0]!,
     ]);
-    for (const item of firstItems)
-      await db.run('INSERT INTO task_items (task_id, position, image_id, role, token) VALUES (?, ?, ?, ?, ?)', [
-        other,
-        item.position,
-        item.image_id,
-        item.role,
-        randomBytes(16).toString('base64url'),
-      ]);
+    await workspaceStores(fx.workspace).label.addTasks([
+      {
+        id: randomBytes(8).toString('hex'),
+        seq: -1,
+        classIdx: 0,
+        kind: 'main',
+        assignmentsWanted: 5,
+        batch: 'unpublished',
+        createdAt: new Date().toISOString(),
+        items: firstItems.map((item) => ({ imageId: item.image_id, role: item.role, token: randomBytes(16).toString('base64url') })),
+      },
+    ]);
     await enableMturk(workspaceStores(fx.workspace), { batch: 'fixture', hitIds: ['HIT1', 'HIT2'] });
     await start();
     for (let w = 0; w < 4; w++) expect((await app.inject(accepted(`ASGN${w}`, `WORKER${w}`))).statusCode).toBe(200);

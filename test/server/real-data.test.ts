@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sha1Hex } from '../../src/core/index.ts';
 import { encodePng, imageInfo, readCifarBin } from '../../src/formats/index.ts';
+import type { ItemRole } from '../../src/label/index.ts';
 import { buildApp, inviteLabellers } from '../../src/server/index.ts';
 import { closeWorkspace, type Workspace } from '../../src/workspace/index.ts';
 import { createWorkspace, workspaceStores } from '../../src/app/workspace-stores.ts';
@@ -66,16 +67,23 @@ describeWithData('labelling server on real CIFAR-10 images', () => {
     const positives = await Promise.all(cats.map((i) => add(i, 'reference', CAT)));
     const negatives = await Promise.all(dogs.map((i) => add(i, 'reference', DOG)));
     await addFixtureImages(ws, rows);
-    await ws.sql.run("INSERT INTO tasks (id, seq, class_idx, kind, assignments_wanted, batch, created_at) VALUES ('t-cat', 0, ?, 'main', 3, 'real', ?)", [
-      CAT,
-      new Date().toISOString(),
+    const items: [string, ItemRole][] = [
+      ...candidates.map((id): [string, ItemRole] => [id, 'candidate']),
+      ...positives.map((id): [string, ItemRole] => [id, 'positive']),
+      ...negatives.map((id): [string, ItemRole] => [id, 'negative']),
+    ];
+    await workspaceStores(ws).label.addTasks([
+      {
+        id: 't-cat',
+        seq: 0,
+        classIdx: CAT,
+        kind: 'main',
+        assignmentsWanted: 3,
+        batch: 'real',
+        createdAt: new Date().toISOString(),
+        items: items.map(([imageId, role]) => ({ imageId, role, token: randomBytes(16).toString('base64url') })),
+      },
     ]);
-    const items = [...candidates.map((id) => [id, 'candidate']), ...positives.map((id) => [id, 'positive']), ...negatives.map((id) => [id, 'negative'])];
-    await ws.sql.insertMany(
-      'task_items',
-      ['task_id', 'position', 'image_id', 'role', 'token'],
-      items.map(([id, role], position) => ['t-cat', position, id!, role!, randomBytes(16).toString('base64url')]),
-    );
   });
   afterAll(() => closeWorkspace(ws));
 
