@@ -48,16 +48,13 @@ suite('dedup review page (browser)', () => {
   afterAll(async () => {
     await browser?.close();
     await app?.close();
-    closeWorkspace(workspace);
+    if (workspace) await closeWorkspace(workspace);
   });
 
   const decisions = () =>
-    workspace.db.prepare('SELECT candidate_id, neighbour_id, decision, reviewer FROM dedup_decisions ORDER BY id').all() as {
-      candidate_id: string;
-      neighbour_id: string;
-      decision: string;
-      reviewer: string;
-    }[];
+    workspace.sql.all<{ candidate_id: string; neighbour_id: string; decision: string; reviewer: string }>(
+      'SELECT candidate_id, neighbour_id, decision, reviewer FROM dedup_decisions ORDER BY id',
+    );
 
   it('shows both pairs side by side with their distances, d / n / arrows decide and move', async () => {
     const page = await browser.newPage();
@@ -75,7 +72,7 @@ suite('dedup review page (browser)', () => {
     await page.waitForFunction(() => document.querySelectorAll('section.pair.duplicate').length === 1);
     await page.keyboard.press('n');
     await page.waitForFunction(() => document.querySelectorAll('section.pair.not_duplicate').length === 1);
-    expect(decisions()).toEqual([
+    expect(await decisions()).toEqual([
       { candidate_id: 'cand-a', neighbour_id: 'orig-0', decision: 'duplicate', reviewer: 'grace' },
       { candidate_id: 'cand-b', neighbour_id: 'orig-1', decision: 'not_duplicate', reviewer: 'grace' },
     ]);
@@ -84,7 +81,7 @@ suite('dedup review page (browser)', () => {
     await page.keyboard.press('ArrowLeft');
     await page.keyboard.press('n');
     await page.waitForFunction(() => document.querySelectorAll('section.pair.not_duplicate').length === 2);
-    expect(decisions().at(-1)).toEqual({ candidate_id: 'cand-a', neighbour_id: 'orig-0', decision: 'not_duplicate', reviewer: 'grace' });
+    expect((await decisions()).at(-1)).toEqual({ candidate_id: 'cand-a', neighbour_id: 'orig-0', decision: 'not_duplicate', reviewer: 'grace' });
 
     // A reload shows the stored state.
     await page.reload();

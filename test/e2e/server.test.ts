@@ -33,12 +33,13 @@ const histogram = async (page: Page, classIdx: number) =>
   (await page.locator(`tr[data-class="${classIdx}"] svg.hist`).getAttribute('data-candidates'))!.split(',').map(Number);
 
 /** Candidate selections of one worker's submitted assignments, by image id. */
-function selectionsOf(name: string): Map<string, number> {
-  const rows = fx.workspace.db
-    .prepare(`SELECT an.image_id, an.selected FROM answers an JOIN assignments a ON a.id = an.assignment_id
+async function selectionsOf(name: string): Promise<Map<string, number>> {
+  const rows = await fx.workspace.sql.all<{ image_id: string; selected: number }>(
+    `SELECT an.image_id, an.selected FROM answers an JOIN assignments a ON a.id = an.assignment_id
     JOIN server_labellers l ON l.worker_hash = a.worker_hash JOIN task_items ti ON ti.task_id = a.task_id AND ti.image_id = an.image_id
-    WHERE l.name = ? AND ti.role = 'candidate'`)
-    .all(name) as { image_id: string; selected: number }[];
+    WHERE l.name = ? AND ti.role = 'candidate'`,
+    [name],
+  );
   return new Map(rows.map((r) => [r.image_id, r.selected]));
 }
 
@@ -79,7 +80,7 @@ describe.skipIf(!HAS_CHROMIUM)('labelling app in chromium', () => {
     await browser?.close();
     await app?.close();
     await new Promise((r) => turk?.close(r));
-    fx?.close();
+    await fx?.close();
   });
 
   it('runs the whole loop: keyboard labeller, mouse labeller, dashboard, rejection, token scope', async () => {
@@ -124,17 +125,15 @@ describe.skipIf(!HAS_CHROMIUM)('labelling app in chromium', () => {
     expect(checked).toEqual([tokens[0], tokens[2], tokens[5]]);
     await Promise.all([a.waitForURL(`${base}/label?notice=done`), a.keyboard.press('Enter')]);
     expect(await a.locator('.banner').innerText()).toContain('your answer was saved');
-    const aliceFirst = fx.workspace.db
-      .prepare(
-        "SELECT a.id, SUM(an.selected) AS s, COUNT(*) AS n FROM assignments a JOIN answers an ON an.assignment_id = a.id JOIN server_labellers l ON l.worker_hash = a.worker_hash WHERE l.name = 'alice' GROUP BY a.id",
-      )
-      .all() as { s: number; n: number }[];
+    const aliceFirst = await fx.workspace.sql.all<{ s: number; n: number }>(
+      "SELECT a.id, SUM(an.selected) AS s, COUNT(*) AS n FROM assignments a JOIN answers an ON an.assignment_id = a.id JOIN server_labellers l ON l.worker_hash = a.worker_hash WHERE l.name = 'alice' GROUP BY a.id",
+    );
     expect(aliceFirst.map((r) => [r.n, r.s])).toEqual([[48, 3]]);
 
     // The dashboard shows alice's answers.
     await dash.reload();
     const afterAlice = await histogram(dash, 0);
-    const aliceSel = selectionsOf('alice');
+    const aliceSel = await selectionsOf('alice');
     expect(afterAlice).toEqual(binsOf([...aliceSel.values()]));
     expect(afterAlice.reduce((x, y) => x + y, 0)).toBe(42);
 
@@ -152,11 +151,9 @@ describe.skipIf(!HAS_CHROMIUM)('labelling app in chromium', () => {
     expect(await b.locator('input[name="sel"]:checked').count()).toBe(3);
     expect(await b.locator('.cell.selected').count()).toBe(3);
     await Promise.all([b.waitForURL(`${base}/label?notice=done`), b.locator('button[type="submit"]').click()]);
-    const bobRows = fx.workspace.db
-      .prepare(
-        "SELECT SUM(an.selected) AS s, COUNT(*) AS n FROM assignments a JOIN answers an ON an.assignment_id = a.id JOIN server_labellers l ON l.worker_hash = a.worker_hash WHERE l.name = 'bob' GROUP BY a.id",
-      )
-      .all();
+    const bobRows = await fx.workspace.sql.all(
+      "SELECT SUM(an.selected) AS s, COUNT(*) AS n FROM assignments a JOIN answers an ON an.assignment_id = a.id JOIN server_labellers l ON l.worker_hash = a.worker_hash WHERE l.name = 'bob' GROUP BY a.id",
+    );
     expect(bobRows).toEqual([{ s: 3, n: 48 }]);
 
     // A tablet width gets two columns.
@@ -169,7 +166,7 @@ describe.skipIf(!HAS_CHROMIUM)('labelling app in chromium', () => {
 
     // Both answered the first task of class 0: the histogram moves to the two-answer frequencies.
     await dash.reload();
-    const bobSel = selectionsOf('bob');
+    const bobSel = await selectionsOf('bob');
     const both = [...aliceSel.keys()].map((id) => ((aliceSel.get(id) ?? 0) + (bobSel.get(id) ?? 0)) / 2);
     const afterBoth = await histogram(dash, 0);
     expect(afterBoth).toEqual(binsOf(both));
@@ -243,11 +240,9 @@ describe.skipIf(!HAS_CHROMIUM)('labelling app in chromium', () => {
     expect(posts.map((p) => p.url)).toEqual(['/mturk/externalSubmit']);
     expect(posts[0]!.body.get('assignmentId')).toBe('TURKASSIGN1');
     expect(posts[0]!.body.get('selected')).toBe('2');
-    const stored = fx.workspace.db
-      .prepare(
-        "SELECT SUM(an.selected) AS s, COUNT(*) AS n FROM server_mturk m JOIN answers an ON an.assignment_id = m.assignment_id WHERE m.mturk_assignment_id = 'TURKASSIGN1'",
-      )
-      .get();
+    const stored = await fx.workspace.sql.get(
+      "SELECT SUM(an.selected) AS s, COUNT(*) AS n FROM server_mturk m JOIN answers an ON an.assignment_id = m.assignment_id WHERE m.mturk_assignment_id = 'TURKASSIGN1'",
+    );
     expect(stored).toEqual({ s: 2, n: 48 });
     await ctx.close();
   });

@@ -43,7 +43,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await app.close();
-  fx.close();
+  await fx.close();
 });
 
 describe('server basics', () => {
@@ -84,7 +84,7 @@ describe('labeller flow', () => {
     expect(imageUrls(page.body)).toEqual(tokens.map((t) => `/img/${assignment}/${t}`));
     // No image id, item token or role appears anywhere in the page.
     for (const img of fx.images) expect(page.body).not.toContain(img.id);
-    const itemTokens = fx.workspace.db.prepare('SELECT token FROM task_items').all() as { token: string }[];
+    const itemTokens = await fx.workspace.sql.all<{ token: string }>('SELECT token FROM task_items');
     for (const t of itemTokens) expect(page.body).not.toContain(t.token);
     expect(page.body).not.toMatch(/positive|negative|candidate|control/i);
   });
@@ -129,14 +129,13 @@ describe('labeller flow', () => {
     const first = await answer(c, (_t, i) => i % 3 === 0);
     expect(first.res.statusCode).toBe(303);
     expect(first.res.headers.location).toBe('/label?notice=done');
-    const db = fx.workspace.db;
     const count = () =>
-      db.prepare('SELECT COUNT(*) AS n, SUM(selected) AS s FROM answers WHERE assignment_id = ?').get(first.assignment) as { n: number; s: number };
-    expect(count()).toEqual({ n: 48, s: 16 });
+      fx.workspace.sql.get<{ n: number; s: number }>('SELECT COUNT(*) AS n, SUM(selected) AS s FROM answers WHERE assignment_id = ?', [first.assignment]);
+    expect(await count()).toEqual({ n: 48, s: 16 });
     // The same form posted again (double click, retry after a lost response): nothing changes.
     const again = await c.post('/label/submit', { assignment: first.assignment, _csrf: hidden(first.page.body, '_csrf'), sel: first.tokens.slice(0, 2) });
     expect(again.statusCode).toBe(303);
-    expect(count()).toEqual({ n: 48, s: 16 });
+    expect(await count()).toEqual({ n: 48, s: 16 });
     const next = await c.get('/label?notice=done');
     expect(next.body).toContain('Thank you, your answer was saved');
     expect(hidden(next.body, 'assignment')).not.toBe(first.assignment);
@@ -150,9 +149,10 @@ describe('labeller flow', () => {
     // Select exactly the images whose thumbnail bytes are those of the three positive controls.
     const positives = new Set(
       (
-        fx.workspace.db
-          .prepare("SELECT ti.image_id FROM task_items ti JOIN assignments a ON a.task_id = ti.task_id WHERE a.id = ? AND ti.role = 'positive'")
-          .all(assignment) as { image_id: string }[]
+        await fx.workspace.sql.all<{ image_id: string }>(
+          "SELECT ti.image_id FROM task_items ti JOIN assignments a ON a.task_id = ti.task_id WHERE a.id = ? AND ti.role = 'positive'",
+          [assignment],
+        )
       ).map((r) => r.image_id),
     );
     expect(positives.size).toBe(3);
@@ -161,7 +161,7 @@ describe('labeller flow', () => {
     for (const token of tokens.slice(5, 9)) shown.set(token, (await c.get(`/img/${assignment}/${token}`)).rawPayload);
     await c.post('/label/submit', { assignment, _csrf: hidden(page.body, '_csrf'), sel: tokens.slice(5, 9) });
     const selected = (
-      fx.workspace.db.prepare('SELECT image_id FROM answers WHERE assignment_id = ? AND selected = 1').all(assignment) as { image_id: string }[]
+      await fx.workspace.sql.all<{ image_id: string }>('SELECT image_id FROM answers WHERE assignment_id = ? AND selected = 1', [assignment])
     ).map((r) => r.image_id);
     expect(selected).toHaveLength(4);
     // Each selected image is served under the token that was selected.
@@ -187,16 +187,16 @@ describe('labeller flow', () => {
     expect((await a.get('/label')).body).toContain('No tasks left');
     const c = await labeller('carol');
     expect((await c.get('/label')).body).toContain('No tasks left');
-    const perTask = fx.workspace.db
-      .prepare("SELECT task_id, COUNT(*) AS n, COUNT(DISTINCT worker_hash) AS w FROM assignments WHERE status = 'submitted' GROUP BY task_id")
-      .all() as { n: number; w: number }[];
+    const perTask = await fx.workspace.sql.all<{ n: number; w: number }>(
+      "SELECT task_id, COUNT(*) AS n, COUNT(DISTINCT worker_hash) AS w FROM assignments WHERE status = 'submitted' GROUP BY task_id",
+    );
     expect(perTask).toHaveLength(4);
     for (const t of perTask) expect(t).toEqual({ task_id: expect.any(String), n: 2, w: 2 });
   });
 
   it('returns an open assignment to the pool after 600 s and refuses its late submission', async () => {
     await app.close();
-    fx.close();
+    await fx.close();
     fx = await buildFixture({ tasksPerClass: 1, assignmentsWanted: 1 });
     app = await buildApp({ workspace: fx.workspace, stores: workspaceStores(fx.workspace), adminToken: 'admin-secret-token', now: () => clock });
     const a = await labeller('alice');
@@ -217,7 +217,7 @@ describe('labeller flow', () => {
     const late = await a.post('/label/submit', { assignment: first, _csrf: hidden(pa.body, '_csrf'), sel: [] });
     expect(late.statusCode).toBe(303);
     expect(late.headers.location).toBe('/label?notice=expired');
-    expect((fx.workspace.db.prepare('SELECT COUNT(*) AS n FROM answers WHERE assignment_id = ?').get(first) as { n: number }).n).toBe(0);
+    expect((await fx.workspace.sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM answers WHERE assignment_id = ?', [first]))!.n).toBe(0);
   });
 
   it('refuses a submission for another labeller’s assignment', async () => {
@@ -229,7 +229,7 @@ describe('labeller flow', () => {
     expect(res.statusCode).toBe(403); // CSRF token is bound to bob's own assignment
     const forged = await b.post('/label/submit', { assignment: hidden(pa.body, 'assignment'), _csrf: hidden(pa.body, '_csrf'), sel: [] });
     expect(forged.statusCode).toBe(403);
-    expect((fx.workspace.db.prepare('SELECT COUNT(*) AS n FROM answers').get() as { n: number }).n).toBe(0);
+    expect((await fx.workspace.sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM answers'))!.n).toBe(0);
   });
 
   it('refuses tokens that are not in the task', async () => {
@@ -272,7 +272,7 @@ describe('dashboard', () => {
     expect(dash.body).toContain('alice');
     expect(dash.body).toMatch(/data-done="2" data-needed="4"/);
     // Reject alice: her answers leave the frequencies at once.
-    const aliceHash = (fx.workspace.db.prepare("SELECT worker_hash FROM server_labellers WHERE name = 'alice'").get() as { worker_hash: string }).worker_hash;
+    const aliceHash = (await fx.workspace.sql.get<{ worker_hash: string }>("SELECT worker_hash FROM server_labellers WHERE name = 'alice'"))!.worker_hash;
     const res = await adm.post('/admin/workers/status', { _csrf: hidden(dash.body, '_csrf'), worker: aliceHash, status: 'rejected' });
     expect(res.statusCode).toBe(303);
     const after = (await adm.get('/admin/api/summary')).json() as typeof before & {
@@ -310,7 +310,7 @@ describe('dashboard', () => {
     const candidate = fx.images.find((i) => i.role === 'candidate' && i.classIdx === 0)!.id;
     const res = await adm.post('/admin/blacklist', { _csrf: hidden(dash.body, '_csrf'), image: candidate, reason: 'a drawing, not a photo' });
     expect(res.statusCode).toBe(303);
-    expect(fx.workspace.db.prepare('SELECT reason, by FROM blacklist WHERE image_id = ?').get(candidate)).toEqual({
+    expect(await fx.workspace.sql.get('SELECT reason, by FROM blacklist WHERE image_id = ?', [candidate])).toEqual({
       reason: 'a drawing, not a photo',
       by: 'dashboard',
     });
@@ -345,7 +345,7 @@ describe('MTurk ExternalQuestion mode', () => {
     expect((await app.inject(img)).statusCode).toBe(200);
     // The page may be framed by MTurk only.
     expect(res.headers['content-security-policy']).toContain('frame-ancestors https://www.mturk.com https://workersandbox.mturk.com');
-    expect(fx.workspace.db.prepare('SELECT COUNT(*) AS n FROM assignments').get()).toEqual({ n: 0 });
+    expect(await fx.workspace.sql.get('SELECT COUNT(*) AS n FROM assignments')).toEqual({ n: 0 });
   });
 
   it('claims a task for an accepted HIT, stores the answer and posts back to turkSubmitTo/mturk/externalSubmit', async () => {
@@ -369,13 +369,13 @@ describe('MTurk ExternalQuestion mode', () => {
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('action="https://workersandbox.mturk.com/mturk/externalSubmit"');
     expect(res.body).toContain('name="assignmentId" value="ASGN123"');
-    const stored = fx.workspace.db
-      .prepare('SELECT a.source, COUNT(*) AS n, SUM(selected) AS s FROM assignments a JOIN answers an ON an.assignment_id = a.id GROUP BY a.id')
-      .all();
+    const stored = await fx.workspace.sql.all(
+      'SELECT a.source, COUNT(*) AS n, SUM(selected) AS s FROM assignments a JOIN answers an ON an.assignment_id = a.id GROUP BY a.id',
+    );
     expect(stored).toEqual([{ source: 'mturk', n: 48, s: 3 }]);
     // The raw worker id is nowhere in the database.
     const dump =
-      JSON.stringify(fx.workspace.db.prepare('SELECT * FROM server_mturk').all()) + JSON.stringify(fx.workspace.db.prepare('SELECT * FROM assignments').all());
+      JSON.stringify(await fx.workspace.sql.all('SELECT * FROM server_mturk')) + JSON.stringify(await fx.workspace.sql.all('SELECT * FROM assignments'));
     expect(dump).not.toContain('A1WORKERXYZ');
   });
 
@@ -402,19 +402,19 @@ describe('admin extras', () => {
   });
 
   it('shows the latest revision’s sampled images on the class review page', async () => {
-    const db = fx.workspace.db;
+    const db = fx.workspace.sql;
     const sampled = fx.images
       .filter((i) => i.role === 'candidate' && i.classIdx === 1)
       .slice(0, 3)
       .map((i) => i.id);
-    db.prepare(
+    await db.run(
       "INSERT INTO sample_revisions (id, function, parameters, seed, parent_id, valid, short_classes, size, report, created_at) VALUES (1, 'top-images', '{}', 7, NULL, 1, '[]', 3, '{}', '2026-01-01T00:00:00Z')",
-    ).run();
-    sampled.forEach((id, position) =>
-      db
-        .prepare('INSERT INTO sample_images (revision_id, position, image_id, class_idx, frequency, answers, carried_over) VALUES (1, ?, ?, 1, 0.9, 10, 0)')
-        .run(position, id),
     );
+    for (const [position, id] of sampled.entries())
+      await db.run('INSERT INTO sample_images (revision_id, position, image_id, class_idx, frequency, answers, carried_over) VALUES (1, ?, ?, 1, 0.9, 10, 0)', [
+        position,
+        id,
+      ]);
     const adm = await admin();
     const page = await adm.get('/admin/class/1');
     expect(page.body).toContain('revision 1 (top-images, seed 7)');

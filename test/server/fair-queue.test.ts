@@ -48,7 +48,7 @@ describe('the labelling routes behind the fair queue', () => {
   let app: FastifyInstance;
   afterEach(async () => {
     await app.close();
-    fx.close();
+    await fx.close();
   });
 
   it('refuse a new task at once (503) once it waited past its deadline; a submission waits longer and is served', async () => {

@@ -1,7 +1,7 @@
 /**
  * A small labelling workspace in a temp folder: classes, generated images (candidates of varied
- * sizes, reference images of another size), and tasks of 42 candidates + 3 positive + 3 negative
- * controls written straight into the label stage's tables.
+ * sizes, reference images of another size; rows written straight into the catalog's table), and
+ * tasks of 42 candidates + 3 positive + 3 negative controls stored through the LabelStore.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,9 @@ import { sha1Hex } from '../../src/core/index.ts';
 import { encodeJpeg } from '../../src/formats/image-io.ts';
 import { randomBytes } from 'node:crypto';
 import { closeWorkspace, type Workspace } from '../../src/workspace/index.ts';
-import { initWorkspace } from '../../src/app/workspace-stores.ts';
+import { createWorkspace, workspaceStores } from '../../src/app/workspace-stores.ts';
+import type { ItemRole, NewTask } from '../../src/label/index.ts';
+import { addFixtureImages, type FixtureImage } from '../helpers/workspace-images.ts';
 
 export interface FixtureOptions {
   /** Classes (default: two plain classes). */
@@ -34,7 +36,7 @@ export interface Fixture {
   images: { classIdx: number; role: 'candidate' | 'reference'; id: string }[];
   /** Task ids in claim order. */
   tasks: string[];
-  close(): void;
+  close(): Promise<void>;
 }
 
 export const PLAIN_CLASSES: ClassDef[] = [
@@ -84,12 +86,9 @@ export async function buildFixture(options: FixtureOptions = {}): Promise<Fixtur
   const nCtl = options.controls ?? 3;
   const writeImages = options.images ?? true;
   const dir = mkdtempSync(join(tmpdir(), 'retest-server-'));
-  const workspace = initWorkspace(join(dir, 'ws'), { classes });
-  const db = workspace.db;
+  const workspace = await createWorkspace(join(dir, 'ws'), { classes });
   mkdirSync(join(workspace.dir, 'blobs', 'display'), { recursive: true });
-  const insertImage =
-    db.prepare(`INSERT INTO images (id, role, class_idx, source, source_id, url, keyword, sha256, exact_duplicate_of, original_path, display_path, square_path, width, height, uploaded_at, taken_at, created_at)
-    VALUES (?, ?, ?, 'fixture', ?, NULL, NULL, ?, NULL, ?, ?, ?, ?, ?, NULL, NULL, ?)`);
+  const rows: FixtureImage[] = [];
   const images: Fixture['images'] = [];
   let seed = 0;
   const add = async (classIdx: number, role: 'candidate' | 'reference', width: number, height: number) => {
@@ -97,7 +96,20 @@ export async function buildFixture(options: FixtureOptions = {}): Promise<Fixtur
     const id = sha1Hex(`fixture-${role}-${classIdx}-${seed}`);
     const rel = `blobs/display/${id}.jpg`;
     if (writeImages) writeFileSync(join(workspace.dir, rel), await jpeg(width, height, seed));
-    insertImage.run(id, role, classIdx, `${role}-${seed}`, id, rel, rel, rel, width, height, new Date().toISOString());
+    rows.push({
+      id,
+      role,
+      classIdx,
+      source: 'fixture',
+      sourceId: `${role}-${seed}`,
+      sha256: id,
+      originalPath: rel,
+      displayPath: rel,
+      squarePath: rel,
+      width,
+      height,
+      createdAt: new Date().toISOString(),
+    });
     images.push({ classIdx, role, id });
     return id;
   };
@@ -111,38 +123,42 @@ export async function buildFixture(options: FixtureOptions = {}): Promise<Fixtur
     candidates.set(c.index, cand);
     references.set(c.index, ref);
   }
-  const insertTask = db.prepare(
-    "INSERT INTO tasks (id, seq, class_idx, kind, assignments_wanted, batch, created_at) VALUES (?, ?, ?, 'main', ?, 'fixture', ?)",
-  );
-  const insertItem = db.prepare('INSERT INTO task_items (task_id, position, image_id, role, token) VALUES (?, ?, ?, ?, ?)');
-  const tasks: string[] = [];
-  db.transaction(() => {
-    let seq = 0;
-    for (let t = 0; t < tasksPerClass; t++)
-      for (const c of classes) {
-        const id = randomBytes(8).toString('hex');
-        insertTask.run(id, seq++, c.index, wanted, new Date().toISOString());
-        const other = classes[(c.index + 1) % classes.length]!.index;
-        const items: [string, string][] = [
-          ...candidates
-            .get(c.index)!
-            .slice(t * nCand, (t + 1) * nCand)
-            .map((i): [string, string] => [i, 'candidate']),
-          ...references
-            .get(c.index)!
-            .slice(0, nCtl)
-            .map((i): [string, string] => [i, 'positive']),
-          ...(other === c.index
-            ? []
-            : references
-                .get(other)!
-                .slice(nCtl, 2 * nCtl)
-                .map((i): [string, string] => [i, 'negative'])),
-        ];
-        items.forEach(([image, role], position) => insertItem.run(id, position, image, role, randomBytes(16).toString('base64url')));
-        tasks.push(id);
-      }
-  })();
+  await addFixtureImages(workspace, rows);
+  const newTasks: NewTask[] = [];
+  let seq = 0;
+  for (let t = 0; t < tasksPerClass; t++)
+    for (const c of classes) {
+      const id = randomBytes(8).toString('hex');
+      const other = classes[(c.index + 1) % classes.length]!.index;
+      const items: [string, ItemRole][] = [
+        ...candidates
+          .get(c.index)!
+          .slice(t * nCand, (t + 1) * nCand)
+          .map((i): [string, ItemRole] => [i, 'candidate']),
+        ...references
+          .get(c.index)!
+          .slice(0, nCtl)
+          .map((i): [string, ItemRole] => [i, 'positive']),
+        ...(other === c.index
+          ? []
+          : references
+              .get(other)!
+              .slice(nCtl, 2 * nCtl)
+              .map((i): [string, ItemRole] => [i, 'negative'])),
+      ];
+      newTasks.push({
+        id,
+        seq: seq++,
+        classIdx: c.index,
+        kind: 'main',
+        assignmentsWanted: wanted,
+        batch: 'fixture',
+        createdAt: new Date().toISOString(),
+        items: items.map(([imageId, role]) => ({ imageId, role, token: randomBytes(16).toString('base64url') })),
+      });
+    }
+  await workspaceStores(workspace).label.addTasks(newTasks);
+  const tasks = newTasks.map((t) => t.id);
   return { dir, workspace, images, tasks, close: () => closeWorkspace(workspace) };
 }
 

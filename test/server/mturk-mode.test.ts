@@ -11,6 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ItemRole } from '../../src/label/index.ts';
 import { buildApp, disableMturk, enableMturk, inviteLabellers, mturkStatus, revokeLabellers } from '../../src/server/index.ts';
 import { rejection } from '../helpers/errors.ts';
 import { REPO_ROOT } from '../helpers/shared.ts';
@@ -26,7 +27,7 @@ let clock: Date;
 const q = (o: Record<string, string>) => `/mturk?${new URLSearchParams(o).toString()}`;
 const SANDBOX = 'https://workersandbox.mturk.com';
 const accepted = (assignmentId: string, workerId: string, hitId = 'HIT1') => q({ assignmentId, hitId, workerId, turkSubmitTo: SANDBOX });
-const count = (sql: string) => (fx.workspace.db.prepare(sql).get() as { n: number }).n;
+const count = async (sql: string) => (await fx.workspace.sql.get<{ n: number }>(sql))!.n;
 
 async function start(options: { rateLimitPerMinute?: number } = {}) {
   app = await buildApp({
@@ -45,7 +46,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await app?.close();
-  fx.close();
+  await fx.close();
 });
 
 describe('MTurk mode is off unless turned on for a batch', () => {
@@ -65,8 +66,8 @@ describe('MTurk mode is off unless turned on for a batch', () => {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
     });
     expect(submit.statusCode).toBe(403);
-    expect(count('SELECT COUNT(*) AS n FROM assignments')).toBe(0);
-    expect(count('SELECT COUNT(*) AS n FROM answers')).toBe(0);
+    expect(await count('SELECT COUNT(*) AS n FROM assignments')).toBe(0);
+    expect(await count('SELECT COUNT(*) AS n FROM answers')).toBe(0);
   });
 
   it('when on, serves only published HITs: an invented HIT gets nothing, neither a task nor a preview', async () => {
@@ -81,7 +82,7 @@ describe('MTurk mode is off unless turned on for a batch', () => {
       expect(res.statusCode, url).toBe(403);
       expect(imageUrls(res.body), url).toEqual([]);
     }
-    expect(count('SELECT COUNT(*) AS n FROM assignments')).toBe(0);
+    expect(await count('SELECT COUNT(*) AS n FROM assignments')).toBe(0);
     const preview = await app.inject(q({ assignmentId: 'ASSIGNMENT_ID_NOT_AVAILABLE', hitId: 'HIT2' }));
     expect(preview.statusCode).toBe(200);
     expect(imageTokens(preview.body)).toHaveLength(48);
@@ -95,29 +96,26 @@ describe('MTurk mode is off unless turned on for a batch', () => {
 
   it('gives MTurk workers tasks of the published batch only, and keeps an assignment on its HIT', async () => {
     // A second batch the builder did not publish.
-    const db = fx.workspace.db;
-    const other = randomBytes(8).toString('hex');
-    db.prepare("INSERT INTO tasks (id, seq, class_idx, kind, assignments_wanted, batch, created_at) VALUES (?, -1, 0, 'main', 5, 'unpublished', ?)").run(
-      other,
-      new Date().toISOString(),
-    );
-    const firstItems = db.prepare('SELECT position, image_id, role FROM task_items WHERE task_id = ?').all(fx.tasks[0]!) as {
-      position: number;
-      image_id: string;
-      role: string;
-    }[];
-    for (const item of firstItems)
-      db.prepare('INSERT INTO task_items (task_id, position, image_id, role, token) VALUES (?, ?, ?, ?, ?)').run(
-        other,
-        item.position,
-        item.image_id,
-        item.role,
-        randomBytes(16).toString('base64url'),
-      );
+    const db = fx.workspace.sql;
+    const firstItems = await db.all<{ image_id: string; role: ItemRole }>('SELECT image_id, role FROM task_items WHERE task_id = ? ORDER BY position', [
+      fx.tasks[0]!,
+    ]);
+    await workspaceStores(fx.workspace).label.addTasks([
+      {
+        id: randomBytes(8).toString('hex'),
+        seq: -1,
+        classIdx: 0,
+        kind: 'main',
+        assignmentsWanted: 5,
+        batch: 'unpublished',
+        createdAt: new Date().toISOString(),
+        items: firstItems.map((item) => ({ imageId: item.image_id, role: item.role, token: randomBytes(16).toString('base64url') })),
+      },
+    ]);
     await enableMturk(workspaceStores(fx.workspace), { batch: 'fixture', hitIds: ['HIT1', 'HIT2'] });
     await start();
     for (let w = 0; w < 4; w++) expect((await app.inject(accepted(`ASGN${w}`, `WORKER${w}`))).statusCode).toBe(200);
-    const batches = db.prepare('SELECT DISTINCT t.batch FROM assignments a JOIN tasks t ON t.id = a.task_id').all();
+    const batches = await db.all('SELECT DISTINCT t.batch FROM assignments a JOIN tasks t ON t.id = a.task_id');
     expect(batches).toEqual([{ batch: 'fixture' }]);
     // The same MTurk assignment under another HIT is refused.
     expect((await app.inject(accepted('ASGN0', 'WORKER0', 'HIT2'))).statusCode).toBe(403);
@@ -135,8 +133,8 @@ describe('MTurk mode is off unless turned on for a batch', () => {
     expect((await app.inject({ url: accepted('ASGN9', 'W9'), remoteAddress: '10.0.0.2' })).statusCode).toBe(200);
   });
 
-  it('is switched from the command line: enable with a HIT file, status, disable', () => {
-    fx.close();
+  it('is switched from the command line: enable with a HIT file, status, disable', async () => {
+    await fx.close();
     const hits = join(fx.dir, 'hits.csv');
     writeFileSync(hits, 'HITId,HITTypeId\nHITA,T\nHITB,T\n');
     const cli = (args: string[]) => spawnSync(process.execPath, [BIN, ...args, '--workspace', fx.workspace.dir], { encoding: 'utf8' });
@@ -148,7 +146,7 @@ describe('MTurk mode is off unless turned on for a batch', () => {
     expect(cli(['mturk', 'enable', '--batch', 'nope', '--hit', 'HITC']).status).toBe(2);
     expect(cli(['mturk', 'disable']).status).toBe(0);
     expect(JSON.parse(cli(['mturk', 'status', '--json']).stdout).batches[0].enabled).toBe(false);
-    fx = { ...fx, close: () => {} };
+    fx = { ...fx, close: async () => {} };
   });
 });
 
@@ -176,7 +174,7 @@ describe('hardening of the labeller routes', () => {
       expect(res.statusCode, JSON.stringify(sel)).toBe(400);
       expect(res.json().message).toBe('sel must be a list of image tokens.');
     }
-    expect(count('SELECT COUNT(*) AS n FROM answers')).toBe(0);
+    expect(await count('SELECT COUNT(*) AS n FROM answers')).toBe(0);
     // A real list still works.
     const ok = await app.inject({
       method: 'POST',
@@ -196,7 +194,7 @@ describe('hardening of the labeller routes', () => {
     expect(await revokeLabellers(workspaceStores(fx.workspace), ['alice'])).toBe(1);
     expect((await app.inject(urlA)).statusCode).toBe(404);
     // The revoked labeller's claim went back to the pool.
-    expect(count("SELECT COUNT(*) AS n FROM assignments WHERE status = 'open'")).toBe(0);
+    expect(await count("SELECT COUNT(*) AS n FROM assignments WHERE status = 'open'")).toBe(0);
 
     const b = await labeller('bob');
     const pb = await b.get('/label');
@@ -219,7 +217,7 @@ describe('hardening of the labeller routes', () => {
     expect(error.expected).toContain('alice');
     expect((await mturkStatus(workspaceStores(fx.workspace)))[0]!.batch).toBe('fixture');
     expect(
-      (fx.workspace.db.prepare('SELECT revoked_at FROM server_labellers WHERE name = ?').get('alice') as { revoked_at: string | null }).revoked_at,
+      (await fx.workspace.sql.get<{ revoked_at: string | null }>('SELECT revoked_at FROM server_labellers WHERE name = ?', ['alice']))!.revoked_at,
     ).toBeNull();
   });
 });
@@ -234,8 +232,8 @@ describe('bad values on the command line', () => {
     [['labellers', 'invite', 'dave', '--url', 'notaurl'], /--url must be an http\(s\) URL/],
     [['labellers', 'revoke', 'nobody-invited'], /no labeller named "nobody-invited" was invited/],
     [['tasks', 'create', '--classes', '99'], /class 99 is not in the workspace/],
-  ])('%j is a usage error (exit 2)', (args, message) => {
-    fx.close();
+  ])('%j is a usage error (exit 2)', async (args, message) => {
+    await fx.close();
     const r = cli([...args, '--workspace', fx.workspace.dir]);
     expect(r.stderr).not.toMatch(/bug/);
     expect(r.status).toBe(2);

@@ -11,12 +11,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sha1Hex } from '../../src/core/index.ts';
 import { encodePng, imageInfo, readCifarBin } from '../../src/formats/index.ts';
+import type { ItemRole } from '../../src/label/index.ts';
 import { buildApp, inviteLabellers } from '../../src/server/index.ts';
 import { closeWorkspace, type Workspace } from '../../src/workspace/index.ts';
-import { initWorkspace } from '../../src/app/workspace-stores.ts';
+import { createWorkspace, workspaceStores } from '../../src/app/workspace-stores.ts';
 import { describeWithData, SHARED_DATA } from '../helpers/shared.ts';
+import { addFixtureImages, type FixtureImage } from '../helpers/workspace-images.ts';
 import { Client, hidden, imageTokens, imageUrls } from './client.ts';
-import { workspaceStores } from '../../src/app/workspace-stores.ts';
 
 const CAT = 3;
 const DOG = 5;
@@ -28,17 +29,28 @@ describeWithData('labelling server on real CIFAR-10 images', () => {
 
   beforeAll(async () => {
     const cifar = readCifarBin(join(SHARED_DATA, 'cifar10', 'test_batch_first1000.bin'));
-    ws = initWorkspace(join(mkdtempSync(join(tmpdir(), 'retest-server-real-')), 'ws'), { classes: 'cifar10' });
+    ws = await createWorkspace(join(mkdtempSync(join(tmpdir(), 'retest-server-real-')), 'ws'), { classes: 'cifar10' });
     mkdirSync(join(ws.dir, 'blobs', 'display'), { recursive: true });
-    const insert =
-      ws.db.prepare(`INSERT INTO images (id, role, class_idx, source, source_id, sha256, original_path, display_path, square_path, width, height, created_at)
-      VALUES (?, ?, ?, 'cifar10-test', ?, ?, ?, ?, ?, 32, 32, ?)`);
+    const rows: FixtureImage[] = [];
     const add = async (index: number, role: 'candidate' | 'reference', classIdx: number) => {
       const pixels = cifar.pixels.subarray(index * 3072, (index + 1) * 3072);
       const id = sha1Hex(`cifar10-test:${index}:${role}`);
       const rel = `blobs/display/${id}.png`;
       writeFileSync(join(ws.dir, rel), await encodePng({ data: pixels, width: 32, height: 32 }));
-      insert.run(id, role, classIdx, String(index), id, rel, rel, rel, new Date().toISOString());
+      rows.push({
+        id,
+        role,
+        classIdx,
+        source: 'cifar10-test',
+        sourceId: String(index),
+        sha256: id,
+        originalPath: rel,
+        displayPath: rel,
+        squarePath: rel,
+        width: 32,
+        height: 32,
+        createdAt: new Date().toISOString(),
+      });
       label.set(id, cifar.labels[index]!);
       return id;
     };
@@ -54,13 +66,24 @@ describeWithData('labelling server on real CIFAR-10 images', () => {
     }
     const positives = await Promise.all(cats.map((i) => add(i, 'reference', CAT)));
     const negatives = await Promise.all(dogs.map((i) => add(i, 'reference', DOG)));
-    ws.db
-      .prepare("INSERT INTO tasks (id, seq, class_idx, kind, assignments_wanted, batch, created_at) VALUES ('t-cat', 0, ?, 'main', 3, 'real', ?)")
-      .run(CAT, new Date().toISOString());
-    const item = ws.db.prepare("INSERT INTO task_items (task_id, position, image_id, role, token) VALUES ('t-cat', ?, ?, ?, ?)");
-    [...candidates.map((id) => [id, 'candidate']), ...positives.map((id) => [id, 'positive']), ...negatives.map((id) => [id, 'negative'])].forEach(
-      ([id, role], position) => item.run(position, id, role, randomBytes(16).toString('base64url')),
-    );
+    await addFixtureImages(ws, rows);
+    const items: [string, ItemRole][] = [
+      ...candidates.map((id): [string, ItemRole] => [id, 'candidate']),
+      ...positives.map((id): [string, ItemRole] => [id, 'positive']),
+      ...negatives.map((id): [string, ItemRole] => [id, 'negative']),
+    ];
+    await workspaceStores(ws).label.addTasks([
+      {
+        id: 't-cat',
+        seq: 0,
+        classIdx: CAT,
+        kind: 'main',
+        assignmentsWanted: 3,
+        batch: 'real',
+        createdAt: new Date().toISOString(),
+        items: items.map(([imageId, role]) => ({ imageId, role, token: randomBytes(16).toString('base64url') })),
+      },
+    ]);
   });
   afterAll(() => closeWorkspace(ws));
 

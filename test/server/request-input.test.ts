@@ -29,10 +29,10 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await app.close();
-  fx.close();
+  await fx.close();
 });
 
-const answers = () => (fx.workspace.db.prepare('SELECT COUNT(*) AS n FROM answers').get() as { n: number }).n;
+const answers = async () => (await fx.workspace.sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM answers'))!.n;
 const cookie = (c: Client) => [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
 
 /** Posts JSON as `who`, asking for JSON. */
@@ -95,7 +95,7 @@ describe('labeller routes', () => {
     expect(form.statusCode).toBe(400);
     expect(form.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(form.body).toContain('<p>The form must name one task (assignment): reload the page.</p>');
-    expect(answers()).toBe(0);
+    expect(await answers()).toBe(0);
   });
 
   it('GET /label: a repeated notice → 400; an unknown parameter is ignored', async () => {
@@ -134,7 +134,7 @@ describe('MTurk routes', () => {
       message: "a problem in the MTurk page's query: hitId: Invalid input: expected string, received array",
       issues: ['hitId: Invalid input: expected string, received array'],
     });
-    expect(fx.workspace.db.prepare('SELECT COUNT(*) AS n FROM server_mturk').get()).toEqual({ n: 0 });
+    expect(await fx.workspace.sql.get('SELECT COUNT(*) AS n FROM server_mturk')).toEqual({ n: 0 });
   });
 
   it("GET /mturk: MTurk's other parameters are ignored (the preview still shows)", async () => {
@@ -156,7 +156,7 @@ describe('MTurk routes', () => {
     expect(refusal(await postJson(alice, '/mturk/submit', { assignment: 'a1', mturkAssignmentId: 'M1', workerId: 'W1' })).issues).toEqual([
       'workerId: unknown field',
     ]);
-    expect(answers()).toBe(0);
+    expect(await answers()).toBe(0);
   });
 });
 
@@ -187,7 +187,7 @@ describe('admin routes', () => {
     const form = await adm.post('/admin/blacklist', { _csrf: hidden(dash.body, '_csrf'), image: fx.images[0]!.id, reason: 'r'.repeat(501) });
     expect(form.statusCode).toBe(400);
     expect(form.body).toContain('<p>Give an image id and a reason (at most 500 characters).</p>');
-    expect(fx.workspace.db.prepare('SELECT COUNT(*) AS n FROM blacklist').get()).toEqual({ n: 0 });
+    expect(await fx.workspace.sql.get('SELECT COUNT(*) AS n FROM blacklist')).toEqual({ n: 0 });
   });
 
   it('GET /admin/login and /admin: repeated parameters → 400', async () => {

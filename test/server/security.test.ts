@@ -38,7 +38,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await app.close();
-  fx.close();
+  await fx.close();
 });
 
 describe('escaping', () => {
@@ -122,7 +122,7 @@ describe('token scope', () => {
     }
     const post = await client.post('/admin/workers/status', { worker: 'a'.repeat(64), status: 'rejected', _csrf: 'x' });
     expect(post.statusCode).toBe(403);
-    expect(fx.workspace.db.prepare('SELECT COUNT(*) AS n FROM label_workers').get()).toEqual({ n: 0 });
+    expect(await fx.workspace.sql.get('SELECT COUNT(*) AS n FROM label_workers')).toEqual({ n: 0 });
     expect((await app.inject('/admin/login?token=wrong')).statusCode).toBe(401);
   });
 
@@ -142,9 +142,9 @@ describe('token scope', () => {
 
   it('stores worker ids only as salted hashes and invite tokens only as hashes', async () => {
     const { token } = await labeller('alice');
-    const row = fx.workspace.db.prepare("SELECT * FROM server_labellers WHERE name = 'alice'").get() as { token_sha256: string; worker_hash: string };
+    const row = (await fx.workspace.sql.get<{ token_sha256: string; worker_hash: string }>("SELECT * FROM server_labellers WHERE name = 'alice'"))!;
     expect(row.token_sha256).toBe(sha256Hex(token));
-    expect(JSON.stringify(fx.workspace.db.prepare('SELECT * FROM server_labellers').all())).not.toContain(token);
+    expect(JSON.stringify(await fx.workspace.sql.all('SELECT * FROM server_labellers'))).not.toContain(token);
     expect(row.worker_hash).not.toBe(sha256Hex('alice'));
     expect(row.worker_hash).not.toBe(sha256Hex('invite:alice'));
     expect(row.worker_hash).toMatch(/^[0-9a-f]{64}$/);
@@ -180,7 +180,7 @@ describe('CSRF', () => {
     expect((await client.post('/label/submit', { assignment, _csrf: 'A'.repeat(22), sel: [] })).statusCode).toBe(403);
     const cross = await client.post('/label/submit', { assignment, _csrf: hidden(page.body, '_csrf'), sel: [] }, { origin: 'https://evil.example' });
     expect(cross.statusCode).toBe(403);
-    expect(fx.workspace.db.prepare('SELECT COUNT(*) AS n FROM answers').get()).toEqual({ n: 0 });
+    expect(await fx.workspace.sql.get('SELECT COUNT(*) AS n FROM answers')).toEqual({ n: 0 });
     const ok = await client.post(
       '/label/submit',
       { assignment, _csrf: hidden(page.body, '_csrf'), sel: [] },
@@ -196,7 +196,7 @@ describe('CSRF', () => {
     const image = fx.images[0]!.id;
     expect((await admin.post('/admin/blacklist', { image, reason: 'x' })).statusCode).toBe(403);
     expect((await admin.post('/admin/workers/status', { worker: 'a'.repeat(64), status: 'rejected', _csrf: 'nope' })).statusCode).toBe(403);
-    expect(fx.workspace.db.prepare('SELECT COUNT(*) AS n FROM blacklist').get()).toEqual({ n: 0 });
+    expect(await fx.workspace.sql.get('SELECT COUNT(*) AS n FROM blacklist')).toEqual({ n: 0 });
     const dash = await admin.get('/admin');
     expect((await admin.post('/admin/blacklist', { image, reason: 'x', _csrf: hidden(dash.body, '_csrf') })).statusCode).toBe(303);
   });
