@@ -16,7 +16,7 @@ import { isRetestError, sha256Hex } from '../core/index.ts';
 import { errorIssues, httpStatusOf } from './http-errors.ts';
 import { registerDedupReview } from './routes/dedup-review.ts';
 import { type ServerContext, createContext, principalOf, refuse } from './context.ts';
-import type { Release } from './fair-queue.ts';
+import type { Release, RequestKind } from './fair-queue.ts';
 import { renderMessagePage } from './pages/task-page.ts';
 import { adminGuard, registerAdminRoutes } from './routes/admin.ts';
 import { registerLabellerRoutes } from './routes/labeller.ts';
@@ -68,6 +68,14 @@ async function rateKey(ctx: ServerContext, request: FastifyRequest): Promise<str
  * The Server-Timing header of a queued labeller request: `queue` is the wait for a slot of the fair
  * queue, `total` everything from the first byte read to the response (queue included), both in ms.
  */
+/** The queue a labeller request waits in: a submission, a page that starts a new task, or none (null). */
+function queuedKind(request: FastifyRequest): RequestKind | null {
+  const path = request.url.split('?')[0];
+  if (request.method === 'GET' && (path === '/label' || path === '/mturk')) return 'page';
+  if (request.method === 'POST' && (path === '/label/submit' || path === '/mturk/submit')) return 'submit';
+  return null;
+}
+
 export function serverTiming(queueMs: number, totalMs: number): string {
   return `queue;dur=${queueMs.toFixed(1)}, total;dur=${totalMs.toFixed(1)}`;
 }
@@ -128,24 +136,19 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
     return payload;
   });
 
-  // Fair queueing (src/server/fair-queue.ts): labeller requests wait their turn in arrival order; one
-  // that waited past its deadline is refused at once (503) rather than served seconds late.
+  // Fair queueing (src/server/fair-queue.ts): labeller requests wait their turn, submissions first;
+  // one that waited past its deadline (a multiple of its kind's recent median, at most the fixed
+  // deadline) is refused at once (503) rather than served late.
   const slots = new WeakMap<FastifyRequest, Release>();
   // How long each queued request waited for its slot (ms), reported with the in-server time in a
   // standard Server-Timing header, so a load test (or a browser's devtools) can tell a wait in the
   // server from one in the network or in the client.
   const queued = new WeakMap<FastifyRequest, number>();
   app.addHook('onRequest', async (request, reply) => {
-    const path = request.url.split('?')[0];
-    const deadline =
-      request.method === 'GET' && (path === '/label' || path === '/mturk')
-        ? ctx.deadlines.page
-        : request.method === 'POST' && (path === '/label/submit' || path === '/mturk/submit')
-          ? ctx.deadlines.submit
-          : null;
-    if (deadline === null) return;
+    const kind = queuedKind(request);
+    if (kind === null) return;
     const entered = performance.now();
-    const release = await ctx.queue.enter(deadline);
+    const release = await ctx.queue.enter(kind, ctx.deadlines[kind]);
     queued.set(request, performance.now() - entered);
     if (release === null) {
       reply.header('Retry-After', '2');
@@ -158,9 +161,9 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
     if (wait !== undefined) reply.header('Server-Timing', serverTiming(wait, reply.elapsedTime));
     return payload;
   });
-  const free = async (request: FastifyRequest) => slots.get(request)?.();
-  app.addHook('onResponse', free);
-  app.addHook('onRequestAbort', free);
+  // A served request's whole time feeds its kind's median; an aborted one only frees its slot.
+  app.addHook('onResponse', async (request, reply) => slots.get(request)?.(reply.elapsedTime));
+  app.addHook('onRequestAbort', async (request) => slots.get(request)?.());
 
   // State-changing requests must come from our own pages (in addition to the CSRF token).
   app.addHook('onRequest', async (request, reply) => {

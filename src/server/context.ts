@@ -61,8 +61,9 @@ export interface ServerContext {
   writes: GroupCommit<{ label: LabelStore; server: ServerStore }>;
   /** Mount point of the near-duplicate review, or null when not mounted. */
   dedupPrefix: string | null;
-  /** Fair queueing of labeller requests, and the deadlines of a page and of a submission. */
+  /** Fair queueing of labeller requests. */
   queue: FairQueue;
+  /** The fixed (longest) deadlines of a page and of a submission, ms. */
   deadlines: { page: number; submit: number };
 }
 
@@ -103,7 +104,10 @@ export async function createContext(options: ServerOptions, adminToken: string, 
     dashboard: new DashboardSnapshots({ label: stores.label, server: stores.server }, classes, source, warn),
     shown: new ShownItemsCache(imageKey),
     dedupPrefix: null,
-    queue: new FairQueue(options.queue?.concurrency ?? 64),
+    queue: new FairQueue({
+      concurrency: options.queue?.concurrency ?? 64,
+      ...(options.queue?.fairness === undefined ? {} : { fairness: options.queue.fairness }),
+    }),
     deadlines: { page: options.queue?.pageDeadlineMs ?? 1000, submit: options.queue?.submitDeadlineMs ?? 5000 },
   };
 }

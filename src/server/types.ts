@@ -129,9 +129,11 @@ export interface ServerOptions {
   mturkSubmitOrigins?: string[];
   /**
    * Fair queueing of labeller requests (src/server/fair-queue.ts): at most `concurrency` worked on at
-   * once (default 64), the others wait in arrival order; one that waited longer than its deadline
-   * gets 503 + Retry-After — `pageDeadlineMs` for a new task (default 1000), `submitDeadlineMs` for a
-   * submission (default 5000). `concurrency: Infinity` turns the queue off (every request at once).
+   * once (default 64), the others wait, submissions before pages. One that waited longer than its
+   * deadline gets 503 + Retry-After: `fairness` × the median in-server time of the recent requests
+   * of its kind (default 8; never under 50 ms), and at most `pageDeadlineMs` for a new task (default
+   * 1000) or `submitDeadlineMs` for a submission (default 5000). `concurrency: Infinity` turns the
+   * queue off (every request at once).
    */
   queue?: {
     /** Requests worked on at once (default 64; Infinity: no queue). */
@@ -140,6 +142,8 @@ export interface ServerOptions {
     pageDeadlineMs?: number;
     /** Longest wait for a submission before 503 (ms, default 5000). */
     submitDeadlineMs?: number;
+    /** A request waits at most this many times its kind's recent median in-server time (default 8; Infinity: fixed deadlines only). */
+    fairness?: number;
   };
   /** Side in pixels of the square thumbnails served to labellers (default 320). */
   thumbnailSize?: number;

@@ -14,22 +14,23 @@ import { workspaceStores } from '../../src/app/workspace-stores.ts';
 
 describe('FairQueue', () => {
   it('admits in arrival order, at most `concurrency` at once, and refuses a request past its deadline', async () => {
-    const queue = new FairQueue(1);
+    const queue = new FairQueue({ concurrency: 1 });
     const order: string[] = [];
-    const first = await queue.enter(1000);
+    const first = await queue.enter('page', 1000);
     expect(first).not.toBeNull();
     const waiting = ['b', 'c', 'd'].map((name) =>
-      queue.enter(10_000).then((release) => {
+      queue.enter('page', 10_000).then((release) => {
         order.push(name);
         return release;
       }),
     );
-    const late = queue.enter(30);
+    const late = queue.enter('page', 30);
     expect(queue.waiting).toBe(4);
     const started = performance.now();
     expect(await late).toBeNull(); // refused after its 30 ms, while the slot was still taken
     expect(performance.now() - started).toBeLessThan(1000);
     expect(queue.shed).toBe(1);
+    expect(queue.waiting).toBe(3); // the refused entry gave its place up
     first!();
     first!(); // releasing twice frees one slot, not two
     const b = await waiting[0]!;
@@ -38,8 +39,57 @@ describe('FairQueue', () => {
     (await waiting[1]!)!();
     (await waiting[2]!)!();
     expect(order).toEqual(['b', 'c', 'd']);
-    await new Promise((r) => setImmediate(r)); // the refused entry gives its turn up at once
     expect(queue.waiting).toBe(0);
+  });
+
+  it('admits waiting submissions before waiting pages, each in arrival order', async () => {
+    const queue = new FairQueue({ concurrency: 1 });
+    const held = await queue.enter('page', 1000);
+    const order: string[] = [];
+    const entries = (
+      [
+        ['page', 'p1'],
+        ['submit', 's1'],
+        ['page', 'p2'],
+        ['submit', 's2'],
+      ] as const
+    ).map(([kind, name]) =>
+      queue.enter(kind, 10_000).then((release) => {
+        order.push(name);
+        release!();
+      }),
+    );
+    held!();
+    await Promise.all(entries);
+    expect(order).toEqual(['s1', 's2', 'p1', 'p2']);
+  });
+
+  it('refuses once a request waited `fairness` × its kind\'s recent median in-server time (not under the floor, not over the fixed deadline)', async () => {
+    const queue = new FairQueue({ concurrency: 1, fairness: 8, floorMs: 5, window: 64 });
+    expect(queue.deadline('page', 1000)).toBe(1000); // no median yet: the fixed deadline
+    // 64 served pages of 10 ms in the server (the median needs a sixteenth of the window).
+    for (let i = 0; i < 64; i++) (await queue.enter('page', 1000))!(i % 2 === 0 ? 9 : 11);
+    expect(queue.median('page')).toBe(11); // the upper median of 32 × 9 and 32 × 11
+    expect(queue.deadline('page', 1000)).toBe(88);
+    expect(queue.deadline('page', 60)).toBe(60); // never over the fixed deadline
+    expect(queue.median('submit')).toBeNaN(); // each kind has its own median
+    expect(queue.deadline('submit', 5000)).toBe(5000);
+    const held = await queue.enter('page', 1000);
+    const started = performance.now();
+    expect(await queue.enter('page', 1000)).toBeNull(); // refused after 88 ms, not 1,000
+    const waited = performance.now() - started;
+    expect(waited).toBeGreaterThanOrEqual(80);
+    expect(waited).toBeLessThan(600);
+    held!(); // an aborted request (no time given) does not move the median
+    expect(queue.median('page')).toBe(11);
+    // The floor: a median of 0.1 ms does not make the deadline 0.8 ms.
+    const fast = new FairQueue({ concurrency: 1, fairness: 8, floorMs: 50, window: 16 });
+    for (let i = 0; i < 16; i++) (await fast.enter('submit', 5000))!(0.1);
+    expect(fast.deadline('submit', 5000)).toBe(50);
+    // fairness Infinity: fixed deadlines only.
+    const fixed = new FairQueue({ concurrency: 1, fairness: Number.POSITIVE_INFINITY, window: 16 });
+    for (let i = 0; i < 16; i++) (await fixed.enter('page', 1000))!(10);
+    expect(fixed.deadline('page', 1000)).toBe(1000);
   });
 });
 
@@ -66,7 +116,7 @@ describe('the labelling routes behind the fair queue', () => {
     expect(page.statusCode).toBe(200);
 
     // Someone else's request holds the only slot.
-    const held = await app.retest.context.queue.enter(Number.POSITIVE_INFINITY);
+    const held = await app.retest.context.queue.enter('submit', Number.POSITIVE_INFINITY);
     const started = performance.now();
     const refused = await alice.get('/label');
     expect(refused.statusCode).toBe(503);

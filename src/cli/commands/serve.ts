@@ -34,6 +34,7 @@ interface ServeOptions {
   rateLimit: number;
   concurrency: number;
   queueDeadline: number;
+  queueFairness: number;
   adminToken?: string;
   publicUrl?: string;
   mturkOrigin?: string[];
@@ -55,7 +56,7 @@ export function register(program: Command, app: App): void {
     .option('--rate-limit <n>', 'requests per minute per token', positiveInt('--rate-limit'), 1200)
     .option(
       '--concurrency <n>',
-      'labeller requests worked on at once; the rest wait their turn in arrival order (0: no limit)',
+      'labeller requests worked on at once; the rest wait their turn, submissions first (0: no limit)',
       nonNegativeInt('--concurrency'),
       64,
     )
@@ -64,6 +65,12 @@ export function register(program: Command, app: App): void {
       'a task page that waited this long is refused with 503 + Retry-After (submissions: 5×)',
       positiveInt('--queue-deadline'),
       1000,
+    )
+    .option(
+      '--queue-fairness <ratio>',
+      'refuse (503) sooner: once a request waited this many times the median in-server time of recent ones (0: fixed deadlines only)',
+      nonNegativeInt('--queue-fairness'),
+      8,
     )
     .addOption(new Option('--admin-token <token>', 'admin token (default: a new random one per start)').env('RETEST_ADMIN_TOKEN'))
     .option('--public-url <url>', 'base URL printed in links (when behind a reverse proxy)')
@@ -117,6 +124,7 @@ function serverOptions(options: ServeOptions, app: App): StartOptions {
       concurrency: options.concurrency === 0 ? Number.POSITIVE_INFINITY : options.concurrency,
       pageDeadlineMs: options.queueDeadline,
       submitDeadlineMs: 5 * options.queueDeadline,
+      fairness: options.queueFairness === 0 ? Number.POSITIVE_INFINITY : options.queueFairness,
     },
     logger: options.quiet ? false : { level: 'info', stream: process.stderr },
     trustProxy: options.trustProxy === true,
