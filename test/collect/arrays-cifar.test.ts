@@ -3,7 +3,7 @@ import { expect, it } from 'vitest';
 import { arrayCandidateSource, ingest } from '../../src/collect/index.ts';
 import { decodeRgb, imageInfo, readCifarBin } from '../../src/formats/index.ts';
 import { closeWorkspace, type ImageRow } from '../../src/workspace/index.ts';
-import { initWorkspace } from '../../src/app/workspace-stores.ts';
+import { createWorkspace } from '../../src/app/workspace-stores.ts';
 import { describeWithData, SHARED_DATA } from '../helpers/shared.ts';
 import { tmp } from './fixtures.ts';
 
@@ -11,12 +11,12 @@ describeWithData('collect arrays: real CIFAR-10 test images', () => {
   it('ingests the first 40 exact test images losslessly with their labels (CIFAR-10.1-style pool)', async () => {
     const file = join(SHARED_DATA, 'cifar10', 'test_batch_first1000.bin');
     const cifar = readCifarBin(file);
-    const w = initWorkspace(join(tmp(), 'cifar'), { classes: 'cifar10' });
+    const w = await createWorkspace(join(tmp(), 'cifar'), { classes: 'cifar10' });
     try {
       const summary = await ingest(w, arrayCandidateSource({ file, classes: w.classes, limit: 40 }), { role: 'reference', concurrency: 3 });
       expect(summary).toMatchObject({ seen: 40, ingested: 40, failed: 0 });
       // Rows are written in source order at any concurrency.
-      const rows = w.db.prepare('SELECT * FROM images ORDER BY rowid').all() as ImageRow[];
+      const rows = await w.sql.all<ImageRow & Record<string, unknown>>('SELECT * FROM images ORDER BY rowid');
       expect(rows.map((r) => r.class_idx)).toEqual([...cifar.labels.subarray(0, 40)]);
       // The official first test labels: cat, ship, ship, airplane, frog.
       expect(rows.slice(0, 5).map((r) => w.classes[r.class_idx]?.id)).toEqual(['cat', 'ship', 'ship', 'airplane', 'frog']);
@@ -30,7 +30,7 @@ describeWithData('collect arrays: real CIFAR-10 test images', () => {
         }
       }
     } finally {
-      closeWorkspace(w);
+      await closeWorkspace(w);
     }
   });
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { ClassDef } from '../../src/classes/index.ts';
 import { encodeJpeg, encodePng, type RgbImage } from '../../src/formats/index.ts';
 import { type Workspace } from '../../src/workspace/index.ts';
-import { initWorkspace } from '../../src/app/workspace-stores.ts';
+import { createWorkspace } from '../../src/app/workspace-stores.ts';
 
 export const tmp = (prefix = 'retest-collect-') => mkdtempSync(join(tmpdir(), prefix));
 
@@ -72,6 +72,6 @@ export const FISH: ClassDef[] = [
   { index: 1, id: 'goldfish', names: ['goldfish'], definition: 'another fish', urls: [], hypernyms: [], similar: ['tench'] },
 ];
 
-export function fishWorkspace(): Workspace {
-  return initWorkspace(join(tmp(), 'ws'), { classes: FISH });
+export function fishWorkspace(): Promise<Workspace> {
+  return createWorkspace(join(tmp(), 'ws'), { classes: FISH });
 }

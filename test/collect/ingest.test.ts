@@ -21,23 +21,23 @@ import { fishWorkspace, jpeg, jpegComponents, png, tmp, withExifOrientation } fr
 import { createImageCatalog } from '../../src/catalog/index.ts';
 
 const open: Workspace[] = [];
-afterEach(() => {
-  for (const w of open.splice(0)) closeWorkspace(w);
+afterEach(async () => {
+  for (const w of open.splice(0)) await closeWorkspace(w);
 });
-const workspace = () => {
-  const w = fishWorkspace();
+const workspace = async () => {
+  const w = await fishWorkspace();
   open.push(w);
   return w;
 };
-const rows = (w: Workspace) => w.db.prepare('SELECT * FROM images ORDER BY rowid').all() as ImageRow[];
+const rows = (w: Workspace) => w.sql.all<ImageRow & Record<string, unknown>>('SELECT * FROM images ORDER BY rowid');
 const failures = (w: Workspace) =>
-  w.db.prepare('SELECT source, source_id, class_idx, url_or_path, reason FROM ingest_failures ORDER BY id').all() as {
+  w.sql.all<{
     source: string;
     source_id: string;
     class_idx: number | null;
     url_or_path: string;
     reason: string;
-  }[];
+  }>('SELECT source, source_id, class_idx, url_or_path, reason FROM ingest_failures ORDER BY id');
 const listSource = (items: Candidate[]): CandidateSource => ({
   name: 'list',
   expected: items.length,
@@ -92,13 +92,13 @@ afterAll(
 
 describe('ingest: stored copies', () => {
   it('stores the original, a longer-side-500 JPEG q90 and a 256×256 square, with sizes and hashes', async () => {
-    const w = workspace();
+    const w = await workspace();
     const dir = tmp();
     const bytes = await jpeg(800, 600);
     writeFileSync(join(dir, 'a.jpg'), bytes);
     const summary = await ingest(w, folderSource({ root: dir, classes: w.classes, classIdx: 1 }), { now: () => new Date('2026-01-02T03:04:05Z') });
     expect(summary).toMatchObject({ seen: 1, ingested: 1, skipped: 0, failed: 0, exactDuplicates: 0 });
-    const [row] = rows(w);
+    const [row] = await rows(w);
     const sha = sha256Hex(bytes);
     expect(row).toMatchObject({
       id: candidateId(join(dir, 'a.jpg'), 'folder'),
@@ -124,11 +124,11 @@ describe('ingest: stored copies', () => {
   });
 
   it('applies EXIF orientation before resizing (a 40×20 photo tagged "rotate 90° CW" is 20×40)', async () => {
-    const w = workspace();
+    const w = await workspace();
     const dir = tmp();
     writeFileSync(join(dir, 'rotated.jpg'), withExifOrientation(await jpeg(40, 20), 6));
     await ingest(w, folderSource({ root: dir, classes: w.classes, classIdx: 0 }));
-    const [row] = rows(w);
+    const [row] = await rows(w);
     expect([row!.width, row!.height]).toEqual([20, 40]);
     const display = await decodeRgb(join(w.dir, row!.display_path));
     expect([display.width, display.height]).toEqual([20, 40]);
@@ -140,7 +140,7 @@ describe('ingest: stored copies', () => {
   });
 
   it('stores colour JPEGs for greyscale and transparent inputs', async () => {
-    const w = workspace();
+    const w = await workspace();
     const dir = tmp();
     // An 8-bit greyscale PNG (colour type 0), written by hand: 4×2, one IDAT.
     const zlib = await import('node:zlib');
@@ -166,7 +166,7 @@ describe('ingest: stored copies', () => {
     ]);
     writeFileSync(join(dir, 'grey.png'), grey);
     await ingest(w, folderSource({ root: dir, classes: w.classes, classIdx: 0 }));
-    const [row] = rows(w);
+    const [row] = await rows(w);
     expect(row).toMatchObject({ width: 4, height: 2, format: 'png' });
     expect(jpegComponents(readFileSync(join(w.dir, row!.display_path)))).toBe(3);
   });
@@ -174,7 +174,7 @@ describe('ingest: stored copies', () => {
 
 describe('ingest: identity and duplicates', () => {
   it('links exact duplicates (same bytes, different files) to the first and shares their blobs', async () => {
-    const w = workspace();
+    const w = await workspace();
     const dir = tmp();
     mkdirSync(join(dir, 'x'));
     writeFileSync(join(dir, 'a.jpg'), await jpeg(64, 48, 1));
@@ -182,7 +182,7 @@ describe('ingest: identity and duplicates', () => {
     writeFileSync(join(dir, 'b.png'), await png(64, 48, 2));
     const summary = await ingest(w, folderSource({ root: dir, classes: w.classes, classIdx: 0 }), { concurrency: 1 });
     expect(summary).toMatchObject({ ingested: 3, exactDuplicates: 1 });
-    const [a, b, copy] = rows(w);
+    const [a, b, copy] = await rows(w);
     expect(copy!.source_id).toBe(join(dir, 'x', 'copy.jpg'));
     expect(copy!.exact_duplicate_of).toBe(a!.id);
     expect(copy!.display_path).toBe(a!.display_path);
@@ -197,13 +197,13 @@ describe('ingest: identity and duplicates', () => {
   });
 
   it('gives the same photo found under two classes two linked rows, downloading it once', async () => {
-    const w = workspace();
+    const w = await workspace();
     served.set('p42.jpg', await jpeg(120, 80, 42));
     const list = join(tmp(), 'list.csv');
     writeFileSync(list, `url,class,source,source_id,keyword\n${base}/ok/p42.jpg,tench,flickr,42,tench\n${base}/ok/p42.jpg,goldfish,flickr,42,goldfish\n`);
     const summary = await ingest(w, urlListSource({ file: list, classes: w.classes }), { concurrency: 1 });
     expect(summary).toMatchObject({ ingested: 2, otherClassLinks: 1, exactDuplicates: 0 });
-    const [first, second] = rows(w);
+    const [first, second] = await rows(w);
     expect(first).toMatchObject({ id: candidateId('42', 'flickr'), class_idx: 0, keyword: 'tench', exact_duplicate_of: null });
     expect(second).toMatchObject({
       id: linkedCandidateId('42', 'flickr', 'goldfish'),
@@ -216,19 +216,19 @@ describe('ingest: identity and duplicates', () => {
   });
 
   it('is resumable: a second run skips what is there and writes nothing new', async () => {
-    const w = workspace();
+    const w = await workspace();
     const dir = tmp();
     for (let i = 0; i < 3; i++) writeFileSync(join(dir, `${i}.jpg`), await jpeg(30, 30, i));
     await ingest(w, folderSource({ root: dir, classes: w.classes, classIdx: 0 }));
     const again = await ingest(w, folderSource({ root: dir, classes: w.classes, classIdx: 0 }));
     expect(again).toMatchObject({ seen: 3, ingested: 0, skipped: 3, failed: 0 });
-    expect(rows(w)).toHaveLength(3);
+    expect(await rows(w)).toHaveLength(3);
   });
 });
 
 describe('ingest: failures are recorded, never lost', () => {
   it('records 404s, oversized and timed-out downloads, undecodable bytes and missing files with their reason', async () => {
-    const w = workspace();
+    const w = await workspace();
     served.set('good.jpg', await jpeg(50, 50, 7));
     served.set('text.jpg', Buffer.from('this is not an image at all'));
     served.set('large.jpg', await jpeg(400, 400, 9));
@@ -243,7 +243,7 @@ describe('ingest: failures are recorded, never lost', () => {
     ];
     const summary = await ingest(w, listSource(items), { timeoutMs: 300, maxBytes: 1024 * 1024, downloadRetries: 0 });
     expect(summary).toMatchObject({ seen: 7, ingested: 1, failed: 6 });
-    const byId = Object.fromEntries(failures(w).map((f) => [f.source_id, f]));
+    const byId = Object.fromEntries((await failures(w)).map((f) => [f.source_id, f]));
     expect(byId.missing).toMatchObject({ url_or_path: `${base}/ok/missing.jpg`, reason: 'HTTP 404 Not Found', class_idx: 0 });
     expect(byId.big?.reason).toMatch(/^too large: 104857600 bytes > limit 1048576$/);
     expect(byId.hang?.reason).toBe('timed out after 300 ms');
@@ -254,7 +254,7 @@ describe('ingest: failures are recorded, never lost', () => {
   });
 
   it('retries a download answered with 503 (Retry-After honoured)', async () => {
-    const w = workspace();
+    const w = await workspace();
     served.set('flaky.jpg', await jpeg(20, 20, 11));
     const summary = await ingest(w, listSource([{ source: 's', sourceId: 'flaky', classIdx: 0, url: `${base}/flaky/flaky.jpg` }]), { downloadRetries: 1 });
     expect(summary).toMatchObject({ ingested: 1, failed: 0 });
@@ -262,37 +262,37 @@ describe('ingest: failures are recorded, never lost', () => {
   });
 
   it('does not retry a download that ran out of time', async () => {
-    const w = workspace();
+    const w = await workspace();
     const started = Date.now();
     const summary = await ingest(w, listSource([{ source: 's', sourceId: 'hang', classIdx: 0, url: `${base}/hang` }]), { timeoutMs: 200, downloadRetries: 3 });
     expect(summary.failed).toBe(1);
-    expect(failures(w)[0]?.reason).toBe('timed out after 200 ms');
+    expect((await failures(w))[0]?.reason).toBe('timed out after 200 ms');
     expect(Date.now() - started).toBeLessThan(1500); // no backoff waits (0.5 + 1 + 2 s) after the timeout
   });
 
   it('retries a failed download on the next run and then counts it as resolved', async () => {
-    const w = workspace();
+    const w = await workspace();
     const item: Candidate = { source: 's', sourceId: 'later', classIdx: 0, url: `${base}/ok/later.jpg` };
     expect((await ingest(w, listSource([item]), { downloadRetries: 0 })).failed).toBe(1);
     served.set('later.jpg', await jpeg(20, 20, 3));
     expect((await ingest(w, listSource([item]), { downloadRetries: 0 })).ingested).toBe(1);
     expect((await collectStatus(createImageCatalog(w.sql), 2)).openFailures).toBe(0);
-    expect(failures(w)).toHaveLength(1); // history kept
+    expect(await failures(w)).toHaveLength(1); // history kept
   });
 
   it('refuses local files over the size limit', async () => {
-    const w = workspace();
+    const w = await workspace();
     const dir = tmp();
     writeFileSync(join(dir, 'a.jpg'), await jpeg(300, 300, 5));
     const summary = await ingest(w, folderSource({ root: dir, classes: w.classes, classIdx: 0 }), { maxBytes: 100 });
     expect(summary.failed).toBe(1);
-    expect(failures(w)[0]?.reason).toMatch(/^too large: \d+ bytes > limit 100$/);
+    expect((await failures(w))[0]?.reason).toMatch(/^too large: \d+ bytes > limit 100$/);
   });
 });
 
 describe('ingest: concurrency, progress, roles', () => {
   it('keeps at most `concurrency` downloads in flight', async () => {
-    const w = workspace();
+    const w = await workspace();
     const items: Candidate[] = [];
     for (let i = 0; i < 9; i++) {
       served.set(`c${i}.jpg`, await jpeg(16, 16, 100 + i));
@@ -310,20 +310,20 @@ describe('ingest: concurrency, progress, roles', () => {
   });
 
   it('writes rows in source order whatever finishes first: the first occurrence wins', async () => {
-    const w = workspace();
+    const w = await workspace();
     served.set('same.jpg', await jpeg(24, 24, 77));
     const items: Candidate[] = [
       { source: 's', sourceId: 'slow-first', classIdx: 0, url: `${base}/slow/150/same.jpg` },
       { source: 's', sourceId: 'fast-second', classIdx: 1, url: `${base}/ok/same.jpg` },
     ];
     await ingest(w, listSource(items), { concurrency: 2 });
-    const [first, second] = rows(w);
+    const [first, second] = await rows(w);
     expect(first).toMatchObject({ source_id: 'slow-first', exact_duplicate_of: null });
     expect(second).toMatchObject({ source_id: 'fast-second', exact_duplicate_of: first!.id });
   });
 
   it('stops on a source error and keeps what was ingested before it', async () => {
-    const w = workspace();
+    const w = await workspace();
     const dir = tmp();
     writeFileSync(join(dir, 'a.jpg'), await jpeg(20, 20, 1));
     const failing: CandidateSource = {
@@ -335,7 +335,7 @@ describe('ingest: concurrency, progress, roles', () => {
       },
     };
     await expect(ingest(w, failing, { concurrency: 1 })).rejects.toThrow('search broke');
-    expect(rows(w)).toHaveLength(1);
-    expect(existsSync(join(w.dir, rows(w)[0]!.display_path))).toBe(true);
+    expect(await rows(w)).toHaveLength(1);
+    expect(existsSync(join(w.dir, (await rows(w))[0]!.display_path))).toBe(true);
   });
 });

@@ -96,7 +96,7 @@ describe.each(Object.keys(factories))('CandidateSource conformance: %s', (name) 
   });
 
   it('ingests completely, and resumes with nothing left to do', async () => {
-    const w = fishWorkspace();
+    const w = await fishWorkspace();
     try {
       const first = await ingest(w, make(), { concurrency: 2 });
       expect(first.failed).toBe(0);
@@ -104,7 +104,7 @@ describe.each(Object.keys(factories))('CandidateSource conformance: %s', (name) 
       const second = await ingest(w, make(), { concurrency: 2 });
       expect(second).toMatchObject({ ingested: 0, skipped: first.seen, failed: 0 });
     } finally {
-      closeWorkspace(w);
+      await closeWorkspace(w);
     }
   });
 });

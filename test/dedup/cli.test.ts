@@ -208,7 +208,7 @@ describe('retest dedup search --workspace, resolve', () => {
       { id: 'new', role: 'candidate', pixels: noiseImage(2) },
     ]);
     const wsDir = workspace.dir;
-    closeWorkspace(workspace);
+    await closeWorkspace(workspace);
     const search = await run(['dedup', 'search', '--workspace', wsDir, '--descriptor', 'pixels', '--auto-duplicate-below', '5000', '--workers', '1', '--json']);
     expect(search.code).toBe(0);
     const summary = JSON.parse(search.stdout) as { candidates: number; autoDuplicates: number; status: Record<string, number> };
@@ -226,7 +226,7 @@ describe('retest dedup search --workspace, resolve', () => {
       { id: 'k2', role: 'candidate', pixels: nudged(shared, 1) },
     ]);
     const wsDir = workspace.dir;
-    closeWorkspace(workspace);
+    await closeWorkspace(workspace);
     await run(['dedup', 'search', '--workspace', wsDir, '--descriptor', 'pixels', '--auto-duplicate-below', '1000', '--workers', '1', '--json']);
     const before = JSON.parse((await run(['dedup', 'resolve', '--workspace', wsDir, '--json'])).stdout) as { duplicates: { imageId: string }[] };
     expect(before.duplicates.map((d) => d.imageId)).toEqual(['k1']);
@@ -248,7 +248,7 @@ describe('retest dedup search --workspace, resolve', () => {
       { id: 'new', role: 'candidate', pixels: noiseImage(4) },
     ]);
     const wsDir = workspace.dir;
-    closeWorkspace(workspace);
+    await closeWorkspace(workspace);
     const cwd = process.cwd();
     const saved = process.env.RETEST_WORKSPACE;
     delete process.env.RETEST_WORKSPACE;

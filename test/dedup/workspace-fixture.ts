@@ -7,8 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sha256Hex } from '../../src/core/index.ts';
 import { encodePng } from '../../src/formats/index.ts';
-import { type Workspace } from '../../src/workspace/index.ts';
-import { initWorkspace } from '../../src/app/workspace-stores.ts';
+import { closeWorkspace, type Workspace } from '../../src/workspace/index.ts';
+import { createWorkspace } from '../../src/app/workspace-stores.ts';
+import { addFixtureImages, type FixtureImage as ImageRow } from '../helpers/workspace-images.ts';
 
 export interface FixtureImage {
   id: string;
@@ -23,29 +24,34 @@ export interface FixtureImage {
 
 export async function makeWorkspace(images: FixtureImage[]): Promise<Workspace> {
   const dir = join(mkdtempSync(join(tmpdir(), 'retest-dedup-ws-')), 'ws');
-  const workspace = initWorkspace(dir, { classes: 'cifar10' });
-  mkdirSync(join(workspace.blobDir, 'square'), { recursive: true });
-  const insert = workspace.db.prepare(
-    `INSERT INTO images (id, role, class_idx, source, source_id, url, keyword, sha256, exact_duplicate_of, original_path, display_path, square_path, width, height, created_at)
-     VALUES (?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?, ?, 32, 32, ?)`,
-  );
-  for (const [i, image] of images.entries()) {
-    const png = await encodePng({ data: image.pixels, width: 32, height: 32 });
-    const rel = join('blobs', 'square', `${image.id}.png`);
-    writeFileSync(join(workspace.dir, rel), png);
-    insert.run(
-      image.id,
-      image.role,
-      image.classIdx ?? 0,
-      image.source ?? 'arrays',
-      image.sourceId ?? `fixture#${i}`,
-      sha256Hex(png),
-      image.exactDuplicateOf ?? null,
-      rel,
-      rel,
-      rel,
-      image.createdAt ?? `2026-01-01T00:00:${String(i).padStart(2, '0')}Z`,
-    );
+  const workspace = await createWorkspace(dir, { classes: 'cifar10' });
+  try {
+    mkdirSync(join(workspace.blobDir, 'square'), { recursive: true });
+    const rows: ImageRow[] = [];
+    for (const [i, image] of images.entries()) {
+      const png = await encodePng({ data: image.pixels, width: 32, height: 32 });
+      const rel = join('blobs', 'square', `${image.id}.png`);
+      writeFileSync(join(workspace.dir, rel), png);
+      rows.push({
+        id: image.id,
+        role: image.role,
+        classIdx: image.classIdx ?? 0,
+        source: image.source ?? 'arrays',
+        sourceId: image.sourceId ?? `fixture#${i}`,
+        sha256: sha256Hex(png),
+        exactDuplicateOf: image.exactDuplicateOf ?? null,
+        originalPath: rel,
+        displayPath: rel,
+        squarePath: rel,
+        width: 32,
+        height: 32,
+        createdAt: image.createdAt ?? `2026-01-01T00:00:${String(i).padStart(2, '0')}Z`,
+      });
+    }
+    await addFixtureImages(workspace, rows);
+  } catch (error) {
+    await closeWorkspace(workspace);
+    throw error;
   }
   return workspace;
 }

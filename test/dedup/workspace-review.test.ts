@@ -22,9 +22,9 @@ describe('workspace search → review → resolve', () => {
   const inject = (o: InjectOptions & { url: string }) =>
     app.inject({ ...o, url: o.url.replace(/^\/dedup/, '/admin/dedup'), headers: { authorization: `Bearer ${TOKEN}`, ...(o.headers ?? {}) } });
   const external = noiseImage(99);
-  const status = () =>
+  const status = async () =>
     Object.fromEntries(
-      (workspace.db.prepare('SELECT image_id, status FROM dedup_status').all() as { image_id: string; status: string }[]).map((r) => [r.image_id, r.status]),
+      (await workspace.sql.all<{ image_id: string; status: string }>('SELECT image_id, status FROM dedup_status')).map((r) => [r.image_id, r.status]),
     );
 
   beforeAll(async () => {
@@ -45,7 +45,7 @@ describe('workspace search → review → resolve', () => {
   });
   afterAll(async () => {
     await app.close();
-    closeWorkspace(workspace);
+    await closeWorkspace(workspace);
   });
 
   it('search stores top-k neighbours per metric and marks candidates with close pairs pending', async () => {
@@ -61,7 +61,7 @@ describe('workspace search → review → resolve', () => {
     // Squared L2 threshold at 32²: 1.2e8 · (32/256)².
     expect(summary.metrics[0]?.threshold).toBe(1.875e6);
     expect(summary.metrics[0]?.underThreshold).toBe(4); // copy-of-r0, pair a→b, pair b→a, external
-    expect(status()).toEqual({
+    expect(await status()).toEqual({
       'c-copy-of-r0': 'pending',
       'c-pair-a': 'pending',
       'c-pair-b': 'pending',
@@ -71,7 +71,7 @@ describe('workspace search → review → resolve', () => {
       'c-same-photo': 'clear',
       'c-same-photo-2': 'duplicate',
     });
-    const stored = workspace.db.prepare("SELECT COUNT(*) AS n FROM dedup_neighbours WHERE metric = 'pixels'").get() as { n: number };
+    const stored = (await workspace.sql.get<{ n: number }>("SELECT COUNT(*) AS n FROM dedup_neighbours WHERE metric = 'pixels'"))!;
     expect(stored.n).toBe(7 * 5);
   });
 
@@ -164,12 +164,9 @@ describe('workspace search → review → resolve', () => {
       payload: 'candidateId=c-alone&neighbourSet=workspace&neighbourId=r1&decision=duplicate',
     });
     expect(form.statusCode).toBe(415);
-    const rows = workspace.db.prepare('SELECT candidate_id, neighbour_id, decision, reviewer, decided_at FROM dedup_decisions ORDER BY id').all() as {
-      candidate_id: string;
-      neighbour_id: string;
-      reviewer: string;
-      decided_at: string;
-    }[];
+    const rows = await workspace.sql.all<{ candidate_id: string; neighbour_id: string; reviewer: string; decided_at: string }>(
+      'SELECT candidate_id, neighbour_id, decision, reviewer, decided_at FROM dedup_decisions ORDER BY id',
+    );
     expect(rows.map((r) => [r.candidate_id, r.neighbour_id, r.reviewer])).toEqual([
       ['c-copy-of-r0', 'r0', 'ada'],
       ['c-pair-a', 'c-pair-b', 'ada'],
@@ -179,7 +176,7 @@ describe('workspace search → review → resolve', () => {
 
   it('resolve: originals exclude their component, candidate pairs keep the earliest, undecided stay pending', async () => {
     const { counts } = await updateDedupStatus(dd(workspace));
-    expect(status()).toEqual({
+    expect(await status()).toEqual({
       'c-copy-of-r0': 'duplicate',
       'c-pair-a': 'duplicate',
       'c-pair-b': 'clear', // created earlier than c-pair-a
@@ -203,7 +200,7 @@ describe('workspace search → review → resolve', () => {
       payload: { candidateId: 'c-external', neighbourSet: 'cifar10-train', neighbourId: '0', decision: 'not_duplicate' },
     });
     await updateDedupStatus(dd(workspace));
-    expect(status()['c-external']).toBe('clear');
+    expect((await status())['c-external']).toBe('clear');
     expect(await reviewPairs(dd(workspace), { undecidedOnly: true })).toEqual([]);
   });
 });

@@ -23,9 +23,9 @@ import type { Workspace as DedupWorkspace } from '../../src/workspace/index.ts';
 
 const dd = (w: DedupWorkspace) => workspaceStores(w).dedup;
 
-const status = (db: import('../../src/store/index.ts').Db) =>
+const status = async (w: DedupWorkspace) =>
   Object.fromEntries(
-    (db.prepare('SELECT image_id, status, reason FROM dedup_status').all() as { image_id: string; status: string; reason: string }[]).map((r) => [
+    (await w.sql.all<{ image_id: string; status: string; reason: string }>('SELECT image_id, status, reason FROM dedup_status')).map((r) => [
       r.image_id,
       r.status,
     ]),
@@ -63,14 +63,14 @@ describe("CIFAR-10.1's automatic removal: Euclidean L2 ≤ 1000 on 0–255 pixel
         workers: 0,
       });
       expect(summary.autoDuplicates).toBe(1);
-      const decision = workspace.db.prepare('SELECT candidate_id, neighbour_id, decision, reviewer FROM dedup_decisions').all();
+      const decision = await workspace.sql.all('SELECT candidate_id, neighbour_id, decision, reviewer FROM dedup_decisions');
       expect(decision).toEqual([{ candidate_id: 'noisy-copy', neighbour_id: 'ref', decision: 'duplicate', reviewer: 'auto:euclidean-l2<=1000' }]);
       // The stored distance is squared (≈ 7.5e4): comparing it with 1000 would have kept the copy.
-      const stored = workspace.db.prepare("SELECT distance FROM dedup_neighbours WHERE candidate_id = 'noisy-copy' AND rank = 0").get() as { distance: number };
+      const stored = (await workspace.sql.get<{ distance: number }>("SELECT distance FROM dedup_neighbours WHERE candidate_id = 'noisy-copy' AND rank = 0"))!;
       expect(stored.distance).toBe(Math.round(distance ** 2));
-      expect(status(workspace.db)).toMatchObject({ 'noisy-copy': 'duplicate', other: 'clear' });
+      expect(await status(workspace)).toMatchObject({ 'noisy-copy': 'duplicate', other: 'clear' });
     } finally {
-      closeWorkspace(workspace);
+      await closeWorkspace(workspace);
     }
   });
 });
@@ -84,22 +84,21 @@ describe('never searched ⇒ not eligible', () => {
     ]);
     try {
       await updateDedupStatus(dd(workspace));
-      expect(status(workspace.db)).toEqual({ a: 'pending', b: 'pending' });
-      expect((workspace.db.prepare("SELECT reason FROM dedup_status WHERE image_id = 'a'").get() as { reason: string }).reason).toMatch(
+      expect(await status(workspace)).toEqual({ a: 'pending', b: 'pending' });
+      expect((await workspace.sql.get<{ reason: string }>("SELECT reason FROM dedup_status WHERE image_id = 'a'"))!.reason).toMatch(
         /not searched for near-duplicates yet/,
       );
       await searchWorkspace(workspace, { stores: dd(workspace), descriptors: ['pixels', 'pixels-std'], references: [], workers: 0 });
-      expect(status(workspace.db)).toEqual({ a: 'clear', b: 'clear' });
+      expect(await status(workspace)).toEqual({ a: 'clear', b: 'clear' });
       // A late candidate: a 'pixels' search alone does not make it eligible, because 'pixels-std' also ran here.
       const png = sha256Hex(noiseImage(24));
-      workspace.db
-        .prepare(
-          "INSERT INTO images (id, role, class_idx, source, source_id, sha256, original_path, display_path, square_path, width, height, created_at) VALUES ('late', 'candidate', 0, 'arrays', 'late', ?, 'blobs/square/a.png', 'blobs/square/a.png', 'blobs/square/a.png', 32, 32, '2026-01-02')",
-        )
-        .run(png);
+      await workspace.sql.run(
+        "INSERT INTO images (id, role, class_idx, source, source_id, sha256, original_path, display_path, square_path, width, height, created_at) VALUES ('late', 'candidate', 0, 'arrays', 'late', ?, 'blobs/square/a.png', 'blobs/square/a.png', 'blobs/square/a.png', 32, 32, '2026-01-02')",
+        [png],
+      );
       await updateDedupStatus(dd(workspace));
-      expect(status(workspace.db).late).toBe('pending');
-      expect((workspace.db.prepare("SELECT reason FROM dedup_status WHERE image_id = 'late'").get() as { reason: string }).reason).toMatch(
+      expect((await status(workspace)).late).toBe('pending');
+      expect((await workspace.sql.get<{ reason: string }>("SELECT reason FROM dedup_status WHERE image_id = 'late'"))!.reason).toMatch(
         /not searched with pixels, pixels-std/,
       );
       const st = workspaceStores(workspace);
@@ -107,7 +106,7 @@ describe('never searched ⇒ not eligible', () => {
         reason: 'unreviewed',
       });
     } finally {
-      closeWorkspace(workspace);
+      await closeWorkspace(workspace);
     }
   });
 });
@@ -123,7 +122,7 @@ describe('DSSIM searches the class-restricted reference set (top-k), not a short
       { id: 'blacklisted', role: 'candidate', pixels: nudged(q, 1), classIdx: 5 },
     ]);
     try {
-      workspace.db.prepare("INSERT INTO blacklist (image_id, reason, by, at) VALUES ('blacklisted', 'drawing', 'test', 'now')").run();
+      await workspace.sql.run("INSERT INTO blacklist (image_id, reason, by, at) VALUES ('blacklisted', 'drawing', 'test', 'now')");
       const trainPixels = new Uint8Array(4 * 3072);
       trainPixels.set(q, 0); // an exact copy, but labelled airplane: outside the cat's DSSIM references
       trainPixels.set(nudged(q, 3), 3072); // dog: inside
@@ -140,21 +139,22 @@ describe('DSSIM searches the class-restricted reference set (top-k), not a short
         workers: 0,
       });
       expect(summary.metrics.map((m) => m.metric)).toEqual(['pixels', 'dssim']);
-      const neighbours = (candidate: string, metric: string) =>
+      const neighbours = async (candidate: string, metric: string) =>
         (
-          workspace.db
-            .prepare('SELECT neighbour_set AS s, neighbour_id AS id FROM dedup_neighbours WHERE candidate_id = ? AND metric = ? ORDER BY rank')
-            .all(candidate, metric) as { s: string; id: string }[]
+          await workspace.sql.all<{ s: string; id: string }>(
+            'SELECT neighbour_set AS s, neighbour_id AS id FROM dedup_neighbours WHERE candidate_id = ? AND metric = ? ORDER BY rank',
+            [candidate, metric],
+          )
         ).map((r) => `${r.s}:${r.id}`);
       // The vector metric searches everything: the airplane-labelled exact copy comes first.
-      expect(neighbours('cat-cand', 'pixels')[0]).toBe('cifar10-train:0');
+      expect((await neighbours('cat-cand', 'pixels'))[0]).toBe('cifar10-train:0');
       // DSSIM: candidates (not blacklisted), the workspace original, the test set, train images of related classes only.
-      expect(neighbours('cat-cand', 'dssim').sort()).toEqual(
+      expect((await neighbours('cat-cand', 'dssim')).sort()).toEqual(
         ['cifar10-test:0', 'cifar10-train:1', 'cifar10-train:2', 'workspace:other-cand', 'workspace:val-orig'].sort(),
       );
-      expect(neighbours('cat-cand', 'dssim')[0]).toBe('cifar10-train:1');
+      expect((await neighbours('cat-cand', 'dssim'))[0]).toBe('cifar10-train:1');
       // The airplane candidate's related classes are airplane, ship, bird, automobile, truck: train 0 (airplane) and 3 (truck).
-      expect(neighbours('other-cand', 'dssim').filter((n) => n.startsWith('cifar10-train'))).toEqual(['cifar10-train:0', 'cifar10-train:3']);
+      expect((await neighbours('other-cand', 'dssim')).filter((n) => n.startsWith('cifar10-train'))).toEqual(['cifar10-train:0', 'cifar10-train:3']);
       // The named cheaper mode re-scores the pixel metric's short list, which is not class-restricted.
       const short = await searchWorkspace(workspace, {
         stores: dd(workspace),
@@ -166,7 +166,7 @@ describe('DSSIM searches the class-restricted reference set (top-k), not a short
         dssim: 'short-list',
       });
       expect(short.metrics[1]?.thresholdNote).toMatch(/not the authors' search/);
-      expect(neighbours('cat-cand', 'dssim')).toContain('cifar10-train:0');
+      expect(await neighbours('cat-cand', 'dssim')).toContain('cifar10-train:0');
       const dssimOnly = await searchWorkspace(workspace, {
         stores: dd(workspace),
         descriptors: ['dssim'],
@@ -176,7 +176,7 @@ describe('DSSIM searches the class-restricted reference set (top-k), not a short
         workers: 0,
       });
       expect(dssimOnly.metrics).toMatchObject([{ metric: 'dssim', threshold: 0.2205 }]);
-      expect(neighbours('cat-cand', 'dssim')).toHaveLength(2);
+      expect(await neighbours('cat-cand', 'dssim')).toHaveLength(2);
       await expect(
         searchWorkspace(workspace, {
           stores: dd(workspace),
@@ -187,7 +187,7 @@ describe('DSSIM searches the class-restricted reference set (top-k), not a short
         }),
       ).rejects.toThrow(/training reference set needs labels/);
     } finally {
-      closeWorkspace(workspace);
+      await closeWorkspace(workspace);
     }
   });
 });
@@ -203,18 +203,18 @@ describe('manual keepers (the authors’ resolution override)', () => {
     try {
       await searchWorkspace(workspace, { stores: dd(workspace), descriptors: ['pixels'], references: [], autoDuplicateBelow: 1000, workers: 0 });
       // Unlabelled: the highest id is kept.
-      expect(status(workspace.db)).toEqual({ p1: 'duplicate', p2: 'clear' });
+      expect(await status(workspace)).toEqual({ p1: 'duplicate', p2: 'clear' });
       expect(await addKeepers(dd(workspace), ['p1'], { reason: 'sharper', by: 'ada', now: '2026-03-01T00:00:00Z' })).toBe(1);
       await updateDedupStatus(dd(workspace));
-      expect(status(workspace.db)).toEqual({ p1: 'clear', p2: 'duplicate' });
+      expect(await status(workspace)).toEqual({ p1: 'clear', p2: 'duplicate' });
       expect(await listKeepers(dd(workspace))).toEqual([{ imageId: 'p1', reason: 'sharper', by: 'ada', at: '2026-03-01T00:00:00Z' }]);
       await expect(addKeepers(dd(workspace), ['nope'], { reason: 'x' })).rejects.toThrow(/no such image/);
       await expect(addKeepers(dd(workspace), ['orig'], { reason: 'x' })).rejects.toThrow(/only candidates/);
       expect(await removeKeepers(dd(workspace), ['p1', 'p2'])).toBe(1);
       await updateDedupStatus(dd(workspace));
-      expect(status(workspace.db)).toEqual({ p1: 'duplicate', p2: 'clear' });
+      expect(await status(workspace)).toEqual({ p1: 'duplicate', p2: 'clear' });
     } finally {
-      closeWorkspace(workspace);
+      await closeWorkspace(workspace);
     }
   });
 });

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { folderSource, ingest } from '../../src/collect/index.ts';
 import { encodePng } from '../../src/formats/index.ts';
 import { ingestThroughRunner, inProcessRunner, jobHandlers, queueRunner, type JobRunner } from '../../src/jobs/index.ts';
-import { initWorkspace } from '../../src/app/workspace-stores.ts';
+import { createWorkspace } from '../../src/app/workspace-stores.ts';
 import { closeWorkspace, type Workspace } from '../../src/workspace/index.ts';
 import { jpeg, twoTone, RED, BLUE } from '../collect/fixtures.ts';
 import { describeWithRedis, redisUrl } from '../helpers/servers.ts';
@@ -20,14 +20,12 @@ import { spawnWorker, stopWorkers, type WorkerProcess } from './worker-processes
 
 const now = () => new Date('2026-12-02T00:00:00Z');
 
-function rows(w: Workspace) {
+async function rows(w: Workspace) {
   return {
-    images: w.db
-      .prepare(
-        'SELECT id, role, class_idx, source, source_id, url, sha256, exact_duplicate_of, original_path, display_path, square_path, width, height, format, bytes, created_at FROM images ORDER BY rowid',
-      )
-      .all(),
-    failures: w.db.prepare('SELECT source, source_id, class_idx, url_or_path, reason, at FROM ingest_failures ORDER BY rowid').all(),
+    images: await w.sql.all(
+      'SELECT id, role, class_idx, source, source_id, url, sha256, exact_duplicate_of, original_path, display_path, square_path, width, height, format, bytes, created_at FROM images ORDER BY rowid',
+    ),
+    failures: await w.sql.all('SELECT source, source_id, class_idx, url_or_path, reason, at FROM ingest_failures ORDER BY rowid'),
   };
 }
 
@@ -47,7 +45,7 @@ function blobs(dir: string): Record<string, string> {
 describe('ingest as jobs (a generated folder)', () => {
   let dataDir: string;
   let photos: string;
-  let expected: ReturnType<typeof rows>;
+  let expected: Awaited<ReturnType<typeof rows>>;
   let expectedBlobs: Record<string, string>;
   const workers: WorkerProcess[] = [];
 
@@ -61,14 +59,14 @@ describe('ingest as jobs (a generated folder)', () => {
     writeFileSync(join(photos, 'p21-copy-of-p03.jpg'), readFileSync(join(photos, 'p03.jpg')));
     writeFileSync(join(photos, 'p22.png'), await encodePng(twoTone(64, 48, BLUE, RED, 5)));
     writeFileSync(join(photos, 'p23-broken.jpg'), Buffer.from('this is not an image'));
-    const w = initWorkspace(join(dataDir, 'plain'), { classes: 'cifar10' });
+    const w = await createWorkspace(join(dataDir, 'plain'), { classes: 'cifar10' });
     try {
       const summary = await ingest(w, folderSource({ root: photos, classes: w.classes, classIdx: 3 }), { now });
       expect(summary).toMatchObject({ seen: 24, ingested: 23, exactDuplicates: 2, failed: 1 });
-      expected = rows(w);
+      expected = await rows(w);
       expectedBlobs = blobs(w.dir);
     } finally {
-      closeWorkspace(w);
+      await closeWorkspace(w);
     }
     expect((expected.failures[0] as { reason: string }).reason).toBeTruthy();
   });
@@ -78,7 +76,7 @@ describe('ingest as jobs (a generated folder)', () => {
   });
 
   async function viaJobs(runner: JobRunner, name: string) {
-    const w = initWorkspace(join(dataDir, name), { classes: 'cifar10' });
+    const w = await createWorkspace(join(dataDir, name), { classes: 'cifar10' });
     try {
       const summary = await ingestThroughRunner({
         runner,
@@ -89,11 +87,11 @@ describe('ingest as jobs (a generated folder)', () => {
         batchSize: 5,
       });
       expect(summary).toMatchObject({ seen: 24, ingested: 23, exactDuplicates: 2, failed: 1 });
-      expect(rows(w)).toEqual(expected);
+      expect(await rows(w)).toEqual(expected);
       expect(blobs(w.dir)).toEqual(expectedBlobs);
       return summary;
     } finally {
-      closeWorkspace(w);
+      await closeWorkspace(w);
     }
   }
 

@@ -9,22 +9,22 @@ import { join } from 'node:path';
 import { runMain } from '../helpers/main.ts';
 import { describe, expect, it } from 'vitest';
 import { workspaceMigrations } from '../../src/app/migrations.ts';
-import { initWorkspace, openWorkspace } from '../../src/app/workspace-stores.ts';
+import { connectWorkspace, createWorkspace } from '../../src/app/workspace-stores.ts';
 import { closeWorkspace } from '../../src/workspace/index.ts';
 
 const ALL = workspaceMigrations().map((m) => m.name);
 
 const retest = runMain;
 
-function newWorkspace(): string {
+async function newWorkspace(): Promise<string> {
   const dir = join(mkdtempSync(join(tmpdir(), 'retest-db-ws-')), 'ws');
-  void closeWorkspace(initWorkspace(dir, { classes: 'cifar10' }));
+  await closeWorkspace(await createWorkspace(dir, { classes: 'cifar10' }));
   return dir;
 }
 
 describe('retest db --workspace', () => {
   it("status lists every stage's migrations applied at init, nothing pending", async () => {
-    const dir = newWorkspace();
+    const dir = await newWorkspace();
     const r = await retest(['db', 'status', '--workspace', dir, '--json']);
     expect(r.code).toBe(0);
     const [status] = JSON.parse(r.stdout).stores;
@@ -36,11 +36,11 @@ describe('retest db --workspace', () => {
   });
 
   it('migrate applies a pending migration; a newer workspace is listed and refused when opened', async () => {
-    const dir = newWorkspace();
-    const ws = openWorkspace(dir);
-    ws.db.prepare("DELETE FROM schema_migrations WHERE name = 'sample-001-initial'").run();
-    ws.db.exec('DROP TABLE sample_images; DROP TABLE sample_revisions; DROP TABLE blacklist');
-    ws.db.prepare("INSERT INTO schema_migrations (name, applied_at) VALUES ('zz-999-from-the-future', '2030-01-01T00:00:00Z')").run();
+    const dir = await newWorkspace();
+    const ws = await connectWorkspace(dir);
+    await ws.sql.run("DELETE FROM schema_migrations WHERE name = 'sample-001-initial'");
+    await ws.sql.exec('DROP TABLE sample_images; DROP TABLE sample_revisions; DROP TABLE blacklist');
+    await ws.sql.run("INSERT INTO schema_migrations (name, applied_at) VALUES ('zz-999-from-the-future', '2030-01-01T00:00:00Z')");
     await closeWorkspace(ws);
     const status = JSON.parse((await retest(['db', 'status', '--workspace', dir, '--json'])).stdout).stores[0];
     expect(status).toMatchObject({ pending: ['sample-001-initial'], unknown: ['zz-999-from-the-future'] });
@@ -48,7 +48,7 @@ describe('retest db --workspace', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/written by a newer retest/);
     expect(refused.stderr).toContain('zz-999-from-the-future');
-    expect(() => openWorkspace(dir)).toThrow(/newer retest/);
+    await expect(connectWorkspace(dir)).rejects.toThrow(/newer retest/);
     const sample = await retest(['sample', 'list', '--workspace', dir]);
     expect(sample.code).toBe(1);
     expect(sample.stderr).toMatch(/newer retest/);

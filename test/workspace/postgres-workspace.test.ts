@@ -1,9 +1,9 @@
 /**
  * A workspace whose database is PostgreSQL (`retest init DIR --workspace-db postgres://…`): the URL
  * with its schema in retest.json, the folder keeping retest.json and blobs/, every stage's
- * migrations applied in the schema, reopened through the port, and the synchronous `Workspace.db`
- * refusing plainly (naming the command) while stages move onto the stores. Both backends give the
- * same classes and catalog.
+ * migrations applied in the schema, reopened through the port (`connectWorkspace`) with its
+ * classes, the stage stores writing and reading it through the port from more than one open, and
+ * every command running on it. Both backends give the same classes and catalog.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,7 @@ import { RetestError } from '../../src/core/errors.ts';
 import { closeWorkspace, workspaceDatabaseUrl } from '../../src/workspace/index.ts';
 import { runMain } from '../helpers/main.ts';
 import { describeWithPostgres, postgresUrl } from '../helpers/servers.ts';
+import { addFixtureImages, imagesPerClass } from '../helpers/workspace-images.ts';
 
 const ALL = workspaceMigrations().map((m) => m.name);
 const run = `${process.pid}_${Date.now() % 100000}`;
@@ -69,7 +70,7 @@ describeWithPostgres('a PostgreSQL workspace', () => {
     const config = JSON.parse(readFileSync(join(dir, 'retest.json'), 'utf8'));
     expect(config.database).toBe(url);
 
-    const ws = await connectWorkspace(dir, 'tasks create');
+    const ws = await connectWorkspace(dir);
     try {
       expect(ws.backend).toBe('postgres');
       expect(ws.sql.dialect).toBe('postgres');
@@ -77,17 +78,30 @@ describeWithPostgres('a PostgreSQL workspace', () => {
       const stores = workspaceStores(ws);
       expect((await stores.catalog.classes()).length).toBe(10);
       expect((await stores.catalog.counts()).distinctCandidates).toBe(0);
-      const refusal = (() => {
-        try {
-          void ws.db;
-        } catch (e) {
-          return e as RetestError;
-        }
-        throw new Error('expected');
-      })();
-      expect(refusal).toBeInstanceOf(RetestError);
-      expect(refusal.kind).toBe('usage');
-      expect(refusal.message).toBe('retest tasks create does not run on a PostgreSQL workspace yet');
+      expect(ws.sql.location).toBe(url);
+      // Rows written through one open are read back through another (the port, pooled; no SQLite handle).
+      await addFixtureImages(ws, imagesPerClass({ candidates: { 3: 2, 5: 1 }, references: { 3: 1 } }));
+      const other = await connectWorkspace(dir);
+      try {
+        expect(other.backend).toBe('postgres');
+        expect(other.classes).toEqual(ws.classes);
+        const counts = await workspaceStores(other).catalog.counts();
+        expect(counts.distinctCandidates).toBe(3);
+        expect(counts.byRoleAndClass).toEqual(
+          expect.arrayContaining([
+            { role: 'candidate', classIdx: 3, n: 2 },
+            { role: 'candidate', classIdx: 5, n: 1 },
+            { role: 'reference', classIdx: 3, n: 1 },
+          ]),
+        );
+        expect(counts.byRoleAndClass).toHaveLength(3);
+        const tables = await other.sql.all<{ n: number }>(
+          "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = current_schema() AND table_name IN ('images', 'classes', 'schema_migrations')",
+        );
+        expect(tables).toEqual([{ n: 3 }]);
+      } finally {
+        await closeWorkspace(other);
+      }
     } finally {
       await closeWorkspace(ws);
     }
