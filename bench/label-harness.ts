@@ -296,6 +296,48 @@ export interface OpenLoopOptions {
   retryFraction?: number;
   /** Seed of the arrivals, think times and selections. */
   seed?: number;
+  /**
+   * One keep-alive connection per labeller, kept across calls (as a browser keeps its connection
+   * between tasks), and labellers picked most recently free first, so that the labellers at work
+   * stay the same ones. Absent: all labellers share one pool of connections, opened on demand.
+   */
+  browsers?: Browsers;
+}
+
+/** Each labeller's own HTTP agent (one connection at a time, kept alive), like one browser per labeller. */
+export class Browsers {
+  private readonly agents = new Map<string, Agent>();
+
+  /** The agent of the labeller with invite token `token` (made on first use). */
+  agentFor(token: string): Agent {
+    let agent = this.agents.get(token);
+    if (agent === undefined) {
+      agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      this.agents.set(token, agent);
+    }
+    return agent;
+  }
+
+  /**
+   * Opens the connections of the labellers a run picks first (the last `count` of `tokens`) with a
+   * GET /health each, 32 at a time, so that a measured step starts with its labellers on the site.
+   * Resolves with the number of requests that opened a new connection.
+   */
+  async connect(url: string, tokens: readonly string[], count: number): Promise<number> {
+    const wanted = tokens.slice(Math.max(0, tokens.length - count));
+    let opened = 0;
+    for (let start = 0; start < wanted.length; start += 32) {
+      const replies = await Promise.all(wanted.slice(start, start + 32).map((token) => httpRequest(this.agentFor(token), `${url}/health`, { headers: {} })));
+      opened += replies.filter((r) => r.newConnection).length;
+    }
+    return opened;
+  }
+
+  /** Closes every connection. */
+  destroy(): void {
+    for (const agent of this.agents.values()) agent.destroy();
+    this.agents.clear();
+  }
 }
 
 /** Where the time of one kind of request (pages or submits) went, one entry per answered request, in ms. */
@@ -419,7 +461,8 @@ export async function runOpenLoop(url: string, tokens: readonly string[], option
   };
   const loopDelay = monitorEventLoopDelay({ resolution: 5 });
   loopDelay.enable();
-  const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
+  const shared = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
+  const agentOf = (token: string) => options.browsers?.agentFor(token) ?? shared;
   const free = [...tokens];
   const sessions: Promise<void>[] = [];
   // No timer for a moment already past: a timer waits at least 1 ms, so above ~1,000 arrivals a second
@@ -430,6 +473,7 @@ export async function runOpenLoop(url: string, tokens: readonly string[], option
   };
   const session = async (token: string, due: number) => {
     const cookie = `retest_labeller=${token}`;
+    const agent = agentOf(token);
     try {
       await sleepUntil(due);
       const page = await timedRequest(agent, `${url}/label`, due, { headers: { cookie } });
@@ -493,7 +537,7 @@ export async function runOpenLoop(url: string, tokens: readonly string[], option
     due += (-Math.log(1 - rng.next()) / options.rate) * 1000; // exponential gaps: Poisson arrivals
     if (due >= end) break;
     await sleepUntil(due);
-    const token = free.shift();
+    const token = options.browsers ? free.pop() : free.shift();
     if (token === undefined) {
       result.noLabeller++;
       continue;
@@ -504,7 +548,7 @@ export async function runOpenLoop(url: string, tokens: readonly string[], option
   await Promise.all(sessions);
   loopDelay.disable();
   result.generatorDelay = { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 };
-  agent.destroy();
+  shared.destroy();
   result.achieved = result.acks.length / options.seconds;
   return result;
 }

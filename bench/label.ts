@@ -10,13 +10,26 @@
  * Sessions (page → think → submit) arrive at a fixed offered rate whatever the server does, one
  * step per rate, then a ramp (×1.5 per step) until the server no longer keeps up: p50/p99/max submit
  * latency per rate, the saturation rate, and how much longer the slowest request waited than the
- * median (fair queueing keeps it within 10×).
+ * median (fair queueing keeps it within 10×). `--connections per-labeller` (default): each labeller
+ * has its own keep-alive connection, kept across steps and opened before the step that needs it,
+ * as a browser keeps its connection between tasks; `--connections shared`: one pool for all
+ * labellers, connections opened on demand (the model of the runs before 2026-12-02 evening).
  */
 import { parseArgs } from 'node:util';
 import { createLabelStore } from '../src/label/index.ts';
 import { closeWorkspace } from '../src/workspace/index.ts';
 import { connectWorkspace } from '../src/app/workspace-stores.ts';
-import { buildLoadWorkspace, checkAnswers, quantile, runLabellers, runOpenLoop, spawnServer, type OpenLoopResult, type RequestTimes } from './label-harness.ts';
+import {
+  Browsers,
+  buildLoadWorkspace,
+  checkAnswers,
+  quantile,
+  runLabellers,
+  runOpenLoop,
+  spawnServer,
+  type OpenLoopResult,
+  type RequestTimes,
+} from './label-harness.ts';
 
 const { values } = parseArgs({
   options: {
@@ -30,6 +43,7 @@ const { values } = parseArgs({
     step: { type: 'string', default: '20' },
     think: { type: 'string', default: '2,6' },
     'max-rate': { type: 'string', default: '2000' },
+    connections: { type: 'string', default: 'per-labeller' },
   },
 });
 if (values.open) {
@@ -128,8 +142,18 @@ async function openLoop(): Promise<void> {
   const think = values.think.split(',').map(Number) as [number, number];
   const maxRate = Number(values['max-rate']);
   const wanted = Number(values.assignments);
-  if (rates.some((r) => !(r > 0)) || !(step > 0) || think.length !== 2 || !(think[0] >= 0 && think[1] >= think[0]) || !(maxRate > 0)) {
-    process.stderr.write('usage: bench/label.ts --open [--rates 50,150] [--step S] [--think MIN,MAX] [--max-rate R] [--json]\n');
+  const perLabeller = values.connections === 'per-labeller';
+  if (
+    rates.some((r) => !(r > 0)) ||
+    !(step > 0) ||
+    think.length !== 2 ||
+    !(think[0] >= 0 && think[1] >= think[0]) ||
+    !(maxRate > 0) ||
+    !['per-labeller', 'shared'].includes(values.connections)
+  ) {
+    process.stderr.write(
+      'usage: bench/label.ts --open [--rates 50,150] [--step S] [--think MIN,MAX] [--max-rate R] [--connections per-labeller|shared] [--json]\n',
+    );
     process.exit(2);
   }
   const log = (line: string) => {
@@ -143,6 +167,8 @@ async function openLoop(): Promise<void> {
   log(`building a workspace: ${tasks} tasks × 48 images, N = ${wanted}, ${labellers} labellers…`);
   const { dir, tokens } = await buildLoadWorkspace({ tasks, assignmentsWanted: wanted, labellers });
   let server = await spawnServer(dir);
+  // Per labeller: one browser each, kept for the server's lifetime (a new server: new browsers).
+  let browsers = perLabeller ? new Browsers() : undefined;
   const steps: ReturnType<typeof summary>[] = [];
   const all: OpenLoopResult[] = [];
   const summary = (r: OpenLoopResult) => {
@@ -196,7 +222,12 @@ async function openLoop(): Promise<void> {
   let seed = 1;
   const runStep = async (rate: number, kind: string, record = true, into = all, who = tokens) => {
     log(`${kind} ${rate}/s for ${step} s (think ${think[0]}–${think[1]} s)…`);
-    const r = await runOpenLoop(server.url, who, { rate, seconds: step, think, seed: seed++ });
+    if (browsers) {
+      // The labellers this step keeps busy (rate × the longest session, with slack) are on the site already.
+      const opened = await browsers.connect(server.url, who, Math.ceil(rate * (think[1] + 2) * 1.2));
+      if (opened > 0) log(`  ${opened} labellers connected before the step`);
+    }
+    const r = await runOpenLoop(server.url, who, { rate, seconds: step, think, seed: seed++, ...(browsers ? { browsers } : {}) });
     into.push(r);
     const s = summary(r);
     if (record) steps.push(s);
@@ -242,6 +273,8 @@ async function openLoop(): Promise<void> {
       assignmentsWanted: wanted,
       labellers,
     });
+    browsers?.destroy();
+    browsers = perLabeller ? new Browsers() : undefined;
     server = await spawnServer(fresh.dir, ['--concurrency', '0']);
     const runs: OpenLoopResult[] = [];
     await runStep(rates[0]!, 'baseline warm-up (fair queueing off)', false, runs, fresh.tokens);
@@ -254,9 +287,11 @@ async function openLoop(): Promise<void> {
       runs.reduce((n, r) => n + r.duplicateAcks, 0),
     );
   }
+  browsers?.destroy();
   const sustained = steps.filter(keepsUp);
   const out = {
     mode: 'open-loop',
+    connections: values.connections,
     think_s: think,
     step_s: step,
     steps,

@@ -228,6 +228,7 @@ class SqliteDatabase extends SqliteExecutor implements SqlDatabase {
   }
 
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    if (this.#closed) return this.#closedError();
     return this.#queue(async () => {
       const tx = new SqliteExecutor(this.connection, this.location, this.statements);
       this.guard(() => this.connection.exec(options.mode === 'read' ? 'BEGIN DEFERRED' : 'BEGIN IMMEDIATE'));
@@ -281,8 +282,14 @@ class SqliteDatabase extends SqliteExecutor implements SqlDatabase {
     });
   }
 
+  /** A closed handle answers nothing, even while another handle keeps the file's connection open. */
+  #closedError(): Promise<never> {
+    return Promise.reject(new Error(`${this.location} is closed (this handle; a bug in the caller)`));
+  }
+
   /** Runs a statement now when no transaction holds the connection, else after it (fast path: no queueing). */
   #whenFree<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#closed) return this.#closedError();
     if (this.#queue.activeCount === 0 && this.#queue.pendingCount === 0) return fn();
     return this.#queue(fn);
   }

@@ -10,14 +10,7 @@ import type { ClassDef } from '../classes/index.ts';
 import { createImageCatalog } from '../catalog/index.ts';
 import { fromSystemError, usageError } from '../core/errors.ts';
 import { redactUrl } from '../core/redact.ts';
-import {
-  connectStore,
-  migrateDatabase,
-  openSqliteDatabase,
-  parseStoreLocation,
-  type SqlDatabase,
-  type SqlMigration,
-} from '../store/index.ts';
+import { connectStore, migrateDatabase, openSqliteDatabase, parseStoreLocation, type SqlDatabase, type SqlMigration } from '../store/index.ts';
 import { BLOB_DIR, CONFIG_FILE, DB_FILE, readConfig, writeConfig } from './config.ts';
 import type { InitWorkspaceOptions, OpenWorkspaceOptions, Workspace, WorkspaceConfig } from './types.ts';
 

@@ -64,7 +64,7 @@ describe('FairQueue', () => {
     expect(order).toEqual(['s1', 's2', 'p1', 'p2']);
   });
 
-  it('refuses once a request waited `fairness` × its kind\'s recent median in-server time (not under the floor, not over the fixed deadline)', async () => {
+  it("refuses once a request waited `fairness` × its kind's recent median in-server time (not under the floor, not over the fixed deadline)", async () => {
     const queue = new FairQueue({ concurrency: 1, fairness: 8, floorMs: 5, window: 64 });
     expect(queue.deadline('page', 1000)).toBe(1000); // no median yet: the fixed deadline
     // 64 served pages of 10 ms in the server (the median needs a sixteenth of the window).

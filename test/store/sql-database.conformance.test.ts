@@ -183,6 +183,17 @@ describe('SQLite database port', () => {
       await a.close();
       await b.close();
     });
+    it('is refused once closed, while the other handle on the file goes on', async () => {
+      const a = openSqliteDatabase(join(dir, 'closing.sqlite'));
+      const b = openSqliteDatabase(join(dir, 'closing.sqlite'));
+      await a.close();
+      await expect(a.get('SELECT 1 AS one')).rejects.toThrow(/closing\.sqlite.*is closed/);
+      await expect(a.run('SELECT 1')).rejects.toThrow(/is closed/);
+      await expect(a.transaction(async () => 1)).rejects.toThrow(/is closed/);
+      await expect(a.insertMany('t', ['x'], [[1]])).rejects.toThrow(/is closed/);
+      expect(await b.get('SELECT 1 AS one')).toEqual({ one: 1 });
+      await b.close();
+    });
   });
 
   it('names a file that is not a SQLite database', () => {
