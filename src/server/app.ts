@@ -137,8 +137,8 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
   });
 
   // Fair queueing (src/server/fair-queue.ts): labeller requests wait their turn, submissions first;
-  // one that waited past its deadline (a multiple of its kind's recent median, at most the fixed
-  // deadline) is refused at once (503) rather than served late.
+  // one that waited past its deadline (a multiple of its kind's recent median service time, at most
+  // the fixed deadline) is refused at once (503) rather than served late.
   const slots = new WeakMap<FastifyRequest, Release>();
   // How long each queued request waited for its slot (ms), reported with the in-server time in a
   // standard Server-Timing header, so a load test (or a browser's devtools) can tell a wait in the
@@ -161,8 +161,8 @@ export async function buildApp(options: ServerOptions): Promise<FastifyInstance>
     if (wait !== undefined) reply.header('Server-Timing', serverTiming(wait, reply.elapsedTime));
     return payload;
   });
-  // A served request's whole time feeds its kind's median; an aborted one only frees its slot.
-  app.addHook('onResponse', async (request, reply) => slots.get(request)?.(reply.elapsedTime));
+  // A served request's service time (from its admission) feeds its kind's median; an aborted one only frees its slot.
+  app.addHook('onResponse', async (request, reply) => slots.get(request)?.(reply.elapsedTime - (queued.get(request) ?? 0)));
   app.addHook('onRequestAbort', async (request) => slots.get(request)?.());
 
   // State-changing requests must come from our own pages (in addition to the CSRF token).

@@ -7,19 +7,21 @@
  * - **Submissions before new tasks.** A submission carries work already done and ends a claim; a
  *   page starts new work. Waiting submissions are admitted first, pages in arrival order after.
  * - **A deadline relative to the median.** A request that has waited longer than `fairness` × the
- *   median in-server time of the recent requests of its kind (never less than `floorMs`, never
- *   more than its fixed deadline) is answered at once with 503 + Retry-After instead of being
- *   served late. Under saturation a FIFO queue's longest wait grows like log(n) × the median (≈ 12×
- *   over a few thousand requests at full load): bounding the wait by the median itself is what keeps
- *   every admitted request within a small multiple of the others.
+ *   median service time of the recent requests of its kind (the time from admission to the
+ *   response; never less than `floorMs`, never more than its fixed deadline) is answered at once
+ *   with 503 + Retry-After instead of being served late. Under saturation a FIFO queue's longest
+ *   wait grows like log(n) × the median (≈ 12× over a few thousand requests at full load): bounding
+ *   the wait by a multiple of the service time keeps every admitted request within a small multiple
+ *   of the others. The service time, not the whole time in the server, because that includes the
+ *   wait itself: a deadline from it would grow with the queue it is meant to bound.
  *
  * Refused requests learn it quickly and retry; nothing is lost (a refused submission leaves its
  * claim open, and the labeller's answer is not stored until a submission is admitted).
  */
 import PQueue from 'p-queue';
 
-/** Frees the slot of an admitted request (idempotent); `inServerMs`: its whole time in the server, for the median. */
-export type Release = (inServerMs?: number) => void;
+/** Frees the slot of an admitted request (idempotent); `serviceMs`: its time from admission to the response, for the median. */
+export type Release = (serviceMs?: number) => void;
 
 /** What a queued request is: a submission (admitted first) or a page that starts a new task. */
 export type RequestKind = 'submit' | 'page';
@@ -28,11 +30,11 @@ export type RequestKind = 'submit' | 'page';
 export interface FairQueueOptions {
   /** Requests worked on at once; more than that means the server is behind, and they queue. */
   concurrency: number;
-  /** A request waits at most this many times its kind's median in-server time (default 8; Infinity: fixed deadlines only). */
+  /** A request waits at most this many times its kind's median service time (default 8; Infinity: fixed deadlines only). */
   fairness?: number;
   /** The relative deadline is never shorter than this (ms, default 50): at light load the median is a millisecond or two. */
   floorMs?: number;
-  /** In-server times kept per kind for the median (default 512 recent requests). */
+  /** Service times kept per kind for the median (default 512 recent requests). */
   window?: number;
 }
 
@@ -86,7 +88,7 @@ export class FairQueue {
     return this.queue.size;
   }
 
-  /** The median in-server time of recent requests of `kind` (ms; NaN until enough are in). */
+  /** The median service time of recent requests of `kind` (ms; NaN until enough are in). */
   median(kind: RequestKind): number {
     return this.medians[kind].median;
   }
@@ -115,10 +117,10 @@ export class FairQueue {
               clearTimeout(timer);
               if (abort.signal.aborted) return done(); // refused just before its turn: the slot goes on at once
               let released = false;
-              resolve((inServerMs) => {
+              resolve((serviceMs) => {
                 if (released) return;
                 released = true;
-                if (inServerMs !== undefined) this.medians[kind].add(inServerMs);
+                if (serviceMs !== undefined) this.medians[kind].add(serviceMs);
                 done();
               });
             }),

@@ -130,8 +130,8 @@ export interface ServerOptions {
   /**
    * Fair queueing of labeller requests (src/server/fair-queue.ts): at most `concurrency` worked on at
    * once (default 64), the others wait, submissions before pages. One that waited longer than its
-   * deadline gets 503 + Retry-After: `fairness` × the median in-server time of the recent requests
-   * of its kind (default 8; never under 50 ms), and at most `pageDeadlineMs` for a new task (default
+   * deadline gets 503 + Retry-After: `fairness` × the median service time (admission to response)
+   * of the recent requests of its kind (default 8; never under 50 ms), and at most `pageDeadlineMs` for a new task (default
    * 1000) or `submitDeadlineMs` for a submission (default 5000). `concurrency: Infinity` turns the
    * queue off (every request at once).
    */
@@ -142,7 +142,7 @@ export interface ServerOptions {
     pageDeadlineMs?: number;
     /** Longest wait for a submission before 503 (ms, default 5000). */
     submitDeadlineMs?: number;
-    /** A request waits at most this many times its kind's recent median in-server time (default 8; Infinity: fixed deadlines only). */
+    /** A request waits at most this many times its kind's recent median service time (default 8; Infinity: fixed deadlines only). */
     fairness?: number;
   };
   /** Side in pixels of the square thumbnails served to labellers (default 320). */

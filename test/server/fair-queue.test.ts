@@ -67,7 +67,7 @@ describe('FairQueue', () => {
   it("refuses once a request waited `fairness` × its kind's recent median in-server time (not under the floor, not over the fixed deadline)", async () => {
     const queue = new FairQueue({ concurrency: 1, fairness: 8, floorMs: 5, window: 64 });
     expect(queue.deadline('page', 1000)).toBe(1000); // no median yet: the fixed deadline
-    // 64 served pages of 10 ms in the server (the median needs a sixteenth of the window).
+    // 64 served pages, 9 and 11 ms from admission to response (the median needs a sixteenth of the window).
     for (let i = 0; i < 64; i++) (await queue.enter('page', 1000))!(i % 2 === 0 ? 9 : 11);
     expect(queue.median('page')).toBe(11); // the upper median of 32 × 9 and 32 × 11
     expect(queue.deadline('page', 1000)).toBe(88);
@@ -147,6 +147,30 @@ describe('the labelling routes behind the fair queue', () => {
     expect(serverTimingOf(served.headers['server-timing']).queue).toBeLessThan(50); // a free slot: no wait
     // Routes outside the queue carry no Server-Timing.
     expect((await alice.get('/health')).headers['server-timing']).toBeUndefined();
+  });
+
+  it('feed the median with the service time from admission, not the wait: a long wait does not lengthen the next deadline', async () => {
+    fx = await buildFixture({ tasksPerClass: 1, assignmentsWanted: 2, candidates: 6, controls: 1 });
+    app = await buildApp({
+      workspace: fx.workspace,
+      stores: workspaceStores(fx.workspace),
+      adminToken: 'admin-secret-token',
+      queue: { concurrency: 1, pageDeadlineMs: 5000, submitDeadlineMs: 5000 },
+    });
+    const [inv] = await inviteLabellers(workspaceStores(fx.workspace), ['alice']);
+    const alice = new Client(app);
+    await alice.get(`/l/${inv!.token}`);
+    const queue = app.retest.context.queue;
+    const held = await queue.enter('submit', Number.POSITIVE_INFINITY);
+    const pages = Array.from({ length: 40 }, () => alice.get('/label')); // the default window's sixteenth is 32
+    await new Promise((r) => setTimeout(r, 250));
+    held!();
+    const replies = await Promise.all(pages);
+    expect(replies.map((r) => r.statusCode)).toEqual(Array(40).fill(200));
+    const waits = replies.map((r) => serverTimingOf(r.headers['server-timing']).queue);
+    expect(Math.min(...waits)).toBeGreaterThanOrEqual(240); // every page waited for the held slot…
+    expect(queue.median('page')).toBeLessThan(100); // …but each was served in a few ms once admitted
+    expect(queue.deadline('page', 5000)).toBe(Math.max(50, 8 * queue.median('page')));
   });
 });
 

@@ -68,7 +68,7 @@ export function register(program: Command, app: App): void {
     )
     .option(
       '--queue-fairness <ratio>',
-      'refuse (503) sooner: once a request waited this many times the median in-server time of recent ones (0: fixed deadlines only)',
+      'refuse (503) sooner: once a request waited this many times the median service time of recent ones (0: fixed deadlines only)',
       nonNegativeInt('--queue-fairness'),
       8,
     )
