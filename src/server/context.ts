@@ -107,6 +107,7 @@ export async function createContext(options: ServerOptions, adminToken: string, 
     queue: new FairQueue({
       concurrency: options.queue?.concurrency ?? 64,
       ...(options.queue?.fairness === undefined ? {} : { fairness: options.queue.fairness }),
+      ...(options.queue?.medianWindow === undefined ? {} : { window: options.queue.medianWindow }),
     }),
     deadlines: { page: options.queue?.pageDeadlineMs ?? 1000, submit: options.queue?.submitDeadlineMs ?? 5000 },
   };

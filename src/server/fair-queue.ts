@@ -34,7 +34,11 @@ export interface FairQueueOptions {
   fairness?: number;
   /** The relative deadline is never shorter than this (ms, default 50): at light load the median is a millisecond or two. */
   floorMs?: number;
-  /** Service times kept per kind for the median (default 512 recent requests). */
+  /**
+   * Service times kept per kind for the median (default 8192: about ten seconds at saturation here).
+   * Long enough that a burst does not raise its own deadline: the median is the typical request's,
+   * not that of the moment the queue is long.
+   */
   window?: number;
 }
 
@@ -79,7 +83,7 @@ export class FairQueue {
     this.queue = new PQueue({ concurrency: options.concurrency });
     this.fairness = options.fairness ?? 8;
     this.floorMs = options.floorMs ?? 50;
-    const window = options.window ?? 512;
+    const window = options.window ?? 8192;
     this.medians = { submit: new RunningMedian(window), page: new RunningMedian(window) };
   }
 

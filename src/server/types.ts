@@ -144,6 +144,8 @@ export interface ServerOptions {
     submitDeadlineMs?: number;
     /** A request waits at most this many times its kind's recent median service time (default 8; Infinity: fixed deadlines only). */
     fairness?: number;
+    /** Recent requests per kind whose service times make the median (default 8192). */
+    medianWindow?: number;
   };
   /** Side in pixels of the square thumbnails served to labellers (default 320). */
   thumbnailSize?: number;

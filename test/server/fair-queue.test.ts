@@ -155,14 +155,14 @@ describe('the labelling routes behind the fair queue', () => {
       workspace: fx.workspace,
       stores: workspaceStores(fx.workspace),
       adminToken: 'admin-secret-token',
-      queue: { concurrency: 1, pageDeadlineMs: 5000, submitDeadlineMs: 5000 },
+      queue: { concurrency: 1, pageDeadlineMs: 5000, submitDeadlineMs: 5000, medianWindow: 512 },
     });
     const [inv] = await inviteLabellers(workspaceStores(fx.workspace), ['alice']);
     const alice = new Client(app);
     await alice.get(`/l/${inv!.token}`);
     const queue = app.retest.context.queue;
     const held = await queue.enter('submit', Number.POSITIVE_INFINITY);
-    const pages = Array.from({ length: 40 }, () => alice.get('/label')); // the default window's sixteenth is 32
+    const pages = Array.from({ length: 40 }, () => alice.get('/label')); // a sixteenth of the 512-request window
     await new Promise((r) => setTimeout(r, 250));
     held!();
     const replies = await Promise.all(pages);
