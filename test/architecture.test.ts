@@ -36,7 +36,7 @@ const MAY_IMPORT: Record<string, { imports: string[]; why?: string }> = {
   catalog: { imports: ['classes', 'store'] },
   workspace: {
     imports: ['catalog', 'classes', 'store'],
-    why: 'catalog: the class list is written and read at init/open (legacy-sync.ts, until opening is async)',
+    why: 'catalog: the class list is written at init and read at open, through ImageCatalog',
   },
   label: { imports: ['store'] },
   collect: {
