@@ -44,7 +44,47 @@
       move(index, delta);
     }
   });
-  form.addEventListener('submit', function () {
+  // A busy server refuses a submission (503 + Retry-After) rather than keep it waiting: the page
+  // sends it again by itself, so the labeller's selection is never lost to a refusal. Only the
+  // labelling app's own form (the MTurk form posts on to MTurk, natively); without fetch, the
+  // plain form post.
+  var status = document.getElementById('submit-status');
+  var retrying = /\/label\/submit$/.test(form.getAttribute('action') || '') && window.fetch && window.FormData && window.URLSearchParams;
+  var MAX_TRIES = 6;
+  function say(text) {
+    if (status) status.textContent = text;
+  }
+  function send(tries) {
+    fetch(form.action, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { accept: 'application/json' },
+      body: new URLSearchParams(new FormData(form))
+    }).then(function (res) {
+      if (res.ok) return window.location.assign('/label?notice=done');
+      if (res.status === 409) return window.location.assign('/label?notice=expired');
+      if (res.status === 503 && tries < MAX_TRIES) {
+        var seconds = Math.min(30, Number(res.headers.get('Retry-After')) || 2);
+        say('Many people are labelling right now: sending your answer again in ' + seconds + ' s…');
+        return setTimeout(function () { send(tries + 1); }, seconds * 1000);
+      }
+      // Anything else: the plain post, so that the server's own page says what went wrong.
+      form.submit();
+    }, function () {
+      if (tries < MAX_TRIES) {
+        say('The connection failed: sending your answer again in 2 s…');
+        setTimeout(function () { send(tries + 1); }, 2000);
+      } else form.submit();
+    });
+  }
+  form.addEventListener('submit', function (event) {
+    if (retrying) {
+      event.preventDefault();
+      if (button) button.disabled = true;
+      say('Sending…');
+      send(1);
+      return;
+    }
     if (button) {
       // Let the browser send the form first, then block a second click.
       setTimeout(function () { button.disabled = true; }, 0);

@@ -67,7 +67,7 @@ ${input.cls.definition ? html`<p class="definition"><em>Definition:</em> ${input
 <form id="task-form" method="post" action="${input.action}" aria-labelledby="question">
 ${hidden}
 <ol class="grid">${cells}</ol>
-<div class="actions">${readOnly ? html`<span class="muted">Preview only.</span>` : html`<button class="primary" type="submit">Submit</button><span class="muted"><span id="selected-count">0</span> selected</span>`}${input.expiresAt && !readOnly ? html`<span class="muted">Please submit before <time datetime="${input.expiresAt}">${input.expiresAt.slice(11, 16)} UTC</time>.</span>` : ''}</div>
+<div class="actions">${readOnly ? html`<span class="muted">Preview only.</span>` : html`<button class="primary" type="submit">Submit</button><span class="muted"><span id="selected-count">0</span> selected</span><span id="submit-status" class="muted" role="status" aria-live="polite"></span>`}${input.expiresAt && !readOnly ? html`<span class="muted">Please submit before <time datetime="${input.expiresAt}">${input.expiresAt.slice(11, 16)} UTC</time>.</span>` : ''}</div>
 </form>
 </main>`;
   return page(`Label: ${input.cls.names.join(' or ')}`, body, { script: '/assets/label.js' });
