@@ -1,4 +1,4 @@
-export type { Workspace, WorkspaceConfig, InitWorkspaceOptions, OpenWorkspaceOptions, ImageRow } from './types.ts';
+export type { Workspace, WorkspaceConfig, InitWorkspaceOptions, OpenWorkspaceOptions } from './types.ts';
 export {
   createWorkspaceWith,
   connectWorkspaceWith,

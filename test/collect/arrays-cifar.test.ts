@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { arrayCandidateSource, ingest } from '../../src/collect/index.ts';
 import { decodeRgb, imageInfo, readCifarBin } from '../../src/formats/index.ts';
-import { closeWorkspace, type ImageRow } from '../../src/workspace/index.ts';
+import { closeWorkspace } from '../../src/workspace/index.ts';
+import type { ImageTableRow } from '../helpers/workspace-images.ts';
 import { createWorkspace } from '../../src/app/workspace-stores.ts';
 import { describeWithData, SHARED_DATA } from '../helpers/shared.ts';
 import { tmp } from './fixtures.ts';
@@ -16,7 +17,7 @@ describeWithData('collect arrays: real CIFAR-10 test images', () => {
       const summary = await ingest(w, arrayCandidateSource({ file, classes: w.classes, limit: 40 }), { role: 'reference', concurrency: 3 });
       expect(summary).toMatchObject({ seen: 40, ingested: 40, failed: 0 });
       // Rows are written in source order at any concurrency.
-      const rows = await w.sql.all<ImageRow & Record<string, unknown>>('SELECT * FROM images ORDER BY rowid');
+      const rows = await w.sql.all<ImageTableRow & Record<string, unknown>>('SELECT * FROM images ORDER BY rowid');
       expect(rows.map((r) => r.class_idx)).toEqual([...cifar.labels.subarray(0, 40)]);
       // The official first test labels: cat, ship, ship, airplane, frog.
       expect(rows.slice(0, 5).map((r) => w.classes[r.class_idx]?.id)).toEqual(['cat', 'ship', 'ship', 'airplane', 'frog']);

@@ -16,7 +16,8 @@ import {
 import { sha256Hex } from '../../src/core/hash.ts';
 import type { Progress } from '../../src/core/progress.ts';
 import { decodeRgb, imageInfo } from '../../src/formats/index.ts';
-import { closeWorkspace, type ImageRow, type Workspace } from '../../src/workspace/index.ts';
+import { closeWorkspace, type Workspace } from '../../src/workspace/index.ts';
+import type { ImageTableRow } from '../helpers/workspace-images.ts';
 import { fishWorkspace, jpeg, jpegComponents, png, tmp, withExifOrientation } from './fixtures.ts';
 import { createImageCatalog } from '../../src/catalog/index.ts';
 
@@ -29,7 +30,7 @@ const workspace = async () => {
   open.push(w);
   return w;
 };
-const rows = (w: Workspace) => w.sql.all<ImageRow & Record<string, unknown>>('SELECT * FROM images ORDER BY rowid');
+const rows = (w: Workspace) => w.sql.all<ImageTableRow & Record<string, unknown>>('SELECT * FROM images ORDER BY rowid');
 const failures = (w: Workspace) =>
   w.sql.all<{
     source: string;

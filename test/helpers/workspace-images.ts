@@ -79,3 +79,45 @@ export function imagesPerClass(counts: { candidates?: Record<number, number>; re
   }
   return out;
 }
+
+/** A row of the catalog's `images` table as stored (snake_case), for tests that read the table itself. */
+export interface ImageTableRow {
+  /** sha1(source photo id + source name) (see src/collect/identity.ts). */
+  id: string;
+  /** 'candidate' (collected) or 'reference' (an original test/validation image). */
+  role: 'candidate' | 'reference';
+  /** Class index the image was collected for. */
+  class_idx: number;
+  /** Source name: 'flickr', 'folder', 'urls', 'arrays', … */
+  source: string;
+  /** Id within the source. */
+  source_id: string;
+  /** URL it was downloaded from, or null for local files/arrays. */
+  url: string | null;
+  /** Search keyword it was found with (lemma, Tiny Images keyword), or null. */
+  keyword: string | null;
+  /** Hex sha256 of the original file's bytes (arrays: of the PNG written as the original). */
+  sha256: string;
+  /** Id of the first image with the same content, or null. */
+  exact_duplicate_of: string | null;
+  /** Original file, relative to the workspace. */
+  original_path: string;
+  /** Longer-side-500 JPEG q90 copy, relative to the workspace. */
+  display_path: string;
+  /** 256×256 squashed PNG copy, relative to the workspace. */
+  square_path: string;
+  /** Width of the original after EXIF orientation. */
+  width: number;
+  /** Height of the original after EXIF orientation. */
+  height: number;
+  /** ISO time the photo was uploaded to its source, or null. */
+  uploaded_at: string | null;
+  /** ISO time the photo was taken, or null. */
+  taken_at: string | null;
+  /** ISO time the row was written. */
+  created_at: string;
+  /** Decoded format of the original (jpeg, png, …). */
+  format: string | null;
+  /** Size of the original in bytes. */
+  bytes: number | null;
+}
