@@ -109,15 +109,19 @@ export class FileHashCache {
 
 /**
  * The cache in `<cacheDir>/file-hashes.db`. When the cache folder cannot be written (a read-only
- * home, say) hashes are still computed, only not kept.
+ * home, say) hashes are still computed, only not kept, and `options.warn` is told why.
  */
-export async function openFileHashCache(cacheDir: string | null): Promise<FileHashCache> {
+export async function openFileHashCache(cacheDir: string | null, options: { warn?: (message: string) => void } = {}): Promise<FileHashCache> {
   if (cacheDir === null) return new FileHashCache(null);
-  const cache = new FileHashCache(join(resolve(cacheDir), FILE_HASHES_DB));
+  const path = join(resolve(cacheDir), FILE_HASHES_DB);
+  const cache = new FileHashCache(path);
   try {
     await cache.ready();
     return cache;
-  } catch {
+  } catch (error) {
+    options.warn?.(
+      `the file-hash cache ${path} cannot be opened (${error instanceof Error ? error.message : String(error)}); every file's content is hashed again on each run`,
+    );
     return new FileHashCache(null);
   }
 }

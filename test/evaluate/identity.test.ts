@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { datasetContentHash, FileHashCache, loadPath } from '../../src/datasets/index.ts';
+import { datasetContentHash, FILE_HASHES_DB, FileHashCache, loadPath, openFileHashCache } from '../../src/datasets/index.ts';
 import { evaluateRun } from '../../src/evaluate/index.ts';
 import { readCifarBin, writeCifar101, writeCifarBin, type CifarArrays } from '../../src/formats/index.ts';
 import { encodePng } from '../../src/formats/image-io.ts';
@@ -70,6 +70,22 @@ describe('datasetContentHash and the file-hash cache', () => {
     writeFileSync(f3, 'third');
     expect(await datasetContentHash(folder([f1, f2, f3]), again)).not.toBe(h2);
     await again.close();
+  });
+
+  it('a cache that cannot be opened says so (warn) and still hashes, uncached', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'retest-hash-cache-'));
+    const notAFolder = join(dir, 'cache');
+    writeFileSync(notAFolder, 'a file where the cache folder should be');
+    const warnings: string[] = [];
+    const cache = await openFileHashCache(notAFolder, { warn: (message) => warnings.push(message) });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(join(notAFolder, FILE_HASHES_DB));
+    expect(warnings[0]).toMatch(/hashed again on each run/);
+    const file = join(dir, 'a.png');
+    writeFileSync(file, 'first');
+    const folder = { images: [{ imageId: '0', label: 0 }], pixels: null, files: [file] };
+    expect(await datasetContentHash(folder, cache)).toBe(await datasetContentHash(folder, new FileHashCache(null)));
+    await cache.close();
   });
 });
 

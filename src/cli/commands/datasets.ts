@@ -21,7 +21,7 @@ export function register(program: Command): void {
     .addOption(jsonOption())
     .action(async (opts: { dataDir?: string; cache: string; json?: boolean }) => {
       const options = { dataDir: opts.dataDir, cacheDir: opts.cache };
-      const hashes = await openFileHashCache(opts.cache);
+      const hashes = await openFileHashCache(opts.cache, { warn: (message) => process.stderr.write(`retest datasets: warning: ${message}\n`) });
       const rows = [];
       try {
         for (const spec of DATASETS) {

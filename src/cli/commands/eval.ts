@@ -60,7 +60,7 @@ async function evalAction(app: App, opts: OptionValues): Promise<void> {
     failFast: !!opts.failFast,
   };
   const store = await app.openResults(opts.db);
-  const fileHashes = await openFileHashCache(cacheDir());
+  const fileHashes = await openFileHashCache(cacheDir(), { warn: (message) => process.stderr.write(`retest eval: warning: ${message}\n`) });
   try {
     const run = { opts, store, fileHashes, models, datasets };
     // --queue: the same run as jobs for `retest worker` processes (src/jobs/eval-job.ts).
