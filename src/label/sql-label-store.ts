@@ -101,6 +101,11 @@ class SqlLabelStore implements LabelStore {
     checkClaimOptions(options);
     const now = toIso(options.now);
     return this.db.transaction(async (tx) => {
+      // One claim per worker at a time on PostgreSQL: two servers claiming for one worker at once
+      // would each miss the other's new claim and open two tasks (or meet on one and break its
+      // UNIQUE (task_id, worker_hash)). The second waits here, then finds the first's claim. SQLite
+      // has one writer at a time anyway.
+      if (tx.dialect === 'postgres') await tx.get('SELECT pg_advisory_xact_lock(7262711, hashtext(?)) AS locked', [options.workerHash]);
       const worker = await tx.get<{ status: string }>('SELECT status FROM label_workers WHERE worker_hash = ?', [options.workerHash]);
       if (worker?.status === 'rejected')
         throw new LabelError('worker-rejected', 'this worker was rejected and gets no more tasks', { record: options.workerHash });

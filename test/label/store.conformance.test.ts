@@ -217,6 +217,29 @@ describeWithPostgres('LabelStore on PostgreSQL: concurrent claims from two pools
       await second.close();
     }
   }, 60_000);
+
+  it('gives one worker claiming on both pools at once one open task, the same one (a claim per worker at a time)', async () => {
+    const url = `${postgresUrl()}?schema=label_same_worker_${process.pid}_${Date.now() % 100000}`;
+    const first = await openStore(url, { migrations: labelMigrations, defaultSchema: 'unused' });
+    const second = await openStore(url, { migrations: labelMigrations, defaultSchema: 'unused' });
+    try {
+      const [a, b] = [createLabelStore(first), createLabelStore(second)];
+      await a.addTasks(tasks(20, 3));
+      // 10 workers, each sending 8 claims at once, alternately to the two pools (two servers behind a balancer).
+      for (let w = 0; w < 10; w++) {
+        const claims = await Promise.all(
+          Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? a : b).claim({ workerHash: `w${w}`, now: T0, ttlSeconds: 600 })),
+        );
+        expect(new Set(claims.map((c) => c!.assignmentId)).size).toBe(1);
+        expect(claims.filter((c) => !c!.resumed)).toHaveLength(1);
+      }
+      const p = await b.progress();
+      expect(p.assignments.open).toBe(10);
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  }, 60_000);
 });
 
 describe('LabelStore refuses bad options before touching the database', () => {
