@@ -519,7 +519,6 @@ class SqlLabelStore implements LabelStore {
     return (await read())!;
   }
 
-  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: one import transaction: validate, link, insert, in that order
   async recordAssignments(records: readonly ImportedAssignment[], now: Instant = new Date()): Promise<RecordReport> {
     const nowIso = toIso(now);
     return this.db.transaction(async (tx) => {

@@ -227,9 +227,7 @@ describeWithPostgres('LabelStore on PostgreSQL: concurrent claims from two pools
       await a.addTasks(tasks(20, 3));
       // 10 workers, each sending 8 claims at once, alternately to the two pools (two servers behind a balancer).
       for (let w = 0; w < 10; w++) {
-        const claims = await Promise.all(
-          Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? a : b).claim({ workerHash: `w${w}`, now: T0, ttlSeconds: 600 })),
-        );
+        const claims = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? a : b).claim({ workerHash: `w${w}`, now: T0, ttlSeconds: 600 })));
         expect(new Set(claims.map((c) => c!.assignmentId)).size).toBe(1);
         expect(claims.filter((c) => !c!.resumed)).toHaveLength(1);
       }
